@@ -1,0 +1,5 @@
+/**
+ * `@ewsdav/core`: the ewsdav sync engine.
+ * @packageDocumentation
+ */
+export {};

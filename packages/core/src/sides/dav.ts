@@ -1,0 +1,2 @@
+/** Placeholder until the engine issue lands this part. */
+export {};

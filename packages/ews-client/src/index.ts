@@ -1,0 +1,5 @@
+/**
+ * `@ewsdav/ews-client`: a hand-written SOAP client for Exchange Web Services.
+ * @packageDocumentation
+ */
+export { escapeXml } from "./xml/escape.js";

@@ -1,0 +1,58 @@
+import { request } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DAV_SERVER_KINDS, type DavServer, startDavServer } from "../harness/dav-servers.js";
+
+const VCARD = (uid: string, fn: string) =>
+  ["BEGIN:VCARD", "VERSION:3.0", `UID:${uid}`, `FN:${fn}`, "N:Doe;Jane;;;", "END:VCARD", ""].join("\r\n");
+
+const PROPFIND_ETAGS = `<?xml version="1.0" encoding="utf-8"?>
+<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/></d:prop></d:propfind>`;
+
+describe.each(DAV_SERVER_KINDS)("harness: %s over undici", (kind) => {
+  let server: DavServer;
+  beforeAll(async () => {
+    server = await startDavServer(kind);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("answers a PUT of a vCard and lists it with its ETag", async () => {
+    const collection = await server.seedCollection({ name: "harness-book", kind: "addressbook", items: [] });
+    const href = `${collection}jane.vcf`;
+    const put = await request(href, {
+      method: "PUT",
+      headers: { ...server.headers, "content-type": "text/vcard; charset=utf-8", "if-none-match": "*" },
+      body: VCARD("jane-1", "Jane Doe"),
+    });
+    await put.body.arrayBuffer();
+    expect(put.statusCode).toBe(201);
+
+    const listing = await request(collection, {
+      method: "PROPFIND",
+      headers: { ...server.headers, depth: "1", "content-type": "application/xml; charset=utf-8" },
+      body: PROPFIND_ETAGS,
+    });
+    const xml = await listing.body.text();
+    expect(listing.statusCode).toBe(207);
+    expect(xml).toContain("jane.vcf");
+    expect(xml).toMatch(/getetag/);
+  });
+
+  it("serves a collection seeded straight into its storage folder", async () => {
+    const items = Array.from({ length: 50 }, (_, i) => ({ name: `c${i}.vcf`, text: VCARD(`seed-${i}`, `Seed ${i}`) }));
+    const collection = await server.seedCollection({ name: "seeded-book", kind: "addressbook", displayName: "Seeded", items });
+    const listing = await request(collection, {
+      method: "PROPFIND",
+      headers: { ...server.headers, depth: "1", "content-type": "application/xml; charset=utf-8" },
+      body: PROPFIND_ETAGS,
+    });
+    const xml = await listing.body.text();
+    expect(listing.statusCode).toBe(207);
+    expect(xml.match(/c\d+\.vcf/g)?.length).toBe(50);
+
+    const get = await request(`${collection}c7.vcf`, { headers: server.headers });
+    expect(get.statusCode).toBe(200);
+    expect(await get.body.text()).toContain("UID:seed-7");
+  });
+});

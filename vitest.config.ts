@@ -1,0 +1,44 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const src = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import.meta.url));
+
+// Tests run from source: each package name resolves to its src/ entry, so no build is needed first.
+const alias = [
+  { find: /^@ewsdav\/ews-client\/testing$/, replacement: src("ews-client/src/testing/index.ts") },
+  { find: /^@ewsdav\/ews-client$/, replacement: src("ews-client/src/index.ts") },
+  { find: /^@ewsdav\/dav-client$/, replacement: src("dav-client/src/index.ts") },
+  { find: /^@ewsdav\/mappers$/, replacement: src("mappers/src/index.ts") },
+  { find: /^@ewsdav\/core\/(ews|dav|vdir)$/, replacement: src("core/src/sides/$1.ts") },
+  { find: /^@ewsdav\/core\/(sqlite|postgres)$/, replacement: src("core/src/stores/$1.ts") },
+  { find: /^@ewsdav\/core$/, replacement: src("core/src/index.ts") },
+];
+
+const unit = (name: string) => ({
+  extends: true as const,
+  test: { name, include: [`packages/${name}/src/**/*.test.ts`] },
+});
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 180_000,
+    projects: [
+      unit("core"),
+      unit("ews-client"),
+      unit("dav-client"),
+      unit("mappers"),
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts", "examples/**/*.test.ts"],
+          testTimeout: 120_000,
+          // Integration tests start real servers; two cores are shared by all of them.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
