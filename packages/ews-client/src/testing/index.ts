@@ -3,3 +3,4 @@
  * @packageDocumentation
  */
 export const SIMULATOR_EWS_PATH = "/EWS/Exchange.asmx";
+export { createEwsSchemaValidator, type EwsSchemaValidator, type EwsSchemaValidatorOptions, type EwsSchemaViolation } from "./schema-validator.js";
