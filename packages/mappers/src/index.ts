@@ -2,4 +2,4 @@
  * `@ewsdav/mappers`: pure mappers between the EWS item model and vCard / iCalendar.
  * @packageDocumentation
  */
-export type { DroppedProperty, MapResult } from "./result.js";
+export { MapperError, type DroppedProperty, type MapperErrorCode, type MappingRow, type MapResult, type SupportLevel } from "./result.js";

@@ -6,6 +6,49 @@ export interface DroppedProperty {
   reason: string;
 }
 
+/** How well a property is carried between the DAV and the EWS form. */
+export type SupportLevel = "supported" | "limited" | "not-supported";
+
+/**
+ * One row of the mapping tables: data in the package, from which `docs/mapping.md` is
+ * generated, so the documentation cannot drift from the code.
+ */
+export interface MappingRow {
+  kind: "contact" | "task" | "event";
+  /** The vCard / iCalendar property (with parameters where they matter), e.g. `TEL;TYPE=WORK`. */
+  property: string;
+  /** The EWS field(s) it maps to, as named in types.xsd, e.g. `PhoneNumbers[BusinessPhone]`. */
+  ewsFields: string[];
+  support: SupportLevel;
+  /** The limit EWS imposes, in words (e.g. "2 work numbers"), for `limited` rows. */
+  limit?: string;
+  /** What happens to what does not fit, or any other remark. */
+  notes?: string;
+}
+
+/** Error codes of {@link MapperError}. */
+export type MapperErrorCode =
+  | "MALFORMED_TEXT" // the text does not parse as vCard / iCalendar at all
+  | "MISSING_COMPONENT" // no VCARD / VEVENT / VTODO in the text
+  | "INVALID_VALUE" // a property value that cannot be read (bad date, bad number …)
+  | "UNSUPPORTED_VERSION"; // a vCard version other than 3.0 / 4.0 (2.1 is read best-effort)
+
+/**
+ * The one error type the mappers throw or return: it names the item (UID when known) and the
+ * property, and says why. Mappers never throw anything else for bad input.
+ */
+export class MapperError extends Error {
+  override readonly name = "MapperError";
+  constructor(
+    readonly code: MapperErrorCode,
+    readonly property: string | null,
+    readonly reason: string,
+    readonly uid: string | null = null,
+  ) {
+    super(`${uid ? `item ${uid}: ` : ""}${property ? `${property}: ` : ""}${reason}`);
+  }
+}
+
 /** What every mapper direction returns: the mapped value and everything it could not carry. */
 export interface MapResult<T> {
   value: T;
