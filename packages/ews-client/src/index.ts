@@ -3,3 +3,4 @@
  * @packageDocumentation
  */
 export { escapeXml } from "./xml/escape.js";
+export * from "./model/index.js";
