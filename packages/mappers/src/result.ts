@@ -4,6 +4,10 @@ export interface DroppedProperty {
   property: string;
   /** Why it could not be carried (an EWS slot limit, no EWS field, a value out of range). */
   reason: string;
+  /** The value that was not carried, when it helps to tell several of the same property apart. */
+  value?: string;
+  /** For a value that could not be read: the typed error naming the property and the reason. */
+  error?: MapperError;
 }
 
 /** How well a property is carried between the DAV and the EWS form. */

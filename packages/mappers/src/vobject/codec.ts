@@ -1,0 +1,174 @@
+/**
+ * The content-line codec shared by the contact and task mappers: a tolerant reader that splits
+ * vCard / iCalendar text into components and lets ical.js parse each property on its own (so one
+ * bad line is reported and skipped instead of losing the whole object), and a writer that
+ * serialises jCard / jCal arrays back to text with the right design set for the version.
+ */
+import ICAL from "ical.js";
+import { MapperError } from "../result.js";
+
+/** A property in jCard / jCal form: `[name, params, valueType, ...values]`; `params.group` holds a vCard group. */
+export type JProperty = [string, Record<string, string | string[]>, string, ...unknown[]];
+/** A component in jCard / jCal form: `[name, properties, subcomponents]`. */
+export type JComponent = [string, JProperty[], JComponent[]];
+
+/** The design sets the reader and writer use; see {@link designFor}. */
+export type DesignName = "vcard3" | "vcard4" | "icalendar";
+
+// ical.js' own design sets treat vCard 4.0 `uri` values as text and escape the comma of a data
+// URI (`data:image/jpeg;base64\,…`), which other clients do not read back. Our vCard 4.0 design
+// reads and writes URI values verbatim, as RFC 6350 §3.4 intends.
+type DesignSet = ReturnType<typeof ICAL.design.getDesignSet>;
+const baseVCard4 = ICAL.design.getDesignSet("vcard");
+const VCARD4_DESIGN: DesignSet = { ...baseVCard4, value: { ...baseVCard4.value, uri: {} } } as DesignSet;
+const VCARD3_DESIGN: DesignSet = ICAL.design.getDesignSet("vcard3");
+const ICALENDAR_DESIGN: DesignSet = ICAL.design.getDesignSet("icalendar");
+
+/** The ical.js design set for a version. */
+export function designFor(name: DesignName): DesignSet {
+  return name === "vcard4" ? VCARD4_DESIGN : name === "vcard3" ? VCARD3_DESIGN : ICALENDAR_DESIGN;
+}
+
+/** What {@link readVObjects} found: the top-level components and every line it had to skip. */
+export interface ReadResult {
+  components: JComponent[];
+  /** One error per skipped line or repaired structure, naming the property and the reason. */
+  problems: MapperError[];
+}
+
+const MAX_DEPTH = 8;
+/** Longest text the mappers read (a vCard with a large photo fits easily). */
+export const MAX_TEXT_LENGTH = 20 * 1024 * 1024;
+
+/** Unfolds content lines (CRLF, LF or CR endings; continuation lines start with a space or tab). */
+export function unfoldLines(text: string): string[] {
+  const physical = text.split(/\r\n|\n|\r/);
+  const lines: string[] = [];
+  for (const line of physical) {
+    if ((line.startsWith(" ") || line.startsWith("\t")) && lines.length > 0) {
+      lines[lines.length - 1] += line.slice(1);
+    } else if (line.trim() !== "") {
+      lines.push(line);
+    }
+  }
+  return lines;
+}
+
+function propertyNameOf(line: string): string {
+  const match = /^[^;:]*/.exec(line);
+  const name = (match?.[0] ?? "").trim();
+  const dot = name.lastIndexOf(".");
+  return (dot >= 0 ? name.slice(dot + 1) : name).toUpperCase().slice(0, 64) || "(line)";
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message.replace(/\s+/g, " ").slice(0, 200);
+  return String(error).slice(0, 200);
+}
+
+/**
+ * Reads vCard or iCalendar text into jCard / jCal components. Never throws for bad lines: each
+ * line ical.js cannot parse is skipped and reported in `problems`; an unclosed component is closed
+ * at the end of the text. Throws {@link MapperError} `MALFORMED_TEXT` only when the input is not text.
+ */
+export function readVObjects(text: string, family: "vcard" | "icalendar"): ReadResult {
+  if (typeof text !== "string") throw new MapperError("MALFORMED_TEXT", null, "input is not a string");
+  if (text.length > MAX_TEXT_LENGTH) {
+    throw new MapperError("MALFORMED_TEXT", null, `text longer than ${MAX_TEXT_LENGTH} characters`);
+  }
+  const lines = unfoldLines(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  const problems: MapperError[] = [];
+  const roots: JComponent[] = [];
+  const stack: JComponent[] = [];
+  let design: DesignSet = family === "vcard" ? VCARD3_DESIGN : ICALENDAR_DESIGN;
+
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index]!;
+    const marker = /^\s*(BEGIN|END)\s*:\s*(.*?)\s*$/i.exec(line);
+    if (marker) {
+      const componentName = marker[2]!.toLowerCase();
+      if (marker[1]!.toUpperCase() === "BEGIN") {
+        if (stack.length >= MAX_DEPTH || componentName === "") {
+          problems.push(new MapperError("MALFORMED_TEXT", `BEGIN:${componentName.toUpperCase()}`, "component nested too deeply or unnamed; skipped"));
+          continue;
+        }
+        const component: JComponent = [componentName, [], []];
+        if (stack.length === 0) {
+          roots.push(component);
+          if (family === "vcard") design = designFor(vcardVersionAhead(lines, index) === "4.0" ? "vcard4" : "vcard3");
+        } else {
+          stack[stack.length - 1]![2].push(component);
+        }
+        stack.push(component);
+      } else {
+        const at = findLastIndex(stack, (component) => component[0] === componentName);
+        if (at < 0) {
+          problems.push(new MapperError("MALFORMED_TEXT", `END:${componentName.toUpperCase()}`, "END without a matching BEGIN; ignored"));
+          continue;
+        }
+        if (at !== stack.length - 1) {
+          problems.push(new MapperError("MALFORMED_TEXT", `END:${componentName.toUpperCase()}`, "closes components that were never ended"));
+        }
+        stack.length = at;
+      }
+      continue;
+    }
+    const current = stack[stack.length - 1];
+    if (!current) {
+      problems.push(new MapperError("MALFORMED_TEXT", propertyNameOf(line), "property outside any component; skipped"));
+      continue;
+    }
+    try {
+      const property = ICAL.parse.property(line, design) as unknown as JProperty | undefined;
+      if (!Array.isArray(property) || typeof property[0] !== "string" || property[0] === "") {
+        throw new Error("no property name");
+      }
+      current[1].push(property);
+    } catch (error) {
+      problems.push(new MapperError("INVALID_VALUE", propertyNameOf(line), `cannot parse the line: ${describe(error)}`));
+    }
+  }
+  for (const open of stack.reverse()) {
+    problems.push(new MapperError("MALFORMED_TEXT", `BEGIN:${open[0].toUpperCase()}`, "component not ended before the end of the text"));
+  }
+  return { components: roots, problems };
+}
+
+function findLastIndex<T>(items: T[], predicate: (item: T) => boolean): number {
+  for (let index = items.length - 1; index >= 0; index--) if (predicate(items[index]!)) return index;
+  return -1;
+}
+
+function vcardVersionAhead(lines: string[], begin: number): string | null {
+  for (let index = begin + 1; index < lines.length; index++) {
+    const line = lines[index]!;
+    if (/^\s*(BEGIN|END)\s*:/i.test(line)) return null;
+    const match = /^(?:[^.:;]+\.)?VERSION\s*(?:;[^:]*)?:\s*(.*?)\s*$/i.exec(line);
+    if (match) return match[1]!;
+  }
+  return null;
+}
+
+/** Serialises one property to a folded content line (no line ending). */
+export function writeProperty(property: JProperty, design: DesignName): string {
+  return ICAL.stringify.property(property as never, designFor(design), false);
+}
+
+/** Serialises a component (and its subcomponents) to text with CRLF line endings and a final CRLF. */
+export function writeComponent(component: JComponent, design: DesignName): string {
+  const out: string[] = [];
+  const walk = (node: JComponent): void => {
+    out.push(`BEGIN:${node[0].toUpperCase()}`);
+    for (const property of node[1]) out.push(writeProperty(property, design));
+    for (const child of node[2]) walk(child);
+    out.push(`END:${node[0].toUpperCase()}`);
+  };
+  walk(component);
+  return out.join("\r\n") + "\r\n";
+}
+
+/** The design a parsed vCard was read with, from its VERSION property. */
+export function vcardDesignOf(card: JComponent): "vcard3" | "vcard4" {
+  const version = card[1].find((property) => property[0] === "version");
+  return version && String(version[3]).trim() === "4.0" ? "vcard4" : "vcard3";
+}

@@ -1,0 +1,152 @@
+/**
+ * Normalised forms and content hashes of vCards and iCalendar objects. The normalised form ignores
+ * what does not change the meaning of an object — PRODID, REV, DTSTAMP, LAST-MODIFIED, VERSION,
+ * property order, line folding, the case and order of parameters and TYPE values, how a photo is
+ * encoded (3.0 inline binary or 4.0 data URI) — so the engine can tell a real change from the echo
+ * of its own write.
+ */
+import { createHash } from "node:crypto";
+import { readVObjects, type JComponent, type JProperty } from "./codec.js";
+
+const VCARD_IGNORED = new Set(["version", "prodid", "rev"]);
+const ICALENDAR_IGNORED = new Set(["prodid", "dtstamp", "last-modified", "version", "calscale"]);
+const BINARY_VCARD_PROPERTIES = new Set(["photo", "logo", "sound", "key"]);
+
+/** Canonical JSON: object keys sorted, so equal values always serialise equally. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).filter((key) => record[key] !== undefined).sort();
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(",")}}`;
+}
+
+/** SHA-256 (hex) of a normalised form. */
+export function hashNormalized(normalized: string): string {
+  return createHash("sha256").update(normalized, "utf8").digest("hex");
+}
+
+function paramValues(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).flatMap((entry) => String(entry).split(","));
+}
+
+function trimTrailingEmpty(values: unknown[]): unknown[] {
+  const copy = values.map((value) => (Array.isArray(value) ? trimTrailingEmpty(value) : value));
+  while (copy.length > 0 && (copy[copy.length - 1] === "" || (Array.isArray(copy[copy.length - 1]) && (copy[copy.length - 1] as unknown[]).length === 0))) copy.pop();
+  return copy;
+}
+
+const MEDIA_TYPES: Record<string, string> = { jpeg: "image/jpeg", jpg: "image/jpeg", png: "image/png", gif: "image/gif", bmp: "image/bmp", tiff: "image/tiff", webp: "image/webp" };
+
+/** The media type a vCard 3.0 `TYPE=JPEG` names (`image/jpeg`), or the value itself when it is one. */
+export function mediaTypeOf(typeParam: string | undefined): string {
+  if (!typeParam) return "application/octet-stream";
+  const lower = typeParam.toLowerCase();
+  return lower.includes("/") ? lower : (MEDIA_TYPES[lower] ?? `image/${lower}`);
+}
+
+function normalizeVCardProperty(property: JProperty): string {
+  const [name, params, , ...rawValues] = property;
+  let values: unknown[] = rawValues;
+  const normalizedParams: Record<string, string[]> = {};
+  let pref = false;
+  for (const [key, value] of Object.entries(params)) {
+    if (key === "group" || key === "encoding") continue;
+    let list = paramValues(value);
+    if (key === "type") {
+      list = list.map((entry) => entry.toLowerCase());
+      if (list.includes("pref")) pref = true;
+      list = list.filter((entry) => entry !== "pref" && entry !== "internet" && !(name === "tel" && entry === "voice"));
+    }
+    if (key === "pref") {
+      pref = true;
+      continue;
+    }
+    if (list.length > 0) normalizedParams[key] = [...new Set(list)].sort();
+  }
+  if (pref) normalizedParams.pref = ["1"];
+  if (BINARY_VCARD_PROPERTIES.has(name) && typeof values[0] === "string" && !/^[a-z][a-z0-9+.-]*:/i.test(values[0])) {
+    const mediaType = mediaTypeOf(normalizedParams.type?.[0]);
+    values = [`data:${mediaType};base64,${values[0].replace(/\s+/g, "")}`];
+    delete normalizedParams.type;
+  } else if (BINARY_VCARD_PROPERTIES.has(name) && typeof values[0] === "string") {
+    delete normalizedParams.mediatype;
+  }
+  if (name === "tel" && typeof values[0] === "string") values = [values[0].replace(/^tel:/i, "")];
+  if (name === "note" || name === "fn" || name === "title" || name === "role") values = [values.map(String).join(",")];
+  values = trimTrailingEmpty(values);
+  const group = typeof params.group === "string" ? `${params.group.toLowerCase()}.` : "";
+  const paramText = Object.keys(normalizedParams)
+    .sort()
+    .map((key) => `;${key}=${normalizedParams[key]!.join(",")}`)
+    .join("");
+  return `${group}${name}${paramText}:${canonicalJson(values)}`;
+}
+
+function normalizeComponent(component: JComponent, ignored: Set<string>, propertyForm: (property: JProperty) => string): string {
+  const lines = component[1].filter((property) => !ignored.has(property[0])).map(propertyForm).sort();
+  const children = component[2].map((child) => normalizeComponent(child, ignored, propertyForm)).sort();
+  return [`begin:${component[0]}`, ...lines, ...children, `end:${component[0]}`].join("\n");
+}
+
+/**
+ * The normalised form of vCard text: one canonical line per property, sorted; cards sorted.
+ * Lines the reader cannot parse are left out (they are not carried by the mappers either).
+ */
+export function normalizeVCard(text: string): string {
+  const { components } = readVObjects(text, "vcard");
+  return components
+    .filter((component) => component[0] === "vcard")
+    .map((card) => normalizeComponent(card, VCARD_IGNORED, normalizeVCardProperty))
+    .sort()
+    .join("\n");
+}
+
+/** SHA-256 (hex) of {@link normalizeVCard}: equal for vCards that differ only in what does not matter. */
+export function vcardHash(text: string): string {
+  return hashNormalized(normalizeVCard(text));
+}
+
+function normalizeICalendarProperty(property: JProperty): string {
+  const [name, params, , ...values] = property;
+  const normalizedParams: Record<string, string[]> = {};
+  for (const [key, value] of Object.entries(params)) {
+    const list = paramValues(value);
+    if (list.length > 0) normalizedParams[key] = key === "tzid" ? list : [...new Set(list)].sort();
+  }
+  const paramText = Object.keys(normalizedParams)
+    .sort()
+    .map((key) => `;${key}=${normalizedParams[key]!.join(",")}`)
+    .join("");
+  const canonicalValues = name === "categories" || name === "resources" ? values.map(String).sort() : values;
+  return `${name}${paramText}:${canonicalJson(canonicalValues)}`;
+}
+
+/**
+ * The normalised form of the components named `componentName` (e.g. `vtodo`) inside iCalendar
+ * text: VTIMEZONE definitions and the calendar's own properties are left out (the TZID references
+ * stay), properties and subcomponents (VALARM) are sorted.
+ */
+export function normalizeICalendarComponents(text: string, componentName: string): string {
+  const { components } = readVObjects(text, "icalendar");
+  const wanted: JComponent[] = [];
+  for (const root of components) {
+    if (root[0] === componentName) wanted.push(root);
+    else for (const child of root[2]) if (child[0] === componentName) wanted.push(child);
+  }
+  return wanted
+    .map((component) => normalizeComponent(component, ICALENDAR_IGNORED, normalizeICalendarProperty))
+    .sort()
+    .join("\n");
+}
+
+/** The normalised form of the VTODO(s) in iCalendar text (see {@link normalizeICalendarComponents}). */
+export function normalizeVTodo(text: string): string {
+  return normalizeICalendarComponents(text, "vtodo");
+}
+
+/** SHA-256 (hex) of {@link normalizeVTodo}. */
+export function vtodoHash(text: string): string {
+  return hashNormalized(normalizeVTodo(text));
+}

@@ -1,0 +1,77 @@
+/**
+ * Small helpers over jCard / jCal properties: parameter lists, PREF ranks, text values and the
+ * Apple-style labels of property groups (`item1.X-ABLabel`).
+ */
+import type { JComponent, JProperty } from "./codec.js";
+
+/** The lower-cased values of a parameter, split on commas (`TYPE=WORK,VOICE;TYPE=pref` → work, voice, pref). */
+export function paramList(property: JProperty, name: string): string[] {
+  const value = property[1][name];
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).flatMap((entry) => String(entry).split(",")).map((entry) => entry.trim().toLowerCase()).filter((entry) => entry !== "");
+}
+
+/** The TYPE values of a property, lower-cased. */
+export function typesOf(property: JProperty): string[] {
+  return paramList(property, "type");
+}
+
+/** Preference rank: PREF=n gives n, TYPE=pref gives 1, none gives 101 (lower is preferred). */
+export function prefRank(property: JProperty): number {
+  const pref = property[1].pref;
+  if (pref !== undefined) {
+    const n = Number.parseInt(Array.isArray(pref) ? String(pref[0]) : String(pref), 10);
+    if (Number.isInteger(n) && n >= 1 && n <= 100) return n;
+  }
+  return typesOf(property).includes("pref") ? 1 : 101;
+}
+
+/** The first value of a property as text (multi-values joined with commas, structured with semicolons). */
+export function textOf(property: JProperty): string {
+  const values = property.slice(3);
+  return values.map((value) => (Array.isArray(value) ? value.map((part) => (Array.isArray(part) ? part.join(",") : String(part ?? ""))).join(";") : String(value ?? ""))).join(",");
+}
+
+/** Component `index` of a structured value, sub-values joined with commas. */
+export function componentOf(property: JProperty, index: number): string {
+  const value = property[3];
+  if (!Array.isArray(value)) return index === 0 ? String(value ?? "") : "";
+  const part = value[index];
+  if (Array.isArray(part)) return part.map(String).join(",");
+  return part === undefined || part === null ? "" : String(part);
+}
+
+/** The group of a vCard property (`item1` of `item1.EMAIL`), lower-cased, or null. */
+export function groupOf(property: JProperty): string | null {
+  const group = property[1].group;
+  return typeof group === "string" && group !== "" ? group.toLowerCase() : null;
+}
+
+/**
+ * The Apple-style label of a grouped property: the value of `X-ABLABEL` in the same group, with
+ * Apple's `_$!<Label>!$_` wrapper removed and lower-cased (`_$!<Spouse>!$_` → `spouse`).
+ */
+export function groupLabel(card: JComponent, property: JProperty): string | null {
+  const group = groupOf(property);
+  if (!group) return null;
+  const label = card[1].find((other) => other !== property && other[0] === "x-ablabel" && groupOf(other) === group);
+  if (!label) return null;
+  const text = textOf(label).trim();
+  const apple = /^_\$!<(.*)>!\$_$/.exec(text);
+  return (apple ? apple[1]! : text).toLowerCase();
+}
+
+/** Stable sort of property indexes by PREF rank, then by their order in the card. */
+export function byPreference(card: JComponent, indexes: number[]): number[] {
+  return [...indexes].sort((a, b) => prefRank(card[1][a]!) - prefRank(card[1][b]!) || a - b);
+}
+
+/** Indexes of the properties with one of the given names. */
+export function indexesOf(card: JComponent, ...names: string[]): number[] {
+  const wanted = new Set(names);
+  const out: number[] = [];
+  card[1].forEach((property, index) => {
+    if (wanted.has(property[0])) out.push(index);
+  });
+  return out;
+}
