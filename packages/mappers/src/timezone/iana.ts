@@ -1,0 +1,106 @@
+/**
+ * IANA zones as the runtime knows them (through `Intl`): the UTC offset at an instant, and the list
+ * of offset transitions in a span of years, found by sampling and bisection.
+ */
+import { DAY_MS, localMs } from "./clock.js";
+import type { ZoneTransition } from "./zone.js";
+
+const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+const knownZones = new Map<string, string | null>();
+
+function offsetFormatter(zone: string): Intl.DateTimeFormat {
+  let formatter = offsetFormatters.get(zone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset", year: "numeric" });
+    offsetFormatters.set(zone, formatter);
+  }
+  return formatter;
+}
+
+/**
+ * The runtime's canonical spelling of an IANA zone name (`Asia/Kolkata` may come back as
+ * `Asia/Calcutta`), or null when the runtime does not know the zone. `UTC`/`Etc/UTC` are known.
+ */
+export function canonicalIanaZone(name: string): string | null {
+  const cached = knownZones.get(name);
+  if (cached !== undefined) return cached;
+  let canonical: string | null = null;
+  if (/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(name)) {
+    try {
+      canonical = new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
+    } catch {
+      canonical = null;
+    }
+  }
+  knownZones.set(name, canonical);
+  return canonical;
+}
+
+/** True when the runtime knows the IANA zone. */
+export function isIanaZone(name: string): boolean {
+  return canonicalIanaZone(name) !== null;
+}
+
+/** The UTC offset (seconds east of UTC) of an IANA zone at an instant. */
+export function ianaOffsetSeconds(zone: string, utcMs: number): number {
+  const text = offsetFormatter(zone).format(utcMs);
+  const at = text.lastIndexOf("GMT");
+  const match = /^GMT(?:([+-])(\d{1,2})(?::(\d\d))?(?::(\d\d))?)?$/.exec(text.slice(at));
+  if (!match || !match[1]) return 0;
+  const seconds = Number(match[2]) * 3600 + Number(match[3] ?? 0) * 60 + Number(match[4] ?? 0);
+  return match[1] === "-" ? -seconds : seconds;
+}
+
+const STEP_MS = 4 * DAY_MS;
+
+/**
+ * Every offset change of an IANA zone from the start of `fromYear` to the end of `toYear` (UTC), to
+ * the second. Samples every four days (no zone has changed offset twice within four days since 1970)
+ * and bisects each change.
+ */
+export function ianaTransitions(zone: string, fromYear: number, toYear: number): ZoneTransition[] {
+  const out: ZoneTransition[] = [];
+  const end = localMs(toYear + 1, 1, 1);
+  let t = localMs(fromYear, 1, 1);
+  let offset = ianaOffsetSeconds(zone, t);
+  while (t < end) {
+    const next = Math.min(t + STEP_MS, end);
+    if (ianaOffsetSeconds(zone, next) === offset) {
+      t = next;
+      continue;
+    }
+    let low = t;
+    let high = next;
+    while (high - low > 1000) {
+      const mid = low + Math.floor((high - low) / 2000) * 1000;
+      if (ianaOffsetSeconds(zone, mid) === offset) low = mid;
+      else high = mid;
+    }
+    const to = ianaOffsetSeconds(zone, high);
+    out.push({ at: high, from: offset, to, daylight: false });
+    // Scanning goes on from the change, so a second change inside the same step is found too.
+    offset = to;
+    t = high;
+  }
+  markDaylight(out);
+  return out;
+}
+
+/**
+ * Marks daylight-saving transitions: a rise in offset that is undone within about a year. A
+ * permanent change of the standard offset stays a standard transition.
+ */
+export function markDaylight(transitions: ZoneTransition[]): void {
+  for (let i = 0; i < transitions.length; i++) {
+    const current = transitions[i]!;
+    current.daylight = false;
+    if (current.to <= current.from) continue;
+    const back = transitions[i + 1];
+    if (back && back.to < current.to && back.at - current.at < 370 * DAY_MS) current.daylight = true;
+    else if (!back && i > 0) {
+      // The last rise of an open-ended rule: daylight if the previous cycle was daylight too.
+      const previousRise = transitions[i - 2];
+      if (previousRise && previousRise.to === current.to && previousRise.from === current.from) current.daylight = true;
+    }
+  }
+}
