@@ -1,5 +1,20 @@
 /**
- * `@ewsdav/core`: the ewsdav sync engine.
+ * `@ewsdav/core`: the ewsdav sync engine — correlation state, plan → execute, the side and
+ * store interfaces, an in-memory store and an in-memory side. The EWS, DAV and vdir sides and the
+ * SQLite store are subpath exports (`@ewsdav/core/ews`, `/dav`, `/vdir`, `/sqlite`).
  * @packageDocumentation
  */
-export {};
+export * from "./engine/side.js";
+export * from "./engine/state.js";
+export * from "./engine/vobject.js";
+export * from "./engine/normalise.js";
+export * from "./engine/merge.js";
+export * from "./engine/plan.js";
+export * from "./engine/errors.js";
+export * from "./engine/events.js";
+export * from "./engine/report.js";
+export { execute, runPool, chunk, type ActionOutcome, type ExecuteContext } from "./engine/execute.js";
+export { runPairCycle, runPairCycleReporting, type CycleOptions, type CycleDeps, type SafetyOptions } from "./engine/cycle.js";
+export * from "./engine/engine.js";
+export { MemoryStateStore } from "./stores/memory.js";
+export { MemorySide, type MemorySideOptions, type MemorySideCalls, type MemoryWrite } from "./sides/memory.js";

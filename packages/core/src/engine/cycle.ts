@@ -1,0 +1,360 @@
+/**
+ * One cycle of one pair: read both change feeds, read what changed, plan, check safety, execute,
+ * re-plan items that changed under us, and only then store the new cursors.
+ *
+ * @module
+ */
+import { EngineError } from "./errors.js";
+import type { EngineEvents, Logger, TypedEmitter } from "./events.js";
+import { chunk, execute, runPool, type ActionOutcome } from "./execute.js";
+import { plan, type Action, type PlanPolicy, type Snapshot, type SlotChanges } from "./plan.js";
+import { emptyPairReport, type PairReport } from "./report.js";
+import { SideError, type ChangeFeed, type SyncSide } from "./side.js";
+import { SLOTS, type ItemRecord, type PairRecord, type Slot, type StateOp, type StateStore } from "./state.js";
+
+/** Thresholds of the safety checks. */
+export interface SafetyOptions {
+  /** A cycle may delete at most this share of a side's known items… (default 0.2) */
+  massDeleteRatio: number;
+  /** …unless it deletes no more than this many (default 10). */
+  massDeleteMinimum: number;
+}
+
+/** Per-run switches. */
+export interface CycleOptions {
+  /** Plan only: nothing is written, the plan is in the report. */
+  dryRun?: boolean;
+  /** Override of the mass-deletion guard (error code `mass-delete`). */
+  allowMassDelete?: boolean;
+  /** Override of the empty-side guard (error code `empty-side`). */
+  allowEmptySide?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Everything a cycle needs besides the pair. */
+export interface CycleDeps {
+  store: StateStore;
+  sides: Record<Slot, SyncSide>;
+  policy: PlanPolicy;
+  safety: SafetyOptions;
+  hash(text: string): string;
+  uidOf(text: string): string | null;
+  events: TypedEmitter<EngineEvents>;
+  logger: Logger;
+}
+
+/** How many times an item that changed under a write is re-read and re-planned in the same cycle. */
+const REPLAN_ROUNDS = 2;
+
+class Cycle {
+  readonly report: PairReport;
+  readonly pending: Record<Slot, Set<string>> = { local: new Set(), remote: new Set() };
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly deps: CycleDeps,
+    readonly pair: PairRecord,
+    readonly options: CycleOptions,
+  ) {
+    this.report = emptyPairReport(pair.id);
+  }
+
+  /** State writes go through one queue, in order. */
+  commit(ops: StateOp[]): Promise<void> {
+    const run = this.#queue.then(() => this.deps.store.write(ops));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  progress(phase: "reading" | "planning" | "writing" | "done", done: number, total: number): void {
+    this.deps.events.emit("progress", { pairId: this.pair.id, phase, done, total });
+  }
+
+  /** Reads items by id on one slot: snapshots, ids found gone, ids that failed (kept pending). */
+  async read(slot: Slot, ids: readonly string[]): Promise<{ items: Snapshot[]; missing: string[] }> {
+    const side = this.deps.sides[slot];
+    const items: Snapshot[] = [];
+    const missing: string[] = [];
+    const batches = chunk(ids, side.capabilities.maxBatch);
+    await runPool(
+      batches.map((batch) => async () => {
+        let answers: Array<Awaited<ReturnType<SyncSide["fetch"]>>[number]>;
+        try {
+          answers = await side.fetch(this.pair[slot].collection, batch, this.options.signal);
+          if (answers.length !== batch.length) throw new Error(`${side.name} answered ${answers.length} items for ${batch.length}`);
+        } catch (error) {
+          answers = batch.map((id) => new SideError("transient", error instanceof Error ? error.message : String(error), id));
+        }
+        answers.forEach((answer, i) => {
+          const id = batch[i]!;
+          if (answer instanceof SideError) {
+            if (answer.code === "not-found") missing.push(id);
+            else this.fail(slot, id, null, answer.code, `read failed: ${answer.message}`);
+            return;
+          }
+          try {
+            items.push({
+              id: answer.id,
+              version: answer.version,
+              uid: answer.uid ?? this.deps.uidOf(answer.text),
+              text: answer.text,
+              hash: this.deps.hash(answer.text),
+            });
+          } catch (error) {
+            this.fail(slot, id, answer.uid, (error as { code?: string }).code ?? "unreadable", `unreadable item: ${(error as Error).message}`);
+          }
+        });
+      }),
+      side.capabilities.maxConcurrency,
+    );
+    this.report[slot].fetched += items.length;
+    return { items, missing };
+  }
+
+  fail(slot: Slot | null, id: string | null, uid: string | null, code: string, message: string): void {
+    if (slot && id) this.pending[slot].add(id);
+    this.report.errors.push({ uid, slot, id, code, message });
+    this.deps.logger.warn("item failed", { pair: this.pair.id, slot, id, uid, code });
+  }
+
+  async run(only: Record<Slot, string[]> | null): Promise<PairReport> {
+    const { store, sides } = this.deps;
+    const dryRun = this.options.dryRun ?? false;
+    this.report.dryRun = dryRun;
+    const records = await store.listItems(this.pair.id);
+    const journal = await store.listJournal(this.pair.id);
+
+    // Side effects a crash interrupted: re-read those items this cycle, and remember that until it ends.
+    const carried: Record<Slot, Set<string>> = { local: new Set(this.pair.pending.local), remote: new Set(this.pair.pending.remote) };
+    if (journal.length) {
+      const byUid = new Map(records.map((r) => [r.uid, r]));
+      for (const entry of journal) {
+        if (entry.itemId) carried[entry.slot].add(entry.itemId);
+        for (const slot of SLOTS) {
+          const id = byUid.get(entry.uid)?.[slot]?.id;
+          if (id) carried[slot].add(id);
+        }
+      }
+      this.deps.logger.info("resuming interrupted side effects", { pair: this.pair.id, entries: journal.length });
+      if (!dryRun) {
+        await this.commit([
+          { op: "set-cursors", pairId: this.pair.id, cursors: this.pair.cursors, pending: { local: [...carried.local], remote: [...carried.remote] } },
+          { op: "journal-clear", pairId: this.pair.id },
+        ]);
+      }
+    }
+
+    // 1. Change feeds (or the ids the caller named).
+    this.progress("reading", 0, 2);
+    const feeds: Partial<Record<Slot, ChangeFeed>> = {};
+    const changes: Record<Slot, SlotChanges> = { local: { changed: [], deleted: [] }, remote: { changed: [], deleted: [] } };
+    const known: Record<Slot, Map<string, string | null>> = { local: new Map(), remote: new Map() };
+    for (const r of records) for (const slot of SLOTS) if (r[slot]) known[slot].set(r[slot]!.id, r[slot]!.version);
+    const toRead: Record<Slot, Set<string>> = { local: new Set(), remote: new Set() };
+    if (only) {
+      for (const slot of SLOTS) for (const id of only[slot]) toRead[slot].add(id);
+    } else {
+      await Promise.all(
+        SLOTS.map(async (slot) => {
+          try {
+            this.report[slot].feedRequests++;
+            feeds[slot] = await sides[slot].changes(this.pair[slot].collection, this.pair.cursors[slot], this.options.signal);
+          } catch (error) {
+            throw new EngineError("feed-failed", `${slot} side ${sides[slot].name}: ${(error as Error).message}`, this.pair.id);
+          }
+        }),
+      );
+      for (const slot of SLOTS) {
+        const feed = feeds[slot]!;
+        if (feed.complete && feed.changed.length === 0 && known[slot].size > 0 && !this.options.allowEmptySide) {
+          throw new EngineError(
+            "empty-side",
+            `the ${slot} side (${sides[slot].name}) lists no items while the state knows ${known[slot].size}; ` +
+              "nothing was written. If the collection was really emptied, run again with allowEmptySide: true",
+            this.pair.id,
+          );
+        }
+        const listed = new Set<string>();
+        for (const item of feed.changed) {
+          listed.add(item.id);
+          const version = known[slot].get(item.id);
+          if (item.version === null || version === undefined || version !== item.version) toRead[slot].add(item.id);
+        }
+        const deleted = new Set(feed.deleted);
+        if (feed.complete) for (const id of known[slot].keys()) if (!listed.has(id)) deleted.add(id);
+        for (const id of deleted) if (!toRead[slot].has(id)) changes[slot].deleted.push(id);
+      }
+    }
+    for (const slot of SLOTS) for (const id of carried[slot]) if (!changes[slot].deleted.includes(id)) toRead[slot].add(id);
+    this.progress("reading", 1, 2);
+
+    // 2. Read what changed.
+    await Promise.all(
+      SLOTS.map(async (slot) => {
+        const { items, missing } = await this.read(slot, [...toRead[slot]]);
+        changes[slot].changed.push(...items);
+        for (const id of missing) if (known[slot].has(id)) changes[slot].deleted.push(id);
+      }),
+    );
+    this.progress("reading", 2, 2);
+
+    // 3. Plan, and check it is safe.
+    this.progress("planning", 0, 1);
+    let actions = plan({ records, changes, policy: this.deps.policy });
+    this.progress("planning", 1, 1);
+    for (const slot of SLOTS) {
+      const deletes = actions.flatMap((a) => a.writes).filter((w) => w.op === "delete" && w.slot === slot).length;
+      const knownCount = known[slot].size;
+      if (!this.options.allowMassDelete && deletes > this.deps.safety.massDeleteMinimum && deletes > this.deps.safety.massDeleteRatio * knownCount) {
+        this.report.plan = actions;
+        throw new EngineError(
+          "mass-delete",
+          `the cycle would delete ${deletes} of ${knownCount} items on the ${slot} side (${sides[slot].name}); nothing was written. ` +
+            "If that is intended, run again with allowMassDelete: true",
+          this.pair.id,
+        );
+      }
+    }
+    if (dryRun) {
+      this.report.plan = actions;
+      return this.report;
+    }
+
+    // 4. Execute; items that changed under a write are re-read and re-planned.
+    const total = actions.length;
+    let base = 0;
+    for (let round = 0; actions.length > 0; round++) {
+      const outcomes = await execute(
+        {
+          pair: this.pair,
+          sides,
+          store,
+          hash: this.deps.hash,
+          commit: (ops) => this.commit(ops),
+          onOutcome: (o) => this.record(o, round < REPLAN_ROUNDS),
+          onProgress: (done) => this.progress("writing", Math.min(total, base + done), total),
+          ...(this.options.signal ? { signal: this.options.signal } : {}),
+        },
+        actions,
+      );
+      base += outcomes.filter((o) => o.status !== "precondition").length;
+      const stale = outcomes.filter((o) => o.status === "precondition");
+      if (stale.length === 0) break;
+      if (round >= REPLAN_ROUNDS) {
+        for (const o of stale) this.keepPending(o.action);
+        break;
+      }
+      actions = await this.replan(stale.map((o) => o.action));
+    }
+
+    // 5. Only now move the cursors: everything they cover was applied, or is pending by id.
+    const cursors = { ...this.pair.cursors };
+    if (!only) for (const slot of SLOTS) cursors[slot] = feeds[slot]!.cursor;
+    const pending = {
+      local: [...this.pending.local, ...(only ? this.pair.pending.local : [])],
+      remote: [...this.pending.remote, ...(only ? this.pair.pending.remote : [])],
+    };
+    await this.commit([
+      { op: "set-cursors", pairId: this.pair.id, cursors, pending: { local: [...new Set(pending.local)], remote: [...new Set(pending.remote)] } },
+      { op: "journal-clear", pairId: this.pair.id },
+    ]);
+    this.progress("done", total, total);
+    return this.report;
+  }
+
+  /** Re-reads the items of actions whose write met a changed item, and plans them again. */
+  async replan(stale: Action[]): Promise<Action[]> {
+    const records = stale.map((a) => a.previous).filter((r): r is ItemRecord => r !== null);
+    const ids: Record<Slot, Set<string>> = { local: new Set(), remote: new Set() };
+    for (const a of stale) {
+      for (const slot of SLOTS) {
+        const id = a.previous?.[slot]?.id ?? a.next?.[slot]?.id;
+        if (id) ids[slot].add(id);
+      }
+    }
+    const changes: Record<Slot, SlotChanges> = { local: { changed: [], deleted: [] }, remote: { changed: [], deleted: [] } };
+    for (const slot of SLOTS) {
+      const { items, missing } = await this.read(slot, [...ids[slot]]);
+      changes[slot].changed = items;
+      changes[slot].deleted = missing;
+    }
+    this.deps.logger.info("re-planning items changed during the cycle", { pair: this.pair.id, items: stale.length });
+    return plan({ records, changes, policy: this.deps.policy });
+  }
+
+  keepPending(action: Action): void {
+    for (const slot of SLOTS) {
+      const id = action.previous?.[slot]?.id ?? action.next?.[slot]?.id;
+      if (id) this.pending[slot].add(id);
+    }
+  }
+
+  /** Folds an action's outcome into the report and the events. */
+  record(outcome: ActionOutcome, willRetry: boolean): void {
+    const { action } = outcome;
+    const ids: Partial<Record<Slot, string>> = {};
+    for (const slot of SLOTS) {
+      const id = outcome.record?.[slot]?.id ?? action.previous?.[slot]?.id ?? action.next?.[slot]?.id;
+      if (id) ids[slot] = id;
+    }
+    if (outcome.status === "precondition" && willRetry) {
+      this.deps.events.emit("item", { pairId: this.pair.id, uid: action.uid, kind: action.kind, outcome: "retried", ids });
+      return;
+    }
+    if (outcome.status !== "done") {
+      this.keepPending(action);
+      for (const e of outcome.errors) this.fail(e.slot, e.id, action.uid, e.error.code, e.error.message);
+      const first = outcome.errors[0]?.error;
+      this.deps.events.emit("item", {
+        pairId: this.pair.id,
+        uid: action.uid,
+        kind: action.kind,
+        outcome: "failed",
+        ids,
+        ...(first ? { error: { code: first.code, message: first.message } } : {}),
+      });
+      return;
+    }
+    for (const { write, result } of outcome.results) {
+      const ref = { uid: action.uid, id: result?.id ?? ("id" in write ? write.id : null) };
+      const side = this.report[write.slot];
+      if (write.op === "create") side.created.push(ref);
+      else if (write.op === "update") side.updated.push(ref);
+      else if (write.op === "tag") side.tagged.push(ref);
+      else side.deleted.push(ref);
+      for (const d of result?.dropped ?? []) side.dropped.push({ ...ref, ...d });
+    }
+    if (action.kind === "merge") this.report.merged.push({ uid: action.uid, id: null });
+    if (action.kind === "pair") this.report.paired.push({ uid: action.uid, id: null });
+    this.report.conflicts.push(...action.conflicts);
+    if (action.deleteVersusModify) this.report.deleteVersusModify.push({ uid: action.uid, ...action.deleteVersusModify });
+    this.deps.events.emit("item", { pairId: this.pair.id, uid: action.uid, kind: action.kind, outcome: "done", ids });
+  }
+}
+
+/**
+ * Runs one cycle of a pair. With `only`, reads just those item ids (no change feed, cursors kept):
+ * the call for a single item or a small set. Throws {@link EngineError} for a pair-level stop.
+ */
+export async function runPairCycle(deps: CycleDeps, pair: PairRecord, options: CycleOptions, only: Record<Slot, string[]> | null = null): Promise<PairReport> {
+  return new Cycle(deps, pair, options).run(only);
+}
+
+/** Same as {@link runPairCycle} but a pair-level error lands in the report instead of being thrown. */
+export async function runPairCycleReporting(
+  deps: CycleDeps,
+  pair: PairRecord,
+  options: CycleOptions,
+  only: Record<Slot, string[]> | null = null,
+): Promise<PairReport> {
+  const cycle = new Cycle(deps, pair, options);
+  try {
+    return await cycle.run(only);
+  } catch (error) {
+    if (!(error instanceof EngineError)) throw error;
+    cycle.report.error = { code: error.code, message: error.message };
+    cycle.report.dryRun = true;
+    deps.logger.error("pair stopped", { pair: pair.id, code: error.code });
+    return cycle.report;
+  }
+}

@@ -1,0 +1,329 @@
+import { describe, expect, it } from "vitest";
+import { MemorySide, type MemorySideOptions } from "../sides/memory.js";
+import { MemoryStateStore } from "../stores/memory.js";
+import { prop, vcard } from "../testing/fixtures.js";
+import { EngineError } from "./errors.js";
+import { SyncEngine, type SyncEngineOptions } from "./engine.js";
+import type { ItemOutcomeEvent } from "./events.js";
+
+async function setup(opts: { local?: MemorySideOptions; remote?: MemorySideOptions; engine?: Partial<SyncEngineOptions> } = {}) {
+  const local = new MemorySide({ name: "local", ...opts.local });
+  const remote = new MemorySide({ name: "remote", ...opts.remote });
+  local.addCollection("book", "contacts");
+  remote.addCollection("contacts", "contacts");
+  const store = new MemoryStateStore();
+  const engine = new SyncEngine({ store, sides: [local, remote], ...opts.engine });
+  const pair = await engine.link({ id: "p", kind: "contacts", remote: { side: "remote", collection: "contacts" }, local: { side: "local", collection: "book" } });
+  return { local, remote, store, engine, pair };
+}
+
+const byUid = (side: MemorySide, collection: string) => new Map(side.items(collection).map((i) => [i.uid, i]));
+
+describe("SyncEngine passive mode", () => {
+  it("copies new items both ways, then a second cycle writes nothing and reads one feed per side", async () => {
+    const { local, remote, engine } = await setup();
+    local.put("book", vcard("a", { FN: "Ada" }));
+    remote.put("contacts", vcard("b", { FN: "Bob" }));
+    const first = await engine.runOnce();
+    expect(first.ok).toBe(true);
+    expect(first.pairs[0]!.remote.created.map((r) => r.uid)).toEqual(["a"]);
+    expect(first.pairs[0]!.local.created.map((r) => r.uid)).toEqual(["b"]);
+    expect([...byUid(local, "book").keys()].sort()).toEqual(["a", "b"]);
+    expect([...byUid(remote, "contacts").keys()].sort()).toEqual(["a", "b"]);
+    local.resetCalls();
+    remote.resetCalls();
+    const second = await engine.runOnce();
+    expect(local.calls.itemWrites + remote.calls.itemWrites).toBe(0);
+    expect(local.calls.changes).toBe(1);
+    expect(remote.calls.changes).toBe(1);
+    expect(second.pairs[0]!.local.created.length + second.pairs[0]!.remote.created.length).toBe(0);
+  });
+
+  it("pairs items already on both sides at the first sync instead of duplicating them", async () => {
+    const { local, remote, engine } = await setup();
+    local.put("book", vcard("same", { FN: "Same", NOTE: "x" }));
+    remote.put("contacts", vcard("same", { NOTE: "x", FN: "Same" }, ["PRODID:-//other//EN"]));
+    const report = await engine.runOnce();
+    expect(report.pairs[0]!.paired.map((r) => r.uid)).toEqual(["same"]);
+    expect(local.calls.itemWrites + remote.calls.itemWrites).toBe(0);
+    expect(local.items("book")).toHaveLength(1);
+    expect(remote.items("contacts")).toHaveLength(1);
+  });
+
+  it("propagates edits and deletions, and merges different properties changed on both sides", async () => {
+    const { local, remote, engine } = await setup();
+    const lid = local.put("book", vcard("a", { FN: "Ada", NOTE: "n0", TITLE: "t0" }));
+    local.put("book", vcard("gone", { FN: "Gone" }));
+    await engine.runOnce();
+    const rid = byUid(remote, "contacts").get("a")!.id;
+    local.edit("book", lid, vcard("a", { FN: "Ada", NOTE: "n1", TITLE: "t0" }));
+    remote.edit("contacts", rid, vcard("a", { FN: "Ada", NOTE: "n0", TITLE: "t1" }));
+    remote.delete("contacts", byUid(remote, "contacts").get("gone")!.id);
+    const report = await engine.runOnce();
+    expect(report.pairs[0]!.merged.map((r) => r.uid)).toEqual(["a"]);
+    expect(report.pairs[0]!.local.deleted.map((r) => r.uid)).toEqual(["gone"]);
+    for (const text of [byUid(local, "book").get("a")!.text, byUid(remote, "contacts").get("a")!.text]) {
+      expect(prop(text, "NOTE")).toBe("n1");
+      expect(prop(text, "TITLE")).toBe("t1");
+    }
+    expect(byUid(local, "book").has("gone")).toBe(false);
+  });
+
+  it.each([
+    ["remote-wins", "remote"],
+    ["local-wins", "local"],
+  ] as const)("settles the same property changed on both sides by %s", async (policy, winner) => {
+    const { local, remote, engine } = await setup({ engine: { policy: { conflict: policy } } });
+    const lid = local.put("book", vcard("a", { FN: "Ada", NOTE: "base" }));
+    await engine.runOnce();
+    local.edit("book", lid, vcard("a", { FN: "Ada", NOTE: "local" }));
+    remote.edit("contacts", byUid(remote, "contacts").get("a")!.id, vcard("a", { FN: "Ada", NOTE: "remote" }));
+    const report = await engine.runOnce();
+    expect(report.pairs[0]!.conflicts).toHaveLength(1);
+    expect(report.pairs[0]!.conflicts[0]).toMatchObject({ uid: "a", property: "NOTE", winner });
+    expect(prop(byUid(local, "book").get("a")!.text, "NOTE")).toBe(winner);
+    expect(prop(byUid(remote, "contacts").get("a")!.text, "NOTE")).toBe(winner);
+  });
+
+  it("newest-wins compares the items' REV, and a callback can decide per property", async () => {
+    const { local, remote, engine } = await setup({ engine: { policy: { conflict: "newest-wins" } } });
+    const lid = local.put("book", vcard("a", { FN: "Ada", NOTE: "base", REV: "20240101T000000Z" }));
+    await engine.runOnce();
+    local.edit("book", lid, vcard("a", { FN: "Ada", NOTE: "local", REV: "20240301T000000Z" }));
+    remote.edit("contacts", byUid(remote, "contacts").get("a")!.id, vcard("a", { FN: "Ada", NOTE: "remote", REV: "20240201T000000Z" }));
+    await engine.runOnce();
+    expect(prop(byUid(remote, "contacts").get("a")!.text, "NOTE")).toBe("local");
+
+    const seen: string[] = [];
+    const cb = await setup({ engine: { policy: { conflict: (c) => (seen.push(c.property), c.property === "NOTE" ? "local" : "remote") } } });
+    const id = cb.local.put("book", vcard("b", { FN: "B", NOTE: "0", TITLE: "0" }));
+    await cb.engine.runOnce();
+    cb.local.edit("book", id, vcard("b", { FN: "B", NOTE: "L", TITLE: "L" }));
+    cb.remote.edit("contacts", byUid(cb.remote, "contacts").get("b")!.id, vcard("b", { FN: "B", NOTE: "R", TITLE: "R" }));
+    await cb.engine.runOnce();
+    const text = byUid(cb.remote, "contacts").get("b")!.text;
+    expect(seen.sort()).toEqual(["NOTE", "TITLE"]);
+    expect([prop(text, "NOTE"), prop(text, "TITLE")]).toEqual(["L", "R"]);
+  });
+
+  it("keeps a modification over a deletion by default, and deletes with deletion-wins", async () => {
+    for (const [rule, survives] of [["modification-wins", true], ["deletion-wins", false]] as const) {
+      const { local, remote, engine } = await setup({ engine: { policy: { deleteVersusModify: rule } } });
+      const lid = local.put("book", vcard("a", { FN: "Ada" }));
+      await engine.runOnce();
+      local.delete("book", lid);
+      remote.edit("contacts", byUid(remote, "contacts").get("a")!.id, vcard("a", { FN: "Ada Lovelace" }));
+      const report = await engine.runOnce();
+      expect(report.pairs[0]!.deleteVersusModify).toEqual([{ uid: "a", deleted: "local", winner: survives ? "modification" : "deletion" }]);
+      expect(byUid(local, "book").has("a")).toBe(survives);
+      expect(byUid(remote, "contacts").has("a")).toBe(survives);
+    }
+  });
+
+  it("gives items without a UID one, writes it back once, and pairs UID-less twins by content", async () => {
+    const { local, remote, engine } = await setup();
+    local.put("book", vcard(null, { FN: "No Uid" }));
+    local.put("book", vcard(null, { FN: "Twin" }));
+    remote.put("contacts", vcard(null, { FN: "Twin" }));
+    const report = await engine.runOnce();
+    expect(remote.items("contacts")).toHaveLength(2);
+    expect(local.items("book")).toHaveLength(2);
+    const uids = local.items("book").map((i) => i.uid);
+    expect(uids.every((u) => u !== null)).toBe(true);
+    expect(remote.items("contacts").map((i) => i.uid).sort()).toEqual([...uids].sort());
+    expect(report.pairs[0]!.local.tagged.length + report.pairs[0]!.remote.tagged.length).toBeGreaterThanOrEqual(2);
+    local.resetCalls();
+    remote.resetCalls();
+    await engine.runOnce();
+    await engine.runOnce();
+    expect(local.calls.itemWrites + remote.calls.itemWrites).toBe(0);
+  });
+
+  it("with tag writes off, leaves UID-less items untouched and keeps identity in the state", async () => {
+    const { local, remote, engine } = await setup({ engine: { tagWrites: false } });
+    const lid = local.put("book", vcard(null, { FN: "No Uid" }));
+    await engine.runOnce();
+    expect(local.items("book")[0]!.uid).toBeNull();
+    expect(remote.items("contacts")).toHaveLength(1);
+    local.edit("book", lid, vcard(null, { FN: "No Uid", NOTE: "edited" }));
+    await engine.runOnce();
+    expect(remote.items("contacts")).toHaveLength(1);
+    expect(prop(remote.items("contacts")[0]!.text, "NOTE")).toBe("edited");
+    expect(local.items("book")[0]!.uid).toBeNull();
+  });
+
+  it("treats two items with the same UID on one side as two items", async () => {
+    const { local, remote, engine } = await setup();
+    local.put("book", vcard("dup", { FN: "One" }));
+    local.put("book", vcard("dup", { FN: "Two" }));
+    await engine.runOnce();
+    await engine.runOnce();
+    expect(remote.items("contacts")).toHaveLength(2);
+    expect(new Set(local.items("book").map((i) => i.uid)).size).toBe(2);
+  });
+
+  it("stops before writing when a side suddenly lists nothing, naming the override", async () => {
+    const { local, remote, engine } = await setup();
+    for (let i = 0; i < 3; i++) local.put("book", vcard(`u${i}`, { FN: `N${i}` }));
+    await engine.runOnce();
+    for (const item of remote.items("contacts")) remote.delete("contacts", item.id);
+    remote.forgetCursors("contacts");
+    const report = await engine.runOnce();
+    expect(report.ok).toBe(false);
+    expect(report.pairs[0]!.error?.code).toBe("empty-side");
+    expect(report.pairs[0]!.error?.message).toContain("allowEmptySide");
+    expect(local.items("book")).toHaveLength(3);
+    await engine.runOnce({ allowEmptySide: true });
+    expect(local.items("book")).toHaveLength(0);
+  });
+
+  it("stops a mass deletion (over 20 % and over 10 items) and lets allowMassDelete through", async () => {
+    const { local, remote, engine } = await setup();
+    for (let i = 0; i < 40; i++) local.put("book", vcard(`u${i}`, { FN: `N${i}` }));
+    await engine.runOnce();
+    for (const item of remote.items("contacts").slice(0, 11)) remote.delete("contacts", item.id);
+    const stopped = await engine.runOnce();
+    expect(stopped.pairs[0]!.error?.code).toBe("mass-delete");
+    expect(stopped.pairs[0]!.error?.message).toContain("allowMassDelete");
+    expect(stopped.pairs[0]!.plan?.filter((a) => a.kind === "delete")).toHaveLength(11);
+    expect(local.items("book")).toHaveLength(40);
+    await engine.runOnce({ allowMassDelete: true });
+    expect(local.items("book")).toHaveLength(29);
+  });
+
+  it("a dry run returns the plan and writes nothing", async () => {
+    const { local, remote, store, engine } = await setup();
+    local.put("book", vcard("a", { FN: "Ada" }));
+    const report = await engine.runOnce({ dryRun: true });
+    expect(report.pairs[0]!.plan?.map((a) => [a.kind, a.uid])).toEqual([["create", "a"]]);
+    expect(remote.items("contacts")).toHaveLength(0);
+    expect(await store.listItems("p")).toHaveLength(0);
+    expect((await store.getPair("p"))!.cursors).toEqual({ local: null, remote: null });
+  });
+
+  it("re-reads and re-plans an item edited between the plan and the write, in the same cycle", async () => {
+    let armed = false;
+    const { local, remote, engine } = await setup();
+    const lid = local.put("book", vcard("a", { FN: "Ada", NOTE: "0", TITLE: "0" }));
+    await engine.runOnce();
+    const rid = byUid(remote, "contacts").get("a")!.id;
+    remote.options.beforeWrite = (w) => {
+      if (armed && w.id === rid) {
+        armed = false;
+        remote.edit("contacts", rid, vcard("a", { FN: "Ada", NOTE: "0", TITLE: "concurrent" }));
+      }
+    };
+    armed = true;
+    local.edit("book", lid, vcard("a", { FN: "Ada", NOTE: "local", TITLE: "0" }));
+    const events: ItemOutcomeEvent[] = [];
+    engine.events.on("item", (e) => events.push(e));
+    const report = await engine.runOnce();
+    expect(report.ok).toBe(true);
+    expect(events.map((e) => e.outcome)).toEqual(["retried", "done"]);
+    for (const text of [byUid(local, "book").get("a")!.text, byUid(remote, "contacts").get("a")!.text]) {
+      expect([prop(text, "NOTE"), prop(text, "TITLE")]).toEqual(["local", "concurrent"]);
+    }
+  });
+
+  it("records one failing item, goes on with the others and retries it next cycle", async () => {
+    let fail = true;
+    const { local, remote, engine } = await setup({ remote: { failWrite: (w) => fail && w.uid === "bad" } });
+    local.put("book", vcard("bad", { FN: "Bad" }));
+    local.put("book", vcard("good", { FN: "Good" }));
+    const first = await engine.runOnce();
+    expect(first.ok).toBe(false);
+    expect(first.pairs[0]!.errors).toMatchObject([{ uid: "bad", code: "rejected", slot: "remote" }]);
+    expect([...byUid(remote, "contacts").keys()]).toEqual(["good"]);
+    fail = false;
+    const second = await engine.runOnce();
+    expect(second.ok).toBe(true);
+    expect([...byUid(remote, "contacts").keys()].sort()).toEqual(["bad", "good"]);
+  });
+
+  it("recognises ETags that change without content change, and sides without ETags, without writing", async () => {
+    const { local, remote, engine } = await setup({ remote: { missingVersions: true } });
+    const lid = local.put("book", vcard("a", { FN: "Ada" }));
+    await engine.runOnce();
+    await engine.runOnce();
+    local.touch("book", lid);
+    local.resetCalls();
+    remote.resetCalls();
+    await engine.runOnce();
+    expect(local.calls.fetch).toBe(1);
+    expect(local.calls.itemWrites + remote.calls.itemWrites).toBe(0);
+  });
+
+  it("rebuilds lost state by pairing, without duplicates or writes", async () => {
+    const { local, remote, engine } = await setup();
+    for (let i = 0; i < 5; i++) local.put("book", vcard(`u${i}`, { FN: `N${i}` }));
+    local.put("book", vcard(null, { FN: "untagged later" }));
+    await engine.runOnce();
+    const store2 = new MemoryStateStore();
+    const engine2 = new SyncEngine({ store: store2, sides: [local, remote] });
+    await engine2.link({ id: "p", kind: "contacts", remote: { side: "remote", collection: "contacts" }, local: { side: "local", collection: "book" } });
+    local.resetCalls();
+    remote.resetCalls();
+    const report = await engine2.runOnce();
+    expect(report.pairs[0]!.paired).toHaveLength(6);
+    expect(local.calls.itemWrites + remote.calls.itemWrites).toBe(0);
+    expect(local.items("book")).toHaveLength(6);
+    expect(remote.items("contacts")).toHaveLength(6);
+  });
+
+  it("syncs a single item by id without reading the change feeds", async () => {
+    const { local, remote, engine } = await setup();
+    await engine.runOnce();
+    const lid = local.put("book", vcard("one", { FN: "One" }));
+    local.put("book", vcard("other", { FN: "Other" }));
+    local.resetCalls();
+    const report = await engine.syncItems("p", { local: [lid] });
+    expect(local.calls.changes).toBe(0);
+    expect(report.remote.created.map((r) => r.uid)).toEqual(["one"]);
+    expect([...byUid(remote, "contacts").keys()]).toEqual(["one"]);
+    await engine.runOnce();
+    expect([...byUid(remote, "contacts").keys()].sort()).toEqual(["one", "other"]);
+  });
+
+  it("never writes to a read-only side", async () => {
+    const { local, remote, engine } = await setup({ remote: { readOnly: true } });
+    remote.put("contacts", vcard("r", { FN: "R" }));
+    local.put("book", vcard("l", { FN: "L" }));
+    const report = await engine.runOnce();
+    expect(report.ok).toBe(true);
+    expect(remote.calls.itemWrites).toBe(0);
+    expect([...byUid(local, "book").keys()].sort()).toEqual(["l", "r"]);
+  });
+
+  it("links only collections of the same kind, can create the local one, and unlinks", async () => {
+    const local = new MemorySide({ name: "local" });
+    const remote = new MemorySide({ name: "remote" });
+    remote.addCollection("cal", "events");
+    remote.addCollection("tasks", "tasks");
+    local.addCollection("book", "contacts");
+    const engine = new SyncEngine({ store: new MemoryStateStore(), sides: [local, remote] });
+    await expect(engine.link({ kind: "events", remote: { side: "remote", collection: "cal" }, local: { side: "local", collection: "book" } })).rejects.toMatchObject({
+      code: "kind-mismatch",
+    });
+    const pair = await engine.link({ kind: "tasks", remote: { side: "remote", collection: "tasks" }, local: { side: "local", create: { displayName: "Tasks" } } });
+    expect((await local.listCollections()).find((c) => c.id === pair.local.collection)?.kind).toBe("tasks");
+    await expect(engine.link({ kind: "tasks", remote: { side: "remote", collection: "tasks" }, local: { side: "local", create: { displayName: "T2" } } })).rejects.toBeInstanceOf(
+      EngineError,
+    );
+    await engine.unlink(pair.id);
+    expect(await engine.listPairs()).toEqual([]);
+  });
+
+  it("emits progress per pair and an outcome per item", async () => {
+    const { local, engine } = await setup();
+    for (let i = 0; i < 3; i++) local.put("book", vcard(`u${i}`, { FN: `N${i}` }));
+    const phases: string[] = [];
+    const outcomes: string[] = [];
+    engine.events.on("progress", (e) => phases.push(e.phase));
+    engine.events.on("item", (e) => outcomes.push(`${e.kind}:${e.outcome}`));
+    await engine.runOnce();
+    expect(phases[0]).toBe("reading");
+    expect(phases.at(-1)).toBe("done");
+    expect(phases).toContain("writing");
+    expect(outcomes).toEqual(["create:done", "create:done", "create:done"]);
+  });
+});

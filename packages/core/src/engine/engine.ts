@@ -1,0 +1,215 @@
+/**
+ * The engine a host holds: its sides, its state store, its linked pairs, and the passive mode
+ * (`runOnce()` over every pair, `syncItems()` for a single item or a small set).
+ *
+ * @module
+ */
+import { runPairCycle, runPairCycleReporting, type CycleDeps, type CycleOptions, type SafetyOptions } from "./cycle.js";
+import { EngineError } from "./errors.js";
+import { silentLogger, TypedEmitter, type EngineEvents, type Logger } from "./events.js";
+import type { ConflictPolicy } from "./merge.js";
+import { defaultNormaliser, hashItem, sha256, type NormaliserByKind } from "./normalise.js";
+import { runPool } from "./execute.js";
+import type { PairReport, SyncReport } from "./report.js";
+import type { CollectionInfo, CollectionKind, SyncSide } from "./side.js";
+import type { Endpoint, PairRecord, Slot, StateStore } from "./state.js";
+import { uidOfText } from "./vobject.js";
+
+/** How the engine settles what both sides did. */
+export interface SyncPolicy {
+  /** A property changed on both sides differently (default `remote-wins`). */
+  conflict?: ConflictPolicy;
+  /** Deleted on one side, modified on the other (default: the modification survives). */
+  deleteVersusModify?: "modification-wins" | "deletion-wins";
+}
+
+/** What a {@link SyncEngine} is built from. */
+export interface SyncEngineOptions {
+  store: StateStore;
+  /** Every side the host uses, each with a unique name (several accounts: several sides). */
+  sides: readonly SyncSide[];
+  policy?: SyncPolicy;
+  /**
+   * Write an assigned UID back to items that lack one (default true). Off: identity rests on the
+   * state alone, and other devices are spared re-downloading every tagged item.
+   */
+  tagWrites?: boolean;
+  /** Normalisers per kind (e.g. the mappers'); default {@link defaultNormaliser}. */
+  normalisers?: NormaliserByKind;
+  /** Mass-deletion thresholds (default 20 % and more than 10 items). */
+  safety?: Partial<SafetyOptions>;
+  /** How many pairs sync at once in `runOnce()` (default 1). */
+  pairConcurrency?: number;
+  logger?: Logger;
+}
+
+/** Where to link a remote folder: an existing local collection, or one to create. */
+export type LocalTarget = Endpoint | { side: string; create: { displayName: string } };
+
+/** What {@link SyncEngine.link} takes. */
+export interface LinkRequest {
+  /** A stable id for the pair (default: derived from both endpoints). */
+  id?: string;
+  kind: CollectionKind;
+  remote: Endpoint;
+  local: LocalTarget;
+}
+
+/** Options of {@link SyncEngine.runOnce}. */
+export interface RunOptions extends CycleOptions {
+  /** Sync only these pairs (default: every linked pair). */
+  pairIds?: readonly string[];
+}
+
+/**
+ * The sync engine. Passive mode: the host calls {@link runOnce} on its schedule; each call runs one
+ * cycle per linked pair and returns a {@link SyncReport}. Subscribe with `engine.events.on(…)`.
+ */
+export class SyncEngine {
+  /** Typed events: `pair-start`, `progress`, `item`, `pair-end`. */
+  readonly events = new TypedEmitter<EngineEvents>();
+  readonly #store: StateStore;
+  readonly #sides = new Map<string, SyncSide>();
+  readonly #options: SyncEngineOptions;
+  readonly #logger: Logger;
+
+  constructor(options: SyncEngineOptions) {
+    this.#options = options;
+    this.#store = options.store;
+    this.#logger = options.logger ?? silentLogger;
+    for (const side of options.sides) {
+      if (this.#sides.has(side.name)) throw new EngineError("unknown-side", `two sides are named "${side.name}"`);
+      this.#sides.set(side.name, side);
+    }
+  }
+
+  /** The side of that name, or an `unknown-side` error. */
+  side(name: string): SyncSide {
+    const side = this.#sides.get(name);
+    if (!side) throw new EngineError("unknown-side", `no side named "${name}"`);
+    return side;
+  }
+
+  /** The collections a side holds (for discovery before linking). */
+  listCollections(sideName: string, signal?: AbortSignal): Promise<CollectionInfo[]> {
+    return this.side(sideName).listCollections(signal);
+  }
+
+  /** Every linked pair. */
+  listPairs(): Promise<PairRecord[]> {
+    return this.#store.listPairs();
+  }
+
+  /**
+   * Links a remote collection to a local one of the same kind, creating the local one when asked.
+   * The first cycle of a new pair pairs items already on both sides instead of copying them.
+   */
+  async link(request: LinkRequest): Promise<PairRecord> {
+    const remoteSide = this.side(request.remote.side);
+    const localSide = this.side(request.local.side);
+    const remoteInfo = (await remoteSide.listCollections()).find((c) => c.id === request.remote.collection);
+    if (!remoteInfo) throw new EngineError("unknown-collection", `${remoteSide.name} has no collection ${request.remote.collection}`);
+    if (remoteInfo.kind !== request.kind) {
+      throw new EngineError("kind-mismatch", `${remoteSide.name} collection ${remoteInfo.id} holds ${remoteInfo.kind}, not ${request.kind}`);
+    }
+    let local: Endpoint;
+    if ("create" in request.local) {
+      if (!localSide.createCollection) throw new EngineError("cannot-create-collection", `${localSide.name} cannot create collections`);
+      const created = await localSide.createCollection(request.kind, request.local.create.displayName);
+      local = { side: localSide.name, collection: created.id };
+    } else {
+      local = request.local;
+      const info = (await localSide.listCollections()).find((c) => c.id === local.collection);
+      if (!info) throw new EngineError("unknown-collection", `${localSide.name} has no collection ${local.collection}`);
+      if (info.kind !== request.kind) throw new EngineError("kind-mismatch", `${localSide.name} collection ${info.id} holds ${info.kind}, not ${request.kind}`);
+    }
+    const existing = await this.#store.listPairs();
+    const clash = existing.find(
+      (p) =>
+        (p.remote.side === request.remote.side && p.remote.collection === request.remote.collection) ||
+        (p.local.side === local.side && p.local.collection === local.collection),
+    );
+    if (clash) throw new EngineError("already-linked", "one of these collections is already linked", clash.id);
+    const id = request.id ?? `pair-${sha256(`${request.remote.side}\u0000${request.remote.collection}\u0000${local.side}\u0000${local.collection}`).slice(0, 16)}`;
+    const pair: PairRecord = {
+      id,
+      kind: request.kind,
+      local,
+      remote: { ...request.remote },
+      cursors: { local: null, remote: null },
+      pending: { local: [], remote: [] },
+    };
+    await this.#store.write([{ op: "put-pair", pair }]);
+    this.#logger.info("linked", { pair: id, kind: request.kind });
+    return pair;
+  }
+
+  /** Unlinks a pair and forgets its state; no item is touched on either side. */
+  async unlink(pairId: string): Promise<void> {
+    if (!(await this.#store.getPair(pairId))) throw new EngineError("unknown-pair", "no such pair", pairId);
+    await this.#store.write([{ op: "delete-pair", pairId }]);
+    this.#logger.info("unlinked", { pair: pairId });
+  }
+
+  #deps(pair: PairRecord): CycleDeps {
+    const sides: Record<Slot, SyncSide> = { local: this.side(pair.local.side), remote: this.side(pair.remote.side) };
+    const normalise = this.#options.normalisers?.[pair.kind] ?? defaultNormaliser;
+    return {
+      store: this.#store,
+      sides,
+      policy: {
+        conflict: this.#options.policy?.conflict ?? "remote-wins",
+        deleteVersusModify: this.#options.policy?.deleteVersusModify ?? "modification-wins",
+        tagWrites: this.#options.tagWrites ?? true,
+        writable: { local: !sides.local.capabilities.readOnly, remote: !sides.remote.capabilities.readOnly },
+      },
+      safety: { massDeleteRatio: 0.2, massDeleteMinimum: 10, ...this.#options.safety },
+      hash: (text) => hashItem(normalise, text),
+      uidOf: uidOfText,
+      events: this.events,
+      logger: this.#logger,
+    };
+  }
+
+  async #pair(pairId: string): Promise<PairRecord> {
+    const pair = await this.#store.getPair(pairId);
+    if (!pair) throw new EngineError("unknown-pair", "no such pair", pairId);
+    return pair;
+  }
+
+  /**
+   * Syncs every linked pair once (or those named). A pair stopped by a safety check or an unreadable
+   * feed has its `error` set and nothing written; the other pairs go on.
+   */
+  async runOnce(options: RunOptions = {}): Promise<SyncReport> {
+    const startedAt = new Date().toISOString();
+    const pairs = (await this.#store.listPairs()).filter((p) => !options.pairIds || options.pairIds.includes(p.id));
+    const reports = await runPool(
+      pairs.map((pair) => async () => {
+        this.events.emit("pair-start", { pairId: pair.id });
+        this.#logger.info("cycle start", { pair: pair.id });
+        const report = await runPairCycleReporting(this.#deps(pair), pair, options);
+        this.#logger.info("cycle end", { pair: pair.id, errors: report.errors.length, stopped: report.error?.code ?? null });
+        this.events.emit("pair-end", { pairId: pair.id, report });
+        return report;
+      }),
+      this.#options.pairConcurrency ?? 1,
+    );
+    return {
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      pairs: reports,
+      ok: reports.every((r) => r.error === null && r.errors.length === 0),
+    };
+  }
+
+  /**
+   * Syncs a single item or a small set, named by id on either side, without reading the change
+   * feeds or moving the cursors (what a notification calls for). Throws {@link EngineError} for a
+   * pair-level stop.
+   */
+  async syncItems(pairId: string, ids: Partial<Record<Slot, readonly string[]>>, options: CycleOptions = {}): Promise<PairReport> {
+    const pair = await this.#pair(pairId);
+    return runPairCycle(this.#deps(pair), pair, options, { local: [...(ids.local ?? [])], remote: [...(ids.remote ?? [])] });
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * The executor: runs a plan's writes against the sides, batched by each side's `maxBatch` and at
+ * most `maxConcurrency` calls at once, and keeps the state in step.
+ *
+ * Crash safety rests on three rules. (1) Every write is journaled before its side effect. (2) An
+ * action's record is stored, and its journal entries closed, in one state write once all its
+ * writes succeeded; a failed or interrupted action leaves the previous record untouched. (3) The
+ * cursors advance only at the end of the cycle (see `cycle.ts`). So after a crash the next cycle
+ * sees every effect that happened as a change in a feed it reads again from the old cursor, plus
+ * the journaled items re-read by id, and pairs rather than repeats: no duplicate, no loss.
+ *
+ * @module
+ */
+import type { Action, Write } from "./plan.js";
+import { SideError, type SyncSide, type WriteResult } from "./side.js";
+import type { ItemRecord, PairRecord, Slot, StateOp, StateStore } from "./state.js";
+
+/** What happened to one action. */
+export interface ActionOutcome {
+  action: Action;
+  /** `done`: every write succeeded and the record is stored; `precondition`: an item changed under us. */
+  status: "done" | "failed" | "precondition";
+  errors: Array<{ slot: Slot; id: string | null; error: SideError }>;
+  results: Array<{ write: Write; result: WriteResult | null }>;
+  /** The record stored (status `done`). */
+  record: ItemRecord | null;
+}
+
+/** What the executor needs. */
+export interface ExecuteContext {
+  pair: PairRecord;
+  sides: Record<Slot, SyncSide>;
+  store: StateStore;
+  /** Hashes a text with the pair's normaliser. */
+  hash(text: string): string;
+  /** Serialises state writes (a store may be asynchronous). */
+  commit(ops: StateOp[]): Promise<void>;
+  onOutcome(outcome: ActionOutcome): void;
+  onProgress(done: number, total: number): void;
+  signal?: AbortSignal;
+}
+
+/** Runs tasks with at most `limit` in flight. */
+export async function runPool<T>(tasks: Array<() => Promise<T>>, limit: number): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const i = next++;
+      results[i] = await tasks[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, worker));
+  return results;
+}
+
+/** Splits a list into chunks of at most `size`. */
+export function chunk<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += Math.max(1, size)) out.push(list.slice(i, i + Math.max(1, size)));
+  return out;
+}
+
+function asSideError(error: unknown, id: string | null): SideError {
+  if (error instanceof SideError) return error;
+  return new SideError("transient", error instanceof Error ? error.message : String(error), id);
+}
+
+/** Runs one batch of same-kind writes to one slot; never throws for a side failure. */
+async function callSide(ctx: ExecuteContext, slot: Slot, op: Write["op"], writes: Write[]): Promise<Array<WriteResult | null | SideError>> {
+  const side = ctx.sides[slot];
+  const collection = ctx.pair[slot].collection;
+  try {
+    let answers: Array<WriteResult | null | SideError>;
+    if (op === "create") {
+      answers = await side.create(collection, writes.map((w) => ({ uid: (w as { uid: string }).uid, text: (w as { text: string }).text })), ctx.signal);
+    } else if (op === "delete") {
+      answers = await side.remove(collection, writes.map((w) => ({ id: (w as { id: string }).id, version: (w as { version: string | null }).version })), ctx.signal);
+    } else {
+      answers = await side.update(
+        collection,
+        writes.map((w) => {
+          const u = w as Extract<Write, { op: "update" | "tag" }>;
+          return { id: u.id, version: u.version, uid: u.uid, text: u.text };
+        }),
+        ctx.signal,
+      );
+    }
+    if (answers.length !== writes.length) throw new Error(`${side.name} answered ${answers.length} results for ${writes.length} items`);
+    return answers;
+  } catch (error) {
+    return writes.map((w) => asSideError(error, "id" in w ? w.id : null));
+  }
+}
+
+/** Executes actions; returns one outcome per action. State errors propagate (the cycle stops). */
+export async function execute(ctx: ExecuteContext, actions: readonly Action[]): Promise<ActionOutcome[]> {
+  const outcomes = new Map<Action, ActionOutcome>();
+  const remaining = new Map<Action, number>();
+  let done = 0;
+  const total = actions.length;
+
+  // State-only actions (version refreshes, forgotten items) are stored in one write.
+  const stateOnly = actions.filter((a) => a.writes.length === 0);
+  if (stateOnly.length) {
+    await ctx.commit(stateOnly.map((a) => recordOp(ctx.pair.id, a, a.next)));
+    for (const a of stateOnly) {
+      const outcome: ActionOutcome = { action: a, status: "done", errors: [], results: [], record: a.next };
+      outcomes.set(a, outcome);
+      ctx.onOutcome(outcome);
+    }
+    done += stateOnly.length;
+    ctx.onProgress(done, total);
+  }
+
+  const groups = new Map<string, Array<{ action: Action; write: Write }>>();
+  for (const action of actions) {
+    if (action.writes.length === 0) continue;
+    remaining.set(action, action.writes.length);
+    outcomes.set(action, { action, status: "done", errors: [], results: [], record: null });
+    for (const write of action.writes) {
+      const key = `${write.slot}:${write.op}`;
+      const list = groups.get(key) ?? [];
+      list.push({ action, write });
+      groups.set(key, list);
+    }
+  }
+
+  const finish = async (batch: Array<{ action: Action; write: Write }>): Promise<void> => {
+    const ops: StateOp[] = [];
+    const finished: ActionOutcome[] = [];
+    for (const { action } of batch) {
+      const left = remaining.get(action)! - 1;
+      remaining.set(action, left);
+      if (left > 0) continue;
+      const outcome = outcomes.get(action)!;
+      if (outcome.status === "done") {
+        outcome.record = fillRecord(ctx, action, outcome.results);
+        ops.push(recordOp(ctx.pair.id, action, outcome.record));
+      }
+      for (const w of action.writes) ops.push({ op: "journal-end", pairId: ctx.pair.id, uid: action.uid, slot: w.slot });
+      finished.push(outcome);
+    }
+    if (ops.length) await ctx.commit(ops);
+    for (const outcome of finished) ctx.onOutcome(outcome);
+    done += finished.length;
+    if (finished.length) ctx.onProgress(done, total);
+  };
+
+  const tasks: Array<{ slot: Slot; run: () => Promise<void> }> = [];
+  // Tags first (cheap and they make later cycles match by UID), then creates, updates, deletes.
+  const order: Write["op"][] = ["tag", "create", "update", "delete"];
+  for (const [key, list] of [...groups].sort((a, b) => order.indexOf(a[0].split(":")[1] as Write["op"]) - order.indexOf(b[0].split(":")[1] as Write["op"]))) {
+    const [slot, op] = key.split(":") as [Slot, Write["op"]];
+    for (const batch of chunk(list, ctx.sides[slot].capabilities.maxBatch)) {
+      tasks.push({
+        slot,
+        run: async () => {
+          const startedAt = new Date().toISOString();
+          await ctx.commit(
+            batch.map(({ action, write }) => ({
+              op: "journal-begin" as const,
+              entry: { pairId: ctx.pair.id, uid: action.uid, slot, op, itemId: "id" in write ? write.id : null, startedAt },
+            })),
+          );
+          const answers = await callSide(ctx, slot, op, batch.map((b) => b.write));
+          batch.forEach(({ action, write }, i) => {
+            const answer = answers[i]!;
+            const outcome = outcomes.get(action)!;
+            const gone = answer instanceof SideError && answer.code === "not-found" && op === "delete";
+            if (answer instanceof SideError && !gone) {
+              outcome.errors.push({ slot, id: "id" in write ? write.id : null, error: answer });
+              if (outcome.status !== "failed") outcome.status = answer.code === "precondition-failed" ? "precondition" : "failed";
+            } else {
+              outcome.results.push({ write, result: answer instanceof SideError ? null : answer });
+            }
+          });
+          await finish(batch);
+        },
+      });
+    }
+  }
+  // Each side gets its own concurrency budget.
+  await Promise.all(
+    (["local", "remote"] as const).map((slot) =>
+      runPool(
+        tasks.filter((t) => t.slot === slot).map((t) => t.run),
+        ctx.sides[slot].capabilities.maxConcurrency,
+      ),
+    ),
+  );
+  return actions.map((a) => outcomes.get(a)!);
+}
+
+/** The record an action stores once its writes succeeded: written slots take what the side answered. */
+function fillRecord(ctx: ExecuteContext, action: Action, results: ActionOutcome["results"]): ItemRecord | null {
+  if (!action.next) return null;
+  const record: ItemRecord = { uid: action.uid, local: action.next.local, remote: action.next.remote };
+  for (const { write, result } of results) {
+    if (write.op === "delete" || !result) continue;
+    const text = result.text ?? write.text;
+    record[write.slot] = { id: result.id, version: result.version, hash: ctx.hash(text), text };
+  }
+  return record.local || record.remote ? record : null;
+}
+
+function recordOp(pairId: string, action: Action, record: ItemRecord | null): StateOp {
+  return record ? { op: "put-item", pairId, item: record } : { op: "delete-item", pairId, uid: action.uid };
+}

@@ -1,0 +1,102 @@
+/**
+ * The report of a cycle: what was created, updated, deleted, merged, what conflicted, what a side
+ * could not carry and what failed, per pair and per side, with item ids and UIDs.
+ *
+ * @module
+ */
+import type { ResolvedConflict } from "./merge.js";
+import type { Action } from "./plan.js";
+import type { Slot } from "./state.js";
+
+/** An item as named in a report: its UID and, when known, its id on the side concerned. */
+export interface ItemRef {
+  uid: string;
+  id: string | null;
+}
+
+/** What was written to one side. */
+export interface SideReport {
+  created: ItemRef[];
+  updated: ItemRef[];
+  deleted: ItemRef[];
+  /** Items whose missing UID was written back. */
+  tagged: ItemRef[];
+  /** Properties the side could not carry (reported by the side on write). */
+  dropped: Array<ItemRef & { property: string; reason: string }>;
+  /** Change-feed requests and items read this cycle. */
+  feedRequests: number;
+  fetched: number;
+}
+
+/** A failure that concerns one item; it is retried next cycle. */
+export interface ItemError {
+  uid: string | null;
+  slot: Slot | null;
+  id: string | null;
+  code: string;
+  message: string;
+}
+
+/** The outcome of one pair's cycle. */
+export interface PairReport {
+  pairId: string;
+  /** True when the plan was only computed (dry run, or a safety stop). */
+  dryRun: boolean;
+  local: SideReport;
+  remote: SideReport;
+  /** Items whose changes on both sides were merged without a conflict. */
+  merged: ItemRef[];
+  /** Properties changed on both sides, and which side's value was kept. */
+  conflicts: ResolvedConflict[];
+  /** Deletions that met a modification on the other side, and what won. */
+  deleteVersusModify: Array<{ uid: string; deleted: Slot; winner: "modification" | "deletion" }>;
+  /** Items newly paired (found on both sides, or found again after the state was lost). */
+  paired: ItemRef[];
+  errors: ItemError[];
+  /** The whole pair failed or was stopped (safety, unreadable feed): nothing was written. */
+  error: { code: string; message: string } | null;
+  /** The plan, when asked for (dry run) or when the cycle stopped before writing. */
+  plan: Action[] | null;
+}
+
+/** The report of one `runOnce()`. */
+export interface SyncReport {
+  startedAt: string;
+  finishedAt: string;
+  pairs: PairReport[];
+  /** True when no pair failed and no item failed. */
+  ok: boolean;
+}
+
+/** An empty {@link SideReport}. */
+export function emptySideReport(): SideReport {
+  return { created: [], updated: [], deleted: [], tagged: [], dropped: [], feedRequests: 0, fetched: 0 };
+}
+
+/** An empty {@link PairReport}. */
+export function emptyPairReport(pairId: string): PairReport {
+  return {
+    pairId,
+    dryRun: false,
+    local: emptySideReport(),
+    remote: emptySideReport(),
+    merged: [],
+    conflicts: [],
+    deleteVersusModify: [],
+    paired: [],
+    errors: [],
+    error: null,
+    plan: null,
+  };
+}
+
+/** Counts of a pair report, for one-line summaries. */
+export function summarise(report: PairReport): string {
+  const side = (s: SideReport) =>
+    `+${s.created.length} ~${s.updated.length} -${s.deleted.length}${s.tagged.length ? ` tag ${s.tagged.length}` : ""}`;
+  return (
+    `local ${side(report.local)} | remote ${side(report.remote)} | merged ${report.merged.length}` +
+    ` | conflicts ${report.conflicts.length} | paired ${report.paired.length} | errors ${report.errors.length}` +
+    (report.error ? ` | stopped: ${report.error.code}` : "")
+  );
+}

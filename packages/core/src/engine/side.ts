@@ -1,0 +1,144 @@
+/**
+ * The side vocabulary: what the engine asks of a place that holds items (an EWS mailbox, a DAV
+ * server, a vdir folder, an in-memory test double). A side knows nothing of the other side, of
+ * the state, or of sync: it lists, reads and writes vobjects, with a version precondition on
+ * every write.
+ *
+ * @module
+ */
+
+/** The kind of a collection: contacts (vCard), events or tasks (iCalendar). */
+export type CollectionKind = "contacts" | "events" | "tasks";
+
+/** The collection kinds, in a stable order. */
+export const COLLECTION_KINDS: readonly CollectionKind[] = ["contacts", "events", "tasks"];
+
+/** One item as the engine sees it: its UID and its iCalendar or vCard text. */
+export interface VObject {
+  /** The item's UID, or `null` when the item has none (the engine assigns one). */
+  uid: string | null;
+  /** The iCalendar (`BEGIN:VCALENDAR`) or vCard (`BEGIN:VCARD`) text. */
+  text: string;
+}
+
+/**
+ * Where an item lives on a side and which revision of it the side holds: an href and an ETag,
+ * an ItemId and a ChangeKey, a file name and an mtime+size.
+ */
+export interface Versioned {
+  /** The side's own identifier of the item, stable across edits. */
+  id: string;
+  /**
+   * The revision the side holds, or `null` when the side does not report one (a server without
+   * ETags). A `null` version makes the engine read the item to learn whether it changed.
+   */
+  version: string | null;
+}
+
+/** An item read from a side: where it is, its revision and its content. */
+export interface SideItem extends Versioned, VObject {}
+
+/**
+ * What changed in a collection since a cursor. When the side has no cursor, or rejects the one it
+ * was given, it lists the whole collection and sets `complete`.
+ */
+export interface ChangeFeed {
+  /** The cursor to store and pass next time; it covers everything this feed reports. */
+  cursor: string | null;
+  /** Items created or updated since the cursor (every item when `complete`). */
+  changed: Versioned[];
+  /** Ids of items deleted since the cursor (empty when `complete`: absence says it). */
+  deleted: string[];
+  /** True when `changed` is the full listing of the collection. */
+  complete: boolean;
+}
+
+/** What a side can do, so the engine batches and parallelises within its limits. */
+export interface SideCapabilities {
+  /** The engine never writes to a read-only side. */
+  readOnly: boolean;
+  /** The most items one fetch/create/update/remove call may carry. */
+  maxBatch: number;
+  /** The most calls the engine runs at once against this side. */
+  maxConcurrency: number;
+}
+
+/** A collection a side holds. */
+export interface CollectionInfo {
+  /** The side's identifier of the collection (a folder id, a collection href, a subfolder name). */
+  id: string;
+  kind: CollectionKind;
+  displayName: string;
+}
+
+/** A property a side could not carry when it stored an item (reported, never fatal). */
+export interface DroppedProperty {
+  property: string;
+  reason: string;
+}
+
+/**
+ * The outcome of a successful write: where the item now lives and its revision. A side that
+ * transforms content (a lossy mapping) may say what it now holds (`text`), so the engine takes
+ * that as the base of the next comparison instead of what it sent, and what it had to drop.
+ */
+export interface WriteResult extends Versioned {
+  text?: string;
+  dropped?: DroppedProperty[];
+}
+
+/** Codes of {@link SideError}. */
+export type SideErrorCode =
+  | "precondition-failed" // the item changed since the version given (ETag / ChangeKey mismatch)
+  | "already-exists" // a create found an item with that UID / name already there
+  | "not-found" // the item is gone
+  | "read-only" // the side or collection refuses writes
+  | "rejected" // the side refused the content (validation, mapping, quota)
+  | "transient"; // a network error, a throttle, a server fault: retry later
+
+/**
+ * A per-item failure of a side call. Sides return it in place of a result so one bad item never
+ * fails its batch; a side call that throws fails every item of the call.
+ */
+export class SideError extends Error {
+  override readonly name = "SideError";
+  constructor(
+    readonly code: SideErrorCode,
+    message: string,
+    /** The item's id on the side, when it has one. */
+    readonly id: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** An update of an existing item: the content to store, with the revision it must still have. */
+export interface ItemUpdate extends Versioned {
+  uid: string | null;
+  text: string;
+}
+
+/**
+ * A place that holds collections of vobjects. Every call takes a collection id; every batch call
+ * answers per item, in the order given. Implementations: `@ewsdav/core/vdir`, `/dav`, `/ews`, and
+ * {@link MemorySide} for tests.
+ */
+export interface SyncSide {
+  /** A name unique among the host's sides, e.g. `"ews:alice"`, `"vdir"`. Never a secret. */
+  readonly name: string;
+  readonly capabilities: SideCapabilities;
+  /** The collections this side holds. */
+  listCollections(signal?: AbortSignal): Promise<CollectionInfo[]>;
+  /** Creates a collection (when the host links a remote folder to a local one that does not exist). */
+  createCollection?(kind: CollectionKind, displayName: string, signal?: AbortSignal): Promise<CollectionInfo>;
+  /** What changed since `cursor`; `null` asks for the full listing. */
+  changes(collection: string, cursor: string | null, signal?: AbortSignal): Promise<ChangeFeed>;
+  /** Reads items by id; a missing item answers `SideError("not-found")`. */
+  fetch(collection: string, ids: readonly string[], signal?: AbortSignal): Promise<Array<SideItem | SideError>>;
+  /** Creates items; must refuse (`already-exists`) rather than duplicate an item with the same UID or name. */
+  create(collection: string, items: readonly VObject[], signal?: AbortSignal): Promise<Array<WriteResult | SideError>>;
+  /** Replaces items whose version still matches (`precondition-failed` otherwise). */
+  update(collection: string, items: readonly ItemUpdate[], signal?: AbortSignal): Promise<Array<WriteResult | SideError>>;
+  /** Deletes items whose version still matches; a missing item answers `not-found`. */
+  remove(collection: string, items: readonly Versioned[], signal?: AbortSignal): Promise<Array<null | SideError>>;
+}

@@ -1,0 +1,289 @@
+/**
+ * An in-memory {@link SyncSide} for tests, benchmarks and demos, with switches for the ways real
+ * servers misbehave: versions that change without content change, no versions at all, failing
+ * writes, read-only collections, edits by someone else between the plan and the write, cursors the
+ * server forgets, and hooks around every side effect (to simulate a crash at any point).
+ *
+ * @module
+ */
+import {
+  SideError,
+  type ChangeFeed,
+  type CollectionInfo,
+  type CollectionKind,
+  type ItemUpdate,
+  type SideCapabilities,
+  type SideItem,
+  type SyncSide,
+  type Versioned,
+  type VObject,
+  type WriteResult,
+} from "../engine/side.js";
+import { uidOfText } from "../engine/vobject.js";
+
+/** A write the side is about to apply, as passed to the hooks. */
+export interface MemoryWrite {
+  op: "create" | "update" | "delete";
+  collection: string;
+  /** The item's id (for a create: the id it will get). */
+  id: string;
+  uid: string | null;
+}
+
+/** Switches of a {@link MemorySide}. */
+export interface MemorySideOptions {
+  name?: string;
+  readOnly?: boolean;
+  maxBatch?: number;
+  maxConcurrency?: number;
+  /** The side reports no versions (like a server without ETags); preconditions cannot be checked. */
+  missingVersions?: boolean;
+  /** Every read of an item gives it a new version without changing it (ETag churn). */
+  churnVersions?: boolean;
+  /** Return true to refuse that write with a `rejected` SideError. */
+  failWrite?: (write: MemoryWrite) => boolean;
+  /** Called before a write is checked; a test may edit the item here (a concurrent edit). */
+  beforeWrite?: (write: MemoryWrite) => void;
+  /** Called just before / just after a write takes effect; throw to simulate a crash there. */
+  beforeEffect?: (write: MemoryWrite) => void;
+  afterEffect?: (write: MemoryWrite) => void;
+  /** Called at the start of every call; throw to simulate a side that is down. */
+  gate?: () => void;
+}
+
+interface StoredItem {
+  uid: string | null;
+  text: string;
+  version: string;
+}
+
+interface MemoryCollection {
+  info: CollectionInfo;
+  items: Map<string, StoredItem>;
+  /** id → sequence number of its last change (create, update or delete). */
+  changedAt: Map<string, number>;
+  /** Cursors below this are forgotten (a full listing is answered). */
+  oldestCursor: number;
+}
+
+/** Calls made to a side, by method (tests assert "one change-feed request per side"). */
+export interface MemorySideCalls {
+  listCollections: number;
+  changes: number;
+  fetch: number;
+  create: number;
+  update: number;
+  remove: number;
+  /** Items written (created, updated, removed) through the SyncSide interface. */
+  itemWrites: number;
+}
+
+/** A side that keeps its collections in memory. */
+export class MemorySide implements SyncSide {
+  readonly name: string;
+  readonly capabilities: SideCapabilities;
+  readonly calls: MemorySideCalls = { listCollections: 0, changes: 0, fetch: 0, create: 0, update: 0, remove: 0, itemWrites: 0 };
+  /** Switches; tests may change them between cycles. */
+  options: MemorySideOptions;
+  readonly #collections = new Map<string, MemoryCollection>();
+  #seq = 0;
+  #nextId = 0;
+
+  constructor(options: MemorySideOptions = {}) {
+    this.options = options;
+    this.name = options.name ?? "memory";
+    this.capabilities = {
+      readOnly: options.readOnly ?? false,
+      maxBatch: options.maxBatch ?? 50,
+      maxConcurrency: options.maxConcurrency ?? 4,
+    };
+  }
+
+  // ---- test-side API: what a user or another client does (not counted as engine calls) ----
+
+  /** Adds an empty collection. */
+  addCollection(id: string, kind: CollectionKind, displayName = id): void {
+    this.#collections.set(id, { info: { id, kind, displayName }, items: new Map(), changedAt: new Map(), oldestCursor: 0 });
+  }
+
+  /** Stores a new item as a user would; returns its id. */
+  put(collection: string, text: string): string {
+    const id = `${this.name}-${++this.#nextId}`;
+    this.#store(this.#collection(collection), id, text);
+    return id;
+  }
+
+  /** Replaces an item's text as a user would. */
+  edit(collection: string, id: string, text: string): void {
+    const c = this.#collection(collection);
+    if (!c.items.has(id)) throw new Error(`no item ${id}`);
+    this.#store(c, id, text);
+  }
+
+  /** Deletes an item as a user would. */
+  delete(collection: string, id: string): void {
+    const c = this.#collection(collection);
+    c.items.delete(id);
+    c.changedAt.set(id, ++this.#seq);
+  }
+
+  /** Gives an item a new version without changing its content. */
+  touch(collection: string, id: string): void {
+    const c = this.#collection(collection);
+    const item = c.items.get(id);
+    if (!item) return;
+    item.version = `v${++this.#seq}`;
+    c.changedAt.set(id, this.#seq);
+  }
+
+  /** Makes the side forget every cursor it gave out (the next feed is a full listing). */
+  forgetCursors(collection: string): void {
+    this.#collection(collection).oldestCursor = this.#seq + 1;
+  }
+
+  /** Every item of a collection, as stored. */
+  items(collection: string): SideItem[] {
+    return [...this.#collection(collection).items].map(([id, item]) => ({ id, version: item.version, uid: item.uid, text: item.text }));
+  }
+
+  /** Resets the call counters. */
+  resetCalls(): void {
+    for (const key of Object.keys(this.calls) as Array<keyof MemorySideCalls>) this.calls[key] = 0;
+  }
+
+  // ---- SyncSide ----
+
+  async listCollections(): Promise<CollectionInfo[]> {
+    this.options.gate?.();
+    this.calls.listCollections++;
+    return [...this.#collections.values()].map((c) => ({ ...c.info }));
+  }
+
+  async createCollection(kind: CollectionKind, displayName: string): Promise<CollectionInfo> {
+    this.options.gate?.();
+    const id = `${kind}-${this.#collections.size + 1}`;
+    this.addCollection(id, kind, displayName);
+    return { id, kind, displayName };
+  }
+
+  async changes(collection: string, cursor: string | null): Promise<ChangeFeed> {
+    this.options.gate?.();
+    this.calls.changes++;
+    const c = this.#collection(collection);
+    const since = cursor === null ? NaN : Number(cursor);
+    const newCursor = String(this.#seq);
+    if (!Number.isInteger(since) || since < c.oldestCursor - 1 || since > this.#seq) {
+      return { cursor: newCursor, complete: true, deleted: [], changed: [...c.items].map(([id, item]) => ({ id, version: this.#version(item) })) };
+    }
+    const changed: Versioned[] = [];
+    const deleted: string[] = [];
+    for (const [id, seq] of c.changedAt) {
+      if (seq <= since) continue;
+      const item = c.items.get(id);
+      if (item) changed.push({ id, version: this.#version(item) });
+      else deleted.push(id);
+    }
+    return { cursor: newCursor, complete: false, changed, deleted };
+  }
+
+  async fetch(collection: string, ids: readonly string[]): Promise<Array<SideItem | SideError>> {
+    this.options.gate?.();
+    this.calls.fetch++;
+    const c = this.#collection(collection);
+    return ids.map((id) => {
+      const item = c.items.get(id);
+      if (!item) return new SideError("not-found", `no item ${id}`, id);
+      if (this.options.churnVersions) item.version = `v${++this.#seq}`;
+      return { id, version: this.#version(item), uid: item.uid, text: item.text };
+    });
+  }
+
+  async create(collection: string, items: readonly VObject[]): Promise<Array<WriteResult | SideError>> {
+    this.options.gate?.();
+    this.calls.create++;
+    const c = this.#collection(collection);
+    return items.map((item) => {
+      const uid = item.uid ?? uidOfText(item.text);
+      const write: MemoryWrite = { op: "create", collection, id: `${this.name}-${this.#nextId + 1}`, uid };
+      const refused = this.#refuse(write);
+      if (refused) return refused;
+      if (uid !== null && [...c.items.values()].some((x) => x.uid === uid)) {
+        return new SideError("already-exists", `an item with UID ${uid} exists`);
+      }
+      this.options.beforeEffect?.(write);
+      const id = `${this.name}-${++this.#nextId}`;
+      const stored = this.#store(c, id, item.text);
+      this.calls.itemWrites++;
+      this.options.afterEffect?.(write);
+      return { id, version: this.#version(stored) };
+    });
+  }
+
+  async update(collection: string, items: readonly ItemUpdate[]): Promise<Array<WriteResult | SideError>> {
+    this.options.gate?.();
+    this.calls.update++;
+    const c = this.#collection(collection);
+    return items.map((item) => {
+      const write: MemoryWrite = { op: "update", collection, id: item.id, uid: item.uid };
+      this.options.beforeWrite?.(write);
+      const refused = this.#refuse(write);
+      if (refused) return refused;
+      const current = c.items.get(item.id);
+      if (!current) return new SideError("not-found", `no item ${item.id}`, item.id);
+      if (!this.options.missingVersions && item.version !== null && item.version !== current.version) {
+        return new SideError("precondition-failed", `item ${item.id} is at ${current.version}, not ${item.version}`, item.id);
+      }
+      this.options.beforeEffect?.(write);
+      const stored = this.#store(c, item.id, item.text);
+      this.calls.itemWrites++;
+      this.options.afterEffect?.(write);
+      return { id: item.id, version: this.#version(stored) };
+    });
+  }
+
+  async remove(collection: string, items: readonly Versioned[]): Promise<Array<null | SideError>> {
+    this.options.gate?.();
+    this.calls.remove++;
+    const c = this.#collection(collection);
+    return items.map((item) => {
+      const write: MemoryWrite = { op: "delete", collection, id: item.id, uid: c.items.get(item.id)?.uid ?? null };
+      this.options.beforeWrite?.(write);
+      const refused = this.#refuse(write);
+      if (refused) return refused;
+      const current = c.items.get(item.id);
+      if (!current) return new SideError("not-found", `no item ${item.id}`, item.id);
+      if (!this.options.missingVersions && item.version !== null && item.version !== current.version) {
+        return new SideError("precondition-failed", `item ${item.id} is at ${current.version}, not ${item.version}`, item.id);
+      }
+      this.options.beforeEffect?.(write);
+      c.items.delete(item.id);
+      c.changedAt.set(item.id, ++this.#seq);
+      this.calls.itemWrites++;
+      this.options.afterEffect?.(write);
+      return null;
+    });
+  }
+
+  #refuse(write: MemoryWrite): SideError | null {
+    if (this.capabilities.readOnly) return new SideError("read-only", `${this.name} is read-only`, write.id);
+    if (this.options.failWrite?.(write)) return new SideError("rejected", `${this.name} refused the ${write.op} (injected fault)`, write.id);
+    return null;
+  }
+
+  #version(item: StoredItem): string | null {
+    return this.options.missingVersions ? null : item.version;
+  }
+
+  #collection(id: string): MemoryCollection {
+    const c = this.#collections.get(id);
+    if (!c) throw new SideError("not-found", `${this.name} has no collection ${id}`);
+    return c;
+  }
+
+  #store(c: MemoryCollection, id: string, text: string): StoredItem {
+    const stored: StoredItem = { uid: uidOfText(text), text, version: `v${++this.#seq}` };
+    c.items.set(id, stored);
+    c.changedAt.set(id, this.#seq);
+    return stored;
+  }
+}
