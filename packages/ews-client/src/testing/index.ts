@@ -1,6 +1,27 @@
 /**
- * `@ewsdav/ews-client/testing`: an EWS simulator served over HTTP on loopback.
+ * `@ewsdav/ews-client/testing`: an EWS simulator served over HTTP on loopback, for tests,
+ * benchmarks and demos without an Exchange server, plus schema validation of SOAP documents.
+ *
+ * ```ts
+ * const sim = await startEwsSimulator({ seed: "small" });
+ * // POST SOAP to sim.url with Basic alice@example.com / secret
+ * sim.mailbox("alice@example.com").createItem("contacts", "<Contact><GivenName>Ann</GivenName></Contact>");
+ * sim.faults.inject({ kind: "serverBusy", backOffMilliseconds: 50, operation: "GetItem" });
+ * await sim.stop();
+ * ```
  * @packageDocumentation
  */
+/** The path the simulator serves (matched without regard to case). */
 export const SIMULATOR_EWS_PATH = "/EWS/Exchange.asmx";
 export { createEwsSchemaValidator, type EwsSchemaValidator, type EwsSchemaValidatorOptions, type EwsSchemaViolation } from "./schema-validator.js";
+export {
+  startEwsSimulator, EXCHANGE_2016_VERSION, type EwsSimulator, type EwsSimulatorOptions, type EwsSimulatorUser,
+  type EwsServerVersionInfo, type RecordedExchange, type RecordedViolation,
+} from "./server.js";
+export { EwsFaultInjector, type EwsFault, type EwsFaultRule } from "./faults.js";
+export {
+  SimulatedMailbox, SimError, type SimFolderInfo, type SimItemInfo, type SimAttachmentInput, type SimDeleteType,
+} from "./mailbox.js";
+export { seedLarge, seedSmall, LARGE_SEED_SIZES, SEED_PROPERTY_SET_ID, type EwsSimulatorSeed, type LargeSeedSizes } from "./seed.js";
+export type { SimItemKind } from "./schema-order.js";
+export { parseXml, SimXmlError, type XmlElement } from "./xml.js";

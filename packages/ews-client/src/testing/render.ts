@@ -1,0 +1,265 @@
+/**
+ * Rendering stored items and folders into response elements for a requested shape
+ * (ItemShape / FolderShape: BaseShape IdOnly, Default or AllProperties, plus
+ * AdditionalProperties), with properties in the schema's sequence order.
+ */
+import { extendedPropertyKey, propertyForFieldUri, SimError, type FolderRecord, type ItemRecord, type ItemTarget, type SimulatedMailbox } from "./mailbox.js";
+import { isoUtc, parseDateTime } from "./recurrence.js";
+import {
+  DEFAULT_SHAPE_OF, folderElementFor, INDEXED_DICTIONARIES, ITEM_CLASS_OF, NOT_IN_FIND_ITEM, SEQUENCE_OF,
+} from "./schema-order.js";
+import { child, childText, cloneElement, el, type XmlElement } from "./xml.js";
+
+/** A parsed ItemShape or FolderShape. */
+export interface Shape {
+  base: "IdOnly" | "Default" | "AllProperties";
+  /** FieldURI values requested. */
+  fields: string[];
+  /** IndexedFieldURI requests. */
+  indexed: Array<{ uri: string; index: string }>;
+  /** ExtendedFieldURI requests (the path elements). */
+  extended: XmlElement[];
+}
+
+/** Parses an `m:ItemShape` / `m:FolderShape` element. */
+export function parseShape(shape: XmlElement | undefined): Shape {
+  const base = (childText(shape, "BaseShape") ?? "Default") as Shape["base"];
+  const out: Shape = { base, fields: [], indexed: [], extended: [] };
+  for (const p of child(shape, "AdditionalProperties")?.children ?? []) {
+    if (p.name === "FieldURI") out.fields.push(p.attrs.FieldURI ?? "");
+    else if (p.name === "IndexedFieldURI") out.indexed.push({ uri: p.attrs.FieldURI ?? "", index: p.attrs.FieldIndex ?? "" });
+    else if (p.name === "ExtendedFieldURI") out.extended.push(p);
+  }
+  return out;
+}
+
+/** Where an item is rendered: some properties are never in FindItem results. */
+export type RenderContext = "get" | "find" | "sync";
+
+function dateEl(name: string, ms: number): XmlElement {
+  return el(name, {}, isoUtc(ms));
+}
+
+function mailboxEl(box: SimulatedMailbox): XmlElement {
+  return el("Mailbox", {}, [el("Name", {}, box.displayName), el("EmailAddress", {}, box.smtpAddress), el("RoutingType", {}, "SMTP"), el("MailboxType", {}, "Mailbox")]);
+}
+
+function approximateSize(item: ItemRecord): number {
+  let size = 200;
+  for (const p of item.props.values()) size += p.text.length + p.children.length * 40;
+  for (const a of item.attachments) size += a.content.length;
+  return size;
+}
+
+/** The value of one property of an item (or occurrence) as a response element, computed or stored. */
+function propertyValue(box: SimulatedMailbox, target: ItemTarget, name: string): XmlElement | undefined {
+  const { item, occurrence } = target;
+  const exception = occurrence ? item.exceptions.get(occurrence.originalStart) : undefined;
+  switch (name) {
+    case "ItemId":
+      return occurrence
+        ? el("ItemId", { Id: box.occurrenceId(item, occurrence.index), ChangeKey: box.itemChangeKey(item) })
+        : el("ItemId", { Id: box.itemId(item), ChangeKey: box.itemChangeKey(item) });
+    case "ParentFolderId":
+      return el("ParentFolderId", { Id: box.folderId(item.folder), ChangeKey: box.folderChangeKey(item.folder) });
+    case "ItemClass":
+      return item.props.get("ItemClass") ?? el("ItemClass", {}, ITEM_CLASS_OF[item.kind]);
+    case "Size":
+      return el("Size", {}, approximateSize(item));
+    case "DateTimeCreated":
+      return dateEl(name, item.created);
+    case "DateTimeReceived":
+      return dateEl(name, item.created);
+    case "LastModifiedTime":
+      return dateEl(name, item.modified);
+    case "HasAttachments":
+      return el(name, {}, item.attachments.some((a) => !a.isInline));
+    case "IsAssociated":
+      return el(name, {}, false);
+    case "Attachments":
+      if (item.attachments.length === 0) return undefined;
+      return el(name, {}, item.attachments.map((a) =>
+        el("FileAttachment", {}, [
+          el("AttachmentId", { Id: box.attachmentId(item, a) }), el("Name", {}, a.name), el("ContentType", {}, a.contentType),
+          a.contentId !== undefined && el("ContentId", {}, a.contentId), el("Size", {}, a.content.length),
+          dateEl("LastModifiedTime", a.lastModified), el("IsInline", {}, a.isInline), el("IsContactPhoto", {}, a.isContactPhoto),
+        ])));
+    case "HasPicture":
+      return item.kind === "Contact" ? el(name, {}, item.attachments.some((a) => a.isContactPhoto)) : undefined;
+  }
+  if (item.kind === "Task") {
+    if (name === "Status") return item.props.get(name) ?? el(name, {}, "NotStarted");
+    if (name === "PercentComplete") return item.props.get(name) ?? el(name, {}, 0);
+    if (name === "IsComplete") return el(name, {}, (item.props.get("Status")?.text ?? "") === "Completed");
+    if (name === "IsRecurring") return el(name, {}, item.props.has("Recurrence"));
+  }
+  if (item.kind === "CalendarItem") {
+    const recurring = item.props.has("Recurrence");
+    switch (name) {
+      case "CalendarItemType":
+        return el(name, {}, occurrence ? (exception ? "Exception" : "Occurrence") : recurring ? "RecurringMaster" : "Single");
+      case "IsRecurring":
+        return el(name, {}, !!occurrence);
+      case "Organizer":
+        return item.props.get(name) ?? el(name, {}, [mailboxEl(box)]);
+      case "MyResponseType":
+        return el(name, {}, "Organizer");
+      case "IsMeeting":
+        return el(name, {}, item.props.has("RequiredAttendees") || item.props.has("OptionalAttendees") || item.props.has("Resources"));
+      case "RecurrenceId":
+      case "OriginalStart":
+        return occurrence ? dateEl(name, occurrence.originalStart) : undefined;
+      case "Start":
+      case "End": {
+        if (!occurrence) break;
+        const stored = exception?.props.get(name);
+        if (stored) return stored;
+        const times = box.occurrenceTimes(item, occurrence.originalStart);
+        return dateEl(name, name === "Start" ? times.start : times.end);
+      }
+      case "Recurrence":
+        return occurrence ? undefined : item.props.get(name);
+      case "FirstOccurrence":
+      case "LastOccurrence":
+      case "ModifiedOccurrences":
+      case "DeletedOccurrences":
+        return occurrence || !recurring ? undefined : seriesInfo(box, item, name);
+    }
+  }
+  if (exception && exception.props.has(name)) return exception.props.get(name);
+  return item.props.get(name);
+}
+
+function occurrenceInfo(box: SimulatedMailbox, item: ItemRecord, index: number, originalStart: number, tag: string): XmlElement {
+  const exception = item.exceptions.get(originalStart);
+  const times = box.occurrenceTimes(item, originalStart);
+  return el(tag, {}, [
+    el("ItemId", { Id: box.occurrenceId(item, index), ChangeKey: box.itemChangeKey(item) }),
+    exception?.props.get("Start") ?? dateEl("Start", times.start),
+    exception?.props.get("End") ?? dateEl("End", times.end),
+    dateEl("OriginalStart", originalStart),
+  ]);
+}
+
+function seriesInfo(box: SimulatedMailbox, item: ItemRecord, name: string): XmlElement | undefined {
+  const starts = box.occurrenceStarts(item);
+  const live = starts.map((s, i) => ({ s, index: i + 1 })).filter((o) => !item.deletedOccurrences.has(o.s));
+  if (name === "FirstOccurrence") {
+    const first = live[0];
+    return first ? occurrenceInfo(box, item, first.index, first.s, name) : undefined;
+  }
+  if (name === "LastOccurrence") {
+    const range = child(item.props.get("Recurrence"), "NoEndRecurrence");
+    const last = live[live.length - 1];
+    return last && !range ? occurrenceInfo(box, item, last.index, last.s, name) : undefined;
+  }
+  if (name === "ModifiedOccurrences") {
+    const modified = live.filter((o) => item.exceptions.has(o.s));
+    return modified.length ? el(name, {}, modified.map((o) => occurrenceInfo(box, item, o.index, o.s, "Occurrence"))) : undefined;
+  }
+  const deleted = [...item.deletedOccurrences].sort((a, b) => a - b);
+  return deleted.length ? el(name, {}, deleted.map((s) => el("DeletedOccurrence", {}, [dateEl("Start", s)]))) : undefined;
+}
+
+/** Renders an item (or occurrence) for a shape. Throws SimError for invalid property requests. */
+export function renderItem(box: SimulatedMailbox, target: ItemTarget, shape: Shape, context: RenderContext): XmlElement {
+  const kind = target.item.kind;
+  const sequence = SEQUENCE_OF[kind];
+  const wanted = new Set<string>(["ItemId"]);
+  if (shape.base === "Default") for (const n of DEFAULT_SHAPE_OF[kind]) wanted.add(n);
+  if (shape.base === "AllProperties") for (const n of sequence) if (n !== "MimeContent" && n !== "ExtendedProperty") wanted.add(n);
+  for (const uri of shape.fields) {
+    const prefix = uri.slice(0, uri.indexOf(":"));
+    if (prefix === "item" || prefix === { Contact: "contacts", CalendarItem: "calendar", Task: "task", Message: "message" }[kind]) {
+      try {
+        wanted.add(propertyForFieldUri(uri, kind));
+      } catch (error) {
+        if (!(error instanceof SimError) || prefix === "item") throw error;
+      }
+    }
+    // Properties of other item types are silently skipped, as Exchange does for mixed folders.
+  }
+  const partialDicts = new Map<string, Array<{ index: string; subField: string | undefined }>>();
+  for (const { uri, index } of shape.indexed) {
+    const dict = INDEXED_DICTIONARIES[uri];
+    if (!dict) throw new SimError("ErrorInvalidPropertyRequest", `IndexedFieldURI ${uri} is not supported.`);
+    if (kind !== "Contact") continue;
+    const list = partialDicts.get(dict.property) ?? [];
+    list.push({ index, subField: dict.subField });
+    partialDicts.set(dict.property, list);
+  }
+  const children: XmlElement[] = [];
+  for (const name of sequence) {
+    if (name === "ExtendedProperty") {
+      for (const uri of shape.extended) {
+        const stored = target.item.extended.get(extendedPropertyKey(uri));
+        if (stored) children.push(stored);
+      }
+      continue;
+    }
+    if (context === "find" && NOT_IN_FIND_ITEM.has(name)) continue;
+    if (wanted.has(name)) {
+      const value = propertyValue(box, target, name);
+      if (value) children.push(value);
+    } else if (partialDicts.has(name)) {
+      const full = propertyValue(box, target, name);
+      if (!full) continue;
+      const entries: XmlElement[] = [];
+      for (const entry of full.children) {
+        const requests = partialDicts.get(name)!.filter((r) => r.index === entry.attrs.Key);
+        if (requests.length === 0) continue;
+        if (requests.some((r) => r.subField === undefined)) entries.push(entry);
+        else {
+          const subs = entry.children.filter((c) => requests.some((r) => r.subField === c.name));
+          if (subs.length) entries.push({ ...cloneElement(entry), children: subs });
+        }
+      }
+      if (entries.length) children.push(el(name, {}, entries));
+    }
+  }
+  return el(kind, {}, children);
+}
+
+/** The properties of a folder for a shape. */
+export function renderFolder(box: SimulatedMailbox, folder: FolderRecord, shape: Shape): XmlElement {
+  const elementName = folderElementFor(folder.folderClass);
+  const wanted = new Set<string>(["FolderId"]);
+  if (shape.base !== "IdOnly") for (const n of ["DisplayName", "TotalCount", "ChildFolderCount", "UnreadCount"]) wanted.add(n);
+  if (shape.base === "AllProperties") for (const n of ["ParentFolderId", "FolderClass", "DistinguishedFolderId"]) wanted.add(n);
+  for (const uri of shape.fields) {
+    if (!uri.startsWith("folder:")) throw new SimError("ErrorInvalidPropertyRequest", `The property ${uri} is not valid for a folder.`);
+    wanted.add(uri.slice(7));
+  }
+  const children: Array<XmlElement | false | undefined> = [
+    wanted.has("FolderId") && el("FolderId", { Id: box.folderId(folder), ChangeKey: box.folderChangeKey(folder) }),
+    wanted.has("ParentFolderId") && !!folder.parent && el("ParentFolderId", { Id: box.folderId(folder.parent), ChangeKey: box.folderChangeKey(folder.parent) }),
+    wanted.has("FolderClass") && folder.folderClass !== undefined && el("FolderClass", {}, folder.folderClass),
+    wanted.has("DisplayName") && el("DisplayName", {}, folder.displayName),
+    wanted.has("TotalCount") && el("TotalCount", {}, folder.items.size),
+    wanted.has("ChildFolderCount") && el("ChildFolderCount", {}, box.childFolders(folder).length),
+  ];
+  for (const uri of shape.extended) void uri; // folders carry no extended properties in the simulator
+  if (wanted.has("DistinguishedFolderId") && folder.distinguished) children.push(el("DistinguishedFolderId", {}, folder.distinguished));
+  if (wanted.has("UnreadCount") && (elementName === "Folder" || elementName === "TasksFolder")) {
+    let unread = 0;
+    for (const i of folder.items.values()) if (i.kind === "Message" && i.props.get("IsRead")?.text !== "true") unread++;
+    children.push(el("UnreadCount", {}, unread));
+  }
+  return el(elementName, {}, children);
+}
+
+/** Sorting helper: an item's Start (calendar) for CalendarView. */
+export function startOf(box: SimulatedMailbox, target: ItemTarget): number {
+  return parseDateTime(propertyValue(box, target, "Start")?.text);
+}
+
+/** End of an item or occurrence. */
+export function endOf(box: SimulatedMailbox, target: ItemTarget): number {
+  return parseDateTime(propertyValue(box, target, "End")?.text);
+}
+
+/** The text of a property used by restrictions and sorting. */
+export function propertyText(box: SimulatedMailbox, target: ItemTarget, name: string): string | undefined {
+  const v = propertyValue(box, target, name);
+  return v ? (v.children.length ? v.children.map((c) => c.text).join(" ") : v.text) : undefined;
+}
