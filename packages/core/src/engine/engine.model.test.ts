@@ -1,0 +1,294 @@
+/**
+ * Model-based tests: fast-check drives random histories of user edits on both sides, clean and
+ * adversarial sync cycles and state loss, and checks the engine against a model of what two-way
+ * sync with per-property merges must produce.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { MemorySide } from "../sides/memory.js";
+import { MemoryStateStore } from "../stores/memory.js";
+import { prop, vcard } from "../testing/fixtures.js";
+import { SyncEngine } from "./engine.js";
+import type { Slot } from "./state.js";
+
+const PROPS = ["FN", "NOTE", "TITLE"] as const;
+type Props = Record<(typeof PROPS)[number], string>;
+const VALUES = ["a", "b", "c", "ü é", `long-${"z".repeat(90)}`, "with\\, comma"];
+
+interface ModelItem {
+  /** Content after the last clean sync (null: never synced). */
+  synced: Props | null;
+  local: Props | null;
+  remote: Props | null;
+}
+
+interface Model {
+  items: Map<string, ModelItem>;
+  /** False after an adversarial cycle: the next clean sync checks invariants only, then adopts reality. */
+  strict: boolean;
+  /** UIDs deleted by a user on some side (they may legitimately be gone). */
+  deleted: Set<string>;
+  nextUid: number;
+  policy: "local-wins" | "remote-wins";
+}
+
+interface Real {
+  local: MemorySide;
+  remote: MemorySide;
+  store: MemoryStateStore;
+  engine: SyncEngine;
+}
+
+const COLLECTION = "c";
+const WEIRD_UIDS = (n: number) => [`u${n}`, `weird uid/${n}@example.org`, `${n}`, `urn:uuid:0000-${n}`, `ä;,:${n}`][n % 5]!;
+
+function newEngine(real: Omit<Real, "engine">, policy: Model["policy"]): SyncEngine {
+  return new SyncEngine({ store: real.store, sides: [real.local, real.remote], policy: { conflict: policy } });
+}
+
+async function link(engine: SyncEngine): Promise<void> {
+  await engine.link({ id: "p", kind: "contacts", local: { side: "local", collection: COLLECTION }, remote: { side: "remote", collection: COLLECTION } });
+}
+
+function read(side: MemorySide): Map<string, Props> {
+  const out = new Map<string, Props>();
+  for (const item of side.items(COLLECTION)) {
+    expect(item.uid, `${side.name} item without UID`).not.toBeNull();
+    expect(out.has(item.uid!), `duplicate UID ${item.uid} on ${side.name}`).toBe(false);
+    out.set(item.uid!, { FN: prop(item.text, "FN")!, NOTE: prop(item.text, "NOTE")!, TITLE: prop(item.text, "TITLE")! });
+  }
+  return out;
+}
+
+function idOf(side: MemorySide, uid: string): string {
+  return side.items(COLLECTION).find((i) => i.uid === uid)!.id;
+}
+
+const same = (a: Props, b: Props) => PROPS.every((p) => a[p] === b[p]);
+
+/** What a clean sync must produce for one item (undefined: the item is gone). */
+function expected(item: ModelItem, policy: Model["policy"]): Props | undefined {
+  const { local: l, remote: r, synced: b } = item;
+  const winner = (lv: string, rv: string) => (policy === "local-wins" ? lv : rv);
+  if (!b) {
+    if (l && r) return Object.fromEntries(PROPS.map((p) => [p, l[p] === r[p] ? l[p] : winner(l[p], r[p])])) as Props;
+    return l ?? r ?? undefined;
+  }
+  if (!l && !r) return undefined;
+  if (!l) return same(r!, b) ? undefined : r!;
+  if (!r) return same(l, b) ? undefined : l;
+  return Object.fromEntries(
+    PROPS.map((p) => [p, l[p] === b[p] ? r[p] : r[p] === b[p] ? l[p] : l[p] === r[p] ? l[p] : winner(l[p], r[p])]),
+  ) as Props;
+}
+
+/** Adopts what both sides hold as the synced content. */
+function adopt(model: Model, real: Real): void {
+  const l = read(real.local);
+  const r = read(real.remote);
+  model.items.clear();
+  for (const uid of new Set([...l.keys(), ...r.keys()])) {
+    model.items.set(uid, { synced: l.get(uid) && r.get(uid) ? l.get(uid)! : null, local: l.get(uid) ?? null, remote: r.get(uid) ?? null });
+  }
+}
+
+async function cleanSyncAndCheck(model: Model, real: Real): Promise<void> {
+  const report = await real.engine.runOnce();
+  expect(report.ok, JSON.stringify(report.pairs[0]?.errors ?? report.pairs[0]?.error)).toBe(true);
+  const l = read(real.local);
+  const r = read(real.remote);
+  expect([...l.keys()].sort()).toEqual([...r.keys()].sort());
+  for (const [uid, props] of l) expect(r.get(uid), uid).toEqual(props);
+  if (model.strict) {
+    const want = new Map<string, Props>();
+    for (const [uid, item] of model.items) {
+      const e = expected(item, model.policy);
+      if (e) want.set(uid, e);
+    }
+    expect(Object.fromEntries(l)).toEqual(Object.fromEntries(want));
+  } else {
+    // No loss: an item no user deleted is still there.
+    for (const [uid, item] of model.items) {
+      if (!model.deleted.has(uid) && (item.local || item.remote)) expect(l.has(uid), `lost ${uid}`).toBe(true);
+    }
+  }
+  // A second cycle with no edits writes nothing and reads one change feed per side.
+  real.local.resetCalls();
+  real.remote.resetCalls();
+  await real.engine.runOnce();
+  expect(real.local.calls.itemWrites + real.remote.calls.itemWrites).toBe(0);
+  expect([real.local.calls.changes, real.remote.calls.changes]).toEqual([1, 1]);
+  model.strict = true;
+  model.deleted.clear();
+  adopt(model, real);
+}
+
+type Cmd = fc.AsyncCommand<Model, Real>;
+
+class Create implements Cmd {
+  constructor(
+    readonly slot: Slot | "both",
+    readonly props: Props,
+  ) {}
+  check = () => true;
+  async run(model: Model, real: Real) {
+    const uid = WEIRD_UIDS(model.nextUid++);
+    const item: ModelItem = { synced: null, local: null, remote: null };
+    for (const slot of this.slot === "both" ? (["local", "remote"] as const) : [this.slot]) {
+      real[slot].put(COLLECTION, vcard(uid, this.props));
+      item[slot] = { ...this.props };
+    }
+    model.items.set(uid, item);
+  }
+  toString = () => `create(${this.slot}, ${JSON.stringify(this.props)})`;
+}
+
+class Edit implements Cmd {
+  constructor(
+    readonly slot: Slot,
+    readonly pick: number,
+    readonly property: (typeof PROPS)[number],
+    readonly value: string,
+  ) {}
+  #uid(model: Model) {
+    const uids = [...model.items].filter(([, i]) => i[this.slot]).map(([u]) => u);
+    return uids[this.pick % uids.length];
+  }
+  check = (model: Model) => this.#uid(model) !== undefined;
+  async run(model: Model, real: Real) {
+    const uid = this.#uid(model)!;
+    const item = model.items.get(uid)!;
+    item[this.slot] = { ...item[this.slot]!, [this.property]: this.value };
+    real[this.slot].edit(COLLECTION, idOf(real[this.slot], uid), vcard(uid, item[this.slot]!));
+  }
+  toString = () => `edit(${this.slot}, #${this.pick}, ${this.property}=${this.value.slice(0, 10)})`;
+}
+
+class Delete implements Cmd {
+  constructor(
+    readonly slot: Slot,
+    readonly pick: number,
+  ) {}
+  #uid(model: Model) {
+    const uids = [...model.items].filter(([, i]) => i[this.slot]).map(([u]) => u);
+    return uids[this.pick % uids.length];
+  }
+  check = (model: Model) => this.#uid(model) !== undefined;
+  async run(model: Model, real: Real) {
+    const uid = this.#uid(model)!;
+    real[this.slot].delete(COLLECTION, idOf(real[this.slot], uid));
+    model.items.get(uid)![this.slot] = null;
+    model.deleted.add(uid);
+  }
+  toString = () => `delete(${this.slot}, #${this.pick})`;
+}
+
+class Touch implements Cmd {
+  constructor(readonly slot: Slot) {}
+  check = () => true;
+  async run(_model: Model, real: Real) {
+    for (const item of real[this.slot].items(COLLECTION)) real[this.slot].touch(COLLECTION, item.id);
+  }
+  toString = () => `touch-all(${this.slot})`;
+}
+
+class Sync implements Cmd {
+  check = () => true;
+  async run(model: Model, real: Real) {
+    await cleanSyncAndCheck(model, real);
+  }
+  toString = () => "sync";
+}
+
+/** A cycle with failing writes and an edit by someone else on the remote side during the cycle. */
+class AdversarialSync implements Cmd {
+  constructor(
+    readonly failEvery: number,
+    readonly concurrentValue: string,
+  ) {}
+  check = () => true;
+  async run(model: Model, real: Real) {
+    let n = 0;
+    let edited = false;
+    real.local.options.failWrite = () => ++n % this.failEvery === 0;
+    real.remote.options.failWrite = () => ++n % this.failEvery === 0;
+    real.remote.options.beforeWrite = (w) => {
+      if (edited || w.op === "create") return;
+      const item = real.remote.items(COLLECTION).find((i) => i.id === w.id);
+      if (!item) return;
+      edited = true;
+      real.remote.edit(COLLECTION, w.id, vcard(item.uid, { FN: prop(item.text, "FN")!, NOTE: prop(item.text, "NOTE")!, TITLE: this.concurrentValue }));
+    };
+    try {
+      await real.engine.runOnce();
+    } finally {
+      delete real.local.options.failWrite;
+      delete real.remote.options.failWrite;
+      delete real.remote.options.beforeWrite;
+    }
+    const deleted = new Set(model.deleted);
+    adopt(model, real);
+    for (const uid of deleted) model.deleted.add(uid);
+    for (const item of model.items.values()) item.synced = null;
+    model.strict = false;
+  }
+  toString = () => `adversarial-sync(fail every ${this.failEvery})`;
+}
+
+/** The state is lost; the next cycle must rebuild it by pairing, not by copying. */
+class LoseState implements Cmd {
+  check = () => true;
+  async run(model: Model, real: Real) {
+    const clean = model.strict && [...model.items.values()].every((i) => i.synced && i.local && i.remote && same(i.local, i.synced) && same(i.remote, i.synced));
+    real.store = new MemoryStateStore();
+    real.engine = newEngine(real, model.policy);
+    await link(real.engine);
+    if (clean) {
+      real.local.resetCalls();
+      real.remote.resetCalls();
+      await cleanSyncAndCheck(model, real);
+    } else {
+      for (const item of model.items.values()) item.synced = null;
+    }
+  }
+  toString = () => "lose-state";
+}
+
+const propsArb = fc.record({ FN: fc.constantFrom(...VALUES), NOTE: fc.constantFrom(...VALUES), TITLE: fc.constantFrom(...VALUES) });
+const slotArb = fc.constantFrom<Slot>("local", "remote");
+
+const commands = [
+  fc.tuple(fc.constantFrom<Slot | "both">("local", "remote", "both"), propsArb).map(([s, p]) => new Create(s, p)),
+  fc.tuple(slotArb, fc.nat(50), fc.constantFrom(...PROPS), fc.constantFrom(...VALUES)).map(([s, i, p, v]) => new Edit(s, i, p, v)),
+  fc.tuple(slotArb, fc.nat(50), fc.constantFrom(...PROPS), fc.constantFrom(...VALUES)).map(([s, i, p, v]) => new Edit(s, i, p, v)),
+  fc.tuple(slotArb, fc.nat(50)).map(([s, i]) => new Delete(s, i)),
+  slotArb.map((s) => new Touch(s)),
+  fc.constant(new Sync()),
+  fc.constant(new Sync()),
+  fc.tuple(fc.integer({ min: 2, max: 5 }), fc.constantFrom(...VALUES)).map(([f, v]) => new AdversarialSync(f, v)),
+  fc.constant(new LoseState()),
+];
+
+describe("engine model", () => {
+  it("converges, never duplicates or loses, merges per property, and is quiet when nothing changed", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.commands(commands, { maxCommands: 60, size: "large" }),
+        fc.constantFrom<Model["policy"]>("local-wins", "remote-wins"),
+        fc.boolean(),
+        async (cmds, policy, localWithoutVersions) => {
+          const local = new MemorySide({ name: "local", missingVersions: localWithoutVersions, maxBatch: 3 });
+          const remote = new MemorySide({ name: "remote", maxBatch: 4 });
+          local.addCollection(COLLECTION, "contacts");
+          remote.addCollection(COLLECTION, "contacts");
+          const store = new MemoryStateStore();
+          const real: Real = { local, remote, store, engine: newEngine({ local, remote, store }, policy) };
+          await link(real.engine);
+          const model: Model = { items: new Map(), strict: true, deleted: new Set(), nextUid: 0, policy };
+          await fc.asyncModelRun(() => ({ model, real }), [...cmds, new Sync()]);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
