@@ -297,11 +297,6 @@ export class SimulatedMailbox {
         byName.set(id, this.addFolder(parent ? byName.get(parent)! : null, name, cls, id));
       }
     }
-    this.seq = 0;
-    for (const f of this.folders.values()) {
-      f.createdSeq = 0;
-      f.modSeq = 0;
-    }
   }
 
   // ---------------------------------------------------------------- ids
@@ -372,7 +367,9 @@ export class SimulatedMailbox {
     if (this.childFolders(parent).some((f) => f.displayName.toLowerCase() === displayName.toLowerCase())) {
       throw new SimError("ErrorFolderExists", `A folder named '${displayName}' already exists under '${parent.displayName}'.`);
     }
-    return this.addFolder(parent, displayName, folderClass);
+    const folder = this.addFolder(parent, displayName, folderClass);
+    this.touchFolder(parent);
+    return folder;
   }
 
   /** @internal Deletes a folder and its subtree. */
@@ -384,6 +381,7 @@ export class SimulatedMailbox {
       f.deleted = true;
       this.tombstones.push({ folder: f.parent ?? f, number: f.number, kind: "folder", createdSeq: f.createdSeq, seq: ++this.seq });
     }
+    if (folder.parent) this.touchFolder(folder.parent);
   }
 
   // ---------------------------------------------------------------- items
@@ -733,7 +731,6 @@ export class SimulatedMailbox {
   createFolder(parent: string, displayName: string, folderClass?: string): SimFolderInfo {
     const p = this.requireFolder(parent);
     const f = this.createFolderRecord(p, displayName, folderClass);
-    this.touchFolder(p);
     return this.folderInfo(f);
   }
 
