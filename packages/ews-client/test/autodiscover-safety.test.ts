@@ -7,6 +7,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AutodiscoverClient, AutodiscoverError, basicAutodiscoverAuth, type AutodiscoverOptions } from "../src/autodiscover/index.js";
 import { startAutodiscoverSimulator, type AutodiscoverSimulator, type AutodiscoverSimulatorOptions } from "../src/testing/autodiscover.js";
 import { createTestCertificateAuthority, type TestCertificateAuthority } from "../src/testing/autodiscover-tls.js";
+import { ntlmAutodiscoverAuth } from "../src/auth/ntlm.js";
+import { createNtlmVerifier } from "../src/testing/ntlm.js";
 
 const USER = "alice@example.com";
 const PASSWORD = "correct horse";
@@ -169,6 +171,19 @@ describe("autodiscover success paths", () => {
     expect(asked).toEqual(["redirect-url https://autodiscover.hoster.net/autodiscover/autodiscover.svc"]);
     expect(result.autodiscoverUrl).toBe("https://autodiscover.hoster.net/autodiscover/autodiscover.svc");
     expect(hoster.requests).toHaveLength(1);
+  });
+
+  it("authenticates with NTLM (the handshake's legs share the connection)", async () => {
+    const world = new World();
+    const verifier = createNtlmVerifier({ accounts: [{ user: "alice", domain: "EXAMPLE", password: "Grüße 🔑" }] });
+    await world.https(["example.com"], { users: { [USER]: settings }, authorize: async (req, res) => (await verifier.authorize(req, res)) !== undefined });
+    const result = await world.client({ auth: ntlmAutodiscoverAuth({ username: "EXAMPLE\\alice", password: "Grüße 🔑" }) }).discover(USER);
+    expect(result.ewsUrl).toBe(EWS);
+    expect(verifier.statistics).toMatchObject({ challenges: 1, successes: 1, failures: 0 });
+    const refused = await failure(
+      world.client({ auth: ntlmAutodiscoverAuth({ username: "EXAMPLE\\alice", password: "wrong" }), disableHttpRedirectCheck: true, disableSrv: true }).discover(USER),
+    );
+    expect(refused.attempts[0]).toMatchObject({ outcome: "http-error", detail: "HTTP 401" });
   });
 
   it("can be aborted", async () => {
