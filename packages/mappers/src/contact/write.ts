@@ -10,6 +10,7 @@ import { readEwsdavUid } from "../identity.js";
 import { MapperError, type DroppedProperty } from "../result.js";
 import type { JComponent, JProperty } from "../vobject/codec.js";
 import { groupOf } from "../vobject/properties.js";
+import { bodyText } from "../body.js";
 import { contactDateFromEws, contactDateToJCard, sameContactDate, NO_YEAR, type ContactDate } from "./dates.js";
 import { CONTACT_PHOTO_NAME, genderToVCard, readContactCard, type ContactReading } from "./read.js";
 import { ADDRESS_SLOTS, EMAIL_SLOTS, IM_SLOTS, IM_TEXT_PROPERTY, PHONE_SLOTS } from "./slots.js";
@@ -34,35 +35,6 @@ function sameList(a: readonly string[] | undefined, b: readonly string[] | undef
 function sameAddress(a: PhysicalAddress | undefined, b: PhysicalAddress | undefined): boolean {
   const keys: Array<keyof PhysicalAddress> = ["street", "city", "state", "postalCode", "countryOrRegion"];
   return keys.every((key) => (a?.[key] ?? "") === (b?.[key] ?? ""));
-}
-
-function htmlToText(html: string): string {
-  return html
-    .replace(/<br\s*\/?>/gi, "\n")
-    .replace(/<\/(p|div|li|tr|h[1-6])>/gi, "\n")
-    .replace(/<[^>]*>/g, "")
-    .replace(/&nbsp;/g, " ")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code) % 0x110000))
-    .replace(/&amp;/g, "&")
-    .replace(/\n{3,}/g, "\n\n")
-    .trim();
-}
-
-/** The text an EWS body stands for in NOTE (HTML reduced to text). */
-export function bodyText(item: Contact, dropped: DroppedProperty[] | null): string | undefined {
-  const body = item.body;
-  if (!body || body.value === "") return undefined;
-  if (body.bodyType === "HTML") {
-    const text = htmlToText(body.value);
-    if (dropped && /<(?!\/?(p|div|br|span|html|head|body|meta)\b)[a-z]/i.test(body.value)) {
-      dropped.push({ property: "Body", reason: "HTML formatting is reduced to text in NOTE" });
-    }
-    return text === "" ? undefined : text;
-  }
-  return body.value;
 }
 
 /** The EWS-side fields of a contact that no vCard property carries. */

@@ -108,6 +108,16 @@ export function vcardHash(text: string): string {
   return hashNormalized(normalizeVCard(text));
 }
 
+/** RRULE parts are sets: `BYDAY=WE,MO` means the same as `BYDAY=MO,WE`; a single value equals a one-element list. */
+function sortRecurLists(value: unknown): unknown {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, entry] of Object.entries(value as Record<string, unknown>)) {
+    out[key] = Array.isArray(entry) ? (entry.length === 1 ? String(entry[0]) : entry.map(String).sort()) : typeof entry === "number" ? String(entry) : entry;
+  }
+  return out;
+}
+
 function normalizeICalendarProperty(property: JProperty): string {
   const [name, params, , ...values] = property;
   const normalizedParams: Record<string, string[]> = {};
@@ -119,7 +129,7 @@ function normalizeICalendarProperty(property: JProperty): string {
     .sort()
     .map((key) => `;${key}=${normalizedParams[key]!.join(",")}`)
     .join("");
-  const canonicalValues = name === "categories" || name === "resources" ? values.map(String).sort() : values;
+  const canonicalValues = name === "categories" || name === "resources" ? values.map(String).sort() : values.map(sortRecurLists);
   return `${name}${paramText}:${canonicalJson(canonicalValues)}`;
 }
 

@@ -1,0 +1,32 @@
+/**
+ * The task mapping table as data: every VTODO property the mapper reads or writes, its EWS
+ * field(s), how well it is carried and its limit. `docs/mapping.md` is generated from it.
+ */
+import type { MappingRow } from "../result.js";
+
+const task = (property: string, ewsFields: string[], support: MappingRow["support"], notes?: string, limit?: string): MappingRow => {
+  const row: MappingRow = { kind: "task", property, ewsFields, support };
+  if (limit !== undefined) row.limit = limit;
+  if (notes !== undefined) row.notes = notes;
+  return row;
+};
+
+/** Every row of the task mapping (VTODO ⇄ EWS `Task`). */
+export const TASK_MAPPING_ROWS: readonly MappingRow[] = [
+  task("UID", ["ExtendedProperty[ewsdav-uid]"], "supported", "Kept in a named property of ewsdav's own property set (`EWSDAV_UID_PROPERTY`)."),
+  task("SUMMARY", ["Subject"], "supported"),
+  task("DESCRIPTION", ["Body"], "supported", "Written as a Text body; an HTML body is reduced to text."),
+  task("DTSTART", ["StartDate"], "supported", "A date, UTC, floating or TZID time. EWS keeps the instant; the form (TZID, date, floating) is remembered in `ewsdav-task-time-forms` so it comes back the same. Without memory (a task made in Outlook) a date is written."),
+  task("DUE (or DTSTART + DURATION)", ["DueDate"], "supported", "As DTSTART. A DURATION is read as DUE; the merge keeps DURATION while the due instant is unchanged."),
+  task("COMPLETED", ["CompleteDate"], "supported", "Always UTC."),
+  task("PERCENT-COMPLETE", ["PercentComplete"], "supported"),
+  task("STATUS + X-EWSDAV-STATUS", ["Status"], "supported", "NEEDS-ACTION ⇄ NotStarted, IN-PROCESS ⇄ InProgress, COMPLETED ⇄ Completed; WaitingOnOthers (IN-PROCESS) and Deferred (NEEDS-ACTION) are kept in X-EWSDAV-STATUS; CANCELLED becomes Deferred (reported). A client that changes STATUS wins over a stale X-EWSDAV-STATUS."),
+  task("PRIORITY", ["Importance"], "supported", "1–4 High, 5 / 0 / none Normal, 6–9 Low; High is written 1, Low 9, Normal writes none (an existing 5 or 0 stays)."),
+  task("CLASS + X-EWSDAV-SENSITIVITY", ["Sensitivity"], "supported", "PUBLIC / none ⇄ Normal, PRIVATE ⇄ Private, CONFIDENTIAL ⇄ Confidential; Personal is CLASS:PRIVATE with X-EWSDAV-SENSITIVITY:Personal."),
+  task("CATEGORIES", ["Categories"], "supported"),
+  task("VALARM (first display/audio alarm)", ["ReminderIsSet", "ReminderDueBy"], "limited", "Absolute and relative (RELATED=START/END) triggers; a relative trigger stays relative when the reminder moves. Further alarms are reported and kept on the DAV side.", "1 reminder"),
+  task("RRULE", ["Recurrence (Daily, Weekly, AbsoluteMonthly, RelativeMonthly, AbsoluteYearly, RelativeYearly; NoEnd, EndDate, Numbered)"], "limited", "BYDAY with ordinals or BYSETPOS (1–4, -1; weekdays, weekend days, every day), BYMONTHDAY, BYMONTH, COUNT, UNTIL, WKST. Rules EWS cannot say (BYHOUR, several BYMONTHDAY, yearly intervals …) are reported and kept on the DAV side.", "1 rule"),
+  task("X-EWSDAV-REGENERATION", ["Recurrence (DailyRegeneration, WeeklyRegeneration, MonthlyRegeneration, YearlyRegeneration)"], "supported", "iCalendar cannot say \"N days after completion\": RRULE syntax in an X- property (`FREQ=DAILY;INTERVAL=3;COUNT=5`)."),
+  task("EXDATE, RDATE, ATTENDEE, ORGANIZER, URL, LOCATION, GEO, RELATED-TO, ATTACH, X- properties", [], "not-supported", "Reported in `dropped`; kept exactly on the DAV side by the merge onto the base."),
+  task("(EWS only) ActualWork, TotalWork, BillingInformation, Companies, Contacts, Mileage", ["ActualWork", "TotalWork", "BillingInformation", "Companies", "Contacts", "Mileage"], "not-supported", "Reported in `dropped` on the way to VTODO."),
+];
