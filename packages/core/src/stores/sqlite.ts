@@ -1,2 +1,238 @@
-/** Placeholder until the engine issue lands this part. */
-export {};
+/**
+ * `@ewsdav/core/sqlite`: the embedded default {@link StateStore}, on better-sqlite3 (an optional
+ * peer dependency of `@ewsdav/core`). WAL journal, numbered schema migrations (`PRAGMA
+ * user_version`), unique indexes on each side's id and on the UID per pair, and a database file
+ * created readable by its owner only (mode 0600): it holds item contents.
+ *
+ * @module
+ */
+import { chmodSync, existsSync, writeFileSync } from "node:fs";
+import Database from "better-sqlite3";
+import {
+  StateError,
+  type ItemRecord,
+  type JournalEntry,
+  type PairRecord,
+  type Slot,
+  type SlotState,
+  type StateOp,
+  type StateStore,
+} from "../engine/state.js";
+import type { CollectionKind } from "../engine/side.js";
+
+/** The schema, one migration per step; a database at `user_version` n has run the first n. */
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  `CREATE TABLE pairs (
+     id TEXT PRIMARY KEY,
+     kind TEXT NOT NULL,
+     local_side TEXT NOT NULL,
+     local_collection TEXT NOT NULL,
+     remote_side TEXT NOT NULL,
+     remote_collection TEXT NOT NULL,
+     local_cursor TEXT,
+     remote_cursor TEXT,
+     pending TEXT NOT NULL DEFAULT '{"local":[],"remote":[]}'
+   );
+   CREATE TABLE items (
+     pair_id TEXT NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+     uid TEXT NOT NULL,
+     local_id TEXT, local_version TEXT, local_hash TEXT, local_text TEXT,
+     remote_id TEXT, remote_version TEXT, remote_hash TEXT, remote_text TEXT,
+     PRIMARY KEY (pair_id, uid)
+   );
+   CREATE UNIQUE INDEX items_local_id ON items (pair_id, local_id) WHERE local_id IS NOT NULL;
+   CREATE UNIQUE INDEX items_remote_id ON items (pair_id, remote_id) WHERE remote_id IS NOT NULL;`,
+  `CREATE TABLE journal (
+     pair_id TEXT NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+     uid TEXT NOT NULL,
+     slot TEXT NOT NULL CHECK (slot IN ('local', 'remote')),
+     op TEXT NOT NULL,
+     item_id TEXT,
+     started_at TEXT NOT NULL,
+     PRIMARY KEY (pair_id, uid, slot)
+   );`,
+];
+
+interface PairRow {
+  id: string;
+  kind: string;
+  local_side: string;
+  local_collection: string;
+  remote_side: string;
+  remote_collection: string;
+  local_cursor: string | null;
+  remote_cursor: string | null;
+  pending: string;
+}
+
+type ItemRow = { uid: string } & Record<`${Slot}_${"id" | "version" | "hash" | "text"}`, string | null>;
+
+interface JournalRow {
+  pair_id: string;
+  uid: string;
+  slot: Slot;
+  op: JournalEntry["op"];
+  item_id: string | null;
+  started_at: string;
+}
+
+/** Options of {@link SqliteStateStore}. */
+export interface SqliteStateStoreOptions {
+  /** Path of the database file (created with mode 0600 when missing), or `":memory:"`. */
+  path: string;
+}
+
+function toPair(row: PairRow): PairRecord {
+  return {
+    id: row.id,
+    kind: row.kind as CollectionKind,
+    local: { side: row.local_side, collection: row.local_collection },
+    remote: { side: row.remote_side, collection: row.remote_collection },
+    cursors: { local: row.local_cursor, remote: row.remote_cursor },
+    pending: JSON.parse(row.pending) as PairRecord["pending"],
+  };
+}
+
+function slotOf(row: ItemRow, slot: Slot): SlotState | null {
+  const id = row[`${slot}_id`];
+  if (id === null) return null;
+  return { id, version: row[`${slot}_version`], hash: row[`${slot}_hash`] ?? "", text: row[`${slot}_text`] ?? "" };
+}
+
+/** The SQLite state store. Synchronous underneath; each `write` is one transaction. */
+export class SqliteStateStore implements StateStore {
+  readonly #db: Database.Database;
+  readonly #path: string;
+
+  constructor(options: SqliteStateStoreOptions | string) {
+    this.#path = typeof options === "string" ? options : options.path;
+    const onDisk = this.#path !== ":memory:" && !this.#path.startsWith("file:");
+    if (onDisk && !existsSync(this.#path)) writeFileSync(this.#path, "", { mode: 0o600 });
+    if (onDisk) chmodSync(this.#path, 0o600);
+    this.#db = new Database(this.#path);
+    this.#db.pragma("journal_mode = WAL");
+    this.#db.pragma("foreign_keys = ON");
+    this.#db.pragma("synchronous = NORMAL");
+    if (onDisk) for (const suffix of ["-wal", "-shm"]) if (existsSync(this.#path + suffix)) chmodSync(this.#path + suffix, 0o600);
+    this.#migrate();
+  }
+
+  /** The schema version of the open database. */
+  get schemaVersion(): number {
+    return this.#db.pragma("user_version", { simple: true }) as number;
+  }
+
+  #migrate(): void {
+    const version = this.schemaVersion;
+    if (version > SQLITE_MIGRATIONS.length) {
+      throw new StateError("corrupt", `state database ${this.#path} has schema ${version}, newer than this ewsdav (${SQLITE_MIGRATIONS.length})`);
+    }
+    for (let v = version; v < SQLITE_MIGRATIONS.length; v++) {
+      this.#db.transaction(() => {
+        this.#db.exec(SQLITE_MIGRATIONS[v]!);
+        this.#db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  async listPairs(): Promise<PairRecord[]> {
+    return (this.#db.prepare("SELECT * FROM pairs ORDER BY id").all() as PairRow[]).map(toPair);
+  }
+
+  async getPair(pairId: string): Promise<PairRecord | null> {
+    const row = this.#db.prepare("SELECT * FROM pairs WHERE id = ?").get(pairId) as PairRow | undefined;
+    return row ? toPair(row) : null;
+  }
+
+  async listItems(pairId: string): Promise<ItemRecord[]> {
+    const rows = this.#db.prepare("SELECT * FROM items WHERE pair_id = ? ORDER BY uid").all(pairId) as ItemRow[];
+    return rows.map((row) => ({ uid: row.uid, local: slotOf(row, "local"), remote: slotOf(row, "remote") }));
+  }
+
+  async listJournal(pairId: string): Promise<JournalEntry[]> {
+    const rows = this.#db.prepare("SELECT * FROM journal WHERE pair_id = ? ORDER BY started_at, uid").all(pairId) as JournalRow[];
+    return rows.map((r) => ({ pairId: r.pair_id, uid: r.uid, slot: r.slot, op: r.op, itemId: r.item_id, startedAt: r.started_at }));
+  }
+
+  async write(ops: readonly StateOp[]): Promise<void> {
+    if (!this.#db.open) throw new StateError("closed", "the store is closed");
+    try {
+      this.#db.transaction(() => {
+        for (const op of ops) this.#apply(op);
+      })();
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? "";
+      if (code.startsWith("SQLITE_CONSTRAINT_UNIQUE") || code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
+        throw new StateError("unique-violation", `state write rolled back: ${(error as Error).message}`);
+      }
+      if (code === "SQLITE_CONSTRAINT_FOREIGNKEY") throw new StateError("unknown-pair", "state write rolled back: unknown pair");
+      throw error;
+    }
+  }
+
+  #apply(op: StateOp): void {
+    const db = this.#db;
+    switch (op.op) {
+      case "put-pair": {
+        const p = op.pair;
+        db.prepare(
+          `INSERT INTO pairs (id, kind, local_side, local_collection, remote_side, remote_collection, local_cursor, remote_cursor, pending)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, local_side = excluded.local_side, local_collection = excluded.local_collection,
+             remote_side = excluded.remote_side, remote_collection = excluded.remote_collection, local_cursor = excluded.local_cursor,
+             remote_cursor = excluded.remote_cursor, pending = excluded.pending`,
+        ).run(p.id, p.kind, p.local.side, p.local.collection, p.remote.side, p.remote.collection, p.cursors.local, p.cursors.remote, JSON.stringify(p.pending));
+        return;
+      }
+      case "delete-pair":
+        db.prepare("DELETE FROM pairs WHERE id = ?").run(op.pairId);
+        return;
+      case "set-cursors": {
+        const r = db
+          .prepare("UPDATE pairs SET local_cursor = ?, remote_cursor = ?, pending = ? WHERE id = ?")
+          .run(op.cursors.local, op.cursors.remote, JSON.stringify(op.pending), op.pairId);
+        if (r.changes === 0) throw new StateError("unknown-pair", `no pair ${op.pairId}`);
+        return;
+      }
+      case "put-item": {
+        const { item } = op;
+        const values = (slot: Slot) => {
+          const s = item[slot];
+          return [s?.id ?? null, s?.version ?? null, s?.hash ?? null, s?.text ?? null];
+        };
+        db.prepare(
+          `INSERT INTO items (pair_id, uid, local_id, local_version, local_hash, local_text, remote_id, remote_version, remote_hash, remote_text)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (pair_id, uid) DO UPDATE SET local_id = excluded.local_id, local_version = excluded.local_version,
+             local_hash = excluded.local_hash, local_text = excluded.local_text, remote_id = excluded.remote_id,
+             remote_version = excluded.remote_version, remote_hash = excluded.remote_hash, remote_text = excluded.remote_text`,
+        ).run(op.pairId, item.uid, ...values("local"), ...values("remote"));
+        return;
+      }
+      case "delete-item":
+        db.prepare("DELETE FROM items WHERE pair_id = ? AND uid = ?").run(op.pairId, op.uid);
+        return;
+      case "clear-items":
+        db.prepare("DELETE FROM items WHERE pair_id = ?").run(op.pairId);
+        return;
+      case "journal-begin": {
+        const e = op.entry;
+        db.prepare(
+          `INSERT INTO journal (pair_id, uid, slot, op, item_id, started_at) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (pair_id, uid, slot) DO UPDATE SET op = excluded.op, item_id = excluded.item_id, started_at = excluded.started_at`,
+        ).run(e.pairId, e.uid, e.slot, e.op, e.itemId, e.startedAt);
+        return;
+      }
+      case "journal-end":
+        db.prepare("DELETE FROM journal WHERE pair_id = ? AND uid = ? AND slot = ?").run(op.pairId, op.uid, op.slot);
+        return;
+      case "journal-clear":
+        db.prepare("DELETE FROM journal WHERE pair_id = ?").run(op.pairId);
+        return;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}

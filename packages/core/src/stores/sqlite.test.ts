@@ -1,0 +1,111 @@
+import { mkdtempSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { SqliteStateStore, SQLITE_MIGRATIONS } from "@ewsdav/core/sqlite";
+import { MemorySide, StateError, SyncEngine, type PairRecord } from "@ewsdav/core";
+import { vcard } from "../testing/fixtures.js";
+
+const open: SqliteStateStore[] = [];
+const tempFile = () => join(mkdtempSync(join(tmpdir(), "ewsdav-sqlite-")), "state.db");
+const store = (path: string) => {
+  const s = new SqliteStateStore(path);
+  open.push(s);
+  return s;
+};
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+});
+
+const pair: PairRecord = {
+  id: "p",
+  kind: "contacts",
+  local: { side: "vdir", collection: "book" },
+  remote: { side: "ews", collection: "AAMk=" },
+  cursors: { local: null, remote: null },
+  pending: { local: [], remote: [] },
+};
+const slot = (id: string) => ({ id, version: "v", hash: "h", text: "BEGIN:VCARD\r\nEND:VCARD\r\n" });
+
+describe("SqliteStateStore", () => {
+  it("creates the database file with mode 0600, in WAL mode, at the latest schema", async () => {
+    const path = tempFile();
+    const s = store(path);
+    await s.write([{ op: "put-pair", pair }]);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(`${path}-wal`).mode & 0o777).toBe(0o600);
+    expect(s.schemaVersion).toBe(SQLITE_MIGRATIONS.length);
+    const raw = new Database(path, { readonly: true });
+    expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");
+    raw.close();
+  });
+
+  it("migrates an older database and keeps its data; refuses a newer one", async () => {
+    const path = tempFile();
+    const raw = new Database(path);
+    raw.exec(SQLITE_MIGRATIONS[0]!);
+    raw.pragma("user_version = 1");
+    raw.prepare("INSERT INTO pairs (id, kind, local_side, local_collection, remote_side, remote_collection) VALUES ('old', 'events', 'a', 'b', 'c', 'd')").run();
+    raw.close();
+    const s = store(path);
+    expect(s.schemaVersion).toBe(SQLITE_MIGRATIONS.length);
+    expect((await s.getPair("old"))?.kind).toBe("events");
+    await s.write([{ op: "journal-begin", entry: { pairId: "old", uid: "u", slot: "local", op: "create", itemId: null, startedAt: "t" } }]);
+    expect(await s.listJournal("old")).toHaveLength(1);
+    await s.close();
+    const future = new Database(path);
+    future.pragma(`user_version = ${SQLITE_MIGRATIONS.length + 1}`);
+    future.close();
+    expect(() => new SqliteStateStore(path)).toThrow(StateError);
+  });
+
+  it("round-trips pairs, cursors, pending ids, items and the journal, and persists across reopen", async () => {
+    const path = tempFile();
+    const s = store(path);
+    await s.write([
+      { op: "put-pair", pair },
+      { op: "put-item", pairId: "p", item: { uid: "weird uid/ä", local: slot("l1"), remote: null } },
+      { op: "set-cursors", pairId: "p", cursors: { local: "c1", remote: "c2" }, pending: { local: ["x"], remote: [] } },
+    ]);
+    await s.close();
+    const again = store(path);
+    expect(await again.getPair("p")).toEqual({ ...pair, cursors: { local: "c1", remote: "c2" }, pending: { local: ["x"], remote: [] } });
+    expect(await again.listItems("p")).toEqual([{ uid: "weird uid/ä", local: slot("l1"), remote: null }]);
+    await again.write([{ op: "delete-pair", pairId: "p" }]);
+    expect(await again.listItems("p")).toEqual([]);
+  });
+
+  it("enforces one record per UID and per side id, and rolls the whole write back on a violation", async () => {
+    const s = store(tempFile());
+    await s.write([{ op: "put-pair", pair }, { op: "put-item", pairId: "p", item: { uid: "a", local: slot("l1"), remote: slot("r1") } }]);
+    const attempt = s.write([
+      { op: "put-item", pairId: "p", item: { uid: "b", local: slot("l2"), remote: null } },
+      { op: "set-cursors", pairId: "p", cursors: { local: "moved", remote: null }, pending: { local: [], remote: [] } },
+      { op: "put-item", pairId: "p", item: { uid: "c", local: null, remote: slot("r1") } },
+    ]);
+    await expect(attempt).rejects.toMatchObject({ code: "unique-violation" });
+    expect((await s.listItems("p")).map((i) => i.uid)).toEqual(["a"]);
+    expect((await s.getPair("p"))!.cursors.local).toBeNull();
+    await expect(s.write([{ op: "put-item", pairId: "nope", item: { uid: "x", local: slot("q"), remote: null } }])).rejects.toBeInstanceOf(StateError);
+  });
+
+  it("carries a sync engine across a restart", async () => {
+    const path = tempFile();
+    const local = new MemorySide({ name: "local" });
+    const remote = new MemorySide({ name: "remote" });
+    local.addCollection("c", "contacts");
+    remote.addCollection("c", "contacts");
+    for (let i = 0; i < 5; i++) local.put("c", vcard(`u${i}`, { FN: `N${i}` }));
+    const first = store(path);
+    const engine = new SyncEngine({ store: first, sides: [local, remote] });
+    await engine.link({ id: "p", kind: "contacts", local: { side: "local", collection: "c" }, remote: { side: "remote", collection: "c" } });
+    await engine.runOnce();
+    await first.close();
+    local.resetCalls();
+    remote.resetCalls();
+    await new SyncEngine({ store: store(path), sides: [local, remote] }).runOnce();
+    expect(local.calls.itemWrites + remote.calls.itemWrites + local.calls.fetch + remote.calls.fetch).toBe(0);
+    expect(remote.items("c")).toHaveLength(5);
+  });
+});
