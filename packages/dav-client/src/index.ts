@@ -1,5 +1,23 @@
 /**
- * `@ewsdav/dav-client`: a WebDAV / CalDAV / CardDAV client over undici.
+ * `@ewsdav/dav-client`: a WebDAV / CalDAV / CardDAV client over undici — discovery,
+ * collections, change feeds (sync-collection with a ctag/ETag fallback), multiget reads and
+ * conditional writes, with typed errors.
  * @packageDocumentation
  */
+export { DavClient } from "./client.js";
+export type { DavClientOptions, DavCollectionRef, NewDavItem, DavItemUpdate, DavItemRemoval } from "./client.js";
+export type { DavDiscovery } from "./discovery.js";
+export type { DavCollection, DavCollectionKind, NewCalendar, NewAddressBook } from "./collections.js";
+export type { ChangeDetection, DavChangeFeed, DavChangedMember } from "./changes.js";
+export { encodeCursor, decodeCursor } from "./cursor.js";
+export type { DavChangeCursor } from "./cursor.js";
+export type { DavItem, DavMissingItem, DavWriteResult } from "./items.js";
+export { contentTypeOf, uidOf } from "./items.js";
+export type { DavAuth, DavTransportStats } from "./transport.js";
+export { DavError, DavHttpError, PreconditionFailedError, InvalidSyncTokenError } from "./errors.js";
+export type { DavErrorCode } from "./errors.js";
+export { canonicalHref } from "./href.js";
+export { parseMultistatus } from "./multistatus.js";
+export type { Multistatus, DavResponse, DavPropstat } from "./multistatus.js";
+export type { XmlElement } from "./xml.js";
 export { DAV_NAMESPACES } from "./namespaces.js";

@@ -8,3 +8,14 @@ export const DAV_NAMESPACES = {
   oc: "http://owncloud.org/ns",
   nc: "http://nextcloud.org/ns",
 } as const;
+
+/** A conventional prefix of {@link DAV_NAMESPACES}. */
+export type DavNamespacePrefix = keyof typeof DAV_NAMESPACES;
+
+/** A property name as `[prefix, localName]`, e.g. `["d", "getetag"]`. */
+export type DavPropertyName = readonly [DavNamespacePrefix, string];
+
+/** The `xmlns:…` declarations of every namespace in {@link DAV_NAMESPACES}, for request bodies. */
+export const XMLNS_DECLARATIONS = Object.entries(DAV_NAMESPACES)
+  .map(([prefix, uri]) => `xmlns:${prefix}="${uri}"`)
+  .join(" ");

@@ -1,0 +1,202 @@
+/**
+ * The change feed of a collection: what changed since a stored cursor, in the engine's
+ * vocabulary (`{ cursor, changed, deleted, complete }`).
+ *
+ * - `sync-collection` (RFC 6578): one REPORT with the stored token. Truncated answers (a 507
+ *   for the collection itself, `DAV:number-of-matches-within-limits`) are continued with the
+ *   token they carry; members answered with 404 are deletions. A rejected token (403 with
+ *   `DAV:valid-sync-token`, or a 5xx: Xandikos answers 500) falls back to a full listing,
+ *   reported with `complete: true` so the caller diffs it against its own state.
+ * - `etag-listing`, for servers without RFC 6578 (or forced by option): a Depth-0 `getctag`
+ *   check — unchanged ctag, no further request — then a Depth-1 PROPFIND of every member's
+ *   ETag, diffed with the listing kept in the cursor.
+ */
+import { DavError, InvalidSyncTokenError, redactUrl } from "./errors.js";
+import { decodeCursor, encodeCursor, type DavChangeCursor } from "./cursor.js";
+import { hasCondition, propText } from "./multistatus.js";
+import { DAV_NAMESPACES } from "./namespaces.js";
+import { expectMultistatus, hrefOf, propfind, sendXml, xmlDocument, type DavContext } from "./requests.js";
+import { escapeXml } from "./xml.js";
+
+const { d: D, cs: CS } = DAV_NAMESPACES;
+
+/** How changes are detected. `auto`: sync-collection when the server offers it, else the ETag listing. */
+export type ChangeDetection = "auto" | "sync-collection" | "etag-listing";
+
+/** A member that was created or changed: its href and current ETag. */
+export interface DavChangedMember {
+  /** Canonical absolute path. */
+  readonly href: string;
+  /** The ETag the listing reported (may be `""` when a server lists a member without one). */
+  readonly etag: string;
+}
+
+/** What changed in a collection since a cursor. */
+export interface DavChangeFeed {
+  /** The cursor to store and pass next time. */
+  readonly cursor: string;
+  /** Members created or changed since the cursor (every member when `complete`). */
+  readonly changed: readonly DavChangedMember[];
+  /** Canonical hrefs removed since the cursor (empty when `complete`). */
+  readonly deleted: readonly string[];
+  /**
+   * True when this is a full listing (no cursor, or the cursor was rejected): members not in
+   * `changed` are gone, and the caller must diff against what it knows.
+   */
+  readonly complete: boolean;
+  /** Which method produced the feed. */
+  readonly method: "sync-collection" | "etag-listing";
+}
+
+/** Options of {@link collectionChanges}. */
+export interface CollectionChangesOptions {
+  readonly detection: ChangeDetection;
+  /** Whether the collection is known to support sync-collection (from its listing); undefined when unknown. */
+  readonly supportsSyncCollection?: boolean | undefined;
+  readonly signal?: AbortSignal | undefined;
+  /** Most truncated pages followed in one call (default 10 000). */
+  readonly maxPages?: number | undefined;
+}
+
+interface SyncResult {
+  token: string;
+  changed: Map<string, string>;
+  deleted: Set<string>;
+}
+
+function syncCollectionBody(token: string): string {
+  return xmlDocument(
+    "d:sync-collection",
+    `<d:sync-token>${escapeXml(token)}</d:sync-token><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop>`,
+  );
+}
+
+/**
+ * Runs sync-collection from `token` (`""` for the initial listing), following truncation.
+ * @throws InvalidSyncTokenError when the server rejects a non-empty token.
+ */
+export async function syncCollection(context: DavContext, collectionUrl: string, token: string, options: { signal?: AbortSignal | undefined; maxPages?: number | undefined } = {}): Promise<SyncResult> {
+  const url = new URL(collectionUrl, context.baseUrl);
+  const collectionHref = hrefOf(context, url.href);
+  const result: SyncResult = { token, changed: new Map(), deleted: new Set() };
+  const maxPages = options.maxPages ?? 10_000;
+  for (let page = 0; ; page++) {
+    if (page >= maxPages) throw new DavError("HTTP_STATUS", `sync-collection on ${redactUrl(url)} was still truncated after ${maxPages} pages`);
+    const response = await sendXml(context, "REPORT", url, syncCollectionBody(result.token), { depth: "0", signal: options.signal });
+    if (result.token !== "") {
+      // 403 is what RFC 6578 prescribes (with DAV:valid-sync-token); some servers use 400/409 with that condition.
+      const namesCondition = response.status >= 400 && response.status < 500 && /valid-sync-token/.test(response.body);
+      if (response.status === 403 || namesCondition) throw new InvalidSyncTokenError(redactUrl(url), response.status);
+      if (response.status >= 500 && response.status !== 507) throw new InvalidSyncTokenError(redactUrl(url), response.status);
+    }
+    const multistatus = expectMultistatus(response, "REPORT");
+    let truncated = false;
+    for (const entry of multistatus.responses) {
+      if (entry.href === collectionHref) {
+        if (entry.status === 507 || hasCondition(entry.error, D, "number-of-matches-within-limits")) truncated = true;
+        continue;
+      }
+      if (entry.href.endsWith("/")) continue; // sub-collections (and servers listing the collection under another spelling)
+      if (entry.status === 404) {
+        result.changed.delete(entry.href);
+        result.deleted.add(entry.href);
+        continue;
+      }
+      if (entry.status !== undefined && entry.status >= 300) continue;
+      result.deleted.delete(entry.href);
+      result.changed.set(entry.href, propText(entry, D, "getetag") ?? "");
+    }
+    if (!multistatus.syncToken) throw new DavError("INVALID_XML", `sync-collection on ${redactUrl(url)} answered without a DAV:sync-token`);
+    const advanced = multistatus.syncToken !== result.token;
+    result.token = multistatus.syncToken;
+    if (!truncated || !advanced) return result;
+  }
+}
+
+/** A Depth-1 listing of the members' ETags, with the collection's own ctag. */
+export async function etagListing(context: DavContext, collectionUrl: string, signal?: AbortSignal): Promise<{ ctag: string | null; etags: Map<string, string> }> {
+  const url = new URL(collectionUrl, context.baseUrl);
+  const collectionHref = hrefOf(context, url.href);
+  const multistatus = await propfind(context, url, "1", [["d", "getetag"], ["cs", "getctag"], ["d", "resourcetype"]], signal);
+  const etags = new Map<string, string>();
+  let ctag: string | null = null;
+  for (const entry of multistatus.responses) {
+    if (entry.href === collectionHref || entry.href === collectionHref.replace(/\/$/, "")) {
+      ctag = propText(entry, CS, "getctag") ?? null;
+      continue;
+    }
+    if (entry.href.endsWith("/")) continue;
+    const etag = propText(entry, D, "getetag");
+    if (etag !== undefined) etags.set(entry.href, etag);
+  }
+  return { ctag, etags };
+}
+
+async function currentCtag(context: DavContext, collectionUrl: string, signal?: AbortSignal): Promise<string | null> {
+  const url = new URL(collectionUrl, context.baseUrl);
+  const multistatus = await propfind(context, url, "0", [["cs", "getctag"]], signal);
+  for (const entry of multistatus.responses) {
+    const ctag = propText(entry, CS, "getctag");
+    if (ctag !== undefined) return ctag;
+  }
+  return null;
+}
+
+async function changesByEtagListing(context: DavContext, collectionUrl: string, previous: DavChangeCursor | null, signal?: AbortSignal): Promise<DavChangeFeed> {
+  const last = previous?.kind === "etag-listing" ? previous : null;
+  if (last?.ctag) {
+    const ctag = await currentCtag(context, collectionUrl, signal);
+    if (ctag !== null && ctag === last.ctag) {
+      return { cursor: encodeCursor(last), changed: [], deleted: [], complete: false, method: "etag-listing" };
+    }
+  }
+  const listing = await etagListing(context, collectionUrl, signal);
+  const cursor = encodeCursor({ kind: "etag-listing", ctag: listing.ctag, etags: Object.fromEntries(listing.etags) });
+  if (!last) {
+    return { cursor, changed: [...listing.etags].map(([href, etag]) => ({ href, etag })), deleted: [], complete: true, method: "etag-listing" };
+  }
+  const changed: DavChangedMember[] = [];
+  for (const [href, etag] of listing.etags) if (last.etags[href] !== etag) changed.push({ href, etag });
+  const deleted = Object.keys(last.etags).filter((href) => !listing.etags.has(href));
+  return { cursor, changed, deleted, complete: false, method: "etag-listing" };
+}
+
+function feedFromSync(result: SyncResult, complete: boolean): DavChangeFeed {
+  return {
+    cursor: encodeCursor({ kind: "sync-token", syncToken: result.token }),
+    changed: [...result.changed].map(([href, etag]) => ({ href, etag })),
+    deleted: complete ? [] : [...result.deleted],
+    complete,
+    method: "sync-collection",
+  };
+}
+
+/**
+ * What changed in a collection since `cursor` (null: everything, as a complete listing).
+ * @throws DavError `INVALID_CURSOR` for a cursor string this client did not write.
+ */
+export async function collectionChanges(context: DavContext, collectionUrl: string, cursor: string | null, options: CollectionChangesOptions): Promise<DavChangeFeed> {
+  const previous = cursor === null ? null : decodeCursor(cursor);
+  const { signal } = options;
+  const useSync =
+    options.detection === "sync-collection" ||
+    (options.detection === "auto" && options.supportsSyncCollection !== false && previous?.kind !== "etag-listing");
+  if (!useSync) return changesByEtagListing(context, collectionUrl, previous, signal);
+
+  if (previous?.kind === "sync-token") {
+    try {
+      return feedFromSync(await syncCollection(context, collectionUrl, previous.syncToken, options), false);
+    } catch (error) {
+      if (!(error instanceof InvalidSyncTokenError)) throw error;
+    }
+  }
+  try {
+    return feedFromSync(await syncCollection(context, collectionUrl, "", options), true);
+  } catch (error) {
+    // The server does not do sync-collection after all (405, 501, 403 without a token, …).
+    const unsupported = error instanceof DavError && (error.code === "HTTP_STATUS" || error.code === "FORBIDDEN" || error.code === "NOT_FOUND");
+    if (options.detection === "sync-collection" || !unsupported || (error as { status?: number }).status === 404) throw error;
+    return changesByEtagListing(context, collectionUrl, null, signal);
+  }
+}
+

@@ -1,0 +1,323 @@
+/**
+ * {@link DavClient}: one object over the DAV concepts (discovery, collections, changes,
+ * reads, writes) with validated options, a shared connection pool and bounded write
+ * concurrency. Each method is a thin call into the module that owns the concept.
+ */
+import { z } from "zod";
+import { mapConcurrent } from "./concurrency.js";
+import { collectionChanges, type ChangeDetection, type DavChangeFeed } from "./changes.js";
+import {
+  createAddressBook,
+  createCalendar,
+  deleteCollection,
+  getCollection,
+  listCollections,
+  type DavCollection,
+  type DavCollectionKind,
+  type NewAddressBook,
+  type NewCalendar,
+} from "./collections.js";
+import { discover, type DavDiscovery } from "./discovery.js";
+import { DavError } from "./errors.js";
+import { canonicalHref } from "./href.js";
+import {
+  deleteItem,
+  fetchAll,
+  getItem,
+  itemFileName,
+  memberHref,
+  multiget,
+  putItem,
+  type DavItem,
+  type DavMissingItem,
+  type DavWriteResult,
+} from "./items.js";
+import type { DavContext } from "./requests.js";
+import { DavTransport, type DavAuth, type DavTransportStats } from "./transport.js";
+
+const optionsSchema = z.object({
+  baseUrl: z.string().refine((value) => URL.canParse(value) && /^https?:/i.test(value), "must be an http(s) URL"),
+  auth: z
+    .union([
+      z.object({ type: z.literal("basic"), username: z.string(), password: z.string() }),
+      z.object({ type: z.literal("bearer"), token: z.union([z.string().min(1), z.custom<(context: { refresh: boolean }) => string | Promise<string>>((v) => typeof v === "function")]) }),
+    ])
+    .optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  connections: z.number().int().min(1).max(256).optional(),
+  writeConcurrency: z.number().int().min(1).max(256).optional(),
+  readConcurrency: z.number().int().min(1).max(64).optional(),
+  multigetBatchSize: z.number().int().min(1).max(10_000).optional(),
+  timeoutMs: z.number().int().min(1).optional(),
+  retry: z.object({ retries: z.number().int().min(0).max(20).optional(), baseDelayMs: z.number().min(0).optional(), maxDelayMs: z.number().min(0).optional() }).optional(),
+  maxResponseBytes: z.number().int().min(1024).optional(),
+  allowedRedirectOrigins: z.array(z.string().refine((v) => URL.canParse(v), "must be a URL")).optional(),
+  compression: z.boolean().optional(),
+  changeDetection: z.enum(["auto", "sync-collection", "etag-listing"]).optional(),
+  dispatcher: z.custom<NonNullable<DavClientOptions["dispatcher"]>>((v) => typeof v === "object" && v !== null).optional(),
+  userAgent: z.string().optional(),
+});
+
+/** Options of {@link DavClient}. */
+export interface DavClientOptions {
+  /**
+   * Where the server is: a root (`https://cloud.example.com/`), Nextcloud's
+   * `…/remote.php/dav`, a principal, or a collection. Relative hrefs resolve against it.
+   */
+  readonly baseUrl: string;
+  /**
+   * Basic (e.g. a Nextcloud app password) or bearer. Radicale wants a Basic header even
+   * with its auth off: give any user name then.
+   */
+  readonly auth?: DavAuth | undefined;
+  /** Extra headers on every request. */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  /** Most connections to the server (default 6). */
+  readonly connections?: number | undefined;
+  /** Writes in flight in the batch write methods (default 4). */
+  readonly writeConcurrency?: number | undefined;
+  /** Multiget REPORTs in flight while fetching (default 2). */
+  readonly readConcurrency?: number | undefined;
+  /** Hrefs per multiget REPORT (default 100). */
+  readonly multigetBatchSize?: number | undefined;
+  /** Per-request timeout in ms (default 30 000). */
+  readonly timeoutMs?: number | undefined;
+  /** Retry settings: retries (default 3), baseDelayMs (250), maxDelayMs (30 000, also caps Retry-After). */
+  readonly retry?: { retries?: number; baseDelayMs?: number; maxDelayMs?: number } | undefined;
+  /** Largest response accepted, decoded (default 64 MiB). */
+  readonly maxResponseBytes?: number | undefined;
+  /** Other origins a redirect may lead to (default none: same origin only). */
+  readonly allowedRedirectOrigins?: readonly string[] | undefined;
+  /** Ask for gzip/deflate/br responses (default true). */
+  readonly compression?: boolean | undefined;
+  /** How {@link DavClient.changes} detects changes (default `auto`); `etag-listing` forces the ctag/ETag fallback. */
+  readonly changeDetection?: ChangeDetection | undefined;
+  /** An undici dispatcher to use instead of the client's own pool. */
+  readonly dispatcher?: import("undici").Dispatcher | undefined;
+  readonly userAgent?: string | undefined;
+}
+
+/** A collection as a URL, or as listed (which saves a request to learn its kind). */
+export type DavCollectionRef = string | Pick<DavCollection, "url" | "kind"> & Partial<Pick<DavCollection, "supportsSyncCollection">>;
+
+/** An item to create: its text and, optionally, its file name in the collection. */
+export interface NewDavItem {
+  /** iCalendar or vCard text. */
+  readonly text: string;
+  /** File name (one path segment, encoded by the client); default: the UID when plain, else a UUID, plus `.ics`/`.vcf`. */
+  readonly name?: string | undefined;
+}
+
+/** An item to update: where it is, the ETag it must still have, and the new text. */
+export interface DavItemUpdate {
+  readonly href: string;
+  readonly etag: string;
+  readonly text: string;
+}
+
+/** An item to delete: where it is and the ETag it must still have (undefined: unconditionally). */
+export interface DavItemRemoval {
+  readonly href: string;
+  readonly etag?: string | undefined;
+}
+
+function asDavError(error: unknown): DavError {
+  return error instanceof DavError ? error : new DavError("NETWORK", (error as Error)?.message ?? String(error), { cause: error });
+}
+
+/** A WebDAV / CalDAV / CardDAV client. Create one per account; {@link DavClient.close} it when done. */
+export class DavClient {
+  private readonly context: DavContext;
+  private readonly options: DavClientOptions;
+  private readonly kinds = new Map<string, { kind: DavCollectionKind; supportsSyncCollection: boolean }>();
+  private discovered: DavDiscovery | undefined;
+
+  /** @throws DavError `INVALID_OPTIONS` naming the offending field. */
+  constructor(options: DavClientOptions) {
+    const parsed = optionsSchema.safeParse(options);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new DavError("INVALID_OPTIONS", `DAV client option '${issue?.path.join(".") || "(root)"}': ${issue?.message ?? "invalid"}`);
+    }
+    this.options = options;
+    this.context = {
+      baseUrl: new URL(options.baseUrl),
+      transport: new DavTransport({
+        auth: options.auth,
+        headers: options.headers,
+        connections: options.connections,
+        timeoutMs: options.timeoutMs,
+        retry: options.retry,
+        maxResponseBytes: options.maxResponseBytes,
+        allowedRedirectOrigins: options.allowedRedirectOrigins,
+        compression: options.compression,
+        dispatcher: options.dispatcher,
+        userAgent: options.userAgent,
+      }),
+    };
+  }
+
+  /** Request counters since the client was made. */
+  get stats(): Readonly<DavTransportStats> {
+    return this.context.transport.stats;
+  }
+
+  /** The canonical href of a URL or href (what the client returns and compares). */
+  href(hrefOrUrl: string): string {
+    return canonicalHref(hrefOrUrl, this.context.baseUrl);
+  }
+
+  /** The absolute URL of an href. */
+  url(href: string): string {
+    return new URL(this.href(href), this.context.baseUrl).href;
+  }
+
+  /** Finds the principal and home sets (cached after the first success). */
+  async discover(signal?: AbortSignal): Promise<DavDiscovery> {
+    this.discovered ??= await discover(this.context, signal);
+    return this.discovered;
+  }
+
+  /** Lists calendars and address books in the given homes, or in the discovered ones. */
+  async listCollections(options: { homeUrls?: readonly string[]; signal?: AbortSignal } = {}): Promise<DavCollection[]> {
+    const homes = options.homeUrls ?? (await this.discover(options.signal)).calendarHomeUrls.concat((await this.discover(options.signal)).addressBookHomeUrls);
+    const collections = await listCollections(this.context, homes, options.signal);
+    for (const c of collections) this.remember(c);
+    return collections;
+  }
+
+  /** Reads one collection's properties. */
+  async getCollection(collectionUrl: string, signal?: AbortSignal): Promise<DavCollection> {
+    return this.remember(await getCollection(this.context, collectionUrl, signal));
+  }
+
+  /** Creates a calendar (MKCALENDAR) below `homeUrl`, or below the first discovered calendar home. */
+  async createCalendar(calendar: NewCalendar, options: { homeUrl?: string; signal?: AbortSignal } = {}): Promise<DavCollection> {
+    const home = options.homeUrl ?? (await this.discover(options.signal)).calendarHomeUrls[0];
+    if (!home) throw new DavError("DISCOVERY_FAILED", "the server names no calendar home");
+    return this.remember(await createCalendar(this.context, home, calendar, options.signal));
+  }
+
+  /** Creates an address book (extended MKCOL) below `homeUrl`, or below the first discovered address book home. */
+  async createAddressBook(addressBook: NewAddressBook, options: { homeUrl?: string; signal?: AbortSignal } = {}): Promise<DavCollection> {
+    const home = options.homeUrl ?? (await this.discover(options.signal)).addressBookHomeUrls[0];
+    if (!home) throw new DavError("DISCOVERY_FAILED", "the server names no address book home");
+    return this.remember(await createAddressBook(this.context, home, addressBook, options.signal));
+  }
+
+  /** Deletes a collection and its content. */
+  async deleteCollection(collection: DavCollectionRef, signal?: AbortSignal): Promise<void> {
+    const url = typeof collection === "string" ? collection : collection.url;
+    await deleteCollection(this.context, url, signal);
+    this.kinds.delete(this.href(url));
+  }
+
+  /**
+   * What changed in a collection since `cursor` (null for a first, complete listing): the
+   * engine's change feed. Store the returned `cursor` and pass it next time.
+   */
+  async changes(collection: DavCollectionRef, cursor: string | null, options: { signal?: AbortSignal; detection?: ChangeDetection } = {}): Promise<DavChangeFeed> {
+    const url = typeof collection === "string" ? collection : collection.url;
+    const known = typeof collection === "string" ? this.kinds.get(this.href(url)) : collection;
+    return collectionChanges(this.context, url, cursor, {
+      detection: options.detection ?? this.options.changeDetection ?? "auto",
+      supportsSyncCollection: known?.supportsSyncCollection,
+      signal: options.signal,
+    });
+  }
+
+  /**
+   * Reads items by href with multiget REPORTs (batches of `multigetBatchSize`), yielding each
+   * item or, for an href the server does not have, a {@link DavMissingItem}.
+   */
+  async *multiget(collection: DavCollectionRef, hrefs: readonly string[], signal?: AbortSignal): AsyncGenerator<DavItem | DavMissingItem> {
+    const url = typeof collection === "string" ? collection : collection.url;
+    const kind = typeof collection === "string" ? await this.kindOf(url, signal) : collection.kind;
+    yield* multiget(this.context, url, kind, hrefs, {
+      batchSize: this.options.multigetBatchSize ?? 100,
+      concurrency: this.options.readConcurrency ?? 2,
+      signal,
+    });
+  }
+
+  /** {@link DavClient.multiget} collected into an array. */
+  async multigetAll(collection: DavCollectionRef, hrefs: readonly string[], signal?: AbortSignal): Promise<Array<DavItem | DavMissingItem>> {
+    const out: Array<DavItem | DavMissingItem> = [];
+    for await (const item of this.multiget(collection, hrefs, signal)) out.push(item);
+    return out;
+  }
+
+  /**
+   * Reads every item of a collection in one query REPORT: a first pull from servers whose
+   * multiget is slow (see `fetchAll` in items.ts). Prefer {@link DavClient.multiget} otherwise.
+   */
+  async fetchAll(collection: DavCollectionRef, signal?: AbortSignal): Promise<DavItem[]> {
+    const url = typeof collection === "string" ? collection : collection.url;
+    const kind = typeof collection === "string" ? await this.kindOf(url, signal) : collection.kind;
+    return fetchAll(this.context, url, kind, signal);
+  }
+
+  /** Reads one item with GET. @throws DavHttpError `NOT_FOUND`. */
+  getItem(href: string, signal?: AbortSignal): Promise<DavItem> {
+    return getItem(this.context, href, signal);
+  }
+
+  /**
+   * Creates an item (PUT, `If-None-Match: *`).
+   * @throws PreconditionFailedError when an item already exists at that href.
+   */
+  createItem(collection: DavCollectionRef, item: NewDavItem, signal?: AbortSignal): Promise<DavWriteResult> {
+    const url = typeof collection === "string" ? collection : collection.url;
+    const href = memberHref(this.context, url, item.name ?? itemFileName(item.text));
+    return putItem(this.context, href, item.text, undefined, signal);
+  }
+
+  /**
+   * Replaces an item (PUT, `If-Match: etag`).
+   * @throws PreconditionFailedError when the item's ETag is no longer `etag`.
+   */
+  updateItem(update: DavItemUpdate, signal?: AbortSignal): Promise<DavWriteResult> {
+    return putItem(this.context, update.href, update.text, update.etag, signal);
+  }
+
+  /**
+   * Deletes an item (DELETE, `If-Match` when an ETag is given).
+   * @throws PreconditionFailedError when the item changed.
+   */
+  deleteItem(removal: DavItemRemoval, signal?: AbortSignal): Promise<void> {
+    return deleteItem(this.context, removal.href, removal.etag, signal);
+  }
+
+  /** Creates many items, `writeConcurrency` at a time; a failing item gives its error in its slot. */
+  createItems(collection: DavCollectionRef, items: readonly NewDavItem[], signal?: AbortSignal): Promise<Array<DavWriteResult | DavError>> {
+    return mapConcurrent(items, this.options.writeConcurrency ?? 4, (item) => this.createItem(collection, item, signal).catch(asDavError));
+  }
+
+  /** Updates many items, `writeConcurrency` at a time; a failing item gives its error in its slot. */
+  updateItems(updates: readonly DavItemUpdate[], signal?: AbortSignal): Promise<Array<DavWriteResult | DavError>> {
+    return mapConcurrent(updates, this.options.writeConcurrency ?? 4, (update) => this.updateItem(update, signal).catch(asDavError));
+  }
+
+  /** Deletes many items, `writeConcurrency` at a time; each slot is undefined on success or the item's error. */
+  deleteItems(removals: readonly DavItemRemoval[], signal?: AbortSignal): Promise<Array<DavError | undefined>> {
+    return mapConcurrent(removals, this.options.writeConcurrency ?? 4, (removal) =>
+      this.deleteItem(removal, signal).then(() => undefined, asDavError),
+    );
+  }
+
+  /** Closes the connection pool. */
+  close(): Promise<void> {
+    return this.context.transport.close();
+  }
+
+  private remember(collection: DavCollection): DavCollection {
+    this.kinds.set(collection.href, { kind: collection.kind, supportsSyncCollection: collection.supportsSyncCollection });
+    return collection;
+  }
+
+  private async kindOf(collectionUrl: string, signal?: AbortSignal): Promise<DavCollectionKind> {
+    const known = this.kinds.get(this.href(collectionUrl));
+    if (known) return known.kind;
+    return (await this.getCollection(collectionUrl, signal)).kind;
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * Calendars and address books: listing a home set with the properties a sync needs,
+ * creating (MKCALENDAR of RFC 4791 §5.3.1 with a component set; extended MKCOL of
+ * RFC 5689 for address books) and deleting.
+ */
+import { DavError, DavHttpError, redactUrl } from "./errors.js";
+import { encodePathSegment } from "./href.js";
+import { childrenNamed, escapeXml } from "./xml.js";
+import { findProp, propText, type DavResponse } from "./multistatus.js";
+import { DAV_NAMESPACES, type DavPropertyName } from "./namespaces.js";
+import { expectMultistatus, propfind, sendXml, xmlDocument, type DavContext } from "./requests.js";
+import { expectStatus } from "./transport.js";
+
+const { d: D, cal: CAL, card: CARD, cs: CS, ical: ICAL } = DAV_NAMESPACES;
+
+/** What a collection holds. */
+export type DavCollectionKind = "calendar" | "addressbook";
+
+/** A calendar or address book as listed. */
+export interface DavCollection {
+  /** Absolute URL, ending in `/`. */
+  readonly url: string;
+  /** Canonical absolute path, ending in `/`. */
+  readonly href: string;
+  readonly kind: DavCollectionKind;
+  readonly displayName: string | undefined;
+  readonly description: string | undefined;
+  /** `calendar-color` (Apple namespace), as the server stores it (e.g. `#1E90FFFF`). */
+  readonly color: string | undefined;
+  /**
+   * Component types a calendar accepts (`VEVENT`, `VTODO`, …); undefined when the server
+   * does not restrict them (RFC 4791: any). Always undefined for address books.
+   */
+  readonly components: readonly string[] | undefined;
+  /** `getctag` (calendarserver.org), changes whenever anything inside changes. */
+  readonly ctag: string | undefined;
+  /** `DAV:sync-token` (RFC 6578). */
+  readonly syncToken: string | undefined;
+  /** The privileges the current user holds, by local name (`read`, `write`, `all`, …); undefined when not reported. */
+  readonly privileges: readonly string[] | undefined;
+  /** True when the privileges reported allow no writing. */
+  readonly readOnly: boolean;
+  /** Whether the collection answers the sync-collection REPORT (RFC 6578). */
+  readonly supportsSyncCollection: boolean;
+}
+
+/** The properties asked for when listing collections. */
+export const COLLECTION_PROPS: readonly DavPropertyName[] = [
+  ["d", "resourcetype"],
+  ["d", "displayname"],
+  ["cal", "calendar-description"],
+  ["card", "addressbook-description"],
+  ["ical", "calendar-color"],
+  ["cal", "supported-calendar-component-set"],
+  ["cs", "getctag"],
+  ["d", "sync-token"],
+  ["d", "current-user-privilege-set"],
+  ["d", "supported-report-set"],
+];
+
+const WRITE_PRIVILEGES = new Set(["all", "write", "write-content", "bind"]);
+
+/** Reads a collection from its PROPFIND response; undefined when it is neither a calendar nor an address book. */
+export function collectionFromResponse(response: DavResponse, origin: string): DavCollection | undefined {
+  const resourceType = findProp(response, D, "resourcetype");
+  const types = new Set(resourceType?.children.map((c) => `{${c.ns}}${c.name}`) ?? []);
+  const kind: DavCollectionKind | undefined = types.has(`{${CAL}}calendar`)
+    ? "calendar"
+    : types.has(`{${CARD}}addressbook`)
+      ? "addressbook"
+      : undefined;
+  if (!kind) return undefined;
+  const componentSet = findProp(response, CAL, "supported-calendar-component-set");
+  const components =
+    kind === "calendar" && componentSet
+      ? childrenNamed(componentSet, CAL, "comp")
+          .map((c) => (c.attributes["name"] ?? "").toUpperCase())
+          .filter((n) => n !== "")
+      : undefined;
+  const privilegeSet = findProp(response, D, "current-user-privilege-set");
+  const privileges = privilegeSet
+    ? childrenNamed(privilegeSet, D, "privilege").flatMap((p) => p.children.map((c) => c.name))
+    : undefined;
+  const reportSet = findProp(response, D, "supported-report-set");
+  const reports = reportSet ? reportSet.children.flatMap((s) => s.children.flatMap((r) => r.children.map((c) => `{${c.ns}}${c.name}`))) : undefined;
+  const syncToken = propText(response, D, "sync-token");
+  const href = response.href.endsWith("/") ? response.href : `${response.href}/`;
+  return {
+    url: new URL(href, origin).href,
+    href,
+    kind,
+    displayName: propText(response, D, "displayname"),
+    description: propText(response, kind === "calendar" ? CAL : CARD, kind === "calendar" ? "calendar-description" : "addressbook-description"),
+    color: propText(response, ICAL, "calendar-color"),
+    components,
+    ctag: propText(response, CS, "getctag"),
+    syncToken,
+    privileges,
+    readOnly: privileges !== undefined && !privileges.some((p) => WRITE_PRIVILEGES.has(p)),
+    supportsSyncCollection: reports !== undefined && reports.length > 0 ? reports.includes(`{${D}}sync-collection`) : syncToken !== undefined,
+  };
+}
+
+/** Lists the calendars and address books directly below the given home URLs (duplicates removed). */
+export async function listCollections(context: DavContext, homeUrls: readonly string[], signal?: AbortSignal): Promise<DavCollection[]> {
+  const seen = new Set<string>();
+  const collections: DavCollection[] = [];
+  for (const home of new Set(homeUrls)) {
+    const url = new URL(home, context.baseUrl);
+    const multistatus = await propfind(context, url, "1", COLLECTION_PROPS, signal);
+    for (const response of multistatus.responses) {
+      const collection = collectionFromResponse(response, url.origin);
+      if (collection && !seen.has(collection.href)) {
+        seen.add(collection.href);
+        collections.push(collection);
+      }
+    }
+  }
+  return collections;
+}
+
+/**
+ * Reads one collection's properties (Depth 0).
+ * @throws DavError `NOT_FOUND` when the URL is not a calendar or address book.
+ */
+export async function getCollection(context: DavContext, collectionUrl: string, signal?: AbortSignal): Promise<DavCollection> {
+  const url = new URL(collectionUrl, context.baseUrl);
+  const multistatus = await propfind(context, url, "0", COLLECTION_PROPS, signal);
+  for (const response of multistatus.responses) {
+    const collection = collectionFromResponse(response, url.origin);
+    if (collection) return collection;
+  }
+  throw new DavError("NOT_FOUND", `${redactUrl(url)} is not a calendar or an address book`);
+}
+
+/** A calendar to create. */
+export interface NewCalendar {
+  /** Path segment below the home (encoded by the client). */
+  readonly name: string;
+  readonly displayName?: string | undefined;
+  /** Component types it accepts (default `["VEVENT"]`). */
+  readonly components?: readonly string[] | undefined;
+  readonly color?: string | undefined;
+  readonly description?: string | undefined;
+}
+
+/** An address book to create. */
+export interface NewAddressBook {
+  /** Path segment below the home (encoded by the client). */
+  readonly name: string;
+  readonly displayName?: string | undefined;
+  readonly description?: string | undefined;
+}
+
+function childUrl(homeUrl: string, name: string, base: URL): URL {
+  if (name === "" || name.includes("/")) throw new DavError("INVALID_OPTIONS", `collection name '${name}' must be one non-empty path segment`);
+  const home = new URL(homeUrl, base);
+  if (!home.pathname.endsWith("/")) home.pathname += "/";
+  return new URL(`${encodePathSegment(name)}/`, home);
+}
+
+async function expectCreated(context: DavContext, method: string, response: { status: number; body: string; url: URL; headers: Record<string, string> }, url: URL, signal?: AbortSignal): Promise<DavCollection> {
+  if (response.status === 207) {
+    // Some servers report refused properties in a multistatus; any failure fails the creation.
+    const multistatus = expectMultistatus({ ...response, url }, method);
+    const failed = multistatus.responses.flatMap((r) => r.propstats).find((p) => p.status >= 400);
+    if (failed) throw new DavHttpError(method, redactUrl(url), failed.status, "a property was refused");
+  } else {
+    expectStatus(response, method, (s) => s === 201 || s === 200 || s === 204);
+  }
+  return getCollection(context, url.href, signal);
+}
+
+/** Creates a calendar with MKCALENDAR below a calendar home and returns it as listed. */
+export async function createCalendar(context: DavContext, homeUrl: string, calendar: NewCalendar, signal?: AbortSignal): Promise<DavCollection> {
+  const url = childUrl(homeUrl, calendar.name, context.baseUrl);
+  const components = calendar.components ?? ["VEVENT"];
+  const props = [
+    calendar.displayName !== undefined ? `<d:displayname>${escapeXml(calendar.displayName)}</d:displayname>` : "",
+    `<cal:supported-calendar-component-set>${components.map((c) => `<cal:comp name="${escapeXml(c)}"/>`).join("")}</cal:supported-calendar-component-set>`,
+    calendar.color !== undefined ? `<ical:calendar-color>${escapeXml(calendar.color)}</ical:calendar-color>` : "",
+    calendar.description !== undefined ? `<cal:calendar-description>${escapeXml(calendar.description)}</cal:calendar-description>` : "",
+  ].join("");
+  const body = xmlDocument("cal:mkcalendar", `<d:set><d:prop>${props}</d:prop></d:set>`);
+  const response = await sendXml(context, "MKCALENDAR", url, body, { signal, retry: "write" });
+  return expectCreated(context, "MKCALENDAR", response, url, signal);
+}
+
+/** Creates an address book with an extended MKCOL (RFC 5689) below an address book home. */
+export async function createAddressBook(context: DavContext, homeUrl: string, addressBook: NewAddressBook, signal?: AbortSignal): Promise<DavCollection> {
+  const url = childUrl(homeUrl, addressBook.name, context.baseUrl);
+  const props = [
+    "<d:resourcetype><d:collection/><card:addressbook/></d:resourcetype>",
+    addressBook.displayName !== undefined ? `<d:displayname>${escapeXml(addressBook.displayName)}</d:displayname>` : "",
+    addressBook.description !== undefined ? `<card:addressbook-description>${escapeXml(addressBook.description)}</card:addressbook-description>` : "",
+  ].join("");
+  const body = xmlDocument("d:mkcol", `<d:set><d:prop>${props}</d:prop></d:set>`);
+  const response = await sendXml(context, "MKCOL", url, body, { signal, retry: "write" });
+  return expectCreated(context, "MKCOL", response, url, signal);
+}
+
+/** Deletes a collection and everything in it. */
+export async function deleteCollection(context: DavContext, collectionUrl: string, signal?: AbortSignal): Promise<void> {
+  const url = new URL(collectionUrl, context.baseUrl);
+  const response = await context.transport.request({ method: "DELETE", url, signal, retry: "write" });
+  if (response.status === 207) {
+    const multistatus = expectMultistatus(response, "DELETE");
+    const failed = multistatus.responses.find((r) => (r.status ?? 200) >= 400);
+    if (failed) throw new DavHttpError("DELETE", redactUrl(url), failed.status ?? 0, `member ${failed.href} could not be deleted`);
+    return;
+  }
+  expectStatus(response, "DELETE", (s) => s >= 200 && s < 300);
+}

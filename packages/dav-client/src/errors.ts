@@ -1,0 +1,109 @@
+/**
+ * Typed errors of the DAV client. Every error is a {@link DavError} with a machine-readable
+ * {@link DavErrorCode}; subclasses carry the data a caller acts on (the href of a failed
+ * precondition, the HTTP status). Messages name the request (method and URL without
+ * credentials or query string) and never contain a password, token or Authorization header.
+ */
+
+/** Every code a {@link DavError} can carry. */
+export type DavErrorCode =
+  | "INVALID_OPTIONS"
+  | "INVALID_ITEM"
+  | "INVALID_CURSOR"
+  | "HTTP_STATUS"
+  | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "PRECONDITION_FAILED"
+  | "INVALID_SYNC_TOKEN"
+  | "INVALID_XML"
+  | "RESPONSE_TOO_LARGE"
+  | "REDIRECT_REFUSED"
+  | "TOO_MANY_REDIRECTS"
+  | "TIMEOUT"
+  | "ABORTED"
+  | "NETWORK"
+  | "DISCOVERY_FAILED";
+
+/** Base class of every error the DAV client throws or returns. */
+export class DavError extends Error {
+  /** What went wrong, for programs. */
+  readonly code: DavErrorCode;
+
+  constructor(code: DavErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "DavError";
+    this.code = code;
+  }
+}
+
+/** The server answered with an unexpected HTTP status. */
+export class DavHttpError extends DavError {
+  /** The HTTP status code. */
+  readonly status: number;
+  /** The request method. */
+  readonly method: string;
+  /** The request URL, without credentials or query. */
+  readonly url: string;
+
+  constructor(
+    method: string,
+    url: string,
+    status: number,
+    detail?: string,
+    code: DavErrorCode = status === 401 ? "UNAUTHORIZED" : status === 403 ? "FORBIDDEN" : status === 404 ? "NOT_FOUND" : "HTTP_STATUS",
+  ) {
+    super(code, `${method} ${url} answered HTTP ${status}${detail ? `: ${detail}` : ""}`);
+    this.name = "DavHttpError";
+    this.status = status;
+    this.method = method;
+    this.url = url;
+  }
+}
+
+/**
+ * A conditional write failed: `If-Match` named an ETag the item no longer has, or
+ * `If-None-Match: *` found an item already there (HTTP 412, also when reported inside a 207).
+ */
+export class PreconditionFailedError extends DavError {
+  /** The item's href (absolute path, canonical percent-encoding). */
+  readonly href: string;
+  /** The HTTP status the server gave (412, or the status inside a multistatus). */
+  readonly status: number;
+
+  constructor(href: string, method: string, status = 412) {
+    super("PRECONDITION_FAILED", `${method} ${href}: precondition failed (HTTP ${status}); the item changed or already exists`);
+    this.name = "PreconditionFailedError";
+    this.href = href;
+    this.status = status;
+  }
+}
+
+/** The server rejected a sync-token (403 `DAV:valid-sync-token`, or a 5xx on an unknown token). */
+export class InvalidSyncTokenError extends DavError {
+  /** The collection the token was sent to. */
+  readonly collection: string;
+  /** The HTTP status the server answered with. */
+  readonly status: number;
+
+  constructor(collection: string, status: number) {
+    super("INVALID_SYNC_TOKEN", `sync-collection on ${collection}: the server rejected the sync-token (HTTP ${status})`);
+    this.name = "InvalidSyncTokenError";
+    this.collection = collection;
+    this.status = status;
+  }
+}
+
+/** Removes user-info, query and fragment from a URL before it goes into a message. */
+export function redactUrl(url: string | URL): string {
+  try {
+    const parsed = new URL(String(url));
+    parsed.username = "";
+    parsed.password = "";
+    parsed.search = "";
+    parsed.hash = "";
+    return parsed.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
+}

@@ -1,0 +1,316 @@
+/**
+ * The HTTP layer: undici with a bounded keep-alive pool, timeouts and AbortSignal on every
+ * request, retries with exponential backoff (reads on network errors and 429/502/503/504;
+ * writes only on 429/503, which the server promises it did not act on), `Retry-After`
+ * honoured, Basic or bearer auth, redirects followed only to the same origin unless
+ * allowed, response size limit and gzip/deflate/br decoding.
+ *
+ * Each concern is a small function (auth header, retry decision, backoff delay, redirect
+ * check, body reader) so it can be tested alone; {@link DavTransport.request} composes them.
+ */
+import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
+import { Agent, type Dispatcher, request as undiciRequest } from "undici";
+import { DavError, DavHttpError, redactUrl } from "./errors.js";
+
+/** Credentials sent with every request. */
+export type DavAuth =
+  | { readonly type: "basic"; readonly username: string; readonly password: string }
+  | {
+      readonly type: "bearer";
+      /** A fixed token, or a provider called per request (`refresh` is true after a 401). */
+      readonly token: string | ((context: { refresh: boolean }) => string | Promise<string>);
+    };
+
+/** Retry settings. */
+export interface DavRetryOptions {
+  /** Retries after the first attempt (default 3). */
+  readonly retries: number;
+  /** First backoff delay in ms (default 250), doubled per retry with jitter. */
+  readonly baseDelayMs: number;
+  /** Longest wait, also the cap on `Retry-After` (default 30 000). */
+  readonly maxDelayMs: number;
+}
+
+/** Options of {@link DavTransport}. */
+export interface DavTransportOptions {
+  readonly auth?: DavAuth | undefined;
+  /** Extra headers sent with every request. */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  /** Most connections per origin (default 6). Ignored when `dispatcher` is given. */
+  readonly connections?: number | undefined;
+  /** Per-request timeout in ms, covering headers and body (default 30 000). */
+  readonly timeoutMs?: number | undefined;
+  readonly retry?: Partial<DavRetryOptions> | undefined;
+  /** Largest response body accepted, decoded (default 64 MiB). */
+  readonly maxResponseBytes?: number | undefined;
+  /** Origins (e.g. `https://dav.example.com`) a redirect may lead to besides the request's own. */
+  readonly allowedRedirectOrigins?: readonly string[] | undefined;
+  /** Ask for compressed responses (default true). */
+  readonly compression?: boolean | undefined;
+  /** An undici dispatcher to use instead of the client's own pool. */
+  readonly dispatcher?: Dispatcher | undefined;
+  readonly userAgent?: string | undefined;
+}
+
+/** Whether a request may be retried after a network error or a 5xx. */
+export type RetryClass = "read" | "write";
+
+/** One HTTP request. */
+export interface DavHttpRequest {
+  readonly method: string;
+  readonly url: URL;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+  readonly signal?: AbortSignal | undefined;
+  readonly retry: RetryClass;
+}
+
+/** One HTTP response with its body read. */
+export interface DavHttpResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+  /** The URL that answered (after redirects). */
+  readonly url: URL;
+}
+
+/** Counters a transport keeps (for benchmarks and logs). */
+export interface DavTransportStats {
+  /** HTTP requests sent, including retries and redirects. */
+  requests: number;
+  retries: number;
+  bytesReceived: number;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+
+/** The Authorization header value for the configured credentials. */
+export async function authorizationHeader(auth: DavAuth | undefined, refresh: boolean): Promise<string | undefined> {
+  if (!auth) return undefined;
+  if (auth.type === "basic") return `Basic ${Buffer.from(`${auth.username}:${auth.password}`, "utf8").toString("base64")}`;
+  const token = typeof auth.token === "string" ? auth.token : await auth.token({ refresh });
+  return `Bearer ${token}`;
+}
+
+/** Whether a response status may be retried for a request of this class. */
+export function isRetryableStatus(status: number, retry: RetryClass): boolean {
+  if (status === 429 || status === 503) return true;
+  return retry === "read" && (status === 502 || status === 504);
+}
+
+/** Parses `Retry-After` (seconds or HTTP date) into ms, or undefined. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** The wait before retry number `attempt` (1-based): Retry-After when given, else exponential with jitter. */
+export function backoffDelay(attempt: number, options: DavRetryOptions, retryAfterMs?: number): number {
+  if (retryAfterMs !== undefined) return Math.min(retryAfterMs, options.maxDelayMs);
+  const exponential = options.baseDelayMs * 2 ** (attempt - 1);
+  return Math.min(options.maxDelayMs, exponential / 2 + Math.random() * (exponential / 2));
+}
+
+/** Whether a redirect from `from` to `to` may be followed. */
+export function isRedirectAllowed(from: URL, to: URL, allowedOrigins: readonly string[]): boolean {
+  if (to.protocol !== "http:" && to.protocol !== "https:") return false;
+  if (to.origin === from.origin) return true;
+  return allowedOrigins.some((origin) => new URL(origin).origin === to.origin);
+}
+
+function decodeBody(raw: Buffer, encoding: string | undefined, maxBytes: number): Buffer {
+  const kind = encoding?.trim().toLowerCase();
+  if (!kind || kind === "identity") return raw;
+  const options = { maxOutputLength: maxBytes };
+  try {
+    if (kind === "gzip" || kind === "x-gzip") return gunzipSync(raw, options);
+    if (kind === "deflate") return inflateSync(raw, options);
+    if (kind === "br") return brotliDecompressSync(raw, options);
+  } catch (error) {
+    if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+      throw new DavError("RESPONSE_TOO_LARGE", `response body exceeds ${maxBytes} bytes once decoded`);
+    }
+    throw new DavError("NETWORK", `response body could not be decoded (${kind})`, { cause: error });
+  }
+  throw new DavError("NETWORK", `response uses an unsupported content-encoding '${kind}'`);
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new DavError("ABORTED", "request aborted"));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new DavError("ABORTED", "request aborted"));
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function headerRecord(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+  }
+  return out;
+}
+
+/** Sends DAV requests over undici; see the module comment for what it adds to plain HTTP. */
+export class DavTransport {
+  /** Counters since construction. */
+  readonly stats: DavTransportStats = { requests: 0, retries: 0, bytesReceived: 0 };
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly retryOptions: DavRetryOptions;
+  private readonly timeoutMs: number;
+  private readonly maxBytes: number;
+
+  constructor(private readonly options: DavTransportOptions = {}) {
+    this.ownsDispatcher = !options.dispatcher;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.dispatcher =
+      options.dispatcher ??
+      new Agent({
+        connections: options.connections ?? 6,
+        keepAliveTimeout: 4_000,
+        keepAliveMaxTimeout: 30_000,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+    this.retryOptions = { retries: 3, baseDelayMs: 250, maxDelayMs: 30_000, ...options.retry };
+    this.maxBytes = options.maxResponseBytes ?? 64 * 1024 * 1024;
+  }
+
+  /**
+   * Sends a request, following allowed redirects and retrying as the module comment says.
+   * Any status is returned as a response except retryable ones that stay failing (returned
+   * after the last retry); the caller decides what a status means.
+   * @throws DavError `TIMEOUT`, `ABORTED`, `NETWORK`, `RESPONSE_TOO_LARGE`, `REDIRECT_REFUSED`, `TOO_MANY_REDIRECTS`.
+   */
+  async request(req: DavHttpRequest): Promise<DavHttpResponse> {
+    let attempt = 0;
+    let refreshAuth = false;
+    for (;;) {
+      let response: DavHttpResponse;
+      try {
+        response = await this.followRedirects(req, refreshAuth);
+      } catch (error) {
+        const retryable = error instanceof DavError && (error.code === "NETWORK" || error.code === "TIMEOUT") && req.retry === "read";
+        if (!retryable || attempt >= this.retryOptions.retries) throw error;
+        attempt++;
+        this.stats.retries++;
+        await sleep(backoffDelay(attempt, this.retryOptions), req.signal);
+        continue;
+      }
+      if (response.status === 401 && !refreshAuth && this.options.auth?.type === "bearer" && typeof this.options.auth.token !== "string") {
+        refreshAuth = true;
+        continue;
+      }
+      if (isRetryableStatus(response.status, req.retry) && attempt < this.retryOptions.retries) {
+        attempt++;
+        this.stats.retries++;
+        await sleep(backoffDelay(attempt, this.retryOptions, parseRetryAfter(response.headers["retry-after"])), req.signal);
+        continue;
+      }
+      return response;
+    }
+  }
+
+  private async followRedirects(req: DavHttpRequest, refreshAuth: boolean): Promise<DavHttpResponse> {
+    let url = req.url;
+    let method = req.method;
+    let body = req.body;
+    for (let hop = 0; ; hop++) {
+      const response = await this.send({ ...req, url, method, body: body ?? "" }, refreshAuth);
+      const location = response.headers["location"];
+      if (!REDIRECTS.has(response.status) || !location) return response;
+      if (hop >= MAX_REDIRECTS) throw new DavError("TOO_MANY_REDIRECTS", `${req.method} ${redactUrl(req.url)}: more than ${MAX_REDIRECTS} redirects`);
+      const next = new URL(location, url);
+      if (!isRedirectAllowed(url, next, this.options.allowedRedirectOrigins ?? [])) {
+        throw new DavError(
+          "REDIRECT_REFUSED",
+          `${req.method} ${redactUrl(url)} redirects to ${redactUrl(next)}, another origin; allow it with allowedRedirectOrigins`,
+        );
+      }
+      if (response.status === 303) {
+        method = "GET";
+        body = undefined;
+      }
+      url = next;
+    }
+  }
+
+  private async send(req: DavHttpRequest & { method: string; url: URL }, refreshAuth: boolean): Promise<DavHttpResponse> {
+    if (req.signal?.aborted) throw new DavError("ABORTED", `${req.method} ${redactUrl(req.url)} aborted`);
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+    const headers: Record<string, string> = {
+      "user-agent": this.options.userAgent ?? "ewsdav-dav-client",
+      ...(this.options.compression === false ? {} : { "accept-encoding": "gzip, deflate, br" }),
+      ...this.options.headers,
+      ...req.headers,
+    };
+    let authorization: string | undefined;
+    try {
+      authorization = await authorizationHeader(this.options.auth, refreshAuth);
+    } catch (error) {
+      throw new DavError("UNAUTHORIZED", `the bearer token provider failed for ${req.method} ${redactUrl(req.url)}`, { cause: error });
+    }
+    if (authorization) headers["authorization"] = authorization;
+    this.stats.requests++;
+    try {
+      const response = await undiciRequest(req.url, {
+        method: req.method as Dispatcher.HttpMethod,
+        headers,
+        body: req.body === undefined || req.body === "" ? undefined : req.body,
+        dispatcher: this.dispatcher,
+        signal,
+      });
+      const responseHeaders = headerRecord(response.headers);
+      const declared = Number(responseHeaders["content-length"] ?? "0");
+      if (declared > this.maxBytes) {
+        response.body.destroy();
+        throw new DavError("RESPONSE_TOO_LARGE", `${req.method} ${redactUrl(req.url)}: response body of ${declared} bytes exceeds the limit of ${this.maxBytes}`);
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of response.body) {
+        size += (chunk as Buffer).length;
+        if (size > this.maxBytes) {
+          response.body.destroy();
+          throw new DavError("RESPONSE_TOO_LARGE", `${req.method} ${redactUrl(req.url)}: response body exceeds the limit of ${this.maxBytes} bytes`);
+        }
+        chunks.push(chunk as Buffer);
+      }
+      this.stats.bytesReceived += size;
+      const decoded = decodeBody(Buffer.concat(chunks), responseHeaders["content-encoding"], this.maxBytes);
+      return { status: response.statusCode, headers: responseHeaders, body: decoded.toString("utf8"), url: req.url };
+    } catch (error) {
+      if (error instanceof DavError) throw error;
+      if (req.signal?.aborted) throw new DavError("ABORTED", `${req.method} ${redactUrl(req.url)} aborted`, { cause: error });
+      if (timeout.aborted || (error as { code?: string }).code?.includes("TIMEOUT")) {
+        throw new DavError("TIMEOUT", `${req.method} ${redactUrl(req.url)} timed out after ${this.timeoutMs} ms`, { cause: error });
+      }
+      throw new DavError("NETWORK", `${req.method} ${redactUrl(req.url)} failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** Closes the connection pool (when the transport created it). */
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+}
+
+/** Throws a {@link DavHttpError} for a status outside 2xx (or outside `accept`). */
+export function expectStatus(response: DavHttpResponse, method: string, accept: (status: number) => boolean = (s) => s >= 200 && s < 300): void {
+  if (!accept(response.status)) {
+    const detail = response.body.length > 0 && response.body.length < 400 && !/<html/i.test(response.body) ? response.body.trim().slice(0, 200) : undefined;
+    throw new DavHttpError(method, redactUrl(response.url), response.status, detail);
+  }
+}
