@@ -1,0 +1,123 @@
+import { mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { VdirSide } from "@ewsdav/core/vdir";
+import { MemorySide, MemoryStateStore, SideError, SyncEngine } from "@ewsdav/core";
+import { prop, vcard, vevent } from "../testing/fixtures.js";
+
+const tempRoot = () => mkdtempSync(join(tmpdir(), "ewsdav-vdir-"));
+
+describe("VdirSide", () => {
+  it("lists collections with their kind and display name, and creates new ones", async () => {
+    const root = tempRoot();
+    mkdirSync(join(root, "work"));
+    writeFileSync(join(root, "work", "a.ics"), vevent("a", { SUMMARY: "x" }));
+    writeFileSync(join(root, "work", "displayname"), "Work calendar");
+    mkdirSync(join(root, "people"));
+    writeFileSync(join(root, "people", "p.vcf"), vcard("p", { FN: "P" }));
+    mkdirSync(join(root, "todo"));
+    writeFileSync(join(root, "todo", "t.ics"), "BEGIN:VCALENDAR\r\nBEGIN:VTODO\r\nUID:t\r\nEND:VTODO\r\nEND:VCALENDAR\r\n");
+    const side = new VdirSide({ root });
+    const created = await side.createCollection("contacts", "My Contacts!");
+    expect(created).toEqual({ id: "my-contacts", kind: "contacts", displayName: "My Contacts!" });
+    expect(await side.listCollections()).toEqual([
+      { id: "my-contacts", kind: "contacts", displayName: "My Contacts!" },
+      { id: "people", kind: "contacts", displayName: "people" },
+      { id: "todo", kind: "tasks", displayName: "todo" },
+      { id: "work", kind: "events", displayName: "Work calendar" },
+    ]);
+  });
+
+  it("creates files named after safe UIDs (hashed otherwise), never replaces one, and reads them back", async () => {
+    const root = tempRoot();
+    const side = new VdirSide({ root, fsync: false });
+    const { id: c } = await side.createCollection("events", "cal");
+    const [a, b, again] = await side.create(c, [
+      { uid: "abc@example.org", text: vevent("abc@example.org", { SUMMARY: "x" }) },
+      { uid: "weird/uid ä", text: vevent("weird/uid ä", { SUMMARY: "y" }) },
+      { uid: "abc@example.org", text: vevent("abc@example.org", { SUMMARY: "z" }) },
+    ]);
+    expect((a as { id: string }).id).toBe("abc@example.org.ics");
+    expect((b as { id: string }).id).toMatch(/^[0-9a-f]{32}\.ics$/);
+    expect(again).toBeInstanceOf(SideError);
+    expect((again as SideError).code).toBe("already-exists");
+    const [item] = await side.fetch(c, ["abc@example.org.ics"]);
+    expect(item).toMatchObject({ uid: "abc@example.org", id: "abc@example.org.ics" });
+    expect(prop((item as { text: string }).text, "SUMMARY")).toBe("x");
+    expect(readdirSync(join(root, c)).filter((f) => f.startsWith(".ewsdav-tmp"))).toEqual([]);
+    expect(statSync(join(root, c, "abc@example.org.ics")).mode & 0o777).toBe(0o600);
+    const [missing] = await side.fetch(c, ["nope.ics"]);
+    expect((missing as SideError).code).toBe("not-found");
+  });
+
+  it("checks versions on update and delete, including an edit made in place by another tool", async () => {
+    const root = tempRoot();
+    const side = new VdirSide({ root, fsync: false });
+    const { id: c } = await side.createCollection("contacts", "book");
+    const [created] = (await side.create(c, [{ uid: "u", text: vcard("u", { FN: "A" }) }])) as Array<{ id: string; version: string }>;
+    const [updated] = (await side.update(c, [{ ...created!, uid: "u", text: vcard("u", { FN: "B" }) }])) as Array<{ id: string; version: string }>;
+    expect(updated!.version).not.toBe(created!.version);
+    const [stale] = await side.update(c, [{ ...created!, uid: "u", text: vcard("u", { FN: "C" }) }]);
+    expect((stale as SideError).code).toBe("precondition-failed");
+    // Another program rewrites the file in place, same size, and sets a new mtime.
+    const path = join(root, c, updated!.id);
+    writeFileSync(path, readFileSync(path, "utf8").replace("FN:B", "FN:X"));
+    utimesSync(path, new Date(), new Date(Date.now() + 5000));
+    const [staleDelete] = await side.remove(c, [updated!]);
+    expect((staleDelete as SideError).code).toBe("precondition-failed");
+    const [fresh] = (await side.fetch(c, [updated!.id])) as Array<{ id: string; version: string }>;
+    expect(await side.remove(c, [fresh!])).toEqual([null]);
+    expect(((await side.remove(c, [fresh!]))[0] as SideError).code).toBe("not-found");
+  });
+
+  it("answers 'nothing changed' for an unchanged folder and the full listing otherwise", async () => {
+    const root = tempRoot();
+    const side = new VdirSide({ root, fsync: false });
+    const { id: c } = await side.createCollection("contacts", "book");
+    await side.create(c, [{ uid: "u", text: vcard("u", { FN: "A" }) }]);
+    const first = await side.changes(c, null);
+    expect(first).toMatchObject({ complete: true, changed: [{ id: "u.vcf" }] });
+    expect(await side.changes(c, first.cursor)).toEqual({ cursor: first.cursor, changed: [], deleted: [], complete: false });
+    writeFileSync(join(root, c, "other.vcf"), vcard("o", { FN: "O" }));
+    const third = await side.changes(c, first.cursor);
+    expect(third.complete).toBe(true);
+    expect(third.changed.map((v) => v.id)).toEqual(["other.vcf", "u.vcf"]);
+  });
+
+  it("refuses writes when read-only", async () => {
+    const root = tempRoot();
+    mkdirSync(join(root, "c"));
+    const side = new VdirSide({ root, readOnly: true });
+    const [r] = await side.create("c", [{ uid: "u", text: vcard("u", { FN: "A" }) }]);
+    expect((r as SideError).code).toBe("read-only");
+  });
+
+  it("syncs two-way with a memory side through the engine; a no-op cycle fetches and writes nothing", async () => {
+    const root = tempRoot();
+    const vdir = new VdirSide({ root, fsync: false });
+    const remote = new MemorySide({ name: "remote" });
+    remote.addCollection("contacts", "contacts");
+    for (let i = 0; i < 20; i++) remote.put("contacts", vcard(`r${i}`, { FN: `R ${i}` }));
+    const engine = new SyncEngine({ store: new MemoryStateStore(), sides: [vdir, remote] });
+    const pair = await engine.link({ kind: "contacts", remote: { side: "remote", collection: "contacts" }, local: { side: "vdir", create: { displayName: "Contacts" } } });
+    expect((await engine.runOnce()).pairs[0]!.local.created).toHaveLength(20);
+    const dir = join(root, pair.local.collection);
+    expect(readdirSync(dir).filter((f) => f.endsWith(".vcf"))).toHaveLength(20);
+    // A local edit by another program and a remote edit.
+    writeFileSync(join(dir, "r3.vcf"), vcard("r3", { FN: "R 3 edited locally" }));
+    writeFileSync(join(dir, "new.vcf"), vcard("n", { FN: "new local" }));
+    remote.edit("contacts", remote.items("contacts").find((i) => i.uid === "r4")!.id, vcard("r4", { FN: "R 4 edited remotely" }));
+    const report = await engine.runOnce();
+    expect(report.ok).toBe(true);
+    expect(prop(remote.items("contacts").find((i) => i.uid === "r3")!.text, "FN")).toBe("R 3 edited locally");
+    expect(remote.items("contacts").some((i) => i.uid === "n")).toBe(true);
+    expect(prop(readFileSync(join(dir, "r4.vcf"), "utf8"), "FN")).toBe("R 4 edited remotely");
+    await engine.runOnce();
+    remote.resetCalls();
+    const quiet = await engine.runOnce();
+    expect(quiet.pairs[0]!.local.fetched + quiet.pairs[0]!.remote.fetched).toBe(0);
+    expect(remote.calls.itemWrites).toBe(0);
+    expect(quiet.pairs[0]!.local.created.length + quiet.pairs[0]!.local.updated.length).toBe(0);
+  });
+});
