@@ -1,0 +1,418 @@
+/**
+ * OAuth 2 for Exchange Online through `@azure/msal-node` (an optional peer dependency, loaded on
+ * first use): token providers that plug into {@link bearerAuth}.
+ *
+ * - Delegated, for a signed-in user: authorization code with PKCE and `state` (hosts with a browser),
+ *   or device code (headless hosts). Scopes `https://outlook.office365.com/EWS.AccessAsUser.All` and
+ *   `offline_access` (a refresh token, so the host signs in once).
+ * - App-only: client credentials with `https://outlook.office365.com/.default` (the app needs the
+ *   `full_access_as_app` application permission); every request must name its mailbox with
+ *   `X-AnchorMailbox` and act as it through `ExchangeImpersonation` ({@link appOnlyMailboxOptions}).
+ *
+ * Tokens are kept in memory and renewed `refreshMarginMs` before they expire; after a 401 the
+ * bearer layer asks once more with `forceRefresh`, which bypasses every cache. MSAL's token cache
+ * (refresh tokens, accounts) can be persisted by the host through {@link TokenCachePersistence}.
+ * Tokens and secrets never appear in errors or logs.
+ * @module
+ */
+import { createHash, randomBytes } from "node:crypto";
+import type {
+  AccountInfo,
+  AuthenticationResult,
+  ConfidentialClientApplication,
+  Configuration,
+  ICachePlugin,
+  INetworkModule,
+  NetworkRequestOptions,
+  NetworkResponse,
+  PublicClientApplication,
+} from "@azure/msal-node";
+import { request, type Dispatcher } from "undici";
+import { createAutodiscoverDispatcher, type EndpointResolver } from "../autodiscover/network.js";
+import { EwsError, EwsInputError } from "../errors.js";
+import type { ImpersonatedUser } from "../soap/envelope.js";
+import type { TokenProvider, TokenRequest } from "./bearer.js";
+
+/** Delegated scope for EWS in Exchange Online. */
+export const EWS_DELEGATED_SCOPE = "https://outlook.office365.com/EWS.AccessAsUser.All";
+/** App-only scope for EWS in Exchange Online. */
+export const EWS_APP_ONLY_SCOPE = "https://outlook.office365.com/.default";
+
+/** Codes of {@link OAuthError}. */
+export type OAuthErrorCode =
+  | "OAUTH_MSAL_MISSING"
+  | "OAUTH_STATE_MISMATCH"
+  | "OAUTH_NOT_SIGNED_IN"
+  | "OAUTH_AUTHORIZATION_DENIED"
+  | "OAUTH_TOKEN_FAILED";
+
+/** An OAuth failure. The message carries MSAL's error code, never a token or secret. */
+export class OAuthError extends EwsError {
+  declare readonly code: OAuthErrorCode;
+  /** MSAL's or the identity provider's error code (`invalid_grant`, …), when known. */
+  readonly providerCode: string | undefined;
+  constructor(code: OAuthErrorCode, message: string, providerCode?: string) {
+    super(code, message);
+    this.providerCode = providerCode;
+  }
+}
+
+/**
+ * Where the host keeps MSAL's serialized token cache (a JSON string holding refresh tokens:
+ * store it like a password, e.g. encrypted at rest).
+ */
+export interface TokenCachePersistence {
+  /** Returns the last saved cache, or `undefined` when there is none. */
+  load(): Promise<string | undefined>;
+  /** Saves the cache after MSAL changed it. */
+  save(serialized: string): Promise<void>;
+}
+
+/** Options shared by both providers. */
+export interface OAuthCommonOptions {
+  /** Application (client) id of the Entra ID app registration. */
+  clientId: string;
+  /** Directory (tenant) id or domain; builds `https://login.microsoftonline.com/{tenantId}`. */
+  tenantId?: string;
+  /** A full authority URL instead of `tenantId` (sovereign clouds, tests). */
+  authority?: string;
+  /** Hosts of non-Microsoft authorities MSAL may trust (tests, ADFS). */
+  knownAuthorities?: string[];
+  /** Persistence of MSAL's token cache. */
+  cache?: TokenCachePersistence;
+  /** Renew an access token this long before it expires (default 5 minutes). */
+  refreshMarginMs?: number;
+  /** Network of the token requests: extra CA certificates and host mapping (tests, TLS-inspecting proxies). */
+  network?: { ca?: string | Buffer | Array<string | Buffer>; resolveEndpoint?: EndpointResolver };
+  /** Clock (tests). */
+  now?: () => number;
+}
+
+type Msal = typeof import("@azure/msal-node");
+
+async function loadMsal(): Promise<Msal> {
+  try {
+    return await import("@azure/msal-node");
+  } catch (error) {
+    throw new OAuthError("OAUTH_MSAL_MISSING", "OAuth needs the optional peer dependency @azure/msal-node (npm install @azure/msal-node)", (error as { code?: string }).code);
+  }
+}
+
+/** MSAL's HTTP through undici (so a custom CA or a host mapping applies to token requests too). */
+export function createMsalNetworkClient(dispatcher: Dispatcher): INetworkModule {
+  const send = async <T>(method: "GET" | "POST", url: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> => {
+    const response = await request(url, {
+      method,
+      headers: options?.headers ?? {},
+      ...(options?.body !== undefined ? { body: options.body } : {}),
+      dispatcher,
+      headersTimeout: timeout ?? 30_000,
+      bodyTimeout: timeout ?? 30_000,
+    });
+    const text = await response.body.text();
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(response.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = {};
+    }
+    return { headers, body: body as T, status: response.statusCode };
+  };
+  return {
+    sendGetRequestAsync: (url, options, timeout) => send("GET", url, options, timeout),
+    sendPostRequestAsync: (url, options) => send("POST", url, options),
+  };
+}
+
+function cachePlugin(persistence: TokenCachePersistence): ICachePlugin {
+  return {
+    async beforeCacheAccess(context) {
+      const saved = await persistence.load();
+      if (saved) context.tokenCache.deserialize(saved);
+    },
+    async afterCacheAccess(context) {
+      if (context.cacheHasChanged) await persistence.save(context.tokenCache.serialize());
+    },
+  };
+}
+
+function msalConfiguration(options: OAuthCommonOptions, auth: Partial<Configuration["auth"]>): { config: Configuration; dispatcher: Dispatcher | undefined } {
+  if (!options.clientId) throw new EwsInputError("OAuth", "clientId", "the application (client) id is required");
+  if (!options.authority && !options.tenantId) throw new EwsInputError("OAuth", "tenantId", "a tenant id (or an authority URL) is required");
+  const authority = options.authority ?? `https://login.microsoftonline.com/${encodeURIComponent(options.tenantId!)}`;
+  const dispatcher = options.network ? createAutodiscoverDispatcher(options.network) : undefined;
+  const config: Configuration = {
+    auth: {
+      clientId: options.clientId,
+      authority,
+      ...(options.knownAuthorities ? { knownAuthorities: options.knownAuthorities } : {}),
+      ...auth,
+    },
+    ...(options.cache ? { cache: { cachePlugin: cachePlugin(options.cache) } } : {}),
+    system: {
+      // MSAL logs without personal data only; nothing it logs reaches ewsdav's logger.
+      loggerOptions: { piiLoggingEnabled: false, loggerCallback: () => undefined },
+      ...(dispatcher ? { networkClient: createMsalNetworkClient(dispatcher) } : {}),
+    },
+  };
+  return { config, dispatcher };
+}
+
+function describeMsalError(error: unknown): { providerCode: string | undefined; text: string } {
+  const e = error as { errorCode?: string; subError?: string; name?: string };
+  const providerCode = e.errorCode ?? e.name;
+  return { providerCode, text: `${providerCode ?? "unknown error"}${e.subError ? ` (${e.subError})` : ""}` };
+}
+
+/** An access token kept in memory with its expiry. */
+interface CachedToken {
+  token: string;
+  expiresAt: number;
+}
+
+abstract class TokenProviderBase {
+  protected cached: CachedToken | undefined;
+  protected readonly margin: number;
+  protected readonly now: () => number;
+  /** Number of tokens obtained from MSAL (cache hits in this provider not counted). */
+  tokenAcquisitions = 0;
+
+  constructor(protected readonly options: OAuthCommonOptions) {
+    this.margin = options.refreshMarginMs ?? 5 * 60_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The {@link TokenProvider} to give to {@link bearerAuth}. */
+  readonly getToken: TokenProvider = async (request: TokenRequest) => {
+    request.signal?.throwIfAborted();
+    const cached = this.cached;
+    if (!request.forceRefresh && cached && cached.expiresAt - this.margin > this.now()) return cached.token;
+    // After a 401, or when the token in hand is within the margin of its expiry, bypass MSAL's cache;
+    // otherwise MSAL may answer from its (possibly persisted) cache, renewed here if that too is near expiry.
+    const force = request.forceRefresh || cached !== undefined;
+    let result = await this.acquire(force);
+    if (!force && result?.expiresOn && result.expiresOn.getTime() - this.margin <= this.now()) result = await this.acquire(true);
+    return this.remember(result);
+  };
+
+  protected remember(result: AuthenticationResult | null): string {
+    if (!result?.accessToken) throw new OAuthError("OAUTH_TOKEN_FAILED", "The identity provider returned no access token");
+    this.tokenAcquisitions++;
+    const expiresAt = result.expiresOn ? result.expiresOn.getTime() : this.now() + 3_600_000;
+    this.cached = { token: result.accessToken, expiresAt };
+    return result.accessToken;
+  }
+
+  protected abstract acquire(forceRefresh: boolean): Promise<AuthenticationResult | null>;
+}
+
+/** Options of {@link ExchangeOnlineAppOnlyTokenProvider}. */
+export interface AppOnlyOptions extends OAuthCommonOptions {
+  /** A client secret … */
+  clientSecret?: string;
+  /** … or a certificate (recommended by Microsoft for app-only access). */
+  clientCertificate?: { thumbprintSha256: string; privateKey: string; x5c?: string };
+}
+
+/**
+ * App-only tokens (client credentials). Use with {@link appOnlyMailboxOptions}: every request
+ * must name the target mailbox.
+ */
+export class ExchangeOnlineAppOnlyTokenProvider extends TokenProviderBase {
+  #app: Promise<ConfidentialClientApplication> | undefined;
+  readonly #secret: Partial<Configuration["auth"]>;
+
+  constructor(options: AppOnlyOptions) {
+    super(options);
+    if (!options.clientSecret && !options.clientCertificate) {
+      throw new EwsInputError("ExchangeOnlineAppOnlyTokenProvider", "clientSecret", "a client secret or a client certificate is required");
+    }
+    this.#secret = options.clientSecret ? { clientSecret: options.clientSecret } : { clientCertificate: options.clientCertificate! };
+    msalConfiguration(options, this.#secret); // validates the options now
+  }
+
+  #application(): Promise<ConfidentialClientApplication> {
+    this.#app ??= loadMsal().then((msal) => new msal.ConfidentialClientApplication(msalConfiguration(this.options, this.#secret).config));
+    return this.#app;
+  }
+
+  protected async acquire(forceRefresh: boolean): Promise<AuthenticationResult | null> {
+    const app = await this.#application();
+    try {
+      return await app.acquireTokenByClientCredential({ scopes: [EWS_APP_ONLY_SCOPE], skipCache: forceRefresh });
+    } catch (error) {
+      const { providerCode, text } = describeMsalError(error);
+      throw new OAuthError("OAUTH_TOKEN_FAILED", `App-only token request failed: ${text}`, providerCode);
+    }
+  }
+}
+
+/**
+ * The client options app-only access needs for one mailbox: `X-AnchorMailbox` routing and
+ * `ExchangeImpersonation` of that mailbox (spread into the EWS client's options).
+ */
+export function appOnlyMailboxOptions(mailbox: string): { mailbox: string; impersonation: ImpersonatedUser } {
+  if (!/^[^@\s]+@[^@\s]+$/.test(mailbox)) throw new EwsInputError("appOnlyMailboxOptions", "mailbox", "an SMTP address is required");
+  return { mailbox, impersonation: { primarySmtpAddress: mailbox } };
+}
+
+/** A pending authorization-code sign-in (keep it until the browser comes back). */
+export interface AuthorizationRequest {
+  /** Where to send the user's browser. */
+  url: string;
+  /** The `state` sent; the redirect must carry it back. */
+  state: string;
+}
+
+/** What the device code flow shows the user. */
+export interface DeviceCodeInstructions {
+  /** MSAL's ready-made sentence ("To sign in, use a web browser to open … and enter the code …"). */
+  message: string;
+  userCode: string;
+  verificationUri: string;
+  /** Seconds until the code expires. */
+  expiresIn: number;
+}
+
+/** Options of {@link ExchangeOnlineDelegatedTokenProvider}. */
+export interface DelegatedOptions extends OAuthCommonOptions {
+  /** For web hosts registered as confidential clients; public clients (desktop, CLI) leave it out. */
+  clientSecret?: string;
+  /** Which cached account to use after a restart (its `username`), when the cache holds several. */
+  loginHint?: string;
+}
+
+/**
+ * Delegated tokens for a signed-in user: sign in with {@link beginAuthorization} +
+ * {@link completeAuthorization} (browser, PKCE) or {@link signInWithDeviceCode} (headless), then
+ * use {@link getToken}. After a restart with a persisted cache, no sign-in is needed.
+ */
+export class ExchangeOnlineDelegatedTokenProvider extends TokenProviderBase {
+  #app: Promise<PublicClientApplication | ConfidentialClientApplication> | undefined;
+  #account: AccountInfo | undefined;
+  readonly #pending = new Map<string, { verifier: string; redirectUri: string }>();
+  readonly #delegated: DelegatedOptions;
+
+  constructor(options: DelegatedOptions) {
+    super(options);
+    this.#delegated = options;
+    msalConfiguration(options, {});
+  }
+
+  /** The scopes requested. */
+  static readonly scopes = [EWS_DELEGATED_SCOPE, "offline_access"];
+
+  #application(): Promise<PublicClientApplication | ConfidentialClientApplication> {
+    this.#app ??= loadMsal().then((msal) => {
+      const secret = this.#delegated.clientSecret;
+      const { config } = msalConfiguration(this.options, secret ? { clientSecret: secret } : {});
+      return secret ? new msal.ConfidentialClientApplication(config) : new msal.PublicClientApplication(config);
+    });
+    return this.#app;
+  }
+
+  /** Starts a browser sign-in: a PKCE (S256) verifier and a random `state` are made and remembered. */
+  async beginAuthorization(input: { redirectUri: string; loginHint?: string }): Promise<AuthorizationRequest> {
+    const app = await this.#application();
+    const verifier = randomBytes(32).toString("base64url");
+    const challenge = createHash("sha256").update(verifier).digest("base64url");
+    const state = randomBytes(16).toString("base64url");
+    const url = await app.getAuthCodeUrl({
+      scopes: ExchangeOnlineDelegatedTokenProvider.scopes,
+      redirectUri: input.redirectUri,
+      codeChallenge: challenge,
+      codeChallengeMethod: "S256",
+      state,
+      ...(input.loginHint ? { loginHint: input.loginHint } : {}),
+    });
+    this.#pending.set(state, { verifier, redirectUri: input.redirectUri });
+    return { url, state };
+  }
+
+  /**
+   * Completes a browser sign-in from the URL the browser was redirected to. Refuses a `state` that
+   * this provider did not issue (CSRF) and an `error` answer.
+   */
+  async completeAuthorization(redirectedTo: string | URL): Promise<AccountInfo> {
+    const url = new URL(redirectedTo);
+    const state = url.searchParams.get("state") ?? "";
+    const pending = this.#pending.get(state);
+    if (!pending) throw new OAuthError("OAUTH_STATE_MISMATCH", "The authorization response carries an unknown state; it was not started here");
+    this.#pending.delete(state);
+    const error = url.searchParams.get("error");
+    if (error) throw new OAuthError("OAUTH_AUTHORIZATION_DENIED", `The authorization was refused: ${error}`, error);
+    const code = url.searchParams.get("code");
+    if (!code) throw new OAuthError("OAUTH_AUTHORIZATION_DENIED", "The authorization response carries no code");
+    const app = await this.#application();
+    try {
+      const result = await app.acquireTokenByCode({
+        code,
+        codeVerifier: pending.verifier,
+        redirectUri: pending.redirectUri,
+        scopes: ExchangeOnlineDelegatedTokenProvider.scopes,
+        state,
+      });
+      this.remember(result);
+      this.#account = result.account ?? undefined;
+      if (!this.#account) throw new OAuthError("OAUTH_TOKEN_FAILED", "The identity provider returned no account");
+      return this.#account;
+    } catch (caught) {
+      if (caught instanceof OAuthError) throw caught;
+      const { providerCode, text } = describeMsalError(caught);
+      throw new OAuthError("OAUTH_TOKEN_FAILED", `Redeeming the authorization code failed: ${text}`, providerCode);
+    }
+  }
+
+  /** Signs in with the device code flow; `show` tells the user where to go and what to type. */
+  async signInWithDeviceCode(show: (instructions: DeviceCodeInstructions) => void, signal?: AbortSignal): Promise<AccountInfo> {
+    const app = await this.#application();
+    if (!("acquireTokenByDeviceCode" in app)) throw new EwsInputError("signInWithDeviceCode", "clientSecret", "the device code flow needs a public client (no client secret)");
+    const request = {
+      scopes: ExchangeOnlineDelegatedTokenProvider.scopes,
+      deviceCodeCallback: (response: { message: string; userCode: string; verificationUri: string; expiresIn: number }) =>
+        show({ message: response.message, userCode: response.userCode, verificationUri: response.verificationUri, expiresIn: response.expiresIn }),
+      cancel: false,
+    };
+    const onAbort = () => {
+      request.cancel = true;
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const result = await app.acquireTokenByDeviceCode(request);
+      this.remember(result);
+      this.#account = result?.account ?? undefined;
+      if (!this.#account) throw new OAuthError("OAUTH_TOKEN_FAILED", "The identity provider returned no account");
+      return this.#account;
+    } catch (caught) {
+      if (caught instanceof OAuthError) throw caught;
+      const { providerCode, text } = describeMsalError(caught);
+      throw new OAuthError("OAUTH_TOKEN_FAILED", `The device code sign-in failed: ${text}`, providerCode);
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** The signed-in account: the one signed in here, or one found in the persisted cache. */
+  async account(): Promise<AccountInfo | undefined> {
+    if (this.#account) return this.#account;
+    const app = await this.#application();
+    const accounts = await app.getTokenCache().getAllAccounts();
+    const hint = this.#delegated.loginHint?.toLowerCase();
+    this.#account = hint ? accounts.find((a) => a.username.toLowerCase() === hint) : accounts.length === 1 ? accounts[0] : undefined;
+    return this.#account;
+  }
+
+  protected async acquire(forceRefresh: boolean): Promise<AuthenticationResult | null> {
+    const account = await this.account();
+    if (!account) throw new OAuthError("OAUTH_NOT_SIGNED_IN", "No signed-in account: sign in with the authorization code or device code flow first");
+    const app = await this.#application();
+    try {
+      return await app.acquireTokenSilent({ account, scopes: ExchangeOnlineDelegatedTokenProvider.scopes, forceRefresh });
+    } catch (error) {
+      const { providerCode, text } = describeMsalError(error);
+      throw new OAuthError("OAUTH_TOKEN_FAILED", `Renewing the access token failed: ${text}`, providerCode);
+    }
+  }
+}

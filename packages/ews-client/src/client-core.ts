@@ -1,0 +1,201 @@
+/**
+ * The request pipeline shared by every operation: envelope → layers (logging, retry, auth) →
+ * undici → status check → safe parse → `ServerVersionInfo`.
+ * @module
+ */
+import { EventEmitter } from "node:events";
+import { authLayer } from "./auth/auth-layer.js";
+import type { EwsAuthProvider } from "./auth/types.js";
+import { EwsInputError, HttpError } from "./errors.js";
+import type { TimeZoneDefinition } from "./model/time-zone.js";
+import { buildEnvelope, type ExchangeVersion, type ImpersonatedUser } from "./soap/envelope.js";
+import { parseSoapResponse, type ServerVersionInfo, type SoapResponse } from "./soap/response.js";
+import { loggingLayer, type EwsLogger } from "./transport/logging-layer.js";
+import { parseRetryAfter, retryLayer, type RetryEvent, type RetryPolicy } from "./transport/retry-layer.js";
+import { composeLayers, type EwsLayer, type EwsSend } from "./transport/types.js";
+import { createUndiciTransport, type UndiciTransportOptions } from "./transport/undici-transport.js";
+import type { XmlLimits } from "./xml/parse.js";
+
+/** The User-Agent sent by default. */
+export const DEFAULT_USER_AGENT = "ewsdav-ews-client/0.1 (+https://www.npmjs.com/package/@ewsdav/ews-client)";
+
+/** Options of {@link EwsClient}. */
+export interface EwsClientOptions {
+  /** The EWS endpoint, e.g. `https://mail.example.com/EWS/Exchange.asmx`. */
+  url: string;
+  /** Authentication ({@link basicAuth}, {@link bearerAuth}, or an NTLM/OAuth provider). */
+  auth?: EwsAuthProvider;
+  /** `RequestServerVersion` (default `Exchange2010_SP2`, the oldest supported target). */
+  version?: ExchangeVersion;
+  /** The SMTP address of the mailbox: sent as `X-AnchorMailbox` (routing in Exchange 2013+ and Online). */
+  mailbox?: string;
+  /** Act as another user through `ExchangeImpersonation`. */
+  impersonation?: ImpersonatedUser;
+  /** `TimeZoneContext` sent with every request (Exchange 2010+). */
+  timeZoneContext?: TimeZoneDefinition;
+  /** HTTP transport options (pool size, timeouts, size limit, CA). */
+  transport?: UndiciTransportOptions;
+  /** Replace the undici transport with another send function (the layers still apply). */
+  send?: EwsSend;
+  /** Retry policy, or `false` for no retries. */
+  retry?: Partial<RetryPolicy> | false;
+  /** Extra layers, outermost first, placed outside the built-in ones. */
+  layers?: readonly EwsLayer[];
+  /** Where to log exchanges (never headers or bodies). */
+  logger?: EwsLogger;
+  /** Limits on response XML, checked before parsing. */
+  xmlLimits?: XmlLimits;
+  /** User-Agent header (default names ewsdav). */
+  userAgent?: string;
+  /** Ids per GetItem request (default 50). */
+  getItemBatchSize?: number;
+  /** Items per CreateItem/UpdateItem/DeleteItem request (default 50). */
+  writeBatchSize?: number;
+  /** Concurrent requests for batched operations (default 4, bounded by the pool). */
+  concurrency?: number;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Aborts the call, including waits between retries. */
+  signal?: AbortSignal;
+}
+
+/** Events of the client. */
+export interface EwsClientEvents {
+  /** Emitted before each retry. */
+  retry: [RetryEvent];
+  /** Emitted when a response carried a `ServerVersionInfo` different from the last one. */
+  serverVersion: [ServerVersionInfo];
+}
+
+/** The request pipeline. Operations are added by {@link EwsClient}. */
+export class EwsClientCore extends EventEmitter<EwsClientEvents> {
+  /** The endpoint. */
+  readonly url: string;
+  /** The request server version. */
+  readonly version: ExchangeVersion;
+  /** Ids per GetItem request. */
+  readonly getItemBatchSize: number;
+  /** Items per write request. */
+  readonly writeBatchSize: number;
+  /** Concurrent requests for batched operations. */
+  readonly concurrency: number;
+  /** The last `ServerVersionInfo` the server sent. */
+  serverVersion: ServerVersionInfo | undefined;
+  /** Number of HTTP exchanges sent, retries included. */
+  requestCount = 0;
+
+  readonly #send: EwsSend;
+  readonly #close: () => Promise<void>;
+  readonly #headers: Record<string, string>;
+  readonly #options: EwsClientOptions;
+
+  constructor(options: EwsClientOptions) {
+    super();
+    let url: URL;
+    try {
+      url = new URL(options.url);
+    } catch {
+      throw new EwsInputError("EwsClient", "url", "not a valid URL");
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") throw new EwsInputError("EwsClient", "url", "must be http(s)");
+    this.#options = options;
+    this.url = url.toString();
+    this.version = options.version ?? "Exchange2010_SP2";
+    this.getItemBatchSize = Math.max(1, options.getItemBatchSize ?? 50);
+    this.writeBatchSize = Math.max(1, options.writeBatchSize ?? 50);
+    this.concurrency = Math.max(1, options.concurrency ?? 4);
+    let base: EwsSend;
+    if (options.send) {
+      base = options.send;
+      this.#close = async () => {};
+    } else {
+      const transport = createUndiciTransport(options.transport);
+      base = transport.send;
+      this.#close = () => transport.close();
+    }
+    const counting: EwsLayer = (next) => (request) => {
+      this.requestCount++;
+      return next(request);
+    };
+    const layers: EwsLayer[] = [...(options.layers ?? [])];
+    if (options.logger) layers.push(loggingLayer(options.logger));
+    if (options.retry !== false) layers.push(retryLayer(options.retry || {}, (event) => this.emit("retry", event)));
+    if (options.auth) layers.push(authLayer(options.auth));
+    layers.push(counting);
+    this.#send = composeLayers(base, layers);
+    this.#headers = {
+      "content-type": "text/xml; charset=utf-8",
+      accept: "text/xml",
+      "accept-encoding": "gzip",
+      "user-agent": options.userAgent ?? DEFAULT_USER_AGENT,
+      ...(options.mailbox ? { "x-anchormailbox": options.mailbox } : {}),
+    };
+  }
+
+  /**
+   * Sends one operation and returns the parsed SOAP response. Throws {@link HttpError} for non-SOAP
+   * statuses, `SoapFaultError` for faults, `XmlSecurityError` for unsafe XML.
+   */
+  async request(operation: string, operationXml: string, options: CallOptions & { idempotent: boolean }): Promise<SoapResponse> {
+    const body = buildEnvelope(
+      {
+        version: this.version,
+        ...(this.#options.impersonation ? { impersonation: this.#options.impersonation } : {}),
+        ...(this.#options.timeZoneContext ? { timeZoneContext: this.#options.timeZoneContext } : {}),
+      },
+      operationXml,
+    );
+    const response = await this.#send({
+      url: this.url,
+      operation,
+      headers: { ...this.#headers },
+      body,
+      idempotent: options.idempotent,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const isXml = /xml/i.test(response.headers["content-type"] ?? "") || response.body.trimStart().startsWith("<");
+    if (response.status !== 200 && !(response.status === 500 && isXml)) {
+      const retryAfterMs = parseRetryAfter(response.headers["retry-after"]);
+      throw new HttpError(
+        response.status,
+        response.status === 401 ? `${operation}: authentication failed (HTTP 401)` : `${operation}: HTTP ${response.status}`,
+        { ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), bodyExcerpt: response.body.slice(0, 200) },
+      );
+    }
+    const parsed = parseSoapResponse(response.body, response.status, this.#options.xmlLimits);
+    if (parsed.serverVersion) {
+      const changed = JSON.stringify(parsed.serverVersion) !== JSON.stringify(this.serverVersion);
+      this.serverVersion = parsed.serverVersion;
+      if (changed) this.emit("serverVersion", parsed.serverVersion);
+    }
+    return parsed;
+  }
+
+  /** Closes the connection pool. */
+  async close(): Promise<void> {
+    await this.#close();
+  }
+}
+
+/** Runs `task` over chunks with at most `limit` running at once; results in input order. */
+export async function mapConcurrent<T, R>(inputs: readonly T[], limit: number, task: (input: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(inputs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < inputs.length) {
+      const i = next++;
+      results[i] = await task(inputs[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, inputs.length) }, worker));
+  return results;
+}
+
+/** Splits a list into chunks of `size`. */
+export function chunk<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,383 @@
+/**
+ * Item operations: SyncFolderItems, FindItem, GetItem, CreateItem, UpdateItem, DeleteItem.
+ * Batch operations return one result per input, in input order; a failed item is an error in its
+ * slot, never an exception for the whole batch.
+ * @module
+ */
+import { chunk, mapConcurrent, type CallOptions, type EwsClientCore } from "../client-core.js";
+import { EwsInputError, EwsProtocolError } from "../errors.js";
+import { itemReferenceXml, parseItemId } from "../items/common-xml.js";
+import { itemChangeDescriptions, itemXml, parseItemElement, type ParsedItem, type TypedItem } from "../items/item-xml.js";
+import type { FolderReference, ItemId, ItemReference } from "../model/ids.js";
+import { isOccurrenceItemId } from "../model/ids.js";
+import { child, childText, type XmlElement } from "../xml/parse.js";
+import { xmlElement, xmlText } from "../xml/writer.js";
+import { folderReferenceXml, itemShapeXml, type ItemShape } from "./paths.js";
+import { batchResults, singleResult, type ItemResult } from "./results.js";
+
+// ---------------------------------------------------------------- SyncFolderItems
+
+/** One change reported by SyncFolderItems. */
+export type SyncItemChange =
+  | { type: "Create" | "Update"; itemId: ItemId; elementName: string; item: ParsedItem }
+  | { type: "Delete"; itemId: ItemId }
+  | { type: "ReadFlagChange"; itemId: ItemId; isRead: boolean };
+
+/** Input of SyncFolderItems. */
+export interface SyncFolderItemsInput {
+  /** The folder to follow. */
+  folder: FolderReference;
+  /** The state of the last sync; absent for a full sync. */
+  syncState?: string;
+  /** Changes per page, 1–512 (default 512). */
+  maxChangesReturned?: number;
+  /** Shape of changed items (default `IdOnly`: ids and change keys, fetch content with GetItem). */
+  shape?: ItemShape;
+  /** Item ids to leave out of the changes (our own writes). */
+  ignore?: readonly ItemId[];
+}
+
+/** One page of SyncFolderItems. */
+export interface SyncFolderItemsPage {
+  /** The state to pass next time. */
+  syncState: string;
+  /** True when this page holds the last pending change. */
+  includesLastItemInRange: boolean;
+  /** Changes in server order. */
+  changes: SyncItemChange[];
+}
+
+/** Builds `m:SyncFolderItems`. */
+export function buildSyncFolderItems(input: SyncFolderItemsInput): string {
+  const max = input.maxChangesReturned ?? 512;
+  if (!Number.isInteger(max) || max < 1 || max > 512) throw new EwsInputError("SyncFolderItems", "maxChangesReturned", "must be an integer from 1 to 512");
+  const ignore = input.ignore ?? [];
+  return xmlElement(
+    "m:SyncFolderItems",
+    undefined,
+    itemShapeXml(input.shape ?? { baseShape: "IdOnly" }, { item: "SyncFolderItems" }),
+    xmlElement("m:SyncFolderId", undefined, folderReferenceXml(input.folder)),
+    input.syncState !== undefined && input.syncState !== "" && xmlText("m:SyncState", input.syncState),
+    ignore.length > 0 && xmlElement("m:Ignore", undefined, ...ignore.map((id) => xmlElement("t:ItemId", { Id: id.id, ChangeKey: id.changeKey }))),
+    xmlText("m:MaxChangesReturned", max),
+  );
+}
+
+function parseSyncChanges(changes: XmlElement | undefined): SyncItemChange[] {
+  const out: SyncItemChange[] = [];
+  for (const c of changes?.children ?? []) {
+    if (c.name === "Delete" || c.name === "ReadFlagChange") {
+      const id = child(c, "ItemId");
+      if (!id) continue;
+      if (c.name === "Delete") out.push({ type: "Delete", itemId: parseItemId(id) });
+      else out.push({ type: "ReadFlagChange", itemId: parseItemId(id), isRead: childText(c, "IsRead") === "true" });
+    } else if (c.name === "Create" || c.name === "Update") {
+      const itemElement = c.children[0];
+      if (!itemElement) continue;
+      const id = child(itemElement, "ItemId");
+      out.push({ type: c.name, itemId: id ? parseItemId(id) : { id: "" }, elementName: itemElement.name, item: parseItemElement(itemElement) });
+    }
+  }
+  return out;
+}
+
+/** SyncFolderItems, one page. `ErrorInvalidSyncStateData` throws `InvalidSyncStateError`. */
+export async function syncFolderItems(client: EwsClientCore, input: SyncFolderItemsInput, options: CallOptions = {}): Promise<SyncFolderItemsPage> {
+  const response = await client.request("SyncFolderItems", buildSyncFolderItems(input), { ...options, idempotent: true });
+  const m = singleResult(response.body, "SyncFolderItems");
+  const syncState = childText(m.element, "SyncState");
+  if (syncState === undefined) throw new EwsProtocolError("SyncFolderItems: response without SyncState");
+  return {
+    syncState,
+    includesLastItemInRange: childText(m.element, "IncludesLastItemInRange") !== "false",
+    changes: parseSyncChanges(child(m.element, "Changes")),
+  };
+}
+
+/**
+ * SyncFolderItems until `IncludesLastItemInRange`, yielding each page (so a caller can store the
+ * state after every page and resume after a crash).
+ */
+export async function* syncFolderItemsPages(client: EwsClientCore, input: SyncFolderItemsInput, options: CallOptions = {}): AsyncGenerator<SyncFolderItemsPage> {
+  let state = input.syncState;
+  for (;;) {
+    const page = await syncFolderItems(client, { ...input, ...(state !== undefined ? { syncState: state } : {}) }, options);
+    yield page;
+    if (page.includesLastItemInRange) return;
+    if (page.changes.length === 0 && page.syncState === state) {
+      throw new EwsProtocolError("SyncFolderItems: server reported more changes but returned none and the same state");
+    }
+    state = page.syncState;
+  }
+}
+
+// ---------------------------------------------------------------- FindItem
+
+/** Input of FindItem. */
+export interface FindItemInput {
+  /** The folder. */
+  folder: FolderReference;
+  /** Item shape (default `IdOnly`). */
+  shape?: ItemShape;
+  /** Items per page (default 1000). */
+  pageSize?: number;
+  /** `Shallow` (default), `SoftDeleted` or `Associated`. */
+  traversal?: "Shallow" | "SoftDeleted" | "Associated";
+}
+
+/** Builds one page of `m:FindItem` with IndexedPageItemView. */
+export function buildFindItem(input: FindItemInput, offset: number): string {
+  const pageSize = input.pageSize ?? 1000;
+  if (!Number.isInteger(pageSize) || pageSize < 1) throw new EwsInputError("FindItem", "pageSize", "must be a positive integer");
+  return xmlElement(
+    "m:FindItem",
+    { Traversal: input.traversal ?? "Shallow" },
+    itemShapeXml(input.shape ?? { baseShape: "IdOnly" }, { item: "FindItem" }),
+    xmlElement("m:IndexedPageItemView", { MaxEntriesReturned: pageSize, Offset: offset, BasePoint: "Beginning" }),
+    xmlElement("m:ParentFolderIds", undefined, folderReferenceXml(input.folder)),
+  );
+}
+
+/** FindItem, paging with IndexedPageItemView until the last item. */
+export async function findItem(client: EwsClientCore, input: FindItemInput, options: CallOptions = {}): Promise<ParsedItem[]> {
+  const items: ParsedItem[] = [];
+  let offset = 0;
+  for (;;) {
+    const response = await client.request("FindItem", buildFindItem(input, offset), { ...options, idempotent: true });
+    const m = singleResult(response.body, "FindItem");
+    const root = child(m.element, "RootFolder");
+    const page = (child(root, "Items")?.children ?? []).map(parseItemElement);
+    items.push(...page);
+    if (root?.attributes.IncludesLastItemInRange !== "false" || page.length === 0) break;
+    offset = Number(root.attributes.IndexedPagingOffset ?? offset + page.length);
+  }
+  return items;
+}
+
+// ---------------------------------------------------------------- GetItem
+
+/** Builds `m:GetItem`. */
+export function buildGetItem(ids: readonly ItemReference[], shape: ItemShape | undefined): string {
+  if (ids.length === 0) throw new EwsInputError("GetItem", "ids", "at least one id is required");
+  return xmlElement("m:GetItem", undefined, itemShapeXml(shape, { item: "GetItem" }), xmlElement("m:ItemIds", undefined, ...ids.map(itemReferenceXml)));
+}
+
+/** Options of GetItem. */
+export interface GetItemOptions extends CallOptions {
+  /** Item shape (default `AllProperties`, body `Best`). */
+  shape?: ItemShape;
+  /** Ids per request (default: the client's `getItemBatchSize`, 50). */
+  batchSize?: number;
+}
+
+/** GetItem in batches run concurrently; one result per id, in order. */
+export async function getItem(client: EwsClientCore, ids: readonly ItemReference[], options: GetItemOptions = {}): Promise<ItemResult<ParsedItem>[]> {
+  if (ids.length === 0) return [];
+  const batches = chunk(ids, options.batchSize ?? client.getItemBatchSize);
+  const results = await mapConcurrent(batches, client.concurrency, async (batch, b) => {
+    const offset = b * (options.batchSize ?? client.getItemBatchSize);
+    const response = await client.request("GetItem", buildGetItem(batch, options.shape), { ...options, idempotent: true });
+    return batchResults(response.body, "GetItem", batch.length, offset, (m, index) => {
+      const e = child(m.element, "Items")?.children[0];
+      if (!e) throw new EwsProtocolError(`GetItem[${index}]: success without an item`);
+      return parseItemElement(e);
+    });
+  });
+  return results.flat();
+}
+
+// ---------------------------------------------------------------- CreateItem
+
+/** Options of CreateItem. */
+export interface CreateItemOptions extends CallOptions {
+  /** Folder to create the items in (default: the default folder of each kind). */
+  savedItemFolder?: FolderReference;
+  /** Meeting requests for calendar items (default `SendToNone`: a sync never mails attendees). */
+  sendMeetingInvitations?: "SendToNone" | "SendOnlyToAll" | "SendToAllAndSaveCopy";
+  /** Items per request (default: the client's `writeBatchSize`). */
+  batchSize?: number;
+}
+
+/** Builds `m:CreateItem` for a batch; `offset` numbers the items in error messages. */
+export function buildCreateItem(items: readonly TypedItem[], options: CreateItemOptions, version: EwsClientCore["version"], offset = 0): string {
+  if (items.length === 0) throw new EwsInputError("CreateItem", "items", "at least one item is required");
+  return xmlElement(
+    "m:CreateItem",
+    { SendMeetingInvitations: items.some((i) => i.type === "CalendarItem") ? (options.sendMeetingInvitations ?? "SendToNone") : undefined },
+    options.savedItemFolder && xmlElement("m:SavedItemFolderId", undefined, folderReferenceXml(options.savedItemFolder)),
+    xmlElement("m:Items", undefined, ...items.map((item, i) => itemXml(item, { item: `CreateItem[${offset + i}]`, version }))),
+  );
+}
+
+/**
+ * CreateItem in batches. An item that cannot be serialised gets an `EwsInputError` in its slot and
+ * is not sent. CreateItem is never repeated after an uncertain failure (it would duplicate).
+ */
+export async function createItem(client: EwsClientCore, items: readonly TypedItem[], options: CreateItemOptions = {}): Promise<ItemResult<ItemId>[]> {
+  const results: ItemResult<ItemId>[] = new Array(items.length);
+  const sendable: Array<{ index: number; item: TypedItem }> = [];
+  items.forEach((item, index) => {
+    try {
+      itemXml(item, { item: `CreateItem[${index}]`, version: client.version });
+      sendable.push({ index, item });
+    } catch (error) {
+      if (!(error instanceof EwsInputError)) throw error;
+      results[index] = error;
+    }
+  });
+  const batches = chunk(sendable, options.batchSize ?? client.writeBatchSize);
+  await mapConcurrent(batches, client.concurrency, async (batch) => {
+    const xml = xmlElement(
+      "m:CreateItem",
+      { SendMeetingInvitations: batch.some((b) => b.item.type === "CalendarItem") ? (options.sendMeetingInvitations ?? "SendToNone") : undefined },
+      options.savedItemFolder && xmlElement("m:SavedItemFolderId", undefined, folderReferenceXml(options.savedItemFolder)),
+      xmlElement("m:Items", undefined, ...batch.map((b) => itemXml(b.item, { item: `CreateItem[${b.index}]`, version: client.version }))),
+    );
+    const response = await client.request("CreateItem", xml, { ...options, idempotent: false });
+    const slots = batchResults(response.body, "CreateItem", batch.length, 0, (m) => {
+      const id = child(child(m.element, "Items")?.children[0], "ItemId");
+      return id ? parseItemId(id) : { id: "" };
+    });
+    slots.forEach((slot, i) => {
+      const original = batch[i]!.index;
+      results[original] = slot instanceof Error && "index" in slot ? reindex(slot, original) : slot;
+    });
+  });
+  return results;
+}
+
+function reindex<E extends Error>(error: E, index: number): E {
+  Object.defineProperty(error, "index", { value: index, enumerable: true });
+  return error;
+}
+
+// ---------------------------------------------------------------- UpdateItem
+
+/** How UpdateItem treats a change key that is no longer current (types.xsd `ConflictResolutionType`). */
+export type ConflictResolution = "NeverOverwrite" | "AutoResolve" | "AlwaysOverwrite";
+
+/** One item to update: where it is (with its change key), what it was, what it should be. */
+export interface ItemUpdate {
+  /** The item or occurrence, with the change key the caller last saw (required). */
+  target: ItemReference;
+  /** The item as last read. */
+  before: TypedItem;
+  /** The item as it should be. */
+  after: TypedItem;
+}
+
+/** The result of one update. */
+export interface UpdateItemResult {
+  /** The item's id with its new change key. */
+  itemId: ItemId;
+  /** True when there was nothing to change (no request was sent for it). */
+  unchanged: boolean;
+}
+
+/** Options of UpdateItem. */
+export interface UpdateItemOptions extends CallOptions {
+  /** Conflict handling (default `NeverOverwrite`: a stale change key fails with ErrorIrresolvableConflict). */
+  conflictResolution?: ConflictResolution;
+  /** Meeting updates to attendees (default `SendToNone`). */
+  sendMeetingInvitationsOrCancellations?: "SendToNone" | "SendOnlyToAll" | "SendOnlyToChanged" | "SendToAllAndSaveCopy" | "SendToChangedAndSaveCopy";
+  /** Items per request (default: the client's `writeBatchSize`). */
+  batchSize?: number;
+}
+
+/** Builds the `t:ItemChange` of one update, or `undefined` when nothing changed. */
+export function buildItemChange(update: ItemUpdate, version: EwsClientCore["version"], label: string): string | undefined {
+  const changeKey = update.target.changeKey;
+  if (changeKey === undefined || changeKey === "") throw new EwsInputError(label, "target.changeKey", "UpdateItem needs the change key last seen");
+  const updates = itemChangeDescriptions(update.before, update.after, { item: label, version });
+  if (updates.length === 0) return undefined;
+  return xmlElement("t:ItemChange", undefined, itemReferenceXml(update.target), xmlElement("t:Updates", undefined, ...updates));
+}
+
+/** Builds `m:UpdateItem` from already-built item changes. */
+export function buildUpdateItem(itemChanges: readonly string[], options: UpdateItemOptions, hasCalendarItems: boolean): string {
+  return xmlElement(
+    "m:UpdateItem",
+    {
+      ConflictResolution: options.conflictResolution ?? "NeverOverwrite",
+      SendMeetingInvitationsOrCancellations: hasCalendarItems ? (options.sendMeetingInvitationsOrCancellations ?? "SendToNone") : undefined,
+    },
+    xmlElement("m:ItemChanges", undefined, ...itemChanges),
+  );
+}
+
+/** UpdateItem from field diffs, in batches; unchanged items cost no request. */
+export async function updateItem(client: EwsClientCore, updates: readonly ItemUpdate[], options: UpdateItemOptions = {}): Promise<ItemResult<UpdateItemResult>[]> {
+  const results: ItemResult<UpdateItemResult>[] = new Array(updates.length);
+  const pending: Array<{ index: number; xml: string; calendar: boolean }> = [];
+  updates.forEach((update, index) => {
+    const label = `UpdateItem[${index}]`;
+    try {
+      const xml = buildItemChange(update, client.version, label);
+      if (xml === undefined) {
+        const t = update.target;
+        results[index] = {
+          itemId: isOccurrenceItemId(t) ? { id: t.recurringMasterId, ...(t.changeKey ? { changeKey: t.changeKey } : {}) } : t,
+          unchanged: true,
+        };
+      } else pending.push({ index, xml, calendar: update.after.type === "CalendarItem" });
+    } catch (error) {
+      if (!(error instanceof EwsInputError)) throw error;
+      results[index] = error;
+    }
+  });
+  const batches = chunk(pending, options.batchSize ?? client.writeBatchSize);
+  await mapConcurrent(batches, client.concurrency, async (batch) => {
+    const xml = buildUpdateItem(batch.map((b) => b.xml), options, batch.some((b) => b.calendar));
+    // Every change carries a change key: a repeat after an uncertain failure cannot apply twice.
+    const response = await client.request("UpdateItem", xml, { ...options, idempotent: true });
+    const slots = batchResults(response.body, "UpdateItem", batch.length, 0, (m) => {
+      const id = child(child(m.element, "Items")?.children[0], "ItemId");
+      return { itemId: id ? parseItemId(id) : { id: "" }, unchanged: false };
+    });
+    slots.forEach((slot, i) => {
+      const original = batch[i]!.index;
+      results[original] = slot instanceof Error ? reindex(slot, original) : slot;
+    });
+  });
+  return results;
+}
+
+// ---------------------------------------------------------------- DeleteItem
+
+/** Options of DeleteItem. */
+export interface DeleteItemOptions extends CallOptions {
+  /** `HardDelete`, `SoftDelete` or `MoveToDeletedItems` (default, recoverable). */
+  deleteType?: "HardDelete" | "SoftDelete" | "MoveToDeletedItems";
+  /** Cancellations to attendees (default `SendToNone`). */
+  sendMeetingCancellations?: "SendToNone" | "SendOnlyToAll" | "SendToAllAndSaveCopy";
+  /** For recurring tasks: `AllOccurrences` (default) or `SpecifiedOccurrenceOnly`. */
+  affectedTaskOccurrences?: "AllOccurrences" | "SpecifiedOccurrenceOnly";
+  /** Items per request (default: the client's `writeBatchSize`). */
+  batchSize?: number;
+}
+
+/** Builds `m:DeleteItem`. */
+export function buildDeleteItem(refs: readonly ItemReference[], options: DeleteItemOptions): string {
+  if (refs.length === 0) throw new EwsInputError("DeleteItem", "items", "at least one item is required");
+  return xmlElement(
+    "m:DeleteItem",
+    {
+      DeleteType: options.deleteType ?? "MoveToDeletedItems",
+      SendMeetingCancellations: options.sendMeetingCancellations ?? "SendToNone",
+      AffectedTaskOccurrences: options.affectedTaskOccurrences ?? "AllOccurrences",
+    },
+    xmlElement("m:ItemIds", undefined, ...refs.map(itemReferenceXml)),
+  );
+}
+
+/** DeleteItem in batches; `true` in a slot means deleted. A repeat of a delete cannot duplicate it. */
+export async function deleteItem(client: EwsClientCore, refs: readonly ItemReference[], options: DeleteItemOptions = {}): Promise<ItemResult<true>[]> {
+  if (refs.length === 0) return [];
+  const size = options.batchSize ?? client.writeBatchSize;
+  const batches = chunk(refs, size);
+  const results = await mapConcurrent(batches, client.concurrency, async (batch, b) => {
+    const response = await client.request("DeleteItem", buildDeleteItem(batch, options), { ...options, idempotent: true });
+    return batchResults(response.body, "DeleteItem", batch.length, b * size, () => true as const);
+  });
+  return results.flat();
+}
