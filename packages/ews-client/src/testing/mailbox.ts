@@ -439,7 +439,7 @@ export class SimulatedMailbox {
    * @internal Creates an item from a client's element (`t:Contact`, `t:CalendarItem`, `t:Task`,
    * `t:Message`) in a folder, as CreateItem does.
    */
-  createItemRecord(folder: FolderRecord, source: XmlElement): ItemRecord {
+  createItemRecord(folder: FolderRecord, source: XmlElement, takeOwnership = false): ItemRecord {
     const kind = source.name as SimItemKind;
     if (!ITEM_KINDS.includes(kind)) throw new SimError("ErrorInvalidRequest", `Item type ${source.name} is not supported by the simulator.`);
     const props = new Map<string, XmlElement>();
@@ -447,12 +447,13 @@ export class SimulatedMailbox {
     for (const prop of source.children) {
       if (prop.name === "ExtendedProperty") {
         checkExtendedValue(prop);
-        extended.set(extendedPropertyKey(child(prop, "ExtendedFieldURI")!), cloneElement(prop));
+        extended.set(extendedPropertyKey(child(prop, "ExtendedFieldURI")!), takeOwnership ? prop : cloneElement(prop));
         continue;
       }
       if (!ORDER_OF[kind].has(prop.name)) throw new SimError("ErrorInvalidPropertySet", `Property ${prop.name} is not valid for a ${kind}.`);
       if (READ_ONLY_PROPERTIES.has(prop.name)) throw new SimError("ErrorInvalidPropertySet", `Set action is invalid for property ${prop.name}.`);
-      this.storeProperty(props, prop);
+      if (takeOwnership) props.set(prop.name, prop);
+      else this.storeProperty(props, prop);
     }
     if (kind === "CalendarItem") this.completeCalendarItem(props);
     const now = this.now();
@@ -757,9 +758,9 @@ export class SimulatedMailbox {
     return this.itemInfo(this.createItemRecord(f, parseFragment(itemXml)));
   }
 
-  /** @internal Fast path for seeding: creates from an element tree without parsing. */
+  /** @internal Fast path for seeding: creates from an element tree without parsing; the tree is kept, not copied. */
   createItemFromElement(folder: FolderRecord, element: XmlElement): ItemRecord {
-    return this.createItemRecord(folder, element);
+    return this.createItemRecord(folder, element, true);
   }
 
   /**

@@ -1,0 +1,267 @@
+/**
+ * A fake Microsoft identity platform (v2.0 endpoints) for tests of the OAuth flows: OpenID metadata,
+ * `authorize` (answers at once with a code, as if the user consented), `token` (client credentials,
+ * authorization code with PKCE S256 verification, refresh token, device code) and `devicecode`.
+ * Served over HTTPS (test CA) so MSAL can be pointed at it as its authority. ID tokens are unsigned
+ * (MSAL does not check signatures); access tokens are opaque random strings.
+ * @module
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { createServer, type Server } from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { BearerGrant } from "./bearer.js";
+
+/** A user who can sign in. */
+export interface FakeIdpUser {
+  username: string;
+  /** Object id (default: derived from the name). */
+  oid?: string;
+}
+
+/** Options of {@link startFakeIdentityProvider}. */
+export interface FakeIdpOptions {
+  /** TLS key and certificate for the host name the tests use as authority host. */
+  tls: { key: string | Buffer; cert: string | Buffer };
+  /** The host name (and port, when not 443) MSAL uses in the authority, e.g. `login.example.test`. */
+  publicHost: string;
+  tenantId: string;
+  clientId: string;
+  /** Secret of the confidential (app-only) client. */
+  clientSecret?: string;
+  users: FakeIdpUser[];
+  /** Lifetime of access tokens in seconds (default 3600). */
+  accessTokenSeconds?: number;
+}
+
+/** One issued access token. */
+export interface IssuedToken {
+  accessToken: string;
+  grant: BearerGrant;
+  grantType: string;
+  scope: string;
+  expiresAt: number;
+  revoked: boolean;
+}
+
+/** A running fake identity provider. */
+export interface FakeIdentityProvider {
+  readonly port: number;
+  /** `https://{publicHost}/{tenantId}`. */
+  readonly authority: string;
+  /** Every access token issued, oldest first. */
+  readonly issued: IssuedToken[];
+  /** Token endpoint requests per grant type. */
+  readonly tokenRequests: Record<string, number>;
+  /** Requests made to the authorize endpoint with their query parameters. */
+  readonly authorizeRequests: URLSearchParams[];
+  /** Resolves an access token for a bearer verifier (unknown, expired or revoked → undefined). */
+  resolve(token: string): BearerGrant | undefined;
+  /** Revokes an access token (the next request with it gets 401). */
+  revoke(token: string): void;
+  /** Approves a pending device code for a user. */
+  approveDevice(userCode: string, username: string): void;
+  /** Device codes issued, newest last. */
+  readonly deviceCodes: Array<{ userCode: string; approvedFor: string | undefined }>;
+  close(): Promise<void>;
+}
+
+function b64url(value: string | Buffer): string {
+  return Buffer.from(value).toString("base64url");
+}
+
+function readForm(request: IncomingMessage): Promise<URLSearchParams> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (c: Buffer) => chunks.push(c));
+    request.on("end", () => resolve(new URLSearchParams(Buffer.concat(chunks).toString("utf8"))));
+    request.on("error", reject);
+  });
+}
+
+/** Starts the fake identity provider on 127.0.0.1. */
+export async function startFakeIdentityProvider(options: FakeIdpOptions): Promise<FakeIdentityProvider> {
+  const base = `https://${options.publicHost}/${options.tenantId}`;
+  const issued: IssuedToken[] = [];
+  const tokenRequests: Record<string, number> = {};
+  const authorizeRequests: URLSearchParams[] = [];
+  const codes = new Map<string, { challenge: string; method: string; redirectUri: string; user: FakeIdpUser; scope: string }>();
+  const refreshTokens = new Map<string, FakeIdpUser>();
+  const devices = new Map<string, { userCode: string; approvedFor: string | undefined; expiresAt: number }>();
+  const deviceCodes: Array<{ userCode: string; approvedFor: string | undefined }> = [];
+  const lifetime = options.accessTokenSeconds ?? 3600;
+  const oidOf = (user: FakeIdpUser) => user.oid ?? createHash("sha256").update(user.username).digest("hex").slice(0, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
+
+  const json = (response: ServerResponse, status: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    response.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(text)), "cache-control": "no-store" });
+    response.end(text);
+  };
+  const oauthError = (response: ServerResponse, error: string, description: string) =>
+    json(response, 400, { error, error_description: description, error_codes: [0], timestamp: new Date().toISOString() });
+
+  const accessToken = (grant: BearerGrant, grantType: string, scope: string): IssuedToken => {
+    const token: IssuedToken = { accessToken: `at.${b64url(randomBytes(24))}`, grant, grantType, scope, expiresAt: Date.now() + lifetime * 1000, revoked: false };
+    issued.push(token);
+    return token;
+  };
+
+  const userTokens = (user: FakeIdpUser, grantType: string, scope: string) => {
+    const requested = scope.split(" ").filter((s) => s.startsWith("https://"));
+    const token = accessToken({ kind: "delegated", smtpAddress: user.username }, grantType, requested.join(" "));
+    const refresh = `rt.${b64url(randomBytes(24))}`;
+    refreshTokens.set(refresh, user);
+    const now = Math.floor(Date.now() / 1000);
+    const oid = oidOf(user);
+    const idToken = [
+      b64url(JSON.stringify({ typ: "JWT", alg: "none" })),
+      b64url(
+        JSON.stringify({
+          aud: options.clientId, iss: `${base}/v2.0`, iat: now, nbf: now, exp: now + lifetime, name: user.username,
+          oid, preferred_username: user.username, sub: oid, tid: options.tenantId, ver: "2.0",
+        }),
+      ),
+      "sig",
+    ].join(".");
+    return {
+      token_type: "Bearer",
+      scope: requested.join(" "),
+      expires_in: lifetime,
+      ext_expires_in: lifetime,
+      access_token: token.accessToken,
+      refresh_token: refresh,
+      id_token: idToken,
+      client_info: b64url(JSON.stringify({ uid: oid, utid: options.tenantId })),
+    };
+  };
+
+  const handler = async (request: IncomingMessage, response: ServerResponse) => {
+    const url = new URL(request.url ?? "/", base);
+    const path = url.pathname;
+    const prefix = `/${options.tenantId}`;
+    if (request.method === "GET" && (path === `${prefix}/v2.0/.well-known/openid-configuration` || path === `${prefix}/.well-known/openid-configuration`)) {
+      json(response, 200, {
+        token_endpoint: `${base}/oauth2/v2.0/token`,
+        authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+        device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
+        end_session_endpoint: `${base}/oauth2/v2.0/logout`,
+        jwks_uri: `${base}/discovery/v2.0/keys`,
+        issuer: `${base}/v2.0`,
+        response_types_supported: ["code", "id_token", "code id_token", "id_token token"],
+        scopes_supported: ["openid", "profile", "email", "offline_access"],
+        token_endpoint_auth_methods_supported: ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+        code_challenge_methods_supported: ["plain", "S256"],
+      });
+      return;
+    }
+    if (request.method === "GET" && path === `${prefix}/oauth2/v2.0/authorize`) {
+      authorizeRequests.push(url.searchParams);
+      const q = url.searchParams;
+      const redirectUri = q.get("redirect_uri") ?? "";
+      const user = options.users.find((u) => u.username.toLowerCase() === (q.get("login_hint") ?? "").toLowerCase()) ?? options.users[0]!;
+      const target = new URL(redirectUri);
+      if (q.get("client_id") !== options.clientId || !q.get("code_challenge") || q.get("response_type") !== "code") {
+        target.searchParams.set("error", "invalid_request");
+      } else {
+        const code = `code.${b64url(randomBytes(18))}`;
+        codes.set(code, { challenge: q.get("code_challenge")!, method: q.get("code_challenge_method") ?? "plain", redirectUri, user, scope: q.get("scope") ?? "" });
+        target.searchParams.set("code", code);
+      }
+      if (q.get("state")) target.searchParams.set("state", q.get("state")!);
+      response.writeHead(302, { location: target.href, "content-length": "0" });
+      response.end();
+      return;
+    }
+    if (request.method === "POST" && path === `${prefix}/oauth2/v2.0/devicecode`) {
+      const form = await readForm(request);
+      if (form.get("client_id") !== options.clientId) return oauthError(response, "unauthorized_client", "Unknown client");
+      const deviceCode = `dc.${b64url(randomBytes(18))}`;
+      const userCode = randomBytes(4).toString("hex").toUpperCase();
+      const entry = { userCode, approvedFor: undefined as string | undefined, expiresAt: Date.now() + 900_000 };
+      devices.set(deviceCode, entry);
+      deviceCodes.push(entry);
+      json(response, 200, {
+        user_code: userCode,
+        device_code: deviceCode,
+        verification_uri: "https://microsoft.com/devicelogin",
+        expires_in: 900,
+        interval: 1,
+        message: `To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code ${userCode} to authenticate.`,
+      });
+      return;
+    }
+    if (request.method === "POST" && path === `${prefix}/oauth2/v2.0/token`) {
+      const form = await readForm(request);
+      const grantType = form.get("grant_type") ?? "";
+      tokenRequests[grantType] = (tokenRequests[grantType] ?? 0) + 1;
+      if (form.get("client_id") !== options.clientId) return oauthError(response, "unauthorized_client", "Unknown client");
+      const scope = form.get("scope") ?? "";
+      if (grantType === "client_credentials") {
+        if (!options.clientSecret || form.get("client_secret") !== options.clientSecret) return oauthError(response, "invalid_client", "Invalid client secret");
+        if (scope !== "https://outlook.office365.com/.default") return oauthError(response, "invalid_scope", "Only .default scopes for client credentials");
+        const token = accessToken({ kind: "app" }, grantType, scope);
+        json(response, 200, { token_type: "Bearer", expires_in: lifetime, ext_expires_in: lifetime, access_token: token.accessToken });
+        return;
+      }
+      if (grantType === "authorization_code") {
+        const entry = codes.get(form.get("code") ?? "");
+        codes.delete(form.get("code") ?? "");
+        if (!entry) return oauthError(response, "invalid_grant", "Unknown or used code");
+        const verifier = form.get("code_verifier") ?? "";
+        const computed = entry.method === "S256" ? createHash("sha256").update(verifier).digest("base64url") : verifier;
+        if (computed !== entry.challenge) return oauthError(response, "invalid_grant", "PKCE verification failed");
+        if (form.get("redirect_uri") !== entry.redirectUri) return oauthError(response, "invalid_grant", "redirect_uri mismatch");
+        json(response, 200, userTokens(entry.user, grantType, scope || entry.scope));
+        return;
+      }
+      if (grantType === "refresh_token") {
+        const user = refreshTokens.get(form.get("refresh_token") ?? "");
+        if (!user) return oauthError(response, "invalid_grant", "Unknown refresh token");
+        json(response, 200, userTokens(user, grantType, scope));
+        return;
+      }
+      if (grantType === "urn:ietf:params:oauth:grant-type:device_code" || grantType === "device_code") {
+        const entry = devices.get(form.get("device_code") ?? "");
+        if (!entry) return oauthError(response, "invalid_grant", "Unknown device code");
+        if (!entry.approvedFor) return oauthError(response, "authorization_pending", "The user has not yet signed in");
+        devices.delete(form.get("device_code") ?? "");
+        const user = options.users.find((u) => u.username === entry.approvedFor)!;
+        json(response, 200, userTokens(user, grantType, scope));
+        return;
+      }
+      return oauthError(response, "unsupported_grant_type", grantType);
+    }
+    json(response, 404, { error: "not_found" });
+  };
+
+  const server: Server = createServer({ key: options.tls.key, cert: options.tls.cert }, (request, response) => {
+    handler(request, response).catch(() => {
+      if (!response.headersSent) response.writeHead(500).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    authority: base,
+    issued,
+    tokenRequests,
+    authorizeRequests,
+    deviceCodes,
+    resolve(token) {
+      const entry = issued.find((t) => t.accessToken === token);
+      if (!entry || entry.revoked || entry.expiresAt <= Date.now()) return undefined;
+      return entry.grant;
+    },
+    revoke(token) {
+      for (const entry of issued) if (entry.accessToken === token) entry.revoked = true;
+    },
+    approveDevice(userCode, username) {
+      for (const entry of devices.values()) if (entry.userCode === userCode) entry.approvedFor = username;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
