@@ -170,8 +170,17 @@ export class SqliteStateStore implements StateStore {
     }
   }
 
+  readonly #statements = new Map<string, Database.Statement>();
+
+  /** A prepared statement, cached by its SQL. */
+  #sql(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) this.#statements.set(sql, (statement = this.#db.prepare(sql)));
+    return statement;
+  }
+
   #apply(op: StateOp): void {
-    const db = this.#db;
+    const db = { prepare: (sql: string) => this.#sql(sql) };
     switch (op.op) {
       case "put-pair": {
         const p = op.pair;
