@@ -31,6 +31,7 @@ import { request, type Dispatcher } from "undici";
 import { createAutodiscoverDispatcher, type EndpointResolver } from "../autodiscover/network.js";
 import { EwsError, EwsInputError } from "../errors.js";
 import type { ImpersonatedUser } from "../soap/envelope.js";
+import type { EwsLogger } from "../transport/logging-layer.js";
 import type { TokenProvider, TokenRequest } from "./bearer.js";
 
 /** Delegated scope for EWS in Exchange Online. */
@@ -86,6 +87,11 @@ export interface OAuthCommonOptions {
   network?: { ca?: string | Buffer | Array<string | Buffer>; resolveEndpoint?: EndpointResolver };
   /** Clock (tests). */
   now?: () => number;
+  /**
+   * Receives MSAL's own log lines at verbose level, with MSAL's personal-data logging off (MSAL never
+   * logs tokens or secrets in that mode). Without it, MSAL's logs are dropped.
+   */
+  logger?: EwsLogger;
 }
 
 type Msal = typeof import("@azure/msal-node");
@@ -152,8 +158,16 @@ function msalConfiguration(options: OAuthCommonOptions, auth: Partial<Configurat
     },
     ...(options.cache ? { cache: { cachePlugin: cachePlugin(options.cache) } } : {}),
     system: {
-      // MSAL logs without personal data only; nothing it logs reaches ewsdav's logger.
-      loggerOptions: { piiLoggingEnabled: false, loggerCallback: () => undefined },
+      // MSAL logs without personal data only, and only to the host's logger when one is given.
+      loggerOptions: {
+        piiLoggingEnabled: false,
+        logLevel: options.logger ? 4 /* LogLevel.Trace */ : 0 /* LogLevel.Error */,
+        loggerCallback: (level: number, message: string) => {
+          if (!options.logger) return;
+          if (level <= 1) options.logger.warn("MSAL", { message });
+          else options.logger.debug("MSAL", { message });
+        },
+      },
       ...(dispatcher ? { networkClient: createMsalNetworkClient(dispatcher) } : {}),
     },
   };
