@@ -41,3 +41,5 @@ export {
 } from "./task/index.js";
 export { TASK_MAPPING_ROWS } from "./task/metadata.js";
 export { EWSDAV_EXTENDED_PROPERTIES } from "./extended-properties.js";
+export * from "./event/index.js";
+export * from "./timezone/index.js";
