@@ -12,6 +12,7 @@ import {
   folderElementFor, INDEXED_DICTIONARIES, ITEM_CLASS_OF, ITEM_KINDS, ORDER_OF, PHYSICAL_ADDRESS_SEQUENCE,
   READ_ONLY_PROPERTIES, type SimItemKind,
 } from "./schema-order.js";
+import { zoneOfItem } from "./time-zones.js";
 import { child, childText, cloneElement, el, NS_T, parseXml, type XmlElement } from "./xml.js";
 
 /** A failure with an EWS ResponseCode, reported per item or per request. */
@@ -101,6 +102,19 @@ const OCCURRENCE_PROPERTIES = new Set([
   "IsAllDayEvent", "LegacyFreeBusyStatus", "Location", "RequiredAttendees", "OptionalAttendees", "Resources", "IsCancelled",
   "EnhancedLocation",
 ]);
+
+/** Top-level xs:dateTime properties: stored in UTC (`…Z`, whole seconds), as Exchange returns them. */
+const DATE_TIME_PROPERTIES = new Set([
+  "Start", "End", "DueDate", "StartDate", "CompleteDate", "ReminderDueBy", "Birthday", "WeddingAnniversary", "AssignedTime",
+  "AppointmentReplyTime", "DateTimeSent",
+]);
+
+/** A copy of a dateTime property normalised to UTC; values without an offset are read as UTC. */
+function normaliseDateTime(prop: XmlElement): XmlElement {
+  if (!DATE_TIME_PROPERTIES.has(prop.name) || prop.children.length > 0) return prop;
+  const ms = parseDateTime(prop.text);
+  return Number.isNaN(ms) ? prop : { ...prop, text: isoUtc(ms) };
+}
 
 /** The distinguished folders created in every mailbox: [id, display name, class, parent id]. */
 const STANDARD_FOLDERS: Array<[string, string, string | undefined, string | null]> = [
@@ -416,7 +430,7 @@ export class SimulatedMailbox {
     const recurrence = item.props.get("Recurrence");
     if (!recurrence) return [];
     const start = parseDateTime(item.props.get("Start")?.text);
-    return expandRecurrence(recurrence, Number.isNaN(start) ? 0 : start, { maxCount: Math.max(2000, atLeast), until });
+    return expandRecurrence(recurrence, Number.isNaN(start) ? 0 : start, { maxCount: Math.max(2000, atLeast), until, timeZone: zoneOfItem(item.props) });
   }
 
   private bump(item: ItemRecord): void {
@@ -432,7 +446,7 @@ export class SimulatedMailbox {
 
   /** @internal Stores a property on an item (or an occurrence's exception). */
   private storeProperty(props: Map<string, XmlElement>, value: XmlElement): void {
-    props.set(value.name, cloneElement(value));
+    props.set(value.name, normaliseDateTime(cloneElement(value)));
   }
 
   /**
@@ -452,7 +466,7 @@ export class SimulatedMailbox {
       }
       if (!ORDER_OF[kind].has(prop.name)) throw new SimError("ErrorInvalidPropertySet", `Property ${prop.name} is not valid for a ${kind}.`);
       if (READ_ONLY_PROPERTIES.has(prop.name)) throw new SimError("ErrorInvalidPropertySet", `Set action is invalid for property ${prop.name}.`);
-      if (takeOwnership) props.set(prop.name, prop);
+      if (takeOwnership) props.set(prop.name, normaliseDateTime(prop));
       else this.storeProperty(props, prop);
     }
     if (kind === "CalendarItem") this.completeCalendarItem(props);
@@ -483,7 +497,7 @@ export class SimulatedMailbox {
     const recurrence = props.get("Recurrence");
     if (recurrence) {
       try {
-        expandRecurrence(recurrence, start, { maxCount: 1 });
+        expandRecurrence(recurrence, start, { maxCount: 1, timeZone: zoneOfItem(props) });
       } catch (error) {
         if (error instanceof SimRecurrenceError) throw new SimError("ErrorCalendarInvalidRecurrence", error.message);
         throw error;

@@ -24,6 +24,8 @@ export interface OperationContext {
   publicStore: SimulatedMailbox;
   /** Secret that signs sync states. */
   syncSecret: string;
+  /** The request's TimeZoneContext/TimeZoneDefinition, if any (default zone of new calendar items). */
+  timeZoneContext?: XmlElement | undefined;
 }
 
 /** A handler of one operation. */
@@ -468,7 +470,13 @@ function createItem(request: XmlElement, ctx: OperationContext): XmlElement {
       const box = saved?.box ?? ctx.box;
       const folder = saved?.folder ?? box.defaultFolderFor(source.name as ItemRecord["kind"]);
       if (!folder) throw new SimError("ErrorInvalidRequest", `Item type ${source.name} is not supported by the simulator.`);
-      const item = box.createItemRecord(folder, source);
+      let element = source;
+      const zoned = ["StartTimeZone", "StartTimeZoneId", "MeetingTimeZone"].some((n) => child(source, n));
+      if (source.name === "CalendarItem" && !zoned && ctx.timeZoneContext) {
+        const zone = ctx.timeZoneContext;
+        element = { ...source, children: [...source.children, { ...zone, name: "StartTimeZone" }, { ...zone, name: "EndTimeZone" }] };
+      }
+      const item = box.createItemRecord(folder, element);
       return [mEl("Items", {}, [el(item.kind, {}, [el("ItemId", { Id: box.itemId(item), ChangeKey: box.itemChangeKey(item) })])])];
     }, () => [mEl("Items")]),
   ));

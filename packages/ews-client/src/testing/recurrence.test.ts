@@ -33,6 +33,15 @@ describe("expandRecurrence", () => {
     expect(expandRecurrence(everyThird, 0, { until: Date.parse("2026-02-03T00:00:00Z") })).toHaveLength(2);
   });
 
+  it("keeps the local wall-clock time of the series' time zone across DST changes", () => {
+    const r = rec(`<WeeklyRecurrence><Interval>1</Interval><DaysOfWeek>Monday</DaysOfWeek></WeeklyRecurrence><NumberedRecurrence><StartDate>2026-03-23</StartDate><NumberOfOccurrences>2</NumberOfOccurrences></NumberedRecurrence>`);
+    // 09:00 in Berlin is 08:00Z before the switch to summer time (29 March 2026) and 07:00Z after it.
+    expect(days(expandRecurrence(r, Date.parse("2026-03-23T08:00:00Z"), { timeZone: "Europe/Berlin" }))).toEqual(["2026-03-23T08:00", "2026-03-30T07:00"]);
+    const ny = rec(`<DailyRecurrence><Interval>1</Interval></DailyRecurrence><NumberedRecurrence><StartDate>2026-10-31</StartDate><NumberOfOccurrences>3</NumberOfOccurrences></NumberedRecurrence>`);
+    // 23:30 in New York on 31 October is 03:30Z the next day; after 1 November it is 04:30Z.
+    expect(days(expandRecurrence(ny, Date.parse("2026-11-01T03:30:00Z"), { timeZone: "America/New_York" }))).toEqual(["2026-11-01T03:30", "2026-11-02T04:30", "2026-11-03T04:30"]);
+  });
+
   it("refuses patterns it cannot expand with a typed error", () => {
     expect(() => expandRecurrence(rec(`<WeeklyRecurrence><Interval>0</Interval><DaysOfWeek>Monday</DaysOfWeek></WeeklyRecurrence><NoEndRecurrence><StartDate>2026-01-01</StartDate></NoEndRecurrence>`), 0)).toThrow(SimRecurrenceError);
     expect(() => expandRecurrence(rec(`<NoEndRecurrence><StartDate>2026-01-01</StartDate></NoEndRecurrence>`), 0)).toThrow(/no supported pattern/);

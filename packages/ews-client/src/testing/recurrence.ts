@@ -3,10 +3,10 @@
  * element) into the original start times of the occurrences, so occurrences can be addressed by
  * InstanceIndex (1-based, counting every occurrence the pattern produces, deleted ones too).
  *
- * Limitation, stated plainly: the simulator expands in UTC with the master's UTC time of day. A
- * real Exchange expands in the series' time zone (StartTimeZone), so across a DST change its
- * occurrences keep the local wall-clock time while these keep the UTC time.
+ * Occurrences keep the master's local wall-clock time in the series' time zone (an IANA zone
+ * given in the options; UTC without one), so they move in UTC across DST changes, as Exchange's do.
  */
+import { localToUtc, utcToLocal } from "./time-zones.js";
 import { childText, type XmlElement } from "./xml.js";
 
 /** A recurrence the simulator cannot expand (unknown pattern or range, bad values). */
@@ -151,6 +151,8 @@ export interface ExpandOptions {
   maxCount?: number;
   /** Stop before occurrences starting at or after this time (ms since epoch). */
   until?: number;
+  /** IANA time zone the series repeats in (default UTC). */
+  timeZone?: string;
 }
 
 /**
@@ -170,11 +172,13 @@ export function expandRecurrence(recurrence: XmlElement, masterStart: number, op
     count = Math.min(count, positiveInt(childText(range, "NumberOfOccurrences"), "NumberedRecurrence/NumberOfOccurrences"));
   } else if (range.name !== "NoEndRecurrence") throw new SimRecurrenceError(`Recurrence range ${range.name} is not supported`);
   if (endDay < rangeStart) throw new SimRecurrenceError("EndDateRecurrence/EndDate is before its StartDate");
-  const timeOfDay = ((masterStart % DAY_MS) + DAY_MS) % DAY_MS;
+  const zone = options.timeZone && options.timeZone !== "UTC" ? options.timeZone : undefined;
+  const localStart = zone ? utcToLocal(masterStart, zone) : masterStart;
+  const timeOfDay = ((localStart % DAY_MS) + DAY_MS) % DAY_MS;
   const out: number[] = [];
   for (const day of patternDays(pattern, rangeStart)) {
     if (out.length >= count || day > endDay) break;
-    const t = day + timeOfDay;
+    const t = zone ? localToUtc(day + timeOfDay, zone) : day + timeOfDay;
     if (options.until !== undefined && t >= options.until) break;
     out.push(t);
   }

@@ -19,12 +19,14 @@ export interface Shape {
   indexed: Array<{ uri: string; index: string }>;
   /** ExtendedFieldURI requests (the path elements). */
   extended: XmlElement[];
+  /** Requested body format (ItemShape/BodyType; default Best = as stored). */
+  bodyType?: "Best" | "HTML" | "Text";
 }
 
 /** Parses an `m:ItemShape` / `m:FolderShape` element. */
 export function parseShape(shape: XmlElement | undefined): Shape {
   const base = (childText(shape, "BaseShape") ?? "Default") as Shape["base"];
-  const out: Shape = { base, fields: [], indexed: [], extended: [] };
+  const out: Shape = { base, fields: [], indexed: [], extended: [], bodyType: (childText(shape, "BodyType") ?? "Best") as Shape["bodyType"] };
   for (const p of child(shape, "AdditionalProperties")?.children ?? []) {
     if (p.name === "FieldURI") out.fields.push(p.attrs.FieldURI ?? "");
     else if (p.name === "IndexedFieldURI") out.indexed.push({ uri: p.attrs.FieldURI ?? "", index: p.attrs.FieldIndex ?? "" });
@@ -49,6 +51,25 @@ function approximateSize(item: ItemRecord): number {
   for (const p of item.props.values()) size += p.text.length + p.children.length * 40;
   for (const a of item.attachments) size += a.content.length;
   return size;
+}
+
+const HTML_ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };
+
+/** The body in the requested format: HTML is reduced to text, text is wrapped in a minimal HTML document. */
+export function convertBody(body: XmlElement, wanted: Shape["bodyType"]): XmlElement {
+  const stored = body.attrs.BodyType ?? "Text";
+  if (!wanted || wanted === "Best" || wanted === stored) return body;
+  if (wanted === "Text") {
+    const text = body.text
+      .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, "")
+      .replace(/<br\s*\/?>|<\/p>|<\/div>/gi, "\n")
+      .replace(/<[^>]+>/g, "")
+      .replace(/&(#\d+|[a-z]+);/gi, (m, e: string) => (e.startsWith("#") ? String.fromCodePoint(Number(e.slice(1))) : HTML_ENTITIES[e.toLowerCase()] ?? m))
+      .trim();
+    return { ...body, attrs: { ...body.attrs, BodyType: "Text" }, text };
+  }
+  const escaped = body.text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\r?\n/g, "<br>");
+  return { ...body, attrs: { ...body.attrs, BodyType: "HTML" }, text: `<html><body>${escaped}</body></html>` };
 }
 
 /** The value of one property of an item (or occurrence) as a response element, computed or stored. */
@@ -200,7 +221,7 @@ export function renderItem(box: SimulatedMailbox, target: ItemTarget, shape: Sha
     if (context === "find" && NOT_IN_FIND_ITEM.has(name)) continue;
     if (wanted.has(name)) {
       const value = propertyValue(box, target, name);
-      if (value) children.push(value);
+      if (value) children.push(name === "Body" ? convertBody(value, shape.bodyType) : value);
     } else if (partialDicts.has(name)) {
       const full = propertyValue(box, target, name);
       if (!full) continue;

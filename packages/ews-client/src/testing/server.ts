@@ -348,6 +348,7 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
       }
       const ctx: OperationContext = {
         box: target, storeByGuid: (g) => stores.get(g), mailboxByAddress: (a) => mailboxes.get(a.toLowerCase()), publicStore, syncSecret,
+        timeZoneContext: child(child(header, "TimeZoneContext"), "TimeZoneDefinition"),
       };
       responseXml = bodyEnvelope(version, handler(payload, ctx));
     } catch (error) {

@@ -204,6 +204,27 @@ describe("EWS simulator: items", () => {
     expect(find(odd.root, "RootFolder")?.attrs.TotalItemsInView).toBe("11");
   });
 
+  it("returns the body in the requested BodyType", async () => {
+    const box = sim.mailbox("alice@example.com");
+    const html = box.createItem("contacts", `<Contact><Body BodyType="HTML">&lt;html&gt;&lt;body&gt;&lt;p&gt;Tom &amp;amp; Jerry&lt;/p&gt;&lt;/body&gt;&lt;/html&gt;</Body><GivenName>H</GivenName></Contact>`);
+    const text = box.createItem("contacts", `<Contact><Body BodyType="Text">a &lt; b</Body><GivenName>T</GivenName></Contact>`);
+    const get = (id: string, type: string) => soap(sim.url, `<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:BodyType>${type}</t:BodyType><t:AdditionalProperties><t:FieldURI FieldURI="item:Body"/></t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="${id}"/></m:ItemIds></m:GetItem>`);
+    const itemBody = (r: Awaited<ReturnType<typeof soap>>) => findAll(r.root, "Body").find((b) => b.attrs.BodyType !== undefined);
+    const asText = itemBody(await get(html.id, "Text"))!;
+    expect(asText.attrs.BodyType).toBe("Text");
+    expect(asText.text).toBe("Tom & Jerry");
+    expect(itemBody(await get(html.id, "Best"))?.attrs.BodyType).toBe("HTML");
+    const asHtml = itemBody(await get(text.id, "HTML"))!;
+    expect(asHtml.text).toBe("<html><body>a &lt; b</body></html>");
+  });
+
+  it("stores date-times in UTC as Exchange returns them", async () => {
+    const box = sim.mailbox("alice@example.com");
+    const created = await soap(sim.url, `<m:CreateItem><m:Items><t:Task><t:Subject>Due</t:Subject><t:DueDate>2026-05-01T17:00:00.250+02:00</t:DueDate></t:Task></m:Items></m:CreateItem>`);
+    const id = find(created.root, "ItemId")!.attrs.Id!;
+    expect(box.item(id)?.get("DueDate")).toBe("2026-05-01T15:00:00Z");
+  });
+
   it("sends responses that validate against the official schema", async () => {
     expect(await sim.validateExchanges(EWS_SCHEMA_DIR)).toEqual([]);
   });

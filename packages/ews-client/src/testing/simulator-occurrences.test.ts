@@ -115,6 +115,21 @@ describe("EWS simulator: recurring series, occurrences and exceptions", () => {
     expect(find(task.root, "DailyRegeneration")).toBeDefined();
   });
 
+  it("expands a series in its StartTimeZone, or the TimeZoneContext's zone when none is given", async () => {
+    const create = (zone: string, header = "") => soap(sim.url, `<m:CreateItem SendMeetingInvitations="SendToNone"><m:Items><t:CalendarItem><t:Subject>Standup</t:Subject><t:Start>2026-03-23T09:00:00+01:00</t:Start><t:End>2026-03-23T09:15:00+01:00</t:End><t:Recurrence><t:WeeklyRecurrence><t:Interval>1</t:Interval><t:DaysOfWeek>Monday</t:DaysOfWeek></t:WeeklyRecurrence><t:NumberedRecurrence><t:StartDate>2026-03-23</t:StartDate><t:NumberOfOccurrences>3</t:NumberOfOccurrences></t:NumberedRecurrence></t:Recurrence>${zone}</t:CalendarItem></m:Items></m:CreateItem>`, header ? { header } : {});
+    const explicit = await create(`<t:StartTimeZone Id="W. Europe Standard Time"/><t:EndTimeZone Id="W. Europe Standard Time"/>`);
+    const fromContext = await create("", `<t:RequestServerVersion Version="Exchange2013_SP1"/><t:TimeZoneContext><t:TimeZoneDefinition Id="W. Europe Standard Time"/></t:TimeZoneContext>`);
+    const utc = await create("");
+    const starts = async (created: Awaited<ReturnType<typeof soap>>) => {
+      const id = find(created.root, "ItemId")!.attrs.Id!;
+      const got = await soap(sim.url, getItem(`<t:ItemId Id="${id}"/>${[1, 2, 3].map((i) => `<t:OccurrenceItemId RecurringMasterId="${id}" InstanceIndex="${i}"/>`).join("")}`));
+      return findAll(got.root, "CalendarItem").map((c) => find(c, "Start")?.text);
+    };
+    expect(await starts(explicit)).toEqual(["2026-03-23T08:00:00Z", "2026-03-23T08:00:00Z", "2026-03-30T07:00:00Z", "2026-04-06T07:00:00Z"]);
+    expect(await starts(fromContext)).toEqual(["2026-03-23T08:00:00Z", "2026-03-23T08:00:00Z", "2026-03-30T07:00:00Z", "2026-04-06T07:00:00Z"]);
+    expect(await starts(utc)).toEqual(["2026-03-23T08:00:00Z", "2026-03-23T08:00:00Z", "2026-03-30T08:00:00Z", "2026-04-06T08:00:00Z"]);
+  });
+
   it("sends responses that validate against the official schema", async () => {
     expect(await sim.validateExchanges(EWS_SCHEMA_DIR)).toEqual([]);
   });
