@@ -6,12 +6,12 @@
 import { EventEmitter } from "node:events";
 import { authLayer } from "./auth/auth-layer.js";
 import type { EwsAuthProvider } from "./auth/types.js";
-import { EwsInputError, HttpError } from "./errors.js";
+import { EwsInputError, HttpError, XmlSecurityError } from "./errors.js";
 import type { TimeZoneDefinition } from "./model/time-zone.js";
 import { buildEnvelope, type ExchangeVersion, type ImpersonatedUser } from "./soap/envelope.js";
 import { parseSoapResponse, type ServerVersionInfo, type SoapResponse } from "./soap/response.js";
 import { loggingLayer, type EwsLogger } from "./transport/logging-layer.js";
-import { parseRetryAfter, retryLayer, type RetryEvent, type RetryPolicy } from "./transport/retry-layer.js";
+import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryLayer, sleep, type RetryEvent, type RetryPolicy } from "./transport/retry-layer.js";
 import { composeLayers, type EwsLayer, type EwsSend } from "./transport/types.js";
 import { createUndiciTransport, type UndiciTransportOptions } from "./transport/undici-transport.js";
 import type { XmlLimits } from "./xml/parse.js";
@@ -90,6 +90,7 @@ export class EwsClientCore extends EventEmitter<EwsClientEvents> {
   readonly #close: () => Promise<void>;
   readonly #headers: Record<string, string>;
   readonly #options: EwsClientOptions;
+  readonly #retry: RetryPolicy | undefined;
 
   constructor(options: EwsClientOptions) {
     super();
@@ -101,6 +102,7 @@ export class EwsClientCore extends EventEmitter<EwsClientEvents> {
     }
     if (url.protocol !== "https:" && url.protocol !== "http:") throw new EwsInputError("EwsClient", "url", "must be http(s)");
     this.#options = options;
+    this.#retry = options.retry === false ? undefined : { ...DEFAULT_RETRY_POLICY, ...(options.retry ?? {}) };
     this.url = url.toString();
     this.version = options.version ?? "Exchange2010_SP2";
     this.getItemBatchSize = Math.max(1, options.getItemBatchSize ?? 50);
@@ -147,24 +149,37 @@ export class EwsClientCore extends EventEmitter<EwsClientEvents> {
       },
       operationXml,
     );
-    const response = await this.#send({
-      url: this.url,
-      operation,
-      headers: { ...this.#headers },
-      body,
-      idempotent: options.idempotent,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    const isXml = /xml/i.test(response.headers["content-type"] ?? "") || response.body.trimStart().startsWith("<");
-    if (response.status !== 200 && !(response.status === 500 && isXml)) {
-      const retryAfterMs = parseRetryAfter(response.headers["retry-after"]);
-      throw new HttpError(
-        response.status,
-        response.status === 401 ? `${operation}: authentication failed (HTTP 401)` : `${operation}: HTTP ${response.status}`,
-        { ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), bodyExcerpt: response.body.slice(0, 200) },
-      );
+    let parsed: SoapResponse;
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.#send({
+        url: this.url,
+        operation,
+        headers: { ...this.#headers },
+        body,
+        idempotent: options.idempotent,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      const isXml = /xml/i.test(response.headers["content-type"] ?? "") || response.body.trimStart().startsWith("<");
+      if (response.status !== 200 && !(response.status === 500 && isXml)) {
+        const retryAfterMs = parseRetryAfter(response.headers["retry-after"]);
+        throw new HttpError(
+          response.status,
+          response.status === 401 ? `${operation}: authentication failed (HTTP 401)` : `${operation}: HTTP ${response.status}`,
+          { ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), bodyExcerpt: response.body.slice(0, 200) },
+        );
+      }
+      try {
+        parsed = parseSoapResponse(response.body, response.status, this.#options.xmlLimits);
+        break;
+      } catch (error) {
+        // A body cut short (a proxy or connection dropping mid-response) is retried for reads.
+        const retry = this.#retry;
+        if (!(error instanceof XmlSecurityError && error.rule === "malformed" && options.idempotent && retry && attempt < retry.maxAttempts)) throw error;
+        const delayMs = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
+        this.emit("retry", { operation, attempt, delayMs, reason: "malformed-response", status: response.status });
+        await sleep(delayMs, options.signal);
+      }
     }
-    const parsed = parseSoapResponse(response.body, response.status, this.#options.xmlLimits);
     if (parsed.serverVersion) {
       const changed = JSON.stringify(parsed.serverVersion) !== JSON.stringify(this.serverVersion);
       this.serverVersion = parsed.serverVersion;

@@ -34,7 +34,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 };
 
 /** Why a request is retried. */
-export type RetryReason = "server-busy" | "http-503" | "http-429" | "transport";
+export type RetryReason = "server-busy" | "http-503" | "http-429" | "transport" | "malformed-response";
 
 /** Emitted before each retry. */
 export interface RetryEvent {
@@ -76,7 +76,8 @@ function serverBusyDelay(response: EwsHttpResponse): { busy: boolean; delayMs?: 
   return { busy: false };
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/** Waits `ms`, rejecting with `AbortedError` when the signal aborts. */
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new AbortedError(undefined, { cause: signal.reason }));
     const timer = setTimeout(() => {
