@@ -32,6 +32,6 @@ export function bodyText(item: ItemBase, dropped: DroppedProperty[] | null): str
     }
     return text === "" ? undefined : text;
   }
-  return body.value;
+  return body.value.replace(/\r\n?/g, "\n");
 }
 

@@ -8,7 +8,7 @@ import { withEwsdavUid } from "../identity.js";
 import { MapperError, type DroppedProperty } from "../result.js";
 import type { JComponent, JProperty } from "../vobject/codec.js";
 import { mediaTypeOf } from "../vobject/normalize.js";
-import { byPreference, componentOf, groupLabel, groupOf, indexesOf, paramList, prefRank, textOf, typesOf } from "../vobject/properties.js";
+import { byPreference, componentOf, groupLabel, groupOf, indexesOf, paramList, prefRank, textOf, typesOf, valueText } from "../vobject/properties.js";
 import { contactDateToEws, parseContactDate, type ContactDate } from "./dates.js";
 import { ADDRESS_SLOTS, EMAIL_SLOTS, IM_SLOTS, IM_TEXT_PROPERTY, IM_X_PROPERTIES, PHONE_SLOTS, phoneSlotCandidates } from "./slots.js";
 
@@ -48,7 +48,7 @@ function upperName(property: JProperty): string {
 
 /** A name from a RELATED / X- relation property, or null when it is a reference (a URI) rather than a name. */
 export function relationName(property: JProperty): string | null {
-  const text = textOf(property).trim();
+  const text = valueText(property).trim();
   if (property[0] === "related" && property[2] !== "text" && /^[a-z][a-z0-9+.-]*:/i.test(text)) return null;
   return text;
 }
@@ -80,7 +80,7 @@ export function relationRole(card: JComponent, property: JProperty): keyof typeo
 
 /** The URI an IM property stands for (`X-JABBER:a@b` → `xmpp:a@b`), or the text of `X-MS-IMADDRESS`. */
 export function imValueOf(property: JProperty): string | null {
-  const text = textOf(property).trim();
+  const text = valueText(property).trim();
   if (text === "") return null;
   if (property[0] === "impp" || property[0] === IM_TEXT_PROPERTY) return text;
   const scheme = IM_X_PROPERTIES[property[0]];
@@ -440,7 +440,7 @@ const GENDER_FROM_SEX: Record<string, string> = { m: "Male", f: "Female", o: "Ot
 /** EWS gender text from GENDER (`M`, `F;woman`, `;text`) or X-GENDER (`Male`). */
 export function genderFromVCard(property: JProperty): string | null {
   if (property[0] === "x-gender") {
-    const text = textOf(property).trim();
+    const text = valueText(property).trim();
     return text === "" ? null : text;
   }
   const sex = componentOf(property, 0).trim().toLowerCase();

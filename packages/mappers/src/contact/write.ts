@@ -9,7 +9,7 @@ import type { Contact, PhysicalAddress } from "@ewsdav/ews-client";
 import { readEwsdavUid } from "../identity.js";
 import { MapperError, type DroppedProperty } from "../result.js";
 import type { JComponent, JProperty } from "../vobject/codec.js";
-import { groupOf } from "../vobject/properties.js";
+import { escapeText, groupOf } from "../vobject/properties.js";
 import { bodyText } from "../body.js";
 import { contactDateFromEws, contactDateToJCard, sameContactDate, NO_YEAR, type ContactDate } from "./dates.js";
 import { CONTACT_PHOTO_NAME, genderToVCard, readContactCard, type ContactReading } from "./read.js";
@@ -68,7 +68,7 @@ export function writeContactCard(item: Contact, base: JComponent | null, version
     }
     if (property) {
       property.length = 3;
-      property.push(value);
+      property.push(property[2] === "unknown" ? escapeText(value) : value);
       bound(key).slice(1).forEach((index) => removed.add(index));
     } else {
       const made = make();
@@ -135,9 +135,9 @@ export function writeContactCard(item: Contact, base: JComponent | null, version
       if (old.every((part) => part === "")) removeAll("org");
       else {
         property.length = 3;
-        property.push(old.length === 1 ? old[0] : old);
+        property.push(old);
       }
-    } else if (company || department) appended.push(["org", {}, "text", department ? [company, department] : company]);
+    } else if (company || department) appended.push(["org", {}, "text", department ? [company, department] : [company]]);
   }
   if ((item.jobTitle ?? "") !== (was.item.jobTitle ?? "")) text("jobTitle", item.jobTitle, () => ["title", {}, "text", item.jobTitle!]);
   if ((item.profession ?? "") !== (was.item.profession ?? "")) text("profession", item.profession, () => ["role", {}, "text", item.profession!]);
@@ -168,7 +168,7 @@ export function writeContactCard(item: Contact, base: JComponent | null, version
   }
 
   // Postal address slots; the mailing address (PostalAddressIndex) carries PREF.
-  let mailingChanged = (item.postalAddressIndex ?? "None") !== (was.item.postalAddressIndex ?? "None");
+  const mailingChanged = (item.postalAddressIndex ?? "None") !== (was.item.postalAddressIndex ?? "None");
   for (const slot of ADDRESS_SLOTS) {
     const address = item.physicalAddresses?.[slot.key];
     const before = was.item.physicalAddresses?.[slot.key];
@@ -197,7 +197,6 @@ export function writeContactCard(item: Contact, base: JComponent | null, version
         else params.type = [...(params.type as string[]), "PREF"];
       }
       appended.push(["adr", params, "text", parts(["", ""])]);
-      if (item.postalAddressIndex === slot.key) mailingChanged = false;
     }
   }
   if (mailingChanged) {
@@ -227,10 +226,17 @@ export function writeContactCard(item: Contact, base: JComponent | null, version
     const isUri = /^[a-z][a-z0-9+.-]*:/i.test(value);
     if (property && value !== "" && ((property[0] === "impp") === isUri) && (property[0] === "impp" || property[0] === IM_TEXT_PROPERTY)) {
       property.length = 3;
-      property.push(value);
+      property.push(property[2] === "unknown" && !isUri ? escapeText(value) : value);
     } else {
-      removeAll(`im:${key}`);
-      if (value !== "") appended.push(isUri ? ["impp", {}, v4 ? "uri" : "unknown", value] : [IM_TEXT_PROPERTY, {}, "unknown", value]);
+      const made: JProperty | null = value === "" ? null : isUri ? ["impp", {}, v4 ? "uri" : "unknown", value] : [IM_TEXT_PROPERTY, {}, "unknown", escapeText(value)];
+      const index = bound(`im:${key}`)[0];
+      if (made && index !== undefined) {
+        // Same place in the card, so the slot order (card order) stays.
+        props[index] = made;
+      } else {
+        removeAll(`im:${key}`);
+        if (made) appended.push(made);
+      }
     }
   }
   if ((item.businessHomePage ?? "") !== (was.item.businessHomePage ?? "")) text("url", item.businessHomePage, () => ["url", types("work"), "uri", item.businessHomePage!]);
@@ -282,10 +288,10 @@ export function writeContactCard(item: Contact, base: JComponent | null, version
       property.push(identity ? [sex, identity] : sex);
     } else if (property) {
       property.length = 3;
-      property.push(item.gender);
+      property.push(property[2] === "unknown" ? escapeText(item.gender) : item.gender);
     } else {
       const [sex, identity] = genderToVCard(item.gender);
-      appended.push(v4 ? ["gender", {}, "text", identity ? [sex, identity] : sex] : ["x-gender", {}, "unknown", item.gender]);
+      appended.push(v4 ? ["gender", {}, "text", identity ? [sex, identity] : sex] : ["x-gender", {}, "unknown", escapeText(item.gender)]);
     }
   }
 
@@ -293,7 +299,7 @@ export function writeContactCard(item: Contact, base: JComponent | null, version
   const relation = (key: "spouse" | "manager" | "assistant", value: string | undefined, before: string | undefined) => {
     if ((value ?? "") === (before ?? "")) return;
     text(key, value, () =>
-      key === "spouse" && v4 ? ["related", { type: "spouse" }, "text", value!] : [key === "spouse" ? "x-ms-spouse" : key === "manager" ? "x-ms-manager" : "x-ms-assistant", {}, "unknown", value!],
+      key === "spouse" && v4 ? ["related", { type: "spouse" }, "text", value!] : [key === "spouse" ? "x-ms-spouse" : key === "manager" ? "x-ms-manager" : "x-ms-assistant", {}, "unknown", escapeText(value!)],
     );
   };
   relation("spouse", item.spouseName, was.item.spouseName);
@@ -307,8 +313,8 @@ export function writeContactCard(item: Contact, base: JComponent | null, version
       if (index !== undefined) {
         const property = props[index]!;
         property.length = 3;
-        property.push(child);
-      } else appended.push(v4 ? ["related", { type: "child" }, "text", child] : ["x-child", {}, "unknown", child]);
+        property.push(property[2] === "unknown" ? escapeText(child) : child);
+      } else appended.push(v4 ? ["related", { type: "child" }, "text", child] : ["x-child", {}, "unknown", escapeText(child)]);
     });
     indexes.slice(children.length).forEach((index) => removed.add(index));
   }

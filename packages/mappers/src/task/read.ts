@@ -194,6 +194,8 @@ export function readTodo(todo: JComponent, calendar: JComponent | null, zones: Z
         dropped.push({ property: "STATUS", reason: "EWS has no cancelled status; the task is Deferred in Exchange", value: "CANCELLED" });
         break;
       case "NEEDS-ACTION":
+        item.status = "NotStarted";
+        break;
       case null:
         item.status = times.completed ? "Completed" : "NotStarted";
         break;

@@ -101,11 +101,12 @@ export function writeTodoCalendar(item: Task, base: { calendar: JComponent; todo
   const completed = instant(item.completeDate);
   if (completed !== (was.times.completed?.utcMs ?? null)) replace("completed", completed === null ? null : ["completed", {}, "date-time", ewsDateTime(completed)]);
 
+  const fresh = base === null;
   const percent = (task: Task) => task.percentComplete ?? (task.status === "Completed" ? 100 : 0);
-  if (percent(item) !== percent(was.item)) replace("percent", percent(item) === 0 && item.percentComplete === undefined ? null : ["percent-complete", {}, "integer", percent(item)]);
+  if (fresh ? item.percentComplete !== undefined : percent(item) !== percent(was.item)) replace("percent", percent(item) === 0 && item.percentComplete === undefined ? null : ["percent-complete", {}, "integer", percent(item)]);
 
   const status = item.status ?? "NotStarted";
-  if (status !== (was.item.status ?? "NotStarted")) {
+  if (status !== (was.item.status ?? "NotStarted") || fresh) {
     const statusIndexes = bound("status").filter((index) => props[index]![0] === "status");
     const xIndexes = bound("status").filter((index) => props[index]![0] === STATUS_PROPERTY);
     const statusProperty: JProperty = ["status", {}, "text", STATUS_TO_ICAL[status]];

@@ -119,7 +119,7 @@ export function readVObjects(text: string, family: "vcard" | "icalendar"): ReadR
       continue;
     }
     try {
-      const property = ICAL.parse.property(line, design) as unknown as JProperty | undefined;
+      const property = parsePropertyLine(line, design);
       if (!Array.isArray(property) || typeof property[0] !== "string" || property[0] === "") {
         throw new Error("no property name");
       }
@@ -132,6 +132,38 @@ export function readVObjects(text: string, family: "vcard" | "icalendar"): ReadR
     problems.push(new MapperError("MALFORMED_TEXT", `BEGIN:${open[0].toUpperCase()}`, "component not ended before the end of the text"));
   }
   return { components: roots, problems };
+}
+
+// ical.js splits multi-valued and structured values on `,` / `;` even after an escaped backslash
+// (`a\\,b` is two values `a\` and `b`, not `a\,b`). An escaped backslash is swapped for a
+// noncharacter before ical.js reads the line and swapped back afterwards.
+const BACKSLASH_STAND_IN = "\uFDD0";
+
+function valueStart(line: string): number {
+  let quoted = false;
+  for (let index = 0; index < line.length; index++) {
+    const char = line[index];
+    if (char === '"') quoted = !quoted;
+    else if (char === ":" && !quoted) return index + 1;
+  }
+  return -1;
+}
+
+function restoreBackslashes(value: unknown, replacement: string): unknown {
+  if (typeof value === "string") return value.includes(BACKSLASH_STAND_IN) ? value.split(BACKSLASH_STAND_IN).join(replacement) : value;
+  if (Array.isArray(value)) return value.map((entry) => restoreBackslashes(entry, replacement));
+  return value;
+}
+
+function parsePropertyLine(line: string, design: DesignSet): JProperty {
+  const start = valueStart(line);
+  const guarded = start > 0 && line.includes("\\\\", start) ? line.slice(0, start) + line.slice(start).split("\\\\").join(BACKSLASH_STAND_IN) : line;
+  const property = ICAL.parse.property(guarded, design) as unknown as JProperty | undefined;
+  if (!Array.isArray(property) || typeof property[0] !== "string" || property[0] === "") throw new Error("no property name");
+  if (guarded === line) return property;
+  const unescapes = property[2] === "text" || property[2] === "phone-number";
+  const replacement = unescapes ? "\\" : "\\\\";
+  return [property[0], property[1], property[2], ...property.slice(3).map((value) => restoreBackslashes(value, replacement))] as JProperty;
 }
 
 function findLastIndex<T>(items: T[], predicate: (item: T) => boolean): number {
@@ -149,9 +181,28 @@ function vcardVersionAhead(lines: string[], begin: number): string | null {
   return null;
 }
 
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
+
+/**
+ * Makes a value writable: a content line cannot hold CR or other control characters (RFC 5545
+ * §3.1, RFC 6350 §3.3), so CR LF and lone CR become LF (written as `\n`) and the rest are removed.
+ */
+function writable(value: unknown): unknown {
+  if (typeof value === "string") return value.replace(/\r\n?/g, "\n").replace(CONTROL, "");
+  if (Array.isArray(value)) return value.map(writable);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, entry]) => [key, writable(entry)]));
+  }
+  return value;
+}
+
 /** Serialises one property to a folded content line (no line ending). */
 export function writeProperty(property: JProperty, design: DesignName): string {
-  return ICAL.stringify.property(property as never, designFor(design), false);
+  const params = Object.fromEntries(Object.entries(property[1]).map(([key, value]) => [key, writable(value)]));
+  const clean = [property[0], params, property[2], ...property.slice(3).map(writable)];
+  // Values ical.js does not escape (URIs, X- properties) must not break the line either.
+  const line = ICAL.stringify.property(clean as never, designFor(design), true).replace(/\n/g, "\\n");
+  return ICAL.helpers.foldline(line);
 }
 
 /** Serialises a component (and its subcomponents) to text with CRLF line endings and a final CRLF. */

@@ -75,3 +75,18 @@ export function indexesOf(card: JComponent, ...names: string[]): number[] {
   });
   return out;
 }
+
+/** Escapes text for a property whose value ical.js writes verbatim (X- properties): `\`, `,`, `;`, newline. */
+export function escapeText(text: string): string {
+  return text.replace(/\\/g, "\\\\").replace(/\r\n?|\n/g, "\\n").replace(/,/g, "\\,").replace(/;/g, "\\;");
+}
+
+/** Reverses {@link escapeText} (also reads `\N`). */
+export function unescapeText(text: string): string {
+  return text.replace(/\\([\\,;nN])/g, (_, char: string) => (char === "n" || char === "N" ? "\n" : char));
+}
+
+/** The text of a property, unescaped when ical.js left it raw (an X- property of unknown type). */
+export function valueText(property: JProperty): string {
+  return property[2] === "unknown" ? unescapeText(textOf(property)) : textOf(property);
+}
