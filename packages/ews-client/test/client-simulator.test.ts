@@ -10,6 +10,7 @@ import {
   basicAuth,
   EwsClient,
   EwsInputError,
+  type EwsError,
   EwsResponseError,
   HttpError,
   InvalidSyncStateError,
@@ -23,7 +24,6 @@ import {
   type ItemId,
   type ParsedItem,
   type RetryEvent,
-  type SyncItemChange,
   type Task,
   type TypedItem,
 } from "@ewsdav/ews-client";
@@ -49,19 +49,7 @@ function client(options: Partial<EwsClientOptions> = {}): EwsClient {
   return c;
 }
 
-async function syncAll(ews: EwsClient, folder: string, syncState?: string, max = 512) {
-  const pages: Array<{ count: number; last: boolean }> = [];
-  const changes: SyncItemChange[] = [];
-  let state = syncState;
-  for await (const page of ews.syncFolderItemsPages({ folder: { distinguishedId: folder as "contacts" }, ...(state ? { syncState: state } : {}), maxChangesReturned: max })) {
-    pages.push({ count: page.changes.length, last: page.includesLastItemInRange });
-    changes.push(...page.changes);
-    state = page.syncState;
-  }
-  return { pages, changes, syncState: state! };
-}
-
-function contactOf(result: ParsedItem | Error | undefined): Contact {
+function contactOf(result: ParsedItem | EwsError | undefined): Contact {
   if (!result || isEwsError(result) || result.type !== "Contact") throw new Error(`expected a contact, got ${String(result)}`);
   return result.item;
 }
