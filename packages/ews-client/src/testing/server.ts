@@ -66,6 +66,8 @@ export interface EwsSimulatorOptions {
   record?: boolean;
   /** Keep at most this many recorded exchanges, dropping the oldest (default 10,000). */
   maxRecordedExchanges?: number;
+  /** Keep at most this many characters of recorded XML, dropping the oldest exchanges (default 64 Mi). */
+  maxRecordedChars?: number;
   /** Largest request body accepted, in bytes (default 32 MiB); larger requests get HTTP 413. */
   maxRequestBytes?: number;
   /** Compress responses with gzip when the client accepts it (default true). */
@@ -123,6 +125,13 @@ export interface EwsSimulator {
    */
   validateExchanges(schemaDir?: string): Promise<RecordedViolation[]>;
 }
+
+/** RequestServerVersion values the schema allows (ExchangeVersionType). */
+const EXCHANGE_VERSIONS = new Set([
+  "Exchange2007", "Exchange2007_SP1", "Exchange2009", "Exchange2010", "Exchange2010_SP1", "Exchange2010_SP2", "Exchange2012",
+  "Exchange2013", "Exchange2013_SP1", "Exchange2015", "Exchange2016", "V2015_10_05", "V2016_01_06", "V2016_04_13", "V2016_07_13",
+  "V2016_10_10", "V2017_01_07", "V2017_04_14", "V2017_07_11",
+]);
 
 const DEFAULT_USERS: EwsSimulatorUser[] = [{ smtpAddress: "alice@example.com", password: "secret" }];
 
@@ -200,6 +209,8 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
   const version = options.serverVersion ?? EXCHANGE_2016_VERSION;
   const record = options.record ?? true;
   const maxRecorded = options.maxRecordedExchanges ?? 10_000;
+  const maxRecordedChars = options.maxRecordedChars ?? 64 * 1024 * 1024;
+  let recordedChars = 0;
   const maxRequestBytes = options.maxRequestBytes ?? 32 * 1024 * 1024;
   const useGzip = options.gzip ?? true;
   const syncSecret = randomBytes(16).toString("hex");
@@ -261,7 +272,13 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
   const remember = (entry: RecordedExchange) => {
     if (!record) return;
     exchanges.push(entry);
-    if (exchanges.length > maxRecorded) exchanges.splice(0, exchanges.length - maxRecorded);
+    recordedChars += entry.requestXml.length + entry.responseXml.length;
+    let drop = 0;
+    while (exchanges.length - drop > 1 && (exchanges.length - drop > maxRecorded || recordedChars > maxRecordedChars)) {
+      const old = exchanges[drop++]!;
+      recordedChars -= old.requestXml.length + old.responseXml.length;
+    }
+    if (drop > 0) exchanges.splice(0, drop);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -337,6 +354,10 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
       const handler = OPERATIONS[operation];
       if (!handler) throw new Fault("ErrorInvalidRequest", `The request is invalid: the simulator does not implement ${operation}.`);
       const header = child(envelope, "Header");
+      const requested = child(header, "RequestServerVersion")?.attrs.Version;
+      if (requested !== undefined && !EXCHANGE_VERSIONS.has(requested)) {
+        throw new Fault("ErrorInvalidServerVersion", "The specified server version is invalid.");
+      }
       const impersonation = child(header, "ExchangeImpersonation");
       let target = box;
       if (impersonation) {
@@ -422,6 +443,7 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
     },
     clearExchanges() {
       exchanges = [];
+      recordedChars = 0;
       counts = {};
     },
     requestCounts() {
