@@ -151,6 +151,7 @@ class Cycle {
     const known: Record<Slot, Map<string, string | null>> = { local: new Map(), remote: new Map() };
     for (const r of records) for (const slot of SLOTS) if (r[slot]) known[slot].set(r[slot]!.id, r[slot]!.version);
     const toRead: Record<Slot, Set<string>> = { local: new Set(), remote: new Set() };
+    const confirmed: ItemRecord[] = [];
     if (only) {
       for (const slot of SLOTS) for (const id of only[slot]) toRead[slot].add(id);
     } else {
@@ -182,8 +183,23 @@ class Cycle {
         }
         const deleted = new Set(feed.deleted);
         if (feed.complete) for (const id of known[slot].keys()) if (!listed.has(id)) deleted.add(id);
+        // Items we created since the cursor: the feed confirms them, or they were created and deleted within its window.
+        for (const r of records) {
+          const state = r[slot];
+          if (!state?.unconfirmed) continue;
+          if (listed.has(state.id)) confirmed.push(r);
+          else if (!feed.complete) deleted.add(state.id);
+        }
         for (const id of deleted) if (!toRead[slot].has(id)) changes[slot].deleted.push(id);
       }
+    }
+    if (confirmed.length && !dryRun) {
+      await this.commit(
+        [...new Set(confirmed)].map((r) => {
+          for (const slot of SLOTS) if (r[slot] && !changes[slot].deleted.includes(r[slot]!.id)) delete r[slot]!.unconfirmed;
+          return { op: "put-item" as const, pairId: this.pair.id, item: r };
+        }),
+      );
     }
     for (const slot of SLOTS) for (const id of carried[slot]) if (!changes[slot].deleted.includes(id)) toRead[slot].add(id);
     this.progress("reading", 1, 2);

@@ -276,9 +276,10 @@ describe("engine model", () => {
         fc.commands(commands, { maxCommands: 60, size: "large" }),
         fc.constantFrom<Model["policy"]>("local-wins", "remote-wins"),
         fc.boolean(),
-        async (cmds, policy, localWithoutVersions) => {
+        fc.boolean(),
+        async (cmds, policy, localWithoutVersions, remoteOmitsCreatedThenDeleted) => {
           const local = new MemorySide({ name: "local", missingVersions: localWithoutVersions, maxBatch: 3 });
-          const remote = new MemorySide({ name: "remote", maxBatch: 4 });
+          const remote = new MemorySide({ name: "remote", maxBatch: 4, omitCreatedThenDeleted: remoteOmitsCreatedThenDeleted });
           local.addCollection(COLLECTION, "contacts");
           remote.addCollection(COLLECTION, "contacts");
           const store = new MemoryStateStore();

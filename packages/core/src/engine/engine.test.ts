@@ -253,6 +253,20 @@ describe("SyncEngine passive mode", () => {
     expect(local.calls.itemWrites + remote.calls.itemWrites).toBe(0);
   });
 
+  it("treats an item it created that the next feed does not mention as deleted (created and deleted within the window)", async () => {
+    const { local, remote, engine } = await setup({ local: { omitCreatedThenDeleted: true } });
+    remote.put("contacts", vcard("a", { FN: "Ada" }));
+    remote.put("contacts", vcard("b", { FN: "Bob" }));
+    await engine.runOnce();
+    local.delete("book", byUid(local, "book").get("a")!.id);
+    const report = await engine.runOnce();
+    expect(report.pairs[0]!.remote.deleted.map((r) => r.uid)).toEqual(["a"]);
+    expect([...byUid(remote, "contacts").keys()]).toEqual(["b"]);
+    local.delete("book", byUid(local, "book").get("b")!.id);
+    await engine.runOnce();
+    expect(remote.items("contacts")).toEqual([]);
+  });
+
   it("rebuilds lost state by pairing, without duplicates or writes", async () => {
     const { local, remote, engine } = await setup();
     for (let i = 0; i < 5; i++) local.put("book", vcard(`u${i}`, { FN: `N${i}` }));

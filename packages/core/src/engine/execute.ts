@@ -199,7 +199,7 @@ function fillRecord(ctx: ExecuteContext, action: Action, results: ActionOutcome[
   for (const { write, result } of results) {
     if (write.op === "delete" || !result) continue;
     const text = result.text ?? write.text;
-    record[write.slot] = { id: result.id, version: result.version, hash: ctx.hash(text), text };
+    record[write.slot] = { id: result.id, version: result.version, hash: ctx.hash(text), text, ...(write.op === "create" ? { unconfirmed: true } : {}) };
   }
   return record.local || record.remote ? record : null;
 }

@@ -50,6 +50,13 @@ export interface SlotState {
   hash: string;
   /** The content as last seen on this slot: the base of the next three-way merge. */
   text: string;
+  /**
+   * Set when the engine created this item and the slot's change feed has not reported it yet.
+   * A feed reports every item created since its cursor that still exists, so an incremental feed
+   * that does not mention it means it was created and deleted within the window (RFC 6578 allows
+   * a server to leave such members out): the engine then treats it as deleted.
+   */
+  unconfirmed?: boolean;
 }
 
 /** One correlated item of a pair. At least one slot is set. */

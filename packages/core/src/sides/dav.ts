@@ -1,2 +1,157 @@
-/** Placeholder until the engine issue lands this part. */
-export {};
+/**
+ * `@ewsdav/core/dav`: a {@link SyncSide} over a CalDAV / CardDAV server through
+ * `@ewsdav/dav-client` (an optional peer dependency of `@ewsdav/core`).
+ *
+ * - Collections are calendars and address books; a calendar that accepts only VTODO holds tasks.
+ *   A collection's id is its canonical href.
+ * - The change feed is the client's: sync-collection (RFC 6578), or an ETag listing where the
+ *   server lacks it or rejects the token (then a full listing, `complete`).
+ * - Reads go through multiget; every write carries a precondition (`If-None-Match: *` on create,
+ *   `If-Match` on update and delete).
+ *
+ * @module
+ */
+import { DavError, PreconditionFailedError, uidOf, type DavClient, type DavCollection } from "@ewsdav/dav-client";
+import {
+  SideError,
+  type ChangeFeed,
+  type CollectionInfo,
+  type CollectionKind,
+  type ItemUpdate,
+  type SideCapabilities,
+  type SideItem,
+  type SyncSide,
+  type Versioned,
+  type VObject,
+  type WriteResult,
+} from "../engine/side.js";
+
+/** Options of {@link DavSide}. */
+export interface DavSideOptions {
+  /** A configured client (base URL, auth); the side does not close it. */
+  client: DavClient;
+  /** The side's name (default `"dav"`); with several accounts, one name per account. */
+  name?: string;
+  /** Homes to list collections in (default: discovered). */
+  homeUrls?: readonly string[];
+  readOnly?: boolean;
+  /** Items per batch call (default 100) and batch calls at once (default 2). */
+  maxBatch?: number;
+  maxConcurrency?: number;
+}
+
+/** The engine kind of a DAV collection. */
+export function kindOfDavCollection(collection: Pick<DavCollection, "kind" | "components">): CollectionKind {
+  if (collection.kind === "addressbook") return "contacts";
+  const components = collection.components ?? [];
+  return components.includes("VTODO") && !components.includes("VEVENT") ? "tasks" : "events";
+}
+
+function toSideError(error: unknown, id: string | null, creating = false): SideError {
+  if (error instanceof PreconditionFailedError) {
+    return new SideError(creating ? "already-exists" : "precondition-failed", error.message, id);
+  }
+  if (error instanceof DavError) {
+    const status = (error as { status?: number }).status;
+    switch (error.code) {
+      case "NOT_FOUND":
+        return new SideError("not-found", error.message, id);
+      case "PRECONDITION_FAILED":
+        return new SideError(creating ? "already-exists" : "precondition-failed", error.message, id);
+      case "FORBIDDEN":
+        return new SideError("read-only", error.message, id);
+      case "INVALID_ITEM":
+        return new SideError("rejected", error.message, id);
+      case "HTTP_STATUS":
+        return new SideError(status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429 ? "rejected" : "transient", error.message, id);
+      default:
+        return new SideError("transient", error.message, id);
+    }
+  }
+  return new SideError("transient", error instanceof Error ? error.message : String(error), id);
+}
+
+/** A CalDAV / CardDAV account as a sync side. */
+export class DavSide implements SyncSide {
+  readonly name: string;
+  readonly capabilities: SideCapabilities;
+  readonly #client: DavClient;
+  readonly #options: DavSideOptions;
+  readonly #collections = new Map<string, DavCollection>();
+
+  constructor(options: DavSideOptions) {
+    this.#options = options;
+    this.#client = options.client;
+    this.name = options.name ?? "dav";
+    this.capabilities = { readOnly: options.readOnly ?? false, maxBatch: options.maxBatch ?? 100, maxConcurrency: options.maxConcurrency ?? 2 };
+  }
+
+  async listCollections(signal?: AbortSignal): Promise<CollectionInfo[]> {
+    const listed = await this.#client.listCollections({ ...(this.#options.homeUrls ? { homeUrls: this.#options.homeUrls } : {}), ...(signal ? { signal } : {}) });
+    for (const c of listed) this.#collections.set(c.href, c);
+    return listed.map((c) => ({ id: c.href, kind: kindOfDavCollection(c), displayName: c.displayName ?? c.href }));
+  }
+
+  async createCollection(kind: CollectionKind, displayName: string, signal?: AbortSignal): Promise<CollectionInfo> {
+    if (this.capabilities.readOnly) throw new SideError("read-only", `${this.name} is read-only`);
+    const slug = displayName.toLowerCase().replace(/[^a-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "") || kind;
+    const name = `${slug}-${Date.now().toString(36)}`;
+    const homeUrl = this.#options.homeUrls?.[0];
+    const options = { ...(homeUrl ? { homeUrl } : {}), ...(signal ? { signal } : {}) };
+    const created =
+      kind === "contacts"
+        ? await this.#client.createAddressBook({ name, displayName }, options)
+        : await this.#client.createCalendar({ name, displayName, components: [kind === "tasks" ? "VTODO" : "VEVENT"] }, options);
+    this.#collections.set(created.href, created);
+    return { id: created.href, kind, displayName };
+  }
+
+  async #ref(collection: string, signal?: AbortSignal): Promise<DavCollection> {
+    let known = this.#collections.get(collection);
+    if (!known) {
+      known = await this.#client.getCollection(this.#client.url(collection), signal);
+      this.#collections.set(collection, known);
+    }
+    return known;
+  }
+
+  async changes(collection: string, cursor: string | null, signal?: AbortSignal): Promise<ChangeFeed> {
+    const feed = await this.#client.changes(await this.#ref(collection, signal), cursor, signal ? { signal } : {});
+    return {
+      cursor: feed.cursor,
+      changed: feed.changed.map((m) => ({ id: m.href, version: m.etag || null })),
+      deleted: [...feed.deleted],
+      complete: feed.complete,
+    };
+  }
+
+  async fetch(collection: string, ids: readonly string[], signal?: AbortSignal): Promise<Array<SideItem | SideError>> {
+    const answers = await this.#client.multigetAll(await this.#ref(collection, signal), ids, signal);
+    const byHref = new Map(answers.map((a) => [a.href, a]));
+    return ids.map((id) => {
+      const answer = byHref.get(this.#client.href(id));
+      if (!answer || "missing" in answer) return new SideError("not-found", `no item ${id}`, id);
+      return { id: answer.href, version: answer.etag || null, uid: uidOf(answer.data) ?? null, text: answer.data };
+    });
+  }
+
+  async create(collection: string, items: readonly VObject[], signal?: AbortSignal): Promise<Array<WriteResult | SideError>> {
+    if (this.capabilities.readOnly) return items.map(() => new SideError("read-only", `${this.name} is read-only`));
+    const results = await this.#client.createItems(await this.#ref(collection, signal), items.map((i) => ({ text: i.text })), signal);
+    return results.map((r) => (r instanceof Error ? toSideError(r, null, true) : { id: r.href, version: r.etag || null }));
+  }
+
+  async update(collection: string, items: readonly ItemUpdate[], signal?: AbortSignal): Promise<Array<WriteResult | SideError>> {
+    void collection;
+    if (this.capabilities.readOnly) return items.map((i) => new SideError("read-only", `${this.name} is read-only`, i.id));
+    const results = await this.#client.updateItems(items.map((i) => ({ href: i.id, etag: i.version ?? "*", text: i.text })), signal);
+    return results.map((r, n) => (r instanceof Error ? toSideError(r, items[n]!.id) : { id: r.href, version: r.etag || null }));
+  }
+
+  async remove(collection: string, items: readonly Versioned[], signal?: AbortSignal): Promise<Array<null | SideError>> {
+    void collection;
+    if (this.capabilities.readOnly) return items.map((i) => new SideError("read-only", `${this.name} is read-only`, i.id));
+    const results = await this.#client.deleteItems(items.map((i) => ({ href: i.id, ...(i.version ? { etag: i.version } : {}) })), signal);
+    return results.map((r, n) => (r === undefined ? null : toSideError(r, items[n]!.id)));
+  }
+}

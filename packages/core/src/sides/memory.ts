@@ -49,6 +49,11 @@ export interface MemorySideOptions {
   afterEffect?: (write: MemoryWrite) => void;
   /** Called at the start of every call; throw to simulate a side that is down. */
   gate?: () => void;
+  /**
+   * The feed leaves out items created and deleted since the cursor (as RFC 6578 allows and
+   * Xandikos does) instead of reporting them deleted.
+   */
+  omitCreatedThenDeleted?: boolean;
 }
 
 interface StoredItem {
@@ -62,6 +67,8 @@ interface MemoryCollection {
   items: Map<string, StoredItem>;
   /** id → sequence number of its last change (create, update or delete). */
   changedAt: Map<string, number>;
+  /** id → sequence number of its creation. */
+  createdAt: Map<string, number>;
   /** Cursors below this are forgotten (a full listing is answered). */
   oldestCursor: number;
 }
@@ -103,7 +110,7 @@ export class MemorySide implements SyncSide {
 
   /** Adds an empty collection. */
   addCollection(id: string, kind: CollectionKind, displayName = id): void {
-    this.#collections.set(id, { info: { id, kind, displayName }, items: new Map(), changedAt: new Map(), oldestCursor: 0 });
+    this.#collections.set(id, { info: { id, kind, displayName }, items: new Map(), changedAt: new Map(), createdAt: new Map(), oldestCursor: 0 });
   }
 
   /** Stores a new item as a user would; returns its id. */
@@ -181,7 +188,7 @@ export class MemorySide implements SyncSide {
       if (seq <= since) continue;
       const item = c.items.get(id);
       if (item) changed.push({ id, version: this.#version(item) });
-      else deleted.push(id);
+      else if (!(this.options.omitCreatedThenDeleted && (c.createdAt.get(id) ?? 0) > since)) deleted.push(id);
     }
     return { cursor: newCursor, complete: false, changed, deleted };
   }
@@ -282,6 +289,7 @@ export class MemorySide implements SyncSide {
 
   #store(c: MemoryCollection, id: string, text: string): StoredItem {
     const stored: StoredItem = { uid: uidOfText(text), text, version: `v${++this.#seq}` };
+    if (!c.items.has(id)) c.createdAt.set(id, this.#seq);
     c.items.set(id, stored);
     c.changedAt.set(id, this.#seq);
     return stored;

@@ -51,6 +51,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      started_at TEXT NOT NULL,
      PRIMARY KEY (pair_id, uid, slot)
    );`,
+  `ALTER TABLE items ADD COLUMN local_unconfirmed INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE items ADD COLUMN remote_unconfirmed INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 interface PairRow {
@@ -65,7 +67,7 @@ interface PairRow {
   pending: string;
 }
 
-type ItemRow = { uid: string } & Record<`${Slot}_${"id" | "version" | "hash" | "text"}`, string | null>;
+type ItemRow = { uid: string } & Record<`${Slot}_${"id" | "version" | "hash" | "text"}`, string | null> & Record<`${Slot}_unconfirmed`, number>;
 
 interface JournalRow {
   pair_id: string;
@@ -96,7 +98,9 @@ function toPair(row: PairRow): PairRecord {
 function slotOf(row: ItemRow, slot: Slot): SlotState | null {
   const id = row[`${slot}_id`];
   if (id === null) return null;
-  return { id, version: row[`${slot}_version`], hash: row[`${slot}_hash`] ?? "", text: row[`${slot}_text`] ?? "" };
+  const state: SlotState = { id, version: row[`${slot}_version`], hash: row[`${slot}_hash`] ?? "", text: row[`${slot}_text`] ?? "" };
+  if (row[`${slot}_unconfirmed`]) state.unconfirmed = true;
+  return state;
 }
 
 /** The SQLite state store. Synchronous underneath; each `write` is one transaction. */
@@ -207,14 +211,16 @@ export class SqliteStateStore implements StateStore {
         const { item } = op;
         const values = (slot: Slot) => {
           const s = item[slot];
-          return [s?.id ?? null, s?.version ?? null, s?.hash ?? null, s?.text ?? null];
+          return [s?.id ?? null, s?.version ?? null, s?.hash ?? null, s?.text ?? null, s?.unconfirmed ? 1 : 0];
         };
         db.prepare(
-          `INSERT INTO items (pair_id, uid, local_id, local_version, local_hash, local_text, remote_id, remote_version, remote_hash, remote_text)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO items (pair_id, uid, local_id, local_version, local_hash, local_text, local_unconfirmed,
+             remote_id, remote_version, remote_hash, remote_text, remote_unconfirmed)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (pair_id, uid) DO UPDATE SET local_id = excluded.local_id, local_version = excluded.local_version,
-             local_hash = excluded.local_hash, local_text = excluded.local_text, remote_id = excluded.remote_id,
-             remote_version = excluded.remote_version, remote_hash = excluded.remote_hash, remote_text = excluded.remote_text`,
+             local_hash = excluded.local_hash, local_text = excluded.local_text, local_unconfirmed = excluded.local_unconfirmed,
+             remote_id = excluded.remote_id, remote_version = excluded.remote_version, remote_hash = excluded.remote_hash,
+             remote_text = excluded.remote_text, remote_unconfirmed = excluded.remote_unconfirmed`,
         ).run(op.pairId, item.uid, ...values("local"), ...values("remote"));
         return;
       }
