@@ -59,19 +59,21 @@ function eventGroup(calendar: JComponent, uid?: string | null): EventGroup {
   return { uid: wanted, master: mine.find((event) => !first(event, "recurrence-id")) ?? null, overrides: mine.filter((event) => !!first(event, "recurrence-id")) };
 }
 
-/** The 1-based position of the occurrence starting at `targetLocal` in the rule's expansion from `startLocal`, or null. */
-export function occurrenceIndex(rule: JCalRecur, startLocal: number, targetLocal: number, allDay: boolean): number | null {
+/**
+ * The 1-based position, in the rule's expansion from `startLocal`, of the occurrence whose start is
+ * the instant `targetUtc` (`toUtc` turns an expanded wall-clock start into its instant, so an
+ * occurrence in a DST gap is found too), or null.
+ */
+export function occurrenceIndex(rule: JCalRecur, startLocal: number, allDay: boolean, toUtc: (local: number) => number, targetUtc: number): number | null {
   try {
-    const data = { ...rule };
-    const recur = ICAL.Recur.fromData(data as never);
-    const f = fieldsOf(startLocal);
-    const iterator = recur.iterator(ICAL.Time.fromData({ ...f, isDate: allDay }));
+    const recur = ICAL.Recur.fromData({ ...rule } as never);
+    const iterator = recur.iterator(ICAL.Time.fromData({ ...fieldsOf(startLocal), isDate: allDay }));
     for (let index = 1; index <= 10_000; index++) {
       const next = iterator.next();
       if (!next) return null;
-      const local = localMs(next.year, next.month, next.day, allDay ? 0 : next.hour, allDay ? 0 : next.minute, allDay ? 0 : next.second);
-      if (local === targetLocal) return index;
-      if (local > targetLocal) return null;
+      const utc = toUtc(localMs(next.year, next.month, next.day, allDay ? 0 : next.hour, allDay ? 0 : next.minute, allDay ? 0 : next.second));
+      if (utc === targetUtc) return index;
+      if (utc > targetUtc) return null;
     }
   } catch {
     return null;
@@ -143,11 +145,7 @@ function occurrenceOperations(
   const start = master.start!;
   const seriesZone = start.zone;
   const allDay = master.allDay;
-  const toLocal = (utc: number): number => {
-    const local = seriesZone.toLocal(utc);
-    return allDay ? local - timeOfDayMs(local) : local;
-  };
-  const index = (utc: number): number | null => occurrenceIndex(master.rrule!, start.local, toLocal(utc), allDay);
+  const index = (utc: number): number | null => occurrenceIndex(master.rrule!, start.local, allDay, (local) => seriesZone.toUtc(local), utc);
   const alreadyDeleted = new Set((current?.deletedOccurrences ?? []).map((entry) => safeInstant(entry.start)));
   const operations: OccurrenceOperation[] = [];
   const deleted = new Set<number>();

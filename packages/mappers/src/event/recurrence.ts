@@ -233,12 +233,12 @@ export function recurrenceToRRule(recurrence: Recurrence, context: SeriesContext
       break;
     }
     case "AbsoluteMonthlyRecurrence":
-      rule = pattern.interval % 12 === 0
+      rule = pattern.interval % 12 === 0 && pattern.interval > 12
         ? { ...withInterval("YEARLY", pattern.interval / 12), bymonth: fieldsOf(context.startLocal).month, ...monthDayParts(pattern.dayOfMonth) }
         : { ...withInterval("MONTHLY", pattern.interval), ...monthDayParts(pattern.dayOfMonth) };
       break;
     case "RelativeMonthlyRecurrence":
-      rule = pattern.interval % 12 === 0
+      rule = pattern.interval % 12 === 0 && pattern.interval > 12
         ? { ...withInterval("YEARLY", pattern.interval / 12), bymonth: fieldsOf(context.startLocal).month, ...relativeParts(pattern.daysOfWeek, pattern.dayOfWeekIndex) }
         : { ...withInterval("MONTHLY", pattern.interval), ...relativeParts(pattern.daysOfWeek, pattern.dayOfWeekIndex) };
       break;

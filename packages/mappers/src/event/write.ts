@@ -85,8 +85,13 @@ export function timeProperty(name: string, utc: number, form: TimeForm): JProper
       return [name, {}, "date-time", jcalDateTime(utc, true)];
     case "floating":
       return [name, {}, "date-time", jcalDateTime(form.zone.toLocal(utc))];
-    case "zoned":
-      return [name, { tzid: form.tzid! }, "date-time", jcalDateTime(form.zone.toLocal(utc))];
+    case "zoned": {
+      const local = form.zone.toLocal(utc);
+      // The second pass through a repeated hour has no wall-clock name of its own (RFC 5545 reads
+      // it as the first): such an instant is written in UTC so it stays exact.
+      if (form.zone.toUtc(local) !== utc) return [name, {}, "date-time", jcalDateTime(utc, true)];
+      return [name, { tzid: form.tzid! }, "date-time", jcalDateTime(local)];
+    }
   }
 }
 
