@@ -12,6 +12,8 @@ import {
   deleteCollection,
   getCollection,
   listCollections,
+  updateCollection,
+  type CollectionPropertiesUpdate,
   type DavCollection,
   type DavCollectionKind,
   type NewAddressBook,
@@ -203,6 +205,14 @@ export class DavClient {
     const home = options.homeUrl ?? (await this.discover(options.signal)).addressBookHomeUrls[0];
     if (!home) throw new DavError("DISCOVERY_FAILED", "the server names no address book home");
     return this.remember(await createAddressBook(this.context, home, addressBook, options.signal));
+  }
+
+  /** Sets a collection's display name, colour or description (PROPPATCH). */
+  async updateCollection(collection: DavCollectionRef, update: CollectionPropertiesUpdate, signal?: AbortSignal): Promise<DavCollection> {
+    const url = typeof collection === "string" ? collection : collection.url;
+    const kind = typeof collection === "string" ? await this.kindOf(url, signal) : collection.kind;
+    await updateCollection(this.context, url, kind, update, signal);
+    return this.getCollection(url, signal);
   }
 
   /** Deletes a collection and its content. */

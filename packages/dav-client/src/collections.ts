@@ -171,6 +171,65 @@ async function expectCreated(context: DavContext, method: string, response: { st
   return getCollection(context, url.href, signal);
 }
 
+/** Properties of a collection that can be changed after creation. */
+export interface CollectionPropertiesUpdate {
+  readonly displayName?: string | undefined;
+  /** Calendars only. */
+  readonly color?: string | undefined;
+  readonly description?: string | undefined;
+}
+
+/**
+ * Sets a collection's display name, colour or description with PROPPATCH.
+ * @throws DavHttpError when the server refuses a property.
+ */
+export async function updateCollection(context: DavContext, collectionUrl: string, kind: DavCollectionKind, update: CollectionPropertiesUpdate, signal?: AbortSignal): Promise<void> {
+  const props = [
+    update.displayName !== undefined ? `<d:displayname>${escapeXml(update.displayName)}</d:displayname>` : "",
+    update.color !== undefined ? `<ical:calendar-color>${escapeXml(update.color)}</ical:calendar-color>` : "",
+    update.description !== undefined
+      ? kind === "calendar"
+        ? `<cal:calendar-description>${escapeXml(update.description)}</cal:calendar-description>`
+        : `<card:addressbook-description>${escapeXml(update.description)}</card:addressbook-description>`
+      : "",
+  ].join("");
+  if (props === "") return;
+  const url = new URL(collectionUrl, context.baseUrl);
+  const response = await sendXml(context, "PROPPATCH", url, xmlDocument("d:propertyupdate", `<d:set><d:prop>${props}</d:prop></d:set>`), { signal, retry: "write" });
+  if (response.status === 207) {
+    const failed = expectMultistatus(response, "PROPPATCH").responses.flatMap((r) => r.propstats).find((p) => p.status >= 400);
+    if (failed) throw new DavHttpError("PROPPATCH", redactUrl(url), failed.status, `refused ${failed.props.map((p) => p.name).join(", ")}`);
+    return;
+  }
+  expectStatus(response, "PROPPATCH");
+}
+
+/**
+ * Some servers create the collection but drop properties sent with MKCALENDAR / MKCOL
+ * (Xandikos 0.2.8 keeps the display name only); set what did not stick with PROPPATCH.
+ */
+async function applyMissingProperties(context: DavContext, created: DavCollection, wanted: CollectionPropertiesUpdate, signal?: AbortSignal): Promise<DavCollection> {
+  const missing: CollectionPropertiesUpdate = {
+    displayName: wanted.displayName !== undefined && created.displayName !== wanted.displayName ? wanted.displayName : undefined,
+    color: wanted.color !== undefined && created.color === undefined ? wanted.color : undefined,
+    description: wanted.description !== undefined && created.description !== wanted.description ? wanted.description : undefined,
+  };
+  const updates = Object.entries(missing)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => ({ [key]: value }) as CollectionPropertiesUpdate);
+  if (updates.length === 0) return created;
+  // One PROPPATCH per property (PROPPATCH is atomic), best effort: a property the server
+  // refuses (Xandikos refuses calendar-description) is simply absent from the result.
+  for (const update of updates) {
+    try {
+      await updateCollection(context, created.url, created.kind, update, signal);
+    } catch (error) {
+      if (!(error instanceof DavHttpError)) throw error;
+    }
+  }
+  return getCollection(context, created.url, signal);
+}
+
 /** Creates a calendar with MKCALENDAR below a calendar home and returns it as listed. */
 export async function createCalendar(context: DavContext, homeUrl: string, calendar: NewCalendar, signal?: AbortSignal): Promise<DavCollection> {
   const url = childUrl(homeUrl, calendar.name, context.baseUrl);
@@ -183,7 +242,7 @@ export async function createCalendar(context: DavContext, homeUrl: string, calen
   ].join("");
   const body = xmlDocument("cal:mkcalendar", `<d:set><d:prop>${props}</d:prop></d:set>`);
   const response = await sendXml(context, "MKCALENDAR", url, body, { signal, retry: "write" });
-  return expectCreated(context, "MKCALENDAR", response, url, signal);
+  return applyMissingProperties(context, await expectCreated(context, "MKCALENDAR", response, url, signal), calendar, signal);
 }
 
 /** Creates an address book with an extended MKCOL (RFC 5689) below an address book home. */
@@ -196,7 +255,7 @@ export async function createAddressBook(context: DavContext, homeUrl: string, ad
   ].join("");
   const body = xmlDocument("d:mkcol", `<d:set><d:prop>${props}</d:prop></d:set>`);
   const response = await sendXml(context, "MKCOL", url, body, { signal, retry: "write" });
-  return expectCreated(context, "MKCOL", response, url, signal);
+  return applyMissingProperties(context, await expectCreated(context, "MKCOL", response, url, signal), addressBook, signal);
 }
 
 /** Deletes a collection and everything in it. */

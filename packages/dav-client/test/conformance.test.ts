@@ -70,7 +70,8 @@ describe.each(DAV_SERVER_KINDS)("DAV client against %s", (kind) => {
     if (kind === "radicale") expect(foundCalendar?.components).toEqual(["VTODO"]);
     else expect(foundCalendar?.components).toContain("VTODO");
     expect(foundCalendar?.color?.toUpperCase().startsWith("#FF8800")).toBe(true);
-    expect(foundCalendar?.description).toBe("what to do");
+    // Xandikos refuses calendar-description (409 on MKCALENDAR and PROPPATCH alike).
+    expect(foundCalendar?.description).toBe(kind === "xandikos" ? undefined : "what to do");
     expect(foundBook).toMatchObject({ kind: "addressbook", displayName: "People", description: "friends", readOnly: false, components: undefined });
     expect(foundBook?.syncToken).toBeTruthy();
     expect(foundCalendar?.supportsSyncCollection).toBe(true);
@@ -254,7 +255,7 @@ describe.each(DAV_SERVER_KINDS)("DAV client against %s", (kind) => {
 
   it("writes a few hundred contacts through the client, then lists and fetches them all", async () => {
     const book = await client.createAddressBook({ name: "bulk-written" });
-    const count = 240;
+    const count = 200;
     const results = await client.createItems(book, Array.from({ length: count }, (_, i) => ({ text: itemText("VCARD4", `bulk-${i}`, `Bulk ${i}`) })));
     expect(results.filter((r) => r instanceof DavError)).toEqual([]);
     const feed = await client.changes(book, null);
