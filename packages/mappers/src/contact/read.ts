@@ -310,7 +310,8 @@ export function readContactCard(card: JComponent): ContactReading {
 
   const url = single(["url"], "home page", (property) => groupLabel(card, property) === null || groupLabel(card, property) === "homepage" || groupLabel(card, property) === "work");
   if (url !== null) {
-    const text = textOf(props[url]!).trim();
+    // Apple escapes the colon of URLs in vCard 3.0 (`https\://`).
+    const text = textOf(props[url]!).trim().replace(/\\:/g, ":");
     if (text) item.businessHomePage = text;
     bind("url", url);
   }

@@ -47,7 +47,7 @@ export function phoneSlotCandidates(types: ReadonlySet<string>, label: string | 
   const has = (...names: string[]) => names.some((name) => types.has(name) || label === name);
   if (has("x-assistant", "assistant")) return ["AssistantPhone"];
   if (has("x-callback", "callback")) return ["Callback"];
-  if (has("x-company-main", "company main", "company")) return ["CompanyMainPhone"];
+  if (has("x-company-main", "x-company_main", "company_main", "company main", "company")) return ["CompanyMainPhone"];
   if (has("main", "x-primary", "primary")) return ["PrimaryPhone"];
   if (has("x-radio", "radio")) return ["RadioPhone"];
   if (has("x-telex", "telex")) return ["Telex"];

@@ -46,7 +46,13 @@ const EWS_ONLY_FIELDS: Array<keyof Contact> = ["initials", "officeLocation", "mi
  */
 export function writeContactCard(item: Contact, base: JComponent | null, version: VCardVersion, options: WriteContactOptions = {}): { card: JComponent; dropped: DroppedProperty[] } {
   const card: JComponent = base ? (structuredClone(base) as JComponent) : ["vcard", [["version", {}, "text", version]], []];
-  const v4 = (base ? String(base[1].find((property) => property[0] === "version")?.[3] ?? "3.0").trim() : version) === "4.0";
+  const versionProperty = card[1].find((property) => property[0] === "version");
+  const v4 = (base ? String(versionProperty?.[3] ?? "3.0").trim() : version) === "4.0";
+  // vCard 2.1 (and anything else) is read best-effort and written back as 3.0.
+  if (base && !v4 && versionProperty && String(versionProperty[3]).trim() !== "3.0") {
+    versionProperty.length = 3;
+    versionProperty.push("3.0");
+  }
   const was: ContactReading = readContactCard(card);
   const props = card[1];
   const removed = new Set<number>();

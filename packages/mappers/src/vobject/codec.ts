@@ -76,7 +76,8 @@ export function readVObjects(text: string, family: "vcard" | "icalendar"): ReadR
   if (text.length > MAX_TEXT_LENGTH) {
     throw new MapperError("MALFORMED_TEXT", null, `text longer than ${MAX_TEXT_LENGTH} characters`);
   }
-  const lines = unfoldLines(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  const unfolded = unfoldLines(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  const lines = family === "vcard" ? upgradeVCard21(unfolded) : unfolded;
   const problems: MapperError[] = [];
   const roots: JComponent[] = [];
   const stack: JComponent[] = [];
@@ -132,6 +133,81 @@ export function readVObjects(text: string, family: "vcard" | "icalendar"): ReadR
     problems.push(new MapperError("MALFORMED_TEXT", `BEGIN:${open[0].toUpperCase()}`, "component not ended before the end of the text"));
   }
   return { components: roots, problems };
+}
+
+function splitParams(head: string): string[] {
+  const parts: string[] = [];
+  let quoted = false;
+  let current = "";
+  for (const char of head) {
+    if (char === '"') quoted = !quoted;
+    if (char === ";" && !quoted) {
+      parts.push(current);
+      current = "";
+    } else current += char;
+  }
+  parts.push(current);
+  return parts;
+}
+
+function decodeQuotedPrintable(value: string, charset: string): string {
+  const bytes: number[] = [];
+  for (let index = 0; index < value.length; index++) {
+    const char = value[index]!;
+    const hex = char === "=" ? /^[0-9A-Fa-f]{2}/.exec(value.slice(index + 1, index + 3)) : null;
+    if (hex) {
+      bytes.push(Number.parseInt(hex[0], 16));
+      index += 2;
+    } else if (char === "=" && index === value.length - 1) {
+      // a soft line break left at the end
+    } else {
+      for (const byte of Buffer.from(char, "utf8")) bytes.push(byte);
+    }
+  }
+  const buffer = Buffer.from(bytes);
+  try {
+    return new TextDecoder(/^utf-?8$/i.test(charset) || charset === "" ? "utf-8" : charset, { fatal: true }).decode(buffer);
+  } catch {
+    return buffer.toString("latin1");
+  }
+}
+
+/**
+ * vCard 2.1 (Outlook, old phones) read best-effort: bare parameters (`TEL;WORK;VOICE`) become
+ * TYPE values, and QUOTED-PRINTABLE values (with their soft line breaks) are decoded.
+ */
+function upgradeVCard21(lines: string[]): string[] {
+  const out: string[] = [];
+  for (let index = 0; index < lines.length; index++) {
+    let line = lines[index]!;
+    const start = valueStart(line);
+    if (start <= 0) {
+      out.push(line);
+      continue;
+    }
+    const params = splitParams(line.slice(0, start - 1));
+    const bare = params.slice(1).some((param) => !param.includes("="));
+    const quotedPrintable = params.slice(1).some((param) => /^encoding=quoted-printable$/i.test(param.trim()) || /^quoted-printable$/i.test(param.trim()));
+    if (!bare && !quotedPrintable) {
+      out.push(line);
+      continue;
+    }
+    if (quotedPrintable) {
+      while (line.endsWith("=") && index + 1 < lines.length) line = line.slice(0, -1) + lines[++index]!;
+    }
+    const charset = params.find((param) => /^charset=/i.test(param))?.slice(8) ?? "utf-8";
+    const kept = [params[0]!];
+    for (const param of params.slice(1)) {
+      const trimmed = param.trim();
+      if (/^(encoding=)?quoted-printable$/i.test(trimmed) || /^charset=/i.test(trimmed)) continue;
+      if (/^(encoding=)?(8bit|7bit)$/i.test(trimmed)) continue;
+      kept.push(trimmed.includes("=") ? trimmed : `TYPE=${trimmed}`);
+    }
+    let value = line.slice(start);
+    if (quotedPrintable) value = decodeQuotedPrintable(value, charset).replace(/\r\n|\r|\n/g, "\\n");
+    out.push(`${kept.join(";")}:${value}`);
+  }
+  return out;
 }
 
 // ical.js splits multi-valued and structured values on `,` / `;` even after an escaped backslash
