@@ -140,3 +140,12 @@ describe("UpdateItem field changes", () => {
     expect(() => itemChangeDescriptions(c({}), { type: "Task", item: {} }, ctx)).toThrow(EwsInputError);
   });
 });
+
+describe("UpdateItem field changes ignore what describes a read", () => {
+  it("does not rewrite a body only because the read marked it IsTruncated=false", () => {
+    const ctx = { item: "u", version: "Exchange2010_SP2" as const };
+    const before: TypedItem = { type: "Task", item: { body: { bodyType: "Text", value: "x", isTruncated: false } } };
+    const after: TypedItem = { type: "Task", item: { body: { bodyType: "Text", value: "x" } } };
+    expect(itemChangeDescriptions(before, after, ctx)).toEqual([]);
+  });
+});

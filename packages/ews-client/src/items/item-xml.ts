@@ -52,7 +52,10 @@ function tableOf(type: ItemType): readonly FieldDef<ItemBase>[] {
 }
 
 function forWrite(typed: TypedItem): ItemBase {
-  return typed.type === "Contact" ? contactForWrite(typed.item) : typed.item;
+  const item: ItemBase = typed.type === "Contact" ? contactForWrite(typed.item) : typed.item;
+  // IsTruncated describes a read, not the content: it never makes a difference to write.
+  if (item.body?.isTruncated !== undefined) return { ...item, body: { bodyType: item.body.bodyType, value: item.body.value } };
+  return item;
 }
 
 function isEmpty(v: unknown): boolean {
