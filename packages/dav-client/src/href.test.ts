@@ -13,9 +13,10 @@ describe("canonicalHref", () => {
     expect(canonicalHref("/c/a%2Fb%23c%25d.ics", "http://h/")).toBe("/c/a%2Fb%23c%25d.ics");
   });
 
-  it("is idempotent and round-trips any segment", () => {
+  it("is idempotent and round-trips any segment (except the dot segments URLs resolve away)", () => {
+    const segments = fc.string({ minLength: 1, maxLength: 30, unit: "binary" }).filter((s) => s !== "." && s !== ".." && !/[\uD800-\uDFFF]/.test(s));
     fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 30 }), (segment) => {
+      fc.property(segments, (segment) => {
         const href = `/col/${encodePathSegment(segment)}`;
         expect(canonicalHref(href, "http://h/")).toBe(href);
         expect(decodeURIComponent(href.slice(5))).toBe(segment);
