@@ -89,6 +89,21 @@ interface Tombstone {
   seq: number;
 }
 
+/** One entry of the mailbox's event log, read by notification subscriptions. */
+export interface MailboxEvent {
+  seq: number;
+  type: "CreatedEvent" | "ModifiedEvent" | "DeletedEvent" | "MovedEvent" | "NewMailEvent";
+  /** Item number (item events) or folder number (folder events). */
+  number: number;
+  isFolder: boolean;
+  /** The folder holding the object (for moves: the new one). */
+  parent: FolderRecord;
+  /** For moves: the old item number and folder. */
+  oldNumber?: number;
+  oldParent?: FolderRecord;
+  at: number;
+}
+
 /** What an item id resolved to: an item, or one occurrence of a series. */
 export interface ItemTarget {
   item: ItemRecord;
@@ -288,6 +303,10 @@ export class SimulatedMailbox {
   readonly tombstones: Tombstone[] = [];
   /** @internal */
   readonly itemIndex = new Map<number, ItemRecord>();
+  /** @internal Event log for notifications (oldest first). */
+  readonly events: MailboxEvent[] = [];
+  /** @internal Called after each logged event (streaming subscriptions listen here). */
+  readonly eventListeners = new Set<() => void>();
   private nextNumber = 1;
   private nextAttachment = 1;
   /** @internal Clock used for created/modified times (tests may pin it). */
@@ -311,6 +330,12 @@ export class SimulatedMailbox {
         byName.set(id, this.addFolder(parent ? byName.get(parent)! : null, name, cls, id));
       }
     }
+  }
+
+  /** @internal Appends to the event log (using the current sequence number). */
+  logEvent(event: Omit<MailboxEvent, "seq" | "at">): void {
+    this.events.push({ ...event, seq: this.seq, at: this.now() });
+    for (const listener of this.eventListeners) listener();
   }
 
   // ---------------------------------------------------------------- ids
@@ -350,6 +375,7 @@ export class SimulatedMailbox {
       items: new Map(), deleted: false,
     };
     this.folders.set(folder.number, folder);
+    if (parent) this.logEvent({ type: "CreatedEvent", number: folder.number, isFolder: true, parent });
     return folder;
   }
 
@@ -394,6 +420,7 @@ export class SimulatedMailbox {
       for (const item of [...f.items.values()]) this.removeItem(item);
       f.deleted = true;
       this.tombstones.push({ folder: f.parent ?? f, number: f.number, kind: "folder", createdSeq: f.createdSeq, seq: ++this.seq });
+      this.logEvent({ type: "DeletedEvent", number: f.number, isFolder: true, parent: f.parent ?? f });
     }
     if (folder.parent) this.touchFolder(folder.parent);
   }
@@ -437,11 +464,13 @@ export class SimulatedMailbox {
     item.version++;
     item.modSeq = ++this.seq;
     item.modified = this.now();
+    this.logEvent({ type: "ModifiedEvent", number: item.number, isFolder: false, parent: item.folder });
   }
 
   private touchFolder(folder: FolderRecord): void {
     folder.version++;
     folder.modSeq = ++this.seq;
+    this.logEvent({ type: "ModifiedEvent", number: folder.number, isFolder: true, parent: folder.parent ?? folder });
   }
 
   /** @internal Stores a property on an item (or an occurrence's exception). */
@@ -478,6 +507,8 @@ export class SimulatedMailbox {
     };
     folder.items.set(item.number, item);
     this.itemIndex.set(item.number, item);
+    this.logEvent({ type: "CreatedEvent", number: item.number, isFolder: false, parent: folder });
+    if (kind === "Message" && folder.distinguished === "inbox") this.logEvent({ type: "NewMailEvent", number: item.number, isFolder: false, parent: folder });
     return item;
   }
 
@@ -627,10 +658,11 @@ export class SimulatedMailbox {
   }
 
   /** @internal Removes an item (tombstone for sync). */
-  removeItem(item: ItemRecord): void {
+  removeItem(item: ItemRecord, logged = true): void {
     item.folder.items.delete(item.number);
     this.itemIndex.delete(item.number);
     this.tombstones.push({ folder: item.folder, number: item.number, kind: item.kind, createdSeq: item.createdSeq, seq: ++this.seq });
+    if (logged) this.logEvent({ type: "DeletedEvent", number: item.number, isFolder: false, parent: item.folder });
   }
 
   /** @internal Deletes an item or an occurrence, as DeleteItem does. */
@@ -643,12 +675,14 @@ export class SimulatedMailbox {
       return;
     }
     const deletedItems = this.distinguishedFolder("deleteditems");
-    this.removeItem(item);
-    if (deleteType === "MoveToDeletedItems" && deletedItems && item.folder !== deletedItems) {
+    const move = deleteType === "MoveToDeletedItems" && !!deletedItems && item.folder !== deletedItems;
+    this.removeItem(item, !move);
+    if (move) {
       const seq = ++this.seq;
       const moved: ItemRecord = { ...item, number: this.nextNumber++, folder: deletedItems, version: item.version + 1, createdSeq: seq, modSeq: seq };
       deletedItems.items.set(moved.number, moved);
       this.itemIndex.set(moved.number, moved);
+      this.logEvent({ type: "MovedEvent", number: moved.number, isFolder: false, parent: deletedItems, oldNumber: item.number, oldParent: item.folder });
     }
   }
 
@@ -681,6 +715,7 @@ export class SimulatedMailbox {
     item.props.set("IsRead", el("IsRead", {}, isRead));
     item.version++;
     item.readSeq = ++this.seq;
+    this.logEvent({ type: "ModifiedEvent", number: item.number, isFolder: false, parent: item.folder });
   }
 
   /** @internal Tombstones recorded since a watermark. */
@@ -694,6 +729,11 @@ export class SimulatedMailbox {
     const f = this.distinguishedFolder(ref) ?? this.folderFromId(ref);
     if (!f) throw new SimError("ErrorFolderNotFound", `No folder '${ref}' in mailbox ${this.smtpAddress}.`);
     return f;
+  }
+
+  /** @internal A folder of this store by FolderId string. */
+  folderFromIdString(id: string): FolderRecord | undefined {
+    return this.folderFromId(id);
   }
 
   private folderFromId(id: string): FolderRecord | undefined {

@@ -10,6 +10,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { gzipSync } from "node:zlib";
 import { EwsFaultInjector } from "./faults.js";
 import { SimulatedMailbox } from "./mailbox.js";
+import { SubscriptionRegistry } from "./notifications.js";
 import { OPERATIONS, type OperationContext } from "./operations.js";
 import { createEwsSchemaValidator, type EwsSchemaValidator, type EwsSchemaViolation } from "./schema-validator.js";
 import { seedLarge, seedPublicFolders, seedSmall, type EwsSimulatorSeed } from "./seed.js";
@@ -72,6 +73,11 @@ export interface EwsSimulatorOptions {
   maxRequestBytes?: number;
   /** Compress responses with gzip when the client accepts it (default true). */
   gzip?: boolean;
+  /**
+   * Close GetStreamingEvents connections after this many milliseconds instead of the request's
+   * ConnectionTimeout (minutes), so tests can see ConnectionStatus Closed quickly.
+   */
+  streamingConnectionTimeoutMs?: number;
 }
 
 /** One request and its response, as recorded. */
@@ -88,6 +94,8 @@ export interface RecordedExchange {
   faultCode: string | null;
   /** The authenticated mailbox. */
   user: string | null;
+  /** GetStreamingEvents: every envelope sent on the stream (responseXml is the first). */
+  streamedXml?: string[];
 }
 
 /** A violation found by {@link EwsSimulator.validateExchanges}. */
@@ -184,8 +192,8 @@ function faultEnvelope(version: EwsServerVersionInfo, code: string, message: str
     `</detail></s:Fault></s:Body></s:Envelope>`;
 }
 
-function bodyEnvelope(version: EwsServerVersionInfo, payload: XmlElement): string {
-  return `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="${NS_SOAP}">${serverVersionHeader(version)}` +
+function bodyEnvelope(version: EwsServerVersionInfo, payload: XmlElement, declaration = true): string {
+  return `${declaration ? '<?xml version="1.0" encoding="utf-8"?>' : ""}<s:Envelope xmlns:s="${NS_SOAP}">${serverVersionHeader(version)}` +
     `<s:Body xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">` +
     serializeXml(payload, namespaceDeclarations(NS_M, NS_T)) + `</s:Body></s:Envelope>`;
 }
@@ -232,6 +240,9 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
   if (options.seed === "small" || options.seed === "large") seedPublicFolders(publicStore);
 
   const faults = new EwsFaultInjector();
+  const subscriptions = new SubscriptionRegistry();
+  const handlers = { ...OPERATIONS, ...subscriptions.operations() };
+  const openStreams = new Set<() => void>();
   let exchanges: RecordedExchange[] = [];
   let counts: Record<string, number> = {};
   const sockets = new Set<Socket>();
@@ -351,8 +362,10 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
             `<t:LineNumber>${first.line ?? 0}</t:LineNumber><t:LinePosition>0</t:LinePosition><t:Violation>${escape(first.message)}</t:Violation>`);
         }
       }
-      const handler = OPERATIONS[operation];
-      if (!handler) throw new Fault("ErrorInvalidRequest", `The request is invalid: the simulator does not implement ${operation}.`);
+      const handler = operation === "GetStreamingEvents" ? undefined : handlers[operation];
+      if (!handler && operation !== "GetStreamingEvents") {
+        throw new Fault("ErrorInvalidRequest", `The request is invalid: the simulator does not implement ${operation}.`);
+      }
       const header = child(envelope, "Header");
       const requested = child(header, "RequestServerVersion")?.attrs.Version;
       if (requested !== undefined && !EXCHANGE_VERSIONS.has(requested)) {
@@ -371,6 +384,24 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
         box: target, storeByGuid: (g) => stores.get(g), mailboxByAddress: (a) => mailboxes.get(a.toLowerCase()), publicStore, syncSecret,
         timeZoneContext: child(child(header, "TimeZoneContext"), "TimeZoneDefinition"),
       };
+      if (!handler) {
+        const envelopes: string[] = [];
+        const user = box.smtpAddress;
+        res.writeHead(200, { "Content-Type": "text/xml; charset=utf-8", "request-id": randomUUID() });
+        let stopStream: () => void = () => undefined;
+        stopStream = subscriptions.stream(payload, ctx, (element) => {
+          const xml = bodyEnvelope(version, element, false);
+          envelopes.push(xml);
+          res.write(xml);
+        }, () => {
+          openStreams.delete(stopStream);
+          res.end();
+          remember({ operation, requestXml, responseXml: envelopes[0] ?? "", status: 200, faultCode: null, user, streamedXml: envelopes });
+        }, options.streamingConnectionTimeoutMs);
+        openStreams.add(stopStream);
+        res.on("close", () => stopStream());
+        return;
+      }
       responseXml = bodyEnvelope(version, handler(payload, ctx));
     } catch (error) {
       status = 500;
@@ -458,7 +489,8 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
       const docs: Array<{ exchange: number; side: "request" | "response"; xml: string }> = [];
       exchanges.forEach((e, i) => {
         if (e.operation !== null) docs.push({ exchange: i, side: "request", xml: e.requestXml });
-        if (e.status === 200 && e.responseXml) docs.push({ exchange: i, side: "response", xml: e.responseXml });
+        if (e.streamedXml) for (const xml of e.streamedXml) docs.push({ exchange: i, side: "response", xml });
+        else if (e.status === 200 && e.responseXml) docs.push({ exchange: i, side: "response", xml: e.responseXml });
       });
       const violations = await createEwsSchemaValidator({ schemaDir: dir }).validate(docs.map((d) => d.xml));
       return violations.map((v) => {
@@ -467,6 +499,7 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
       });
     },
     stop() {
+      for (const stopStream of [...openStreams]) stopStream();
       return new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
