@@ -1,2 +1,392 @@
-/** Placeholder until the engine issue lands this part. */
-export {};
+/**
+ * `@ewsdav/core/ews`: a {@link SyncSide} over an Exchange mailbox through `@ewsdav/ews-client`,
+ * presenting its items as vobjects through `@ewsdav/mappers` (both optional peer dependencies of
+ * `@ewsdav/core`).
+ *
+ * - Collections are the mailbox's contact, calendar and task folders (`IPF.Contact*`,
+ *   `IPF.Appointment*`, `IPF.Task*`), optionally public folders; a collection's id is its FolderId.
+ * - The change feed is SyncFolderItems (IdOnly, all pages); the cursor is the SyncState. A rejected
+ *   state restarts as a full listing.
+ * - Reads are batched GetItem with ewsdav's extended properties (the UID of contacts and tasks);
+ *   a recurring master is read with its modified occurrences and written as one iCalendar object.
+ * - Writes map the vobject with the mappers; UpdateItem sends field diffs with
+ *   `ConflictResolution=NeverOverwrite` and the ChangeKey last seen, so a stale version fails
+ *   (`precondition-failed`); a series' exceptions are applied as occurrence operations.
+ * - UIDs: calendar items carry their own; contacts and tasks keep it in an extended property in
+ *   ewsdav's property set. A tag write only sets that property.
+ *
+ * @module
+ */
+import {
+  InvalidSyncStateError,
+  isEwsError,
+  type CalendarItem,
+  type EwsClient,
+  type EwsError,
+  type ItemId,
+  type ItemReference,
+  type ItemShape,
+  type ParsedItem,
+  type TypedItem,
+} from "@ewsdav/ews-client";
+import {
+  contactFromVCard,
+  contactToVCard,
+  eventFromVEvent,
+  eventToVEvent,
+  EWSDAV_EXTENDED_PROPERTIES,
+  EWSDAV_UID_PROPERTY,
+  MapperError,
+  readEwsdavUid,
+  taskFromVTodo,
+  taskToVTodo,
+  type OccurrenceOperation,
+} from "@ewsdav/mappers";
+import { createHash } from "node:crypto";
+import {
+  SideError,
+  type ChangeFeed,
+  type CollectionInfo,
+  type CollectionKind,
+  type DroppedProperty,
+  type ItemUpdate,
+  type SideCapabilities,
+  type SideItem,
+  type SyncSide,
+  type Versioned,
+  type VObject,
+  type WriteResult,
+} from "../engine/side.js";
+
+/** Options of {@link EwsSide}. */
+export interface EwsSideOptions {
+  /** A configured client (URL, auth, mailbox); the side does not close it. */
+  client: EwsClient;
+  /** The side's name (default `"ews"`); with several accounts, one name per account. */
+  name?: string;
+  /** Also list public folders (default false). */
+  publicFolders?: boolean;
+  /** IANA zone of the mailbox, for all-day and floating times (default `UTC`). */
+  timeZone?: string;
+  readOnly?: boolean;
+  /** Items per batch call (default 50) and batch calls at once (default 2). */
+  maxBatch?: number;
+  maxConcurrency?: number;
+}
+
+const FOLDER_CLASSES: ReadonlyArray<[string, CollectionKind]> = [
+  ["IPF.Contact", "contacts"],
+  ["IPF.Appointment", "events"],
+  ["IPF.Task", "tasks"],
+];
+
+const ITEM_TYPE: Record<CollectionKind, TypedItem["type"]> = { contacts: "Contact", events: "CalendarItem", tasks: "Task" };
+
+function shapeFor(kind: CollectionKind): ItemShape {
+  const extended = kind === "contacts" ? EWSDAV_EXTENDED_PROPERTIES.contact : kind === "tasks" ? EWSDAV_EXTENDED_PROPERTIES.task : [EWSDAV_UID_PROPERTY];
+  return { baseShape: "AllProperties", bodyType: "Text", additionalProperties: extended.map((e) => ({ extended: e })) };
+}
+
+/** Maps an EWS or mapper failure of one item to a {@link SideError}. */
+function toSideError(error: unknown, id: string | null): SideError {
+  if (error instanceof SideError) return error;
+  if (error instanceof MapperError) return new SideError("rejected", `mapping: ${error.message}`, id);
+  if (isEwsError(error)) {
+    const code = (error as EwsError & { responseCode?: string }).responseCode ?? error.code;
+    if (code === "ErrorItemNotFound" || code === "ErrorItemNotFoundInStore") return new SideError("not-found", error.message, id);
+    if (code === "ErrorIrresolvableConflict" || code === "ErrorChangeKeyRequiredForWriteOperations" || code === "ErrorStaleObject") {
+      return new SideError("precondition-failed", error.message, id);
+    }
+    if (code === "ErrorAccessDenied" || code === "ErrorCannotCreateCalendarItemInNonCalendarFolder") return new SideError("rejected", error.message, id);
+    if (/Busy|Timeout|Unavailable|Connection|Transient|NETWORK|TIMEOUT|HTTP/i.test(code)) return new SideError("transient", error.message, id);
+    return new SideError("rejected", `${code}: ${error.message}`, id);
+  }
+  return new SideError("transient", error instanceof Error ? error.message : String(error), id);
+}
+
+/** The item and what its mapping dropped, ready for CreateItem / UpdateItem. */
+interface Mapped {
+  typed: TypedItem;
+  uid: string | null;
+  operations: OccurrenceOperation[];
+  dropped: DroppedProperty[];
+}
+
+/** An Exchange mailbox as a sync side. */
+export class EwsSide implements SyncSide {
+  readonly name: string;
+  readonly capabilities: SideCapabilities;
+  readonly #client: EwsClient;
+  readonly #options: EwsSideOptions;
+  readonly #kinds = new Map<string, CollectionKind>();
+
+  constructor(options: EwsSideOptions) {
+    this.#options = options;
+    this.#client = options.client;
+    this.name = options.name ?? "ews";
+    this.capabilities = { readOnly: options.readOnly ?? false, maxBatch: options.maxBatch ?? 50, maxConcurrency: options.maxConcurrency ?? 2 };
+  }
+
+  async listCollections(signal?: AbortSignal): Promise<CollectionInfo[]> {
+    const call = signal ? { signal } : {};
+    const folders = await this.#client.findFolder({ traversal: "Deep" }, call);
+    if (this.#options.publicFolders) folders.push(...(await this.#client.findFolder({ parent: { distinguishedId: "publicfoldersroot" }, traversal: "Deep" }, call)));
+    const out: CollectionInfo[] = [];
+    for (const folder of folders) {
+      const kind = FOLDER_CLASSES.find(([prefix]) => folder.folderClass === prefix || folder.folderClass?.startsWith(`${prefix}.`))?.[1];
+      if (!kind) continue;
+      this.#kinds.set(folder.folderId.id, kind);
+      out.push({ id: folder.folderId.id, kind, displayName: folder.displayName ?? folder.folderId.id });
+    }
+    return out;
+  }
+
+  async createCollection(kind: CollectionKind, displayName: string, signal?: AbortSignal): Promise<CollectionInfo> {
+    if (this.capabilities.readOnly) throw new SideError("read-only", `${this.name} is read-only`);
+    const parent = { distinguishedId: kind === "contacts" ? "contacts" : kind === "events" ? "calendar" : "tasks" } as const;
+    const folderClass = FOLDER_CLASSES.find(([, k]) => k === kind)![0];
+    const [created] = await this.#client.createFolder(parent, [{ displayName, folderClass }], signal ? { signal } : {});
+    if (!created || isEwsError(created)) throw toSideError(created, null);
+    const id = created.id;
+    this.#kinds.set(id, kind);
+    return { id, kind, displayName };
+  }
+
+  async #kind(collection: string): Promise<CollectionKind> {
+    let kind = this.#kinds.get(collection);
+    if (!kind) {
+      await this.listCollections();
+      kind = this.#kinds.get(collection);
+    }
+    if (!kind) throw new SideError("not-found", `${this.name} has no contact, calendar or task folder ${collection}`);
+    return kind;
+  }
+
+  async changes(collection: string, cursor: string | null, signal?: AbortSignal): Promise<ChangeFeed> {
+    const kind = await this.#kind(collection);
+    const wanted = ITEM_TYPE[kind];
+    const read = async (syncState: string | null) => {
+      const changed = new Map<string, string | null>();
+      const deleted = new Set<string>();
+      let state = syncState ?? "";
+      for await (const page of this.#client.syncFolderItemsPages(
+        { folder: { id: collection }, ...(syncState ? { syncState } : {}) },
+        signal ? { signal } : {},
+      )) {
+        state = page.syncState;
+        for (const change of page.changes) {
+          if (change.type === "Delete") {
+            changed.delete(change.itemId.id);
+            deleted.add(change.itemId.id);
+          } else if (change.type !== "ReadFlagChange" && change.elementName === wanted) {
+            deleted.delete(change.itemId.id);
+            changed.set(change.itemId.id, change.itemId.changeKey ?? null);
+          }
+        }
+      }
+      return { cursor: state, changed: [...changed].map(([id, version]) => ({ id, version })), deleted: [...deleted] };
+    };
+    try {
+      const feed = await read(cursor);
+      return { ...feed, deleted: cursor === null ? [] : feed.deleted, complete: cursor === null };
+    } catch (error) {
+      if (!(error instanceof InvalidSyncStateError)) throw error;
+      const feed = await read(null);
+      return { ...feed, deleted: [], complete: true };
+    }
+  }
+
+  async #read(kind: CollectionKind, refs: readonly ItemReference[], signal?: AbortSignal): Promise<Array<ParsedItem | EwsError>> {
+    if (refs.length === 0) return [];
+    return this.#client.getItem(refs, { shape: shapeFor(kind), ...(signal ? { signal } : {}) });
+  }
+
+  /** The vobject text of an EWS item. */
+  async #toText(kind: CollectionKind, parsed: ParsedItem, signal?: AbortSignal): Promise<{ text: string; uid: string | null; dropped: DroppedProperty[] }> {
+    if (parsed.type === "Contact" && kind === "contacts") {
+      const uid = readEwsdavUid(parsed.item);
+      const r = contactToVCard(parsed.item);
+      return { text: r.text, uid, dropped: r.dropped };
+    }
+    if (parsed.type === "Task" && kind === "tasks") {
+      const uid = readEwsdavUid(parsed.item);
+      const r = taskToVTodo(parsed.item);
+      return { text: r.text, uid, dropped: r.dropped };
+    }
+    if (parsed.type === "CalendarItem" && kind === "events") {
+      const item = parsed.item;
+      const exceptions: CalendarItem[] = [];
+      const occurrences = item.modifiedOccurrences ?? [];
+      if (occurrences.length) {
+        for (const r of await this.#read(kind, occurrences.map((o) => o.itemId), signal)) if (!isEwsError(r) && r.type === "CalendarItem") exceptions.push(r.item);
+      }
+      const fallback = item.itemId ? `ews-${createHash("sha256").update(item.itemId.id).digest("hex").slice(0, 32)}` : undefined;
+      const r = eventToVEvent(item, { exceptions, ...(this.#options.timeZone ? { timeZone: this.#options.timeZone } : {}), ...(fallback && !item.uid ? { uid: fallback } : {}) });
+      return { text: r.text, uid: item.uid ?? r.uid, dropped: r.dropped };
+    }
+    throw new SideError("rejected", `a ${parsed.type === "Unsupported" ? parsed.elementName : parsed.type} is not a ${kind} item`);
+  }
+
+  async fetch(collection: string, ids: readonly string[], signal?: AbortSignal): Promise<Array<SideItem | SideError>> {
+    const kind = await this.#kind(collection);
+    const results = await this.#read(kind, ids.map((id) => ({ id })), signal);
+    const out: Array<SideItem | SideError> = [];
+    for (let i = 0; i < ids.length; i++) {
+      const r = results[i]!;
+      const id = ids[i]!;
+      if (isEwsError(r)) {
+        out.push(toSideError(r, id));
+        continue;
+      }
+      try {
+        const { text, uid } = await this.#toText(kind, r, signal);
+        out.push({ id, version: ("itemId" in r && r.itemId?.changeKey) || (r.type !== "Unsupported" ? r.item.itemId?.changeKey ?? null : null), uid, text });
+      } catch (error) {
+        out.push(toSideError(error, id));
+      }
+    }
+    return out;
+  }
+
+  #map(kind: CollectionKind, text: string, current?: CalendarItem): Mapped {
+    if (kind === "contacts") {
+      const r = contactFromVCard(text);
+      return { typed: { type: "Contact", item: r.item }, uid: r.uid, operations: [], dropped: r.dropped };
+    }
+    if (kind === "tasks") {
+      const r = taskFromVTodo(text);
+      return { typed: { type: "Task", item: r.item }, uid: r.uid, operations: [], dropped: r.dropped };
+    }
+    const r = eventFromVEvent(text, { ...(this.#options.timeZone ? { timeZone: this.#options.timeZone } : {}), ...(current ? { current } : {}) });
+    return { typed: { type: "CalendarItem", item: r.item }, uid: r.uid, operations: r.occurrenceOperations, dropped: r.dropped };
+  }
+
+  /** Applies a series' occurrence operations after its master was written; returns the master's final change key. */
+  async #applyOccurrences(master: ItemId, operations: readonly OccurrenceOperation[], signal?: AbortSignal): Promise<string | undefined> {
+    const call = signal ? { signal } : {};
+    for (const op of operations) {
+      if (op.instanceIndex === null) continue;
+      const ref = { recurringMasterId: master.id, instanceIndex: op.instanceIndex };
+      if (op.kind === "deleteOccurrence") {
+        const [r] = await this.#client.deleteItem([ref], call);
+        if (isEwsError(r) && r.code !== "ErrorItemNotFound" && (r as { responseCode?: string }).responseCode !== "ErrorCalendarOccurrenceIsDeletedFromRecurrence") throw r;
+        continue;
+      }
+      const [occurrence] = await this.#read("events", [ref], signal);
+      if (!occurrence || isEwsError(occurrence) || occurrence.type !== "CalendarItem") throw occurrence ?? new SideError("not-found", "occurrence not found");
+      const after = { ...occurrence.item, ...op.changes };
+      const [u] = await this.#client.updateItem(
+        [{ target: { ...(occurrence.item.itemId ?? { id: "" }) }, before: { type: "CalendarItem", item: occurrence.item }, after: { type: "CalendarItem", item: after } }],
+        { ...call, conflictResolution: "AlwaysOverwrite" },
+      );
+      if (isEwsError(u)) throw u;
+    }
+    const [fresh] = await this.#read("events", [{ id: master.id }], signal);
+    return fresh && !isEwsError(fresh) && fresh.type === "CalendarItem" ? fresh.item.itemId?.changeKey : master.changeKey;
+  }
+
+  async create(collection: string, items: readonly VObject[], signal?: AbortSignal): Promise<Array<WriteResult | SideError>> {
+    if (this.capabilities.readOnly) return items.map(() => new SideError("read-only", `${this.name} is read-only`));
+    const kind = await this.#kind(collection);
+    const out: Array<WriteResult | SideError> = new Array(items.length);
+    const mapped: Array<{ index: number; m: Mapped }> = [];
+    items.forEach((item, index) => {
+      try {
+        mapped.push({ index, m: this.#map(kind, item.text) });
+      } catch (error) {
+        out[index] = toSideError(error, null);
+      }
+    });
+    if (mapped.length) {
+      const results = await this.#client.createItem(
+        mapped.map((x) => x.m.typed),
+        { savedItemFolder: { id: collection }, ...(signal ? { signal } : {}) },
+      );
+      for (let i = 0; i < mapped.length; i++) {
+        const { index, m } = mapped[i]!;
+        const r = results[i]!;
+        if (isEwsError(r)) {
+          out[index] = toSideError(r, null);
+          continue;
+        }
+        try {
+          const changeKey = m.operations.length ? await this.#applyOccurrences(r, m.operations, signal) : r.changeKey;
+          out[index] = { id: r.id, version: changeKey ?? null, ...(m.dropped.length ? { dropped: m.dropped } : {}) };
+        } catch (error) {
+          out[index] = toSideError(error, r.id);
+        }
+      }
+    }
+    return out;
+  }
+
+  async update(collection: string, items: readonly ItemUpdate[], signal?: AbortSignal): Promise<Array<WriteResult | SideError>> {
+    if (this.capabilities.readOnly) return items.map((i) => new SideError("read-only", `${this.name} is read-only`, i.id));
+    const kind = await this.#kind(collection);
+    const current = await this.#read(kind, items.map((i) => ({ id: i.id })), signal);
+    const out: Array<WriteResult | SideError> = new Array(items.length);
+    const pending: Array<{ index: number; m: Mapped; before: TypedItem; changeKey: string }> = [];
+    items.forEach((item, index) => {
+      const now = current[index];
+      if (!now || isEwsError(now)) return void (out[index] = toSideError(now, item.id));
+      if (now.type === "Unsupported") return void (out[index] = new SideError("rejected", `not a ${kind} item`, item.id));
+      const changeKey = now.item.itemId?.changeKey ?? "";
+      if (item.version !== null && item.version !== changeKey) {
+        return void (out[index] = new SideError("precondition-failed", `item changed since change key ${item.version}`, item.id));
+      }
+      try {
+        const m = this.#map(kind, item.text, now.type === "CalendarItem" ? now.item : undefined);
+        pending.push({ index, m, before: now, changeKey });
+      } catch (error) {
+        out[index] = toSideError(error, item.id);
+      }
+    });
+    if (pending.length) {
+      const results = await this.#client.updateItem(
+        pending.map((p) => ({ target: { id: items[p.index]!.id, changeKey: p.changeKey }, before: p.before, after: p.m.typed })),
+        { conflictResolution: "NeverOverwrite", ...(signal ? { signal } : {}) },
+      );
+      for (let i = 0; i < pending.length; i++) {
+        const { index, m } = pending[i]!;
+        const r = results[i]!;
+        if (isEwsError(r)) {
+          out[index] = toSideError(r, items[index]!.id);
+          continue;
+        }
+        try {
+          const changeKey = m.operations.length ? await this.#applyOccurrences(r.itemId, m.operations, signal) : r.itemId.changeKey;
+          out[index] = { id: r.itemId.id, version: changeKey ?? null, ...(m.dropped.length ? { dropped: m.dropped } : {}) };
+        } catch (error) {
+          out[index] = toSideError(error, items[index]!.id);
+        }
+      }
+    }
+    return out;
+  }
+
+  async remove(collection: string, items: readonly Versioned[], signal?: AbortSignal): Promise<Array<null | SideError>> {
+    if (this.capabilities.readOnly) return items.map((i) => new SideError("read-only", `${this.name} is read-only`, i.id));
+    const kind = await this.#kind(collection);
+    const current = await this.#client.getItem(items.map((i) => ({ id: i.id })), { shape: { baseShape: "IdOnly" }, ...(signal ? { signal } : {}) });
+    void kind;
+    const out: Array<null | SideError> = new Array(items.length);
+    const go: number[] = [];
+    items.forEach((item, index) => {
+      const now = current[index];
+      if (!now || isEwsError(now)) return void (out[index] = toSideError(now, item.id));
+      const changeKey = now.type === "Unsupported" ? now.itemId?.changeKey : now.item.itemId?.changeKey;
+      if (item.version !== null && changeKey !== undefined && item.version !== changeKey) {
+        return void (out[index] = new SideError("precondition-failed", `item changed since change key ${item.version}`, item.id));
+      }
+      go.push(index);
+    });
+    if (go.length) {
+      const results = await this.#client.deleteItem(go.map((i) => ({ id: items[i]!.id })), { deleteType: "MoveToDeletedItems", ...(signal ? { signal } : {}) });
+      go.forEach((index, i) => {
+        const r = results[i];
+        out[index] = r === true ? null : toSideError(r, items[index]!.id);
+      });
+    }
+    return out;
+  }
+}
