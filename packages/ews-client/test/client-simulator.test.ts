@@ -29,6 +29,8 @@ import {
 } from "@ewsdav/ews-client";
 import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-client/testing";
 import { EWS_SCHEMA_DIR } from "../../../test/harness/ews-schema.js";
+import { itemChangeDescriptions, DISPLAY_NAME_PREFIX_PROPERTY, type ExchangeVersion } from "@ewsdav/ews-client";
+import { fullCalendarItem, fullContact, fullTask, TEST_PROPERTY_SET } from "../src/testdata/items.js";
 
 const USER = "alice@example.com";
 const PASSWORD = "secret";
@@ -323,6 +325,38 @@ describe("writes", () => {
     const [removed] = await ews.deleteAttachment([(note as { id: string }).id]);
     expect(removed).toMatchObject({ rootItemId: contactId.id });
     expect(sim.mailbox(USER).item(contactId.id)!.attachments).toHaveLength(1);
+  });
+});
+
+describe("items with every field set", () => {
+  it.each(["Exchange2010_SP2", "Exchange2016"] as ExchangeVersion[])("round-trip through the server with nothing left to update (%s)", async (version) => {
+    const ews = client({ version });
+    const originals: TypedItem[] = [
+      { type: "Contact", item: fullContact() },
+      { type: "Task", item: fullTask() },
+      { type: "CalendarItem", item: fullCalendarItem() },
+    ];
+    const created = await ews.createItem(originals);
+    const ids = created.filter((r): r is ItemId => !isEwsError(r));
+    expect(ids).toHaveLength(3);
+    const read = await ews.getItem(ids, {
+      shape: {
+        baseShape: "AllProperties",
+        additionalProperties: [
+          { extended: DISPLAY_NAME_PREFIX_PROPERTY },
+          { extended: { propertySetId: TEST_PROPERTY_SET, propertyName: "ewsdav-uid", propertyType: "String" } },
+          { extended: { distinguishedPropertySetId: "PublicStrings", propertyId: 34000, propertyType: "Integer" } },
+          { extended: { distinguishedPropertySetId: "Address", propertyName: "keywords", propertyType: "StringArray" } },
+          { extended: { propertyTag: "0x0E07", propertyType: "Integer" } },
+        ],
+      },
+    });
+    read.forEach((result, i) => {
+      if (isEwsError(result) || result.type === "Unsupported") throw new Error(`item ${i} not read back: ${String(result)}`);
+      // What we wrote is what the server holds: the diff from the read item to the original is empty.
+      expect(itemChangeDescriptions(result, originals[i]!, { item: `item ${i}`, version })).toEqual([]);
+    });
+    expect((read[0] as { item: Contact }).item.title).toBe("Dr.");
   });
 });
 
