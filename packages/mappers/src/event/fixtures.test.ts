@@ -87,6 +87,20 @@ describe("a weekly series across the DST change (Europe/Berlin)", () => {
     expect(text).toContain("BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin");
   });
 
+  it("does not delete again what EWS already deleted, and resets an exception the DAV side dropped", () => {
+    const current: CalendarItem = {
+      ...result.item,
+      deletedOccurrences: [{ start: "2026-03-16T08:00:00Z" }],
+      modifiedOccurrences: [{ itemId: { id: "old" }, start: "2026-05-04T12:00:00Z", end: "2026-05-04T13:00:00Z", originalStart: "2026-05-04T07:00:00Z" }],
+    };
+    const again = eventFromVEvent(WEEKLY_BERLIN, { current });
+    expect(again.occurrenceOperations.map((op) => [op.kind, op.originalStart])).toEqual([
+      ["modifyOccurrence", "2026-04-06T07:00:00Z"],
+      ["modifyOccurrence", "2026-05-04T07:00:00Z"],
+    ]);
+    expect(again.occurrenceOperations[1]).toMatchObject({ instanceIndex: 10, changes: { start: "2026-05-04T07:00:00Z", end: "2026-05-04T08:00:00Z", subject: "Team meeting" } });
+  });
+
   it("leaves the object untouched when EWS holds what the DAV side already has (no echo rewrite)", () => {
     const master: CalendarItem = { ...result.item, deletedOccurrences: [{ start: "2026-03-16T08:00:00Z" }], modifiedOccurrences: [{ itemId: { id: "occ" }, start: "2026-04-06T09:30:00Z", end: "2026-04-06T10:30:00Z", originalStart: "2026-04-06T07:00:00Z" }] };
     const exception: CalendarItem = { ...result.item, subject: "Team meeting (moved)", start: "2026-04-06T09:30:00Z", end: "2026-04-06T10:30:00Z", originalStart: "2026-04-06T07:00:00Z", reminderIsSet: false };

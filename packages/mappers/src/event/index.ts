@@ -15,7 +15,7 @@ import { MapperError, type DroppedProperty } from "../result.js";
 import { readVObjects, writeComponent } from "../vobject/codec.js";
 import { hashNormalized, normalizeICalendarComponents } from "../vobject/normalize.js";
 import { fieldsOf, localMs, timeOfDayMs } from "../timezone/clock.js";
-import { ianaZone, UTC_ZONE } from "../timezone/resolve.js";
+import { ianaZone, UTC_ZONE, type EventTimeZone } from "../timezone/resolve.js";
 import { parseVTimezoneText, vtimezoneForIana } from "../timezone/vtimezone.js";
 import { all, first, readTime, readTimeValue, text, type JComponent, type JProperty } from "./jcal.js";
 import { ewsDateTime, parseEwsDateTime, readVEvent, resolveTime, tzidsOf, zoneContextOf, type VEventReading, type ZoneContext } from "./read.js";
@@ -270,7 +270,7 @@ export function eventToVEvent(item: CalendarItem, options: EventToVEventOptions 
     if (own) calendar[2].push(own as unknown as JComponent);
     else {
       const zone = baseZones.zone(tzid) ?? (tzid === seriesForm.tzid ? seriesForm.zone : null) ?? zoneForTzid(item, tzid, defaultZone);
-      const block = zone ? parseVTimezoneText(zone.iana ? vtimezoneForIana(zone.iana, tzid) : zone.vtimezone()) : null;
+      const block = zone ? vtimezoneComponent(zone, tzid) : null;
       if (block) calendar[2].push(block as unknown as JComponent);
       else dropped.push({ property: "VTIMEZONE", reason: `no definition for TZID "${tzid}"` });
     }
@@ -281,6 +281,16 @@ export function eventToVEvent(item: CalendarItem, options: EventToVEventOptions 
   }
   if (item.extendedProperties?.length) dropped.push({ property: "ExtendedProperties", reason: "no iCalendar property" });
   return { text: writeComponent(calendar, "icalendar"), uid, dropped };
+}
+
+const parsedIanaBlocks = new Map<string, JComponent | null>();
+
+/** The VTIMEZONE (jCal) of a zone under `tzid`; IANA blocks are parsed once and shared (never mutated). */
+function vtimezoneComponent(zone: EventTimeZone, tzid: string): JComponent | null {
+  if (!zone.iana) return parseVTimezoneText(zone.vtimezone()) as unknown as JComponent | null;
+  const key = `${zone.iana}\u0000${tzid}`;
+  if (!parsedIanaBlocks.has(key)) parsedIanaBlocks.set(key, parseVTimezoneText(vtimezoneForIana(zone.iana, tzid)) as unknown as JComponent | null);
+  return parsedIanaBlocks.get(key) ?? null;
 }
 
 function zoneForTzid(item: CalendarItem, tzid: string, defaultZone: ReturnType<typeof ianaZone>) {

@@ -149,6 +149,9 @@ describe("EWS → VEVENT → EWS", () => {
     fc.assert(
       fc.property(itemArbitrary, ({ item, zone }) => {
         const { text: ics } = eventToVEvent(item, { timeZone: zone, now: new Date(0) });
+        // Every TZID written has its VTIMEZONE in the object.
+        const referenced = new Set([...ics.replace(/\r\n[ \t]/g, "").matchAll(/;TZID=([^;:]+)[;:]/g)].map((match) => match[1]!));
+        for (const tzid of referenced) expect(ics).toContain(`BEGIN:VTIMEZONE\r\nTZID:${tzid}\r\n`);
         const back = eventFromVEvent(ics, { timeZone: zone });
         expect(project(back.item)).toEqual(project(item));
         expect(sameRecurrence(back.item.recurrence, item.recurrence), JSON.stringify([item.recurrence, back.item.recurrence])).toBe(true);

@@ -41,8 +41,29 @@ export function isIanaZone(name: string): boolean {
   return canonicalIanaZone(name) !== null;
 }
 
-/** The UTC offset (seconds east of UTC) of an IANA zone at an instant. */
+const HOUR_MS = 3_600_000;
+const offsetCache = new Map<string, Map<number, number>>();
+
+/**
+ * The UTC offset (seconds east of UTC) of an IANA zone at an instant. Offsets are cached per hour
+ * of UTC when the offset is the same at both ends of the hour (a change inside the hour is never cached).
+ */
 export function ianaOffsetSeconds(zone: string, utcMs: number): number {
+  let cache = offsetCache.get(zone);
+  if (!cache) offsetCache.set(zone, (cache = new Map()));
+  const hour = Math.floor(utcMs / HOUR_MS);
+  const cached = cache.get(hour);
+  if (cached !== undefined) return cached;
+  const atStart = formatOffset(zone, hour * HOUR_MS);
+  if (formatOffset(zone, hour * HOUR_MS + HOUR_MS - 1) === atStart) {
+    if (cache.size > 200_000) cache.clear();
+    cache.set(hour, atStart);
+    return atStart;
+  }
+  return formatOffset(zone, utcMs);
+}
+
+function formatOffset(zone: string, utcMs: number): number {
   const text = offsetFormatter(zone).format(utcMs);
   const at = text.lastIndexOf("GMT");
   const match = /^GMT(?:([+-])(\d{1,2})(?::(\d\d))?(?::(\d\d))?)?$/.exec(text.slice(at));

@@ -83,10 +83,21 @@ export function windowsZoneForIana(iana: string): string | null {
  * `Europe/Berlin`), in the runtime's spelling; null when the id is unknown.
  */
 export function ianaForWindowsZone(windowsId: string): string | null {
-  if (windowsId === EXCHANGE_UTC_ID) return "UTC";
-  for (const name of findIana(windowsId.trim())) {
-    const canonical = canonicalIanaZone(name);
-    if (canonical) return name;
+  const cached = ianaByWindows.get(windowsId);
+  if (cached !== undefined) return cached;
+  let result: string | null = null;
+  if (windowsId === EXCHANGE_UTC_ID) result = "UTC";
+  else {
+    for (const name of findIana(windowsId.trim())) {
+      if (canonicalIanaZone(name)) {
+        result = name;
+        break;
+      }
+    }
   }
-  return null;
+  if (ianaByWindows.size > 10_000) ianaByWindows.clear();
+  ianaByWindows.set(windowsId, result);
+  return result;
 }
+
+const ianaByWindows = new Map<string, string | null>();

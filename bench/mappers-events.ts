@@ -1,0 +1,95 @@
+/**
+ * Event mapper throughput: events/s in both directions, for single events and for weekly series
+ * with exceptions and deleted occurrences (Europe/Berlin, across DST). Pure CPU, no I/O.
+ *
+ *   npx tsx bench/mappers-events.ts [events]
+ */
+import type { CalendarItem } from "@ewsdav/ews-client";
+import { eventFromVEvent, eventToVEvent } from "@ewsdav/mappers";
+
+const count = Number(process.argv[2] ?? 2000);
+const ZONES = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney"];
+const WINDOWS: Record<string, string> = { "Europe/Berlin": "W. Europe Standard Time", "America/New_York": "Eastern Standard Time", "Asia/Tokyo": "Tokyo Standard Time", "Australia/Sydney": "AUS Eastern Standard Time" };
+
+function iso(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+}
+
+function singleItem(i: number): { item: CalendarItem; zone: string } {
+  const zone = ZONES[i % ZONES.length]!;
+  const start = Date.UTC(2026, i % 12, 1 + (i % 27), 8 + (i % 9));
+  return {
+    zone,
+    item: {
+      uid: `single-${i}@bench.ewsdav`,
+      subject: `Meeting ${i}`,
+      location: `Room ${i % 40}`,
+      body: { bodyType: "HTML", value: `<html><body><p>Agenda for meeting ${i}</p><ul><li>one</li><li>two</li></ul></body></html>` },
+      start: iso(start),
+      end: iso(start + 3_600_000),
+      isAllDayEvent: false,
+      startTimeZone: { id: WINDOWS[zone]! },
+      endTimeZone: { id: WINDOWS[zone]! },
+      legacyFreeBusyStatus: "Busy",
+      importance: i % 5 === 0 ? "High" : "Normal",
+      categories: ["Work"],
+      reminderIsSet: true,
+      reminderMinutesBeforeStart: 15,
+      organizer: { emailAddress: "boss@example.org", name: "Boss" },
+      requiredAttendees: [
+        { mailbox: { emailAddress: "ann@example.org", name: "Ann" }, responseType: "Accept" },
+        { mailbox: { emailAddress: "bob@example.org", name: "Bob" }, responseType: "Tentative" },
+      ],
+    },
+  };
+}
+
+function seriesItem(i: number): { item: CalendarItem; exceptions: CalendarItem[]; zone: string } {
+  const zone = "Europe/Berlin";
+  // Mondays 09:00 local from early March (CET) on, so the series crosses the change to CEST.
+  const first = Date.UTC(2026, 2, 2, 8);
+  const week = 7 * 86_400_000;
+  const occurrence = (k: number): number => first + k * week - (k >= 4 && k < 34 ? 3_600_000 : 0);
+  const base = singleItem(i).item;
+  const item: CalendarItem = {
+    ...base,
+    uid: `series-${i}@bench.ewsdav`,
+    start: iso(occurrence(0)),
+    end: iso(occurrence(0) + 3_600_000),
+    startTimeZone: { id: "W. Europe Standard Time" },
+    endTimeZone: { id: "W. Europe Standard Time" },
+    recurrence: { pattern: { kind: "WeeklyRecurrence", interval: 1, daysOfWeek: ["Monday"], firstDayOfWeek: "Monday" }, range: { kind: "NumberedRecurrence", startDate: "2026-03-02", numberOfOccurrences: 52 } },
+    deletedOccurrences: [3, 9, 17].map((k) => ({ start: iso(occurrence(k)) })),
+    modifiedOccurrences: [5, 12, 20].map((k) => ({ itemId: { id: `occ-${i}-${k}` }, start: iso(occurrence(k) + 1_800_000), end: iso(occurrence(k) + 5_400_000), originalStart: iso(occurrence(k)) })),
+  };
+  const exceptions = (item.modifiedOccurrences ?? []).map((info, n) => {
+    const exception: CalendarItem = { ...base, uid: item.uid, subject: `Moved occurrence ${n}`, start: info.start, end: info.end, originalStart: info.originalStart, startTimeZone: item.startTimeZone, endTimeZone: item.endTimeZone };
+    return exception;
+  });
+  return { item, exceptions, zone };
+}
+
+function measure(label: string, runs: number, body: (i: number) => void): void {
+  for (let i = 0; i < Math.min(200, runs); i++) body(i); // warm-up
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < runs; i++) body(i);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  console.log(`${label.padEnd(44)} ${String(Math.round(runs / seconds)).padStart(8)} events/s  (${runs} in ${seconds.toFixed(2)} s)`);
+}
+
+const singles = Array.from({ length: count }, (_, i) => singleItem(i));
+const singleTexts = singles.map(({ item, zone }) => eventToVEvent(item, { timeZone: zone }).text);
+const seriesCount = Math.max(100, Math.floor(count / 4));
+const series = Array.from({ length: seriesCount }, (_, i) => seriesItem(i));
+const seriesTexts = series.map(({ item, exceptions, zone }) => eventToVEvent(item, { exceptions, timeZone: zone }).text);
+
+console.log(`event mapper, ${count} single events and ${seriesCount} weekly series (52 occurrences, 3 moved, 3 deleted)`);
+measure("single: EWS → VEVENT (new object)", count, (i) => void eventToVEvent(singles[i % count]!.item, { timeZone: singles[i % count]!.zone }));
+measure("single: EWS → VEVENT (merged onto base)", count, (i) => void eventToVEvent(singles[i % count]!.item, { timeZone: singles[i % count]!.zone, base: singleTexts[i % count]! }));
+measure("single: VEVENT → EWS", count, (i) => void eventFromVEvent(singleTexts[i % count]!, { timeZone: singles[i % count]!.zone }));
+measure("series+exceptions: EWS → VEVENT (new)", seriesCount, (i) => void eventToVEvent(series[i]!.item, { exceptions: series[i]!.exceptions, timeZone: series[i]!.zone }));
+measure("series+exceptions: EWS → VEVENT (merged)", seriesCount, (i) => void eventToVEvent(series[i]!.item, { exceptions: series[i]!.exceptions, timeZone: series[i]!.zone, base: seriesTexts[i]! }));
+measure("series+exceptions: VEVENT → EWS (+ operations)", seriesCount, (i) => void eventFromVEvent(seriesTexts[i]!, { timeZone: series[i]!.zone }));
+const check = eventFromVEvent(seriesTexts[0]!, { timeZone: "Europe/Berlin" });
+console.log(`series check: ${check.occurrenceOperations.filter((op) => op.kind === "deleteOccurrence").length} deletes, ${check.occurrenceOperations.filter((op) => op.kind === "modifyOccurrence").length} modifies, ${check.dropped.length} dropped`);
+console.log(`peak RSS ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MB`);
