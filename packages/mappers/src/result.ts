@@ -35,7 +35,8 @@ export type MapperErrorCode =
   | "MALFORMED_TEXT" // the text does not parse as vCard / iCalendar at all
   | "MISSING_COMPONENT" // no VCARD / VEVENT / VTODO in the text
   | "INVALID_VALUE" // a property value that cannot be read (bad date, bad number …)
-  | "UNSUPPORTED_VERSION"; // a vCard version other than 3.0 / 4.0 (2.1 is read best-effort)
+  | "UNSUPPORTED_VERSION" // a vCard version other than 3.0 / 4.0 (2.1 is read best-effort)
+  | "INTERNAL_ERROR"; // a mapper bug caught at the API boundary (never expected; tests assert it does not happen)
 
 /**
  * The one error type the mappers throw or return: it names the item (UID when known) and the
@@ -50,6 +51,19 @@ export class MapperError extends Error {
     readonly uid: string | null = null,
   ) {
     super(`${uid ? `item ${uid}: ` : ""}${property ? `${property}: ` : ""}${reason}`);
+  }
+}
+
+/**
+ * Runs a mapper entry point so that it can only fail with a {@link MapperError}: anything else (a
+ * bug) is wrapped as `INTERNAL_ERROR`, naming the item when known.
+ */
+export function guardMapper<T>(uid: string | null, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof MapperError) throw error;
+    throw new MapperError("INTERNAL_ERROR", null, `unexpected failure: ${error instanceof Error ? error.message : String(error)}`.slice(0, 300), uid);
   }
 }
 

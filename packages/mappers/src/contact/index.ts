@@ -3,7 +3,7 @@
  * @module
  */
 import type { Contact } from "@ewsdav/ews-client";
-import { MapperError, type DroppedProperty } from "../result.js";
+import { guardMapper, MapperError, type DroppedProperty } from "../result.js";
 import { readVObjects, vcardDesignOf, writeComponent, type JComponent } from "../vobject/codec.js";
 import { readContactCard } from "./read.js";
 import { writeContactCard, type VCardVersion } from "./write.js";
@@ -68,10 +68,12 @@ function firstCard(text: string, what: string): { card: JComponent; extra: Dropp
  * problem (an unreadable line, a bad date) is reported in `dropped` and the rest is still mapped.
  */
 export function contactFromVCard(text: string, options: ContactFromVCardOptions = {}): ContactFromVCardResult {
-  const { card, extra } = firstCard(text, "text");
-  const reading = readContactCard(card);
-  if (options.skipPhoto) delete reading.item.attachments;
-  return { item: reading.item, uid: reading.uid, dropped: [...extra, ...reading.dropped] };
+  return guardMapper(null, () => {
+    const { card, extra } = firstCard(text, "text");
+    const reading = readContactCard(card);
+    if (options.skipPhoto) delete reading.item.attachments;
+    return { item: reading.item, uid: reading.uid, dropped: [...extra, ...reading.dropped] };
+  });
 }
 
 /**
@@ -81,8 +83,10 @@ export function contactFromVCard(text: string, options: ContactFromVCardOptions 
  * holds no vCard.
  */
 export function contactToVCard(item: Contact, options: ContactToVCardOptions = {}): ContactToVCardResult {
-  const base = options.base ? firstCard(options.base, "base").card : null;
-  const version = options.version ?? "4.0";
-  const { card, dropped } = writeContactCard(item, base, version, options.uid === undefined ? {} : { uid: options.uid });
-  return { text: writeComponent(card, vcardDesignOf(card)), dropped };
+  return guardMapper(options.uid ?? null, () => {
+    const base = options.base ? firstCard(options.base, "base").card : null;
+    const version = options.version ?? "4.0";
+    const { card, dropped } = writeContactCard(item, base, version, options.uid === undefined ? {} : { uid: options.uid });
+    return { text: writeComponent(card, vcardDesignOf(card)), dropped };
+  });
 }

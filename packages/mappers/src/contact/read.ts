@@ -10,7 +10,7 @@ import type { JComponent, JProperty } from "../vobject/codec.js";
 import { mediaTypeOf } from "../vobject/normalize.js";
 import { byPreference, componentOf, groupLabel, groupOf, indexesOf, paramList, prefRank, textOf, typesOf, valueText } from "../vobject/properties.js";
 import { contactDateToEws, parseContactDate, type ContactDate } from "./dates.js";
-import { ADDRESS_SLOTS, EMAIL_SLOTS, IM_SLOTS, IM_TEXT_PROPERTY, IM_X_PROPERTIES, PHONE_SLOTS, phoneSlotCandidates } from "./slots.js";
+import { ADDRESS_SLOTS, EMAIL_SLOTS, IM_SLOTS, IM_TEXT_PROPERTY, IM_X_PROPERTIES, isFallbackPhone, PHONE_SLOTS, phoneSlotCandidates } from "./slots.js";
 
 /** The file name Exchange and Outlook give a contact photo attachment. */
 export const CONTACT_PHOTO_NAME = "ContactPicture.jpg";
@@ -349,7 +349,10 @@ export function readContactCard(card: JComponent): ContactReading {
 
   // Phones: each TEL goes to the first free slot its TYPE values allow.
   const phoneSlots = new Map<PhoneNumberKey, number>();
-  for (const index of byPreference(card, indexesOf(card, "tel"))) {
+  // TELs whose TYPE names a slot go first; those that only fall back to OtherTelephone come after.
+  const telIndexes = byPreference(card, indexesOf(card, "tel"));
+  const isFallback = (index: number) => isFallbackPhone(new Set(typesOf(props[index]!)), groupLabel(card, props[index]!));
+  for (const index of [...telIndexes.filter((index) => !isFallback(index)), ...telIndexes.filter(isFallback)]) {
     const property = props[index]!;
     const number = textOf(property).trim().replace(/^tel:/i, "");
     if (number === "") {

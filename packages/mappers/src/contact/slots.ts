@@ -65,6 +65,13 @@ export function phoneSlotCandidates(types: ReadonlySet<string>, label: string | 
   return ["OtherTelephone"];
 }
 
+/** True when no TYPE value (or label) of a TEL names a slot, so it only falls back to OtherTelephone. */
+export function isFallbackPhone(types: ReadonlySet<string>, label: string | null): boolean {
+  if (types.has("other") || label === "other") return false;
+  const candidates = phoneSlotCandidates(types, label);
+  return candidates.length === 1 && candidates[0] === "OtherTelephone";
+}
+
 /** E-mail slots and the TYPE each stands for: 1 work, 2 home, 3 other (Outlook's E-mail, E-mail 2, E-mail 3). */
 export const EMAIL_SLOTS: ReadonlyArray<{ key: EmailAddressKey; type: "work" | "home" | "other" }> = [
   { key: "EmailAddress1", type: "work" },

@@ -3,7 +3,7 @@
  * @module
  */
 import type { Task } from "@ewsdav/ews-client";
-import { MapperError, type DroppedProperty } from "../result.js";
+import { guardMapper, MapperError, type DroppedProperty } from "../result.js";
 import { readVObjects, writeComponent, type JComponent } from "../vobject/codec.js";
 import { readTodo } from "./read.js";
 import { writeTodoCalendar } from "./write.js";
@@ -61,9 +61,11 @@ function findTodo(text: string, what: string): { calendar: JComponent; todoIndex
  * `MISSING_COMPONENT` when there is no VTODO; every other problem is reported in `dropped`.
  */
 export function taskFromVTodo(text: string): TaskFromVTodoResult {
-  const { calendar, todoIndex, extra } = findTodo(text, "text");
-  const reading = readTodo(calendar[2][todoIndex]!, calendar);
-  return { item: reading.item, uid: reading.uid, dropped: [...extra, ...reading.dropped] };
+  return guardMapper(null, () => {
+    const { calendar, todoIndex, extra } = findTodo(text, "text");
+    const reading = readTodo(calendar[2][todoIndex]!, calendar);
+    return { item: reading.item, uid: reading.uid, dropped: [...extra, ...reading.dropped] };
+  });
 }
 
 /**
@@ -72,10 +74,12 @@ export function taskFromVTodo(text: string): TaskFromVTodoResult {
  * only when `base` has no VTODO.
  */
 export function taskToVTodo(item: Task, options: TaskToVTodoOptions = {}): TaskToVTodoResult {
-  const base = options.base ? findTodo(options.base, "base") : null;
-  const writeOptions: { uid?: string; now?: Date } = {};
-  if (options.uid !== undefined) writeOptions.uid = options.uid;
-  if (options.now !== undefined) writeOptions.now = options.now;
-  const { calendar, dropped } = writeTodoCalendar(item, base ? { calendar: base.calendar, todoIndex: base.todoIndex } : null, writeOptions);
-  return { text: writeComponent(calendar, "icalendar"), dropped };
+  return guardMapper(options.uid ?? null, () => {
+    const base = options.base ? findTodo(options.base, "base") : null;
+    const writeOptions: { uid?: string; now?: Date } = {};
+    if (options.uid !== undefined) writeOptions.uid = options.uid;
+    if (options.now !== undefined) writeOptions.now = options.now;
+    const { calendar, dropped } = writeTodoCalendar(item, base ? { calendar: base.calendar, todoIndex: base.todoIndex } : null, writeOptions);
+    return { text: writeComponent(calendar, "icalendar"), dropped };
+  });
 }

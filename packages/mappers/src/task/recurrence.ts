@@ -55,6 +55,7 @@ function indexName(n: number): DayOfWeekIndex | null {
  * is the first day of the series (DTSTART, else DUE).
  */
 export function taskRecurrenceFromRRule(recur: RecurValue, startDate: string): TaskRecurrence | string {
+  if (recur === null || typeof recur !== "object" || Array.isArray(recur)) return "RRULE value is not a recurrence rule";
   for (const key of Object.keys(recur)) if (!KNOWN_KEYS.has(key)) return `${key.toUpperCase()} has no EWS equivalent`;
   const freq = String(recur.freq ?? "").toUpperCase();
   const interval = recur.interval === undefined ? 1 : Number(recur.interval);

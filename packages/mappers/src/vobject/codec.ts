@@ -6,6 +6,7 @@
  */
 import ICAL from "ical.js";
 import { MapperError } from "../result.js";
+import { scalarText } from "./properties.js";
 
 /** A property in jCard / jCal form: `[name, params, valueType, ...values]`; `params.group` holds a vCard group. */
 export type JProperty = [string, Record<string, string | string[]>, string, ...unknown[]];
@@ -236,10 +237,19 @@ function parsePropertyLine(line: string, design: DesignSet): JProperty {
   const guarded = start > 0 && line.includes("\\\\", start) ? line.slice(0, start) + line.slice(start).split("\\\\").join(BACKSLASH_STAND_IN) : line;
   const property = ICAL.parse.property(guarded, design) as unknown as JProperty | undefined;
   if (!Array.isArray(property) || typeof property[0] !== "string" || property[0] === "") throw new Error("no property name");
-  if (guarded === line) return property;
+  const recur = property[0] === "rrule" || property[0] === "exrule";
+  // VALUE=RECUR (or PERIOD) on any other property gives objects; they are read as their text.
+  const values = recur ? property.slice(3) : property.slice(3).map(flattenObjects);
+  if (guarded === line) return [property[0], property[1], property[2], ...values] as JProperty;
   const unescapes = property[2] === "text" || property[2] === "phone-number";
   const replacement = unescapes ? "\\" : "\\\\";
-  return [property[0], property[1], property[2], ...property.slice(3).map((value) => restoreBackslashes(value, replacement))] as JProperty;
+  return [property[0], property[1], property[2], ...values.map((value) => restoreBackslashes(value, replacement))] as JProperty;
+}
+
+function flattenObjects(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(flattenObjects);
+  if (value !== null && typeof value === "object") return scalarText(value);
+  return value;
 }
 
 function findLastIndex<T>(items: T[], predicate: (item: T) => boolean): number {

@@ -29,16 +29,30 @@ export function prefRank(property: JProperty): number {
 /** The first value of a property as text (multi-values joined with commas, structured with semicolons). */
 export function textOf(property: JProperty): string {
   const values = property.slice(3);
-  return values.map((value) => (Array.isArray(value) ? value.map((part) => (Array.isArray(part) ? part.join(",") : String(part ?? ""))).join(";") : String(value ?? ""))).join(",");
+  return values.map((value) => (Array.isArray(value) ? value.map((part) => (Array.isArray(part) ? part.map(scalarText).join(",") : scalarText(part))).join(";") : scalarText(value))).join(",");
+}
+
+/** Text of one jCard / jCal value; objects (RRULE values, made without a prototype by ical.js) as `KEY=value;…`. */
+export function scalarText(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  if (Array.isArray(value)) return value.map(scalarText).join(",");
+  if (typeof value === "object") {
+    return Object.entries(value as Record<string, unknown>)
+      .map(([key, entry]) => `${key.toUpperCase()}=${scalarText(entry)}`)
+      .join(";");
+  }
+  return "";
 }
 
 /** Component `index` of a structured value, sub-values joined with commas. */
 export function componentOf(property: JProperty, index: number): string {
   const value = property[3];
-  if (!Array.isArray(value)) return index === 0 ? String(value ?? "") : "";
+  if (!Array.isArray(value)) return index === 0 ? scalarText(value) : "";
   const part = value[index];
-  if (Array.isArray(part)) return part.map(String).join(",");
-  return part === undefined || part === null ? "" : String(part);
+  if (Array.isArray(part)) return part.map(scalarText).join(",");
+  return scalarText(part);
 }
 
 /** The group of a vCard property (`item1` of `item1.EMAIL`), lower-cased, or null. */
