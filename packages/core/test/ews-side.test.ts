@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { basicAuth, EwsClient } from "@ewsdav/ews-client";
 import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-client/testing";
-import { MemoryStateStore, SyncEngine, type CollectionKind } from "@ewsdav/core";
+import { MemoryStateStore, SyncEngine, type CollectionKind, type PairRecord } from "@ewsdav/core";
 import { EwsSide } from "@ewsdav/core/ews";
 import { VdirSide } from "@ewsdav/core/vdir";
 import { prop } from "../src/testing/fixtures.js";
@@ -33,7 +33,7 @@ describe("EwsSide on the EWS simulator", () => {
     const engine = new SyncEngine({ store: new MemoryStateStore(), sides: [ews, vdir] });
     const folders = await ews.listCollections();
     const top = (kind: CollectionKind) => folders.find((f) => f.kind === kind && ["Contacts", "Calendar", "Tasks"].includes(f.displayName))!;
-    const pairs = [];
+    const pairs: PairRecord[] = [];
     for (const kind of ["contacts", "events", "tasks"] as const) {
       pairs.push(await engine.link({ kind, remote: { side: "ews", collection: top(kind).id }, local: { side: "vdir", create: { displayName: kind } } }));
     }
@@ -51,8 +51,6 @@ describe("EwsSide on the EWS simulator", () => {
     // Echoes, tags and their echoes settle; then a quiet cycle reads one feed per folder and writes nothing.
     await engine.runOnce();
     await engine.runOnce();
-    const before = sim.recorded?.length ?? 0;
-    void before;
     const quiet = await engine.runOnce();
     expect(quiet.ok).toBe(true);
     for (const p of quiet.pairs) {
@@ -79,5 +77,56 @@ describe("EwsSide on the EWS simulator", () => {
     expect(rebuilt.ok, JSON.stringify(rebuilt.pairs.map((p) => [p.error, p.errors]))).toBe(true);
     for (const p of rebuilt.pairs) expect(p.local.created.length + p.remote.created.length, p.pairId).toBe(0);
     expect(files("contacts").length).toBe(readdirSync(contactsDir).filter((f) => f.endsWith(".vcf")).length);
+  });
+
+  it("creates vdir items in EWS (a series with an override and an EXDATE), takes EWS-side edits back, and settles a conflict by policy", async () => {
+    const ews = new EwsSide({ client, name: "ews" });
+    const root = mkdtempSync(join(tmpdir(), "ewsdav-ews2-"));
+    const vdir = new VdirSide({ root, fsync: false });
+    const box = sim.mailbox("alice@example.com");
+    const calendar = box.createFolder("calendar", "From files", "IPF.Appointment");
+    const tasks = box.createFolder("tasks", "Files tasks", "IPF.Task");
+    const engine = new SyncEngine({ store: new MemoryStateStore(), sides: [ews, vdir], policy: { conflict: "remote-wins" } });
+    const cal = await vdir.createCollection("events", "cal");
+    const todo = await vdir.createCollection("tasks", "todo");
+    const series = [
+      "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN",
+      "BEGIN:VEVENT", "UID:series-1@files", "DTSTAMP:20260101T000000Z", "DTSTART:20260105T090000Z", "DTEND:20260105T093000Z",
+      "SUMMARY:Standup", "RRULE:FREQ=DAILY;COUNT=5", "EXDATE:20260107T090000Z", "END:VEVENT",
+      "BEGIN:VEVENT", "UID:series-1@files", "DTSTAMP:20260101T000000Z", "RECURRENCE-ID:20260106T090000Z",
+      "DTSTART:20260106T100000Z", "DTEND:20260106T103000Z", "SUMMARY:Standup (moved)", "END:VEVENT",
+      "END:VCALENDAR", "",
+    ].join("\r\n");
+    writeFileSync(join(root, cal.id, "series.ics"), series);
+    writeFileSync(join(root, todo.id, "t.ics"), ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//EN", "BEGIN:VTODO", "UID:task-1@files", "DTSTAMP:20260101T000000Z", "SUMMARY:Water plants", "END:VTODO", "END:VCALENDAR", ""].join("\r\n"));
+    await engine.link({ id: "cal", kind: "events", remote: { side: "ews", collection: calendar.id }, local: { side: "vdir", collection: cal.id } });
+    await engine.link({ id: "todo", kind: "tasks", remote: { side: "ews", collection: tasks.id }, local: { side: "vdir", collection: todo.id } });
+    const first = await engine.runOnce();
+    expect(first.ok, JSON.stringify(first.pairs.map((p) => [p.error, p.errors]))).toBe(true);
+    const [master] = box.items(calendar.id);
+    expect(master?.get("Subject")).toBe("Standup");
+    expect(master?.get("UID")).toBe("series-1@files");
+    const [back] = (await ews.fetch(calendar.id, [master!.id])) as Array<{ text: string }>;
+    expect(back!.text).toMatch(/RECURRENCE-ID[^\r\n]*20260106T090000Z/);
+    expect(back!.text).toMatch(/EXDATE[^\r\n]*20260107T090000Z/);
+    const [task] = box.items(tasks.id);
+    expect(task?.get("Subject")).toBe("Water plants");
+    await engine.runOnce();
+    const quiet = await engine.runOnce();
+    for (const p of quiet.pairs) expect(p.local.updated.length + p.remote.updated.length + p.local.created.length + p.remote.created.length, p.pairId).toBe(0);
+
+    // Another client renames the task in Exchange; the file follows.
+    box.updateItem(task!.id, "<Task><Subject>Water all plants</Subject></Task>");
+    await engine.runOnce();
+    const taskText = readFileSync(join(root, todo.id, "t.ics"), "utf8");
+    expect(prop(taskText, "SUMMARY")).toBe("Water all plants");
+
+    // Both sides change the summary: remote wins, both end equal.
+    writeFileSync(join(root, todo.id, "t.ics"), taskText.replace("SUMMARY:Water all plants", "SUMMARY:local title"));
+    box.updateItem(task!.id, "<Task><Subject>remote title</Subject></Task>");
+    const conflict = await engine.runOnce();
+    expect(conflict.pairs.find((p) => p.pairId === "todo")!.conflicts).toMatchObject([{ property: "SUMMARY", winner: "remote" }]);
+    expect(prop(readFileSync(join(root, todo.id, "t.ics"), "utf8"), "SUMMARY")).toBe("remote title");
+    expect(box.items(tasks.id)[0]!.get("Subject")).toBe("remote title");
   });
 });
