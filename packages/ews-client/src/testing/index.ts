@@ -19,7 +19,6 @@ export {
   type EwsServerVersionInfo, type RecordedExchange, type RecordedViolation,
 } from "./server.js";
 export { EwsFaultInjector, type EwsFault, type EwsFaultRule } from "./faults.js";
-export { SubscriptionRegistry } from "./notifications.js";
 export {
   SimulatedMailbox, SimError, type SimFolderInfo, type SimItemInfo, type SimAttachmentInput, type SimDeleteType,
 } from "./mailbox.js";

@@ -222,6 +222,7 @@ function findFolder(request: XmlElement, ctx: OperationContext): XmlElement {
     message("FindFolderResponseMessage", () => {
       const { box, folder } = resolveFolder(ctx, ref);
       if (traversal === "SoftDeleted") throw new SimError("ErrorInvalidRequest", "SoftDeleted traversal is not supported by the simulator.");
+      if (traversal === "Deep" && box.isPublicStore) throw new SimError("ErrorInvalidOperation", "Deep traversal queries are not allowed on public folders.");
       const found: FolderRecord[] = [];
       const walk = (parent: FolderRecord) => {
         for (const f of box.childFolders(parent)) {
@@ -331,6 +332,7 @@ function syncFolderItems(request: XmlElement, ctx: OperationContext): XmlElement
   return response("SyncFolderItems", [
     message("SyncFolderItemsResponseMessage", () => {
       const { box, folder } = resolveFolder(ctx, child(request, "SyncFolderId")?.children[0]);
+      if (box.isPublicStore) throw new SimError("ErrorInvalidOperation", "SyncFolderItems is not supported for public folders; use FindItem and GetItem.");
       const state = childText(request, "SyncState") ?? "";
       const max = Number(childText(request, "MaxChangesReturned") ?? "512");
       if (!Number.isInteger(max) || max < 1 || max > 512) throw new SimError("ErrorInvalidRequest", "MaxChangesReturned must be between 1 and 512.");
@@ -346,7 +348,7 @@ function syncFolderItems(request: XmlElement, ctx: OperationContext): XmlElement
       type Change = { seq: number; type: "Create" | "Update" | "ReadFlagChange" | "Delete"; item?: ItemRecord; deletedId?: string };
       const changes: Change[] = [];
       for (const item of folder.items.values()) {
-        if (ignore.has(box.itemId(item))) continue;
+        if (ignore.size > 0 && ignore.has(box.itemId(item))) continue;
         const latest = Math.max(item.createdSeq, item.modSeq, item.readSeq);
         if (item.createdSeq > watermark) changes.push({ seq: latest, type: "Create", item });
         else if (item.modSeq > watermark) changes.push({ seq: latest, type: "Update", item });

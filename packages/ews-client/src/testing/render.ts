@@ -35,7 +35,7 @@ export function parseShape(shape: XmlElement | undefined): Shape {
   return out;
 }
 
-/** Where an item is rendered: some properties are never in FindItem results. */
+/** Where an item is rendered: FindItem and SyncFolderItems never return Body, Attachments and the like. */
 export type RenderContext = "get" | "find" | "sync";
 
 function dateEl(name: string, ms: number): XmlElement {
@@ -218,7 +218,7 @@ export function renderItem(box: SimulatedMailbox, target: ItemTarget, shape: Sha
       }
       continue;
     }
-    if (context === "find" && NOT_IN_FIND_ITEM.has(name)) continue;
+    if (context !== "get" && NOT_IN_FIND_ITEM.has(name)) continue;
     if (wanted.has(name)) {
       const value = propertyValue(box, target, name);
       if (value) children.push(name === "Body" ? convertBody(value, shape.bodyType) : value);

@@ -60,6 +60,17 @@ describe("EWS simulator: folders", () => {
     const result = await soap(sim.url, findFolder(`<t:DistinguishedFolderId Id="publicfoldersroot"/>`, "Shallow"));
     expect(codes(result)).toEqual(["NoError"]);
     expect(findAll(result.root, "DisplayName").map((d) => d.text).sort()).toEqual(["Company Calendar", "Company Contacts", "Company Tasks"]);
+    const deep = await soap(sim.url, findFolder(`<t:DistinguishedFolderId Id="publicfoldersroot"/>`, "Deep"));
+    expect(codes(deep)).toEqual(["ErrorInvalidOperation"]);
+  });
+
+  it("public folder items are read with FindItem; SyncFolderItems is refused there as Exchange documents", async () => {
+    const folders = await soap(sim.url, findFolder(`<t:DistinguishedFolderId Id="publicfoldersroot"/>`, "Shallow", classIs("IPF.Contact")));
+    const id = find(folders.root, "FolderId")!.attrs.Id!;
+    const items = await soap(sim.url, `<m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:IndexedPageItemView MaxEntriesReturned="10" Offset="0" BasePoint="Beginning"/><m:ParentFolderIds><t:FolderId Id="${id}"/></m:ParentFolderIds></m:FindItem>`);
+    expect(findAll(items.root, "ItemId")).toHaveLength(2);
+    const sync = await soap(sim.url, `<m:SyncFolderItems><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:SyncFolderId><t:FolderId Id="${id}"/></m:SyncFolderId><m:MaxChangesReturned>10</m:MaxChangesReturned></m:SyncFolderItems>`);
+    expect(codes(sync)).toEqual(["ErrorInvalidOperation"]);
   });
 
   it("CreateFolder creates folders of each class and refuses a duplicate name", async () => {

@@ -94,6 +94,16 @@ describe("EWS simulator: SyncFolderItems", () => {
     expect(seen.filter((id) => id === items[0]!.id)).toHaveLength(2);
   });
 
+  it("never returns Body or Attachments in changes, even with AllProperties", async () => {
+    const box = sim.mailbox("alice@example.com");
+    const contacts = box.folder("contacts").id;
+    const result = await soap(sim.url, `<m:SyncFolderItems><m:ItemShape><t:BaseShape>AllProperties</t:BaseShape></m:ItemShape><m:SyncFolderId><t:FolderId Id="${contacts}"/></m:SyncFolderId><m:MaxChangesReturned>5</m:MaxChangesReturned></m:SyncFolderItems>`);
+    const items = findAll(result.root, "Contact");
+    expect(items.length).toBeGreaterThan(0);
+    expect(items.every((c) => !c.children.some((p) => p.name === "Body" || p.name === "Attachments"))).toBe(true);
+    expect(items.every((c) => c.children.some((p) => p.name === "GivenName"))).toBe(true);
+  });
+
   it("reports read-flag changes as ReadFlagChange and honours Ignore", async () => {
     const box = sim.mailbox("alice@example.com");
     const inbox = box.folder("inbox").id;

@@ -261,7 +261,7 @@ export async function startSubscriptionFront(options: SubscriptionFrontOptions):
         const events = eventsSince(sub, sub.seq);
         sub.seq = sub.mailbox.seq;
         if (events.length > 0) {
-          notifications += `<m:Notification><t:SubscriptionId>${sub.id}</t:SubscriptionId>${events.map((e) => eventXml(e, undefined)).join("")}</m:Notification>`;
+          notifications += `<t:Notification><t:SubscriptionId>${sub.id}</t:SubscriptionId>${events.map((e) => eventXml(e, undefined)).join("")}</t:Notification>`;
         }
       }
       if (notifications) {
