@@ -20,7 +20,7 @@ describe("npm run ews-sim", () => {
       child.on("exit", () => reject(new Error(`exited early: ${output}`)));
     });
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/EWS\/Exchange\.asmx$/);
-    expect(output).toContain("carol@example.com: 5 contacts");
+    expect(output).toContain("carol@example.com: 6 contacts (with lists)");
     expect(output).not.toContain("pw");
     const res = await fetch(url, {
       method: "POST",
@@ -28,7 +28,7 @@ describe("npm run ews-sim", () => {
       body: `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Body><m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="contacts"/></m:FolderIds></m:GetFolder></s:Body></s:Envelope>`,
     });
     expect(res.status).toBe(200);
-    expect(await res.text()).toContain("<t:TotalCount>5</t:TotalCount>");
+    expect(await res.text()).toContain("<t:TotalCount>6</t:TotalCount>");
     const code = await new Promise<number | null>((resolve) => {
       child.on("exit", (c) => resolve(c));
       child.kill("SIGTERM");

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { decodeId, encodeChangeKey, encodeId, storeGuid, type DecodedId } from "./ids.js";
 import { expandRecurrence, isoUtc, parseDateTime, SimRecurrenceError } from "./recurrence.js";
 import {
-  folderElementFor, INDEXED_DICTIONARIES, ITEM_CLASS_OF, ITEM_KINDS, ORDER_OF, PHYSICAL_ADDRESS_SEQUENCE,
+  FIELD_PREFIX_OF, folderElementFor, INDEXED_DICTIONARIES, ITEM_CLASS_OF, ITEM_KINDS, ORDER_OF, PHYSICAL_ADDRESS_SEQUENCE,
   READ_ONLY_PROPERTIES, type SimItemKind,
 } from "./schema-order.js";
 import { zoneOfItem } from "./time-zones.js";
@@ -153,6 +153,7 @@ const STANDARD_FOLDERS: Array<[string, string, string | undefined, string | null
 /** Where CreateItem puts an item of each kind when no SavedItemFolderId is given. */
 const DEFAULT_FOLDER_OF: Record<SimItemKind, string> = {
   Contact: "contacts",
+  DistributionList: "contacts",
   CalendarItem: "calendar",
   Task: "tasks",
   Message: "drafts",
@@ -831,7 +832,7 @@ export class SimulatedMailbox {
 
   private changeProps(target: ItemTarget, setXml: string | null, deleteProperties: string[]): void {
     const kind = target.item.kind;
-    const prefix = { Contact: "contacts", CalendarItem: "calendar", Task: "task", Message: "message" }[kind];
+    const prefix = FIELD_PREFIX_OF[kind];
     const updates: ItemUpdate[] = [];
     const source = setXml ? parseFragment(setXml) : undefined;
     for (const prop of source?.children ?? []) {

@@ -6,7 +6,7 @@
 import { extendedPropertyKey, propertyForFieldUri, SimError, type FolderRecord, type ItemRecord, type ItemTarget, type SimulatedMailbox } from "./mailbox.js";
 import { isoUtc, parseDateTime } from "./recurrence.js";
 import {
-  DEFAULT_SHAPE_OF, folderElementFor, INDEXED_DICTIONARIES, ITEM_CLASS_OF, NOT_IN_FIND_ITEM, SEQUENCE_OF,
+  DEFAULT_SHAPE_OF, FIELD_PREFIX_OF, folderElementFor, INDEXED_DICTIONARIES, ITEM_CLASS_OF, NOT_IN_FIND_ITEM, SEQUENCE_OF,
 } from "./schema-order.js";
 import { child, childText, cloneElement, el, type XmlElement } from "./xml.js";
 
@@ -191,7 +191,7 @@ export function renderItem(box: SimulatedMailbox, target: ItemTarget, shape: Sha
   if (shape.base === "AllProperties") for (const n of sequence) if (n !== "MimeContent" && n !== "ExtendedProperty") wanted.add(n);
   for (const uri of shape.fields) {
     const prefix = uri.slice(0, uri.indexOf(":"));
-    if (prefix === "item" || prefix === { Contact: "contacts", CalendarItem: "calendar", Task: "task", Message: "message" }[kind]) {
+    if (prefix === "item" || prefix === FIELD_PREFIX_OF[kind] || (kind === "DistributionList" && prefix === "contacts")) {
       try {
         wanted.add(propertyForFieldUri(uri, kind));
       } catch (error) {

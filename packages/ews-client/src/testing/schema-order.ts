@@ -15,14 +15,18 @@ export const TASK_SEQUENCE: readonly string[] = ["ActualWork","AssignedTime","Bi
 export const MESSAGE_SEQUENCE: readonly string[] = ["Sender","ToRecipients","CcRecipients","BccRecipients","IsReadReceiptRequested","IsDeliveryReceiptRequested","ConversationIndex","ConversationTopic","From","InternetMessageId","IsRead","IsResponseRequested","References","ReplyTo","ReceivedBy","ReceivedRepresenting","ApprovalRequestData","VotingInformation","ReminderMessageData","MessageSafety","SenderSMTPAddress","MailboxGuids"];
 
 /** The item kinds the simulator stores, by their element name in EWS. */
-export type SimItemKind = "Contact" | "CalendarItem" | "Task" | "Message";
+export type SimItemKind = "Contact" | "DistributionList" | "CalendarItem" | "Task" | "Message";
 
 /** The item kinds the simulator accepts, in a form usable for checks. */
-export const ITEM_KINDS: readonly SimItemKind[] = ["Contact", "CalendarItem", "Task", "Message"];
+export const ITEM_KINDS: readonly SimItemKind[] = ["Contact", "DistributionList", "CalendarItem", "Task", "Message"];
+
+/** DistributionListType after the ItemType part. */
+export const DISTRIBUTION_LIST_SEQUENCE: readonly string[] = ["DisplayName", "FileAs", "ContactSource", "Members"];
 
 /** Full child order of each item kind (ItemType part first). */
 export const SEQUENCE_OF: Record<SimItemKind, readonly string[]> = {
   Contact: [...ITEM_SEQUENCE, ...CONTACT_SEQUENCE],
+  DistributionList: [...ITEM_SEQUENCE, ...DISTRIBUTION_LIST_SEQUENCE],
   CalendarItem: [...ITEM_SEQUENCE, ...CALENDAR_SEQUENCE],
   Task: [...ITEM_SEQUENCE, ...TASK_SEQUENCE],
   Message: [...ITEM_SEQUENCE, ...MESSAGE_SEQUENCE],
@@ -31,6 +35,7 @@ export const SEQUENCE_OF: Record<SimItemKind, readonly string[]> = {
 /** Position of each property in each kind's sequence, for sorting. */
 export const ORDER_OF: Record<SimItemKind, ReadonlyMap<string, number>> = {
   Contact: new Map(SEQUENCE_OF.Contact.map((n, i) => [n, i])),
+  DistributionList: new Map(SEQUENCE_OF.DistributionList.map((n, i) => [n, i])),
   CalendarItem: new Map(SEQUENCE_OF.CalendarItem.map((n, i) => [n, i])),
   Task: new Map(SEQUENCE_OF.Task.map((n, i) => [n, i])),
   Message: new Map(SEQUENCE_OF.Message.map((n, i) => [n, i])),
@@ -39,6 +44,7 @@ export const ORDER_OF: Record<SimItemKind, ReadonlyMap<string, number>> = {
 /** The FieldURI prefix that names each kind's own properties. */
 export const FIELD_PREFIX_OF: Record<SimItemKind, string> = {
   Contact: "contacts",
+  DistributionList: "distributionlist",
   CalendarItem: "calendar",
   Task: "task",
   Message: "message",
@@ -47,6 +53,7 @@ export const FIELD_PREFIX_OF: Record<SimItemKind, string> = {
 /** Default ItemClass of each kind. */
 export const ITEM_CLASS_OF: Record<SimItemKind, string> = {
   Contact: "IPM.Contact",
+  DistributionList: "IPM.DistList",
   CalendarItem: "IPM.Appointment",
   Task: "IPM.Task",
   Message: "IPM.Note",
@@ -61,6 +68,7 @@ export const DEFAULT_SHAPE_OF: Record<SimItemKind, readonly string[]> = {
     "Generation", "ImAddresses", "JobTitle", "Manager", "Mileage", "OfficeLocation", "PostalAddressIndex", "Profession",
     "SpouseName", "Surname", "WeddingAnniversary",
   ],
+  DistributionList: ["ItemId", "Subject", "Attachments", "HasAttachments", "IsAssociated", "DisplayName", "FileAs", "Members"],
   CalendarItem: [
     "ItemId", "Subject", "Attachments", "HasAttachments", "IsAssociated", "Start", "End", "LegacyFreeBusyStatus", "Location",
     "CalendarItemType", "Organizer", "RequiredAttendees", "OptionalAttendees", "Resources",

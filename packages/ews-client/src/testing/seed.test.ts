@@ -31,6 +31,7 @@ describe("simulator seeds", () => {
     expect(classes.sort()).toEqual(["Family:IPF.Contact", "Project Tasks:IPF.Task", "Team Calendar:IPF.Appointment"]);
     const ann = box.items("contacts")[0]!;
     expect(ann.attachments[0]?.isContactPhoto).toBe(true);
+    expect(box.items("contacts").map((i) => i.kind).sort()).toEqual(["Contact", "Contact", "Contact", "Contact", "Contact", "DistributionList"]);
     const weekly = box.items("calendar").find((i) => i.get("Subject") === "Weekly sync")!;
     expect([weekly.modifiedOccurrences.length, weekly.deletedOccurrences.length]).toEqual([1, 1]);
   });

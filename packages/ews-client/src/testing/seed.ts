@@ -1,7 +1,7 @@
 /**
  * Deterministic data sets for the simulator: `small` (a handful of each kind, with the
  * interesting cases: a recurring series with a modified and a deleted occurrence, extended
- * properties, a contact photo, escaping-sensitive text) and `large` (thousands of items, built
+ * properties, a contact photo, escaping-sensitive text, a distribution list among the contacts) and `large` (thousands of items, built
  * straight as element trees so 10,000 contacts seed in well under a second).
  */
 import type { FolderRecord, SimulatedMailbox } from "./mailbox.js";
@@ -145,6 +145,10 @@ export function seedSmall(box: SimulatedMailbox): void {
   const ann = box.createItemFromElement(contacts, contactElement(0, random));
   box.addAttachment(box.itemId(ann), { name: "ContactPicture.jpg", contentType: "image/png", content: TINY_PNG, isContactPhoto: true });
   for (let i = 1; i < 5; i++) box.createItemFromElement(contacts, contactElement(i, random));
+  box.createItemFromElement(contacts, el("DistributionList", {}, [
+    text("Subject", "Project team"), text("DisplayName", "Project team"), text("FileAs", "Project team"),
+    el("Members", {}, ["ann@example.net", "bob@example.net"].map((a) => el("Member", {}, [el("Mailbox", {}, [text("EmailAddress", a), text("RoutingType", "SMTP"), text("MailboxType", "OneOff")])]))),
+  ]));
   const family = box.createFolderRecord(contacts, "Family", "IPF.Contact");
   for (let i = 5; i < 7; i++) box.createItemFromElement(family, contactElement(i, random));
 

@@ -22,7 +22,7 @@ describe("EWS simulator: folders", () => {
     const folders = findAll(result.root, "Folders").flatMap((f) => f.children);
     expect(folders.map((f) => f.name)).toEqual(["CalendarFolder", "ContactsFolder", "TasksFolder"]);
     expect(find(folders[1], "FolderClass")?.text).toBe("IPF.Contact");
-    expect(find(folders[1], "TotalCount")?.text).toBe("5");
+    expect(find(folders[1], "TotalCount")?.text).toBe("6");
     expect(find(folders[1], "FolderId")?.attrs.Id).toBe(contactsId);
     expect(find(folders[1], "FolderId")?.attrs.Id).toMatch(/^AAMkA[A-Za-z0-9+/]+=*$/);
   });

@@ -204,6 +204,14 @@ describe("EWS simulator: items", () => {
     expect(find(odd.root, "RootFolder")?.attrs.TotalItemsInView).toBe("11");
   });
 
+  it("serves distribution lists found among the contacts", async () => {
+    const list = sim.mailbox("alice@example.com").items("contacts").find((i) => i.kind === "DistributionList")!;
+    const result = await soap(sim.url, getItem(`<t:ItemId Id="${list.id}"/>`));
+    const element = find(result.root, "DistributionList")!;
+    expect(find(element, "ItemClass")?.text).toBe("IPM.DistList");
+    expect(findAll(element, "Member")).toHaveLength(2);
+  });
+
   it("returns the body in the requested BodyType", async () => {
     const box = sim.mailbox("alice@example.com");
     const html = box.createItem("contacts", `<Contact><Body BodyType="HTML">&lt;html&gt;&lt;body&gt;&lt;p&gt;Tom &amp;amp; Jerry&lt;/p&gt;&lt;/body&gt;&lt;/html&gt;</Body><GivenName>H</GivenName></Contact>`);
