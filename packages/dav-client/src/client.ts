@@ -82,7 +82,7 @@ export interface DavClientOptions {
   readonly readConcurrency?: number | undefined;
   /** Hrefs per multiget REPORT (default 100). */
   readonly multigetBatchSize?: number | undefined;
-  /** Per-request timeout in ms (default 30 000). */
+  /** Per-request timeout in ms, response fully read (default 120 000: a first listing of a large collection can take a server that long). */
   readonly timeoutMs?: number | undefined;
   /** Retry settings: retries (default 3), baseDelayMs (250), maxDelayMs (30 000, also caps Retry-After). */
   readonly retry?: { retries?: number; baseDelayMs?: number; maxDelayMs?: number } | undefined;

@@ -1,6 +1,6 @@
 /**
  * The HTTP layer: undici with a bounded keep-alive pool, timeouts and AbortSignal on every
- * request, retries with exponential backoff (reads on network errors and 429/502/503/504;
+ * request, retries with exponential backoff (reads on connection errors and 429/502/503/504;
  * writes only on 429/503, which the server promises it did not act on), `Retry-After`
  * honoured, Basic or bearer auth, redirects followed only to the same origin unless
  * allowed, response size limit and gzip/deflate/br decoding.
@@ -38,7 +38,7 @@ export interface DavTransportOptions {
   readonly headers?: Readonly<Record<string, string>> | undefined;
   /** Most connections per origin (default 6). Ignored when `dispatcher` is given. */
   readonly connections?: number | undefined;
-  /** Per-request timeout in ms, covering headers and body (default 30 000). */
+  /** Per-request timeout in ms, covering headers and body (default 120 000). */
   readonly timeoutMs?: number | undefined;
   readonly retry?: Partial<DavRetryOptions> | undefined;
   /** Largest response body accepted, decoded (default 64 MiB). */
@@ -173,7 +173,7 @@ export class DavTransport {
 
   constructor(private readonly options: DavTransportOptions = {}) {
     this.ownsDispatcher = !options.dispatcher;
-    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.timeoutMs = options.timeoutMs ?? 120_000;
     this.dispatcher =
       options.dispatcher ??
       new Agent({
@@ -201,7 +201,9 @@ export class DavTransport {
       try {
         response = await this.followRedirects(req, refreshAuth);
       } catch (error) {
-        const retryable = error instanceof DavError && (error.code === "NETWORK" || error.code === "TIMEOUT") && req.retry === "read";
+        // A timed-out request is not repeated: it would most likely time out again, and the
+        // server is still working on the first one.
+        const retryable = error instanceof DavError && error.code === "NETWORK" && req.retry === "read";
         if (!retryable || attempt >= this.retryOptions.retries) throw error;
         attempt++;
         this.stats.retries++;
