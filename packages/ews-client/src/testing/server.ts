@@ -78,6 +78,12 @@ export interface EwsSimulatorOptions {
    * ConnectionTimeout (minutes), so tests can see ConnectionStatus Closed quickly.
    */
   streamingConnectionTimeoutMs?: number;
+  /**
+   * EWSMaxConcurrency: requests one user may have in flight (Exchange 2010: 10, 2013+ and Online:
+   * 27). A request beyond it gets the ErrorExceededConnectionCount SOAP fault and does not run.
+   * Default: unlimited.
+   */
+  maxConcurrentRequests?: number;
 }
 
 /** One request and its response, as recorded. */
@@ -127,6 +133,8 @@ export interface EwsSimulator {
   requestCounts(): Record<string, number>;
   /** Requests received for one operation, or in total. */
   requestCount(operation?: string): number;
+  /** Highest number of requests one user had in flight at once since start or the last clear. */
+  peakConcurrentRequests(): number;
   /**
    * Validates every recorded request, and every recorded non-fault response, against the schema in
    * one batch. Needs `schemaDir` here or in the options.
@@ -246,6 +254,8 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
   let exchanges: RecordedExchange[] = [];
   let counts: Record<string, number> = {};
   const sockets = new Set<Socket>();
+  const inFlight = new Map<string, number>();
+  let peakConcurrency = 0;
 
   const authenticate = (header: string | undefined): SimulatedMailbox | undefined => {
     const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? "");
@@ -304,6 +314,18 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
       res.writeHead(401, { "WWW-Authenticate": `Basic realm="${host}"`, "Content-Length": "0" }).end();
       return;
     }
+    const user = box.smtpAddress;
+    const running = (inFlight.get(user) ?? 0) + 1;
+    inFlight.set(user, running);
+    peakConcurrency = Math.max(peakConcurrency, running);
+    try {
+      await handleAuthenticated(req, res, box, running);
+    } finally {
+      inFlight.set(user, (inFlight.get(user) ?? 1) - 1);
+    }
+  };
+
+  const handleAuthenticated = async (req: IncomingMessage, res: ServerResponse, box: SimulatedMailbox, running: number): Promise<void> => {
     if (req.method !== "POST") {
       req.resume();
       res.writeHead(405, { Allow: "POST", "Content-Length": "0" }).end();
@@ -342,6 +364,9 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
       }
       operation = payload.name;
       counts[operation] = (counts[operation] ?? 0) + 1;
+      if (options.maxConcurrentRequests !== undefined && running > options.maxConcurrentRequests) {
+        throw new Fault("ErrorExceededConnectionCount", "You have exceeded the maximum number of concurrent connections for your account. Try again once your other requests have completed.");
+      }
       injected = faults.take(operation);
       if (injected.fault?.kind === "serverBusy") {
         const backOff = injected.fault.backOffMilliseconds ?? 1000;
@@ -475,10 +500,14 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
     clearExchanges() {
       exchanges = [];
       recordedChars = 0;
+      peakConcurrency = 0;
       counts = {};
     },
     requestCounts() {
       return { ...counts };
+    },
+    peakConcurrentRequests() {
+      return peakConcurrency;
     },
     requestCount(operation) {
       return operation ? (counts[operation] ?? 0) : Object.values(counts).reduce((a, b) => a + b, 0);

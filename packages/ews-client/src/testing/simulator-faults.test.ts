@@ -74,6 +74,21 @@ describe("EWS simulator: fault injection", () => {
     expect((await soap(sim.url, GET_INBOX)).status).toBe(200);
   });
 
+  it("counts concurrent requests and refuses those beyond maxConcurrentRequests with ErrorExceededConnectionCount", async () => {
+    const limited = await startEwsSimulator({ maxConcurrentRequests: 2 });
+    try {
+      limited.faults.inject({ kind: "latency", milliseconds: 400, times: 5 });
+      const results = await Promise.all(Array.from({ length: 5 }, () => soap(limited.url, GET_INBOX)));
+      const refused = results.filter((r) => r.status === 500);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused.every((r) => find(r.root, "faultcode")?.text === "a:ErrorExceededConnectionCount")).toBe(true);
+      expect(results.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(2);
+      expect(limited.peakConcurrentRequests()).toBeGreaterThan(2);
+    } finally {
+      await limited.stop();
+    }
+  });
+
   it("a truncated body is a complete HTTP response with half an XML document", async () => {
     sim.faults.inject({ kind: "truncatedBody" });
     const result = await soap(sim.url, GET_ITEMS(contactId));
