@@ -57,7 +57,9 @@ async function main(): Promise<void> {
     writeConcurrency: concurrency,
   });
   try {
+    const baseline = process.memoryUsage();
     console.log(`Radicale on ${server.url}; ${contacts} contacts seeded on disk; ${puts} PUTs at concurrency ${concurrency}`);
+    console.log(`memory before the runs: RSS ${mb(baseline.rss)}, heap ${mb(baseline.heapUsed)}`);
     const url = await server.seedCollection({
       name: "bench-contacts",
       kind: "addressbook",
