@@ -35,3 +35,15 @@ export {
 export {
   buildCreateAttachment, buildGetAttachment, buildDeleteAttachment, CONTACT_PHOTO_NAME, type DeletedAttachment,
 } from "./operations/attachments.js";
+// NTLM, OAuth 2 for Exchange Online, autodiscover and notifications (issue 4).
+export {
+  ntlmAuth, ntlmAutodiscoverAuth, ntlmChallengeOf, parseNtlmUsername,
+  type NtlmAuthenticator, type NtlmAuthOptions, type NtlmCredentials, type NtlmIdentity, type NtlmStatistics,
+} from "./auth/ntlm.js";
+export {
+  ExchangeOnlineAppOnlyTokenProvider, ExchangeOnlineDelegatedTokenProvider, OAuthError, appOnlyMailboxOptions, EWS_APP_ONLY_SCOPE, EWS_DELEGATED_SCOPE,
+  type AppOnlyOptions, type AuthorizationRequest, type DelegatedOptions, type DeviceCodeInstructions, type OAuthCommonOptions, type OAuthErrorCode,
+  type TokenCachePersistence,
+} from "./auth/oauth.js";
+export * from "./autodiscover/index.js";
+export * from "./notifications/index.js";

@@ -22,3 +22,11 @@ declare module "@ewsjs/ntlm-client" {
   };
   export default ntlm;
 }
+
+/** The hash helpers of `@ewsjs/ntlm-client` (the simulator uses the NT hash, MD4 of the UTF-16LE password). */
+declare module "@ewsjs/ntlm-client/lib/hash.js" {
+  /** MD4(UTF-16LE(password)), the NT hash. */
+  export function createNTLMHash(password: string): Buffer;
+  const hash: { createNTLMHash: typeof createNTLMHash };
+  export default hash;
+}

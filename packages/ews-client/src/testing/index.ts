@@ -25,3 +25,19 @@ export {
 export { seedLarge, seedSmall, LARGE_SEED_SIZES, SEED_PROPERTY_SET_ID, type EwsSimulatorSeed, type LargeSeedSizes } from "./seed.js";
 export type { SimItemKind } from "./schema-order.js";
 export { parseXml, SimXmlError, type XmlElement } from "./xml.js";
+// Autodiscover, NTLM, bearer tokens, a fake identity platform and notifications for the simulator (issue 4).
+export {
+  startAutodiscoverSimulator, type AutodiscoverSimulator, type AutodiscoverSimulatorOptions, type AutodiscoverSimulatorRequest,
+  type SimulatedAutodiscoverUser,
+} from "./autodiscover.js";
+export { createTestCertificateAuthority, type TestCertificateAuthority, type TestKeyPair } from "./autodiscover-tls.js";
+export { createNtlmVerifier, ntowfV2, type NtlmAccount, type NtlmVerifier, type NtlmVerifierOptions, type NtlmVerifierStatistics } from "./ntlm.js";
+export {
+  startAuthGateway, startNtlmGateway, type AuthGateway, type AuthGatewayOptions, type GatewayAuthorize, type NtlmGateway, type NtlmGatewayOptions,
+} from "./ntlm-gateway.js";
+export {
+  createBearerVerifier, startBearerGateway, type BearerGateway, type BearerGatewayOptions, type BearerGrant, type BearerVerifier,
+  type BearerVerifierOptions, type BearerVerifierStatistics,
+} from "./bearer.js";
+export { startFakeIdentityProvider, type FakeIdentityProvider, type FakeIdpOptions, type FakeIdpUser, type IssuedToken } from "./bearer-idp.js";
+export { startSubscriptionFront, type SubscriptionFront, type SubscriptionFrontOptions, type SubscriptionFrontRequest } from "./subscriptions.js";

@@ -5,13 +5,14 @@
  * Verification (MS-NLMP 3.3.2): NTOWFv2 = HMAC-MD5(MD4(UTF-16LE(password)), UTF-16LE(upper(user) + domain))
  * with user and domain exactly as the client sent them; NTProofStr = HMAC-MD5(NTOWFv2, server challenge
  * + the client's blob) must equal the first 16 bytes of the NT response. A wrong password fails with 401.
- * MD4 comes from node:crypto when the OpenSSL build has it, else from js-md4.
+ * MD4 comes from node:crypto when the OpenSSL build has it, else from the NTLM library's NT hash
+ * (js-md4); the unit test checks the result against the MS-NLMP test vector.
  * @module
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import md4 from "js-md4";
+import ntlmHash from "@ewsjs/ntlm-client/lib/hash.js";
 
 /** One account the simulator accepts over NTLM. */
 export interface NtlmAccount {
@@ -71,18 +72,18 @@ const FLAGS =
   0x20000000 | // NEGOTIATE_128
   0x80000000; // NEGOTIATE_56
 
-/** MD4, from OpenSSL when available. */
-function md4Digest(data: Buffer): Buffer {
+/** The NT hash, MD4(UTF-16LE(password)): from OpenSSL when it has MD4. */
+function ntHashOf(password: string): Buffer {
   try {
-    return createHash("md4").update(data).digest();
+    return createHash("md4").update(Buffer.from(password, "utf16le")).digest();
   } catch {
-    return Buffer.from(md4.arrayBuffer(data));
+    return Buffer.from(ntlmHash.createNTLMHash(password));
   }
 }
 
 /** NTOWFv2 of MS-NLMP. */
 export function ntowfV2(password: string, user: string, domain: string): Buffer {
-  const ntHash = md4Digest(Buffer.from(password, "utf16le"));
+  const ntHash = ntHashOf(password);
   return createHmac("md5", ntHash).update(Buffer.from(user.toUpperCase() + domain, "utf16le")).digest();
 }
 
