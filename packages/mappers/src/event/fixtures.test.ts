@@ -2,6 +2,7 @@
  * Regression fixtures written for ewsdav: the classic ways calendar sync breaks, and VEVENTs in the
  * shapes Outlook, Google, Apple and Thunderbird write.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CalendarItem, TimeZoneDefinition } from "@ewsdav/ews-client";
 import { MapperError } from "../result.js";
@@ -443,5 +444,38 @@ describe("bad input", () => {
       expect((error as MapperError).property).toBe("DTSTART");
       expect((error as MapperError).uid).toBe("bad@x");
     }
+  });
+});
+
+describe("malformed and mutated input", () => {
+  const samples = [WEEKLY_BERLIN, calendar("BEGIN:VEVENT", "UID:x@y", "DTSTART;TZID=Nowhere/Special:20260101T100000", "RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "END:VEVENT")];
+  it("returns a result or a MapperError, never anything else", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...samples), fc.array(fc.tuple(fc.nat(), fc.nat({ max: 40 }), fc.string({ maxLength: 12 })), { maxLength: 6 }), (sample, edits) => {
+        let text = sample;
+        for (const [at, remove, insert] of edits) {
+          const position = at % (text.length + 1);
+          text = text.slice(0, position) + insert + text.slice(position + remove);
+        }
+        try {
+          const { item } = eventFromVEvent(text, { timeZone: "Europe/Berlin" });
+          eventToVEvent({ ...item, uid: item.uid ?? "fallback@x" }, { base: text });
+        } catch (error) {
+          expect(error).toBeInstanceOf(MapperError);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("reads an unknown TZID without VTIMEZONE in the mailbox zone and says so", () => {
+    const { item, dropped } = eventFromVEvent(samples[1]!, { timeZone: "Europe/Berlin" });
+    expect(item.start).toBe("2026-01-01T09:00:00Z");
+    expect(dropped.map((d) => d.property)).toEqual(expect.arrayContaining(["DTSTART", "RRULE"]));
+  });
+
+  it("derives DESCRIPTION from an Outlook HTML body without its style block", () => {
+    const item: CalendarItem = { uid: "h@x", start: "2026-01-01T09:00:00Z", end: "2026-01-01T10:00:00Z", body: { bodyType: "HTML", value: "<html><head><style>p{color:red}</style></head><body><p>Hello &amp; welcome</p></body></html>" } };
+    expect(lineOf(eventToVEvent(item).text, "DESCRIPTION")).toBe("DESCRIPTION:Hello & welcome");
   });
 });

@@ -7,6 +7,7 @@
  * RDATE …) are never touched.
  */
 import type { Attendee, CalendarItem, LegacyFreeBusyStatus, ResponseType } from "@ewsdav/ews-client";
+import { htmlToText } from "../body.js";
 import type { DroppedProperty } from "../result.js";
 import { DAY_MS, timeOfDayMs } from "../timezone/clock.js";
 import { zoneFromDefinition, zoneFromLegacyTimeZone, type EventTimeZone } from "../timezone/resolve.js";
@@ -103,23 +104,9 @@ function timeValue(utc: number, form: TimeForm): string {
 const BUSY_OUT: Record<LegacyFreeBusyStatus, string | null> = { Free: "FREE", Tentative: "TENTATIVE", Busy: "BUSY", OOF: "OOF", WorkingElsewhere: "WORKINGELSEWHERE", NoData: null };
 const PARTSTAT_OUT: Record<ResponseType, string | null> = { Accept: "ACCEPTED", Decline: "DECLINED", Tentative: "TENTATIVE", Organizer: "ACCEPTED", NoResponseReceived: "NEEDS-ACTION", Unknown: null };
 
-/** Plain text of an HTML body: tags removed, block ends as line breaks, entities decoded. */
-export function htmlToText(html: string): string {
-  return html
-    .replace(/<(script|style|head)[^>]*>[\s\S]*?<\/\1>/gi, "")
-    .replace(/<br\s*\/?>/gi, "\n")
-    .replace(/<\/(p|div|li|tr|h[1-6])>/gi, "\n")
-    .replace(/<[^>]+>/g, "")
-    .replace(/&nbsp;/g, " ")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;|&apos;/g, "'")
-    .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
-    .replace(/&amp;/g, "&")
-    .replace(/[ \t]+\n/g, "\n")
-    .replace(/\n{3,}/g, "\n\n")
-    .trim();
+/** Plain text of an HTML body for DESCRIPTION: head, style and script blocks go, then the shared reduction. */
+export function eventBodyText(html: string): string {
+  return htmlToText(html.replace(/<(script|style|head)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, ""));
 }
 
 function attendeesOf(item: CalendarItem): Array<{ attendee: Attendee; kind: "required" | "optional" | "resource" }> {
@@ -195,7 +182,7 @@ export function writeVEvent(item: CalendarItem, base: JComponent | null, baseRea
   else if (!keep(equalJson(baseItem?.body && { t: baseItem.body.bodyType, v: baseItem.body.value }, item.body && { t: item.body.bodyType, v: item.body.value }))) {
     const properties: JProperty[] = [];
     if (item.body?.bodyType === "HTML") {
-      const plain = htmlToText(item.body.value);
+      const plain = eventBodyText(item.body.value);
       if (plain !== "") properties.push(["description", {}, "text", plain]);
       properties.push(["x-alt-desc", { fmttype: "text/html" }, "unknown", escapeText(item.body.value)]);
     } else if (item.body && item.body.value !== "") properties.push(["description", {}, "text", item.body.value]);
