@@ -9,7 +9,7 @@ import { readTodo } from "./read.js";
 import { writeTodoCalendar } from "./write.js";
 
 export { EWSDAV_TASK_TIME_FORMS_PROPERTY, type TimeForm, type TaskTimeForms } from "./times.js";
-export { STATUS_PROPERTY as TASK_STATUS_PROPERTY, SENSITIVITY_PROPERTY as TASK_SENSITIVITY_PROPERTY, importanceOf } from "./read.js";
+export { STATUS_PROPERTY as TASK_STATUS_PROPERTY, SENSITIVITY_PARAMETER as TASK_SENSITIVITY_PARAMETER, importanceOf } from "./read.js";
 export { REGENERATION_PROPERTY } from "./recurrence.js";
 export { EWSDAV_PRODID } from "./write.js";
 

@@ -12,9 +12,9 @@ import { isRegeneration, REGENERATION_PROPERTY, regenerationFromText, taskRecurr
 import { ewsValueOf, readTaskTime, timeFormsProperty, ZoneBook, type TaskTime, type TaskTimeForms } from "./times.js";
 
 /** X- property keeping the EWS status where STATUS cannot say it (WaitingOnOthers, Deferred). */
-export const STATUS_PROPERTY = "x-ewsdav-status";
-/** X- property keeping the EWS sensitivity where CLASS cannot say it (Personal). */
-export const SENSITIVITY_PROPERTY = "x-ewsdav-sensitivity";
+export const STATUS_PROPERTY = "x-ews-status";
+/** X- parameter of CLASS keeping the EWS sensitivity where CLASS cannot say it (Personal), as the event mapper does. */
+export const SENSITIVITY_PARAMETER = "x-ews-sensitivity";
 
 /** The STATUS each EWS status is written as. */
 export const STATUS_TO_ICAL: Record<TaskStatus, string> = {
@@ -170,7 +170,7 @@ export function readTodo(todo: JComponent, calendar: JComponent | null, zones: Z
     } else invalid(percent, new MapperError("INVALID_VALUE", "PERCENT-COMPLETE", `${String(props[percent]![3]).slice(0, 20)} is not 0–100`));
   }
 
-  // STATUS, with the EWS status kept in X-EWSDAV-STATUS when it is consistent with STATUS.
+  // STATUS, with the EWS status kept in X-EWS-STATUS when it is consistent with STATUS.
   const status = first("status");
   const statusX = first(STATUS_PROPERTY);
   const statusText = status === null ? null : textOf(props[status]!).trim().toUpperCase();
@@ -216,9 +216,9 @@ export function readTodo(todo: JComponent, calendar: JComponent | null, zones: Z
   }
 
   const klass = first("class");
-  const sensitivityX = first(SENSITIVITY_PROPERTY);
   const classText = klass === null ? null : textOf(props[klass]!).trim().toUpperCase();
-  const keptSensitivity = sensitivityX === null ? null : (textOf(props[sensitivityX]!).trim() as Sensitivity);
+  const keptParam = klass === null ? undefined : props[klass]![1][SENSITIVITY_PARAMETER];
+  const keptSensitivity = keptParam === undefined ? null : ((Array.isArray(keptParam) ? keptParam[0] : keptParam)?.trim() as Sensitivity);
   item.sensitivity = "Normal";
   if (keptSensitivity !== null && keptSensitivity in SENSITIVITY_TO_ICAL && SENSITIVITY_TO_ICAL[keptSensitivity] === (classText ?? "PUBLIC")) {
     item.sensitivity = keptSensitivity;
@@ -226,7 +226,6 @@ export function readTodo(todo: JComponent, calendar: JComponent | null, zones: Z
   else if (classText === "CONFIDENTIAL") item.sensitivity = "Confidential";
   else if (classText !== null && classText !== "PUBLIC") dropped.push({ property: "CLASS", reason: "an unknown class; read as Private would hide it, so it is Normal in Exchange", value: classText });
   if (klass !== null) bind("sensitivity", klass);
-  if (sensitivityX !== null) bind("sensitivity", sensitivityX);
 
   const categories: string[] = [];
   props.forEach((property, index) => {
@@ -239,7 +238,7 @@ export function readTodo(todo: JComponent, calendar: JComponent | null, zones: Z
   });
   if (categories.length > 0) item.categories = categories;
 
-  // Recurrence: RRULE, or a regeneration pattern in X-EWSDAV-REGENERATION.
+  // Recurrence: RRULE, or a regeneration pattern in X-EWS-REGENERATION.
   const anchor = times.start ?? times.due;
   const anchorDate = anchor ? ewsValueOf({ ...anchor, utcMs: anchor.form.startsWith("tz:") ? anchorLocal(anchor, zones) : anchor.utcMs }).slice(0, 10) : null;
   const regeneration = first(REGENERATION_PROPERTY);
@@ -248,13 +247,13 @@ export function readTodo(todo: JComponent, calendar: JComponent | null, zones: Z
     if (!anchorDate) drop(regeneration, "a regenerating task needs DTSTART or DUE");
     else {
       const read = regenerationFromText(textOf(props[regeneration]!), anchorDate);
-      if (typeof read === "string") invalid(regeneration, new MapperError("INVALID_VALUE", "X-EWSDAV-REGENERATION", read));
+      if (typeof read === "string") invalid(regeneration, new MapperError("INVALID_VALUE", "X-EWS-REGENERATION", read));
       else {
         item.recurrence = read;
         bind("recurrence", regeneration);
       }
     }
-    for (const { index } of rrules) if (!explained.has(index)) drop(index, "the task regenerates (X-EWSDAV-REGENERATION); EWS holds one recurrence");
+    for (const { index } of rrules) if (!explained.has(index)) drop(index, "the task regenerates (X-EWS-REGENERATION); EWS holds one recurrence");
   } else if (rrules.length > 0) {
     const [firstRule, ...rest] = rrules;
     if (!anchorDate) drop(firstRule!.index, "RRULE without DTSTART or DUE");

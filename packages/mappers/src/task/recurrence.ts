@@ -1,12 +1,12 @@
 /**
  * Task recurrence: RRULE (jCal `recur` values) ⇄ EWS `TaskRecurrence`, and the regeneration
- * patterns iCalendar cannot say, carried in `X-EWSDAV-REGENERATION` with RRULE syntax
+ * patterns iCalendar cannot say, carried in `X-EWS-REGENERATION` with RRULE syntax
  * (`FREQ=DAILY;INTERVAL=3;COUNT=5`: the next task is due 3 days after the previous one is done).
  */
 import type { DayOfWeek, DayOfWeekIndex, MonthName, RecurrencePattern, RecurrenceRange, RegenerationPattern, TaskRecurrence } from "@ewsdav/ews-client";
 
 /** The X- property that carries a regeneration pattern. */
-export const REGENERATION_PROPERTY = "x-ewsdav-regeneration";
+export const REGENERATION_PROPERTY = "x-ews-regeneration";
 
 const ICAL_DAYS = ["SU", "MO", "TU", "WE", "TH", "FR", "SA"] as const;
 const EWS_DAYS: DayOfWeek[] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
@@ -227,7 +227,7 @@ export function isRegeneration(pattern: TaskRecurrence["pattern"]): pattern is R
   return pattern.kind in REGENERATION_FREQ;
 }
 
-/** The `X-EWSDAV-REGENERATION` text of a regenerating task (`FREQ=WEEKLY;INTERVAL=2;COUNT=4`). */
+/** The `X-EWS-REGENERATION` text of a regenerating task (`FREQ=WEEKLY;INTERVAL=2;COUNT=4`). */
 export function regenerationText(pattern: RegenerationPattern, range: RecurrenceRange): string {
   const parts = [`FREQ=${REGENERATION_FREQ[pattern.kind]}`, `INTERVAL=${pattern.interval}`];
   if (range.kind === "NumberedRecurrence") parts.push(`COUNT=${range.numberOfOccurrences}`);
@@ -235,7 +235,7 @@ export function regenerationText(pattern: RegenerationPattern, range: Recurrence
   return parts.join(";");
 }
 
-/** Reads `X-EWSDAV-REGENERATION` text, or returns why it cannot be read. */
+/** Reads `X-EWS-REGENERATION` text, or returns why it cannot be read. */
 export function regenerationFromText(text: string, startDate: string): TaskRecurrence | string {
   const fields = new Map<string, string>();
   for (const part of text.split(";")) {

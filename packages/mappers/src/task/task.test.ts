@@ -19,13 +19,12 @@ describe("importance, sensitivity and status", () => {
     expect(dropped[0]).toMatchObject({ property: "PRIORITY", error: { code: "INVALID_VALUE", property: "PRIORITY" } });
   });
 
-  it("maps CLASS and keeps Personal in X-EWSDAV-SENSITIVITY", () => {
+  it("maps CLASS and keeps Personal in CLASS;X-EWS-SENSITIVITY", () => {
     expect(taskFromVTodo(todo("CLASS:PRIVATE")).item.sensitivity).toBe("Private");
     expect(taskFromVTodo(todo("CLASS:CONFIDENTIAL")).item.sensitivity).toBe("Confidential");
     expect(taskFromVTodo(todo("CLASS:PUBLIC")).item.sensitivity).toBe("Normal");
     const personal = taskToVTodo({ subject: "p", sensitivity: "Personal" }).text;
-    expect(personal).toContain("CLASS:PRIVATE");
-    expect(personal).toContain("X-EWSDAV-SENSITIVITY:Personal");
+    expect(personal).toContain("CLASS;X-EWS-SENSITIVITY=Personal:PRIVATE");
     expect(taskFromVTodo(personal).item.sensitivity).toBe("Personal");
   });
 
@@ -38,13 +37,13 @@ describe("importance, sensitivity and status", () => {
   ] as const)("status %s ⇄ STATUS:%s", (status, ical, kept) => {
     const { text } = taskToVTodo({ subject: "s", status });
     expect(text).toContain(`STATUS:${ical}`);
-    if (kept) expect(text).toContain(`X-EWSDAV-STATUS:${kept}`);
-    else expect(text).not.toContain("X-EWSDAV-STATUS");
+    if (kept) expect(text).toContain(`X-EWS-STATUS:${kept}`);
+    else expect(text).not.toContain("X-EWS-STATUS");
     expect(taskFromVTodo(text).item.status).toBe(status);
   });
 
-  it("lets a client's new STATUS win over a stale X-EWSDAV-STATUS, and reports CANCELLED", () => {
-    expect(taskFromVTodo(todo("STATUS:COMPLETED", "X-EWSDAV-STATUS:Deferred")).item.status).toBe("Completed");
+  it("lets a client's new STATUS win over a stale X-EWS-STATUS, and reports CANCELLED", () => {
+    expect(taskFromVTodo(todo("STATUS:COMPLETED", "X-EWS-STATUS:Deferred")).item.status).toBe("Completed");
     const cancelled = taskFromVTodo(todo("STATUS:CANCELLED"));
     expect(cancelled.item.status).toBe("Deferred");
     expect(cancelled.dropped).toMatchObject([{ property: "STATUS", value: "CANCELLED" }]);
@@ -140,10 +139,10 @@ describe("recurrence", () => {
     expect(taskToVTodo(item, { base }).text).toContain("RRULE:FREQ=DAILY;BYHOUR=9,17");
   });
 
-  it("writes regeneration patterns as X-EWSDAV-REGENERATION and reads them back", () => {
+  it("writes regeneration patterns as X-EWS-REGENERATION and reads them back", () => {
     const task: Task = { subject: "r", startDate: "2026-01-05T00:00:00Z", recurrence: { pattern: { kind: "MonthlyRegeneration", interval: 2 }, range: { kind: "EndDateRecurrence", startDate: "2026-01-05", endDate: "2026-12-31" } } };
     const { text } = taskToVTodo(task);
-    expect(text).toContain("X-EWSDAV-REGENERATION:FREQ=MONTHLY;INTERVAL=2;UNTIL=20261231");
+    expect(text).toContain("X-EWS-REGENERATION:FREQ=MONTHLY;INTERVAL=2;UNTIL=20261231");
     expect(text).not.toContain("RRULE");
     expect(taskFromVTodo(text).item.recurrence).toEqual(task.recurrence);
   });

@@ -11,7 +11,7 @@ import type { DroppedProperty } from "../result.js";
 import { readVObjects, type JComponent, type JProperty } from "../vobject/codec.js";
 import { bodyText } from "../body.js";
 import { isRegeneration, REGENERATION_PROPERTY, regenerationText, rruleFromRecurrence } from "./recurrence.js";
-import { readTodo, SENSITIVITY_PROPERTY, SENSITIVITY_TO_ICAL, STATUS_PROPERTY, STATUS_TO_ICAL, vtimezonesOf, type TaskReading } from "./read.js";
+import { readTodo, SENSITIVITY_PARAMETER, SENSITIVITY_TO_ICAL, STATUS_PROPERTY, STATUS_TO_ICAL, vtimezonesOf, type TaskReading } from "./read.js";
 import { ewsDateTime, parseEwsDateTime, readTimeForms, writeTaskTime, ZoneBook, type TimeForm } from "./times.js";
 
 /** The PRODID of calendars ewsdav creates. */
@@ -103,7 +103,9 @@ export function writeTodoCalendar(item: Task, base: { calendar: JComponent; todo
 
   const fresh = base === null;
   const percent = (task: Task) => task.percentComplete ?? (task.status === "Completed" ? 100 : 0);
-  if (fresh ? item.percentComplete !== undefined : percent(item) !== percent(was.item)) replace("percent", percent(item) === 0 && item.percentComplete === undefined ? null : ["percent-complete", {}, "integer", percent(item)]);
+  // An unwritten percentage reads as 100 only while the status stays Completed.
+  const samePercent = percent(item) === percent(was.item) && (was.item.percentComplete !== undefined || item.status === "Completed" || item.percentComplete === undefined);
+  if (fresh ? item.percentComplete !== undefined : !samePercent) replace("percent", percent(item) === 0 && item.percentComplete === undefined ? null : ["percent-complete", {}, "integer", percent(item)]);
 
   const status = item.status ?? "NotStarted";
   if (status !== (was.item.status ?? "NotStarted") || fresh) {
@@ -124,8 +126,7 @@ export function writeTodoCalendar(item: Task, base: { calendar: JComponent; todo
   const sensitivity = item.sensitivity ?? "Normal";
   if (sensitivity !== (was.item.sensitivity ?? "Normal")) {
     removeAll("sensitivity");
-    if (sensitivity !== "Normal") appended.push(["class", {}, "text", SENSITIVITY_TO_ICAL[sensitivity]]);
-    if (sensitivity === "Personal") appended.push([SENSITIVITY_PROPERTY, {}, "unknown", "Personal"]);
+    if (sensitivity !== "Normal") appended.push(["class", sensitivity === "Personal" ? { [SENSITIVITY_PARAMETER]: "Personal" } : {}, "text", SENSITIVITY_TO_ICAL[sensitivity]]);
   }
 
   const categories = (item.categories ?? []).filter((category) => category !== "");

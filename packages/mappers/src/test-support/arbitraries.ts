@@ -321,8 +321,8 @@ const STATUS_LINES: Record<TodoContent["status"], string[]> = {
   "NEEDS-ACTION": ["STATUS:NEEDS-ACTION"],
   "IN-PROCESS": ["STATUS:IN-PROCESS"],
   COMPLETED: ["STATUS:COMPLETED"],
-  WaitingOnOthers: ["STATUS:IN-PROCESS", "X-EWSDAV-STATUS:WaitingOnOthers"],
-  Deferred: ["STATUS:NEEDS-ACTION", "X-EWSDAV-STATUS:Deferred"],
+  WaitingOnOthers: ["STATUS:IN-PROCESS", "X-EWS-STATUS:WaitingOnOthers"],
+  Deferred: ["STATUS:NEEDS-ACTION", "X-EWS-STATUS:Deferred"],
 };
 
 /** Writes VTODO content as a VCALENDAR. */
@@ -336,7 +336,7 @@ export function todoText(content: TodoContent, extraLines: string[] = [], extraC
   if (content.percent !== null) lines.push(`PERCENT-COMPLETE:${content.percent}`);
   lines.push(...STATUS_LINES[content.status]);
   if (content.priority !== null) lines.push(`PRIORITY:${content.priority}`);
-  if (content.klass === "Personal") lines.push("CLASS:PRIVATE", "X-EWSDAV-SENSITIVITY:Personal");
+  if (content.klass === "Personal") lines.push("CLASS;X-EWS-SENSITIVITY=Personal:PRIVATE");
   else if (content.klass) lines.push(`CLASS:${content.klass}`);
   if (content.categories.length > 0) lines.push(`CATEGORIES:${content.categories.map(escape).join(",")}`);
   if (content.rrule) {
@@ -346,7 +346,7 @@ export function todoText(content: TodoContent, extraLines: string[] = [], extraC
     lines.push(`RRULE:${content.rrule.core}${range}`);
   }
   if (content.regeneration) {
-    lines.push(`X-EWSDAV-REGENERATION:FREQ=${content.regeneration.freq};INTERVAL=${content.regeneration.interval}${content.regeneration.count ? `;COUNT=${content.regeneration.count}` : ""}`);
+    lines.push(`X-EWS-REGENERATION:FREQ=${content.regeneration.freq};INTERVAL=${content.regeneration.interval}${content.regeneration.count ? `;COUNT=${content.regeneration.count}` : ""}`);
   }
   lines.push(...extraLines);
   const components: string[] = [];
