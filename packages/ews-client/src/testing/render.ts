@@ -108,6 +108,27 @@ function propertyValue(box: SimulatedMailbox, target: ItemTarget, name: string):
     case "HasPicture":
       return item.kind === "Contact" ? el(name, {}, item.attachments.some((a) => a.isContactPhoto)) : undefined;
   }
+  if (item.kind === "Contact" && (name === "DisplayName" || name === "FileAs" || name === "CompleteName")) {
+    const stored = item.props.get(name);
+    if (stored) return stored;
+    const part = (p: string) => item.props.get(p)?.text.trim() || undefined;
+    const given = part("GivenName");
+    const middle = part("MiddleName");
+    const surname = part("Surname");
+    const firstEmail = item.props.get("EmailAddresses")?.children[0]?.text.trim() || undefined;
+    const display = part("DisplayName") ?? ([given, middle, surname].filter(Boolean).join(" ") || part("CompanyName") || firstEmail);
+    if (name === "DisplayName") return display ? el(name, {}, display) : undefined;
+    if (name === "FileAs") {
+      const fileAs = surname && given ? `${surname}, ${given}` : (surname ?? given ?? part("CompanyName") ?? display);
+      return fileAs ? el(name, {}, fileAs) : undefined;
+    }
+    const pieces: Array<[string, string | undefined]> = [
+      ["FirstName", given], ["MiddleName", middle], ["LastName", surname], ["Suffix", part("Generation")], ["Initials", part("Initials")],
+      ["FullName", display], ["Nickname", part("Nickname")],
+    ];
+    const children = pieces.filter((p): p is [string, string] => p[1] !== undefined).map(([n, v]) => el(n, {}, v));
+    return children.length ? el(name, {}, children) : undefined;
+  }
   if (item.kind === "Task") {
     if (name === "Status") return item.props.get(name) ?? el(name, {}, "NotStarted");
     if (name === "PercentComplete") return item.props.get(name) ?? el(name, {}, 0);

@@ -204,6 +204,21 @@ describe("EWS simulator: items", () => {
     expect(find(odd.root, "RootFolder")?.attrs.TotalItemsInView).toBe("11");
   });
 
+  it("computes DisplayName, FileAs and CompleteName of contacts that do not set them", async () => {
+    const box = sim.mailbox("alice@example.com");
+    const c = box.createItem("contacts", "<Contact><GivenName>Marie</GivenName><MiddleName>S.</MiddleName><Generation>Jr.</Generation><Surname>Curie</Surname></Contact>");
+    const result = await soap(sim.url, getItem(`<t:ItemId Id="${c.id}"/>`));
+    const contact = find(result.root, "Contact")!;
+    expect(find(contact, "DisplayName")?.text).toBe("Marie S. Curie");
+    expect(find(contact, "FileAs")?.text).toBe("Curie, Marie");
+    expect(find(contact, "CompleteName")?.children.map((n) => `${n.name}=${n.text}`)).toEqual([
+      "FirstName=Marie", "MiddleName=S.", "LastName=Curie", "Suffix=Jr.", "FullName=Marie S. Curie",
+    ]);
+    box.updateItem(c.id, "<Contact><DisplayName>Madame Curie</DisplayName></Contact>");
+    const again = await soap(sim.url, getItem(`<t:ItemId Id="${c.id}"/>`, "IdOnly", `<t:FieldURI FieldURI="contacts:DisplayName"/>`));
+    expect(find(again.root, "DisplayName")?.text).toBe("Madame Curie");
+  });
+
   it("serves distribution lists found among the contacts", async () => {
     const list = sim.mailbox("alice@example.com").items("contacts").find((i) => i.kind === "DistributionList")!;
     const result = await soap(sim.url, getItem(`<t:ItemId Id="${list.id}"/>`));
