@@ -302,6 +302,16 @@ describe("client-shaped VEVENTs", () => {
     expect(lineOf(back, "DTSTART")).toBe("DTSTART;TZID=W. Europe Standard Time:20260415T140000");
     expect(back).toContain("TZID:W. Europe Standard Time\r\nBEGIN:STANDARD\r\nDTSTART:16011028T030000");
     expect(normalizeVEvent(back)).toBe(normalizeVEvent(outlook));
+    // A series made on EWS from it: the new override speaks the series' TZID, and only that VTIMEZONE is written.
+    const series: CalendarItem = {
+      ...item,
+      recurrence: { pattern: { kind: "WeeklyRecurrence", interval: 1, daysOfWeek: ["Wednesday"], firstDayOfWeek: "Monday" }, range: { kind: "NumberedRecurrence", startDate: "2026-04-15", numberOfOccurrences: 5 } },
+      modifiedOccurrences: [{ itemId: { id: "o" }, start: "2026-04-22T13:00:00Z", end: "2026-04-22T14:00:00Z", originalStart: "2026-04-22T12:00:00Z" }],
+    };
+    const withOverride = eventToVEvent(series, { base: outlook }).text;
+    expect(hasLine(withOverride, "RECURRENCE-ID;TZID=W. Europe Standard Time:20260422T140000")).toBe(true);
+    expect(hasLine(withOverride, "DTSTART;TZID=W. Europe Standard Time:20260422T150000")).toBe(true);
+    expect(withOverride.match(/BEGIN:VTIMEZONE/g)).toHaveLength(1);
   });
 
   it("reads a Google Calendar event (IANA zone, RSVP guests, weekly on two days)", () => {

@@ -214,7 +214,9 @@ export function eventToVEvent(item: CalendarItem, options: EventToVEventOptions 
   const uid = item.uid ?? options.uid ?? (parsed ? eventGroup(parsed.calendar).uid : null) ?? null;
   if (!uid) throw new MapperError("INVALID_VALUE", "UID", "the item has no UID and none was given");
   const baseCalendar = parsed?.calendar ?? null;
-  const baseGroup = baseCalendar ? eventGroup(baseCalendar, eventGroup(baseCalendar).uid === uid ? uid : eventGroup(baseCalendar).uid) : null;
+  // Merge onto the base's events of this UID; a base holding another UID is merged onto its first event.
+  const baseHasUid = !!baseCalendar && baseCalendar[2].some((component) => component[0] === "vevent" && text(first(component, "uid")) === uid);
+  const baseGroup = baseCalendar ? eventGroup(baseCalendar, baseHasUid ? uid : undefined) : null;
   const defaultZone = options.timeZone ? ianaZone(options.timeZone) : UTC_ZONE;
   const baseZones = zoneContextOf(baseCalendar, options.timeZone);
   const stamp = `${(options.now ?? new Date()).toISOString().slice(0, 19)}Z`;

@@ -164,8 +164,10 @@ export function writeVEvent(item: CalendarItem, base: JComponent | null, baseRea
       !!baseItem && baseItem.start === item.start && baseItem.end === item.end && baseItem.isAllDayEvent === allDay &&
       !!baseReading?.start && sameZone(baseReading.start.zone, startZone);
     if (!keep(sameTimes)) {
-      const startForm = timeForm(startZone, allDay, first(event, "dtstart"), context);
-      const endForm = allDay ? startForm : timeForm(endZone, false, first(event, "dtend") ?? first(event, "dtstart"), context);
+      // An override without a base of its own writes its times like the series (same TZID spelling).
+      const seriesLike = shape.role === "override" && !first(event, "dtstart") && shape.seriesForm.kind !== "date" && sameZone(shape.seriesForm.zone, startZone);
+      const startForm = seriesLike && !allDay ? shape.seriesForm : timeForm(startZone, allDay, first(event, "dtstart"), context);
+      const endForm = allDay ? startForm : seriesLike && sameZone(shape.seriesForm.zone, endZone) ? shape.seriesForm : timeForm(endZone, false, first(event, "dtend") ?? first(event, "dtstart"), context);
       if (allDay && startForm.zone.toLocal(endUtc) - startForm.zone.toLocal(startUtc) < DAY_MS) endUtc = startForm.zone.toUtc(startForm.zone.toLocal(startUtc) + DAY_MS);
       replace(["dtstart", "dtend", "duration"], [timeProperty("dtstart", startUtc, startForm), timeProperty("dtend", endUtc, endForm)]);
     }
