@@ -92,6 +92,7 @@ class Cycle {
             else this.fail(slot, id, null, answer.code, `read failed: ${answer.message}`);
             return;
           }
+          for (const d of answer.dropped ?? []) this.report[slot].dropped.push({ uid: answer.uid ?? "", id, property: d.property, reason: d.reason, on: "read" });
           try {
             items.push({
               id: answer.id,
@@ -338,7 +339,7 @@ class Cycle {
       else if (write.op === "update") side.updated.push(ref);
       else if (write.op === "tag") side.tagged.push(ref);
       else side.deleted.push(ref);
-      for (const d of result?.dropped ?? []) side.dropped.push({ ...ref, ...d });
+      for (const d of result?.dropped ?? []) side.dropped.push({ ...ref, property: d.property, reason: d.reason, on: "write" });
     }
     if (action.kind === "merge") this.report.merged.push({ uid: action.uid, id: null });
     if (action.kind === "pair") this.report.paired.push({ uid: action.uid, id: null });

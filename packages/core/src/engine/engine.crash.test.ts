@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { MemorySide, type MemoryWrite } from "../sides/memory.js";
 import { MemoryStateStore } from "../stores/memory.js";
+import { SqliteStateStore } from "../stores/sqlite.js";
 import { prop, vcard } from "../testing/fixtures.js";
 import { SyncEngine } from "./engine.js";
 import type { ItemRecord, JournalEntry, PairRecord, StateOp, StateStore } from "./state.js";
@@ -18,7 +19,7 @@ class Killed extends Error {
 /** A store that, once the process is "dead", refuses every write (what was committed stays). */
 class MortalStore implements StateStore {
   dead = false;
-  constructor(readonly inner: MemoryStateStore) {}
+  constructor(readonly inner: StateStore) {}
   listPairs(): Promise<PairRecord[]> {
     return this.inner.listPairs();
   }
@@ -43,12 +44,15 @@ class MortalStore implements StateStore {
 const C = "c";
 
 /** Builds the same world every time: a synced pair, then edits of every kind on both sides. */
+type StoreFactory = () => StateStore;
+let makeStore: StoreFactory = () => new MemoryStateStore();
+
 async function world(initialOnly: boolean) {
   const local = new MemorySide({ name: "local", maxBatch: 4 });
   const remote = new MemorySide({ name: "remote", maxBatch: 3 });
   local.addCollection(C, "contacts");
   remote.addCollection(C, "contacts");
-  const inner = new MemoryStateStore();
+  const inner = makeStore();
   for (let i = 0; i < 12; i++) local.put(C, vcard(`l${i}`, { FN: `L${i}`, NOTE: "0" }));
   for (let i = 0; i < 12; i++) remote.put(C, vcard(`r${i}`, { FN: `R${i}`, NOTE: "0" }));
   for (let i = 0; i < 6; i++) {
@@ -97,10 +101,12 @@ async function uninterrupted(initialOnly: boolean) {
 }
 
 describe.each([
-  ["the first sync", true],
-  ["a cycle with edits, merges, deletions and creations on both sides", false],
-])("crash safety during %s", (_name, initialOnly) => {
+  ["the first sync", true, "memory"],
+  ["a cycle with edits, merges, deletions and creations on both sides", false, "memory"],
+  ["a cycle with edits, merges, deletions and creations on both sides", false, "sqlite"],
+] as const)("crash safety during %s (%s store)", (_name, initialOnly, storeKind) => {
   it("for every k, dying before or after the k-th side effect, then running again converges with no duplicate and no loss", async () => {
+    makeStore = storeKind === "sqlite" ? () => new SqliteStateStore(":memory:") : () => new MemoryStateStore();
     const reference = await uninterrupted(initialOnly);
     expect(reference.local).toEqual(reference.remote);
     expect(reference.effects).toBeGreaterThan(20);

@@ -21,8 +21,11 @@ export interface SideReport {
   deleted: ItemRef[];
   /** Items whose missing UID was written back. */
   tagged: ItemRef[];
-  /** Properties the side could not carry (reported by the side on write). */
-  dropped: Array<ItemRef & { property: string; reason: string }>;
+  /**
+   * Properties that did not cross: `write`, what this side could not store of an item written to
+   * it; `read`, what this side's item holds that its vobject form cannot say.
+   */
+  dropped: Array<ItemRef & { property: string; reason: string; on: "read" | "write" }>;
   /** Change-feed requests and items read this cycle. */
   feedRequests: number;
   fetched: number;

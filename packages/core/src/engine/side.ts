@@ -36,7 +36,10 @@ export interface Versioned {
 }
 
 /** An item read from a side: where it is, its revision and its content. */
-export interface SideItem extends Versioned, VObject {}
+export interface SideItem extends Versioned, VObject {
+  /** What the side's item holds that its vobject cannot say (e.g. EWS fields with no vCard property). */
+  dropped?: DroppedProperty[];
+}
 
 /**
  * What changed in a collection since a cursor. When the side has no cursor, or rejects the one it

@@ -239,8 +239,9 @@ export class EwsSide implements SyncSide {
         continue;
       }
       try {
-        const { text, uid } = await this.#toText(kind, r, signal);
-        out.push({ id, version: ("itemId" in r && r.itemId?.changeKey) || (r.type !== "Unsupported" ? r.item.itemId?.changeKey ?? null : null), uid, text });
+        const { text, uid, dropped } = await this.#toText(kind, r, signal);
+        const version = r.type === "Unsupported" ? (r.itemId?.changeKey ?? null) : (r.item.itemId?.changeKey ?? null);
+        out.push({ id, version, uid, text, ...(dropped.length ? { dropped } : {}) });
       } catch (error) {
         out.push(toSideError(error, id));
       }
