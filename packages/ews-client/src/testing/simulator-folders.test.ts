@@ -82,6 +82,16 @@ describe("EWS simulator: folders", () => {
     expect(box.folder(ids[1]!)).toMatchObject({ displayName: "Shared events", folderClass: "IPF.Appointment" });
   });
 
+  it("DeleteFolder deletes a folder with its items and refuses distinguished folders", async () => {
+    const box = sim.mailbox("alice@example.com");
+    const doomed = box.createFolder("contacts", "Old clients", "IPF.Contact");
+    const inside = box.createItem(doomed.id, "<Contact><GivenName>Gone</GivenName></Contact>");
+    const result = await soap(sim.url, `<m:DeleteFolder DeleteType="HardDelete"><m:FolderIds><t:FolderId Id="${doomed.id}"/><t:DistinguishedFolderId Id="contacts"/><t:FolderId Id="${doomed.id}"/></m:FolderIds></m:DeleteFolder>`);
+    expect(codes(result)).toEqual(["NoError", "ErrorDeleteDistinguishedFolder", "ErrorFolderNotFound"]);
+    expect(box.item(inside.id)).toBeUndefined();
+    expect(box.listFolders().some((f) => f.id === doomed.id)).toBe(false);
+  });
+
   it("SyncFolderHierarchy returns everything first, then exactly the later changes", async () => {
     const shape = `<m:FolderShape><t:BaseShape>AllProperties</t:BaseShape></m:FolderShape>`;
     const first = await soap(sim.url, `<m:SyncFolderHierarchy>${shape}</m:SyncFolderHierarchy>`);
