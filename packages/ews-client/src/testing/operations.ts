@@ -425,7 +425,9 @@ function findItem(request: XmlElement, ctx: OperationContext): XmlElement {
           el("Items", {}, page.map((t) => renderItem(box, t, shape, "find"))),
         ])];
       }
-      let targets: ItemTarget[] = [...folder.items.values()].map((item) => ({ item }));
+      // Associated (FAI) and soft-deleted items are never created by the simulator: those views are empty.
+      const traversal = request.attrs.Traversal ?? "Shallow";
+      let targets: ItemTarget[] = traversal === "Associated" || traversal === "SoftDeleted" ? [] : [...folder.items.values()].map((item) => ({ item }));
       if (restriction) targets = targets.filter((t) => evaluate(restriction, itemGetter(box, t)));
       targets = sortTargets(box, targets, child(request, "SortOrder"));
       const { page, attrs } = pageOf(targets, indexedView);
