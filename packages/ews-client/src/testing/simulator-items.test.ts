@@ -42,6 +42,32 @@ describe("EWS simulator: items", () => {
     expect(box.item(planning!.Id)?.get("UID")).toMatch(/^040000008200E00074C5B7101A82E008[0-9A-F]+$/);
   });
 
+  it("stores extended properties of every kind: named, by id, by tag and multi-valued", async () => {
+    const uris = [
+      UID_URI,
+      `<t:ExtendedFieldURI DistinguishedPropertySetId="PublicStrings" PropertyName="X-Custom" PropertyType="String"/>`,
+      `<t:ExtendedFieldURI PropertySetId="${GUID}" PropertyId="42" PropertyType="Integer"/>`,
+      `<t:ExtendedFieldURI PropertyTag="0x3A45" PropertyType="String"/>`,
+      `<t:ExtendedFieldURI PropertySetId="${GUID}" PropertyName="Tags" PropertyType="StringArray"/>`,
+    ];
+    const props = [
+      `<t:ExtendedProperty>${uris[0]}<t:Value>uid-x</t:Value></t:ExtendedProperty>`,
+      `<t:ExtendedProperty>${uris[1]}<t:Value>custom</t:Value></t:ExtendedProperty>`,
+      `<t:ExtendedProperty>${uris[2]}<t:Value>7</t:Value></t:ExtendedProperty>`,
+      `<t:ExtendedProperty>${uris[3]}<t:Value>Dr.</t:Value></t:ExtendedProperty>`,
+      `<t:ExtendedProperty>${uris[4]}<t:Values><t:Value>a</t:Value><t:Value>b</t:Value></t:Values></t:ExtendedProperty>`,
+    ].join("");
+    const created = await soap(sim.url, `<m:CreateItem SendMeetingInvitations="SendToNone"><m:Items><t:Task><t:Subject>T</t:Subject>${props}</t:Task><t:CalendarItem><t:Subject>E</t:Subject>${props}<t:Start>2026-04-01T10:00:00Z</t:Start><t:End>2026-04-01T11:00:00Z</t:End></t:CalendarItem></m:Items></m:CreateItem>`);
+    expect(codes(created)).toEqual(["NoError", "NoError"]);
+    const ids = itemIds(created).map((i) => `<t:ItemId Id="${i.Id}"/>`).join("");
+    const got = await soap(sim.url, getItem(ids, "IdOnly", uris.map((u) => u.replace("0x3A45", "14917")).join("")));
+    for (const kind of ["Task", "CalendarItem"]) {
+      const item = find(got.root, kind)!;
+      const values = findAll(item, "ExtendedProperty").map((p) => findAll(p, "Value").map((v) => v.text).join(","));
+      expect(values).toEqual(["uid-x", "custom", "7", "Dr.", "a,b"]);
+    }
+  });
+
   it("CreateItem puts items in their default folder and requires SendMeetingInvitations for calendar items", async () => {
     const missing = await soap(sim.url, `<m:CreateItem><m:Items><t:CalendarItem><t:Subject>x</t:Subject></t:CalendarItem><t:Task><t:Subject>Buy milk</t:Subject></t:Task></m:Items></m:CreateItem>`);
     expect(codes(missing)).toEqual(["ErrorSendMeetingInvitationsRequired", "NoError"]);
