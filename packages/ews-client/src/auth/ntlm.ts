@@ -17,8 +17,8 @@
  * @module
  */
 import ntlm from "@ewsjs/ntlm-client";
-import { Client } from "undici";
-import { EwsInputError } from "../errors.js";
+import { Client, type Dispatcher } from "undici";
+import { AbortedError, EwsInputError, TransportError } from "../errors.js";
 import { createUndiciTransport } from "../transport/undici-transport.js";
 import type { EwsHttpRequest, EwsHttpResponse, EwsLayer, EwsSend } from "../transport/types.js";
 import type { AutodiscoverAuth } from "../autodiscover/discover.js";
@@ -78,6 +78,17 @@ export interface NtlmStatistics {
   connections: number;
 }
 
+/** A streaming response on an authenticated connection (GetStreamingEvents). */
+export interface NtlmStreamResponse {
+  status: number;
+  /** Response headers (lower-case names; repeated headers joined with `, `). */
+  headers: Record<string, string>;
+  /** The body as it arrives; the connection returns to the pool when it ends or is destroyed. */
+  body: AsyncIterable<Buffer>;
+  /** Ends the response early. */
+  destroy(): void;
+}
+
 /** An NTLM authenticator: a transport with authenticated connections, and its counters. */
 export interface NtlmAuthenticator {
   /** The scheme, for logs. */
@@ -86,6 +97,11 @@ export interface NtlmAuthenticator {
   readonly send: EwsSend;
   /** The same as a layer that never calls `next` (for stacks composed by hand; put it innermost). */
   readonly layer: EwsLayer;
+  /**
+   * Sends a request whose response streams (GetStreamingEvents) on an authenticated connection,
+   * which stays reserved for the stream until it ends.
+   */
+  openStream(request: EwsHttpRequest): Promise<NtlmStreamResponse>;
   /** Counters. */
   readonly statistics: Readonly<NtlmStatistics>;
   /** Closes every connection. */
@@ -106,6 +122,12 @@ export function ntlmChallengeOf(header: string | undefined): string | undefined 
   if (!header) return undefined;
   const match = /(?:^|,)\s*NTLM\s+([A-Za-z0-9+/]+={0,2})/i.exec(header);
   return match?.[1];
+}
+
+function flatHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
+  return out;
 }
 
 /** True when a 401 offers NTLM (`WWW-Authenticate: NTLM`). */
@@ -253,10 +275,82 @@ export function ntlmAuth(credentials: NtlmCredentials, options: NtlmAuthOptions 
     }
   };
 
+  const raw = async (connection: Connection, request: EwsHttpRequest, authorization: string | undefined): Promise<Dispatcher.ResponseData> => {
+    const url = new URL(request.url);
+    try {
+      return await connection.client.request({
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: "POST",
+        headers: authorization ? { ...request.headers, authorization } : request.headers,
+        body: request.body,
+        bodyTimeout: 0,
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
+    } catch (error) {
+      if (request.signal?.aborted) throw new AbortedError(undefined, { cause: error });
+      const code = (error as { code?: string }).code;
+      throw new TransportError(`${request.operation}: request to ${url.origin} failed (${code ?? (error as Error).message})`, {
+        ...(code ? { transportCode: code } : {}),
+        cause: error,
+      });
+    }
+  };
+
+  const openStream = async (request: EwsHttpRequest): Promise<NtlmStreamResponse> => {
+    const origin = new URL(request.url).origin;
+    const connection = await acquire(origin, request.signal);
+    let released = false;
+    const free = () => {
+      if (released) return;
+      released = true;
+      release(origin, connection);
+    };
+    try {
+      const plain = { ...request, headers: { ...request.headers } };
+      delete plain.headers.authorization;
+      let response: Dispatcher.ResponseData | undefined;
+      if (connection.authenticated) {
+        response = await raw(connection, plain, undefined);
+        if (response.statusCode === 401 && offersNtlm(flatHeaders(response.headers)["www-authenticate"])) {
+          await response.body.dump();
+          connection.authenticated = false;
+          response = undefined;
+        }
+      }
+      if (!response) {
+        // The negotiate leg and the authenticate leg both carry the real request; only the last one streams.
+        statistics.handshakes++;
+        const { user, domain } = parseNtlmUsername(credentials.username);
+        const workstation = credentials.workstation ?? "EWSDAV";
+        const first = await raw(connection, plain, negotiateMessage(workstation, domain));
+        const challenge = first.statusCode === 401 ? ntlmChallengeOf(flatHeaders(first.headers)["www-authenticate"]) : undefined;
+        if (!challenge) {
+          response = first;
+        } else {
+          await first.body.dump();
+          const type2 = ntlm.decodeType2Message(challenge);
+          response = await raw(connection, plain, ntlm.createType3Message(type2, user, credentials.password, workstation, domain));
+          connection.authenticated = response.statusCode !== 401;
+          if (connection.authenticated) statistics.authenticated++;
+        }
+      }
+      const body = response.body;
+      body.once("close", free);
+      body.once("end", free);
+      body.once("error", free);
+      return { status: response.statusCode, headers: flatHeaders(response.headers), body: body as AsyncIterable<Buffer>, destroy: () => body.destroy() };
+    } catch (error) {
+      free();
+      throw error;
+    }
+  };
+
   return {
     scheme: "NTLM",
     send,
     layer: () => send,
+    openStream,
     statistics,
     async close() {
       closed = true;

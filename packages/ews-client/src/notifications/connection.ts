@@ -10,6 +10,7 @@
  * @module
  */
 import { Agent, type Dispatcher } from "undici";
+import type { NtlmAuthenticator } from "../auth/ntlm.js";
 import type { EwsAuthProvider } from "../auth/types.js";
 import { AbortedError, HttpError, TransportError } from "../errors.js";
 import type { ImpersonatedUser } from "../soap/envelope.js";
@@ -25,6 +26,8 @@ export interface NotificationConnectionOptions {
   mailbox: string;
   /** Authentication (the same provider the client uses). */
   auth?: EwsAuthProvider;
+  /** NTLM instead of `auth`: requests and streams go over the authenticator's connections. */
+  ntlm?: NtlmAuthenticator;
   /** `RequestServerVersion` (default `Exchange2010_SP2`; streaming needs Exchange 2010 SP1 or later). */
   version?: ExchangeVersion;
   /** Act as the mailbox through `ExchangeImpersonation` (app-only access). */
@@ -104,7 +107,7 @@ export class NotificationConnection {
   #remember(headers: Record<string, string | string[] | undefined>): void {
     const raw = headers["set-cookie"];
     for (const line of Array.isArray(raw) ? raw : raw ? [raw] : []) {
-      const match = new RegExp(`(?:^|;\\s*)${COOKIE}=([^;]*)`, "i").exec(line);
+      const match = new RegExp(`(?:^|[;,]\\s*)${COOKIE}=([^;,]*)`, "i").exec(line);
       if (match) this.backEndCookie = match[1];
     }
   }
@@ -154,8 +157,24 @@ export class NotificationConnection {
     return response;
   }
 
+  #plainRequest(operation: string, operationXml: string, extra: Record<string, string>, signal: AbortSignal | undefined): EwsHttpRequest {
+    return { url: this.#options.url, operation, headers: this.#headers(extra), body: this.#envelope(operationXml), idempotent: true, ...(signal ? { signal } : {}) };
+  }
+
   /** Sends one ordinary operation and parses the response. */
   async call(operation: string, operationXml: string, options: { signal?: AbortSignal; preferAffinity?: boolean } = {}): Promise<SoapResponse> {
+    const ntlm = this.#options.ntlm;
+    if (ntlm) {
+      const response = await ntlm.send(this.#plainRequest(operation, operationXml, options.preferAffinity ? { "x-preferserveraffinity": "true" } : {}, options.signal));
+      this.#remember(response.headers);
+      const isXml = /xml/i.test(response.headers["content-type"] ?? "") || response.body.trimStart().startsWith("<");
+      if (response.status !== 200 && !(response.status === 500 && isXml)) {
+        throw new HttpError(response.status, response.status === 401 ? `${operation}: authentication failed (HTTP 401)` : `${operation}: HTTP ${response.status}`, {
+          bodyExcerpt: response.body.slice(0, 200),
+        });
+      }
+      return parseSoapResponse(response.body, response.status);
+    }
     const response = await this.#send(
       operation,
       this.#envelope(operationXml),
@@ -179,6 +198,19 @@ export class NotificationConnection {
 
   /** Opens GetStreamingEvents; the body streams envelopes until the server closes it. */
   async openStream(operationXml: string, signal: AbortSignal): Promise<OpenStream> {
+    const ntlm = this.#options.ntlm;
+    if (ntlm) {
+      const response = await ntlm.openStream(this.#plainRequest("GetStreamingEvents", operationXml, {}, signal));
+      this.#remember(response.headers);
+      if (response.status !== 200) {
+        const chunks: Buffer[] = [];
+        for await (const chunk of response.body) chunks.push(chunk);
+        const text = Buffer.concat(chunks).toString("utf8");
+        if (response.status === 500 && text.trimStart().startsWith("<")) parseSoapResponse(text, 500);
+        throw new HttpError(response.status, `GetStreamingEvents: HTTP ${response.status}`, { bodyExcerpt: text.slice(0, 200) });
+      }
+      return { body: response.body, destroy: response.destroy };
+    }
     const response = await this.#send("GetStreamingEvents", this.#envelope(operationXml), {}, signal, true);
     if (response.statusCode !== 200) {
       const text = await response.body.text().catch(() => "");

@@ -7,7 +7,8 @@
  * subscription. A watchdog notices a stalled connection (no bytes, not even a heartbeat, for
  * `stallTimeoutMs`) and reopens it. When the subscription is gone (`ErrorSubscriptionNotFound`,
  * expired after 30 minutes without a connection), it subscribes again and yields a `Resubscribed`
- * marker: events may have been missed, so the consumer should run a change-feed sync.
+ * marker; after a lost connection it yields `Reconnected`: events may have been missed, so the
+ * consumer should run a change-feed sync. A server-side `Closed` (ConnectionTimeout) loses nothing.
  * @module
  */
 import { AbortedError, EwsError, SoapFaultError } from "../errors.js";
@@ -20,8 +21,15 @@ import { buildGetStreamingEvents, buildStreamingSubscribe, buildUnsubscribe, par
 /** Codes that mean the subscription no longer exists on the server. */
 const SUBSCRIPTION_GONE = new Set(["ErrorSubscriptionNotFound", "ErrorInvalidSubscription", "ErrorExpiredSubscription", "ErrorSubscriptionUnsubscribed"]);
 
-/** What the iterator yields: events, and a marker after a re-subscription (possible gap). */
-export type StreamingItem = NotificationEvent | { type: "Resubscribed"; subscriptionId: string; reason: string };
+/**
+ * What the iterator yields: events, and markers where events may have been missed — after a
+ * re-subscription, and after a connection was lost (events the server wrote into a dying connection
+ * never arrive). On a marker, run a change-feed sync.
+ */
+export type StreamingItem =
+  | NotificationEvent
+  | { type: "Resubscribed"; subscriptionId: string; reason: string }
+  | { type: "Reconnected"; subscriptionId: string; reason: "dropped" | "stalled" | "failed" };
 
 /** Options of {@link StreamingSubscription.open}. */
 export interface StreamingOptions extends SubscriptionTarget {
@@ -125,6 +133,7 @@ export class StreamingSubscription implements AsyncIterable<StreamingItem> {
           if (error instanceof AbortedError && this.#stop.signal.aborted) break;
           failures++;
           if (failures >= maxFailures) throw error;
+          if (failures === 1) this.#push({ type: "Reconnected", subscriptionId: this.subscriptionId, reason: "failed" });
           await this.#sleep(Math.min(cap, base * 2 ** (failures - 1)));
           this.statistics.reconnects++;
           continue;
@@ -136,6 +145,7 @@ export class StreamingSubscription implements AsyncIterable<StreamingItem> {
           this.#push({ type: "Resubscribed", subscriptionId: this.subscriptionId, reason: `subscription ${old.slice(0, 8)}… no longer exists` });
         } else if (outcome !== "closed") {
           this.statistics.reconnects++;
+          this.#push({ type: "Reconnected", subscriptionId: this.subscriptionId, reason: outcome });
         }
       }
     } catch (error) {
