@@ -42,6 +42,11 @@ export const EXCHANGE_2016_VERSION: EwsServerVersionInfo = {
   MajorVersion: 15, MinorVersion: 1, MajorBuildNumber: 2507, MinorBuildNumber: 6, Version: "V2017_07_11",
 };
 
+/** Exchange 2010 SP2-like version info: requests for later versions get ErrorInvalidServerVersion. */
+export const EXCHANGE_2010_SP2_VERSION: EwsServerVersionInfo = {
+  MajorVersion: 14, MinorVersion: 2, MajorBuildNumber: 247, MinorBuildNumber: 5, Version: "Exchange2010_SP2",
+};
+
 /** Options for {@link startEwsSimulator}. */
 export interface EwsSimulatorOptions {
   /** Interface to listen on (default 127.0.0.1). */
@@ -61,7 +66,11 @@ export interface EwsSimulatorOptions {
    * {@link EwsSimulator.validateExchanges} can validate the recorded traffic afterwards.
    */
   schemaDir?: string;
-  /** Reported ServerVersionInfo (default {@link EXCHANGE_2016_VERSION}). */
+  /**
+   * Reported ServerVersionInfo (default {@link EXCHANGE_2016_VERSION}). Requests for a later
+   * RequestServerVersion than its `Version` get ErrorInvalidServerVersion (e.g. with
+   * {@link EXCHANGE_2010_SP2_VERSION}, Exchange2013 requests are refused).
+   */
   serverVersion?: EwsServerVersionInfo;
   /** Record exchanges (default true). */
   record?: boolean;
@@ -142,12 +151,18 @@ export interface EwsSimulator {
   validateExchanges(schemaDir?: string): Promise<RecordedViolation[]>;
 }
 
-/** RequestServerVersion values the schema allows (ExchangeVersionType). */
-const EXCHANGE_VERSIONS = new Set([
+/** RequestServerVersion values the schema allows (ExchangeVersionType), oldest first. */
+const EXCHANGE_VERSIONS = ([
   "Exchange2007", "Exchange2007_SP1", "Exchange2009", "Exchange2010", "Exchange2010_SP1", "Exchange2010_SP2", "Exchange2012",
   "Exchange2013", "Exchange2013_SP1", "Exchange2015", "Exchange2016", "V2015_10_05", "V2016_01_06", "V2016_04_13", "V2016_07_13",
   "V2016_10_10", "V2017_01_07", "V2017_04_14", "V2017_07_11",
 ]);
+
+/** The request versions a server of `version` accepts: up to its own (all when it is not in the list). */
+function acceptedVersions(version: string): Set<string> {
+  const at = EXCHANGE_VERSIONS.indexOf(version);
+  return new Set(at === -1 ? EXCHANGE_VERSIONS : EXCHANGE_VERSIONS.slice(0, at + 1));
+}
 
 const DEFAULT_USERS: EwsSimulatorUser[] = [{ smtpAddress: "alice@example.com", password: "secret" }];
 
@@ -229,6 +244,7 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
   let recordedChars = 0;
   const maxRequestBytes = options.maxRequestBytes ?? 32 * 1024 * 1024;
   const useGzip = options.gzip ?? true;
+  const accepted = acceptedVersions(version.Version);
   const syncSecret = randomBytes(16).toString("hex");
   const validator = options.schemaDir ? new BatchingValidator(createEwsSchemaValidator({ schemaDir: options.schemaDir })) : undefined;
 
@@ -393,7 +409,7 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
       }
       const header = child(envelope, "Header");
       const requested = child(header, "RequestServerVersion")?.attrs.Version;
-      if (requested !== undefined && !EXCHANGE_VERSIONS.has(requested)) {
+      if (requested !== undefined && !accepted.has(requested)) {
         throw new Fault("ErrorInvalidServerVersion", "The specified server version is invalid.");
       }
       const impersonation = child(header, "ExchangeImpersonation");

@@ -2,7 +2,7 @@ import { request } from "node:http";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EWS_SCHEMA_DIR } from "../../../../test/harness/ews-schema.js";
-import { startEwsSimulator, type EwsSimulator } from "./index.js";
+import { EXCHANGE_2010_SP2_VERSION, startEwsSimulator, type EwsSimulator } from "./index.js";
 import { envelope, find, soap } from "./test-helpers.js";
 
 const GET_INBOX = `<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>`;
@@ -91,6 +91,19 @@ describe("EWS simulator: HTTP, authentication, SOAP envelope, hostile input", ()
     const result = await soap(sim.url, GET_INBOX, { header: `<t:RequestServerVersion Version="Exchange2099"/>` });
     expect(result.status).toBe(500);
     expect(find(result.root, "faultcode")?.text).toBe("a:ErrorInvalidServerVersion");
+  });
+
+  it("a simulated Exchange 2010 SP2 refuses later request versions and reports its own", async () => {
+    const old = await startEwsSimulator({ serverVersion: EXCHANGE_2010_SP2_VERSION });
+    try {
+      const refused = await soap(old.url, GET_INBOX, { header: `<t:RequestServerVersion Version="Exchange2013_SP1"/>` });
+      expect(find(refused.root, "faultcode")?.text).toBe("a:ErrorInvalidServerVersion");
+      const accepted = await soap(old.url, GET_INBOX, { header: `<t:RequestServerVersion Version="Exchange2010_SP2"/>` });
+      expect(accepted.status).toBe(200);
+      expect(find(accepted.root, "ServerVersionInfo")?.attrs).toMatchObject({ MajorVersion: "14", Version: "Exchange2010_SP2" });
+    } finally {
+      await old.stop();
+    }
   });
 
   it("keeps the recorder within its limits, dropping the oldest exchanges", async () => {
