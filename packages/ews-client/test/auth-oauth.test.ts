@@ -192,6 +192,17 @@ describe("delegated", () => {
     expect(idp.resolve(token)).toEqual({ kind: "delegated", smtpAddress: "alice@example.com" });
   });
 
+  it("renews a revoked delegated token with the refresh token after a 401", async () => {
+    const provider = new ExchangeOnlineDelegatedTokenProvider(common);
+    await provider.signInWithDeviceCode((i) => idp.approveDevice(i.userCode, "alice@example.com"));
+    const auth = bearerAuth(provider.getToken);
+    await inboxWith({ auth, mailbox: "alice@example.com" });
+    idp.revoke(idp.issued.at(-1)!.accessToken);
+    const refreshes = idp.tokenRequests.refresh_token ?? 0;
+    await inboxWith({ auth, mailbox: "alice@example.com" });
+    expect(idp.tokenRequests.refresh_token).toBe(refreshes + 1);
+  });
+
   it("refuses an authorization response whose state it did not issue", async () => {
     const provider = new ExchangeOnlineDelegatedTokenProvider(common);
     await provider.beginAuthorization({ redirectUri: REDIRECT });

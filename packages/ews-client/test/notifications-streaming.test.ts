@@ -152,6 +152,36 @@ describe("streaming notifications", () => {
     expect(front.subscriptionCount).toBe(before);
   });
 
+  it("ends the iteration with the 401 when the credentials stop working, without retrying for long", async () => {
+    let revoked = false;
+    const guarded = await startSubscriptionFront({
+      simulator: sim,
+      authorize: async (request, response) => {
+        const expected = `Basic ${Buffer.from(`${USER.smtpAddress}:${USER.password}`).toString("base64")}`;
+        if (!revoked && request.headers.authorization === expected) return USER.smtpAddress;
+        response.writeHead(401, { "www-authenticate": "Basic", "content-length": "0" }).end();
+        return undefined;
+      },
+    });
+    open.push({ close: () => guarded.stop() });
+    const { sub } = await subscribe({ reconnectDelayMs: 5 }, guarded.url);
+    while (sub.statistics.streamsOpened < 1) await new Promise((r) => setTimeout(r, 5));
+    revoked = true;
+    guarded.dropStreams();
+    const outcome = await (async () => {
+      for await (const _ of sub) {
+        /* markers until the failure */
+      }
+    })().catch((e: unknown) => e);
+    expect(outcome).toMatchObject({ status: 401, code: "EWS_UNAUTHORIZED" });
+    expect(sub.statistics.streamsOpened).toBe(1);
+  });
+
+  it("refuses to start with an aborted signal", async () => {
+    const error = await StreamingSubscription.open(connection(), { folders: [{ distinguishedId: "contacts" }], signal: AbortSignal.abort() }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "EWS_ABORTED" });
+  });
+
   it("fails Subscribe with a typed error for an unknown folder", async () => {
     const error = await StreamingSubscription.open(connection(), { folders: [{ id: "AAAAAAAA" }] }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: expect.stringMatching(/Error/) });

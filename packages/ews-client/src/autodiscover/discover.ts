@@ -159,7 +159,6 @@ class DiscoveryRun {
   private readonly trustedDomains: string[];
 
   constructor(
-    private readonly client: AutodiscoverClient,
     private readonly options: AutodiscoverOptions,
     private readonly send: AutodiscoverSend,
     readonly originalEmail: string,
@@ -514,7 +513,7 @@ export class AutodiscoverClient {
     const now = this.options.now ?? Date.now;
     const cached = this.cache.get(domain);
     if (cached && !callOptions.refresh && cached.expiresAt > now()) return cached.result;
-    const run = new DiscoveryRun(this, this.options, (r) => this.sendOnce(r), email, domain, callOptions.signal);
+    const run = new DiscoveryRun(this.options, (r) => this.sendOnce(r), email, domain, callOptions.signal);
     const { email: finalEmail, found } = await run.run(email, 1);
     const expiresAt = now() + (found.result.ttlMs ?? this.options.defaultTtlMs ?? 3_600_000);
     const { ttlMs: _ttl, ...rest } = found.result;

@@ -11,7 +11,7 @@
  * consumer should run a change-feed sync. A server-side `Closed` (ConnectionTimeout) loses nothing.
  * @module
  */
-import { AbortedError, EwsError, SoapFaultError } from "../errors.js";
+import { AbortedError, EwsError, EwsResponseError, HttpError, SoapFaultError } from "../errors.js";
 import { messageError, parseSoapResponse, responseMessages } from "../soap/response.js";
 import { child, children } from "../xml/parse.js";
 import type { NotificationConnection } from "./connection.js";
@@ -80,6 +80,7 @@ export class StreamingSubscription implements AsyncIterable<StreamingItem> {
 
   /** Subscribes and starts streaming. Throws when the first Subscribe fails. */
   static async open(connection: NotificationConnection, options: StreamingOptions): Promise<StreamingSubscription> {
+    if (options.signal?.aborted) throw new AbortedError("The streaming subscription was aborted before it started", { cause: options.signal.reason });
     const subscription = new StreamingSubscription(connection, options);
     buildGetStreamingEvents(["x"], options.connectionTimeoutMinutes ?? 30); // validates the timeout now
     await subscription.#subscribe();
@@ -132,9 +133,13 @@ export class StreamingSubscription implements AsyncIterable<StreamingItem> {
           if (this.#closed) break;
           if (error instanceof AbortedError && this.#stop.signal.aborted) break;
           failures++;
+          // Credentials refused or a request the server rejects will not get better by waiting.
+          if (error instanceof HttpError && (error.status === 401 || error.status === 403)) throw error;
+          if (error instanceof EwsResponseError && error.responseCode !== "ErrorServerBusy") throw error;
           if (failures >= maxFailures) throw error;
           if (failures === 1) this.#push({ type: "Reconnected", subscriptionId: this.subscriptionId, reason: "failed" });
-          await this.#sleep(Math.min(cap, base * 2 ** (failures - 1)));
+          const serverDelay = error instanceof SoapFaultError || error instanceof EwsResponseError ? error.backOffMs : undefined;
+          await this.#sleep(Math.min(cap, Math.max(serverDelay ?? 0, base * 2 ** (failures - 1))));
           this.statistics.reconnects++;
           continue;
         }
