@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   for (const user of users) {
     const box = sim.mailbox(user.smtpAddress);
     const count = (id: string) => box.folder(id).totalCount;
-    console.log(`  mailbox ${user.smtpAddress}: ${count("contacts")} contacts (with lists), ${count("calendar")} events, ${count("tasks")} tasks (Basic auth; password given on the command line)`);
+    console.log(`  mailbox ${user.smtpAddress}: ${count("contacts")} items in Contacts, ${count("calendar")} in Calendar, ${count("tasks")} in Tasks (Basic auth; password given on the command line)`);
   }
   let stopping = false;
   const stop = (signal: string) => {
