@@ -4,7 +4,8 @@
  * certificates come from a test CA made with openssl, so certificate checks stay on.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { AutodiscoverClient, AutodiscoverError, basicAutodiscoverAuth, type AutodiscoverOptions } from "../src/autodiscover/index.js";
+import { AutodiscoverClient, AutodiscoverError, autodiscoverAuthFrom, basicAutodiscoverAuth, type AutodiscoverOptions } from "../src/autodiscover/index.js";
+import { bearerAuth } from "../src/auth/bearer.js";
 import { startAutodiscoverSimulator, type AutodiscoverSimulator, type AutodiscoverSimulatorOptions } from "../src/testing/autodiscover.js";
 import { createTestCertificateAuthority, type TestCertificateAuthority } from "../src/testing/autodiscover-tls.js";
 import { ntlmAutodiscoverAuth } from "../src/auth/ntlm.js";
@@ -184,6 +185,26 @@ describe("autodiscover success paths", () => {
       world.client({ auth: ntlmAutodiscoverAuth({ username: "EXAMPLE\\alice", password: "wrong" }), disableHttpRedirectCheck: true, disableSrv: true }).discover(USER),
     );
     expect(refused.attempts[0]).toMatchObject({ outcome: "http-error", detail: "HTTP 401" });
+  });
+
+  it("uses a client auth provider (bearer), renewing the token once after a 401", async () => {
+    const world = new World();
+    const valid = "token-2";
+    await world.https(["example.com"], {
+      users: { [USER]: settings },
+      authorize: async (req, res) => {
+        if (req.headers.authorization === `Bearer ${valid}`) return true;
+        req.resume();
+        res.writeHead(401, { "www-authenticate": "Bearer", "content-length": "0" }).end();
+        return false;
+      },
+    });
+    const asked: boolean[] = [];
+    let next = 1;
+    const auth = autodiscoverAuthFrom(bearerAuth(async ({ forceRefresh }) => (asked.push(forceRefresh), `token-${next++}`)));
+    const result = await world.client({ auth }).discover(USER);
+    expect(result.ewsUrl).toBe(EWS);
+    expect(asked).toEqual([false, true]);
   });
 
   it("can be aborted", async () => {

@@ -16,6 +16,7 @@
  * @module
  */
 import { request, type Dispatcher } from "undici";
+import type { EwsAuthProvider } from "../auth/types.js";
 import { AutodiscoverError, type AutodiscoverAttempt } from "./errors.js";
 import {
   createAutodiscoverDispatcher,
@@ -575,5 +576,37 @@ export function basicAutodiscoverAuth(username: string, password: string): Autod
   return {
     name: "basic",
     send: (request, send) => send({ ...request, headers: { ...request.headers, authorization: value } }),
+  };
+}
+
+/**
+ * Uses a client auth provider ({@link EwsAuthProvider}: Basic, bearer tokens, a host's own) for
+ * autodiscover too, including its one renewal after a 401. NTLM has its own `ntlmAutodiscoverAuth`.
+ */
+export function autodiscoverAuthFrom(provider: EwsAuthProvider): AutodiscoverAuth {
+  return {
+    name: provider.scheme.toLowerCase(),
+    async send(request, send) {
+      // One request object for both attempts: a bearer provider recognises it and forces a renewal.
+      const ews = {
+        url: request.url.href,
+        operation: "Autodiscover",
+        headers: { ...request.headers },
+        body: request.body ?? "",
+        idempotent: true,
+        ...(request.signal ? { signal: request.signal } : {}),
+      };
+      await provider.authorize(ews);
+      let response = await send({ ...request, headers: { ...ews.headers } });
+      if (response.status === 401 && provider.onUnauthorized) {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(response.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(", ") : v;
+        if (await provider.onUnauthorized({ status: 401, headers, body: response.body }, ews)) {
+          await provider.authorize(ews);
+          response = await send({ ...request, headers: { ...ews.headers } });
+        }
+      }
+      return response;
+    },
   };
 }

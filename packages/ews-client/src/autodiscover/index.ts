@@ -4,6 +4,7 @@
  */
 export {
   AutodiscoverClient,
+  autodiscoverAuthFrom,
   basicAutodiscoverAuth,
   discoverEwsEndpoint,
   type AutodiscoverAuth,
