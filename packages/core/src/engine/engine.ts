@@ -109,7 +109,8 @@ export class SyncEngine {
     const localSide = this.side(request.local.side);
     const remoteInfo = (await remoteSide.listCollections()).find((c) => c.id === request.remote.collection);
     if (!remoteInfo) throw new EngineError("unknown-collection", `${remoteSide.name} has no collection ${request.remote.collection}`);
-    if (remoteInfo.kind !== request.kind) {
+    const holds = (info: CollectionInfo) => info.kind === request.kind || (info.kinds ?? []).includes(request.kind);
+    if (!holds(remoteInfo)) {
       throw new EngineError("kind-mismatch", `${remoteSide.name} collection ${remoteInfo.id} holds ${remoteInfo.kind}, not ${request.kind}`);
     }
     let local: Endpoint;
@@ -121,7 +122,7 @@ export class SyncEngine {
       local = request.local;
       const info = (await localSide.listCollections()).find((c) => c.id === local.collection);
       if (!info) throw new EngineError("unknown-collection", `${localSide.name} has no collection ${local.collection}`);
-      if (info.kind !== request.kind) throw new EngineError("kind-mismatch", `${localSide.name} collection ${info.id} holds ${info.kind}, not ${request.kind}`);
+      if (!holds(info)) throw new EngineError("kind-mismatch", `${localSide.name} collection ${info.id} holds ${info.kind}, not ${request.kind}`);
     }
     const existing = await this.#store.listPairs();
     const clash = existing.find(

@@ -70,8 +70,14 @@ export interface SideCapabilities {
 export interface CollectionInfo {
   /** The side's identifier of the collection (a folder id, a collection href, a subfolder name). */
   id: string;
+  /** What it holds. */
   kind: CollectionKind;
   displayName: string;
+  /**
+   * Every kind it can hold, when more than one (a CalDAV calendar that does not restrict its
+   * components holds events and tasks); linking accepts any of them.
+   */
+  kinds?: CollectionKind[];
 }
 
 /** A property a side could not carry when it stored an item (reported, never fatal). */

@@ -89,7 +89,14 @@ export class DavSide implements SyncSide {
   async listCollections(signal?: AbortSignal): Promise<CollectionInfo[]> {
     const listed = await this.#client.listCollections({ ...(this.#options.homeUrls ? { homeUrls: this.#options.homeUrls } : {}), ...(signal ? { signal } : {}) });
     for (const c of listed) this.#collections.set(c.href, c);
-    return listed.map((c) => ({ id: c.href, kind: kindOfDavCollection(c), displayName: c.displayName ?? c.href }));
+    return listed.map((c) => ({
+      id: c.href,
+      kind: kindOfDavCollection(c),
+      displayName: c.displayName ?? c.href,
+      ...(c.kind === "calendar" && (c.components === undefined || (c.components.includes("VEVENT") && c.components.includes("VTODO")))
+        ? { kinds: ["events", "tasks"] as CollectionKind[] }
+        : {}),
+    }));
   }
 
   async createCollection(kind: CollectionKind, displayName: string, signal?: AbortSignal): Promise<CollectionInfo> {
