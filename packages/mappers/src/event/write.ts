@@ -231,8 +231,11 @@ export function writeVEvent(item: CalendarItem, base: JComponent | null, baseRea
   }
 
   // Organizer and attendees.
-  const organizerEmail = item.organizer?.emailAddress;
-  if (!keep((baseItem?.organizer?.emailAddress ?? "").toLowerCase() === (organizerEmail ?? "").toLowerCase() && (item.organizer?.name === undefined || baseItem?.organizer?.name === item.organizer.name))) {
+  // EWS names an organizer (the mailbox owner) on every item; iCalendar has one only on meetings,
+  // so a plain appointment gets no ORGANIZER unless the DAV side already had one.
+  const isMeeting = attendeesOf(item).length > 0 || item.isMeeting === true || !!first(event, "organizer");
+  const organizerEmail = isMeeting ? item.organizer?.emailAddress : undefined;
+  if (!keep((baseItem?.organizer?.emailAddress ?? "").toLowerCase() === (organizerEmail ?? "").toLowerCase() && (!organizerEmail || item.organizer?.name === undefined || baseItem?.organizer?.name === item.organizer.name))) {
     const baseOrganizer = first(event, "organizer");
     if (!organizerEmail) replace(["organizer"], []);
     else {
