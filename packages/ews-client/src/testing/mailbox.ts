@@ -458,7 +458,8 @@ export class SimulatedMailbox {
     const recurrence = item.props.get("Recurrence");
     if (!recurrence) return [];
     const start = parseDateTime(item.props.get("Start")?.text);
-    return expandRecurrence(recurrence, Number.isNaN(start) ? 0 : start, { maxCount: Math.max(2000, atLeast), until, timeZone: zoneOfItem(item.props) });
+    const maxCount = until !== undefined ? 100_000 : Math.max(2000, atLeast);
+    return expandRecurrence(recurrence, Number.isNaN(start) ? 0 : start, { maxCount, until, timeZone: zoneOfItem(item.props) });
   }
 
   private bump(item: ItemRecord): void {
@@ -547,6 +548,7 @@ export class SimulatedMailbox {
     for (const update of updates) {
       const { path } = update;
       if (path.name === "ExtendedFieldURI") {
+        if (occurrence) throw new SimError("ErrorInvalidPropertyForOperation", "Extended properties cannot be changed on a single occurrence.");
         const key = extendedPropertyKey(path);
         if (update.action === "delete") {
           extended.delete(key);
