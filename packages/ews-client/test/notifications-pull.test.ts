@@ -69,6 +69,21 @@ describe("pull notifications", () => {
     });
   });
 
+  it("reports a delete to Deleted Items as a move, with the old and new ids", async () => {
+    await withConnection(async (connection) => {
+      const sub = await PullSubscription.subscribe(connection, options);
+      const contact = box().createItem("contacts", "<Contact><GivenName>Bin me</GivenName></Contact>");
+      await drainAll(sub);
+      box().deleteItem(contact.id, "MoveToDeletedItems");
+      const [moved, ...rest] = await drainAll(sub);
+      expect(rest).toEqual([]);
+      expect(moved).toMatchObject({ type: "Moved", oldItemId: { id: contact.id }, oldParentFolderId: { id: contact.folderId } });
+      expect(moved!.itemId?.id).not.toBe(contact.id);
+      expect(moved!.parentFolderId?.id).toBe(box().folder("deleteditems").id);
+      await sub.unsubscribe();
+    });
+  });
+
   it("pages with MoreEvents", async () => {
     await withConnection(async (connection) => {
       const sub = await PullSubscription.subscribe(connection, options);
@@ -135,6 +150,7 @@ describe("pull notifications", () => {
     const responses = front.responses.filter((r) => /GetEventsResponse|SubscribeResponse|UnsubscribeResponse/.test(r));
     expect(responses.some((r) => r.includes("<t:StatusEvent>"))).toBe(true);
     expect(responses.some((r) => r.includes("<t:DeletedEvent>"))).toBe(true);
+    expect(responses.some((r) => r.includes("<t:MovedEvent>"))).toBe(true);
     expect(await ewsSchemaValidator().validate([...requests, ...responses.slice(-40)])).toEqual([]);
   });
 });

@@ -90,13 +90,15 @@ interface OpenStream {
 }
 
 interface SimEvent {
-  type: "Created" | "Modified" | "Deleted" | "NewMail";
+  type: "Created" | "Modified" | "Deleted" | "NewMail" | "Moved";
   seq: number;
   itemId: string;
   changeKey: string | undefined;
   parentId: string;
   parentChangeKey: string;
   time: number;
+  /** Moved: where the item was. */
+  old?: { itemId: string; parentId: string; parentChangeKey: string };
 }
 
 const BACKEND = "EXCH01.example.com~1942062393";
@@ -143,6 +145,9 @@ function eventXml(event: SimEvent, watermark: string | undefined): string {
     `<t:TimeStamp>${new Date(event.time).toISOString().replace(/\.\d{3}Z$/, "Z")}</t:TimeStamp>` +
     `<t:ItemId Id="${esc(event.itemId)}"${event.changeKey ? ` ChangeKey="${esc(event.changeKey)}"` : ""}/>` +
     `<t:ParentFolderId Id="${esc(event.parentId)}" ChangeKey="${esc(event.parentChangeKey)}"/>` +
+    (event.old
+      ? `<t:OldItemId Id="${esc(event.old.itemId)}"/><t:OldParentFolderId Id="${esc(event.old.parentId)}" ChangeKey="${esc(event.old.parentChangeKey)}"/>`
+      : "") +
     `</t:${event.type}Event>`
   );
 }
@@ -164,9 +169,41 @@ function eventsSince(sub: Subscription, since: number): SimEvent[] {
       time,
     });
   };
+  // A delete to Deleted Items is a move: the simulator records a tombstone and, one change later, the
+  // item under a new id in Deleted Items. Exchange reports it as one MovedEvent.
+  const byCreatedSeq = new Map<number, { item: ItemRecord; folder: FolderRecord }>();
+  for (const folder of box.folders.values()) for (const item of folder.items.values()) byCreatedSeq.set(item.createdSeq, { item, folder });
+  const movedTo = new Set<ItemRecord>();
+  for (const tombstone of box.tombstones) {
+    if (tombstone.seq <= since || tombstone.createdSeq > since || tombstone.kind === "folder") continue;
+    const target = byCreatedSeq.get(tombstone.seq + 1);
+    const isMove = target !== undefined && target.item.kind === tombstone.kind && target.folder.distinguished === "deleteditems";
+    if (isMove && (inScope(tombstone.folder) || inScope(target.folder))) {
+      movedTo.add(target.item);
+      if (sub.types.has("MovedEvent")) {
+        out.push({
+          type: "Moved",
+          seq: tombstone.seq + 1,
+          itemId: box.itemId(target.item),
+          changeKey: box.itemChangeKey(target.item),
+          parentId: box.folderId(target.folder),
+          parentChangeKey: box.folderChangeKey(target.folder),
+          time: target.item.created,
+          old: {
+            itemId: box.itemId({ number: tombstone.number } as ItemRecord),
+            parentId: box.folderId(tombstone.folder),
+            parentChangeKey: box.folderChangeKey(tombstone.folder),
+          },
+        });
+      }
+    } else if (!isMove && inScope(tombstone.folder)) {
+      push("Deleted", tombstone.seq, { number: tombstone.number }, tombstone.folder, Date.now());
+    }
+  }
   for (const folder of box.folders.values()) {
     if (folder.deleted || !inScope(folder)) continue;
     for (const item of folder.items.values()) {
+      if (movedTo.has(item)) continue;
       if (item.createdSeq > since) {
         push("Created", item.createdSeq, item, folder, item.created);
         if (item.kind === "Message" && folder.distinguished === "inbox") push("NewMail", item.createdSeq, item, folder, item.created);
@@ -174,11 +211,6 @@ function eventsSince(sub: Subscription, since: number): SimEvent[] {
         const changed = Math.max(item.modSeq, item.readSeq ?? 0);
         if (changed > since) push("Modified", changed, item, folder, item.modified);
       }
-    }
-  }
-  for (const tombstone of box.tombstones) {
-    if (tombstone.seq > since && tombstone.createdSeq <= since && tombstone.kind !== "folder" && inScope(tombstone.folder)) {
-      push("Deleted", tombstone.seq, { number: tombstone.number }, tombstone.folder, Date.now());
     }
   }
   return out.sort((a, b) => a.seq - b.seq);
