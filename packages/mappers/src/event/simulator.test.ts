@@ -65,4 +65,32 @@ describe("event mapper with the EWS simulator", () => {
     const fresh = eventToVEvent(master, { exceptions, timeZone: "Europe/Berlin" }).text;
     expect(normalizeVEvent(fresh)).toBe(normalizeVEvent(SERIES));
   });
+
+  it("carries an all-day event over the spring change and an event in a custom VTIMEZONE through EWS", async () => {
+    const objects = [
+      ["BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT", "UID:sim-allday@ewsdav.test", "DTSTART;VALUE=DATE:20260328", "DTEND;VALUE=DATE:20260331", "SUMMARY:Trip", "TRANSP:TRANSPARENT", "X-MICROSOFT-CDO-BUSYSTATUS:FREE", "END:VEVENT", "END:VCALENDAR", ""],
+      [
+        "BEGIN:VCALENDAR", "VERSION:2.0",
+        "BEGIN:VTIMEZONE", "TZID:Company Time", "BEGIN:STANDARD", "DTSTART:19700101T030000", "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU", "TZOFFSETFROM:+0630", "TZOFFSETTO:+0530", "END:STANDARD",
+        "BEGIN:DAYLIGHT", "DTSTART:19700301T020000", "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU", "TZOFFSETFROM:+0530", "TZOFFSETTO:+0630", "END:DAYLIGHT", "END:VTIMEZONE",
+        "BEGIN:VEVENT", "UID:sim-custom@ewsdav.test", "DTSTART;TZID=Company Time:20260715T100000", "DTEND;TZID=Company Time:20260715T110000", "SUMMARY:Custom", "TRANSP:OPAQUE", "X-MICROSOFT-CDO-BUSYSTATUS:OOF", "END:VEVENT", "END:VCALENDAR", "",
+      ],
+    ].map((lines) => lines.join("\r\n"));
+    for (const original of objects) {
+      const mapped = eventFromVEvent(original, { timeZone: "Europe/Berlin" });
+      const [created] = await client.createItem([{ type: "CalendarItem", item: mapped.item }]);
+      if (!created || isEwsError(created)) throw new Error(`CreateItem failed: ${String(created)}`);
+      const stored = await fetchOne(created.id);
+      expect(stored.start).toBe(mapped.item.start);
+      if (original.includes("Company Time")) {
+        // Sent and stored as a full definition: the custom rules, not a guessed Windows zone.
+        expect(stored.startTimeZone?.id).toBe("Company Time");
+        expect(stored.startTimeZone?.periods?.map((period) => period.bias).sort()).toEqual(["-PT5H30M", "-PT6H30M"]);
+      }
+      const { text } = eventToVEvent(stored, { base: original, timeZone: "Europe/Berlin" });
+      expect(normalizeVEvent(text)).toBe(normalizeVEvent(original));
+      const fresh = eventToVEvent(stored, { timeZone: "Europe/Berlin" }).text;
+      expect(eventFromVEvent(fresh, { timeZone: "Europe/Berlin" }).item.start).toBe(mapped.item.start);
+    }
+  });
 });
