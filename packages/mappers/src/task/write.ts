@@ -103,8 +103,12 @@ export function writeTodoCalendar(item: Task, base: { calendar: JComponent; todo
 
   const fresh = base === null;
   const percent = (task: Task) => task.percentComplete ?? (task.status === "Completed" ? 100 : 0);
-  // An unwritten percentage reads as 100 only while the status stays Completed.
-  const samePercent = percent(item) === percent(was.item) && (was.item.percentComplete !== undefined || item.status === "Completed" || item.percentComplete === undefined);
+  // Exchange always has a percentage; the one a VTODO without PERCENT-COMPLETE implies (0, or 100
+  // when completed) is not written into a base that has none.
+  const samePercent =
+    item.percentComplete === undefined ||
+    item.percentComplete === was.item.percentComplete ||
+    (was.item.percentComplete === undefined && item.percentComplete === (item.status === "Completed" ? 100 : 0));
   if (fresh ? item.percentComplete !== undefined : !samePercent) replace("percent", percent(item) === 0 && item.percentComplete === undefined ? null : ["percent-complete", {}, "integer", percent(item)]);
 
   const status = item.status ?? "NotStarted";
