@@ -85,7 +85,7 @@ describe("event mapper with the EWS simulator", () => {
       if (original.includes("Company Time")) {
         // Sent and stored as a full definition: the custom rules, not a guessed Windows zone.
         expect(stored.startTimeZone?.id).toBe("Company Time");
-        expect(stored.startTimeZone?.periods?.map((period) => period.bias).sort()).toEqual(["-PT5H30M", "-PT6H30M"]);
+        expect([...new Set(stored.startTimeZone?.periods?.map((period) => period.bias))].sort()).toEqual(["-PT5H30M", "-PT6H30M"]);
       }
       const { text } = eventToVEvent(stored, { base: original, timeZone: "Europe/Berlin" });
       expect(normalizeVEvent(text)).toBe(normalizeVEvent(original));
