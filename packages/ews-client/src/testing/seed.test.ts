@@ -32,6 +32,12 @@ describe("simulator seeds", () => {
     const ann = box.items("contacts")[0]!;
     expect(ann.attachments[0]?.isContactPhoto).toBe(true);
     expect(box.items("contacts").map((i) => i.kind).sort()).toEqual(["Contact", "Contact", "Contact", "Contact", "Contact", "DistributionList"]);
+    const berlin = box.items("calendar").find((i) => i.get("Subject") === "Standup (Berlin)")!;
+    const record = [...box.folderRecord("calendar").items.values()].find((i) => i.props.get("Subject")?.text === "Standup (Berlin)")!;
+    expect(box.occurrenceStarts(record).map((t) => new Date(t).toISOString())).toEqual([
+      "2026-03-16T08:00:00.000Z", "2026-03-23T08:00:00.000Z", "2026-03-30T07:00:00.000Z", "2026-04-06T07:00:00.000Z",
+    ]);
+    expect(berlin.element("StartTimeZone")?.attrs.Id).toBe("W. Europe Standard Time");
     const weekly = box.items("calendar").find((i) => i.get("Subject") === "Weekly sync")!;
     expect([weekly.modifiedOccurrences.length, weekly.deletedOccurrences.length]).toEqual([1, 1]);
   });

@@ -91,7 +91,7 @@ function recurrence(pattern: XmlElement, range: XmlElement): XmlElement {
 }
 
 /** A calendar item element as a client would create it. */
-function eventElement(subject: string, start: number, end: number, extra: XmlElement[] = [], rec?: XmlElement, allDay = false): XmlElement {
+function eventElement(subject: string, start: number, end: number, extra: XmlElement[] = [], rec?: XmlElement, allDay = false, zones: XmlElement[] = []): XmlElement {
   return el("CalendarItem", {}, [
     text("Subject", subject),
     el("Body", { BodyType: "Text" }, `${subject} — seeded`),
@@ -104,6 +104,7 @@ function eventElement(subject: string, start: number, end: number, extra: XmlEle
     text("Location", "Room 1 & 2"),
     ...extra,
     rec,
+    ...zones,
   ].filter((x): x is XmlElement => !!x));
 }
 
@@ -161,6 +162,11 @@ export function seedSmall(box: SimulatedMailbox): void {
     el("AbsoluteMonthlyRecurrence", {}, [text("Interval", 1), text("DayOfMonth", 5)]),
     el("NoEndRecurrence", {}, [text("StartDate", "2026-01-05")]),
   )));
+  // A series in a time zone with a DST change inside it: 09:00 Berlin is 08:00Z, then 07:00Z.
+  box.createItemFromElement(calendar, eventElement("Standup (Berlin)", Date.UTC(2026, 2, 16, 8), Date.UTC(2026, 2, 16, 8, 15), [], el("Recurrence", {}, [
+    el("WeeklyRecurrence", {}, [text("Interval", 1), text("DaysOfWeek", "Monday")]),
+    el("NumberedRecurrence", {}, [text("StartDate", "2026-03-16"), text("NumberOfOccurrences", 4)]),
+  ]), false, [el("StartTimeZone", { Id: "W. Europe Standard Time" }), el("EndTimeZone", { Id: "W. Europe Standard Time" })]));
   const team = box.createFolderRecord(calendar, "Team Calendar", "IPF.Appointment");
   box.createItemFromElement(team, eventElement("Team lunch", BASE + 3 * DAY + 12 * HOUR, BASE + 3 * DAY + 13 * HOUR));
 
