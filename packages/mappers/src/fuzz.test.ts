@@ -4,6 +4,9 @@ import { contactFromVCard, contactToVCard, MapperError, normalizeVCard, normaliz
 import { CONTACT_FIXTURES } from "./contact/client-fixtures.js";
 import { TASK_FIXTURES } from "./task/client-fixtures.js";
 
+/** MAPPER_FUZZ_SCALE=20 for a longer hunt; the default keeps the suite fast. */
+const FUZZ_SCALE = Number(process.env.MAPPER_FUZZ_SCALE ?? 1);
+
 /** Runs a mapper call: it either returns or throws a MapperError that is not a caught bug. */
 function typedOrResult(run: () => unknown): void {
   try {
@@ -76,7 +79,7 @@ describe("fuzzing: random and mutated text never crashes the mappers", () => {
         exerciseTask(text);
         exerciseTask(`BEGIN:VCALENDAR\r\nBEGIN:VTODO\r\n${text}\r\nEND:VTODO\r\nEND:VCALENDAR\r\n`);
       }),
-      { numRuns: 200 },
+      { numRuns: 200 * FUZZ_SCALE },
     );
   });
 
@@ -85,7 +88,7 @@ describe("fuzzing: random and mutated text never crashes the mappers", () => {
       fc.property(fc.constantFrom(...CONTACT_FIXTURES.map((fixture) => fixture.text)), fc.array(mutation, { minLength: 1, maxLength: 6 }), (text, edits) => {
         exerciseContact(mutate(text, edits));
       }),
-      { numRuns: 250 },
+      { numRuns: 250 * FUZZ_SCALE },
     );
   });
 
@@ -94,7 +97,7 @@ describe("fuzzing: random and mutated text never crashes the mappers", () => {
       fc.property(fc.constantFrom(...TASK_FIXTURES.map((fixture) => fixture.text)), fc.array(mutation, { minLength: 1, maxLength: 6 }), (text, edits) => {
         exerciseTask(mutate(text, edits));
       }),
-      { numRuns: 250 },
+      { numRuns: 250 * FUZZ_SCALE },
     );
   });
 
@@ -109,7 +112,7 @@ describe("fuzzing: random and mutated text never crashes the mappers", () => {
         exerciseContact(`BEGIN:VCARD\r\nVERSION:4.0\r\nFN:x\r\n${name}${type}:${value}\r\nEND:VCARD\r\n`);
         exerciseTask(`BEGIN:VCALENDAR\r\nBEGIN:VTODO\r\nDTSTART:20260101T000000Z\r\n${todoName}${type}:${value}\r\nBEGIN:VALARM\r\nTRIGGER${type}:${value}\r\nEND:VALARM\r\nEND:VTODO\r\nEND:VCALENDAR\r\n`);
       }),
-      { numRuns: 300 },
+      { numRuns: 300 * FUZZ_SCALE },
     );
   });
 

@@ -157,7 +157,9 @@ export function writeContactCard(item: Contact, base: JComponent | null, version
   }
   for (const slot of EMAIL_SLOTS) {
     const entry = item.emailAddresses?.[slot.key];
-    if (entry?.name && entry.name !== item.displayName) dropped.push({ property: `EmailAddresses[${slot.key}].Name`, reason: "vCard has no display name per e-mail address", value: entry.name });
+    // Outlook names each address "Display Name (address)"; only a name of its own is a loss.
+    const usual = [item.displayName, entry?.address, `${item.displayName ?? ""} (${entry?.address ?? ""})`];
+    if (entry?.name && !usual.includes(entry.name)) dropped.push({ property: `EmailAddresses[${slot.key}].Name`, reason: "vCard has no display name per e-mail address", value: entry.name });
   }
 
   // Phone slots
