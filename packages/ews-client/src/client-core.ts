@@ -83,6 +83,10 @@ export class EwsClientCore extends EventEmitter<EwsClientEvents> {
   readonly concurrency: number;
   /** The last `ServerVersionInfo` the server sent. */
   serverVersion: ServerVersionInfo | undefined;
+  /** The retry policy in force, or `undefined` when retries are off. */
+  get retryPolicy(): RetryPolicy | undefined {
+    return this.#retry;
+  }
   /** Number of HTTP exchanges sent, retries included. */
   requestCount = 0;
 

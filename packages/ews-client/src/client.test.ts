@@ -245,3 +245,33 @@ describe("headers and authentication", () => {
     expect(requests.map((r) => r.headers.authorization)).toEqual(["Bearer token-1", "Bearer token-2"]);
   });
 });
+
+describe("per-item throttling inside a batch", () => {
+  const M = 'xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"';
+  const ok = (id: string) =>
+    `<m:GetItemResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode><m:Items><t:Task><t:ItemId Id="${id}" ChangeKey="ck"/><t:Subject>${id}</t:Subject></t:Task></m:Items></m:GetItemResponseMessage>`;
+  const busy =
+    `<m:GetItemResponseMessage ResponseClass="Error"><m:MessageText>The server cannot service this request right now.</m:MessageText><m:ResponseCode>ErrorServerBusy</m:ResponseCode>` +
+    `<m:MessageXml><t:Value Name="BackOffMilliseconds">25</t:Value></m:MessageXml><m:Items/></m:GetItemResponseMessage>`;
+  const envelope = (messages: string) =>
+    `<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:GetItemResponse ${M}><m:ResponseMessages>${messages}</m:ResponseMessages></m:GetItemResponse></s:Body></s:Envelope>`;
+
+  it("sends only the busy items again after BackOffMilliseconds, keeping input order and indexes", async () => {
+    const { client, requests } = scripted([xml(envelope(ok("a") + busy + ok("c") + busy)), xml(envelope(ok("b") + busy)), xml(envelope(ok("d")))]);
+    const events: RetryEvent[] = [];
+    client.on("retry", (e) => events.push(e));
+    const results = await client.getItem([{ id: "a" }, { id: "b" }, { id: "c" }, { id: "d" }]);
+    expect(results.map((r) => (r instanceof Error ? r.message : r.type === "Task" ? r.item.subject : "?"))).toEqual(["a", "b", "c", "d"]);
+    expect(requests).toHaveLength(3);
+    expect(requests[1]!.body).toContain('Id="b"');
+    expect(requests[1]!.body).toContain('Id="d"');
+    expect(requests[1]!.body).not.toContain('Id="a"');
+    expect(events.map((e) => [e.reason, e.serverDelayMs])).toEqual([["server-busy", 25], ["server-busy", 25]]);
+  });
+
+  it("leaves ErrorServerBusy in the slot, with its index, when attempts run out", async () => {
+    const { client } = scripted([xml(envelope(ok("a") + busy)), xml(envelope(busy))], { retry: { maxAttempts: 2, baseDelayMs: 1 } });
+    const results = await client.getItem([{ id: "a" }, { id: "b" }]);
+    expect(results[1]).toMatchObject({ responseCode: "ErrorServerBusy", index: 1, backOffMs: 25 });
+  });
+});

@@ -14,6 +14,7 @@ import { child, childText, type XmlElement } from "../xml/parse.js";
 import { xmlElement, xmlText } from "../xml/writer.js";
 import { folderReferenceXml, itemShapeXml, type ItemShape } from "./paths.js";
 import { batchResults, singleResult, type ItemResult } from "./results.js";
+import { retryBusySlots } from "./busy-retry.js";
 
 // ---------------------------------------------------------------- SyncFolderItems
 
@@ -174,15 +175,25 @@ export interface GetItemOptions extends CallOptions {
 export async function getItem(client: EwsClientCore, ids: readonly ItemReference[], options: GetItemOptions = {}): Promise<ItemResult<ParsedItem>[]> {
   if (ids.length === 0) return [];
   const batches = chunk(ids, options.batchSize ?? client.getItemBatchSize);
-  const results = await mapConcurrent(batches, client.concurrency, async (batch, b) => {
-    const offset = b * (options.batchSize ?? client.getItemBatchSize);
-    const response = await client.request("GetItem", buildGetItem(batch, options.shape), { ...options, idempotent: true });
-    return batchResults(response.body, "GetItem", batch.length, offset, (m, index) => {
-      const e = child(m.element, "Items")?.children[0];
-      if (!e) throw new EwsProtocolError(`GetItem[${index}]: success without an item`);
-      return parseItemElement(e);
-    });
-  });
+  const size = options.batchSize ?? client.getItemBatchSize;
+  const results = await mapConcurrent(batches, client.concurrency, (batch, b) =>
+    retryBusySlots(
+      client,
+      "GetItem",
+      batch.length,
+      async (positions) => {
+        const subset = positions.map((p) => batch[p]!);
+        const response = await client.request("GetItem", buildGetItem(subset, options.shape), { ...options, idempotent: true });
+        return batchResults(response.body, "GetItem", subset.length, 0, (m, index) => {
+          const e = child(m.element, "Items")?.children[0];
+          if (!e) throw new EwsProtocolError(`GetItem[${b * size + positions[index]!}]: success without an item`);
+          return parseItemElement(e);
+        });
+      },
+      (p) => b * size + p,
+      options.signal,
+    ),
+  );
   return results.flat();
 }
 
@@ -227,29 +238,34 @@ export async function createItem(client: EwsClientCore, items: readonly TypedIte
   });
   const batches = chunk(sendable, options.batchSize ?? client.writeBatchSize);
   await mapConcurrent(batches, client.concurrency, async (batch) => {
-    const xml = xmlElement(
-      "m:CreateItem",
-      { SendMeetingInvitations: batch.some((b) => b.item.type === "CalendarItem") ? (options.sendMeetingInvitations ?? "SendToNone") : undefined },
-      options.savedItemFolder && xmlElement("m:SavedItemFolderId", undefined, folderReferenceXml(options.savedItemFolder)),
-      xmlElement("m:Items", undefined, ...batch.map((b) => itemXml(b.item, { item: `CreateItem[${b.index}]`, version: client.version }))),
+    const slots = await retryBusySlots(
+      client,
+      "CreateItem",
+      batch.length,
+      async (positions) => {
+        const subset = positions.map((p) => batch[p]!);
+        const xml = xmlElement(
+          "m:CreateItem",
+          { SendMeetingInvitations: subset.some((b) => b.item.type === "CalendarItem") ? (options.sendMeetingInvitations ?? "SendToNone") : undefined },
+          options.savedItemFolder && xmlElement("m:SavedItemFolderId", undefined, folderReferenceXml(options.savedItemFolder)),
+          xmlElement("m:Items", undefined, ...subset.map((b) => itemXml(b.item, { item: `CreateItem[${b.index}]`, version: client.version }))),
+        );
+        const response = await client.request("CreateItem", xml, { ...options, idempotent: false });
+        return batchResults(response.body, "CreateItem", subset.length, 0, (m) => {
+          const id = child(child(m.element, "Items")?.children[0], "ItemId");
+          return id ? parseItemId(id) : { id: "" };
+        });
+      },
+      (p) => batch[p]!.index,
+      options.signal,
     );
-    const response = await client.request("CreateItem", xml, { ...options, idempotent: false });
-    const slots = batchResults(response.body, "CreateItem", batch.length, 0, (m) => {
-      const id = child(child(m.element, "Items")?.children[0], "ItemId");
-      return id ? parseItemId(id) : { id: "" };
-    });
     slots.forEach((slot, i) => {
-      const original = batch[i]!.index;
-      results[original] = slot instanceof Error && "index" in slot ? reindex(slot, original) : slot;
+      results[batch[i]!.index] = slot;
     });
   });
   return results;
 }
 
-function reindex<E extends Error>(error: E, index: number): E {
-  Object.defineProperty(error, "index", { value: index, enumerable: true });
-  return error;
-}
 
 // ---------------------------------------------------------------- UpdateItem
 
@@ -327,16 +343,25 @@ export async function updateItem(client: EwsClientCore, updates: readonly ItemUp
   });
   const batches = chunk(pending, options.batchSize ?? client.writeBatchSize);
   await mapConcurrent(batches, client.concurrency, async (batch) => {
-    const xml = buildUpdateItem(batch.map((b) => b.xml), options, batch.some((b) => b.calendar));
-    // Every change carries a change key: a repeat after an uncertain failure cannot apply twice.
-    const response = await client.request("UpdateItem", xml, { ...options, idempotent: true });
-    const slots = batchResults(response.body, "UpdateItem", batch.length, 0, (m) => {
-      const id = child(child(m.element, "Items")?.children[0], "ItemId");
-      return { itemId: id ? parseItemId(id) : { id: "" }, unchanged: false };
-    });
+    const slots = await retryBusySlots(
+      client,
+      "UpdateItem",
+      batch.length,
+      async (positions) => {
+        const subset = positions.map((p) => batch[p]!);
+        const xml = buildUpdateItem(subset.map((b) => b.xml), options, subset.some((b) => b.calendar));
+        // Every change carries a change key: a repeat after an uncertain failure cannot apply twice.
+        const response = await client.request("UpdateItem", xml, { ...options, idempotent: true });
+        return batchResults(response.body, "UpdateItem", subset.length, 0, (m) => {
+          const id = child(child(m.element, "Items")?.children[0], "ItemId");
+          return { itemId: id ? parseItemId(id) : { id: "" }, unchanged: false };
+        });
+      },
+      (p) => batch[p]!.index,
+      options.signal,
+    );
     slots.forEach((slot, i) => {
-      const original = batch[i]!.index;
-      results[original] = slot instanceof Error ? reindex(slot, original) : slot;
+      results[batch[i]!.index] = slot;
     });
   });
   return results;
@@ -375,9 +400,19 @@ export async function deleteItem(client: EwsClientCore, refs: readonly ItemRefer
   if (refs.length === 0) return [];
   const size = options.batchSize ?? client.writeBatchSize;
   const batches = chunk(refs, size);
-  const results = await mapConcurrent(batches, client.concurrency, async (batch, b) => {
-    const response = await client.request("DeleteItem", buildDeleteItem(batch, options), { ...options, idempotent: true });
-    return batchResults(response.body, "DeleteItem", batch.length, b * size, () => true as const);
-  });
+  const results = await mapConcurrent(batches, client.concurrency, (batch, b) =>
+    retryBusySlots(
+      client,
+      "DeleteItem",
+      batch.length,
+      async (positions) => {
+        const subset = positions.map((p) => batch[p]!);
+        const response = await client.request("DeleteItem", buildDeleteItem(subset, options), { ...options, idempotent: true });
+        return batchResults(response.body, "DeleteItem", subset.length, 0, () => true as const);
+      },
+      (p) => b * size + p,
+      options.signal,
+    ),
+  );
   return results.flat();
 }
