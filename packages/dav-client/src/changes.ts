@@ -193,9 +193,10 @@ export async function collectionChanges(context: DavContext, collectionUrl: stri
   try {
     return feedFromSync(await syncCollection(context, collectionUrl, "", options), true);
   } catch (error) {
-    // The server does not do sync-collection after all (405, 501, 403 without a token, …).
-    const unsupported = error instanceof DavError && (error.code === "HTTP_STATUS" || error.code === "FORBIDDEN" || error.code === "NOT_FOUND");
-    if (options.detection === "sync-collection" || !unsupported || (error as { status?: number }).status === 404) throw error;
+    // The server does not do sync-collection after all (400, 405, 501, 403 on the report, …);
+    // a missing collection (404), refused credentials or a network failure stay errors.
+    const unsupported = error instanceof DavError && (error.code === "HTTP_STATUS" || error.code === "FORBIDDEN");
+    if (options.detection === "sync-collection" || !unsupported) throw error;
     return changesByEtagListing(context, collectionUrl, null, signal);
   }
 }
