@@ -52,6 +52,27 @@ describe.each(DAV_SERVER_KINDS)("DAV client against %s", (kind) => {
     for (const home of [...found.calendarHomeUrls, ...found.addressBookHomeUrls]) expect(home.startsWith(found.principalUrl)).toBe(true);
   });
 
+  it("discovers the same principal from /.well-known/carddav, following the server's redirect", async () => {
+    const viaWellKnown = new DavClient({ baseUrl: `${server.url}.well-known/carddav`, auth: { type: "basic", username: server.username, password: server.password } });
+    try {
+      expect((await viaWellKnown.discover()).principalUrl).toBe(`${server.url}${server.username}/`);
+      expect(viaWellKnown.stats.requests).toBeGreaterThanOrEqual(3); // redirect, principal, home sets
+    } finally {
+      await viaWellKnown.close();
+    }
+  });
+
+  it.runIf(kind === "radicale")("fails discovery with UNAUTHORIZED on a wrong password, without the password in the error", async () => {
+    const wrong = new DavClient({ baseUrl: server.url, auth: { type: "basic", username: server.username, password: "wrong-Pa55" } });
+    try {
+      const error = await wrong.discover().catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: "UNAUTHORIZED", status: 401 });
+      expect(String((error as Error).message)).not.toContain("wrong-Pa55");
+    } finally {
+      await wrong.close();
+    }
+  });
+
   it("creates, lists and deletes a task calendar and an address book with their properties", async () => {
     const calendar = await client.createCalendar({
       name: "tasks-list",
