@@ -41,7 +41,10 @@ describe.each(DAV_SERVER_KINDS)("EWS simulator ↔ %s", (kind) => {
     await server.seedCollection({
       name: "book",
       kind: "addressbook",
-      items: Array.from({ length: DAV_ONLY_CONTACTS }, (_, i) => ({ name: `dav-${i}.vcf`, text: vcard(`dav-contact-${i}`, { FN: `Dav Person ${i}`, N: `Person;Dav;;;`, EMAIL: `dav${i}@example.org` }) })),
+      items: Array.from({ length: DAV_ONLY_CONTACTS }, (_, i) => ({
+        name: `dav-${i}.vcf`,
+        text: vcard(`dav-contact-${i}`, { FN: `Dav Person ${i}`, N: `Person;Dav;;;`, EMAIL: `dav${i}@example.org` }, ["IMPP:xmpp:dav@example.org", "X-DAV-ONLY:kept"]),
+      })),
     });
     await server.seedCollection({ name: "cal", kind: "calendar", items: [] });
     const davCollections = await dav.listCollections();
@@ -95,6 +98,9 @@ describe.each(DAV_SERVER_KINDS)("EWS simulator ↔ %s", (kind) => {
     const merged = afterContacts.find((i) => i.data.includes("UID:dav-contact-2"))!;
     expect(prop(merged.data, "NOTE")).toBe("note from DAV");
     expect(prop(merged.data, "TITLE")).toBe("Title from EWS");
+    // What Exchange cannot hold stays on the DAV side through an Exchange-side edit.
+    expect(prop(merged.data, "IMPP")).toBe("xmpp:dav@example.org");
+    expect(prop(merged.data, "X-DAV-ONLY")).toBe("kept");
     expect(box.item(sharedEws.id)!.get("JobTitle")).toBe("Title from EWS");
     expect((box.item(sharedEws.id)!.get("Body") ?? "")).toContain("note from DAV");
     expect(afterContacts.length).toBe(SIZES.contacts + DAV_ONLY_CONTACTS - 1);

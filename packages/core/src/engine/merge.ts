@@ -59,6 +59,9 @@ type PropertyMap = Map<string, PropertyEntry>;
 
 const SEP = "\u0001";
 
+/** Properties that say which format the text is in, not what the item is: never merged across sides. */
+const FORMAT_PROPERTIES: ReadonlySet<string> = new Set(["VERSION", "CALSCALE", "METHOD"]);
+
 function firstValue(c: Component, name: string): string {
   return c.lines.find((l) => l.name === name)?.value.trim() ?? "";
 }
@@ -98,7 +101,7 @@ function propertyMap(root: Component): PropertyMap {
     map.set(`${path}${SEP}`, { normal: ["present"], lines: [] });
     const byName = new Map<string, ContentLine[]>();
     for (const line of component.lines) {
-      if (VOLATILE_PROPERTIES.has(line.name)) continue;
+      if (VOLATILE_PROPERTIES.has(line.name) || FORMAT_PROPERTIES.has(line.name)) continue;
       const list = byName.get(line.name) ?? [];
       list.push(line);
       byName.set(line.name, list);

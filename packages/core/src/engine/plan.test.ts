@@ -80,6 +80,15 @@ describe("three-way merge", () => {
     expect(r.localChanged && r.remoteChanged).toBe(true);
   });
 
+  it("never carries a format property (VERSION) from one side to the other", () => {
+    const local = vcard("u", { FN: "A" }).replace("VERSION:4.0", "VERSION:3.0");
+    const remote = vcard("u", { FN: "B" });
+    const r = mergeItem({ uid: "u", base: { local: null, remote: null }, local, remote, policy: "remote-wins" });
+    expect(r.conflicts.map((c) => c.property)).toEqual(["FN"]);
+    expect(prop(r.local, "VERSION")).toBe("3.0");
+    expect(prop(r.local, "FN")).toBe("B");
+  });
+
   it("reads LAST-MODIFIED / REV for newest-wins", () => {
     expect(modifiedStamp(vcard("u", { REV: "2024-03-01T10:00:00Z" }))).toBe("20240301100000");
     expect(modifiedStamp(vcard("u", { FN: "x" }))).toBe("");

@@ -286,6 +286,33 @@ export class EwsSide implements SyncSide {
     return fresh && !isEwsError(fresh) && fresh.type === "CalendarItem" ? fresh.item.itemId?.changeKey : master.changeKey;
   }
 
+  /**
+   * Reads written items back, so the engine's base for this side is what Exchange now holds in
+   * vobject form (not what was sent): properties Exchange cannot hold then never look "removed"
+   * on a later Exchange-side edit. A failed read-back keeps the write's own result.
+   */
+  async #readBack(kind: CollectionKind, out: Array<WriteResult | SideError>, signal?: AbortSignal): Promise<void> {
+    const written = out.map((r, i) => [r, i] as const).filter((x): x is readonly [WriteResult, number] => !(x[0] instanceof SideError) && x[0] !== undefined);
+    if (written.length === 0) return;
+    let fresh: Array<ParsedItem | EwsError>;
+    try {
+      fresh = await this.#read(kind, written.map(([r]) => ({ id: r.id })), signal);
+    } catch {
+      return;
+    }
+    for (let n = 0; n < written.length; n++) {
+      const [result, index] = written[n]!;
+      const item = fresh[n];
+      if (!item || isEwsError(item) || item.type === "Unsupported") continue;
+      try {
+        const { text } = await this.#toText(kind, item, signal);
+        out[index] = { ...result, version: item.item.itemId?.changeKey ?? result.version, text };
+      } catch {
+        // keep the write's result: the engine then bases on what it sent
+      }
+    }
+  }
+
   async create(collection: string, items: readonly VObject[], signal?: AbortSignal): Promise<Array<WriteResult | SideError>> {
     if (this.capabilities.readOnly) return items.map(() => new SideError("read-only", `${this.name} is read-only`));
     const kind = await this.#kind(collection);
@@ -318,6 +345,7 @@ export class EwsSide implements SyncSide {
         }
       }
     }
+    await this.#readBack(kind, out, signal);
     return out;
   }
 
@@ -362,6 +390,7 @@ export class EwsSide implements SyncSide {
         }
       }
     }
+    await this.#readBack(kind, out, signal);
     return out;
   }
 
