@@ -5,6 +5,7 @@
  */
 import { extendedPropertyKey, propertyForFieldUri, SimError, type FolderRecord, type ItemRecord, type ItemTarget, type SimulatedMailbox } from "./mailbox.js";
 import { isoUtc, parseDateTime } from "./recurrence.js";
+import { timeZoneDefinition } from "./time-zones.js";
 import {
   DEFAULT_SHAPE_OF, FIELD_PREFIX_OF, folderElementFor, INDEXED_DICTIONARIES, ITEM_CLASS_OF, NOT_IN_FIND_ITEM, SEQUENCE_OF,
 } from "./schema-order.js";
@@ -161,6 +162,13 @@ function propertyValue(box: SimulatedMailbox, target: ItemTarget, name: string):
       }
       case "Recurrence":
         return occurrence ? undefined : item.props.get(name);
+      case "StartTimeZone":
+      case "EndTimeZone": {
+        // Exchange returns full definitions even when a client set only the Id.
+        const stored = item.props.get(name);
+        if (!stored || stored.children.length > 0 || !stored.attrs.Id) return stored;
+        return timeZoneDefinition(stored.attrs.Id, name) ?? stored;
+      }
       case "FirstOccurrence":
       case "LastOccurrence":
       case "ModifiedOccurrences":

@@ -128,6 +128,12 @@ describe("EWS simulator: recurring series, occurrences and exceptions", () => {
     expect(await starts(explicit)).toEqual(["2026-03-23T08:00:00Z", "2026-03-23T08:00:00Z", "2026-03-30T07:00:00Z", "2026-04-06T07:00:00Z"]);
     expect(await starts(fromContext)).toEqual(["2026-03-23T08:00:00Z", "2026-03-23T08:00:00Z", "2026-03-30T07:00:00Z", "2026-04-06T07:00:00Z"]);
     expect(await starts(utc)).toEqual(["2026-03-23T08:00:00Z", "2026-03-23T08:00:00Z", "2026-03-30T08:00:00Z", "2026-04-06T08:00:00Z"]);
+    const id = find(explicit.root, "ItemId")!.attrs.Id!;
+    const master = await soap(sim.url, getItem(`<t:ItemId Id="${id}"/>`));
+    const zone = find(master.root, "StartTimeZone")!;
+    expect(zone.attrs.Id).toBe("W. Europe Standard Time");
+    expect(findAll(zone, "Period").map((p) => p.attrs.Name)).toEqual(["Standard", "Daylight"]);
+    expect(findAll(zone, "RecurringDayTransition")).toHaveLength(2);
   });
 
   it("sends responses that validate against the official schema", async () => {

@@ -5,7 +5,7 @@
  * IANA zones for the zones in common use (mapping facts from CLDR's windowsZones table); unknown
  * ids fall back to UTC.
  */
-import type { XmlElement } from "./xml.js";
+import { NS_T, type XmlElement } from "./xml.js";
 
 const WINDOWS_TO_IANA: Record<string, string> = {
   UTC: "UTC",
@@ -98,3 +98,80 @@ export function localToUtc(localAsUtcMs: number, zone: string): number {
 export function utcToLocal(utcMs: number, zone: string): number {
   return utcMs + zoneOffset(utcMs, zone);
 }
+
+const WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+
+/** An xs:duration for a signed number of minutes ("-PT1H", "PT5H30M", "PT0M"). */
+function duration(minutes: number): string {
+  const sign = minutes < 0 ? "-" : "";
+  const abs = Math.abs(minutes);
+  const h = Math.floor(abs / 60);
+  const m = abs % 60;
+  return `${sign}PT${h ? `${h}H` : ""}${m || !h ? `${m}M` : ""}`;
+}
+
+/** The instant in (from, to] where the zone's offset changes (to the minute). */
+function findChange(zone: string, from: number, to: number): number {
+  const before = zoneOffset(from, zone);
+  let lo = from;
+  let hi = to;
+  while (hi - lo > 60_000) {
+    const mid = lo + Math.floor((hi - lo) / 2 / 60_000) * 60_000;
+    if (zoneOffset(mid, zone) === before) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+/**
+ * A full TimeZoneDefinition (Periods, TransitionsGroups, Transitions) for a Windows or IANA zone
+ * id, shaped like the ones Exchange returns for StartTimeZone/EndTimeZone; undefined for unknown
+ * ids. The rules are derived from the zone's offsets in `year` (default 2026).
+ */
+export function timeZoneDefinition(id: string, elementName: string, year = 2026): XmlElement | undefined {
+  const zone = ianaZoneFor(id);
+  if (!zone) return undefined;
+  const day = 86_400_000;
+  const changes: number[] = [];
+  let previous = zoneOffset(Date.UTC(year, 0, 1), zone);
+  for (let t = Date.UTC(year, 0, 1) + day; t <= Date.UTC(year, 11, 31, 23); t += day) {
+    const offset = zoneOffset(t, zone);
+    if (offset !== previous) changes.push(findChange(zone, t - day, t));
+    previous = offset;
+  }
+  const offsets = [zoneOffset(Date.UTC(year, 0, 1), zone), ...changes.map((c) => zoneOffset(c, zone))];
+  const standard = Math.min(...offsets) / 60_000;
+  const daylight = Math.max(...offsets) / 60_000;
+  const ruleId = (name: string) => `trule:Microsoft/Registry/${id}/${year}-${name}`;
+  const node = (name: string, attrs: Record<string, string> = {}, children: XmlElement[] | string = []): XmlElement => ({
+    ns: NS_T, name, attrs, children: Array.isArray(children) ? children : [], text: Array.isArray(children) ? "" : children,
+  });
+  const periods = [node("Period", { Bias: duration(-standard), Name: "Standard", Id: ruleId("Standard") })];
+  let group: XmlElement[];
+  if (changes.length === 0 || standard === daylight) {
+    group = [node("Transition", {}, [node("To", { Kind: "Period" }, ruleId("Standard"))])];
+  } else {
+    periods.push(node("Period", { Bias: duration(-daylight), Name: "Daylight", Id: ruleId("Daylight") }));
+    group = changes.map((instant) => {
+      const before = zoneOffset(instant - 60_000, zone);
+      const toDaylight = zoneOffset(instant, zone) / 60_000 === daylight;
+      const local = new Date(instant + before);
+      const dayOfMonth = local.getUTCDate();
+      const last = dayOfMonth + 7 > new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth() + 1, 0)).getUTCDate();
+      const minutes = local.getUTCHours() * 60 + local.getUTCMinutes();
+      return node("RecurringDayTransition", {}, [
+        node("To", { Kind: "Period" }, ruleId(toDaylight ? "Daylight" : "Standard")),
+        node("TimeOffset", {}, duration(minutes)),
+        node("Month", {}, String(local.getUTCMonth() + 1)),
+        node("DayOfWeek", {}, WEEKDAYS[local.getUTCDay()]!),
+        node("Occurrence", {}, last ? "-1" : String(Math.ceil(dayOfMonth / 7))),
+      ]);
+    });
+  }
+  return node(elementName, { Id: id }, [
+    node("Periods", {}, periods),
+    node("TransitionsGroups", {}, [{ ...node("TransitionsGroup", { Id: "0" }, group) }]),
+    node("Transitions", {}, [node("Transition", {}, [node("To", { Kind: "Group" }, "0")])]),
+  ]);
+}
+
