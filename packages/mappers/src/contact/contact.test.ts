@@ -115,7 +115,7 @@ describe("merge onto the base", () => {
     const { text } = contactToVCard({ extendedProperties: [{ fieldUri: { ...EWSDAV_UID_PROPERTY }, value: "u-1" }] }, { base });
     expect(text).toContain("EMAIL;X-CUSTOM=1:fourth@x.example");
     expect(text).toContain("X-FOO;X-BAR=baz:keep me");
-    expect(text).toContain("ITEM1.URL:https://kept.example");
+    expect(text).toContain("item1.URL:https://kept.example");
     expect(text).toContain("TEL;TYPE=VIDEO:+1 555 0100");
     expect(text).not.toContain("w@x.example");
     expect(text).not.toContain("+1 555 0101");

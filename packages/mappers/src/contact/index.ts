@@ -4,7 +4,7 @@
  */
 import type { Contact } from "@ewsdav/ews-client";
 import { guardMapper, MapperError, type DroppedProperty } from "../result.js";
-import { readVObjects, vcardDesignOf, writeComponent, type JComponent } from "../vobject/codec.js";
+import { readVObjects, vcardDesignOf, writeComponent, type JComponent, type RawLines } from "../vobject/codec.js";
 import { readContactCard } from "./read.js";
 import { writeContactCard, type VCardVersion } from "./write.js";
 
@@ -46,8 +46,8 @@ export interface ContactToVCardResult {
   dropped: DroppedProperty[];
 }
 
-function firstCard(text: string, what: string): { card: JComponent; extra: DroppedProperty[] } {
-  const { components, problems } = readVObjects(text, "vcard");
+function firstCard(text: string, what: string): { card: JComponent; extra: DroppedProperty[]; rawLines: RawLines } {
+  const { components, problems, rawLines } = readVObjects(text, "vcard");
   const cards = components.filter((component) => component[0] === "vcard");
   const card = cards[0];
   if (!card) {
@@ -59,7 +59,7 @@ function firstCard(text: string, what: string): { card: JComponent; extra: Dropp
   if (version && !["3.0", "4.0"].includes(String(version[3]).trim())) {
     extra.push({ property: "VERSION", reason: `vCard ${String(version[3]).slice(0, 10)} is read as 3.0 (best effort)`, error: new MapperError("UNSUPPORTED_VERSION", "VERSION", `vCard ${String(version[3]).slice(0, 10)} is read best-effort`) });
   }
-  return { card, extra };
+  return { card, extra, rawLines };
 }
 
 /**
@@ -84,9 +84,9 @@ export function contactFromVCard(text: string, options: ContactFromVCardOptions 
  */
 export function contactToVCard(item: Contact, options: ContactToVCardOptions = {}): ContactToVCardResult {
   return guardMapper(options.uid ?? null, () => {
-    const base = options.base ? firstCard(options.base, "base").card : null;
+    const base = options.base ? firstCard(options.base, "base") : null;
     const version = options.version ?? "4.0";
-    const { card, dropped } = writeContactCard(item, base, version, options.uid === undefined ? {} : { uid: options.uid });
-    return { text: writeComponent(card, vcardDesignOf(card)), dropped };
+    const { card, dropped } = writeContactCard(item, base?.card ?? null, version, options.uid === undefined ? {} : { uid: options.uid });
+    return { text: writeComponent(card, vcardDesignOf(card), base?.rawLines), dropped };
   });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Task } from "@ewsdav/ews-client";
-import { EWSDAV_UID_PROPERTY, normalizeVTodo, taskFromVTodo, taskToVTodo, vtodoHash } from "../index.js";
+import { EWSDAV_UID_PROPERTY, normalizeVTodo, taskFromVTodo, taskToVTodo, unfoldLines, vtodoHash } from "../index.js";
 import { TASK_FIXTURES } from "./client-fixtures.js";
 
 const withoutBookkeeping = (task: Task): Task => ({ ...task, extendedProperties: (task.extendedProperties ?? []).filter((property) => property.fieldUri.propertyName === EWSDAV_UID_PROPERTY.propertyName) });
@@ -18,6 +18,11 @@ describe.each(TASK_FIXTURES)("$client", (fixture) => {
     const written = taskToVTodo(item, { base: fixture.text });
     expect(normalizeVTodo(written.text)).toBe(normalizeVTodo(fixture.text));
     expect(vtodoHash(written.text)).toBe(vtodoHash(fixture.text));
+  });
+
+  it("writes back onto itself line for line, as the client spelled it", () => {
+    const { item } = taskFromVTodo(fixture.text);
+    expect(unfoldLines(taskToVTodo(item, { base: fixture.text }).text)).toEqual(unfoldLines(fixture.text));
   });
 
   it("survives a new VTODO and back", () => {

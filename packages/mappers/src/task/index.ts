@@ -4,7 +4,7 @@
  */
 import type { Task } from "@ewsdav/ews-client";
 import { guardMapper, MapperError, type DroppedProperty } from "../result.js";
-import { readVObjects, writeComponent, type JComponent } from "../vobject/codec.js";
+import { readVObjects, writeComponent, type JComponent, type RawLines } from "../vobject/codec.js";
 import { readTodo } from "./read.js";
 import { writeTodoCalendar } from "./write.js";
 
@@ -41,17 +41,17 @@ export interface TaskToVTodoResult {
   dropped: DroppedProperty[];
 }
 
-function findTodo(text: string, what: string): { calendar: JComponent; todoIndex: number; extra: DroppedProperty[] } {
-  const { components, problems } = readVObjects(text, "icalendar");
+function findTodo(text: string, what: string): { calendar: JComponent; todoIndex: number; extra: DroppedProperty[]; rawLines: RawLines } {
+  const { components, problems, rawLines } = readVObjects(text, "icalendar");
   const extra: DroppedProperty[] = problems.map((problem) => ({ property: problem.property ?? "(line)", reason: problem.reason, error: problem }));
   for (const root of components) {
-    if (root[0] === "vtodo") return { calendar: ["vcalendar", [["version", {}, "text", "2.0"]], [root]], todoIndex: 0, extra };
+    if (root[0] === "vtodo") return { calendar: ["vcalendar", [["version", {}, "text", "2.0"]], [root]], todoIndex: 0, extra, rawLines };
     if (root[0] !== "vcalendar") continue;
     const todos = root[2].map((child, index) => ({ child, index })).filter(({ child }) => child[0] === "vtodo");
     const first = todos[0];
     if (!first) continue;
     if (todos.length > 1) extra.push({ property: "VTODO", reason: `only the first of ${todos.length} VTODOs in the ${what} is mapped` });
-    return { calendar: root, todoIndex: first.index, extra };
+    return { calendar: root, todoIndex: first.index, extra, rawLines };
   }
   throw new MapperError("MISSING_COMPONENT", "VTODO", problems[0] ? `no VTODO in the ${what} (${problems[0].message})` : `no VTODO in the ${what}`);
 }
@@ -80,6 +80,6 @@ export function taskToVTodo(item: Task, options: TaskToVTodoOptions = {}): TaskT
     if (options.uid !== undefined) writeOptions.uid = options.uid;
     if (options.now !== undefined) writeOptions.now = options.now;
     const { calendar, dropped } = writeTodoCalendar(item, base ? { calendar: base.calendar, todoIndex: base.todoIndex } : null, writeOptions);
-    return { text: writeComponent(calendar, "icalendar"), dropped };
+    return { text: writeComponent(calendar, "icalendar", base?.rawLines), dropped };
   });
 }

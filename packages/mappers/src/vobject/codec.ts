@@ -35,7 +35,15 @@ export interface ReadResult {
   components: JComponent[];
   /** One error per skipped line or repaired structure, naming the property and the reason. */
   problems: MapperError[];
+  /**
+   * The content line each property was read from (unfolded), keyed by the property's canonical
+   * JSON: the writer emits a property that was not changed as it was written.
+   */
+  rawLines: RawLines;
 }
+
+/** Unfolded content lines of the properties of a text, by their canonical JSON. */
+export type RawLines = Map<string, string>;
 
 const MAX_DEPTH = 8;
 /** Longest text the mappers read (a vCard with a large photo fits easily). */
@@ -80,6 +88,7 @@ export function readVObjects(text: string, family: "vcard" | "icalendar"): ReadR
   const unfolded = unfoldLines(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   const lines = family === "vcard" ? upgradeVCard21(unfolded) : unfolded;
   const problems: MapperError[] = [];
+  const rawLines: RawLines = new Map();
   const roots: JComponent[] = [];
   const stack: JComponent[] = [];
   let design: DesignSet = family === "vcard" ? VCARD3_DESIGN : ICALENDAR_DESIGN;
@@ -126,6 +135,7 @@ export function readVObjects(text: string, family: "vcard" | "icalendar"): ReadR
         throw new Error("no property name");
       }
       current[1].push(property);
+      rawLines.set(JSON.stringify(property), line);
     } catch (error) {
       problems.push(new MapperError("INVALID_VALUE", propertyNameOf(line), `cannot parse the line: ${describe(error)}`));
     }
@@ -133,7 +143,7 @@ export function readVObjects(text: string, family: "vcard" | "icalendar"): ReadR
   for (const open of stack.reverse()) {
     problems.push(new MapperError("MALFORMED_TEXT", `BEGIN:${open[0].toUpperCase()}`, "component not ended before the end of the text"));
   }
-  return { components: roots, problems };
+  return { components: roots, problems, rawLines };
 }
 
 function splitParams(head: string): string[] {
@@ -291,12 +301,19 @@ export function writeProperty(property: JProperty, design: DesignName): string {
   return ICAL.helpers.foldline(line);
 }
 
-/** Serialises a component (and its subcomponents) to text with CRLF line endings and a final CRLF. */
-export function writeComponent(component: JComponent, design: DesignName): string {
+/**
+ * Serialises a component (and its subcomponents) to text with CRLF line endings and a final CRLF.
+ * With `rawLines` (from {@link readVObjects} of the base), unchanged properties are written as read.
+ */
+export function writeComponent(component: JComponent, design: DesignName, rawLines?: RawLines): string {
   const out: string[] = [];
   const walk = (node: JComponent): void => {
     out.push(`BEGIN:${node[0].toUpperCase()}`);
-    for (const property of node[1]) out.push(writeProperty(property, design));
+    for (const property of node[1]) {
+      // A property the mapper did not touch keeps the exact spelling it was read with.
+      const raw = rawLines?.get(JSON.stringify(property));
+      out.push(raw === undefined ? writeProperty(property, design) : ICAL.helpers.foldline(raw));
+    }
     for (const child of node[2]) walk(child);
     out.push(`END:${node[0].toUpperCase()}`);
   };
