@@ -80,13 +80,26 @@ const STEP_MS = 4 * DAY_MS;
  * and bisects each change.
  */
 export function ianaTransitions(zone: string, fromYear: number, toYear: number): ZoneTransition[] {
+  const key = `${zone}|${fromYear}|${toYear}`;
+  let cached = transitionCache.get(key);
+  if (!cached) {
+    cached = scanTransitions(zone, fromYear, toYear);
+    if (transitionCache.size > 5_000) transitionCache.clear();
+    transitionCache.set(key, cached);
+  }
+  return cached.map((transition) => ({ ...transition }));
+}
+
+const transitionCache = new Map<string, ZoneTransition[]>();
+
+function scanTransitions(zone: string, fromYear: number, toYear: number): ZoneTransition[] {
   const out: ZoneTransition[] = [];
   const end = localMs(toYear + 1, 1, 1);
   let t = localMs(fromYear, 1, 1);
-  let offset = ianaOffsetSeconds(zone, t);
+  let offset = formatOffset(zone, t);
   while (t < end) {
     const next = Math.min(t + STEP_MS, end);
-    if (ianaOffsetSeconds(zone, next) === offset) {
+    if (formatOffset(zone, next) === offset) {
       t = next;
       continue;
     }
@@ -94,10 +107,10 @@ export function ianaTransitions(zone: string, fromYear: number, toYear: number):
     let high = next;
     while (high - low > 1000) {
       const mid = low + Math.floor((high - low) / 2000) * 1000;
-      if (ianaOffsetSeconds(zone, mid) === offset) low = mid;
+      if (formatOffset(zone, mid) === offset) low = mid;
       else high = mid;
     }
-    const to = ianaOffsetSeconds(zone, high);
+    const to = formatOffset(zone, high);
     out.push({ at: high, from: offset, to, daylight: false });
     // Scanning goes on from the change, so a second change inside the same step is found too.
     offset = to;
