@@ -284,6 +284,33 @@ describe("SyncEngine passive mode", () => {
     expect(remote.items("contacts")).toHaveLength(6);
   });
 
+  it("keeps properties a lossy side cannot hold on the other side, through edits on the lossy side", async () => {
+    const { local, remote, engine } = await setup({ remote: { dropsProperties: ["IMPP", "X-LOCAL"], reportStoredText: true } });
+    local.put("book", vcard("a", { FN: "Ada", TITLE: "t0" }, ["IMPP:xmpp:ada@example.org", "X-LOCAL:keep"]));
+    await engine.runOnce();
+    expect(byUid(remote, "contacts").get("a")!.text).not.toContain("IMPP");
+    remote.edit("contacts", byUid(remote, "contacts").get("a")!.id, vcard("a", { FN: "Ada", TITLE: "edited remotely" }));
+    await engine.runOnce();
+    const text = byUid(local, "book").get("a")!.text;
+    expect(prop(text, "TITLE")).toBe("edited remotely");
+    expect(prop(text, "IMPP")).toBe("xmpp:ada@example.org");
+    expect(prop(text, "X-LOCAL")).toBe("keep");
+  });
+
+  it("gives the logger ids, codes and counts, never item content", async () => {
+    const lines: string[] = [];
+    const log = (level: string) => (message: string, fields?: Record<string, unknown>) => lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
+    const { local, engine } = await setup({
+      remote: { failWrite: (w) => w.uid === "bad" },
+      engine: { logger: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") } },
+    });
+    local.put("book", vcard("bad", { FN: "SECRET-CONTENT" }));
+    local.put("book", vcard("ok", { FN: "ALSO-SECRET" }));
+    await engine.runOnce();
+    expect(lines.some((l) => l.startsWith("warn item failed") && l.includes('"code":"rejected"'))).toBe(true);
+    expect(lines.join("\n")).not.toMatch(/SECRET/);
+  });
+
   it("syncs a single item by id without reading the change feeds", async () => {
     const { local, remote, engine } = await setup();
     await engine.runOnce();

@@ -54,6 +54,12 @@ export interface MemorySideOptions {
    * Xandikos does) instead of reporting them deleted.
    */
   omitCreatedThenDeleted?: boolean;
+  /**
+   * The side cannot hold properties with these names (like EWS and a vCard's IMPP): it drops them
+   * on write, and says what it now holds in the write result when `reportStoredText` is set.
+   */
+  dropsProperties?: readonly string[];
+  reportStoredText?: boolean;
 }
 
 interface StoredItem {
@@ -219,10 +225,10 @@ export class MemorySide implements SyncSide {
       }
       this.options.beforeEffect?.(write);
       const id = `${this.name}-${++this.#nextId}`;
-      const stored = this.#store(c, id, item.text);
+      const stored = this.#store(c, id, item.text, true);
       this.calls.itemWrites++;
       this.options.afterEffect?.(write);
-      return { id, version: this.#version(stored) };
+      return { id, version: this.#version(stored), ...this.#written(stored) };
     });
   }
 
@@ -241,10 +247,10 @@ export class MemorySide implements SyncSide {
         return new SideError("precondition-failed", `item ${item.id} is at ${current.version}, not ${item.version}`, item.id);
       }
       this.options.beforeEffect?.(write);
-      const stored = this.#store(c, item.id, item.text);
+      const stored = this.#store(c, item.id, item.text, true);
       this.calls.itemWrites++;
       this.options.afterEffect?.(write);
-      return { id: item.id, version: this.#version(stored) };
+      return { id: item.id, version: this.#version(stored), ...this.#written(stored) };
     });
   }
 
@@ -287,7 +293,21 @@ export class MemorySide implements SyncSide {
     return c;
   }
 
-  #store(c: MemoryCollection, id: string, text: string): StoredItem {
+  #lossy(text: string): string {
+    const drop = this.options.dropsProperties;
+    if (!drop?.length) return text;
+    return text
+      .split(/\r?\n/)
+      .filter((line) => !drop.some((name) => line.toUpperCase().startsWith(`${name}:`) || line.toUpperCase().startsWith(`${name};`)))
+      .join("\r\n");
+  }
+
+  #written(stored: StoredItem): { text?: string } {
+    return this.options.reportStoredText ? { text: stored.text } : {};
+  }
+
+  #store(c: MemoryCollection, id: string, text: string, lossy = false): StoredItem {
+    if (lossy) text = this.#lossy(text);
     const stored: StoredItem = { uid: uidOfText(text), text, version: `v${++this.#seq}` };
     if (!c.items.has(id)) c.createdAt.set(id, this.#seq);
     c.items.set(id, stored);
