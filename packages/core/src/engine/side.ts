@@ -87,9 +87,11 @@ export interface DroppedProperty {
 }
 
 /**
- * The outcome of a successful write: where the item now lives and its revision. A side that
- * transforms content (a lossy mapping) may say what it now holds (`text`), so the engine takes
- * that as the base of the next comparison instead of what it sent, and what it had to drop.
+ * The outcome of a successful write: where the item now lives and its revision. A side that stores
+ * less than, or otherwise differently from, what it was given (a lossy mapping) must say what it
+ * now holds (`text`): the engine takes that as the base of the next comparison. Without it, a
+ * later edit on that side would look like it removed what the side never held, and the removal
+ * would travel to the other side. `dropped` lists what the side could not store.
  */
 export interface WriteResult extends Versioned {
   text?: string;
