@@ -349,13 +349,25 @@ export class SimulatedMailbox {
   folderChangeKey(folder: FolderRecord): string {
     return encodeChangeKey(this.guid, folder.number, folder.version);
   }
+  private readonly idCache = new Map<number, string>();
+  private readonly changeKeyCache = new Map<number, [number, string]>();
+
   /** @internal */
-  itemId(item: ItemRecord): string {
-    return encodeId("item", this.guid, item.number);
+  itemId(item: Pick<ItemRecord, "number">): string {
+    let id = this.idCache.get(item.number);
+    if (id === undefined) {
+      id = encodeId("item", this.guid, item.number);
+      this.idCache.set(item.number, id);
+    }
+    return id;
   }
   /** @internal */
   itemChangeKey(item: ItemRecord): string {
-    return encodeChangeKey(this.guid, item.number, item.version);
+    const cached = this.changeKeyCache.get(item.number);
+    if (cached && cached[0] === item.version) return cached[1];
+    const key = encodeChangeKey(this.guid, item.number, item.version);
+    this.changeKeyCache.set(item.number, [item.version, key]);
+    return key;
   }
   /** @internal */
   occurrenceId(item: ItemRecord, index: number): string {
