@@ -478,6 +478,11 @@ describe("malformed and mutated input", () => {
     );
   });
 
+  it("refuses an unknown mailbox zone with a typed error naming the option", () => {
+    expect(() => eventFromVEvent(WEEKLY_BERLIN, { timeZone: "Mars/Olympus_Mons" })).toThrow(MapperError);
+    expect(() => eventToVEvent({ uid: "x@y", start: "2026-01-01T00:00:00Z" }, { timeZone: "Not/A_Zone" })).toThrow(/timeZone/);
+  });
+
   it("reads an unknown TZID without VTIMEZONE in the mailbox zone and says so", () => {
     const { item, dropped } = eventFromVEvent(samples[1]!, { timeZone: "Europe/Berlin" });
     expect(item.start).toBe("2026-01-01T09:00:00Z");

@@ -15,10 +15,10 @@ import { MapperError, type DroppedProperty } from "../result.js";
 import { readVObjects, writeComponent } from "../vobject/codec.js";
 import { hashNormalized, normalizeICalendarComponents } from "../vobject/normalize.js";
 import { fieldsOf, localMs, timeOfDayMs } from "../timezone/clock.js";
-import { ianaZone, UTC_ZONE, type EventTimeZone } from "../timezone/resolve.js";
+import type { EventTimeZone } from "../timezone/resolve.js";
 import { parseVTimezoneText, vtimezoneForIana } from "../timezone/vtimezone.js";
 import { all, first, readTime, readTimeValue, text, type JComponent, type JProperty } from "./jcal.js";
-import { ewsDateTime, parseEwsDateTime, readVEvent, resolveTime, tzidsOf, zoneContextOf, type VEventReading, type ZoneContext } from "./read.js";
+import { ewsDateTime, mailboxZone, parseEwsDateTime, readVEvent, resolveTime, tzidsOf, zoneContextOf, type VEventReading, type ZoneContext } from "./read.js";
 import type { JCalRecur } from "./recurrence.js";
 import type { EventFromVEventOptions, EventFromVEventResult, EventToVEventOptions, EventToVEventResult, OccurrenceOperation } from "./types.js";
 import { itemZone, readBase, seriesStartLocal, timeForm, writeVEvent, type TimeForm, type WriteContext } from "./write.js";
@@ -217,7 +217,7 @@ export function eventToVEvent(item: CalendarItem, options: EventToVEventOptions 
   // Merge onto the base's events of this UID; a base holding another UID is merged onto its first event.
   const baseHasUid = !!baseCalendar && baseCalendar[2].some((component) => component[0] === "vevent" && text(first(component, "uid")) === uid);
   const baseGroup = baseCalendar ? eventGroup(baseCalendar, baseHasUid ? uid : undefined) : null;
-  const defaultZone = options.timeZone ? ianaZone(options.timeZone) : UTC_ZONE;
+  const defaultZone = mailboxZone(options.timeZone);
   const baseZones = zoneContextOf(baseCalendar, options.timeZone);
   const stamp = `${(options.now ?? new Date()).toISOString().slice(0, 19)}Z`;
   const context: WriteContext = { defaultZone, baseZones, stamp, dropped };
@@ -295,7 +295,7 @@ function vtimezoneComponent(zone: EventTimeZone, tzid: string): JComponent | nul
   return parsedIanaBlocks.get(key) ?? null;
 }
 
-function zoneForTzid(item: CalendarItem, tzid: string, defaultZone: ReturnType<typeof ianaZone>) {
+function zoneForTzid(item: CalendarItem, tzid: string, defaultZone: EventTimeZone): EventTimeZone | null {
   for (const which of ["start", "end"] as const) {
     const zone = itemZone(item, which, defaultZone);
     if (zone.tzid === tzid) return zone;

@@ -5,6 +5,7 @@
 import type { Attendee, CalendarItem, FileAttachment, Importance, LegacyFreeBusyStatus, Mailbox, ResponseType, Sensitivity } from "@ewsdav/ews-client";
 import { MapperError, type DroppedProperty } from "../result.js";
 import { DAY_MS } from "../timezone/clock.js";
+import { canonicalIanaZone } from "../timezone/iana.js";
 import { ianaZone, UTC_ZONE, zoneFromTzid, type EventTimeZone } from "../timezone/resolve.js";
 import type { JCalComponent } from "../timezone/vtimezone.js";
 import { all, first, param, readTime, readTimeValue, text, type EventTime, type JComponent, type JProperty } from "./jcal.js";
@@ -40,7 +41,14 @@ export function zoneContextOf(calendar: JComponent | null, defaultZone: string |
     const tzid = text(first(child, "tzid"));
     if (tzid) map.set(tzid, child as unknown as JCalComponent);
   }
-  return new ZoneContext(map, defaultZone ? ianaZone(defaultZone) : UTC_ZONE);
+  return new ZoneContext(map, mailboxZone(defaultZone));
+}
+
+/** The zone for the `timeZone` option (default UTC); throws {@link MapperError} `INVALID_VALUE` naming `timeZone` for a name the runtime does not know. */
+export function mailboxZone(name: string | undefined): EventTimeZone {
+  if (!name) return UTC_ZONE;
+  if (!canonicalIanaZone(name)) throw new MapperError("INVALID_VALUE", "timeZone", `"${name.slice(0, 64)}" is not an IANA time zone the runtime knows`);
+  return ianaZone(name);
 }
 
 /** An `xs:dateTime` in UTC (`2026-03-01T08:00:00Z`) of an instant. */

@@ -56,7 +56,7 @@ export function ianaOffsetSeconds(zone: string, utcMs: number): number {
   if (cached !== undefined) return cached;
   const atStart = formatOffset(zone, hour * HOUR_MS);
   if (formatOffset(zone, hour * HOUR_MS + HOUR_MS - 1) === atStart) {
-    if (cache.size > 200_000) cache.clear();
+    if (cache.size > 50_000) cache.clear();
     cache.set(hour, atStart);
     return atStart;
   }
