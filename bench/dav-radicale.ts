@@ -55,6 +55,8 @@ async function main(): Promise<void> {
     baseUrl: server.url,
     auth: { type: "basic", username: server.username, password: server.password },
     writeConcurrency: concurrency,
+    // Radicale's first listing of a freshly seeded collection parses every file (minutes on a busy machine).
+    timeoutMs: 600_000,
   });
   try {
     const baseline = process.memoryUsage();
