@@ -43,7 +43,8 @@ function counts(rows: readonly MappingRow[]): string {
 /** The whole document, as the rows say it today. */
 export async function renderMappingDoc(): Promise<string> {
   const events = await eventRows();
-  const fieldUri = (uri: { propertySetId?: string; propertyName?: string; propertyType: string }) => `\`${uri.propertyName}\` (${uri.propertyType}, set \`${uri.propertySetId}\`)`;
+  const fieldUri = (uri: { propertySetId?: string; propertyName?: string; propertyTag?: string; propertyType: string }) =>
+    uri.propertyTag !== undefined ? `tag \`${uri.propertyTag}\` (${uri.propertyType})` : `\`${uri.propertyName}\` (${uri.propertyType}, set \`${uri.propertySetId}\`)`;
   const sections = [
     "# Mapping between vCard / iCalendar and EWS",
     "",
@@ -58,7 +59,7 @@ export async function renderMappingDoc(): Promise<string> {
     "- **Limited**: EWS keeps what fits (the limit says how much); the rest is reported and kept on the DAV side.",
     "- **Not supported**: no EWS field; reported, and kept on the DAV side by the merge.",
     "",
-    "ewsdav's own extended properties (the EWS side asks for them with the item):",
+    "Extended properties the mappers read (the EWS side asks for them with the item, `EWSDAV_EXTENDED_PROPERTIES`):",
     "",
     `- contacts: ${EWSDAV_EXTENDED_PROPERTIES.contact.map(fieldUri).join(", ")}`,
     `- tasks: ${EWSDAV_EXTENDED_PROPERTIES.task.map(fieldUri).join(", ")}`,

@@ -40,6 +40,6 @@ export {
   type TaskToVTodoResult,
 } from "./task/index.js";
 export { TASK_MAPPING_ROWS } from "./task/metadata.js";
-export { EWSDAV_EXTENDED_PROPERTIES } from "./extended-properties.js";
+export { EWSDAV_EXTENDED_PROPERTIES, DISPLAY_NAME_PREFIX_FIELD } from "./extended-properties.js";
 export * from "./event/index.js";
 export * from "./timezone/index.js";
