@@ -690,15 +690,23 @@ export class SimulatedMailbox {
       return;
     }
     const deletedItems = this.distinguishedFolder("deleteditems");
-    const move = deleteType === "MoveToDeletedItems" && !!deletedItems && item.folder !== deletedItems;
-    this.removeItem(item, !move);
-    if (move) {
-      const seq = ++this.seq;
-      const moved: ItemRecord = { ...item, number: this.nextNumber++, folder: deletedItems, version: item.version + 1, createdSeq: seq, modSeq: seq };
-      deletedItems.items.set(moved.number, moved);
-      this.itemIndex.set(moved.number, moved);
-      this.logEvent({ type: "MovedEvent", number: moved.number, isFolder: false, parent: deletedItems, oldNumber: item.number, oldParent: item.folder });
-    }
+    if (deleteType === "MoveToDeletedItems" && deletedItems && item.folder !== deletedItems) this.moveItemRecord(item, deletedItems);
+    else this.removeItem(item);
+  }
+
+  /**
+   * @internal Moves an item to another folder of this store, as MoveItem does: the item gets a new
+   * ItemId (and ChangeKey); the old folder reports a Delete, the new one a Create.
+   */
+  moveItemRecord(item: ItemRecord, target: FolderRecord): ItemRecord {
+    if (target === item.folder) return item;
+    this.removeItem(item, false);
+    const seq = ++this.seq;
+    const moved: ItemRecord = { ...item, number: this.nextNumber++, folder: target, version: item.version + 1, createdSeq: seq, modSeq: seq };
+    target.items.set(moved.number, moved);
+    this.itemIndex.set(moved.number, moved);
+    this.logEvent({ type: "MovedEvent", number: moved.number, isFolder: false, parent: target, oldNumber: item.number, oldParent: item.folder });
+    return moved;
   }
 
   /** @internal Adds a file attachment, as CreateAttachment does. */
@@ -887,6 +895,11 @@ export class SimulatedMailbox {
   /** Deletes an item (default HardDelete; MoveToDeletedItems moves it to Deleted Items under a new id). */
   deleteItem(id: string, deleteType: SimDeleteType = "HardDelete"): void {
     this.deleteTarget({ item: this.requireItem(id) }, deleteType);
+  }
+
+  /** Moves an item to another folder (distinguished id or FolderId) as another client would; returns it under its new id. */
+  moveItem(id: string, folder: string): SimItemInfo {
+    return this.itemInfo(this.moveItemRecord(this.requireItem(id), this.requireFolder(folder)));
   }
 
   /** Modifies one occurrence of a recurring series (creates an exception), e.g. `<CalendarItem><Subject>Moved</Subject><Start>…</Start></CalendarItem>`. */

@@ -535,6 +535,28 @@ function deleteItem(request: XmlElement, ctx: OperationContext): XmlElement {
   ));
 }
 
+function moveItem(request: XmlElement, ctx: OperationContext): XmlElement {
+  const ids = child(request, "ItemIds")?.children ?? [];
+  let target: FolderRef | SimError;
+  try {
+    target = resolveFolder(ctx, child(request, "ToFolderId")?.children[0]);
+  } catch (error) {
+    if (!(error instanceof SimError)) throw error;
+    target = error;
+  }
+  const returnIds = childText(request, "ReturnNewItemIds") !== "false";
+  return response("MoveItem", ids.map((ref) =>
+    message("MoveItemResponseMessage", () => {
+      if (target instanceof SimError) throw target;
+      const { box, target: found } = resolveItem(ctx, ref);
+      if (found.occurrence) throw new SimError("ErrorCalendarCannotMoveOrCopyOccurrence", "An occurrence cannot be moved on its own.");
+      if (target.box !== box) throw new SimError("ErrorCrossMailboxMoveCopy", "Items cannot be moved between mailboxes.");
+      const moved = box.moveItemRecord(found.item, target.folder);
+      return [mEl("Items", {}, returnIds ? [el(moved.kind, {}, [el("ItemId", { Id: box.itemId(moved), ChangeKey: box.itemChangeKey(moved) })])] : [])];
+    }, () => [mEl("Items")]),
+  ));
+}
+
 // ------------------------------------------------------------------ attachments
 
 function resolveAttachment(ctx: OperationContext, ref: XmlElement) {
@@ -612,6 +634,7 @@ export const OPERATIONS: Readonly<Record<string, OperationHandler>> = {
   CreateItem: createItem,
   UpdateItem: updateItem,
   DeleteItem: deleteItem,
+  MoveItem: moveItem,
   CreateAttachment: createAttachment,
   GetAttachment: getAttachment,
   DeleteAttachment: deleteAttachment,

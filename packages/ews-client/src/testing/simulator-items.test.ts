@@ -186,6 +186,28 @@ describe("EWS simulator: items", () => {
     expect(codes(withAttrs)).toEqual(["NoError", "NoError"]);
   });
 
+  it("MoveItem gives the item a new id in the target folder; sync sees a Delete there and a Create here", async () => {
+    const box = sim.mailbox("alice@example.com");
+    const from = box.createFolder("contacts", "Move from", "IPF.Contact");
+    const to = box.createFolder("contacts", "Move to", "IPF.Contact");
+    const a = box.createItem(from.id, `<Contact>${uidProp("moved-uid")}<GivenName>Mover</GivenName></Contact>`);
+    const b = box.createItem(from.id, "<Contact><GivenName>Other</GivenName></Contact>");
+    const sync = async (folder: string, state?: string) => {
+      const r = await soap(sim.url, `<m:SyncFolderItems><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:SyncFolderId><t:FolderId Id="${folder}"/></m:SyncFolderId>${state ? `<m:SyncState>${state}</m:SyncState>` : ""}<m:MaxChangesReturned>100</m:MaxChangesReturned></m:SyncFolderItems>`);
+      return { state: find(r.root, "SyncState")!.text, changes: find(r.root, "Changes")!.children.map((c) => `${c.name}:${find(c, "ItemId")!.attrs.Id}`) };
+    };
+    const fromState = (await sync(from.id)).state;
+    const toState = (await sync(to.id)).state;
+    const moved = await soap(sim.url, `<m:MoveItem><m:ToFolderId><t:FolderId Id="${to.id}"/></m:ToFolderId><m:ItemIds><t:ItemId Id="${a.id}"/><t:ItemId Id="${a.id}"/></m:ItemIds></m:MoveItem>`);
+    expect(codes(moved)).toEqual(["NoError", "ErrorItemNotFound"]);
+    const newId = find(moved.root, "ItemId")!.attrs.Id!;
+    expect(newId).not.toBe(a.id);
+    expect(box.item(newId)?.extendedValue(GUID, "EwsDavUid")).toBe("moved-uid");
+    const other = box.moveItem(b.id, to.id);
+    expect((await sync(from.id, fromState)).changes).toEqual([`Delete:${a.id}`, `Delete:${b.id}`]);
+    expect((await sync(to.id, toState)).changes).toEqual([`Create:${newId}`, `Create:${other.id}`]);
+  });
+
   it("CreateAttachment / GetAttachment / DeleteAttachment handle file attachments and contact photos", async () => {
     const box = sim.mailbox("alice@example.com");
     const c = box.createItem("contacts", "<Contact><GivenName>Photo</GivenName></Contact>");
