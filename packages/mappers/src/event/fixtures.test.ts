@@ -489,6 +489,13 @@ describe("malformed and mutated input", () => {
     expect(dropped.map((d) => d.property)).toEqual(expect.arrayContaining(["DTSTART", "RRULE"]));
   });
 
+  it("treats an EWS text body with CRLF line ends as the DESCRIPTION it came from", () => {
+    const base = calendar("BEGIN:VEVENT", "UID:crlf@x", "DTSTART:20260101T090000Z", "DTEND:20260101T100000Z", "DESCRIPTION:line one\\nline two", "X-KEEP:me", "END:VEVENT");
+    const { item } = eventFromVEvent(base);
+    const fromExchange: CalendarItem = { ...item, body: { bodyType: "Text", value: "line one\r\nline two" } };
+    expect(eventToVEvent(fromExchange, { base }).text).toBe(eventToVEvent(item, { base }).text);
+  });
+
   it("derives DESCRIPTION from an Outlook HTML body without its style block", () => {
     const item: CalendarItem = { uid: "h@x", start: "2026-01-01T09:00:00Z", end: "2026-01-01T10:00:00Z", body: { bodyType: "HTML", value: "<html><head><style>p{color:red}</style></head><body><p>Hello &amp; welcome</p></body></html>" } };
     expect(lineOf(eventToVEvent(item).text, "DESCRIPTION")).toBe("DESCRIPTION:Hello & welcome");

@@ -117,6 +117,11 @@ function attendeesOf(item: CalendarItem): Array<{ attendee: Attendee; kind: "req
   ];
 }
 
+/** Text with LF line ends (iCalendar TEXT cannot hold a CR; EWS text bodies use CRLF). */
+function lf(text: string): string {
+  return text.replace(/\r\n?/g, "\n");
+}
+
 function equalJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
@@ -181,7 +186,7 @@ export function writeVEvent(item: CalendarItem, base: JComponent | null, baseRea
   // Text fields.
   if (!keep(baseItem?.subject === item.subject)) replace(["summary"], item.subject !== undefined ? [["summary", {}, "text", item.subject]] : []);
   if (item.body?.isTruncated) context.dropped.push({ property: "Body", reason: "EWS sent a truncated body; the DAV side keeps its description" });
-  else if (!keep(equalJson(baseItem?.body && { t: baseItem.body.bodyType, v: baseItem.body.value }, item.body && { t: item.body.bodyType, v: item.body.value }))) {
+  else if (!keep(equalJson(baseItem?.body && { t: baseItem.body.bodyType, v: lf(baseItem.body.value) }, item.body && { t: item.body.bodyType, v: lf(item.body.value) }))) {
     const properties: JProperty[] = [];
     if (item.body?.bodyType === "HTML") {
       const plain = eventBodyText(item.body.value);
