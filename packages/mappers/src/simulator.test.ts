@@ -2,9 +2,11 @@
  * End to end through the EWS simulator over loopback: every client-shaped vCard and VTODO is
  * mapped, created on EWS (CreateItem, the contact photo with CreateAttachment), read back with
  * GetItem (ewsdav's extended properties asked for by name) and GetAttachment, and written back
- * onto the original: nothing changes, in normalised form.
+ * onto the original: nothing changes, in normalised form. Every request the mapped items caused
+ * is then validated against the official EWS schema.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ewsSchemaValidator } from "../../../test/harness/ews-schema.js";
 import { basicAuth, EwsClient, isEwsError, type Contact, type FileAttachment, type ItemId, type Task } from "@ewsdav/ews-client";
 import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-client/testing";
 import { contactFromVCard, contactToVCard, EWSDAV_EXTENDED_PROPERTIES, normalizeVCard, normalizeVTodo, readEwsdavUid, taskFromVTodo, taskToVTodo } from "./index.js";
@@ -14,10 +16,11 @@ import { TASK_FIXTURES } from "./task/client-fixtures.js";
 describe("contact and task mappers with the EWS simulator", () => {
   let sim: EwsSimulator;
   let client: EwsClient;
+  const requests: string[] = [];
   beforeAll(async () => {
     sim = await startEwsSimulator();
     // Exchange 2016 schema: Gender is a Contact element only from there on.
-    client = new EwsClient({ url: sim.url, auth: basicAuth({ username: "alice@example.com", password: "secret" }), retry: false, version: "Exchange2016" });
+    client = new EwsClient({ url: sim.url, auth: basicAuth({ username: "alice@example.com", password: "secret" }), retry: false, version: "Exchange2016", layers: [(next) => (request) => (requests.push(request.body), next(request))] });
   });
   afterAll(() => sim.stop());
 
@@ -60,5 +63,10 @@ describe("contact and task mappers with the EWS simulator", () => {
     // A new VTODO from what Exchange holds maps to the same task.
     const again = taskFromVTodo(taskToVTodo(stored).text).item;
     expect({ ...again, extendedProperties: undefined }).toMatchObject({ ...item, extendedProperties: undefined });
+  });
+
+  it("sent only requests the official EWS schema accepts", async () => {
+    expect(requests.filter((body) => body.includes("CreateItem")).length).toBe(CONTACT_FIXTURES.length + TASK_FIXTURES.length);
+    expect(await ewsSchemaValidator().validate(requests)).toEqual([]);
   });
 });
