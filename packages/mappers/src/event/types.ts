@@ -37,6 +37,13 @@ export interface EventFromVEventOptions {
  *   `changes` (always `start` and `end`; other fields only where they differ from the master).
  * - `deleteOccurrence`: DeleteItem on the occurrence (an EXDATE on the DAV side).
  *
+ * `instanceIndex` counts every occurrence the pattern produces, deleted ones included (as EWS
+ * numbers `InstanceIndex`); it is null only when the occurrence is not on the pattern. With
+ * `current`, an exception EWS has but the DAV side no longer has comes back as a
+ * `modifyOccurrence` to the pattern's time and the master's fields (EWS cannot drop an exception).
+ * Apply deletions and modifications in the order given; each changes the master's change key, so
+ * re-read it (or use the key UpdateItem/DeleteItem returns) before the next.
+ *
  * Both are idempotent: applying a modification that is already in place changes nothing, and
  * deleting an occurrence that EWS lists in `DeletedOccurrences` is skipped by the mapper when
  * `current` is given.
