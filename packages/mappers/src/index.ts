@@ -5,7 +5,7 @@
 export { MapperError, type DroppedProperty, type MapperErrorCode, type MappingRow, type MapResult, type SupportLevel } from "./result.js";
 export { EWSDAV_PROPERTY_SET_ID, EWSDAV_UID_PROPERTY, readEwsdavUid, ewsdavUidProperty, withEwsdavUid } from "./identity.js";
 export { normalizeVCard, vcardHash, normalizeVTodo, vtodoHash, normalizeICalendarComponents, hashNormalized, canonicalJson } from "./vobject/normalize.js";
-export { readVObjects, writeComponent, unfoldLines, type JComponent, type JProperty, type ReadResult } from "./vobject/codec.js";
+export { readVObjects, writeComponent, unfoldLines, type JComponent, type JProperty, type ReadResult, type RawLines } from "./vobject/codec.js";
 export { htmlToText } from "./body.js";
 export { splitVCards, splitICalendar } from "./vobject/split.js";
 export {

@@ -6,7 +6,9 @@ import type { EmailAddressKey, ImAddressKey, PhoneNumberKey, PhysicalAddressKey 
 
 /** One EWS phone slot: the TYPE values written for it (4.0 spelling; 3.0 upper-cases them). */
 export interface PhoneSlot {
+  /** The EWS key (`PhoneNumbers[key]`). */
   key: PhoneNumberKey;
+  /** TYPE values written for it, lower case. */
   types: string[];
   /** Needs the Exchange 2013 schema or later. */
   since2013?: boolean;
