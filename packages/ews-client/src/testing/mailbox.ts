@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { decodeId, encodeChangeKey, encodeId, storeGuid, type DecodedId } from "./ids.js";
 import { expandRecurrence, isoUtc, parseDateTime, SimRecurrenceError } from "./recurrence.js";
 import {
-  FIELD_PREFIX_OF, folderElementFor, INDEXED_DICTIONARIES, ITEM_CLASS_OF, ITEM_KINDS, ORDER_OF, PHYSICAL_ADDRESS_SEQUENCE,
+  FIELD_PREFIX_OF, INDEXED_DICTIONARIES, ITEM_KINDS, ORDER_OF, PHYSICAL_ADDRESS_SEQUENCE,
   READ_ONLY_PROPERTIES, type SimItemKind,
 } from "./schema-order.js";
 import { zoneOfItem } from "./time-zones.js";
@@ -948,19 +948,9 @@ export class SimulatedMailbox {
     return this.requireFolder(ref);
   }
 
-  /** @internal Kind-specific default class. */
-  static defaultItemClass(kind: SimItemKind): string {
-    return ITEM_CLASS_OF[kind];
-  }
-
   /** @internal Default folder for CreateItem without SavedItemFolderId. */
   defaultFolderFor(kind: SimItemKind): FolderRecord {
     return this.distinguishedFolder(DEFAULT_FOLDER_OF[kind])!;
-  }
-
-  /** @internal Element name of a folder. */
-  static folderElement(folder: FolderRecord): string {
-    return folderElementFor(folder.folderClass);
   }
 }
 

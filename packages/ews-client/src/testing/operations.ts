@@ -5,12 +5,11 @@
  * whole request, as in Exchange.
  */
 import { decodeId, decodeSyncState, encodeSyncState } from "./ids.js";
-import { SimError, type FolderRecord, type ItemRecord, type ItemTarget, type ItemUpdate, type SimDeleteType, type SimulatedMailbox } from "./mailbox.js";
+import { extendedPropertyKey, SimError, type FolderRecord, type ItemRecord, type ItemTarget, type ItemUpdate, type SimDeleteType, type SimulatedMailbox } from "./mailbox.js";
 import { parseDateTime } from "./recurrence.js";
-import { endOf, parseShape, propertyText, renderFolder, renderItem, startOf, type Shape } from "./render.js";
+import { endOf, parseShape, propertyText, renderFolder, renderItem, startOf } from "./render.js";
 import { INDEXED_DICTIONARIES } from "./schema-order.js";
 import { child, childrenNamed, childText, el, mEl, type XmlElement } from "./xml.js";
-import { extendedPropertyKey } from "./mailbox.js";
 
 /** What a handler needs to know about the request's caller and the simulator's stores. */
 export interface OperationContext {
@@ -639,6 +638,3 @@ export const OPERATIONS: Readonly<Record<string, OperationHandler>> = {
   GetAttachment: getAttachment,
   DeleteAttachment: deleteAttachment,
 };
-
-/** Re-exported for the server: a shape that returns only ids. */
-export const ID_ONLY: Shape = { base: "IdOnly", fields: [], indexed: [], extended: [] };

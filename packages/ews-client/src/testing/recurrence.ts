@@ -196,8 +196,3 @@ export function parseDateTime(value: string | undefined): number {
   const v = value.trim();
   return Date.parse(/[zZ]|[+-]\d{2}:\d{2}$/.test(v) ? v : `${v}Z`);
 }
-
-/** Whether an element is a recurrence pattern container this module understands. */
-export function hasRecurrencePattern(recurrence: XmlElement | undefined): boolean {
-  return !!recurrence && recurrence.children.some((c) => PATTERNS.has(c.name));
-}

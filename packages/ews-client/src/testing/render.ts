@@ -288,7 +288,6 @@ export function renderFolder(box: SimulatedMailbox, folder: FolderRecord, shape:
     wanted.has("TotalCount") && el("TotalCount", {}, folder.items.size),
     wanted.has("ChildFolderCount") && el("ChildFolderCount", {}, box.childFolders(folder).length),
   ];
-  for (const uri of shape.extended) void uri; // folders carry no extended properties in the simulator
   if (wanted.has("DistinguishedFolderId") && folder.distinguished) children.push(el("DistinguishedFolderId", {}, folder.distinguished));
   if (wanted.has("UnreadCount") && (elementName === "Folder" || elementName === "TasksFolder")) {
     let unread = 0;
