@@ -68,11 +68,26 @@ export function groupOf(property: JProperty): string | null {
 export function groupLabel(card: JComponent, property: JProperty): string | null {
   const group = groupOf(property);
   if (!group) return null;
-  const label = card[1].find((other) => other !== property && other[0] === "x-ablabel" && groupOf(other) === group);
-  if (!label) return null;
-  const text = textOf(label).trim();
-  const apple = /^_\$!<(.*)>!\$_$/.exec(text);
-  return (apple ? apple[1]! : text).toLowerCase();
+  return labelsOf(card).get(group) ?? null;
+}
+
+// Labels by group, read once per card (cards with thousands of grouped properties stay linear).
+const labelCache = new WeakMap<JComponent, Map<string, string>>();
+
+function labelsOf(card: JComponent): Map<string, string> {
+  let labels = labelCache.get(card);
+  if (!labels) {
+    labels = new Map();
+    for (const property of card[1]) {
+      const group = groupOf(property);
+      if (property[0] !== "x-ablabel" || !group || labels.has(group)) continue;
+      const text = textOf(property).trim();
+      const apple = /^_\$!<(.*)>!\$_$/.exec(text);
+      labels.set(group, (apple ? apple[1]! : text).toLowerCase());
+    }
+    labelCache.set(card, labels);
+  }
+  return labels;
 }
 
 /** Stable sort of property indexes by PREF rank, then by their order in the card. */
