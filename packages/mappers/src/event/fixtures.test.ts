@@ -88,6 +88,16 @@ describe("a weekly series across the DST change (Europe/Berlin)", () => {
     expect(text).toContain("BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin");
   });
 
+  it("keeps an override moved past the next occurrence on the DAV side (EWS refuses it) and says so", () => {
+    const crossing = WEEKLY_BERLIN.replace("DTSTART;TZID=Europe/Berlin:20260406T113000", "DTSTART;TZID=Europe/Berlin:20260414T113000").replace("DTEND;TZID=Europe/Berlin:20260406T123000", "DTEND;TZID=Europe/Berlin:20260414T123000");
+    const moved = eventFromVEvent(crossing);
+    expect(moved.occurrenceOperations.map((op) => op.kind)).toEqual(["deleteOccurrence"]);
+    expect(moved.dropped).toContainEqual(expect.objectContaining({ property: "RECURRENCE-ID", value: "2026-04-06T07:00:00Z" }));
+    // Within its own week (to Friday) it is fine.
+    const friday = WEEKLY_BERLIN.replace("DTSTART;TZID=Europe/Berlin:20260406T113000", "DTSTART;TZID=Europe/Berlin:20260410T113000").replace("DTEND;TZID=Europe/Berlin:20260406T123000", "DTEND;TZID=Europe/Berlin:20260410T123000");
+    expect(eventFromVEvent(friday).occurrenceOperations.map((op) => op.kind)).toEqual(["deleteOccurrence", "modifyOccurrence"]);
+  });
+
   it("does not delete again what EWS already deleted, and resets an exception the DAV side dropped", () => {
     const current: CalendarItem = {
       ...result.item,

@@ -81,6 +81,29 @@ export function occurrenceIndex(rule: JCalRecur, startLocal: number, allDay: boo
   return null;
 }
 
+function dayOf(local: number): number {
+  return Math.floor(local / 86_400_000);
+}
+
+/** The pattern's occurrences (instants) just before and just after the one at `targetUtc`. */
+export function neighbours(rule: JCalRecur, startLocal: number, allDay: boolean, toUtc: (local: number) => number, targetUtc: number): { previous: number | null; next: number | null } {
+  let previous: number | null = null;
+  try {
+    const recur = ICAL.Recur.fromData({ ...rule } as never);
+    const iterator = recur.iterator(ICAL.Time.fromData({ ...fieldsOf(startLocal), isDate: allDay }));
+    for (let index = 1; index <= 10_000; index++) {
+      const next = iterator.next();
+      if (!next) break;
+      const utc = toUtc(localMs(next.year, next.month, next.day, allDay ? 0 : next.hour, allDay ? 0 : next.minute, allDay ? 0 : next.second));
+      if (utc > targetUtc) return { previous, next: utc };
+      if (utc < targetUtc) previous = utc;
+    }
+  } catch {
+    // An unreadable rule has no neighbours to check against.
+  }
+  return { previous, next: null };
+}
+
 const OCCURRENCE_FIELDS: Array<keyof CalendarItem> = [
   "subject", "body", "location", "legacyFreeBusyStatus", "importance", "sensitivity", "categories",
   "reminderIsSet", "reminderMinutesBeforeStart", "isAllDayEvent", "requiredAttendees", "optionalAttendees", "resources",
@@ -182,6 +205,14 @@ function occurrenceOperations(
     }
     for (const entry of reading.dropped) if (!dropped.some((d) => d.property === entry.property && d.reason === entry.reason)) dropped.push(entry);
     modified.add(originalUtc);
+    // Exchange refuses to move an occurrence onto or past the day of its neighbours
+    // (ErrorOccurrenceCrossingBoundary): such an override stays on the DAV side only.
+    const around = neighbours(master.rrule!, start.local, allDay, (local) => seriesZone.toUtc(local), originalUtc);
+    const newDay = dayOf(seriesZone.toLocal(parseEwsDateTime(reading.item.start!, "Start")));
+    if ((around.previous !== null && newDay <= dayOf(seriesZone.toLocal(around.previous))) || (around.next !== null && newDay >= dayOf(seriesZone.toLocal(around.next)))) {
+      dropped.push({ property: "RECURRENCE-ID", reason: "EWS cannot move an occurrence onto or past the day of another occurrence; the override stays on the DAV side", value: ewsDateTime(originalUtc) });
+      continue;
+    }
     operations.push({ kind: "modifyOccurrence", originalStart: ewsDateTime(originalUtc), instanceIndex: index(originalUtc), changes: changesAgainst(master.item, reading.item) });
   }
   // Exceptions EWS has that the DAV side no longer has: back to the pattern's time and the master's fields.

@@ -77,7 +77,8 @@ describe("recurring series with exceptions and deletions across DST", () => {
     year: fc.integer({ min: 2020, max: 2030 }),
     month: fc.integer({ min: 1, max: 12 }),
     day: fc.integer({ min: 1, max: 28 }),
-    hour: fc.integer({ min: 0, max: 22 }),
+    // Moves of ±90 minutes from 02:00–21:00 stay on the occurrence's day (EWS refuses moves onto a neighbour's day).
+    hour: fc.integer({ min: 2, max: 21 }),
     stepDays: fc.constantFrom(1, 2, 7, 14),
     marks: fc.array(fc.constantFrom("keep", "keep", "delete", "modify"), { minLength: 40, maxLength: 40 }),
     shiftMinutes: fc.integer({ min: -90, max: 90 }),
