@@ -48,7 +48,8 @@ function findTodo(text: string, what: string): { calendar: JComponent; todoIndex
     if (root[0] === "vtodo") return { calendar: ["vcalendar", [["version", {}, "text", "2.0"]], [root]], todoIndex: 0, extra, rawLines };
     if (root[0] !== "vcalendar") continue;
     const todos = root[2].map((child, index) => ({ child, index })).filter(({ child }) => child[0] === "vtodo");
-    const first = todos[0];
+    // The series master (no RECURRENCE-ID) is the task; overrides stay on the DAV side.
+    const first = todos.find(({ child }) => !child[1].some((property) => property[0] === "recurrence-id")) ?? todos[0];
     if (!first) continue;
     if (todos.length > 1) extra.push({ property: "VTODO", reason: `only the first of ${todos.length} VTODOs in the ${what} is mapped` });
     return { calendar: root, todoIndex: first.index, extra, rawLines };

@@ -158,6 +158,16 @@ describe("malformed input", () => {
     expect(() => taskToVTodo({ subject: "x" }, { base: "garbage" })).toThrow(expect.objectContaining({ code: "MISSING_COMPONENT" }));
   });
 
+  it("maps the series master when an override comes first, and keeps the override on merge", () => {
+    const text = ["BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VTODO", "UID:s", "RECURRENCE-ID;VALUE=DATE:20260112", "SUMMARY:override", "END:VTODO", "BEGIN:VTODO", "UID:s", "DTSTART;VALUE=DATE:20260105", "RRULE:FREQ=WEEKLY;BYDAY=MO", "SUMMARY:master", "END:VTODO", "END:VCALENDAR", ""].join("\r\n");
+    const { item, dropped } = taskFromVTodo(text);
+    expect(item.subject).toBe("master");
+    expect(dropped.map((entry) => entry.property)).toEqual(["VTODO"]);
+    const merged = taskToVTodo({ ...item, subject: "master renamed" }, { base: text }).text;
+    expect(merged).toContain("SUMMARY:override");
+    expect(merged).toContain("SUMMARY:master renamed");
+  });
+
   it("reads a bare VTODO and a VTODO whose calendar never ends", () => {
     expect(taskFromVTodo("BEGIN:VTODO\r\nUID:b\r\nSUMMARY:bare\r\nEND:VTODO\r\n").item.subject).toBe("bare");
     expect(taskFromVTodo("BEGIN:VCALENDAR\r\nBEGIN:VTODO\r\nSUMMARY:open\r\n").item.subject).toBe("open");
