@@ -59,6 +59,11 @@ export async function runSync(config: SyncConfig, options: { dryRun?: boolean; p
       }
       const local = (await engine.listCollections(pair.local.account)).find((c) => c.id === pair.local.collection || c.displayName === pair.local.collection);
       if (!local && !pair.local.create) throw new ConfigError(`pairs.${i}.local.collection: ${pair.local.account} has no collection "${pair.local.collection}" (set "create": true)`);
+      if (options.dryRun) {
+        // A dry run writes nothing, not even a link or a new collection: it says what it would link.
+        print(`would link ${pair.remote.account}:"${remote.displayName}" ↔ ${pair.local.account}:${local ? local.id : `(new) ${pair.local.collection}`}`);
+        continue;
+      }
       const created = await engine.link({
         ...(pair.id ? { id: pair.id } : {}),
         kind: pair.kind,
