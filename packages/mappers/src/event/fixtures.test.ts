@@ -93,6 +93,11 @@ describe("a weekly series across the DST change (Europe/Berlin)", () => {
     const moved = eventFromVEvent(crossing);
     expect(moved.occurrenceOperations.map((op) => op.kind)).toEqual(["deleteOccurrence"]);
     expect(moved.dropped).toContainEqual(expect.objectContaining({ property: "RECURRENCE-ID", value: "2026-04-06T07:00:00Z" }));
+    // Written back from EWS (which has no such exception), the DAV side keeps its override.
+    const master: CalendarItem = { ...moved.item, deletedOccurrences: [{ start: "2026-03-16T08:00:00Z" }] };
+    const back = eventToVEvent(master, { base: crossing }).text;
+    expect(hasLine(back, "RECURRENCE-ID;TZID=Europe/Berlin:20260406T090000")).toBe(true);
+    expect(hasLine(back, "DTSTART;TZID=Europe/Berlin:20260414T113000")).toBe(true);
     // Within its own week (to Friday) it is fine.
     const friday = WEEKLY_BERLIN.replace("DTSTART;TZID=Europe/Berlin:20260406T113000", "DTSTART;TZID=Europe/Berlin:20260410T113000").replace("DTEND;TZID=Europe/Berlin:20260406T123000", "DTEND;TZID=Europe/Berlin:20260410T123000");
     expect(eventFromVEvent(friday).occurrenceOperations.map((op) => op.kind)).toEqual(["deleteOccurrence", "modifyOccurrence"]);

@@ -19,7 +19,7 @@ import type { EventTimeZone } from "../timezone/resolve.js";
 import { parseVTimezoneText, vtimezoneForIana } from "../timezone/vtimezone.js";
 import { all, first, readTime, readTimeValue, text, type JComponent, type JProperty } from "./jcal.js";
 import { ewsDateTime, mailboxZone, parseEwsDateTime, readVEvent, resolveTime, tzidsOf, zoneContextOf, type VEventReading, type ZoneContext } from "./read.js";
-import type { JCalRecur } from "./recurrence.js";
+import { sameRecurrence, type JCalRecur } from "./recurrence.js";
 import type { EventFromVEventOptions, EventFromVEventResult, EventToVEventOptions, EventToVEventResult, OccurrenceOperation } from "./types.js";
 import { itemZone, readBase, seriesStartLocal, timeForm, writeVEvent, type TimeForm, type WriteContext } from "./write.js";
 
@@ -83,6 +83,18 @@ export function occurrenceIndex(rule: JCalRecur, startLocal: number, allDay: boo
 
 function dayOf(local: number): number {
   return Math.floor(local / 86_400_000);
+}
+
+/**
+ * True when moving the occurrence of `series` at `originalUtc` to `newStartUtc` puts it onto or
+ * past the day of a neighbouring occurrence, which Exchange refuses (ErrorOccurrenceCrossingBoundary).
+ */
+export function crossesNeighbours(series: VEventReading, originalUtc: number, newStartUtc: number): boolean {
+  if (!series.rrule || !series.start) return false;
+  const zone = series.start.zone;
+  const around = neighbours(series.rrule, series.start.local, series.allDay, (local) => zone.toUtc(local), originalUtc);
+  const newDay = dayOf(zone.toLocal(newStartUtc));
+  return (around.previous !== null && newDay <= dayOf(zone.toLocal(around.previous))) || (around.next !== null && newDay >= dayOf(zone.toLocal(around.next)));
 }
 
 /** The pattern's occurrences (instants) just before and just after the one at `targetUtc`. */
@@ -207,9 +219,7 @@ function occurrenceOperations(
     modified.add(originalUtc);
     // Exchange refuses to move an occurrence onto or past the day of its neighbours
     // (ErrorOccurrenceCrossingBoundary): such an override stays on the DAV side only.
-    const around = neighbours(master.rrule!, start.local, allDay, (local) => seriesZone.toUtc(local), originalUtc);
-    const newDay = dayOf(seriesZone.toLocal(parseEwsDateTime(reading.item.start!, "Start")));
-    if ((around.previous !== null && newDay <= dayOf(seriesZone.toLocal(around.previous))) || (around.next !== null && newDay >= dayOf(seriesZone.toLocal(around.next)))) {
+    if (crossesNeighbours(master, originalUtc, parseEwsDateTime(reading.item.start!, "Start"))) {
       dropped.push({ property: "RECURRENCE-ID", reason: "EWS cannot move an occurrence onto or past the day of another occurrence; the override stays on the DAV side", value: ewsDateTime(originalUtc) });
       continue;
     }
@@ -287,6 +297,15 @@ export function eventToVEvent(item: CalendarItem, options: EventToVEventOptions 
       const occurrenceItem: CalendarItem = { ...occurrence, uid, isAllDayEvent: occurrence.isAllDayEvent ?? item.isAllDayEvent };
       delete occurrenceItem.recurrence;
       overrides.push(writeVEvent(occurrenceItem, base, readBase(base, baseZones), { role: "override", uid, seriesForm, seriesStartLocal: startLocal, recurrenceId: originalUtc }, context));
+    }
+    // Overrides EWS could not take (moved onto a neighbour's day) stay as the DAV side has them,
+    // as long as EWS still has the series' pattern and has not deleted that occurrence.
+    const written = new Set((item.modifiedOccurrences ?? []).map((info) => parseEwsDateTime(info.originalStart, "OriginalStart")));
+    const sameSeries = !!baseMasterReading && sameRecurrence(baseMasterReading.item.recurrence, item.recurrence) && baseMasterReading.item.start === item.start;
+    for (const [originalUtc, base] of baseOverrides) {
+      if (!sameSeries || written.has(originalUtc) || deletedSet.has(originalUtc)) continue;
+      const reading = readBase(base, baseZones);
+      if (reading?.item.start && crossesNeighbours(baseMasterReading!, originalUtc, parseEwsDateTime(reading.item.start, "Start"))) overrides.push(base);
     }
   }
   overrides.sort((a, b) => String(first(a, "recurrence-id")?.[3]).localeCompare(String(first(b, "recurrence-id")?.[3])));
