@@ -98,6 +98,11 @@ describe("a weekly series across the DST change (Europe/Berlin)", () => {
     const back = eventToVEvent(master, { base: crossing }).text;
     expect(hasLine(back, "RECURRENCE-ID;TZID=Europe/Berlin:20260406T090000")).toBe(true);
     expect(hasLine(back, "DTSTART;TZID=Europe/Berlin:20260414T113000")).toBe(true);
+    // An override whose RECURRENCE-ID is not on the pattern (a Tuesday) is DAV-only too.
+    const offPattern = WEEKLY_BERLIN.replace("RECURRENCE-ID;TZID=Europe/Berlin:20260406T090000", "RECURRENCE-ID;TZID=Europe/Berlin:20260407T090000");
+    const off = eventFromVEvent(offPattern);
+    expect(off.occurrenceOperations.map((op) => op.kind)).toEqual(["deleteOccurrence"]);
+    expect(hasLine(eventToVEvent(master, { base: offPattern }).text, "RECURRENCE-ID;TZID=Europe/Berlin:20260407T090000")).toBe(true);
     // Within its own week (to Friday) it is fine.
     const friday = WEEKLY_BERLIN.replace("DTSTART;TZID=Europe/Berlin:20260406T113000", "DTSTART;TZID=Europe/Berlin:20260410T113000").replace("DTEND;TZID=Europe/Berlin:20260406T123000", "DTEND;TZID=Europe/Berlin:20260410T123000");
     expect(eventFromVEvent(friday).occurrenceOperations.map((op) => op.kind)).toEqual(["deleteOccurrence", "modifyOccurrence"]);

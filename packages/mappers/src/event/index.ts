@@ -196,7 +196,9 @@ function occurrenceOperations(
       if (deleted.has(originalUtc)) continue;
       deleted.add(originalUtc);
       if (alreadyDeleted.has(originalUtc)) continue;
-      operations.push({ kind: "deleteOccurrence", originalStart: ewsDateTime(originalUtc), instanceIndex: index(originalUtc) });
+      // An EXDATE that names no occurrence of the pattern deletes nothing.
+      const instanceIndex = index(originalUtc);
+      if (instanceIndex !== null) operations.push({ kind: "deleteOccurrence", originalStart: ewsDateTime(originalUtc), instanceIndex });
     }
   }
   const modified = new Set<number>();
@@ -219,6 +221,10 @@ function occurrenceOperations(
     modified.add(originalUtc);
     // Exchange refuses to move an occurrence onto or past the day of its neighbours
     // (ErrorOccurrenceCrossingBoundary): such an override stays on the DAV side only.
+    if (index(originalUtc) === null) {
+      dropped.push({ property: "RECURRENCE-ID", reason: "the override's RECURRENCE-ID is not an occurrence of the pattern; EWS cannot hold it, it stays on the DAV side", value: ewsDateTime(originalUtc) });
+      continue;
+    }
     if (crossesNeighbours(master, originalUtc, parseEwsDateTime(reading.item.start!, "Start"))) {
       dropped.push({ property: "RECURRENCE-ID", reason: "EWS cannot move an occurrence onto or past the day of another occurrence; the override stays on the DAV side", value: ewsDateTime(originalUtc) });
       continue;
@@ -305,7 +311,10 @@ export function eventToVEvent(item: CalendarItem, options: EventToVEventOptions 
     for (const [originalUtc, base] of baseOverrides) {
       if (!sameSeries || written.has(originalUtc) || deletedSet.has(originalUtc)) continue;
       const reading = readBase(base, baseZones);
-      if (reading?.item.start && crossesNeighbours(baseMasterReading!, originalUtc, parseEwsDateTime(reading.item.start, "Start"))) overrides.push(base);
+      if (!reading?.item.start || !baseMasterReading?.rrule || !baseMasterReading.start) continue;
+      const seriesZone = baseMasterReading.start.zone;
+      const onPattern = occurrenceIndex(baseMasterReading.rrule, baseMasterReading.start.local, baseMasterReading.allDay, (local) => seriesZone.toUtc(local), originalUtc) !== null;
+      if (!onPattern || crossesNeighbours(baseMasterReading, originalUtc, parseEwsDateTime(reading.item.start, "Start"))) overrides.push(base);
     }
   }
   overrides.sort((a, b) => String(first(a, "recurrence-id")?.[3]).localeCompare(String(first(b, "recurrence-id")?.[3])));

@@ -38,7 +38,10 @@ export interface EventFromVEventOptions {
  * - `deleteOccurrence`: DeleteItem on the occurrence (an EXDATE on the DAV side).
  *
  * `instanceIndex` counts every occurrence the pattern produces, deleted ones included (as EWS
- * numbers `InstanceIndex`); it is null only when the occurrence is not on the pattern. With
+ * numbers `InstanceIndex`). Overrides and EXDATEs that name no occurrence of the pattern, and
+ * overrides moved onto a neighbour's day (ErrorOccurrenceCrossingBoundary), get no operation: they
+ * stay on the DAV side and are reported. It is null only for a reset whose occurrence the pattern
+ * no longer has. With
  * `current`, an exception EWS has but the DAV side no longer has comes back as a
  * `modifyOccurrence` to the pattern's time and the master's fields (EWS cannot drop an exception).
  * Apply deletions and modifications in the order given; each changes the master's change key, so
