@@ -182,7 +182,11 @@ export class DavClient {
 
   /** Lists calendars and address books in the given homes, or in the discovered ones. */
   async listCollections(options: { homeUrls?: readonly string[]; signal?: AbortSignal } = {}): Promise<DavCollection[]> {
-    const homes = options.homeUrls ?? (await this.discover(options.signal)).calendarHomeUrls.concat((await this.discover(options.signal)).addressBookHomeUrls);
+    let homes = options.homeUrls;
+    if (!homes) {
+      const found = await this.discover(options.signal);
+      homes = [...found.calendarHomeUrls, ...found.addressBookHomeUrls];
+    }
     const collections = await listCollections(this.context, homes, options.signal);
     for (const c of collections) this.remember(c);
     return collections;
