@@ -35,8 +35,11 @@ export default defineConfig({
           name: "integration",
           include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts", "examples/**/*.test.ts"],
           testTimeout: 120_000,
-          // Integration tests start real servers; two cores are shared by all of them.
+          // Integration tests start real servers; two cores are shared by all of them. They run
+          // after the unit projects (a group of their own, as vitest requires for a different
+          // maxWorkers).
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

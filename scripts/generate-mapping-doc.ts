@@ -1,24 +1,16 @@
 /**
- * Generates `docs/mapping.md` from the mapping rows in `@ewsdav/mappers` (contacts, tasks, and
- * events when the event mapper is present), so the documentation cannot drift from the code.
+ * Generates `docs/mapping.md` from the mapping rows in `@ewsdav/mappers` (contacts, tasks and
+ * events), so the documentation cannot drift from the code.
  *
  *   npx tsx scripts/generate-mapping-doc.ts          # writes docs/mapping.md
  *   npx tsx scripts/generate-mapping-doc.ts --check  # exits 1 when docs/mapping.md is stale
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { CONTACT_MAPPING_ROWS, EWSDAV_EXTENDED_PROPERTIES, TASK_MAPPING_ROWS, type MappingRow } from "../packages/mappers/src/index.js";
+import { CONTACT_MAPPING_ROWS, EVENT_MAPPING_ROWS, EWSDAV_EXTENDED_PROPERTIES, TASK_MAPPING_ROWS, type MappingRow } from "../packages/mappers/src/index.js";
 
 /** Where the generated document lives. */
 export const MAPPING_DOC_PATH = fileURLToPath(new URL("../docs/mapping.md", import.meta.url));
-const EVENT_METADATA = new URL("../packages/mappers/src/event/metadata.ts", import.meta.url);
-
-/** The event rows, when the event mapper exists (it may land after this script). */
-async function eventRows(): Promise<readonly MappingRow[] | null> {
-  if (!existsSync(fileURLToPath(EVENT_METADATA))) return null;
-  const module = (await import(EVENT_METADATA.href)) as { EVENT_MAPPING_ROWS?: readonly MappingRow[] };
-  return module.EVENT_MAPPING_ROWS ?? null;
-}
 
 const SUPPORT: Record<MappingRow["support"], string> = { supported: "Supported", limited: "Limited", "not-supported": "Not supported" };
 
@@ -42,7 +34,6 @@ function counts(rows: readonly MappingRow[]): string {
 
 /** The whole document, as the rows say it today. */
 export async function renderMappingDoc(): Promise<string> {
-  const events = await eventRows();
   const fieldUri = (uri: { propertySetId?: string; propertyName?: string; propertyTag?: string; propertyType: string }) =>
     uri.propertyTag !== undefined ? `tag \`${uri.propertyTag}\` (${uri.propertyType})` : `\`${uri.propertyName}\` (${uri.propertyType}, set \`${uri.propertySetId}\`)`;
   const sections = [
@@ -77,8 +68,7 @@ export async function renderMappingDoc(): Promise<string> {
     table(TASK_MAPPING_ROWS, "iCalendar property"),
     "",
   ];
-  if (events) sections.push("## Events (VEVENT ⇄ `CalendarItem`)", "", counts(events), "", table(events, "iCalendar property"), "");
-  else sections.push("## Events", "", "The event mapper is not there yet.", "");
+  sections.push("## Events (VEVENT ⇄ `CalendarItem`)", "", counts(EVENT_MAPPING_ROWS), "", table(EVENT_MAPPING_ROWS, "iCalendar property"), "");
   return sections.join("\n");
 }
 

@@ -62,7 +62,10 @@ describe.each(DAV_SERVER_KINDS)("DAV client against %s", (kind) => {
     }
   });
 
-  it.runIf(kind === "radicale")("fails discovery with UNAUTHORIZED on a wrong password, without the password in the error", async () => {
+  // Xandikos has no authentication of its own (it runs behind a proxy that has), so only
+  // Radicale can refuse a password.
+  if (kind === "radicale")
+    it("fails discovery with UNAUTHORIZED on a wrong password, without the password in the error", async () => {
     const wrong = new DavClient({ baseUrl: server.url, auth: { type: "basic", username: server.username, password: "wrong-Pa55" } });
     try {
       const error = await wrong.discover().catch((e: unknown) => e);

@@ -68,6 +68,16 @@ function parseOccurrence(e: XmlElement): OccurrenceInfo {
 }
 
 /** The calendar item field table. */
+/**
+ * A zone wanted by `Id` alone is the zone the server holds under that `Id`: Exchange answers an
+ * `Id`-only `StartTimeZone`/`EndTimeZone` with the whole definition, which is no change to write.
+ */
+function sameZone(current: unknown, wanted: unknown): boolean {
+  const want = wanted as TimeZoneDefinition;
+  const idOnly = want.id !== undefined && !want.periods?.length && !want.transitionsGroups?.length && !want.transitions;
+  return idOnly && (current as TimeZoneDefinition).id === want.id;
+}
+
 export const CALENDAR_ITEM_FIELDS: readonly FieldDef<CalendarItem>[] = [
   ...itemBaseFields<CalendarItem>(),
   stringField<CalendarItem>("uid", "UID", "calendar:UID"),
@@ -136,6 +146,7 @@ export const CALENDAR_ITEM_FIELDS: readonly FieldDef<CalendarItem>[] = [
     minVersion: "Exchange2010",
     write: ((v: TimeZoneDefinition) => timeZoneDefinitionXml("t:StartTimeZone", v)) as FieldDef<CalendarItem>["write"],
     read: (e, item) => (item.startTimeZone = parseTimeZoneDefinition(e)),
+    sameValue: sameZone,
   },
   {
     key: "endTimeZone",
@@ -144,6 +155,7 @@ export const CALENDAR_ITEM_FIELDS: readonly FieldDef<CalendarItem>[] = [
     minVersion: "Exchange2010",
     write: ((v: TimeZoneDefinition) => timeZoneDefinitionXml("t:EndTimeZone", v)) as FieldDef<CalendarItem>["write"],
     read: (e, item) => (item.endTimeZone = parseTimeZoneDefinition(e)),
+    sameValue: sameZone,
   },
   intField<CalendarItem>("conferenceType", "ConferenceType", "calendar:ConferenceType", [0, 2]),
   booleanField<CalendarItem>("allowNewTimeProposal", "AllowNewTimeProposal", "calendar:AllowNewTimeProposal"),

@@ -48,6 +48,11 @@ export interface FieldDef<T> {
   appendable?: boolean;
   /** Dictionary fields: per-entry changes between two values. */
   indexedChanges?: (oldValue: unknown, newValue: unknown, ctx: ItemWriteContext) => IndexedEntryChange[];
+  /**
+   * Whether the server's value already says what the wanted value says, when equal content is
+   * not the only way (an `Id`-only time zone is answered with its whole definition).
+   */
+  sameValue?: (current: unknown, wanted: unknown) => boolean;
 }
 
 /** Whether a field is written for the given server version. */

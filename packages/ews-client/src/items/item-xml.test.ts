@@ -94,6 +94,17 @@ describe("UpdateItem field changes", () => {
     expect(itemChangeDescriptions(c(a), c(b), ctx)).toEqual([]);
   });
 
+  it("takes a zone wanted by Id alone as the whole definition the server answers for that Id", () => {
+    const ctx16 = { item: "UpdateItem[0]", version: "Exchange2016" as const };
+    const held = fullCalendarItem();
+    const wanted = { ...held, startTimeZone: { id: held.startTimeZone!.id! }, endTimeZone: { id: held.startTimeZone!.id! } };
+    expect(itemChangeDescriptions(e({ ...held, endTimeZone: held.startTimeZone! }), e(wanted), ctx16)).toEqual([]);
+    const elsewhere = itemChangeDescriptions(e(held), e({ ...held, endTimeZone: { id: "Tokyo Standard Time" } }), ctx16);
+    expect(elsewhere).toEqual([
+      '<t:SetItemField><t:FieldURI FieldURI="calendar:EndTimeZone"/><t:CalendarItem><t:EndTimeZone Id="Tokyo Standard Time"/></t:CalendarItem></t:SetItemField>',
+    ]);
+  });
+
   it("sets changed fields, deletes removed ones", () => {
     const updates = itemChangeDescriptions(c({ givenName: "Ann", surname: "Lee", jobTitle: "x" }), c({ givenName: "Anna", surname: "Lee" }), ctx);
     expect(updates).toEqual([

@@ -129,6 +129,7 @@ export function itemChangeDescriptions(before: TypedItem, after: TypedItem, ctx:
     }
     if (isEmpty(oldValue) && isEmpty(newValue)) continue;
     if (canonical(oldValue) === canonical(newValue)) continue;
+    if (def.sameValue && !isEmpty(oldValue) && !isEmpty(newValue) && def.sameValue(oldValue, newValue)) continue;
     const path = xmlElement("t:FieldURI", { FieldURI: def.uri });
     if (isEmpty(newValue)) {
       updates.push(`<t:DeleteItemField>${path}</t:DeleteItemField>`);

@@ -19,10 +19,23 @@ describe.each(CONTACT_FIXTURES)("$client", (fixture) => {
     expect(vcardHash(written.text)).toBe(vcardHash(fixture.text));
   });
 
-  it.skipIf(fixture.text.includes("VERSION:2.1"))("writes back onto itself line for line, as the client spelled it", () => {
-    const { item } = contactFromVCard(fixture.text);
-    expect(unfoldLines(contactToVCard(item, { base: fixture.text }).text)).toEqual(unfoldLines(fixture.text));
-  });
+  if (fixture.text.includes("VERSION:2.1")) {
+    // vCard 2.1 cannot be written (ical.js writes 3.0 and 4.0): the base comes back as 3.0,
+    // every property in its place, quoted-printable decoded and bare types spelled TYPE=.
+    it("writes a vCard 2.1 base back as vCard 3.0, property for property", () => {
+      const { item } = contactFromVCard(fixture.text);
+      const written = unfoldLines(contactToVCard(item, { base: fixture.text }).text);
+      const names = (lines: string[]) => lines.filter((line) => /^[A-Za-z0-9-]+[;:]/.test(line)).map((line) => line.split(/[;:]/)[0]);
+      expect(written).toContain("VERSION:3.0");
+      expect(names(written)).toEqual(names(unfoldLines(fixture.text)));
+      expect(written.join("\n")).not.toMatch(/QUOTED-PRINTABLE|;(WORK|HOME|CELL|PREF)[;:]/);
+    });
+  } else {
+    it("writes back onto itself line for line, as the client spelled it", () => {
+      const { item } = contactFromVCard(fixture.text);
+      expect(unfoldLines(contactToVCard(item, { base: fixture.text }).text)).toEqual(unfoldLines(fixture.text));
+    });
+  }
 
   it.each(["3.0", "4.0"] as const)("survives a new vCard %s and back", (version) => {
     const { item } = contactFromVCard(fixture.text);
