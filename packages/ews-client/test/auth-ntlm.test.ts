@@ -123,4 +123,27 @@ describe("NTLM", () => {
       expect(ntlm.statistics.handshakes).toBe(ntlm.statistics.connections);
     });
   });
+
+  it("answers with NTLMv2 even when the challenge lacks extended session security (never NTLMv1 or LM)", async () => {
+    const older = await startNtlmGateway({
+      target: sim.url,
+      extendedSessionSecurity: false,
+      accounts: [{ user: "alice", domain: "EXAMPLE", password: PASSWORD }],
+      backend: () => ({ smtpAddress: "alice@example.com", username: "alice@example.com", password: "backend-a" }),
+    });
+    try {
+      const ntlm = ntlmAuth({ username: "EXAMPLE\\alice", password: PASSWORD });
+      const client = new EwsClientCore({ url: older.url, send: ntlm.send, retry: false });
+      try {
+        const [result] = await getFolder(client, [{ distinguishedId: "inbox" }]);
+        expect(result).not.toBeInstanceOf(Error);
+        expect(older.verifier.statistics).toMatchObject({ successes: 1, failures: 0 });
+      } finally {
+        await client.close();
+        await ntlm.close();
+      }
+    } finally {
+      await older.stop();
+    }
+  });
 });

@@ -18,7 +18,7 @@
  */
 import ntlm from "@ewsjs/ntlm-client";
 import { Client, type Dispatcher } from "undici";
-import { AbortedError, EwsInputError, TransportError } from "../errors.js";
+import { AbortedError, EwsInputError, EwsProtocolError, TransportError } from "../errors.js";
 import { createUndiciTransport } from "../transport/undici-transport.js";
 import type { EwsHttpRequest, EwsHttpResponse, EwsLayer, EwsSend } from "../transport/types.js";
 import type { AutodiscoverAuth } from "../autodiscover/discover.js";
@@ -145,6 +145,32 @@ function negotiateMessage(workstation: string, domain: string): string {
   return `NTLM ${raw.toString("base64")}`;
 }
 
+/**
+ * Builds the authenticate (type 3) message for a challenge, always with NTLMv2 and LMv2 responses.
+ *
+ * The library chooses NTLMv1 (and the LM hash, both crackable offline) when the challenge lacks the
+ * extended session security flag; NTLMv2 depends only on the challenge's target information, so the
+ * version is forced here and a challenge without target information is refused rather than
+ * answered with v1. The character set follows MS-NLMP 2.2.2.5: Unicode whenever the server set
+ * NEGOTIATE_UNICODE (the library picks OEM when both flags are set, which would mangle non-ASCII
+ * user and domain names).
+ */
+export function ntlmAuthenticateMessage(challenge: string, credentials: NtlmCredentials): string {
+  let type2: ReturnType<typeof ntlm.decodeType2Message>;
+  try {
+    type2 = ntlm.decodeType2Message(challenge);
+  } catch (error) {
+    throw new EwsProtocolError("NTLM: the server's challenge (type 2 message) is malformed", { cause: error });
+  }
+  if (!type2.targetInfo || type2.targetInfo.buffer.length === 0) {
+    throw new EwsProtocolError("NTLM: the server's challenge carries no target information, which NTLMv2 needs; ewsdav never answers with NTLMv1 or LM responses");
+  }
+  type2.version = 2;
+  if (type2.flags & NEGOTIATE_UNICODE) type2.encoding = "ucs2";
+  const { user, domain } = parseNtlmUsername(credentials.username);
+  return ntlm.createType3Message(type2, user, credentials.password, credentials.workstation ?? "EWSDAV", domain);
+}
+
 function validate(credentials: NtlmCredentials): void {
   if (!credentials.username) throw new EwsInputError("ntlmAuth", "username", "a user name is required");
   const { user } = parseNtlmUsername(credentials.username);
@@ -161,14 +187,13 @@ async function handshake(
   request: EwsHttpRequest,
   send: EwsSend,
 ): Promise<{ response: EwsHttpResponse; authenticated: boolean }> {
-  const { user, domain } = parseNtlmUsername(credentials.username);
+  const { domain } = parseNtlmUsername(credentials.username);
   const workstation = credentials.workstation ?? "EWSDAV";
   const first = await send({ ...request, headers: { ...request.headers, authorization: negotiateMessage(workstation, domain) } });
   if (first.status !== 401) return { response: first, authenticated: first.status < 400 };
   const challenge = ntlmChallengeOf(first.headers["www-authenticate"]);
   if (!challenge) return { response: first, authenticated: false };
-  const type2 = ntlm.decodeType2Message(challenge);
-  const authenticate = ntlm.createType3Message(type2, user, credentials.password, workstation, domain);
+  const authenticate = ntlmAuthenticateMessage(challenge, credentials);
   const second = await send({ ...request, headers: { ...request.headers, authorization: authenticate } });
   return { response: second, authenticated: second.status !== 401 };
 }
@@ -321,7 +346,7 @@ export function ntlmAuth(credentials: NtlmCredentials, options: NtlmAuthOptions 
       if (!response) {
         // The negotiate leg and the authenticate leg both carry the real request; only the last one streams.
         statistics.handshakes++;
-        const { user, domain } = parseNtlmUsername(credentials.username);
+        const { domain } = parseNtlmUsername(credentials.username);
         const workstation = credentials.workstation ?? "EWSDAV";
         const first = await raw(connection, plain, negotiateMessage(workstation, domain));
         const challenge = first.statusCode === 401 ? ntlmChallengeOf(flatHeaders(first.headers)["www-authenticate"]) : undefined;
@@ -329,8 +354,7 @@ export function ntlmAuth(credentials: NtlmCredentials, options: NtlmAuthOptions 
           response = first;
         } else {
           await first.body.dump();
-          const type2 = ntlm.decodeType2Message(challenge);
-          response = await raw(connection, plain, ntlm.createType3Message(type2, user, credentials.password, workstation, domain));
+          response = await raw(connection, plain, ntlmAuthenticateMessage(challenge, credentials));
           connection.authenticated = response.statusCode !== 401;
           if (connection.authenticated) statistics.authenticated++;
         }

@@ -35,6 +35,12 @@ export interface NtlmVerifierOptions {
   dnsDomain?: string;
   /** Also announce Basic in `WWW-Authenticate` (for clients that fall back). */
   offerBasic?: boolean;
+  /**
+   * Set NEGOTIATE_EXTENDED_SESSIONSECURITY in the challenge (default true). Servers that leave it out
+   * still require NTLMv2 when LmCompatibilityLevel is 3 or more (the Windows default); the verifier
+   * refuses NTLMv1 responses either way.
+   */
+  extendedSessionSecurity?: boolean;
 }
 
 /** Counters of the verifier. */
@@ -94,7 +100,7 @@ function avPair(id: number, value: Buffer): Buffer {
   return Buffer.concat([head, value]);
 }
 
-function challengeMessage(challenge: Buffer, netbiosDomain: string, dnsDomain: string): Buffer {
+function challengeMessage(challenge: Buffer, netbiosDomain: string, dnsDomain: string, flags: number): Buffer {
   const targetName = Buffer.from(netbiosDomain, "utf16le");
   const timestamp = Buffer.alloc(8);
   timestamp.writeBigUInt64LE((BigInt(Date.now()) + 11_644_473_600_000n) * 10_000n);
@@ -112,7 +118,7 @@ function challengeMessage(challenge: Buffer, netbiosDomain: string, dnsDomain: s
   header.writeUInt16LE(targetName.length, 12);
   header.writeUInt16LE(targetName.length, 14);
   header.writeUInt32LE(56, 16);
-  header.writeUInt32LE(FLAGS >>> 0, 20);
+  header.writeUInt32LE(flags >>> 0, 20);
   challenge.copy(header, 24);
   header.writeUInt16LE(targetInfo.length, 40);
   header.writeUInt16LE(targetInfo.length, 42);
@@ -153,6 +159,7 @@ export function createNtlmVerifier(options: NtlmVerifierOptions): NtlmVerifier {
   let sessions = new WeakMap<Socket, SocketState>();
   const statistics: NtlmVerifierStatistics = { challenges: 0, successes: 0, failures: 0, reused: 0 };
   const offer = options.offerBasic ? ["NTLM", 'Basic realm="exchange"'] : ["NTLM"];
+  const challengeFlags = options.extendedSessionSecurity === false ? FLAGS & ~0x00080000 : FLAGS;
 
   const refuse = async (request: IncomingMessage, response: ServerResponse) => {
     await drain(request);
@@ -217,7 +224,7 @@ export function createNtlmVerifier(options: NtlmVerifierOptions): NtlmVerifier {
         statistics.challenges++;
         await drain(request);
         response.writeHead(401, {
-          "www-authenticate": `NTLM ${challengeMessage(state.challenge, netbiosDomain, dnsDomain).toString("base64")}`,
+          "www-authenticate": `NTLM ${challengeMessage(state.challenge, netbiosDomain, dnsDomain, challengeFlags).toString("base64")}`,
           "content-length": "0",
         });
         response.end();
