@@ -41,6 +41,23 @@ describe("phone slots", () => {
     expect(dropped).toMatchObject([{ property: "TEL", value: "+1 555 0102" }]);
   });
 
+  it("reads Outlook's X-MS-TEL slots ([MS-OXVCARD]) and updates them in place on merge", () => {
+    const base = card("3.0", "N:Person;Test;;;", "X-MS-TEL;TYPE=ASSISTANT:+1 555 0201", "X-MS-TEL;TYPE=CALLBACK:+1 555 0202", "X-MS-TEL;TYPE=COMPANY:+1 555 0203", "X-MS-TEL;TYPE=RADIO:+1 555 0204", "X-MS-TEL;TYPE=TTYTDD:+1 555 0205", "X-MS-TEL;TYPE=VIDEO:+1 555 0206");
+    const { item, dropped } = contactFromVCard(base);
+    expect(item.phoneNumbers).toEqual({ AssistantPhone: "+1 555 0201", Callback: "+1 555 0202", CompanyMainPhone: "+1 555 0203", RadioPhone: "+1 555 0204", TtyTddPhone: "+1 555 0205" });
+    // A type no slot knows is reported, not guessed into OtherTelephone.
+    expect(dropped).toMatchObject([{ property: "X-MS-TEL", value: "+1 555 0206" }]);
+    const { text } = contactToVCard({ ...item, phoneNumbers: { ...item.phoneNumbers, Callback: "+1 555 0299" } }, { base });
+    expect(text).toContain("X-MS-TEL;TYPE=CALLBACK:+1 555 0299\r\n");
+    expect(text).toContain("X-MS-TEL;TYPE=VIDEO:+1 555 0206\r\n");
+    expect(text).not.toContain("0202");
+    expect(normalizeVCard(contactToVCard(item, { base }).text)).toBe(normalizeVCard(base));
+    // The mapping table's Outlook types are the ones read.
+    for (const slot of PHONE_SLOTS.filter((candidate) => candidate.outlookType)) {
+      expect(contactFromVCard(card("3.0", `X-MS-TEL;TYPE=${slot.outlookType!}:+1 555 0300`)).item.phoneNumbers).toEqual({ [slot.key]: "+1 555 0300" });
+    }
+  });
+
   it("keeps a tel: URI on merge when only the number changes", () => {
     const base = card("4.0", "TEL;VALUE=uri;TYPE=cell:tel:+1-555-0100");
     const { text } = contactToVCard({ displayName: "Test Person", phoneNumbers: { MobilePhone: "+1-555-0199" } }, { base });

@@ -17,7 +17,7 @@ const phoneRows: MappingRow[] = PHONE_SLOTS.map((slot) =>
     `TEL;TYPE=${slot.types.join(",")}`,
     [`PhoneNumbers[${slot.key}]`],
     "limited",
-    `${slot.since2013 ? "Exchange 2013 schema and later. " : ""}Read from these TYPE values (also Apple \`X-ABLabel\` labels); a TEL whose slot is taken is reported.`,
+    `${slot.since2013 ? "Exchange 2013 schema and later. " : ""}Read from these TYPE values (also Apple \`X-ABLabel\` labels${slot.outlookType ? `, and Outlook's \`X-MS-TEL;TYPE=${slot.outlookType}\`, updated in place on merge` : ""}); a TEL whose slot is taken is reported.`,
     "1 number",
   ),
 );

@@ -10,7 +10,7 @@ import type { JComponent, JProperty } from "../vobject/codec.js";
 import { mediaTypeOf } from "../vobject/normalize.js";
 import { byPreference, componentOf, groupLabel, groupOf, indexesOf, paramList, prefRank, textOf, typesOf, valueText } from "../vobject/properties.js";
 import { contactDateToEws, parseContactDate, type ContactDate } from "./dates.js";
-import { ADDRESS_SLOTS, EMAIL_SLOTS, IM_SLOTS, IM_TEXT_PROPERTY, IM_X_PROPERTIES, isFallbackPhone, PHONE_SLOTS, phoneSlotCandidates } from "./slots.js";
+import { ADDRESS_SLOTS, EMAIL_SLOTS, IM_SLOTS, IM_TEXT_PROPERTY, IM_X_PROPERTIES, isFallbackPhone, OUTLOOK_PHONE_PROPERTY, PHONE_SLOTS, phoneSlotCandidates } from "./slots.js";
 
 /** The file name Exchange and Outlook give a contact photo attachment. */
 export const CONTACT_PHOTO_NAME = "ContactPicture.jpg";
@@ -86,6 +86,11 @@ export function imValueOf(property: JProperty): string | null {
   const scheme = IM_X_PROPERTIES[property[0]];
   if (!scheme) return null;
   return /^[a-z][a-z0-9+.-]*:/i.test(text) ? text : `${scheme}:${text}`;
+}
+
+/** The number a TEL (text or `tel:` URI) or X-MS-TEL carries. */
+export function phoneNumberOf(property: JProperty): string {
+  return valueText(property).trim().replace(/^tel:/i, "");
 }
 
 /** Reads a photo property: inline binary (3.0) or data URI (4.0). */
@@ -350,11 +355,13 @@ export function readContactCard(card: JComponent): ContactReading {
   // Phones: each TEL goes to the first free slot its TYPE values allow.
   const phoneSlots = new Map<PhoneNumberKey, number>();
   // TELs whose TYPE names a slot go first; those that only fall back to OtherTelephone come after.
-  const telIndexes = byPreference(card, indexesOf(card, "tel"));
+  // Outlook and Exchange write the assistant, callback, company, radio and TTY numbers as X-MS-TEL
+  // ([MS-OXVCARD] 2.1.3.9.5); one with a type no slot knows stays unexplained (reported).
   const isFallback = (index: number) => isFallbackPhone(new Set(typesOf(props[index]!)), groupLabel(card, props[index]!));
+  const telIndexes = byPreference(card, indexesOf(card, "tel", OUTLOOK_PHONE_PROPERTY)).filter((index) => props[index]![0] === "tel" || !isFallback(index));
   for (const index of [...telIndexes.filter((index) => !isFallback(index)), ...telIndexes.filter(isFallback)]) {
     const property = props[index]!;
-    const number = textOf(property).trim().replace(/^tel:/i, "");
+    const number = phoneNumberOf(property);
     if (number === "") {
       explained.add(index);
       continue;
@@ -367,7 +374,7 @@ export function readContactCard(card: JComponent): ContactReading {
   for (const slot of PHONE_SLOTS) {
     const index = phoneSlots.get(slot.key);
     if (index === undefined) continue;
-    item.phoneNumbers = { ...item.phoneNumbers, [slot.key]: textOf(props[index]!).trim().replace(/^tel:/i, "") };
+    item.phoneNumbers = { ...item.phoneNumbers, [slot.key]: phoneNumberOf(props[index]!) };
     bind(`phone:${slot.key}`, index);
   }
 

@@ -12,6 +12,8 @@ export interface PhoneSlot {
   types: string[];
   /** Needs the Exchange 2013 schema or later. */
   since2013?: boolean;
+  /** The TYPE of Outlook's `X-MS-TEL` for this slot, read like TEL ([MS-OXVCARD] 2.1.3.9.5). */
+  outlookType?: string;
 }
 
 /** Every EWS phone slot, in the order the mapping documentation lists them. */
@@ -27,13 +29,13 @@ export const PHONE_SLOTS: readonly PhoneSlot[] = [
   { key: "MobilePhone", types: ["cell"] },
   { key: "CarPhone", types: ["car"] },
   { key: "Pager", types: ["pager"] },
-  { key: "AssistantPhone", types: ["x-assistant"] },
-  { key: "Callback", types: ["x-callback"] },
-  { key: "CompanyMainPhone", types: ["x-company-main"] },
+  { key: "AssistantPhone", types: ["x-assistant"], outlookType: "ASSISTANT" },
+  { key: "Callback", types: ["x-callback"], outlookType: "CALLBACK" },
+  { key: "CompanyMainPhone", types: ["x-company-main"], outlookType: "COMPANY" },
   { key: "PrimaryPhone", types: ["main"] },
-  { key: "RadioPhone", types: ["x-radio"] },
+  { key: "RadioPhone", types: ["x-radio"], outlookType: "RADIO" },
   { key: "Telex", types: ["x-telex"] },
-  { key: "TtyTddPhone", types: ["textphone"] },
+  { key: "TtyTddPhone", types: ["textphone"], outlookType: "TTYTDD" },
   { key: "Isdn", types: ["isdn"] },
   { key: "BusinessMobile", types: ["work", "cell"], since2013: true },
   { key: "IPPhone", types: ["x-ipphone"], since2013: true },
@@ -106,6 +108,12 @@ export const IM_X_PROPERTIES: Readonly<Record<string, string>> = {
   "x-gadugadu": "gg",
   "x-groupwise": "groupwise",
 };
+
+/**
+ * Outlook's property for the phone slots vCard has no type for (`X-MS-TEL;TYPE=ASSISTANT`,
+ * `CALLBACK`, `COMPANY`, `RADIO`, `TTYTDD`; [MS-OXVCARD] 2.1.3.9.5). Read like TEL.
+ */
+export const OUTLOOK_PHONE_PROPERTY = "x-ms-tel";
 
 /** Outlook's property for an IM address that is not a URI. */
 export const IM_TEXT_PROPERTY = "x-ms-imaddress";

@@ -168,7 +168,11 @@ export function writeContactCard(item: Contact, base: JComponent | null, version
     const before = was.item.phoneNumbers?.[slot.key] ?? "";
     if (value === before) continue;
     const property = first(`phone:${slot.key}`);
-    if (property && value !== "") {
+    if (property && value !== "" && property[0] !== "tel") {
+      // Outlook's X-MS-TEL: a property ical.js keeps raw, so the value is escaped here.
+      property.length = 3;
+      property.push(property[2] === "unknown" ? escapeText(value) : value);
+    } else if (property && value !== "") {
       const keepUri = property[2] === "uri" && /^[+0-9()\-.]+$/.test(value);
       property.length = 2;
       property.push(keepUri ? "uri" : v4 ? "text" : property[2] === "uri" ? "phone-number" : property[2] ?? "phone-number", keepUri ? `tel:${value}` : value);
