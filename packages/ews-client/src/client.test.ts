@@ -151,6 +151,20 @@ describe("parsing responses shaped like Microsoft's samples", () => {
     expect(error.status).toBe(500);
   });
 
+  it("reads the EWS code from the faultcode when a fault has no detail, and leaves generic SOAP codes alone", async () => {
+    const fault = (code: string) =>
+      `<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault>` +
+      `<faultcode xmlns:a="http://schemas.microsoft.com/exchange/services/2006/types">${code}</faultcode><faultstring xml:lang="en-US">x</faultstring></s:Fault></s:Body></s:Envelope>`;
+    const { client, requests } = scripted([xml(fault("a:ErrorServerBusy"), 500), xml(findFolderPage(1))]);
+    await client.findFolder();
+    expect(requests).toHaveLength(2);
+    const generic = scripted([xml(fault("s:Client"), 500)]);
+    const error = (await generic.client.findFolder().catch((e: unknown) => e)) as SoapFaultError;
+    expect(error).toBeInstanceOf(SoapFaultError);
+    expect(error.responseCode).toBeUndefined();
+    expect(generic.requests).toHaveLength(1);
+  });
+
   it("refuses a hostile response with XmlSecurityError", async () => {
     const { client } = scripted([xml(`<?xml version="1.0"?><!DOCTYPE s [<!ENTITY x SYSTEM "file:///etc/passwd">]><s:Envelope xmlns:s="x"><s:Body>&x;</s:Body></s:Envelope>`)]);
     await expect(client.getFolder([{ distinguishedId: "contacts" }])).rejects.toBeInstanceOf(XmlSecurityError);
@@ -194,6 +208,25 @@ describe("retries", () => {
     const created = await refused.client.createItem([{ type: "Contact", item: { givenName: "A" } }]);
     expect(created).toEqual([{ id: "NEW=", changeKey: "CK" }]);
     expect(refused.requests).toHaveLength(3);
+    expect(refused.requests[2]!.body).toContain('<m:CreateItem MessageDisposition="SaveOnly">');
+  });
+
+  it("repeats an UpdateItem after a reset, but not one that appends under a policy that may ignore the change key", async () => {
+    const reset = () => new TransportError("reset", { transportCode: "ECONNRESET" });
+    const a = { mailbox: { emailAddress: "a@contoso.example" } };
+    const b = { mailbox: { emailAddress: "b@contoso.example" } };
+    const update = [{ target: { id: "E=", changeKey: "K1" }, before: { type: "CalendarItem" as const, item: { requiredAttendees: [a] } }, after: { type: "CalendarItem" as const, item: { requiredAttendees: [a, b] } } }];
+    const guarded = scripted([reset(), xml(UPDATE_OK)]);
+    expect(await guarded.client.updateItem(update)).toEqual([{ itemId: { id: "E=", changeKey: "K2" }, unchanged: false }]);
+    expect(guarded.requests).toHaveLength(2);
+    expect(guarded.requests[0]!.body).toContain("<t:AppendToItemField>");
+    const overwriting = scripted([reset()]);
+    await expect(overwriting.client.updateItem(update, { conflictResolution: "AlwaysOverwrite" })).rejects.toBeInstanceOf(TransportError);
+    expect(overwriting.requests).toHaveLength(1);
+    const setOnly = scripted([reset(), xml(UPDATE_OK)]);
+    const rename = [{ ...update[0]!, after: { type: "CalendarItem" as const, item: { requiredAttendees: [a], subject: "New" } } }];
+    await setOnly.client.updateItem(rename, { conflictResolution: "AlwaysOverwrite" });
+    expect(setOnly.requests).toHaveLength(2);
   });
 
   it("stops waiting when the signal aborts", async () => {
@@ -204,6 +237,10 @@ describe("retries", () => {
     await expect(pending).rejects.toBeInstanceOf(AbortedError);
   });
 });
+
+const UPDATE_OK =
+  `<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:UpdateItemResponse xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types">` +
+  `<m:ResponseMessages><m:UpdateItemResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode><m:Items><t:CalendarItem><t:ItemId Id="E=" ChangeKey="K2"/></t:CalendarItem></m:Items><m:ConflictResults><t:Count>0</t:Count></m:ConflictResults></m:UpdateItemResponseMessage></m:ResponseMessages></m:UpdateItemResponse></s:Body></s:Envelope>`;
 
 const CREATE_OK =
   `<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:CreateItemResponse xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types">` +

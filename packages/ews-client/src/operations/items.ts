@@ -205,6 +205,11 @@ export interface CreateItemOptions extends CallOptions {
   savedItemFolder?: FolderReference;
   /** Meeting requests for calendar items (default `SendToNone`: a sync never mails attendees). */
   sendMeetingInvitations?: "SendToNone" | "SendOnlyToAll" | "SendToAllAndSaveCopy";
+  /**
+   * `MessageDisposition` (default `SaveOnly`: items are stored, nothing is sent). Exchange requires it
+   * for messages and ignores it for contacts, tasks and calendar items; ewsdav never sends mail.
+   */
+  messageDisposition?: "SaveOnly";
   /** Items per request (default: the client's `writeBatchSize`). */
   batchSize?: number;
 }
@@ -212,11 +217,19 @@ export interface CreateItemOptions extends CallOptions {
 /** Builds `m:CreateItem` for a batch; `offset` numbers the items in error messages. */
 export function buildCreateItem(items: readonly TypedItem[], options: CreateItemOptions, version: EwsClientCore["version"], offset = 0): string {
   if (items.length === 0) throw new EwsInputError("CreateItem", "items", "at least one item is required");
+  return createItemXml(items.map((item, i) => ({ item, index: offset + i })), options, version);
+}
+
+/** `m:CreateItem` for items numbered by their index in the caller's whole list. */
+function createItemXml(items: ReadonlyArray<{ item: TypedItem; index: number }>, options: CreateItemOptions, version: EwsClientCore["version"]): string {
   return xmlElement(
     "m:CreateItem",
-    { SendMeetingInvitations: items.some((i) => i.type === "CalendarItem") ? (options.sendMeetingInvitations ?? "SendToNone") : undefined },
+    {
+      MessageDisposition: options.messageDisposition ?? "SaveOnly",
+      SendMeetingInvitations: items.some((i) => i.item.type === "CalendarItem") ? (options.sendMeetingInvitations ?? "SendToNone") : undefined,
+    },
     options.savedItemFolder && xmlElement("m:SavedItemFolderId", undefined, folderReferenceXml(options.savedItemFolder)),
-    xmlElement("m:Items", undefined, ...items.map((item, i) => itemXml(item, { item: `CreateItem[${offset + i}]`, version }))),
+    xmlElement("m:Items", undefined, ...items.map((b) => itemXml(b.item, { item: `CreateItem[${b.index}]`, version }))),
   );
 }
 
@@ -244,12 +257,7 @@ export async function createItem(client: EwsClientCore, items: readonly TypedIte
       batch.length,
       async (positions) => {
         const subset = positions.map((p) => batch[p]!);
-        const xml = xmlElement(
-          "m:CreateItem",
-          { SendMeetingInvitations: subset.some((b) => b.item.type === "CalendarItem") ? (options.sendMeetingInvitations ?? "SendToNone") : undefined },
-          options.savedItemFolder && xmlElement("m:SavedItemFolderId", undefined, folderReferenceXml(options.savedItemFolder)),
-          xmlElement("m:Items", undefined, ...subset.map((b) => itemXml(b.item, { item: `CreateItem[${b.index}]`, version: client.version }))),
-        );
+        const xml = createItemXml(subset, options, client.version);
         const response = await client.request("CreateItem", xml, { ...options, idempotent: false });
         return batchResults(response.body, "CreateItem", subset.length, 0, (m) => {
           const id = child(child(m.element, "Items")?.children[0], "ItemId");
@@ -324,7 +332,7 @@ export function buildUpdateItem(itemChanges: readonly string[], options: UpdateI
 /** UpdateItem from field diffs, in batches; unchanged items cost no request. */
 export async function updateItem(client: EwsClientCore, updates: readonly ItemUpdate[], options: UpdateItemOptions = {}): Promise<ItemResult<UpdateItemResult>[]> {
   const results: ItemResult<UpdateItemResult>[] = new Array(updates.length);
-  const pending: Array<{ index: number; xml: string; calendar: boolean }> = [];
+  const pending: Array<{ index: number; xml: string; calendar: boolean; appends: boolean }> = [];
   updates.forEach((update, index) => {
     const label = `UpdateItem[${index}]`;
     try {
@@ -335,7 +343,7 @@ export async function updateItem(client: EwsClientCore, updates: readonly ItemUp
           itemId: isOccurrenceItemId(t) ? { id: t.recurringMasterId, ...(t.changeKey ? { changeKey: t.changeKey } : {}) } : t,
           unchanged: true,
         };
-      } else pending.push({ index, xml, calendar: update.after.type === "CalendarItem" });
+      } else pending.push({ index, xml, calendar: update.after.type === "CalendarItem", appends: xml.includes("<t:AppendToItemField>") });
     } catch (error) {
       if (!(error instanceof EwsInputError)) throw error;
       results[index] = error;
@@ -350,8 +358,13 @@ export async function updateItem(client: EwsClientCore, updates: readonly ItemUp
       async (positions) => {
         const subset = positions.map((p) => batch[p]!);
         const xml = buildUpdateItem(subset.map((b) => b.xml), options, subset.some((b) => b.calendar));
-        // Every change carries a change key: a repeat after an uncertain failure cannot apply twice.
-        const response = await client.request("UpdateItem", xml, { ...options, idempotent: true });
+        // Every change carries a change key: under NeverOverwrite a repeat after an uncertain failure
+        // cannot apply twice (the first attempt changed the key, so the repeat is a conflict), and
+        // setting or deleting a field twice ends in the same item. Only an append under a policy that
+        // may ignore the key could be applied twice, so such a batch is not repeated.
+        const overwrites = (options.conflictResolution ?? "NeverOverwrite") !== "NeverOverwrite";
+        const idempotent = !(overwrites && subset.some((b) => b.appends));
+        const response = await client.request("UpdateItem", xml, { ...options, idempotent });
         return batchResults(response.body, "UpdateItem", subset.length, 0, (m) => {
           const id = child(child(m.element, "Items")?.children[0], "ItemId");
           return { itemId: id ? parseItemId(id) : { id: "" }, unchanged: false };
