@@ -64,10 +64,14 @@ export function parseSoapResponse(text: string, status: number, limits?: XmlLimi
   const fault = child(body, "Fault");
   if (fault) {
     const detail = child(fault, "detail") ?? child(fault, "Detail");
-    const responseCode = childText(detail, "ResponseCode");
+    // Exchange puts the EWS code in the detail; faults without one (a proxy's, older builds') name it
+    // in the faultcode itself (`a:ErrorServerBusy`). Generic SOAP codes (`soap:Client`) are not EWS codes.
+    const faultCode = childText(fault, "faultcode") ?? "";
+    const localFaultCode = faultCode.slice(faultCode.indexOf(":") + 1).trim();
+    const responseCode = childText(detail, "ResponseCode")?.trim() || (/^Error[A-Za-z0-9]+$/.test(localFaultCode) ? localFaultCode : undefined);
     const backOffMs = backOffFrom(child(detail, "MessageXml"));
     throw new SoapFaultError({
-      faultCode: childText(fault, "faultcode") ?? "",
+      faultCode,
       faultString: childText(fault, "faultstring") ?? "",
       ...(responseCode !== undefined ? { responseCode } : {}),
       ...(backOffMs !== undefined ? { backOffMs } : {}),

@@ -63,5 +63,8 @@ describe("safe XML parsing", () => {
     expect(refusal(() => parseXml("<a><b></a")).rule).toBe("malformed");
     expect(refusal(() => parseXml("<a><!-- never closed")).rule).toBe("malformed");
     expect(refusal(() => parseXml("just text")).rule).toBe("malformed");
+    expect(refusal(() => parseXml("<a>&#x110000;</a>")).rule).toBe("malformed");
+    expect(refusal(() => parseXml("<a>&#55296;</a>")).rule).toBe("malformed");
+    expect(refusal(() => parseXml(`<a b="&#0;"/>`)).rule).toBe("malformed");
   });
 });

@@ -38,8 +38,14 @@ export function decodeXmlText(raw: string): string {
   if (!raw.includes("&")) return raw;
   return raw.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z_][\w.-]*);?/g, (match, ref: string) => {
     if (!match.endsWith(";")) throw new XmlSecurityError("malformed", `Malformed entity reference "${match.slice(0, 20)}"`);
-    if (ref.startsWith("#x")) return String.fromCodePoint(Number.parseInt(ref.slice(2), 16));
-    if (ref.startsWith("#")) return String.fromCodePoint(Number.parseInt(ref.slice(1), 10));
+    if (ref.startsWith("#")) {
+      const code = ref.startsWith("#x") ? Number.parseInt(ref.slice(2), 16) : Number.parseInt(ref.slice(1), 10);
+      // XML 1.0 Char: no NUL, no surrogates, nothing beyond U+10FFFF.
+      if (!(code > 0 && code <= 0x10ffff) || (code >= 0xd800 && code <= 0xdfff)) {
+        throw new XmlSecurityError("malformed", `Character reference "${match.slice(0, 20)}" names no XML character`);
+      }
+      return String.fromCodePoint(code);
+    }
     const value = PREDEFINED[ref];
     if (value === undefined) throw new XmlSecurityError("entity", `Undeclared entity reference &${ref.slice(0, 40)}; refused`);
     return value;
