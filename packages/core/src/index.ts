@@ -14,7 +14,10 @@ export * from "./engine/errors.js";
 export * from "./engine/events.js";
 export * from "./engine/report.js";
 export { execute, runPool, chunk, type ActionOutcome, type ExecuteContext } from "./engine/execute.js";
-export { runPairCycle, runPairCycleReporting, type CycleOptions, type CycleDeps, type SafetyOptions } from "./engine/cycle.js";
+export {
+  runPairCycle, runPairCycleReporting, FULL_SCOPE, type CycleOptions, type CycleDeps, type CycleScope, type SafetyOptions, type SlotScope,
+} from "./engine/cycle.js";
+export { SyncWatch, type WatchOptions, type WatchTrigger, type WatchStatistics, type PairWatchStatus, type SideWatchStatus, type WatchHost } from "./engine/watch.js";
 export * from "./engine/engine.js";
 export { MemoryStateStore } from "./stores/memory.js";
 export { MemorySide, type MemorySideOptions, type MemorySideCalls, type MemoryWrite } from "./sides/memory.js";

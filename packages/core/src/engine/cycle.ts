@@ -9,7 +9,7 @@ import type { EngineEvents, Logger, TypedEmitter } from "./events.js";
 import { chunk, execute, runPool, type ActionOutcome } from "./execute.js";
 import { plan, type Action, type PlanPolicy, type Snapshot, type SlotChanges } from "./plan.js";
 import { emptyPairReport, type PairReport } from "./report.js";
-import { SideError, type ChangeFeed, type SyncSide } from "./side.js";
+import { SideError, type ChangeFeed, type NoticeItem, type SyncSide } from "./side.js";
 import { SLOTS, type ItemRecord, type PairRecord, type Slot, type StateOp, type StateStore } from "./state.js";
 
 /** Thresholds of the safety checks. */
@@ -30,6 +30,18 @@ export interface CycleOptions {
   allowEmptySide?: boolean;
   signal?: AbortSignal;
 }
+
+/**
+ * What one cycle reads on a slot: its change feed (from the stored cursor, which then moves), or
+ * only the items named — a notification's, or a host's — with the cursor left where it is.
+ */
+export type SlotScope = { feed: true } | { items: readonly NoticeItem[] };
+
+/** What one cycle reads on each slot. */
+export type CycleScope = Record<Slot, SlotScope>;
+
+/** Both change feeds: the cycle of `runOnce()`. */
+export const FULL_SCOPE: CycleScope = { local: { feed: true }, remote: { feed: true } };
 
 /** Everything a cycle needs besides the pair. */
 export interface CycleDeps {
@@ -118,7 +130,7 @@ class Cycle {
     this.deps.logger.warn("item failed", { pair: this.pair.id, slot, id, uid, code });
   }
 
-  async run(only: Record<Slot, string[]> | null): Promise<PairReport> {
+  async run(scope: CycleScope): Promise<PairReport> {
     const { store, sides } = this.deps;
     const dryRun = this.options.dryRun ?? false;
     this.report.dryRun = dryRun;
@@ -145,7 +157,7 @@ class Cycle {
       }
     }
 
-    // 1. Change feeds (or the ids the caller named).
+    // 1. Change feeds, or the items the caller named.
     this.progress("reading", 0, 2);
     const feeds: Partial<Record<Slot, ChangeFeed>> = {};
     const changes: Record<Slot, SlotChanges> = { local: { changed: [], deleted: [] }, remote: { changed: [], deleted: [] } };
@@ -153,51 +165,58 @@ class Cycle {
     for (const r of records) for (const slot of SLOTS) if (r[slot]) known[slot].set(r[slot]!.id, r[slot]!.version);
     const toRead: Record<Slot, Set<string>> = { local: new Set(), remote: new Set() };
     const confirmed: ItemRecord[] = [];
-    if (only) {
-      for (const slot of SLOTS) for (const id of only[slot]) toRead[slot].add(id);
-    } else {
-      await Promise.all(
-        SLOTS.map(async (slot) => {
-          try {
-            this.report[slot].feedRequests++;
-            feeds[slot] = await sides[slot].changes(this.pair[slot].collection, this.pair.cursors[slot], this.options.signal);
-          } catch (error) {
-            throw new EngineError("feed-failed", `${slot} side ${sides[slot].name}: ${(error as Error).message}`, this.pair.id);
-          }
-        }),
-      );
-      for (const slot of SLOTS) {
-        const feed = feeds[slot]!;
-        if (feed.complete && feed.changed.length === 0 && known[slot].size > 0 && !this.options.allowEmptySide) {
-          throw new EngineError(
-            "empty-side",
-            `the ${slot} side (${sides[slot].name}) lists no items while the state knows ${known[slot].size}; ` +
-              "nothing was written. If the collection was really emptied, run again with allowEmptySide: true",
-            this.pair.id,
-          );
-        }
-        const listed = new Set<string>();
-        for (const item of feed.changed) {
-          listed.add(item.id);
-          const version = known[slot].get(item.id);
-          if (item.version === null || version === undefined || version !== item.version) toRead[slot].add(item.id);
-        }
-        const deleted = new Set(feed.deleted);
-        if (feed.complete) for (const id of known[slot].keys()) if (!listed.has(id)) deleted.add(id);
-        // Items we created since the cursor: the feed confirms them, or they were created and deleted within its window.
-        for (const r of records) {
-          const state = r[slot];
-          if (!state?.unconfirmed) continue;
-          if (listed.has(state.id)) confirmed.push(r);
-          else if (!feed.complete) deleted.add(state.id);
-        }
-        for (const id of deleted) if (!toRead[slot].has(id)) changes[slot].deleted.push(id);
+    const feedSlots = SLOTS.filter((slot) => "feed" in scope[slot]);
+    for (const slot of SLOTS) {
+      const named = scope[slot];
+      if ("feed" in named) continue;
+      for (const hint of named.items) {
+        const version = known[slot].get(hint.id);
+        if (version === undefined && hint.gone) continue; // gone, and never synced: nothing to do
+        if (hint.version != null && version === hint.version) continue; // the state holds that revision already (an echo)
+        toRead[slot].add(hint.id);
       }
+    }
+    await Promise.all(
+      feedSlots.map(async (slot) => {
+        try {
+          this.report[slot].feedRequests++;
+          feeds[slot] = await sides[slot].changes(this.pair[slot].collection, this.pair.cursors[slot], this.options.signal);
+        } catch (error) {
+          throw new EngineError("feed-failed", `${slot} side ${sides[slot].name}: ${(error as Error).message}`, this.pair.id);
+        }
+      }),
+    );
+    for (const slot of feedSlots) {
+      const feed = feeds[slot]!;
+      if (feed.complete && feed.changed.length === 0 && known[slot].size > 0 && !this.options.allowEmptySide) {
+        throw new EngineError(
+          "empty-side",
+          `the ${slot} side (${sides[slot].name}) lists no items while the state knows ${known[slot].size}; ` +
+            "nothing was written. If the collection was really emptied, run again with allowEmptySide: true",
+          this.pair.id,
+        );
+      }
+      const listed = new Set<string>();
+      for (const item of feed.changed) {
+        listed.add(item.id);
+        const version = known[slot].get(item.id);
+        if (item.version === null || version === undefined || version !== item.version) toRead[slot].add(item.id);
+      }
+      const deleted = new Set(feed.deleted);
+      if (feed.complete) for (const id of known[slot].keys()) if (!listed.has(id)) deleted.add(id);
+      // Items we created since the cursor: the feed confirms them, or they were created and deleted within its window.
+      for (const r of records) {
+        const state = r[slot];
+        if (!state?.unconfirmed) continue;
+        if (listed.has(state.id)) confirmed.push(r);
+        else if (!feed.complete) deleted.add(state.id);
+      }
+      for (const id of deleted) if (!toRead[slot].has(id)) changes[slot].deleted.push(id);
     }
     if (confirmed.length && !dryRun) {
       await this.commit(
         [...new Set(confirmed)].map((r) => {
-          for (const slot of SLOTS) if (r[slot] && !changes[slot].deleted.includes(r[slot]!.id)) delete r[slot]!.unconfirmed;
+          for (const slot of feedSlots) if (r[slot] && !changes[slot].deleted.includes(r[slot]!.id)) delete r[slot]!.unconfirmed;
           return { op: "put-item" as const, pairId: this.pair.id, item: r };
         }),
       );
@@ -266,10 +285,10 @@ class Cycle {
 
     // 5. Only now move the cursors: everything they cover was applied, or is pending by id.
     const cursors = { ...this.pair.cursors };
-    if (!only) for (const slot of SLOTS) cursors[slot] = feeds[slot]!.cursor;
+    for (const slot of feedSlots) cursors[slot] = feeds[slot]!.cursor;
     const pending = {
-      local: [...this.pending.local, ...(only ? this.pair.pending.local : [])],
-      remote: [...this.pending.remote, ...(only ? this.pair.pending.remote : [])],
+      local: [...this.pending.local, ...("feed" in scope.local ? [] : this.pair.pending.local)],
+      remote: [...this.pending.remote, ...("feed" in scope.remote ? [] : this.pair.pending.remote)],
     };
     await this.commit([
       { op: "set-cursors", pairId: this.pair.id, cursors, pending: { local: [...new Set(pending.local)], remote: [...new Set(pending.remote)] } },
@@ -350,11 +369,12 @@ class Cycle {
 }
 
 /**
- * Runs one cycle of a pair. With `only`, reads just those item ids (no change feed, cursors kept):
- * the call for a single item or a small set. Throws {@link EngineError} for a pair-level stop.
+ * Runs one cycle of a pair over `scope` (default: both change feeds). A slot scoped to named items
+ * reads just those (no change feed, cursor kept): the call for a single item or a small set.
+ * Throws {@link EngineError} for a pair-level stop.
  */
-export async function runPairCycle(deps: CycleDeps, pair: PairRecord, options: CycleOptions, only: Record<Slot, string[]> | null = null): Promise<PairReport> {
-  return new Cycle(deps, pair, options).run(only);
+export async function runPairCycle(deps: CycleDeps, pair: PairRecord, options: CycleOptions, scope: CycleScope = FULL_SCOPE): Promise<PairReport> {
+  return new Cycle(deps, pair, options).run(scope);
 }
 
 /** Same as {@link runPairCycle} but a pair-level error lands in the report instead of being thrown. */
@@ -362,11 +382,11 @@ export async function runPairCycleReporting(
   deps: CycleDeps,
   pair: PairRecord,
   options: CycleOptions,
-  only: Record<Slot, string[]> | null = null,
+  scope: CycleScope = FULL_SCOPE,
 ): Promise<PairReport> {
   const cycle = new Cycle(deps, pair, options);
   try {
-    return await cycle.run(only);
+    return await cycle.run(scope);
   } catch (error) {
     if (!(error instanceof EngineError)) throw error;
     cycle.report.error = { code: error.code, message: error.message };

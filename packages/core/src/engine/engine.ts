@@ -1,10 +1,11 @@
 /**
- * The engine a host holds: its sides, its state store, its linked pairs, and the passive mode
- * (`runOnce()` over every pair, `syncItems()` for a single item or a small set).
+ * The engine a host holds: its sides, its state store, its linked pairs, the passive mode
+ * (`runOnce()` over every pair, `syncItems()` for a single item or a small set) and the active
+ * mode (`watch()`).
  *
  * @module
  */
-import { runPairCycle, runPairCycleReporting, type CycleDeps, type CycleOptions, type SafetyOptions } from "./cycle.js";
+import { FULL_SCOPE, runPairCycle, runPairCycleReporting, type CycleDeps, type CycleOptions, type CycleScope, type SafetyOptions } from "./cycle.js";
 import { EngineError } from "./errors.js";
 import { silentLogger, TypedEmitter, type EngineEvents, type Logger } from "./events.js";
 import type { ConflictPolicy } from "./merge.js";
@@ -14,6 +15,7 @@ import type { PairReport, SyncReport } from "./report.js";
 import type { CollectionInfo, CollectionKind, SyncSide } from "./side.js";
 import type { Endpoint, PairRecord, Slot, StateStore } from "./state.js";
 import { uidOfText } from "./vobject.js";
+import { SyncWatch, type WatchOptions } from "./watch.js";
 
 /** How the engine settles what both sides did. */
 export interface SyncPolicy {
@@ -211,6 +213,51 @@ export class SyncEngine {
    */
   async syncItems(pairId: string, ids: Partial<Record<Slot, readonly string[]>>, options: CycleOptions = {}): Promise<PairReport> {
     const pair = await this.#pair(pairId);
-    return runPairCycle(this.#deps(pair), pair, options, { local: [...(ids.local ?? [])], remote: [...(ids.remote ?? [])] });
+    const items = (slot: Slot) => ({ items: (ids[slot] ?? []).map((id) => ({ id })) });
+    return runPairCycle(this.#deps(pair), pair, options, { local: items("local"), remote: items("remote") });
+  }
+
+  /**
+   * Active mode: keeps the linked pairs (or those named) in sync until stopped. Sides with push
+   * (EWS notifications) announce changes; the others have their change feeds polled every
+   * `pollIntervalMs` (5 s). Each change runs a cycle of just what changed, bursts merged; every
+   * pair first catches up from its stored cursors and runs a full cycle every
+   * `fullCycleIntervalMs` (15 min). Resolves once the watch runs; `stop()` it (or abort its
+   * signal) to end it.
+   *
+   * ```ts
+   * const watch = await engine.watch({ pollIntervalMs: 5_000 });
+   * engine.events.on("watch-cycle", ({ pairId, triggers, report }) => console.log(pairId, triggers, summarise(report)));
+   * process.once("SIGINT", () => void watch.stop());
+   * await watch.done;
+   * ```
+   */
+  async watch(options: WatchOptions = {}): Promise<SyncWatch> {
+    const watch = new SyncWatch(
+      {
+        events: this.events,
+        logger: this.#logger,
+        listPairs: () => this.#store.listPairs(),
+        side: (name) => this.side(name),
+        runCycle: (pairId, scope, cycleOptions) => this.runCycle(pairId, scope, cycleOptions),
+      },
+      options,
+    );
+    await watch.start();
+    return watch;
+  }
+
+  /**
+   * One cycle of one pair over `scope`: per slot its change feed (the cursor moves) or only the
+   * items named (e.g. `{ local: { feed: true }, remote: { items: [] } }` reads just the local feed,
+   * the cheap poll of active mode). Emits `pair-start`/`pair-end` like {@link runOnce}; a pair-level
+   * stop lands in the report's `error`.
+   */
+  async runCycle(pairId: string, scope: CycleScope = FULL_SCOPE, options: CycleOptions = {}): Promise<PairReport> {
+    const pair = await this.#pair(pairId);
+    this.events.emit("pair-start", { pairId: pair.id });
+    const report = await runPairCycleReporting(this.#deps(pair), pair, options, scope);
+    this.events.emit("pair-end", { pairId: pair.id, report });
+    return report;
   }
 }

@@ -15,7 +15,9 @@ export type EngineErrorCode =
   | "kind-mismatch"
   | "already-linked"
   | "cannot-create-collection"
-  | "feed-failed"; // a side's change feed could not be read
+  | "feed-failed" // a side's change feed could not be read
+  | "invalid-option" // an option out of range (e.g. a watch interval)
+  | "aborted"; // the caller aborted the cycle (e.g. stopping a watch with abortInFlight)
 
 /** An error that stops one pair's cycle (or a link/unlink call) before anything is written. */
 export class EngineError extends Error {

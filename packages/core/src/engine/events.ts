@@ -6,7 +6,9 @@
  */
 import type { ActionKind } from "./plan.js";
 import type { PairReport } from "./report.js";
+import type { WatchState } from "./side.js";
 import type { Slot } from "./state.js";
+import type { WatchTrigger } from "./watch.js";
 
 /** Structured fields of a log line: ids, UIDs, counts, codes. Never content, never secrets. */
 export type LogFields = Record<string, string | number | boolean | null>;
@@ -44,12 +46,32 @@ export interface ItemOutcomeEvent {
   error?: { code: string; message: string };
 }
 
+/** A cycle of active mode ended (`SyncEngine.watch`). */
+export interface WatchCycleEvent {
+  pairId: string;
+  /** Why it ran (a cycle that merged several requests has several). */
+  triggers: WatchTrigger[];
+  report: PairReport;
+  /** The cycle failed (the pair stopped, or items failed): it is tried again in this many ms. */
+  retryInMs: number | null;
+}
+
+/** The change detection of one side changed state in active mode. */
+export interface WatchStatusEvent {
+  side: string;
+  state: WatchState | "stopped";
+  /** Why, when it is not live (an error message; never a secret). */
+  detail?: string;
+}
+
 /** Every event the engine emits, by name. */
 export interface EngineEvents {
   "pair-start": { pairId: string };
   progress: ProgressEvent;
   item: ItemOutcomeEvent;
   "pair-end": { pairId: string; report: PairReport };
+  "watch-cycle": WatchCycleEvent;
+  "watch-status": WatchStatusEvent;
 }
 
 /** A minimal typed event emitter. */

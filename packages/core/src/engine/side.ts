@@ -129,6 +129,33 @@ export interface ItemUpdate extends Versioned {
   text: string;
 }
 
+/** The state of a side's push channel, as {@link SideNotice} `status` reports it. */
+export type WatchState =
+  | "connected" // push is live (e.g. an EWS streaming connection is open)
+  | "reconnecting" // the channel was lost and is being opened again; changes meanwhile are caught up
+  | "pull" // push was refused; the side polls its server's event queue instead (EWS pull subscription)
+  | "polling"; // no push at all: the engine polls the change feed
+
+/** An item a {@link SideNotice} names: its id and, when the notice says, its new revision. */
+export interface NoticeItem {
+  id: string;
+  /** The revision the change produced, when known; an item the state already holds at it is not read. */
+  version?: string | null;
+  /** The notice says the item is gone (read anyway: the read decides). */
+  gone?: boolean;
+}
+
+/**
+ * What a side announces by itself while {@link SyncSide.watch} runs: items that changed, a
+ * collection to read the change feed of (a coarse event, or a gap in which events may have been
+ * lost), or the state of the channel.
+ */
+export type SideNotice =
+  | { type: "items"; collection: string; items: NoticeItem[] }
+  | { type: "collection"; collection: string; reason: string }
+  | { type: "gap"; reason: string }
+  | { type: "status"; state: WatchState; detail?: string };
+
 /**
  * A place that holds collections of vobjects. Every call takes a collection id; every batch call
  * answers per item, in the order given. Implementations: `@ewsdav/core/vdir`, `/dav`, `/ews`, and
@@ -152,4 +179,11 @@ export interface SyncSide {
   update(collection: string, items: readonly ItemUpdate[], signal?: AbortSignal): Promise<Array<WriteResult | SideError>>;
   /** Deletes items whose version still matches; a missing item answers `not-found`. */
   remove(collection: string, items: readonly Versioned[], signal?: AbortSignal): Promise<Array<null | SideError>>;
+  /**
+   * Push, where the side has it (EWS notifications): announces changes in these collections
+   * until `signal` aborts, then ends. A `gap` notice means changes may have been missed (the
+   * engine then reads the change feeds). Throwing ends the push; the engine polls the change
+   * feed instead and opens the push again later. Sides without it are polled.
+   */
+  watch?(collections: readonly string[], signal: AbortSignal): AsyncIterable<SideNotice>;
 }

@@ -12,7 +12,9 @@ import {
   type CollectionInfo,
   type CollectionKind,
   type ItemUpdate,
+  type NoticeItem,
   type SideCapabilities,
+  type SideNotice,
   type SideItem,
   type SyncSide,
   type Versioned,
@@ -60,6 +62,20 @@ export interface MemorySideOptions {
    */
   dropsProperties?: readonly string[];
   reportStoredText?: boolean;
+  /**
+   * The side has push ({@link SyncSide.watch}): every change, including the engine's own writes,
+   * is announced to watchers, as an EWS mailbox with notifications does. Set it at construction.
+   */
+  push?: boolean;
+  /** Return true to lose that announcement (a notification that never arrives). */
+  dropNotice?: (notice: SideNotice) => boolean;
+}
+
+interface Watcher {
+  collections: Set<string>;
+  queue: SideNotice[];
+  wake: (() => void) | undefined;
+  failure: Error | undefined;
 }
 
 interface StoredItem {
@@ -99,8 +115,11 @@ export class MemorySide implements SyncSide {
   /** Switches; tests may change them between cycles. */
   options: MemorySideOptions;
   readonly #collections = new Map<string, MemoryCollection>();
+  readonly #watchers = new Set<Watcher>();
   #seq = 0;
   #nextId = 0;
+  /** Push, when `options.push` is set (see {@link SyncSide.watch}). */
+  readonly watch?: (collections: readonly string[], signal: AbortSignal) => AsyncIterable<SideNotice>;
 
   constructor(options: MemorySideOptions = {}) {
     this.options = options;
@@ -110,6 +129,7 @@ export class MemorySide implements SyncSide {
       maxBatch: options.maxBatch ?? 50,
       maxConcurrency: options.maxConcurrency ?? 4,
     };
+    if (options.push) this.watch = (collections, signal) => this.#watch(collections, signal);
   }
 
   // ---- test-side API: what a user or another client does (not counted as engine calls) ----
@@ -138,6 +158,7 @@ export class MemorySide implements SyncSide {
     const c = this.#collection(collection);
     c.items.delete(id);
     c.changedAt.set(id, ++this.#seq);
+    this.#announce(c, { id, gone: true });
   }
 
   /** Gives an item a new version without changing its content. */
@@ -147,6 +168,7 @@ export class MemorySide implements SyncSide {
     if (!item) return;
     item.version = `v${++this.#seq}`;
     c.changedAt.set(id, this.#seq);
+    this.#announce(c, { id, version: this.#version(item) });
   }
 
   /** Makes the side forget every cursor it gave out (the next feed is a full listing). */
@@ -157,6 +179,24 @@ export class MemorySide implements SyncSide {
   /** Every item of a collection, as stored. */
   items(collection: string): SideItem[] {
     return [...this.#collection(collection).items].map(([id, item]) => ({ id, version: item.version, uid: item.uid, text: item.text }));
+  }
+
+  /** Open push channels (watchers). */
+  get watchers(): number {
+    return this.#watchers.size;
+  }
+
+  /** Tells every watcher that announcements may have been lost (as after a reconnect). */
+  announceGap(reason = "reconnected"): void {
+    for (const w of this.#watchers) this.#deliver(w, { type: "gap", reason });
+  }
+
+  /** Ends every push channel with an error (a connection lost for good); the engine polls instead. */
+  breakPush(message = "push connection lost"): void {
+    for (const w of this.#watchers) {
+      w.failure = new Error(message);
+      w.wake?.();
+    }
   }
 
   /** Resets the call counters. */
@@ -271,10 +311,47 @@ export class MemorySide implements SyncSide {
       this.options.beforeEffect?.(write);
       c.items.delete(item.id);
       c.changedAt.set(item.id, ++this.#seq);
+      this.#announce(c, { id: item.id, gone: true });
       this.calls.itemWrites++;
       this.options.afterEffect?.(write);
       return null;
     });
+  }
+
+  async *#watch(collections: readonly string[], signal: AbortSignal): AsyncGenerator<SideNotice> {
+    this.options.gate?.();
+    const watcher: Watcher = { collections: new Set(collections), queue: [{ type: "status", state: "connected" }], wake: undefined, failure: undefined };
+    this.#watchers.add(watcher);
+    const onAbort = () => watcher.wake?.();
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      for (;;) {
+        if (signal.aborted) return;
+        if (watcher.failure) throw watcher.failure;
+        const notice = watcher.queue.shift();
+        if (notice) {
+          yield notice;
+          continue;
+        }
+        await new Promise<void>((resolve) => (watcher.wake = resolve));
+        watcher.wake = undefined;
+      }
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      this.#watchers.delete(watcher);
+    }
+  }
+
+  #deliver(watcher: Watcher, notice: SideNotice): void {
+    if (this.options.dropNotice?.(notice)) return;
+    watcher.queue.push(notice);
+    watcher.wake?.();
+  }
+
+  #announce(collection: MemoryCollection, item: NoticeItem): void {
+    for (const w of this.#watchers) {
+      if (w.collections.has(collection.info.id)) this.#deliver(w, { type: "items", collection: collection.info.id, items: [item] });
+    }
   }
 
   #refuse(write: MemoryWrite): SideError | null {
@@ -312,6 +389,7 @@ export class MemorySide implements SyncSide {
     if (!c.items.has(id)) c.createdAt.set(id, this.#seq);
     c.items.set(id, stored);
     c.changedAt.set(id, this.#seq);
+    this.#announce(c, { id, version: this.#version(stored) });
     return stored;
   }
 }
