@@ -5,11 +5,14 @@
  * this module then resolves every element name to its namespace URI from the `xmlns`
  * declarations in scope, so `d:href`, `D:href`, `ns0:href` and a default-namespace `href`
  * are all `{DAV:}href`. A DOCTYPE is refused (no entity expansion, no external references);
- * only the five predefined entities and character references are decoded.
+ * only the five predefined entities and character references are decoded. The document must
+ * be well-formed with one root element: fast-xml-parser alone accepts a cut-off body, and a
+ * listing cut short would read as members deleted. (The size limit is the transport's
+ * `maxResponseBytes`; nesting is bounded by fast-xml-parser.)
  *
  * Writing: request bodies are built from strings with {@link escapeXml}.
  */
-import { XMLParser } from "fast-xml-parser";
+import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { DavError } from "./errors.js";
 
 /** One element with its name resolved to a namespace URI. */
@@ -114,10 +117,16 @@ function convert(node: FxpNode, scope: ReadonlyMap<string, string>): XmlElement 
 
 /**
  * Parses an XML document into a namespace-resolved element tree.
- * @throws DavError `INVALID_XML` on a DOCTYPE, an unknown entity, an undeclared prefix or no root element.
+ * @throws DavError `INVALID_XML` on a DOCTYPE, a document that is not well-formed (cut off,
+ * mismatched tags, several roots), an unknown entity, an undeclared prefix or no root element.
  */
 export function parseXml(xml: string): XmlElement {
-  if (/<!DOCTYPE/i.test(xml)) throw new DavError("INVALID_XML", "XML response contains a DOCTYPE, which is refused");
+  if (hasDoctype(xml)) throw new DavError("INVALID_XML", "XML response contains a DOCTYPE, which is refused");
+  const validation = XMLValidator.validate(xml);
+  if (validation !== true) {
+    const { msg, line, col } = validation.err;
+    throw new DavError("INVALID_XML", `XML response is not well-formed: ${msg} (line ${line}, column ${col})`);
+  }
   let nodes: unknown;
   try {
     nodes = parser.parse(xml);
@@ -125,13 +134,26 @@ export function parseXml(xml: string): XmlElement {
     throw new DavError("INVALID_XML", `XML response is not well-formed: ${(error as Error).message}`, { cause: error });
   }
   const scope = new Map<string, string>([["xml", "http://www.w3.org/XML/1998/namespace"]]);
+  let root: XmlElement | undefined;
   if (Array.isArray(nodes)) {
     for (const node of nodes as FxpNode[]) {
       const element = convert(node, scope);
-      if (element) return element;
+      if (!element) continue;
+      if (root) throw new DavError("INVALID_XML", "XML response is not well-formed: more than one root element");
+      root = element;
     }
   }
-  throw new DavError("INVALID_XML", "XML response has no root element");
+  if (!root) throw new DavError("INVALID_XML", "XML response has no root element");
+  return root;
+}
+
+/**
+ * Whether the document declares a DOCTYPE. Text that merely contains `<!DOCTYPE` inside a
+ * CDATA section or a comment (an HTML description in an event, say) is not a declaration.
+ */
+function hasDoctype(xml: string): boolean {
+  if (!/<!DOCTYPE/i.test(xml)) return false;
+  return /<!DOCTYPE/i.test(xml.replace(/<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->/g, ""));
 }
 
 /** The first child with the given namespace and local name. */
