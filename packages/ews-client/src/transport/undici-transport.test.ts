@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { createServer as createHttpsServer } from "node:https";
+import { createServer as createTcpServer, type AddressInfo, type Socket } from "node:net";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AbortedError, ResponseTooLargeError, TransportError } from "../errors.js";
@@ -9,6 +10,7 @@ import { loggingLayer } from "./logging-layer.js";
 import { parseRetryAfter, retryLayer, type RetryEvent } from "./retry-layer.js";
 import { authLayer } from "../auth/auth-layer.js";
 import { basicAuth } from "../auth/basic.js";
+import { createTestCertificateAuthority } from "../testing/autodiscover-tls.js";
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 let server: Server;
@@ -114,6 +116,92 @@ describe("undici transport", () => {
     const transport = createUndiciTransport();
     await expect(transport.send(request("/reset"))).rejects.toBeInstanceOf(TransportError);
     await transport.close();
+  });
+});
+
+describe("undici transport: pool, timeouts and certificates", () => {
+  it("never opens more connections than configured, queueing the rest", async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const sockets = new Set<unknown>();
+    handlers.set("/pool", (req, res) => {
+      sockets.add(req.socket);
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      setTimeout(() => {
+        inFlight--;
+        res.writeHead(200, { "content-type": "text/xml" }).end("<ok/>");
+      }, 30);
+    });
+    const transport = createUndiciTransport({ connections: 2 });
+    const responses = await Promise.all(Array.from({ length: 6 }, () => transport.send(request("/pool"))));
+    await transport.close();
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    expect(peak).toBe(2);
+    expect(sockets.size).toBe(2);
+  });
+
+  it("times out a body that stops arriving, and the retry layer repeats the read", async () => {
+    let calls = 0;
+    handlers.set("/stall-body", (_req, res) => {
+      calls++;
+      res.writeHead(200, { "content-type": "text/xml", "content-length": "100" });
+      if (calls === 1) res.write("<partial>"); // and never more
+      else res.end(`<ok>${"x".repeat(96)}</ok>`.slice(0, 100));
+    });
+    const transport = createUndiciTransport({ bodyTimeoutMs: 100 });
+    const error = (await transport.send(request("/stall-body")).catch((e: unknown) => e)) as TransportError;
+    expect(error).toBeInstanceOf(TransportError);
+    expect(error.transportCode).toBe("UND_ERR_BODY_TIMEOUT");
+    const events: RetryEvent[] = [];
+    calls = 0;
+    const send = composeLayers(transport.send, [retryLayer({ baseDelayMs: 1, random: () => 0 }, (e) => events.push(e))]);
+    expect((await send(request("/stall-body"))).status).toBe(200);
+    expect(events.map((e) => [e.reason, e.transportCode])).toEqual([["transport", "UND_ERR_BODY_TIMEOUT"]]);
+    await transport.close();
+  });
+
+  it("times out a connection whose TLS handshake never completes, before any byte of the request was sent", async () => {
+    const silent = createTcpServer(() => {
+      /* accepts, never speaks */
+    });
+    const held = new Set<Socket>();
+    silent.on("connection", (s) => held.add(s));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as AddressInfo).port;
+    const transport = createUndiciTransport({ connectTimeoutMs: 150 });
+    const error = (await transport.send({ ...request("/"), url: `https://127.0.0.1:${port}/EWS/Exchange.asmx` }).catch((e: unknown) => e)) as TransportError;
+    await transport.close();
+    for (const s of held) s.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+    expect(error).toBeInstanceOf(TransportError);
+    expect(error.transportCode).toBe("UND_ERR_CONNECT_TIMEOUT");
+    expect(error.beforeRequestSent).toBe(true);
+  });
+
+  it("checks certificates by default and trusts a private CA only when given", async () => {
+    const ca = createTestCertificateAuthority();
+    const pair = ca.issue(["127.0.0.1"]);
+    const tls = createHttpsServer({ key: pair.key, cert: pair.cert }, (req, res) => {
+      req.resume();
+      req.on("end", () => res.writeHead(200, { "content-type": "text/xml" }).end("<ok/>"));
+    });
+    await new Promise<void>((resolve) => tls.listen(0, "127.0.0.1", resolve));
+    const url = `https://127.0.0.1:${(tls.address() as AddressInfo).port}/EWS/Exchange.asmx`;
+    try {
+      const strict = createUndiciTransport();
+      const refused = (await strict.send({ ...request("/"), url }).catch((e: unknown) => e)) as TransportError;
+      await strict.close();
+      expect(refused).toBeInstanceOf(TransportError);
+      expect(refused.transportCode).toMatch(/CERT|SIGNATURE|ISSUER/);
+      const trusting = createUndiciTransport({ ca: ca.caCert });
+      expect((await trusting.send({ ...request("/"), url })).body).toBe("<ok/>");
+      await trusting.close();
+    } finally {
+      tls.closeAllConnections();
+      await new Promise<void>((resolve) => tls.close(() => resolve()));
+      ca.dispose();
+    }
   });
 });
 
