@@ -108,6 +108,22 @@ describe("a weekly series across the DST change (Europe/Berlin)", () => {
     expect(eventFromVEvent(friday).occurrenceOperations.map((op) => op.kind)).toEqual(["deleteOccurrence", "modifyOccurrence"]);
   });
 
+  it("reports an EXDATE that names no occurrence, deletes nothing for it, and keeps it on the DAV side", () => {
+    // 17 March is a Tuesday; a DATE EXDATE in a timed series names the occurrence on that day.
+    const offPattern = WEEKLY_BERLIN.replace("EXDATE;TZID=Europe/Berlin:20260316T090000", "EXDATE;TZID=Europe/Berlin:20260316T090000,20260317T090000\r\nEXDATE;VALUE=DATE:20260323");
+    const mapped = eventFromVEvent(offPattern);
+    expect(mapped.occurrenceOperations.filter((op) => op.kind === "deleteOccurrence").map((op) => [op.originalStart, op.instanceIndex])).toEqual([["2026-03-16T08:00:00Z", 3], ["2026-03-23T08:00:00Z", 4]]);
+    expect(mapped.dropped).toEqual([expect.objectContaining({ property: "EXDATE", value: "2026-03-17T08:00:00Z" })]);
+    // EWS lists only the occurrences it deleted: written back, the object is unchanged.
+    const master: CalendarItem = { ...mapped.item, deletedOccurrences: [{ start: "2026-03-16T08:00:00Z" }, { start: "2026-03-23T08:00:00Z" }], modifiedOccurrences: [{ itemId: { id: "occ" }, start: "2026-04-06T09:30:00Z", end: "2026-04-06T10:30:00Z", originalStart: "2026-04-06T07:00:00Z" }] };
+    const exception: CalendarItem = { ...mapped.item, subject: "Team meeting (moved)", start: "2026-04-06T09:30:00Z", end: "2026-04-06T10:30:00Z", originalStart: "2026-04-06T07:00:00Z" };
+    delete exception.recurrence;
+    expect(veventHash(eventToVEvent(master, { base: offPattern, exceptions: [exception] }).text)).toBe(veventHash(offPattern));
+    // A deletion made on EWS rewrites EXDATE and still keeps the off-pattern value.
+    const more = eventToVEvent({ ...master, deletedOccurrences: [...master.deletedOccurrences!, { start: "2026-03-30T07:00:00Z" }] }, { base: offPattern, exceptions: [exception] }).text;
+    expect(lineOf(more, "EXDATE")).toBe("EXDATE;TZID=Europe/Berlin:20260316T090000,20260317T090000,20260323T090000,20260330T090000");
+  });
+
   it("does not delete again what EWS already deleted, and resets an exception the DAV side dropped", () => {
     const current: CalendarItem = {
       ...result.item,

@@ -9,23 +9,21 @@
  * - `normalizeVEvent` / `veventHash`: the normalised form and content hash the engine compares.
  * @module
  */
-import ICAL from "ical.js";
 import type { CalendarItem, OccurrenceInfo, ResponseType } from "@ewsdav/ews-client";
-import { MapperError, type DroppedProperty } from "../result.js";
+import { guardMapper, MapperError, type DroppedProperty } from "../result.js";
 import { readVObjects, writeComponent } from "../vobject/codec.js";
 import { hashNormalized, normalizeICalendarComponents } from "../vobject/normalize.js";
-import { fieldsOf, localMs, timeOfDayMs } from "../timezone/clock.js";
 import type { EventTimeZone } from "../timezone/resolve.js";
 import { parseVTimezoneText, vtimezoneForIana } from "../timezone/vtimezone.js";
-import { all, first, readTime, readTimeValue, text, type JComponent, type JProperty } from "./jcal.js";
-import { ewsDateTime, mailboxZone, parseEwsDateTime, readVEvent, resolveTime, tzidsOf, zoneContextOf, type VEventReading, type ZoneContext } from "./read.js";
-import { sameRecurrence, type JCalRecur } from "./recurrence.js";
+import { all, first, readTime, text, type JComponent } from "./jcal.js";
+import { ewsDateTime, exdateInstants, mailboxZone, parseEwsDateTime, readVEvent, resolveTime, tzidsOf, zoneContextOf, type VEventReading, type ZoneContext } from "./read.js";
+import { neighbours, occurrenceIndex, sameRecurrence } from "./recurrence.js";
 import type { EventFromVEventOptions, EventFromVEventResult, EventToVEventOptions, EventToVEventResult, OccurrenceOperation } from "./types.js";
 import { itemZone, readBase, seriesStartLocal, timeForm, writeVEvent, type TimeForm, type WriteContext } from "./write.js";
 
 export type { EventFromVEventOptions, EventFromVEventResult, EventToVEventOptions, EventToVEventResult, OccurrenceOperation, EventTimeZoneSchema } from "./types.js";
 export { EVENT_MAPPING_ROWS } from "./metadata.js";
-export { rruleToRecurrence, recurrenceToRRule, sameRecurrence, type SeriesContext, type RecurrenceReading, type JCalRecur } from "./recurrence.js";
+export { rruleToRecurrence, recurrenceToRRule, sameRecurrence, occurrenceIndex, neighbours, type SeriesContext, type RecurrenceReading, type JCalRecur } from "./recurrence.js";
 
 const PRODID = "-//ewsdav//mappers//EN";
 
@@ -59,28 +57,6 @@ function eventGroup(calendar: JComponent, uid?: string | null): EventGroup {
   return { uid: wanted, master: mine.find((event) => !first(event, "recurrence-id")) ?? null, overrides: mine.filter((event) => !!first(event, "recurrence-id")) };
 }
 
-/**
- * The 1-based position, in the rule's expansion from `startLocal`, of the occurrence whose start is
- * the instant `targetUtc` (`toUtc` turns an expanded wall-clock start into its instant, so an
- * occurrence in a DST gap is found too), or null.
- */
-export function occurrenceIndex(rule: JCalRecur, startLocal: number, allDay: boolean, toUtc: (local: number) => number, targetUtc: number): number | null {
-  try {
-    const recur = ICAL.Recur.fromData({ ...rule } as never);
-    const iterator = recur.iterator(ICAL.Time.fromData({ ...fieldsOf(startLocal), isDate: allDay }));
-    for (let index = 1; index <= 10_000; index++) {
-      const next = iterator.next();
-      if (!next) return null;
-      const utc = toUtc(localMs(next.year, next.month, next.day, allDay ? 0 : next.hour, allDay ? 0 : next.minute, allDay ? 0 : next.second));
-      if (utc === targetUtc) return index;
-      if (utc > targetUtc) return null;
-    }
-  } catch {
-    return null;
-  }
-  return null;
-}
-
 function dayOf(local: number): number {
   return Math.floor(local / 86_400_000);
 }
@@ -95,25 +71,6 @@ export function crossesNeighbours(series: VEventReading, originalUtc: number, ne
   const around = neighbours(series.rrule, series.start.local, series.allDay, (local) => zone.toUtc(local), originalUtc);
   const newDay = dayOf(zone.toLocal(newStartUtc));
   return (around.previous !== null && newDay <= dayOf(zone.toLocal(around.previous))) || (around.next !== null && newDay >= dayOf(zone.toLocal(around.next)));
-}
-
-/** The pattern's occurrences (instants) just before and just after the one at `targetUtc`. */
-export function neighbours(rule: JCalRecur, startLocal: number, allDay: boolean, toUtc: (local: number) => number, targetUtc: number): { previous: number | null; next: number | null } {
-  let previous: number | null = null;
-  try {
-    const recur = ICAL.Recur.fromData({ ...rule } as never);
-    const iterator = recur.iterator(ICAL.Time.fromData({ ...fieldsOf(startLocal), isDate: allDay }));
-    for (let index = 1; index <= 10_000; index++) {
-      const next = iterator.next();
-      if (!next) break;
-      const utc = toUtc(localMs(next.year, next.month, next.day, allDay ? 0 : next.hour, allDay ? 0 : next.minute, allDay ? 0 : next.second));
-      if (utc > targetUtc) return { previous, next: utc };
-      if (utc < targetUtc) previous = utc;
-    }
-  } catch {
-    // An unreadable rule has no neighbours to check against.
-  }
-  return { previous, next: null };
 }
 
 const OCCURRENCE_FIELDS: Array<keyof CalendarItem> = [
@@ -137,9 +94,14 @@ function changesAgainst(master: CalendarItem, occurrence: CalendarItem): Partial
  *
  * Throws {@link MapperError} `MISSING_COMPONENT` when the text holds no VEVENT and
  * `INVALID_VALUE` (naming DTSTART and the UID) when the event has no readable start; every other
- * problem is reported in `dropped` and the rest is mapped.
+ * problem is reported in `dropped` and the rest is mapped. It never throws anything but a
+ * {@link MapperError} (a bug would surface as `INTERNAL_ERROR`).
  */
 export function eventFromVEvent(text: string, options: EventFromVEventOptions = {}): EventFromVEventResult {
+  return guardMapper(null, () => mapEventFromVEvent(text, options));
+}
+
+function mapEventFromVEvent(text: string, options: EventFromVEventOptions): EventFromVEventResult {
   const { calendar, problems } = parseCalendar(text, "text");
   const dropped: DroppedProperty[] = [...problems];
   const group = eventGroup(calendar);
@@ -184,22 +146,13 @@ function occurrenceOperations(
   const alreadyDeleted = new Set((current?.deletedOccurrences ?? []).map((entry) => safeInstant(entry.start)));
   const operations: OccurrenceOperation[] = [];
   const deleted = new Set<number>();
-  for (const property of all(group.master!, "exdate")) {
-    for (const value of property.slice(3)) {
-      const time = readTimeValue(value, typeof property[1].tzid === "string" ? property[1].tzid : undefined);
-      if (!time) {
-        dropped.push({ property: "EXDATE", reason: `unreadable value "${String(value)}"` });
-        continue;
-      }
-      // A DATE in the EXDATE of a timed series names the occurrence on that day.
-      const originalUtc = time.kind === "date" && !allDay ? seriesZone.toUtc(time.local + timeOfDayMs(start.local)) : resolveTime(time, zones, "EXDATE", dropped).utc;
-      if (deleted.has(originalUtc)) continue;
-      deleted.add(originalUtc);
-      if (alreadyDeleted.has(originalUtc)) continue;
-      // An EXDATE that names no occurrence of the pattern deletes nothing.
-      const instanceIndex = index(originalUtc);
-      if (instanceIndex !== null) operations.push({ kind: "deleteOccurrence", originalStart: ewsDateTime(originalUtc), instanceIndex });
-    }
+  for (const originalUtc of exdateInstants(group.master!, master, zones, dropped)) {
+    deleted.add(originalUtc);
+    if (alreadyDeleted.has(originalUtc)) continue;
+    const instanceIndex = index(originalUtc);
+    // An EXDATE that names no occurrence of the pattern deletes nothing on EWS; it stays on the DAV side.
+    if (instanceIndex === null) dropped.push({ property: "EXDATE", reason: "names no occurrence of the pattern, so there is nothing to delete on EWS; it stays on the DAV side", value: ewsDateTime(originalUtc) });
+    else operations.push({ kind: "deleteOccurrence", originalStart: ewsDateTime(originalUtc), instanceIndex });
   }
   const modified = new Set<number>();
   for (const override of group.overrides) {
@@ -253,9 +206,14 @@ function safeInstant(value: string): number {
 /**
  * Maps an EWS calendar item (a single event or a recurring master, with its modified occurrences
  * in `exceptions`) to iCalendar text, merged onto `base` when given. Throws {@link MapperError}
- * `MISSING_COMPONENT` when `base` holds no VEVENT, `INVALID_VALUE` for an unreadable Start/End.
+ * `MISSING_COMPONENT` when `base` holds no VEVENT, `INVALID_VALUE` for an unreadable Start/End,
+ * and nothing but a {@link MapperError} for anything else.
  */
 export function eventToVEvent(item: CalendarItem, options: EventToVEventOptions = {}): EventToVEventResult {
+  return guardMapper(item?.uid ?? options.uid ?? null, () => mapEventToVEvent(item, options));
+}
+
+function mapEventToVEvent(item: CalendarItem, options: EventToVEventOptions): EventToVEventResult {
   const dropped: DroppedProperty[] = [];
   const parsed = options.base ? parseCalendar(options.base, "base") : null;
   const uid = item.uid ?? options.uid ?? (parsed ? eventGroup(parsed.calendar).uid : null) ?? null;

@@ -4,7 +4,7 @@
  */
 import type { Attendee, CalendarItem, FileAttachment, Importance, LegacyFreeBusyStatus, Mailbox, ResponseType, Sensitivity } from "@ewsdav/ews-client";
 import { MapperError, type DroppedProperty } from "../result.js";
-import { DAY_MS } from "../timezone/clock.js";
+import { DAY_MS, timeOfDayMs } from "../timezone/clock.js";
 import { canonicalIanaZone } from "../timezone/iana.js";
 import { ianaZone, UTC_ZONE, zoneFromTzid, type EventTimeZone } from "../timezone/resolve.js";
 import type { JCalComponent } from "../timezone/vtimezone.js";
@@ -344,4 +344,26 @@ export function tzidsOf(component: JComponent, into: Set<string>): void {
     if (tzid) into.add(tzid);
   }
   for (const child of component[2]) tzidsOf(child, into);
+}
+
+/**
+ * The instants a series' EXDATEs name, in order and without duplicates. A DATE in the EXDATE of a
+ * timed series names the occurrence on that day (at the series' time of day). Unreadable values
+ * are reported in `dropped`.
+ */
+export function exdateInstants(event: JComponent, series: Pick<VEventReading, "start" | "allDay">, context: ZoneContext, dropped: DroppedProperty[]): number[] {
+  const out = new Set<number>();
+  for (const property of all(event, "exdate")) {
+    for (const value of property.slice(3)) {
+      const time = readTimeValue(value, param(property, "tzid"));
+      if (!time) {
+        dropped.push({ property: "EXDATE", reason: `unreadable value "${String(value)}"` });
+        continue;
+      }
+      const start = series.start;
+      if (time.kind === "date" && !series.allDay && start) out.add(start.zone.toUtc(time.local + timeOfDayMs(start.local)));
+      else out.add(resolveTime(time, context, "EXDATE", dropped).utc);
+    }
+  }
+  return [...out];
 }

@@ -7,6 +7,7 @@
  * zone to the inclusive `EndDate` of the last occurrence, and back to the start of that occurrence.
  */
 import type { DayOfWeek, DayOfWeekIndex, MonthName, Recurrence, RecurrencePattern, RecurrenceRange } from "@ewsdav/ews-client";
+import ICAL from "ical.js";
 import type { DroppedProperty } from "../result.js";
 import { DAY_MS, EWS_MONTHS, EWS_WEEKDAYS, fieldsOf, formatIsoDate, ICAL_WEEKDAYS, localMs, timeOfDayMs, weekdayOf } from "../timezone/clock.js";
 import type { EventTimeZone } from "../timezone/resolve.js";
@@ -279,4 +280,45 @@ export function sameRecurrence(a: Recurrence | undefined, b: Recurrence | undefi
     return JSON.stringify([Object.entries(pattern).sort(), Object.entries(range).sort()]);
   };
   return canonical(a) === canonical(b);
+}
+
+/**
+ * The 1-based position, in the rule's expansion from `startLocal`, of the occurrence whose start is
+ * the instant `targetUtc` (`toUtc` turns an expanded wall-clock start into its instant, so an
+ * occurrence in a DST gap is found too), or null.
+ */
+export function occurrenceIndex(rule: JCalRecur, startLocal: number, allDay: boolean, toUtc: (local: number) => number, targetUtc: number): number | null {
+  try {
+    const recur = ICAL.Recur.fromData({ ...rule } as never);
+    const iterator = recur.iterator(ICAL.Time.fromData({ ...fieldsOf(startLocal), isDate: allDay }));
+    for (let index = 1; index <= 10_000; index++) {
+      const next = iterator.next();
+      if (!next) return null;
+      const utc = toUtc(localMs(next.year, next.month, next.day, allDay ? 0 : next.hour, allDay ? 0 : next.minute, allDay ? 0 : next.second));
+      if (utc === targetUtc) return index;
+      if (utc > targetUtc) return null;
+    }
+  } catch {
+    return null;
+  }
+  return null;
+}
+
+/** The pattern's occurrences (instants) just before and just after the one at `targetUtc`. */
+export function neighbours(rule: JCalRecur, startLocal: number, allDay: boolean, toUtc: (local: number) => number, targetUtc: number): { previous: number | null; next: number | null } {
+  let previous: number | null = null;
+  try {
+    const recur = ICAL.Recur.fromData({ ...rule } as never);
+    const iterator = recur.iterator(ICAL.Time.fromData({ ...fieldsOf(startLocal), isDate: allDay }));
+    for (let index = 1; index <= 10_000; index++) {
+      const next = iterator.next();
+      if (!next) break;
+      const utc = toUtc(localMs(next.year, next.month, next.day, allDay ? 0 : next.hour, allDay ? 0 : next.minute, allDay ? 0 : next.second));
+      if (utc > targetUtc) return { previous, next: utc };
+      if (utc < targetUtc) previous = utc;
+    }
+  } catch {
+    // An unreadable rule has no neighbours to check against.
+  }
+  return { previous, next: null };
 }

@@ -14,8 +14,8 @@ import { zoneFromDefinition, zoneFromLegacyTimeZone, type EventTimeZone } from "
 import { escapeText } from "../timezone/vtimezone.js";
 import { windowsZoneForIana } from "../timezone/windows.js";
 import { all, cloneComponent, cloneProperty, first, jcalDate, jcalDateTime, param, readTime, type JComponent, type JProperty } from "./jcal.js";
-import { emailOf, parseEwsDateTime, readVEvent, resolveTime, type VEventReading, type ZoneContext } from "./read.js";
-import { recurrenceToRRule, sameRecurrence } from "./recurrence.js";
+import { emailOf, exdateInstants, parseEwsDateTime, readVEvent, resolveTime, type VEventReading, type ZoneContext } from "./read.js";
+import { occurrenceIndex, recurrenceToRRule, sameRecurrence } from "./recurrence.js";
 
 /** How the times of a series are written on the DAV side. */
 export interface TimeForm {
@@ -226,9 +226,18 @@ export function writeVEvent(item: CalendarItem, base: JComponent | null, baseRea
         replace(["rrule"], item.recurrence ? [["rrule", {}, "recur", recurrenceToRRule(item.recurrence, { startLocal: shape.seriesStartLocal, allDay, zone: shape.seriesForm.kind === "floating" ? null : shape.seriesForm.zone })]] : []);
       }
       const deleted = [...new Set(shape.deleted ?? [])].sort((a, b) => a - b);
-      const baseDeleted = baseExdates(base, context);
-      if (!equalJson(baseDeleted, deleted)) {
-        const values = deleted.map((utc) => timeValue(utc, shape.seriesForm));
+      const baseDeleted = base && baseReading ? exdateInstants(base, baseReading, context.baseZones, []).sort((a, b) => a - b) : [];
+      // EXDATEs of the base that name no occurrence of the pattern delete nothing, so EWS never
+      // lists them: while the series is the same, they stay as the DAV side has them.
+      const sameSeries = !!baseItem && sameRecurrence(baseItem.recurrence, item.recurrence) && baseItem.start === item.start && baseItem.isAllDayEvent === allDay;
+      const rule = baseReading?.rrule;
+      const seriesStart = baseReading?.start;
+      const offPattern = sameSeries && rule && seriesStart
+        ? baseDeleted.filter((utc) => occurrenceIndex(rule, seriesStart.local, baseReading.allDay, (local) => seriesStart.zone.toUtc(local), utc) === null)
+        : [];
+      const onPattern = baseDeleted.filter((utc) => !offPattern.includes(utc));
+      if (!equalJson(onPattern, deleted)) {
+        const values = [...new Set([...deleted, ...offPattern])].sort((a, b) => a - b).map((utc) => timeValue(utc, shape.seriesForm));
         const form = shape.seriesForm;
         replace(["exdate"], values.length === 0 ? [] : [["exdate", form.kind === "zoned" ? { tzid: form.tzid! } : {}, form.kind === "date" ? "date" : "date-time", ...values]]);
       }
@@ -288,18 +297,6 @@ export function writeVEvent(item: CalendarItem, base: JComponent | null, baseRea
 
   if (item.isCancelled && (first(event, "status")?.[3] ?? "") !== "CANCELLED") replace(["status"], [["status", {}, "text", "CANCELLED"]]);
   return event;
-}
-
-function baseExdates(base: JComponent | null, context: WriteContext): number[] {
-  if (!base) return [];
-  const out: number[] = [];
-  for (const property of all(base, "exdate")) {
-    for (const value of property.slice(3)) {
-      const time = readTime([property[0], property[1], property[2], value] as JProperty);
-      if (time) out.push(resolveTime(time, context.baseZones, "EXDATE", []).utc);
-    }
-  }
-  return [...new Set(out)].sort((a, b) => a - b);
 }
 
 function writeAttendees(event: JComponent, item: CalendarItem): void {
