@@ -4,16 +4,21 @@
  *
  * - `sync-collection` (RFC 6578): one REPORT with the stored token. Truncated answers (a 507
  *   for the collection itself, `DAV:number-of-matches-within-limits`) are continued with the
- *   token they carry; members answered with 404 are deletions. A rejected token (403 with
- *   `DAV:valid-sync-token`, or a 5xx: Xandikos answers 500) falls back to a full listing,
- *   reported with `complete: true` so the caller diffs it against its own state.
+ *   token they carry, until an answer is not truncated; a truncated answer that does not
+ *   advance the token is an error, never a partial feed. Members answered with 404 are
+ *   deletions. A rejected token (403 or 410, any 4xx naming `DAV:valid-sync-token`, or a 500:
+ *   Xandikos answers an unknown token so) falls back to a full listing, reported with
+ *   `complete: true` so the caller diffs it against its own state. 502/503/504 are transient
+ *   (retried by the transport, then an error), not a rejected token.
  * - `etag-listing`, for servers without RFC 6578 (or forced by option): a Depth-0 `getctag`
  *   check — unchanged ctag, no further request — then a Depth-1 PROPFIND of every member's
- *   ETag, diffed with the listing kept in the cursor.
+ *   ETag, diffed with the listing kept in the cursor. A member listed without an ETag is kept
+ *   (with `""`), never read as deleted.
  */
 import { DavError, InvalidSyncTokenError, redactUrl } from "./errors.js";
 import { decodeCursor, encodeCursor, type DavChangeCursor } from "./cursor.js";
-import { hasCondition, propText } from "./multistatus.js";
+import { findProp, hasCondition, propText, type DavResponse } from "./multistatus.js";
+import type { DavHttpResponse } from "./transport.js";
 import { DAV_NAMESPACES } from "./namespaces.js";
 import { expectMultistatus, hrefOf, propfind, sendXml, xmlDocument, type DavContext } from "./requests.js";
 import { escapeXml } from "./xml.js";
@@ -50,9 +55,11 @@ export interface DavChangeFeed {
 
 /** Options of {@link collectionChanges}. */
 export interface CollectionChangesOptions {
+  /** Which method to use (see {@link ChangeDetection}). */
   readonly detection: ChangeDetection;
   /** Whether the collection is known to support sync-collection (from its listing); undefined when unknown. */
   readonly supportsSyncCollection?: boolean | undefined;
+  /** Aborts the requests. */
   readonly signal?: AbortSignal | undefined;
   /** Most truncated pages followed in one call (default 10 000). */
   readonly maxPages?: number | undefined;
@@ -71,32 +78,51 @@ function syncCollectionBody(token: string): string {
   );
 }
 
+/** The spellings of a collection's own href (with and without the trailing slash). */
+function collectionSpellings(href: string): Set<string> {
+  const bare = href.replace(/\/+$/, "");
+  return new Set([bare, `${bare}/`]);
+}
+
+/** Whether a sync-collection answer to a non-empty token says the token is not accepted. */
+export function rejectsSyncToken(response: Pick<DavHttpResponse, "status" | "body">): boolean {
+  const { status } = response;
+  if (status === 403 || status === 410 || status === 500) return true;
+  return status >= 400 && status < 500 && /valid-sync-token/.test(response.body);
+}
+
+/** Whether a member of a listing is a collection (by resourcetype, or a trailing slash). */
+function isCollectionEntry(entry: DavResponse): boolean {
+  return entry.href.endsWith("/") || !!findProp(entry, D, "resourcetype")?.children.some((c) => c.ns === D && c.name === "collection");
+}
+
 /**
  * Runs sync-collection from `token` (`""` for the initial listing), following truncation.
  * @throws InvalidSyncTokenError when the server rejects a non-empty token.
+ * @throws DavError `HTTP_STATUS` when an answer is truncated but does not advance the token, or
+ *   is still truncated after `maxPages` answers.
  */
 export async function syncCollection(context: DavContext, collectionUrl: string, token: string, options: { signal?: AbortSignal | undefined; maxPages?: number | undefined } = {}): Promise<SyncResult> {
   const url = new URL(collectionUrl, context.baseUrl);
-  const collectionHref = hrefOf(context, url.href);
+  const own = collectionSpellings(hrefOf(context, url.href));
   const result: SyncResult = { token, changed: new Map(), deleted: new Set() };
   const maxPages = options.maxPages ?? 10_000;
   for (let page = 0; ; page++) {
     if (page >= maxPages) throw new DavError("HTTP_STATUS", `sync-collection on ${redactUrl(url)} was still truncated after ${maxPages} pages`);
     const response = await sendXml(context, "REPORT", url, syncCollectionBody(result.token), { depth: "0", signal: options.signal });
-    if (result.token !== "") {
-      // 403 is what RFC 6578 prescribes (with DAV:valid-sync-token); some servers use 400/409 with that condition.
-      const namesCondition = response.status >= 400 && response.status < 500 && /valid-sync-token/.test(response.body);
-      if (response.status === 403 || namesCondition) throw new InvalidSyncTokenError(redactUrl(url), response.status);
-      if (response.status >= 500 && response.status !== 507) throw new InvalidSyncTokenError(redactUrl(url), response.status);
-    }
+    // 403 with DAV:valid-sync-token is what RFC 6578 prescribes; some servers use 400/409/410
+    // with that condition, Xandikos a 500.
+    if (result.token !== "" && rejectsSyncToken(response)) throw new InvalidSyncTokenError(redactUrl(url), response.status);
     const multistatus = expectMultistatus(response, "REPORT");
     let truncated = false;
     for (const entry of multistatus.responses) {
-      if (entry.href === collectionHref) {
-        if (entry.status === 507 || hasCondition(entry.error, D, "number-of-matches-within-limits")) truncated = true;
+      // RFC 6578 §3.6: truncation is a 507 response for the Request-URI, with the
+      // number-of-matches-within-limits condition; either one alone is taken as truncation.
+      if (entry.status === 507 || hasCondition(entry.error, D, "number-of-matches-within-limits")) {
+        truncated = true;
         continue;
       }
-      if (entry.href.endsWith("/")) continue; // sub-collections (and servers listing the collection under another spelling)
+      if (own.has(entry.href) || entry.href.endsWith("/")) continue; // the collection itself, sub-collections
       if (entry.status === 404) {
         result.changed.delete(entry.href);
         result.deleted.add(entry.href);
@@ -109,25 +135,28 @@ export async function syncCollection(context: DavContext, collectionUrl: string,
     if (!multistatus.syncToken) throw new DavError("INVALID_XML", `sync-collection on ${redactUrl(url)} answered without a DAV:sync-token`);
     const advanced = multistatus.syncToken !== result.token;
     result.token = multistatus.syncToken;
-    if (!truncated || !advanced) return result;
+    if (!truncated) return result;
+    // Continuing from the same token would get the same truncated answer forever; returning
+    // what came so far would pass a partial listing off as whole (read as deletions).
+    if (!advanced) throw new DavError("HTTP_STATUS", `sync-collection on ${redactUrl(url)} was truncated without advancing the sync-token`);
   }
 }
 
 /** A Depth-1 listing of the members' ETags, with the collection's own ctag. */
 export async function etagListing(context: DavContext, collectionUrl: string, signal?: AbortSignal): Promise<{ ctag: string | null; etags: Map<string, string> }> {
   const url = new URL(collectionUrl, context.baseUrl);
-  const collectionHref = hrefOf(context, url.href);
+  const own = collectionSpellings(hrefOf(context, url.href));
   const multistatus = await propfind(context, url, "1", [["d", "getetag"], ["cs", "getctag"], ["d", "resourcetype"]], signal);
   const etags = new Map<string, string>();
   let ctag: string | null = null;
   for (const entry of multistatus.responses) {
-    if (entry.href === collectionHref || entry.href === collectionHref.replace(/\/$/, "")) {
+    if (own.has(entry.href)) {
       ctag = propText(entry, CS, "getctag") ?? null;
       continue;
     }
-    if (entry.href.endsWith("/")) continue;
-    const etag = propText(entry, D, "getetag");
-    if (etag !== undefined) etags.set(entry.href, etag);
+    if (isCollectionEntry(entry) || (entry.status !== undefined && entry.status >= 300)) continue;
+    // A member without an ETag is still a member: leaving it out would read as a deletion.
+    etags.set(entry.href, propText(entry, D, "getetag") ?? "");
   }
   return { ctag, etags };
 }
