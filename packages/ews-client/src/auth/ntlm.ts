@@ -80,6 +80,7 @@ export interface NtlmStatistics {
 
 /** A streaming response on an authenticated connection (GetStreamingEvents). */
 export interface NtlmStreamResponse {
+  /** HTTP status. */
   status: number;
   /** Response headers (lower-case names; repeated headers joined with `, `). */
   headers: Record<string, string>;

@@ -284,7 +284,9 @@ export interface AuthorizationRequest {
 export interface DeviceCodeInstructions {
   /** MSAL's ready-made sentence ("To sign in, use a web browser to open … and enter the code …"). */
   message: string;
+  /** The code the user types at {@link DeviceCodeInstructions.verificationUri}. */
   userCode: string;
+  /** Where the user signs in (`https://microsoft.com/devicelogin`). */
   verificationUri: string;
   /** Seconds until the code expires. */
   expiresIn: number;

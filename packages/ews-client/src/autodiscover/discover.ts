@@ -32,17 +32,25 @@ import { buildGetUserSettingsRequest, parseGetUserSettingsResponse } from "./soa
 
 /** One HTTP request made by autodiscover. */
 export interface AutodiscoverHttpRequest {
+  /** Where to. */
   url: URL;
+  /** `POST` for SOAP and POX, `GET` for the unauthenticated redirect check. */
   method: "GET" | "POST";
+  /** Request headers (lower-case names). */
   headers: Record<string, string>;
+  /** The request body (SOAP or POX XML). */
   body?: string;
+  /** Aborts the request. */
   signal?: AbortSignal;
 }
 
 /** One HTTP response seen by autodiscover (body read fully; autodiscover responses are small). */
 export interface AutodiscoverHttpResponse {
+  /** HTTP status. */
   status: number;
+  /** Response headers (lower-case names). */
   headers: Record<string, string | string[] | undefined>;
+  /** The body as text. */
   body: string;
 }
 
@@ -58,14 +66,19 @@ export type AutodiscoverSend = (request: AutodiscoverHttpRequest) => Promise<Aut
 export interface AutodiscoverAuth {
   /** A name for diagnostics (`basic`, `ntlm`, `bearer`, …). */
   readonly name: string;
+  /** Sends `request` with credentials through `send` (as many round trips as the scheme needs). */
   send(request: AutodiscoverHttpRequest, send: AutodiscoverSend): Promise<AutodiscoverHttpResponse>;
 }
 
 /** The server version as far as autodiscover tells it. */
 export interface AutodiscoverServerVersion {
+  /** Major version (14 = Exchange 2010, 15 = 2013 and later). */
   majorVersion: number;
+  /** Minor version (for 15: 0 = 2013, 1 = 2016, 2 = 2019/SE). */
   minorVersion: number;
+  /** Major build number. */
   majorBuildNumber: number;
+  /** Minor build number, when given (POX does not). */
   minorBuildNumber: number | undefined;
   /** The schema version name when the server gave one (SOAP `ServerVersionInfo/Version`). */
   version: string | undefined;
@@ -77,7 +90,9 @@ export interface AutodiscoverResult {
   email: string;
   /** The EWS URL to use (external preferred unless `preferInternal`). */
   ewsUrl: string;
+  /** `InternalEwsUrl` (SOAP) or the EXCH section's `EwsUrl` (POX), as given. */
   internalEwsUrl: string | undefined;
+  /** `ExternalEwsUrl` (SOAP) or the EXPR section's `EwsUrl` (POX), as given. */
   externalEwsUrl: string | undefined;
   /** The server version, from `CasVersion`/`ServerVersionInfo` (SOAP) or `ServerVersion` (POX). */
   serverVersion: AutodiscoverServerVersion | undefined;

@@ -13,9 +13,13 @@ export type EndpointResolver = (hostname: string, port: number) => Promise<{ hos
 
 /** One `SRV` record. */
 export interface SrvRecord {
+  /** Target host name. */
   name: string;
+  /** Target port. */
   port: number;
+  /** Priority (lower first, RFC 2782). */
   priority: number;
+  /** Weight among records of the same priority (RFC 2782). */
   weight: number;
 }
 

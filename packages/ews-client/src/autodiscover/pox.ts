@@ -26,8 +26,11 @@ export function buildPoxRequest(email: string): string {
 
 /** The Exchange version packed into the POX `ServerVersion` hex value. */
 export interface PoxServerVersion {
+  /** Major version (14 = Exchange 2010, 15 = 2013 and later). */
   majorVersion: number;
+  /** Minor version. */
   minorVersion: number;
+  /** Major build number. */
   majorBuildNumber: number;
 }
 

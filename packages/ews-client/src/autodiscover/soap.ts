@@ -52,9 +52,13 @@ export type SoapAutodiscoverOutcome =
 
 /** `ServerVersionInfo` from the autodiscover response header. */
 export interface SoapServerVersion {
+  /** `MajorVersion`. */
   majorVersion: number;
+  /** `MinorVersion`. */
   minorVersion: number;
+  /** `MajorBuildNumber`. */
   majorBuildNumber: number;
+  /** `MinorBuildNumber`. */
   minorBuildNumber: number;
   /** e.g. `Exchange2013`. */
   version: string | undefined;

@@ -45,9 +45,13 @@ export interface NotificationEvent {
 
 /** One parsed `Notification` element. */
 export interface ParsedNotification {
+  /** The subscription the notification belongs to (`t:SubscriptionId`). */
   subscriptionId: string;
+  /** The watermark before the first event (`t:PreviousWatermark`, pull notifications). */
   previousWatermark: string | undefined;
+  /** More events are waiting on the server (`t:MoreEvents`): call GetEvents again. */
   moreEvents: boolean;
+  /** The events, in server order (Status heartbeats included). */
   events: NotificationEvent[];
 }
 

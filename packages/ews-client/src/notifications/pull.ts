@@ -15,7 +15,9 @@ import { buildGetEvents, buildPullSubscribe, buildUnsubscribe, parseNotification
 
 /** What a host persists to resume a pull subscription. */
 export interface PullSubscriptionState {
+  /** The subscription on the server. */
   subscriptionId: string;
+  /** The watermark of the last event handled; the next GetEvents starts after it. */
   watermark: string;
 }
 

@@ -49,11 +49,17 @@ export interface StreamingOptions extends SubscriptionTarget {
 
 /** Counters, for diagnostics and tests. */
 export interface StreamingStatistics {
+  /** Successful Subscribe requests (1 + re-subscriptions). */
   subscribes: number;
+  /** GetStreamingEvents connections opened. */
   streamsOpened: number;
+  /** Envelopes without notifications (Exchange's keep-alives). */
   heartbeats: number;
+  /** Connections given up because nothing arrived within `stallTimeoutMs`. */
   stalls: number;
+  /** Connections reopened after a drop, a stall or a failure. */
   reconnects: number;
+  /** Events delivered. */
   events: number;
 }
 
