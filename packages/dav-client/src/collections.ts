@@ -82,7 +82,11 @@ export function collectionFromResponse(response: DavResponse, origin: string): D
     ? childrenNamed(privilegeSet, D, "privilege").flatMap((p) => p.children.map((c) => c.name))
     : undefined;
   const reportSet = findProp(response, D, "supported-report-set");
-  const reports = reportSet ? reportSet.children.flatMap((s) => s.children.flatMap((r) => r.children.map((c) => `{${c.ns}}${c.name}`))) : undefined;
+  // RFC 3253 nests each report as supported-report/report/<name>; Xandikos leaves out the
+  // DAV:report level (supported-report/<name>). Both are read.
+  const reports = reportSet
+    ? reportSet.children.flatMap((s) => s.children.flatMap((r) => (r.ns === D && r.name === "report" ? r.children : [r])).map((c) => `{${c.ns}}${c.name}`))
+    : undefined;
   const syncToken = propText(response, D, "sync-token");
   const href = response.href.endsWith("/") ? response.href : `${response.href}/`;
   return {

@@ -61,19 +61,25 @@ const sabreSync = `<?xml version="1.0"?>
  <d:sync-token>http://sabre.io/ns/sync/57</d:sync-token>
 </d:multistatus>`;
 
-// Shaped like Radicale 3: default DAV: namespace, C:/CR: prefixes, status after prop.
-const radicaleMultiget = `<?xml version='1.0' encoding='utf-8'?>
-<multistatus xmlns="DAV:" xmlns:CR="urn:ietf:params:xml:ns:carddav"><response><href>/alice/book/x%20y.vcf</href><propstat><prop><getetag>"3f2a"</getetag><CR:address-data>BEGIN:VCARD&#13;
-VERSION:3.0&#13;
-FN:A &amp; B &lt;c&gt;&#13;
-END:VCARD&#13;
-</CR:address-data></prop><status>HTTP/1.1 200 OK</status></propstat></response><response><href>/alice/book/missing.vcf</href><status>HTTP/1.1 404 Not Found</status></response></multistatus>`;
+// Radicale 3.1.8 as captured: default DAV: namespace, CR:/C:/CS: prefixes, the sync-token
+// before the responses, item data with raw CRLF line ends, status after prop.
+const radicaleSync = `<?xml version='1.0' encoding='utf-8'?>
+<multistatus xmlns="DAV:"><sync-token>http://radicale.org/ns/sync/7a544ed04b657900a8f5b5c0ee14dfa1959476af743bddd27735eac7680ed982</sync-token><response><href>/alice/book/x%20y.vcf</href><propstat><prop><getetag>"d420c7ebc5073ce0de027ac57d82ace99aec2a8b"</getetag></prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>`;
 
-// Shaped like Xandikos: ns0:/ns1: prefixes picked by ElementTree, no XML declaration.
-const xandikosSync = `<ns0:multistatus xmlns:ns0="DAV:" xmlns:ns1="urn:ietf:params:xml:ns:caldav"><ns0:response><ns0:href>/alice/calendars/calendar/e1.ics</ns0:href><ns0:propstat><ns0:status>HTTP/1.1 200 OK</ns0:status><ns0:prop><ns0:getetag>"5f0e"</ns0:getetag><ns1:calendar-data><![CDATA[BEGIN:VCALENDAR
-SUMMARY:a <b> & c
-END:VCALENDAR
-]]></ns1:calendar-data></ns0:prop></ns0:propstat></ns0:response><ns0:sync-token>b0c0ef5fa5661329bfb4ec13169cf5dd977f19ba</ns0:sync-token></ns0:multistatus>`;
+const radicaleMultiget = `<?xml version='1.0' encoding='utf-8'?>
+<multistatus xmlns="DAV:" xmlns:CR="urn:ietf:params:xml:ns:carddav"><response><href>/alice/book/missing.vcf</href><status>HTTP/1.1 404 Not Found</status></response><response><href>/alice/book/x%20y.vcf</href><propstat><prop><getetag>"d420c7eb"</getetag><CR:address-data>BEGIN:VCARD\r\nVERSION:3.0\r\nUID:x1\r\nFN:A &amp; B &lt;c&gt;\r\nNOTE:&lt;!DOCTYPE html&gt; ]]&gt; cdata\r\nEND:VCARD\r\n</CR:address-data></prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>`;
+
+const radicaleHome = `<?xml version='1.0' encoding='utf-8'?>
+<multistatus xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:CR="urn:ietf:params:xml:ns:carddav" xmlns:CS="http://calendarserver.org/ns/"><response><href>/alice/</href><propstat><prop><resourcetype><principal /><collection /></resourcetype></prop><status>HTTP/1.1 200 OK</status></propstat><propstat><prop><displayname /><CS:getctag /><sync-token /><C:supported-calendar-component-set /></prop><status>HTTP/1.1 404 Not Found</status></propstat></response><response><href>/alice/book/</href><propstat><prop><resourcetype><CR:addressbook /><collection /></resourcetype><displayname>alice/book</displayname><CS:getctag>"40e99b05"</CS:getctag><sync-token>http://radicale.org/ns/sync/7a544ed0</sync-token><current-user-privilege-set><privilege><read /></privilege><privilege><all /></privilege><privilege><write /></privilege><privilege><write-properties /></privilege><privilege><write-content /></privilege></current-user-privilege-set><supported-report-set><supported-report><report><expand-property /></report></supported-report><supported-report><report><sync-collection /></report></supported-report><supported-report><report><CR:addressbook-multiget /></report></supported-report></supported-report-set><C:supported-calendar-component-set><C:comp name="VTODO" /><C:comp name="VEVENT" /><C:comp name="VJOURNAL" /></C:supported-calendar-component-set></prop><status>HTTP/1.1 200 OK</status></propstat></response></multistatus>`;
+
+// Xandikos 0.2.8 as captured: ns0:/ns1:… prefixes picked by ElementTree, no XML declaration,
+// status before prop, supported-report without the DAV:report level.
+const xandikosSync = `<ns0:multistatus xmlns:ns0="DAV:"><ns0:response><ns0:href>/alice/contacts/addressbook/x%20y.vcf</ns0:href><ns0:propstat><ns0:status>HTTP/1.1 200 OK</ns0:status><ns0:prop><ns0:getetag>"99d5cbf270b259ac88cf0e37933f6cb9a3a25d86"</ns0:getetag></ns0:prop></ns0:propstat></ns0:response><ns0:sync-token>3020dcef277e21abeaf53139b2fc89c06d186911</ns0:sync-token></ns0:multistatus>`;
+
+const xandikosMultiget = `<ns0:multistatus xmlns:ns0="DAV:" xmlns:ns1="urn:ietf:params:xml:ns:caldav"><ns0:response><ns0:href>/alice/calendars/calendar/e1.ics</ns0:href><ns0:propstat><ns0:status>HTTP/1.1 200 OK</ns0:status><ns0:prop><ns0:getetag>"5f0e"</ns0:getetag><ns1:calendar-data>BEGIN:VCALENDAR\r\nSUMMARY:a &lt;b&gt; &amp; c\r\nEND:VCALENDAR\r\n</ns1:calendar-data></ns0:prop></ns0:propstat></ns0:response><ns0:response><ns0:href>/alice/calendars/calendar/missing.ics</ns0:href><ns0:status>HTTP/1.1 404 Not Found</ns0:status></ns0:response></ns0:multistatus>`;
+
+// Without a sync-token property, so only the report set can tell sync-collection support.
+const xandikosHome = `<ns0:multistatus xmlns:ns0="DAV:" xmlns:ns1="http://calendarserver.org/ns/" xmlns:ns2="urn:ietf:params:xml:ns:caldav" xmlns:ns3="urn:ietf:params:xml:ns:carddav"><ns0:response><ns0:href>/alice/contacts/addressbook/</ns0:href><ns0:propstat><ns0:status>HTTP/1.1 200 OK</ns0:status><ns0:prop><ns0:resourcetype><ns0:collection /><ns3:addressbook /></ns0:resourcetype><ns0:displayname>addressbook</ns0:displayname><ns1:getctag>3020dcef277e21abeaf53139b2fc89c06d186911</ns1:getctag><ns0:current-user-privilege-set><ns0:privilege><ns0:all /></ns0:privilege></ns0:current-user-privilege-set><ns0:supported-report-set><ns0:supported-report><ns3:addressbook-multiget /></ns0:supported-report><ns0:supported-report><ns3:addressbook-query /></ns0:supported-report><ns0:supported-report><ns0:expand-property /></ns0:supported-report><ns0:supported-report><ns0:sync-collection /></ns0:supported-report></ns0:supported-report-set></ns0:prop></ns0:propstat><ns0:propstat><ns0:status>HTTP/1.1 404 Not Found</ns0:status><ns0:prop><ns2:supported-calendar-component-set /></ns0:prop></ns0:propstat></ns0:response></ns0:multistatus>`;
 
 describe("parseMultistatus on Nextcloud (sabre/dav) responses", () => {
   it("reads collections with colour, component set, ctag, sync-token URL and privileges", () => {
@@ -112,18 +118,46 @@ describe("parseMultistatus on Nextcloud (sabre/dav) responses", () => {
 });
 
 describe("parseMultistatus on Radicale and Xandikos responses", () => {
-  it("resolves Radicale's default namespace and decodes entities and character references", () => {
-    const multistatus = parseMultistatus(radicaleMultiget, "http://127.0.0.1:5232/alice/book/");
-    const [found, missing] = multistatus.responses;
-    expect(found?.href).toBe("/alice/book/x%20y.vcf");
-    expect(findProp(found!, CARD, "address-data")?.text).toBe("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A & B <c>\r\nEND:VCARD\r\n");
+  it("reads Radicale's sync answer (token first) and multiget: default namespace, entities, raw CRLF", () => {
+    const sync = parseMultistatus(radicaleSync, "http://127.0.0.1:5232/alice/book/");
+    expect(sync.syncToken).toBe("http://radicale.org/ns/sync/7a544ed04b657900a8f5b5c0ee14dfa1959476af743bddd27735eac7680ed982");
+    expect(sync.responses.map((r) => [r.href, propText(r, D, "getetag")])).toEqual([["/alice/book/x%20y.vcf", '"d420c7ebc5073ce0de027ac57d82ace99aec2a8b"']]);
+
+    const [missing, found] = parseMultistatus(radicaleMultiget, "http://127.0.0.1:5232/alice/book/").responses;
     expect(missing).toMatchObject({ href: "/alice/book/missing.vcf", status: 404, propstats: [] });
+    expect(found?.href).toBe("/alice/book/x%20y.vcf");
+    // XML line-end normalisation turns the raw CRLF into LF (the item layer restores CRLF).
+    expect(findProp(found!, CARD, "address-data")?.text).toBe("BEGIN:VCARD\nVERSION:3.0\nUID:x1\nFN:A & B <c>\nNOTE:<!DOCTYPE html> ]]> cdata\nEND:VCARD\n");
   });
 
-  it("resolves Xandikos's ns0:/ns1: prefixes and keeps CDATA literally", () => {
-    const multistatus = parseMultistatus(xandikosSync, "http://127.0.0.1:8080/alice/calendars/calendar/");
-    expect(multistatus.syncToken).toBe("b0c0ef5fa5661329bfb4ec13169cf5dd977f19ba");
-    expect(findProp(multistatus.responses[0]!, CAL, "calendar-data")?.text).toBe("BEGIN:VCALENDAR\nSUMMARY:a <b> & c\nEND:VCALENDAR\n");
+  it("reads Radicale's collection listing: principal skipped, address book with ctag, token and privileges", () => {
+    const [principal, book] = parseMultistatus(radicaleHome, "http://127.0.0.1:5232/alice/").responses.map((r) => collectionFromResponse(r, "http://127.0.0.1:5232"));
+    expect(principal).toBeUndefined();
+    expect(book).toMatchObject({
+      url: "http://127.0.0.1:5232/alice/book/",
+      kind: "addressbook",
+      displayName: "alice/book",
+      ctag: '"40e99b05"',
+      syncToken: "http://radicale.org/ns/sync/7a544ed0",
+      components: undefined,
+      readOnly: false,
+      supportsSyncCollection: true,
+    });
+  });
+
+  it("reads Xandikos's sync answer and multiget: ns0:/ns1: prefixes, status before prop", () => {
+    const sync = parseMultistatus(xandikosSync, "http://127.0.0.1:8080/alice/contacts/addressbook/");
+    expect(sync.syncToken).toBe("3020dcef277e21abeaf53139b2fc89c06d186911");
+    expect(sync.responses.map((r) => [r.href, propText(r, D, "getetag")])).toEqual([["/alice/contacts/addressbook/x%20y.vcf", '"99d5cbf270b259ac88cf0e37933f6cb9a3a25d86"']]);
+
+    const [found, missing] = parseMultistatus(xandikosMultiget, "http://127.0.0.1:8080/alice/calendars/calendar/").responses;
+    expect(findProp(found!, CAL, "calendar-data")?.text).toBe("BEGIN:VCALENDAR\nSUMMARY:a <b> & c\nEND:VCALENDAR\n");
+    expect(missing).toMatchObject({ href: "/alice/calendars/calendar/missing.ics", status: 404 });
+  });
+
+  it("reads Xandikos's report set, which leaves out the DAV:report level, as sync-collection support", () => {
+    const [book] = parseMultistatus(xandikosHome, "http://127.0.0.1:8080/alice/contacts/").responses.map((r) => collectionFromResponse(r, "http://127.0.0.1:8080"));
+    expect(book).toMatchObject({ kind: "addressbook", displayName: "addressbook", syncToken: undefined, privileges: ["all"], readOnly: false, supportsSyncCollection: true });
   });
 
   it("treats the same prefix bound to different namespaces as different names", () => {
