@@ -157,6 +157,21 @@ describe("sync", () => {
     expect(contactOf(results[100]).surname).toBe("Person");
   }, 60_000);
 
+  it("pages FindItem with IndexedPageItemView until the last item, also in a public folder", async () => {
+    const box = sim.mailbox(USER);
+    const folder = box.createFolder("msgfolderroot", "Paged tasks", "IPF.Task");
+    for (let i = 0; i < 250; i++) box.createItem(folder.id, `<Task><Subject>Paged ${i}</Subject></Task>`);
+    const ews = client();
+    const before = sim.requestCount("FindItem");
+    const items = await ews.findItem({ folder: { id: folder.id }, pageSize: 100, shape: { baseShape: "IdOnly", additionalProperties: [{ fieldUri: "item:Subject" }] } });
+    expect(sim.requestCount("FindItem") - before).toBe(3);
+    expect(items).toHaveLength(250);
+    expect(new Set(items.map((i) => (i.type === "Task" ? i.item.subject : ""))).size).toBe(250);
+    const [publicContacts] = await ews.findFolder({ parent: { distinguishedId: "publicfoldersroot" }, folderClass: "IPF.Contact" });
+    const publicItems = await ews.findItem({ folder: publicContacts!.folderId, pageSize: 2 });
+    expect(publicItems.length).toBeGreaterThan(0);
+  });
+
   it("surfaces a rejected sync state as InvalidSyncStateError", async () => {
     const ews = client();
     const error = await ews.syncFolderItems({ folder: { distinguishedId: "contacts" }, syncState: "bm90IGEgc3RhdGU=" }).catch((e: unknown) => e);
