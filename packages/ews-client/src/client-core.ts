@@ -27,7 +27,10 @@ export interface EwsClientOptions {
   auth?: EwsAuthProvider;
   /** `RequestServerVersion` (default `Exchange2010_SP2`, the oldest supported target). */
   version?: ExchangeVersion;
-  /** The SMTP address of the mailbox: sent as `X-AnchorMailbox` (routing in Exchange 2013+ and Online). */
+  /**
+   * The SMTP address of the mailbox: sent as `X-AnchorMailbox` (routing in Exchange 2013+ and Online).
+   * Defaults to the impersonated SMTP address when `impersonation` names one.
+   */
   mailbox?: string;
   /** Act as another user through `ExchangeImpersonation`. */
   impersonation?: ImpersonatedUser;
@@ -131,12 +134,18 @@ export class EwsClientCore extends EventEmitter<EwsClientEvents> {
     if (options.auth) layers.push(authLayer(options.auth));
     layers.push(counting);
     this.#send = composeLayers(base, layers);
+    // Exchange routes impersonated requests by the impersonated mailbox: without an explicit
+    // mailbox, its SMTP address from the impersonation header is the anchor.
+    const impersonated = options.impersonation;
+    const anchor =
+      options.mailbox ??
+      (impersonated && "primarySmtpAddress" in impersonated ? impersonated.primarySmtpAddress : impersonated && "smtpAddress" in impersonated ? impersonated.smtpAddress : undefined);
     this.#headers = {
       "content-type": "text/xml; charset=utf-8",
       accept: "text/xml",
       "accept-encoding": "gzip",
       "user-agent": options.userAgent ?? DEFAULT_USER_AGENT,
-      ...(options.mailbox ? { "x-anchormailbox": options.mailbox } : {}),
+      ...(anchor ? { "x-anchormailbox": anchor } : {}),
     };
   }
 

@@ -260,6 +260,16 @@ describe("headers and authentication", () => {
     expect(Buffer.from(h.authorization!.slice(6), "base64").toString("utf8")).toBe("CONTOSO\\jörg:pä:ss");
   });
 
+  it("anchors impersonated requests at the impersonated mailbox unless a mailbox is given", async () => {
+    const impersonating = scripted([xml(findFolderPage(1))], { impersonation: { primarySmtpAddress: "bob@contoso.example" } });
+    await impersonating.client.findFolder();
+    expect(impersonating.requests[0]!.headers["x-anchormailbox"]).toBe("bob@contoso.example");
+    expect(impersonating.requests[0]!.body).toContain("<t:ExchangeImpersonation><t:ConnectingSID><t:PrimarySmtpAddress>bob@contoso.example</t:PrimarySmtpAddress>");
+    const explicit = scripted([xml(findFolderPage(1))], { impersonation: { principalName: "bob@corp" }, mailbox: "bob@contoso.example" });
+    await explicit.client.findFolder();
+    expect(explicit.requests[0]!.headers["x-anchormailbox"]).toBe("bob@contoso.example");
+  });
+
   it("gives up on 401 with Basic, with an error that does not carry the password", async () => {
     const { client, requests } = scripted([xml("", 401, { "www-authenticate": "Basic" })], { auth: basicAuth({ username: "u@x", password: "s3cret-pw" }) });
     const error = (await client.findFolder().catch((e: unknown) => e)) as HttpError;
