@@ -12,7 +12,7 @@
 import { Agent, type Dispatcher } from "undici";
 import type { NtlmAuthenticator } from "../auth/ntlm.js";
 import type { EwsAuthProvider } from "../auth/types.js";
-import { AbortedError, HttpError, TransportError } from "../errors.js";
+import { AbortedError, HttpError, ResponseTooLargeError, TransportError } from "../errors.js";
 import type { ImpersonatedUser } from "../soap/envelope.js";
 import { buildEnvelope, type ExchangeVersion } from "../soap/envelope.js";
 import { parseSoapResponse, type SoapResponse } from "../soap/response.js";
@@ -40,8 +40,10 @@ export interface NotificationConnectionOptions {
   dispatcher?: Dispatcher;
   /** User-Agent. */
   userAgent?: string;
-  /** Timeout of ordinary requests (default 60 s). */
+  /** Timeout of ordinary requests: until the headers, and of silence while their body arrives (default 60 s). */
   requestTimeoutMs?: number;
+  /** Largest accepted body of an ordinary response (default 16 MiB); streams are bounded per envelope. */
+  maxResponseBytes?: number;
 }
 
 /** An open GetStreamingEvents response. */
@@ -121,7 +123,8 @@ export class NotificationConnection {
         headers: request.headers,
         body: request.body,
         ...(signal ? { signal } : {}),
-        ...(streaming ? { bodyTimeout: 0 } : {}),
+        // A stream may be silent between heartbeats (its watchdog decides); an ordinary answer may not.
+        bodyTimeout: streaming ? 0 : (this.#options.requestTimeoutMs ?? 60_000),
       });
       this.#remember(response.headers);
       return response;
@@ -184,10 +187,12 @@ export class NotificationConnection {
     );
     let text: string;
     try {
-      text = await response.body.text();
+      text = await readLimited(response.body, this.#options.maxResponseBytes ?? 16 * 1024 * 1024);
     } catch (error) {
+      if (error instanceof ResponseTooLargeError) throw error;
       if (options.signal?.aborted) throw new AbortedError(undefined, { cause: error });
-      throw new TransportError(`${operation}: reading the response failed`, { cause: error });
+      const code = (error as { code?: string }).code;
+      throw new TransportError(`${operation}: reading the response failed (${code ?? (error as Error).message})`, { ...(code ? { transportCode: code } : {}), cause: error });
     }
     const isXml = /xml/i.test(String(response.headers["content-type"] ?? "")) || text.trimStart().startsWith("<");
     if (response.statusCode !== 200 && !(response.statusCode === 500 && isXml)) {
@@ -224,6 +229,21 @@ export class NotificationConnection {
   async close(): Promise<void> {
     if (this.#ownsDispatcher) await this.#dispatcher.close();
   }
+}
+
+/** Reads a body as UTF-8, refusing more than `limit` bytes. */
+async function readLimited(body: Dispatcher.ResponseData["body"], limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      body.destroy();
+      throw new ResponseTooLargeError(limit);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 function flatten(headers: Record<string, string | string[] | undefined>): Record<string, string> {
