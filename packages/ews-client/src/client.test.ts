@@ -293,6 +293,23 @@ describe("headers and authentication", () => {
   });
 });
 
+describe("request-level failures of a batch", () => {
+  it("put the single error message in every slot, each with its index", async () => {
+    const M = 'xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages"';
+    const body =
+      `<?xml version="1.0"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><m:GetItemResponse ${M}><m:ResponseMessages>` +
+      `<m:GetItemResponseMessage ResponseClass="Error"><m:MessageText>Mailbox does not exist.</m:MessageText><m:ResponseCode>ErrorNonExistentMailbox</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey><m:Items/></m:GetItemResponseMessage>` +
+      `</m:ResponseMessages></m:GetItemResponse></s:Body></s:Envelope>`;
+    const { client } = scripted([xml(body)]);
+    const results = await client.getItem([{ id: "a" }, { id: "b" }, { id: "c" }]);
+    expect(results.map((r) => [(r as EwsResponseError).responseCode, (r as EwsResponseError).index])).toEqual([
+      ["ErrorNonExistentMailbox", 0],
+      ["ErrorNonExistentMailbox", 1],
+      ["ErrorNonExistentMailbox", 2],
+    ]);
+  });
+});
+
 describe("per-item throttling inside a batch", () => {
   const M = 'xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"';
   const ok = (id: string) =>

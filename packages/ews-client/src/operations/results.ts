@@ -16,7 +16,8 @@ export function isEwsError(value: unknown): value is EwsError {
 
 /**
  * Reads the response messages of a batch of `count` inputs starting at `offset`, and maps each
- * successful one with `map`. A message count that does not match is a protocol error.
+ * successful one with `map`. A single error message for a batch of several (a request-level
+ * failure) becomes that error in every slot; any other count that does not match is a protocol error.
  */
 export function batchResults<T>(
   body: XmlElement,
@@ -26,6 +27,9 @@ export function batchResults<T>(
   map: (message: ResponseMessage, index: number) => T,
 ): Array<T | EwsResponseError> {
   const messages = responseMessages(body, operation);
+  // A request-level failure comes as one error message for the whole batch: every item failed with it.
+  const only = messages.length === 1 && count > 1 ? messages[0]! : undefined;
+  if (only && messageError(operation, only, offset)) return Array.from({ length: count }, (_, i) => messageError(operation, only, offset + i)!);
   if (messages.length !== count) {
     throw new EwsProtocolError(`${operation}: ${messages.length} response messages for ${count} inputs`);
   }
