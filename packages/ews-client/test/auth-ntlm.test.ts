@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EwsClientCore } from "../src/client-core.js";
-import { HttpError } from "../src/errors.js";
+import { AbortedError, HttpError } from "../src/errors.js";
 import { ntlmAuth, type NtlmCredentials } from "../src/auth/ntlm.js";
 import { getFolder } from "../src/operations/folders.js";
 import { startEwsSimulator, type EwsSimulator } from "../src/testing/index.js";
@@ -121,6 +121,19 @@ describe("NTLM", () => {
       await Promise.all(Array.from({ length: 8 }, () => inbox(client)));
       expect(ntlm.statistics.connections).toBeLessThanOrEqual(4);
       expect(ntlm.statistics.handshakes).toBe(ntlm.statistics.connections);
+    });
+  });
+
+  it("stops waiting for a pooled connection with AbortedError when the signal aborts", async () => {
+    await withClient({ username: "EXAMPLE\\alice", password: PASSWORD }, async (client) => {
+      await inbox(client);
+      sim.faults.inject({ kind: "latency", milliseconds: 300, operation: "GetFolder", times: 4 });
+      const busy = Array.from({ length: 4 }, () => inbox(client)); // every pooled connection is taken
+      const controller = new AbortController();
+      const waiting = getFolder(client, [{ distinguishedId: "inbox" }], { signal: controller.signal });
+      setTimeout(() => controller.abort(), 20);
+      await expect(waiting).rejects.toBeInstanceOf(AbortedError);
+      await Promise.all(busy);
     });
   });
 

@@ -255,7 +255,7 @@ export function ntlmAuth(credentials: NtlmCredentials, options: NtlmAuthOptions 
         pool.push(connection);
         return connection;
       }
-      signal?.throwIfAborted();
+      if (signal?.aborted) throw new AbortedError(undefined, { cause: signal.reason });
       await new Promise<void>((resolve, reject) => {
         const queue = waiters.get(origin) ?? [];
         waiters.set(origin, queue);
@@ -266,7 +266,7 @@ export function ntlmAuth(credentials: NtlmCredentials, options: NtlmAuthOptions 
         const onAbort = () => {
           const i = queue.indexOf(wake);
           if (i >= 0) queue.splice(i, 1);
-          reject(signal?.reason);
+          reject(new AbortedError(undefined, { cause: signal?.reason }));
         };
         queue.push(wake);
         signal?.addEventListener("abort", onAbort, { once: true });

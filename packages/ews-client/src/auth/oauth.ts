@@ -29,7 +29,7 @@ import type {
 } from "@azure/msal-node";
 import { request, type Dispatcher } from "undici";
 import { createAutodiscoverDispatcher, type EndpointResolver } from "../autodiscover/network.js";
-import { EwsError, EwsInputError } from "../errors.js";
+import { AbortedError, EwsError, EwsInputError } from "../errors.js";
 import type { ImpersonatedUser } from "../soap/envelope.js";
 import type { EwsLogger } from "../transport/logging-layer.js";
 import type { TokenProvider, TokenRequest } from "./bearer.js";
@@ -200,7 +200,7 @@ abstract class TokenProviderBase {
 
   /** The {@link TokenProvider} to give to {@link bearerAuth}. */
   readonly getToken: TokenProvider = async (request: TokenRequest) => {
-    request.signal?.throwIfAborted();
+    if (request.signal?.aborted) throw new AbortedError("The token request was aborted", { cause: request.signal.reason });
     const cached = this.cached;
     if (!request.forceRefresh && cached && cached.expiresAt - this.margin > this.now()) return cached.token;
     // After a 401, or when the token in hand is within the margin of its expiry, bypass MSAL's cache;
