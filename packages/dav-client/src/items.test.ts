@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { PreconditionFailedError } from "./errors.js";
-import { contentTypeOf, itemFileName, multigetBatch, putItem, deleteItem, uidOf } from "./items.js";
+import { contentTypeOf, getItem, itemFileName, multigetBatch, putItem, deleteItem, uidOf } from "./items.js";
 import { multistatus, serve, type LoopbackServer } from "./loopback.test-support.js";
 import type { DavContext } from "./requests.js";
 import { DavTransport } from "./transport.js";
@@ -88,6 +88,49 @@ describe("multiget", () => {
     expect(server.requests[0]?.body).toContain("<d:href>/book/gone.vcf</d:href><d:href>/book/b.vcf</d:href>");
     expect(server.requests[0]?.headers["depth"]).toBe("1");
     expect(server.requests.map((r) => r.method)).toEqual(["REPORT", "GET"]);
+  });
+});
+
+describe("item text", () => {
+  it("comes with CRLF line ends from a multiget (which XML parsing turns into LF) and from a GET alike", async () => {
+    const { context } = await setup((req, res) => {
+      if (req.method === "GET") {
+        res.writeHead(200, { etag: '"g"', "content-type": "text/vcard" });
+        res.end("BEGIN:VCARD\nFN:G\nEND:VCARD\n");
+        return;
+      }
+      multistatus(
+        res,
+        `<d:response><d:href>/book/m.vcf</d:href><d:propstat><d:prop><d:getetag>"m"</d:getetag><card:address-data xmlns:card="urn:ietf:params:xml:ns:carddav">BEGIN:VCARD\r\nNOTE:a\r\n b\r\nEND:VCARD\r\n</card:address-data></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`,
+      );
+    });
+    const [item] = await multigetBatch(context, "/book/", "addressbook", ["/book/m.vcf"]);
+    expect(item).toEqual({ href: "/book/m.vcf", etag: '"m"', data: "BEGIN:VCARD\r\nNOTE:a\r\n b\r\nEND:VCARD\r\n" });
+    expect((await getItem(context, "/book/g.vcf")).data).toBe("BEGIN:VCARD\r\nFN:G\r\nEND:VCARD\r\n");
+  });
+
+  it("confirms several reported misses with GETs and keeps the order", async () => {
+    const { server, context } = await setup((req, res) => {
+      if (req.method === "GET") {
+        // Only b really exists (a server that failed to match its href in the multiget body).
+        if (req.url === "/book/b%23.vcf") {
+          res.writeHead(200, { etag: '"b"' });
+          res.end("BEGIN:VCARD\r\nFN:B\r\nEND:VCARD\r\n");
+        } else {
+          res.writeHead(404);
+          res.end();
+        }
+        return;
+      }
+      multistatus(res, "");
+    });
+    const results = await multigetBatch(context, "/book/", "addressbook", ["/book/a.vcf", "/book/b%23.vcf", "/book/c.vcf"]);
+    expect(results).toEqual([
+      { href: "/book/a.vcf", missing: true, status: 404 },
+      { href: "/book/b%23.vcf", etag: '"b"', data: "BEGIN:VCARD\r\nFN:B\r\nEND:VCARD\r\n" },
+      { href: "/book/c.vcf", missing: true, status: 404 },
+    ]);
+    expect(server.requests.filter((r) => r.method === "GET")).toHaveLength(3);
   });
 });
 

@@ -3,13 +3,18 @@
  * single GET) and conditional writes (PUT with `If-None-Match: *` or `If-Match`, DELETE with
  * `If-Match`). A 412, or a 412 reported inside a 207 body, becomes a
  * {@link PreconditionFailedError} carrying the item's href.
+ *
+ * Item text is returned with CRLF line ends however it was read: iCalendar and vCard lines end
+ * in CRLF (RFC 5545 §3.1, RFC 6350 §3.2), and an XML parser must turn the CRLF a server sends
+ * inside calendar-data / address-data into LF (XML 1.0 §2.11), so without this a multiget and
+ * a GET of the same item would give different text.
  */
 import { randomUUID } from "node:crypto";
 import { DavError, DavHttpError, PreconditionFailedError, redactUrl } from "./errors.js";
 import { encodePathSegment } from "./href.js";
 import { findProp, propText } from "./multistatus.js";
 import { DAV_NAMESPACES } from "./namespaces.js";
-import { orderedConcurrent } from "./concurrency.js";
+import { mapConcurrent, orderedConcurrent } from "./concurrency.js";
 import { expectMultistatus, hrefOf, propfind, sendXml, xmlDocument, type DavContext } from "./requests.js";
 import { expectStatus, type DavHttpResponse } from "./transport.js";
 import { escapeXml } from "./xml.js";
@@ -19,14 +24,17 @@ import type { DavCollectionKind } from "./collections.js";
 export interface DavItem {
   /** Canonical absolute path. */
   readonly href: string;
+  /** The ETag of this version (the value to send in `If-Match`). */
   readonly etag: string;
-  /** The iCalendar or vCard text. */
+  /** The iCalendar or vCard text, with CRLF line ends. */
   readonly data: string;
 }
 
 /** An href a multiget asked for that the server does not have. */
 export interface DavMissingItem {
+  /** Canonical absolute path, as asked for. */
   readonly href: string;
+  /** Always true: tells a missing item from a {@link DavItem}. */
   readonly missing: true;
   /** The status the server gave (404 usually; 404 too when the href was left out of the answer). */
   readonly status: number;
@@ -36,7 +44,13 @@ export interface DavMissingItem {
 export interface DavWriteResult {
   /** Canonical absolute path. */
   readonly href: string;
+  /** The ETag of the version written (from the response, or read right after it). */
   readonly etag: string;
+}
+
+/** Item text with every line end as CRLF (see the module comment). */
+export function withCrlf(text: string): string {
+  return text.replace(/\r\n|\r|\n/g, "\r\n");
 }
 
 /** Content type for an item's text: `text/calendar` or `text/vcard`, UTF-8. */
@@ -99,7 +113,7 @@ export async function multigetBatch(
     const etag = propText(entry, DAV_NAMESPACES.d, "getetag");
     for (const href of [entry.href, ...entry.extraHrefs]) {
       if (data && etag !== undefined && (entry.status === undefined || entry.status < 300)) {
-        found.set(href, { href, etag, data: data.text });
+        found.set(href, { href, etag, data: withCrlf(data.text) });
       } else {
         const status = entry.status ?? entry.propstats.find((p) => p.status >= 300)?.status ?? 404;
         found.set(href, { href, missing: true, status });
@@ -110,16 +124,14 @@ export async function multigetBatch(
   // Confirm each reported miss with a GET: some servers fail to match certain hrefs in a
   // multiget body (Xandikos cuts an href at an encoded `#`), and a false "missing" would read
   // as a deletion. Real misses are rare (an item deleted between listing and fetching).
-  for (let i = 0; i < results.length; i++) {
-    const result = results[i];
-    if (result && "missing" in result && result.status === 404) {
-      try {
-        results[i] = await getItem(context, result.href, signal);
-      } catch (error) {
-        if (!(error instanceof DavHttpError && error.status === 404)) throw error;
-      }
+  const misses = results.flatMap((result, i) => ("missing" in result && result.status === 404 ? [i] : []));
+  await mapConcurrent(misses, 4, async (i) => {
+    try {
+      results[i] = await getItem(context, (results[i] as DavMissingItem).href, signal);
+    } catch (error) {
+      if (!(error instanceof DavHttpError && error.status === 404)) throw error;
     }
-  }
+  });
   return results;
 }
 
@@ -162,7 +174,7 @@ export async function fetchAll(context: DavContext, collectionUrl: string, kind:
   for (const entry of multistatus.responses) {
     const data = findProp(entry, ns, dataName);
     const etag = propText(entry, DAV_NAMESPACES.d, "getetag");
-    if (data && etag !== undefined && !entry.href.endsWith("/")) items.push({ href: entry.href, etag, data: data.text });
+    if (data && etag !== undefined && !entry.href.endsWith("/")) items.push({ href: entry.href, etag, data: withCrlf(data.text) });
   }
   return items;
 }
@@ -186,7 +198,7 @@ export async function getItem(context: DavContext, href: string, signal?: AbortS
   expectStatus(response, "GET", (s) => s === 200);
   const canonical = hrefOf(context, href);
   const etag = response.headers["etag"] ?? (await fetchEtag(context, canonical, signal));
-  return { href: canonical, etag, data: response.body };
+  return { href: canonical, etag, data: withCrlf(response.body) };
 }
 
 /** Turns a write's response into its outcome: success, a precondition failure, or an HTTP error. */
