@@ -50,6 +50,26 @@ describe("DavTransport retries", () => {
     expect(dropping.server.requests).toHaveLength(1);
   });
 
+  it("waits what Retry-After says rather than its own backoff", async () => {
+    // Its own backoff is an hour: the request only completes (within the test timeout) if the
+    // server's Retry-After of 0 s is used instead.
+    const { server, transport, url } = await setup((req, res, i) => {
+      res.writeHead(i === 0 ? 503 : i === 1 ? 429 : 201, { "retry-after": "0" });
+      res.end();
+    }, { retry: { baseDelayMs: 3_600_000, maxDelayMs: 3_600_000 } });
+    expect((await transport.request({ method: "PUT", url, body: "x", retry: "write" })).status).toBe(201);
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it("caps a long Retry-After at maxDelayMs", async () => {
+    const { server, transport, url } = await setup((req, res, i) => {
+      res.writeHead(i === 0 ? 503 : 200, { "retry-after": "86400" });
+      res.end("ok");
+    }, { retry: { baseDelayMs: 1, maxDelayMs: 10 } });
+    expect((await transport.request({ method: "GET", url, retry: "read" })).body).toBe("ok");
+    expect(server.requests).toHaveLength(2);
+  });
+
   it("gives up after the configured retries and returns the last status", async () => {
     const { server, transport, url } = await setup((req, res) => {
       res.writeHead(503);
