@@ -96,6 +96,7 @@ export interface DavClientOptions {
   readonly changeDetection?: ChangeDetection | undefined;
   /** An undici dispatcher to use instead of the client's own pool. */
   readonly dispatcher?: import("undici").Dispatcher | undefined;
+  /** The User-Agent header (default `ewsdav-dav-client`). */
   readonly userAgent?: string | undefined;
 }
 
@@ -112,14 +113,19 @@ export interface NewDavItem {
 
 /** An item to update: where it is, the ETag it must still have, and the new text. */
 export interface DavItemUpdate {
+  /** Where the item is (href or URL). */
   readonly href: string;
+  /** The ETag it must still have (sent as `If-Match`; `*`: any version, but it must exist). */
   readonly etag: string;
+  /** The new iCalendar or vCard text. */
   readonly text: string;
 }
 
 /** An item to delete: where it is and the ETag it must still have (undefined: unconditionally). */
 export interface DavItemRemoval {
+  /** Where the item is (href or URL). */
   readonly href: string;
+  /** The ETag it must still have (sent as `If-Match`); undefined deletes whatever is there. */
   readonly etag?: string | undefined;
 }
 

@@ -22,8 +22,11 @@ export interface DavCollection {
   readonly url: string;
   /** Canonical absolute path, ending in `/`. */
   readonly href: string;
+  /** Calendar or address book. */
   readonly kind: DavCollectionKind;
+  /** `DAV:displayname`, when set. */
   readonly displayName: string | undefined;
+  /** `calendar-description` or `addressbook-description`, when set. */
   readonly description: string | undefined;
   /** `calendar-color` (Apple namespace), as the server stores it (e.g. `#1E90FFFF`). */
   readonly color: string | undefined;
@@ -141,10 +144,13 @@ export async function getCollection(context: DavContext, collectionUrl: string, 
 export interface NewCalendar {
   /** Path segment below the home (encoded by the client). */
   readonly name: string;
+  /** `DAV:displayname`. */
   readonly displayName?: string | undefined;
   /** Component types it accepts (default `["VEVENT"]`). */
   readonly components?: readonly string[] | undefined;
+  /** `calendar-color`, e.g. `#FF8800FF`. */
   readonly color?: string | undefined;
+  /** `calendar-description` (some servers refuse it; then it is left out). */
   readonly description?: string | undefined;
 }
 
@@ -152,7 +158,9 @@ export interface NewCalendar {
 export interface NewAddressBook {
   /** Path segment below the home (encoded by the client). */
   readonly name: string;
+  /** `DAV:displayname`. */
   readonly displayName?: string | undefined;
+  /** `addressbook-description`. */
   readonly description?: string | undefined;
 }
 
@@ -177,9 +185,11 @@ async function expectCreated(context: DavContext, method: string, response: { st
 
 /** Properties of a collection that can be changed after creation. */
 export interface CollectionPropertiesUpdate {
+  /** New `DAV:displayname`. */
   readonly displayName?: string | undefined;
-  /** Calendars only. */
+  /** New `calendar-color` (calendars only). */
   readonly color?: string | undefined;
+  /** New calendar or address book description. */
   readonly description?: string | undefined;
 }
 

@@ -30,6 +30,7 @@ export class DavError extends Error {
   /** What went wrong, for programs. */
   readonly code: DavErrorCode;
 
+  /** An error with a code and a message (which must not hold secrets). */
   constructor(code: DavErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "DavError";
@@ -46,6 +47,7 @@ export class DavHttpError extends DavError {
   /** The request URL, without credentials or query. */
   readonly url: string;
 
+  /** The code follows the status: 401 `UNAUTHORIZED`, 403 `FORBIDDEN`, 404 `NOT_FOUND`, else `HTTP_STATUS`. */
   constructor(
     method: string,
     url: string,
@@ -71,6 +73,7 @@ export class PreconditionFailedError extends DavError {
   /** The HTTP status the server gave (412, or the status inside a multistatus). */
   readonly status: number;
 
+  /** For the write `method` on `href`, which the server refused with `status`. */
   constructor(href: string, method: string, status = 412) {
     super("PRECONDITION_FAILED", `${method} ${href}: precondition failed (HTTP ${status}); the item changed or already exists`);
     this.name = "PreconditionFailedError";
@@ -86,6 +89,7 @@ export class InvalidSyncTokenError extends DavError {
   /** The HTTP status the server answered with. */
   readonly status: number;
 
+  /** For a sync-collection REPORT on `collection` refused with `status`. */
   constructor(collection: string, status: number) {
     super("INVALID_SYNC_TOKEN", `sync-collection on ${collection}: the server rejected the sync-token (HTTP ${status})`);
     this.name = "InvalidSyncTokenError";

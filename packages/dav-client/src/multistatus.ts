@@ -26,6 +26,7 @@ export interface DavResponse {
   readonly extraHrefs: readonly string[];
   /** The response-level DAV:status, when given (404 for removed members, 507 for truncation, …). */
   readonly status: number | undefined;
+  /** The DAV:propstat elements, in document order. */
   readonly propstats: readonly DavPropstat[];
   /** The DAV:error element, when given (holds precondition names). */
   readonly error: XmlElement | undefined;
@@ -33,6 +34,7 @@ export interface DavResponse {
 
 /** A parsed DAV:multistatus. */
 export interface Multistatus {
+  /** The DAV:response elements, in document order. */
   readonly responses: readonly DavResponse[];
   /** The DAV:sync-token of a sync-collection report. */
   readonly syncToken: string | undefined;

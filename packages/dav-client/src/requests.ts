@@ -11,7 +11,9 @@ import { expectStatus, type DavHttpResponse, type DavTransport, type RetryClass 
 
 /** What the DAV operations share: the transport and the URL that relative paths resolve against. */
 export interface DavContext {
+  /** Sends the requests. */
   readonly transport: DavTransport;
+  /** What relative hrefs and URLs resolve against. */
   readonly baseUrl: URL;
 }
 

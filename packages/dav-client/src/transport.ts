@@ -33,6 +33,7 @@ export interface DavRetryOptions {
 
 /** Options of {@link DavTransport}. */
 export interface DavTransportOptions {
+  /** Credentials for every request (also sent after a redirect to an allowed origin). */
   readonly auth?: DavAuth | undefined;
   /** Extra headers sent with every request. */
   readonly headers?: Readonly<Record<string, string>> | undefined;
@@ -40,6 +41,7 @@ export interface DavTransportOptions {
   readonly connections?: number | undefined;
   /** Per-request timeout in ms, covering headers and body (default 120 000). */
   readonly timeoutMs?: number | undefined;
+  /** Retry settings (see {@link DavRetryOptions}). */
   readonly retry?: Partial<DavRetryOptions> | undefined;
   /** Largest response body accepted, decoded (default 64 MiB). */
   readonly maxResponseBytes?: number | undefined;
@@ -49,6 +51,7 @@ export interface DavTransportOptions {
   readonly compression?: boolean | undefined;
   /** An undici dispatcher to use instead of the client's own pool. */
   readonly dispatcher?: Dispatcher | undefined;
+  /** The User-Agent header (default `ewsdav-dav-client`). */
   readonly userAgent?: string | undefined;
 }
 
@@ -57,18 +60,27 @@ export type RetryClass = "read" | "write";
 
 /** One HTTP request. */
 export interface DavHttpRequest {
+  /** HTTP method (`PROPFIND`, `REPORT`, `PUT`, …). */
   readonly method: string;
+  /** Absolute URL. */
   readonly url: URL;
+  /** Request headers (lower-case names), on top of the transport's own. */
   readonly headers?: Readonly<Record<string, string>>;
+  /** The request body (UTF-8). */
   readonly body?: string;
+  /** Aborts the request, its retries and redirects. */
   readonly signal?: AbortSignal | undefined;
+  /** What may be retried (see {@link RetryClass}). */
   readonly retry: RetryClass;
 }
 
 /** One HTTP response with its body read. */
 export interface DavHttpResponse {
+  /** HTTP status code. */
   readonly status: number;
+  /** Response headers by lower-case name (repeated headers joined with `, `). */
   readonly headers: Readonly<Record<string, string>>;
+  /** The body, decompressed and decoded as UTF-8. */
   readonly body: string;
   /** The URL that answered (after redirects). */
   readonly url: URL;
@@ -78,7 +90,9 @@ export interface DavHttpResponse {
 export interface DavTransportStats {
   /** HTTP requests sent, including retries and redirects. */
   requests: number;
+  /** Requests repeated after a retryable failure. */
   retries: number;
+  /** Response bytes as received (before decompression). */
   bytesReceived: number;
 }
 
@@ -171,6 +185,7 @@ export class DavTransport {
   private readonly timeoutMs: number;
   private readonly maxBytes: number;
 
+  /** Creates the transport and, unless `options.dispatcher` is given, its connection pool. */
   constructor(private readonly options: DavTransportOptions = {}) {
     this.ownsDispatcher = !options.dispatcher;
     this.timeoutMs = options.timeoutMs ?? 120_000;
