@@ -20,7 +20,7 @@ export {
 } from "./server.js";
 export { EwsFaultInjector, type EwsFault, type EwsFaultRule } from "./faults.js";
 export {
-  SimulatedMailbox, SimError, type SimFolderInfo, type SimItemInfo, type SimAttachmentInput, type SimDeleteType,
+  SimulatedMailbox, SimError, SimFault, type SimFolderInfo, type SimItemInfo, type SimAttachmentInput, type SimDeleteType,
 } from "./mailbox.js";
 export { seedLarge, seedSmall, LARGE_SEED_SIZES, SEED_PROPERTY_SET_ID, type EwsSimulatorSeed, type LargeSeedSizes } from "./seed.js";
 export type { SimItemKind } from "./schema-order.js";

@@ -27,6 +27,21 @@ export class SimError extends Error {
   }
 }
 
+/**
+ * A failure of the whole request, answered as a SOAP fault (HTTP 500) rather than a response
+ * message: what Exchange does for schema violations such as `ErrorSchemaValidation`.
+ */
+export class SimFault extends Error {
+  constructor(
+    /** The EWS ResponseCode, e.g. `ErrorSchemaValidation`. */
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "SimFault";
+  }
+}
+
 /** A folder of a simulated mailbox. */
 export interface FolderRecord {
   number: number;

@@ -5,7 +5,7 @@
  * whole request, as in Exchange.
  */
 import { decodeId, decodeSyncState, encodeSyncState } from "./ids.js";
-import { extendedPropertyKey, SimError, type FolderRecord, type ItemRecord, type ItemTarget, type ItemUpdate, type SimDeleteType, type SimulatedMailbox } from "./mailbox.js";
+import { extendedPropertyKey, SimError, SimFault, type FolderRecord, type ItemRecord, type ItemTarget, type ItemUpdate, type SimDeleteType, type SimulatedMailbox } from "./mailbox.js";
 import { parseDateTime } from "./recurrence.js";
 import { endOf, parseShape, propertyText, renderFolder, renderItem, startOf } from "./render.js";
 import { INDEXED_DICTIONARIES } from "./schema-order.js";
@@ -327,14 +327,22 @@ function syncFolderHierarchy(request: XmlElement, ctx: OperationContext): XmlEle
 // ------------------------------------------------------------------ items
 
 function syncFolderItems(request: XmlElement, ctx: OperationContext): XmlElement {
+  // MaxChangesReturned is required and typed MaxSyncChangesReturnedType (1–512): Exchange's schema
+  // validation refuses the request as a whole.
+  const maxText = childText(request, "MaxChangesReturned");
+  if (maxText === undefined) {
+    throw new SimFault("ErrorSchemaValidation", "The request failed schema validation: The element 'SyncFolderItems' has incomplete content. List of possible elements expected: 'MaxChangesReturned'.");
+  }
+  if (!/^\s*\d+\s*$/.test(maxText) || Number(maxText) < 1 || Number(maxText) > 512) {
+    throw new SimFault("ErrorSchemaValidation", `The request failed schema validation: The 'MaxChangesReturned' element is invalid - The value '${maxText.trim()}' is invalid according to its datatype 'MaxSyncChangesReturnedType' - The MaxInclusive constraint failed.`);
+  }
   const shape = parseShape(child(request, "ItemShape"));
   return response("SyncFolderItems", [
     message("SyncFolderItemsResponseMessage", () => {
       const { box, folder } = resolveFolder(ctx, child(request, "SyncFolderId")?.children[0]);
       if (box.isPublicStore) throw new SimError("ErrorInvalidOperation", "SyncFolderItems is not supported for public folders; use FindItem and GetItem.");
       const state = childText(request, "SyncState") ?? "";
-      const max = Number(childText(request, "MaxChangesReturned") ?? "512");
-      if (!Number.isInteger(max) || max < 1 || max > 512) throw new SimError("ErrorInvalidRequest", "MaxChangesReturned must be between 1 and 512.");
+      const max = Number(maxText);
       let watermark = 0;
       if (state !== "") {
         const decoded = decodeSyncState(ctx.syncSecret, state);

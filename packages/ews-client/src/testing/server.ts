@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import { gzipSync } from "node:zlib";
 import { EwsFaultInjector } from "./faults.js";
-import { SimulatedMailbox } from "./mailbox.js";
+import { SimFault, SimulatedMailbox } from "./mailbox.js";
 import { SubscriptionRegistry } from "./notifications.js";
 import { OPERATIONS, type OperationContext } from "./operations.js";
 import { createEwsSchemaValidator, type EwsSchemaValidator, type EwsSchemaViolation } from "./schema-validator.js";
@@ -446,9 +446,15 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
       responseXml = bodyEnvelope(version, handler(payload, ctx));
     } catch (error) {
       status = 500;
-      if (error instanceof Fault) {
+      if (error instanceof Fault || error instanceof SimFault) {
         faultCode = error.code;
-        responseXml = faultEnvelope(version, error.code, error.message, error.messageXml);
+        const messageXml =
+          error instanceof Fault
+            ? error.messageXml
+            : error.code === "ErrorSchemaValidation"
+              ? `<t:LineNumber>0</t:LineNumber><t:LinePosition>0</t:LinePosition><t:Violation>${escape(error.message.replace(/^The request failed schema validation: /, ""))}</t:Violation>`
+              : "";
+        responseXml = faultEnvelope(version, error.code, error.message, messageXml);
       } else {
         faultCode = "ErrorInternalServerError";
         responseXml = faultEnvelope(version, "ErrorInternalServerError", "An internal server error occurred. The operation failed.");

@@ -121,6 +121,26 @@ describe("EWS simulator: SyncFolderItems", () => {
     expect(find(ignored.root, "Changes")?.children).toEqual([]);
   });
 
+  it("refuses a missing or out-of-range MaxChangesReturned with an ErrorSchemaValidation fault, as Exchange's schema does", async () => {
+    // Its own simulator: these requests are invalid on purpose and must stay out of the recorded traffic checked below.
+    const strict = await startEwsSimulator();
+    try {
+      const contacts = strict.mailbox("alice@example.com").folder("contacts").id;
+      for (const body of [
+        syncRequest(contacts, undefined, 513),
+        syncRequest(contacts, undefined, 0),
+        syncRequest(contacts, undefined).replace(/<m:MaxChangesReturned>512<\/m:MaxChangesReturned>/, ""),
+      ]) {
+        const result = await soap(strict.url, body);
+        expect(result.status).toBe(500);
+        expect(find(result.root, "faultcode")?.text).toBe("a:ErrorSchemaValidation");
+        expect(find(result.root, "Violation")?.text).toContain("MaxChangesReturned");
+      }
+    } finally {
+      await strict.stop();
+    }
+  });
+
   it("refuses corrupt, forged and foreign sync states with ErrorInvalidSyncStateData", async () => {
     const other = sim.mailbox("alice@example.com").folder("contacts").id;
     const otherState = find((await soap(sim.url, syncRequest(other, undefined))).root, "SyncState")!.text;
