@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { CalendarItem, TimeZoneDefinition } from "@ewsdav/ews-client";
 import { MapperError } from "../result.js";
 import { eventFromVEvent, eventToVEvent, normalizeVEvent, veventHash } from "./index.js";
+import { APPLE_EVENT, GOOGLE_EVENT, OUTLOOK_EVENT, THUNDERBIRD_EVENT } from "./client-fixtures.js";
 
 const calendar = (...lines: string[]): string => ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//ewsdav tests//EN", ...lines, "END:VCALENDAR", ""].join("\r\n");
 /** Unfolded content lines of the VEVENTs (VTIMEZONE blocks left out). */
@@ -276,50 +277,11 @@ describe("attendees and organizer", () => {
   });
 });
 
+// The client-shaped texts live in client-fixtures.ts (shared with the fuzzer and the generic
+// fixture tests); these are the assertions particular to each.
 describe("client-shaped VEVENTs", () => {
   it("reads an Outlook export (Windows TZID, busy status, HTML body) and writes it back unchanged", () => {
-    const outlook = calendar(
-      "METHOD:PUBLISH",
-      "X-MS-OLK-FORCEINSPECTOROPEN:TRUE",
-      "BEGIN:VTIMEZONE",
-      "TZID:W. Europe Standard Time",
-      "BEGIN:STANDARD",
-      "DTSTART:16011028T030000",
-      "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10",
-      "TZOFFSETFROM:+0200",
-      "TZOFFSETTO:+0100",
-      "END:STANDARD",
-      "BEGIN:DAYLIGHT",
-      "DTSTART:16010325T020000",
-      "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3",
-      "TZOFFSETFROM:+0100",
-      "TZOFFSETTO:+0200",
-      "END:DAYLIGHT",
-      "END:VTIMEZONE",
-      "BEGIN:VEVENT",
-      "CLASS:PUBLIC",
-      "CREATED:20260301T101010Z",
-      "DESCRIPTION:Agenda\\nItem one\\n",
-      "DTEND;TZID=\"W. Europe Standard Time\":20260415T150000",
-      "DTSTAMP:20260301T101010Z",
-      "DTSTART;TZID=\"W. Europe Standard Time\":20260415T140000",
-      "LOCATION:Raum 4.12",
-      "PRIORITY:5",
-      "SEQUENCE:0",
-      "SUMMARY;LANGUAGE=de:Planung",
-      "TRANSP:OPAQUE",
-      "UID:040000008200E00074C5B7101A82E00800000000B0D6A1C2E4A9DC01000000000000000010000000",
-      "X-ALT-DESC;FMTTYPE=text/html:<html><body><p>Agenda</p><p>Item one</p></body></html>",
-      "X-MICROSOFT-CDO-BUSYSTATUS:TENTATIVE",
-      "X-MICROSOFT-CDO-IMPORTANCE:1",
-      "X-MICROSOFT-DISALLOW-COUNTER:FALSE",
-      "BEGIN:VALARM",
-      "TRIGGER:-PT15M",
-      "ACTION:DISPLAY",
-      "DESCRIPTION:Reminder",
-      "END:VALARM",
-      "END:VEVENT",
-    );
+    const outlook = OUTLOOK_EVENT;
     const { item, dropped } = eventFromVEvent(outlook);
     expect(item).toMatchObject({
       subject: "Planung",
@@ -351,32 +313,7 @@ describe("client-shaped VEVENTs", () => {
   });
 
   it("reads a Google Calendar event (IANA zone, RSVP guests, weekly on two days)", () => {
-    const google = calendar(
-      "CALSCALE:GREGORIAN",
-      "BEGIN:VEVENT",
-      "DTSTART;TZID=America/New_York:20261103T093000",
-      "DTEND;TZID=America/New_York:20261103T100000",
-      "RRULE:FREQ=WEEKLY;WKST=SU;COUNT=10;BYDAY=TU,TH",
-      "DTSTAMP:20261020T120000Z",
-      "ORGANIZER;CN=lead@example.com:mailto:lead@example.com",
-      "UID:7kukuqrfedl1jv3u0ttc4sbfik@google.com",
-      "ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;CN=lead@example.com;X-NUM-GUESTS=0:mailto:lead@example.com",
-      "ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CN=dev@example.com;X-NUM-GUESTS=0:mailto:dev@example.com",
-      "CREATED:20261020T115900Z",
-      "DESCRIPTION:Stand-up",
-      "LAST-MODIFIED:20261020T120000Z",
-      "LOCATION:",
-      "SEQUENCE:0",
-      "STATUS:CONFIRMED",
-      "SUMMARY:Stand-up",
-      "TRANSP:OPAQUE",
-      "BEGIN:VALARM",
-      "ACTION:DISPLAY",
-      "DESCRIPTION:This is an event reminder",
-      "TRIGGER:-P0DT0H10M0S",
-      "END:VALARM",
-      "END:VEVENT",
-    );
+    const google = GOOGLE_EVENT;
     const { item, dropped } = eventFromVEvent(google);
     expect(item.start).toBe("2026-11-03T14:30:00Z");
     expect(item.startTimeZone).toEqual({ id: "Eastern Standard Time" });
@@ -389,46 +326,7 @@ describe("client-shaped VEVENTs", () => {
   });
 
   it("reads an Apple Calendar event (absolute alarm, Apple X- properties kept)", () => {
-    const apple = calendar(
-      "BEGIN:VTIMEZONE",
-      "TZID:Europe/Zurich",
-      "BEGIN:DAYLIGHT",
-      "TZOFFSETFROM:+0100",
-      "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
-      "DTSTART:19810329T020000",
-      "TZNAME:MESZ",
-      "TZOFFSETTO:+0200",
-      "END:DAYLIGHT",
-      "BEGIN:STANDARD",
-      "TZOFFSETFROM:+0200",
-      "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
-      "DTSTART:19961027T030000",
-      "TZNAME:MEZ",
-      "TZOFFSETTO:+0100",
-      "END:STANDARD",
-      "END:VTIMEZONE",
-      "BEGIN:VEVENT",
-      "CREATED:20260901T080000Z",
-      "UID:5F3A9E1C-7B2D-4C8A-9E6F-1D2C3B4A5F60",
-      "DTEND;TZID=Europe/Zurich:20261015T193000",
-      "TRANSP:OPAQUE",
-      "X-APPLE-TRAVEL-ADVISORY-BEHAVIOR:AUTOMATIC",
-      "SUMMARY:Konzert",
-      "LAST-MODIFIED:20260901T080500Z",
-      "DTSTAMP:20260901T080500Z",
-      "DTSTART;TZID=Europe/Zurich:20261015T180000",
-      "LOCATION:Tonhalle\\nClaridenstrasse 7\\, Zürich",
-      "X-APPLE-STRUCTURED-LOCATION;VALUE=URI;X-APPLE-RADIUS=70;X-TITLE=Tonhalle:geo:47.365,8.536",
-      "SEQUENCE:1",
-      "BEGIN:VALARM",
-      "X-WR-ALARMUID:0C7E2C8B-5A43-4F6D-8B1E-6A2B9D3E4F51",
-      "UID:0C7E2C8B-5A43-4F6D-8B1E-6A2B9D3E4F51",
-      "TRIGGER;VALUE=DATE-TIME:20261015T150000Z",
-      "ACTION:DISPLAY",
-      "DESCRIPTION:Reminder",
-      "END:VALARM",
-      "END:VEVENT",
-    );
+    const apple = APPLE_EVENT;
     const { item, dropped } = eventFromVEvent(apple);
     expect(item.location).toBe("Tonhalle\nClaridenstrasse 7, Zürich");
     expect(item.start).toBe("2026-10-15T16:00:00Z");
@@ -443,31 +341,7 @@ describe("client-shaped VEVENTs", () => {
   });
 
   it("reads a Thunderbird event (Mozilla TZID prefix, CLASS, categories, second alarm kept)", () => {
-    const thunderbird = calendar(
-      "BEGIN:VEVENT",
-      "CREATED:20260110T090000Z",
-      "LAST-MODIFIED:20260110T090100Z",
-      "DTSTAMP:20260110T090100Z",
-      "UID:0b6b3b5e-2a7d-4c8e-bf5a-9e1d2c3b4a59",
-      "SUMMARY:Zahnarzt",
-      "CATEGORIES:Persönlich,Gesundheit",
-      "CLASS:CONFIDENTIAL",
-      "DTSTART;TZID=/mozilla.org/20050126_1/Europe/Berlin:20260212T083000",
-      "DTEND;TZID=/mozilla.org/20050126_1/Europe/Berlin:20260212T091500",
-      "X-MOZ-GENERATION:2",
-      "X-MOZ-LASTACK:20260110T090100Z",
-      "BEGIN:VALARM",
-      "ACTION:DISPLAY",
-      "TRIGGER;VALUE=DURATION:-PT1H",
-      "DESCRIPTION:Default Mozilla Description",
-      "END:VALARM",
-      "BEGIN:VALARM",
-      "ACTION:DISPLAY",
-      "TRIGGER;VALUE=DURATION:-P1D",
-      "DESCRIPTION:Default Mozilla Description",
-      "END:VALARM",
-      "END:VEVENT",
-    );
+    const thunderbird = THUNDERBIRD_EVENT;
     const { item, dropped } = eventFromVEvent(thunderbird);
     expect(item).toMatchObject({ start: "2026-02-12T07:30:00Z", startTimeZone: { id: "W. Europe Standard Time" }, sensitivity: "Confidential", categories: ["Persönlich", "Gesundheit"], reminderMinutesBeforeStart: 60 });
     expect(dropped.map((d) => d.property)).toEqual(expect.arrayContaining(["VALARM", "X-MOZ-GENERATION"]));

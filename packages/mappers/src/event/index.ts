@@ -17,13 +17,13 @@ import type { EventTimeZone } from "../timezone/resolve.js";
 import { parseVTimezoneText, vtimezoneForIana } from "../timezone/vtimezone.js";
 import { all, first, readTime, text, type JComponent } from "./jcal.js";
 import { ewsDateTime, exdateInstants, mailboxZone, parseEwsDateTime, readVEvent, resolveTime, tzidsOf, zoneContextOf, type VEventReading, type ZoneContext } from "./read.js";
-import { neighbours, occurrenceIndex, sameRecurrence } from "./recurrence.js";
+import { sameRecurrence, SeriesOccurrences } from "./recurrence.js";
 import type { EventFromVEventOptions, EventFromVEventResult, EventToVEventOptions, EventToVEventResult, OccurrenceOperation } from "./types.js";
 import { itemZone, readBase, seriesStartLocal, timeForm, writeVEvent, type TimeForm, type WriteContext } from "./write.js";
 
 export type { EventFromVEventOptions, EventFromVEventResult, EventToVEventOptions, EventToVEventResult, OccurrenceOperation, EventTimeZoneSchema } from "./types.js";
 export { EVENT_MAPPING_ROWS } from "./metadata.js";
-export { rruleToRecurrence, recurrenceToRRule, sameRecurrence, occurrenceIndex, neighbours, type SeriesContext, type RecurrenceReading, type JCalRecur } from "./recurrence.js";
+export { rruleToRecurrence, recurrenceToRRule, sameRecurrence, occurrenceIndex, neighbours, SeriesOccurrences, MAX_EXPANDED_OCCURRENCES, type SeriesContext, type RecurrenceReading, type JCalRecur } from "./recurrence.js";
 
 const PRODID = "-//ewsdav//mappers//EN";
 
@@ -57,6 +57,13 @@ function eventGroup(calendar: JComponent, uid?: string | null): EventGroup {
   return { uid: wanted, master: mine.find((event) => !first(event, "recurrence-id")) ?? null, overrides: mine.filter((event) => !!first(event, "recurrence-id")) };
 }
 
+/** The occurrences of a series read from a VEVENT, or null when it has no rule EWS can hold. */
+export function seriesOccurrences(series: VEventReading): SeriesOccurrences | null {
+  if (!series.rrule || !series.start) return null;
+  const zone = series.start.zone;
+  return new SeriesOccurrences(series.rrule, series.start.local, series.allDay, (local) => zone.toUtc(local));
+}
+
 function dayOf(local: number): number {
   return Math.floor(local / 86_400_000);
 }
@@ -65,10 +72,10 @@ function dayOf(local: number): number {
  * True when moving the occurrence of `series` at `originalUtc` to `newStartUtc` puts it onto or
  * past the day of a neighbouring occurrence, which Exchange refuses (ErrorOccurrenceCrossingBoundary).
  */
-export function crossesNeighbours(series: VEventReading, originalUtc: number, newStartUtc: number): boolean {
-  if (!series.rrule || !series.start) return false;
+export function crossesNeighbours(series: VEventReading, originalUtc: number, newStartUtc: number, occurrences: SeriesOccurrences | null = seriesOccurrences(series)): boolean {
+  if (!series.start || !occurrences) return false;
   const zone = series.start.zone;
-  const around = neighbours(series.rrule, series.start.local, series.allDay, (local) => zone.toUtc(local), originalUtc);
+  const around = occurrences.around(originalUtc);
   const newDay = dayOf(zone.toLocal(newStartUtc));
   return (around.previous !== null && newDay <= dayOf(zone.toLocal(around.previous))) || (around.next !== null && newDay >= dayOf(zone.toLocal(around.next)));
 }
@@ -142,7 +149,8 @@ function occurrenceOperations(
   const start = master.start!;
   const seriesZone = start.zone;
   const allDay = master.allDay;
-  const index = (utc: number): number | null => occurrenceIndex(master.rrule!, start.local, allDay, (local) => seriesZone.toUtc(local), utc);
+  const occurrences = new SeriesOccurrences(master.rrule!, start.local, allDay, (local) => seriesZone.toUtc(local));
+  const index = (utc: number): number | null => occurrences.indexOf(utc);
   const alreadyDeleted = new Set((current?.deletedOccurrences ?? []).map((entry) => safeInstant(entry.start)));
   const operations: OccurrenceOperation[] = [];
   const deleted = new Set<number>();
@@ -178,7 +186,7 @@ function occurrenceOperations(
       dropped.push({ property: "RECURRENCE-ID", reason: "the override's RECURRENCE-ID is not an occurrence of the pattern; EWS cannot hold it, it stays on the DAV side", value: ewsDateTime(originalUtc) });
       continue;
     }
-    if (crossesNeighbours(master, originalUtc, parseEwsDateTime(reading.item.start!, "Start"))) {
+    if (crossesNeighbours(master, originalUtc, parseEwsDateTime(reading.item.start!, "Start"), occurrences)) {
       dropped.push({ property: "RECURRENCE-ID", reason: "EWS cannot move an occurrence onto or past the day of another occurrence; the override stays on the DAV side", value: ewsDateTime(originalUtc) });
       continue;
     }
@@ -266,13 +274,14 @@ function mapEventToVEvent(item: CalendarItem, options: EventToVEventOptions): Ev
     // as long as EWS still has the series' pattern and has not deleted that occurrence.
     const written = new Set((item.modifiedOccurrences ?? []).map((info) => parseEwsDateTime(info.originalStart, "OriginalStart")));
     const sameSeries = !!baseMasterReading && sameRecurrence(baseMasterReading.item.recurrence, item.recurrence) && baseMasterReading.item.start === item.start;
+    let baseOccurrences: SeriesOccurrences | null | undefined;
     for (const [originalUtc, base] of baseOverrides) {
       if (!sameSeries || written.has(originalUtc) || deletedSet.has(originalUtc)) continue;
       const reading = readBase(base, baseZones);
       if (!reading?.item.start || !baseMasterReading?.rrule || !baseMasterReading.start) continue;
-      const seriesZone = baseMasterReading.start.zone;
-      const onPattern = occurrenceIndex(baseMasterReading.rrule, baseMasterReading.start.local, baseMasterReading.allDay, (local) => seriesZone.toUtc(local), originalUtc) !== null;
-      if (!onPattern || crossesNeighbours(baseMasterReading, originalUtc, parseEwsDateTime(reading.item.start, "Start"))) overrides.push(base);
+      baseOccurrences ??= seriesOccurrences(baseMasterReading);
+      const onPattern = baseOccurrences?.indexOf(originalUtc) != null;
+      if (!onPattern || crossesNeighbours(baseMasterReading, originalUtc, parseEwsDateTime(reading.item.start, "Start"), baseOccurrences)) overrides.push(base);
     }
   }
   overrides.sort((a, b) => String(first(a, "recurrence-id")?.[3]).localeCompare(String(first(b, "recurrence-id")?.[3])));

@@ -282,43 +282,89 @@ export function sameRecurrence(a: Recurrence | undefined, b: Recurrence | undefi
   return canonical(a) === canonical(b);
 }
 
+/** Most occurrences of a series that are ever expanded (EWS numbers at most 999 by COUNT; open series are cut here). */
+export const MAX_EXPANDED_OCCURRENCES = 10_000;
+
+/**
+ * The occurrences of a series, expanded once and on demand (as far as the latest instant asked
+ * for), so a series with many exceptions costs one expansion instead of one per exception.
+ * `toUtc` turns an expanded wall-clock start into its instant, so an occurrence in a DST gap is
+ * found too. A rule ical.js cannot expand has no occurrences.
+ */
+export class SeriesOccurrences {
+  private readonly instants: number[] = [];
+  private iterator: { next(): { year: number; month: number; day: number; hour: number; minute: number; second: number } | null } | null;
+
+  constructor(
+    rule: JCalRecur,
+    startLocal: number,
+    private readonly allDay: boolean,
+    private readonly toUtc: (local: number) => number,
+  ) {
+    try {
+      this.iterator = ICAL.Recur.fromData({ ...rule } as never).iterator(ICAL.Time.fromData({ ...fieldsOf(startLocal), isDate: allDay })) as never;
+    } catch {
+      this.iterator = null;
+    }
+  }
+
+  /** Expands until an occurrence after `targetUtc` is known (or the series ends). */
+  private expandPast(targetUtc: number): void {
+    const list = this.instants;
+    while (this.iterator && (list.length === 0 || list[list.length - 1]! <= targetUtc)) {
+      let next: ReturnType<NonNullable<SeriesOccurrences["iterator"]>["next"]>;
+      try {
+        next = list.length < MAX_EXPANDED_OCCURRENCES ? this.iterator.next() : null;
+      } catch {
+        next = null;
+      }
+      if (!next) {
+        this.iterator = null;
+        break;
+      }
+      const allDay = this.allDay;
+      list.push(this.toUtc(localMs(next.year, next.month, next.day, allDay ? 0 : next.hour, allDay ? 0 : next.minute, allDay ? 0 : next.second)));
+    }
+  }
+
+  /** Position of the first occurrence at or after `targetUtc` in the expanded list. */
+  private lowerBound(targetUtc: number): number {
+    this.expandPast(targetUtc);
+    const list = this.instants;
+    let low = 0;
+    let high = list.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (list[mid]! < targetUtc) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
+  /** The 1-based position (EWS `InstanceIndex`) of the occurrence starting at `targetUtc`, or null. */
+  indexOf(targetUtc: number): number | null {
+    const at = this.lowerBound(targetUtc);
+    return this.instants[at] === targetUtc ? at + 1 : null;
+  }
+
+  /** The occurrences just before and just after `targetUtc` (null where there is none). */
+  around(targetUtc: number): { previous: number | null; next: number | null } {
+    const at = this.lowerBound(targetUtc);
+    const list = this.instants;
+    const after = list[at] === targetUtc ? at + 1 : at;
+    return { previous: at > 0 ? list[at - 1]! : null, next: list[after] ?? null };
+  }
+}
+
 /**
  * The 1-based position, in the rule's expansion from `startLocal`, of the occurrence whose start is
- * the instant `targetUtc` (`toUtc` turns an expanded wall-clock start into its instant, so an
- * occurrence in a DST gap is found too), or null.
+ * the instant `targetUtc` (see {@link SeriesOccurrences}), or null.
  */
 export function occurrenceIndex(rule: JCalRecur, startLocal: number, allDay: boolean, toUtc: (local: number) => number, targetUtc: number): number | null {
-  try {
-    const recur = ICAL.Recur.fromData({ ...rule } as never);
-    const iterator = recur.iterator(ICAL.Time.fromData({ ...fieldsOf(startLocal), isDate: allDay }));
-    for (let index = 1; index <= 10_000; index++) {
-      const next = iterator.next();
-      if (!next) return null;
-      const utc = toUtc(localMs(next.year, next.month, next.day, allDay ? 0 : next.hour, allDay ? 0 : next.minute, allDay ? 0 : next.second));
-      if (utc === targetUtc) return index;
-      if (utc > targetUtc) return null;
-    }
-  } catch {
-    return null;
-  }
-  return null;
+  return new SeriesOccurrences(rule, startLocal, allDay, toUtc).indexOf(targetUtc);
 }
 
 /** The pattern's occurrences (instants) just before and just after the one at `targetUtc`. */
 export function neighbours(rule: JCalRecur, startLocal: number, allDay: boolean, toUtc: (local: number) => number, targetUtc: number): { previous: number | null; next: number | null } {
-  let previous: number | null = null;
-  try {
-    const recur = ICAL.Recur.fromData({ ...rule } as never);
-    const iterator = recur.iterator(ICAL.Time.fromData({ ...fieldsOf(startLocal), isDate: allDay }));
-    for (let index = 1; index <= 10_000; index++) {
-      const next = iterator.next();
-      if (!next) break;
-      const utc = toUtc(localMs(next.year, next.month, next.day, allDay ? 0 : next.hour, allDay ? 0 : next.minute, allDay ? 0 : next.second));
-      if (utc > targetUtc) return { previous, next: utc };
-      if (utc < targetUtc) previous = utc;
-    }
-  } catch {
-    // An unreadable rule has no neighbours to check against.
-  }
-  return { previous, next: null };
+  return new SeriesOccurrences(rule, startLocal, allDay, toUtc).around(targetUtc);
 }

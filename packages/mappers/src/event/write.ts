@@ -15,7 +15,7 @@ import { escapeText } from "../timezone/vtimezone.js";
 import { windowsZoneForIana } from "../timezone/windows.js";
 import { all, cloneComponent, cloneProperty, first, jcalDate, jcalDateTime, param, readTime, type JComponent, type JProperty } from "./jcal.js";
 import { emailOf, exdateInstants, parseEwsDateTime, readVEvent, resolveTime, type VEventReading, type ZoneContext } from "./read.js";
-import { occurrenceIndex, recurrenceToRRule, sameRecurrence } from "./recurrence.js";
+import { recurrenceToRRule, sameRecurrence, SeriesOccurrences } from "./recurrence.js";
 
 /** How the times of a series are written on the DAV side. */
 export interface TimeForm {
@@ -200,7 +200,7 @@ export function writeVEvent(item: CalendarItem, base: JComponent | null, baseRea
   // Free/busy, importance, sensitivity, categories.
   const busy = item.legacyFreeBusyStatus ?? "Busy";
   if (!keep((baseItem?.legacyFreeBusyStatus ?? "Busy") === busy)) {
-    const status = BUSY_OUT[busy];
+    const status = BUSY_OUT[busy] ?? null;
     replace(["transp", "x-microsoft-cdo-busystatus"], status === null ? [] : [["transp", {}, "text", busy === "Free" ? "TRANSPARENT" : "OPAQUE"], ["x-microsoft-cdo-busystatus", {}, "unknown", status]]);
   }
   const importance = item.importance ?? "Normal";
@@ -232,9 +232,8 @@ export function writeVEvent(item: CalendarItem, base: JComponent | null, baseRea
       const sameSeries = !!baseItem && sameRecurrence(baseItem.recurrence, item.recurrence) && baseItem.start === item.start && baseItem.isAllDayEvent === allDay;
       const rule = baseReading?.rrule;
       const seriesStart = baseReading?.start;
-      const offPattern = sameSeries && rule && seriesStart
-        ? baseDeleted.filter((utc) => occurrenceIndex(rule, seriesStart.local, baseReading.allDay, (local) => seriesStart.zone.toUtc(local), utc) === null)
-        : [];
+      const occurrences = sameSeries && rule && seriesStart && baseDeleted.length > 0 ? new SeriesOccurrences(rule, seriesStart.local, baseReading.allDay, (local) => seriesStart.zone.toUtc(local)) : null;
+      const offPattern = occurrences ? baseDeleted.filter((utc) => occurrences.indexOf(utc) === null) : [];
       const onPattern = baseDeleted.filter((utc) => !offPattern.includes(utc));
       if (!equalJson(onPattern, deleted)) {
         const values = [...new Set([...deleted, ...offPattern])].sort((a, b) => a - b).map((utc) => timeValue(utc, shape.seriesForm));
@@ -317,7 +316,7 @@ function writeAttendees(event: JComponent, item: CalendarItem): void {
     if (kind === "resource" && cutype !== "RESOURCE" && cutype !== "ROOM") property[1].cutype = "RESOURCE";
     if (kind !== "resource" && (cutype === "RESOURCE" || cutype === "ROOM")) delete property[1].cutype;
     // A response EWS does not know (Unknown / none yet) never resets one the DAV side has.
-    const partstat = attendee.responseType ? PARTSTAT_OUT[attendee.responseType] : null;
+    const partstat = attendee.responseType ? (PARTSTAT_OUT[attendee.responseType] ?? null) : null;
     if (partstat === "NEEDS-ACTION") {
       if (!base) property[1].partstat = partstat;
     } else if (partstat !== null) property[1].partstat = partstat;
