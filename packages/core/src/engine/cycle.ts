@@ -10,7 +10,7 @@ import { chunk, execute, runPool, type ActionOutcome } from "./execute.js";
 import { plan, type Action, type PlanPolicy, type Snapshot, type SlotChanges } from "./plan.js";
 import { emptyPairReport, type PairReport } from "./report.js";
 import { SideError, type ChangeFeed, type NoticeItem, type SyncSide } from "./side.js";
-import { SLOTS, type ItemRecord, type PairRecord, type Slot, type StateOp, type StateStore } from "./state.js";
+import { otherSlot, SLOTS, type ItemRecord, type PairRecord, type Slot, type StateOp, type StateStore } from "./state.js";
 
 /** Thresholds of the safety checks. */
 export interface SafetyOptions {
@@ -163,9 +163,11 @@ class Cycle {
     const changes: Record<Slot, SlotChanges> = { local: { changed: [], deleted: [] }, remote: { changed: [], deleted: [] } };
     const known: Record<Slot, Map<string, string | null>> = { local: new Map(), remote: new Map() };
     for (const r of records) for (const slot of SLOTS) if (r[slot]) known[slot].set(r[slot]!.id, r[slot]!.version);
+    /** Slots whose change feed this cycle reads (their cursors move at the end). */
+    const fed = new Set<Slot>(SLOTS.filter((slot) => "feed" in scope[slot]));
+    /** Unconfirmed items an incremental feed left out: read by id, which tells deleted from present. */
+    const recheck: Record<Slot, Map<string, ItemRecord>> = { local: new Map(), remote: new Map() };
     const toRead: Record<Slot, Set<string>> = { local: new Set(), remote: new Set() };
-    const confirmed: ItemRecord[] = [];
-    const feedSlots = SLOTS.filter((slot) => "feed" in scope[slot]);
     for (const slot of SLOTS) {
       const named = scope[slot];
       if ("feed" in named) continue;
@@ -176,67 +178,116 @@ class Cycle {
         toRead[slot].add(hint.id);
       }
     }
-    await Promise.all(
-      feedSlots.map(async (slot) => {
-        try {
-          this.report[slot].feedRequests++;
-          feeds[slot] = await sides[slot].changes(this.pair[slot].collection, this.pair.cursors[slot], this.options.signal);
-        } catch (error) {
-          throw new EngineError("feed-failed", `${slot} side ${sides[slot].name}: ${(error as Error).message}`, this.pair.id);
-        }
-      }),
-    );
-    for (const slot of feedSlots) {
-      const feed = feeds[slot]!;
-      if (feed.complete && feed.changed.length === 0 && known[slot].size > 0 && !this.options.allowEmptySide) {
-        throw new EngineError(
-          "empty-side",
-          `the ${slot} side (${sides[slot].name}) lists no items while the state knows ${known[slot].size}; ` +
-            "nothing was written. If the collection was really emptied, run again with allowEmptySide: true",
-          this.pair.id,
-        );
-      }
-      const listed = new Set<string>();
-      for (const item of feed.changed) {
-        listed.add(item.id);
-        const version = known[slot].get(item.id);
-        if (item.version === null || version === undefined || version !== item.version) toRead[slot].add(item.id);
-      }
-      const deleted = new Set(feed.deleted);
-      if (feed.complete) for (const id of known[slot].keys()) if (!listed.has(id)) deleted.add(id);
-      // Items we created since the cursor: the feed confirms them, or they were created and deleted within its window.
-      for (const r of records) {
-        const state = r[slot];
-        if (!state?.unconfirmed) continue;
-        if (listed.has(state.id)) confirmed.push(r);
-        else if (!feed.complete) deleted.add(state.id);
-      }
-      for (const id of deleted) if (!toRead[slot].has(id)) changes[slot].deleted.push(id);
-    }
-    if (confirmed.length && !dryRun) {
-      await this.commit(
-        [...new Set(confirmed)].map((r) => {
-          for (const slot of feedSlots) if (r[slot] && !changes[slot].deleted.includes(r[slot]!.id)) delete r[slot]!.unconfirmed;
-          return { op: "put-item" as const, pairId: this.pair.id, item: r };
+
+    const readFeeds = async (slots: readonly Slot[], into: Record<Slot, Set<string>>): Promise<void> => {
+      await Promise.all(
+        slots.map(async (slot) => {
+          try {
+            this.report[slot].feedRequests++;
+            feeds[slot] = await sides[slot].changes(this.pair[slot].collection, this.pair.cursors[slot], this.options.signal);
+          } catch (error) {
+            throw new EngineError("feed-failed", `${slot} side ${sides[slot].name}: ${(error as Error).message}`, this.pair.id);
+          }
         }),
       );
-    }
+      const confirmed = new Set<ItemRecord>();
+      for (const slot of slots) {
+        const feed = feeds[slot]!;
+        if (feed.complete && feed.changed.length === 0 && known[slot].size > 0 && !this.options.allowEmptySide) {
+          throw new EngineError(
+            "empty-side",
+            `the ${slot} side (${sides[slot].name}) lists no items while the state knows ${known[slot].size}; ` +
+              "nothing was written. If the collection was really emptied, run again with allowEmptySide: true",
+            this.pair.id,
+          );
+        }
+        const listed = new Set<string>();
+        for (const item of feed.changed) {
+          listed.add(item.id);
+          const version = known[slot].get(item.id);
+          if (item.version === null || version === undefined || version !== item.version) into[slot].add(item.id);
+        }
+        const deleted = new Set(feed.deleted);
+        if (feed.complete) for (const id of known[slot].keys()) if (!listed.has(id)) deleted.add(id);
+        // Items the state learned of after the cursor (we created them, or a notification named them):
+        // the feed lists them, or they were deleted within its window — read them by id to be sure.
+        for (const r of records) {
+          const state = r[slot];
+          if (!state?.unconfirmed) continue;
+          if (listed.has(state.id)) {
+            if (!deleted.has(state.id)) {
+              delete state.unconfirmed;
+              confirmed.add(r);
+            }
+          } else if (!feed.complete) {
+            recheck[slot].set(state.id, r);
+            into[slot].add(state.id);
+          }
+        }
+        for (const id of deleted) if (!into[slot].has(id)) changes[slot].deleted.push(id);
+      }
+      if (confirmed.size && !dryRun) await this.commit([...confirmed].map((item) => ({ op: "put-item" as const, pairId: this.pair.id, item })));
+    };
+
+    const readItems = async (ids: Record<Slot, Set<string>>): Promise<void> => {
+      await Promise.all(
+        SLOTS.map(async (slot) => {
+          const { items, missing } = await this.read(slot, [...ids[slot]]);
+          changes[slot].changed.push(...items);
+          for (const id of missing) if (known[slot].has(id)) changes[slot].deleted.push(id);
+        }),
+      );
+      // Rechecked items still there are confirmed (the feed spelled them differently, or was late).
+      const stillThere = new Set<ItemRecord>();
+      for (const slot of SLOTS) {
+        const found = new Set(changes[slot].changed.map((c) => c.id));
+        for (const [id, r] of recheck[slot]) {
+          if (!ids[slot].has(id) || !found.has(id) || !r[slot]?.unconfirmed) continue;
+          delete r[slot]!.unconfirmed;
+          stillThere.add(r);
+        }
+      }
+      if (stillThere.size && !dryRun) await this.commit([...stillThere].map((item) => ({ op: "put-item" as const, pairId: this.pair.id, item })));
+    };
+
+    await readFeeds([...fed], toRead);
     for (const slot of SLOTS) for (const id of carried[slot]) if (!changes[slot].deleted.includes(id)) toRead[slot].add(id);
     this.progress("reading", 1, 2);
 
     // 2. Read what changed.
-    await Promise.all(
-      SLOTS.map(async (slot) => {
-        const { items, missing } = await this.read(slot, [...toRead[slot]]);
-        changes[slot].changed.push(...items);
-        for (const id of missing) if (known[slot].has(id)) changes[slot].deleted.push(id);
-      }),
-    );
+    await readItems(toRead);
+    // A new item on one slot may exist on the other already, under its UID, since that slot's feed
+    // was last read: read that feed too, so the plan pairs them instead of creating a second copy.
+    for (let round = 0; round < 2; round++) {
+      const more = SLOTS.filter((slot) => !fed.has(slot) && changes[otherSlot(slot)].changed.some((c) => !known[otherSlot(slot)].has(c.id)));
+      if (more.length === 0) break;
+      for (const slot of more) fed.add(slot);
+      const extra: Record<Slot, Set<string>> = { local: new Set(), remote: new Set() };
+      await readFeeds(more, extra);
+      for (const slot of SLOTS) {
+        const seen = new Set(changes[slot].changed.map((c) => c.id));
+        for (const id of extra[slot]) if (seen.has(id)) extra[slot].delete(id);
+      }
+      await readItems(extra);
+    }
     this.progress("reading", 2, 2);
 
     // 3. Plan, and check it is safe.
     this.progress("planning", 0, 1);
-    let actions = plan({ records, changes, policy: this.deps.policy });
+    /** Items first seen on a slot read by id (not through its feed) wait for that feed to confirm them. */
+    const markUnconfirmed = (planned: Action[]): Action[] => {
+      for (const action of planned) {
+        for (const slot of SLOTS) {
+          if (fed.has(slot)) continue;
+          const state = action.next?.[slot];
+          if (!state || state.unconfirmed) continue;
+          const before = action.previous?.[slot];
+          if (!known[slot].has(state.id) || (before?.unconfirmed && before.id === state.id)) action.next![slot] = { ...state, unconfirmed: true };
+        }
+      }
+      return planned;
+    };
+    let actions = markUnconfirmed(plan({ records, changes, policy: this.deps.policy }));
     this.progress("planning", 1, 1);
     for (const slot of SLOTS) {
       const deletes = actions.flatMap((a) => a.writes).filter((w) => w.op === "delete" && w.slot === slot).length;
@@ -280,15 +331,15 @@ class Cycle {
         for (const o of stale) this.keepPending(o.action);
         break;
       }
-      actions = await this.replan(stale.map((o) => o.action));
+      actions = markUnconfirmed(await this.replan(stale.map((o) => o.action)));
     }
 
     // 5. Only now move the cursors: everything they cover was applied, or is pending by id.
     const cursors = { ...this.pair.cursors };
-    for (const slot of feedSlots) cursors[slot] = feeds[slot]!.cursor;
+    for (const slot of fed) cursors[slot] = feeds[slot]!.cursor;
     const pending = {
-      local: [...this.pending.local, ...("feed" in scope.local ? [] : this.pair.pending.local)],
-      remote: [...this.pending.remote, ...("feed" in scope.remote ? [] : this.pair.pending.remote)],
+      local: [...this.pending.local, ...(fed.has("local") ? [] : this.pair.pending.local)],
+      remote: [...this.pending.remote, ...(fed.has("remote") ? [] : this.pair.pending.remote)],
     };
     await this.commit([
       { op: "set-cursors", pairId: this.pair.id, cursors, pending: { local: [...new Set(pending.local)], remote: [...new Set(pending.remote)] } },

@@ -245,6 +245,36 @@ class AdversarialSync implements Cmd {
   toString = () => `adversarial-sync(fail every ${this.failEvery})`;
 }
 
+/**
+ * A cycle scoped as active mode scopes them: one slot's change feed (or none), and on the other
+ * slot only some items read by id, as a notification names them. The next clean sync must still
+ * converge without loss or duplicates (items first seen by id wait for their feed to confirm them).
+ */
+class ScopedSync implements Cmd {
+  constructor(
+    readonly feedSlot: Slot | null,
+    readonly pickEvery: number,
+  ) {}
+  check = () => true;
+  async run(model: Model, real: Real) {
+    const named = (slot: Slot) =>
+      real[slot]
+        .items(COLLECTION)
+        .filter((_, i) => i % this.pickEvery === 0)
+        .map((i) => ({ id: i.id, version: i.version }));
+    const scopeOf = (slot: Slot) => (this.feedSlot === slot ? { feed: true as const } : { items: named(slot) });
+    const report = await real.engine.runCycle("p", { local: scopeOf("local"), remote: scopeOf("remote") }, { allowEmptySide: true, allowMassDelete: true });
+    expect(report.error).toBeNull();
+    expect(report.errors).toEqual([]);
+    const deleted = new Set(model.deleted);
+    adopt(model, real);
+    for (const uid of deleted) model.deleted.add(uid);
+    for (const item of model.items.values()) item.synced = null;
+    model.strict = false;
+  }
+  toString = () => `scoped-sync(feed ${this.feedSlot ?? "none"}, every ${this.pickEvery}th item by id)`;
+}
+
 /** The state is lost; the next cycle must rebuild it by pairing, not by copying. */
 class LoseState implements Cmd {
   check = () => true;
@@ -278,7 +308,12 @@ const commands = [
   fc.constant(new Sync()),
   fc.tuple(fc.integer({ min: 2, max: 5 }), fc.constantFrom(...VALUES)).map(([f, v]) => new AdversarialSync(f, v)),
   fc.constant(new LoseState()),
+  fc.tuple(fc.constantFrom<Slot | null>("local", "remote", null), fc.integer({ min: 1, max: 3 })).map(([f, k]) => new ScopedSync(f, k)),
+  fc.tuple(fc.constantFrom<Slot | null>("local", "remote", null), fc.integer({ min: 1, max: 3 })).map(([f, k]) => new ScopedSync(f, k)),
 ];
+
+/** Histories per run; `ENGINE_FC_RUNS=2000` for a longer hunt. */
+const RUNS = Number(process.env.ENGINE_FC_RUNS ?? 60);
 
 describe("engine model", () => {
   it("converges, never duplicates or loses, merges per property, and is quiet when nothing changed", async () => {
@@ -300,7 +335,7 @@ describe("engine model", () => {
           await fc.asyncModelRun(() => ({ model, real }), [...cmds, new Sync()]);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: RUNS },
     );
-  });
+  }, 30_000 + RUNS * 400);
 });

@@ -170,7 +170,9 @@ export async function execute(ctx: ExecuteContext, actions: readonly Action[]): 
             const gone = answer instanceof SideError && answer.code === "not-found" && op === "delete";
             if (answer instanceof SideError && !gone) {
               outcome.errors.push({ slot, id: "id" in write ? write.id : null, error: answer });
-              if (outcome.status !== "failed") outcome.status = answer.code === "precondition-failed" ? "precondition" : "failed";
+              // An item changed or deleted under the write is re-read and planned again.
+              const stale = answer.code === "precondition-failed" || (answer.code === "not-found" && (op === "update" || op === "tag"));
+              if (outcome.status !== "failed") outcome.status = stale ? "precondition" : "failed";
             } else {
               outcome.results.push({ write, result: answer instanceof SideError ? null : answer });
             }
@@ -199,7 +201,9 @@ function fillRecord(ctx: ExecuteContext, action: Action, results: ActionOutcome[
   for (const { write, result } of results) {
     if (write.op === "delete" || !result) continue;
     const text = result.text ?? write.text;
-    record[write.slot] = { id: result.id, version: result.version, hash: ctx.hash(text), text, ...(write.op === "create" ? { unconfirmed: true } : {}) };
+    // A created item, or one still waiting for its slot's feed, is confirmed by that feed later.
+    const unconfirmed = write.op === "create" || action.next?.[write.slot]?.unconfirmed === true;
+    record[write.slot] = { id: result.id, version: result.version, hash: ctx.hash(text), text, ...(unconfirmed ? { unconfirmed: true } : {}) };
   }
   return record.local || record.remote ? record : null;
 }

@@ -152,6 +152,21 @@ describe("SyncEngine.watch", () => {
     expect(cycles.some((c) => c.triggers.includes("gap"))).toBe(true);
   });
 
+  it("an item first learned from a notification and then deleted unannounced is deleted by the next feed", async () => {
+    // The remote feed never mentions items created and deleted since its cursor (as SyncFolderItems).
+    let lose = false;
+    const { local, remote, watch, cycles } = await setup({ remote: { omitCreatedThenDeleted: true, dropNotice: () => lose } });
+    await watch({ pollIntervalMs: 60_000 });
+    await until("the first cycle", () => cycles.length > 0);
+    const id = remote.put("contacts0", vcard("brief", { FN: "Brief" }));
+    await until("it arrives by notification", () => uids(local, "book0").includes("brief"));
+    lose = true;
+    remote.delete("contacts0", id);
+    lose = false;
+    remote.announceGap();
+    await until("the feed after the gap deletes it", () => !uids(local, "book0").includes("brief"));
+  });
+
   it("polls the feed while push is broken, reports it, and opens push again later", async () => {
     const { local, remote, watch, statuses } = await setup();
     const w = await watch({ pollIntervalMs: 20, pushRetryMs: 200 });

@@ -14,19 +14,32 @@
  *   (`precondition-failed`); a series' exceptions are applied as occurrence operations.
  * - UIDs: calendar items carry their own; contacts and tasks keep it in an extended property in
  *   ewsdav's property set. A tag write only sets that property.
+ * - Push (`watch`, when a {@link NotificationConnection} is given): one streaming subscription for
+ *   every watched folder, falling back to a pull subscription where the server refuses streaming.
+ *   Created/Modified/Deleted events name their items (with the new ChangeKey, so the engine skips
+ *   its own writes coming back); a move into or out of a folder (Outlook's delete is a move to
+ *   Deleted Items) asks for that folder's SyncFolderItems, which tells a move from a delete.
  *
  * @module
  */
 import {
+  EwsResponseError,
+  HttpError,
   InvalidSyncStateError,
   isEwsError,
+  PullSubscription,
+  SoapFaultError,
+  StreamingSubscription,
   type CalendarItem,
   type EwsClient,
   type EwsError,
   type ItemId,
   type ItemReference,
   type ItemShape,
+  type NotificationConnection,
+  type NotificationEvent,
   type ParsedItem,
+  type StreamingOptions,
   type TypedItem,
 } from "@ewsdav/ews-client";
 import {
@@ -50,8 +63,10 @@ import {
   type CollectionKind,
   type DroppedProperty,
   type ItemUpdate,
+  type NoticeItem,
   type SideCapabilities,
   type SideItem,
+  type SideNotice,
   type SyncSide,
   type Versioned,
   type VObject,
@@ -72,6 +87,67 @@ export interface EwsSideOptions {
   /** Items per batch call (default 50) and batch calls at once (default 2). */
   maxBatch?: number;
   maxConcurrency?: number;
+  /**
+   * Notifications for active mode (`SyncEngine.watch`): a connection to the same mailbox (same
+   * URL, auth and mailbox as the client). Without it the side has no push and is polled.
+   */
+  notifications?: NotificationConnection;
+  /** Tuning of the streaming subscription (connection timeout, stall detection, reconnect delays). */
+  streaming?: Pick<StreamingOptions, "connectionTimeoutMinutes" | "stallTimeoutMs" | "reconnectDelayMs" | "maxReconnectDelayMs" | "maxConsecutiveFailures">;
+  /** How often a pull subscription (the fallback) asks for events (default 5 000 ms). */
+  pullIntervalMs?: number;
+  /** Minutes a pull subscription lives without a GetEvents (default 30). */
+  pullTimeoutMinutes?: number;
+}
+
+/** Codes with which a server says it does not do streaming notifications (Exchange 2010 RTM and older, some proxies). */
+const STREAMING_REFUSED = new Set([
+  "ErrorInvalidServerVersion",
+  "ErrorInvalidRequest",
+  "ErrorSchemaValidation",
+  "ErrorInvalidSubscriptionRequest",
+  "ErrorInvalidOperation",
+]);
+
+/** Whether an error opening a streaming subscription means "use pull instead". */
+function streamingRefused(error: unknown): boolean {
+  if (error instanceof EwsResponseError) return STREAMING_REFUSED.has(error.responseCode);
+  if (error instanceof SoapFaultError) return error.responseCode !== undefined && STREAMING_REFUSED.has(error.responseCode);
+  if (error instanceof HttpError) return [400, 404, 405, 501].includes(error.status);
+  return false;
+}
+
+/** A small queue from callbacks to an async iterator. */
+class NoticeQueue {
+  readonly #items: SideNotice[] = [];
+  #wake: (() => void) | undefined;
+  #failure: { error: unknown } | undefined;
+  #ended = false;
+  push(notice: SideNotice): void {
+    this.#items.push(notice);
+    this.#wake?.();
+  }
+  fail(error: unknown): void {
+    this.#failure ??= { error };
+    this.#wake?.();
+  }
+  end(): void {
+    this.#ended = true;
+    this.#wake?.();
+  }
+  async *drain(): AsyncGenerator<SideNotice> {
+    for (;;) {
+      const next = this.#items.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      if (this.#failure) throw this.#failure.error;
+      if (this.#ended) return;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = undefined;
+    }
+  }
 }
 
 const FOLDER_CLASSES: ReadonlyArray<[string, CollectionKind]> = [
@@ -119,12 +195,137 @@ export class EwsSide implements SyncSide {
   readonly #client: EwsClient;
   readonly #options: EwsSideOptions;
   readonly #kinds = new Map<string, CollectionKind>();
+  /** Push through EWS notifications, when the options give a connection. */
+  readonly watch?: (collections: readonly string[], signal: AbortSignal) => AsyncIterable<SideNotice>;
 
   constructor(options: EwsSideOptions) {
     this.#options = options;
     this.#client = options.client;
     this.name = options.name ?? "ews";
     this.capabilities = { readOnly: options.readOnly ?? false, maxBatch: options.maxBatch ?? 50, maxConcurrency: options.maxConcurrency ?? 2 };
+    const connection = options.notifications;
+    if (connection) this.watch = (collections, signal) => this.#watch(connection, collections, signal);
+  }
+
+  /**
+   * Streaming first; pull when the server refuses streaming. Ends when `signal` aborts; throws
+   * when neither works (the engine then polls SyncFolderItems and tries again later).
+   */
+  async *#watch(connection: NotificationConnection, collections: readonly string[], signal: AbortSignal): AsyncGenerator<SideNotice> {
+    const watched = new Set(collections);
+    const folders = collections.map((id) => ({ id }));
+    const queue = new NoticeQueue();
+    const onAbort = () => queue.end();
+    signal.addEventListener("abort", onAbort, { once: true });
+    let streaming: StreamingSubscription | undefined;
+    let pull: PullSubscription | undefined;
+    let task: Promise<void> | undefined;
+    try {
+      try {
+        streaming = await StreamingSubscription.open(connection, { folders, ...this.#options.streaming, signal });
+      } catch (error) {
+        if (signal.aborted) return;
+        if (!streamingRefused(error)) throw error;
+        pull = await PullSubscription.subscribe(connection, { folders, timeoutMinutes: this.#options.pullTimeoutMinutes ?? 30 }, signal);
+        queue.push({ type: "status", state: "pull", detail: `streaming refused: ${(error as Error).message}` });
+      }
+      if (streaming) {
+        queue.push({ type: "status", state: "connected" });
+        task = this.#consumeStreaming(streaming, watched, queue, signal);
+      } else if (pull) {
+        task = this.#consumePull(pull, watched, queue, signal);
+      }
+      yield* queue.drain();
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      queue.end();
+      await streaming?.close();
+      await task?.catch(() => undefined);
+      if (pull) await pull.unsubscribe(AbortSignal.timeout(10_000)).catch(() => undefined);
+    }
+  }
+
+  async #consumeStreaming(streaming: StreamingSubscription, watched: Set<string>, queue: NoticeQueue, signal: AbortSignal): Promise<void> {
+    let reconnecting = false;
+    // A reopened stream says nothing by itself: notice it in the subscription's counters.
+    let opened = streaming.statistics.streamsOpened;
+    const check = setInterval(() => {
+      if (reconnecting && streaming.statistics.streamsOpened > opened) {
+        reconnecting = false;
+        queue.push({ type: "status", state: "connected" });
+      }
+    }, 250);
+    try {
+      for await (const item of streaming) {
+        if (item.type === "Reconnected" || item.type === "Resubscribed") {
+          opened = streaming.statistics.streamsOpened;
+          if (!reconnecting && item.type === "Reconnected") {
+            reconnecting = true;
+            queue.push({ type: "status", state: "reconnecting", detail: `stream ${item.reason}` });
+          }
+          queue.push({ type: "gap", reason: item.type === "Reconnected" ? `stream ${item.reason}` : item.reason });
+          continue;
+        }
+        if (reconnecting) {
+          reconnecting = false;
+          queue.push({ type: "status", state: "connected" });
+        }
+        for (const notice of this.#notices(item, watched)) queue.push(notice);
+      }
+      if (!signal.aborted) queue.fail(new Error("the streaming subscription ended"));
+    } catch (error) {
+      if (!signal.aborted) queue.fail(error);
+    } finally {
+      clearInterval(check);
+    }
+  }
+
+  async #consumePull(pull: PullSubscription, watched: Set<string>, queue: NoticeQueue, signal: AbortSignal): Promise<void> {
+    const interval = this.#options.pullIntervalMs ?? 5_000;
+    try {
+      while (!signal.aborted) {
+        const batch = await pull.getEvents(signal);
+        if (batch.resubscribed) queue.push({ type: "gap", reason: "pull subscription made again" });
+        for (const event of batch.events) for (const notice of this.#notices(event, watched)) queue.push(notice);
+        if (batch.moreEvents) continue;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, interval);
+          signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+        });
+      }
+    } catch (error) {
+      if (!signal.aborted) queue.fail(error);
+    }
+  }
+
+  /** What one notification event means for the watched folders. */
+  *#notices(event: NotificationEvent, watched: Set<string>): Generator<SideNotice> {
+    if (!event.itemId) return; // folder events (counts) follow the item events that matter
+    const parent = event.parentFolderId?.id;
+    const oldParent = event.oldParentFolderId?.id;
+    switch (event.type) {
+      case "Created":
+      case "Modified":
+      case "Deleted": {
+        if (!parent || !watched.has(parent)) {
+          // A folder id spelled differently from ours: let every watched folder's feed tell.
+          for (const collection of watched) yield { type: "collection", collection, reason: `${event.type} in an unknown folder` };
+          return;
+        }
+        const item: NoticeItem =
+          event.type === "Deleted" ? { id: event.itemId.id, gone: true } : { id: event.itemId.id, version: event.itemId.changeKey ?? null };
+        yield { type: "items", collection: parent, items: [item] };
+        return;
+      }
+      case "Moved":
+      case "Copied":
+        for (const folder of new Set([parent, oldParent])) {
+          if (folder && watched.has(folder)) yield { type: "collection", collection: folder, reason: `item ${event.type.toLowerCase()}` };
+        }
+        return;
+      default:
+        return; // NewMail, FreeBusyChanged, Status: nothing to sync
+    }
   }
 
   async listCollections(signal?: AbortSignal): Promise<CollectionInfo[]> {
