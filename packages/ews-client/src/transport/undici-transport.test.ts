@@ -149,12 +149,9 @@ describe("undici transport: pool, timeouts and certificates", () => {
       if (calls === 1) res.write("<partial>"); // and never more
       else res.end(`<ok>${"x".repeat(96)}</ok>`.slice(0, 100));
     });
+    // One stall only: undici's body timer ticks about once a second, whatever the timeout.
     const transport = createUndiciTransport({ bodyTimeoutMs: 100 });
-    const error = (await transport.send(request("/stall-body")).catch((e: unknown) => e)) as TransportError;
-    expect(error).toBeInstanceOf(TransportError);
-    expect(error.transportCode).toBe("UND_ERR_BODY_TIMEOUT");
     const events: RetryEvent[] = [];
-    calls = 0;
     const send = composeLayers(transport.send, [retryLayer({ baseDelayMs: 1, random: () => 0 }, (e) => events.push(e))]);
     expect((await send(request("/stall-body"))).status).toBe(200);
     expect(events.map((e) => [e.reason, e.transportCode])).toEqual([["transport", "UND_ERR_BODY_TIMEOUT"]]);
