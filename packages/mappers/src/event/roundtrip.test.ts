@@ -70,6 +70,52 @@ describe("VEVENT → EWS → VEVENT", () => {
   });
 });
 
+describe("merge onto the base", () => {
+  /** Properties EWS cannot hold, as clients write them. */
+  const EXTRAS = ["COLOR:teal", "X-FOO;X-BAR=baz:keep me", "URL:https://example.org/event", "GEO:47.1;8.5", "COMMENT:first\\, second", "RESOURCES:Beamer", "CONTACT:Jim Dolittle\\, ABC Industries", "X-APPLE-TRAVEL-ADVISORY-BEHAVIOR:AUTOMATIC"];
+  const SECOND_ALARM = ["BEGIN:VALARM", "ACTION:AUDIO", "TRIGGER:-P2D", "END:VALARM"];
+  const unfolded = (text: string): string[] => text.replace(/\r\n[ \t]/g, "").split("\r\n");
+
+  it("never alters the base's unsupported properties, whatever EWS changed", () => {
+    fc.assert(
+      fc.property(
+        itemArbitrary,
+        fc.subarray(EXTRAS, { minLength: 1 }),
+        fc.record({ subject: fc.boolean(), shiftHours: fc.integer({ min: -30, max: 30 }), busy: fc.boolean(), category: fc.boolean(), reminderOff: fc.boolean() }),
+        ({ item, zone }, extras, change) => {
+          const fresh = eventToVEvent(item, { timeZone: zone, now: new Date(0) }).text;
+          // The extras go into the master; a second alarm only where the first is EWS's reminder.
+          const lines = fresh.split("\r\n");
+          const at = lines.indexOf("BEGIN:VEVENT") + 1;
+          const end = lines.indexOf("END:VEVENT");
+          const alarm = item.reminderIsSet ? SECOND_ALARM : [];
+          const base = [...lines.slice(0, at), ...extras, ...lines.slice(at, end), ...alarm, ...lines.slice(end)].join("\r\n");
+          const read = eventFromVEvent(base, { timeZone: zone });
+          for (const extra of extras) expect(read.dropped.map((entry) => entry.property)).toContain(extra.split(/[;:]/)[0]);
+          // Timed events move by hours; all-day events by days, from midnight to midnight in their zone.
+          const mailbox = ianaZone(zone);
+          const moved = (value: string): string => ewsDateTime(item.isAllDayEvent ? mailbox.toUtc(mailbox.toLocal(Date.parse(value)) + change.shiftHours * DAY_MS) : Date.parse(value) + change.shiftHours * 3_600_000);
+          const changed: CalendarItem = {
+            ...read.item,
+            start: moved(read.item.start!),
+            end: moved(read.item.end!),
+            ...(change.subject ? { subject: "Changed in Outlook" } : {}),
+            ...(change.busy ? { legacyFreeBusyStatus: read.item.legacyFreeBusyStatus === "Free" ? "Busy" : "Free" } : {}),
+            ...(change.category ? { categories: [...(read.item.categories ?? []), "Added in Outlook"] } : {}),
+            ...(change.reminderOff ? { reminderIsSet: false } : {}),
+          };
+          const merged = unfolded(eventToVEvent(changed, { timeZone: zone, base }).text);
+          for (const extra of extras) expect(merged).toContain(extra);
+          if (alarm.length > 0) expect(merged.join("\n")).toContain(SECOND_ALARM.join("\n"));
+          // And EWS's change itself arrived.
+          expect(project(eventFromVEvent(merged.join("\r\n"), { timeZone: zone }).item)).toMatchObject({ start: changed.start, end: changed.end, subject: changed.subject ?? null });
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+});
+
 describe("recurring series with exceptions and deletions across DST", () => {
   const seriesArbitrary = fc.record({
     zone: fc.constantFrom(...DST_ZONES),
