@@ -22,6 +22,8 @@ const ewsAccount = z.object({
   ]),
   timeZone: z.string().optional(),
   publicFolders: z.boolean().optional(),
+  /** Push for `--watch` (streaming notifications, pull where refused); off: the folders are polled. */
+  notifications: z.boolean().default(true),
 });
 
 const davAccount = z.object({ type: z.literal("dav"), url: z.url({ protocol: /^https?$/ }), username: z.string().min(1), ...secretFields }).refine(...oneSecret);
@@ -41,6 +43,17 @@ export const syncConfigSchema = z.object({
     })
     .default({ conflict: "remote-wins", deleteVersusModify: "modification-wins" }),
   tagWrites: z.boolean().default(true),
+  /** Active mode (`--watch`). */
+  watch: z
+    .object({
+      /** How often DAV/vdir collections (and EWS folders without push) are polled. */
+      pollIntervalSeconds: z.number().positive().default(5),
+      /** How often every pair runs a full cycle regardless. */
+      fullCycleMinutes: z.number().positive().default(15),
+      /** How often a status line per pair is printed. */
+      statusIntervalSeconds: z.number().positive().default(60),
+    })
+    .default({ pollIntervalSeconds: 5, fullCycleMinutes: 15, statusIntervalSeconds: 60 }),
   accounts: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, "account names are letters, digits, - and _"), z.union([ewsAccount, davAccount, vdirAccount])),
   pairs: z
     .array(

@@ -1,10 +1,11 @@
 /**
  * The example sync host: builds one side per account and the engine from a {@link SyncConfig},
- * links the configured pairs (once; the state file remembers them) and runs one cycle.
+ * links the configured pairs (once; the state file remembers them) and runs one cycle
+ * ({@link runSync}), or keeps them in sync until stopped ({@link startWatch}).
  */
-import { basicAuth, bearerAuth, EwsClient } from "@ewsdav/ews-client";
+import { basicAuth, bearerAuth, EwsClient, NotificationConnection, type EwsAuthProvider } from "@ewsdav/ews-client";
 import { DavClient } from "@ewsdav/dav-client";
-import { summarise, SyncEngine, type SyncReport, type SyncSide } from "@ewsdav/core";
+import { summarise, SyncEngine, type PairReport, type SyncReport, type SyncSide, type SyncWatch, type WatchStatistics } from "@ewsdav/core";
 import { DavSide } from "@ewsdav/core/dav";
 import { EwsSide } from "@ewsdav/core/ews";
 import { SqliteStateStore } from "@ewsdav/core/sqlite";
@@ -18,34 +19,61 @@ function secretOf(s: { password?: string | undefined; passwordEnv?: string | und
   return value;
 }
 
-/** Runs one cycle for every configured pair; prints progress and a summary with `print`. */
-export async function runSync(config: SyncConfig, options: { dryRun?: boolean; print?: (line: string) => void } = {}): Promise<SyncReport> {
-  const print = options.print ?? console.log;
+/** The engine of a config, its linked pair ids, and what to close. */
+interface OpenedHost {
+  engine: SyncEngine;
+  /** The configured pairs' ids (a dry run leaves out pairs it would link). */
+  ids: string[];
+  close(): Promise<void>;
+}
+
+async function openHost(config: SyncConfig, options: { dryRun: boolean; print: (line: string) => void; notifications: boolean }): Promise<OpenedHost> {
+  const { print } = options;
   const closers: Array<() => Promise<void>> = [];
-  const sides: SyncSide[] = [];
-  for (const [name, account] of Object.entries(config.accounts)) {
-    if (account.type === "vdir") sides.push(new VdirSide({ root: account.path, name }));
-    else if (account.type === "dav") {
-      const client = new DavClient({ baseUrl: account.url, auth: { type: "basic", username: account.username, password: secretOf(account, `accounts.${name}`) } });
-      closers.push(() => client.close());
-      sides.push(new DavSide({ client, name }));
-    } else {
-      const auth =
-        account.auth.type === "basic"
-          ? basicAuth({ username: account.auth.username, password: secretOf(account.auth, `accounts.${name}.auth`) })
-          : bearerAuth(async () => {
-              const token = process.env[(account.auth as { tokenEnv: string }).tokenEnv];
-              if (!token) throw new ConfigError(`accounts.${name}.auth: the environment variable is not set`);
-              return token;
-            });
-      const client = new EwsClient({ url: account.url, auth, ...(account.mailbox ? { mailbox: account.mailbox } : {}) });
-      closers.push(async () => void (await client.close?.()));
-      sides.push(new EwsSide({ client, name, ...(account.timeZone ? { timeZone: account.timeZone } : {}), ...(account.publicFolders ? { publicFolders: true } : {}) }));
-    }
-  }
-  const store = new SqliteStateStore(config.state);
-  closers.push(() => store.close());
+  const close = async () => {
+    for (const fn of closers.reverse()) await fn().catch(() => undefined);
+  };
   try {
+    const sides: SyncSide[] = [];
+    for (const [name, account] of Object.entries(config.accounts)) {
+      if (account.type === "vdir") sides.push(new VdirSide({ root: account.path, name }));
+      else if (account.type === "dav") {
+        const client = new DavClient({ baseUrl: account.url, auth: { type: "basic", username: account.username, password: secretOf(account, `accounts.${name}`) } });
+        closers.push(() => client.close());
+        sides.push(new DavSide({ client, name }));
+      } else {
+        const auth: EwsAuthProvider =
+          account.auth.type === "basic"
+            ? basicAuth({ username: account.auth.username, password: secretOf(account.auth, `accounts.${name}.auth`) })
+            : bearerAuth(async () => {
+                const token = process.env[(account.auth as { tokenEnv: string }).tokenEnv];
+                if (!token) throw new ConfigError(`accounts.${name}.auth: the environment variable is not set`);
+                return token;
+              });
+        const client = new EwsClient({ url: account.url, auth, ...(account.mailbox ? { mailbox: account.mailbox } : {}) });
+        closers.push(async () => void (await client.close?.()));
+        let notifications: NotificationConnection | undefined;
+        if (options.notifications && account.notifications) {
+          // Notifications need the mailbox for affinity; without it the folders are polled.
+          if (account.mailbox) {
+            notifications = new NotificationConnection({ url: account.url, mailbox: account.mailbox, auth });
+            const opened = notifications;
+            closers.push(() => opened.close());
+          } else print(`${name}: no "mailbox" configured, so its folders are polled instead of pushed`);
+        }
+        sides.push(
+          new EwsSide({
+            client,
+            name,
+            ...(account.timeZone ? { timeZone: account.timeZone } : {}),
+            ...(account.publicFolders ? { publicFolders: true } : {}),
+            ...(notifications ? { notifications } : {}),
+          }),
+        );
+      }
+    }
+    const store = new SqliteStateStore(config.state);
+    closers.push(() => store.close());
     const engine = new SyncEngine({ store, sides, policy: config.policy, tagWrites: config.tagWrites });
     const linked = await engine.listPairs();
     const ids: string[] = [];
@@ -73,18 +101,95 @@ export async function runSync(config: SyncConfig, options: { dryRun?: boolean; p
       print(`linked ${pair.remote.account}:"${remote.displayName}" ↔ ${pair.local.account}:${created.local.collection}`);
       ids.push(created.id);
     }
+    return { engine, ids, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Runs one cycle for every configured pair; prints progress and a summary with `print`. */
+export async function runSync(config: SyncConfig, options: { dryRun?: boolean; print?: (line: string) => void } = {}): Promise<SyncReport> {
+  const print = options.print ?? console.log;
+  const dryRun = options.dryRun ?? false;
+  const { engine, ids, close } = await openHost(config, { dryRun, print, notifications: false });
+  try {
     engine.events.on("progress", (p) => {
       if (p.phase === "writing" && p.total > 0 && p.done === p.total) print(`  ${p.pairId}: ${p.done}/${p.total} actions`);
     });
-    const report = await engine.runOnce({ pairIds: ids, ...(options.dryRun ? { dryRun: true } : {}) });
+    const report = await engine.runOnce({ pairIds: ids, ...(dryRun ? { dryRun: true } : {}) });
     for (const p of report.pairs) {
       print(`${p.pairId}: ${summarise(p)}`);
-      if (p.plan && options.dryRun) for (const a of p.plan) print(`  would ${a.kind} ${a.uid}${a.writes.length ? ` (${a.writes.map((w) => `${w.op} ${w.slot}`).join(", ")})` : ""}`);
+      if (p.plan && dryRun) for (const a of p.plan) print(`  would ${a.kind} ${a.uid}${a.writes.length ? ` (${a.writes.map((w) => `${w.op} ${w.slot}`).join(", ")})` : ""}`);
       if (p.error) print(`  stopped: ${p.error.message}`);
       for (const e of p.errors) print(`  error ${e.code} ${e.slot ?? ""} ${e.uid ?? e.id ?? ""}: ${e.message}`);
     }
     return report;
   } finally {
-    for (const close of closers.reverse()) await close().catch(() => undefined);
+    await close();
+  }
+}
+
+/** A running `--watch`. */
+export interface RunningWatch {
+  readonly watch: SyncWatch;
+  /** Stops (gracefully, or aborting the cycles in flight) and closes every connection. */
+  stop(options?: { abortInFlight?: boolean }): Promise<void>;
+  /** Resolves with the watch's counters once it stopped and everything is closed. */
+  readonly done: Promise<WatchStatistics>;
+}
+
+const clock = () => new Date().toISOString().slice(11, 19);
+
+/** The lines a cycle's report gives: one per propagated change. */
+function changeLines(pair: { id: string; local: string; remote: string }, report: PairReport): string[] {
+  const lines: string[] = [];
+  for (const slot of ["local", "remote"] as const) {
+    const side = report[slot];
+    const to = pair[slot];
+    for (const [verb, refs] of [["created", side.created], ["updated", side.updated], ["deleted", side.deleted]] as const) {
+      for (const ref of refs) lines.push(`${clock()} ${report.pairId} → ${to}: ${verb} ${ref.uid}`);
+    }
+  }
+  for (const c of report.conflicts) lines.push(`${clock()} ${report.pairId}: conflict on ${c.uid} ${c.property || c.path}, ${c.winner} side kept`);
+  for (const e of report.errors) lines.push(`${clock()} ${report.pairId}: error ${e.code} ${e.slot ?? ""} ${e.uid ?? e.id ?? ""}: ${e.message}`);
+  return lines;
+}
+
+/**
+ * Active mode for the configured pairs: links them (once), then keeps them in sync until stopped,
+ * printing a line per propagated change, the state of each side's change detection when it
+ * changes, and a status line per pair every `watch.statusIntervalSeconds`.
+ */
+export async function startWatch(config: SyncConfig, options: { print?: (line: string) => void } = {}): Promise<RunningWatch> {
+  const print = options.print ?? console.log;
+  const { engine, ids, close } = await openHost(config, { dryRun: false, print, notifications: true });
+  try {
+    const pairs = new Map((await engine.listPairs()).map((p) => [p.id, { id: p.id, local: p.local.side, remote: p.remote.side }]));
+    engine.events.on("watch-status", (s) => print(`${clock()} ${s.side}: ${s.state}${s.detail ? ` (${s.detail})` : ""}`));
+    engine.events.on("watch-cycle", ({ pairId, triggers, report, retryInMs }) => {
+      for (const line of changeLines(pairs.get(pairId)!, report)) print(line);
+      if (report.error) print(`${clock()} ${pairId}: stopped (${report.error.code}): ${report.error.message}; again in ${Math.round((retryInMs ?? 0) / 1000)} s`);
+      else if (triggers.includes("start")) print(`${clock()} ${pairId}: caught up — ${summarise(report)}`);
+    });
+    const settings = config.watch;
+    const watch = await engine.watch({ pairIds: ids, pollIntervalMs: settings.pollIntervalSeconds * 1000, fullCycleIntervalMs: settings.fullCycleMinutes * 60_000 });
+    const status = setInterval(() => {
+      const sides = watch.sides().map((s) => `${s.side} ${s.state}`).join(", ");
+      for (const p of watch.pairs()) {
+        const last = p.lastCycleAt ? p.lastCycleAt.slice(11, 19) : "never";
+        const state = p.failing ? `failing (${p.failing.code}), next try ${p.failing.retryAt.slice(11, 19)}` : p.running ? "syncing" : "in sync";
+        print(`${clock()} [status] ${p.pairId}: ${state}; ${p.cycles} cycles, last at ${last}; ${sides}`);
+      }
+    }, settings.statusIntervalSeconds * 1000);
+    const done = watch.done.then(async () => {
+      clearInterval(status);
+      await close();
+      return watch.statistics;
+    });
+    return { watch, stop: (o) => watch.stop(o).then(() => done.then(() => undefined)), done };
+  } catch (error) {
+    await close();
+    throw error;
   }
 }

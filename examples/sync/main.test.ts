@@ -4,9 +4,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-client/testing";
+import { spawn } from "node:child_process";
+import { startEwsSimulator, startSubscriptionFront, type EwsSimulator } from "@ewsdav/ews-client/testing";
 import { ConfigError, loadConfig } from "./config.js";
-import { runSync } from "./host.js";
+import { runSync, startWatch } from "./host.js";
+
+async function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
 
 describe("npm run sync", () => {
   let sim: EwsSimulator;
@@ -71,5 +80,81 @@ describe("npm run sync", () => {
     const run = spawnSync(process.execPath, ["--import", "tsx", main, "--config", bad], { encoding: "utf8" });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain("bad config");
+  });
+
+  it("--watch keeps the pairs in sync, printing a line per change and status lines, until stopped", async () => {
+    const front = await startSubscriptionFront({ simulator: sim, users: [{ smtpAddress: "alice@example.com", password: "secret" }], heartbeatIntervalMs: 500 });
+    const dir = mkdtempSync(join(tmpdir(), "ewsdav-watch-"));
+    const configPath = join(dir, "sync.json");
+    process.env.EWSDAV_TEST_PASSWORD = "secret";
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        state: "state.db",
+        watch: { pollIntervalSeconds: 0.1, statusIntervalSeconds: 0.5 },
+        accounts: {
+          work: { type: "ews", url: front.url, mailbox: "alice@example.com", auth: { type: "basic", username: "alice@example.com", passwordEnv: "EWSDAV_TEST_PASSWORD" } },
+          files: { type: "vdir", path: "vdir" },
+        },
+        pairs: [{ id: "contacts", kind: "contacts", remote: { account: "work", folder: "Contacts" }, local: { account: "files", collection: "contacts", create: true } }],
+      }),
+    );
+    const lines: string[] = [];
+    const running = await startWatch(loadConfig(configPath), { print: (l) => lines.push(l) });
+    try {
+      const folder = join(dir, "vdir", "contacts");
+      const cards = () => (existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith(".vcf")) : []);
+      await until("caught up", () => lines.some((l) => l.includes("contacts: caught up")));
+      await until("push connected", () => lines.some((l) => l.includes("work: connected")));
+      const before = cards().length;
+      const box = sim.mailbox("alice@example.com");
+      box.createItem("contacts", "<Contact><GivenName>Watched</GivenName><Surname>Live</Surname></Contact>");
+      await until("the Exchange change arrives in the folder", () => cards().length === before + 1);
+      await until("its line", () => lines.some((l) => / contacts → files: created /.test(l)));
+      writeFileSync(join(folder, "from-files.vcf"), "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:from-files\r\nFN:From Files\r\nN:Files;From;;;\r\nEND:VCARD\r\n");
+      await until("the folder change arrives in Exchange", () => box.items("contacts").some((i) => i.get("GivenName") === "From"));
+      await until("its line", () => lines.some((l) => l.includes("contacts → work: created from-files")));
+      await until("a status line", () => lines.some((l) => l.includes("[status] contacts: in sync")));
+    } finally {
+      await running.stop();
+      await front.stop();
+    }
+    const stats = await running.done;
+    expect(stats.cycles).toBeGreaterThan(1);
+    expect(lines.join("\n")).not.toContain("secret");
+  });
+
+  it("--watch stops cleanly on Ctrl-C", async () => {
+    const front = await startSubscriptionFront({ simulator: sim, users: [{ smtpAddress: "alice@example.com", password: "secret" }] });
+    const dir = mkdtempSync(join(tmpdir(), "ewsdav-watch-cli-"));
+    const configPath = join(dir, "sync.json");
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        state: "state.db",
+        accounts: {
+          work: { type: "ews", url: front.url, mailbox: "alice@example.com", auth: { type: "basic", username: "alice@example.com", password: "secret" } },
+          files: { type: "vdir", path: "vdir" },
+        },
+        pairs: [{ kind: "tasks", remote: { account: "work", folder: "Tasks" }, local: { account: "files", collection: "tasks", create: true } }],
+      }),
+    );
+    const main = fileURLToPath(new URL("./main.ts", import.meta.url));
+    const child = spawn(process.execPath, ["--import", "tsx", main, "--config", configPath, "--watch"], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    try {
+      await until("caught up", () => out.includes("caught up"), 60_000);
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+      expect(out).toContain("stopping");
+      expect(out).toMatch(/stopped after \d+ cycles/);
+      expect(front.subscriptionCount).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+      await front.stop();
+    }
   });
 });
