@@ -77,25 +77,34 @@ const STEP_MS = 4 * DAY_MS;
 /**
  * Every offset change of an IANA zone from the start of `fromYear` to the end of `toYear` (UTC), to
  * the second. Samples every four days (no zone has changed offset twice within four days since 1970)
- * and bisects each change.
+ * and bisects each change. Each year is scanned once per zone and cached, so overlapping spans
+ * (the VTIMEZONE span 1970–2037, the equivalence span around today) cost one scan.
  */
 export function ianaTransitions(zone: string, fromYear: number, toYear: number): ZoneTransition[] {
-  const key = `${zone}|${fromYear}|${toYear}`;
-  let cached = transitionCache.get(key);
-  if (!cached) {
-    cached = scanTransitions(zone, fromYear, toYear);
-    if (transitionCache.size > 5_000) transitionCache.clear();
-    transitionCache.set(key, cached);
-  }
-  return cached.map((transition) => ({ ...transition }));
+  const out: ZoneTransition[] = [];
+  for (let year = fromYear; year <= toYear; year++) for (const transition of yearTransitions(zone, year)) out.push({ ...transition });
+  markDaylight(out);
+  return out;
 }
 
-const transitionCache = new Map<string, ZoneTransition[]>();
+const yearCache = new Map<string, ZoneTransition[]>();
 
-function scanTransitions(zone: string, fromYear: number, toYear: number): ZoneTransition[] {
+function yearTransitions(zone: string, year: number): readonly ZoneTransition[] {
+  const key = `${zone}|${year}`;
+  let cached = yearCache.get(key);
+  if (!cached) {
+    cached = scanTransitions(zone, year);
+    if (yearCache.size > 100_000) yearCache.clear();
+    yearCache.set(key, cached);
+  }
+  return cached;
+}
+
+/** The changes from the start of `year` (UTC) up to and including the start of the next year. */
+function scanTransitions(zone: string, year: number): ZoneTransition[] {
   const out: ZoneTransition[] = [];
-  const end = localMs(toYear + 1, 1, 1);
-  let t = localMs(fromYear, 1, 1);
+  const end = localMs(year + 1, 1, 1);
+  let t = localMs(year, 1, 1);
   let offset = formatOffset(zone, t);
   while (t < end) {
     const next = Math.min(t + STEP_MS, end);
@@ -116,7 +125,6 @@ function scanTransitions(zone: string, fromYear: number, toYear: number): ZoneTr
     offset = to;
     t = high;
   }
-  markDaylight(out);
   return out;
 }
 

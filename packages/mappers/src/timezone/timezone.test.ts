@@ -18,38 +18,71 @@ import {
   windowsZoneForIana,
   zoneFromDefinition,
   zoneFromTzid,
+  zoneTransitions,
+  type EventTimeZone,
 } from "./index.js";
 import { equivalenceYears } from "./windows.js";
 
 const ALL_ZONES = Intl.supportedValuesOf("timeZone");
 const MONTH = 30 * 86_400_000;
 
-/** Offsets at an instant according to ical.js' own reading of a VTIMEZONE (an independent implementation). */
-function icalJsOffsets(vtimezone: string): (utcMs: number) => number {
+const FROM = localMs(1970, 1, 1);
+const TO = localMs(2038, 1, 1);
+
+/** An offset history: the offset at 1 January 1970 and every change up to 2038, in order. */
+interface History {
+  initial: number;
+  changes: Array<{ at: number; to: number }>;
+}
+
+/** Drops changes that do not change the offset (and everything outside 1970–2037). */
+function history(initial: number, changes: ReadonlyArray<{ at: number; to: number }>): History {
+  let offset = initial;
+  const out: History["changes"] = [];
+  for (const change of changes) {
+    if (change.at <= FROM || change.at >= TO || change.to === offset) continue;
+    out.push({ at: change.at, to: change.to });
+    offset = change.to;
+  }
+  return { initial, changes: out };
+}
+
+/** ical.js reads offsets to the minute only (the runtime knows Monrovia's -0:44:30 until 1972). */
+const toMinute = (seconds: number): number => Math.sign(seconds) * Math.floor(Math.abs(seconds) / 60) * 60;
+
+/** The offset history of a VTIMEZONE as ical.js (an independent implementation) expands it. */
+function icalJsHistory(vtimezone: string): History {
   const component = new ICAL.Component(ICAL.parse(`BEGIN:VCALENDAR\r\n${vtimezone}\r\nEND:VCALENDAR`) as never).getFirstSubcomponent("vtimezone")!;
   const zone = new ICAL.Timezone({ component } as never) as unknown as {
     _ensureCoverage(year: number): void;
     changes: Array<{ year: number; month: number; day: number; hour: number; minute: number; second: number; utcOffset: number }>;
   };
   zone._ensureCoverage(2038);
-  const changes = zone.changes.map((c) => ({ at: Date.UTC(c.year, c.month - 1, c.day, c.hour, c.minute, c.second), offset: c.utcOffset })).sort((a, b) => a.at - b.at);
-  return (utcMs) => {
-    let low = 0;
-    let high = changes.length - 1;
-    let found = 0;
-    while (low <= high) {
-      const mid = (low + high) >> 1;
-      if (changes[mid]!.at <= utcMs) {
-        found = mid;
-        low = mid + 1;
-      } else high = mid - 1;
-    }
-    return changes[found]?.offset ?? 0;
-  };
+  const changes = zone.changes.map((c) => ({ at: Date.UTC(c.year, c.month - 1, c.day, c.hour, c.minute, c.second), to: c.utcOffset })).sort((a, b) => a.at - b.at);
+  let initial = changes[0]?.to ?? 0;
+  for (const change of changes) if (change.at <= FROM) initial = change.to;
+  return history(initial, changes);
 }
 
-/** ical.js reads offsets to the minute only; the runtime knows Monrovia's -0:44:30 until 1972. */
-const toMinute = (seconds: number): number => Math.sign(seconds) * Math.floor(Math.abs(seconds) / 60) * 60;
+/** The runtime's offset history of an IANA zone, to the minute when `minutes` (for comparing with ical.js). */
+function runtimeHistory(zone: string, minutes = false): History {
+  const round = minutes ? toMinute : (seconds: number) => seconds;
+  return history(round(ianaOffsetSeconds(zone, FROM)), ianaTransitions(zone, 1970, 2037).map((t) => ({ at: t.at, to: round(t.to) })));
+}
+
+/** The offset history of a resolved zone (its own expansion of the rules). */
+function zoneHistory(zone: EventTimeZone): History {
+  return history(zone.offsetAt(FROM), zoneTransitions(zone, 1970, 2037).map((t) => ({ at: t.at, to: t.to })));
+}
+
+/** Instants of an offset change whose offsets have seconds are compared to the minute (ical.js rounds them). */
+function sameHistory(actual: History, expected: History): boolean {
+  if (actual.initial !== expected.initial || actual.changes.length !== expected.changes.length) return false;
+  return actual.changes.every((change, i) => {
+    const want = expected.changes[i]!;
+    return change.to === want.to && Math.abs(change.at - want.at) < 60_000;
+  });
+}
 
 describe("Windows ⇄ IANA", () => {
   it("maps every IANA zone the runtime knows to a Windows zone and back to an equivalent zone", () => {
@@ -88,23 +121,12 @@ describe("Windows ⇄ IANA", () => {
 });
 
 describe("VTIMEZONE generated from the runtime's zone data", () => {
-  it("reproduces the offsets of every IANA zone for 1970–2037 (read back by ical.js)", () => {
-    const failures: string[] = [];
-    for (const zone of ALL_ZONES) {
-      const text = vtimezoneForIana(zone);
-      const offsetOf = icalJsOffsets(text);
-      const samples: number[] = [];
-      for (let t = localMs(1970, 1, 15); t < localMs(2037, 12, 31); t += MONTH) samples.push(t);
-      for (const transition of ianaTransitions(zone, 1970, 2037)) samples.push(transition.at - 60_000, transition.at, transition.at + 3_600_000);
-      for (const t of samples) {
-        const expected = toMinute(ianaOffsetSeconds(zone, t));
-        if (offsetOf(t) !== expected) {
-          failures.push(`${zone} at ${new Date(t).toISOString()}: ${offsetOf(t)} ≠ ${expected}`);
-          break;
-        }
-      }
-    }
+  it("reproduces the offsets of every IANA zone for 1970–2037 exactly (read back by ical.js)", () => {
+    // Exact: the same offset on 1 January 1970 and the same list of changes (instant and new
+    // offset) up to 2038 means the same offset at every instant of the span.
+    const failures = ALL_ZONES.filter((zone) => !sameHistory(icalJsHistory(vtimezoneForIana(zone)), runtimeHistory(zone, true)));
     expect(failures).toEqual([]);
+    expect(ALL_ZONES.length).toBeGreaterThan(300);
   });
 
   it("writes a compact block with open-ended rules for a zone with today's EU rule", () => {
@@ -122,6 +144,25 @@ describe("VTIMEZONE generated from the runtime's zone data", () => {
         expect(read.offsetAt(t.at), zone).toBe(t.to);
       }
     }
+  });
+});
+
+describe("custom zones: TimeZoneDefinition ⇄ VTIMEZONE", () => {
+  it("writes, for the rules of every IANA zone sent as a definition, a VTIMEZONE with the same offsets for 1970–2037, which reads back to the same definition", () => {
+    const failures: string[] = [];
+    for (const zone of ALL_ZONES) {
+      const expected = runtimeHistory(zone);
+      const definition = definitionFromTransitions("Customized Time Zone", zone, ianaOffsetSeconds(zone, FROM), ianaTransitions(zone, 1970, 2037));
+      const custom = zoneFromDefinition(definition)!;
+      if (!sameHistory(zoneHistory(custom), expected)) failures.push(`${zone}: definition`);
+      const text = custom.vtimezone();
+      if (!sameHistory(icalJsHistory(text), runtimeHistory(zone, true))) failures.push(`${zone}: VTIMEZONE (ical.js)`);
+      const read = zoneFromTzid(custom.tzid, parseVTimezoneText(text))!;
+      if (!sameHistory(zoneHistory(read), expected)) failures.push(`${zone}: VTIMEZONE (own reader)`);
+      const again = zoneFromDefinition(read.definition())!;
+      if (read.definition().id !== "Customized Time Zone" || !sameHistory(zoneHistory(again), expected)) failures.push(`${zone}: definition again`);
+    }
+    expect(failures).toEqual([]);
   });
 });
 
@@ -148,7 +189,10 @@ describe("TimeZoneDefinition ⇄ transitions", () => {
   it("expands Exchange's W. Europe definition to Europe/Berlin's offsets since 1996", () => {
     const { initialOffset, transitions } = definitionTransitions(exchangeWesternEurope);
     const rules = new TransitionRules(transitions, initialOffset);
-    for (let t = localMs(1996, 1, 1); t < localMs(2037, 12, 31); t += 86_400_000 / 4) expect(rules.offsetAt(t)).toBe(ianaOffsetSeconds("Europe/Berlin", t));
+    const since1996 = (list: ReadonlyArray<{ at: number; to: number }>) => list.filter((t) => t.at >= localMs(1996, 1, 1) && t.at < TO).map((t) => [t.at, t.to]);
+    expect(rules.offsetAt(localMs(1996, 1, 1))).toBe(ianaOffsetSeconds("Europe/Berlin", localMs(1996, 1, 1)));
+    expect(since1996(transitions)).toEqual(since1996(ianaTransitions("Europe/Berlin", 1996, 2037)));
+    expect(since1996(transitions)).toHaveLength(2 * 42);
   });
 
   it("reads a Customized Time Zone with dynamic years (AbsoluteDateTransition between groups)", () => {
@@ -177,14 +221,17 @@ describe("TimeZoneDefinition ⇄ transitions", () => {
     };
     const zone = zoneFromDefinition(custom)!;
     expect(zone.iana).toBeNull();
-    for (let t = localMs(1987, 1, 1); t < localMs(2037, 12, 31); t += 86_400_000 / 4) expect(zone.offsetAt(t)).toBe(ianaOffsetSeconds("America/New_York", t));
+    const list = (transitions: ReadonlyArray<{ at: number; to: number }>) => transitions.map((t) => [t.at, t.to]);
+    expect(zone.offsetAt(localMs(1987, 1, 1))).toBe(ianaOffsetSeconds("America/New_York", localMs(1987, 1, 1)));
+    expect(list(zoneTransitions(zone, 1987, 2037))).toEqual(list(ianaTransitions("America/New_York", 1987, 2037)));
     // Carried exactly through a VTIMEZONE and back.
     const again = zoneFromTzid(zone.tzid, parseVTimezoneText(zone.vtimezone()))!;
     const definition = again.definition();
     expect(definition.id).toBe("Customized Time Zone");
     expect(definition.transitionsGroups).toHaveLength(2);
     const back = zoneFromDefinition(definition)!;
-    for (let t = localMs(1987, 1, 1); t < localMs(2037, 12, 31); t += 86_400_000 / 4) expect(back.offsetAt(t)).toBe(zone.offsetAt(t));
+    expect(back.offsetAt(localMs(1970, 1, 1))).toBe(zone.offsetAt(localMs(1970, 1, 1)));
+    expect(list(zoneTransitions(back, 1970, 2037))).toEqual(list(zoneTransitions(zone, 1970, 2037)));
   });
 
   it("turns the transitions of every IANA zone into a definition with the same offsets", () => {
@@ -209,7 +256,8 @@ describe("TimeZoneDefinition ⇄ transitions", () => {
     expect(legacy.daylight?.relativeYearlyRecurrence).toMatchObject({ dayOfWeekIndex: "Last", month: "March", daysOfWeek: "Sunday" });
     expect(legacy.daylight?.time).toBe("02:00:00");
     const zone = zoneFromDefinition(definitionFromLegacyTimeZone({ ...legacy, timeZoneName: "Legacy Berlin" }))!;
-    for (let t = localMs(year, 1, 1); t < localMs(year, 12, 31); t += 3_600_000) expect(zone.offsetAt(t)).toBe(ianaOffsetSeconds("Europe/Berlin", t));
+    expect(zone.offsetAt(localMs(year, 1, 1))).toBe(3600);
+    expect(zoneTransitions(zone, year, year).map((t) => [t.at, t.to])).toEqual(ianaTransitions("Europe/Berlin", year, year).map((t) => [t.at, t.to]));
   });
 });
 
