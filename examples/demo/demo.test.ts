@@ -1,5 +1,15 @@
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runDemo } from "./demo.js";
+
+async function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
 
 describe("npm run demo", () => {
   it("syncs the simulator's mailbox with a vdir folder and propagates one edit each way", async () => {
@@ -10,5 +20,26 @@ describe("npm run demo", () => {
     expect(result.localEditArrived).toBe(true);
     expect(result.remoteEditArrived).toBe(true);
     expect(lines.join("\n")).not.toContain("secret");
+  });
+
+  it("--watch carries live edits both ways until stopped", async () => {
+    const lines: string[] = [];
+    const stop = new AbortController();
+    let folder = "";
+    const done = runDemo((l) => lines.push(l), { watch: { signal: stop.signal, exchangeEditEveryMs: 300, pollIntervalMs: 100, onWatching: (dir) => (folder = dir) } });
+    try {
+      await until("watching", () => folder !== "");
+      await until("an Exchange edit by the demo reaches the files", () => lines.some((l) => /^\d\d:\d\d:\S+ Exchange → files /.test(l)));
+      const card = readdirSync(folder).find((f) => f.endsWith(".vcf"))!;
+      const path = join(folder, card);
+      writeFileSync(path, readFileSync(path, "utf8").replace("END:VCARD", "NOTE:edited live\r\nEND:VCARD"));
+      await until("the file edit reaches Exchange", () => lines.some((l) => /^\d\d:\d\d:\S+ files → Exchange /.test(l)));
+    } finally {
+      stop.abort();
+    }
+    const result = await done;
+    expect(result.live!.toFiles).toBeGreaterThan(0);
+    expect(result.live!.toExchange).toBeGreaterThan(0);
+    expect(lines.some((l) => l.includes("exchange: connected"))).toBe(true);
   });
 });

@@ -1,13 +1,15 @@
 /**
  * The ewsdav demo, runnable on a fresh machine with no servers: an EWS simulator with a seeded
  * mailbox, synced both ways with a vdir folder (the layout khal and khard read) under a temporary
- * directory, with the SQLite state store.
+ * directory, with the SQLite state store. With `watch`, it then stays in active mode: Exchange's
+ * streaming notifications and polling of the folder carry every edit across within moments, and
+ * the demo edits a contact "in Outlook" every few seconds to show it.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { basicAuth, EwsClient } from "@ewsdav/ews-client";
-import { startEwsSimulator } from "@ewsdav/ews-client/testing";
+import { basicAuth, EwsClient, NotificationConnection } from "@ewsdav/ews-client";
+import { startEwsSimulator, startSubscriptionFront } from "@ewsdav/ews-client/testing";
 import { summarise, SyncEngine, type PairRecord, type SyncReport } from "@ewsdav/core";
 import { EwsSide } from "@ewsdav/core/ews";
 import { SqliteStateStore } from "@ewsdav/core/sqlite";
@@ -21,6 +23,24 @@ export interface DemoResult {
   localEditArrived: boolean;
   /** The Exchange edit arrived in the vdir folder. */
   remoteEditArrived: boolean;
+  /** With `watch`: changes carried while watching, by direction. */
+  live?: { toFiles: number; toExchange: number; cycles: number };
+}
+
+/** Options of {@link runDemo}. */
+export interface DemoOptions {
+  /** Keep the folder and state file afterwards. */
+  keep?: boolean;
+  /** After the two cycles, stay in active mode until this signal aborts. */
+  watch?: {
+    signal: AbortSignal;
+    /** How often the demo edits a contact in Exchange (default 10 s; 0: never). */
+    exchangeEditEveryMs?: number;
+    /** How often the folder is polled (default 1 s). */
+    pollIntervalMs?: number;
+    /** Called once the watch runs, with the folder of the linked contacts. */
+    onWatching?: (contactsFolder: string) => void;
+  };
 }
 
 function firstValue(text: string, name: string): string | null {
@@ -28,16 +48,21 @@ function firstValue(text: string, name: string): string | null {
   return m ? m[1]!.replace(/\r$/, "") : null;
 }
 
-/** Runs the demo, printing with `print`. Keeps the folder when `keep` is set. */
-export async function runDemo(print: (line: string) => void = console.log, keep = false): Promise<DemoResult> {
+/** Runs the demo, printing with `print`. */
+export async function runDemo(print: (line: string) => void = console.log, options: DemoOptions = {}): Promise<DemoResult> {
+  const keep = options.keep ?? false;
   const dir = mkdtempSync(join(tmpdir(), "ewsdav-demo-"));
   const sim = await startEwsSimulator({ seed: "small" });
-  const client = new EwsClient({ url: sim.url, auth: basicAuth({ username: "alice@example.com", password: "secret" }), mailbox: "alice@example.com" });
+  // The simulator's notification front (streaming and pull subscriptions); other requests pass through.
+  const front = await startSubscriptionFront({ simulator: sim, users: [{ smtpAddress: "alice@example.com", password: "secret" }] });
+  const auth = basicAuth({ username: "alice@example.com", password: "secret" });
+  const client = new EwsClient({ url: front.url, auth, mailbox: "alice@example.com" });
+  const notifications = new NotificationConnection({ url: front.url, mailbox: "alice@example.com", auth });
   const store = new SqliteStateStore(join(dir, "state.db"));
   try {
-    print(`EWS simulator at ${sim.url} (mailbox alice@example.com, seed "small")`);
+    print(`EWS simulator at ${front.url} (mailbox alice@example.com, seed "small")`);
     print(`vdir folder: ${join(dir, "vdir")}   state: ${join(dir, "state.db")}`);
-    const ews = new EwsSide({ client, name: "exchange" });
+    const ews = new EwsSide({ client, name: "exchange", notifications });
     const vdir = new VdirSide({ root: join(dir, "vdir"), name: "files" });
     const engine = new SyncEngine({ store, sides: [ews, vdir], policy: { conflict: "remote-wins" } });
 
@@ -88,12 +113,66 @@ export async function runDemo(print: (line: string) => void = console.log, keep 
       .some((f) => firstValue(readFileSync(join(tasksDir, f), "utf8"), "SUMMARY") === "Write report (edited in Exchange)");
     print(`\nfiles → Exchange: contact ${uid} has the new note in Exchange: ${contactNow ? "yes" : "NO"}`);
     print(`Exchange → files: the task's SUMMARY in the files is the new subject: ${taskNow ? "yes" : "NO"}`);
+    const result: DemoResult = { first, second, localEditArrived: contactNow, remoteEditArrived: taskNow };
+    if (options.watch) result.live = await watchLive(engine, box, contacts, contactsDir, names, print, options.watch);
     if (keep) print(`\nkept ${dir}`);
-    return { first, second, localEditArrived: contactNow, remoteEditArrived: taskNow };
+    return result;
   } finally {
     await store.close();
     await client.close?.();
+    await notifications.close();
+    await front.stop();
     await sim.stop();
     if (!keep) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Active mode until the signal aborts, with an Exchange-side edit every few seconds. */
+async function watchLive(
+  engine: SyncEngine,
+  box: ReturnType<Awaited<ReturnType<typeof startEwsSimulator>>["mailbox"]>,
+  contacts: PairRecord,
+  contactsDir: string,
+  names: Map<string, string>,
+  print: (line: string) => void,
+  options: NonNullable<DemoOptions["watch"]>,
+): Promise<NonNullable<DemoResult["live"]>> {
+  const live = { toFiles: 0, toExchange: 0, cycles: 0 };
+  const clock = () => new Date().toISOString().slice(11, 23);
+  engine.events.on("watch-status", (s) => print(`${clock()} ${s.side}: ${s.state}${s.detail ? ` (${s.detail})` : ""}`));
+  engine.events.on("watch-cycle", ({ pairId, triggers, report }) => {
+    live.cycles++;
+    const name = names.get(pairId) ?? pairId;
+    for (const ref of [...report.local.created, ...report.local.updated, ...report.local.deleted]) {
+      live.toFiles++;
+      print(`${clock()} Exchange → files   ${name}: ${ref.uid} (${triggers.join("+")})`);
+    }
+    for (const ref of [...report.remote.created, ...report.remote.updated, ...report.remote.deleted]) {
+      live.toExchange++;
+      print(`${clock()} files → Exchange   ${name}: ${ref.uid} (${triggers.join("+")})`);
+    }
+    for (const e of report.errors) print(`${clock()} ${name}: error ${e.code}: ${e.message}`);
+  });
+  const watch = await engine.watch({ pollIntervalMs: options.pollIntervalMs ?? 1_000 });
+  print(`\n== watching (Ctrl-C to stop): edit, add or delete a file in ${contactsDir} and see it reach Exchange;`);
+  print(`   every few seconds the demo edits a contact in Exchange, as Outlook would, and it reaches the files`);
+  options.onWatching?.(contactsDir);
+  const every = options.exchangeEditEveryMs ?? 10_000;
+  let n = 0;
+  const timer =
+    every > 0
+      ? setInterval(() => {
+          const items = box.items(contacts.remote.collection).filter((i) => i.kind === "Contact");
+          if (items.length === 0) return;
+          const item = items[n++ % items.length]!;
+          box.updateItem(item.id, `<Contact><JobTitle>Edited in Exchange at ${clock()}</JobTitle></Contact>`);
+          print(`${clock()} (demo) edited "${item.get("DisplayName") ?? item.id}" in Exchange`);
+        }, every)
+      : undefined;
+  if (options.signal.aborted) await watch.stop();
+  else options.signal.addEventListener("abort", () => void watch.stop(), { once: true });
+  await watch.done;
+  clearInterval(timer);
+  print(`\nstopped watching: ${live.toFiles} changes to the files, ${live.toExchange} to Exchange, in ${live.cycles} cycles`);
+  return live;
 }

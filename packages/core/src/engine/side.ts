@@ -131,6 +131,7 @@ export interface ItemUpdate extends Versioned {
 
 /** The state of a side's push channel, as {@link SideNotice} `status` reports it. */
 export type WatchState =
+  | "connecting" // push is being opened
   | "connected" // push is live (e.g. an EWS streaming connection is open)
   | "reconnecting" // the channel was lost and is being opened again; changes meanwhile are caught up
   | "pull" // push was refused; the side polls its server's event queue instead (EWS pull subscription)

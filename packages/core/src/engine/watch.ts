@@ -41,7 +41,7 @@ export interface WatchOptions {
   pollIntervalMs?: number;
   /** How often every pair runs a full cycle regardless of announcements (default 15 minutes). */
   fullCycleIntervalMs?: number;
-  /** Requests this close together are merged into one cycle (default 200 ms). */
+  /** Requests this close together are merged into one cycle (default 100 ms). */
   debounceMs?: number;
   /** A burst is merged for at most this long before its cycle starts (default 2 000 ms). */
   maxDelayMs?: number;
@@ -244,7 +244,7 @@ class SideWatcher {
     readonly side: SyncSide,
     readonly watch: SyncWatch,
   ) {
-    this.status = { side: side.name, state: side.watch ? "reconnecting" : "polling" };
+    this.status = { side: side.name, state: side.watch ? "connecting" : "polling" };
   }
 
   link(collection: string, link: Link): void {
@@ -383,7 +383,7 @@ export class SyncWatch {
     this.settings = {
       pollIntervalMs: options.pollIntervalMs ?? 5_000,
       fullCycleIntervalMs: options.fullCycleIntervalMs ?? 15 * 60_000,
-      debounceMs: options.debounceMs ?? 200,
+      debounceMs: options.debounceMs ?? 100,
       maxDelayMs: options.maxDelayMs ?? 2_000,
       maxItemsPerCycle: options.maxItemsPerCycle ?? 200,
       retryDelayMs: options.retryDelayMs ?? 1_000,
