@@ -9,7 +9,7 @@ import { MapperError, type DroppedProperty } from "../result.js";
 import type { JComponent, JProperty } from "../vobject/codec.js";
 import { textOf } from "../vobject/properties.js";
 import { isRegeneration, REGENERATION_PROPERTY, regenerationFromText, taskRecurrenceFromRRule, type RecurValue } from "./recurrence.js";
-import { ewsValueOf, readTaskTime, timeFormsProperty, ZoneBook, type TaskTime, type TaskTimeForms } from "./times.js";
+import { ewsValueOf, readTaskTime, seriesAnchor, timeFormsProperty, ZoneBook, type TaskTime, type TaskTimeForms } from "./times.js";
 
 /** X- property keeping the EWS status where STATUS cannot say it (WaitingOnOthers, Deferred). */
 export const STATUS_PROPERTY = "x-ews-status";
@@ -258,7 +258,7 @@ export function readTodo(todo: JComponent, calendar: JComponent | null, zones: Z
     const [firstRule, ...rest] = rrules;
     if (!anchorDate) drop(firstRule!.index, "RRULE without DTSTART or DUE");
     else {
-      const read = taskRecurrenceFromRRule(firstRule!.property[3] as RecurValue, anchorDate);
+      const read = taskRecurrenceFromRRule(firstRule!.property[3] as RecurValue, anchorDate, seriesAnchor(anchor!.utcMs, anchor!.form, zones));
       if (typeof read === "string") drop(firstRule!.index, `RRULE not expressible in EWS: ${read}`);
       else {
         item.recurrence = read;

@@ -19,6 +19,28 @@ const KNOWN_KEYS = new Set(["freq", "interval", "count", "until", "byday", "bymo
 /** A jCal `recur` value as ical.js reads it. */
 export type RecurValue = Record<string, unknown>;
 
+/**
+ * Where a task series starts, for converting UNTIL in the series' own zone: the wall-clock start
+ * (DTSTART, else DUE, as a local-time number) and how instants of its form become wall-clock
+ * times and back (the TZID's zone; identity for UTC and floating times).
+ */
+export interface TaskSeriesAnchor {
+  /** Wall-clock time of the series' first start (local-time number, see the time-zone clock). */
+  local: number;
+  /** True when DTSTART is a date (UNTIL is then a date too). */
+  dateOnly: boolean;
+  /** True when DTSTART is floating (UNTIL is then a local time, without Z). */
+  floating: boolean;
+  /** Wall-clock time of a UTC instant in the series' zone. */
+  toLocal(utcMs: number): number;
+  /** UTC instant of a wall-clock time in the series' zone. */
+  toUtc(local: number): number;
+}
+
+const DAY_MS = 86_400_000;
+const timeOfDay = (ms: number): number => ((ms % DAY_MS) + DAY_MS) % DAY_MS;
+const isoDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
 const list = (value: unknown): string[] => (value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)]);
 const numbers = (value: unknown): number[] => list(value).map((entry) => Number(entry));
 
@@ -54,7 +76,7 @@ function indexName(n: number): DayOfWeekIndex | null {
  * The EWS recurrence of an RRULE, or a reason why EWS cannot say it. `startDate` (`YYYY-MM-DD`)
  * is the first day of the series (DTSTART, else DUE).
  */
-export function taskRecurrenceFromRRule(recur: RecurValue, startDate: string): TaskRecurrence | string {
+export function taskRecurrenceFromRRule(recur: RecurValue, startDate: string, anchor: TaskSeriesAnchor | null = null): TaskRecurrence | string {
   if (recur === null || typeof recur !== "object" || Array.isArray(recur)) return "RRULE value is not a recurrence rule";
   for (const key of Object.keys(recur)) if (!KNOWN_KEYS.has(key)) return `${key.toUpperCase()} has no EWS equivalent`;
   const freq = String(recur.freq ?? "").toUpperCase();
@@ -135,12 +157,17 @@ export function taskRecurrenceFromRRule(recur: RecurValue, startDate: string): T
     default:
       return `FREQ=${freq || "(none)"} has no EWS equivalent`;
   }
-  const range = rangeFrom(recur, startDate);
+  const range = rangeFrom(recur, startDate, anchor);
   if (typeof range === "string") return range;
   return { pattern, range };
 }
 
-function rangeFrom(recur: RecurValue, startDate: string): RecurrenceRange | string {
+/**
+ * The EWS range of an RRULE. UNTIL becomes the inclusive EndDate: the day, in the series' zone, of
+ * the last start at or before UNTIL (a date-time UNTIL earlier in the day than the series' time
+ * of day ends the day before).
+ */
+function rangeFrom(recur: RecurValue, startDate: string, anchor: TaskSeriesAnchor | null): RecurrenceRange | string {
   if (recur.count !== undefined) {
     const count = Number(recur.count);
     if (!Number.isInteger(count) || count < 1 || count > 999) return `COUNT ${String(recur.count)} is out of range for EWS (1–999)`;
@@ -148,26 +175,43 @@ function rangeFrom(recur: RecurValue, startDate: string): RecurrenceRange | stri
   }
   if (recur.until !== undefined) {
     const until = String(recur.until);
-    const match = /^(\d{4})-?(\d{2})-?(\d{2})/.exec(until);
+    const match = /^(\d{4})-?(\d{2})-?(\d{2})(?:T(\d{2}):?(\d{2}):?(\d{2})(?:\.\d+)?(Z)?)?/.exec(until.trim());
     if (!match) return "UNTIL is not a date";
-    return { kind: "EndDateRecurrence", startDate, endDate: `${match[1]}-${match[2]}-${match[3]}` };
+    const [, y, mo, d, h, mi, sec, utc] = match;
+    if (h === undefined || !anchor || anchor.dateOnly) return { kind: "EndDateRecurrence", startDate, endDate: `${y}-${mo}-${d}` };
+    const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec));
+    const local = utc ? anchor.toLocal(wall) : wall;
+    const day = local - timeOfDay(local) - (timeOfDay(local) < timeOfDay(anchor.local) ? DAY_MS : 0);
+    return { kind: "EndDateRecurrence", startDate, endDate: isoDate(day) };
   }
   return { kind: "NoEndRecurrence", startDate };
 }
 
-function untilValue(endDate: string, dateOnly: boolean): string {
+/**
+ * UNTIL for an EWS EndDate: the start of the last occurrence, on EndDate at the series' time of
+ * day — a date for date series, local for floating ones, else UTC (RFC 5545 §3.3.10). Without an
+ * anchor, the end of EndDate in UTC.
+ */
+function untilValue(endDate: string, dateOnly: boolean, anchor: TaskSeriesAnchor | null): string {
   const date = endDate.slice(0, 10);
-  return dateOnly ? date : `${date}T23:59:59Z`;
+  if (dateOnly || anchor?.dateOnly) return date;
+  if (!anchor) return `${date}T23:59:59Z`;
+  const last = Date.parse(`${date}T00:00:00Z`) + timeOfDay(anchor.local);
+  if (Number.isNaN(last)) return date;
+  return anchor.floating ? new Date(last).toISOString().slice(0, 19) : `${new Date(anchor.toUtc(last)).toISOString().slice(0, 19)}Z`;
 }
 
-function rangeParts(range: RecurrenceRange, dateOnly: boolean): RecurValue {
+function rangeParts(range: RecurrenceRange, dateOnly: boolean, anchor: TaskSeriesAnchor | null): RecurValue {
   if (range.kind === "NumberedRecurrence") return { count: range.numberOfOccurrences };
-  if (range.kind === "EndDateRecurrence") return { until: untilValue(range.endDate, dateOnly) };
+  if (range.kind === "EndDateRecurrence") return { until: untilValue(range.endDate, dateOnly, anchor) };
   return {};
 }
 
-/** The jCal RRULE value of an EWS pattern (not a regeneration); `dateOnly` when DTSTART is a date. */
-export function rruleFromRecurrence(pattern: RecurrencePattern, range: RecurrenceRange, dateOnly: boolean): RecurValue {
+/**
+ * The jCal RRULE value of an EWS pattern (not a regeneration); `dateOnly` when DTSTART is a date.
+ * With the series' `anchor`, UNTIL is the start of the last occurrence in the series' zone.
+ */
+export function rruleFromRecurrence(pattern: RecurrencePattern, range: RecurrenceRange, dateOnly: boolean, anchor: TaskSeriesAnchor | null = null): RecurValue {
   const recur: RecurValue = {};
   const interval = (n: number) => {
     if (n > 1) recur.interval = n;
@@ -212,7 +256,7 @@ export function rruleFromRecurrence(pattern: RecurrencePattern, range: Recurrenc
       relative(pattern.daysOfWeek, pattern.dayOfWeekIndex);
       break;
   }
-  return { ...recur, ...rangeParts(range, dateOnly) };
+  return { ...recur, ...rangeParts(range, dateOnly, anchor) };
 }
 
 const REGENERATION_FREQ: Record<RegenerationPattern["kind"], string> = {
@@ -250,7 +294,7 @@ export function regenerationFromText(text: string, startDate: string): TaskRecur
   const recur: RecurValue = {};
   if (fields.has("COUNT")) recur.count = fields.get("COUNT");
   if (fields.has("UNTIL")) recur.until = fields.get("UNTIL");
-  const range = rangeFrom(recur, startDate);
+  const range = rangeFrom(recur, startDate, null);
   if (typeof range === "string") return range;
   return { pattern: { kind, interval }, range };
 }

@@ -147,6 +147,22 @@ describe("recurrence", () => {
     expect(taskFromVTodo(text).item.recurrence).toEqual(task.recurrence);
   });
 
+  it("converts UNTIL in the series' zone to the day of the last occurrence, and back to its start", () => {
+    // 20:00 New York is 01:00 UTC the next day: the last occurrence is on 10 January, not 11.
+    const evening = todo("DTSTART;TZID=America/New_York:20260105T200000", "RRULE:FREQ=DAILY;UNTIL=20260111T010000Z");
+    const read = taskFromVTodo(evening).item;
+    expect(read.recurrence?.range).toEqual({ kind: "EndDateRecurrence", startDate: "2026-01-05", endDate: "2026-01-10" });
+    expect(taskToVTodo({ ...read, subject: "moved on" }, { base: evening }).text).toContain("RRULE:FREQ=DAILY;UNTIL=20260111T010000Z");
+    // 00:30 Berlin is 23:30 UTC the day before: the last occurrence is on 10 January, not 9.
+    const early = todo("DTSTART;TZID=Europe/Berlin:20260105T003000", "RRULE:FREQ=DAILY;UNTIL=20260109T233000Z");
+    expect(taskFromVTodo(early).item.recurrence?.range).toMatchObject({ endDate: "2026-01-10" });
+    // An UNTIL one second before the last start ends the day before.
+    expect(taskFromVTodo(early.replace("T233000Z", "T232959Z")).item.recurrence?.range).toMatchObject({ endDate: "2026-01-09" });
+    // EWS's EndDate written fresh: the start of the last occurrence, in UTC.
+    const fromExchange: Task = { ...read, recurrence: { pattern: { kind: "DailyRecurrence", interval: 1 }, range: { kind: "EndDateRecurrence", startDate: "2026-01-05", endDate: "2026-07-01" } } };
+    expect(taskToVTodo(fromExchange, { base: evening }).text).toContain("RRULE:FREQ=DAILY;UNTIL=20260702T000000Z");
+  });
+
   it("maps yearly rules with an interval as not expressible", () => {
     expect(taskFromVTodo(todo("DTSTART;VALUE=DATE:20260105", "RRULE:FREQ=YEARLY;INTERVAL=2")).dropped[0]?.reason).toContain("every year only");
   });

@@ -9,6 +9,7 @@ import { EWSDAV_PROPERTY_SET_ID } from "../identity.js";
 import { MapperError } from "../result.js";
 import { zoneFromTzid, type EventTimeZone, type JCalComponent } from "../timezone/index.js";
 import type { JComponent, JProperty } from "../vobject/codec.js";
+import type { TaskSeriesAnchor } from "./recurrence.js";
 
 /** How an iCalendar time is written: `date`, `floating`, `utc`, or `tz:<TZID>`. */
 export type TimeForm = "date" | "floating" | "utc" | `tz:${string}`;
@@ -150,4 +151,14 @@ export function timeFormsProperty(forms: TaskTimeForms): ExtendedProperty | null
   if (forms.start) value.start = forms.start;
   if (forms.due) value.due = forms.due;
   return { fieldUri: { ...EWSDAV_TASK_TIME_FORMS_PROPERTY }, value: JSON.stringify(value) };
+}
+
+/**
+ * The anchor of a task series (see {@link TaskSeriesAnchor}) for its first start at `utcMs` in
+ * `form`; a TZID that cannot be resolved is read as UTC.
+ */
+export function seriesAnchor(utcMs: number, form: TimeForm, zones: ZoneBook): TaskSeriesAnchor {
+  const zone = form.startsWith("tz:") ? zones.zone(form.slice(3)) : null;
+  if (zone) return { local: zone.toLocal(utcMs), dateOnly: false, floating: false, toLocal: (ms) => zone.toLocal(ms), toUtc: (local) => zone.toUtc(local) };
+  return { local: utcMs, dateOnly: form === "date", floating: form === "floating", toLocal: (ms) => ms, toUtc: (local) => local };
 }

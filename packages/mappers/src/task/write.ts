@@ -12,7 +12,7 @@ import { readVObjects, type JComponent, type JProperty } from "../vobject/codec.
 import { bodyText } from "../body.js";
 import { isRegeneration, REGENERATION_PROPERTY, regenerationText, rruleFromRecurrence } from "./recurrence.js";
 import { readTodo, SENSITIVITY_PARAMETER, SENSITIVITY_TO_ICAL, STATUS_PROPERTY, STATUS_TO_ICAL, vtimezonesOf, type TaskReading } from "./read.js";
-import { ewsDateTime, parseEwsDateTime, readTimeForms, writeTaskTime, ZoneBook, type TimeForm } from "./times.js";
+import { ewsDateTime, parseEwsDateTime, readTimeForms, seriesAnchor, writeTaskTime, ZoneBook, type TimeForm } from "./times.js";
 
 /** The PRODID of calendars ewsdav creates. */
 export const EWSDAV_PRODID = "-//ewsdav//mappers//EN";
@@ -150,7 +150,11 @@ export function writeTodoCalendar(item: Task, base: { calendar: JComponent; todo
       if (isRegeneration(recurrence.pattern)) appended.push([REGENERATION_PROPERTY, {}, "unknown", regenerationText(recurrence.pattern, recurrence.range)]);
       else {
         const startForm = was.times.start?.form ?? forms.start ?? "date";
-        appended.push(["rrule", {}, "recur", rruleFromRecurrence(recurrence.pattern, recurrence.range, startForm === "date")]);
+        // UNTIL is the start of the last occurrence in the series' zone: DTSTART, else DUE, anchors it.
+        const anchorValue = instant(item.startDate) ?? instant(item.dueDate);
+        const anchorForm = item.startDate !== undefined ? startForm : (was.times.due?.form ?? forms.due ?? "date");
+        const anchor = anchorValue === null ? null : seriesAnchor(anchorValue, anchorForm, zones);
+        appended.push(["rrule", {}, "recur", rruleFromRecurrence(recurrence.pattern, recurrence.range, startForm === "date", anchor)]);
       }
       if (!item.startDate && !was.times.start && !item.dueDate) {
         appended.push(["dtstart", {}, "date", recurrence.range.startDate.slice(0, 10)]);

@@ -4,6 +4,7 @@
  * tasks, and the overflow and unsupported properties beyond the limits.
  */
 import fc from "fast-check";
+import { ianaZone } from "../timezone/resolve.js";
 import type { Contact, Task, TaskRecurrence } from "@ewsdav/ews-client";
 import { EWSDAV_UID_PROPERTY } from "../identity.js";
 import { PHONE_SLOTS } from "../contact/slots.js";
@@ -341,7 +342,14 @@ export function todoText(content: TodoContent, extraLines: string[] = [], extraC
   if (content.categories.length > 0) lines.push(`CATEGORIES:${content.categories.map(escape).join(",")}`);
   if (content.rrule) {
     const dateOnly = content.start?.form === "date";
-    const until = `${pad(content.rrule.until.year, 4)}${pad(content.rrule.until.month)}${pad(content.rrule.until.day)}${dateOnly ? "" : "T235959Z"}`;
+    // UNTIL within what EWS holds: the start of the last occurrence (on EndDate at DTSTART's time
+    // of day), in UTC for UTC and zoned series, local for floating ones (RFC 5545 §3.3.10).
+    const { year, month, day } = content.rrule.until;
+    const start = content.start!;
+    const lastStart = Date.UTC(year, month - 1, day, start.hour, start.minute);
+    const utc = start.form === "Europe/Berlin" || start.form === "America/New_York" ? ianaZone(start.form).toUtc(lastStart) : lastStart;
+    const basic = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, "").slice(0, 15);
+    const until = dateOnly ? `${pad(year, 4)}${pad(month)}${pad(day)}` : start.form === "floating" ? basic(lastStart) : `${basic(utc)}Z`;
     const range = content.rrule.range === "count" ? `;COUNT=${content.rrule.count}` : content.rrule.range === "until" ? `;UNTIL=${until}` : "";
     lines.push(`RRULE:${content.rrule.core}${range}`);
   }
