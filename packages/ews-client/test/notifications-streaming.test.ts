@@ -201,4 +201,16 @@ describe("streaming notifications", () => {
     const violations = await ewsSchemaValidator().validate([...documents, ...responses.slice(-60)]);
     expect(violations).toEqual([]);
   });
+
+  it("a server without streaming (before Exchange 2010 SP1) refuses Subscribe with an ErrorSchemaValidation SOAP fault", async () => {
+    const old = await startSubscriptionFront({ simulator: sim, users: [USER], refuseStreaming: true });
+    try {
+      const error = await StreamingSubscription.open(connection(old.url), { folders: [{ distinguishedId: "contacts" }] }).catch((e: unknown) => e);
+      // A SOAP 1.1 fault, shaped as the simulator's own (faultcode in the types namespace, detail in errors).
+      expect(error).toMatchObject({ name: "SoapFaultError", responseCode: "ErrorSchemaValidation" });
+      expect(old.subscriptionCount).toBe(0);
+    } finally {
+      await old.stop();
+    }
+  });
 });

@@ -18,7 +18,7 @@ import { createServer, request as httpRequest, Agent, type IncomingMessage, type
 import type { AddressInfo, Socket } from "node:net";
 import type { FolderRecord, ItemRecord, SimulatedMailbox } from "./mailbox.js";
 import type { EwsSimulator } from "./server.js";
-import { child, childrenNamed, childText, NS_M, NS_SOAP, NS_T, parseXml, type XmlElement } from "./xml.js";
+import { child, childrenNamed, childText, NS_E, NS_M, NS_SOAP, NS_T, parseXml, type XmlElement } from "./xml.js";
 
 /** Options of {@link startSubscriptionFront}. */
 export interface SubscriptionFrontOptions {
@@ -36,6 +36,12 @@ export interface SubscriptionFrontOptions {
   pollIntervalMs?: number;
   /** Most events per GetEvents answer (default 50; more → MoreEvents). */
   maxEventsPerGetEvents?: number;
+  /**
+   * Answer streaming requests as a server older than Exchange 2010 SP1 does: its schema has no
+   * StreamingSubscriptionRequest or GetStreamingEvents, so they fail schema validation (a SOAP
+   * fault ErrorSchemaValidation, HTTP 500). Pull subscriptions work. Tests may switch it.
+   */
+  refuseStreaming?: boolean;
 }
 
 /** A notification request as received. */
@@ -314,6 +320,20 @@ export async function startSubscriptionFront(options: SubscriptionFrontOptions):
   };
 
   const handleNotification = (operation: string, payload: XmlElement, box: SimulatedMailbox, request: IncomingMessage, response: ServerResponse) => {
+    const streamingRequest = operation === "GetStreamingEvents" || (operation === "Subscribe" && payload.children[0]?.name === "StreamingSubscriptionRequest");
+    if (options.refuseStreaming && streamingRequest) {
+      const element = operation === "Subscribe" ? "StreamingSubscriptionRequest" : "GetStreamingEvents";
+      const message = `The request failed schema validation: The element '${operation === "Subscribe" ? "Subscribe" : "Body"}' has invalid child element '${element}'.`;
+      const xml =
+        `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="${NS_SOAP}"><s:Body><s:Fault>` +
+        `<faultcode xmlns:a="${NS_T}">a:ErrorSchemaValidation</faultcode><faultstring xml:lang="en-US">${esc(message)}</faultstring><detail>` +
+        `<e:ResponseCode xmlns:e="${NS_E}">ErrorSchemaValidation</e:ResponseCode><e:Message xmlns:e="${NS_E}">${esc(message)}</e:Message>` +
+        `</detail></s:Fault></s:Body></s:Envelope>`;
+      remember(xml);
+      response.writeHead(500, { "content-type": "text/xml; charset=utf-8" });
+      response.end(xml);
+      return;
+    }
     if (operation === "Subscribe") {
       const spec = payload.children[0];
       if (!spec || (spec.name !== "PullSubscriptionRequest" && spec.name !== "StreamingSubscriptionRequest")) {

@@ -1,0 +1,70 @@
+/**
+ * Active mode against a server without streaming notifications (older than Exchange 2010 SP1:
+ * streaming requests fail schema validation): the EWS side falls back to a pull subscription,
+ * reports it, and changes still arrive; it unsubscribes when stopped.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { basicAuth, EwsClient, NotificationConnection } from "@ewsdav/ews-client";
+import { startEwsSimulator, startSubscriptionFront, type EwsSimulator, type SubscriptionFront } from "@ewsdav/ews-client/testing";
+import { MemoryStateStore, SyncEngine, type WatchStatusEvent } from "@ewsdav/core";
+import { EwsSide } from "@ewsdav/core/ews";
+import { VdirSide } from "@ewsdav/core/vdir";
+
+const USER = { smtpAddress: "alice@example.com", password: "secret" };
+
+async function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe("watch(): EWS without streaming", () => {
+  let sim: EwsSimulator;
+  let front: SubscriptionFront;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "ewsdav-pull-"));
+    sim = await startEwsSimulator({ users: [USER], record: false });
+    front = await startSubscriptionFront({ simulator: sim, users: [USER], refuseStreaming: true });
+  });
+  afterAll(async () => {
+    await front?.stop();
+    await sim?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("falls back to a pull subscription and still carries changes", async () => {
+    const auth = basicAuth({ username: USER.smtpAddress, password: USER.password });
+    const client = new EwsClient({ url: sim.url, auth, mailbox: USER.smtpAddress });
+    const notifications = new NotificationConnection({ url: front.url, mailbox: USER.smtpAddress, auth });
+    const ews = new EwsSide({ client, name: "ews", notifications, pullIntervalMs: 100 });
+    const vdir = new VdirSide({ root: join(dir, "vdir"), name: "files" });
+    const engine = new SyncEngine({ store: new MemoryStateStore(), sides: [ews, vdir] });
+    const folder = (await ews.listCollections()).find((c) => c.kind === "tasks" && c.displayName === "Tasks")!;
+    const pair = await engine.link({ kind: "tasks", remote: { side: "ews", collection: folder.id }, local: { side: "files", create: { displayName: "tasks" } } });
+    const statuses: WatchStatusEvent[] = [];
+    engine.events.on("watch-status", (s) => statuses.push(s));
+    // The folder is polled rarely here, so what arrives comes by the pull subscription.
+    const watch = await engine.watch({ pollIntervalMs: 60_000 });
+    const files = () => readdirSync(join(dir, "vdir", pair.local.collection)).filter((f) => f.endsWith(".ics"));
+    try {
+      await until("pull reported", () => statuses.some((s) => s.side === "ews" && s.state === "pull"));
+      expect(statuses.find((s) => s.state === "pull")!.detail).toMatch(/streaming refused/);
+      const box = sim.mailbox(USER.smtpAddress);
+      box.createItem("tasks", "<Task><Subject>Pulled in</Subject></Task>");
+      await until("the task arrives", () => files().some((f) => readFileSync(join(dir, "vdir", pair.local.collection, f), "utf8").includes("SUMMARY:Pulled in")));
+      expect(front.requests.some((r) => r.operation === "GetEvents")).toBe(true);
+      expect(watch.statistics.notices).toBeGreaterThan(0);
+    } finally {
+      await watch.stop();
+      await notifications.close();
+      await client.close();
+    }
+    expect(front.subscriptionCount).toBe(0);
+  });
+});
