@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CalendarItem, TimeZoneDefinition } from "@ewsdav/ews-client";
 import { MapperError } from "../result.js";
+import { unfoldLines } from "../vobject/codec.js";
 import { eventFromVEvent, eventToVEvent, normalizeVEvent, veventHash } from "./index.js";
 import { APPLE_EVENT, GOOGLE_EVENT, OUTLOOK_EVENT, THUNDERBIRD_EVENT } from "./client-fixtures.js";
 
@@ -279,6 +280,42 @@ describe("attendees and organizer", () => {
 
 // The client-shaped texts live in client-fixtures.ts (shared with the fuzzer and the generic
 // fixture tests); these are the assertions particular to each.
+describe("attachments", () => {
+  const WITH_FILES = calendar(
+    "BEGIN:VEVENT", "UID:att@x", "DTSTAMP:20260101T000000Z", "DTSTART:20260105T090000Z", "DTEND:20260105T100000Z", "SUMMARY:With files",
+    "ATTACH;FMTTYPE=text/plain;ENCODING=BASE64;VALUE=BINARY;X-APPLE-FILENAME=notes.txt:SGVsbG8gd29ybGQ=",
+    "ATTACH;FMTTYPE=application/pdf:https://files.example.org/agenda.pdf",
+    "END:VEVENT",
+  );
+
+  it("maps inline ATTACH to file attachments and reports a URI, which stays on the DAV side", () => {
+    const { item, dropped } = eventFromVEvent(WITH_FILES);
+    expect(item.attachments).toEqual([{ kind: "file", name: "notes.txt", contentType: "text/plain", content: "SGVsbG8gd29ybGQ=" }]);
+    expect(dropped).toEqual([expect.objectContaining({ property: "ATTACH", value: "https://files.example.org/agenda.pdf" })]);
+    expect(unfoldLines(eventToVEvent(item, { base: WITH_FILES }).text)).toEqual(unfoldLines(WITH_FILES));
+  });
+
+  it("adds and removes files EWS changed, keeping the others as the client spelled them", () => {
+    const { item } = eventFromVEvent(WITH_FILES);
+    const added = eventToVEvent({ ...item, attachments: [...item.attachments!, { kind: "file", name: "b.bin", contentType: "application/octet-stream", content: "AAEC" }] }, { base: WITH_FILES }).text;
+    expect(eventLines(added).filter((line) => line.startsWith("ATTACH"))).toEqual([
+      "ATTACH;FMTTYPE=text/plain;ENCODING=BASE64;VALUE=BINARY;X-APPLE-FILENAME=notes.txt:SGVsbG8gd29ybGQ=",
+      "ATTACH;FMTTYPE=application/pdf:https://files.example.org/agenda.pdf",
+      "ATTACH;ENCODING=BASE64;FMTTYPE=application/octet-stream;X-FILENAME=b.bin;VALUE=BINARY:AAEC",
+    ]);
+    expect(eventFromVEvent(added).item.attachments?.map((file) => file.name)).toEqual(["notes.txt", "b.bin"]);
+    const removed = eventToVEvent({ ...item, attachments: [] }, { base: WITH_FILES }).text;
+    expect(eventLines(removed).filter((line) => line.startsWith("ATTACH"))).toEqual(["ATTACH;FMTTYPE=application/pdf:https://files.example.org/agenda.pdf"]);
+  });
+
+  it("keeps the DAV side's files when EWS's content was not fetched, and says so", () => {
+    const { item } = eventFromVEvent(WITH_FILES);
+    const { text, dropped } = eventToVEvent({ ...item, subject: "renamed", attachments: [{ kind: "file", name: "notes.txt", attachmentId: { id: "a1" } }] }, { base: WITH_FILES });
+    expect(eventLines(text).filter((line) => line.startsWith("ATTACH"))).toHaveLength(2);
+    expect(dropped).toEqual([expect.objectContaining({ property: "Attachments" })]);
+  });
+});
+
 describe("client-shaped VEVENTs", () => {
   it("reads an Outlook export (Windows TZID, busy status, HTML body) and writes it back unchanged", () => {
     const outlook = OUTLOOK_EVENT;
@@ -297,7 +334,8 @@ describe("client-shaped VEVENTs", () => {
     });
     expect(dropped.map((d) => d.property)).toEqual(expect.arrayContaining(["X-MICROSOFT-CDO-IMPORTANCE", "X-MICROSOFT-DISALLOW-COUNTER"]));
     const back = eventToVEvent(item, { base: outlook }).text;
-    expect(lineOf(back, "DTSTART")).toBe("DTSTART;TZID=W. Europe Standard Time:20260415T140000");
+    // Unchanged properties are written back as Outlook spelled them (the quoted TZID too).
+    expect(lineOf(back, "DTSTART")).toBe('DTSTART;TZID="W. Europe Standard Time":20260415T140000');
     expect(back).toContain("TZID:W. Europe Standard Time\r\nBEGIN:STANDARD\r\nDTSTART:16011028T030000");
     expect(normalizeVEvent(back)).toBe(normalizeVEvent(outlook));
     // A series made on EWS from it: the new override speaks the series' TZID, and only that VTIMEZONE is written.
@@ -346,7 +384,7 @@ describe("client-shaped VEVENTs", () => {
     expect(item).toMatchObject({ start: "2026-02-12T07:30:00Z", startTimeZone: { id: "W. Europe Standard Time" }, sensitivity: "Confidential", categories: ["Persönlich", "Gesundheit"], reminderMinutesBeforeStart: 60 });
     expect(dropped.map((d) => d.property)).toEqual(expect.arrayContaining(["VALARM", "X-MOZ-GENERATION"]));
     const back = eventToVEvent({ ...item, subject: "Zahnarzt (verschoben)" }, { base: thunderbird }).text;
-    expect(hasLine(back, "TRIGGER:-P1D")).toBe(true);
+    expect(hasLine(back, "TRIGGER;VALUE=DURATION:-P1D")).toBe(true);
     expect(back).toContain("TZID:/mozilla.org/20050126_1/Europe/Berlin\r\n");
     expect(lineOf(back, "DTSTART")).toBe("DTSTART;TZID=/mozilla.org/20050126_1/Europe/Berlin:20260212T083000");
     expect(back).toContain("X-MOZ-GENERATION:2");

@@ -11,7 +11,7 @@
  */
 import type { CalendarItem, OccurrenceInfo, ResponseType } from "@ewsdav/ews-client";
 import { guardMapper, MapperError, type DroppedProperty } from "../result.js";
-import { readVObjects, writeComponent } from "../vobject/codec.js";
+import { readVObjects, writeComponent, type RawLines } from "../vobject/codec.js";
 import { hashNormalized, normalizeICalendarComponents } from "../vobject/normalize.js";
 import type { EventTimeZone } from "../timezone/resolve.js";
 import { parseVTimezoneText, vtimezoneForIana } from "../timezone/vtimezone.js";
@@ -30,10 +30,12 @@ const PRODID = "-//ewsdav//mappers//EN";
 interface ParsedCalendar {
   calendar: JComponent;
   problems: DroppedProperty[];
+  /** Each property's line as read, so what the merge leaves alone is written back byte for byte. */
+  rawLines: RawLines;
 }
 
 function parseCalendar(text: string, what: string): ParsedCalendar {
-  const { components, problems } = readVObjects(text, "icalendar");
+  const { components, problems, rawLines } = readVObjects(text, "icalendar");
   let calendar = components.find((component) => component[0] === "vcalendar");
   if (!calendar) {
     const events = components.filter((component) => component[0] === "vevent");
@@ -41,7 +43,7 @@ function parseCalendar(text: string, what: string): ParsedCalendar {
     calendar = ["vcalendar", [], components];
   }
   if (!calendar[2].some((component) => component[0] === "vevent")) throw new MapperError("MISSING_COMPONENT", "VEVENT", `no VEVENT in the ${what}`);
-  return { calendar, problems: problems.map((problem) => ({ property: problem.property ?? "(line)", reason: problem.reason, error: problem })) };
+  return { calendar, problems: problems.map((problem) => ({ property: problem.property ?? "(line)", reason: problem.reason, error: problem })), rawLines };
 }
 
 interface EventGroup {
@@ -308,7 +310,7 @@ function mapEventToVEvent(item: CalendarItem, options: EventToVEventOptions): Ev
     if (item[field] !== undefined && item[field] !== false) dropped.push({ property: field, reason: "no iCalendar property" });
   }
   if (item.extendedProperties?.length) dropped.push({ property: "ExtendedProperties", reason: "no iCalendar property" });
-  return { text: writeComponent(calendar, "icalendar"), uid, dropped };
+  return { text: writeComponent(calendar, "icalendar", parsed?.rawLines), uid, dropped };
 }
 
 const parsedIanaBlocks = new Map<string, JComponent | null>();

@@ -286,10 +286,20 @@ export function writeVEvent(item: CalendarItem, base: JComponent | null, baseRea
   if (files.every((file) => file.content !== undefined)) {
     const baseFiles = (baseItem?.attachments ?? []).map((file) => ({ n: file.name, c: (file as { content?: string }).content }));
     if (!keep(equalJson(baseFiles, files.map((file) => ({ n: file.name, c: file.content }))))) {
-      const uriAttachments = all(event, "attach").filter((property) => property[2] !== "binary" && !/base64/i.test(param(property, "encoding") ?? ""));
+      // URI attachments stay; a binary ATTACH whose file EWS still has (same name and content) stays as the
+      // client spelled it; the others go, and EWS's new files are appended.
+      const unmatched = [...files];
+      const kept = all(event, "attach").filter((property) => {
+        if (property[2] !== "binary" && !/base64/i.test(param(property, "encoding") ?? "")) return true;
+        const name = param(property, "x-filename") ?? param(property, "filename") ?? param(property, "x-apple-filename");
+        const at = unmatched.findIndex((file) => file.content === String(property[3] ?? "") && (name ?? file.name) === file.name);
+        if (at < 0) return false;
+        unmatched.splice(at, 1);
+        return true;
+      });
       replace(["attach"], [
-        ...uriAttachments,
-        ...files.map((file): JProperty => ["attach", { encoding: "BASE64", fmttype: file.contentType ?? "application/octet-stream", "x-filename": file.name }, "binary", file.content ?? ""]),
+        ...kept,
+        ...unmatched.map((file): JProperty => ["attach", { encoding: "BASE64", fmttype: file.contentType ?? "application/octet-stream", "x-filename": file.name }, "binary", file.content ?? ""]),
       ]);
     }
   } else context.dropped.push({ property: "Attachments", reason: "attachment content not fetched; the DAV side keeps its ATTACH properties" });
