@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { CalendarItem } from "@ewsdav/ews-client";
+import { unfoldLines } from "../vobject/codec.js";
 import { eventFromVEvent, eventToVEvent, normalizeVEvent, veventHash, type EventFromVEventResult } from "./index.js";
 import { EVENT_FIXTURES } from "./client-fixtures.js";
 
@@ -50,6 +51,17 @@ describe.each(EVENT_FIXTURES)("$client", (fixture) => {
     expect(normalizeVEvent(text)).toBe(normalizeVEvent(fixture.text));
     expect(veventHash(text)).toBe(veventHash(fixture.text));
     for (const block of fixture.text.match(/BEGIN:VTIMEZONE[\s\S]*?END:VTIMEZONE\r\n/g) ?? []) expect(text).toContain(block);
+  });
+
+  it("is written back line for line as the client spelled it (adding only the VTIMEZONEs it lacked)", () => {
+    const { master, exceptions } = onExchange(eventFromVEvent(fixture.text, options));
+    const written = unfoldLines(eventToVEvent(master, { ...options, base: fixture.text, exceptions }).text);
+    const generated = new Set<number>();
+    written.forEach((line, index) => {
+      if (line !== "BEGIN:VTIMEZONE" || fixture.text.includes(written[index + 1]!)) return;
+      for (let i = index; i < written.length && written[i - 1] !== "END:VTIMEZONE"; i++) generated.add(i);
+    });
+    expect(written.filter((_, index) => !generated.has(index))).toEqual(unfoldLines(fixture.text));
   });
 
   it("survives a new object and back, with the same item and operations", () => {
