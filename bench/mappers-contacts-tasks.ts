@@ -16,11 +16,12 @@ function corpus(texts: readonly string[], n: number): string[] {
 }
 
 function measure<T>(label: string, inputs: readonly T[], run: (input: T) => unknown): void {
+  const unit = label.startsWith("contacts") ? "contacts/s" : "tasks/s";
   for (const input of inputs.slice(0, 200)) run(input); // warm-up
   const started = process.hrtime.bigint();
   for (const input of inputs) run(input);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  console.log(`${label.padEnd(44)} ${String(Math.round(inputs.length / seconds)).padStart(8)} /s   (${inputs.length} in ${seconds.toFixed(2)} s)`);
+  console.log(`${label.padEnd(44)} ${String(Math.round(inputs.length / seconds)).padStart(8)} ${unit.padEnd(10)} (${inputs.length} in ${seconds.toFixed(2)} s)`);
 }
 
 const cards = corpus(CONTACT_FIXTURES.map((fixture) => fixture.text), count);

@@ -1,11 +1,15 @@
 /**
  * Event mapper throughput: events/s in both directions, for single events and for weekly series
- * with exceptions and deleted occurrences (Europe/Berlin, across DST). Pure CPU, no I/O.
+ * with exceptions and deleted occurrences (Europe/Berlin, across DST), and for the client-shaped
+ * fixtures. Pure CPU, no I/O. The mappers share a series' expansion between calls, as the engine
+ * maps the same series again to recognise echoes: the "first sight" line maps series never seen
+ * before (no warm-up), the others are warm.
  *
  *   npx tsx bench/mappers-events.ts [events]
  */
 import type { CalendarItem } from "@ewsdav/ews-client";
-import { eventFromVEvent, eventToVEvent } from "@ewsdav/mappers";
+import { eventFromVEvent, eventToVEvent, ianaZone } from "@ewsdav/mappers";
+import { EVENT_FIXTURES } from "../packages/mappers/src/event/client-fixtures.js";
 
 const count = Number(process.argv[2] ?? 2000);
 const ZONES = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney"];
@@ -46,10 +50,10 @@ function singleItem(i: number): { item: CalendarItem; zone: string } {
 
 function seriesItem(i: number): { item: CalendarItem; exceptions: CalendarItem[]; zone: string } {
   const zone = "Europe/Berlin";
-  // Mondays 09:00 local from early March (CET) on, so the series crosses the change to CEST.
-  const first = Date.UTC(2026, 2, 2, 8);
-  const week = 7 * 86_400_000;
-  const occurrence = (k: number): number => first + k * week - (k >= 4 && k < 34 ? 3_600_000 : 0);
+  // Mondays 09:00 local from February or March (CET) on, so the series crosses the change to CEST;
+  // each series starts in a different week, so none shares its expansion with another.
+  const berlin = ianaZone(zone);
+  const occurrence = (k: number): number => berlin.toUtc(Date.UTC(2026, 1, 2 + 7 * (k + i), 9));
   const base = singleItem(i).item;
   const item: CalendarItem = {
     ...base,
@@ -58,7 +62,7 @@ function seriesItem(i: number): { item: CalendarItem; exceptions: CalendarItem[]
     end: iso(occurrence(0) + 3_600_000),
     startTimeZone: { id: "W. Europe Standard Time" },
     endTimeZone: { id: "W. Europe Standard Time" },
-    recurrence: { pattern: { kind: "WeeklyRecurrence", interval: 1, daysOfWeek: ["Monday"], firstDayOfWeek: "Monday" }, range: { kind: "NumberedRecurrence", startDate: "2026-03-02", numberOfOccurrences: 52 } },
+    recurrence: { pattern: { kind: "WeeklyRecurrence", interval: 1, daysOfWeek: ["Monday"], firstDayOfWeek: "Monday" }, range: { kind: "NumberedRecurrence", startDate: new Date(berlin.toLocal(occurrence(0))).toISOString().slice(0, 10), numberOfOccurrences: 52 } },
     deletedOccurrences: [3, 9, 17].map((k) => ({ start: iso(occurrence(k)) })),
     modifiedOccurrences: [5, 12, 20].map((k) => ({ itemId: { id: `occ-${i}-${k}` }, start: iso(occurrence(k) + 1_800_000), end: iso(occurrence(k) + 5_400_000), originalStart: iso(occurrence(k)) })),
   };
@@ -69,8 +73,8 @@ function seriesItem(i: number): { item: CalendarItem; exceptions: CalendarItem[]
   return { item, exceptions, zone };
 }
 
-function measure(label: string, runs: number, body: (i: number) => void): void {
-  for (let i = 0; i < Math.min(200, runs); i++) body(i); // warm-up
+function measure(label: string, runs: number, body: (i: number) => void, warmUp = true): void {
+  if (warmUp) for (let i = 0; i < Math.min(200, runs); i++) body(i);
   const started = process.hrtime.bigint();
   for (let i = 0; i < runs; i++) body(i);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -90,6 +94,13 @@ measure("single: VEVENT → EWS", count, (i) => void eventFromVEvent(singleTexts
 measure("series+exceptions: EWS → VEVENT (new)", seriesCount, (i) => void eventToVEvent(series[i]!.item, { exceptions: series[i]!.exceptions, timeZone: series[i]!.zone }));
 measure("series+exceptions: EWS → VEVENT (merged)", seriesCount, (i) => void eventToVEvent(series[i]!.item, { exceptions: series[i]!.exceptions, timeZone: series[i]!.zone, base: seriesTexts[i]! }));
 measure("series+exceptions: VEVENT → EWS (+ operations)", seriesCount, (i) => void eventFromVEvent(seriesTexts[i]!, { timeZone: series[i]!.zone }));
+const unseen = Array.from({ length: seriesCount }, (_, i) => seriesItem(seriesCount + i));
+const unseenTexts = unseen.map(({ item, exceptions, zone }) => eventToVEvent(item, { exceptions, timeZone: zone }).text);
+measure("series+exceptions: VEVENT → EWS, first sight", seriesCount, (i) => void eventFromVEvent(unseenTexts[i]!, { timeZone: "Europe/Berlin" }), false);
+const clientTexts = EVENT_FIXTURES.map((fixture) => ({ text: fixture.text, zone: fixture.timeZone ?? "UTC" }));
+const clientItems = clientTexts.map(({ text, zone }) => eventFromVEvent(text, { timeZone: zone }).item);
+measure("client-shaped VEVENTs → EWS", count, (i) => void eventFromVEvent(clientTexts[i % clientTexts.length]!.text, { timeZone: clientTexts[i % clientTexts.length]!.zone }));
+measure("client-shaped: EWS → merged onto the client's", count, (i) => void eventToVEvent(clientItems[i % clientItems.length]!, { timeZone: clientTexts[i % clientTexts.length]!.zone, base: clientTexts[i % clientTexts.length]!.text }));
 const check = eventFromVEvent(seriesTexts[0]!, { timeZone: "Europe/Berlin" });
 console.log(`series check: ${check.occurrenceOperations.filter((op) => op.kind === "deleteOccurrence").length} deletes, ${check.occurrenceOperations.filter((op) => op.kind === "modifyOccurrence").length} modifies, ${check.dropped.length} dropped`);
 console.log(`peak RSS ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MB`);

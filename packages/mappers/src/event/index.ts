@@ -17,13 +17,13 @@ import type { EventTimeZone } from "../timezone/resolve.js";
 import { parseVTimezoneText, vtimezoneForIana } from "../timezone/vtimezone.js";
 import { all, first, readTime, text, type JComponent } from "./jcal.js";
 import { ewsDateTime, exdateInstants, mailboxZone, parseEwsDateTime, readVEvent, resolveTime, tzidsOf, zoneContextOf, type VEventReading, type ZoneContext } from "./read.js";
-import { sameRecurrence, SeriesOccurrences } from "./recurrence.js";
+import { occurrencesOf, sameRecurrence, type SeriesOccurrences } from "./recurrence.js";
 import type { EventFromVEventOptions, EventFromVEventResult, EventToVEventOptions, EventToVEventResult, OccurrenceOperation } from "./types.js";
 import { itemZone, readBase, seriesStartLocal, timeForm, writeVEvent, type TimeForm, type WriteContext } from "./write.js";
 
 export type { EventFromVEventOptions, EventFromVEventResult, EventToVEventOptions, EventToVEventResult, OccurrenceOperation, EventTimeZoneSchema } from "./types.js";
 export { EVENT_MAPPING_ROWS } from "./metadata.js";
-export { rruleToRecurrence, recurrenceToRRule, sameRecurrence, occurrenceIndex, neighbours, SeriesOccurrences, MAX_EXPANDED_OCCURRENCES, type SeriesContext, type RecurrenceReading, type JCalRecur } from "./recurrence.js";
+export { rruleToRecurrence, recurrenceToRRule, sameRecurrence, occurrenceIndex, neighbours, SeriesOccurrences, occurrencesOf, MAX_EXPANDED_OCCURRENCES, type SeriesContext, type RecurrenceReading, type JCalRecur } from "./recurrence.js";
 
 const PRODID = "-//ewsdav//mappers//EN";
 
@@ -62,8 +62,7 @@ function eventGroup(calendar: JComponent, uid?: string | null): EventGroup {
 /** The occurrences of a series read from a VEVENT, or null when it has no rule EWS can hold. */
 export function seriesOccurrences(series: VEventReading): SeriesOccurrences | null {
   if (!series.rrule || !series.start) return null;
-  const zone = series.start.zone;
-  return new SeriesOccurrences(series.rrule, series.start.local, series.allDay, (local) => zone.toUtc(local));
+  return occurrencesOf(series.rrule, series.start.local, series.allDay, series.start.zone);
 }
 
 function dayOf(local: number): number {
@@ -151,7 +150,7 @@ function occurrenceOperations(
   const start = master.start!;
   const seriesZone = start.zone;
   const allDay = master.allDay;
-  const occurrences = new SeriesOccurrences(master.rrule!, start.local, allDay, (local) => seriesZone.toUtc(local));
+  const occurrences = occurrencesOf(master.rrule!, start.local, allDay, seriesZone);
   const index = (utc: number): number | null => occurrences.indexOf(utc);
   const alreadyDeleted = new Set((current?.deletedOccurrences ?? []).map((entry) => safeInstant(entry.start)));
   const operations: OccurrenceOperation[] = [];

@@ -356,6 +356,27 @@ export class SeriesOccurrences {
   }
 }
 
+const sharedOccurrences = new WeakMap<EventTimeZone, Map<string, SeriesOccurrences>>();
+
+/**
+ * The {@link SeriesOccurrences} of a series in `zone`, shared between calls (ical.js expands rules
+ * slowly, and the engine maps the same series again and again to recognise echoes). Zones the
+ * mapper resolves by IANA name are shared objects, so their series are found again; at most 256
+ * series are kept per zone.
+ */
+export function occurrencesOf(rule: JCalRecur, startLocal: number, allDay: boolean, zone: EventTimeZone): SeriesOccurrences {
+  let byKey = sharedOccurrences.get(zone);
+  if (!byKey) sharedOccurrences.set(zone, (byKey = new Map()));
+  const key = `${JSON.stringify(rule)}|${startLocal}|${allDay}`;
+  let occurrences = byKey.get(key);
+  if (!occurrences) {
+    if (byKey.size >= 256) byKey.delete(byKey.keys().next().value!);
+    occurrences = new SeriesOccurrences(rule, startLocal, allDay, (local) => zone.toUtc(local));
+    byKey.set(key, occurrences);
+  }
+  return occurrences;
+}
+
 /**
  * The 1-based position, in the rule's expansion from `startLocal`, of the occurrence whose start is
  * the instant `targetUtc` (see {@link SeriesOccurrences}), or null.

@@ -15,10 +15,11 @@ import { escapeText } from "../timezone/vtimezone.js";
 import { windowsZoneForIana } from "../timezone/windows.js";
 import { all, cloneComponent, cloneProperty, first, jcalDate, jcalDateTime, param, readTime, type JComponent, type JProperty } from "./jcal.js";
 import { emailOf, exdateInstants, parseEwsDateTime, readVEvent, resolveTime, type VEventReading, type ZoneContext } from "./read.js";
-import { recurrenceToRRule, sameRecurrence, SeriesOccurrences } from "./recurrence.js";
+import { occurrencesOf, recurrenceToRRule, sameRecurrence } from "./recurrence.js";
 
 /** How the times of a series are written on the DAV side. */
 export interface TimeForm {
+  /** A DATE, a UTC DATE-TIME, one with a TZID, or a floating one. */
   kind: "date" | "utc" | "zoned" | "floating";
   /** The zone times are computed in (the default zone for dates and floating times). */
   zone: EventTimeZone;
@@ -130,6 +131,7 @@ function equalJson(a: unknown, b: unknown): boolean {
 export interface EventShape {
   /** `master` (or single) or `override` (with RECURRENCE-ID). */
   role: "master" | "override";
+  /** The UID written. */
   uid: string;
   /** The series' time form (for RRULE/EXDATE/RECURRENCE-ID). */
   seriesForm: TimeForm;
@@ -232,7 +234,7 @@ export function writeVEvent(item: CalendarItem, base: JComponent | null, baseRea
       const sameSeries = !!baseItem && sameRecurrence(baseItem.recurrence, item.recurrence) && baseItem.start === item.start && baseItem.isAllDayEvent === allDay;
       const rule = baseReading?.rrule;
       const seriesStart = baseReading?.start;
-      const occurrences = sameSeries && rule && seriesStart && baseDeleted.length > 0 ? new SeriesOccurrences(rule, seriesStart.local, baseReading.allDay, (local) => seriesStart.zone.toUtc(local)) : null;
+      const occurrences = !equalJson(baseDeleted, deleted) && sameSeries && rule && seriesStart ? occurrencesOf(rule, seriesStart.local, baseReading.allDay, seriesStart.zone) : null;
       const offPattern = occurrences ? baseDeleted.filter((utc) => occurrences.indexOf(utc) === null) : [];
       const onPattern = baseDeleted.filter((utc) => !offPattern.includes(utc));
       if (!equalJson(onPattern, deleted)) {
