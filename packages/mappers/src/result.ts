@@ -18,11 +18,13 @@ export type SupportLevel = "supported" | "limited" | "not-supported";
  * generated, so the documentation cannot drift from the code.
  */
 export interface MappingRow {
+  /** Which mapper the row belongs to. */
   kind: "contact" | "task" | "event";
   /** The vCard / iCalendar property (with parameters where they matter), e.g. `TEL;TYPE=WORK`. */
   property: string;
   /** The EWS field(s) it maps to, as named in types.xsd, e.g. `PhoneNumbers[BusinessPhone]`. */
   ewsFields: string[];
+  /** How well the property is carried (see {@link SupportLevel}). */
   support: SupportLevel;
   /** The limit EWS imposes, in words (e.g. "2 work numbers"), for `limited` rows. */
   limit?: string;
@@ -43,6 +45,7 @@ export type MapperErrorCode =
  * property, and says why. Mappers never throw anything else for bad input.
  */
 export class MapperError extends Error {
+  /** Always `MapperError`. */
   override readonly name = "MapperError";
   constructor(
     readonly code: MapperErrorCode,
@@ -69,6 +72,8 @@ export function guardMapper<T>(uid: string | null, run: () => T): T {
 
 /** What every mapper direction returns: the mapped value and everything it could not carry. */
 export interface MapResult<T> {
+  /** The mapped value. */
   value: T;
+  /** Everything that could not be carried. */
   dropped: DroppedProperty[];
 }

@@ -7,7 +7,9 @@ import type { Contact } from "@ewsdav/ews-client";
 
 /** One client-shaped vCard and what it must map to. */
 export interface ContactFixture {
+  /** The client whose shape the card has. */
   client: string;
+  /** The vCard text. */
   text: string;
   /** The EWS contact (a subset: every field listed must match). */
   expected: Contact;

@@ -6,8 +6,11 @@ import { MapperError } from "../result.js";
 
 /** A calendar date, with `year` null when the vCard omits it (`--0102`). */
 export interface ContactDate {
+  /** The year, or null when the vCard gives none. */
   year: number | null;
+  /** Month, 1–12. */
   month: number;
+  /** Day of the month. */
   day: number;
 }
 

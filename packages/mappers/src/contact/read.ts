@@ -17,7 +17,9 @@ export const CONTACT_PHOTO_NAME = "ContactPicture.jpg";
 
 /** The contact read from a card, what was lost, and which card properties each field came from. */
 export interface ContactReading {
+  /** The EWS contact. */
   item: Contact;
+  /** What the card says that the contact cannot hold. */
   dropped: DroppedProperty[];
   /** Field key (`displayName`, `email:EmailAddress1`, `phone:MobilePhone` …) → property indexes in the card. */
   bindings: Map<string, number[]>;

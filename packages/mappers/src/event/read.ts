@@ -69,7 +69,9 @@ export function parseEwsDateTime(value: string, field: string): number {
 
 /** A time of the event resolved to its instant, its zone and its wall-clock reading. */
 export interface ResolvedTime {
+  /** The value as written. */
   time: EventTime;
+  /** Its instant. */
   utc: number;
   /** The zone the time is written in on EWS (UTC for UTC times, the default zone for dates and floating times). */
   zone: EventTimeZone;
@@ -127,6 +129,7 @@ export function emailOf(value: unknown): string | null {
 export interface VEventReading {
   /** The mapped fields. */
   item: CalendarItem;
+  /** The VEVENT's UID, or null. */
   uid: string | null;
   /** DTSTART resolved; null when the VEVENT has none. */
   start: ResolvedTime | null;
@@ -134,11 +137,13 @@ export interface VEventReading {
   allDay: boolean;
   /** The RRULE (jCal), if any. */
   rrule: JCalRecur | null;
+  /** What the VEVENT says that the item cannot hold. */
   dropped: DroppedProperty[];
 }
 
 /** Options of {@link readVEvent}. */
 export interface ReadVEventOptions {
+  /** Which EWS time-zone elements to fill. */
   schema: EventTimeZoneSchema;
   /** Responses EWS already knows, by lower-case e-mail, kept where the VEVENT says only NEEDS-ACTION. */
   knownResponses?: Map<string, ResponseType>;

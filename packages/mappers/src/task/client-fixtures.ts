@@ -7,7 +7,9 @@ import type { Task } from "@ewsdav/ews-client";
 
 /** One client-shaped VTODO and what it must map to. */
 export interface TaskFixture {
+  /** The client whose shape the VTODO has. */
   client: string;
+  /** The iCalendar text. */
   text: string;
   /** The EWS task (a subset: every field listed must match). */
   expected: Task;

@@ -44,12 +44,17 @@ export interface TaskReminder {
 
 /** The task read from a VTODO, what was lost, and where each field came from. */
 export interface TaskReading {
+  /** The EWS task. */
   item: Task;
+  /** What the VTODO says that the task cannot hold. */
   dropped: DroppedProperty[];
   /** Field key → property indexes in the VTODO. */
   bindings: Map<string, number[]>;
+  /** The VTODO's UID, or null. */
   uid: string | null;
+  /** DTSTART, DUE (or DTSTART + DURATION) and COMPLETED as read. */
   times: { start: TaskTime | null; due: TaskTime | null; completed: TaskTime | null };
+  /** The first alarm carried as the reminder, or null. */
   reminder: TaskReminder | null;
   /** Index of the VALARM carried as the reminder, or -1. */
   alarmIndex: number;

@@ -16,7 +16,9 @@ export type TimeForm = "date" | "floating" | "utc" | `tz:${string}`;
 
 /** The remembered forms of a task's DTSTART and DUE. */
 export interface TaskTimeForms {
+  /** The form DTSTART was written in. */
   start?: TimeForm;
+  /** The form DUE was written in. */
   due?: TimeForm;
 }
 
@@ -29,7 +31,9 @@ export const EWSDAV_TASK_TIME_FORMS_PROPERTY: ExtendedFieldUri = Object.freeze({
 
 /** A time read from a VTODO: its instant and its form. */
 export interface TaskTime {
+  /** The instant (for dates and floating times: the wall clock read as UTC). */
   utcMs: number;
+  /** How the time was written. */
   form: TimeForm;
 }
 

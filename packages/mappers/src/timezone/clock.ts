@@ -10,11 +10,17 @@ export const DAY_MS = 86_400_000;
 
 /** A wall-clock reading split into fields (month 1–12). */
 export interface ClockFields {
+  /** Full year. */
   year: number;
+  /** Month, 1–12. */
   month: number;
+  /** Day of the month, 1–31. */
   day: number;
+  /** Hour, 0–23. */
   hour: number;
+  /** Minute, 0–59. */
   minute: number;
+  /** Second, 0–59. */
   second: number;
 }
 

@@ -42,7 +42,9 @@ import type { ZoneTransition } from "./zone.js";
 
 /** Transitions of a definition with the offset in force before the first. */
 export interface DefinitionTransitions {
+  /** Offset (seconds east of UTC) before the first transition. */
   initialOffset: number;
+  /** The offset changes, in order. */
   transitions: ZoneTransition[];
 }
 

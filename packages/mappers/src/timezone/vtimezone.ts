@@ -198,8 +198,11 @@ export function vtimezoneForIana(zone: string, tzid: string = zone): string {
 
 /** Transitions read from a VTIMEZONE, with the offset in force before the first of them. */
 export interface ReadZoneTransitions {
+  /** The VTIMEZONE's TZID. */
   tzid: string;
+  /** Offset (seconds east of UTC) before the first onset. */
   initialOffset: number;
+  /** The offset changes, in order. */
   transitions: ZoneTransition[];
 }
 

@@ -54,6 +54,7 @@ export class TransitionRules implements OffsetRules {
     readonly initialOffset: number,
   ) {}
 
+  /** Offset in force at a UTC instant (binary search over the transitions). */
   offsetAt(utcMs: number): number {
     const list = this.transitions;
     let low = 0;

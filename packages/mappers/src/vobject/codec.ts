@@ -32,6 +32,7 @@ export function designFor(name: DesignName): DesignSet {
 
 /** What {@link readVObjects} found: the top-level components and every line it had to skip. */
 export interface ReadResult {
+  /** The top-level components read (VCARDs, or VCALENDARs and bare components), in order. */
   components: JComponent[];
   /** One error per skipped line or repaired structure, naming the property and the reason. */
   problems: MapperError[];
