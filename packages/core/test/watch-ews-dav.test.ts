@@ -127,6 +127,7 @@ describe("watch(): EWS simulator (streaming) ↔ Radicale", () => {
       const second = host();
       watch = await second.engine.watch({ pollIntervalMs: 250, debounceMs: 50 });
       await until("both changes made while down arrive", async () => (await davItems()).some((i) => i.data.includes("FN:While Down")) && ewsContact("Off") !== undefined);
+      await until("the first cycle ends", () => second.cycles.length > 0 && watch.pairs().every((p) => !p.running && !p.waiting));
       expect(second.cycles[0]!.triggers).toContain("start");
       const davCount = (await davItems()).length;
       expect(box().items(pair.remote.collection).length).toBe(davCount);

@@ -134,8 +134,42 @@ class Cycle {
     const { store, sides } = this.deps;
     const dryRun = this.options.dryRun ?? false;
     this.report.dryRun = dryRun;
-    const records = await store.listItems(this.pair.id);
     const journal = await store.listJournal(this.pair.id);
+    /** Slots whose change feed this cycle reads (their cursors move at the end). */
+    const fed = new Set<Slot>(SLOTS.filter((slot) => "feed" in scope[slot]));
+    const feeds: Partial<Record<Slot, ChangeFeed>> = {};
+    const fetchFeeds = (slots: readonly Slot[]) =>
+      Promise.all(
+        slots.map(async (slot) => {
+          try {
+            this.report[slot].feedRequests++;
+            feeds[slot] = await sides[slot].changes(this.pair[slot].collection, this.pair.cursors[slot], this.options.signal);
+          } catch (error) {
+            throw new EngineError("feed-failed", `${slot} side ${sides[slot].name}: ${(error as Error).message}`, this.pair.id);
+          }
+        }),
+      );
+    // 1. Change feeds (fetched before the state's items are read), or the items the caller named.
+    this.progress("reading", 0, 2);
+    await fetchFeeds([...fed]);
+
+    // Nothing named, nothing pending or interrupted, and the feeds report no change: only the
+    // cursors move, without reading the state's items (the cheap poll of active mode).
+    const quiet =
+      journal.length === 0 &&
+      SLOTS.every((slot) => this.pair.pending[slot].length === 0 && (fed.has(slot) || (scope[slot] as { items: readonly NoticeItem[] }).items.length === 0)) &&
+      [...fed].every((slot) => !feeds[slot]!.complete && feeds[slot]!.changed.length === 0 && feeds[slot]!.deleted.length === 0);
+    if (quiet && !(await Promise.all([...fed].map((slot) => store.hasUnconfirmed(this.pair.id, slot)))).some(Boolean)) {
+      const cursors = { ...this.pair.cursors };
+      for (const slot of fed) cursors[slot] = feeds[slot]!.cursor;
+      if (!dryRun && SLOTS.some((slot) => cursors[slot] !== this.pair.cursors[slot])) {
+        await this.commit([{ op: "set-cursors", pairId: this.pair.id, cursors, pending: { local: [], remote: [] } }]);
+      }
+      if (dryRun) this.report.plan = [];
+      this.progress("done", 0, 0);
+      return this.report;
+    }
+    const records = await store.listItems(this.pair.id);
 
     // Side effects a crash interrupted: re-read those items this cycle, and remember that until it ends.
     const carried: Record<Slot, Set<string>> = { local: new Set(this.pair.pending.local), remote: new Set(this.pair.pending.remote) };
@@ -157,14 +191,9 @@ class Cycle {
       }
     }
 
-    // 1. Change feeds, or the items the caller named.
-    this.progress("reading", 0, 2);
-    const feeds: Partial<Record<Slot, ChangeFeed>> = {};
     const changes: Record<Slot, SlotChanges> = { local: { changed: [], deleted: [] }, remote: { changed: [], deleted: [] } };
     const known: Record<Slot, Map<string, string | null>> = { local: new Map(), remote: new Map() };
     for (const r of records) for (const slot of SLOTS) if (r[slot]) known[slot].set(r[slot]!.id, r[slot]!.version);
-    /** Slots whose change feed this cycle reads (their cursors move at the end). */
-    const fed = new Set<Slot>(SLOTS.filter((slot) => "feed" in scope[slot]));
     /** Unconfirmed items an incremental feed left out: read by id, which tells deleted from present. */
     const recheck: Record<Slot, Map<string, ItemRecord>> = { local: new Map(), remote: new Map() };
     const toRead: Record<Slot, Set<string>> = { local: new Set(), remote: new Set() };
@@ -179,17 +208,8 @@ class Cycle {
       }
     }
 
-    const readFeeds = async (slots: readonly Slot[], into: Record<Slot, Set<string>>): Promise<void> => {
-      await Promise.all(
-        slots.map(async (slot) => {
-          try {
-            this.report[slot].feedRequests++;
-            feeds[slot] = await sides[slot].changes(this.pair[slot].collection, this.pair.cursors[slot], this.options.signal);
-          } catch (error) {
-            throw new EngineError("feed-failed", `${slot} side ${sides[slot].name}: ${(error as Error).message}`, this.pair.id);
-          }
-        }),
-      );
+    /** What the feeds of `slots` (already fetched) mean: items to read into `into`, deletions. */
+    const processFeeds = async (slots: readonly Slot[], into: Record<Slot, Set<string>>): Promise<void> => {
       const confirmed = new Set<ItemRecord>();
       for (const slot of slots) {
         const feed = feeds[slot]!;
@@ -250,7 +270,7 @@ class Cycle {
       if (stillThere.size && !dryRun) await this.commit([...stillThere].map((item) => ({ op: "put-item" as const, pairId: this.pair.id, item })));
     };
 
-    await readFeeds([...fed], toRead);
+    await processFeeds([...fed], toRead);
     for (const slot of SLOTS) for (const id of carried[slot]) if (!changes[slot].deleted.includes(id)) toRead[slot].add(id);
     this.progress("reading", 1, 2);
 
@@ -263,7 +283,8 @@ class Cycle {
       if (more.length === 0) break;
       for (const slot of more) fed.add(slot);
       const extra: Record<Slot, Set<string>> = { local: new Set(), remote: new Set() };
-      await readFeeds(more, extra);
+      await fetchFeeds(more);
+      await processFeeds(more, extra);
       for (const slot of SLOTS) {
         const seen = new Set(changes[slot].changed.map((c) => c.id));
         for (const id of extra[slot]) if (seen.has(id)) extra[slot].delete(id);

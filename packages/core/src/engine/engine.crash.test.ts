@@ -10,7 +10,7 @@ import { MemoryStateStore } from "../stores/memory.js";
 import { SqliteStateStore } from "../stores/sqlite.js";
 import { prop, vcard } from "../testing/fixtures.js";
 import { SyncEngine } from "./engine.js";
-import type { ItemRecord, JournalEntry, PairRecord, StateOp, StateStore } from "./state.js";
+import type { ItemRecord, JournalEntry, PairRecord, Slot, StateOp, StateStore } from "./state.js";
 
 class Killed extends Error {
   readonly code = "killed";
@@ -28,6 +28,9 @@ class MortalStore implements StateStore {
   }
   listItems(id: string): Promise<ItemRecord[]> {
     return this.inner.listItems(id);
+  }
+  hasUnconfirmed(id: string, slot: Slot): Promise<boolean> {
+    return this.inner.hasUnconfirmed(id, slot);
   }
   listJournal(id: string): Promise<JournalEntry[]> {
     return this.inner.listJournal(id);

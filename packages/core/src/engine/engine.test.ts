@@ -367,4 +367,30 @@ describe("SyncEngine passive mode", () => {
     expect(phases).toContain("writing");
     expect(outcomes).toEqual(["create:done", "create:done", "create:done"]);
   });
+
+  it("a cycle whose feeds report nothing moves the cursors without reading the state's items", async () => {
+    let reads = 0;
+    class CountingStore extends MemoryStateStore {
+      override async listItems(pairId: string) {
+        reads++;
+        return super.listItems(pairId);
+      }
+    }
+    const { local, remote, engine, pair } = await setup({ engine: { store: new CountingStore() } });
+    for (let i = 0; i < 5; i++) remote.put("contacts", vcard(`q${i}`, { FN: `Q${i}` }));
+    await engine.runOnce();
+    await engine.runOnce(); // the echoes of the first cycle's writes
+    reads = 0;
+    const quiet = await engine.runOnce();
+    expect(quiet.ok).toBe(true);
+    expect(reads).toBe(0);
+    const poll = await engine.runCycle(pair.id, { local: { feed: true }, remote: { items: [] } });
+    expect(poll.local.feedRequests).toBe(1);
+    expect(reads).toBe(0);
+    // A change is seen as before.
+    local.put("book", vcard("new", { FN: "New" }));
+    await engine.runCycle(pair.id, { local: { feed: true }, remote: { items: [] } });
+    expect(reads).toBe(1);
+    expect(remote.items("contacts").map((i) => i.uid)).toContain("new");
+  });
 });

@@ -104,6 +104,11 @@ export interface StateStore {
   listPairs(): Promise<PairRecord[]>;
   getPair(pairId: string): Promise<PairRecord | null>;
   listItems(pairId: string): Promise<ItemRecord[]>;
+  /**
+   * Whether some item of the pair is unconfirmed on that slot ({@link SlotState.unconfirmed}):
+   * lets a cycle whose feeds report nothing end without reading every item.
+   */
+  hasUnconfirmed(pairId: string, slot: Slot): Promise<boolean>;
   listJournal(pairId: string): Promise<JournalEntry[]>;
   write(ops: readonly StateOp[]): Promise<void>;
   close(): Promise<void>;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { SLOTS, StateError, type ItemRecord, type JournalEntry, type PairRecord, type StateOp, type StateStore } from "../engine/state.js";
+import { SLOTS, StateError, type ItemRecord, type JournalEntry, type PairRecord, type Slot, type StateOp, type StateStore } from "../engine/state.js";
 
 interface PairData {
   pair: PairRecord;
@@ -33,6 +33,11 @@ export class MemoryStateStore implements StateStore {
 
   async listItems(pairId: string): Promise<ItemRecord[]> {
     return [...(this.#pairs.get(pairId)?.items.values() ?? [])].map(clone);
+  }
+
+  async hasUnconfirmed(pairId: string, slot: Slot): Promise<boolean> {
+    for (const item of this.#pairs.get(pairId)?.items.values() ?? []) if (item[slot]?.unconfirmed) return true;
+    return false;
   }
 
   async listJournal(pairId: string): Promise<JournalEntry[]> {

@@ -153,6 +153,11 @@ export class SqliteStateStore implements StateStore {
     return rows.map((row) => ({ uid: row.uid, local: slotOf(row, "local"), remote: slotOf(row, "remote") }));
   }
 
+  async hasUnconfirmed(pairId: string, slot: Slot): Promise<boolean> {
+    const column = slot === "local" ? "local_unconfirmed" : "remote_unconfirmed";
+    return this.#sql(`SELECT 1 FROM items WHERE pair_id = ? AND ${column} = 1 LIMIT 1`).get(pairId) !== undefined;
+  }
+
   async listJournal(pairId: string): Promise<JournalEntry[]> {
     const rows = this.#db.prepare("SELECT * FROM journal WHERE pair_id = ? ORDER BY started_at, uid").all(pairId) as JournalRow[];
     return rows.map((r) => ({ pairId: r.pair_id, uid: r.uid, slot: r.slot, op: r.op, itemId: r.item_id, startedAt: r.started_at }));
