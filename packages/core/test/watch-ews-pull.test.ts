@@ -1,7 +1,8 @@
 /**
  * Active mode against a server without streaming notifications (older than Exchange 2010 SP1:
  * streaming requests fail schema validation): the EWS side falls back to a pull subscription,
- * reports it, and changes still arrive; it unsubscribes when stopped.
+ * reports it, and changes still arrive; it unsubscribes when stopped. And against a throttling
+ * server: the pair slows down (longer and longer pauses between tries) and recovers.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -66,5 +67,35 @@ describe("watch(): EWS without streaming", () => {
       await client.close();
     }
     expect(front.subscriptionCount).toBe(0);
+  });
+
+  it("a throttling server (ErrorServerBusy beyond the client's retries) slows the pair down; it recovers after", async () => {
+    const auth = basicAuth({ username: USER.smtpAddress, password: USER.password });
+    const client = new EwsClient({ url: sim.url, auth, mailbox: USER.smtpAddress, retry: { maxAttempts: 2, baseDelayMs: 5 } });
+    const ews = new EwsSide({ client, name: "ews" });
+    const vdir = new VdirSide({ root: join(dir, "vdir-busy"), name: "files" });
+    const engine = new SyncEngine({ store: new MemoryStateStore(), sides: [ews, vdir] });
+    const folder = (await ews.listCollections()).find((c) => c.kind === "contacts" && c.displayName === "Contacts")!;
+    const pair = await engine.link({ kind: "contacts", remote: { side: "ews", collection: folder.id }, local: { side: "files", create: { displayName: "contacts" } } });
+    const retries: number[] = [];
+    engine.events.on("watch-cycle", (e) => e.retryInMs !== null && retries.push(e.retryInMs));
+    sim.faults.inject({ kind: "serverBusy", backOffMilliseconds: 5, operation: "SyncFolderItems", times: 8 });
+    const watch = await engine.watch({ pollIntervalMs: 50, retryDelayMs: 40, maxRetryDelayMs: 1_000 });
+    try {
+      await until("three failed tries", () => retries.length >= 3);
+      expect(retries[1]!).toBe(2 * retries[0]!);
+      expect(retries[2]!).toBe(2 * retries[1]!);
+      expect(watch.pairs()[0]!.failing).toMatchObject({ code: "feed-failed" });
+      // Polls kept coming while it waited; they were merged into the waiting request, not sent.
+      await until("recovered", () => watch.pairs()[0]!.failing === null, 15_000);
+      const box = sim.mailbox(USER.smtpAddress);
+      box.createItem("contacts", "<Contact><GivenName>After</GivenName><Surname>Busy</Surname></Contact>");
+      await until("it syncs again", () =>
+        readdirSync(join(dir, "vdir-busy", pair.local.collection)).some((f) => readFileSync(join(dir, "vdir-busy", pair.local.collection, f), "utf8").includes("FN:After Busy")),
+      );
+    } finally {
+      await watch.stop();
+      await client.close();
+    }
   });
 });
