@@ -96,6 +96,8 @@ try {
   for (let n = 0; n < davEdits; n++) {
     const card = cards[n % cards.length]!;
     const text = card.data.replace(/^NOTE[^\r\n]*\r\n/m, "").replace("END:VCARD", `NOTE:DAV edit ${n}\r\nEND:VCARD`);
+    // Edits land anywhere in the poll interval, as a user's would.
+    await new Promise((r) => setTimeout(r, Math.random() * pollMs));
     const arrived = arrival("local", card.href);
     const written = await davClient.updateItem({ href: card.href, etag: etags.get(card.href)!, text });
     const start = performance.now();
@@ -122,7 +124,7 @@ try {
   await new Promise((r) => setTimeout(r, 150));
   await idle(watch);
   console.log(
-    `  burst of ${burst} EWS edits over 25 contacts: ${watch.statistics.cycles - before} cycles, settled in ${((performance.now() - burstStart) / 1000).toFixed(1)} s, ` +
+    `  burst of ${burst} EWS edits over 25 contacts: ${watch.statistics.cycles - before} cycle(s), settled in ${((performance.now() - burstStart) / 1000).toFixed(1)} s, ` +
       `EWS requests ${ewsClient.requestCount - e0}, DAV requests ${davClient.stats.requests - d0}`,
   );
   const memory = process.memoryUsage();

@@ -8,14 +8,7 @@ import { spawn } from "node:child_process";
 import { startEwsSimulator, startSubscriptionFront, type EwsSimulator } from "@ewsdav/ews-client/testing";
 import { ConfigError, loadConfig } from "./config.js";
 import { runSync, startWatch } from "./host.js";
-
-async function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { until } from "../../test/harness/wait.js";
 
 describe("npm run sync", () => {
   let sim: EwsSimulator;

@@ -19,16 +19,9 @@ import { EwsSide } from "@ewsdav/core/ews";
 import { SqliteStateStore } from "@ewsdav/core/sqlite";
 import { startDavServer, type DavServer } from "../../../test/harness/dav-servers.js";
 import { prop, vcard } from "../src/testing/fixtures.js";
+import { until } from "../../../test/harness/wait.js";
 
 const USER = { smtpAddress: "alice@example.com", password: "secret" };
-
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("watch(): EWS simulator (streaming) ↔ Radicale", () => {
   let sim: EwsSimulator;

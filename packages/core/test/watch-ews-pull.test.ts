@@ -13,16 +13,9 @@ import { startEwsSimulator, startSubscriptionFront, type EwsSimulator, type Subs
 import { MemoryStateStore, SyncEngine, type WatchStatusEvent } from "@ewsdav/core";
 import { EwsSide } from "@ewsdav/core/ews";
 import { VdirSide } from "@ewsdav/core/vdir";
+import { until } from "../../../test/harness/wait.js";
 
 const USER = { smtpAddress: "alice@example.com", password: "secret" };
-
-async function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe("watch(): EWS without streaming", () => {
   let sim: EwsSimulator;

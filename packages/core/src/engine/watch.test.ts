@@ -10,20 +10,12 @@ import { prop, vcard } from "../testing/fixtures.js";
 import { SyncEngine } from "./engine.js";
 import type { WatchCycleEvent, WatchStatusEvent } from "./events.js";
 import type { SyncWatch, WatchOptions } from "./watch.js";
+import { until } from "../../../../test/harness/wait.js";
 
 const watches: SyncWatch[] = [];
 afterEach(async () => {
   await Promise.all(watches.splice(0).map((w) => w.stop()));
 });
-
-/** Waits until `check` holds (polling every 5 ms), failing after `ms` with `what`. */
-async function until(what: string, check: () => boolean, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 async function setup(opts: { local?: MemorySideOptions; remote?: MemorySideOptions; pairs?: number } = {}) {
   const local = new MemorySide({ name: "dav", ...opts.local });
