@@ -349,10 +349,10 @@ class Cycle {
       const stale = outcomes.filter((o) => o.status === "precondition");
       if (stale.length === 0) break;
       if (round >= REPLAN_ROUNDS) {
-        for (const o of stale) this.keepPending(o.action);
+        for (const o of stale) this.keepPending(o.action, o);
         break;
       }
-      actions = markUnconfirmed(await this.replan(stale.map((o) => o.action)));
+      actions = markUnconfirmed(await this.replan(stale));
     }
 
     // 5. Only now move the cursors: everything they cover was applied, or is pending by id.
@@ -370,16 +370,15 @@ class Cycle {
     return this.report;
   }
 
-  /** Re-reads the items of actions whose write met a changed item, and plans them again. */
-  async replan(stale: Action[]): Promise<Action[]> {
-    const records = stale.map((a) => a.previous).filter((r): r is ItemRecord => r !== null);
+  /**
+   * Re-reads the items of actions whose write met a changed item, and plans them again — with
+   * what the action's other writes already created (an item created on one side while the tag of
+   * the other failed is paired, not created twice).
+   */
+  async replan(stale: ActionOutcome[]): Promise<Action[]> {
+    const records = stale.map((o) => o.action.previous).filter((r): r is ItemRecord => r !== null);
     const ids: Record<Slot, Set<string>> = { local: new Set(), remote: new Set() };
-    for (const a of stale) {
-      for (const slot of SLOTS) {
-        const id = a.previous?.[slot]?.id ?? a.next?.[slot]?.id;
-        if (id) ids[slot].add(id);
-      }
-    }
+    for (const o of stale) for (const slot of SLOTS) for (const id of this.idsOf(o.action, o)[slot]) ids[slot].add(id);
     const changes: Record<Slot, SlotChanges> = { local: { changed: [], deleted: [] }, remote: { changed: [], deleted: [] } };
     for (const slot of SLOTS) {
       const { items, missing } = await this.read(slot, [...ids[slot]]);
@@ -390,11 +389,20 @@ class Cycle {
     return plan({ records, changes, policy: this.deps.policy });
   }
 
-  keepPending(action: Action): void {
+  /** The ids an action concerns on each slot: those it knew, and those its successful creates made. */
+  idsOf(action: Action, outcome?: ActionOutcome): Record<Slot, string[]> {
+    const out: Record<Slot, string[]> = { local: [], remote: [] };
     for (const slot of SLOTS) {
       const id = action.previous?.[slot]?.id ?? action.next?.[slot]?.id;
-      if (id) this.pending[slot].add(id);
+      if (id) out[slot].push(id);
     }
+    for (const { write, result } of outcome?.results ?? []) if (write.op === "create" && result) out[write.slot].push(result.id);
+    return out;
+  }
+
+  keepPending(action: Action, outcome?: ActionOutcome): void {
+    const ids = this.idsOf(action, outcome);
+    for (const slot of SLOTS) for (const id of ids[slot]) this.pending[slot].add(id);
   }
 
   /** Folds an action's outcome into the report and the events. */
@@ -405,12 +413,22 @@ class Cycle {
       const id = outcome.record?.[slot]?.id ?? action.previous?.[slot]?.id ?? action.next?.[slot]?.id;
       if (id) ids[slot] = id;
     }
+    // Writes that succeeded happened, whatever became of the action's other writes.
+    for (const { write, result } of outcome.results) {
+      const ref = { uid: action.uid, id: result?.id ?? ("id" in write ? write.id : null) };
+      const side = this.report[write.slot];
+      if (write.op === "create") side.created.push(ref);
+      else if (write.op === "update") side.updated.push(ref);
+      else if (write.op === "tag") side.tagged.push(ref);
+      else side.deleted.push(ref);
+      for (const d of result?.dropped ?? []) side.dropped.push({ ...ref, property: d.property, reason: d.reason, on: "write" });
+    }
     if (outcome.status === "precondition" && willRetry) {
       this.deps.events.emit("item", { pairId: this.pair.id, uid: action.uid, kind: action.kind, outcome: "retried", ids });
       return;
     }
     if (outcome.status !== "done") {
-      this.keepPending(action);
+      this.keepPending(action, outcome);
       for (const e of outcome.errors) this.fail(e.slot, e.id, action.uid, e.error.code, e.error.message);
       const first = outcome.errors[0]?.error;
       this.deps.events.emit("item", {
@@ -422,15 +440,6 @@ class Cycle {
         ...(first ? { error: { code: first.code, message: first.message } } : {}),
       });
       return;
-    }
-    for (const { write, result } of outcome.results) {
-      const ref = { uid: action.uid, id: result?.id ?? ("id" in write ? write.id : null) };
-      const side = this.report[write.slot];
-      if (write.op === "create") side.created.push(ref);
-      else if (write.op === "update") side.updated.push(ref);
-      else if (write.op === "tag") side.tagged.push(ref);
-      else side.deleted.push(ref);
-      for (const d of result?.dropped ?? []) side.dropped.push({ ...ref, property: d.property, reason: d.reason, on: "write" });
     }
     if (action.kind === "merge") this.report.merged.push({ uid: action.uid, id: null });
     if (action.kind === "pair") this.report.paired.push({ uid: action.uid, id: null });

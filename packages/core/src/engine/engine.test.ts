@@ -393,4 +393,29 @@ describe("SyncEngine passive mode", () => {
     expect(reads).toBe(1);
     expect(remote.items("contacts").map((i) => i.uid)).toContain("new");
   });
+
+  it("an edit that lands between a create on one side and the UID tag on the other is carried in the same cycle, without a second copy", async () => {
+    const { local, remote, engine, pair } = await setup();
+    await engine.runOnce();
+    const card = (note: string) => `BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Eve\r\nNOTE:${note}\r\nEND:VCARD\r\n`;
+    const id = remote.put("contacts", card("one")); // no UID: the cycle creates it locally and tags it remotely
+    let edited = false;
+    remote.options.beforeWrite = (w) => {
+      if (edited || w.op !== "update") return;
+      edited = true;
+      remote.edit("contacts", id, card("two")); // as Outlook would, just before our tag arrives
+    };
+    const report = await engine.runCycle(pair.id, { local: { items: [] }, remote: { items: [{ id }] } });
+    delete remote.options.beforeWrite;
+    expect(edited).toBe(true);
+    expect(report.errors).toEqual([]);
+    expect(report.local.created).toHaveLength(1);
+    expect(local.items("book").map((i) => prop(i.text, "NOTE"))).toEqual(["two"]);
+    const [tagged] = remote.items("contacts");
+    expect(tagged!.uid).toBe(local.items("book")[0]!.uid);
+    const again = await engine.runOnce();
+    expect(again.ok).toBe(true);
+    expect(local.items("book")).toHaveLength(1);
+    expect(remote.items("contacts")).toHaveLength(1);
+  });
 });
