@@ -129,4 +129,49 @@ describe("EwsSide on the EWS simulator", () => {
     expect(prop(readFileSync(join(root, todo.id, "t.ics"), "utf8"), "SUMMARY")).toBe("remote title");
     expect(box.items(tasks.id)[0]!.get("Subject")).toBe("remote title");
   });
+
+  it("an Exchange edit made between our UpdateItem and its read-back is not taken as the base: the next cycle carries it", async () => {
+    const box = sim.mailbox("alice@example.com");
+    let interleave: (() => void) | undefined;
+    // A client whose UpdateItem answers are followed, once, by an edit "in Outlook".
+    const racing = new EwsClient({
+      url: sim.url,
+      auth: basicAuth({ username: "alice@example.com", password: "secret" }),
+      mailbox: "alice@example.com",
+      layers: [
+        (next) => async (request) => {
+          const response = await next(request);
+          if (request.operation === "UpdateItem" && interleave) {
+            const edit = interleave;
+            interleave = undefined;
+            edit();
+          }
+          return response;
+        },
+      ],
+    });
+    try {
+      const ews = new EwsSide({ client: racing, name: "ews" });
+      const root = mkdtempSync(join(tmpdir(), "ewsdav-ews-race-"));
+      const engine = new SyncEngine({ store: new MemoryStateStore(), sides: [ews, new VdirSide({ root, fsync: false })] });
+      const folder = (await ews.listCollections()).find((f) => f.kind === "tasks" && f.displayName === "Tasks")!;
+      const pair = await engine.link({ kind: "tasks", remote: { side: "ews", collection: folder.id }, local: { side: "vdir", create: { displayName: "race" } } });
+      const task = box.createItem(folder.id, "<Task><Subject>Race me</Subject></Task>");
+      for (let i = 0; i < 3; i++) expect((await engine.runOnce()).ok).toBe(true);
+      const dir = join(root, pair.local.collection);
+      const file = readdirSync(dir).find((f) => readFileSync(join(dir, f), "utf8").includes("SUMMARY:Race me"))!;
+      // Our side edits the description; Exchange's side changes the subject while our write is in flight.
+      writeFileSync(join(dir, file), readFileSync(join(dir, file), "utf8").replace("SUMMARY:Race me", "SUMMARY:Race me\r\nDESCRIPTION:from the files"));
+      interleave = () => box.updateItem(task.id, "<Task><Subject>Renamed in Outlook</Subject></Task>");
+      expect((await engine.runOnce()).ok).toBe(true);
+      expect(interleave).toBeUndefined();
+      expect(box.item(task.id)!.get("Body") ?? "").toContain("from the files");
+      await engine.runOnce();
+      const text = readFileSync(join(dir, file), "utf8");
+      expect(prop(text, "SUMMARY")).toBe("Renamed in Outlook");
+      expect(text).toContain("from the files");
+    } finally {
+      await racing.close();
+    }
+  });
 });

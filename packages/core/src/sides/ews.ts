@@ -490,7 +490,9 @@ export class EwsSide implements SyncSide {
   /**
    * Reads written items back, so the engine's base for this side is what Exchange now holds in
    * vobject form (not what was sent): properties Exchange cannot hold then never look "removed"
-   * on a later Exchange-side edit. A failed read-back keeps the write's own result.
+   * on a later Exchange-side edit. A failed read-back keeps the write's own result, and so does an
+   * item whose ChangeKey moved on since our write: someone edited it in between, and taking that
+   * edit as the base would hide it from the sync for good.
    */
   async #readBack(kind: CollectionKind, out: Array<WriteResult | SideError>, signal?: AbortSignal): Promise<void> {
     const written = out.map((r, i) => [r, i] as const).filter((x): x is readonly [WriteResult, number] => !(x[0] instanceof SideError) && x[0] !== undefined);
@@ -505,6 +507,7 @@ export class EwsSide implements SyncSide {
       const [result, index] = written[n]!;
       const item = fresh[n];
       if (!item || isEwsError(item) || item.type === "Unsupported") continue;
+      if (result.version !== null && item.item.itemId?.changeKey !== result.version) continue;
       try {
         const { text } = await this.#toText(kind, item, signal);
         out[index] = { ...result, version: item.item.itemId?.changeKey ?? result.version, text };
