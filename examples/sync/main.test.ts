@@ -10,6 +10,28 @@ import { ConfigError, loadConfig } from "./config.js";
 import { runSync, startWatch } from "./host.js";
 import { until } from "../../test/harness/wait.js";
 
+type Pair = { id?: string; kind: "contacts" | "events" | "tasks"; folder: string; collection: string };
+
+/** Writes a config in a new folder: an EWS account at `url` (password from the environment), a vdir folder, the pairs. */
+function writeConfig(prefix: string, url: string, pairs: Pair[], extra: Record<string, unknown> = {}): { dir: string; configPath: string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const configPath = join(dir, "sync.json");
+  process.env.EWSDAV_TEST_PASSWORD = "secret";
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      state: "state.db",
+      ...extra,
+      accounts: {
+        work: { type: "ews", url, mailbox: "alice@example.com", auth: { type: "basic", username: "alice@example.com", passwordEnv: "EWSDAV_TEST_PASSWORD" } },
+        files: { type: "vdir", path: "vdir" },
+      },
+      pairs: pairs.map(({ id, kind, folder, collection }) => ({ ...(id ? { id } : {}), kind, remote: { account: "work", folder }, local: { account: "files", collection, create: true } })),
+    }),
+  );
+  return { dir, configPath };
+}
+
 describe("npm run sync", () => {
   let sim: EwsSimulator;
   beforeAll(async () => {
@@ -20,23 +42,10 @@ describe("npm run sync", () => {
   });
 
   it("links the configured pairs once, plans in a dry run, syncs, and is quiet the second time", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "ewsdav-sync-"));
-    const configPath = join(dir, "sync.json");
-    process.env.EWSDAV_TEST_PASSWORD = "secret";
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        state: "state.db",
-        accounts: {
-          work: { type: "ews", url: sim.url, mailbox: "alice@example.com", auth: { type: "basic", username: "alice@example.com", passwordEnv: "EWSDAV_TEST_PASSWORD" } },
-          files: { type: "vdir", path: "vdir" },
-        },
-        pairs: [
-          { kind: "contacts", remote: { account: "work", folder: "Contacts" }, local: { account: "files", collection: "contacts", create: true } },
-          { kind: "tasks", remote: { account: "work", folder: "Tasks" }, local: { account: "files", collection: "tasks", create: true } },
-        ],
-      }),
-    );
+    const { dir, configPath } = writeConfig("ewsdav-sync-", sim.url, [
+      { kind: "contacts", folder: "Contacts", collection: "contacts" },
+      { kind: "tasks", folder: "Tasks", collection: "tasks" },
+    ]);
     const lines: string[] = [];
     const config = loadConfig(configPath);
     const unlinked = await runSync(config, { dryRun: true, print: (l) => lines.push(l) });
@@ -77,21 +86,9 @@ describe("npm run sync", () => {
 
   it("--watch keeps the pairs in sync, printing a line per change and status lines, until stopped", async () => {
     const front = await startSubscriptionFront({ simulator: sim, users: [{ smtpAddress: "alice@example.com", password: "secret" }], heartbeatIntervalMs: 500 });
-    const dir = mkdtempSync(join(tmpdir(), "ewsdav-watch-"));
-    const configPath = join(dir, "sync.json");
-    process.env.EWSDAV_TEST_PASSWORD = "secret";
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        state: "state.db",
-        watch: { pollIntervalSeconds: 0.1, statusIntervalSeconds: 0.5 },
-        accounts: {
-          work: { type: "ews", url: front.url, mailbox: "alice@example.com", auth: { type: "basic", username: "alice@example.com", passwordEnv: "EWSDAV_TEST_PASSWORD" } },
-          files: { type: "vdir", path: "vdir" },
-        },
-        pairs: [{ id: "contacts", kind: "contacts", remote: { account: "work", folder: "Contacts" }, local: { account: "files", collection: "contacts", create: true } }],
-      }),
-    );
+    const { dir, configPath } = writeConfig("ewsdav-watch-", front.url, [{ id: "contacts", kind: "contacts", folder: "Contacts", collection: "contacts" }], {
+      watch: { pollIntervalSeconds: 0.1, statusIntervalSeconds: 0.5 },
+    });
     const lines: string[] = [];
     const running = await startWatch(loadConfig(configPath), { print: (l) => lines.push(l) });
     try {
@@ -119,19 +116,7 @@ describe("npm run sync", () => {
 
   it("--watch stops cleanly on Ctrl-C", async () => {
     const front = await startSubscriptionFront({ simulator: sim, users: [{ smtpAddress: "alice@example.com", password: "secret" }] });
-    const dir = mkdtempSync(join(tmpdir(), "ewsdav-watch-cli-"));
-    const configPath = join(dir, "sync.json");
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        state: "state.db",
-        accounts: {
-          work: { type: "ews", url: front.url, mailbox: "alice@example.com", auth: { type: "basic", username: "alice@example.com", password: "secret" } },
-          files: { type: "vdir", path: "vdir" },
-        },
-        pairs: [{ kind: "tasks", remote: { account: "work", folder: "Tasks" }, local: { account: "files", collection: "tasks", create: true } }],
-      }),
-    );
+    const { configPath } = writeConfig("ewsdav-watch-cli-", front.url, [{ kind: "tasks", folder: "Tasks", collection: "tasks" }]);
     const main = fileURLToPath(new URL("./main.ts", import.meta.url));
     const child = spawn(process.execPath, ["--import", "tsx", main, "--config", configPath, "--watch"], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
