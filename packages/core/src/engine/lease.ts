@@ -111,7 +111,7 @@ class HeldLease implements CycleLease {
   }
 
   translate(error: unknown): unknown {
-    if (error instanceof StateError && error.code === "lease-lost") return this.#lose(error.message);
+    if (error instanceof StateError && error.code === "lease-lost") return this.#lose(error.message.replace(`pair ${this.#lease.pairId}: `, ""));
     return error;
   }
 
