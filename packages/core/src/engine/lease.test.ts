@@ -102,7 +102,7 @@ describe("one writer per pair, in one engine", () => {
       engine.runCycle("p"),
       engine.runOnce({ pairIds: ["p"] }),
       engine.syncItems("p", { local: [local.items("p")[0]!.id] }),
-    ];
+    ] as const;
     const q = await engine.runOnce({ pairIds: ["q"] }); // another pair is not held up
     expect(q.ok).toBe(true);
     // While the first cycle is held, none of the others has begun.
