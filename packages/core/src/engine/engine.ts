@@ -219,7 +219,8 @@ export class SyncEngine {
 
   /**
    * Syncs every linked pair once (or those named). A pair stopped by a safety check or an unreadable
-   * feed has its `error` set and nothing written; the other pairs go on.
+   * feed has its `error` set and nothing written; so has a pair whose lease another process held
+   * for longer than `lease.waitMs` (`pair-busy`). The other pairs go on.
    */
   async runOnce(options: RunOptions = {}): Promise<SyncReport> {
     const startedAt = new Date().toISOString();
@@ -246,7 +247,7 @@ export class SyncEngine {
   /**
    * Syncs a single item or a small set, named by id on either side, without reading the change
    * feeds or moving the cursors (what a notification calls for). Throws {@link EngineError} for a
-   * pair-level stop.
+   * pair-level stop (`pair-busy` included).
    */
   async syncItems(pairId: string, ids: Partial<Record<Slot, readonly string[]>>, options: CycleOptions = {}): Promise<PairReport> {
     await this.#pair(pairId);

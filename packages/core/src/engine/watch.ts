@@ -15,6 +15,12 @@
  * A pair whose cycle fails (a side down, throttled, a safety stop) waits with exponential backoff
  * and keeps its requests; the other pairs go on.
  *
+ * Each cycle runs under its pair's lease, like every engine cycle (see `lease.ts`): it waits for a
+ * cycle of the same pair already running in this engine (`runOnce()` beside the watch), and for
+ * another process's up to `lease.waitMs`, after which it fails as `pair-busy` and is retried with
+ * the same backoff. Between its cycles a watch holds no lease, so a scheduled run meeting it waits
+ * at most for the cycle in flight.
+ *
  * @module
  */
 import type { CycleOptions, CycleScope, SlotScope } from "./cycle.js";
