@@ -281,6 +281,35 @@ describe("one writer per pair, across engines on one store (processes, hosts)", 
   });
 });
 
+describe("a lease that cannot be renewed", () => {
+  it("stops the cycle with lease-lost once a whole TTL passed without a renewal (the store unreachable)", async () => {
+    class Unreachable extends MemoryStateStore {
+      down = false;
+      override async renewLease(...args: Parameters<MemoryStateStore["renewLease"]>) {
+        if (this.down) throw new Error("database unreachable");
+        return super.renewLease(...args);
+      }
+    }
+    const store = new Unreachable();
+    const local = new HoldingSide({ name: "local" });
+    const remote = new HoldingSide({ name: "remote" });
+    local.addCollection("p", "contacts");
+    remote.addCollection("p", "contacts");
+    const engine = new SyncEngine({ store, sides: [local, remote], lease: { ttlMs: 150 } });
+    await engine.link({ id: "p", kind: "contacts", local: { side: "local", collection: "p" }, remote: { side: "remote", collection: "p" } });
+    newCards(local, "p", "l", 2);
+    const held = remote.holdNext("create"); // only the abort ends it
+    const running = engine.runOnce();
+    await held.entered;
+    store.down = true;
+    const report = (await running).pairs[0]!;
+    expect(report.error).toMatchObject({ code: "lease-lost" });
+    expect(report.error!.message).toMatch(/could not be renewed for 150 ms \(database unreachable\)/);
+    expect(remote.items("p")).toHaveLength(0);
+    expect(await store.listItems("p")).toEqual([]);
+  });
+});
+
 describe("one writer per pair, for watch() and link()", () => {
   it("a watch whose pair another engine is syncing reports pair-busy, backs off, and syncs once the lease is free", async () => {
     const { local, remote, engineOf } = await world();

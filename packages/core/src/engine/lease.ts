@@ -127,39 +127,39 @@ class HeldLease implements CycleLease {
 
   /** Renews every third of the TTL until stopped or lost. */
   startRenewing(): void {
-    const interval = Math.max(1, this.ttlMs / 3);
-    const tick = async (): Promise<void> => {
-      if (this.#stopped) return;
-      const startedAt = performance.now();
-      try {
-        const renewed = await this.store.renewLease(this.#lease, this.ttlMs);
-        if (this.#stopped) return;
-        if (renewed === null) {
-          this.#lose(`the lease of ${this.#lease.owner} was taken over by another process (expired before it was renewed)`);
-          return;
-        }
-        this.#lease = renewed;
-        this.#confirmedAt = startedAt;
-      } catch (error) {
-        if (this.#stopped) return;
-        this.logger.warn("pair lease renewal failed", { pair: this.#lease.pairId, error: error instanceof Error ? error.message : String(error) });
-        // Without a renewal for a whole TTL, another process may have taken over: stop writing.
-        if (performance.now() - this.#confirmedAt >= this.ttlMs) {
-          this.#lose(`the lease could not be renewed for ${this.ttlMs} ms (${error instanceof Error ? error.message : String(error)})`);
-          return;
-        }
-      }
-      this.#schedule(interval);
-    };
-    this.#schedule = (ms: number) => {
-      if (this.#stopped) return;
-      this.#timer = setTimeout(() => void tick(), ms);
-      this.#timer.unref?.();
-    };
-    this.#schedule(interval);
+    this.#schedule();
   }
 
-  #schedule: (ms: number) => void = () => undefined;
+  #schedule(): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => void this.#renew(), Math.max(1, this.ttlMs / 3));
+    this.#timer.unref?.();
+  }
+
+  async #renew(): Promise<void> {
+    if (this.#stopped) return;
+    const startedAt = performance.now();
+    try {
+      const renewed = await this.store.renewLease(this.#lease, this.ttlMs);
+      if (this.#stopped) return;
+      if (renewed === null) {
+        this.#lose(`the lease of ${this.#lease.owner} was taken over by another process (it expired before it was renewed)`);
+        return;
+      }
+      this.#lease = renewed;
+      this.#confirmedAt = startedAt;
+    } catch (error) {
+      if (this.#stopped) return;
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger.warn("pair lease renewal failed", { pair: this.#lease.pairId, error: reason });
+      // Not renewed for a whole TTL: another process may have taken over, so stop writing.
+      if (performance.now() - this.#confirmedAt >= this.ttlMs) {
+        this.#lose(`the lease could not be renewed for ${this.ttlMs} ms (${reason})`);
+        return;
+      }
+    }
+    this.#schedule();
+  }
 
   stop(): void {
     this.#stopped = true;
