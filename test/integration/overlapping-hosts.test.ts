@@ -199,7 +199,7 @@ describe("overlapping sync hosts on one state file (EWS simulator ↔ vdir)", ()
     };
 
     if (!FUZZ) {
-      for (const hosts of [2, 2, 3, 3]) {
+      for (const hosts of [2, 3, 3]) {
         await round(hosts, 4, 4, null);
         expect(found).toEqual([]);
       }
@@ -254,9 +254,7 @@ describe("overlapping sync hosts on one state file (EWS simulator ↔ vdir)", ()
     expect(next.code, next.out).toBe(0);
     expect(leaseRow(statePath)!.token).toBeGreaterThan(held!.token);
     sim.faults.clear();
-    // One more run: quiet, and everything exactly once.
-    const quiet = await startHost(configPath).exit;
-    expect(quiet.code, quiet.out).toBe(0);
+    // The taking-over run finished the dead host's work: everything exactly once.
     expect(problems(sim, folder, names)).toEqual([]);
   }, 180_000);
 });
