@@ -187,7 +187,7 @@ export class EwsClientCore extends EventEmitter<EwsClientEvents> {
       } catch (error) {
         // A body cut short (a proxy or connection dropping mid-response) is retried for reads.
         const retry = this.#retry;
-        if (!(error instanceof XmlSecurityError && error.rule === "malformed" && options.idempotent && retry && attempt < retry.maxAttempts)) throw error;
+        if (!(error instanceof XmlSecurityError && error.rule === "truncated" && options.idempotent && retry && attempt < retry.maxAttempts)) throw error;
         const delayMs = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
         this.emit("retry", { operation, attempt, delayMs, reason: "malformed-response", status: response.status });
         await sleep(delayMs, options.signal);

@@ -62,11 +62,16 @@ export class ResponseTooLargeError extends EwsError {
 
 /**
  * A response was refused before parsing because it is unsafe or malformed XML: a DOCTYPE or entity
- * declaration, nesting deeper than the limit, more bytes than the limit, an unknown entity reference.
+ * declaration, nesting deeper than the limit, more bytes than the limit, an unknown entity reference,
+ * a character reference that names no character, elements not closed (a body cut short).
  */
 export class XmlSecurityError extends EwsError {
-  /** Which rule refused it: `doctype`, `entity`, `depth`, `size`, `malformed`. */
-  readonly rule: "doctype" | "entity" | "depth" | "size" | "malformed";
+  /**
+   * Which rule refused it: `doctype`, `entity`, `depth`, `size`; `truncated` when the document ends
+   * with elements still open (a body cut short: worth asking again for reads); `malformed` for every
+   * other fault of structure or character (asking again gets the same answer).
+   */
+  readonly rule: "doctype" | "entity" | "depth" | "size" | "truncated" | "malformed";
   constructor(rule: XmlSecurityError["rule"], message: string, options?: { cause?: unknown }) {
     super("EWS_XML_REFUSED", message, options);
     this.rule = rule;
