@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from "node:events";
 import { authLayer } from "./auth/auth-layer.js";
+import { checkCredentialTransport, credentialSchemeOf } from "./auth/plain-http.js";
 import type { EwsAuthProvider } from "./auth/types.js";
 import { EwsInputError, HttpError, XmlSecurityError } from "./errors.js";
 import type { TimeZoneDefinition } from "./model/time-zone.js";
@@ -44,8 +45,14 @@ export interface EwsClientOptions {
   retry?: Partial<RetryPolicy> | false;
   /** Extra layers, outermost first, placed outside the built-in ones. */
   layers?: readonly EwsLayer[];
-  /** Where to log exchanges (never headers or bodies). */
+  /** Where to log exchanges (never headers or bodies), and the warning `allowInsecureHttp` gives. */
   logger?: EwsLogger;
+  /**
+   * Send credentials (Basic, NTLM, bearer) over plain `http:` to a host that is not loopback
+   * (default false: such a client is refused with `InsecureTransportError`). When set, the client
+   * warns through `logger` once. Loopback hosts (127.0.0.0/8, `::1`, `localhost`) are always allowed.
+   */
+  allowInsecureHttp?: boolean;
   /** Limits on response XML, checked before parsing. */
   xmlLimits?: XmlLimits;
   /** User-Agent header (default names ewsdav). */
@@ -108,6 +115,12 @@ export class EwsClientCore extends EventEmitter<EwsClientEvents> {
       throw new EwsInputError("EwsClient", "url", "not a valid URL");
     }
     if (url.protocol !== "https:" && url.protocol !== "http:") throw new EwsInputError("EwsClient", "url", "must be http(s)");
+    if (url.username || url.password) throw new EwsInputError("EwsClient", "url", "must not carry a user name or password (give them to auth)");
+    const scheme = options.auth?.scheme ?? credentialSchemeOf(options.send) ?? options.layers?.map(credentialSchemeOf).find((s) => s !== undefined);
+    checkCredentialTransport(url, scheme, {
+      ...(options.allowInsecureHttp !== undefined ? { allowInsecureHttp: options.allowInsecureHttp } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
     this.#options = options;
     this.#retry = options.retry === false ? undefined : { ...DEFAULT_RETRY_POLICY, ...(options.retry ?? {}) };
     this.url = url.toString();

@@ -11,6 +11,9 @@ export type { EwsAuthProvider } from "./auth/types.js";
 export { basicAuth, type BasicCredentials } from "./auth/basic.js";
 export { bearerAuth, type TokenProvider, type TokenRequest } from "./auth/bearer.js";
 export { authLayer } from "./auth/auth-layer.js";
+export {
+  InsecureTransportError, checkCredentialTransport, isLoopbackHost, markCredentialScheme, credentialSchemeOf, type CredentialTransportPolicy,
+} from "./auth/plain-http.js";
 export { composeLayers, type EwsHttpRequest, type EwsHttpResponse, type EwsLayer, type EwsSend } from "./transport/types.js";
 export { createUndiciTransport, type UndiciTransport, type UndiciTransportOptions } from "./transport/undici-transport.js";
 export { retryLayer, parseRetryAfter, DEFAULT_RETRY_POLICY, type RetryEvent, type RetryPolicy, type RetryReason } from "./transport/retry-layer.js";

@@ -16,6 +16,7 @@
  * the client's logging and retry layers wrap it.
  * @module
  */
+import { markCredentialScheme } from "./plain-http.js";
 import ntlm from "@ewsjs/ntlm-client";
 import { Client, type Dispatcher } from "undici";
 import { AbortedError, EwsInputError, EwsProtocolError, TransportError } from "../errors.js";
@@ -371,10 +372,11 @@ export function ntlmAuth(credentials: NtlmCredentials, options: NtlmAuthOptions 
     }
   };
 
+  markCredentialScheme(send, "NTLM");
   return {
     scheme: "NTLM",
     send,
-    layer: () => send,
+    layer: markCredentialScheme(() => send, "NTLM"),
     openStream,
     statistics,
     async close() {
