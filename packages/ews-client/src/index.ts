@@ -45,6 +45,7 @@ export {
 } from "./auth/ntlm.js";
 export {
   ExchangeOnlineAppOnlyTokenProvider, ExchangeOnlineDelegatedTokenProvider, OAuthError, appOnlyMailboxOptions, EWS_APP_ONLY_SCOPE, EWS_DELEGATED_SCOPE,
+  TokenResponseTooLargeError, DEFAULT_MAX_TOKEN_RESPONSE_BYTES,
   type AppOnlyOptions, type AuthorizationRequest, type DelegatedOptions, type DeviceCodeInstructions, type OAuthCommonOptions, type OAuthErrorCode,
   type TokenCachePersistence,
 } from "./auth/oauth.js";
