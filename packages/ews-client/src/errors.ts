@@ -50,13 +50,20 @@ export class AbortedError extends EwsError {
   }
 }
 
-/** The response body was larger than the configured limit (checked while reading, before parsing). */
+/**
+ * The response body was larger than the configured limit (checked while reading, before parsing).
+ * Listings are read in smaller pages instead; this error reaches the caller only for a single item
+ * (in its batch slot, `subject` naming it) or a single operation that cannot be split.
+ */
 export class ResponseTooLargeError extends EwsError {
   /** The limit in bytes. */
   readonly limitBytes: number;
-  constructor(limitBytes: number) {
-    super("EWS_RESPONSE_TOO_LARGE", `The EWS response exceeded the size limit of ${limitBytes} bytes`);
+  /** What was too large (e.g. `GetItem[3] (item AAMkAD…)`), when known. */
+  readonly subject: string | undefined;
+  constructor(limitBytes: number, subject?: string, options?: { cause?: unknown }) {
+    super("EWS_RESPONSE_TOO_LARGE", `${subject ? `${subject}: ` : ""}The EWS response exceeded the size limit of ${limitBytes} bytes`, options);
     this.limitBytes = limitBytes;
+    this.subject = subject;
   }
 }
 

@@ -5,6 +5,7 @@
 export { escapeXml } from "./xml/escape.js";
 export * from "./model/index.js";
 export * from "./errors.js";
+export { DEFAULT_MAX_RESPONSE_BYTES } from "./limits.js";
 export { EwsClient } from "./client.js";
 export { EwsClientCore, DEFAULT_USER_AGENT, type EwsClientOptions, type CallOptions, type EwsClientEvents } from "./client-core.js";
 export type { EwsAuthProvider } from "./auth/types.js";

@@ -65,7 +65,7 @@ export interface NtlmAuthOptions {
   bodyTimeoutMs?: number;
   /** How long an idle authenticated connection is kept (default 30 s; IIS closes idle ones after 120 s). */
   keepAliveTimeoutMs?: number;
-  /** Largest accepted response body (default 64 MiB). */
+  /** Largest accepted response body (default `DEFAULT_MAX_RESPONSE_BYTES`, 16 MiB). */
   maxResponseBytes?: number;
 }
 

@@ -7,6 +7,7 @@
  */
 import { XMLParser } from "fast-xml-parser";
 import { XmlSecurityError } from "../errors.js";
+import { DEFAULT_MAX_RESPONSE_BYTES } from "../limits.js";
 
 /** One element of a parsed document: local name (namespace prefix removed), attributes, children, text. */
 export interface XmlElement {
@@ -22,14 +23,17 @@ export interface XmlElement {
 
 /** Limits applied before parsing. */
 export interface XmlLimits {
-  /** Largest accepted document, in UTF-16 code units of the decoded text (default 64 MiB). */
+  /**
+   * Largest accepted document, in UTF-16 code units of the decoded text (default
+   * {@link DEFAULT_MAX_RESPONSE_BYTES}, so a response the transport accepts is never refused here).
+   */
   maxLength?: number;
   /** Deepest accepted element nesting (default 64). */
   maxDepth?: number;
 }
 
 /** Default limits. */
-export const DEFAULT_XML_LIMITS: Required<XmlLimits> = { maxLength: 64 * 1024 * 1024, maxDepth: 64 };
+export const DEFAULT_XML_LIMITS: Required<XmlLimits> = { maxLength: DEFAULT_MAX_RESPONSE_BYTES, maxDepth: 64 };
 
 const PREDEFINED: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
 
