@@ -3,6 +3,20 @@
  * @module
  */
 
+/**
+ * Removes credentials a server or proxy may echo back into text the client keeps in errors (a body
+ * excerpt, a fault string): values after `Basic`, `Bearer`, `NTLM` and `Negotiate`, and JWTs.
+ */
+export function redactCredentials(text: string): string {
+  // A credential has a digit, a symbol or a capital after its first letter; "Basic authentication" is prose.
+  const looksLikeSecret = (token: string) => /[0-9+/=._~%-]/.test(token) || /.[A-Z]/.test(token);
+  return text
+    .replace(/\b(Basic|Bearer|NTLM|Negotiate)(\s+|%20|\+)([A-Za-z0-9+/=._~%-]{8,})/gi, (match: string, scheme: string, _gap: string, token: string) =>
+      looksLikeSecret(token) ? `${scheme} [redacted]` : match,
+    )
+    .replace(/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, "[redacted token]");
+}
+
 /** Base class of every error the EWS client throws or returns. */
 export class EwsError extends Error {
   /** A stable machine-readable code. */
@@ -26,7 +40,7 @@ export class HttpError extends EwsError {
     super(status === 401 ? "EWS_UNAUTHORIZED" : "EWS_HTTP_ERROR", message, { cause: options.cause });
     this.status = status;
     this.retryAfterMs = options.retryAfterMs;
-    this.bodyExcerpt = options.bodyExcerpt ?? "";
+    this.bodyExcerpt = redactCredentials(options.bodyExcerpt ?? "");
   }
 }
 
@@ -100,10 +114,10 @@ export class SoapFaultError extends EwsError {
   constructor(init: { faultCode: string; faultString: string; responseCode?: string; backOffMs?: number; status: number }) {
     super(
       init.responseCode === "ErrorServerBusy" ? "EWS_SERVER_BUSY" : "EWS_SOAP_FAULT",
-      `SOAP fault ${init.responseCode ?? init.faultCode}: ${init.faultString}`,
+      `SOAP fault ${init.responseCode ?? init.faultCode}: ${redactCredentials(init.faultString)}`,
     );
     this.faultCode = init.faultCode;
-    this.faultString = init.faultString;
+    this.faultString = redactCredentials(init.faultString);
     this.responseCode = init.responseCode;
     this.backOffMs = init.backOffMs;
     this.status = init.status;
@@ -140,10 +154,10 @@ export class EwsResponseError extends EwsError {
   }) {
     super(
       init.responseCode,
-      `${init.operation}${init.index !== undefined ? `[${init.index}]` : ""} failed with ${init.responseCode}: ${init.messageText}`,
+      `${init.operation}${init.index !== undefined ? `[${init.index}]` : ""} failed with ${init.responseCode}: ${redactCredentials(init.messageText)}`,
     );
     this.responseCode = init.responseCode;
-    this.messageText = init.messageText;
+    this.messageText = redactCredentials(init.messageText);
     this.responseClass = init.responseClass;
     this.index = init.index;
     this.backOffMs = init.backOffMs;

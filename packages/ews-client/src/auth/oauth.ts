@@ -148,7 +148,7 @@ export function createMsalNetworkClient(
     });
     const declared = Number(response.headers["content-length"] ?? Number.NaN);
     if (declared > maxResponseBytes) {
-      response.body.destroy();
+      response.body.on("error", () => undefined).destroy();
       throw refuse(url);
     }
     const chunks: Buffer[] = [];
@@ -156,7 +156,7 @@ export function createMsalNetworkClient(
     for await (const chunk of response.body) {
       size += (chunk as Buffer).length;
       if (size > maxResponseBytes) {
-        response.body.destroy();
+        response.body.on("error", () => undefined).destroy();
         throw refuse(url);
       }
       chunks.push(chunk as Buffer);

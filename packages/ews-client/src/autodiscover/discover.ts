@@ -608,7 +608,7 @@ export class AutodiscoverClient {
     const limit = this.options.maxResponseBytes ?? DEFAULT_MAX_AUTODISCOVER_RESPONSE_BYTES;
     const tooLarge = () => Object.assign(new Error(`an answer larger than ${limit} bytes`), { code: "AUTODISCOVER_RESPONSE_TOO_LARGE" });
     if (Number(response.headers["content-length"] ?? Number.NaN) > limit) {
-      response.body.destroy();
+      response.body.on("error", () => undefined).destroy();
       throw tooLarge();
     }
     const chunks: Buffer[] = [];
@@ -616,7 +616,7 @@ export class AutodiscoverClient {
     for await (const chunk of response.body) {
       size += (chunk as Buffer).length;
       if (size > limit) {
-        response.body.destroy();
+        response.body.on("error", () => undefined).destroy();
         throw tooLarge();
       }
       chunks.push(chunk as Buffer);
