@@ -75,6 +75,21 @@ describe("large responses", () => {
     expect(pages).toBeGreaterThan(1);
   });
 
+  it("GetAttachment reads attachments in halves when together they are over the limit; one too large alone fails, named", async () => {
+    const writer = new EwsClient({ url: sim.url, auth: basicAuth({ username: "alice@example.com", password: "secret" }) });
+    const file = (name: string, bytes: number) => ({ kind: "file" as const, name, contentType: "application/octet-stream", content: Buffer.alloc(bytes, name).toString("base64") });
+    const created = await writer.createAttachment(ids[0]!, [file("a", 20_000), file("b", 20_000), file("c", 20_000), file("huge", 60_000)]);
+    await writer.close();
+    const attachmentIds = created.map((r) => {
+      if (isEwsError(r)) throw r;
+      return r.id;
+    });
+    const results = await client.getAttachment(attachmentIds);
+    expect(results.slice(0, 3).map((r) => (isEwsError(r) ? r.code : r.kind === "file" ? Buffer.from(r.content ?? "", "base64").length : 0))).toEqual([20_000, 20_000, 20_000]);
+    expect(results[3]).toBeInstanceOf(ResponseTooLargeError);
+    expect((results[3] as ResponseTooLargeError).subject).toMatch(/^GetAttachment\[3\] \(attachment /);
+  });
+
   it("FindItem pages down and lists every item", async () => {
     const limited = new EwsClient({ url: sim.url, auth: basicAuth({ username: "alice@example.com", password: "secret" }), transport: { maxResponseBytes: 4 * 1024 }, retry: false });
     const before = sim.requestCounts().FindItem ?? 0;

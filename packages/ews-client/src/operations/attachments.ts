@@ -4,12 +4,13 @@
  * @module
  */
 import type { CallOptions, EwsClientCore } from "../client-core.js";
-import { EwsInputError, EwsProtocolError } from "../errors.js";
+import { EwsInputError, EwsProtocolError, ResponseTooLargeError } from "../errors.js";
 import { fileAttachmentXml, parseAttachment, parseAttachmentId } from "../items/common-xml.js";
 import type { Attachment, FileAttachment } from "../model/common.js";
 import type { AttachmentId, ItemId } from "../model/ids.js";
 import { child } from "../xml/parse.js";
 import { xmlElement } from "../xml/writer.js";
+import { isResponseTooLarge } from "./page-size.js";
 import { batchResults, type ItemResult } from "./results.js";
 
 /** The name Exchange and Outlook give a contact's photo attachment. */
@@ -59,15 +60,33 @@ export function buildGetAttachment(ids: readonly string[]): string {
   return xmlElement("m:GetAttachment", undefined, attachmentIdsXml(ids, "GetAttachment"));
 }
 
-/** GetAttachment: one attachment (with content, for files) per id. */
+/**
+ * GetAttachment: one attachment (with content, for files) per id. When the response for several ids
+ * is over the size limit, they are read in halves, down to one; an attachment whose response alone
+ * is over the limit gets a {@link ResponseTooLargeError} in its slot, naming it.
+ */
 export async function getAttachment(client: EwsClientCore, ids: readonly string[], options: CallOptions = {}): Promise<ItemResult<Attachment>[]> {
-  const response = await client.request("GetAttachment", buildGetAttachment(ids), { ...options, idempotent: true });
-  return batchResults(response.body, "GetAttachment", ids.length, 0, (m) => {
-    const e = child(m.element, "Attachments")?.children[0];
-    const parsed = e && parseAttachment(e);
-    if (!parsed) throw new EwsProtocolError("GetAttachment: success without an attachment");
-    return parsed;
-  });
+  const read = async (part: readonly string[], first: number): Promise<ItemResult<Attachment>[]> => {
+    try {
+      const response = await client.request("GetAttachment", buildGetAttachment(part), { ...options, idempotent: true });
+      return batchResults(response.body, "GetAttachment", part.length, first, (m) => {
+        const e = child(m.element, "Attachments")?.children[0];
+        const parsed = e && parseAttachment(e);
+        if (!parsed) throw new EwsProtocolError("GetAttachment: success without an attachment");
+        return parsed;
+      });
+    } catch (error) {
+      if (!isResponseTooLarge(error)) throw error;
+      if (part.length === 1) {
+        const id = part[0]!;
+        const limit = error instanceof ResponseTooLargeError ? error.limitBytes : 0;
+        return [new ResponseTooLargeError(limit, `GetAttachment[${first}] (attachment ${id.length > 24 ? `${id.slice(0, 12)}…${id.slice(-8)}` : id})`, { cause: error })];
+      }
+      const half = Math.ceil(part.length / 2);
+      return [...(await read(part.slice(0, half), first)), ...(await read(part.slice(half), first + half))];
+    }
+  };
+  return read(ids, 0);
 }
 
 /** Builds `m:DeleteAttachment`. */
