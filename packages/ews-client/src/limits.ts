@@ -16,7 +16,7 @@
  * room for the host in that heap. The old limit of 64 MiB needed ≈ 640 MiB for one response and
  * ≈ 2.5 GiB for four.
  *
- * Listings never hit the limit as a refusal: GetItem batches are split, and SyncFolderItems,
+ * Listings never hit the limit as a refusal: GetItem batches and GetAttachment ids are split, and SyncFolderItems,
  * FindItem and FindFolder pages shrink, until a response fits. Only one item whose response alone is
  * larger fails, with `ResponseTooLargeError` in its slot.
  * @module
