@@ -17,6 +17,7 @@
  */
 import { request, type Dispatcher } from "undici";
 import type { EwsAuthProvider } from "../auth/types.js";
+import { redactCredentials } from "../errors.js";
 import { AutodiscoverError, type AutodiscoverAttempt } from "./errors.js";
 import {
   createAutodiscoverDispatcher,
@@ -194,7 +195,8 @@ class DiscoveryRun {
   }
 
   private record(attempt: AutodiscoverAttempt): void {
-    this.attempts.push(attempt);
+    // Details can quote a server's message; a credential it echoes back does not go further.
+    this.attempts.push({ ...attempt, detail: redactCredentials(attempt.detail) });
   }
 
   private checkAborted(): void {
