@@ -200,7 +200,11 @@ export class EwsClientCore extends EventEmitter<EwsClientEvents> {
       } catch (error) {
         // A body cut short (a proxy or connection dropping mid-response) is retried for reads.
         const retry = this.#retry;
-        if (!(error instanceof XmlSecurityError && error.rule === "truncated" && options.idempotent && retry && attempt < retry.maxAttempts)) throw error;
+        if (!(error instanceof XmlSecurityError && error.rule === "truncated" && options.idempotent && retry && attempt < retry.maxAttempts)) {
+          // Say which operation's response it was (the parser only knows the text).
+          if (error instanceof XmlSecurityError) throw new XmlSecurityError(error.rule, `${operation}: ${error.message}`, { cause: error });
+          throw error;
+        }
         const delayMs = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
         this.emit("retry", { operation, attempt, delayMs, reason: "malformed-response", status: response.status });
         await sleep(delayMs, options.signal);
