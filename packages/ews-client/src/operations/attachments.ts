@@ -4,13 +4,13 @@
  * @module
  */
 import type { CallOptions, EwsClientCore } from "../client-core.js";
-import { EwsInputError, EwsProtocolError, ResponseTooLargeError } from "../errors.js";
+import { EwsInputError, EwsProtocolError } from "../errors.js";
 import { fileAttachmentXml, parseAttachment, parseAttachmentId } from "../items/common-xml.js";
 import type { Attachment, FileAttachment } from "../model/common.js";
 import type { AttachmentId, ItemId } from "../model/ids.js";
 import { child } from "../xml/parse.js";
 import { xmlElement } from "../xml/writer.js";
-import { isResponseTooLarge } from "./page-size.js";
+import { isResponseTooLarge, shortId, tooLargeFor } from "./page-size.js";
 import { batchResults, type ItemResult } from "./results.js";
 
 /** The name Exchange and Outlook give a contact's photo attachment. */
@@ -63,7 +63,7 @@ export function buildGetAttachment(ids: readonly string[]): string {
 /**
  * GetAttachment: one attachment (with content, for files) per id. When the response for several ids
  * is over the size limit, they are read in halves, down to one; an attachment whose response alone
- * is over the limit gets a {@link ResponseTooLargeError} in its slot, naming it.
+ * is over the limit gets a `ResponseTooLargeError` in its slot, naming it.
  */
 export async function getAttachment(client: EwsClientCore, ids: readonly string[], options: CallOptions = {}): Promise<ItemResult<Attachment>[]> {
   const read = async (part: readonly string[], first: number): Promise<ItemResult<Attachment>[]> => {
@@ -77,11 +77,7 @@ export async function getAttachment(client: EwsClientCore, ids: readonly string[
       });
     } catch (error) {
       if (!isResponseTooLarge(error)) throw error;
-      if (part.length === 1) {
-        const id = part[0]!;
-        const limit = error instanceof ResponseTooLargeError ? error.limitBytes : 0;
-        return [new ResponseTooLargeError(limit, `GetAttachment[${first}] (attachment ${id.length > 24 ? `${id.slice(0, 12)}…${id.slice(-8)}` : id})`, { cause: error })];
-      }
+      if (part.length === 1) return [tooLargeFor(error, `GetAttachment[${first}] (attachment ${shortId(part[0]!)})`)];
       const half = Math.ceil(part.length / 2);
       return [...(await read(part.slice(0, half), first)), ...(await read(part.slice(half), first + half))];
     }

@@ -5,7 +5,7 @@
  * @module
  */
 import { chunk, mapConcurrent, type CallOptions, type EwsClientCore } from "../client-core.js";
-import { EwsInputError, EwsProtocolError, ResponseTooLargeError } from "../errors.js";
+import { EwsInputError, EwsProtocolError } from "../errors.js";
 import { itemReferenceXml, parseItemId } from "../items/common-xml.js";
 import { itemChangeDescriptions, itemXml, parseItemElement, type ParsedItem, type TypedItem } from "../items/item-xml.js";
 import type { FolderReference, ItemId, ItemReference } from "../model/ids.js";
@@ -15,7 +15,7 @@ import { xmlElement, xmlText } from "../xml/writer.js";
 import { folderReferenceXml, itemShapeXml, type ItemShape } from "./paths.js";
 import { batchResults, singleResult, type ItemResult } from "./results.js";
 import { retryBusySlots } from "./busy-retry.js";
-import { isResponseTooLarge, readShrinkingPage } from "./page-size.js";
+import { isResponseTooLarge, readShrinkingPage, shortId, tooLargeFor } from "./page-size.js";
 
 // ---------------------------------------------------------------- SyncFolderItems
 
@@ -196,7 +196,7 @@ export interface GetItemOptions extends CallOptions {
 /**
  * GetItem in batches run concurrently; one result per id, in order. A batch whose response is over
  * the size limit is split in two and each half read on its own, down to single items; an item whose
- * response alone is over the limit gets a {@link ResponseTooLargeError} in its slot, naming it.
+ * response alone is over the limit gets a `ResponseTooLargeError` in its slot, naming it.
  */
 export async function getItem(client: EwsClientCore, ids: readonly ItemReference[], options: GetItemOptions = {}): Promise<ItemResult<ParsedItem>[]> {
   if (ids.length === 0) return [];
@@ -224,9 +224,7 @@ export async function getItem(client: EwsClientCore, ids: readonly ItemReference
       if (!isResponseTooLarge(error)) throw error;
       if (batch.length === 1) {
         const ref = batch[0]!;
-        const id = "id" in ref ? ref.id : "an occurrence";
-        const limit = error instanceof ResponseTooLargeError ? error.limitBytes : undefined;
-        return [new ResponseTooLargeError(limit ?? 0, `GetItem[${first}] (item ${id.length > 24 ? `${id.slice(0, 12)}…${id.slice(-8)}` : id})`, { cause: error })];
+        return [tooLargeFor(error, `GetItem[${first}] (${"id" in ref ? `item ${shortId(ref.id)}` : "an occurrence"})`)];
       }
       const half = Math.ceil(batch.length / 2);
       return [...(await read(batch.slice(0, half), first)), ...(await read(batch.slice(half), first + half))];

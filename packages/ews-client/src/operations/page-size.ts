@@ -25,3 +25,19 @@ export async function readShrinkingPage<T>(size: number, read: (size: number) =>
     }
   }
 }
+
+/**
+ * The error for one entry whose response alone is over the limit, naming it (`subject`, e.g.
+ * `GetItem[3] (item AAMkAD…x8Q=)`): a {@link ResponseTooLargeError}, or the parser's size refusal
+ * with the subject in front.
+ */
+export function tooLargeFor(error: ResponseTooLargeError | XmlSecurityError, subject: string): ResponseTooLargeError | XmlSecurityError {
+  return error instanceof ResponseTooLargeError
+    ? new ResponseTooLargeError(error.limitBytes, subject, { cause: error })
+    : new XmlSecurityError(error.rule, `${subject}: ${error.message}`, { cause: error });
+}
+
+/** A long opaque id shortened for messages (the first 12 and last 8 characters). */
+export function shortId(id: string): string {
+  return id.length > 24 ? `${id.slice(0, 12)}…${id.slice(-8)}` : id;
+}
