@@ -103,3 +103,10 @@ describe("safe XML parsing", () => {
     expect(parseXml("<a>&#x1;&#x1F;&#9;&#xFFFD;&#x10FFFF;&#x00041;</a>").text).toBe("\u0001\u001F\t\uFFFD\u{10FFFF}A");
   });
 });
+
+describe("safe XML parsing: limits given by the caller", () => {
+  it("takes a very large or infinite depth limit without allocating for it", () => {
+    expect(parseXml("<a><b/></a>", { maxDepth: Number.POSITIVE_INFINITY }).name).toBe("a");
+    expect(parseXml("<a><b/></a>", { maxDepth: 2 ** 31 }).name).toBe("a");
+  });
+});

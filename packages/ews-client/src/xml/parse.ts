@@ -119,9 +119,9 @@ export function assertSafeXml(text: string, limits: XmlLimits = {}): void {
   let depth = 0;
   let roots = 0;
   const n = text.length;
-  // Offsets and lengths of the names of the open elements (depth is bounded by maxDepth).
-  const nameAt = new Int32Array(maxDepth + 1);
-  const nameLength = new Int32Array(maxDepth + 1);
+  // Offsets and lengths of the names of the open elements (as many as the depth, at most maxDepth).
+  const nameAt: number[] = [];
+  const nameLength: number[] = [];
   const openNames = () => {
     const names: string[] = [];
     for (let d = 0; d < depth; d++) names.push(`<${text.slice(nameAt[d]!, nameAt[d]! + Math.min(nameLength[d]!, 60))}>`);
