@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from "node:events";
 import { authLayer } from "./auth/auth-layer.js";
+import { checkCredentialTransport, credentialSchemeOf } from "./auth/plain-http.js";
 import type { EwsAuthProvider } from "./auth/types.js";
 import { EwsInputError, HttpError, XmlSecurityError } from "./errors.js";
 import type { TimeZoneDefinition } from "./model/time-zone.js";
@@ -44,8 +45,14 @@ export interface EwsClientOptions {
   retry?: Partial<RetryPolicy> | false;
   /** Extra layers, outermost first, placed outside the built-in ones. */
   layers?: readonly EwsLayer[];
-  /** Where to log exchanges (never headers or bodies). */
+  /** Where to log exchanges (never headers or bodies), and the warning `allowInsecureHttp` gives. */
   logger?: EwsLogger;
+  /**
+   * Send credentials (Basic, NTLM, bearer) over plain `http:` to a host that is not loopback
+   * (default false: such a client is refused with `InsecureTransportError`). When set, the client
+   * warns through `logger` once. Loopback hosts (127.0.0.0/8, `::1`, `localhost`) are always allowed.
+   */
+  allowInsecureHttp?: boolean;
   /** Limits on response XML, checked before parsing. */
   xmlLimits?: XmlLimits;
   /** User-Agent header (default names ewsdav). */
@@ -108,6 +115,12 @@ export class EwsClientCore extends EventEmitter<EwsClientEvents> {
       throw new EwsInputError("EwsClient", "url", "not a valid URL");
     }
     if (url.protocol !== "https:" && url.protocol !== "http:") throw new EwsInputError("EwsClient", "url", "must be http(s)");
+    if (url.username || url.password) throw new EwsInputError("EwsClient", "url", "must not carry a user name or password (give them to auth)");
+    const scheme = options.auth?.scheme ?? credentialSchemeOf(options.send) ?? options.layers?.map(credentialSchemeOf).find((s) => s !== undefined);
+    checkCredentialTransport(url, scheme, {
+      ...(options.allowInsecureHttp !== undefined ? { allowInsecureHttp: options.allowInsecureHttp } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
     this.#options = options;
     this.#retry = options.retry === false ? undefined : { ...DEFAULT_RETRY_POLICY, ...(options.retry ?? {}) };
     this.url = url.toString();
@@ -187,7 +200,11 @@ export class EwsClientCore extends EventEmitter<EwsClientEvents> {
       } catch (error) {
         // A body cut short (a proxy or connection dropping mid-response) is retried for reads.
         const retry = this.#retry;
-        if (!(error instanceof XmlSecurityError && error.rule === "malformed" && options.idempotent && retry && attempt < retry.maxAttempts)) throw error;
+        if (!(error instanceof XmlSecurityError && error.rule === "truncated" && options.idempotent && retry && attempt < retry.maxAttempts)) {
+          // Say which operation's response it was (the parser only knows the text).
+          if (error instanceof XmlSecurityError) throw new XmlSecurityError(error.rule, `${operation}: ${error.message}`, { cause: error });
+          throw error;
+        }
         const delayMs = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
         this.emit("retry", { operation, attempt, delayMs, reason: "malformed-response", status: response.status });
         await sleep(delayMs, options.signal);

@@ -3,6 +3,20 @@
  * @module
  */
 
+/**
+ * Removes credentials a server or proxy may echo back into text the client keeps in errors (a body
+ * excerpt, a fault string): values after `Basic`, `Bearer`, `NTLM` and `Negotiate`, and JWTs.
+ */
+export function redactCredentials(text: string): string {
+  // A credential has a digit, a symbol or a capital after its first letter; "Basic authentication" is prose.
+  const looksLikeSecret = (token: string) => /[0-9+/=._~%-]/.test(token) || /.[A-Z]/.test(token);
+  return text
+    .replace(/\b(Basic|Bearer|NTLM|Negotiate)(\s+|%20|\+)([A-Za-z0-9+/=._~%-]{8,})/gi, (match: string, scheme: string, _gap: string, token: string) =>
+      looksLikeSecret(token) ? `${scheme} [redacted]` : match,
+    )
+    .replace(/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, "[redacted token]");
+}
+
 /** Base class of every error the EWS client throws or returns. */
 export class EwsError extends Error {
   /** A stable machine-readable code. */
@@ -26,7 +40,7 @@ export class HttpError extends EwsError {
     super(status === 401 ? "EWS_UNAUTHORIZED" : "EWS_HTTP_ERROR", message, { cause: options.cause });
     this.status = status;
     this.retryAfterMs = options.retryAfterMs;
-    this.bodyExcerpt = options.bodyExcerpt ?? "";
+    this.bodyExcerpt = redactCredentials(options.bodyExcerpt ?? "");
   }
 }
 
@@ -50,23 +64,35 @@ export class AbortedError extends EwsError {
   }
 }
 
-/** The response body was larger than the configured limit (checked while reading, before parsing). */
+/**
+ * The response body was larger than the configured limit (checked while reading, before parsing).
+ * Listings are read in smaller pages instead; this error reaches the caller only for a single item
+ * (in its batch slot, `subject` naming it) or a single operation that cannot be split.
+ */
 export class ResponseTooLargeError extends EwsError {
   /** The limit in bytes. */
   readonly limitBytes: number;
-  constructor(limitBytes: number) {
-    super("EWS_RESPONSE_TOO_LARGE", `The EWS response exceeded the size limit of ${limitBytes} bytes`);
+  /** What was too large (e.g. `GetItem[3] (item AAMkAD…)`), when known. */
+  readonly subject: string | undefined;
+  constructor(limitBytes: number, subject?: string, options?: { cause?: unknown }) {
+    super("EWS_RESPONSE_TOO_LARGE", `${subject ? `${subject}: ` : ""}The EWS response exceeded the size limit of ${limitBytes} bytes`, options);
     this.limitBytes = limitBytes;
+    this.subject = subject;
   }
 }
 
 /**
  * A response was refused before parsing because it is unsafe or malformed XML: a DOCTYPE or entity
- * declaration, nesting deeper than the limit, more bytes than the limit, an unknown entity reference.
+ * declaration, nesting deeper than the limit, more bytes than the limit, an unknown entity reference,
+ * a character reference that names no character, elements not closed (a body cut short).
  */
 export class XmlSecurityError extends EwsError {
-  /** Which rule refused it: `doctype`, `entity`, `depth`, `size`, `malformed`. */
-  readonly rule: "doctype" | "entity" | "depth" | "size" | "malformed";
+  /**
+   * Which rule refused it: `doctype`, `entity`, `depth`, `size`; `truncated` when the document ends
+   * with elements still open (a body cut short: worth asking again for reads); `malformed` for every
+   * other fault of structure or character (asking again gets the same answer).
+   */
+  readonly rule: "doctype" | "entity" | "depth" | "size" | "truncated" | "malformed";
   constructor(rule: XmlSecurityError["rule"], message: string, options?: { cause?: unknown }) {
     super("EWS_XML_REFUSED", message, options);
     this.rule = rule;
@@ -88,10 +114,10 @@ export class SoapFaultError extends EwsError {
   constructor(init: { faultCode: string; faultString: string; responseCode?: string; backOffMs?: number; status: number }) {
     super(
       init.responseCode === "ErrorServerBusy" ? "EWS_SERVER_BUSY" : "EWS_SOAP_FAULT",
-      `SOAP fault ${init.responseCode ?? init.faultCode}: ${init.faultString}`,
+      `SOAP fault ${init.responseCode ?? init.faultCode}: ${redactCredentials(init.faultString)}`,
     );
     this.faultCode = init.faultCode;
-    this.faultString = init.faultString;
+    this.faultString = redactCredentials(init.faultString);
     this.responseCode = init.responseCode;
     this.backOffMs = init.backOffMs;
     this.status = init.status;
@@ -128,10 +154,10 @@ export class EwsResponseError extends EwsError {
   }) {
     super(
       init.responseCode,
-      `${init.operation}${init.index !== undefined ? `[${init.index}]` : ""} failed with ${init.responseCode}: ${init.messageText}`,
+      `${init.operation}${init.index !== undefined ? `[${init.index}]` : ""} failed with ${init.responseCode}: ${redactCredentials(init.messageText)}`,
     );
     this.responseCode = init.responseCode;
-    this.messageText = init.messageText;
+    this.messageText = redactCredentials(init.messageText);
     this.responseClass = init.responseClass;
     this.index = init.index;
     this.backOffMs = init.backOffMs;

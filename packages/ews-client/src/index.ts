@@ -5,12 +5,16 @@
 export { escapeXml } from "./xml/escape.js";
 export * from "./model/index.js";
 export * from "./errors.js";
+export { DEFAULT_MAX_RESPONSE_BYTES } from "./limits.js";
 export { EwsClient } from "./client.js";
 export { EwsClientCore, DEFAULT_USER_AGENT, type EwsClientOptions, type CallOptions, type EwsClientEvents } from "./client-core.js";
 export type { EwsAuthProvider } from "./auth/types.js";
 export { basicAuth, type BasicCredentials } from "./auth/basic.js";
 export { bearerAuth, type TokenProvider, type TokenRequest } from "./auth/bearer.js";
 export { authLayer } from "./auth/auth-layer.js";
+export {
+  InsecureTransportError, checkCredentialTransport, isLoopbackHost, markCredentialScheme, credentialSchemeOf, type CredentialTransportPolicy,
+} from "./auth/plain-http.js";
 export { composeLayers, type EwsHttpRequest, type EwsHttpResponse, type EwsLayer, type EwsSend } from "./transport/types.js";
 export { createUndiciTransport, type UndiciTransport, type UndiciTransportOptions } from "./transport/undici-transport.js";
 export { retryLayer, parseRetryAfter, DEFAULT_RETRY_POLICY, type RetryEvent, type RetryPolicy, type RetryReason } from "./transport/retry-layer.js";
@@ -42,6 +46,7 @@ export {
 } from "./auth/ntlm.js";
 export {
   ExchangeOnlineAppOnlyTokenProvider, ExchangeOnlineDelegatedTokenProvider, OAuthError, appOnlyMailboxOptions, EWS_APP_ONLY_SCOPE, EWS_DELEGATED_SCOPE,
+  TokenResponseTooLargeError, DEFAULT_MAX_TOKEN_RESPONSE_BYTES,
   type AppOnlyOptions, type AuthorizationRequest, type DelegatedOptions, type DeviceCodeInstructions, type OAuthCommonOptions, type OAuthErrorCode,
   type TokenCachePersistence,
 } from "./auth/oauth.js";

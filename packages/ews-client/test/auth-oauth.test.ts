@@ -228,3 +228,32 @@ describe("delegated", () => {
     expect(error.code).toBe("OAUTH_NOT_SIGNED_IN");
   });
 });
+
+describe("size cap of the identity platform's answers", () => {
+  it("refuses a token response over the cap with a typed error, and takes it again once it is small", async () => {
+    const provider = new ExchangeOnlineAppOnlyTokenProvider({ ...common, clientSecret: CLIENT_SECRET, network: { ...common.network, maxResponseBytes: 64 * 1024 } });
+    idp.tokenResponsePadding = 256 * 1024;
+    try {
+      const error = (await provider.getToken({ forceRefresh: true }).catch((e: unknown) => e)) as OAuthError;
+      expect(error).toBeInstanceOf(OAuthError);
+      expect(error.code).toBe("OAUTH_TOKEN_FAILED");
+      expect(error.message).toMatch(/more than 65536 bytes/);
+      expect(error.message).not.toContain(CLIENT_SECRET);
+    } finally {
+      idp.tokenResponsePadding = 0;
+    }
+    expect(await provider.getToken({ forceRefresh: true })).toMatch(/^at\./);
+  });
+
+  it("caps answers at 1 MiB by default, also without network options", async () => {
+    const provider = new ExchangeOnlineAppOnlyTokenProvider({ ...common, clientSecret: CLIENT_SECRET });
+    idp.tokenResponsePadding = 2 * 1024 * 1024;
+    try {
+      const error = (await provider.getToken({ forceRefresh: true }).catch((e: unknown) => e)) as OAuthError;
+      expect(error).toBeInstanceOf(OAuthError);
+      expect(error.message).toMatch(/more than 1048576 bytes/);
+    } finally {
+      idp.tokenResponsePadding = 0;
+    }
+  });
+});

@@ -342,3 +342,60 @@ describe("autodiscover refusals", () => {
     expect(JSON.stringify(error.attempts) + error.message).not.toContain("wrong");
   });
 });
+
+describe("the EWS URL an answer names, and the size of answers", () => {
+  it("refuses an EWS URL outside the user's domain unless the host approves it (reason ews-url)", async () => {
+    const world = new World();
+    const foreign = "https://ews.attacker.example.net/EWS/Exchange.asmx";
+    await world.https(["example.com", "autodiscover.example.com"], { users: { [USER]: { externalEwsUrl: foreign } } });
+    const asked: string[] = [];
+    const error = await failure(
+      world.client({ approveForeignHost: ({ url, reason }) => (asked.push(`${reason} ${url.href}`), false), disableHttpRedirectCheck: true, disableSrv: true }).discover(USER),
+    );
+    expect(error.code).toBe("AUTODISCOVER_FAILED");
+    expect(asked).toContain(`ews-url ${foreign}`);
+    expect(error.attempts).toContainEqual(expect.objectContaining({ url: foreign, outcome: "foreign-host-refused" }));
+    expect(error.attempts.some((a) => a.outcome === "success")).toBe(false);
+
+    const approved = await world.client({ approveForeignHost: ({ url }) => url.hostname === "ews.attacker.example.net", disableHttpRedirectCheck: true, disableSrv: true }).discover(USER);
+    expect(approved.ewsUrl).toBe(foreign);
+  });
+
+  it("takes the other URL of the answer when the preferred one is refused, and never a parent domain", async () => {
+    const world = new World();
+    const user = "carol@mail.example.com";
+    await world.https(["mail.example.com"], {
+      basic: { username: user, password: PASSWORD },
+      users: { [user]: { externalEwsUrl: "https://ews.elsewhere.example.org/EWS/Exchange.asmx", internalEwsUrl: "https://cas.mail.example.com/EWS/Exchange.asmx" } },
+    });
+    const result = await world.client({ auth: basicAutodiscoverAuth(user, PASSWORD) }).discover(user);
+    expect(result.ewsUrl).toBe("https://cas.mail.example.com/EWS/Exchange.asmx");
+    expect(result.externalEwsUrl).toBe("https://ews.elsewhere.example.org/EWS/Exchange.asmx");
+
+    await world.https(["autodiscover.mail.example.com"], { basic: { username: user, password: PASSWORD }, users: { [user]: { externalEwsUrl: "https://example.com/EWS/Exchange.asmx" } } });
+    world.hosts.delete("mail.example.com:443");
+    let asked = 0;
+    const error = await failure(world.client({ auth: basicAutodiscoverAuth(user, PASSWORD), approveForeignHost: () => (asked++, true), disableHttpRedirectCheck: true, disableSrv: true }).discover(user));
+    expect(asked).toBe(0);
+    expect(error.attempts).toContainEqual(expect.objectContaining({ url: "https://example.com/EWS/Exchange.asmx", outcome: "parent-domain-refused" }));
+  });
+
+  it("asks once about a foreign host that is both the redirect target and the EWS host", async () => {
+    const world = new World();
+    await world.https(["example.com"], { users: { [USER]: { redirectUrl: "https://autodiscover.hoster.net/autodiscover/autodiscover.svc" } } });
+    await world.https(["autodiscover.hoster.net"], { users: { [USER]: { externalEwsUrl: "https://autodiscover.hoster.net/EWS/Exchange.asmx" } } });
+    const asked: string[] = [];
+    const result = await world.client({ approveForeignHost: ({ url, reason }) => (asked.push(`${reason} ${url.hostname}`), true) }).discover(USER);
+    expect(result.ewsUrl).toBe("https://autodiscover.hoster.net/EWS/Exchange.asmx");
+    expect(asked).toEqual(["redirect-url autodiscover.hoster.net"]);
+  });
+
+  it("refuses an answer over the size cap for that candidate, as an invalid response", async () => {
+    const world = new World();
+    await world.https(["example.com"], { users: { [USER]: settings }, padding: 2 * 1024 * 1024 });
+    const error = await failure(world.client({ disableHttpRedirectCheck: true, disableSrv: true }).discover(USER));
+    expect(error.attempts[0]).toMatchObject({ url: "https://example.com/autodiscover/autodiscover.svc", outcome: "invalid-response", detail: "an answer larger than 1048576 bytes" });
+    const small = await failure(world.client({ disableHttpRedirectCheck: true, disableSrv: true, maxResponseBytes: 512 }).discover(USER));
+    expect(small.attempts[0]!.detail).toBe("an answer larger than 512 bytes");
+  });
+});

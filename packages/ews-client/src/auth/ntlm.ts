@@ -16,6 +16,7 @@
  * the client's logging and retry layers wrap it.
  * @module
  */
+import { markCredentialScheme } from "./plain-http.js";
 import ntlm from "@ewsjs/ntlm-client";
 import { Client, type Dispatcher } from "undici";
 import { AbortedError, EwsInputError, EwsProtocolError, TransportError } from "../errors.js";
@@ -64,7 +65,7 @@ export interface NtlmAuthOptions {
   bodyTimeoutMs?: number;
   /** How long an idle authenticated connection is kept (default 30 s; IIS closes idle ones after 120 s). */
   keepAliveTimeoutMs?: number;
-  /** Largest accepted response body (default 64 MiB). */
+  /** Largest accepted response body (default `DEFAULT_MAX_RESPONSE_BYTES`, 16 MiB). */
   maxResponseBytes?: number;
 }
 
@@ -371,10 +372,11 @@ export function ntlmAuth(credentials: NtlmCredentials, options: NtlmAuthOptions 
     }
   };
 
+  markCredentialScheme(send, "NTLM");
   return {
     scheme: "NTLM",
     send,
-    layer: () => send,
+    layer: markCredentialScheme(() => send, "NTLM"),
     openStream,
     statistics,
     async close() {

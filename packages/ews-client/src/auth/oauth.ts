@@ -83,8 +83,11 @@ export interface OAuthCommonOptions {
   cache?: TokenCachePersistence;
   /** Renew an access token this long before it expires (default 5 minutes). */
   refreshMarginMs?: number;
-  /** Network of the token requests: extra CA certificates and host mapping (tests, TLS-inspecting proxies). */
-  network?: { ca?: string | Buffer | Array<string | Buffer>; resolveEndpoint?: EndpointResolver };
+  /**
+   * Network of the token requests: extra CA certificates and host mapping (tests, TLS-inspecting
+   * proxies), and the size cap of every answer (default {@link DEFAULT_MAX_TOKEN_RESPONSE_BYTES}).
+   */
+  network?: { ca?: string | Buffer | Array<string | Buffer>; resolveEndpoint?: EndpointResolver; maxResponseBytes?: number };
   /** Clock (tests). */
   now?: () => number;
   /**
@@ -104,8 +107,36 @@ async function loadMsal(): Promise<Msal> {
   }
 }
 
-/** MSAL's HTTP through undici (so a custom CA or a host mapping applies to token requests too). */
-export function createMsalNetworkClient(dispatcher: Dispatcher): INetworkModule {
+/**
+ * Largest accepted answer of the identity platform (token, OpenID configuration, instance
+ * discovery), 1 MiB. Real ones are a few KiB; a token response is held in memory and parsed whole.
+ */
+export const DEFAULT_MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024;
+
+/** An answer of the identity platform was larger than the limit; the message names the host only. */
+export class TokenResponseTooLargeError extends EwsError {
+  /** The limit in bytes. */
+  readonly limitBytes: number;
+  constructor(origin: string, limitBytes: number) {
+    super("OAUTH_RESPONSE_TOO_LARGE", `The identity platform at ${origin} answered with more than ${limitBytes} bytes; refused`);
+    this.limitBytes = limitBytes;
+  }
+}
+
+/**
+ * MSAL's HTTP through undici (so a custom CA or a host mapping applies to token requests too), with
+ * every answer capped at `maxResponseBytes` (default {@link DEFAULT_MAX_TOKEN_RESPONSE_BYTES}).
+ */
+export function createMsalNetworkClient(
+  dispatcher: Dispatcher,
+  maxResponseBytes = DEFAULT_MAX_TOKEN_RESPONSE_BYTES,
+  onRefused?: (error: TokenResponseTooLargeError) => void,
+): INetworkModule {
+  const refuse = (url: string) => {
+    const error = new TokenResponseTooLargeError(new URL(url).origin, maxResponseBytes);
+    onRefused?.(error);
+    return error;
+  };
   const send = async <T>(method: "GET" | "POST", url: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> => {
     const response = await request(url, {
       method,
@@ -115,7 +146,22 @@ export function createMsalNetworkClient(dispatcher: Dispatcher): INetworkModule 
       headersTimeout: timeout ?? 30_000,
       bodyTimeout: timeout ?? 30_000,
     });
-    const text = await response.body.text();
+    const declared = Number(response.headers["content-length"] ?? Number.NaN);
+    if (declared > maxResponseBytes) {
+      response.body.on("error", () => undefined).destroy();
+      throw refuse(url);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      size += (chunk as Buffer).length;
+      if (size > maxResponseBytes) {
+        response.body.on("error", () => undefined).destroy();
+        throw refuse(url);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    const text = Buffer.concat(chunks).toString("utf8");
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(response.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
     let body: unknown;
@@ -144,11 +190,21 @@ function cachePlugin(persistence: TokenCachePersistence): ICachePlugin {
   };
 }
 
-function msalConfiguration(options: OAuthCommonOptions, auth: Partial<Configuration["auth"]>): { config: Configuration; dispatcher: Dispatcher | undefined } {
+/** What the network module refused last (MSAL reports it only as `network_error`). */
+interface NetworkRefusals {
+  last: TokenResponseTooLargeError | undefined;
+}
+
+function msalConfiguration(
+  options: OAuthCommonOptions,
+  auth: Partial<Configuration["auth"]>,
+  refusals?: NetworkRefusals,
+): { config: Configuration; dispatcher: Dispatcher } {
   if (!options.clientId) throw new EwsInputError("OAuth", "clientId", "the application (client) id is required");
   if (!options.authority && !options.tenantId) throw new EwsInputError("OAuth", "tenantId", "a tenant id (or an authority URL) is required");
   const authority = options.authority ?? `https://login.microsoftonline.com/${encodeURIComponent(options.tenantId!)}`;
-  const dispatcher = options.network ? createAutodiscoverDispatcher(options.network) : undefined;
+  // Always our own network module, so that every answer of the identity platform is size-capped.
+  const dispatcher = createAutodiscoverDispatcher(options.network ?? {});
   const config: Configuration = {
     auth: {
       clientId: options.clientId,
@@ -168,16 +224,21 @@ function msalConfiguration(options: OAuthCommonOptions, auth: Partial<Configurat
           else options.logger.debug("MSAL", { message });
         },
       },
-      ...(dispatcher ? { networkClient: createMsalNetworkClient(dispatcher) } : {}),
+      networkClient: createMsalNetworkClient(dispatcher, options.network?.maxResponseBytes, (error) => {
+        if (refusals) refusals.last = error;
+      }),
     },
   };
   return { config, dispatcher };
 }
 
-function describeMsalError(error: unknown): { providerCode: string | undefined; text: string } {
+function describeMsalError(error: unknown, refusals?: NetworkRefusals): { providerCode: string | undefined; text: string } {
   const e = error as { errorCode?: string; subError?: string; name?: string };
   const providerCode = e.errorCode ?? e.name;
-  return { providerCode, text: `${providerCode ?? "unknown error"}${e.subError ? ` (${e.subError})` : ""}` };
+  const refused = refusals?.last;
+  if (refusals) refusals.last = undefined;
+  const text = `${providerCode ?? "unknown error"}${e.subError ? ` (${e.subError})` : ""}`;
+  return { providerCode, text: refused ? `${text}: ${refused.message}` : text };
 }
 
 /** An access token kept in memory with its expiry. */
@@ -192,6 +253,8 @@ abstract class TokenProviderBase {
   protected readonly now: () => number;
   /** Number of tokens obtained from MSAL (cache hits in this provider not counted). */
   tokenAcquisitions = 0;
+  /** The last answer the network module refused, to name it in the error MSAL reports as `network_error`. */
+  protected readonly refusals: NetworkRefusals = { last: undefined };
 
   constructor(protected readonly options: OAuthCommonOptions) {
     this.margin = options.refreshMarginMs ?? 5 * 60_000;
@@ -248,7 +311,7 @@ export class ExchangeOnlineAppOnlyTokenProvider extends TokenProviderBase {
   }
 
   #application(): Promise<ConfidentialClientApplication> {
-    this.#app ??= loadMsal().then((msal) => new msal.ConfidentialClientApplication(msalConfiguration(this.options, this.#secret).config));
+    this.#app ??= loadMsal().then((msal) => new msal.ConfidentialClientApplication(msalConfiguration(this.options, this.#secret, this.refusals).config));
     return this.#app;
   }
 
@@ -257,7 +320,7 @@ export class ExchangeOnlineAppOnlyTokenProvider extends TokenProviderBase {
     try {
       return await app.acquireTokenByClientCredential({ scopes: [EWS_APP_ONLY_SCOPE], skipCache: forceRefresh });
     } catch (error) {
-      const { providerCode, text } = describeMsalError(error);
+      const { providerCode, text } = describeMsalError(error, this.refusals);
       throw new OAuthError("OAUTH_TOKEN_FAILED", `App-only token request failed: ${text}`, providerCode);
     }
   }
@@ -323,7 +386,7 @@ export class ExchangeOnlineDelegatedTokenProvider extends TokenProviderBase {
   #application(): Promise<PublicClientApplication | ConfidentialClientApplication> {
     this.#app ??= loadMsal().then((msal) => {
       const secret = this.#delegated.clientSecret;
-      const { config } = msalConfiguration(this.options, secret ? { clientSecret: secret } : {});
+      const { config } = msalConfiguration(this.options, secret ? { clientSecret: secret } : {}, this.refusals);
       return secret ? new msal.ConfidentialClientApplication(config) : new msal.PublicClientApplication(config);
     });
     return this.#app;
@@ -376,7 +439,7 @@ export class ExchangeOnlineDelegatedTokenProvider extends TokenProviderBase {
       return this.#account;
     } catch (caught) {
       if (caught instanceof OAuthError) throw caught;
-      const { providerCode, text } = describeMsalError(caught);
+      const { providerCode, text } = describeMsalError(caught, this.refusals);
       throw new OAuthError("OAUTH_TOKEN_FAILED", `Redeeming the authorization code failed: ${text}`, providerCode);
     }
   }
@@ -403,7 +466,7 @@ export class ExchangeOnlineDelegatedTokenProvider extends TokenProviderBase {
       return this.#account;
     } catch (caught) {
       if (caught instanceof OAuthError) throw caught;
-      const { providerCode, text } = describeMsalError(caught);
+      const { providerCode, text } = describeMsalError(caught, this.refusals);
       throw new OAuthError("OAUTH_TOKEN_FAILED", `The device code sign-in failed: ${text}`, providerCode);
     } finally {
       signal?.removeEventListener("abort", onAbort);
@@ -427,7 +490,7 @@ export class ExchangeOnlineDelegatedTokenProvider extends TokenProviderBase {
     try {
       return await app.acquireTokenSilent({ account, scopes: ExchangeOnlineDelegatedTokenProvider.scopes, forceRefresh });
     } catch (error) {
-      const { providerCode, text } = describeMsalError(error);
+      const { providerCode, text } = describeMsalError(error, this.refusals);
       throw new OAuthError("OAUTH_TOKEN_FAILED", `Renewing the access token failed: ${text}`, providerCode);
     }
   }

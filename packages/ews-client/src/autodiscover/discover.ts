@@ -17,6 +17,7 @@
  */
 import { request, type Dispatcher } from "undici";
 import type { EwsAuthProvider } from "../auth/types.js";
+import { redactCredentials } from "../errors.js";
 import { AutodiscoverError, type AutodiscoverAttempt } from "./errors.js";
 import {
   createAutodiscoverDispatcher,
@@ -26,7 +27,7 @@ import {
   systemSrvResolver,
   type AutodiscoverNetworkOptions,
 } from "./network.js";
-import { emailDomain, isParentOrTopLevel, isWithinDomain, type ApproveForeignHost, type ForeignHostReason } from "./policy.js";
+import { emailDomain, isParentOrTopLevel, isWithinDomain, normalizeHost, type ApproveForeignHost, type ForeignHostReason } from "./policy.js";
 import { buildPoxRequest, parsePoxResponse } from "./pox.js";
 import { buildGetUserSettingsRequest, parseGetUserSettingsResponse } from "./soap.js";
 
@@ -126,6 +127,8 @@ export interface AutodiscoverOptions extends AutodiscoverNetworkOptions {
   now?: () => number;
   /** User-Agent header (default names ewsdav). */
   userAgent?: string;
+  /** Largest accepted answer in bytes (default {@link DEFAULT_MAX_AUTODISCOVER_RESPONSE_BYTES}); a larger one is refused for that candidate. */
+  maxResponseBytes?: number;
   /** Skip step 3 (the unauthenticated HTTP redirect check). */
   disableHttpRedirectCheck?: boolean;
   /** Skip step 4 (the SRV record). */
@@ -144,10 +147,15 @@ type Kind = "soap" | "pox";
 interface Found {
   kind: "found";
   result: Omit<AutodiscoverResult, "attempts" | "expiresAt" | "email"> & { ttlMs: number | undefined };
+  /** The HTTPS EWS URLs of the answer, preferred first; `result.ewsUrl` is the first one admitted. */
+  ewsUrls: string[];
 }
 type EndpointOutcome = Found | { kind: "redirect-address"; email: string } | { kind: "next" };
 
 const DEFAULT_USER_AGENT = "ewsdav-autodiscover/0.1";
+
+/** Largest accepted autodiscover answer (1 MiB; real ones are a few KiB). */
+export const DEFAULT_MAX_AUTODISCOVER_RESPONSE_BYTES = 1024 * 1024;
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
   const value = headers[name.toLowerCase()];
@@ -173,6 +181,8 @@ class DiscoveryRun {
   private redirects = 0;
   /** The user's domain and domains the host approved through an e-mail redirect. */
   private readonly trustedDomains: string[];
+  /** Hosts outside the trusted domains the host application approved during this discovery. */
+  private readonly approvedHosts = new Set<string>();
 
   constructor(
     private readonly options: AutodiscoverOptions,
@@ -185,7 +195,8 @@ class DiscoveryRun {
   }
 
   private record(attempt: AutodiscoverAttempt): void {
-    this.attempts.push(attempt);
+    // Details can quote a server's message; a credential it echoes back does not go further.
+    this.attempts.push({ ...attempt, detail: redactCredentials(attempt.detail) });
   }
 
   private checkAborted(): void {
@@ -214,18 +225,24 @@ class DiscoveryRun {
       this.record({ url: url.href, kind, outcome: "repeat-refused", detail: "this URL was already requested" });
       return false;
     }
+    return this.admitHost(url, kind, reason ?? "redirect-url");
+  }
+
+  /** The host rules of {@link admit} (parent domains, trusted domains, approval), recording refusals. */
+  private async admitHost(url: URL, kind: AutodiscoverAttempt["kind"], reason: ForeignHostReason): Promise<boolean> {
     const host = url.hostname;
     if (this.trustedDomains.some((domain) => isParentOrTopLevel(host, domain))) {
       this.record({ url: url.href, kind, outcome: "parent-domain-refused", detail: `${host} is a parent or top-level domain` });
       return false;
     }
-    if (!this.trustedDomains.some((domain) => isWithinDomain(host, domain))) {
+    if (!this.trustedDomains.some((domain) => isWithinDomain(host, domain)) && !this.approvedHosts.has(normalizeHost(host))) {
       const approve = this.options.approveForeignHost;
-      const approved = approve ? await approve({ email: this.originalEmail, domain: this.originalDomain, url, reason: reason ?? "redirect-url" }) : false;
+      const approved = approve ? await approve({ email: this.originalEmail, domain: this.originalDomain, url, reason }) : false;
       if (!approved) {
         this.record({ url: url.href, kind, outcome: "foreign-host-refused", detail: `${host} is outside ${this.originalDomain} and was not approved` });
         return false;
       }
+      this.approvedHosts.add(normalizeHost(host));
     }
     return true;
   }
@@ -331,6 +348,8 @@ class DiscoveryRun {
       this.checkAborted();
       if (isCertificateError(error)) {
         this.record({ url: url.href, kind, outcome: "certificate-refused", detail: errorCodeOf(error) });
+      } else if ((error as { code?: unknown }).code === "AUTODISCOVER_RESPONSE_TOO_LARGE") {
+        this.record({ url: url.href, kind, outcome: "invalid-response", detail: (error as Error).message });
       } else {
         this.record({ url: url.href, kind, outcome: "unreachable", detail: errorCodeOf(error) });
       }
@@ -349,19 +368,47 @@ class DiscoveryRun {
       this.record({ url: url.href, kind, outcome: "http-error", detail: `HTTP ${response.status}` });
       return { kind: "next" };
     }
+    let outcome: EndpointOutcome | { kind: "redirect-url"; url: string };
     try {
-      return this.interpret(url, kind, response.body);
+      outcome = this.interpret(url, kind, response.body);
     } catch (error) {
       this.record({ url: url.href, kind, outcome: "invalid-response", detail: error instanceof Error ? error.message.slice(0, 200) : "unparsable" });
       return { kind: "next" };
     }
+    return outcome.kind === "found" ? this.admitEwsUrl(url, kind, outcome) : outcome;
+  }
+
+  /**
+   * The EWS URL of an answer gets the same rules as the autodiscover hosts: HTTPS, never a parent or
+   * top-level domain, inside the trusted domains or approved by the host (reason `ews-url`; a host
+   * already approved during this discovery is not asked about twice). The first admitted URL, in
+   * order of preference, is the result; with none, this answer is refused and discovery goes on.
+   */
+  private async admitEwsUrl(from: URL, kind: Kind, found: Found): Promise<EndpointOutcome> {
+    for (const candidate of found.ewsUrls) {
+      let ews: URL;
+      try {
+        ews = new URL(candidate);
+      } catch {
+        this.record({ url: from.href, kind, outcome: "invalid-response", detail: "an EWS URL that does not parse" });
+        continue;
+      }
+      if (ews.username || ews.password) {
+        this.record({ url: `${ews.origin}${ews.pathname}`, kind, outcome: "invalid-response", detail: "an EWS URL carrying credentials" });
+        continue;
+      }
+      if (!(await this.admitHost(ews, kind, "ews-url"))) continue;
+      this.record({ url: from.href, kind, outcome: "success", detail: ews.href });
+      return { ...found, result: { ...found.result, ewsUrl: ews.href } };
+    }
+    return { kind: "next" };
   }
 
   private interpret(url: URL, kind: Kind, body: string): EndpointOutcome | { kind: "redirect-url"; url: string } {
     const preferInternal = this.options.preferInternal ?? false;
-    const pick = (internal: string | undefined, external: string | undefined): string | undefined => {
+    const pick = (internal: string | undefined, external: string | undefined): string[] => {
       const ordered = preferInternal ? [internal, external] : [external, internal];
-      return ordered.find((u) => u !== undefined && u.toLowerCase().startsWith("https://"));
+      return ordered.filter((u): u is string => u !== undefined && u.toLowerCase().startsWith("https://"));
     };
     if (kind === "soap") {
       const outcome = parseGetUserSettingsResponse(body);
@@ -379,8 +426,8 @@ class DiscoveryRun {
       }
       const internal = outcome.settings.InternalEwsUrl;
       const external = outcome.settings.ExternalEwsUrl;
-      const ewsUrl = pick(internal, external);
-      if (!ewsUrl) {
+      const ewsUrls = pick(internal, external);
+      if (ewsUrls.length === 0) {
         this.record({ url: url.href, kind, outcome: "no-settings", detail: "no HTTPS EWS URL in the response" });
         return { kind: "next" };
       }
@@ -390,11 +437,11 @@ class DiscoveryRun {
         : outcome.serverVersion
           ? { ...outcome.serverVersion }
           : undefined;
-      this.record({ url: url.href, kind, outcome: "success", detail: ewsUrl });
       return {
         kind: "found",
+        ewsUrls,
         result: {
-          ewsUrl,
+          ewsUrl: ewsUrls[0]!,
           internalEwsUrl: internal,
           externalEwsUrl: external,
           serverVersion,
@@ -418,16 +465,16 @@ class DiscoveryRun {
       this.record({ url: url.href, kind, outcome: "no-settings", detail: `${outcome.errorCode}: ${outcome.message}`.slice(0, 200) });
       return { kind: "next" };
     }
-    const ewsUrl = pick(outcome.internalEwsUrl, outcome.externalEwsUrl);
-    if (!ewsUrl) {
+    const ewsUrls = pick(outcome.internalEwsUrl, outcome.externalEwsUrl);
+    if (ewsUrls.length === 0) {
       this.record({ url: url.href, kind, outcome: "no-settings", detail: "no HTTPS EWS URL in the response" });
       return { kind: "next" };
     }
-    this.record({ url: url.href, kind, outcome: "success", detail: ewsUrl });
     return {
       kind: "found",
+      ewsUrls,
       result: {
-        ewsUrl,
+        ewsUrl: ewsUrls[0]!,
         internalEwsUrl: outcome.internalEwsUrl,
         externalEwsUrl: outcome.externalEwsUrl,
         serverVersion: outcome.serverVersion ? { ...outcome.serverVersion, minorBuildNumber: undefined, version: undefined } : undefined,
@@ -560,14 +607,19 @@ export class AutodiscoverClient {
       bodyTimeout: timeout,
       ...(r.signal ? { signal: r.signal } : {}),
     });
-    const limit = 1024 * 1024;
+    const limit = this.options.maxResponseBytes ?? DEFAULT_MAX_AUTODISCOVER_RESPONSE_BYTES;
+    const tooLarge = () => Object.assign(new Error(`an answer larger than ${limit} bytes`), { code: "AUTODISCOVER_RESPONSE_TOO_LARGE" });
+    if (Number(response.headers["content-length"] ?? Number.NaN) > limit) {
+      response.body.on("error", () => undefined).destroy();
+      throw tooLarge();
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of response.body) {
       size += (chunk as Buffer).length;
       if (size > limit) {
-        response.body.destroy();
-        throw Object.assign(new Error("autodiscover response larger than 1 MiB"), { code: "AUTODISCOVER_RESPONSE_TOO_LARGE" });
+        response.body.on("error", () => undefined).destroy();
+        throw tooLarge();
       }
       chunks.push(chunk as Buffer);
     }

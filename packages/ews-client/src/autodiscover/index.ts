@@ -7,6 +7,7 @@ export {
   autodiscoverAuthFrom,
   basicAutodiscoverAuth,
   discoverEwsEndpoint,
+  DEFAULT_MAX_AUTODISCOVER_RESPONSE_BYTES,
   type AutodiscoverAuth,
   type AutodiscoverCallOptions,
   type AutodiscoverHttpRequest,

@@ -41,8 +41,11 @@ export function isParentOrTopLevel(host: string, domain: string): boolean {
   return normalizeHost(domain).endsWith(`.${h}`);
 }
 
-/** How a host outside the user's domain was reached. */
-export type ForeignHostReason = "redirect-url" | "http-redirect" | "srv" | "redirect-address";
+/**
+ * How a host outside the user's domain was reached: a redirect of some kind, an SRV record, or
+ * (`ews-url`) as the EWS URL an autodiscover answer named.
+ */
+export type ForeignHostReason = "redirect-url" | "http-redirect" | "srv" | "redirect-address" | "ews-url";
 
 /** What the host application is asked before credentials go to a host outside the user's domain. */
 export interface ForeignHostRequest {

@@ -11,11 +11,14 @@
  */
 import { Agent, type Dispatcher } from "undici";
 import type { NtlmAuthenticator } from "../auth/ntlm.js";
+import { checkCredentialTransport } from "../auth/plain-http.js";
 import type { EwsAuthProvider } from "../auth/types.js";
 import { AbortedError, HttpError, ResponseTooLargeError, TransportError } from "../errors.js";
+import { DEFAULT_MAX_RESPONSE_BYTES } from "../limits.js";
 import type { ImpersonatedUser } from "../soap/envelope.js";
 import { buildEnvelope, type ExchangeVersion } from "../soap/envelope.js";
 import { parseSoapResponse, type SoapResponse } from "../soap/response.js";
+import type { EwsLogger } from "../transport/logging-layer.js";
 import type { EwsHttpRequest, EwsHttpResponse } from "../transport/types.js";
 
 /** Options of {@link NotificationConnection}. */
@@ -42,8 +45,15 @@ export interface NotificationConnectionOptions {
   userAgent?: string;
   /** Timeout of ordinary requests: until the headers, and of silence while their body arrives (default 60 s). */
   requestTimeoutMs?: number;
-  /** Largest accepted body of an ordinary response (default 16 MiB); streams are bounded per envelope. */
+  /** Largest accepted body of an ordinary response (default `DEFAULT_MAX_RESPONSE_BYTES`, 16 MiB); streams are bounded per envelope. */
   maxResponseBytes?: number;
+  /**
+   * Send credentials (`auth` or `ntlm`) over plain `http:` to a host that is not loopback (default
+   * false: refused with `InsecureTransportError`); when set, a warning goes to `logger`.
+   */
+  allowInsecureHttp?: boolean;
+  /** Where the `allowInsecureHttp` warning goes (a process warning without one). */
+  logger?: EwsLogger;
 }
 
 /** An open GetStreamingEvents response. */
@@ -65,6 +75,10 @@ export class NotificationConnection {
   backEndCookie: string | undefined;
 
   constructor(options: NotificationConnectionOptions) {
+    checkCredentialTransport(new URL(options.url), options.ntlm ? "NTLM" : options.auth?.scheme, {
+      ...(options.allowInsecureHttp !== undefined ? { allowInsecureHttp: options.allowInsecureHttp } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
     this.#options = options;
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher =
@@ -187,7 +201,7 @@ export class NotificationConnection {
     );
     let text: string;
     try {
-      text = await readLimited(response.body, this.#options.maxResponseBytes ?? 16 * 1024 * 1024);
+      text = await readLimited(response.body, this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
     } catch (error) {
       if (error instanceof ResponseTooLargeError) throw error;
       if (options.signal?.aborted) throw new AbortedError(undefined, { cause: error });

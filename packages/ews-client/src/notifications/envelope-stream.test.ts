@@ -25,3 +25,30 @@ describe("EnvelopeSplitter", () => {
     expect(() => splitter.push(Buffer.from(`<Envelope>${"a".repeat(200)}`))).toThrow(/exceeded/);
   });
 });
+
+describe("EnvelopeSplitter: cut and tricky envelopes", () => {
+  const full = (n: number) => `<s:Envelope xmlns:s="x"><s:Body><m:R><m:N>${n}</m:N></m:R></s:Body></s:Envelope>`;
+
+  it("never hands out an envelope cut short, even when a complete one follows it", () => {
+    const cut = full(1).slice(0, full(1).indexOf("</m:N>"));
+    const splitter = new EnvelopeSplitter();
+    expect(splitter.push(Buffer.from(cut + full(2)))).toEqual([]);
+    expect(splitter.inEnvelope).toBe(true);
+    expect(splitter.pending.startsWith(cut)).toBe(true);
+  });
+
+  it("is not fooled by the root's closing tag inside a comment, a CDATA section or an attribute", () => {
+    const tricky = `<s:Envelope xmlns:s="x"><!-- </s:Envelope> --><s:Body a="</s:Envelope>"><![CDATA[</s:Envelope>]]></s:Body></s:Envelope>`;
+    const bytes = Buffer.from(tricky + full(3));
+    for (let at = 1; at < bytes.length; at += 5) {
+      const splitter = new EnvelopeSplitter();
+      expect([...splitter.push(bytes.subarray(0, at)), ...splitter.push(bytes.subarray(at))]).toEqual([tricky, full(3)]);
+      expect(splitter.inEnvelope).toBe(false);
+    }
+  });
+
+  it("refuses text and stray closing tags between envelopes", () => {
+    expect(() => new EnvelopeSplitter().push(Buffer.from(full(1) + "junk"))).toThrow(/Unexpected text/);
+    expect(() => new EnvelopeSplitter().push(Buffer.from(full(1) + "</s:Envelope>"))).toThrow(/closing tag/);
+  });
+});

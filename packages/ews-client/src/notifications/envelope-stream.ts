@@ -6,9 +6,20 @@
  */
 import { XmlSecurityError } from "../errors.js";
 
-/** Incremental splitter: push text, take out complete envelopes. */
+/**
+ * Incremental splitter: push text, take out complete envelopes. An envelope is complete when its
+ * root element is closed: the splitter follows the nesting of tags (skipping comments, CDATA
+ * sections and quoted attribute values), so a closing tag's name inside a comment or CDATA does not
+ * end an envelope early, and an envelope cut short is never handed out, whatever follows it.
+ */
 export class EnvelopeSplitter {
   #buffer = "";
+  /** Where scanning resumes in the buffer. */
+  #pos = 0;
+  /** Elements open in the envelope being read. */
+  #depth = 0;
+  /** Start of the envelope being read (when `#depth > 0`). */
+  #start = 0;
   readonly #decoder = new TextDecoder("utf-8");
   readonly #maxBuffered: number;
 
@@ -21,10 +32,13 @@ export class EnvelopeSplitter {
   push(chunk: Uint8Array): string[] {
     this.#buffer += this.#decoder.decode(chunk, { stream: true });
     const out: string[] = [];
-    for (;;) {
-      const envelope = this.#next();
-      if (envelope === undefined) break;
-      out.push(envelope);
+    this.#scan(out);
+    // Keep only what is still needed: the envelope being read, or the token not yet complete.
+    const keepFrom = this.#depth > 0 ? this.#start : this.#pos;
+    if (keepFrom > 0) {
+      this.#buffer = this.#buffer.slice(keepFrom);
+      this.#pos -= keepFrom;
+      this.#start = Math.max(0, this.#start - keepFrom);
     }
     if (this.#buffer.length > this.#maxBuffered) {
       throw new XmlSecurityError("size", `A streaming notification exceeded ${this.#maxBuffered} characters`);
@@ -34,44 +48,73 @@ export class EnvelopeSplitter {
 
   /** Text left over (an incomplete envelope), for diagnostics. */
   get pending(): string {
-    return this.#buffer;
+    return this.#depth > 0 ? this.#buffer.slice(this.#start) : this.#buffer.slice(this.#pos);
   }
 
-  #next(): string | undefined {
-    let i = 0;
+  /** True when the bytes so far end inside an envelope (a stream that ends now was cut). */
+  get inEnvelope(): boolean {
+    return this.#depth > 0 || this.#buffer.slice(this.#pos).trim().length > 0;
+  }
+
+  #scan(out: string[]): void {
     const text = this.#buffer;
-    // Skip whitespace, XML declarations and comments between envelopes.
+    const n = text.length;
+    let i = this.#pos;
     for (;;) {
-      while (i < text.length && /\s/.test(text[i]!)) i++;
-      if (text.startsWith("<?", i)) {
-        const end = text.indexOf("?>", i);
-        if (end < 0) return undefined;
-        i = end + 2;
-        continue;
+      const lt = text.indexOf("<", i);
+      if (this.#depth === 0 && text.slice(i, lt < 0 ? n : lt).trim().length > 0) {
+        throw new XmlSecurityError("malformed", "Unexpected text between streaming notifications");
       }
-      if (text.startsWith("<!--", i)) {
-        const end = text.indexOf("-->", i);
-        if (end < 0) return undefined;
-        i = end + 3;
-        continue;
+      if (lt < 0) {
+        i = n;
+        break;
       }
-      break;
+      const skipTo = (terminator: string, from: number): number => {
+        const end = text.indexOf(terminator, from);
+        return end < 0 ? -1 : end + terminator.length;
+      };
+      let next: number;
+      if (text.startsWith("<!--", lt) || (n - lt < 4 && "<!--".startsWith(text.slice(lt)))) {
+        next = n - lt < 4 ? -1 : skipTo("-->", lt + 4);
+      } else if (text.startsWith("<![CDATA[", lt) || (n - lt < 9 && "<![CDATA[".startsWith(text.slice(lt)))) {
+        next = n - lt < 9 ? -1 : skipTo("]]>", lt + 9);
+      } else if (text.startsWith("<?", lt)) {
+        next = skipTo("?>", lt + 2);
+      } else if (text.startsWith("<!", lt)) {
+        throw new XmlSecurityError("malformed", "A markup declaration in a streaming notification");
+      } else {
+        let j = lt + 1;
+        let quote = 0;
+        for (; j < n; j++) {
+          const c = text.charCodeAt(j);
+          if (quote !== 0) {
+            if (c === quote) quote = 0;
+          } else if (c === 34 || c === 39) quote = c;
+          else if (c === 62) break; /* '>' */
+        }
+        if (j >= n) {
+          next = -1;
+        } else {
+          next = j + 1;
+          if (text.charCodeAt(lt + 1) === 47 /* '/' */) {
+            if (this.#depth === 0) throw new XmlSecurityError("malformed", "A closing tag between streaming notifications");
+            this.#depth--;
+            if (this.#depth === 0) out.push(text.slice(this.#start, next));
+          } else if (text.charCodeAt(j - 1) === 47 /* self-closing */) {
+            if (this.#depth === 0) out.push(text.slice(lt, next));
+          } else {
+            if (this.#depth === 0) this.#start = lt;
+            this.#depth++;
+          }
+        }
+      }
+      if (next < 0) {
+        // The token is not complete yet: resume from its start when more bytes arrive.
+        i = lt;
+        break;
+      }
+      i = next;
     }
-    if (i >= text.length) {
-      this.#buffer = "";
-      return undefined;
-    }
-    if (text[i] !== "<") throw new XmlSecurityError("malformed", "Unexpected text between streaming notifications");
-    const nameMatch = /^<([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)/.exec(text.slice(i, i + 200));
-    if (!nameMatch) {
-      if (text.length - i < 200) return undefined;
-      throw new XmlSecurityError("malformed", "A streaming notification does not start with an element");
-    }
-    const close = `</${nameMatch[1]}>`;
-    const end = text.indexOf(close, i);
-    if (end < 0) return undefined;
-    const envelope = text.slice(i, end + close.length);
-    this.#buffer = text.slice(end + close.length);
-    return envelope;
+    this.#pos = i;
   }
 }

@@ -10,6 +10,7 @@ import type { Attachment, FileAttachment } from "../model/common.js";
 import type { AttachmentId, ItemId } from "../model/ids.js";
 import { child } from "../xml/parse.js";
 import { xmlElement } from "../xml/writer.js";
+import { isResponseTooLarge, shortId, tooLargeFor } from "./page-size.js";
 import { batchResults, type ItemResult } from "./results.js";
 
 /** The name Exchange and Outlook give a contact's photo attachment. */
@@ -59,15 +60,29 @@ export function buildGetAttachment(ids: readonly string[]): string {
   return xmlElement("m:GetAttachment", undefined, attachmentIdsXml(ids, "GetAttachment"));
 }
 
-/** GetAttachment: one attachment (with content, for files) per id. */
+/**
+ * GetAttachment: one attachment (with content, for files) per id. When the response for several ids
+ * is over the size limit, they are read in halves, down to one; an attachment whose response alone
+ * is over the limit gets a `ResponseTooLargeError` in its slot, naming it.
+ */
 export async function getAttachment(client: EwsClientCore, ids: readonly string[], options: CallOptions = {}): Promise<ItemResult<Attachment>[]> {
-  const response = await client.request("GetAttachment", buildGetAttachment(ids), { ...options, idempotent: true });
-  return batchResults(response.body, "GetAttachment", ids.length, 0, (m) => {
-    const e = child(m.element, "Attachments")?.children[0];
-    const parsed = e && parseAttachment(e);
-    if (!parsed) throw new EwsProtocolError("GetAttachment: success without an attachment");
-    return parsed;
-  });
+  const read = async (part: readonly string[], first: number): Promise<ItemResult<Attachment>[]> => {
+    try {
+      const response = await client.request("GetAttachment", buildGetAttachment(part), { ...options, idempotent: true });
+      return batchResults(response.body, "GetAttachment", part.length, first, (m) => {
+        const e = child(m.element, "Attachments")?.children[0];
+        const parsed = e && parseAttachment(e);
+        if (!parsed) throw new EwsProtocolError("GetAttachment: success without an attachment");
+        return parsed;
+      });
+    } catch (error) {
+      if (!isResponseTooLarge(error)) throw error;
+      if (part.length === 1) return [tooLargeFor(error, `GetAttachment[${first}] (attachment ${shortId(part[0]!)})`)];
+      const half = Math.ceil(part.length / 2);
+      return [...(await read(part.slice(0, half), first)), ...(await read(part.slice(half), first + half))];
+    }
+  };
+  return read(ids, 0);
 }
 
 /** Builds `m:DeleteAttachment`. */

@@ -9,6 +9,7 @@ import type { FolderId, FolderReference } from "../model/ids.js";
 import { isDistinguishedFolderId } from "../model/ids.js";
 import { child, childText, type XmlElement } from "../xml/parse.js";
 import { xmlElement, xmlText } from "../xml/writer.js";
+import { readShrinkingPage } from "./page-size.js";
 import { folderReferenceXml } from "./paths.js";
 import { batchResults, singleResult, type ItemResult } from "./results.js";
 
@@ -135,8 +136,12 @@ export function buildFindFolder(input: FindFolderInput, offset: number, traversa
 async function findFolderPages(client: EwsClientCore, input: FindFolderInput, traversal: "Deep" | "Shallow", options: CallOptions): Promise<EwsFolder[]> {
   const folders: EwsFolder[] = [];
   let offset = 0;
+  let pageSize = input.pageSize ?? 500;
   for (;;) {
-    const response = await client.request("FindFolder", buildFindFolder(input, offset, traversal), { ...options, idempotent: true });
+    // A page over the size limit is asked again with fewer folders (see readShrinkingPage).
+    const read = await readShrinkingPage(pageSize, (size) => client.request("FindFolder", buildFindFolder({ ...input, pageSize: size }, offset, traversal), { ...options, idempotent: true }));
+    pageSize = read.size;
+    const response = read.value;
     const m = singleResult(response.body, "FindFolder");
     const root = child(m.element, "RootFolder");
     const page = (child(root, "Folders")?.children ?? []).filter((e) => FOLDER_KINDS.includes(e.name)).map(parseFolder);

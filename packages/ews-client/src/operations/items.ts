@@ -15,6 +15,7 @@ import { xmlElement, xmlText } from "../xml/writer.js";
 import { folderReferenceXml, itemShapeXml, type ItemShape } from "./paths.js";
 import { batchResults, singleResult, type ItemResult } from "./results.js";
 import { retryBusySlots } from "./busy-retry.js";
+import { isResponseTooLarge, readShrinkingPage, shortId, tooLargeFor } from "./page-size.js";
 
 // ---------------------------------------------------------------- SyncFolderItems
 
@@ -82,8 +83,7 @@ function parseSyncChanges(changes: XmlElement | undefined): SyncItemChange[] {
   return out;
 }
 
-/** SyncFolderItems, one page. `ErrorInvalidSyncStateData` throws `InvalidSyncStateError`. */
-export async function syncFolderItems(client: EwsClientCore, input: SyncFolderItemsInput, options: CallOptions = {}): Promise<SyncFolderItemsPage> {
+async function syncFolderItemsOnce(client: EwsClientCore, input: SyncFolderItemsInput, options: CallOptions): Promise<SyncFolderItemsPage> {
   const response = await client.request("SyncFolderItems", buildSyncFolderItems(input), { ...options, idempotent: true });
   const m = singleResult(response.body, "SyncFolderItems");
   const syncState = childText(m.element, "SyncState");
@@ -95,14 +95,31 @@ export async function syncFolderItems(client: EwsClientCore, input: SyncFolderIt
   };
 }
 
+/** One page, asked again with fewer changes while its response is over the size limit; returns the page size that fitted. */
+async function syncFolderItemsPage(client: EwsClientCore, input: SyncFolderItemsInput, options: CallOptions): Promise<{ value: SyncFolderItemsPage; size: number }> {
+  return readShrinkingPage(input.maxChangesReturned ?? 512, (max) => syncFolderItemsOnce(client, { ...input, maxChangesReturned: max }, options));
+}
+
+/**
+ * SyncFolderItems, one page. `ErrorInvalidSyncStateData` throws `InvalidSyncStateError`. A page whose
+ * response is over the size limit is asked again (same state) with a quarter of the changes, down to
+ * one; the page then says `includesLastItemInRange: false` and the rest follows on the next page.
+ */
+export async function syncFolderItems(client: EwsClientCore, input: SyncFolderItemsInput, options: CallOptions = {}): Promise<SyncFolderItemsPage> {
+  return (await syncFolderItemsPage(client, input, options)).value;
+}
+
 /**
  * SyncFolderItems until `IncludesLastItemInRange`, yielding each page (so a caller can store the
  * state after every page and resume after a crash).
  */
 export async function* syncFolderItemsPages(client: EwsClientCore, input: SyncFolderItemsInput, options: CallOptions = {}): AsyncGenerator<SyncFolderItemsPage> {
   let state = input.syncState;
+  let max = input.maxChangesReturned ?? 512;
   for (;;) {
-    const page = await syncFolderItems(client, { ...input, ...(state !== undefined ? { syncState: state } : {}) }, options);
+    const read = await syncFolderItemsPage(client, { ...input, maxChangesReturned: max, ...(state !== undefined ? { syncState: state } : {}) }, options);
+    const page = read.value;
+    max = read.size;
     yield page;
     if (page.includesLastItemInRange) return;
     if (page.changes.length === 0 && page.syncState === state) {
@@ -139,13 +156,18 @@ export function buildFindItem(input: FindItemInput, offset: number): string {
   );
 }
 
-/** FindItem, paging with IndexedPageItemView until the last item. */
+/**
+ * FindItem, paging with IndexedPageItemView until the last item. A page whose response is over the
+ * size limit is asked again with a quarter of the entries, and that size is kept.
+ */
 export async function findItem(client: EwsClientCore, input: FindItemInput, options: CallOptions = {}): Promise<ParsedItem[]> {
   const items: ParsedItem[] = [];
   let offset = 0;
+  let pageSize = input.pageSize ?? 1000;
   for (;;) {
-    const response = await client.request("FindItem", buildFindItem(input, offset), { ...options, idempotent: true });
-    const m = singleResult(response.body, "FindItem");
+    const read = await readShrinkingPage(pageSize, (size) => client.request("FindItem", buildFindItem({ ...input, pageSize: size }, offset), { ...options, idempotent: true }));
+    pageSize = read.size;
+    const m = singleResult(read.value.body, "FindItem");
     const root = child(m.element, "RootFolder");
     const page = (child(root, "Items")?.children ?? []).map(parseItemElement);
     items.push(...page);
@@ -171,29 +193,44 @@ export interface GetItemOptions extends CallOptions {
   batchSize?: number;
 }
 
-/** GetItem in batches run concurrently; one result per id, in order. */
+/**
+ * GetItem in batches run concurrently; one result per id, in order. A batch whose response is over
+ * the size limit is split in two and each half read on its own, down to single items; an item whose
+ * response alone is over the limit gets a `ResponseTooLargeError` in its slot, naming it.
+ */
 export async function getItem(client: EwsClientCore, ids: readonly ItemReference[], options: GetItemOptions = {}): Promise<ItemResult<ParsedItem>[]> {
   if (ids.length === 0) return [];
-  const batches = chunk(ids, options.batchSize ?? client.getItemBatchSize);
   const size = options.batchSize ?? client.getItemBatchSize;
-  const results = await mapConcurrent(batches, client.concurrency, (batch, b) =>
-    retryBusySlots(
-      client,
-      "GetItem",
-      batch.length,
-      async (positions) => {
-        const subset = positions.map((p) => batch[p]!);
-        const response = await client.request("GetItem", buildGetItem(subset, options.shape), { ...options, idempotent: true });
-        return batchResults(response.body, "GetItem", subset.length, 0, (m, index) => {
-          const e = child(m.element, "Items")?.children[0];
-          if (!e) throw new EwsProtocolError(`GetItem[${b * size + positions[index]!}]: success without an item`);
-          return parseItemElement(e);
-        });
-      },
-      (p) => b * size + p,
-      options.signal,
-    ),
-  );
+  const batches = chunk(ids, size);
+  const read = async (batch: readonly ItemReference[], first: number): Promise<ItemResult<ParsedItem>[]> => {
+    try {
+      return await retryBusySlots(
+        client,
+        "GetItem",
+        batch.length,
+        async (positions) => {
+          const subset = positions.map((p) => batch[p]!);
+          const response = await client.request("GetItem", buildGetItem(subset, options.shape), { ...options, idempotent: true });
+          return batchResults(response.body, "GetItem", subset.length, 0, (m, index) => {
+            const e = child(m.element, "Items")?.children[0];
+            if (!e) throw new EwsProtocolError(`GetItem[${first + positions[index]!}]: success without an item`);
+            return parseItemElement(e);
+          });
+        },
+        (p) => first + p,
+        options.signal,
+      );
+    } catch (error) {
+      if (!isResponseTooLarge(error)) throw error;
+      if (batch.length === 1) {
+        const ref = batch[0]!;
+        return [tooLargeFor(error, `GetItem[${first}] (${"id" in ref ? `item ${shortId(ref.id)}` : "an occurrence"})`)];
+      }
+      const half = Math.ceil(batch.length / 2);
+      return [...(await read(batch.slice(0, half), first)), ...(await read(batch.slice(half), first + half))];
+    }
+  };
+  const results = await mapConcurrent(batches, client.concurrency, (batch, b) => read(batch, b * size));
   return results.flat();
 }
 

@@ -45,6 +45,8 @@ export interface AutodiscoverSimulatorOptions {
   pox?: boolean;
   /** Answer requests for these paths (lower case, any method) with `302 Found` and this Location. */
   httpRedirects?: Record<string, string>;
+  /** Append this many characters of whitespace to every 200 answer (tests of the client's size cap). */
+  padding?: number;
 }
 
 /** One request the simulator received. */
@@ -207,6 +209,7 @@ export async function startAutodiscoverSimulator(options: AutodiscoverSimulatorO
     requests.push(entry);
     const finish = (status: number, headers: Record<string, string>, body = "") => {
       entry.status = status;
+      if (status === 200 && options.padding) body += " ".repeat(options.padding);
       response.writeHead(status, { "content-length": String(Buffer.byteLength(body)), ...headers });
       response.end(body);
     };

@@ -63,6 +63,11 @@ export interface FakeIdentityProvider {
   approveDevice(userCode: string, username: string): void;
   /** Device codes issued, newest last. */
   readonly deviceCodes: Array<{ userCode: string; approvedFor: string | undefined }>;
+  /**
+   * Characters of padding added to every token response (an extra JSON member), to test the
+   * client's size cap on token responses; 0 (default) for none. Settable at any time.
+   */
+  tokenResponsePadding: number;
   close(): Promise<void>;
 }
 
@@ -92,8 +97,13 @@ export async function startFakeIdentityProvider(options: FakeIdpOptions): Promis
   const lifetime = options.accessTokenSeconds ?? 3600;
   const oidOf = (user: FakeIdpUser) => user.oid ?? createHash("sha256").update(user.username).digest("hex").slice(0, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
 
+  const knobs = { tokenResponsePadding: 0 };
   const json = (response: ServerResponse, status: number, body: unknown) => {
-    const text = JSON.stringify(body);
+    const padded =
+      knobs.tokenResponsePadding > 0 && typeof body === "object" && body !== null && "access_token" in body
+        ? { ...body, x_padding: "p".repeat(knobs.tokenResponsePadding) }
+        : body;
+    const text = JSON.stringify(padded);
     response.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(text)), "cache-control": "no-store" });
     response.end(text);
   };
@@ -255,6 +265,12 @@ export async function startFakeIdentityProvider(options: FakeIdpOptions): Promis
     },
     revoke(token) {
       for (const entry of issued) if (entry.accessToken === token) entry.revoked = true;
+    },
+    get tokenResponsePadding() {
+      return knobs.tokenResponsePadding;
+    },
+    set tokenResponsePadding(value: number) {
+      knobs.tokenResponsePadding = value;
     },
     approveDevice(userCode, username) {
       for (const entry of devices.values()) if (entry.userCode === userCode) entry.approvedFor = username;

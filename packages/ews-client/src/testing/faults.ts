@@ -16,7 +16,15 @@ export type EwsFault =
   /** The request IS executed, then the connection is reset after part of the response was sent. */
   | { kind: "connectionReset" }
   /** The request IS executed, then a well-framed HTTP response carries only the first half of the XML. */
-  | { kind: "truncatedBody" };
+  | { kind: "truncatedBody" }
+  /**
+   * The request IS executed, then the body ends early: right after the `occurrence`-th (default 1st)
+   * `after` in the response XML (e.g. `"</t:Create>"`, a cut between two changes), or at half the
+   * body when `after` is not given or not found. `framing` says how the cut body is delimited:
+   * `"close"` (default) with no Content-Length, ending when the server closes the connection, as an
+   * HTTP/1.0-style proxy does; `"length"` with a Content-Length that matches the cut body.
+   */
+  | { kind: "cutBody"; after?: string; occurrence?: number; framing?: "close" | "length" };
 
 /** A fault rule: which fault, for how many requests, optionally only for one operation. */
 export type EwsFaultRule = EwsFault & {

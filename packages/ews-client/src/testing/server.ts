@@ -221,6 +221,20 @@ function bodyEnvelope(version: EwsServerVersionInfo, payload: XmlElement, declar
     serializeXml(payload, namespaceDeclarations(NS_M, NS_T)) + `</s:Body></s:Envelope>`;
 }
 
+/** Where a `cutBody` fault ends the body: after the n-th `after`, or at half. */
+function cutOffset(bytes: Buffer, after: string | undefined, occurrence: number): number {
+  if (after !== undefined) {
+    const needle = Buffer.from(after, "utf8");
+    let at = -1;
+    for (let n = 0; n < occurrence; n++) {
+      at = bytes.indexOf(needle, at + 1);
+      if (at < 0) break;
+    }
+    if (at >= 0) return at + needle.length;
+  }
+  return Math.floor(bytes.length / 2);
+}
+
 class Fault extends Error {
   constructor(readonly code: string, message: string, readonly messageXml = "") {
     super(message);
@@ -469,6 +483,21 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
     if (injected.fault?.kind === "truncatedBody") {
       res.writeHead(status, headers);
       res.end(bytes.subarray(0, Math.floor(bytes.length / 2)));
+      return;
+    }
+    if (injected.fault?.kind === "cutBody") {
+      const cut = cutOffset(bytes, injected.fault.after, injected.fault.occurrence ?? 1);
+      const part = bytes.subarray(0, cut);
+      if (injected.fault.framing === "length") {
+        res.writeHead(status, { ...headers, "Content-Length": String(part.length) }).end(part);
+        return;
+      }
+      // Close-delimited: no Content-Length, no chunked framing; the end of the body is the end of the connection.
+      res.removeHeader("transfer-encoding");
+      res.shouldKeepAlive = false;
+      res.writeHead(status, { ...headers, Connection: "close" });
+      res.write(part);
+      res.end();
       return;
     }
     if (useGzip && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? "")) && bytes.length > 1024) {

@@ -67,7 +67,7 @@ function decodeEntities(raw: string, where: () => [number, number]): string {
     const numeric = /^#(x[0-9a-fA-F]+|[0-9]+)$/.exec(name);
     if (numeric) {
       const code = numeric[1]!.startsWith("x") ? parseInt(numeric[1]!.slice(1), 16) : parseInt(numeric[1]!, 10);
-      if (code === 0 || code > 0x10ffff || (code < 0x20 && code !== 9 && code !== 10 && code !== 13)) {
+      if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff) || code === 0xfffe || code === 0xffff || (code < 0x20 && code !== 9 && code !== 10 && code !== 13)) {
         throw new SimXmlError(`Character reference &${name}; is not a legal XML character.`, ...where());
       }
       return String.fromCodePoint(code);

@@ -6,6 +6,7 @@
 import { gunzipSync, inflateSync } from "node:zlib";
 import { Agent, type Dispatcher } from "undici";
 import { AbortedError, ResponseTooLargeError, TransportError } from "../errors.js";
+import { DEFAULT_MAX_RESPONSE_BYTES } from "../limits.js";
 import type { EwsHttpRequest, EwsHttpResponse, EwsSend } from "./types.js";
 
 /** Options of {@link createUndiciTransport}. */
@@ -23,7 +24,7 @@ export interface UndiciTransportOptions {
   bodyTimeoutMs?: number;
   /** How long an idle connection is kept (default 30 s). */
   keepAliveTimeoutMs?: number;
-  /** Largest accepted response body after decompression (default 64 MiB). */
+  /** Largest accepted response body after decompression (default {@link DEFAULT_MAX_RESPONSE_BYTES}, 16 MiB; see `limits.ts` for why). */
   maxResponseBytes?: number;
   /** Extra trusted CA certificates (PEM), for servers with a private CA. Certificate checks stay on. */
   ca?: string | Buffer | Array<string | Buffer>;
@@ -68,7 +69,7 @@ function headerRecord(raw: Record<string, string | string[] | undefined>): Recor
 
 /** Creates the undici transport. */
 export function createUndiciTransport(options: UndiciTransportOptions = {}): UndiciTransport {
-  const maxBytes = options.maxResponseBytes ?? 64 * 1024 * 1024;
+  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const ownsDispatcher = options.dispatcher === undefined;
   const dispatcher: Dispatcher =
     options.dispatcher ??

@@ -60,11 +60,53 @@ describe("safe XML parsing", () => {
   });
 
   it("refuses malformed markup with a typed error", () => {
-    expect(refusal(() => parseXml("<a><b></a")).rule).toBe("malformed");
-    expect(refusal(() => parseXml("<a><!-- never closed")).rule).toBe("malformed");
+    expect(refusal(() => parseXml("<a><b></a")).rule).toBe("truncated");
+    expect(refusal(() => parseXml("<a><!-- never closed")).rule).toBe("truncated");
     expect(refusal(() => parseXml("just text")).rule).toBe("malformed");
     expect(refusal(() => parseXml("<a>&#x110000;</a>")).rule).toBe("malformed");
     expect(refusal(() => parseXml("<a>&#55296;</a>")).rule).toBe("malformed");
     expect(refusal(() => parseXml(`<a b="&#0;"/>`)).rule).toBe("malformed");
+  });
+
+  it("refuses a document whose elements are not all closed (a body cut between two elements) as truncated, naming what is open", () => {
+    const full = `<s:Envelope xmlns:s="urn:s"><s:Body><m:R xmlns:m="urn:m"><m:Changes><t:Create xmlns:t="urn:t"><t:Contact/></t:Create><t:Create xmlns:t="urn:t"><t:Contact/></t:Create></m:Changes></m:R></s:Body></s:Envelope>`;
+    expect(() => parseXml(full)).not.toThrow();
+    const cut = full.slice(0, full.indexOf("</t:Create>") + "</t:Create>".length);
+    const error = refusal(() => parseXml(cut));
+    expect(error.rule).toBe("truncated");
+    expect(error.message).toMatch(/4 elements not closed/);
+    expect(error.message).toContain("<m:Changes>");
+    // Cut at every offset: never a complete answer.
+    for (let at = 1; at < full.length; at++) {
+      const rule = refusal(() => parseXml(full.slice(0, at))).rule;
+      expect(["truncated", "malformed"]).toContain(rule);
+    }
+  });
+
+  it("refuses mismatched, stray and extra elements and text outside the root as malformed", () => {
+    expect(refusal(() => parseXml("<a><b></a></b>")).rule).toBe("malformed");
+    expect(refusal(() => parseXml("<a></a></a>")).rule).toBe("malformed");
+    expect(refusal(() => parseXml("<a/><b/>")).rule).toBe("malformed");
+    expect(refusal(() => parseXml("<a/>trailing")).rule).toBe("malformed");
+    expect(refusal(() => parseXml("x<a/>")).rule).toBe("malformed");
+    expect(refusal(() => parseXml("<a></ a>")).rule).toBe("malformed");
+    expect(refusal(() => parseXml("<?xml version='1.0'?><!-- only a comment -->")).rule).toBe("malformed");
+    expect(parseXml("\uFEFF<?xml version='1.0'?>\r\n<a></a >\n<!-- after -->\n").name).toBe("a");
+  });
+
+  it("refuses character references outside XML's Char production, keeps the C0 controls Exchange encodes", () => {
+    for (const ref of ["&#0;", "&#x0;", "&#xD800;", "&#xDFFF;", "&#x110000;", "&#xFFFE;", "&#xFFFF;", "&#65535;", "&#99999999999999999999;", "&#x0000000000000000000000;"]) {
+      const error = refusal(() => parseXml(`<a>${ref}</a>`));
+      expect(error.rule, ref).toBe("malformed");
+      expect(error.code).toBe("EWS_XML_REFUSED");
+    }
+    expect(parseXml("<a>&#x1;&#x1F;&#9;&#xFFFD;&#x10FFFF;&#x00041;</a>").text).toBe("\u0001\u001F\t\uFFFD\u{10FFFF}A");
+  });
+});
+
+describe("safe XML parsing: limits given by the caller", () => {
+  it("takes a very large or infinite depth limit without allocating for it", () => {
+    expect(parseXml("<a><b/></a>", { maxDepth: Number.POSITIVE_INFINITY }).name).toBe("a");
+    expect(parseXml("<a><b/></a>", { maxDepth: 2 ** 31 }).name).toBe("a");
   });
 });

@@ -7,6 +7,7 @@
  */
 import { XMLParser } from "fast-xml-parser";
 import { XmlSecurityError } from "../errors.js";
+import { DEFAULT_MAX_RESPONSE_BYTES } from "../limits.js";
 
 /** One element of a parsed document: local name (namespace prefix removed), attributes, children, text. */
 export interface XmlElement {
@@ -22,16 +23,33 @@ export interface XmlElement {
 
 /** Limits applied before parsing. */
 export interface XmlLimits {
-  /** Largest accepted document, in UTF-16 code units of the decoded text (default 64 MiB). */
+  /**
+   * Largest accepted document, in UTF-16 code units of the decoded text (default
+   * {@link DEFAULT_MAX_RESPONSE_BYTES}, so a response the transport accepts is never refused here).
+   */
   maxLength?: number;
   /** Deepest accepted element nesting (default 64). */
   maxDepth?: number;
 }
 
 /** Default limits. */
-export const DEFAULT_XML_LIMITS: Required<XmlLimits> = { maxLength: 64 * 1024 * 1024, maxDepth: 64 };
+export const DEFAULT_XML_LIMITS: Required<XmlLimits> = { maxLength: DEFAULT_MAX_RESPONSE_BYTES, maxDepth: 64 };
 
 const PREDEFINED: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
+
+/**
+ * True when `code` is a character XML may carry as a character reference: XML 1.0's `Char`
+ * production, plus the C0 controls other than NUL. Exchange encodes control characters found in
+ * item properties as references (`&#x1;`, Microsoft KB "XML schema validation errors when Exchange
+ * Web Service requests and responses have invalid XML characters"), and XML 1.1 allows them as
+ * references; refusing them would make such an item, and the whole page it comes in, unreadable.
+ * NUL, surrogates, U+FFFE, U+FFFF and anything past U+10FFFF name no character at all.
+ */
+function isReferableChar(code: number): boolean {
+  if (!(code > 0 && code <= 0x10ffff)) return false;
+  if (code >= 0xd800 && code <= 0xdfff) return false;
+  return code !== 0xfffe && code !== 0xffff;
+}
 
 /** Decodes the predefined entities and character references; refuses any other entity reference. */
 export function decodeXmlText(raw: string): string {
@@ -39,9 +57,10 @@ export function decodeXmlText(raw: string): string {
   return raw.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z_][\w.-]*);?/g, (match, ref: string) => {
     if (!match.endsWith(";")) throw new XmlSecurityError("malformed", `Malformed entity reference "${match.slice(0, 20)}"`);
     if (ref.startsWith("#")) {
-      const code = ref.startsWith("#x") ? Number.parseInt(ref.slice(2), 16) : Number.parseInt(ref.slice(1), 10);
-      // XML 1.0 Char: no NUL, no surrogates, nothing beyond U+10FFFF.
-      if (!(code > 0 && code <= 0x10ffff) || (code >= 0xd800 && code <= 0xdfff)) {
+      // Digits beyond 7 cannot name a character (U+10FFFF is 1114111); parseInt would lose precision.
+      const digits = ref.startsWith("#x") ? ref.slice(2).replace(/^0+/, "") : ref.slice(1).replace(/^0+/, "");
+      const code = digits.length > 8 ? Number.NaN : ref.startsWith("#x") ? Number.parseInt(digits || "0", 16) : Number.parseInt(digits || "0", 10);
+      if (!isReferableChar(code)) {
         throw new XmlSecurityError("malformed", `Character reference "${match.slice(0, 20)}" names no XML character`);
       }
       return String.fromCodePoint(code);
@@ -52,9 +71,45 @@ export function decodeXmlText(raw: string): string {
   });
 }
 
+function isXmlSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+/** Index of the first character after the tag name that starts at `from`. */
+function nameEnd(text: string, from: number): number {
+  let j = from;
+  for (; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    if (isXmlSpace(c) || c === 62 /* > */ || c === 47 /* / */) break;
+  }
+  return j;
+}
+
+function sameName(text: string, a: number, aLength: number, b: number, bLength: number): boolean {
+  if (aLength !== bLength) return false;
+  for (let k = 0; k < aLength; k++) if (text.charCodeAt(a + k) !== text.charCodeAt(b + k)) return false;
+  return true;
+}
+
+function onlySpace(text: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (!isXmlSpace(c) && !(k === 0 && c === 0xfeff)) return false;
+  }
+  return true;
+}
+
 /**
  * Scans the raw document and throws {@link XmlSecurityError} when it holds a DOCTYPE or ENTITY
- * declaration, nests deeper than `maxDepth`, exceeds `maxLength`, or is structurally broken.
+ * declaration, nests deeper than `maxDepth`, exceeds `maxLength`, or is not well-formed in its
+ * structure: every element opened is closed by a tag of the same name, in order; there is exactly
+ * one root element and no text outside it. A document that ends while elements (or a tag, comment,
+ * CDATA section or processing instruction) are still open — a body cut short — is refused with the
+ * rule `truncated`; every other structural fault with `malformed`.
+ *
+ * The scan is one pass over the text with a stack of name offsets (no substring is made per
+ * element). Measured on a 14.6 MiB SyncFolderItems-shaped document: 70–120 ms, against 50–70 ms for
+ * the depth count alone before and about 1.9 s for fast-xml-parser on the same text (≈ 5 %).
  */
 export function assertSafeXml(text: string, limits: XmlLimits = {}): void {
   const maxLength = limits.maxLength ?? DEFAULT_XML_LIMITS.maxLength;
@@ -62,19 +117,32 @@ export function assertSafeXml(text: string, limits: XmlLimits = {}): void {
   if (text.length > maxLength) throw new XmlSecurityError("size", `XML document of ${text.length} characters exceeds the limit of ${maxLength}`);
   let i = 0;
   let depth = 0;
+  let roots = 0;
   const n = text.length;
+  // Offsets and lengths of the names of the open elements (as many as the depth, at most maxDepth).
+  const nameAt: number[] = [];
+  const nameLength: number[] = [];
+  const openNames = () => {
+    const names: string[] = [];
+    for (let d = 0; d < depth; d++) names.push(`<${text.slice(nameAt[d]!, nameAt[d]! + Math.min(nameLength[d]!, 60))}>`);
+    return names.length > 4 ? [...names.slice(0, 2), "…", ...names.slice(-2)].join(" ") : names.join(" ");
+  };
   for (;;) {
     const lt = text.indexOf("<", i);
+    if (depth === 0 && !onlySpace(text, i, lt < 0 ? n : lt)) {
+      throw new XmlSecurityError("malformed", roots === 0 ? "Text before the root element of an XML document" : "Text after the root element of an XML document");
+    }
     if (lt < 0) break;
     if (text.startsWith("<!--", lt)) {
       const end = text.indexOf("-->", lt + 4);
-      if (end < 0) throw new XmlSecurityError("malformed", "Unterminated XML comment");
+      if (end < 0) throw new XmlSecurityError("truncated", "The XML document ends inside a comment");
       i = end + 3;
       continue;
     }
     if (text.startsWith("<![CDATA[", lt)) {
+      if (depth === 0) throw new XmlSecurityError("malformed", "A CDATA section outside the root element");
       const end = text.indexOf("]]>", lt + 9);
-      if (end < 0) throw new XmlSecurityError("malformed", "Unterminated CDATA section");
+      if (end < 0) throw new XmlSecurityError("truncated", "The XML document ends inside a CDATA section");
       i = end + 3;
       continue;
     }
@@ -86,12 +154,14 @@ export function assertSafeXml(text: string, limits: XmlLimits = {}): void {
     }
     if (text.startsWith("<?", lt)) {
       const end = text.indexOf("?>", lt + 2);
-      if (end < 0) throw new XmlSecurityError("malformed", "Unterminated processing instruction");
+      if (end < 0) throw new XmlSecurityError("truncated", "The XML document ends inside a processing instruction");
       i = end + 2;
       continue;
     }
     const closing = text.charCodeAt(lt + 1) === 47; /* '/' */
-    let j = lt + 1;
+    const nameStart = closing ? lt + 2 : lt + 1;
+    const nameStop = nameEnd(text, nameStart);
+    let j = nameStop;
     let quote = 0;
     for (; j < n; j++) {
       const c = text.charCodeAt(j);
@@ -100,14 +170,33 @@ export function assertSafeXml(text: string, limits: XmlLimits = {}): void {
       } else if (c === 34 || c === 39) quote = c;
       else if (c === 62) break; /* '>' */
     }
-    if (j >= n) throw new XmlSecurityError("malformed", "Unterminated XML tag");
-    if (closing) depth--;
-    else if (text.charCodeAt(j - 1) !== 47) {
-      depth++;
-      if (depth > maxDepth) throw new XmlSecurityError("depth", `XML nested deeper than the limit of ${maxDepth} elements`);
+    if (j >= n) throw new XmlSecurityError("truncated", `The XML document ends inside a tag${depth > 0 ? `, with ${openNames()} open` : ""}`);
+    if (nameStop === nameStart) throw new XmlSecurityError("malformed", "A tag without a name in XML");
+    if (closing) {
+      if (depth === 0) throw new XmlSecurityError("malformed", `A closing tag </${text.slice(nameStart, Math.min(nameStop, nameStart + 60))}> without an open element`);
+      depth--;
+      if (!sameName(text, nameAt[depth]!, nameLength[depth]!, nameStart, nameStop - nameStart) || !onlySpace(text, nameStop, j)) {
+        throw new XmlSecurityError(
+          "malformed",
+          `The closing tag </${text.slice(nameStart, Math.min(nameStop, nameStart + 60))}> does not match <${text.slice(nameAt[depth]!, nameAt[depth]! + Math.min(nameLength[depth]!, 60))}>`,
+        );
+      }
+    } else {
+      if (depth === 0) {
+        roots++;
+        if (roots > 1) throw new XmlSecurityError("malformed", "A second root element in an XML document");
+      }
+      if (text.charCodeAt(j - 1) !== 47) {
+        if (depth >= maxDepth) throw new XmlSecurityError("depth", `XML nested deeper than the limit of ${maxDepth} elements`);
+        nameAt[depth] = nameStart;
+        nameLength[depth] = nameStop - nameStart;
+        depth++;
+      }
     }
     i = j + 1;
   }
+  if (depth > 0) throw new XmlSecurityError("truncated", `The XML document ends with ${depth} element${depth === 1 ? "" : "s"} not closed: ${openNames()}`);
+  if (roots === 0) throw new XmlSecurityError("malformed", "XML document without a root element");
 }
 
 const parser = new XMLParser({
@@ -127,7 +216,8 @@ const parser = new XMLParser({
 
 type OrderedNode = Record<string, unknown>;
 
-function convert(node: OrderedNode): XmlElement | string | undefined {
+function convert(node: OrderedNode | undefined): XmlElement | string | undefined {
+  if (node === undefined) return undefined;
   let name: string | undefined;
   for (const key of Object.keys(node)) {
     if (key !== ":@") {
@@ -148,8 +238,11 @@ function convert(node: OrderedNode): XmlElement | string | undefined {
   const element: XmlElement = { name, attributes: attrs, children: [], text: "" };
   const rawChildren = node[name];
   if (Array.isArray(rawChildren)) {
-    for (const child of rawChildren as OrderedNode[]) {
-      const converted = convert(child);
+    for (let k = 0; k < rawChildren.length; k++) {
+      const converted = convert(rawChildren[k] as OrderedNode);
+      // The parser's node is not needed any more: let it go now, so that the peak holds about one
+      // tree at a time rather than the parser's and ours in full.
+      rawChildren[k] = undefined;
       if (converted === undefined) continue;
       if (typeof converted === "string") element.text += converted;
       else element.children.push(converted);
@@ -168,8 +261,9 @@ export function parseXml(text: string, limits: XmlLimits = {}): XmlElement {
     throw new XmlSecurityError("malformed", `Malformed XML: ${(error as Error).message}`, { cause: error });
   }
   if (Array.isArray(nodes)) {
-    for (const node of nodes as OrderedNode[]) {
-      const converted = convert(node);
+    for (let k = 0; k < nodes.length; k++) {
+      const converted = convert(nodes[k] as OrderedNode);
+      nodes[k] = undefined;
       if (converted !== undefined && typeof converted !== "string") return converted;
     }
   }
