@@ -32,3 +32,23 @@ describe("parseXml refuses what could be misread", () => {
     expect(parseXml(`\uFEFF<?xml version='1.0' encoding='utf-8'?>\n<multistatus xmlns="DAV:"/>\n`)).toMatchObject({ ns: "DAV:", name: "multistatus" });
   });
 });
+
+describe("parseXml and character references", () => {
+  it("decodes references to XML characters, astral ones included", () => {
+    expect(parseXml(`<a xmlns="DAV:">&#x41;&#66;&#x1F600;&#9;&#xD7FF;&#xE000;&#x10FFFF;&#x000000000000000041;</a>`).text).toBe("AB\u{1F600}\t\uD7FF\uE000\u{10FFFF}A");
+  });
+
+  it("refuses references outside the Char production as malformed, in text and in attributes (not a RangeError)", () => {
+    for (const ref of ["&#0;", "&#x0;", "&#xD800;", "&#xDFFF;", "&#55296;", "&#x110000;", "&#1114112;", "&#xFFFE;", "&#xFFFF;", "&#x1F;", "&#99999999999999999999;", "&#x0000000000000000110000;"]) {
+      for (const doc of [`<a xmlns="DAV:">x${ref}y</a>`, `<a xmlns="DAV:" b="${ref}"/>`]) {
+        let thrown: unknown;
+        try {
+          parseXml(doc);
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown, `${ref} in ${doc}`).toMatchObject({ code: "INVALID_XML", message: expect.stringMatching(/character reference/) });
+      }
+    }
+  });
+});

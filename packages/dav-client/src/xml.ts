@@ -47,13 +47,40 @@ const parser = new XMLParser({
 
 const PREDEFINED: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
 
+/**
+ * Whether a code point is a `Char` of XML 1.0 (§2.2): `#x9 | #xA | #xD | [#x20-#xD7FF] |
+ * [#xE000-#xFFFD] | [#x10000-#x10FFFF]`. A character reference to anything else (`&#0;`, a
+ * surrogate, a value past U+10FFFF) makes the document not well-formed.
+ */
+export function isXmlChar(code: number): boolean {
+  return (
+    code === 0x9 ||
+    code === 0xa ||
+    code === 0xd ||
+    (code >= 0x20 && code <= 0xd7ff) ||
+    (code >= 0xe000 && code <= 0xfffd) ||
+    (code >= 0x10000 && code <= 0x10ffff)
+  );
+}
+
+/** The character a numeric reference (`#x41`, `#65`) names. @throws DavError `INVALID_XML` outside XML's Char production. */
+function characterReference(ref: string): string {
+  const digits = (ref.startsWith("#x") ? ref.slice(2) : ref.slice(1)).replace(/^0+(?=.)/, "");
+  // Past 8 significant digits every value is out of range; the check also keeps the number exact.
+  const code = digits.length > 8 ? Number.NaN : Number.parseInt(digits, ref.startsWith("#x") ? 16 : 10);
+  if (!Number.isInteger(code) || !isXmlChar(code)) {
+    const shown = ref.length > 12 ? `${ref.slice(0, 12)}…` : ref;
+    throw new DavError("INVALID_XML", `XML response is not well-formed: the character reference '&${shown};' names no XML character`);
+  }
+  return String.fromCodePoint(code);
+}
+
 /** Decodes the predefined XML entities and numeric character references; anything else is an error. */
 function decodeText(raw: string): string {
   const normalised = raw.includes("\r") ? raw.replace(/\r\n?/g, "\n") : raw;
   if (!normalised.includes("&")) return normalised;
   return normalised.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z][\w.-]*);/g, (_match, ref: string) => {
-    if (ref.startsWith("#x")) return String.fromCodePoint(Number.parseInt(ref.slice(2), 16));
-    if (ref.startsWith("#")) return String.fromCodePoint(Number.parseInt(ref.slice(1), 10));
+    if (ref.startsWith("#")) return characterReference(ref);
     const value = PREDEFINED[ref];
     if (value === undefined) throw new DavError("INVALID_XML", `XML response uses the undeclared entity '&${ref};'`);
     return value;
