@@ -15,12 +15,14 @@
  *   ETag, diffed with the listing kept in the cursor. A member listed without an ETag is kept
  *   (with `""`), never read as deleted.
  */
+import type { DavAnomaly, DavAnomalyOperation } from "./anomaly.js";
 import { DavError, InvalidSyncTokenError, redactUrl } from "./errors.js";
+import { memberProblem } from "./href.js";
 import { decodeCursor, encodeCursor, type DavChangeCursor } from "./cursor.js";
-import { findProp, hasCondition, propText, type DavResponse } from "./multistatus.js";
+import { findProp, hasCondition, propText, type DavResponse, type Multistatus } from "./multistatus.js";
 import type { DavHttpResponse } from "./transport.js";
 import { DAV_NAMESPACES } from "./namespaces.js";
-import { expectMultistatus, hrefOf, propfind, sendXml, xmlDocument, type DavContext } from "./requests.js";
+import { expectMultistatus, hrefOf, propfind, reportAnomaly, sendXml, xmlDocument, type DavContext } from "./requests.js";
 import { escapeXml } from "./xml.js";
 
 const { d: D, cs: CS } = DAV_NAMESPACES;
@@ -51,6 +53,12 @@ export interface DavChangeFeed {
   readonly complete: boolean;
   /** Which method produced the feed. */
   readonly method: "sync-collection" | "etag-listing";
+  /**
+   * Hrefs the listing named that are not members of the collection (on another origin, outside
+   * it after resolving `..` and percent-encoding, or with a name a server may resolve
+   * elsewhere): left out of `changed` and `deleted`, and reported here.
+   */
+  readonly anomalies: readonly DavAnomaly[];
 }
 
 /** Options of {@link collectionChanges}. */
@@ -69,6 +77,42 @@ interface SyncResult {
   token: string;
   changed: Map<string, string>;
   deleted: Set<string>;
+  anomalies: Map<string, DavAnomaly>;
+}
+
+/**
+ * Sorts the entries of a listing of `collection`: the collection itself, its sub-collections,
+ * members, and hrefs that are not members (recorded in `anomalies`, and given to the listener).
+ */
+function classifyEntries(
+  context: DavContext,
+  multistatus: Multistatus,
+  collection: string,
+  operation: DavAnomalyOperation,
+  anomalies: Map<string, DavAnomaly>,
+): Array<{ entry: DavResponse; role: "self" | "sub-collection" | "member" }> {
+  const own = collectionSpellings(collection);
+  const out: Array<{ entry: DavResponse; role: "self" | "sub-collection" | "member" }> = [];
+  const drop = (href: string, reason: DavAnomaly["reason"]) => {
+    if (!anomalies.has(href)) anomalies.set(href, reportAnomaly(context, { kind: "href-dropped", operation, collection, href, reason }));
+  };
+  for (const entry of multistatus.foreign) drop(entry.href, "foreign-origin");
+  for (const entry of multistatus.responses) {
+    if (own.has(entry.href)) {
+      out.push({ entry, role: "self" });
+      continue;
+    }
+    const problem = memberProblem(entry.href, collection);
+    if (entry.href.endsWith("/") && (problem === undefined || problem === "nested")) out.push({ entry, role: "sub-collection" });
+    else if (problem !== undefined) drop(entry.href, problem);
+    else out.push({ entry, role: "member" });
+  }
+  return out;
+}
+
+/** Whether a response says a sync-collection answer was truncated (RFC 6578 §3.6). */
+function isTruncation(entry: DavResponse): boolean {
+  return entry.status === 507 || hasCondition(entry.error, D, "number-of-matches-within-limits");
 }
 
 function syncCollectionBody(token: string): string {
@@ -104,8 +148,8 @@ function isCollectionEntry(entry: DavResponse): boolean {
  */
 export async function syncCollection(context: DavContext, collectionUrl: string, token: string, options: { signal?: AbortSignal | undefined; maxPages?: number | undefined } = {}): Promise<SyncResult> {
   const url = new URL(collectionUrl, context.baseUrl);
-  const own = collectionSpellings(hrefOf(context, url.href));
-  const result: SyncResult = { token, changed: new Map(), deleted: new Set() };
+  const collection = hrefOf(context, url.href);
+  const result: SyncResult = { token, changed: new Map(), deleted: new Set(), anomalies: new Map() };
   const maxPages = options.maxPages ?? 10_000;
   for (let page = 0; ; page++) {
     if (page >= maxPages) throw new DavError("HTTP_STATUS", `sync-collection on ${redactUrl(url)} was still truncated after ${maxPages} pages`);
@@ -114,15 +158,16 @@ export async function syncCollection(context: DavContext, collectionUrl: string,
     // with that condition, Xandikos a 500.
     if (result.token !== "" && rejectsSyncToken(response)) throw new InvalidSyncTokenError(redactUrl(url), response.status);
     const multistatus = expectMultistatus(response, "REPORT");
-    let truncated = false;
-    for (const entry of multistatus.responses) {
-      // RFC 6578 §3.6: truncation is a 507 response for the Request-URI, with the
-      // number-of-matches-within-limits condition; either one alone is taken as truncation.
-      if (entry.status === 507 || hasCondition(entry.error, D, "number-of-matches-within-limits")) {
+    // RFC 6578 §3.6: truncation is a 507 response for the Request-URI, with the
+    // number-of-matches-within-limits condition; either one alone is taken as truncation, on
+    // whatever href it comes (taking a truncated answer as whole would read as deletions).
+    let truncated = multistatus.foreign.some(isTruncation);
+    for (const { entry, role } of classifyEntries(context, multistatus, collection, "sync-collection", result.anomalies)) {
+      if (isTruncation(entry)) {
         truncated = true;
         continue;
       }
-      if (own.has(entry.href) || entry.href.endsWith("/")) continue; // the collection itself, sub-collections
+      if (role !== "member") continue; // the collection itself, sub-collections
       if (entry.status === 404) {
         result.changed.delete(entry.href);
         result.deleted.add(entry.href);
@@ -142,23 +187,23 @@ export async function syncCollection(context: DavContext, collectionUrl: string,
   }
 }
 
-/** A Depth-1 listing of the members' ETags, with the collection's own ctag. */
-export async function etagListing(context: DavContext, collectionUrl: string, signal?: AbortSignal): Promise<{ ctag: string | null; etags: Map<string, string> }> {
+/** A Depth-1 listing of the members' ETags, with the collection's own ctag and the hrefs dropped as non-members. */
+export async function etagListing(context: DavContext, collectionUrl: string, signal?: AbortSignal): Promise<{ ctag: string | null; etags: Map<string, string>; anomalies: DavAnomaly[] }> {
   const url = new URL(collectionUrl, context.baseUrl);
-  const own = collectionSpellings(hrefOf(context, url.href));
   const multistatus = await propfind(context, url, "1", [["d", "getetag"], ["cs", "getctag"], ["d", "resourcetype"]], signal);
   const etags = new Map<string, string>();
+  const anomalies = new Map<string, DavAnomaly>();
   let ctag: string | null = null;
-  for (const entry of multistatus.responses) {
-    if (own.has(entry.href)) {
+  for (const { entry, role } of classifyEntries(context, multistatus, hrefOf(context, url.href), "etag-listing", anomalies)) {
+    if (role === "self") {
       ctag = propText(entry, CS, "getctag") ?? null;
       continue;
     }
-    if (isCollectionEntry(entry) || (entry.status !== undefined && entry.status >= 300)) continue;
+    if (role !== "member" || isCollectionEntry(entry) || (entry.status !== undefined && entry.status >= 300)) continue;
     // A member without an ETag is still a member: leaving it out would read as a deletion.
     etags.set(entry.href, propText(entry, D, "getetag") ?? "");
   }
-  return { ctag, etags };
+  return { ctag, etags, anomalies: [...anomalies.values()] };
 }
 
 async function currentCtag(context: DavContext, collectionUrl: string, signal?: AbortSignal): Promise<string | null> {
@@ -176,18 +221,18 @@ async function changesByEtagListing(context: DavContext, collectionUrl: string, 
   if (last?.ctag) {
     const ctag = await currentCtag(context, collectionUrl, signal);
     if (ctag !== null && ctag === last.ctag) {
-      return { cursor: encodeCursor(last), changed: [], deleted: [], complete: false, method: "etag-listing" };
+      return { cursor: encodeCursor(last), changed: [], deleted: [], complete: false, method: "etag-listing", anomalies: [] };
     }
   }
   const listing = await etagListing(context, collectionUrl, signal);
   const cursor = encodeCursor({ kind: "etag-listing", ctag: listing.ctag, etags: Object.fromEntries(listing.etags) });
   if (!last) {
-    return { cursor, changed: [...listing.etags].map(([href, etag]) => ({ href, etag })), deleted: [], complete: true, method: "etag-listing" };
+    return { cursor, changed: [...listing.etags].map(([href, etag]) => ({ href, etag })), deleted: [], complete: true, method: "etag-listing", anomalies: listing.anomalies };
   }
   const changed: DavChangedMember[] = [];
   for (const [href, etag] of listing.etags) if (last.etags[href] !== etag) changed.push({ href, etag });
   const deleted = Object.keys(last.etags).filter((href) => !listing.etags.has(href));
-  return { cursor, changed, deleted, complete: false, method: "etag-listing" };
+  return { cursor, changed, deleted, complete: false, method: "etag-listing", anomalies: listing.anomalies };
 }
 
 function feedFromSync(result: SyncResult, complete: boolean): DavChangeFeed {
@@ -197,6 +242,7 @@ function feedFromSync(result: SyncResult, complete: boolean): DavChangeFeed {
     deleted: complete ? [] : [...result.deleted],
     complete,
     method: "sync-collection",
+    anomalies: [...result.anomalies.values()],
   };
 }
 
