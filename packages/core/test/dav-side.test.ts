@@ -209,4 +209,20 @@ describe("DavSide against a server whose listings name hrefs outside the collect
       await dav.close();
     }
   });
+
+  it("reports an item larger than the response size limit alone; the others of its batch are read", async () => {
+    const dav = await hostileCardDav();
+    dav.items.set("/dav/book/b.vcf", { etag: '"b1"', text: vcard("b", { FN: "Small" }) });
+    dav.items.set("/dav/book/big.vcf", { etag: '"g1"', text: vcard("big", { FN: "Big", NOTE: "x".repeat(80_000) }) });
+    const client = new DavClient({ baseUrl: dav.url, maxResponseBytes: 64 * 1024 });
+    try {
+      const side = new DavSide({ client, homeUrls: [dav.url] });
+      const read = await side.fetch("/dav/book/", ["/dav/book/a.vcf", "/dav/book/big.vcf", "/dav/book/b.vcf"]);
+      expect(read.map((r) => ("code" in r ? r.code : r.uid))).toEqual(["a", "rejected", "b"]);
+      expect((read[1] as Error).message).toMatch(/big\.vcf is larger than the response size limit/);
+    } finally {
+      await client.close();
+      await dav.close();
+    }
+  });
 });

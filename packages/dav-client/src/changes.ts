@@ -115,12 +115,18 @@ function isTruncation(entry: DavResponse): boolean {
   return entry.status === 507 || hasCondition(entry.error, D, "number-of-matches-within-limits");
 }
 
-function syncCollectionBody(token: string): string {
+function syncCollectionBody(token: string, limit: number | undefined): string {
+  const paging = limit === undefined ? "" : `<d:limit><d:nresults>${limit}</d:nresults></d:limit>`;
   return xmlDocument(
     "d:sync-collection",
-    `<d:sync-token>${escapeXml(token)}</d:sync-token><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop>`,
+    `<d:sync-token>${escapeXml(token)}</d:sync-token><d:sync-level>1</d:sync-level>${paging}<d:prop><d:getetag/></d:prop>`,
   );
 }
+
+/** The first page size asked for (RFC 6578 §3.7 `DAV:limit`) once an answer was over `maxResponseBytes`. */
+export const FIRST_PAGE_SIZE = 5_000;
+/** Below this page size, a server whose answers stay too large is taken not to page. */
+const MIN_PAGE_SIZE = 50;
 
 /** The spellings of a collection's own href (with and without the trailing slash). */
 function collectionSpellings(href: string): Set<string> {
@@ -142,18 +148,43 @@ function isCollectionEntry(entry: DavResponse): boolean {
 
 /**
  * Runs sync-collection from `token` (`""` for the initial listing), following truncation.
+ *
+ * Paging: an answer over the transport's `maxResponseBytes` is asked for again in pages, with
+ * `DAV:limit`/`DAV:nresults` (RFC 6578 §3.7; first {@link FIRST_PAGE_SIZE} members, a quarter of
+ * that while still too large). A server that honours it truncates (507 on the request-URI) and
+ * the answers are continued with the tokens they carry, as above. A page that holds exactly the
+ * number asked for but is not marked truncated is refused: whether more was left out cannot be
+ * told (a server that ignores the limit answers more than asked, which is whole).
  * @throws InvalidSyncTokenError when the server rejects a non-empty token.
  * @throws DavError `HTTP_STATUS` when an answer is truncated but does not advance the token, or
- *   is still truncated after `maxPages` answers.
+ *   is still truncated after `maxPages` answers; `RESPONSE_TOO_LARGE` when answers stay over the
+ *   limit in pages of {@link MIN_PAGE_SIZE} (the server does not page), or a page is ambiguous.
  */
 export async function syncCollection(context: DavContext, collectionUrl: string, token: string, options: { signal?: AbortSignal | undefined; maxPages?: number | undefined } = {}): Promise<SyncResult> {
   const url = new URL(collectionUrl, context.baseUrl);
   const collection = hrefOf(context, url.href);
   const result: SyncResult = { token, changed: new Map(), deleted: new Set(), anomalies: new Map() };
   const maxPages = options.maxPages ?? 10_000;
+  let limit: number | undefined;
   for (let page = 0; ; page++) {
     if (page >= maxPages) throw new DavError("HTTP_STATUS", `sync-collection on ${redactUrl(url)} was still truncated after ${maxPages} pages`);
-    const response = await sendXml(context, "REPORT", url, syncCollectionBody(result.token), { depth: "0", signal: options.signal });
+    let response: Awaited<ReturnType<typeof sendXml>>;
+    try {
+      response = await sendXml(context, "REPORT", url, syncCollectionBody(result.token, limit), { depth: "0", signal: options.signal });
+    } catch (error) {
+      if (!(error instanceof DavError && error.code === "RESPONSE_TOO_LARGE")) throw error;
+      const smaller = limit === undefined ? FIRST_PAGE_SIZE : Math.floor(limit / 4);
+      if (smaller < MIN_PAGE_SIZE) {
+        throw new DavError(
+          "RESPONSE_TOO_LARGE",
+          `sync-collection on ${redactUrl(url)}: answers stay over the response size limit even in pages of ${limit} members (DAV:limit), so the server does not page them; raise maxResponseBytes`,
+          { cause: error },
+        );
+      }
+      limit = smaller;
+      page--;
+      continue;
+    }
     // 403 with DAV:valid-sync-token is what RFC 6578 prescribes; some servers use 400/409/410
     // with that condition, Xandikos a 500.
     if (result.token !== "" && rejectsSyncToken(response)) throw new InvalidSyncTokenError(redactUrl(url), response.status);
@@ -162,11 +193,13 @@ export async function syncCollection(context: DavContext, collectionUrl: string,
     // number-of-matches-within-limits condition; either one alone is taken as truncation, on
     // whatever href it comes (taking a truncated answer as whole would read as deletions).
     let truncated = multistatus.foreign.some(isTruncation);
+    let listed = multistatus.foreign.length;
     for (const { entry, role } of classifyEntries(context, multistatus, collection, "sync-collection", result.anomalies)) {
       if (isTruncation(entry)) {
         truncated = true;
         continue;
       }
+      if (role !== "self") listed++;
       if (role !== "member") continue; // the collection itself, sub-collections
       if (entry.status === 404) {
         result.changed.delete(entry.href);
@@ -179,6 +212,12 @@ export async function syncCollection(context: DavContext, collectionUrl: string,
     }
     if (!multistatus.syncToken) throw new DavError("INVALID_XML", `sync-collection on ${redactUrl(url)} answered without a DAV:sync-token`);
     const advanced = multistatus.syncToken !== result.token;
+    if (!truncated && limit !== undefined && listed === limit) {
+      throw new DavError(
+        "RESPONSE_TOO_LARGE",
+        `sync-collection on ${redactUrl(url)} answered exactly the ${limit} members asked for (DAV:limit) without marking the answer truncated, so whether it is whole cannot be told; raise maxResponseBytes`,
+      );
+    }
     result.token = multistatus.syncToken;
     if (!truncated) return result;
     // Continuing from the same token would get the same truncated answer forever; returning

@@ -90,7 +90,11 @@ export interface DavClientOptions {
   readonly timeoutMs?: number | undefined;
   /** Retry settings: retries (default 3), baseDelayMs (250), maxDelayMs (30 000, also caps Retry-After). */
   readonly retry?: { retries?: number; baseDelayMs?: number; maxDelayMs?: number } | undefined;
-  /** Largest response accepted, decoded (default 64 MiB). */
+  /**
+   * Largest response accepted, decoded (default 32 MiB, set from the measured cost of parsing:
+   * see `DEFAULT_MAX_RESPONSE_BYTES`). Larger listings are read in pages, larger multiget
+   * batches split; what cannot be paged is refused with `RESPONSE_TOO_LARGE`.
+   */
   readonly maxResponseBytes?: number | undefined;
   /** Other origins a redirect may lead to (default none: same origin only). */
   readonly allowedRedirectOrigins?: readonly string[] | undefined;

@@ -180,7 +180,34 @@ export async function multigetBatch(
 }
 
 /**
- * Reads items by href with multiget REPORTs of `batchSize` hrefs, `concurrency` REPORTs in
+ * {@link multigetBatch}, split in halves while an answer is over the response size limit.
+ * @throws DavError `RESPONSE_TOO_LARGE` naming the href when one item alone is over it.
+ */
+async function multigetSplitting(
+  context: DavContext,
+  collectionUrl: string,
+  kind: DavCollectionKind,
+  hrefs: readonly string[],
+  signal?: AbortSignal,
+): Promise<Array<DavItem | DavMissingItem>> {
+  try {
+    return await multigetBatch(context, collectionUrl, kind, hrefs, signal);
+  } catch (error) {
+    if (!(error instanceof DavError && error.code === "RESPONSE_TOO_LARGE")) throw error;
+    if (hrefs.length === 1) {
+      throw new DavError("RESPONSE_TOO_LARGE", `item ${hrefOf(context, hrefs[0]!)} is larger than the response size limit (maxResponseBytes)`, { cause: error });
+    }
+    const half = Math.ceil(hrefs.length / 2);
+    return [
+      ...(await multigetSplitting(context, collectionUrl, kind, hrefs.slice(0, half), signal)),
+      ...(await multigetSplitting(context, collectionUrl, kind, hrefs.slice(half), signal)),
+    ];
+  }
+}
+
+/**
+ * Reads items by href with multiget REPORTs of `batchSize` hrefs (a batch whose answer is over
+ * the response size limit is split in halves until it fits), `concurrency` REPORTs in
  * flight, yielding each batch's results in the order asked.
  */
 export async function* multiget(
@@ -193,7 +220,7 @@ export async function* multiget(
   const batches: string[][] = [];
   for (let i = 0; i < hrefs.length; i += options.batchSize) batches.push(hrefs.slice(i, i + options.batchSize));
   for await (const results of orderedConcurrent(batches, options.concurrency, (batch) =>
-    multigetBatch(context, collectionUrl, kind, batch, options.signal),
+    multigetSplitting(context, collectionUrl, kind, batch, options.signal),
   )) {
     yield* results;
   }

@@ -57,44 +57,54 @@ export function parseStatusLine(line: string): number {
  * @throws DavError `INVALID_XML` when the body is not a DAV:multistatus.
  */
 export function parseMultistatus(xml: string, requestUrl: string | URL): Multistatus {
-  const root = parseXml(xml);
+  const responses: DavResponse[] = [];
+  const foreign: DavResponse[] = [];
+  let syncToken: string | undefined;
+  // Each DAV:response is reduced to a DavResponse as soon as it is read, so the element trees
+  // of a large answer are not all held at once (see xml.ts).
+  const root = parseXml(xml, {
+    onRootChild: (element) => {
+      if (element.ns !== D) return;
+      if (element.name === "sync-token") syncToken ??= element.text.trim();
+      else if (element.name === "response") readResponse(element, requestUrl, responses, foreign);
+    },
+  });
   if (root.ns !== D || root.name !== "multistatus") {
     throw new DavError("INVALID_XML", `expected a DAV:multistatus response, got {${root.ns}}${root.name}`);
   }
-  const responses: DavResponse[] = [];
-  const foreign: DavResponse[] = [];
-  for (const response of childrenNamed(root, D, "response")) {
-    const local: string[] = [];
-    const elsewhere: string[] = [];
-    for (const element of childrenNamed(response, D, "href")) {
-      try {
-        local.push(canonicalHref(element.text, requestUrl));
-      } catch (error) {
-        if (!(error instanceof ForeignHrefError)) throw new DavError("INVALID_XML", "a DAV:href is not a URL", { cause: error });
-        elsewhere.push(redactUrl(new URL(element.text.trim(), requestUrl)));
-      }
-    }
-    if (local.length === 0 && elsewhere.length === 0) throw new DavError("INVALID_XML", "a DAV:response has no DAV:href");
-    const statusElement = child(response, D, "status");
-    const propstats: DavPropstat[] = childrenNamed(response, D, "propstat").map((propstat) => {
-      const propStatus = child(propstat, D, "status");
-      return {
-        status: propStatus ? parseStatusLine(propStatus.text) : 200,
-        props: child(propstat, D, "prop")?.children ?? [],
-      };
-    });
-    const rest = {
-      status: statusElement ? parseStatusLine(statusElement.text) : undefined,
-      propstats,
-      error: child(response, D, "error"),
-    };
-    const [href, ...extraHrefs] = local;
-    if (href !== undefined) responses.push({ href, extraHrefs, ...rest });
-    const [away, ...extraAway] = elsewhere;
-    if (away !== undefined) foreign.push({ href: away, extraHrefs: extraAway, ...rest });
-  }
-  const syncToken = child(root, D, "sync-token")?.text.trim();
   return { responses, foreign, syncToken: syncToken === "" ? undefined : syncToken };
+}
+
+/** Reads one DAV:response into `responses`, or into `foreign` for hrefs on another origin. */
+function readResponse(response: XmlElement, requestUrl: string | URL, responses: DavResponse[], foreign: DavResponse[]): void {
+  const local: string[] = [];
+  const elsewhere: string[] = [];
+  for (const element of childrenNamed(response, D, "href")) {
+    try {
+      local.push(canonicalHref(element.text, requestUrl));
+    } catch (error) {
+      if (!(error instanceof ForeignHrefError)) throw new DavError("INVALID_XML", "a DAV:href is not a URL", { cause: error });
+      elsewhere.push(redactUrl(new URL(element.text.trim(), requestUrl)));
+    }
+  }
+  if (local.length === 0 && elsewhere.length === 0) throw new DavError("INVALID_XML", "a DAV:response has no DAV:href");
+  const statusElement = child(response, D, "status");
+  const propstats: DavPropstat[] = childrenNamed(response, D, "propstat").map((propstat) => {
+    const propStatus = child(propstat, D, "status");
+    return {
+      status: propStatus ? parseStatusLine(propStatus.text) : 200,
+      props: child(propstat, D, "prop")?.children ?? [],
+    };
+  });
+  const rest = {
+    status: statusElement ? parseStatusLine(statusElement.text) : undefined,
+    propstats,
+    error: child(response, D, "error"),
+  };
+  const [href, ...extraHrefs] = local;
+  if (href !== undefined) responses.push({ href, extraHrefs, ...rest });
+  const [away, ...extraAway] = elsewhere;
+  if (away !== undefined) foreign.push({ href: away, extraHrefs: extraAway, ...rest });
 }
 
 /** A property of a response that came with a 2xx status, or undefined. */

@@ -44,7 +44,7 @@ export interface DavTransportOptions {
   readonly timeoutMs?: number | undefined;
   /** Retry settings (see {@link DavRetryOptions}). */
   readonly retry?: Partial<DavRetryOptions> | undefined;
-  /** Largest response body accepted, decoded (default 64 MiB). */
+  /** Largest response body accepted, decoded (default {@link DEFAULT_MAX_RESPONSE_BYTES}, 32 MiB). */
   readonly maxResponseBytes?: number | undefined;
   /** Origins (e.g. `https://dav.example.com`) a redirect may lead to besides the request's own. */
   readonly allowedRedirectOrigins?: readonly string[] | undefined;
@@ -106,6 +106,26 @@ export interface DavTransportStats {
   /** Response bytes as received (before decompression). */
   bytesReceived: number;
 }
+
+/**
+ * The default `maxResponseBytes`: 32 MiB, set from what parsing costs in heap (measured with
+ * bench/dav-parse-memory.ts, Node 20, the smallest old space a parse survives, baseline included):
+ *
+ * | body | listing (href + ETag per member) | multiget (2 KB vCards) |
+ * | --- | --- | --- |
+ * | 8 MiB | 40 MB (5.0×) | 28 MB (3.5×) |
+ * | 32 MiB | 128 MB (4.0×) | 80 MB (2.5×) |
+ *
+ * (fast-xml-parser plus a validation pass cost 136 MB / 496 MB for the listings, 15–17×, and
+ * 46 MB / 152 MB for the multigets.) So the largest accepted answer costs at most about 130 MB,
+ * two multigets in flight (the default `readConcurrency`) about 160 MB: within the old space
+ * Node gives by default on a machine with 1 GB of memory (a quarter of it) and far within that
+ * of a 2 GB one. Larger listings are read in pages (sync-collection with `DAV:limit`) and a
+ * multiget batch over the limit is split, so the limit refuses only what cannot be paged: one
+ * item over 32 MiB, or an ETag listing (PROPFIND Depth 1, no paging in the protocol) of more
+ * than about 100,000 members.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
@@ -233,7 +253,7 @@ export class DavTransport {
         bodyTimeout: this.timeoutMs,
       });
     this.retryOptions = { retries: 3, baseDelayMs: 250, maxDelayMs: 30_000, ...options.retry };
-    this.maxBytes = options.maxResponseBytes ?? 64 * 1024 * 1024;
+    this.maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   }
 
   /**

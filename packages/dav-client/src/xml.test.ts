@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseXml } from "./xml.js";
 
@@ -50,5 +51,52 @@ describe("parseXml and character references", () => {
         expect(thrown, `${ref} in ${doc}`).toMatchObject({ code: "INVALID_XML", message: expect.stringMatching(/character reference/) });
       }
     }
+  });
+});
+
+describe("parseXml on any input", () => {
+  const capture = `<?xml version='1.0' encoding='utf-8'?>\n<multistatus xmlns="DAV:" xmlns:CR="urn:ietf:params:xml:ns:carddav"><!-- c --><response><href>/alice/book/x%20y.vcf</href><propstat><prop><getetag>"d4"</getetag><CR:address-data><![CDATA[BEGIN:VCARD\r\nEND:VCARD]]>\r\nFN:A &amp; B</CR:address-data></prop><status>HTTP/1.1 200 OK</status></propstat></response><sync-token a='1' b="2">t</sync-token></multistatus>\n`;
+
+  it("refuses every cut of a document (a listing cut short must not read as a shorter one)", () => {
+    const whole = parseXml(capture);
+    expect(whole.children.map((c) => c.name)).toEqual(["response", "sync-token"]);
+    expect(whole.children[0]!.children[1]!.children[0]!.children[1]!.text).toBe("BEGIN:VCARD\nEND:VCARD\nFN:A & B");
+    const end = capture.lastIndexOf(">") + 1;
+    for (let cut = 0; cut < end; cut++) expect(() => parseXml(capture.slice(0, cut)), `cut at ${cut}`).toThrowError(INVALID);
+    expect(parseXml(capture.slice(0, end))).toEqual(whole);
+  });
+
+  it("bounds nesting without recursing (a hundred thousand levels is a typed error, not a stack overflow)", () => {
+    const deep = `${"<a>".repeat(100_000)}${"</a>".repeat(100_000)}`;
+    expect(() => parseXml(deep)).toThrowError(/nested deeper than 100/);
+    expect(parseXml(`${"<a>".repeat(50)}${"</a>".repeat(50)}`).name).toBe("a");
+  });
+
+  it("refuses what a well-formedness check refuses: bare '&', '<' in a value, repeated or unquoted attributes, bad names, text outside the root", () => {
+    for (const doc of [`<a>x & y</a>`, `<a b="x<y"/>`, `<a b="1" b="2"/>`, `<a b=1/>`, `<1a/>`, `<a>x</a> junk`, `junk <a/>`, `<a></b>`, `</a>`, `<a><![CDATA[x</a>`, `<a><!-- x</a>`, `<a b="x`, `<a/><!ENTITY x "y">`]) {
+      expect(() => parseXml(doc), doc).toThrowError(INVALID);
+    }
+  });
+
+  it("hands each child of the root over as soon as it is complete, without keeping it", () => {
+    const seen: string[] = [];
+    const root = parseXml(capture, { onRootChild: (element) => seen.push(element.name) });
+    expect(seen).toEqual(["response", "sync-token"]);
+    expect(root.children).toEqual([]);
+  });
+
+  it("never throws anything but INVALID_XML on random mutations of a document", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(capture.length), fc.nat(8), fc.constantFrom("", "<", ">", "&", "/", '"', "]]>", "<!--", "&#0;", "<a>", "</a>", "\u0000")), { minLength: 1, maxLength: 4 }), (edits) => {
+        let doc = capture;
+        for (const [at, remove, insert] of edits) doc = doc.slice(0, at) + insert + doc.slice(at + remove);
+        try {
+          parseXml(doc);
+        } catch (error) {
+          expect(error).toMatchObject({ code: "INVALID_XML" });
+        }
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

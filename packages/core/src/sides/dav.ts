@@ -186,7 +186,22 @@ export class DavSide implements SyncSide {
       }
     }
     const members = ids.filter((id) => !refused.has(id));
-    const answers = members.length > 0 ? await this.#client.multigetAll(await this.#ref(collection, signal), members, signal) : [];
+    const ref = await this.#ref(collection, signal);
+    let answers: Awaited<ReturnType<DavClient["multigetAll"]>> = [];
+    try {
+      if (members.length > 0) answers = await this.#client.multigetAll(ref, members, signal);
+    } catch (error) {
+      if (!(error instanceof DavError && error.code === "RESPONSE_TOO_LARGE")) throw error;
+      // One item over the size limit fails the read of its batch: read one by one, so it alone fails.
+      for (const id of members) {
+        try {
+          answers.push(...(await this.#client.multigetAll(ref, [id], signal)));
+        } catch (single) {
+          if (!(single instanceof DavError && single.code === "RESPONSE_TOO_LARGE")) throw single;
+          refused.set(id, new SideError("rejected", single.message, id));
+        }
+      }
+    }
     const byHref = new Map(answers.map((a) => [a.href, a]));
     return ids.map((id) => {
       const refusal = refused.get(id);
