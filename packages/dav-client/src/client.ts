@@ -36,7 +36,7 @@ import {
   type DavWriteResult,
 } from "./items.js";
 import type { DavContext } from "./requests.js";
-import { DavTransport, isLoopbackHost, type DavAuth, type DavTransportStats } from "./transport.js";
+import { carriesCredentials, DavTransport, isLoopbackHost, type DavAuth, type DavTransportStats } from "./transport.js";
 
 const optionsSchema = z.object({
   baseUrl: z.string().refine((value) => URL.canParse(value) && /^https?:/i.test(value), "must be an http(s) URL"),
@@ -182,7 +182,7 @@ export class DavClient {
     }
     this.options = options;
     const baseUrl = new URL(options.baseUrl);
-    if (options.auth && baseUrl.protocol === "http:" && !isLoopbackHost(baseUrl.hostname)) {
+    if (carriesCredentials(options) && baseUrl.protocol === "http:" && !isLoopbackHost(baseUrl.hostname)) {
       if (!options.allowInsecureHttp) {
         throw new DavError(
           "INSECURE_TRANSPORT",

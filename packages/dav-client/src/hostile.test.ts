@@ -161,6 +161,7 @@ describe("credentials over plain http", () => {
     }
     expect(thrown).toMatchObject({ code: "INSECURE_TRANSPORT", message: expect.stringContaining("allowInsecureHttp") });
     expect(String((thrown as Error).message)).not.toContain("hunter2");
+    expect(() => new DavClient({ baseUrl: "http://dav.example.com/", headers: { Authorization: "Bearer t0ken" } })).toThrowError(expect.objectContaining({ code: "INSECURE_TRANSPORT" }));
     // No credentials, https, or loopback: fine.
     new DavClient({ baseUrl: "http://dav.example.com/" });
     new DavClient({ baseUrl: "https://dav.example.com/", auth });

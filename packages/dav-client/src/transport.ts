@@ -182,6 +182,11 @@ export function mayCarryCredentials(url: URL, allowInsecureHttp: boolean): boole
   return url.protocol === "https:" || isLoopbackHost(url.hostname) || allowInsecureHttp;
 }
 
+/** Whether requests carry credentials: `auth`, or an Authorization, Proxy-Authorization or Cookie header among `headers`. */
+export function carriesCredentials(options: Pick<DavTransportOptions, "auth" | "headers">): boolean {
+  return options.auth !== undefined || Object.keys(options.headers ?? {}).some((name) => /^(?:authorization|proxy-authorization|cookie)$/i.test(name));
+}
+
 /** Whether a redirect from `from` to `to` may be followed. */
 export function isRedirectAllowed(from: URL, to: URL, allowedOrigins: readonly string[]): boolean {
   if (to.protocol !== "http:" && to.protocol !== "https:") return false;
@@ -330,7 +335,7 @@ export class DavTransport {
       ...this.options.headers,
       ...req.headers,
     };
-    if (this.options.auth && !mayCarryCredentials(req.url, this.options.allowInsecureHttp ?? false)) {
+    if (carriesCredentials(this.options) && !mayCarryCredentials(req.url, this.options.allowInsecureHttp ?? false)) {
       throw new DavError(
         "INSECURE_TRANSPORT",
         `${req.method} ${redactUrl(req.url)}: refusing to send credentials over plain http to a host that is not loopback; use https, or set allowInsecureHttp`,

@@ -190,4 +190,20 @@ describe("VdirSide", () => {
     for (const collection of ["a\u0000b", "..", "x/y"]) await expect(side.changes(collection, null)).rejects.toMatchObject({ code: "not-found" });
     expect(readFileSync(join(root, "outside.vcf"), "utf8")).toContain("FN:O");
   });
+
+  it("does not read a file over maxItemBytes: it alone is reported, the others sync", async () => {
+    const root = tempRoot();
+    const vdir = new VdirSide({ root, fsync: false, maxItemBytes: 4096 });
+    const { id: c } = await vdir.createCollection("contacts", "book");
+    writeFileSync(join(root, c, "small.vcf"), vcard("small", { FN: "Small" }));
+    writeFileSync(join(root, c, "huge.vcf"), vcard("huge", { FN: "Huge", NOTE: "x".repeat(10_000) }));
+    const remote = new MemorySide({ name: "remote" });
+    remote.addCollection("contacts", "contacts");
+    const engine = new SyncEngine({ store: new MemoryStateStore(), sides: [vdir, remote] });
+    await engine.link({ id: "p", kind: "contacts", remote: { side: "remote", collection: "contacts" }, local: { side: "vdir", collection: c } });
+    const report = (await engine.runOnce()).pairs[0]!;
+    expect(report.remote.created.map((r) => r.uid)).toEqual(["small"]);
+    expect(report.errors.map((e) => [e.id, e.code])).toEqual([["huge.vcf", "rejected"]]);
+    expect(report.errors[0]!.message).toMatch(/larger than the item size limit/);
+  });
 });

@@ -19,6 +19,7 @@
  *   reported — listed once in the feed, and reading it answers a `rejected` error saying why, so
  *   the cycle's report names it. A collection folder that is a link is refused. An id that is
  *   not a plain file name in the folder (`/`, a backslash, NUL, a leading dot) is `not-found`.
+ *   A file over `maxItemBytes` (default 32 MiB) is not read: `rejected`, naming it.
  *
  * @module
  */
@@ -55,6 +56,8 @@ export interface VdirSideOptions {
   readOnly?: boolean;
   /** Items per batch call and calls at once (defaults 100 and 8). */
   maxBatch?: number;
+  /** Largest item file read, in bytes (default 32 MiB); a larger one is skipped and reported as `rejected`. */
+  maxItemBytes?: number;
   maxConcurrency?: number;
 }
 
@@ -78,15 +81,20 @@ function isPlainName(name: string): boolean {
 /** Opening flags that never follow a symbolic link and never block on a FIFO. */
 const OPEN_NO_FOLLOW = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK;
 
+/** The default {@link VdirSideOptions.maxItemBytes}: 32 MiB, as the DAV client's response limit. */
+export const VDIR_MAX_ITEM_BYTES = 32 * 1024 * 1024;
+
 /**
- * Reads a regular file without following a symbolic link (`ELOOP`) and without blocking on a
- * FIFO or device (`ENOTREG`), with the stat of what was read.
+ * Reads a regular file without following a symbolic link (`ELOOP`), without blocking on a FIFO
+ * or device (`ENOTREG`) and without reading more than `maxBytes` (`EFBIG`), with the stat of
+ * what was read.
  */
-async function readRegular(path: string): Promise<{ text: string; stat: import("node:fs").BigIntStats }> {
+async function readRegular(path: string, maxBytes = VDIR_MAX_ITEM_BYTES): Promise<{ text: string; stat: import("node:fs").BigIntStats }> {
   const handle = await fs.open(path, OPEN_NO_FOLLOW);
   try {
     const stat = await handle.stat({ bigint: true });
     if (!stat.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: "ENOTREG" });
+    if (stat.size > BigInt(maxBytes)) throw Object.assign(new Error(`${path} is larger than ${maxBytes} bytes`), { code: "EFBIG" });
     return { text: await handle.readFile("utf8"), stat };
   } finally {
     await handle.close();
@@ -170,7 +178,7 @@ export class VdirSide implements SyncSide {
   /** The version of the regular file at `path`, never following a link (`ELOOP`, `ENOTREG` otherwise). */
   async #version(path: string): Promise<string> {
     if (this.#options.version === "hash") {
-      const { text, stat } = await readRegular(path);
+      const { text, stat } = await readRegular(path, this.#options.maxItemBytes);
       return this.#versionOf(stat, text);
     }
     const stat = await fs.lstat(path, { bigint: true });
@@ -199,7 +207,8 @@ export class VdirSide implements SyncSide {
       try {
         items.push({ id: entry.name, version: await this.#version(join(dir, entry.name)) });
       } catch (error) {
-        if (codeOf(error) === "ELOOP" || codeOf(error) === "ENOTREG") skipped.set(entry.name, "is not a regular file"); // replaced while listing
+        if (codeOf(error) === "EFBIG") skipped.set(entry.name, "is larger than the item size limit (maxItemBytes)");
+        else if (codeOf(error) === "ELOOP" || codeOf(error) === "ENOTREG") skipped.set(entry.name, "is not a regular file"); // replaced while listing
         else if (codeOf(error) !== "ENOENT") throw error; // ENOENT: deleted while listing
       }
     }
@@ -234,7 +243,7 @@ export class VdirSide implements SyncSide {
       }
       try {
         const path = this.#file(collection, id);
-        const { text, stat } = await readRegular(path);
+        const { text, stat } = await readRegular(path, this.#options.maxItemBytes);
         const version = this.#versionOf(stat, text);
         let uid: string | null = null;
         try {
@@ -389,6 +398,7 @@ function notRegular(error: unknown, id: string): SideError | undefined {
   const code = codeOf(error);
   if (code === "ELOOP") return new SideError("rejected", `${id} is a symbolic link, which is not followed`, id);
   if (code === "ENOTREG") return new SideError("rejected", `${id} is not a regular file`, id);
+  if (code === "EFBIG") return new SideError("rejected", `${id} is larger than the item size limit (maxItemBytes)`, id);
   return undefined;
 }
 
