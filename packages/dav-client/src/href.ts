@@ -80,7 +80,7 @@ export type HrefProblem =
   | "outside-collection"
   /** Below the collection, but deeper than one segment (a member of a sub-collection). */
   | "nested"
-  /** Its last segment decodes to `.`/`..` or holds `/`, a backslash or NUL, which a server may resolve elsewhere. */
+  /** Its last segment is empty, decodes to `.`/`..`, or holds `/`, a backslash or NUL, which a server may resolve elsewhere. */
   | "unsafe-segment";
 
 /** A collection href in the form {@link memberProblem} compares with: canonical, ending in `/`. */
@@ -101,7 +101,7 @@ export function memberProblem(href: string, collectionHref: string): HrefProblem
   const slash = rest.indexOf("/");
   if (slash !== -1 && slash !== rest.length - 1) return "nested";
   const name = decodeSegment(slash === -1 ? rest : rest.slice(0, -1));
-  if (name === "." || name === ".." || /[/\\\u0000]/.test(name)) return "unsafe-segment";
+  if (name === "" || name === "." || name === ".." || /[/\\\u0000]/.test(name)) return "unsafe-segment";
   return undefined;
 }
 
