@@ -45,7 +45,16 @@ export interface ParseXmlOptions {
   readonly maxDepth?: number | undefined;
 }
 
-const PREDEFINED: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+const PREDEFINED: ReadonlyMap<string, string> = new Map([
+  ["amp", "&"],
+  ["lt", "<"],
+  ["gt", ">"],
+  ["quot", '"'],
+  ["apos", "'"],
+]);
+
+/** Most attributes one element may have (DAV elements have a handful; this bounds a hostile tag's cost). */
+const MAX_ATTRIBUTES = 256;
 
 /**
  * Whether a code point is a `Char` of XML 1.0 (§2.2): `#x9 | #xA | #xD | [#x20-#xD7FF] |
@@ -75,17 +84,30 @@ function characterReference(ref: string): string {
   return String.fromCodePoint(code);
 }
 
+const REFERENCE = /^(?:#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z_][\w.-]*)$/;
+
 /** Decodes the predefined XML entities and numeric character references; anything else is an error. */
 function decodeText(raw: string): string {
-  const normalised = raw.includes("\r") ? raw.replace(/\r\n?/g, "\n") : raw;
-  if (!normalised.includes("&")) return normalised;
-  return normalised.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z_][\w.-]*)?(;?)/g, (_match, ref: string | undefined, semicolon: string) => {
-    if (ref === undefined || semicolon === "") throw new DavError("INVALID_XML", "XML response is not well-formed: '&' that starts no entity or character reference");
-    if (ref.startsWith("#")) return characterReference(ref);
-    const value = PREDEFINED[ref];
-    if (value === undefined) throw new DavError("INVALID_XML", `XML response uses the undeclared entity '&${ref.length > 20 ? `${ref.slice(0, 20)}…` : ref};'`);
-    return value;
-  });
+  const text = raw.includes("\r") ? raw.replace(/\r\n?/g, "\n") : raw;
+  let amp = text.indexOf("&");
+  if (amp === -1) return text;
+  let out = "";
+  let last = 0;
+  while (amp !== -1) {
+    const semicolon = text.indexOf(";", amp + 1);
+    const ref = semicolon === -1 || semicolon - amp > 64 ? "" : text.slice(amp + 1, semicolon);
+    if (!REFERENCE.test(ref)) throw new DavError("INVALID_XML", "XML response is not well-formed: '&' that starts no entity or character reference");
+    let value: string | undefined;
+    if (ref.charCodeAt(0) === 0x23 /* # */) value = characterReference(ref);
+    else {
+      value = PREDEFINED.get(ref);
+      if (value === undefined) throw new DavError("INVALID_XML", `XML response uses the undeclared entity '&${ref.length > 20 ? `${ref.slice(0, 20)}…` : ref};'`);
+    }
+    out += text.slice(last, amp) + value;
+    last = semicolon + 1;
+    amp = text.indexOf("&", last);
+  }
+  return out + text.slice(last);
 }
 
 /** Escapes text for use in XML character data or a double-quoted attribute. */
@@ -107,7 +129,10 @@ interface OpenElement {
 }
 
 const NAME = /^[A-Za-z_\u00C0-\uFFFF][\w.\-:\u00B7\u00C0-\uFFFF]*$/;
-const SPACE = /\s/;
+/** XML white space (§2.3): space, tab, LF, CR. */
+function isSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
+}
 const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
 const NO_CHILDREN: readonly XmlElement[] = Object.freeze([]);
 
@@ -206,15 +231,16 @@ export function parseXml(xml: string, options: ParseXmlOptions = {}): XmlElement
     } else {
       // A start tag: name, attributes, then `>` or `/>`.
       let j = lt + 1;
-      while (j < n && !SPACE.test(xml[j]!) && xml[j] !== ">" && xml[j] !== "/") j++;
+      while (j < n && !isSpace(xml.charCodeAt(j)) && xml[j] !== ">" && xml[j] !== "/") j++;
       const qname = xml.slice(lt + 1, j);
       if (!NAME.test(qname)) fail(j >= n ? "the document ends inside a start tag" : `'${shown(qname)}' is not an element name`, lt);
       if (!stack.length && root) fail("more than one root element", lt);
       if (stack.length >= maxDepth) fail(`elements nested deeper than ${maxDepth}`, lt);
       const raw: Array<[string, string]> = [];
+      const names = new Set<string>();
       let selfClosing = false;
       for (;;) {
-        while (j < n && SPACE.test(xml[j]!)) j++;
+        while (j < n && isSpace(xml.charCodeAt(j))) j++;
         if (j >= n) fail("the document ends inside a start tag", lt);
         if (xml[j] === ">") {
           j++;
@@ -227,20 +253,22 @@ export function parseXml(xml: string, options: ParseXmlOptions = {}): XmlElement
           break;
         }
         const nameStart = j;
-        while (j < n && !SPACE.test(xml[j]!) && xml[j] !== "=" && xml[j] !== ">" && xml[j] !== "/") j++;
+        while (j < n && !isSpace(xml.charCodeAt(j)) && xml[j] !== "=" && xml[j] !== ">" && xml[j] !== "/") j++;
         const attribute = xml.slice(nameStart, j);
         if (!NAME.test(attribute)) fail(`'${shown(attribute)}' is not an attribute name`, nameStart);
-        while (j < n && SPACE.test(xml[j]!)) j++;
+        while (j < n && isSpace(xml.charCodeAt(j))) j++;
         if (xml[j] !== "=") fail(`the attribute '${shown(attribute)}' has no value`, nameStart);
         j++;
-        while (j < n && SPACE.test(xml[j]!)) j++;
+        while (j < n && isSpace(xml.charCodeAt(j))) j++;
         const quote = xml[j];
         if (quote !== '"' && quote !== "'") fail(`the value of '${shown(attribute)}' is not quoted`, j);
         const end = xml.indexOf(quote!, j + 1);
         if (end === -1) fail("the document ends inside an attribute value", j);
         const value = xml.slice(j + 1, end);
         if (value.includes("<")) fail(`the value of '${shown(attribute)}' holds '<'`, j);
-        if (raw.some(([name]) => name === attribute)) fail(`the attribute '${shown(attribute)}' is repeated`, nameStart);
+        if (names.has(attribute)) fail(`the attribute '${shown(attribute)}' is repeated`, nameStart);
+        if (names.size >= MAX_ATTRIBUTES) fail(`more than ${MAX_ATTRIBUTES} attributes on one element`, nameStart);
+        names.add(attribute);
         raw.push([attribute, value]);
         j = end + 1;
       }
