@@ -17,6 +17,8 @@
  *   them as the only changes would hide an empty collection from the engine's empty-side
  *   guard.) Any id that is not a member is `not-found` on read, and a write to one is
  *   `rejected` before anything is sent.
+ * - An item larger than the client's response size limit fails alone (`rejected`, naming it):
+ *   its batch is read again one by one.
  *
  * @module
  */
