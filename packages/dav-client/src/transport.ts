@@ -113,12 +113,12 @@ export interface DavTransportStats {
  *
  * | body | listing (href + ETag per member) | multiget (2 KB vCards) |
  * | --- | --- | --- |
- * | 8 MiB | 40 MB (5.0×) | 28 MB (3.5×) |
- * | 32 MiB | 128 MB (4.0×) | 80 MB (2.5×) |
+ * | 8 MiB | 40 MB (5.0×) | 22 MB (2.8×) |
+ * | 32 MiB | 128 MB (4.0×) | 58 MB (1.8×) |
  *
  * (fast-xml-parser plus a validation pass cost 136 MB / 496 MB for the listings, 15–17×, and
  * 46 MB / 152 MB for the multigets.) So the largest accepted answer costs at most about 130 MB,
- * two multigets in flight (the default `readConcurrency`) about 160 MB: within the old space
+ * two multigets in flight (the default `readConcurrency`) about 120 MB: within the old space
  * Node gives by default on a machine with 1 GB of memory (a quarter of it) and far within that
  * of a 2 GB one. Larger listings are read in pages (sync-collection with `DAV:limit`) and a
  * multiget batch over the limit is split, so the limit refuses only what cannot be paged: one
