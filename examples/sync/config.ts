@@ -1,10 +1,15 @@
 /**
  * The configuration of the example sync host: accounts (EWS, DAV, vdir), pairs, policy and state
- * file, validated with zod. Errors name the field (`pairs[0].remote.account: …`).
+ * file, validated with zod. Errors name the field (`pairs[0].remote.account: …`); a file that is
+ * not JSON is reported by line and column only, never with a piece of its text (which could be a
+ * password). Secrets: an inline `password` in a file that group or others can read gets a
+ * warning naming `passwordEnv`; an account URL on plain `http:` to a host that is not loopback
+ * is refused unless the account says `allowInsecureHttp: true`.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
+import { jsonErrorOffset, positionOf } from "./json-position.js";
 
 const secretFields = { password: z.string().min(1).optional(), passwordEnv: z.string().min(1).optional() };
 const oneSecret = [
@@ -24,9 +29,20 @@ const ewsAccount = z.object({
   publicFolders: z.boolean().optional(),
   /** Push for `--watch` (streaming notifications, pull where refused); off: the folders are polled. */
   notifications: z.boolean().default(true),
+  /** Send the credentials over plain `http:` to a host that is not loopback (a warning is printed). */
+  allowInsecureHttp: z.boolean().default(false),
 });
 
-const davAccount = z.object({ type: z.literal("dav"), url: z.url({ protocol: /^https?$/ }), username: z.string().min(1), ...secretFields }).refine(...oneSecret);
+const davAccount = z
+  .object({
+    type: z.literal("dav"),
+    url: z.url({ protocol: /^https?$/ }),
+    username: z.string().min(1),
+    ...secretFields,
+    /** Send the credentials over plain `http:` to a host that is not loopback (a warning is printed). */
+    allowInsecureHttp: z.boolean().default(false),
+  })
+  .refine(...oneSecret);
 
 const vdirAccount = z.object({ type: z.literal("vdir"), path: z.string().min(1) });
 
@@ -92,13 +108,38 @@ export class ConfigError extends Error {
   readonly code = "bad-config";
 }
 
-/** Reads and validates a config file; relative paths become relative to its folder. */
-export function loadConfig(path: string): SyncConfig {
+/** Options of {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /** Receives warnings (default: printed on stderr). */
+  warn?: (message: string) => void;
+}
+
+/** Whether a host name is loopback (`localhost`, 127.0.0.0/8, `::1`). */
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host.endsWith(".localhost") || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * Reads and validates a config file; relative paths become relative to its folder.
+ * @throws ConfigError naming the field, or the line and column where the file stops being JSON.
+ */
+export function loadConfig(path: string, options: LoadConfigOptions = {}): SyncConfig {
+  const warn = options.warn ?? ((message: string) => console.warn(`warning: ${message}`));
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8").replace(/^\uFEFF/, "");
+  } catch (error) {
+    throw new ConfigError(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new ConfigError(`${path}: ${(error as Error).message}`);
+    raw = JSON.parse(text);
+  } catch {
+    // JSON.parse's message quotes the text around the error, which may be a password: say only where.
+    const offset = jsonErrorOffset(text) ?? 0;
+    const { line, column } = positionOf(text, offset);
+    throw new ConfigError(`${path}: not valid JSON at line ${line}, column ${column}${offset >= text.length ? " (the file ends too early)" : ""}`);
   }
   const parsed = syncConfigSchema.safeParse(raw);
   if (!parsed.success) {
@@ -108,6 +149,32 @@ export function loadConfig(path: string): SyncConfig {
   for (const [i, pair] of config.pairs.entries()) {
     for (const end of ["remote", "local"] as const) {
       if (!config.accounts[pair[end].account]) throw new ConfigError(`${path}:\n  pairs.${i}.${end}.account: no account named "${pair[end].account}"`);
+    }
+  }
+  const inline: string[] = [];
+  for (const [name, account] of Object.entries(config.accounts)) {
+    if (account.type === "vdir") continue;
+    const url = new URL(account.url);
+    if (url.protocol === "http:" && !isLoopbackHost(url.hostname) && !account.allowInsecureHttp) {
+      throw new ConfigError(
+        `${path}:\n  accounts.${name}.url: plain http to ${url.host}, which is not loopback, would send the credentials unencrypted; use https, or set "allowInsecureHttp": true`,
+      );
+    }
+    const secret = account.type === "dav" ? account : account.auth;
+    if ("password" in secret && secret.password !== undefined) inline.push(account.type === "dav" ? `accounts.${name}.password` : `accounts.${name}.auth.password`);
+  }
+  if (inline.length > 0) {
+    let mode = 0;
+    try {
+      mode = statSync(path).mode;
+    } catch {
+      // Read a moment ago; a file gone since has no mode to warn about.
+    }
+    if (process.platform !== "win32" && (mode & 0o044) !== 0) {
+      warn(
+        `${path} holds a password inline (${inline.join(", ")}) and is readable by ${(mode & 0o040) !== 0 ? "its group" : ""}${(mode & 0o044) === 0o044 ? " and " : ""}${(mode & 0o004) !== 0 ? "others" : ""}; ` +
+          `put it in an environment variable named by "passwordEnv" instead, or make the file private (chmod 600)`,
+      );
     }
   }
   const base = dirname(resolve(path));

@@ -4,7 +4,7 @@
  * ({@link runSync}), or keeps them in sync until stopped ({@link startWatch}).
  */
 import { basicAuth, bearerAuth, EwsClient, NotificationConnection, type EwsAuthProvider } from "@ewsdav/ews-client";
-import { DavClient } from "@ewsdav/dav-client";
+import { DavClient, isLoopbackHost } from "@ewsdav/dav-client";
 import { EngineError, summarise, SyncEngine, type PairRecord, type PairReport, type SyncReport, type SyncSide, type SyncWatch, type WatchStatistics } from "@ewsdav/core";
 import { DavSide } from "@ewsdav/core/dav";
 import { EwsSide } from "@ewsdav/core/ews";
@@ -38,7 +38,12 @@ async function openHost(config: SyncConfig, options: { dryRun: boolean; print: (
     for (const [name, account] of Object.entries(config.accounts)) {
       if (account.type === "vdir") sides.push(new VdirSide({ root: account.path, name }));
       else if (account.type === "dav") {
-        const client = new DavClient({ baseUrl: account.url, auth: { type: "basic", username: account.username, password: secretOf(account, `accounts.${name}`) } });
+        const client = new DavClient({
+          baseUrl: account.url,
+          auth: { type: "basic", username: account.username, password: secretOf(account, `accounts.${name}`) },
+          allowInsecureHttp: account.allowInsecureHttp,
+          onWarning: (message) => print(`${name}: warning: ${message}`),
+        });
         closers.push(() => client.close());
         sides.push(new DavSide({ client, name }));
       } else {
@@ -50,13 +55,17 @@ async function openHost(config: SyncConfig, options: { dryRun: boolean; print: (
                 if (!token) throw new ConfigError(`accounts.${name}.auth: the environment variable is not set`);
                 return token;
               });
-        const client = new EwsClient({ url: account.url, auth, ...(account.mailbox ? { mailbox: account.mailbox } : {}) });
+        // allowInsecureHttp: the EWS client's own check of plain http (the config refused it already unless allowed).
+        const insecure = account.allowInsecureHttp ? { allowInsecureHttp: true } : {};
+        const url = new URL(account.url);
+        if (account.allowInsecureHttp && url.protocol === "http:" && !isLoopbackHost(url.hostname)) print(`${name}: warning: credentials are sent over plain http (allowInsecureHttp is set)`);
+        const client = new EwsClient({ url: account.url, auth, ...(account.mailbox ? { mailbox: account.mailbox } : {}), ...insecure });
         closers.push(async () => void (await client.close?.()));
         let notifications: NotificationConnection | undefined;
         if (options.notifications && account.notifications) {
           // Notifications need the mailbox for affinity; without it the folders are polled.
           if (account.mailbox) {
-            notifications = new NotificationConnection({ url: account.url, mailbox: account.mailbox, auth });
+            notifications = new NotificationConnection({ url: account.url, mailbox: account.mailbox, auth, ...insecure });
             const opened = notifications;
             closers.push(() => opened.close());
           } else print(`${name}: no "mailbox" configured, so its folders are polled instead of pushed`);

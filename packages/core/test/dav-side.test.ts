@@ -1,7 +1,10 @@
 /**
  * The DAV side over real servers (Radicale, Xandikos on loopback), synced with an in-memory side
- * through the engine: first sync both ways, edits and deletions, a quiet cycle, lost state.
+ * through the engine: first sync both ways, edits and deletions, a quiet cycle, lost state; and
+ * over a loopback server whose listings name hrefs outside the collection.
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DavClient } from "@ewsdav/dav-client";
 import { MemorySide, MemoryStateStore, SyncEngine } from "@ewsdav/core";
@@ -90,5 +93,136 @@ describe.each(DAV_SERVER_KINDS)("DavSide on %s", (kind) => {
     expect(rebuilt.ok).toBe(true);
     expect(rebuilt.pairs[0]!.paired).toHaveLength(remote.items("contacts").length);
     expect(rebuilt.pairs[0]!.local.created.length + rebuilt.pairs[0]!.local.updated.length + rebuilt.pairs[0]!.remote.created.length).toBe(0);
+  });
+});
+
+/**
+ * A CardDAV collection on loopback whose listings also name hrefs that are not its members (on
+ * another origin, outside it through `..`, plain or percent-encoded, or an encoded slash). A
+ * request that reached beyond `/dav/` would show in `outside`.
+ */
+async function hostileCardDav(options: { onlyHostile?: boolean } = {}) {
+  const items = new Map<string, { etag: string; text: string }>([["/dav/book/a.vcf", { etag: '"a1"', text: vcard("a", { FN: "Member" }) }]]);
+  const hostile = [
+    "https://evil.example/dav/book/x.vcf",
+    "/dav/book/../../other-user/private/y.vcf",
+    "/dav/book/%2e%2e/%2e%2e/other-user/private/z.vcf",
+    "/dav/book/..%2F..%2Fother-user%2Fprivate%2Fw.vcf",
+  ];
+  const outside: string[] = [];
+  const requests: string[] = [];
+  const entry = (href: string, etag: string, data?: string) =>
+    `<d:response><d:href>${href}</d:href><d:propstat><d:prop><d:getetag>${etag.replace(/"/g, "&quot;")}</d:getetag>${data === undefined ? "" : `<c:address-data>${data.replace(/&/g, "&amp;").replace(/</g, "&lt;")}</c:address-data>`}</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`;
+  const multistatus = (res: import("node:http").ServerResponse, inner: string) => {
+    res.writeHead(207, { "content-type": "application/xml; charset=utf-8" });
+    res.end(`<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:carddav">${inner}</d:multistatus>`);
+  };
+  let token = 1;
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString()));
+    req.on("end", () => {
+      const path = new URL(req.url ?? "/", "http://x").pathname;
+      requests.push(`${req.method} ${path}`);
+      if (!path.startsWith("/dav/")) outside.push(`${req.method} ${path}`);
+      if (req.method === "PROPFIND") {
+        multistatus(
+          res,
+          `<d:response><d:href>/dav/book/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/><c:addressbook/></d:resourcetype><d:displayname>Book</d:displayname><d:supported-report-set><d:supported-report><d:report><d:sync-collection/></d:report></d:supported-report></d:supported-report-set></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`,
+        );
+      } else if (req.method === "REPORT" && body.includes("sync-collection")) {
+        const members = options.onlyHostile ? [] : [...items].map(([href, item]) => entry(href, item.etag));
+        multistatus(res, `${members.join("")}${hostile.map((href) => entry(href, '"h"')).join("")}<d:sync-token>http://x/sync/${token++}</d:sync-token>`);
+      } else if (req.method === "REPORT") {
+        const asked = [...body.matchAll(/<d:href>([^<]*)<\/d:href>/g)].map((m) => m[1]!);
+        multistatus(res, asked.map((href) => (items.has(href) ? entry(href, items.get(href)!.etag, items.get(href)!.text) : `<d:response><d:href>${href}</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>`)).join(""));
+      } else if (req.method === "PUT") {
+        const etag = `"${items.size + 1}-${Date.now()}"`;
+        items.set(path, { etag, text: body });
+        res.writeHead(201, { etag });
+        res.end();
+      } else if (req.method === "DELETE") {
+        items.delete(path);
+        res.writeHead(204);
+        res.end();
+      } else {
+        res.writeHead(405);
+        res.end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/dav/`;
+  return { url, items, hostile, outside, requests, close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))) };
+}
+
+describe("DavSide against a server whose listings name hrefs outside the collection", () => {
+  it("drops them, reports each as an item error, and never reads or writes outside the collection", async () => {
+    const dav = await hostileCardDav();
+    const client = new DavClient({ baseUrl: dav.url, auth: { type: "basic", username: "u", password: "p" } });
+    try {
+      const side = new DavSide({ client, name: "dav", homeUrls: [dav.url] });
+      const remote = new MemorySide({ name: "remote" });
+      remote.addCollection("contacts", "contacts");
+      remote.put("contacts", vcard("b", { FN: "From remote" }));
+      const engine = new SyncEngine({ store: new MemoryStateStore(), sides: [side, remote] });
+      await engine.link({ id: "book", kind: "contacts", remote: { side: "remote", collection: "contacts" }, local: { side: "dav", collection: "/dav/book/" } });
+      const report = (await engine.runOnce()).pairs[0]!;
+      expect(report.error).toBeNull();
+      expect(report.remote.created.map((r) => r.uid)).toEqual(["a"]);
+      expect(report.local.created.map((r) => r.uid)).toEqual(["b"]);
+      expect(remote.items("contacts").map((i) => i.uid).sort()).toEqual(["a", "b"]);
+      expect(report.errors.map((e) => [e.slot, e.code, e.id])).toEqual([
+        ["local", "rejected", "https://evil.example/dav/book/x.vcf"],
+        ["local", "rejected", "/other-user/private/y.vcf"],
+        ["local", "rejected", "/other-user/private/z.vcf"],
+        ["local", "rejected", "/dav/book/..%2F..%2Fother-user%2Fprivate%2Fw.vcf"],
+      ]);
+      expect(report.errors[1]!.message).toMatch(/outside the collection; dropped/);
+      // Reported again while the server keeps listing them; nothing ever sent outside /dav/book/.
+      const again = (await engine.runOnce()).pairs[0]!;
+      expect(again.errors.map((e) => e.id)).toEqual(report.errors.map((e) => e.id));
+      expect(dav.outside).toEqual([]);
+      expect(dav.requests.filter((r) => r.startsWith("PUT") || r.startsWith("DELETE"))).toEqual([expect.stringMatching(/^PUT \/dav\/book\/b\.vcf$/)]);
+
+      // A state that holds such an id (written before hrefs were checked) gets no write there.
+      const [update] = await side.update("/dav/book/", [{ id: "/other-user/private/y.vcf", version: '"h"', uid: "y", text: vcard("y", { FN: "y" }) }]);
+      const [removal] = await side.remove("/dav/book/", [{ id: "https://evil.example/dav/book/x.vcf", version: '"h"' }]);
+      expect([update, removal]).toMatchObject([{ code: "rejected" }, { code: "rejected" }]);
+      const [read] = await side.fetch("/dav/book/", ["/dav/book/../../other-user/private/y.vcf"]);
+      expect(read).toMatchObject({ code: "not-found" });
+      expect(dav.outside).toEqual([]);
+    } finally {
+      await client.close();
+      await dav.close();
+    }
+  });
+
+  it("fails the feed, naming the hrefs, when a complete listing names only non-members", async () => {
+    const dav = await hostileCardDav({ onlyHostile: true });
+    const client = new DavClient({ baseUrl: dav.url });
+    try {
+      const side = new DavSide({ client });
+      await expect(side.changes("/dav/book/", null)).rejects.toThrow(/names no member, only hrefs that are not members: .*other-user\/private\/y\.vcf, which is outside the collection/);
+    } finally {
+      await client.close();
+      await dav.close();
+    }
+  });
+
+  it("reports an item larger than the response size limit alone; the others of its batch are read", async () => {
+    const dav = await hostileCardDav();
+    dav.items.set("/dav/book/b.vcf", { etag: '"b1"', text: vcard("b", { FN: "Small" }) });
+    dav.items.set("/dav/book/big.vcf", { etag: '"g1"', text: vcard("big", { FN: "Big", NOTE: "x".repeat(80_000) }) });
+    const client = new DavClient({ baseUrl: dav.url, maxResponseBytes: 64 * 1024 });
+    try {
+      const side = new DavSide({ client, homeUrls: [dav.url] });
+      const read = await side.fetch("/dav/book/", ["/dav/book/a.vcf", "/dav/book/big.vcf", "/dav/book/b.vcf"]);
+      expect(read.map((r) => ("code" in r ? r.code : r.uid))).toEqual(["a", "rejected", "b"]);
+      expect((read[1] as Error).message).toMatch(/big\.vcf is larger than the response size limit/);
+    } finally {
+      await client.close();
+      await dav.close();
+    }
   });
 });

@@ -15,12 +15,14 @@
  *   ETag, diffed with the listing kept in the cursor. A member listed without an ETag is kept
  *   (with `""`), never read as deleted.
  */
+import type { DavAnomaly, DavAnomalyOperation } from "./anomaly.js";
 import { DavError, InvalidSyncTokenError, redactUrl } from "./errors.js";
+import { memberProblem } from "./href.js";
 import { decodeCursor, encodeCursor, type DavChangeCursor } from "./cursor.js";
-import { findProp, hasCondition, propText, type DavResponse } from "./multistatus.js";
+import { findProp, hasCondition, propText, type DavResponse, type Multistatus } from "./multistatus.js";
 import type { DavHttpResponse } from "./transport.js";
 import { DAV_NAMESPACES } from "./namespaces.js";
-import { expectMultistatus, hrefOf, propfind, sendXml, xmlDocument, type DavContext } from "./requests.js";
+import { expectMultistatus, hrefOf, propfind, reportAnomaly, sendXml, xmlDocument, type DavContext } from "./requests.js";
 import { escapeXml } from "./xml.js";
 
 const { d: D, cs: CS } = DAV_NAMESPACES;
@@ -51,6 +53,12 @@ export interface DavChangeFeed {
   readonly complete: boolean;
   /** Which method produced the feed. */
   readonly method: "sync-collection" | "etag-listing";
+  /**
+   * Hrefs the listing named that are not members of the collection (on another origin, outside
+   * it after resolving `..` and percent-encoding, or with a name a server may resolve
+   * elsewhere): left out of `changed` and `deleted`, and reported here.
+   */
+  readonly anomalies: readonly DavAnomaly[];
 }
 
 /** Options of {@link collectionChanges}. */
@@ -69,14 +77,56 @@ interface SyncResult {
   token: string;
   changed: Map<string, string>;
   deleted: Set<string>;
+  anomalies: Map<string, DavAnomaly>;
 }
 
-function syncCollectionBody(token: string): string {
+/**
+ * Sorts the entries of a listing of `collection`: the collection itself, its sub-collections,
+ * members, and hrefs that are not members (recorded in `anomalies`, and given to the listener).
+ */
+function classifyEntries(
+  context: DavContext,
+  multistatus: Multistatus,
+  collection: string,
+  operation: DavAnomalyOperation,
+  anomalies: Map<string, DavAnomaly>,
+): Array<{ entry: DavResponse; role: "self" | "sub-collection" | "member" }> {
+  const own = collectionSpellings(collection);
+  const out: Array<{ entry: DavResponse; role: "self" | "sub-collection" | "member" }> = [];
+  const drop = (href: string, reason: DavAnomaly["reason"]) => {
+    if (!anomalies.has(href)) anomalies.set(href, reportAnomaly(context, { kind: "href-dropped", operation, collection, href, reason }));
+  };
+  for (const entry of multistatus.foreign) drop(entry.href, "foreign-origin");
+  for (const entry of multistatus.responses) {
+    if (own.has(entry.href)) {
+      out.push({ entry, role: "self" });
+      continue;
+    }
+    const problem = memberProblem(entry.href, collection);
+    if (entry.href.endsWith("/") && (problem === undefined || problem === "nested")) out.push({ entry, role: "sub-collection" });
+    else if (problem !== undefined) drop(entry.href, problem);
+    else out.push({ entry, role: "member" });
+  }
+  return out;
+}
+
+/** Whether a response says a sync-collection answer was truncated (RFC 6578 §3.6). */
+function isTruncation(entry: DavResponse): boolean {
+  return entry.status === 507 || hasCondition(entry.error, D, "number-of-matches-within-limits");
+}
+
+function syncCollectionBody(token: string, limit: number | undefined): string {
+  const paging = limit === undefined ? "" : `<d:limit><d:nresults>${limit}</d:nresults></d:limit>`;
   return xmlDocument(
     "d:sync-collection",
-    `<d:sync-token>${escapeXml(token)}</d:sync-token><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop>`,
+    `<d:sync-token>${escapeXml(token)}</d:sync-token><d:sync-level>1</d:sync-level>${paging}<d:prop><d:getetag/></d:prop>`,
   );
 }
+
+/** The first page size asked for (RFC 6578 §3.7 `DAV:limit`) once an answer was over `maxResponseBytes`. */
+export const FIRST_PAGE_SIZE = 5_000;
+/** Below this page size, a server whose answers stay too large is taken not to page. */
+const MIN_PAGE_SIZE = 50;
 
 /** The spellings of a collection's own href (with and without the trailing slash). */
 function collectionSpellings(href: string): Set<string> {
@@ -98,31 +148,59 @@ function isCollectionEntry(entry: DavResponse): boolean {
 
 /**
  * Runs sync-collection from `token` (`""` for the initial listing), following truncation.
+ *
+ * Paging: an answer over the transport's `maxResponseBytes` is asked for again in pages, with
+ * `DAV:limit`/`DAV:nresults` (RFC 6578 §3.7; first {@link FIRST_PAGE_SIZE} members, a quarter of
+ * that while still too large). A server that honours it truncates (507 on the request-URI) and
+ * the answers are continued with the tokens they carry, as above. A page that holds exactly the
+ * number asked for but is not marked truncated is refused: whether more was left out cannot be
+ * told (a server that ignores the limit answers more than asked, which is whole).
  * @throws InvalidSyncTokenError when the server rejects a non-empty token.
  * @throws DavError `HTTP_STATUS` when an answer is truncated but does not advance the token, or
- *   is still truncated after `maxPages` answers.
+ *   is still truncated after `maxPages` answers; `RESPONSE_TOO_LARGE` when answers stay over the
+ *   limit in pages of {@link MIN_PAGE_SIZE} (the server does not page), or a page is ambiguous.
  */
 export async function syncCollection(context: DavContext, collectionUrl: string, token: string, options: { signal?: AbortSignal | undefined; maxPages?: number | undefined } = {}): Promise<SyncResult> {
   const url = new URL(collectionUrl, context.baseUrl);
-  const own = collectionSpellings(hrefOf(context, url.href));
-  const result: SyncResult = { token, changed: new Map(), deleted: new Set() };
+  const collection = hrefOf(context, url.href);
+  const result: SyncResult = { token, changed: new Map(), deleted: new Set(), anomalies: new Map() };
   const maxPages = options.maxPages ?? 10_000;
+  let limit: number | undefined;
   for (let page = 0; ; page++) {
     if (page >= maxPages) throw new DavError("HTTP_STATUS", `sync-collection on ${redactUrl(url)} was still truncated after ${maxPages} pages`);
-    const response = await sendXml(context, "REPORT", url, syncCollectionBody(result.token), { depth: "0", signal: options.signal });
+    let response: Awaited<ReturnType<typeof sendXml>>;
+    try {
+      response = await sendXml(context, "REPORT", url, syncCollectionBody(result.token, limit), { depth: "0", signal: options.signal });
+    } catch (error) {
+      if (!(error instanceof DavError && error.code === "RESPONSE_TOO_LARGE")) throw error;
+      const smaller = limit === undefined ? FIRST_PAGE_SIZE : Math.floor(limit / 4);
+      if (smaller < MIN_PAGE_SIZE) {
+        throw new DavError(
+          "RESPONSE_TOO_LARGE",
+          `sync-collection on ${redactUrl(url)}: answers stay over the response size limit even in pages of ${limit} members (DAV:limit), so the server does not page them; raise maxResponseBytes`,
+          { cause: error },
+        );
+      }
+      limit = smaller;
+      page--;
+      continue;
+    }
     // 403 with DAV:valid-sync-token is what RFC 6578 prescribes; some servers use 400/409/410
     // with that condition, Xandikos a 500.
     if (result.token !== "" && rejectsSyncToken(response)) throw new InvalidSyncTokenError(redactUrl(url), response.status);
     const multistatus = expectMultistatus(response, "REPORT");
-    let truncated = false;
-    for (const entry of multistatus.responses) {
-      // RFC 6578 §3.6: truncation is a 507 response for the Request-URI, with the
-      // number-of-matches-within-limits condition; either one alone is taken as truncation.
-      if (entry.status === 507 || hasCondition(entry.error, D, "number-of-matches-within-limits")) {
+    // RFC 6578 §3.6: truncation is a 507 response for the Request-URI, with the
+    // number-of-matches-within-limits condition; either one alone is taken as truncation, on
+    // whatever href it comes (taking a truncated answer as whole would read as deletions).
+    let truncated = multistatus.foreign.some(isTruncation);
+    let listed = multistatus.foreign.length;
+    for (const { entry, role } of classifyEntries(context, multistatus, collection, "sync-collection", result.anomalies)) {
+      if (isTruncation(entry)) {
         truncated = true;
         continue;
       }
-      if (own.has(entry.href) || entry.href.endsWith("/")) continue; // the collection itself, sub-collections
+      if (role !== "self") listed++;
+      if (role !== "member") continue; // the collection itself, sub-collections
       if (entry.status === 404) {
         result.changed.delete(entry.href);
         result.deleted.add(entry.href);
@@ -134,6 +212,12 @@ export async function syncCollection(context: DavContext, collectionUrl: string,
     }
     if (!multistatus.syncToken) throw new DavError("INVALID_XML", `sync-collection on ${redactUrl(url)} answered without a DAV:sync-token`);
     const advanced = multistatus.syncToken !== result.token;
+    if (!truncated && limit !== undefined && listed === limit) {
+      throw new DavError(
+        "RESPONSE_TOO_LARGE",
+        `sync-collection on ${redactUrl(url)} answered exactly the ${limit} members asked for (DAV:limit) without marking the answer truncated, so whether it is whole cannot be told; raise maxResponseBytes`,
+      );
+    }
     result.token = multistatus.syncToken;
     if (!truncated) return result;
     // Continuing from the same token would get the same truncated answer forever; returning
@@ -142,23 +226,23 @@ export async function syncCollection(context: DavContext, collectionUrl: string,
   }
 }
 
-/** A Depth-1 listing of the members' ETags, with the collection's own ctag. */
-export async function etagListing(context: DavContext, collectionUrl: string, signal?: AbortSignal): Promise<{ ctag: string | null; etags: Map<string, string> }> {
+/** A Depth-1 listing of the members' ETags, with the collection's own ctag and the hrefs dropped as non-members. */
+export async function etagListing(context: DavContext, collectionUrl: string, signal?: AbortSignal): Promise<{ ctag: string | null; etags: Map<string, string>; anomalies: DavAnomaly[] }> {
   const url = new URL(collectionUrl, context.baseUrl);
-  const own = collectionSpellings(hrefOf(context, url.href));
   const multistatus = await propfind(context, url, "1", [["d", "getetag"], ["cs", "getctag"], ["d", "resourcetype"]], signal);
   const etags = new Map<string, string>();
+  const anomalies = new Map<string, DavAnomaly>();
   let ctag: string | null = null;
-  for (const entry of multistatus.responses) {
-    if (own.has(entry.href)) {
+  for (const { entry, role } of classifyEntries(context, multistatus, hrefOf(context, url.href), "etag-listing", anomalies)) {
+    if (role === "self") {
       ctag = propText(entry, CS, "getctag") ?? null;
       continue;
     }
-    if (isCollectionEntry(entry) || (entry.status !== undefined && entry.status >= 300)) continue;
+    if (role !== "member" || isCollectionEntry(entry) || (entry.status !== undefined && entry.status >= 300)) continue;
     // A member without an ETag is still a member: leaving it out would read as a deletion.
     etags.set(entry.href, propText(entry, D, "getetag") ?? "");
   }
-  return { ctag, etags };
+  return { ctag, etags, anomalies: [...anomalies.values()] };
 }
 
 async function currentCtag(context: DavContext, collectionUrl: string, signal?: AbortSignal): Promise<string | null> {
@@ -176,18 +260,18 @@ async function changesByEtagListing(context: DavContext, collectionUrl: string, 
   if (last?.ctag) {
     const ctag = await currentCtag(context, collectionUrl, signal);
     if (ctag !== null && ctag === last.ctag) {
-      return { cursor: encodeCursor(last), changed: [], deleted: [], complete: false, method: "etag-listing" };
+      return { cursor: encodeCursor(last), changed: [], deleted: [], complete: false, method: "etag-listing", anomalies: [] };
     }
   }
   const listing = await etagListing(context, collectionUrl, signal);
   const cursor = encodeCursor({ kind: "etag-listing", ctag: listing.ctag, etags: Object.fromEntries(listing.etags) });
   if (!last) {
-    return { cursor, changed: [...listing.etags].map(([href, etag]) => ({ href, etag })), deleted: [], complete: true, method: "etag-listing" };
+    return { cursor, changed: [...listing.etags].map(([href, etag]) => ({ href, etag })), deleted: [], complete: true, method: "etag-listing", anomalies: listing.anomalies };
   }
   const changed: DavChangedMember[] = [];
   for (const [href, etag] of listing.etags) if (last.etags[href] !== etag) changed.push({ href, etag });
   const deleted = Object.keys(last.etags).filter((href) => !listing.etags.has(href));
-  return { cursor, changed, deleted, complete: false, method: "etag-listing" };
+  return { cursor, changed, deleted, complete: false, method: "etag-listing", anomalies: listing.anomalies };
 }
 
 function feedFromSync(result: SyncResult, complete: boolean): DavChangeFeed {
@@ -197,6 +281,7 @@ function feedFromSync(result: SyncResult, complete: boolean): DavChangeFeed {
     deleted: complete ? [] : [...result.deleted],
     complete,
     method: "sync-collection",
+    anomalies: [...result.anomalies.values()],
   };
 }
 

@@ -20,6 +20,7 @@ import {
   type NewCalendar,
 } from "./collections.js";
 import { discover, type DavDiscovery } from "./discovery.js";
+import type { DavAnomalyListener } from "./anomaly.js";
 import { DavError } from "./errors.js";
 import { canonicalHref } from "./href.js";
 import {
@@ -35,7 +36,7 @@ import {
   type DavWriteResult,
 } from "./items.js";
 import type { DavContext } from "./requests.js";
-import { DavTransport, type DavAuth, type DavTransportStats } from "./transport.js";
+import { carriesCredentials, DavTransport, isLoopbackHost, type DavAuth, type DavTransportStats } from "./transport.js";
 
 const optionsSchema = z.object({
   baseUrl: z.string().refine((value) => URL.canParse(value) && /^https?:/i.test(value), "must be an http(s) URL"),
@@ -58,6 +59,9 @@ const optionsSchema = z.object({
   changeDetection: z.enum(["auto", "sync-collection", "etag-listing"]).optional(),
   dispatcher: z.custom<NonNullable<DavClientOptions["dispatcher"]>>((v) => typeof v === "object" && v !== null).optional(),
   userAgent: z.string().optional(),
+  allowInsecureHttp: z.boolean().optional(),
+  onAnomaly: z.custom<DavAnomalyListener>((v) => typeof v === "function").optional(),
+  onWarning: z.custom<(message: string) => void>((v) => typeof v === "function").optional(),
 });
 
 /** Options of {@link DavClient}. */
@@ -86,7 +90,11 @@ export interface DavClientOptions {
   readonly timeoutMs?: number | undefined;
   /** Retry settings: retries (default 3), baseDelayMs (250), maxDelayMs (30 000, also caps Retry-After). */
   readonly retry?: { retries?: number; baseDelayMs?: number; maxDelayMs?: number } | undefined;
-  /** Largest response accepted, decoded (default 64 MiB). */
+  /**
+   * Largest response accepted, decoded (default 32 MiB, set from the measured cost of parsing:
+   * see `DEFAULT_MAX_RESPONSE_BYTES`). Larger listings are read in pages, larger multiget
+   * batches split; what cannot be paged is refused with `RESPONSE_TOO_LARGE`.
+   */
   readonly maxResponseBytes?: number | undefined;
   /** Other origins a redirect may lead to (default none: same origin only). */
   readonly allowedRedirectOrigins?: readonly string[] | undefined;
@@ -98,6 +106,17 @@ export interface DavClientOptions {
   readonly dispatcher?: import("undici").Dispatcher | undefined;
   /** The User-Agent header (default `ewsdav-dav-client`). */
   readonly userAgent?: string | undefined;
+  /**
+   * Send credentials over plain `http:` to a host that is not loopback (127.0.0.0/8, `::1`,
+   * `localhost`). Default false: the client refuses to be made (`INSECURE_TRANSPORT`) for such a
+   * `baseUrl` with `auth`, and the transport refuses such a request. When true, a warning is
+   * given once (see `onWarning`).
+   */
+  readonly allowInsecureHttp?: boolean | undefined;
+  /** Receives anomalies: hrefs dropped from answers as not members of the collection asked about (see `DavAnomaly`). */
+  readonly onAnomaly?: DavAnomalyListener | undefined;
+  /** Receives warnings (default: `process.emitWarning`). Messages never hold secrets. */
+  readonly onWarning?: ((message: string) => void) | undefined;
 }
 
 /** A collection as a URL, or as listed (which saves a request to learn its kind). */
@@ -115,6 +134,11 @@ export interface NewDavItem {
 export interface DavItemUpdate {
   /** Where the item is (href or URL). */
   readonly href: string;
+  /**
+   * The collection the item must be a member of: when given, an href on another origin or not
+   * directly inside it is refused (`OUTSIDE_COLLECTION`) before anything is sent.
+   */
+  readonly collection?: DavCollectionRef | undefined;
   /** The ETag it must still have (sent as `If-Match`; `*`: any version, but it must exist). */
   readonly etag: string;
   /** The new iCalendar or vCard text. */
@@ -125,8 +149,14 @@ export interface DavItemUpdate {
 export interface DavItemRemoval {
   /** Where the item is (href or URL). */
   readonly href: string;
+  /** The collection the item must be a member of (as for {@link DavItemUpdate.collection}). */
+  readonly collection?: DavCollectionRef | undefined;
   /** The ETag it must still have (sent as `If-Match`); undefined deletes whatever is there. */
   readonly etag?: string | undefined;
+}
+
+function collectionUrlOf(collection: DavCollectionRef | undefined): string | undefined {
+  return collection === undefined ? undefined : typeof collection === "string" ? collection : collection.url;
 }
 
 function asDavError(error: unknown): DavError {
@@ -140,7 +170,10 @@ export class DavClient {
   private readonly kinds = new Map<string, { kind: DavCollectionKind; supportsSyncCollection: boolean }>();
   private discovered: DavDiscovery | undefined;
 
-  /** @throws DavError `INVALID_OPTIONS` naming the offending field. */
+  /**
+   * @throws DavError `INVALID_OPTIONS` naming the offending field; `INSECURE_TRANSPORT` for
+   * credentials with a plain-http `baseUrl` to a host that is not loopback, unless `allowInsecureHttp`.
+   */
   constructor(options: DavClientOptions) {
     const parsed = optionsSchema.safeParse(options);
     if (!parsed.success) {
@@ -148,8 +181,20 @@ export class DavClient {
       throw new DavError("INVALID_OPTIONS", `DAV client option '${issue?.path.join(".") || "(root)"}': ${issue?.message ?? "invalid"}`);
     }
     this.options = options;
+    const baseUrl = new URL(options.baseUrl);
+    if (carriesCredentials(options) && baseUrl.protocol === "http:" && !isLoopbackHost(baseUrl.hostname)) {
+      if (!options.allowInsecureHttp) {
+        throw new DavError(
+          "INSECURE_TRANSPORT",
+          `DAV client option 'baseUrl': ${baseUrl.origin} is plain http to a host that is not loopback, so the credentials would travel unencrypted; use https, or set allowInsecureHttp: true`,
+        );
+      }
+      const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, { code: "EWSDAV_INSECURE_HTTP" }));
+      warn(`DAV client for ${baseUrl.origin}: credentials are sent over plain http (allowInsecureHttp is set)`);
+    }
     this.context = {
-      baseUrl: new URL(options.baseUrl),
+      baseUrl,
+      onAnomaly: options.onAnomaly,
       transport: new DavTransport({
         auth: options.auth,
         headers: options.headers,
@@ -161,6 +206,7 @@ export class DavClient {
         compression: options.compression,
         dispatcher: options.dispatcher,
         userAgent: options.userAgent,
+        allowInsecureHttp: options.allowInsecureHttp,
       }),
     };
   }
@@ -249,6 +295,7 @@ export class DavClient {
   /**
    * Reads items by href with multiget REPORTs (batches of `multigetBatchSize`), yielding each
    * item or, for an href the server does not have, a {@link DavMissingItem}.
+   * @throws OutsideCollectionError when an href is not a member of the collection (nothing is sent).
    */
   async *multiget(collection: DavCollectionRef, hrefs: readonly string[], signal?: AbortSignal): AsyncGenerator<DavItem | DavMissingItem> {
     const url = typeof collection === "string" ? collection : collection.url;
@@ -285,27 +332,31 @@ export class DavClient {
   /**
    * Creates an item (PUT, `If-None-Match: *`).
    * @throws PreconditionFailedError when an item already exists at that href.
+   * @throws DavError `INVALID_ITEM` when `name` is not one plain path segment (nothing is sent).
    */
-  createItem(collection: DavCollectionRef, item: NewDavItem, signal?: AbortSignal): Promise<DavWriteResult> {
+  async createItem(collection: DavCollectionRef, item: NewDavItem, signal?: AbortSignal): Promise<DavWriteResult> {
     const url = typeof collection === "string" ? collection : collection.url;
     const href = memberHref(this.context, url, item.name ?? itemFileName(item.text));
-    return putItem(this.context, href, item.text, undefined, signal);
+    return putItem(this.context, href, item.text, undefined, signal, url);
   }
 
   /**
    * Replaces an item (PUT, `If-Match: etag`).
    * @throws PreconditionFailedError when the item's ETag is no longer `etag`.
+   * @throws OutsideCollectionError when the href is on another origin, or not a member of
+   * `update.collection` when given (nothing is sent).
    */
-  updateItem(update: DavItemUpdate, signal?: AbortSignal): Promise<DavWriteResult> {
-    return putItem(this.context, update.href, update.text, update.etag, signal);
+  async updateItem(update: DavItemUpdate, signal?: AbortSignal): Promise<DavWriteResult> {
+    return putItem(this.context, update.href, update.text, update.etag, signal, collectionUrlOf(update.collection));
   }
 
   /**
    * Deletes an item (DELETE, `If-Match` when an ETag is given).
    * @throws PreconditionFailedError when the item changed.
+   * @throws OutsideCollectionError as for {@link DavClient.updateItem}.
    */
-  deleteItem(removal: DavItemRemoval, signal?: AbortSignal): Promise<void> {
-    return deleteItem(this.context, removal.href, removal.etag, signal);
+  async deleteItem(removal: DavItemRemoval, signal?: AbortSignal): Promise<void> {
+    return deleteItem(this.context, removal.href, removal.etag, signal, collectionUrlOf(removal.collection));
   }
 
   /** Creates many items, `writeConcurrency` at a time; a failing item gives its error in its slot. */

@@ -4,11 +4,11 @@
  * RFC 5689 for address books) and deleting.
  */
 import { DavError, DavHttpError, redactUrl } from "./errors.js";
-import { encodePathSegment } from "./href.js";
+import { collectionPrefix, encodePathSegment, memberProblem } from "./href.js";
 import { childrenNamed, escapeXml } from "./xml.js";
 import { findProp, propText, type DavResponse } from "./multistatus.js";
 import { DAV_NAMESPACES, type DavPropertyName } from "./namespaces.js";
-import { expectMultistatus, propfind, sendXml, xmlDocument, type DavContext } from "./requests.js";
+import { expectMultistatus, hrefOf, propfind, reportAnomaly, sendXml, xmlDocument, type DavContext } from "./requests.js";
 import { expectStatus } from "./transport.js";
 
 const { d: D, cal: CAL, card: CARD, cs: CS, ical: ICAL } = DAV_NAMESPACES;
@@ -114,8 +114,19 @@ export async function listCollections(context: DavContext, homeUrls: readonly st
   const collections: DavCollection[] = [];
   for (const home of new Set(homeUrls)) {
     const url = new URL(home, context.baseUrl);
+    const homeHref = collectionPrefix(hrefOf(context, url.href));
     const multistatus = await propfind(context, url, "1", COLLECTION_PROPS, signal);
+    const drop = (href: string, reason: Parameters<typeof reportAnomaly>[1]["reason"]) =>
+      reportAnomaly(context, { kind: "href-dropped", operation: "list-collections", collection: homeHref, href, reason });
+    for (const response of multistatus.foreign) drop(response.href, "foreign-origin");
     for (const response of multistatus.responses) {
+      // Only the home itself and its direct members: a collection listed elsewhere would take
+      // later reads and writes there.
+      const problem = collectionPrefix(response.href) === homeHref ? undefined : memberProblem(response.href, homeHref);
+      if (problem) {
+        drop(response.href, problem);
+        continue;
+      }
       const collection = collectionFromResponse(response, url.origin);
       if (collection && !seen.has(collection.href)) {
         seen.add(collection.href);
@@ -132,8 +143,11 @@ export async function listCollections(context: DavContext, homeUrls: readonly st
  */
 export async function getCollection(context: DavContext, collectionUrl: string, signal?: AbortSignal): Promise<DavCollection> {
   const url = new URL(collectionUrl, context.baseUrl);
+  const own = collectionPrefix(hrefOf(context, url.href));
   const multistatus = await propfind(context, url, "0", COLLECTION_PROPS, signal);
   for (const response of multistatus.responses) {
+    // Only the collection asked about: an answer naming another href would move it there.
+    if (collectionPrefix(response.href) !== own) continue;
     const collection = collectionFromResponse(response, url.origin);
     if (collection) return collection;
   }
@@ -165,7 +179,9 @@ export interface NewAddressBook {
 }
 
 function childUrl(homeUrl: string, name: string, base: URL): URL {
-  if (name === "" || name.includes("/")) throw new DavError("INVALID_OPTIONS", `collection name '${name}' must be one non-empty path segment`);
+  if (name === "" || name === "." || name === ".." || /[/\\\u0000]/.test(name)) {
+    throw new DavError("INVALID_OPTIONS", `collection name ${JSON.stringify(name)} must be one plain path segment (no '/', backslash, NUL, '.' or '..')`);
+  }
   const home = new URL(homeUrl, base);
   if (!home.pathname.endsWith("/")) home.pathname += "/";
   return new URL(`${encodePathSegment(name)}/`, home);

@@ -54,3 +54,24 @@ it("stops at once on refused credentials and fails with a typed error when nothi
   const other: DavContext = { transport: context.transport, baseUrl: new URL(`${server.url}nothing/`) };
   await expect(discover(other)).rejects.toMatchObject({ code: "DISCOVERY_FAILED" });
 });
+
+it("does not re-home a principal or home set on another origin onto the server: reports it and says which origin", async () => {
+  server = await serve((req, res) => {
+    if (req.url === "/dav/") {
+      multistatus(res, `<d:response><d:href>/dav/</d:href><d:propstat><d:prop><d:current-user-principal><d:href>/dav/principals/alice/</d:href></d:current-user-principal></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`);
+    } else if (req.url === "/dav/principals/alice/") {
+      multistatus(
+        res,
+        `<d:response><d:href>${req.url}</d:href><d:propstat><d:prop><cal:calendar-home-set xmlns:cal="urn:ietf:params:xml:ns:caldav"><d:href>https://p42-caldav.example.com/123/calendars/</d:href></cal:calendar-home-set></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`,
+      );
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  const anomalies: unknown[] = [];
+  context = { transport: new DavTransport(), baseUrl: new URL(`${server.url}dav/`), onAnomaly: (a) => anomalies.push(a) };
+  await expect(discover(context)).rejects.toMatchObject({ code: "DISCOVERY_FAILED", message: expect.stringContaining("https://p42-caldav.example.com") });
+  expect(anomalies).toEqual([{ kind: "href-dropped", operation: "discovery", collection: "/dav/principals/alice/", href: "https://p42-caldav.example.com/123/calendars/", reason: "foreign-origin" }]);
+  expect(server.requests.map((r) => r.url)).toEqual(["/dav/", "/dav/principals/alice/"]);
+});

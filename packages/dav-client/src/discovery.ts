@@ -11,7 +11,7 @@
 import { DavError, DavHttpError, redactUrl } from "./errors.js";
 import { propHrefs, type Multistatus } from "./multistatus.js";
 import { DAV_NAMESPACES } from "./namespaces.js";
-import { propfind, type DavContext } from "./requests.js";
+import { propfind, reportAnomaly, type DavContext } from "./requests.js";
 
 /** What discovery found. */
 export interface DavDiscovery {
@@ -37,10 +37,19 @@ function candidates(base: URL): URL[] {
   return list.filter((url) => (seen.has(url.href) ? false : (seen.add(url.href), true)));
 }
 
-function firstHrefs(multistatus: Multistatus, ns: string, name: string, base: URL): string[] {
+/**
+ * The hrefs of the first response naming `name`, as URLs on the server's origin. Hrefs on
+ * another origin are not re-homed onto it: they are reported (and left out).
+ */
+function firstHrefs(context: DavContext, multistatus: Multistatus, ns: string, name: string, base: URL): string[] {
   for (const response of multistatus.responses) {
-    const hrefs = propHrefs(response, ns, name, base);
+    const foreign: string[] = [];
+    const hrefs = propHrefs(response, ns, name, base, foreign);
+    for (const href of foreign) reportAnomaly(context, { kind: "href-dropped", operation: "discovery", collection: response.href, href, reason: "foreign-origin" });
     if (hrefs.length > 0) return hrefs.map((href) => new URL(href, base).href);
+    if (foreign.length > 0) {
+      throw new DavError("DISCOVERY_FAILED", `${name} names only another origin (${new URL(foreign[0]!).origin}); give a baseUrl on that origin`);
+    }
   }
   return [];
 }
@@ -57,8 +66,8 @@ export async function discover(context: DavContext, signal?: AbortSignal): Promi
   for (const candidate of candidates(context.baseUrl)) {
     try {
       const found = await propfind(context, candidate, "0", [["d", "current-user-principal"], ["d", "principal-URL"]], signal);
-      const hrefs = firstHrefs(found, D, "current-user-principal", candidate);
-      const href = hrefs[0] ?? firstHrefs(found, D, "principal-URL", candidate)[0];
+      const hrefs = firstHrefs(context, found, D, "current-user-principal", candidate);
+      const href = hrefs[0] ?? firstHrefs(context, found, D, "principal-URL", candidate)[0];
       if (href) {
         principal = new URL(href);
         break;
@@ -81,8 +90,8 @@ export async function discover(context: DavContext, signal?: AbortSignal): Promi
     ],
     signal,
   );
-  const calendarHomeUrls = firstHrefs(homes, DAV_NAMESPACES.cal, "calendar-home-set", principal);
-  const addressBookHomeUrls = firstHrefs(homes, DAV_NAMESPACES.card, "addressbook-home-set", principal);
+  const calendarHomeUrls = firstHrefs(context, homes, DAV_NAMESPACES.cal, "calendar-home-set", principal);
+  const addressBookHomeUrls = firstHrefs(context, homes, DAV_NAMESPACES.card, "addressbook-home-set", principal);
   if (calendarHomeUrls.length === 0 && addressBookHomeUrls.length === 0) {
     throw new DavError("DISCOVERY_FAILED", `the principal ${redactUrl(principal)} names no calendar-home-set and no addressbook-home-set`);
   }

@@ -23,7 +23,10 @@ export type DavErrorCode =
   | "TIMEOUT"
   | "ABORTED"
   | "NETWORK"
-  | "DISCOVERY_FAILED";
+  | "DISCOVERY_FAILED"
+  | "FOREIGN_HREF"
+  | "OUTSIDE_COLLECTION"
+  | "INSECURE_TRANSPORT";
 
 /** Base class of every error the DAV client throws or returns. */
 export class DavError extends Error {
@@ -95,6 +98,25 @@ export class InvalidSyncTokenError extends DavError {
     this.name = "InvalidSyncTokenError";
     this.collection = collection;
     this.status = status;
+  }
+}
+
+/**
+ * A write (PUT, DELETE) was asked for an href that is not a member of the collection it was
+ * meant for: refused before anything was sent.
+ */
+export class OutsideCollectionError extends DavError {
+  /** The href asked for (canonical path, or the redacted URL when on another origin). */
+  readonly href: string;
+  /** The collection it had to be a member of (canonical path). */
+  readonly collection: string;
+
+  /** For `method` on `href`, which is not a member of `collection` (`why` says how). */
+  constructor(method: string, href: string, collection: string, why: string) {
+    super("OUTSIDE_COLLECTION", `${method} ${href} refused: not a member of the collection ${collection} (${why})`);
+    this.name = "OutsideCollectionError";
+    this.href = href;
+    this.collection = collection;
   }
 }
 

@@ -10,12 +10,12 @@
  * a GET of the same item would give different text.
  */
 import { randomUUID } from "node:crypto";
-import { DavError, DavHttpError, PreconditionFailedError, redactUrl } from "./errors.js";
-import { encodePathSegment } from "./href.js";
+import { DavError, DavHttpError, OutsideCollectionError, PreconditionFailedError, redactUrl } from "./errors.js";
+import { collectionPrefix, encodePathSegment, ForeignHrefError, memberProblem } from "./href.js";
 import { findProp, propText } from "./multistatus.js";
 import { DAV_NAMESPACES } from "./namespaces.js";
 import { mapConcurrent, orderedConcurrent } from "./concurrency.js";
-import { expectMultistatus, hrefOf, propfind, sendXml, xmlDocument, type DavContext } from "./requests.js";
+import { expectMultistatus, hrefOf, propfind, reportAnomaly, sendXml, xmlDocument, type DavContext } from "./requests.js";
 import { expectStatus, type DavHttpResponse } from "./transport.js";
 import { escapeXml } from "./xml.js";
 import type { DavCollectionKind } from "./collections.js";
@@ -80,11 +80,46 @@ export function itemFileName(text: string): string {
   return `${stem}${extension}`;
 }
 
-/** The href of a new item `name` in a collection. */
+/**
+ * The href of a new item `name` in a collection.
+ * @throws DavError `INVALID_ITEM` when `name` is not one plain path segment (empty, a dot
+ * segment, or holding `/`, a backslash or NUL).
+ */
 export function memberHref(context: DavContext, collectionUrl: string, name: string): string {
-  if (name === "" || name.includes("/")) throw new DavError("INVALID_ITEM", `item name '${name}' must be one non-empty path segment`);
-  const base = hrefOf(context, collectionUrl);
-  return `${base.endsWith("/") ? base : `${base}/`}${encodePathSegment(name)}`;
+  if (name === "" || name === "." || name === ".." || /[/\\\u0000]/.test(name)) {
+    throw new DavError("INVALID_ITEM", `item name ${JSON.stringify(name)}: field 'name' must be one plain path segment (no '/', backslash, NUL, '.' or '..')`);
+  }
+  return `${collectionPrefix(hrefOf(context, collectionUrl))}${encodePathSegment(name)}`;
+}
+
+/**
+ * The canonical href of a write's target, checked to be a member of `collectionUrl` when one is
+ * given.
+ * @throws OutsideCollectionError (`OUTSIDE_COLLECTION`) when it is on another origin or not a
+ * member of the collection; nothing is sent then.
+ */
+export function writeTarget(context: DavContext, method: string, href: string, collectionUrl: string | undefined): string {
+  let canonical: string;
+  try {
+    canonical = hrefOf(context, href);
+  } catch (error) {
+    if (!(error instanceof ForeignHrefError)) throw error;
+    const collection = collectionUrl === undefined ? "(none given)" : hrefOf(context, collectionUrl);
+    throw new OutsideCollectionError(method, redactUrl(new URL(href, context.baseUrl)), collection, "on another origin");
+  }
+  if (collectionUrl === undefined) return canonical;
+  const collection = hrefOf(context, collectionUrl);
+  const problem = memberProblem(canonical, collection);
+  if (problem) throw new OutsideCollectionError(method, canonical, collection, problem);
+  return canonical;
+}
+
+/**
+ * Refuses hrefs that are not members of the collection before a read of them is sent.
+ * @throws OutsideCollectionError
+ */
+function checkMembers(context: DavContext, collectionUrl: string, hrefs: readonly string[]): string[] {
+  return hrefs.map((href) => writeTarget(context, "REPORT", href, collectionUrl));
 }
 
 function multigetBody(kind: DavCollectionKind, hrefs: readonly string[]): string {
@@ -103,12 +138,21 @@ export async function multigetBatch(
   signal?: AbortSignal,
 ): Promise<Array<DavItem | DavMissingItem>> {
   const url = new URL(collectionUrl, context.baseUrl);
-  const canonical = hrefs.map((h) => hrefOf(context, h));
+  const canonical = checkMembers(context, collectionUrl, hrefs);
   const response = await sendXml(context, "REPORT", url, multigetBody(kind, canonical), { depth: "1", signal });
   const multistatus = expectMultistatus(response, "REPORT");
   const [ns, dataName] = kind === "calendar" ? [DAV_NAMESPACES.cal, "calendar-data"] : [DAV_NAMESPACES.card, "address-data"];
   const found = new Map<string, DavItem | DavMissingItem>();
+  const collection = hrefOf(context, url.href);
+  // Only the hrefs asked for are taken; others are reported (one on another origin, or outside
+  // the collection, is what a server steering reads elsewhere would answer).
+  const asked = new Set(canonical);
+  for (const entry of multistatus.foreign) reportAnomaly(context, { kind: "href-dropped", operation: "multiget", collection, href: entry.href, reason: "foreign-origin" });
   for (const entry of multistatus.responses) {
+    for (const href of [entry.href, ...entry.extraHrefs]) {
+      const problem = asked.has(href) ? undefined : memberProblem(href, collection);
+      if (problem) reportAnomaly(context, { kind: "href-dropped", operation: "multiget", collection, href, reason: problem });
+    }
     const data = findProp(entry, ns, dataName);
     const etag = propText(entry, DAV_NAMESPACES.d, "getetag");
     for (const href of [entry.href, ...entry.extraHrefs]) {
@@ -136,7 +180,34 @@ export async function multigetBatch(
 }
 
 /**
- * Reads items by href with multiget REPORTs of `batchSize` hrefs, `concurrency` REPORTs in
+ * {@link multigetBatch}, split in halves while an answer is over the response size limit.
+ * @throws DavError `RESPONSE_TOO_LARGE` naming the href when one item alone is over it.
+ */
+async function multigetSplitting(
+  context: DavContext,
+  collectionUrl: string,
+  kind: DavCollectionKind,
+  hrefs: readonly string[],
+  signal?: AbortSignal,
+): Promise<Array<DavItem | DavMissingItem>> {
+  try {
+    return await multigetBatch(context, collectionUrl, kind, hrefs, signal);
+  } catch (error) {
+    if (!(error instanceof DavError && error.code === "RESPONSE_TOO_LARGE")) throw error;
+    if (hrefs.length === 1) {
+      throw new DavError("RESPONSE_TOO_LARGE", `item ${hrefOf(context, hrefs[0]!)} is larger than the response size limit (maxResponseBytes)`, { cause: error });
+    }
+    const half = Math.ceil(hrefs.length / 2);
+    return [
+      ...(await multigetSplitting(context, collectionUrl, kind, hrefs.slice(0, half), signal)),
+      ...(await multigetSplitting(context, collectionUrl, kind, hrefs.slice(half), signal)),
+    ];
+  }
+}
+
+/**
+ * Reads items by href with multiget REPORTs of `batchSize` hrefs (a batch whose answer is over
+ * the response size limit is split in halves until it fits), `concurrency` REPORTs in
  * flight, yielding each batch's results in the order asked.
  */
 export async function* multiget(
@@ -149,7 +220,7 @@ export async function* multiget(
   const batches: string[][] = [];
   for (let i = 0; i < hrefs.length; i += options.batchSize) batches.push(hrefs.slice(i, i + options.batchSize));
   for await (const results of orderedConcurrent(batches, options.concurrency, (batch) =>
-    multigetBatch(context, collectionUrl, kind, batch, options.signal),
+    multigetSplitting(context, collectionUrl, kind, batch, options.signal),
   )) {
     yield* results;
   }
@@ -171,10 +242,15 @@ export async function fetchAll(context: DavContext, collectionUrl: string, kind:
   const multistatus = expectMultistatus(await sendXml(context, "REPORT", url, body, { depth: "1", signal }), "REPORT");
   const [ns, dataName] = kind === "calendar" ? [DAV_NAMESPACES.cal, "calendar-data"] : [DAV_NAMESPACES.card, "address-data"];
   const items: DavItem[] = [];
+  const collection = hrefOf(context, url.href);
+  for (const entry of multistatus.foreign) reportAnomaly(context, { kind: "href-dropped", operation: "fetch-all", collection, href: entry.href, reason: "foreign-origin" });
   for (const entry of multistatus.responses) {
     const data = findProp(entry, ns, dataName);
     const etag = propText(entry, DAV_NAMESPACES.d, "getetag");
-    if (data && etag !== undefined && !entry.href.endsWith("/")) items.push({ href: entry.href, etag, data: withCrlf(data.text) });
+    if (!data || etag === undefined || entry.href.endsWith("/")) continue;
+    const problem = memberProblem(entry.href, collection);
+    if (problem) reportAnomaly(context, { kind: "href-dropped", operation: "fetch-all", collection, href: entry.href, reason: problem });
+    else items.push({ href: entry.href, etag, data: withCrlf(data.text) });
   }
   return items;
 }
@@ -206,7 +282,8 @@ function checkWriteResponse(context: DavContext, response: DavHttpResponse, meth
   if (response.status === 412) throw new PreconditionFailedError(href, method);
   if (response.status === 207) {
     const multistatus = expectMultistatus(response, method);
-    for (const entry of multistatus.responses) {
+    // A failure reported under another origin's href is still this write's failure.
+    for (const entry of [...multistatus.responses, ...multistatus.foreign.map((f) => ({ ...f, href }))]) {
       const status = entry.status ?? entry.propstats.find((p) => p.status >= 400)?.status;
       if (status === 412) throw new PreconditionFailedError(entry.href, method);
       if (status !== undefined && status >= 400) throw new DavHttpError(method, redactUrl(new URL(entry.href, context.baseUrl)), status, "reported in a multistatus");
@@ -216,14 +293,21 @@ function checkWriteResponse(context: DavContext, response: DavHttpResponse, meth
   expectStatus(response, method, accept);
 }
 
+/** The path prefix a write's redirects must stay in: the collection, or else the item's parent. */
+function redirectScope(canonical: string, collection: string | undefined): string {
+  return collection !== undefined ? collectionPrefix(collection) : canonical.slice(0, canonical.lastIndexOf("/") + 1);
+}
+
 /**
  * Writes an item with PUT. `etag` undefined creates (`If-None-Match: *`); a string updates
  * (`If-Match`). Returns the new ETag, from the response or, when the server gives none
- * (or a weak one), from a PROPFIND.
+ * (or a weak one), from a PROPFIND. With `collectionUrl`, the href must be a member of that
+ * collection; a redirect is followed only within it (else within the item's parent).
  * @throws PreconditionFailedError when the item exists (create) or changed (update).
+ * @throws OutsideCollectionError when the href is not a member of `collectionUrl` (nothing sent).
  */
-export async function putItem(context: DavContext, href: string, text: string, etag: string | undefined, signal?: AbortSignal): Promise<DavWriteResult> {
-  const canonical = hrefOf(context, href);
+export async function putItem(context: DavContext, href: string, text: string, etag: string | undefined, signal?: AbortSignal, collectionUrl?: string): Promise<DavWriteResult> {
+  const canonical = writeTarget(context, "PUT", href, collectionUrl);
   const contentType = contentTypeOf(text, canonical);
   const url = new URL(canonical, context.baseUrl);
   const response = await context.transport.request({
@@ -232,6 +316,7 @@ export async function putItem(context: DavContext, href: string, text: string, e
     body: text,
     signal,
     retry: "write",
+    redirectScope: redirectScope(canonical, collectionUrl === undefined ? undefined : hrefOf(context, collectionUrl)),
     headers: { "content-type": contentType, ...(etag === undefined ? { "if-none-match": "*" } : { "if-match": etag }) },
   });
   checkWriteResponse(context, response, "PUT", canonical, (s) => s === 200 || s === 201 || s === 204);
@@ -240,18 +325,20 @@ export async function putItem(context: DavContext, href: string, text: string, e
 }
 
 /**
- * Deletes an item with DELETE, `If-Match` when an ETag is given.
+ * Deletes an item with DELETE, `If-Match` when an ETag is given. With `collectionUrl`, the
+ * href must be a member of that collection (as for {@link putItem}).
  * @throws PreconditionFailedError when the item changed since that ETag.
+ * @throws OutsideCollectionError when the href is not a member of `collectionUrl` (nothing sent).
  */
-export async function deleteItem(context: DavContext, href: string, etag: string | undefined, signal?: AbortSignal): Promise<void> {
-  const canonical = hrefOf(context, href);
+export async function deleteItem(context: DavContext, href: string, etag: string | undefined, signal?: AbortSignal, collectionUrl?: string): Promise<void> {
+  const canonical = writeTarget(context, "DELETE", href, collectionUrl);
   const response = await context.transport.request({
     method: "DELETE",
     url: new URL(canonical, context.baseUrl),
     signal,
     retry: "write",
+    redirectScope: redirectScope(canonical, collectionUrl === undefined ? undefined : hrefOf(context, collectionUrl)),
     headers: etag === undefined ? {} : { "if-match": etag },
   });
   checkWriteResponse(context, response, "DELETE", canonical, (s) => s === 200 || s === 204);
 }
-

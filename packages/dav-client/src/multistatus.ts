@@ -1,10 +1,10 @@
 /**
  * The DAV:multistatus response (RFC 4918 §14.16) as plain data: responses with their hrefs
- * in canonical form, per-response status, propstats with their properties, DAV:error
+ * in canonical form (those on another origin set apart, never re-homed), per-response status, propstats with their properties, DAV:error
  * conditions, and the DAV:sync-token of RFC 6578.
  */
-import { DavError } from "./errors.js";
-import { canonicalHref } from "./href.js";
+import { DavError, redactUrl } from "./errors.js";
+import { canonicalHref, ForeignHrefError } from "./href.js";
 import { DAV_NAMESPACES } from "./namespaces.js";
 import { child, childrenNamed, parseXml, type XmlElement } from "./xml.js";
 
@@ -34,8 +34,14 @@ export interface DavResponse {
 
 /** A parsed DAV:multistatus. */
 export interface Multistatus {
-  /** The DAV:response elements, in document order. */
+  /** The DAV:response elements whose hrefs are on the request's origin, in document order. */
   readonly responses: readonly DavResponse[];
+  /**
+   * Responses (or extra hrefs of one) on another origin: left out of `responses` so that no
+   * caller takes them for the server's own resources. `href` is the absolute URL without
+   * user-info, query or fragment; status, propstats and error are as given.
+   */
+  readonly foreign: readonly DavResponse[];
   /** The DAV:sync-token of a sync-collection report. */
   readonly syncToken: string | undefined;
 }
@@ -51,33 +57,54 @@ export function parseStatusLine(line: string): number {
  * @throws DavError `INVALID_XML` when the body is not a DAV:multistatus.
  */
 export function parseMultistatus(xml: string, requestUrl: string | URL): Multistatus {
-  const root = parseXml(xml);
+  const responses: DavResponse[] = [];
+  const foreign: DavResponse[] = [];
+  let syncToken: string | undefined;
+  // Each DAV:response is reduced to a DavResponse as soon as it is read, so the element trees
+  // of a large answer are not all held at once (see xml.ts).
+  const root = parseXml(xml, {
+    onRootChild: (element) => {
+      if (element.ns !== D) return;
+      if (element.name === "sync-token") syncToken ??= element.text.trim();
+      else if (element.name === "response") readResponse(element, requestUrl, responses, foreign);
+    },
+  });
   if (root.ns !== D || root.name !== "multistatus") {
     throw new DavError("INVALID_XML", `expected a DAV:multistatus response, got {${root.ns}}${root.name}`);
   }
-  const responses: DavResponse[] = [];
-  for (const response of childrenNamed(root, D, "response")) {
-    const hrefs = childrenNamed(response, D, "href").map((h) => canonicalHref(h.text, requestUrl));
-    const [href, ...extraHrefs] = hrefs;
-    if (href === undefined) throw new DavError("INVALID_XML", "a DAV:response has no DAV:href");
-    const statusElement = child(response, D, "status");
-    const propstats: DavPropstat[] = childrenNamed(response, D, "propstat").map((propstat) => {
-      const propStatus = child(propstat, D, "status");
-      return {
-        status: propStatus ? parseStatusLine(propStatus.text) : 200,
-        props: child(propstat, D, "prop")?.children ?? [],
-      };
-    });
-    responses.push({
-      href,
-      extraHrefs,
-      status: statusElement ? parseStatusLine(statusElement.text) : undefined,
-      propstats,
-      error: child(response, D, "error"),
-    });
+  return { responses, foreign, syncToken: syncToken === "" ? undefined : syncToken };
+}
+
+/** Reads one DAV:response into `responses`, or into `foreign` for hrefs on another origin. */
+function readResponse(response: XmlElement, requestUrl: string | URL, responses: DavResponse[], foreign: DavResponse[]): void {
+  const local: string[] = [];
+  const elsewhere: string[] = [];
+  for (const element of childrenNamed(response, D, "href")) {
+    try {
+      local.push(canonicalHref(element.text, requestUrl));
+    } catch (error) {
+      if (!(error instanceof ForeignHrefError)) throw new DavError("INVALID_XML", "a DAV:href is not a URL", { cause: error });
+      elsewhere.push(redactUrl(new URL(element.text.trim(), requestUrl)));
+    }
   }
-  const syncToken = child(root, D, "sync-token")?.text.trim();
-  return { responses, syncToken: syncToken === "" ? undefined : syncToken };
+  if (local.length === 0 && elsewhere.length === 0) throw new DavError("INVALID_XML", "a DAV:response has no DAV:href");
+  const statusElement = child(response, D, "status");
+  const propstats: DavPropstat[] = childrenNamed(response, D, "propstat").map((propstat) => {
+    const propStatus = child(propstat, D, "status");
+    return {
+      status: propStatus ? parseStatusLine(propStatus.text) : 200,
+      props: child(propstat, D, "prop")?.children ?? [],
+    };
+  });
+  const rest = {
+    status: statusElement ? parseStatusLine(statusElement.text) : undefined,
+    propstats,
+    error: child(response, D, "error"),
+  };
+  const [href, ...extraHrefs] = local;
+  if (href !== undefined) responses.push({ href, extraHrefs, ...rest });
+  const [away, ...extraAway] = elsewhere;
+  if (away !== undefined) foreign.push({ href: away, extraHrefs: extraAway, ...rest });
 }
 
 /** A property of a response that came with a 2xx status, or undefined. */
@@ -96,9 +123,21 @@ export function propText(response: DavResponse, ns: string, name: string): strin
   return text === undefined || text === "" ? undefined : text;
 }
 
-/** The canonical hrefs inside a 2xx property (e.g. `current-user-principal`, `calendar-home-set`). */
-export function propHrefs(response: DavResponse, ns: string, name: string, base: string | URL): string[] {
-  return childrenNamed(findProp(response, ns, name), D, "href").map((h) => canonicalHref(h.text, base));
+/**
+ * The canonical hrefs inside a 2xx property (e.g. `current-user-principal`, `calendar-home-set`),
+ * without those on another origin; `foreign`, when given, receives those (as redacted URLs).
+ */
+export function propHrefs(response: DavResponse, ns: string, name: string, base: string | URL, foreign?: string[]): string[] {
+  const out: string[] = [];
+  for (const element of childrenNamed(findProp(response, ns, name), D, "href")) {
+    try {
+      out.push(canonicalHref(element.text, base));
+    } catch (error) {
+      if (!(error instanceof ForeignHrefError)) throw new DavError("INVALID_XML", `a DAV:href in ${name} is not a URL`, { cause: error });
+      foreign?.push(redactUrl(new URL(element.text.trim(), base)));
+    }
+  }
+  return out;
 }
 
 /** Whether a DAV:error element names the given precondition. */

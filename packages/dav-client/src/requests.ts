@@ -3,6 +3,7 @@
  * the context they run in. Request bodies always carry `application/xml; charset=utf-8`
  * (Xandikos refuses bodies without an XML content type).
  */
+import type { DavAnomaly, DavAnomalyListener } from "./anomaly.js";
 import { DavError, redactUrl } from "./errors.js";
 import { canonicalHref } from "./href.js";
 import { parseMultistatus, type Multistatus } from "./multistatus.js";
@@ -15,6 +16,18 @@ export interface DavContext {
   readonly transport: DavTransport;
   /** What relative hrefs and URLs resolve against. */
   readonly baseUrl: URL;
+  /** Receives every anomaly met (hrefs dropped from answers). */
+  readonly onAnomaly?: DavAnomalyListener | undefined;
+}
+
+/** Hands an anomaly to the context's listener (a throwing listener is ignored) and returns it. */
+export function reportAnomaly(context: DavContext, anomaly: DavAnomaly): DavAnomaly {
+  try {
+    context.onAnomaly?.(anomaly);
+  } catch {
+    // A listener's failure is not the request's.
+  }
+  return anomaly;
 }
 
 /** The content type of XML request bodies. */

@@ -3,7 +3,8 @@
  * request, retries with exponential backoff (reads on connection errors and 429/502/503/504;
  * writes only on 429/503, which the server promises it did not act on), `Retry-After`
  * honoured, Basic or bearer auth, redirects followed only to the same origin unless
- * allowed, response size limit and gzip/deflate/br decoding.
+ * allowed (a write only within its collection), credentials never over plain `http:` to a host
+ * that is not loopback unless allowed, response size limit and gzip/deflate/br decoding.
  *
  * Each concern is a small function (auth header, retry decision, backoff delay, redirect
  * check, body reader) so it can be tested alone; {@link DavTransport.request} composes them.
@@ -43,7 +44,7 @@ export interface DavTransportOptions {
   readonly timeoutMs?: number | undefined;
   /** Retry settings (see {@link DavRetryOptions}). */
   readonly retry?: Partial<DavRetryOptions> | undefined;
-  /** Largest response body accepted, decoded (default 64 MiB). */
+  /** Largest response body accepted, decoded (default {@link DEFAULT_MAX_RESPONSE_BYTES}, 32 MiB). */
   readonly maxResponseBytes?: number | undefined;
   /** Origins (e.g. `https://dav.example.com`) a redirect may lead to besides the request's own. */
   readonly allowedRedirectOrigins?: readonly string[] | undefined;
@@ -53,6 +54,11 @@ export interface DavTransportOptions {
   readonly dispatcher?: Dispatcher | undefined;
   /** The User-Agent header (default `ewsdav-dav-client`). */
   readonly userAgent?: string | undefined;
+  /**
+   * Send credentials over plain `http:` to a host that is not loopback (default false: such a
+   * request is refused with `INSECURE_TRANSPORT` before anything is sent).
+   */
+  readonly allowInsecureHttp?: boolean | undefined;
 }
 
 /** Whether a request may be retried after a network error or a 5xx. */
@@ -72,6 +78,11 @@ export interface DavHttpRequest {
   readonly signal?: AbortSignal | undefined;
   /** What may be retried (see {@link RetryClass}). */
   readonly retry: RetryClass;
+  /**
+   * A path prefix redirects must stay in (a write's collection): a redirect elsewhere, even on
+   * the same origin, is refused with `REDIRECT_REFUSED`.
+   */
+  readonly redirectScope?: string | undefined;
 }
 
 /** One HTTP response with its body read. */
@@ -95,6 +106,26 @@ export interface DavTransportStats {
   /** Response bytes as received (before decompression). */
   bytesReceived: number;
 }
+
+/**
+ * The default `maxResponseBytes`: 32 MiB, set from what parsing costs in heap (measured with
+ * bench/dav-parse-memory.ts, Node 20, the smallest old space a parse survives, baseline included):
+ *
+ * | body | listing (href + ETag per member) | multiget (2 KB vCards) |
+ * | --- | --- | --- |
+ * | 8 MiB | 40 MB (5.0×) | 22 MB (2.8×) |
+ * | 32 MiB | 128 MB (4.0×) | 58 MB (1.8×) |
+ *
+ * (fast-xml-parser plus a validation pass cost 136 MB / 496 MB for the listings, 15–17×, and
+ * 46 MB / 152 MB for the multigets.) So the largest accepted answer costs at most about 130 MB,
+ * two multigets in flight (the default `readConcurrency`) about 120 MB: within the old space
+ * Node gives by default on a machine with 1 GB of memory (a quarter of it) and far within that
+ * of a 2 GB one. Larger listings are read in pages (sync-collection with `DAV:limit`) and a
+ * multiget batch over the limit is split, so the limit refuses only what cannot be paged: one
+ * item over 32 MiB, or an ETag listing (PROPFIND Depth 1, no paging in the protocol) of more
+ * than about 100,000 members.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
@@ -126,6 +157,34 @@ export function backoffDelay(attempt: number, options: DavRetryOptions, retryAft
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, options.maxDelayMs);
   const exponential = options.baseDelayMs * 2 ** (attempt - 1);
   return Math.min(options.maxDelayMs, exponential / 2 + Math.random() * (exponential / 2));
+}
+
+/**
+ * Whether a host name is loopback: `localhost` (and names below it), 127.0.0.0/8, `::1`
+ * (also as an IPv4-mapped address).
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase().replace(/\.$/, "");
+  if (host === "localhost" || host.endsWith(".localhost")) return true;
+  if (host === "::1" || host === "0:0:0:0:0:0:0:1") return true;
+  const v4 = /^(?:::ffff:)?(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
+  if (v4) return Number(v4[1]) === 127;
+  // WHATWG URL writes an IPv4-mapped IPv6 address in hex (::ffff:7f00:1).
+  const mapped = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(host);
+  return mapped !== null && Number.parseInt(mapped[1]!, 16) >> 8 === 127;
+}
+
+/**
+ * Whether credentials may go to `url`: over `https:`, to a loopback host, or when the caller
+ * allowed plain `http:`.
+ */
+export function mayCarryCredentials(url: URL, allowInsecureHttp: boolean): boolean {
+  return url.protocol === "https:" || isLoopbackHost(url.hostname) || allowInsecureHttp;
+}
+
+/** Whether requests carry credentials: `auth`, or an Authorization, Proxy-Authorization or Cookie header among `headers`. */
+export function carriesCredentials(options: Pick<DavTransportOptions, "auth" | "headers">): boolean {
+  return options.auth !== undefined || Object.keys(options.headers ?? {}).some((name) => /^(?:authorization|proxy-authorization|cookie)$/i.test(name));
 }
 
 /** Whether a redirect from `from` to `to` may be followed. */
@@ -199,7 +258,7 @@ export class DavTransport {
         bodyTimeout: this.timeoutMs,
       });
     this.retryOptions = { retries: 3, baseDelayMs: 250, maxDelayMs: 30_000, ...options.retry };
-    this.maxBytes = options.maxResponseBytes ?? 64 * 1024 * 1024;
+    this.maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   }
 
   /**
@@ -255,6 +314,9 @@ export class DavTransport {
           `${req.method} ${redactUrl(url)} redirects to ${redactUrl(next)}, another origin; allow it with allowedRedirectOrigins`,
         );
       }
+      if (req.redirectScope !== undefined && (next.origin !== req.url.origin || !next.pathname.startsWith(req.redirectScope))) {
+        throw new DavError("REDIRECT_REFUSED", `${req.method} ${redactUrl(url)} redirects to ${redactUrl(next)}, outside ${req.redirectScope}; a write is not followed there`);
+      }
       if (response.status === 303) {
         method = "GET";
         body = undefined;
@@ -273,6 +335,12 @@ export class DavTransport {
       ...this.options.headers,
       ...req.headers,
     };
+    if (carriesCredentials(this.options) && !mayCarryCredentials(req.url, this.options.allowInsecureHttp ?? false)) {
+      throw new DavError(
+        "INSECURE_TRANSPORT",
+        `${req.method} ${redactUrl(req.url)}: refusing to send credentials over plain http to a host that is not loopback; use https, or set allowInsecureHttp`,
+      );
+    }
     let authorization: string | undefined;
     try {
       authorization = await authorizationHeader(this.options.auth, refreshAuth);

@@ -8,10 +8,30 @@
  *   server lacks it or rejects the token (then a full listing, `complete`).
  * - Reads go through multiget; every write carries a precondition (`If-None-Match: *` on create,
  *   `If-Match` on update and delete).
+ * - Only members of the pair's collection are read or written. An href a listing names that is
+ *   not one (on another origin, outside the collection after resolving `..` and percent-encoding,
+ *   or with a name a server may resolve elsewhere) is dropped by the client and reported by the
+ *   side: it is listed once in the feed as changed, and reading it answers a `rejected` error
+ *   saying what was dropped, so the cycle's report names it and nothing is read or written
+ *   there. (Were the listing only such hrefs, and complete, the feed fails instead: listing
+ *   them as the only changes would hide an empty collection from the engine's empty-side
+ *   guard.) Any id that is not a member is `not-found` on read, and a write to one is
+ *   `rejected` before anything is sent.
+ * - An item larger than the client's response size limit fails alone (`rejected`, naming it):
+ *   its batch is read again one by one.
  *
  * @module
  */
-import { DavError, PreconditionFailedError, uidOf, type DavClient, type DavCollection } from "@ewsdav/dav-client";
+import {
+  DavError,
+  describeAnomaly,
+  memberProblem,
+  PreconditionFailedError,
+  uidOf,
+  type DavAnomaly,
+  type DavClient,
+  type DavCollection,
+} from "@ewsdav/dav-client";
 import {
   SideError,
   type ChangeFeed,
@@ -61,6 +81,8 @@ function toSideError(error: unknown, id: string | null, creating = false): SideE
       case "FORBIDDEN":
         return new SideError("read-only", error.message, id);
       case "INVALID_ITEM":
+      case "OUTSIDE_COLLECTION":
+      case "FOREIGN_HREF":
         return new SideError("rejected", error.message, id);
       case "HTTP_STATUS":
         return new SideError(status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429 ? "rejected" : "transient", error.message, id);
@@ -78,6 +100,8 @@ export class DavSide implements SyncSide {
   readonly #client: DavClient;
   readonly #options: DavSideOptions;
   readonly #collections = new Map<string, DavCollection>();
+  /** Per collection, hrefs its last listing named that are not members: reported once, on read. */
+  readonly #dropped = new Map<string, Map<string, DavAnomaly>>();
 
   constructor(options: DavSideOptions) {
     this.#options = options;
@@ -124,18 +148,66 @@ export class DavSide implements SyncSide {
 
   async changes(collection: string, cursor: string | null, signal?: AbortSignal): Promise<ChangeFeed> {
     const feed = await this.#client.changes(await this.#ref(collection, signal), cursor, signal ? { signal } : {});
+    const dropped = new Map(feed.anomalies.map((a) => [a.href, a]));
+    if (feed.complete && feed.changed.length === 0 && dropped.size > 0) {
+      throw new DavError(
+        "OUTSIDE_COLLECTION",
+        `${this.name}: the listing of ${collection} names no member, only hrefs that are not members: ${[...dropped.values()].map(describeAnomaly).join("; ")}`,
+      );
+    }
+    if (dropped.size > 0) this.#dropped.set(collection, dropped);
+    else this.#dropped.delete(collection);
     return {
       cursor: feed.cursor,
-      changed: feed.changed.map((m) => ({ id: m.href, version: m.etag || null })),
+      changed: [...feed.changed.map((m) => ({ id: m.href, version: m.etag || null })), ...[...dropped.keys()].map((id) => ({ id, version: null }))],
       deleted: [...feed.deleted],
       complete: feed.complete,
     };
   }
 
+  /** Why `id` is not a member of `collection` (undefined when it is one). */
+  #notMember(collection: string, id: string): string | undefined {
+    try {
+      return memberProblem(this.#client.href(id), collection);
+    } catch (error) {
+      if (error instanceof DavError) return "foreign-origin";
+      throw error;
+    }
+  }
+
   async fetch(collection: string, ids: readonly string[], signal?: AbortSignal): Promise<Array<SideItem | SideError>> {
-    const answers = await this.#client.multigetAll(await this.#ref(collection, signal), ids, signal);
+    const dropped = this.#dropped.get(collection);
+    const refused = new Map<string, SideError>();
+    for (const id of ids) {
+      const anomaly = dropped?.get(id);
+      if (anomaly) {
+        dropped!.delete(id);
+        refused.set(id, new SideError("rejected", describeAnomaly(anomaly), id));
+      } else if (this.#notMember(collection, id) !== undefined) {
+        refused.set(id, new SideError("not-found", `${id} is not a member of ${collection}`, id));
+      }
+    }
+    const members = ids.filter((id) => !refused.has(id));
+    const ref = await this.#ref(collection, signal);
+    let answers: Awaited<ReturnType<DavClient["multigetAll"]>> = [];
+    try {
+      if (members.length > 0) answers = await this.#client.multigetAll(ref, members, signal);
+    } catch (error) {
+      if (!(error instanceof DavError && error.code === "RESPONSE_TOO_LARGE")) throw error;
+      // One item over the size limit fails the read of its batch: read one by one, so it alone fails.
+      for (const id of members) {
+        try {
+          answers.push(...(await this.#client.multigetAll(ref, [id], signal)));
+        } catch (single) {
+          if (!(single instanceof DavError && single.code === "RESPONSE_TOO_LARGE")) throw single;
+          refused.set(id, new SideError("rejected", single.message, id));
+        }
+      }
+    }
     const byHref = new Map(answers.map((a) => [a.href, a]));
     return ids.map((id) => {
+      const refusal = refused.get(id);
+      if (refusal) return refusal;
       const answer = byHref.get(this.#client.href(id));
       if (!answer || "missing" in answer) return new SideError("not-found", `no item ${id}`, id);
       return { id: answer.href, version: answer.etag || null, uid: uidOf(answer.data) ?? null, text: answer.data };
@@ -149,16 +221,17 @@ export class DavSide implements SyncSide {
   }
 
   async update(collection: string, items: readonly ItemUpdate[], signal?: AbortSignal): Promise<Array<WriteResult | SideError>> {
-    void collection;
     if (this.capabilities.readOnly) return items.map((i) => new SideError("read-only", `${this.name} is read-only`, i.id));
-    const results = await this.#client.updateItems(items.map((i) => ({ href: i.id, etag: i.version ?? "*", text: i.text })), signal);
+    const ref = await this.#ref(collection, signal);
+    // The client refuses (OUTSIDE_COLLECTION → rejected) an href that is not a member of the pair's collection.
+    const results = await this.#client.updateItems(items.map((i) => ({ href: i.id, etag: i.version ?? "*", text: i.text, collection: ref })), signal);
     return results.map((r, n) => (r instanceof Error ? toSideError(r, items[n]!.id) : { id: r.href, version: r.etag || null }));
   }
 
   async remove(collection: string, items: readonly Versioned[], signal?: AbortSignal): Promise<Array<null | SideError>> {
-    void collection;
     if (this.capabilities.readOnly) return items.map((i) => new SideError("read-only", `${this.name} is read-only`, i.id));
-    const results = await this.#client.deleteItems(items.map((i) => ({ href: i.id, ...(i.version ? { etag: i.version } : {}) })), signal);
+    const ref = await this.#ref(collection, signal);
+    const results = await this.#client.deleteItems(items.map((i) => ({ href: i.id, collection: ref, ...(i.version ? { etag: i.version } : {}) })), signal);
     return results.map((r, n) => (r === undefined ? null : toSideError(r, items[n]!.id)));
   }
 }

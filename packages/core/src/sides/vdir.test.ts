@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync, mkdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -119,5 +120,90 @@ describe("VdirSide", () => {
     expect(quiet.pairs[0]!.local.fetched + quiet.pairs[0]!.remote.fetched).toBe(0);
     expect(remote.calls.itemWrites).toBe(0);
     expect(quiet.pairs[0]!.local.created.length + quiet.pairs[0]!.local.updated.length).toBe(0);
+  });
+
+  it("does not follow symbolic links: a linked file is skipped and reported, never read or synced", async () => {
+    const root = tempRoot();
+    const secrets = mkdtempSync(join(tmpdir(), "ewsdav-secret-"));
+    writeFileSync(join(secrets, "id_rsa"), "-----BEGIN OPENSSH PRIVATE KEY-----\nsecret-key-material\n");
+    writeFileSync(join(secrets, "card.vcf"), vcard("outside", { FN: "Outside the folder" }));
+    const vdir = new VdirSide({ root, fsync: false });
+    const { id: c } = await vdir.createCollection("contacts", "book");
+    const dir = join(root, c);
+    writeFileSync(join(dir, "real.vcf"), vcard("real", { FN: "Real" }));
+    symlinkSync(join(secrets, "id_rsa"), join(dir, "key.vcf"));
+    symlinkSync(join(secrets, "card.vcf"), join(dir, "linked.vcf"));
+    execFileSync("mkfifo", [join(dir, "pipe.vcf")]); // reading it would block the cycle for good
+    const remote = new MemorySide({ name: "remote" });
+    remote.addCollection("contacts", "contacts");
+    const engine = new SyncEngine({ store: new MemoryStateStore(), sides: [vdir, remote] });
+    await engine.link({ id: "p", kind: "contacts", remote: { side: "remote", collection: "contacts" }, local: { side: "vdir", collection: c } });
+    const report = (await engine.runOnce()).pairs[0]!;
+    expect(report.remote.created.map((r) => r.uid)).toEqual(["real"]);
+    expect(report.errors.map((e) => [e.slot, e.id, e.code])).toEqual([
+      ["local", "key.vcf", "rejected"],
+      ["local", "linked.vcf", "rejected"],
+      ["local", "pipe.vcf", "rejected"],
+    ]);
+    expect(report.errors[0]!.message).toMatch(/symbolic link, which is not followed/);
+    expect(report.errors[2]!.message).toMatch(/not a regular file/);
+    expect(remote.items("contacts").map((i) => i.text).join("")).not.toMatch(/secret-key-material|Outside the folder/);
+    // Still reported while the links are there; nothing read through them on later cycles either.
+    const again = (await engine.runOnce()).pairs[0]!;
+    expect(again.errors.map((e) => e.id).sort()).toEqual(["key.vcf", "linked.vcf", "pipe.vcf"]);
+    expect(remote.items("contacts")).toHaveLength(1);
+    // Direct calls: a read, update or delete of a link answers rejected and leaves the target alone.
+    const [read] = await vdir.fetch(c, ["linked.vcf"]);
+    expect(read).toMatchObject({ code: "rejected" });
+    const [update] = await vdir.update(c, [{ id: "linked.vcf", version: null, uid: "outside", text: vcard("outside", { FN: "overwritten" }) }]);
+    const [removal] = await vdir.remove(c, [{ id: "key.vcf", version: null }]);
+    expect([update, removal]).toMatchObject([{ code: "rejected" }, { code: "rejected" }]);
+    expect(readFileSync(join(secrets, "card.vcf"), "utf8")).toContain("Outside the folder");
+  });
+
+  it("refuses a collection folder that is a symbolic link, and a folder that holds only skipped entries", async () => {
+    const root = tempRoot();
+    const elsewhere = mkdtempSync(join(tmpdir(), "ewsdav-elsewhere-"));
+    writeFileSync(join(elsewhere, "a.vcf"), vcard("a", { FN: "A" }));
+    symlinkSync(elsewhere, join(root, "linked"));
+    const side = new VdirSide({ root, fsync: false });
+    await expect(side.changes("linked", null)).rejects.toMatchObject({ code: "not-found", message: expect.stringMatching(/symbolic link/) });
+    expect((await side.listCollections()).map((c) => c.id)).not.toContain("linked");
+    mkdirSync(join(root, "only-links"));
+    symlinkSync(join(elsewhere, "a.vcf"), join(root, "only-links", "a.vcf"));
+    await expect(side.changes("only-links", null)).rejects.toMatchObject({ code: "rejected", message: expect.stringMatching(/a\.vcf is a symbolic link/) });
+    unlinkSync(join(root, "only-links", "a.vcf"));
+    expect(await side.changes("only-links", null)).toMatchObject({ changed: [], complete: true });
+  });
+
+  it("answers not-found for an id that is not a plain file name (NUL, separators, dot segments), never a path outside the folder", async () => {
+    const root = tempRoot();
+    const side = new VdirSide({ root, fsync: false });
+    const { id: c } = await side.createCollection("contacts", "book");
+    writeFileSync(join(root, "outside.vcf"), vcard("o", { FN: "O" }));
+    const ids = ["a\u0000.vcf", "\u0000", "../outside.vcf", "..\\outside.vcf", "sub/x.vcf", ".hidden.vcf", "..", `${c}/../../outside.vcf`];
+    const reads = await side.fetch(c, ids);
+    expect(reads.map((r) => (r as SideError).code)).toEqual(ids.map(() => "not-found"));
+    const updates = await side.update(c, ids.map((id) => ({ id, version: null, uid: "o", text: vcard("o", { FN: "X" }) })));
+    const removals = await side.remove(c, ids.map((id) => ({ id, version: null })));
+    expect([...updates, ...removals].map((r) => (r as SideError).code)).toEqual([...ids, ...ids].map(() => "not-found"));
+    for (const collection of ["a\u0000b", "..", "x/y"]) await expect(side.changes(collection, null)).rejects.toMatchObject({ code: "not-found" });
+    expect(readFileSync(join(root, "outside.vcf"), "utf8")).toContain("FN:O");
+  });
+
+  it("does not read a file over maxItemBytes: it alone is reported, the others sync", async () => {
+    const root = tempRoot();
+    const vdir = new VdirSide({ root, fsync: false, maxItemBytes: 4096 });
+    const { id: c } = await vdir.createCollection("contacts", "book");
+    writeFileSync(join(root, c, "small.vcf"), vcard("small", { FN: "Small" }));
+    writeFileSync(join(root, c, "huge.vcf"), vcard("huge", { FN: "Huge", NOTE: "x".repeat(10_000) }));
+    const remote = new MemorySide({ name: "remote" });
+    remote.addCollection("contacts", "contacts");
+    const engine = new SyncEngine({ store: new MemoryStateStore(), sides: [vdir, remote] });
+    await engine.link({ id: "p", kind: "contacts", remote: { side: "remote", collection: "contacts" }, local: { side: "vdir", collection: c } });
+    const report = (await engine.runOnce()).pairs[0]!;
+    expect(report.remote.created.map((r) => r.uid)).toEqual(["small"]);
+    expect(report.errors.map((e) => [e.id, e.code])).toEqual([["huge.vcf", "rejected"]]);
+    expect(report.errors[0]!.message).toMatch(/larger than the item size limit/);
   });
 });

@@ -13,11 +13,18 @@
  *   of that listing, so an unchanged folder answers "nothing changed", otherwise the full listing.
  * - **Writes** are atomic (temporary file, fsync, rename); a create never replaces an existing file
  *   (hard link, which fails if the name is taken); update and delete check the version first.
+ * - **Only regular files inside the folder** are items. Symbolic links are not followed (a link
+ *   to `~/.ssh/id_rsa` named `x.vcf` would otherwise be read and synced): files are opened with
+ *   `O_NOFOLLOW`, and a link, FIFO or other non-regular entry with an item name is skipped and
+ *   reported — listed once in the feed, and reading it answers a `rejected` error saying why, so
+ *   the cycle's report names it. A collection folder that is a link is refused. An id that is
+ *   not a plain file name in the folder (`/`, a backslash, NUL, a leading dot) is `not-found`.
+ *   A file over `maxItemBytes` (default 32 MiB) is not read: `rejected`, naming it.
  *
  * @module
  */
 import { createHash, randomBytes } from "node:crypto";
-import { promises as fs } from "node:fs";
+import { constants as fsConstants, promises as fs } from "node:fs";
 import { join } from "node:path";
 import {
   SideError,
@@ -49,6 +56,8 @@ export interface VdirSideOptions {
   readOnly?: boolean;
   /** Items per batch call and calls at once (defaults 100 and 8). */
   maxBatch?: number;
+  /** Largest item file read, in bytes (default 32 MiB); a larger one is skipped and reported as `rejected`. */
+  maxItemBytes?: number;
   maxConcurrency?: number;
 }
 
@@ -64,6 +73,34 @@ function isItemFile(name: string): boolean {
   return !name.startsWith(".") && EXTENSIONS.some((e) => name.endsWith(e));
 }
 
+/** A file name with nothing a path could be made of besides its own name (no separator, NUL, dot segment). */
+function isPlainName(name: string): boolean {
+  return name !== "" && !name.startsWith(".") && !/[/\\\u0000]/.test(name);
+}
+
+/** Opening flags that never follow a symbolic link and never block on a FIFO. */
+const OPEN_NO_FOLLOW = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK;
+
+/** The default {@link VdirSideOptions.maxItemBytes}: 32 MiB, as the DAV client's response limit. */
+export const VDIR_MAX_ITEM_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Reads a regular file without following a symbolic link (`ELOOP`), without blocking on a FIFO
+ * or device (`ENOTREG`) and without reading more than `maxBytes` (`EFBIG`), with the stat of
+ * what was read.
+ */
+async function readRegular(path: string, maxBytes = VDIR_MAX_ITEM_BYTES): Promise<{ text: string; stat: import("node:fs").BigIntStats }> {
+  const handle = await fs.open(path, OPEN_NO_FOLLOW);
+  try {
+    const stat = await handle.stat({ bigint: true });
+    if (!stat.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: "ENOTREG" });
+    if (stat.size > BigInt(maxBytes)) throw Object.assign(new Error(`${path} is larger than ${maxBytes} bytes`), { code: "EFBIG" });
+    return { text: await handle.readFile("utf8"), stat };
+  } finally {
+    await handle.close();
+  }
+}
+
 function codeOf(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException).code;
 }
@@ -73,6 +110,8 @@ export class VdirSide implements SyncSide {
   readonly name: string;
   readonly capabilities: SideCapabilities;
   readonly #options: VdirSideOptions;
+  /** Per collection, the entries its last listing skipped (links, FIFOs…) and why: reported on read. */
+  readonly #skipped = new Map<string, Map<string, string>>();
 
   constructor(options: VdirSideOptions) {
     this.#options = options;
@@ -81,14 +120,12 @@ export class VdirSide implements SyncSide {
   }
 
   #dir(collection: string): string {
-    if (collection.includes("/") || collection.includes("\\") || collection.startsWith(".") || collection === "") {
-      throw new SideError("not-found", `not a collection name: ${JSON.stringify(collection)}`);
-    }
+    if (!isPlainName(collection)) throw new SideError("not-found", `not a collection name: ${JSON.stringify(collection)}`);
     return join(this.#options.root, collection);
   }
 
   #file(collection: string, id: string): string {
-    if (!isItemFile(id) || id.includes("/") || id.includes("\\")) throw new SideError("not-found", `not an item file name: ${JSON.stringify(id)}`, id);
+    if (!isItemFile(id) || !isPlainName(id)) throw new SideError("not-found", `not an item file name: ${JSON.stringify(id)}`, id);
     return join(this.#dir(collection), id);
   }
 
@@ -106,7 +143,7 @@ export class VdirSide implements SyncSide {
   async #kindOf(dir: string): Promise<CollectionKind> {
     const marked = (await readOptional(join(dir, VDIR_KIND_FILE)))?.trim();
     if (marked === "contacts" || marked === "events" || marked === "tasks") return marked;
-    const files = (await fs.readdir(dir)).filter(isItemFile);
+    const files = (await fs.readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && isItemFile(e.name)).map((e) => e.name);
     const first = files[0];
     if (!first) return this.#options.defaultKind ?? "events";
     if (first.endsWith(".vcf")) return "contacts";
@@ -132,48 +169,82 @@ export class VdirSide implements SyncSide {
     }
   }
 
-  async #version(path: string): Promise<string> {
-    if (this.#options.version === "hash") return createHash("sha256").update(await fs.readFile(path)).digest("hex").slice(0, 32);
-    const s = await fs.stat(path, { bigint: true });
-    return `${s.ino}-${s.mtimeNs}-${s.size}`;
+  /** The version of what `stat` describes (and, for `version: "hash"`, of `text`). */
+  #versionOf(stat: import("node:fs").BigIntStats, text: string): string {
+    if (this.#options.version === "hash") return createHash("sha256").update(text, "utf8").digest("hex").slice(0, 32);
+    return `${stat.ino}-${stat.mtimeNs}-${stat.size}`;
   }
 
-  async #list(collection: string): Promise<Versioned[]> {
+  /** The version of the regular file at `path`, never following a link (`ELOOP`, `ENOTREG` otherwise). */
+  async #version(path: string): Promise<string> {
+    if (this.#options.version === "hash") {
+      const { text, stat } = await readRegular(path, this.#options.maxItemBytes);
+      return this.#versionOf(stat, text);
+    }
+    const stat = await fs.lstat(path, { bigint: true });
+    if (!stat.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: stat.isSymbolicLink() ? "ELOOP" : "ENOTREG" });
+    return this.#versionOf(stat, "");
+  }
+
+  /** The item files of a collection, and the entries with item names that are not regular files (skipped). */
+  async #list(collection: string): Promise<{ items: Versioned[]; skipped: Map<string, string> }> {
     const dir = this.#dir(collection);
-    let names: string[];
+    let entries: import("node:fs").Dirent[];
     try {
-      names = (await fs.readdir(dir)).filter(isItemFile).sort();
+      if ((await fs.lstat(dir)).isSymbolicLink()) throw new SideError("not-found", `${this.name}: the collection folder ${collection} is a symbolic link, which is not followed`);
+      entries = (await fs.readdir(dir, { withFileTypes: true })).filter((e) => isItemFile(e.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     } catch (error) {
       if (codeOf(error) === "ENOENT") throw new SideError("not-found", `${this.name} has no collection ${collection}`);
       throw error;
     }
-    const out: Versioned[] = [];
-    for (const id of names) {
+    const items: Versioned[] = [];
+    const skipped = new Map<string, string>();
+    for (const entry of entries) {
+      if (!entry.isFile()) {
+        skipped.set(entry.name, entry.isSymbolicLink() ? "is a symbolic link, which is not followed" : "is not a regular file");
+        continue;
+      }
       try {
-        out.push({ id, version: await this.#version(join(dir, id)) });
+        items.push({ id: entry.name, version: await this.#version(join(dir, entry.name)) });
       } catch (error) {
-        if (codeOf(error) !== "ENOENT") throw error; // deleted while listing
+        if (codeOf(error) === "EFBIG") skipped.set(entry.name, "is larger than the item size limit (maxItemBytes)");
+        else if (codeOf(error) === "ELOOP" || codeOf(error) === "ENOTREG") skipped.set(entry.name, "is not a regular file"); // replaced while listing
+        else if (codeOf(error) !== "ENOENT") throw error; // ENOENT: deleted while listing
       }
     }
-    return out;
+    return { items, skipped };
   }
 
   async changes(collection: string, cursor: string | null): Promise<ChangeFeed> {
-    const listing = await this.#list(collection);
+    const { items, skipped } = await this.#list(collection);
     const digest = createHash("sha256");
-    for (const item of listing) digest.update(`${item.id}\u0000${item.version}\n`);
+    for (const item of items) digest.update(`${item.id}\u0000${item.version}\n`);
+    for (const id of skipped.keys()) digest.update(`${id}\u0000skipped\n`);
     const next = `list:${digest.digest("hex")}`;
     if (cursor === next) return { cursor: next, changed: [], deleted: [], complete: false };
-    return { cursor: next, changed: listing, deleted: [], complete: true };
+    if (items.length === 0 && skipped.size > 0) {
+      // Listing them as the only changes would hide an emptied folder from the engine's empty-side guard.
+      throw new SideError("rejected", `${this.name}: the collection ${collection} holds no item file, only entries that are skipped: ${[...skipped].map(([id, why]) => `${id} ${why}`).join("; ")}`);
+    }
+    if (skipped.size > 0) this.#skipped.set(collection, skipped);
+    else this.#skipped.delete(collection);
+    return { cursor: next, changed: [...items, ...[...skipped.keys()].map((id) => ({ id, version: null }))], deleted: [], complete: true };
   }
 
   async fetch(collection: string, ids: readonly string[]): Promise<Array<SideItem | SideError>> {
     const out: Array<SideItem | SideError> = [];
+    const skipped = this.#skipped.get(collection);
     for (const id of ids) {
+      const why = skipped?.get(id);
+      if (why !== undefined) {
+        skipped!.delete(id);
+        out.push(new SideError("rejected", `${this.name}: ${collection}/${id} ${why}; skipped`, id));
+        continue;
+      }
       try {
         const path = this.#file(collection, id);
-        const version = await this.#version(path);
-        const text = await fs.readFile(path, "utf8");
+        const { text, stat } = await readRegular(path, this.#options.maxItemBytes);
+        const version = this.#versionOf(stat, text);
         let uid: string | null = null;
         try {
           uid = uidOfText(text);
@@ -182,7 +253,7 @@ export class VdirSide implements SyncSide {
         }
         out.push({ id, version, uid, text });
       } catch (error) {
-        out.push(error instanceof SideError ? error : codeOf(error) === "ENOENT" ? new SideError("not-found", `no file ${id}`, id) : transient(error, id));
+        out.push(error instanceof SideError ? error : notRegular(error, id) ?? (codeOf(error) === "ENOENT" ? new SideError("not-found", `no file ${id}`, id) : transient(error, id)));
       }
     }
     return out;
@@ -311,6 +382,8 @@ export class VdirSide implements SyncSide {
       current = await this.#version(path);
     } catch (error) {
       if (codeOf(error) === "ENOENT") return new SideError("not-found", `no file ${item.id}`, item.id);
+      const refused = notRegular(error, item.id);
+      if (refused) return refused;
       throw error;
     }
     if (item.version !== null && item.version !== current) {
@@ -320,13 +393,23 @@ export class VdirSide implements SyncSide {
   }
 }
 
+/** A `rejected` error for a path that is a link or not a regular file (undefined for other errors). */
+function notRegular(error: unknown, id: string): SideError | undefined {
+  const code = codeOf(error);
+  if (code === "ELOOP") return new SideError("rejected", `${id} is a symbolic link, which is not followed`, id);
+  if (code === "ENOTREG") return new SideError("rejected", `${id} is not a regular file`, id);
+  if (code === "EFBIG") return new SideError("rejected", `${id} is larger than the item size limit (maxItemBytes)`, id);
+  return undefined;
+}
+
 function transient(error: unknown, id: string | null): SideError {
   return new SideError("transient", error instanceof Error ? error.message : String(error), id);
 }
 
+/** A regular file's text, or null when it is missing, a link or not a regular file. */
 async function readOptional(path: string): Promise<string | null> {
   try {
-    return await fs.readFile(path, "utf8");
+    return (await readRegular(path)).text;
   } catch {
     return null;
   }
