@@ -81,6 +81,19 @@ describe("a cut SyncFolderItems response (engine over HTTP)", () => {
     expect(names.length).toBe(NEW_CONTACTS);
     expect(cards().length).toBe(before + NEW_CONTACTS);
     expect((await store.getPair(pair.id))!.cursors.remote).not.toBe(cursor);
+
+    // A cut GetItem (the read of changed items) is a transient per-item error: the items are read
+    // again next cycle, not rejected.
+    const edited = await other.createItem([{ type: "Contact" as const, item: { givenName: "Late", surname: "Person", displayName: "Late Person" } }]);
+    expect(edited.filter(isEwsError)).toEqual([]);
+    sim.faults.inject({ kind: "cutBody", after: "</t:Contact>", framing: "close", operation: "GetItem", times: 1_000 });
+    const cutRead = await engine.runOnce();
+    const readReport = cutRead.pairs.find((p) => p.pairId === pair.id)!;
+    expect(readReport.errors.length, JSON.stringify(readReport)).toBeGreaterThan(0);
+    expect(readReport.errors.map((e) => e.code)).toEqual(readReport.errors.map(() => "transient"));
+    sim.faults.clear();
+    expect((await engine.runOnce()).ok).toBe(true);
+    expect(cards().filter((c) => /FN:Late Person/.test(c)).length).toBe(1);
     await store.close();
   });
 });

@@ -25,11 +25,15 @@
 import {
   EwsResponseError,
   HttpError,
+  InsecureTransportError,
   InvalidSyncStateError,
   isEwsError,
   PullSubscription,
+  ResponseTooLargeError,
   SoapFaultError,
   StreamingSubscription,
+  TransportError,
+  XmlSecurityError,
   type CalendarItem,
   type EwsClient,
   type EwsError,
@@ -164,6 +168,20 @@ function shapeFor(kind: CollectionKind): ItemShape {
 }
 
 /** Maps an EWS or mapper failure of one item to a {@link SideError}. */
+/**
+ * Whether asking again later may succeed: below HTTP (reset, timeout, TLS), a throttle or a server
+ * fault (429, 5xx), a body cut short, or a response code of the busy/timeout/unavailable kind.
+ * Refusals that asking again cannot change (plain http refused, a response over the size limit,
+ * malformed XML, 4xx) are `rejected`.
+ */
+function isTransientEwsError(error: EwsError, code: string): boolean {
+  if (error instanceof TransportError) return true;
+  if (error instanceof HttpError) return error.status === 429 || error.status === 408 || error.status >= 500;
+  if (error instanceof XmlSecurityError) return error.rule === "truncated";
+  if (error instanceof InsecureTransportError || error instanceof ResponseTooLargeError) return false;
+  return /Busy|Timeout|Unavailable|Connection|Transient/i.test(code);
+}
+
 function toSideError(error: unknown, id: string | null): SideError {
   if (error instanceof SideError) return error;
   if (error instanceof MapperError) return new SideError("rejected", `mapping: ${error.message}`, id);
@@ -174,7 +192,7 @@ function toSideError(error: unknown, id: string | null): SideError {
       return new SideError("precondition-failed", error.message, id);
     }
     if (code === "ErrorAccessDenied" || code === "ErrorCannotCreateCalendarItemInNonCalendarFolder") return new SideError("rejected", error.message, id);
-    if (/Busy|Timeout|Unavailable|Connection|Transient|NETWORK|TIMEOUT|HTTP/i.test(code)) return new SideError("transient", error.message, id);
+    if (isTransientEwsError(error, code)) return new SideError("transient", error.message, id);
     return new SideError("rejected", `${code}: ${error.message}`, id);
   }
   return new SideError("transient", error instanceof Error ? error.message : String(error), id);
