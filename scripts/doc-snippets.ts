@@ -25,6 +25,14 @@ export interface DocSnippet {
   code: string;
 }
 
+/** What the compiler said: per snippet, and about the options (which should be nothing). */
+export interface SnippetCheck {
+  /** One result per snippet, in the order given. */
+  results: SnippetResult[];
+  /** Option and global diagnostics (a broken tsconfig.json would show here). */
+  global: string[];
+}
+
 /** What the compiler said about one snippet. */
 export interface SnippetResult {
   snippet: DocSnippet;
@@ -32,7 +40,8 @@ export interface SnippetResult {
   diagnostics: string[];
 }
 
-const FENCE_OPEN = /^(\s*)(`{3,}|~{3,})\s*(ts|typescript)\s*$/;
+// An info string may go on after the language (```ts title="x"): such a block is checked too.
+const FENCE_OPEN = /^(\s*)(`{3,}|~{3,})\s*(ts|typescript)(\s.*)?$/;
 
 /** The ```ts (or ```typescript) blocks of one Markdown text, in order. */
 export function extractSnippets(file: string, markdown: string): DocSnippet[] {
@@ -119,7 +128,7 @@ function compilerOptions(root: string): ts.CompilerOptions {
  * Type-checks the snippets in one Program. Each is written as `snippet-N.ts` into a temporary
  * folder under `root` (removed before returning) and checked with the repository's options.
  */
-export function checkSnippets(root: string, snippets: readonly DocSnippet[]): SnippetResult[] {
+export function checkSnippets(root: string, snippets: readonly DocSnippet[]): SnippetCheck {
   const dir = mkdtempSync(join(root, ".doc-snippets-"));
   try {
     const paths = snippets.map((snippet, i) => {
@@ -128,12 +137,16 @@ export function checkSnippets(root: string, snippets: readonly DocSnippet[]): Sn
       return path;
     });
     const program = ts.createProgram({ rootNames: paths, options: compilerOptions(root) });
-    return snippets.map((snippet, i) => {
+    const results = snippets.map((snippet, i) => {
       const source = program.getSourceFile(paths[i]!);
       if (!source) return { snippet, diagnostics: [`${snippet.file}:${snippet.line}: the compiler did not read the snippet`] };
       const diagnostics = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)];
       return { snippet, diagnostics: diagnostics.map((d) => describeDiagnostic(snippet, d)) };
     });
+    const global = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()].map(
+      (d) => `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n  ")}`,
+    );
+    return { results, global };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -149,9 +162,10 @@ function describeDiagnostic(snippet: DocSnippet, diagnostic: ts.Diagnostic): str
 // `npx tsx scripts/doc-snippets.ts`: check them all and print what fails.
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const root = fileURLToPath(new URL("..", import.meta.url));
-  const results = checkSnippets(root, collectSnippets(root));
+  const { results, global } = checkSnippets(root, collectSnippets(root));
   const failed = results.filter((r) => r.diagnostics.length > 0);
+  for (const line of global) console.log(line);
   for (const r of failed) console.log(r.diagnostics.join("\n"));
   console.log(`${results.length} snippets, ${failed.length} failing`);
-  process.exitCode = failed.length > 0 ? 1 : 0;
+  process.exitCode = failed.length > 0 || global.length > 0 ? 1 : 0;
 }
