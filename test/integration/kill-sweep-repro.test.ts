@@ -1,0 +1,113 @@
+/**
+ * Minimal reproductions of what the kill sweep found (test/integration/kill-sweep-*.test.ts), each
+ * through the real host (`examples/sync/main.ts` as a child process), the EWS simulator over HTTP
+ * and a vdir folder, with one contact.
+ *
+ * The host is killed with SIGKILL once Exchange has done a write the host sent (CreateItem or
+ * UpdateItem) but before the host heard back, so the write happened and its journal entry is still
+ * open. The user then changes the contact again in the vdir folder, and the next run (no kill) must
+ * carry that change. Today the engine does not recognise the interrupted write as its own: it
+ * journals only which item it was writing, not what it wrote, so on the next run the Exchange copy
+ * looks like an edit made in Exchange since the last synced base. The two "edits" conflict and the
+ * default policy (remote wins) keeps the stale Exchange copy — the user's edit is lost — and a
+ * deletion meets a "modification" on the other side, which wins — the deleted contact comes back.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { basicAuth, EwsClient } from "@ewsdav/ews-client";
+import { SIMULATOR_EWS_PATH, startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-client/testing";
+import { startKillProxy, type KillProxy } from "../harness/kill-proxy.js";
+import { startSyncHost, writeSweepConfig } from "../harness/sync-host.js";
+import { EwsSweepSide, sweepCard, VdirSweepSide, withTitle } from "../harness/sweep-sides.js";
+
+const USER = "alice@example.com";
+const PASSWORD = "secret";
+
+describe("kill -9 between an Exchange write and its journal end, then a change on the vdir side", () => {
+  let sim: EwsSimulator;
+  let proxy: KillProxy;
+  let client: EwsClient;
+  beforeAll(async () => {
+    sim = await startEwsSimulator({ record: false });
+    proxy = await startKillProxy(new URL(sim.url).origin);
+    client = new EwsClient({ url: sim.url, auth: basicAuth({ username: USER, password: PASSWORD }), mailbox: USER });
+  });
+  afterAll(async () => {
+    await client?.close();
+    await proxy?.close();
+    await sim?.stop();
+  });
+
+  /** A fresh Exchange folder and vdir folder with one host config; `run` runs the host, killing it after the k-th Exchange write when asked. */
+  async function world(name: string) {
+    const folder = (await client.createFolder({ distinguishedId: "contacts" }, [{ displayName: name, folderClass: "IPF.Contact" }]))[0]!;
+    if (folder instanceof Error) throw folder;
+    const dir = mkdtempSync(join(tmpdir(), "ewsdav-kill-repro-"));
+    const collection = join(dir, "vdir", "c");
+    mkdirSync(collection, { recursive: true });
+    writeFileSync(join(collection, ".ewsdav-kind"), "contacts\n");
+    const configPath = join(dir, "sync.json");
+    writeSweepConfig(configPath, {
+      state: "state.db",
+      remote: { type: "ews", url: `${proxy.url}${SIMULATOR_EWS_PATH}`, username: USER, passwordEnv: "EWSDAV_SWEEP_EWS_PASSWORD" },
+      local: { type: "vdir", path: "vdir" },
+      remoteFolder: name,
+      localCollection: "c",
+    });
+    const ews = new EwsSweepSide(client, { id: folder.id });
+    const vdir = new VdirSweepSide(collection);
+    const run = async (killAfterExchangeWrite?: number) => {
+      proxy.reset();
+      const host = startSyncHost(configPath, { EWSDAV_SWEEP_EWS_PASSWORD: PASSWORD });
+      if (killAfterExchangeWrite) proxy.arm({ write: killAfterExchangeWrite, when: "after", kill: () => host.kill() });
+      const exit = await host.exited;
+      if (killAfterExchangeWrite) expect(exit.killed, exit.output).toBe(true);
+      else expect(exit.code, exit.output).toBe(0);
+    };
+    const file = join(collection, "K0.vcf");
+    // As an editor saves: a new file renamed over the old one.
+    const setTitle = (title: string) => {
+      writeFileSync(`${file}.tmp`, withTitle(readFileSync(file, "utf8"), title));
+      renameSync(`${file}.tmp`, file);
+    };
+    return { ews, vdir, run, file, setTitle };
+  }
+
+  it("an edit made after an interrupted UpdateItem is carried, not overwritten by the stale Exchange copy", async () => {
+    const { ews, vdir, run, setTitle, file } = await world("Repro update");
+    writeFileSync(file, sweepCard("K0", "synced"));
+    await run();
+    expect((await ews.list()).map((i) => i.title)).toEqual(["synced"]);
+    setTitle("first edit");
+    await run(1); // UpdateItem done in Exchange, host killed before it heard back
+    expect((await ews.list()).map((i) => i.title)).toEqual(["first edit"]);
+    setTitle("second edit");
+    await run();
+    expect({ vdir: (await vdir.list()).map((i) => i.title), ews: (await ews.list()).map((i) => i.title) }).toEqual({ vdir: ["second edit"], ews: ["second edit"] });
+  });
+
+  it("a deletion made after an interrupted UpdateItem stays deleted", async () => {
+    const { ews, vdir, run, setTitle, file } = await world("Repro delete");
+    writeFileSync(file, sweepCard("K0", "synced"));
+    writeFileSync(file.replace("K0", "K1"), sweepCard("K1", "bystander")); // the folder is not emptied (that stops the cycle)
+    await run();
+    setTitle("first edit");
+    await run(1);
+    unlinkSync(file);
+    await run();
+    const keys = async (side: { list(): Promise<Array<{ key: string }>> }) => (await side.list()).map((i) => i.key).sort();
+    expect({ vdir: await keys(vdir), ews: await keys(ews) }).toEqual({ vdir: ["K1"], ews: ["K1"] });
+  });
+
+  it("an edit made after an interrupted CreateItem is carried", async () => {
+    const { ews, vdir, run, setTitle, file } = await world("Repro create");
+    writeFileSync(file, sweepCard("K0", "new"));
+    await run(1); // CreateItem done in Exchange, host killed before it heard back
+    expect((await ews.list()).map((i) => i.title)).toEqual(["new"]);
+    setTitle("edited");
+    await run();
+    expect({ vdir: (await vdir.list()).map((i) => i.title), ews: (await ews.list()).map((i) => i.title) }).toEqual({ vdir: ["edited"], ews: ["edited"] });
+  });
+});
