@@ -96,6 +96,12 @@ export interface KillSweepOptions {
   localKillsBefore: boolean;
   /** Starts one run of the host. */
   startHost(): SyncHostRun;
+  /**
+   * Run the host once more without a kill right after every kill, before the ends change again
+   * (default false). Strict (false) also covers a user changing an item between a kill and the
+   * next whole run; true leaves that window out (to look for other faults while one there is open).
+   */
+  wholeRunAfterKill?: boolean;
   /** A run that takes longer is killed and reported (default 180 s). */
   runTimeoutMs?: number;
   /** Progress lines. */
@@ -282,6 +288,12 @@ export async function runKillSweep(o: KillSweepOptions): Promise<KillSweepResult
         settle();
         await verify(`after a whole run (${describePlan(plan)})`);
       } else note(`exit-${round}`, `the host exited with code ${exit.code} without being killed (${describePlan(plan)}): ${excerpt(exit)}`);
+    } else if (o.wholeRunAfterKill) {
+      const again = await runHost({ kind: "none" });
+      if (again.code === 0) {
+        settle();
+        await verify(`after the whole run that followed a kill (${describePlan(plan)})`);
+      } else note(`exit-after-kill-${round}`, `the run after a kill (${describePlan(plan)}) exited with code ${again.code}: ${excerpt(again)}`);
     }
     round++;
   }

@@ -67,14 +67,15 @@ describe("kill -9 through the real host: EWS simulator ↔ Radicale", () => {
         const result = await runKillSweep({
           name: "kill-sweep radicale",
           seed: settings.seed,
-          ...(settings.fuzz ? { until: Date.now() + settings.seconds * 1000 } : { rounds: 5 }),
-          initial: settings.fuzz ? { remote: 100, local: 100 } : { remote: 40, local: 60 },
-          perRound: settings.fuzz ? { creates: 30, edits: 30, deletes: 8 } : { creates: 12, edits: 12, deletes: 5 },
+          ...(settings.fuzz ? { until: Date.now() + settings.seconds * 1000 } : { rounds: 4 }),
+          initial: settings.fuzz ? { remote: 100, local: 100 } : { remote: 30, local: 40 },
+          perRound: settings.fuzz ? { creates: 30, edits: 30, deletes: 8 } : { creates: 10, edits: 10, deletes: 4 },
           remote: new EwsSweepSide(client),
           local: new DavSweepSide(dav, collectionUrl),
           remoteTap: proxy,
           localTap: davProxy,
           localKillsBefore: true,
+          wholeRunAfterKill: process.env.EWSDAV_SWEEP_WHOLE_RUN_AFTER_KILL === "1",
           startHost: () => startSyncHost(configPath, { EWSDAV_SWEEP_EWS_PASSWORD: PASSWORD, EWSDAV_SWEEP_DAV_PASSWORD: radicale.password }),
           log: process.env.EWSDAV_SWEEP_LOG ? (line) => console.log(`[radicale] ${line}`) : undefined,
         });

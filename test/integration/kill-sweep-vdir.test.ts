@@ -61,14 +61,15 @@ describe("kill -9 through the real host: EWS simulator ↔ vdir", () => {
         const result = await runKillSweep({
           name: "kill-sweep vdir",
           seed: settings.seed,
-          ...(settings.fuzz ? { until: Date.now() + settings.seconds * 1000 } : { rounds: 6 }),
-          initial: settings.fuzz ? { remote: 150, local: 150 } : { remote: 120, local: 120 },
-          perRound: settings.fuzz ? { creates: 60, edits: 60, deletes: 10 } : { creates: 40, edits: 40, deletes: 8 },
+          ...(settings.fuzz ? { until: Date.now() + settings.seconds * 1000 } : { rounds: 5 }),
+          initial: settings.fuzz ? { remote: 150, local: 150 } : { remote: 100, local: 100 },
+          perRound: settings.fuzz ? { creates: 60, edits: 60, deletes: 10 } : { creates: 30, edits: 30, deletes: 6 },
           remote: new EwsSweepSide(client),
           local: new VdirSweepSide(collection),
           remoteTap: proxy,
           localTap: tap,
           localKillsBefore: false,
+          wholeRunAfterKill: process.env.EWSDAV_SWEEP_WHOLE_RUN_AFTER_KILL === "1",
           startHost: () => startSyncHost(configPath, { EWSDAV_SWEEP_EWS_PASSWORD: PASSWORD }),
           log: process.env.EWSDAV_SWEEP_LOG ? (line) => console.log(`[vdir] ${line}`) : undefined,
         });
