@@ -54,6 +54,20 @@ export const syncConfigSchema = z.object({
       statusIntervalSeconds: z.number().positive().default(60),
     })
     .default({ pollIntervalSeconds: 5, fullCycleMinutes: 15, statusIntervalSeconds: 60 }),
+  /**
+   * One writer per pair: each cycle holds its pair's lease in the state file, renewed while it runs.
+   * A lease left by a process that died is taken over once `ttlSeconds` have passed since its last
+   * renewal; a run that finds a pair's lease held waits up to `waitSeconds` for it, then reports that
+   * pair as `pair-busy` (nothing written) and goes on with the others.
+   */
+  lease: z
+    .object({
+      /** How long a lease lasts without renewal (renewed every third of it while a cycle runs). */
+      ttlSeconds: z.number().positive().default(60),
+      /** How long a cycle waits for a pair whose lease another process holds (0: not at all). */
+      waitSeconds: z.number().min(0).default(30),
+    })
+    .default({ ttlSeconds: 60, waitSeconds: 30 }),
   accounts: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, "account names are letters, digits, - and _"), z.union([ewsAccount, davAccount, vdirAccount])),
   pairs: z
     .array(

@@ -74,7 +74,14 @@ async function openHost(config: SyncConfig, options: { dryRun: boolean; print: (
     }
     const store = new SqliteStateStore(config.state);
     closers.push(() => store.close());
-    const engine = new SyncEngine({ store, sides, policy: config.policy, tagWrites: config.tagWrites });
+    const engine = new SyncEngine({
+      store,
+      sides,
+      policy: config.policy,
+      tagWrites: config.tagWrites,
+      // One writer per pair: a pair another process is syncing is waited for, then reported as pair-busy.
+      lease: { ttlMs: config.lease.ttlSeconds * 1000, waitMs: config.lease.waitSeconds * 1000 },
+    });
     const linked = await engine.listPairs();
     const ids: string[] = [];
     for (const [i, pair] of config.pairs.entries()) {
@@ -121,7 +128,8 @@ export async function runSync(config: SyncConfig, options: { dryRun?: boolean; p
     for (const p of report.pairs) {
       print(`${p.pairId}: ${summarise(p)}`);
       if (p.plan && dryRun) for (const a of p.plan) print(`  would ${a.kind} ${a.uid}${a.writes.length ? ` (${a.writes.map((w) => `${w.op} ${w.slot}`).join(", ")})` : ""}`);
-      if (p.error) print(`  stopped: ${p.error.message}`);
+      if (p.error?.code === "pair-busy") print(`  pair-busy: not synced, ${p.error.message}`);
+      else if (p.error) print(`  stopped: ${p.error.message}`);
       for (const e of p.errors) print(`  error ${e.code} ${e.slot ?? ""} ${e.uid ?? e.id ?? ""}: ${e.message}`);
     }
     return report;
@@ -169,7 +177,8 @@ export async function startWatch(config: SyncConfig, options: { print?: (line: s
     engine.events.on("watch-status", (s) => print(`${clock()} ${s.side}: ${s.state}${s.detail ? ` (${s.detail})` : ""}`));
     engine.events.on("watch-cycle", ({ pairId, triggers, report, retryInMs }) => {
       for (const line of changeLines(pairs.get(pairId)!, report)) print(line);
-      if (report.error) print(`${clock()} ${pairId}: stopped (${report.error.code}): ${report.error.message}; again in ${Math.round((retryInMs ?? 0) / 1000)} s`);
+      if (report.error?.code === "pair-busy") print(`${clock()} ${pairId}: pair-busy (another process is syncing it); again in ${Math.round((retryInMs ?? 0) / 1000)} s`);
+      else if (report.error) print(`${clock()} ${pairId}: stopped (${report.error.code}): ${report.error.message}; again in ${Math.round((retryInMs ?? 0) / 1000)} s`);
       else if (triggers.includes("start")) print(`${clock()} ${pairId}: caught up — ${summarise(report)}`);
     });
     const settings = config.watch;

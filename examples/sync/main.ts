@@ -3,7 +3,8 @@
  * pairs of a JSON config (see config.ts and sync.example.json), or with `--watch` active mode until
  * interrupted (Ctrl-C stops cleanly; a second Ctrl-C aborts the cycles in flight, whose side
  * effects are journaled and finished by the next run). Exit code 0 when everything synced, 1 when
- * a pair stopped or an item failed, 2 for a bad config.
+ * a pair stopped (`pair-busy` included: another process held its lease for longer than
+ * `lease.waitSeconds`) or an item failed, 2 for a bad config.
  */
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "./config.js";

@@ -18,6 +18,7 @@ export {
   runPairCycle, runPairCycleReporting, FULL_SCOPE, type CycleOptions, type CycleDeps, type CycleScope, type SafetyOptions, type SlotScope,
 } from "./engine/cycle.js";
 export { SyncWatch, type WatchOptions, type WatchTrigger, type WatchStatistics, type PairWatchStatus, type SideWatchStatus, type WatchHost } from "./engine/watch.js";
+export { DEFAULT_LEASE_OPTIONS, defaultLeaseOwner, type LeaseOptions, type CycleLease } from "./engine/lease.js";
 export * from "./engine/engine.js";
-export { MemoryStateStore } from "./stores/memory.js";
+export { MemoryStateStore, type MemoryStateStoreOptions } from "./stores/memory.js";
 export { MemorySide, type MemorySideOptions, type MemorySideCalls, type MemoryWrite } from "./sides/memory.js";

@@ -6,6 +6,7 @@
  */
 import { EngineError } from "./errors.js";
 import type { EngineEvents, Logger, TypedEmitter } from "./events.js";
+import type { CycleLease } from "./lease.js";
 import { chunk, execute, runPool, type ActionOutcome } from "./execute.js";
 import { plan, type Action, type PlanPolicy, type Snapshot, type SlotChanges } from "./plan.js";
 import { emptyPairReport, type PairReport } from "./report.js";
@@ -53,6 +54,11 @@ export interface CycleDeps {
   uidOf(text: string): string | null;
   events: TypedEmitter<EngineEvents>;
   logger: Logger;
+  /**
+   * The pair's lease the cycle runs under (the engine always passes one): every state write is
+   * fenced by it, and a lost lease stops the cycle with `lease-lost` at its next write.
+   */
+  lease?: CycleLease;
 }
 
 /** How many times an item that changed under a write is re-read and re-planned in the same cycle. */
@@ -71,9 +77,18 @@ class Cycle {
     this.report = emptyPairReport(pair.id);
   }
 
-  /** State writes go through one queue, in order. */
+  /** State writes go through one queue, in order; under a lease, each is fenced by it. */
   commit(ops: StateOp[]): Promise<void> {
-    const run = this.#queue.then(() => this.deps.store.write(ops));
+    const { lease } = this.deps;
+    const run = this.#queue.then(async () => {
+      if (!lease) return this.deps.store.write(ops);
+      lease.check();
+      try {
+        await this.deps.store.write(ops, { lease: lease.current });
+      } catch (error) {
+        throw lease.translate(error);
+      }
+    });
     this.#queue = run.catch(() => undefined);
     return run;
   }
@@ -471,7 +486,8 @@ export async function runPairCycleReporting(
   } catch (error) {
     if (!(error instanceof EngineError)) throw error;
     cycle.report.error = { code: error.code, message: error.message };
-    cycle.report.dryRun = true;
+    // A lost lease stops a cycle part-way: what it wrote before is in the report.
+    cycle.report.dryRun = error.code === "lease-lost" ? (options.dryRun ?? false) : true;
     deps.logger.error("pair stopped", { pair: pair.id, code: error.code });
     return cycle.report;
   }

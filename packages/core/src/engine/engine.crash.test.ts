@@ -10,7 +10,7 @@ import { MemoryStateStore } from "../stores/memory.js";
 import { SqliteStateStore } from "../stores/sqlite.js";
 import { prop, vcard } from "../testing/fixtures.js";
 import { SyncEngine } from "./engine.js";
-import type { ItemRecord, JournalEntry, PairRecord, Slot, StateOp, StateStore } from "./state.js";
+import type { ItemRecord, JournalEntry, LeaseAttempt, LeaseRequest, PairLease, PairRecord, Slot, StateOp, StateStore, StateWriteOptions } from "./state.js";
 
 class Killed extends Error {
   readonly code = "killed";
@@ -35,9 +35,25 @@ class MortalStore implements StateStore {
   listJournal(id: string): Promise<JournalEntry[]> {
     return this.inner.listJournal(id);
   }
-  write(ops: readonly StateOp[]): Promise<void> {
+  write(ops: readonly StateOp[], options?: StateWriteOptions): Promise<void> {
     if (this.dead) return Promise.reject(new Killed("dead"));
-    return this.inner.write(ops);
+    return this.inner.write(ops, options);
+  }
+  // A dead process neither renews nor releases its lease: it is left to expire.
+  acquireLease(request: LeaseRequest): Promise<LeaseAttempt> {
+    if (this.dead) return Promise.reject(new Killed("dead"));
+    return this.inner.acquireLease(request);
+  }
+  renewLease(lease: PairLease, ttlMs: number): Promise<PairLease | null> {
+    if (this.dead) return Promise.reject(new Killed("dead"));
+    return this.inner.renewLease(lease, ttlMs);
+  }
+  releaseLease(lease: PairLease): Promise<void> {
+    if (this.dead) return Promise.reject(new Killed("dead"));
+    return this.inner.releaseLease(lease);
+  }
+  getLease(pairId: string): Promise<PairLease | null> {
+    return this.inner.getLease(pairId);
   }
   close(): Promise<void> {
     return this.inner.close();
@@ -48,7 +64,10 @@ const C = "c";
 
 /** Builds the same world every time: a synced pair, then edits of every kind on both sides. */
 type StoreFactory = () => StateStore;
-let makeStore: StoreFactory = () => new MemoryStateStore();
+/** The stores' lease clock: a restart after a death moves it past the dead engine's lease. */
+let clock = 0;
+const now = () => clock;
+let makeStore: StoreFactory = () => new MemoryStateStore({ now });
 
 async function world(initialOnly: boolean) {
   const local = new MemorySide({ name: "local", maxBatch: 4 });
@@ -109,7 +128,7 @@ describe.each([
   ["a cycle with edits, merges, deletions and creations on both sides", false, "sqlite"],
 ] as const)("crash safety during %s (%s store)", (_name, initialOnly, storeKind) => {
   it("for every k, dying before or after the k-th side effect, then running again converges with no duplicate and no loss", async () => {
-    makeStore = storeKind === "sqlite" ? () => new SqliteStateStore(":memory:") : () => new MemoryStateStore();
+    makeStore = storeKind === "sqlite" ? () => new SqliteStateStore({ path: ":memory:", now }) : () => new MemoryStateStore({ now });
     const reference = await uninterrupted(initialOnly);
     expect(reference.local).toEqual(reference.remote);
     expect(reference.effects).toBeGreaterThan(20);
@@ -131,7 +150,9 @@ describe.each([
         remote.options = { ...remote.options, gate, [`${when}Effect`]: die };
         await new SyncEngine({ store, sides: [local, remote] }).runOnce().catch(() => undefined);
         expect(store.dead, `k=${k} ${when}`).toBe(true);
-        // Restart: same state, healthy sides.
+        // Restart: same state, healthy sides, once the dead engine's lease has expired.
+        expect(await inner.getLease("p"), `k=${k} ${when}: the dead engine's lease`).not.toBeNull();
+        clock += 60_001;
         local.options = { name: "local", maxBatch: 4 };
         remote.options = { name: "remote", maxBatch: 3 };
         const engine = new SyncEngine({ store: inner, sides: [local, remote] });

@@ -11,7 +11,8 @@ import { silentLogger, TypedEmitter, type EngineEvents, type Logger } from "./ev
 import type { ConflictPolicy } from "./merge.js";
 import { defaultNormaliser, hashItem, sha256, type NormaliserByKind } from "./normalise.js";
 import { runPool } from "./execute.js";
-import type { PairReport, SyncReport } from "./report.js";
+import { PairLeases, type CycleLease, type LeaseOptions } from "./lease.js";
+import { emptyPairReport, type PairReport, type SyncReport } from "./report.js";
 import type { CollectionInfo, CollectionKind, SyncSide } from "./side.js";
 import type { Endpoint, PairRecord, Slot, StateStore } from "./state.js";
 import { uidOfText } from "./vobject.js";
@@ -42,6 +43,13 @@ export interface SyncEngineOptions {
   safety?: Partial<SafetyOptions>;
   /** How many pairs sync at once in `runOnce()` (default 1). */
   pairConcurrency?: number;
+  /**
+   * The pair lease every cycle runs under (one writer per pair across processes and hosts): its
+   * time to live (default 60 s, renewed every third of it while a cycle runs), how long a cycle
+   * waits for a pair another process is syncing before it reports `pair-busy` (default 30 s), and
+   * this engine's owner id (default: host name, pid and a random part).
+   */
+  lease?: LeaseOptions;
   logger?: Logger;
 }
 
@@ -66,6 +74,11 @@ export interface RunOptions extends CycleOptions {
 /**
  * The sync engine. Passive mode: the host calls {@link runOnce} on its schedule; each call runs one
  * cycle per linked pair and returns a {@link SyncReport}. Subscribe with `engine.events.on(…)`.
+ *
+ * One writer per pair: every cycle (`runOnce()`, `syncItems()`, `runCycle()`, the cycles of
+ * `watch()`) runs under its pair's lease (see `lease.ts` and {@link SyncEngineOptions.lease}). In
+ * one engine the cycles of a pair wait for each other; another process or host holding the lease
+ * is waited for up to `lease.waitMs`, then the pair reports `pair-busy` and nothing is written.
  */
 export class SyncEngine {
   /** Typed events: `pair-start`, `progress`, `item`, `pair-end`. */
@@ -74,11 +87,13 @@ export class SyncEngine {
   readonly #sides = new Map<string, SyncSide>();
   readonly #options: SyncEngineOptions;
   readonly #logger: Logger;
+  readonly #leases: PairLeases;
 
   constructor(options: SyncEngineOptions) {
     this.#options = options;
     this.#store = options.store;
     this.#logger = options.logger ?? silentLogger;
+    this.#leases = new PairLeases(options.store, options.lease ?? {}, this.#logger);
     for (const side of options.sides) {
       if (this.#sides.has(side.name)) throw new EngineError("unknown-side", `two sides are named "${side.name}"`);
       this.#sides.set(side.name, side);
@@ -154,7 +169,12 @@ export class SyncEngine {
     this.#logger.info("unlinked", { pair: pairId });
   }
 
-  #deps(pair: PairRecord): CycleDeps {
+  /** This engine's owner id in the pair leases. */
+  get leaseOwner(): string {
+    return this.#leases.owner;
+  }
+
+  #deps(pair: PairRecord, lease: CycleLease): CycleDeps {
     const sides: Record<Slot, SyncSide> = { local: this.side(pair.local.side), remote: this.side(pair.remote.side) };
     const normalise = this.#options.normalisers?.[pair.kind] ?? defaultNormaliser;
     return {
@@ -171,6 +191,7 @@ export class SyncEngine {
       uidOf: uidOfText,
       events: this.events,
       logger: this.#logger,
+      lease,
     };
   }
 
@@ -191,7 +212,7 @@ export class SyncEngine {
       pairs.map((pair) => async () => {
         this.events.emit("pair-start", { pairId: pair.id });
         this.#logger.info("cycle start", { pair: pair.id });
-        const report = await runPairCycleReporting(this.#deps(pair), pair, options);
+        const report = await this.#reportingCycle(pair.id, options, FULL_SCOPE);
         this.#logger.info("cycle end", { pair: pair.id, errors: report.errors.length, stopped: report.error?.code ?? null });
         this.events.emit("pair-end", { pairId: pair.id, report });
         return report;
@@ -212,9 +233,39 @@ export class SyncEngine {
    * pair-level stop.
    */
   async syncItems(pairId: string, ids: Partial<Record<Slot, readonly string[]>>, options: CycleOptions = {}): Promise<PairReport> {
-    const pair = await this.#pair(pairId);
+    await this.#pair(pairId);
     const items = (slot: Slot) => ({ items: (ids[slot] ?? []).map((id) => ({ id })) });
-    return runPairCycle(this.#deps(pair), pair, options, { local: items("local"), remote: items("remote") });
+    return this.#leases.run(pairId, options.signal, async (lease) => {
+      const pair = await this.#pair(pairId); // as the previous holder of the lease left it
+      try {
+        return await runPairCycle(this.#deps(pair, lease), pair, withLease(options, lease), { local: items("local"), remote: items("remote") });
+      } catch (error) {
+        throw lease.lostError ?? error;
+      }
+    });
+  }
+
+  /**
+   * One cycle of a pair under its lease, a pair-level stop in the report: `pair-busy` when another
+   * process kept the lease, `lease-lost` when it was taken over mid-cycle.
+   */
+  async #reportingCycle(pairId: string, options: CycleOptions, scope: CycleScope): Promise<PairReport> {
+    try {
+      return await this.#leases.run(pairId, options.signal, async (lease) => {
+        const pair = await this.#pair(pairId); // as the previous holder of the lease left it
+        const report = await runPairCycleReporting(this.#deps(pair, lease), pair, withLease(options, lease), scope);
+        // A lost lease aborts the cycle's requests; whatever error that caused, say why.
+        if (lease.lostError && report.error?.code !== "lease-lost") {
+          report.error = { code: "lease-lost", message: lease.lostError.message };
+          report.dryRun = options.dryRun ?? false;
+        }
+        return report;
+      });
+    } catch (error) {
+      if (!(error instanceof EngineError)) throw error;
+      this.#logger.warn("pair not synced", { pair: pairId, code: error.code });
+      return { ...emptyPairReport(pairId), dryRun: true, error: { code: error.code, message: error.message } };
+    }
   }
 
   /**
@@ -254,10 +305,15 @@ export class SyncEngine {
    * stop lands in the report's `error`.
    */
   async runCycle(pairId: string, scope: CycleScope = FULL_SCOPE, options: CycleOptions = {}): Promise<PairReport> {
-    const pair = await this.#pair(pairId);
-    this.events.emit("pair-start", { pairId: pair.id });
-    const report = await runPairCycleReporting(this.#deps(pair), pair, options, scope);
-    this.events.emit("pair-end", { pairId: pair.id, report });
+    await this.#pair(pairId);
+    this.events.emit("pair-start", { pairId });
+    const report = await this.#reportingCycle(pairId, options, scope);
+    this.events.emit("pair-end", { pairId, report });
     return report;
   }
+}
+
+/** The cycle's options with a signal that also aborts when its lease is lost. */
+function withLease(options: CycleOptions, lease: CycleLease): CycleOptions {
+  return { ...options, signal: options.signal ? AbortSignal.any([options.signal, lease.signal]) : lease.signal };
 }

@@ -17,7 +17,9 @@ export type EngineErrorCode =
   | "cannot-create-collection"
   | "feed-failed" // a side's change feed could not be read
   | "invalid-option" // an option out of range (e.g. a watch interval)
-  | "aborted"; // the caller aborted the cycle (e.g. stopping a watch with abortInFlight)
+  | "aborted" // the caller aborted the cycle (e.g. stopping a watch with abortInFlight)
+  | "pair-busy" // another process or host held the pair's lease for longer than `lease.waitMs`; nothing was read or written
+  | "lease-lost"; // the cycle's lease was taken over (it was paused past its TTL); it stopped before any further write
 
 /** An error that stops one pair's cycle (or a link/unlink call) before anything is written. */
 export class EngineError extends Error {

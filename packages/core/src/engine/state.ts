@@ -95,10 +95,78 @@ export type StateOp =
   | { op: "journal-clear"; pairId: string };
 
 /**
+ * A pair's lease: the right to run a cycle of that pair, so that one writer at a time changes it
+ * (and the state of it), across processes and hosts.
+ *
+ * ## The design
+ *
+ * - **One row per pair** in the store (`pairId`, `owner`, `token`, `expiresAt`). Acquiring it, renewing
+ *   it and releasing it are each one atomic step of the store: in SQLite a row written under an
+ *   `IMMEDIATE` transaction (so two processes serialise on the database's write lock), in
+ *   PostgreSQL one `INSERT … ON CONFLICT (pair_id) DO UPDATE … WHERE` the lease is free, expired or
+ *   ours, `RETURNING` the row.
+ * - **Time is the store's.** The caller passes a time to live (`ttlMs`), never a deadline: the store
+ *   computes `expiresAt` from its own clock (the database server's `now()` in PostgreSQL), so hosts
+ *   whose clocks disagree still agree on when a lease expires.
+ * - **Takeover after expiry.** A lease whose `expiresAt` has passed is free: the next `acquireLease`
+ *   takes it (what happens to a lease left by a process killed with `kill -9`). A released lease is
+ *   free at once.
+ * - **Fencing token.** Every acquisition — also by the owner that held it — gets a `token` greater
+ *   than any before it for that pair (a released lease keeps its counter). A state write made under
+ *   a lease ({@link StateWriteOptions.lease}) checks, in the same transaction as the write, that the
+ *   pair's row still has that owner and that token, and is refused with {@link StateError} code
+ *   `lease-lost` otherwise. So a process paused past its TTL (a stopped VM, a blocked event loop)
+ *   whose lease was taken over cannot commit state when it wakes up; its next journal entry — written
+ *   before every side effect — is refused too, so it makes no further side effect either.
+ * - **Late renewal.** A renewal succeeds while the row still has the caller's owner and token, even
+ *   past `expiresAt` (nobody took it in between, so nobody else ran); it fails (`null`) once another
+ *   owner acquired it. A fenced write is likewise accepted while the token is the caller's: expiry only
+ *   says when *others* may take over, the token says who did.
+ *
+ * The engine takes the lease for every cycle, renews it every third of the TTL while the cycle runs,
+ * aborts the cycle (before any further side effect) when a renewal says it is lost, and releases it
+ * when the cycle ends (see `lease.ts`).
+ */
+export interface PairLease {
+  pairId: string;
+  /** Who holds it: unique per live process (the engine's default is host name, pid and a random part). */
+  owner: string;
+  /** The fencing token of this acquisition: greater than every earlier one for the pair. */
+  token: number;
+  /** When it expires unless renewed (ISO 8601, by the store's clock). */
+  expiresAt: string;
+}
+
+/** What {@link StateStore.acquireLease} asks for. */
+export interface LeaseRequest {
+  pairId: string;
+  owner: string;
+  /** How long the lease lasts without renewal, in milliseconds (> 0). */
+  ttlMs: number;
+}
+
+/** The answer of {@link StateStore.acquireLease}: the lease, or who holds it now. */
+export type LeaseAttempt = { acquired: true; lease: PairLease } | { acquired: false; holder: PairLease };
+
+/** Options of {@link StateStore.write}. */
+export interface StateWriteOptions {
+  /**
+   * Write only while this lease is still held (same owner and token), checked in the same
+   * transaction as the operations; otherwise nothing is written and the write rejects with
+   * {@link StateError} code `lease-lost`.
+   */
+  lease?: PairLease;
+}
+
+/**
  * The correlation database. Reads see the last committed state; `write` applies its operations
  * all or nothing (a unique-index violation or any error rolls the whole list back and rejects).
  *
  * Uniqueness a store enforces per pair: one record per UID, and each slot id in one record at most.
+ *
+ * A store also keeps one {@link PairLease} per pair (acquire, renew, release, fenced writes); the
+ * lease row is independent of the pair's record, so its token never goes back, not even when a
+ * pair is unlinked and linked again.
  */
 export interface StateStore {
   listPairs(): Promise<PairRecord[]>;
@@ -110,12 +178,43 @@ export interface StateStore {
    */
   hasUnconfirmed(pairId: string, slot: Slot): Promise<boolean>;
   listJournal(pairId: string): Promise<JournalEntry[]>;
-  write(ops: readonly StateOp[]): Promise<void>;
+  /** Applies `ops` all or nothing; with `options.lease`, only while that lease is still held. */
+  write(ops: readonly StateOp[], options?: StateWriteOptions): Promise<void>;
+  /**
+   * Takes the pair's lease when it is free, released or expired (by the store's clock), or held by
+   * the same owner (a restarted process with a fixed owner id); each acquisition gets a new, greater
+   * token. Otherwise answers who holds it. Never waits: the caller decides whether to try again.
+   */
+  acquireLease(request: LeaseRequest): Promise<LeaseAttempt>;
+  /**
+   * Extends a lease to `ttlMs` from now (the store's clock) while the pair's row still has its owner
+   * and token; the renewed lease (same token), or `null` when it was lost to another owner or released.
+   */
+  renewLease(lease: PairLease, ttlMs: number): Promise<PairLease | null>;
+  /** Frees the lease at once if it is still this one (same owner and token); otherwise does nothing. */
+  releaseLease(lease: PairLease): Promise<void>;
+  /** The pair's current, unexpired lease, or `null` (for status lines and tests). */
+  getLease(pairId: string): Promise<PairLease | null>;
   close(): Promise<void>;
 }
 
+/**
+ * Checks a {@link LeaseRequest} (a store calls it before acquiring): owner non-empty, TTL a
+ * positive finite number of milliseconds.
+ */
+export function checkLeaseRequest(pairId: string, owner: string, ttlMs: number): void {
+  if (owner.length === 0) throw new StateError("invalid-lease", `pair ${pairId}: a lease needs an owner id`);
+  if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new StateError("invalid-lease", `pair ${pairId}: lease ttlMs must be a positive number of milliseconds, not ${ttlMs}`);
+}
+
 /** Codes of {@link StateError}. */
-export type StateErrorCode = "unique-violation" | "unknown-pair" | "corrupt" | "closed";
+export type StateErrorCode =
+  | "unique-violation"
+  | "unknown-pair"
+  | "corrupt"
+  | "closed"
+  | "lease-lost" // a write under a lease that another owner has taken over (or that was released)
+  | "invalid-lease"; // a lease request without an owner or with a TTL that is not a positive number
 
 /** A state store refused an operation; the whole `write` it belonged to was rolled back. */
 export class StateError extends Error {

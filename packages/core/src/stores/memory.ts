@@ -1,10 +1,27 @@
 /**
  * An in-memory {@link StateStore} for tests and short-lived hosts. Writes are atomic: each
- * operation records its inverse, and a failure part-way undoes the ones already applied.
+ * operation records its inverse, and a failure part-way undoes the ones already applied. Pair
+ * leases (see {@link PairLease}) live in a map beside the pairs; every call is synchronous
+ * underneath, so each lease step and each fenced write is atomic by construction. Engines sharing
+ * one memory store in one process see each other's leases, which is how tests play two hosts.
  *
  * @module
  */
-import { SLOTS, StateError, type ItemRecord, type JournalEntry, type PairRecord, type Slot, type StateOp, type StateStore } from "../engine/state.js";
+import {
+  checkLeaseRequest,
+  SLOTS,
+  StateError,
+  type ItemRecord,
+  type JournalEntry,
+  type LeaseAttempt,
+  type LeaseRequest,
+  type PairLease,
+  type PairRecord,
+  type Slot,
+  type StateOp,
+  type StateStore,
+  type StateWriteOptions,
+} from "../engine/state.js";
 
 interface PairData {
   pair: PairRecord;
@@ -15,12 +32,31 @@ interface PairData {
 
 const clone = <T>(value: T): T => structuredClone(value);
 
+/** Options of {@link MemoryStateStore}. */
+export interface MemoryStateStoreOptions {
+  /** The store's clock for lease expiry, in milliseconds since the epoch (default `Date.now`); tests move it. */
+  now?: () => number;
+}
+
+/** A lease row: the last token is kept after a release, so tokens never go back. */
+interface LeaseRow {
+  owner: string | null;
+  token: number;
+  expiresAt: number;
+}
+
 /** A state store that lives in memory only. */
 export class MemoryStateStore implements StateStore {
   readonly #pairs = new Map<string, PairData>();
+  readonly #leases = new Map<string, LeaseRow>();
+  readonly #now: () => number;
   #closed = false;
   /** How many `write` calls committed (tests use it to count state transactions). */
   commits = 0;
+
+  constructor(options: MemoryStateStoreOptions = {}) {
+    this.#now = options.now ?? Date.now;
+  }
 
   async listPairs(): Promise<PairRecord[]> {
     return [...this.#pairs.values()].map((d) => clone(d.pair));
@@ -54,8 +90,9 @@ export class MemoryStateStore implements StateStore {
     return data;
   }
 
-  async write(ops: readonly StateOp[]): Promise<void> {
+  async write(ops: readonly StateOp[], options: StateWriteOptions = {}): Promise<void> {
     if (this.#closed) throw new StateError("closed", "the store is closed");
+    if (options.lease) this.#checkHeld(options.lease);
     const undo: Array<() => void> = [];
     try {
       for (const op of ops) undo.push(this.#apply(op));
@@ -64,6 +101,55 @@ export class MemoryStateStore implements StateStore {
       throw error;
     }
     this.commits++;
+  }
+
+  async acquireLease(request: LeaseRequest): Promise<LeaseAttempt> {
+    if (this.#closed) throw new StateError("closed", "the store is closed");
+    const { pairId, owner, ttlMs } = request;
+    checkLeaseRequest(pairId, owner, ttlMs);
+    const now = this.#now();
+    const row = this.#leases.get(pairId);
+    if (row && row.owner !== null && row.owner !== owner && row.expiresAt > now) {
+      return { acquired: false, holder: toLease(pairId, row) };
+    }
+    const next: LeaseRow = { owner, token: (row?.token ?? 0) + 1, expiresAt: now + ttlMs };
+    this.#leases.set(pairId, next);
+    return { acquired: true, lease: toLease(pairId, next) };
+  }
+
+  async renewLease(lease: PairLease, ttlMs: number): Promise<PairLease | null> {
+    if (this.#closed) throw new StateError("closed", "the store is closed");
+    checkLeaseRequest(lease.pairId, lease.owner, ttlMs);
+    const row = this.#leases.get(lease.pairId);
+    if (!row || row.owner !== lease.owner || row.token !== lease.token) return null;
+    row.expiresAt = this.#now() + ttlMs;
+    return toLease(lease.pairId, row);
+  }
+
+  async releaseLease(lease: PairLease): Promise<void> {
+    if (this.#closed) throw new StateError("closed", "the store is closed");
+    const row = this.#leases.get(lease.pairId);
+    if (row && row.owner === lease.owner && row.token === lease.token) {
+      row.owner = null;
+      row.expiresAt = 0;
+    }
+  }
+
+  async getLease(pairId: string): Promise<PairLease | null> {
+    const row = this.#leases.get(pairId);
+    return row && row.owner !== null && row.expiresAt > this.#now() ? toLease(pairId, row) : null;
+  }
+
+  #checkHeld(lease: PairLease): void {
+    const row = this.#leases.get(lease.pairId);
+    if (!row || row.owner !== lease.owner || row.token !== lease.token) {
+      throw new StateError(
+        "lease-lost",
+        `pair ${lease.pairId}: the lease of ${lease.owner} (token ${lease.token}) is no longer held` +
+          (row?.owner ? ` (${row.owner} holds token ${row.token})` : " (released)") +
+          "; nothing was written",
+      );
+    }
   }
 
   /** Applies one operation and returns its inverse. */
@@ -147,4 +233,8 @@ export class MemoryStateStore implements StateStore {
       data.items.delete(uid);
     }
   }
+}
+
+function toLease(pairId: string, row: LeaseRow): PairLease {
+  return { pairId, owner: row.owner ?? "", token: row.token, expiresAt: new Date(row.expiresAt).toISOString() };
 }

@@ -4,13 +4,25 @@
  * user_version`), unique indexes on each side's id and on the UID per pair, and a database file
  * created readable by its owner only (mode 0600): it holds item contents.
  *
+ * Every write is an `IMMEDIATE` transaction: it takes the database's write lock when it begins, so
+ * processes sharing the file serialise (each waits up to the busy timeout, 5 s) instead of failing
+ * on a read that turns into a write. Pair leases ({@link PairLease}) are rows of the `leases` table
+ * (migration 4), acquired, renewed and released each in one such transaction; a fenced write checks
+ * the lease row in the transaction of its operations. Expiry is by this host's clock — one SQLite
+ * file is shared by processes of one host (SQLite's locks are not safe on network file systems).
+ *
  * @module
  */
 import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import Database from "better-sqlite3";
 import {
+  checkLeaseRequest,
   StateError,
   type ItemRecord,
+  type LeaseAttempt,
+  type LeaseRequest,
+  type PairLease,
+  type StateWriteOptions,
   type JournalEntry,
   type PairRecord,
   type Slot,
@@ -53,7 +65,24 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    );`,
   `ALTER TABLE items ADD COLUMN local_unconfirmed INTEGER NOT NULL DEFAULT 0;
    ALTER TABLE items ADD COLUMN remote_unconfirmed INTEGER NOT NULL DEFAULT 0;`,
+  // 4: one lease per pair. Not tied to the pairs table: the token counter survives an unlink.
+  `CREATE TABLE leases (
+     pair_id TEXT PRIMARY KEY,
+     owner TEXT,
+     token INTEGER NOT NULL,
+     expires_at INTEGER NOT NULL
+   );`,
 ];
+
+interface LeaseRow {
+  owner: string | null;
+  token: number;
+  expires_at: number;
+}
+
+function toLease(pairId: string, row: LeaseRow): PairLease {
+  return { pairId, owner: row.owner ?? "", token: row.token, expiresAt: new Date(row.expires_at).toISOString() };
+}
 
 interface PairRow {
   id: string;
@@ -82,6 +111,8 @@ interface JournalRow {
 export interface SqliteStateStoreOptions {
   /** Path of the database file (created with mode 0600 when missing), or `":memory:"`. */
   path: string;
+  /** The clock of lease expiry, in milliseconds since the epoch (default `Date.now`); tests move it. */
+  now?: () => number;
 }
 
 function toPair(row: PairRow): PairRecord {
@@ -107,9 +138,11 @@ function slotOf(row: ItemRow, slot: Slot): SlotState | null {
 export class SqliteStateStore implements StateStore {
   readonly #db: Database.Database;
   readonly #path: string;
+  readonly #now: () => number;
 
   constructor(options: SqliteStateStoreOptions | string) {
     this.#path = typeof options === "string" ? options : options.path;
+    this.#now = (typeof options === "string" ? undefined : options.now) ?? Date.now;
     const onDisk = this.#path !== ":memory:" && !this.#path.startsWith("file:");
     if (onDisk && !existsSync(this.#path)) writeFileSync(this.#path, "", { mode: 0o600 });
     if (onDisk) chmodSync(this.#path, 0o600);
@@ -163,19 +196,86 @@ export class SqliteStateStore implements StateStore {
     return rows.map((r) => ({ pairId: r.pair_id, uid: r.uid, slot: r.slot, op: r.op, itemId: r.item_id, startedAt: r.started_at }));
   }
 
-  async write(ops: readonly StateOp[]): Promise<void> {
+  async write(ops: readonly StateOp[], options: StateWriteOptions = {}): Promise<void> {
     if (!this.#db.open) throw new StateError("closed", "the store is closed");
+    const { lease } = options;
     try {
-      this.#db.transaction(() => {
-        for (const op of ops) this.#apply(op);
-      })();
+      this.#db
+        .transaction(() => {
+          if (lease) this.#checkHeld(lease);
+          for (const op of ops) this.#apply(op);
+        })
+        .immediate();
     } catch (error) {
+      if (error instanceof StateError) throw error;
       const code = (error as { code?: string }).code ?? "";
       if (code.startsWith("SQLITE_CONSTRAINT_UNIQUE") || code === "SQLITE_CONSTRAINT_PRIMARYKEY") {
         throw new StateError("unique-violation", `state write rolled back: ${(error as Error).message}`);
       }
       if (code === "SQLITE_CONSTRAINT_FOREIGNKEY") throw new StateError("unknown-pair", "state write rolled back: unknown pair");
       throw error;
+    }
+  }
+
+  async acquireLease(request: LeaseRequest): Promise<LeaseAttempt> {
+    if (!this.#db.open) throw new StateError("closed", "the store is closed");
+    const { pairId, owner, ttlMs } = request;
+    checkLeaseRequest(pairId, owner, ttlMs);
+    return this.#db
+      .transaction((): LeaseAttempt => {
+        const now = this.#now();
+        const row = this.#leaseRow(pairId);
+        if (row && row.owner !== null && row.owner !== owner && row.expires_at > now) return { acquired: false, holder: toLease(pairId, row) };
+        const next: LeaseRow = { owner, token: (row?.token ?? 0) + 1, expires_at: now + ttlMs };
+        this.#sql(
+          `INSERT INTO leases (pair_id, owner, token, expires_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (pair_id) DO UPDATE SET owner = excluded.owner, token = excluded.token, expires_at = excluded.expires_at`,
+        ).run(pairId, next.owner, next.token, next.expires_at);
+        return { acquired: true, lease: toLease(pairId, next) };
+      })
+      .immediate();
+  }
+
+  async renewLease(lease: PairLease, ttlMs: number): Promise<PairLease | null> {
+    if (!this.#db.open) throw new StateError("closed", "the store is closed");
+    checkLeaseRequest(lease.pairId, lease.owner, ttlMs);
+    return this.#db
+      .transaction((): PairLease | null => {
+        const expires = this.#now() + ttlMs;
+        const r = this.#sql("UPDATE leases SET expires_at = ? WHERE pair_id = ? AND owner = ? AND token = ?").run(expires, lease.pairId, lease.owner, lease.token);
+        return r.changes === 0 ? null : { ...lease, expiresAt: new Date(expires).toISOString() };
+      })
+      .immediate();
+  }
+
+  async releaseLease(lease: PairLease): Promise<void> {
+    if (!this.#db.open) throw new StateError("closed", "the store is closed");
+    this.#db
+      .transaction(() => {
+        this.#sql("UPDATE leases SET owner = NULL, expires_at = 0 WHERE pair_id = ? AND owner = ? AND token = ?").run(lease.pairId, lease.owner, lease.token);
+      })
+      .immediate();
+  }
+
+  async getLease(pairId: string): Promise<PairLease | null> {
+    const row = this.#leaseRow(pairId);
+    return row && row.owner !== null && row.expires_at > this.#now() ? toLease(pairId, row) : null;
+  }
+
+  #leaseRow(pairId: string): LeaseRow | undefined {
+    return this.#sql("SELECT owner, token, expires_at FROM leases WHERE pair_id = ?").get(pairId) as LeaseRow | undefined;
+  }
+
+  /** Inside a write's transaction: refuses it unless the pair's lease row still has this owner and token. */
+  #checkHeld(lease: PairLease): void {
+    const row = this.#leaseRow(lease.pairId);
+    if (!row || row.owner !== lease.owner || row.token !== lease.token) {
+      throw new StateError(
+        "lease-lost",
+        `pair ${lease.pairId}: the lease of ${lease.owner} (token ${lease.token}) is no longer held` +
+          (row?.owner ? ` (${row.owner} holds token ${row.token})` : " (released)") +
+          "; nothing was written",
+      );
     }
   }
 
