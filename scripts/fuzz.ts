@@ -152,6 +152,9 @@ export function summarise(runs: readonly FuzzRun[]): FuzzSummary {
   return { tests: [...tests.values()], findings };
 }
 
+/** Findings printed per run (all of them are in the run's report file). */
+export const FINDINGS_SHOWN = 5;
+
 /** The summary as printed. */
 export function formatSummary(summary: FuzzSummary, seconds: number): string {
   const out: string[] = [`fuzz: ${summary.tests.reduce((n, t) => n + t.runs, 0)} runs in ${Math.round(seconds)} s`, "tried:"];
@@ -162,7 +165,15 @@ export function formatSummary(summary: FuzzSummary, seconds: number): string {
   if (summary.findings.length === 0) out.push("found: nothing");
   else {
     out.push(`found: ${summary.findings.length}`);
-    for (const f of summary.findings) out.push(`  ${f.file} seed ${f.seed}: ${f.finding}\n    replay: ${f.replay}`);
+    // Per run: its first findings and how to replay them (the rest are in its report file).
+    const byRun = new Map<string, FuzzSummary["findings"]>();
+    for (const f of summary.findings) byRun.set(f.replay, [...(byRun.get(f.replay) ?? []), f]);
+    for (const [replay, list] of byRun) {
+      out.push(`  ${list[0]!.file} seed ${list[0]!.seed}:`);
+      for (const f of list.slice(0, FINDINGS_SHOWN)) out.push(`    ${f.finding}`);
+      if (list.length > FINDINGS_SHOWN) out.push(`    … and ${list.length - FINDINGS_SHOWN} more`);
+      out.push(`    replay: ${replay}`);
+    }
   }
   return out.join("\n");
 }

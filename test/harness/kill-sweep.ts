@@ -286,7 +286,7 @@ export async function runKillSweep(o: KillSweepOptions): Promise<KillSweepResult
     if (!exit.killed) {
       if (exit.code === 0) {
         settle();
-        await verify(`after a whole run (${describePlan(plan)})`);
+        await verify(plan.kind === "none" ? "after a whole run" : `after a whole run (the planned ${describePlan(plan)} did not land)`);
       } else note(`exit-${round}`, `the host exited with code ${exit.code} without being killed (${describePlan(plan)}): ${excerpt(exit)}`);
     } else if (o.wholeRunAfterKill) {
       const again = await runHost({ kind: "none" });
