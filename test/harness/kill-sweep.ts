@@ -220,7 +220,11 @@ export async function runKillSweep(o: KillSweepOptions): Promise<KillSweepResult
     if (r < 0.42) return { kind: "time", delayMs: Math.round(rng() * last.durationMs * 1.1) };
     const end: End = r < 0.71 ? "remote" : "local";
     const when = end === "local" && !o.localKillsBefore ? "after" : rng() < 0.5 ? "before" : "after";
-    return { kind: "write", end, write: 1 + int(Math.max(1, Math.ceil(last.writes[end] * 1.3))), when };
+    // Writes the run will send to `end`: about one per change the other end has pending for a
+    // local end that writes item by item; Exchange takes batches, so there the last whole run's count.
+    const pendingFromOther = [...model.values()].filter((m) => m.dirty !== null && m.dirty !== end).length;
+    const expected = end === "local" ? pendingFromOther : Math.max(2, last.writes.remote);
+    return { kind: "write", end, write: 1 + int(Math.max(1, expected)), when };
   }
 
   async function runHost(plan: KillPlan): Promise<SyncHostExit> {

@@ -1,16 +1,18 @@
 /**
  * Minimal reproductions of what the kill sweep found (test/integration/kill-sweep-*.test.ts), each
  * through the real host (`examples/sync/main.ts` as a child process), the EWS simulator over HTTP
- * and a vdir folder, with one contact.
+ * (through a kill proxy) and a vdir folder, with one or two contacts.
  *
- * The host is killed with SIGKILL once Exchange has done a write the host sent (CreateItem or
- * UpdateItem) but before the host heard back, so the write happened and its journal entry is still
- * open. The user then changes the contact again in the vdir folder, and the next run (no kill) must
- * carry that change. Today the engine does not recognise the interrupted write as its own: it
- * journals only which item it was writing, not what it wrote, so on the next run the Exchange copy
- * looks like an edit made in Exchange since the last synced base. The two "edits" conflict and the
- * default policy (remote wins) keeps the stale Exchange copy — the user's edit is lost — and a
- * deletion meets a "modification" on the other side, which wins — the deleted contact comes back.
+ * The host is killed with SIGKILL once a write it sent has been done (a CreateItem or UpdateItem in
+ * Exchange, or a card written into the folder) but before it recorded the outcome, so the write
+ * happened and its journal entry is still open. The user then changes or deletes the contact on
+ * the end the change came from, and the next run (no kill) must carry that. Today it does not: the
+ * journal records which item was being written, not what was written, and the item record is only
+ * stored once the action finished, so on the next run the copy the killed run wrote looks like a
+ * change made by someone else since the last synced base (or, for a create, like an item nobody
+ * synced yet). An edit then conflicts with it and the default policy (remote wins) keeps the stale
+ * Exchange copy — the edit is lost; a deletion meets a "modification" (or a new item) on the other
+ * end, which wins — the deleted contact comes back on both ends.
  */
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { basicAuth, EwsClient } from "@ewsdav/ews-client";
 import { SIMULATOR_EWS_PATH, startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-client/testing";
 import { startKillProxy, type KillProxy } from "../harness/kill-proxy.js";
+import { watchVdirWrites } from "../harness/kill-sweep.js";
 import { startSyncHost, writeSweepConfig } from "../harness/sync-host.js";
 import { EwsSweepSide, sweepCard, VdirSweepSide, withTitle } from "../harness/sweep-sides.js";
 
@@ -34,7 +37,9 @@ describe("kill -9 between an Exchange write and its journal end, then a change o
     proxy = await startKillProxy(new URL(sim.url).origin);
     client = new EwsClient({ url: sim.url, auth: basicAuth({ username: USER, password: PASSWORD }), mailbox: USER });
   });
+  const watchers: Array<{ close(): void }> = [];
   afterAll(async () => {
+    for (const w of watchers) w.close();
     await client?.close();
     await proxy?.close();
     await sim?.stop();
@@ -58,21 +63,25 @@ describe("kill -9 between an Exchange write and its journal end, then a change o
     });
     const ews = new EwsSweepSide(client, { id: folder.id });
     const vdir = new VdirSweepSide(collection);
-    const run = async (killAfterExchangeWrite?: number) => {
+    const files = watchVdirWrites(collection);
+    const run = async (killAfterExchangeWrite?: number, killAfterFileWrite?: number) => {
       proxy.reset();
+      files.reset();
       const host = startSyncHost(configPath, { EWSDAV_SWEEP_EWS_PASSWORD: PASSWORD });
       if (killAfterExchangeWrite) proxy.arm({ write: killAfterExchangeWrite, when: "after", kill: () => host.kill() });
+      if (killAfterFileWrite) files.arm({ write: killAfterFileWrite, when: "after", kill: () => host.kill() });
       const exit = await host.exited;
-      if (killAfterExchangeWrite) expect(exit.killed, exit.output).toBe(true);
+      if (killAfterExchangeWrite || killAfterFileWrite) expect(exit.killed, exit.output).toBe(true);
       else expect(exit.code, exit.output).toBe(0);
     };
+    watchers.push(files);
     const file = join(collection, "K0.vcf");
     // As an editor saves: a new file renamed over the old one.
     const setTitle = (title: string) => {
       writeFileSync(`${file}.tmp`, withTitle(readFileSync(file, "utf8"), title));
       renameSync(`${file}.tmp`, file);
     };
-    return { ews, vdir, run, file, setTitle };
+    return { ews, vdir, run, file, setTitle, collection };
   }
 
   it("an edit made after an interrupted UpdateItem is carried, not overwritten by the stale Exchange copy", async () => {
@@ -109,5 +118,21 @@ describe("kill -9 between an Exchange write and its journal end, then a change o
     setTitle("edited");
     await run();
     expect({ vdir: (await vdir.list()).map((i) => i.title), ews: (await ews.list()).map((i) => i.title) }).toEqual({ vdir: ["edited"], ews: ["edited"] });
+  });
+
+  it("a deletion in Exchange after an interrupted file write (the other direction) stays deleted", async () => {
+    const { ews, vdir, run } = await world("Repro other way");
+    await ews.create([
+      { key: "K0", title: "from Exchange" },
+      { key: "K1", title: "bystander" },
+    ]);
+    await run(undefined, 1); // the first card is written into the folder, host killed before it recorded it
+    expect((await vdir.list()).length).toBeGreaterThan(0);
+    const [first] = (await vdir.list()).map((i) => i.key);
+    await ews.remove((await ews.list()).filter((i) => i.key === first));
+    await run();
+    const keys = async (side: { list(): Promise<Array<{ key: string }>> }) => (await side.list()).map((i) => i.key).sort();
+    const rest = ["K0", "K1"].filter((k) => k !== first);
+    expect({ vdir: await keys(vdir), ews: await keys(ews) }).toEqual({ vdir: rest, ews: rest });
   });
 });
