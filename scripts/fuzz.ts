@@ -21,20 +21,13 @@ import { tmpdir } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { seededRandom, type FuzzReportLine } from "../test/harness/fuzz-env.js";
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
 /** Folders searched for fuzzable tests, relative to the root (`*` matches one folder name). */
 export const SEARCHED = ["packages/*/src", "packages/*/test", "test", "examples"];
-
-/** One line of a test's fuzz report (see test/harness/fuzz-env.ts). */
-export interface FuzzReportLine {
-  name: string;
-  seed: number;
-  tried: Record<string, number | undefined>;
-  found: string[];
-}
 
 /** Whether a test file's text follows the fuzz convention. */
 export function readsFuzzEnvironment(text: string): boolean {
@@ -73,16 +66,9 @@ export function findFuzzTests(root: string = ROOT): string[] {
 
 /** The seeds of one file's runs: the given (or first) seed, then a seeded sequence from it. */
 export function seedSequence(first: number): () => number {
-  let a = first >>> 0;
+  const random = seededRandom(first);
   let n = 0;
-  return () => {
-    if (n++ === 0) return first;
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) % 2 ** 31;
-  };
+  return () => (n++ === 0 ? first : Math.floor(random() * 2 ** 31));
 }
 
 /**
