@@ -146,7 +146,7 @@ export function formatSummary(summary: FuzzSummary, seconds: number): string {
   const out: string[] = [`fuzz: ${summary.tests.reduce((n, t) => n + t.runs, 0)} runs in ${Math.round(seconds)} s`, "tried:"];
   for (const t of summary.tests) {
     const tried = Object.entries(t.tried).map(([what, n]) => `${n} ${what}`).join(", ") || "no report line";
-    out.push(`  ${t.name} (${t.file}): ${t.runs} run${t.runs === 1 ? "" : "s"}, ${tried}; seeds ${t.seeds.join(", ")}`);
+    out.push(`  ${t.name} (${t.file}): ${t.runs} vitest run${t.runs === 1 ? "" : "s"}, tried ${tried}; seeds ${t.seeds.join(", ")}`);
   }
   if (summary.findings.length === 0) out.push("found: nothing");
   else {

@@ -84,7 +84,7 @@ describe("npm run fuzz", () => {
       "npm run fuzz -- --seed 5 --only packages/mappers/src/fuzz.test.ts --seconds 30",
     ]);
     const text = formatSummary(summary, 171);
-    expect(text).toContain("kill-sweep vdir (test/integration/kill-sweep-vdir.test.ts): 2 runs, 14 runs, 11 kills, 300 inputs; seeds 7, 9");
+    expect(text).toContain("kill-sweep vdir (test/integration/kill-sweep-vdir.test.ts): 2 vitest runs, tried 14 runs, 11 kills, 300 inputs; seeds 7, 9");
     expect(text).toContain("found: 2");
     expect(text).toContain("kill-sweep-vdir.test.ts seed 9:\n    K1 is back on remote\n    replay: npm run fuzz -- --seed 9");
     expect(formatSummary(summarise([run(7, lines[0]!, [])]), 70)).toContain("found: nothing");
