@@ -5,7 +5,7 @@
  */
 import { basicAuth, bearerAuth, EwsClient, NotificationConnection, type EwsAuthProvider } from "@ewsdav/ews-client";
 import { DavClient } from "@ewsdav/dav-client";
-import { summarise, SyncEngine, type PairReport, type SyncReport, type SyncSide, type SyncWatch, type WatchStatistics } from "@ewsdav/core";
+import { EngineError, summarise, SyncEngine, type PairRecord, type PairReport, type SyncReport, type SyncSide, type SyncWatch, type WatchStatistics } from "@ewsdav/core";
 import { DavSide } from "@ewsdav/core/dav";
 import { EwsSide } from "@ewsdav/core/ews";
 import { SqliteStateStore } from "@ewsdav/core/sqlite";
@@ -99,12 +99,21 @@ async function openHost(config: SyncConfig, options: { dryRun: boolean; print: (
         print(`would link ${pair.remote.account}:"${remote.displayName}" ↔ ${pair.local.account}:${local ? local.id : `(new) ${pair.local.collection}`}`);
         continue;
       }
-      const created = await engine.link({
-        ...(pair.id ? { id: pair.id } : {}),
-        kind: pair.kind,
-        remote: { side: pair.remote.account, collection: remote.id },
-        local: local ? { side: pair.local.account, collection: local.id } : { side: pair.local.account, create: { displayName: pair.local.collection } },
-      });
+      let created: PairRecord;
+      try {
+        created = await engine.link({
+          ...(pair.id ? { id: pair.id } : {}),
+          kind: pair.kind,
+          remote: { side: pair.remote.account, collection: remote.id },
+          local: local ? { side: pair.local.account, collection: local.id } : { side: pair.local.account, create: { displayName: pair.local.collection } },
+        });
+      } catch (error) {
+        // Another process with this config linked it a moment ago (hosts started together): use its pair.
+        const raced = error instanceof EngineError && error.code === "already-linked" ? (await engine.listPairs()).find((p) => p.remote.side === pair.remote.account && p.remote.collection === remote.id) : undefined;
+        if (!raced) throw error;
+        ids.push(raced.id);
+        continue;
+      }
       print(`linked ${pair.remote.account}:"${remote.displayName}" ↔ ${pair.local.account}:${created.local.collection}`);
       ids.push(created.id);
     }

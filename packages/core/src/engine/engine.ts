@@ -120,6 +120,11 @@ export class SyncEngine {
   /**
    * Links a remote collection to a local one of the same kind, creating the local one when asked.
    * The first cycle of a new pair pairs items already on both sides instead of copying them.
+   *
+   * Two hosts linking the same remote collection at once do not both link it: the check, the
+   * creation of the local collection and the new pair's record happen under a lease on the remote
+   * collection (`link <side>/<collection>` in the store's lease rows), so the second one finds the
+   * first one's pair and fails with `already-linked` naming it.
    */
   async link(request: LinkRequest): Promise<PairRecord> {
     const remoteSide = this.side(request.remote.side);
@@ -130,36 +135,47 @@ export class SyncEngine {
     if (!holds(remoteInfo)) {
       throw new EngineError("kind-mismatch", `${remoteSide.name} collection ${remoteInfo.id} holds ${remoteInfo.kind}, not ${request.kind}`);
     }
-    let local: Endpoint;
-    if ("create" in request.local) {
-      if (!localSide.createCollection) throw new EngineError("cannot-create-collection", `${localSide.name} cannot create collections`);
-      const created = await localSide.createCollection(request.kind, request.local.create.displayName);
-      local = { side: localSide.name, collection: created.id };
-    } else {
-      local = request.local;
-      const info = (await localSide.listCollections()).find((c) => c.id === local.collection);
-      if (!info) throw new EngineError("unknown-collection", `${localSide.name} has no collection ${local.collection}`);
-      if (!holds(info)) throw new EngineError("kind-mismatch", `${localSide.name} collection ${info.id} holds ${info.kind}, not ${request.kind}`);
-    }
-    const existing = await this.#store.listPairs();
-    const clash = existing.find(
-      (p) =>
-        (p.remote.side === request.remote.side && p.remote.collection === request.remote.collection) ||
-        (p.local.side === local.side && p.local.collection === local.collection),
-    );
-    if (clash) throw new EngineError("already-linked", "one of these collections is already linked", clash.id);
-    const id = request.id ?? `pair-${sha256(`${request.remote.side}\u0000${request.remote.collection}\u0000${local.side}\u0000${local.collection}`).slice(0, 16)}`;
-    const pair: PairRecord = {
-      id,
-      kind: request.kind,
-      local,
-      remote: { ...request.remote },
-      cursors: { local: null, remote: null },
-      pending: { local: [], remote: [] },
-    };
-    await this.#store.write([{ op: "put-pair", pair }]);
-    this.#logger.info("linked", { pair: id, kind: request.kind });
-    return pair;
+    return this.#leases.run(`link ${request.remote.side}/${request.remote.collection}`, undefined, async (lease) => {
+      const existing = await this.#store.listPairs();
+      const linked = (local: Endpoint | null) =>
+        existing.find(
+          (p) =>
+            (request.id !== undefined && p.id === request.id) ||
+            (p.remote.side === request.remote.side && p.remote.collection === request.remote.collection) ||
+            (local !== null && p.local.side === local.side && p.local.collection === local.collection),
+        );
+      const before = linked("create" in request.local ? null : request.local);
+      if (before) throw new EngineError("already-linked", "one of these collections is already linked", before.id);
+      let local: Endpoint;
+      if ("create" in request.local) {
+        if (!localSide.createCollection) throw new EngineError("cannot-create-collection", `${localSide.name} cannot create collections`);
+        const created = await localSide.createCollection(request.kind, request.local.create.displayName);
+        local = { side: localSide.name, collection: created.id };
+      } else {
+        local = request.local;
+        const info = (await localSide.listCollections()).find((c) => c.id === local.collection);
+        if (!info) throw new EngineError("unknown-collection", `${localSide.name} has no collection ${local.collection}`);
+        if (!holds(info)) throw new EngineError("kind-mismatch", `${localSide.name} collection ${info.id} holds ${info.kind}, not ${request.kind}`);
+      }
+      const clash = linked(local);
+      if (clash) throw new EngineError("already-linked", "one of these collections is already linked", clash.id);
+      const id = request.id ?? `pair-${sha256(`${request.remote.side}\u0000${request.remote.collection}\u0000${local.side}\u0000${local.collection}`).slice(0, 16)}`;
+      const pair: PairRecord = {
+        id,
+        kind: request.kind,
+        local,
+        remote: { ...request.remote },
+        cursors: { local: null, remote: null },
+        pending: { local: [], remote: [] },
+      };
+      try {
+        await this.#store.write([{ op: "put-pair", pair }], { lease: lease.current });
+      } catch (error) {
+        throw lease.translate(error);
+      }
+      this.#logger.info("linked", { pair: id, kind: request.kind });
+      return pair;
+    });
   }
 
   /** Unlinks a pair and forgets its state; no item is touched on either side. */

@@ -281,6 +281,52 @@ describe("one writer per pair, across engines on one store (processes, hosts)", 
   });
 });
 
+describe("one writer per pair, for watch() and link()", () => {
+  it("a watch whose pair another engine is syncing reports pair-busy, backs off, and syncs once the lease is free", async () => {
+    const { local, remote, engineOf } = await world();
+    const a = engineOf({ lease: { owner: "host-a" } });
+    const b = engineOf({ lease: { owner: "host-b", waitMs: 0 } });
+    newCards(local, "p", "l", 3);
+    const held = remote.holdNext("create");
+    const running = a.runOnce({ pairIds: ["p"] });
+    await held.entered;
+    const cycles: Array<string | null> = [];
+    b.events.on("watch-cycle", ({ report }) => cycles.push(report.error?.code ?? null));
+    const watch = await b.watch({ pairIds: ["p"], pollIntervalMs: 60_000, debounceMs: 0, retryDelayMs: 5 });
+    try {
+      await until("a busy cycle", () => cycles.length >= 1);
+      expect(cycles[0]).toBe("pair-busy");
+      expect(watch.pairs()[0]!.failing?.code).toBe("pair-busy");
+      held.release();
+      expect((await running).ok).toBe(true);
+      newCards(remote, "p", "r", 2);
+      await until("a cycle after the lease was freed", () => cycles.includes(null));
+      expect(uidsOnce(local, "p")).toEqual(uidsOnce(remote, "p"));
+      expect(uidsOnce(local, "p")).toHaveLength(5);
+    } finally {
+      await watch.stop();
+    }
+  });
+
+  it("two engines linking the same remote collection at once make one pair and one local collection", async () => {
+    const store = new MemoryStateStore();
+    const local = new HoldingSide({ name: "local" });
+    const remote = new HoldingSide({ name: "remote" });
+    remote.addCollection("c", "contacts");
+    const engines = ["a", "b", "c"].map((owner) => new SyncEngine({ store, sides: [local, remote], lease: { owner } }));
+    const results = await Promise.allSettled(
+      engines.map((e) => e.link({ kind: "contacts", remote: { side: "remote", collection: "c" }, local: { side: "local", create: { displayName: "Contacts" } } })),
+    );
+    const linked = results.filter((r) => r.status === "fulfilled");
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(linked).toHaveLength(1);
+    expect(refused.map((r) => (r.reason as EngineError).code)).toEqual(["already-linked", "already-linked"]);
+    expect(refused.every((r) => (r.reason as EngineError).pairId === (linked[0] as PromiseFulfilledResult<{ id: string }>).value.id)).toBe(true);
+    expect(await store.listPairs()).toHaveLength(1);
+    expect((await local.listCollections()).map((c) => c.displayName)).toEqual(["Contacts"]);
+  });
+});
+
 describe("lease options", () => {
   it("are checked when the engine is built", async () => {
     const { engineOf } = await world();

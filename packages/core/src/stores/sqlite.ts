@@ -258,6 +258,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   async getLease(pairId: string): Promise<PairLease | null> {
+    if (!this.#db.open) throw new StateError("closed", "the store is closed");
     const row = this.#leaseRow(pairId);
     return row && row.owner !== null && row.expires_at > this.#now() ? toLease(pairId, row) : null;
   }
