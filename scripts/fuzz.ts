@@ -143,7 +143,8 @@ export const FINDINGS_SHOWN = 5;
 
 /** The summary as printed. */
 export function formatSummary(summary: FuzzSummary, seconds: number): string {
-  const out: string[] = [`fuzz: ${summary.tests.reduce((n, t) => n + t.runs, 0)} runs in ${Math.round(seconds)} s`, "tried:"];
+  const runs = summary.tests.reduce((n, t) => n + t.runs, 0);
+  const out: string[] = [`fuzz: ${runs} vitest run${runs === 1 ? "" : "s"} in ${Math.round(seconds)} s`, "tried:"];
   for (const t of summary.tests) {
     const tried = Object.entries(t.tried).map(([what, n]) => `${n} ${what}`).join(", ") || "no report line";
     out.push(`  ${t.name} (${t.file}): ${t.runs} vitest run${t.runs === 1 ? "" : "s"}, tried ${tried}; seeds ${t.seeds.join(", ")}`);
