@@ -9,6 +9,7 @@ import type { EngineEvents, Logger, TypedEmitter } from "./events.js";
 import type { CycleLease } from "./lease.js";
 import { chunk, execute, runPool, type ActionOutcome } from "./execute.js";
 import { plan, type Action, type PlanPolicy, type Snapshot, type SlotChanges } from "./plan.js";
+import { resolveJournal } from "./resume.js";
 import { emptyPairReport, type PairReport } from "./report.js";
 import { SideError, type ChangeFeed, type NoticeItem, type SyncSide } from "./side.js";
 import { otherSlot, SLOTS, type ItemRecord, type PairRecord, type Slot, type StateOp, type StateStore } from "./state.js";
@@ -145,11 +146,14 @@ class Cycle {
     this.deps.logger.warn("item failed", { pair: this.pair.id, slot, id, uid, code });
   }
 
-  async run(scope: CycleScope): Promise<PairReport> {
+  async run(requested: CycleScope): Promise<PairReport> {
     const { store, sides } = this.deps;
     const dryRun = this.options.dryRun ?? false;
     this.report.dryRun = dryRun;
     const journal = await store.listJournal(this.pair.id);
+    // Interrupted side effects are resolved against both change feeds (a create is found by its UID
+    // among the items new since the old cursor), so a cycle that finds any reads both.
+    const scope = journal.length ? FULL_SCOPE : requested;
     /** Slots whose change feed this cycle reads (their cursors move at the end). */
     const fed = new Set<Slot>(SLOTS.filter((slot) => "feed" in scope[slot]));
     const feeds: Partial<Record<Slot, ChangeFeed>> = {};
@@ -186,29 +190,29 @@ class Cycle {
     }
     const records = await store.listItems(this.pair.id);
 
-    // Side effects a crash interrupted: re-read those items this cycle, and remember that until it ends.
+    // Side effects a crash interrupted: re-read those items this cycle (the journal stays until they
+    // are resolved, below). The unwritten slot an action would have recorded is read too, and counts
+    // as known, so that its deletion since is seen.
     const carried: Record<Slot, Set<string>> = { local: new Set(this.pair.pending.local), remote: new Set(this.pair.pending.remote) };
+    const changes: Record<Slot, SlotChanges> = { local: { changed: [], deleted: [] }, remote: { changed: [], deleted: [] } };
+    const known: Record<Slot, Map<string, string | null>> = { local: new Map(), remote: new Map() };
+    for (const r of records) for (const slot of SLOTS) if (r[slot]) known[slot].set(r[slot]!.id, r[slot]!.version);
     if (journal.length) {
       const byUid = new Map(records.map((r) => [r.uid, r]));
       for (const entry of journal) {
         if (entry.itemId) carried[entry.slot].add(entry.itemId);
+        const other = entry.detail?.other;
+        if (other) {
+          carried[otherSlot(entry.slot)].add(other.id);
+          if (!known[otherSlot(entry.slot)].has(other.id)) known[otherSlot(entry.slot)].set(other.id, null);
+        }
         for (const slot of SLOTS) {
           const id = byUid.get(entry.uid)?.[slot]?.id;
           if (id) carried[slot].add(id);
         }
       }
       this.deps.logger.info("resuming interrupted side effects", { pair: this.pair.id, entries: journal.length });
-      if (!dryRun) {
-        await this.commit([
-          { op: "set-cursors", pairId: this.pair.id, cursors: this.pair.cursors, pending: { local: [...carried.local], remote: [...carried.remote] } },
-          { op: "journal-clear", pairId: this.pair.id },
-        ]);
-      }
     }
-
-    const changes: Record<Slot, SlotChanges> = { local: { changed: [], deleted: [] }, remote: { changed: [], deleted: [] } };
-    const known: Record<Slot, Map<string, string | null>> = { local: new Map(), remote: new Map() };
-    for (const r of records) for (const slot of SLOTS) if (r[slot]) known[slot].set(r[slot]!.id, r[slot]!.version);
     /** Unconfirmed items an incremental feed left out: read by id, which tells deleted from present. */
     const recheck: Record<Slot, Map<string, ItemRecord>> = { local: new Map(), remote: new Map() };
     const toRead: Record<Slot, Set<string>> = { local: new Set(), remote: new Set() };
@@ -323,6 +327,21 @@ class Cycle {
       }
       return planned;
     };
+    // Interrupted side effects: adopt those that happened, plan the others again (resume.ts).
+    const resumeOps: StateOp[] = [];
+    if (journal.length) {
+      const adopted = new Map<string, ItemRecord | null>();
+      for (const r of resolveJournal({ journal, records, changes, hash: this.deps.hash })) {
+        this.deps.logger.info("interrupted side effect resolved", { pair: this.pair.id, uid: r.uid, outcome: r.outcome, ...r.writes });
+        if (r.outcome !== "adopted") continue;
+        adopted.set(r.uid, r.record);
+        resumeOps.push(r.record ? { op: "put-item", pairId: this.pair.id, item: r.record } : { op: "delete-item", pairId: this.pair.id, uid: r.uid });
+      }
+      const kept = records.filter((r) => !adopted.has(r.uid));
+      records.length = 0;
+      records.push(...kept, ...[...adopted.values()].filter((r): r is ItemRecord => r !== null));
+      resumeOps.push({ op: "journal-clear", pairId: this.pair.id });
+    }
     let actions = markUnconfirmed(plan({ records, changes, policy: this.deps.policy }));
     this.progress("planning", 1, 1);
     for (const slot of SLOTS) {
@@ -342,6 +361,7 @@ class Cycle {
       this.report.plan = actions;
       return this.report;
     }
+    if (resumeOps.length) await this.commit(resumeOps);
 
     // 4. Execute; items that changed under a write are re-read and re-planned.
     const total = actions.length;

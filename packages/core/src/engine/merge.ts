@@ -241,3 +241,49 @@ export function mergeItem(input: {
     conflicts,
   };
 }
+
+/**
+ * How the item a slot holds compares with a text written to it (the resume rules of the journal):
+ * `same` — the same properties with the same values (volatile and format properties aside, so a
+ * side that rewrites vCard 3.0 as 4.0 still matches); `carries` — every property the write changed
+ * against `before` (the slot's previous content; `null` for a create) has the written value on the
+ * slot, or is absent there and was absent before too (a property the slot cannot hold); otherwise
+ * `differs`.
+ */
+export function compareWritten(found: string, written: string, before: string | null): "same" | "carries" | "differs" {
+  const f = propertyMap(parseVObject(found));
+  const w = propertyMap(parseVObject(written));
+  if (f.size === w.size && [...w].every(([key, entry]) => sameValue(f.get(key), entry))) return "same";
+  const b = before === null ? new Map<string, PropertyEntry>() : propertyMap(parseVObject(before));
+  for (const [key, entry] of diff(b, w)) {
+    const there = f.get(key);
+    if (entry === undefined ? there === undefined : sameValue(there, entry)) continue;
+    if (entry !== undefined && there === undefined && !b.has(key)) continue;
+    return "differs";
+  }
+  return "carries";
+}
+
+/**
+ * The written text without the properties and components the slot's item (`found`) does not have:
+ * the base of a write the slot stored lossily, so that what the slot dropped never looks like a
+ * removal made there, while an edit made there since still looks like an edit.
+ */
+export function restrictToPropertiesOf(written: string, found: string): string {
+  const keep = propertyMap(parseVObject(found));
+  const tree = parseVObject(written);
+  const prune = (component: Component, path: string): void => {
+    component.lines = component.lines.filter((l) => VOLATILE_PROPERTIES.has(l.name) || FORMAT_PROPERTIES.has(l.name) || keep.has(`${path}${SEP}${l.name}`));
+    const segments = childSegments(component);
+    const kept: Component[] = [];
+    component.children.forEach((child, i) => {
+      const childPath = `${path}/${segments[i]}`;
+      if (!keep.has(`${childPath}${SEP}`)) return;
+      prune(child, childPath);
+      kept.push(child);
+    });
+    component.children = kept;
+  };
+  prune(tree, tree.name);
+  return serializeVObject(tree);
+}
