@@ -197,10 +197,15 @@ class Cycle {
     const changes: Record<Slot, SlotChanges> = { local: { changed: [], deleted: [] }, remote: { changed: [], deleted: [] } };
     const known: Record<Slot, Map<string, string | null>> = { local: new Map(), remote: new Map() };
     for (const r of records) for (const slot of SLOTS) if (r[slot]) known[slot].set(r[slot]!.id, r[slot]!.version);
+    /** How many items the state holds on each slot (the empty-side guard's measure). */
+    const stateCount: Record<Slot, number> = { local: known.local.size, remote: known.remote.size };
     if (journal.length) {
       const byUid = new Map(records.map((r) => [r.uid, r]));
       for (const entry of journal) {
-        if (entry.itemId) carried[entry.slot].add(entry.itemId);
+        if (entry.itemId) {
+          carried[entry.slot].add(entry.itemId);
+          if (!known[entry.slot].has(entry.itemId)) known[entry.slot].set(entry.itemId, null);
+        }
         const other = entry.detail?.other;
         if (other) {
           carried[otherSlot(entry.slot)].add(other.id);
@@ -232,10 +237,10 @@ class Cycle {
       const confirmed = new Set<ItemRecord>();
       for (const slot of slots) {
         const feed = feeds[slot]!;
-        if (feed.complete && feed.changed.length === 0 && known[slot].size > 0 && !this.options.allowEmptySide) {
+        if (feed.complete && feed.changed.length === 0 && stateCount[slot] > 0 && !this.options.allowEmptySide) {
           throw new EngineError(
             "empty-side",
-            `the ${slot} side (${sides[slot].name}) lists no items while the state knows ${known[slot].size}; ` +
+            `the ${slot} side (${sides[slot].name}) lists no items while the state knows ${stateCount[slot]}; ` +
               "nothing was written. If the collection was really emptied, run again with allowEmptySide: true",
             this.pair.id,
           );
@@ -335,6 +340,10 @@ class Cycle {
         this.deps.logger.info("interrupted side effect resolved", { pair: this.pair.id, uid: r.uid, outcome: r.outcome, ...r.writes });
         if (r.outcome !== "adopted") continue;
         adopted.set(r.uid, r.record);
+        for (const slot of SLOTS) {
+          const id = r.deletedSince[slot];
+          if (id !== undefined && !changes[slot].deleted.includes(id)) changes[slot].deleted.push(id);
+        }
         resumeOps.push(r.record ? { op: "put-item", pairId: this.pair.id, item: r.record } : { op: "delete-item", pairId: this.pair.id, uid: r.uid });
       }
       const kept = records.filter((r) => !adopted.has(r.uid));

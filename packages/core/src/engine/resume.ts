@@ -35,11 +35,15 @@ export interface Resumption {
   record: ItemRecord | null;
   /** Per journaled slot, how its write was found. */
   writes: Partial<Record<Slot, WriteStatus>>;
+  /** Ids of the adopted record found deleted since (a tagged item): the caller lists them as deletions for the plan. */
+  deletedSince: Partial<Record<Slot, string>>;
 }
 
 interface Found {
   status: WriteStatus;
   state?: SlotState | null;
+  /** The item was found deleted since the write: the plan is to see that deletion. */
+  deletedSince?: boolean;
 }
 
 /** Classifies one journaled write from what its slot holds now. */
@@ -68,6 +72,11 @@ function classify(entry: JournalEntry, previous: ItemRecord | null, records: rea
     return { status: untouched ? "not-done" : "unknown" };
   }
   // update, tag
+  if (gone && entry.op === "tag") {
+    // A tag writes no one's change, so a tagged item found deleted was deleted by the user, before or
+    // after the tag: the action is adopted with the item as tagged, and its deletion is planned.
+    return { status: "done", state: { id, version: detail.expectedVersion, hash: detail.written!.hash, text: detail.written!.text }, deletedSince: true };
+  }
   if (!snap) return { status: "unknown" }; // gone (deleted before or after the write), or not read
   if (detail.expectedVersion !== null && snap.version === detail.expectedVersion) return { status: "not-done" };
   const written = detail.written!;
@@ -131,9 +140,11 @@ export function resolveJournal(input: ResumeInput): Resumption[] {
         if (f) record[slot] = f.state ?? null;
         else record[slot] = entries.find((e) => e.slot === otherSlot(slot))!.detail!.other;
       }
-      out.push({ uid, outcome: "adopted", record: record.local || record.remote ? record : null, writes });
+      const deletedSince: Partial<Record<Slot, string>> = {};
+      for (const slot of SLOTS) if (found[slot]?.deletedSince && record[slot]) deletedSince[slot] = record[slot]!.id;
+      out.push({ uid, outcome: "adopted", record: record.local || record.remote ? record : null, writes, deletedSince });
     } else {
-      out.push({ uid, outcome: statuses.every((s) => s === "not-done") ? "redo" : "unknown", record: previous, writes });
+      out.push({ uid, outcome: statuses.every((s) => s === "not-done") ? "redo" : "unknown", record: previous, writes, deletedSince: {} });
     }
   }
   return out;
