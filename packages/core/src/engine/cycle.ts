@@ -336,7 +336,31 @@ class Cycle {
     const resumeOps: StateOp[] = [];
     if (journal.length) {
       const adopted = new Map<string, ItemRecord | null>();
-      for (const r of resolveJournal({ journal, records, changes, hash: this.deps.hash })) {
+      const resolved = resolveJournal({ journal, records, changes, hash: this.deps.hash });
+      // Actions some of whose writes happened: the others are made now, as journaled, then adopted.
+      const toComplete = dryRun ? [] : resolved.filter((r) => r.outcome === "complete");
+      if (toComplete.length) {
+        const byUid = new Map(records.map((r) => [r.uid, r]));
+        const completions: Action[] = toComplete.map((r) => ({
+          kind: r.complete[0]!.op,
+          uid: r.uid,
+          writes: r.complete,
+          previous: byUid.get(r.uid) ?? null,
+          next: r.record,
+          conflicts: [],
+        }));
+        for (const outcome of await this.execute(completions, 0)) {
+          const r = toComplete.find((x) => x.uid === outcome.action.uid)!;
+          if (outcome.status !== "done") continue; // the plan settles it from the previous record
+          r.outcome = "adopted";
+          r.record = outcome.record;
+          // What was read of the items just written is stale now.
+          for (const w of outcome.action.writes) {
+            if ("id" in w) changes[w.slot].changed = changes[w.slot].changed.filter((c) => c.id !== w.id);
+          }
+        }
+      }
+      for (const r of resolved) {
         this.deps.logger.info("interrupted side effect resolved", { pair: this.pair.id, uid: r.uid, outcome: r.outcome, ...r.writes });
         if (r.outcome !== "adopted") continue;
         adopted.set(r.uid, r.record);
@@ -376,19 +400,7 @@ class Cycle {
     const total = actions.length;
     let base = 0;
     for (let round = 0; actions.length > 0; round++) {
-      const outcomes = await execute(
-        {
-          pair: this.pair,
-          sides,
-          store,
-          hash: this.deps.hash,
-          commit: (ops) => this.commit(ops),
-          onOutcome: (o) => this.record(o, round < REPLAN_ROUNDS),
-          onProgress: (done) => this.progress("writing", Math.min(total, base + done), total),
-          ...(this.options.signal ? { signal: this.options.signal } : {}),
-        },
-        actions,
-      );
+      const outcomes = await this.execute(actions, round, (done) => this.progress("writing", Math.min(total, base + done), total));
       base += outcomes.filter((o) => o.status !== "precondition").length;
       const stale = outcomes.filter((o) => o.status === "precondition");
       if (stale.length === 0) break;
@@ -412,6 +424,23 @@ class Cycle {
     ]);
     this.progress("done", total, total);
     return this.report;
+  }
+
+  /** Executes actions against the sides, with state writes through this cycle's queue. */
+  execute(actions: readonly Action[], round: number, onProgress: (done: number) => void = () => undefined): Promise<ActionOutcome[]> {
+    return execute(
+      {
+        pair: this.pair,
+        sides: this.deps.sides,
+        store: this.deps.store,
+        hash: this.deps.hash,
+        commit: (ops) => this.commit(ops),
+        onOutcome: (o) => this.record(o, round < REPLAN_ROUNDS),
+        onProgress,
+        ...(this.options.signal ? { signal: this.options.signal } : {}),
+      },
+      actions,
+    );
   }
 
   /**

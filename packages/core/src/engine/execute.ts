@@ -14,9 +14,10 @@
  *
  * @module
  */
+import { changedProperties, type ChangedProperty } from "./merge.js";
 import type { Action, Write } from "./plan.js";
 import { SideError, type SyncSide, type WriteResult } from "./side.js";
-import { otherSlot, type ItemRecord, type JournalDetail, type PairRecord, type Slot, type StateOp, type StateStore } from "./state.js";
+import { otherSlot, type ItemRecord, type JournalDetail, type JournaledWrite, type PairRecord, type Slot, type StateOp, type StateStore } from "./state.js";
 
 /** What happened to one action. */
 export interface ActionOutcome {
@@ -197,16 +198,31 @@ export async function execute(ctx: ExecuteContext, actions: readonly Action[]): 
   return actions.map((a) => outcomes.get(a)!);
 }
 
-/** What the journal keeps of a write before it is made: what it writes, its precondition, and the unwritten slot's record. */
+/** What the journal keeps of a write before it is made: what it writes, its precondition, and the unwritten slot's record (or the other write). */
 function journalDetail(ctx: ExecuteContext, action: Action, write: Write): JournalDetail {
   const other = otherSlot(write.slot);
-  const writesOther = action.writes.some((w) => w.slot === other);
-  const next = writesOther ? null : (action.next?.[other] ?? null);
+  const otherWrite = action.writes.find((w) => w.slot === other);
+  const next = otherWrite ? null : (action.next?.[other] ?? null);
+  return {
+    ...journaledWrite(ctx, write),
+    writesOther: otherWrite !== undefined,
+    ...(otherWrite ? { otherWrite: { op: otherWrite.op, itemId: "id" in otherWrite ? otherWrite.id : null, ...journaledWrite(ctx, otherWrite) } } : {}),
+    other: next ? { id: next.id, version: next.version, hash: next.hash, text: next.text } : null,
+  };
+}
+
+function journaledWrite(ctx: ExecuteContext, write: Write): Pick<JournaledWrite, "written" | "expectedVersion" | "changed"> {
+  let changed: ChangedProperty[] | undefined;
+  try {
+    if (write.op === "create") changed = changedProperties(null, write.text);
+    else if (write.op !== "delete" && write.replaces !== undefined) changed = changedProperties(write.replaces, write.text);
+  } catch {
+    changed = undefined; // unreadable text: the side will say so; resume compares with the record
+  }
   return {
     written: write.op === "delete" ? null : { text: write.text, hash: ctx.hash(write.text) },
     expectedVersion: write.op === "create" ? null : write.version,
-    writesOther,
-    other: next ? { id: next.id, version: next.version, hash: next.hash, text: next.text } : null,
+    ...(changed ? { changed } : {}),
   };
 }
 

@@ -242,23 +242,38 @@ export function mergeItem(input: {
   };
 }
 
+/** A property a write changes: its key (component path and name) and whether the item lacked it before. */
+export interface ChangedProperty {
+  key: string;
+  added: boolean;
+}
+
 /**
- * How the item a slot holds compares with a text written to it (the resume rules of the journal):
- * `same` — the same properties with the same values (volatile and format properties aside, so a
- * side that rewrites vCard 3.0 as 4.0 still matches); `carries` — every property the write changed
- * against `before` (the slot's previous content; `null` for a create) has the written value on the
- * slot, or is absent there and was absent before too (a property the slot cannot hold); otherwise
- * `differs`.
+ * The properties a write of `written` over `replaced` changes (`replaced`: `null` for a create:
+ * every property), volatile and format properties aside. The journal keeps them, so that the next
+ * cycle can tell whether an item holds that write ({@link compareWritten}).
  */
-export function compareWritten(found: string, written: string, before: string | null): "same" | "carries" | "differs" {
+export function changedProperties(replaced: string | null, written: string): ChangedProperty[] {
+  const before = replaced === null ? new Map<string, PropertyEntry>() : propertyMap(parseVObject(replaced));
+  return [...diff(before, propertyMap(parseVObject(written))).keys()].map((key) => ({ key, added: !before.has(key) }));
+}
+
+/**
+ * How the item a slot holds (`found`) compares with a text written to it (the resume rules of the
+ * journal): `same` — the same properties with the same values (volatile and format properties
+ * aside, so a side that rewrites vCard 3.0 as 4.0 still matches); `carries` — every property the
+ * write changed ({@link changedProperties}) has the written value there, or is absent there and was
+ * added by the write (a property the slot cannot hold); otherwise `differs`.
+ */
+export function compareWritten(found: string, written: string, changed: readonly ChangedProperty[]): "same" | "carries" | "differs" {
   const f = propertyMap(parseVObject(found));
   const w = propertyMap(parseVObject(written));
   if (f.size === w.size && [...w].every(([key, entry]) => sameValue(f.get(key), entry))) return "same";
-  const b = before === null ? new Map<string, PropertyEntry>() : propertyMap(parseVObject(before));
-  for (const [key, entry] of diff(b, w)) {
+  for (const { key, added } of changed) {
+    const entry = w.get(key);
     const there = f.get(key);
     if (entry === undefined ? there === undefined : sameValue(there, entry)) continue;
-    if (entry !== undefined && there === undefined && !b.has(key)) continue;
+    if (entry !== undefined && there === undefined && added) continue;
     return "differs";
   }
   return "carries";

@@ -71,6 +71,15 @@ export interface ItemRecord {
 /** The side effects the executor journals. */
 export type JournalOp = "create" | "update" | "tag" | "delete";
 
+/** A write of an action as the journal keeps it (see {@link JournalDetail.otherWrite}). */
+export interface JournaledWrite {
+  op: JournalOp;
+  itemId: string | null;
+  written: { text: string; hash: string } | null;
+  expectedVersion: string | null;
+  changed?: Array<{ key: string; added: boolean }>;
+}
+
 /**
  * What a journaled side effect writes, and what its action will record once it is done: enough for
  * the next cycle to tell, from what the slot holds then, whether the effect happened, and to take
@@ -81,8 +90,16 @@ export interface JournalDetail {
   written: { text: string; hash: string } | null;
   /** update, tag, delete: the version the write requires of the item (its precondition); `null` for a create. */
   expectedVersion: string | null;
-  /** Whether the same action also writes the other slot (a merge, an update with a tag): that slot has its own entry. */
+  /**
+   * create, update, tag: the properties the write changes (component path and name, separated by
+   * U+0001, and whether the item lacked it), against what the item held when it was read; every
+   * property for a create. Absent: compare with the state's record instead.
+   */
+  changed?: Array<{ key: string; added: boolean }>;
+  /** Whether the same action also writes the other slot (a merge, an update with a tag): that slot has its own entry once that write begins. */
   writesOther: boolean;
+  /** When it does: that write, so that the next cycle can finish the action even if its entry was never written. */
+  otherWrite?: JournaledWrite;
   /**
    * When it does not: the other slot as the action records it once done — the source of a copy as
    * it was read when the action was planned (`null`: the action leaves that slot empty, as a delete does).
