@@ -6,13 +6,18 @@
  * The host is killed with SIGKILL once a write it sent has been done (a CreateItem or UpdateItem in
  * Exchange, or a card written into the folder) but before it recorded the outcome, so the write
  * happened and its journal entry is still open. The user then changes or deletes the contact on
- * the end the change came from, and the next run (no kill) must carry that. Today it does not: the
- * journal records which item was being written, not what was written, and the item record is only
- * stored once the action finished, so on the next run the copy the killed run wrote looks like a
- * change made by someone else since the last synced base (or, for a create, like an item nobody
- * synced yet). An edit then conflicts with it and the default policy (remote wins) keeps the stale
- * Exchange copy — the edit is lost; a deletion meets a "modification" (or a new item) on the other
- * end, which wins — the deleted contact comes back on both ends.
+ * the end the change came from, and the next run (no kill) must carry that.
+ *
+ * Before the journal recorded what a write writes, it did not: the journal said which item was
+ * being written, not what, and the item record was only stored once the action finished, so on the
+ * next run the copy the killed run wrote looked like a change made by someone else since the last
+ * synced base (or, for a create, like an item nobody synced yet). An edit then conflicted with it
+ * and the default policy (remote wins) kept the stale Exchange copy — the edit was lost; a deletion
+ * met a "modification" (or a new item) on the other end, which won — the deleted contact came back
+ * on both ends. Now the next run finds the write done (by its hash, its properties, or for a create
+ * the UID) and adopts it as synced before planning (the resume rules on `JournalEntry`, in
+ * packages/core/src/engine/state.ts); the memory-side enumeration of every case is in
+ * packages/core/src/engine/engine.crash.test.ts.
  */
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -2,6 +2,14 @@
  * One cycle of one pair: read both change feeds, read what changed, plan, check safety, execute,
  * re-plan items that changed under us, and only then store the new cursors.
  *
+ * A cycle that finds journal entries (side effects a dead process or a cut cycle left unrecorded)
+ * reads both change feeds, whatever its scope, and re-reads the journaled items; before planning it
+ * resolves them by the resume rules of {@link JournalEntry}: actions whose writes all happened are
+ * adopted (their records stored as if they had finished), actions partly done are completed with
+ * the journaled writes and adopted, the others are planned again from the previous record. The
+ * adopted records and the cleared journal are committed together before the plan is executed; a
+ * cycle that stops earlier leaves the journal for the next one.
+ *
  * @module
  */
 import { EngineError } from "./errors.js";

@@ -115,30 +115,35 @@ export interface JournalDetail {
  * ## Resume rules
  *
  * An entry left by a process that died (or a cycle that was cut) is resolved by the next cycle of
- * the pair (`resume.ts`), once it has read both change feeds from the old cursors and re-read the
- * journaled items by id. Per item, each journaled write is classified from what its slot holds now:
+ * the pair (`resume.ts`, called from `cycle.ts`), which then reads both change feeds from the old
+ * cursors and re-reads the journaled items by id. Per item, each write of the interrupted action —
+ * those journaled, and a two-slot action's other write ({@link JournalDetail.otherWrite}) whose
+ * entry was never written — is classified from what its slot holds now:
  *
  * - **done** — a create: an item with the entry's UID is on the slot that the state does not know
  *   (EWS contacts and tasks carry the UID in an extended property, events natively; DAV and vdir
  *   items in the text); an update or tag: the item's version moved off `expectedVersion` and it
  *   holds what was written (same normalised hash, the same properties, or every property the write
- *   changed with the written value — a later edit of other properties on that slot is kept as an
- *   edit); a delete: the item is gone.
- * - **not done** — the item is as it was (`expectedVersion`, or the old content), or a create's
- *   UID is nowhere on the slot.
+ *   changed — {@link JournalDetail.changed} — with the written value: a later edit of other
+ *   properties on that slot stays an edit); a delete: the item is gone; a tag: also when the item
+ *   is gone (a tag carries no one's change, so the user deleted it; that deletion is then planned).
+ * - **not done** — the item is as it was (`expectedVersion`, or the old content), or a create's UID
+ *   is nowhere on the slot.
  * - **unknown** — anything else: the item changed in a way the write does not explain (someone
  *   edited it before the write could land), an updated item is gone, a read failed, or the entry
  *   predates these rules (no {@link JournalDetail}).
  *
- * When every write of the action is done, the action is **adopted**: its record is stored as if it
- * had finished — written slots with the id and version found now and, as base, what the slot holds
- * (or, when the slot stores less or differently than it was sent, the written text restricted to
- * the properties the slot holds, so that a later edit there is still seen as one); unwritten slots
- * with {@link JournalDetail.other}. Later user edits and deletions on either end are then planned
- * against that record, like any change since the last sync: none is lost, none is undone. When no
- * write is done, or one is unknown, the previous record stays and the plan does the action again
- * from what the sides hold now (an unknown case is what a write meeting a changed item leads to in
- * an uninterrupted cycle: the conflict policy and `deleteVersusModify` settle it).
+ * Every write done: the action is **adopted** — its record is stored as if it had finished, written
+ * slots with the id and version found now and, as base, what the slot holds (or, when the slot
+ * holds less or differently than it was sent, the written text restricted to the properties the
+ * slot holds, so that what it cannot hold never looks like a removal and a later edit there still
+ * looks like one); unwritten slots with {@link JournalDetail.other}. Some done and the others not
+ * done: those are **completed** — made now as journaled (same text, same precondition) — and the
+ * action is adopted. Later user edits and deletions on either end are then planned against that
+ * record like any change since the last sync: none is lost, none is undone. No write done, or one
+ * unknown: the previous record stays and the plan does the action again from what the sides hold
+ * now (an unknown case is what a write meeting a changed item leads to in an uninterrupted cycle:
+ * the conflict policy and `deleteVersusModify` settle it).
  *
  * Two cases no journal can tell apart are settled on the side of keeping data: a created copy the
  * user deleted before the next cycle looks like a create that never happened (it is created again),
