@@ -58,15 +58,15 @@ function classify(
   slot: Slot,
   w: JournaledWrite,
   previous: ItemRecord | null,
-  records: readonly ItemRecord[],
+  /** Which record's UID holds each id of this slot. */
+  holders: ReadonlyMap<string, string>,
   changes: SlotChanges,
   hash: (text: string) => string,
 ): Found {
   if (w.op === "create") {
     // The create happened if an item with the entry's UID is on the slot that no other record holds.
-    const heldByOthers = new Set(records.filter((r) => r.uid !== uid && r[slot]).map((r) => r[slot]!.id));
     const before = previous?.[slot]?.id;
-    const snap = changes.changed.find((c) => c.uid === uid && !heldByOthers.has(c.id) && c.id !== before);
+    const snap = changes.changed.find((c) => c.uid === uid && c.id !== before && (holders.get(c.id) ?? uid) === uid);
     if (!snap) return { status: "not-done" };
     const state = adoptedState(snap, w.written!, w.changed ?? safeChanged(null, w.written!.text) ?? [], true, hash);
     return state ? { status: "done", state } : { status: "unknown" };
@@ -143,6 +143,8 @@ export function resolveJournal(input: ResumeInput): Resumption[] {
   const byUid = new Map<string, JournalEntry[]>();
   for (const entry of input.journal) byUid.set(entry.uid, [...(byUid.get(entry.uid) ?? []), entry]);
   const records = new Map(input.records.map((r) => [r.uid, r]));
+  const holders: Record<Slot, Map<string, string>> = { local: new Map(), remote: new Map() };
+  for (const r of input.records) for (const slot of SLOTS) if (r[slot]) holders[slot].set(r[slot]!.id, r.uid);
   const out: Resumption[] = [];
   for (const [uid, entries] of byUid) {
     const previous = records.get(uid) ?? null;
@@ -157,7 +159,7 @@ export function resolveJournal(input: ResumeInput): Resumption[] {
       const w: JournaledWrite = { op: entry.op, itemId: entry.itemId, written: entry.detail.written, expectedVersion: entry.detail.expectedVersion, ...(entry.detail.changed ? { changed: entry.detail.changed } : {}) };
       let f: Found;
       try {
-        f = classify(uid, entry.slot, w, previous, input.records, input.changes[entry.slot], input.hash);
+        f = classify(uid, entry.slot, w, previous, holders[entry.slot], input.changes[entry.slot], input.hash);
       } catch {
         f = { status: "unknown" };
       }
@@ -169,7 +171,7 @@ export function resolveJournal(input: ResumeInput): Resumption[] {
       if (ow && !entries.some((e) => e.slot === other)) {
         let g: Found;
         try {
-          g = classify(uid, other, ow, previous, input.records, input.changes[other], input.hash);
+          g = classify(uid, other, ow, previous, holders[other], input.changes[other], input.hash);
         } catch {
           g = { status: "unknown" };
         }
