@@ -10,6 +10,8 @@
  * (migration 4), acquired, renewed and released each in one such transaction; a fenced write checks
  * the lease row in the transaction of its operations. Expiry is by this host's clock — one SQLite
  * file is shared by processes of one host (SQLite's locks are not safe on network file systems).
+ * Journal entries keep what their write writes and what its action records (`detail`, JSON, migration
+ * 5); entries of older databases have none and are resumed as before (re-read, planned again).
  *
  * @module
  */
