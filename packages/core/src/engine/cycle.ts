@@ -86,16 +86,25 @@ class Cycle {
     this.report = emptyPairReport(pair.id);
   }
 
+  /** The item records this cycle stored (`null`: forgotten), by UID. */
+  readonly stored = new Map<string, ItemRecord | null>();
+
   /** State writes go through one queue, in order; under a lease, each is fenced by it. */
   commit(ops: StateOp[]): Promise<void> {
     const { lease } = this.deps;
     const run = this.#queue.then(async () => {
-      if (!lease) return this.deps.store.write(ops);
-      lease.check();
-      try {
-        await this.deps.store.write(ops, { lease: lease.current });
-      } catch (error) {
-        throw lease.translate(error);
+      if (!lease) await this.deps.store.write(ops);
+      else {
+        lease.check();
+        try {
+          await this.deps.store.write(ops, { lease: lease.current });
+        } catch (error) {
+          throw lease.translate(error);
+        }
+      }
+      for (const op of ops) {
+        if (op.op === "put-item") this.stored.set(op.item.uid, op.item);
+        else if (op.op === "delete-item") this.stored.set(op.uid, null);
       }
     });
     this.#queue = run.catch(() => undefined);
@@ -207,6 +216,12 @@ class Cycle {
     for (const r of records) for (const slot of SLOTS) if (r[slot]) known[slot].set(r[slot]!.id, r[slot]!.version);
     /** How many items the state holds on each slot (the empty-side guard's measure). */
     const stateCount: Record<Slot, number> = { local: known.local.size, remote: known.remote.size };
+    const stateIds: Record<Slot, Set<string>> = { local: new Set(known.local.keys()), remote: new Set(known.remote.keys()) };
+    /**
+     * Ids on fed slots whose creation this cycle's feed covers (first seen in it, or unconfirmed and
+     * now listed or found by id): stored unconfirmed until the cursor is, confirmed with it at the end.
+     */
+    const stillNew: Record<Slot, Set<string>> = { local: new Set(), remote: new Set() };
     if (journal.length) {
       const byUid = new Map(records.map((r) => [r.uid, r]));
       for (const entry of journal) {
@@ -214,10 +229,11 @@ class Cycle {
           carried[entry.slot].add(entry.itemId);
           if (!known[entry.slot].has(entry.itemId)) known[entry.slot].set(entry.itemId, null);
         }
-        const other = entry.detail?.other;
-        if (other) {
-          carried[otherSlot(entry.slot)].add(other.id);
-          if (!known[otherSlot(entry.slot)].has(other.id)) known[otherSlot(entry.slot)].set(other.id, null);
+        // The unwritten slot's item, or the item of the action's other write: read, and known.
+        const otherId = entry.detail?.other?.id ?? entry.detail?.otherWrite?.itemId;
+        if (otherId) {
+          carried[otherSlot(entry.slot)].add(otherId);
+          if (!known[otherSlot(entry.slot)].has(otherId)) known[otherSlot(entry.slot)].set(otherId, null);
         }
         for (const slot of SLOTS) {
           const id = byUid.get(entry.uid)?.[slot]?.id;
@@ -242,7 +258,6 @@ class Cycle {
 
     /** What the feeds of `slots` (already fetched) mean: items to read into `into`, deletions. */
     const processFeeds = async (slots: readonly Slot[], into: Record<Slot, Set<string>>): Promise<void> => {
-      const confirmed = new Set<ItemRecord>();
       for (const slot of slots) {
         const feed = feeds[slot]!;
         if (feed.complete && feed.changed.length === 0 && stateCount[slot] > 0 && !this.options.allowEmptySide) {
@@ -267,10 +282,8 @@ class Cycle {
           const state = r[slot];
           if (!state?.unconfirmed) continue;
           if (listed.has(state.id)) {
-            if (!deleted.has(state.id)) {
-              delete state.unconfirmed;
-              confirmed.add(r);
-            }
+            // Confirmed once this feed's cursor is stored, at the end of the cycle.
+            if (!deleted.has(state.id)) stillNew[slot].add(state.id);
           } else if (!feed.complete) {
             recheck[slot].set(state.id, r);
             into[slot].add(state.id);
@@ -278,7 +291,6 @@ class Cycle {
         }
         for (const id of deleted) if (!into[slot].has(id)) changes[slot].deleted.push(id);
       }
-      if (confirmed.size && !dryRun) await this.commit([...confirmed].map((item) => ({ op: "put-item" as const, pairId: this.pair.id, item })));
     };
 
     const readItems = async (ids: Record<Slot, Set<string>>): Promise<void> => {
@@ -289,17 +301,15 @@ class Cycle {
           for (const id of missing) if (known[slot].has(id)) changes[slot].deleted.push(id);
         }),
       );
-      // Rechecked items still there are confirmed (the feed spelled them differently, or was late).
-      const stillThere = new Set<ItemRecord>();
+      // Rechecked items still there are confirmed (the feed spelled them differently, or was late),
+      // once this cycle's cursor is stored.
       for (const slot of SLOTS) {
         const found = new Set(changes[slot].changed.map((c) => c.id));
         for (const [id, r] of recheck[slot]) {
           if (!ids[slot].has(id) || !found.has(id) || !r[slot]?.unconfirmed) continue;
-          delete r[slot]!.unconfirmed;
-          stillThere.add(r);
+          stillNew[slot].add(id);
         }
       }
-      if (stillThere.size && !dryRun) await this.commit([...stillThere].map((item) => ({ op: "put-item" as const, pairId: this.pair.id, item })));
     };
 
     await processFeeds([...fed], toRead);
@@ -327,17 +337,29 @@ class Cycle {
 
     // 3. Plan, and check it is safe.
     this.progress("planning", 0, 1);
-    /** Items first seen on a slot read by id (not through its feed) wait for that feed to confirm them. */
-    const markUnconfirmed = (planned: Action[]): Action[] => {
-      for (const action of planned) {
-        for (const slot of SLOTS) {
-          if (fed.has(slot)) continue;
-          const state = action.next?.[slot];
-          if (!state || state.unconfirmed) continue;
-          const before = action.previous?.[slot];
-          if (!known[slot].has(state.id) || (before?.unconfirmed && before.id === state.id)) action.next![slot] = { ...state, unconfirmed: true };
+    /**
+     * Items first seen on a slot read by id (not through its feed) wait for that feed to confirm them.
+     * So do items first seen in a feed of this cycle, until the cursor that covers them is stored at
+     * its end: a cycle cut before that (kill -9) leaves them known to the state but newer than the
+     * stored cursor, and a feed from that cursor leaves out an item created and deleted since
+     * (SyncFolderItems does), so the next cycle must read them by id to see such a deletion.
+     */
+    for (const slot of fed) for (const item of feeds[slot]?.changed ?? []) if (!stateIds[slot].has(item.id)) stillNew[slot].add(item.id);
+    const markRecord = (next: ItemRecord | null, previous: ItemRecord | null): void => {
+      for (const slot of SLOTS) {
+        const state = next?.[slot];
+        if (!state || state.unconfirmed) continue;
+        if (fed.has(slot)) {
+          if (!stillNew[slot].has(state.id)) continue;
+        } else {
+          const before = previous?.[slot];
+          if (known[slot].has(state.id) && !(before?.unconfirmed && before.id === state.id)) continue;
         }
+        next![slot] = { ...state, unconfirmed: true };
       }
+    };
+    const markUnconfirmed = (planned: Action[]): Action[] => {
+      for (const action of planned) markRecord(action.next, action.previous);
       return planned;
     };
     // Interrupted side effects: adopt those that happened, plan the others again (resume.ts).
@@ -349,14 +371,16 @@ class Cycle {
       const toComplete = dryRun ? [] : resolved.filter((r) => r.outcome === "complete");
       if (toComplete.length) {
         const byUid = new Map(records.map((r) => [r.uid, r]));
-        const completions: Action[] = toComplete.map((r) => ({
-          kind: r.complete[0]!.op,
-          uid: r.uid,
-          writes: r.complete,
-          previous: byUid.get(r.uid) ?? null,
-          next: r.record,
-          conflicts: [],
-        }));
+        const completions: Action[] = markUnconfirmed(
+          toComplete.map((r) => ({
+            kind: r.complete[0]!.op,
+            uid: r.uid,
+            writes: r.complete,
+            previous: byUid.get(r.uid) ?? null,
+            next: r.record,
+            conflicts: [],
+          })),
+        );
         for (const outcome of await this.execute(completions, 0)) {
           const r = toComplete.find((x) => x.uid === outcome.action.uid)!;
           if (outcome.status !== "done") continue; // the plan settles it from the previous record
@@ -371,6 +395,7 @@ class Cycle {
       for (const r of resolved) {
         this.deps.logger.info("interrupted side effect resolved", { pair: this.pair.id, uid: r.uid, outcome: r.outcome, ...r.writes });
         if (r.outcome !== "adopted") continue;
+        markRecord(r.record, records.find((x) => x.uid === r.uid) ?? null);
         adopted.set(r.uid, r.record);
         for (const slot of SLOTS) {
           const id = r.deletedSince[slot];
@@ -426,7 +451,25 @@ class Cycle {
       local: [...this.pending.local, ...(fed.has("local") ? [] : this.pair.pending.local)],
       remote: [...this.pending.remote, ...(fed.has("remote") ? [] : this.pair.pending.remote)],
     };
+    const confirmed: StateOp[] = [];
+    if ([...fed].some((slot) => stillNew[slot].size > 0)) {
+      const latest = new Map<string, ItemRecord | null>(records.map((r) => [r.uid, r]));
+      for (const [uid, r] of this.stored) latest.set(uid, r);
+      for (const r of latest.values()) {
+        if (!r) continue;
+        let changed: ItemRecord | null = null;
+        for (const slot of fed) {
+          const state = r[slot];
+          if (!state?.unconfirmed || !stillNew[slot].has(state.id)) continue;
+          changed ??= { ...r };
+          const { unconfirmed: _, ...rest } = state;
+          changed[slot] = rest;
+        }
+        if (changed) confirmed.push({ op: "put-item", pairId: this.pair.id, item: changed });
+      }
+    }
     await this.commit([
+      ...confirmed,
       { op: "set-cursors", pairId: this.pair.id, cursors, pending: { local: [...new Set(pending.local)], remote: [...new Set(pending.remote)] } },
       { op: "journal-clear", pairId: this.pair.id },
     ]);

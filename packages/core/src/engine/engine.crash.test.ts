@@ -175,7 +175,8 @@ describe.each([
  * Every interrupted side effect, resumed: for each kind of action (create, update, delete, tag, a
  * merge writing both slots) in each direction, with a lossless and a lossy remote side, the process
  * dies before or after each of its side effects, or after the action was recorded (before the
- * cursors moved); then the user edits or deletes the item on either end, or does nothing; then the
+ * cursors moved), with feeds that report or leave out (as SyncFolderItems does) an item created and
+ * deleted since the cursor; then the user edits or deletes the item on either end, or does nothing; then the
  * engine runs again. What must hold: no duplicate, both ends equal, the journal empty; an edit made
  * after the crash is on both ends (with the change the killed cycle carried); a deletion made after
  * the crash on an end no write of the action was going to stays a deletion; what the lossy side
@@ -276,10 +277,10 @@ describe("crash safety: every action × slot × kill point × later user action"
   }
 
   /** A synced pair with two bystanders and, when the scenario says so, the item; then the scenario's change. */
-  async function scenarioWorld(s: Scenario, lossy: boolean) {
+  async function scenarioWorld(s: Scenario, lossy: boolean, omit: boolean) {
     clock += 60_001;
-    const local = new MemorySide({ name: "local" });
-    const remote = new MemorySide({ name: "remote", ...(lossy ? { dropsProperties: ["X-LOCAL"], reportStoredText: true } : {}) });
+    const local = new MemorySide({ name: "local", omitCreatedThenDeleted: omit });
+    const remote = new MemorySide({ name: "remote", omitCreatedThenDeleted: omit, ...(lossy ? { dropsProperties: ["X-LOCAL"], reportStoredText: true } : {}) });
     local.addCollection(C, "contacts");
     remote.addCollection(C, "contacts");
     for (const b of ["b1", "b2"]) local.put(C, vcard(b, { FN: b, TITLE: "t", NOTE: "n" }));
@@ -312,10 +313,16 @@ describe("crash safety: every action × slot × kill point × later user action"
   }
 
   const actions: UserAction[] = ["none", "edit-local", "edit-remote", "delete-local", "delete-remote"];
-  describe.each(scenarios.flatMap((s) => [[s.name, s, false] as const, [`${s.name}, lossy remote`, s, true] as const]))("%s", (_name, scenario, lossy) => {
+  describe.each(
+    scenarios.flatMap((s) => [
+      [s.name, s, false, false] as const,
+      [`${s.name}, lossy remote`, s, true, false] as const,
+      [`${s.name}, feeds leaving out items created and deleted since the cursor`, s, false, true] as const,
+    ]),
+  )("%s", (_name, scenario, lossy, omit) => {
     it("resumes exactly at every kill point, whatever the user does next on either end", async () => {
       // The clean run: how many side effects the cycle makes.
-      const clean = await scenarioWorld(scenario, lossy);
+      const clean = await scenarioWorld(scenario, lossy, omit);
       let effects = 0;
       clean.local.options.afterEffect = clean.remote.options.afterEffect = () => void effects++;
       await new SyncEngine({ store: clean.inner, sides: [clean.local, clean.remote] }).runOnce();
@@ -325,7 +332,7 @@ describe("crash safety: every action × slot × kill point × later user action"
       let tried = 0;
       for (const [pointName, when, k] of points) {
         for (const action of actions) {
-          const w = await scenarioWorld(scenario, lossy);
+          const w = await scenarioWorld(scenario, lossy, omit);
           const store = new MortalStore(w.inner);
           let n = 0;
           const die = () => {
