@@ -51,9 +51,10 @@ export interface SlotState {
   /** The content as last seen on this slot: the base of the next three-way merge. */
   text: string;
   /**
-   * Set when the state learned of this item after the slot's cursor — the engine created it, or
-   * read it by id because a notification named it — and the slot's change feed has not reported
-   * it yet. A feed reports every item created since its cursor that still exists, so an
+   * Set when the state learned of this item after the slot's stored cursor — the engine created it,
+   * read it by id because a notification named it, or first saw it in a feed whose cursor the cycle
+   * has not stored yet (it is cleared in the write that stores that cursor, so a cycle killed before
+   * leaves it set) — and no stored cursor covers it yet. A feed reports every item created since its cursor that still exists, so an
    * incremental feed that does not mention it suggests it was created and deleted within the
    * window (RFC 6578 allows a server to leave such members out; SyncFolderItems never knew it):
    * the engine then reads it by id, and treats it as deleted when it is gone.
