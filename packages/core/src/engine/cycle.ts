@@ -349,12 +349,12 @@ class Cycle {
       for (const slot of SLOTS) {
         const state = next?.[slot];
         if (!state || state.unconfirmed) continue;
+        const before = previous?.[slot];
+        const wasUnconfirmed = before?.unconfirmed === true && before.id === state.id;
         if (fed.has(slot)) {
-          if (!stillNew[slot].has(state.id)) continue;
-        } else {
-          const before = previous?.[slot];
-          if (known[slot].has(state.id) && !(before?.unconfirmed && before.id === state.id)) continue;
-        }
+          // Also new to the state and not in the feed (an adopted item found deleted since), or not confirmed yet.
+          if (!stillNew[slot].has(state.id) && stateIds[slot].has(state.id) && !wasUnconfirmed) continue;
+        } else if (known[slot].has(state.id) && !wasUnconfirmed) continue;
         next![slot] = { ...state, unconfirmed: true };
       }
     };

@@ -176,7 +176,7 @@ describe.each([
  * merge writing both slots) in each direction, with a lossless and a lossy remote side, the process
  * dies before or after each of its side effects, or after the action was recorded (before the
  * cursors moved), with feeds that report or leave out (as SyncFolderItems does) an item created and
- * deleted since the cursor; then the user edits or deletes the item on either end, or does nothing; then the
+ * deleted since the cursor (and then once more with the run that resumes killed too); then the user edits or deletes the item on either end, or does nothing; then the
  * engine runs again. What must hold: no duplicate, both ends equal, the journal empty; an edit made
  * after the crash is on both ends (with the change the killed cycle carried); a deletion made after
  * the crash on an end no write of the action was going to stays a deletion; what the lossy side
@@ -315,11 +315,12 @@ describe("crash safety: every action × slot × kill point × later user action"
   const actions: UserAction[] = ["none", "edit-local", "edit-remote", "delete-local", "delete-remote"];
   describe.each(
     scenarios.flatMap((s) => [
-      [s.name, s, false, false] as const,
-      [`${s.name}, lossy remote`, s, true, false] as const,
-      [`${s.name}, feeds leaving out items created and deleted since the cursor`, s, false, true] as const,
+      [s.name, s, false, false, false] as const,
+      [`${s.name}, lossy remote`, s, true, false, false] as const,
+      [`${s.name}, feeds leaving out items created and deleted since the cursor`, s, false, true, false] as const,
+      [`${s.name}, such feeds, and the resuming run killed too`, s, false, true, true] as const,
     ]),
-  )("%s", (_name, scenario, lossy, omit) => {
+  )("%s", (_name, scenario, lossy, omit, killResumeToo) => {
     it("resumes exactly at every kill point, whatever the user does next on either end", async () => {
       // The clean run: how many side effects the cycle makes.
       const clean = await scenarioWorld(scenario, lossy, omit);
@@ -371,6 +372,22 @@ describe("crash safety: every action × slot × kill point × later user action"
           const localX0 = w.local.items(C).find((i) => prop(i.text, "FN") === X);
           const keepsXLocal = lossy && localX0 !== undefined && prop(localX0.text, "X-LOCAL") === "kept";
           clock += 60_001;
+          if (killResumeToo) {
+            // The run that resumes dies too, right after it stored what it resolved (adopted records, cleared journal).
+            const again = new MortalStore(w.inner);
+            const write = again.write.bind(again);
+            again.write = async (ops, options) => {
+              await write(ops, options);
+              if (ops.some((o) => o.op === "journal-clear")) again.dead = true;
+            };
+            const gate = () => {
+              if (again.dead) throw new Killed("killed while resuming");
+            };
+            for (const side of [w.local, w.remote]) side.options = { ...side.options, gate };
+            await new SyncEngine({ store: again, sides: [w.local, w.remote] }).runOnce().catch(() => undefined);
+            for (const side of [w.local, w.remote]) side.options = { ...side.options, gate: () => undefined };
+            clock += 60_001;
+          }
           const engine = new SyncEngine({ store: w.inner, sides: [w.local, w.remote] });
           const report = await engine.runOnce();
           await engine.runOnce();

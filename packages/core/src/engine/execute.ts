@@ -207,7 +207,7 @@ function journalDetail(ctx: ExecuteContext, action: Action, write: Write): Journ
     ...journaledWrite(ctx, write),
     writesOther: otherWrite !== undefined,
     ...(otherWrite ? { otherWrite: { op: otherWrite.op, itemId: "id" in otherWrite ? otherWrite.id : null, ...journaledWrite(ctx, otherWrite) } } : {}),
-    other: next ? { id: next.id, version: next.version, hash: next.hash, text: next.text } : null,
+    other: next ? { id: next.id, version: next.version, hash: next.hash, text: next.text, ...(next.unconfirmed ? { unconfirmed: true } : {}) } : null,
   };
 }
 

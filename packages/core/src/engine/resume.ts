@@ -112,7 +112,9 @@ function adoptedState(
   ours: boolean,
   hash: (text: string) => string,
 ): SlotState | null {
-  const at = (text: string): SlotState => ({ id: snap.id, version: snap.version, hash: text === snap.text ? snap.hash : hash(text), text });
+  // A base that is not what the item holds now gets no version, so the next cycle reads the item
+  // (a version of what it holds would say "unchanged" and hide the difference for good).
+  const at = (text: string): SlotState => (text === snap.text ? { id: snap.id, version: snap.version, hash: snap.hash, text } : { id: snap.id, version: null, hash: hash(text), text });
   if (snap.hash === written.hash) return at(snap.text);
   let comparison: ReturnType<typeof compareWritten>;
   try {
