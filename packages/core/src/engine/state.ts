@@ -137,8 +137,8 @@ export interface JournalDetail {
  * Every write done: the action is **adopted** — its record is stored as if it had finished, written
  * slots with the id and version found now and, as base, what the slot holds (or, when the slot
  * holds less or differently than it was sent, the written text restricted to the properties the
- * slot holds, so that what it cannot hold never looks like a removal and a later edit there still
- * looks like one); unwritten slots with {@link JournalDetail.other}. Some done and the others not
+ * slot holds, without a version, so that what it cannot hold never looks like a removal and a later
+ * edit there still looks like one); unwritten slots with {@link JournalDetail.other}. Some done and the others not
  * done: those are **completed** — made now as journaled (same text, same precondition) — and the
  * action is adopted. Later user edits and deletions on either end are then planned against that
  * record like any change since the last sync: none is lost, none is undone. No write done, or one
