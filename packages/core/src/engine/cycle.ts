@@ -381,7 +381,12 @@ class Cycle {
             conflicts: [],
           })),
         );
-        for (const outcome of await this.execute(completions, 0)) {
+        // A completion that fails is not reported: the plan does the action again from the previous record.
+        const completed = await this.execute(completions, 0, undefined, (o) => {
+          if (o.status === "done") this.record(o, false);
+          else this.deps.logger.info("interrupted side effect not completed; planned again", { pair: this.pair.id, uid: o.action.uid, code: o.errors[0]?.error.code ?? null });
+        });
+        for (const outcome of completed) {
           const r = toComplete.find((x) => x.uid === outcome.action.uid)!;
           if (outcome.status !== "done") continue; // the plan settles it from the previous record
           r.outcome = "adopted";
@@ -478,7 +483,12 @@ class Cycle {
   }
 
   /** Executes actions against the sides, with state writes through this cycle's queue. */
-  execute(actions: readonly Action[], round: number, onProgress: (done: number) => void = () => undefined): Promise<ActionOutcome[]> {
+  execute(
+    actions: readonly Action[],
+    round: number,
+    onProgress: (done: number) => void = () => undefined,
+    onOutcome: (o: ActionOutcome) => void = (o) => this.record(o, round < REPLAN_ROUNDS),
+  ): Promise<ActionOutcome[]> {
     return execute(
       {
         pair: this.pair,
@@ -486,7 +496,7 @@ class Cycle {
         store: this.deps.store,
         hash: this.deps.hash,
         commit: (ops) => this.commit(ops),
-        onOutcome: (o) => this.record(o, round < REPLAN_ROUNDS),
+        onOutcome,
         onProgress,
         ...(this.options.signal ? { signal: this.options.signal } : {}),
       },

@@ -64,9 +64,10 @@ function classify(
   hash: (text: string) => string,
 ): Found {
   if (w.op === "create") {
-    // The create happened if an item with the entry's UID is on the slot that no other record holds.
-    const before = previous?.[slot]?.id;
-    const snap = changes.changed.find((c) => c.uid === uid && c.id !== before && (holders.get(c.id) ?? uid) === uid);
+    // The create happened if an item with the entry's UID is on the slot that no other record holds
+    // (the plan created it because the slot had none, so one there now is new — possibly under the
+    // same id as a deleted one, on a side that names items after their UID).
+    const snap = changes.changed.find((c) => c.uid === uid && (holders.get(c.id) ?? uid) === uid);
     if (!snap) return { status: "not-done" };
     const state = adoptedState(snap, w.written!, w.changed ?? safeChanged(null, w.written!.text) ?? [], true, hash);
     return state ? { status: "done", state } : { status: "unknown" };
