@@ -2,6 +2,14 @@
  * One cycle of one pair: read both change feeds, read what changed, plan, check safety, execute,
  * re-plan items that changed under us, and only then store the new cursors.
  *
+ * A cycle that finds journal entries (side effects a dead process or a cut cycle left unrecorded)
+ * reads both change feeds, whatever its scope, and re-reads the journaled items; before planning it
+ * resolves them by the resume rules of {@link JournalEntry}: actions whose writes all happened are
+ * adopted (their records stored as if they had finished), actions partly done are completed with
+ * the journaled writes and adopted, the others are planned again from the previous record. The
+ * adopted records and the cleared journal are committed together before the plan is executed; a
+ * cycle that stops earlier leaves the journal for the next one.
+ *
  * @module
  */
 import { EngineError } from "./errors.js";
@@ -9,6 +17,7 @@ import type { EngineEvents, Logger, TypedEmitter } from "./events.js";
 import type { CycleLease } from "./lease.js";
 import { chunk, execute, runPool, type ActionOutcome } from "./execute.js";
 import { plan, type Action, type PlanPolicy, type Snapshot, type SlotChanges } from "./plan.js";
+import { resolveJournal } from "./resume.js";
 import { emptyPairReport, type PairReport } from "./report.js";
 import { SideError, type ChangeFeed, type NoticeItem, type SyncSide } from "./side.js";
 import { otherSlot, SLOTS, type ItemRecord, type PairRecord, type Slot, type StateOp, type StateStore } from "./state.js";
@@ -77,16 +86,25 @@ class Cycle {
     this.report = emptyPairReport(pair.id);
   }
 
+  /** The item records this cycle stored (`null`: forgotten), by UID. */
+  readonly stored = new Map<string, ItemRecord | null>();
+
   /** State writes go through one queue, in order; under a lease, each is fenced by it. */
   commit(ops: StateOp[]): Promise<void> {
     const { lease } = this.deps;
     const run = this.#queue.then(async () => {
-      if (!lease) return this.deps.store.write(ops);
-      lease.check();
-      try {
-        await this.deps.store.write(ops, { lease: lease.current });
-      } catch (error) {
-        throw lease.translate(error);
+      if (!lease) await this.deps.store.write(ops);
+      else {
+        lease.check();
+        try {
+          await this.deps.store.write(ops, { lease: lease.current });
+        } catch (error) {
+          throw lease.translate(error);
+        }
+      }
+      for (const op of ops) {
+        if (op.op === "put-item") this.stored.set(op.item.uid, op.item);
+        else if (op.op === "delete-item") this.stored.set(op.uid, null);
       }
     });
     this.#queue = run.catch(() => undefined);
@@ -145,11 +163,14 @@ class Cycle {
     this.deps.logger.warn("item failed", { pair: this.pair.id, slot, id, uid, code });
   }
 
-  async run(scope: CycleScope): Promise<PairReport> {
+  async run(requested: CycleScope): Promise<PairReport> {
     const { store, sides } = this.deps;
     const dryRun = this.options.dryRun ?? false;
     this.report.dryRun = dryRun;
     const journal = await store.listJournal(this.pair.id);
+    // Interrupted side effects are resolved against both change feeds (a create is found by its UID
+    // among the items new since the old cursor), so a cycle that finds any reads both.
+    const scope = journal.length ? FULL_SCOPE : requested;
     /** Slots whose change feed this cycle reads (their cursors move at the end). */
     const fed = new Set<Slot>(SLOTS.filter((slot) => "feed" in scope[slot]));
     const feeds: Partial<Record<Slot, ChangeFeed>> = {};
@@ -186,29 +207,41 @@ class Cycle {
     }
     const records = await store.listItems(this.pair.id);
 
-    // Side effects a crash interrupted: re-read those items this cycle, and remember that until it ends.
+    // Side effects a crash interrupted: re-read those items this cycle (the journal stays until they
+    // are resolved, below). The unwritten slot an action would have recorded is read too, and counts
+    // as known, so that its deletion since is seen.
     const carried: Record<Slot, Set<string>> = { local: new Set(this.pair.pending.local), remote: new Set(this.pair.pending.remote) };
+    const changes: Record<Slot, SlotChanges> = { local: { changed: [], deleted: [] }, remote: { changed: [], deleted: [] } };
+    const known: Record<Slot, Map<string, string | null>> = { local: new Map(), remote: new Map() };
+    for (const r of records) for (const slot of SLOTS) if (r[slot]) known[slot].set(r[slot]!.id, r[slot]!.version);
+    /** How many items the state holds on each slot (the empty-side guard's measure). */
+    const stateCount: Record<Slot, number> = { local: known.local.size, remote: known.remote.size };
+    const stateIds: Record<Slot, Set<string>> = { local: new Set(known.local.keys()), remote: new Set(known.remote.keys()) };
+    /**
+     * Ids on fed slots whose creation this cycle's feed covers (first seen in it, or unconfirmed and
+     * now listed or found by id): stored unconfirmed until the cursor is, confirmed with it at the end.
+     */
+    const stillNew: Record<Slot, Set<string>> = { local: new Set(), remote: new Set() };
     if (journal.length) {
       const byUid = new Map(records.map((r) => [r.uid, r]));
       for (const entry of journal) {
-        if (entry.itemId) carried[entry.slot].add(entry.itemId);
+        if (entry.itemId) {
+          carried[entry.slot].add(entry.itemId);
+          if (!known[entry.slot].has(entry.itemId)) known[entry.slot].set(entry.itemId, null);
+        }
+        // The unwritten slot's item, or the item of the action's other write: read, and known.
+        const otherId = entry.detail?.other?.id ?? entry.detail?.otherWrite?.itemId;
+        if (otherId) {
+          carried[otherSlot(entry.slot)].add(otherId);
+          if (!known[otherSlot(entry.slot)].has(otherId)) known[otherSlot(entry.slot)].set(otherId, null);
+        }
         for (const slot of SLOTS) {
           const id = byUid.get(entry.uid)?.[slot]?.id;
           if (id) carried[slot].add(id);
         }
       }
       this.deps.logger.info("resuming interrupted side effects", { pair: this.pair.id, entries: journal.length });
-      if (!dryRun) {
-        await this.commit([
-          { op: "set-cursors", pairId: this.pair.id, cursors: this.pair.cursors, pending: { local: [...carried.local], remote: [...carried.remote] } },
-          { op: "journal-clear", pairId: this.pair.id },
-        ]);
-      }
     }
-
-    const changes: Record<Slot, SlotChanges> = { local: { changed: [], deleted: [] }, remote: { changed: [], deleted: [] } };
-    const known: Record<Slot, Map<string, string | null>> = { local: new Map(), remote: new Map() };
-    for (const r of records) for (const slot of SLOTS) if (r[slot]) known[slot].set(r[slot]!.id, r[slot]!.version);
     /** Unconfirmed items an incremental feed left out: read by id, which tells deleted from present. */
     const recheck: Record<Slot, Map<string, ItemRecord>> = { local: new Map(), remote: new Map() };
     const toRead: Record<Slot, Set<string>> = { local: new Set(), remote: new Set() };
@@ -225,13 +258,12 @@ class Cycle {
 
     /** What the feeds of `slots` (already fetched) mean: items to read into `into`, deletions. */
     const processFeeds = async (slots: readonly Slot[], into: Record<Slot, Set<string>>): Promise<void> => {
-      const confirmed = new Set<ItemRecord>();
       for (const slot of slots) {
         const feed = feeds[slot]!;
-        if (feed.complete && feed.changed.length === 0 && known[slot].size > 0 && !this.options.allowEmptySide) {
+        if (feed.complete && feed.changed.length === 0 && stateCount[slot] > 0 && !this.options.allowEmptySide) {
           throw new EngineError(
             "empty-side",
-            `the ${slot} side (${sides[slot].name}) lists no items while the state knows ${known[slot].size}; ` +
+            `the ${slot} side (${sides[slot].name}) lists no items while the state knows ${stateCount[slot]}; ` +
               "nothing was written. If the collection was really emptied, run again with allowEmptySide: true",
             this.pair.id,
           );
@@ -250,10 +282,8 @@ class Cycle {
           const state = r[slot];
           if (!state?.unconfirmed) continue;
           if (listed.has(state.id)) {
-            if (!deleted.has(state.id)) {
-              delete state.unconfirmed;
-              confirmed.add(r);
-            }
+            // Confirmed once this feed's cursor is stored, at the end of the cycle.
+            if (!deleted.has(state.id)) stillNew[slot].add(state.id);
           } else if (!feed.complete) {
             recheck[slot].set(state.id, r);
             into[slot].add(state.id);
@@ -261,7 +291,6 @@ class Cycle {
         }
         for (const id of deleted) if (!into[slot].has(id)) changes[slot].deleted.push(id);
       }
-      if (confirmed.size && !dryRun) await this.commit([...confirmed].map((item) => ({ op: "put-item" as const, pairId: this.pair.id, item })));
     };
 
     const readItems = async (ids: Record<Slot, Set<string>>): Promise<void> => {
@@ -272,17 +301,15 @@ class Cycle {
           for (const id of missing) if (known[slot].has(id)) changes[slot].deleted.push(id);
         }),
       );
-      // Rechecked items still there are confirmed (the feed spelled them differently, or was late).
-      const stillThere = new Set<ItemRecord>();
+      // Rechecked items still there are confirmed (the feed spelled them differently, or was late),
+      // once this cycle's cursor is stored.
       for (const slot of SLOTS) {
         const found = new Set(changes[slot].changed.map((c) => c.id));
         for (const [id, r] of recheck[slot]) {
           if (!ids[slot].has(id) || !found.has(id) || !r[slot]?.unconfirmed) continue;
-          delete r[slot]!.unconfirmed;
-          stillThere.add(r);
+          stillNew[slot].add(id);
         }
       }
-      if (stillThere.size && !dryRun) await this.commit([...stillThere].map((item) => ({ op: "put-item" as const, pairId: this.pair.id, item })));
     };
 
     await processFeeds([...fed], toRead);
@@ -310,19 +337,82 @@ class Cycle {
 
     // 3. Plan, and check it is safe.
     this.progress("planning", 0, 1);
-    /** Items first seen on a slot read by id (not through its feed) wait for that feed to confirm them. */
-    const markUnconfirmed = (planned: Action[]): Action[] => {
-      for (const action of planned) {
-        for (const slot of SLOTS) {
-          if (fed.has(slot)) continue;
-          const state = action.next?.[slot];
-          if (!state || state.unconfirmed) continue;
-          const before = action.previous?.[slot];
-          if (!known[slot].has(state.id) || (before?.unconfirmed && before.id === state.id)) action.next![slot] = { ...state, unconfirmed: true };
-        }
+    /**
+     * Items first seen on a slot read by id (not through its feed) wait for that feed to confirm them.
+     * So do items first seen in a feed of this cycle, until the cursor that covers them is stored at
+     * its end: a cycle cut before that (kill -9) leaves them known to the state but newer than the
+     * stored cursor, and a feed from that cursor leaves out an item created and deleted since
+     * (SyncFolderItems does), so the next cycle must read them by id to see such a deletion.
+     */
+    for (const slot of fed) for (const item of feeds[slot]?.changed ?? []) if (!stateIds[slot].has(item.id)) stillNew[slot].add(item.id);
+    const markRecord = (next: ItemRecord | null, previous: ItemRecord | null): void => {
+      for (const slot of SLOTS) {
+        const state = next?.[slot];
+        if (!state || state.unconfirmed) continue;
+        const before = previous?.[slot];
+        const wasUnconfirmed = before?.unconfirmed === true && before.id === state.id;
+        if (fed.has(slot)) {
+          // Also new to the state and not in the feed (an adopted item found deleted since), or not confirmed yet.
+          if (!stillNew[slot].has(state.id) && stateIds[slot].has(state.id) && !wasUnconfirmed) continue;
+        } else if (known[slot].has(state.id) && !wasUnconfirmed) continue;
+        next![slot] = { ...state, unconfirmed: true };
       }
+    };
+    const markUnconfirmed = (planned: Action[]): Action[] => {
+      for (const action of planned) markRecord(action.next, action.previous);
       return planned;
     };
+    // Interrupted side effects: adopt those that happened, plan the others again (resume.ts).
+    const resumeOps: StateOp[] = [];
+    if (journal.length) {
+      const adopted = new Map<string, ItemRecord | null>();
+      const resolved = resolveJournal({ journal, records, changes, hash: this.deps.hash });
+      // Actions some of whose writes happened: the others are made now, as journaled, then adopted.
+      const toComplete = dryRun ? [] : resolved.filter((r) => r.outcome === "complete");
+      if (toComplete.length) {
+        const byUid = new Map(records.map((r) => [r.uid, r]));
+        const completions: Action[] = markUnconfirmed(
+          toComplete.map((r) => ({
+            kind: r.complete[0]!.op,
+            uid: r.uid,
+            writes: r.complete,
+            previous: byUid.get(r.uid) ?? null,
+            next: r.record,
+            conflicts: [],
+          })),
+        );
+        // A completion that fails is not reported: the plan does the action again from the previous record.
+        const completed = await this.execute(completions, 0, undefined, (o) => {
+          if (o.status === "done") this.record(o, false);
+          else this.deps.logger.info("interrupted side effect not completed; planned again", { pair: this.pair.id, uid: o.action.uid, code: o.errors[0]?.error.code ?? null });
+        });
+        for (const outcome of completed) {
+          const r = toComplete.find((x) => x.uid === outcome.action.uid)!;
+          if (outcome.status !== "done") continue; // the plan settles it from the previous record
+          r.outcome = "adopted";
+          r.record = outcome.record;
+          // What was read of the items just written is stale now.
+          for (const w of outcome.action.writes) {
+            if ("id" in w) changes[w.slot].changed = changes[w.slot].changed.filter((c) => c.id !== w.id);
+          }
+        }
+      }
+      for (const r of resolved) {
+        this.deps.logger.info("interrupted side effect resolved", { pair: this.pair.id, uid: r.uid, outcome: r.outcome, ...r.writes });
+        if (r.outcome !== "adopted") continue;
+        markRecord(r.record, records.find((x) => x.uid === r.uid) ?? null);
+        adopted.set(r.uid, r.record);
+        for (const slot of SLOTS) {
+          const id = r.deletedSince[slot];
+          if (id !== undefined && !changes[slot].deleted.includes(id)) changes[slot].deleted.push(id);
+        }
+        resumeOps.push(r.record ? { op: "put-item", pairId: this.pair.id, item: r.record } : { op: "delete-item", pairId: this.pair.id, uid: r.uid });
+      }
+      const kept = records.filter((r) => !adopted.has(r.uid));
+      records.length = 0;
+      records.push(...kept, ...[...adopted.values()].filter((r): r is ItemRecord => r !== null));
+      resumeOps.push({ op: "journal-clear", pairId: this.pair.id });
+    }
     let actions = markUnconfirmed(plan({ records, changes, policy: this.deps.policy }));
     this.progress("planning", 1, 1);
     for (const slot of SLOTS) {
@@ -342,24 +432,13 @@ class Cycle {
       this.report.plan = actions;
       return this.report;
     }
+    if (resumeOps.length) await this.commit(resumeOps);
 
     // 4. Execute; items that changed under a write are re-read and re-planned.
     const total = actions.length;
     let base = 0;
     for (let round = 0; actions.length > 0; round++) {
-      const outcomes = await execute(
-        {
-          pair: this.pair,
-          sides,
-          store,
-          hash: this.deps.hash,
-          commit: (ops) => this.commit(ops),
-          onOutcome: (o) => this.record(o, round < REPLAN_ROUNDS),
-          onProgress: (done) => this.progress("writing", Math.min(total, base + done), total),
-          ...(this.options.signal ? { signal: this.options.signal } : {}),
-        },
-        actions,
-      );
+      const outcomes = await this.execute(actions, round, (done) => this.progress("writing", Math.min(total, base + done), total));
       base += outcomes.filter((o) => o.status !== "precondition").length;
       const stale = outcomes.filter((o) => o.status === "precondition");
       if (stale.length === 0) break;
@@ -377,12 +456,52 @@ class Cycle {
       local: [...this.pending.local, ...(fed.has("local") ? [] : this.pair.pending.local)],
       remote: [...this.pending.remote, ...(fed.has("remote") ? [] : this.pair.pending.remote)],
     };
+    const confirmed: StateOp[] = [];
+    if ([...fed].some((slot) => stillNew[slot].size > 0)) {
+      const latest = new Map<string, ItemRecord | null>(records.map((r) => [r.uid, r]));
+      for (const [uid, r] of this.stored) latest.set(uid, r);
+      for (const r of latest.values()) {
+        if (!r) continue;
+        let changed: ItemRecord | null = null;
+        for (const slot of fed) {
+          const state = r[slot];
+          if (!state?.unconfirmed || !stillNew[slot].has(state.id)) continue;
+          changed ??= { ...r };
+          const { unconfirmed: _, ...rest } = state;
+          changed[slot] = rest;
+        }
+        if (changed) confirmed.push({ op: "put-item", pairId: this.pair.id, item: changed });
+      }
+    }
     await this.commit([
+      ...confirmed,
       { op: "set-cursors", pairId: this.pair.id, cursors, pending: { local: [...new Set(pending.local)], remote: [...new Set(pending.remote)] } },
       { op: "journal-clear", pairId: this.pair.id },
     ]);
     this.progress("done", total, total);
     return this.report;
+  }
+
+  /** Executes actions against the sides, with state writes through this cycle's queue. */
+  execute(
+    actions: readonly Action[],
+    round: number,
+    onProgress: (done: number) => void = () => undefined,
+    onOutcome: (o: ActionOutcome) => void = (o) => this.record(o, round < REPLAN_ROUNDS),
+  ): Promise<ActionOutcome[]> {
+    return execute(
+      {
+        pair: this.pair,
+        sides: this.deps.sides,
+        store: this.deps.store,
+        hash: this.deps.hash,
+        commit: (ops) => this.commit(ops),
+        onOutcome,
+        onProgress,
+        ...(this.options.signal ? { signal: this.options.signal } : {}),
+      },
+      actions,
+    );
   }
 
   /**

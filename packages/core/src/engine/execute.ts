@@ -2,18 +2,22 @@
  * The executor: runs a plan's writes against the sides, batched by each side's `maxBatch` and at
  * most `maxConcurrency` calls at once, and keeps the state in step.
  *
- * Crash safety rests on three rules. (1) Every write is journaled before its side effect. (2) An
+ * Crash safety rests on three rules. (1) Every write is journaled before its side effect, with what it
+ * writes and what its action will record ({@link JournalDetail}). (2) An
  * action's record is stored, and its journal entries closed, in one state write once all its
  * writes succeeded; a failed or interrupted action leaves the previous record untouched. (3) The
  * cursors advance only at the end of the cycle (see `cycle.ts`). So after a crash the next cycle
  * sees every effect that happened as a change in a feed it reads again from the old cursor, plus
- * the journaled items re-read by id, and pairs rather than repeats: no duplicate, no loss.
+ * the journaled items re-read by id; it adopts an interrupted action whose writes all happened as if
+ * it had finished, and plans the others again (the resume rules on `JournalEntry`, in `resume.ts`):
+ * no duplicate, no loss, and a later edit or deletion of the item is carried like any other.
  *
  * @module
  */
+import { changedProperties, type ChangedProperty } from "./merge.js";
 import type { Action, Write } from "./plan.js";
 import { SideError, type SyncSide, type WriteResult } from "./side.js";
-import type { ItemRecord, PairRecord, Slot, StateOp, StateStore } from "./state.js";
+import { otherSlot, type ItemRecord, type JournalDetail, type JournaledWrite, type PairRecord, type Slot, type StateOp, type StateStore } from "./state.js";
 
 /** What happened to one action. */
 export interface ActionOutcome {
@@ -160,7 +164,7 @@ export async function execute(ctx: ExecuteContext, actions: readonly Action[]): 
           await ctx.commit(
             batch.map(({ action, write }) => ({
               op: "journal-begin" as const,
-              entry: { pairId: ctx.pair.id, uid: action.uid, slot, op, itemId: "id" in write ? write.id : null, startedAt },
+              entry: { pairId: ctx.pair.id, uid: action.uid, slot, op, itemId: "id" in write ? write.id : null, startedAt, detail: journalDetail(ctx, action, write) },
             })),
           );
           const answers = await callSide(ctx, slot, op, batch.map((b) => b.write));
@@ -192,6 +196,34 @@ export async function execute(ctx: ExecuteContext, actions: readonly Action[]): 
     ),
   );
   return actions.map((a) => outcomes.get(a)!);
+}
+
+/** What the journal keeps of a write before it is made: what it writes, its precondition, and the unwritten slot's record (or the other write). */
+function journalDetail(ctx: ExecuteContext, action: Action, write: Write): JournalDetail {
+  const other = otherSlot(write.slot);
+  const otherWrite = action.writes.find((w) => w.slot === other);
+  const next = otherWrite ? null : (action.next?.[other] ?? null);
+  return {
+    ...journaledWrite(ctx, write),
+    writesOther: otherWrite !== undefined,
+    ...(otherWrite ? { otherWrite: { op: otherWrite.op, itemId: "id" in otherWrite ? otherWrite.id : null, ...journaledWrite(ctx, otherWrite) } } : {}),
+    other: next ? { id: next.id, version: next.version, hash: next.hash, text: next.text, ...(next.unconfirmed ? { unconfirmed: true } : {}) } : null,
+  };
+}
+
+function journaledWrite(ctx: ExecuteContext, write: Write): Pick<JournaledWrite, "written" | "expectedVersion" | "changed"> {
+  let changed: ChangedProperty[] | undefined;
+  try {
+    if (write.op === "create") changed = changedProperties(null, write.text);
+    else if (write.op !== "delete" && write.replaces !== undefined) changed = changedProperties(write.replaces, write.text);
+  } catch {
+    changed = undefined; // unreadable text: the side will say so; resume compares with the record
+  }
+  return {
+    written: write.op === "delete" ? null : { text: write.text, hash: ctx.hash(write.text) },
+    expectedVersion: write.op === "create" ? null : write.version,
+    ...(changed ? { changed } : {}),
+  };
 }
 
 /** The record an action stores once its writes succeeded: written slots take what the side answered. */

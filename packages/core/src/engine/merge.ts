@@ -241,3 +241,64 @@ export function mergeItem(input: {
     conflicts,
   };
 }
+
+/** A property a write changes: its key (component path and name) and whether the item lacked it before. */
+export interface ChangedProperty {
+  key: string;
+  added: boolean;
+}
+
+/**
+ * The properties a write of `written` over `replaced` changes (`replaced`: `null` for a create:
+ * every property), volatile and format properties aside. The journal keeps them, so that the next
+ * cycle can tell whether an item holds that write ({@link compareWritten}).
+ */
+export function changedProperties(replaced: string | null, written: string): ChangedProperty[] {
+  const before = replaced === null ? new Map<string, PropertyEntry>() : propertyMap(parseVObject(replaced));
+  return [...diff(before, propertyMap(parseVObject(written))).keys()].map((key) => ({ key, added: !before.has(key) }));
+}
+
+/**
+ * How the item a slot holds (`found`) compares with a text written to it (the resume rules of the
+ * journal): `same` — the same properties with the same values (volatile and format properties
+ * aside, so a side that rewrites vCard 3.0 as 4.0 still matches); `carries` — every property the
+ * write changed ({@link changedProperties}) has the written value there, or is absent there and was
+ * added by the write (a property the slot cannot hold); otherwise `differs`.
+ */
+export function compareWritten(found: string, written: string, changed: readonly ChangedProperty[]): "same" | "carries" | "differs" {
+  const f = propertyMap(parseVObject(found));
+  const w = propertyMap(parseVObject(written));
+  if (f.size === w.size && [...w].every(([key, entry]) => sameValue(f.get(key), entry))) return "same";
+  for (const { key, added } of changed) {
+    const entry = w.get(key);
+    const there = f.get(key);
+    if (entry === undefined ? there === undefined : sameValue(there, entry)) continue;
+    if (entry !== undefined && there === undefined && added) continue;
+    return "differs";
+  }
+  return "carries";
+}
+
+/**
+ * The written text without the properties and components the slot's item (`found`) does not have:
+ * the base of a write the slot stored lossily, so that what the slot dropped never looks like a
+ * removal made there, while an edit made there since still looks like an edit.
+ */
+export function restrictToPropertiesOf(written: string, found: string): string {
+  const keep = propertyMap(parseVObject(found));
+  const tree = parseVObject(written);
+  const prune = (component: Component, path: string): void => {
+    component.lines = component.lines.filter((l) => VOLATILE_PROPERTIES.has(l.name) || FORMAT_PROPERTIES.has(l.name) || keep.has(`${path}${SEP}${l.name}`));
+    const segments = childSegments(component);
+    const kept: Component[] = [];
+    component.children.forEach((child, i) => {
+      const childPath = `${path}/${segments[i]}`;
+      if (!keep.has(`${childPath}${SEP}`)) return;
+      prune(child, childPath);
+      kept.push(child);
+    });
+    component.children = kept;
+  };
+  prune(tree, tree.name);
+  return serializeVObject(tree);
+}

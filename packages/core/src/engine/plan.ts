@@ -55,11 +55,14 @@ export interface PlanPolicy {
   writable: Record<Slot, boolean>;
 }
 
-/** One side effect of an action. */
+/**
+ * One side effect of an action. An update or tag says which text it `replaces` (what the item held
+ * when it was read), so the journal can keep which properties the write changes.
+ */
 export type Write =
   | { op: "create"; slot: Slot; uid: string; text: string }
-  | { op: "update"; slot: Slot; id: string; version: string | null; uid: string; text: string }
-  | { op: "tag"; slot: Slot; id: string; version: string | null; uid: string; text: string }
+  | { op: "update"; slot: Slot; id: string; version: string | null; uid: string; text: string; replaces?: string }
+  | { op: "tag"; slot: Slot; id: string; version: string | null; uid: string; text: string; replaces?: string }
   | { op: "delete"; slot: Slot; id: string; version: string | null };
 
 /** What an action does, as listed in a plan and in the report. */
@@ -239,7 +242,7 @@ function decide(e: Entry, policy: PlanPolicy): Action | null {
       action.conflicts = merged.conflicts;
       for (const slot of SLOTS) {
         if (merged[`${slot}Changed`]) {
-          write({ op: "update", slot, id: cur[slot]!.id, version: cur[slot]!.version, uid: e.uid, text: textFor(slot, merged[slot], false) });
+          write({ op: "update", slot, id: cur[slot]!.id, version: cur[slot]!.version, uid: e.uid, text: textFor(slot, merged[slot], false), replaces: cur[slot]!.text });
         }
       }
       const written = action.writes.length;
@@ -252,7 +255,7 @@ function decide(e: Entry, policy: PlanPolicy): Action | null {
   for (const slot of SLOTS) {
     const item = cur[slot];
     if (!e.needsTag[slot] || !policy.tagWrites || !item || next[slot] === null || action.writes.some((w) => w.slot === slot)) continue;
-    write({ op: "tag", slot, id: item.id, version: item.version, uid: e.uid, text: withUid(item.text, e.uid) });
+    write({ op: "tag", slot, id: item.id, version: item.version, uid: e.uid, text: withUid(item.text, e.uid), replaces: item.text });
     if (action.kind === "nothing") action.kind = "tag";
   }
   action.next = next.local || next.remote ? { uid: e.uid, local: next.local, remote: next.remote } : null;

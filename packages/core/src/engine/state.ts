@@ -51,9 +51,10 @@ export interface SlotState {
   /** The content as last seen on this slot: the base of the next three-way merge. */
   text: string;
   /**
-   * Set when the state learned of this item after the slot's cursor — the engine created it, or
-   * read it by id because a notification named it — and the slot's change feed has not reported
-   * it yet. A feed reports every item created since its cursor that still exists, so an
+   * Set when the state learned of this item after the slot's stored cursor — the engine created it,
+   * read it by id because a notification named it, or first saw it in a feed whose cursor the cycle
+   * has not stored yet (it is cleared in the write that stores that cursor, so a cycle killed before
+   * leaves it set) — and no stored cursor covers it yet. A feed reports every item created since its cursor that still exists, so an
    * incremental feed that does not mention it suggests it was created and deleted within the
    * window (RFC 6578 allows a server to leave such members out; SyncFolderItems never knew it):
    * the engine then reads it by id, and treats it as deleted when it is gone.
@@ -71,7 +72,84 @@ export interface ItemRecord {
 /** The side effects the executor journals. */
 export type JournalOp = "create" | "update" | "tag" | "delete";
 
-/** A side effect that started and has not been recorded as finished. */
+/** A write of an action as the journal keeps it (see {@link JournalDetail.otherWrite}). */
+export interface JournaledWrite {
+  op: JournalOp;
+  itemId: string | null;
+  written: { text: string; hash: string } | null;
+  expectedVersion: string | null;
+  changed?: Array<{ key: string; added: boolean }>;
+}
+
+/**
+ * What a journaled side effect writes, and what its action will record once it is done: enough for
+ * the next cycle to tell, from what the slot holds then, whether the effect happened, and to take
+ * it as synced if it did (see "Resume rules" on {@link JournalEntry}).
+ */
+export interface JournalDetail {
+  /** create, update, tag: the text sent, and the hash of its normalised form; `null` for a delete. */
+  written: { text: string; hash: string } | null;
+  /** update, tag, delete: the version the write requires of the item (its precondition); `null` for a create. */
+  expectedVersion: string | null;
+  /**
+   * create, update, tag: the properties the write changes (component path and name, separated by
+   * U+0001, and whether the item lacked it), against what the item held when it was read; every
+   * property for a create. Absent: compare with the state's record instead.
+   */
+  changed?: Array<{ key: string; added: boolean }>;
+  /** Whether the same action also writes the other slot (a merge, an update with a tag): that slot has its own entry once that write begins. */
+  writesOther: boolean;
+  /** When it does: that write, so that the next cycle can finish the action even if its entry was never written. */
+  otherWrite?: JournaledWrite;
+  /**
+   * When it does not: the other slot as the action records it once done — the source of a copy as
+   * it was read when the action was planned (`null`: the action leaves that slot empty, as a delete does).
+   */
+  other: SlotState | null;
+}
+
+/**
+ * A side effect that started and has not been recorded as finished. Written (`journal-begin`, a
+ * state write of its own) before the side effect; removed (`journal-end`) in the state write that
+ * stores the action's record.
+ *
+ * ## Resume rules
+ *
+ * An entry left by a process that died (or a cycle that was cut) is resolved by the next cycle of
+ * the pair (`resume.ts`, called from `cycle.ts`), which then reads both change feeds from the old
+ * cursors and re-reads the journaled items by id. Per item, each write of the interrupted action —
+ * those journaled, and a two-slot action's other write ({@link JournalDetail.otherWrite}) whose
+ * entry was never written — is classified from what its slot holds now:
+ *
+ * - **done** — a create: an item with the entry's UID is on the slot that the state does not know
+ *   (EWS contacts and tasks carry the UID in an extended property, events natively; DAV and vdir
+ *   items in the text); an update or tag: the item's version moved off `expectedVersion` and it
+ *   holds what was written (same normalised hash, the same properties, or every property the write
+ *   changed — {@link JournalDetail.changed} — with the written value: a later edit of other
+ *   properties on that slot stays an edit); a delete: the item is gone; a tag: also when the item
+ *   is gone (a tag carries no one's change, so the user deleted it; that deletion is then planned).
+ * - **not done** — the item is as it was (`expectedVersion`, or the old content), or a create's UID
+ *   is nowhere on the slot.
+ * - **unknown** — anything else: the item changed in a way the write does not explain (someone
+ *   edited it before the write could land), an updated item is gone, a read failed, or the entry
+ *   predates these rules (no {@link JournalDetail}).
+ *
+ * Every write done: the action is **adopted** — its record is stored as if it had finished, written
+ * slots with the id and version found now and, as base, what the slot holds (or, when the slot
+ * holds less or differently than it was sent, the written text restricted to the properties the
+ * slot holds, without a version, so that what it cannot hold never looks like a removal and a later
+ * edit there still looks like one); unwritten slots with {@link JournalDetail.other}. Some done and the others not
+ * done: those are **completed** — made now as journaled (same text, same precondition) — and the
+ * action is adopted. Later user edits and deletions on either end are then planned against that
+ * record like any change since the last sync: none is lost, none is undone. No write done, or one
+ * unknown: the previous record stays and the plan does the action again from what the sides hold
+ * now (an unknown case is what a write meeting a changed item leads to in an uninterrupted cycle:
+ * the conflict policy and `deleteVersusModify` settle it).
+ *
+ * Two cases no journal can tell apart are settled on the side of keeping data: a created copy the
+ * user deleted before the next cycle looks like a create that never happened (it is created again),
+ * and an updated item found deleted is planned as a deletion meeting a modification.
+ */
 export interface JournalEntry {
   pairId: string;
   uid: string;
@@ -80,6 +158,8 @@ export interface JournalEntry {
   /** The item's id on that slot, when known before the effect (not for creates). */
   itemId: string | null;
   startedAt: string;
+  /** What is written and what will be recorded; absent in entries written before the resume rules. */
+  detail?: JournalDetail;
 }
 
 /** One change to the state; a store applies a list of them atomically. */

@@ -179,7 +179,7 @@ describe("SQLite pair leases", () => {
     raw.close();
     const s = new SqliteStateStore(path);
     open.push(s);
-    expect(s.schemaVersion).toBe(4);
+    expect(s.schemaVersion).toBe(SQLITE_MIGRATIONS.length);
     expect((await s.getPair("old"))?.kind).toBe("events");
     expect((await s.acquireLease({ pairId: "old", owner: "me", ttlMs: 1_000 })).acquired).toBe(true);
   });

@@ -60,6 +60,30 @@ describe("SqliteStateStore", () => {
     expect(() => new SqliteStateStore(path)).toThrow(StateError);
   });
 
+  it("migration 5 keeps a journal entry of schema 4 (no detail) and stores what a write writes from then on", async () => {
+    const path = tempFile();
+    const raw = new Database(path);
+    for (const step of SQLITE_MIGRATIONS.slice(0, 4)) raw.exec(step);
+    raw.pragma("user_version = 4");
+    raw.prepare("INSERT INTO pairs (id, kind, local_side, local_collection, remote_side, remote_collection) VALUES ('p', 'contacts', 'a', 'b', 'c', 'd')").run();
+    raw.prepare("INSERT INTO journal (pair_id, uid, slot, op, item_id, started_at) VALUES ('p', 'old', 'remote', 'update', 'id-1', 't0')").run();
+    raw.close();
+    const s = store(path);
+    expect(s.schemaVersion).toBe(5);
+    expect(SQLITE_MIGRATIONS[4]).toContain("ALTER TABLE journal ADD COLUMN detail");
+    expect(await s.listJournal("p")).toEqual([{ pairId: "p", uid: "old", slot: "remote", op: "update", itemId: "id-1", startedAt: "t0" }]);
+    const detail = {
+      written: { text: "BEGIN:VCARD\r\nFN:\u00e9\r\nEND:VCARD\r\n", hash: "h" },
+      expectedVersion: null,
+      writesOther: false,
+      other: { id: "f.vcf", version: "v1", hash: "h0", text: "BEGIN:VCARD\r\nEND:VCARD\r\n" },
+    };
+    await s.write([{ op: "journal-begin", entry: { pairId: "p", uid: "new", slot: "remote", op: "create", itemId: null, startedAt: "t1", detail } }]);
+    await s.close();
+    const again = store(path);
+    expect((await again.listJournal("p")).find((e) => e.uid === "new")).toEqual({ pairId: "p", uid: "new", slot: "remote", op: "create", itemId: null, startedAt: "t1", detail });
+  });
+
   it("round-trips pairs, cursors, pending ids, items and the journal, and persists across reopen", async () => {
     const path = tempFile();
     const s = store(path);

@@ -10,6 +10,8 @@
  * (migration 4), acquired, renewed and released each in one such transaction; a fenced write checks
  * the lease row in the transaction of its operations. Expiry is by this host's clock — one SQLite
  * file is shared by processes of one host (SQLite's locks are not safe on network file systems).
+ * Journal entries keep what their write writes and what its action records (`detail`, JSON, migration
+ * 5); entries of older databases have none and are resumed as before (re-read, planned again).
  *
  * @module
  */
@@ -23,6 +25,7 @@ import {
   type LeaseRequest,
   type PairLease,
   type StateWriteOptions,
+  type JournalDetail,
   type JournalEntry,
   type PairRecord,
   type Slot,
@@ -72,6 +75,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      token INTEGER NOT NULL,
      expires_at INTEGER NOT NULL
    );`,
+  // 5: what a journaled side effect writes and what its action records (JournalDetail, as JSON), so
+  // that the next cycle can tell whether it happened and adopt it (see JournalEntry's resume rules).
+  `ALTER TABLE journal ADD COLUMN detail TEXT;`,
 ];
 
 interface LeaseRow {
@@ -105,6 +111,7 @@ interface JournalRow {
   op: JournalEntry["op"];
   item_id: string | null;
   started_at: string;
+  detail: string | null;
 }
 
 /** Options of {@link SqliteStateStore}. */
@@ -193,7 +200,17 @@ export class SqliteStateStore implements StateStore {
 
   async listJournal(pairId: string): Promise<JournalEntry[]> {
     const rows = this.#db.prepare("SELECT * FROM journal WHERE pair_id = ? ORDER BY started_at, uid").all(pairId) as JournalRow[];
-    return rows.map((r) => ({ pairId: r.pair_id, uid: r.uid, slot: r.slot, op: r.op, itemId: r.item_id, startedAt: r.started_at }));
+    return rows.map((r) => {
+      const entry: JournalEntry = { pairId: r.pair_id, uid: r.uid, slot: r.slot, op: r.op, itemId: r.item_id, startedAt: r.started_at };
+      if (r.detail !== null) {
+        try {
+          entry.detail = JSON.parse(r.detail) as JournalDetail;
+        } catch {
+          throw new StateError("corrupt", `state database ${this.#path}: journal entry of item ${r.uid} (${r.slot}) has an unreadable detail`);
+        }
+      }
+      return entry;
+    });
   }
 
   async write(ops: readonly StateOp[], options: StateWriteOptions = {}): Promise<void> {
@@ -339,9 +356,10 @@ export class SqliteStateStore implements StateStore {
       case "journal-begin": {
         const e = op.entry;
         db.prepare(
-          `INSERT INTO journal (pair_id, uid, slot, op, item_id, started_at) VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT (pair_id, uid, slot) DO UPDATE SET op = excluded.op, item_id = excluded.item_id, started_at = excluded.started_at`,
-        ).run(e.pairId, e.uid, e.slot, e.op, e.itemId, e.startedAt);
+          `INSERT INTO journal (pair_id, uid, slot, op, item_id, started_at, detail) VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (pair_id, uid, slot) DO UPDATE SET op = excluded.op, item_id = excluded.item_id, started_at = excluded.started_at,
+             detail = excluded.detail`,
+        ).run(e.pairId, e.uid, e.slot, e.op, e.itemId, e.startedAt, e.detail ? JSON.stringify(e.detail) : null);
         return;
       }
       case "journal-end":
