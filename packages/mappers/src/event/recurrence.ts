@@ -8,6 +8,7 @@
  */
 import type { DayOfWeek, DayOfWeekIndex, MonthName, Recurrence, RecurrencePattern, RecurrenceRange } from "@ewsdav/ews-client";
 import ICAL from "ical.js";
+import { checkBudget, currentLimits, DEFAULT_MAPPER_LIMITS, limitExceeded } from "../limits.js";
 import type { DroppedProperty } from "../result.js";
 import { DAY_MS, EWS_MONTHS, EWS_WEEKDAYS, fieldsOf, formatIsoDate, ICAL_WEEKDAYS, localMs, timeOfDayMs, weekdayOf } from "../timezone/clock.js";
 import type { EventTimeZone } from "../timezone/resolve.js";
@@ -282,18 +283,27 @@ export function sameRecurrence(a: Recurrence | undefined, b: Recurrence | undefi
   return canonical(a) === canonical(b);
 }
 
-/** Most occurrences of a series that are ever expanded (EWS numbers at most 999 by COUNT; open series are cut here). */
-export const MAX_EXPANDED_OCCURRENCES = 10_000;
+/** Most occurrences of a series that are ever expanded by default (EWS numbers at most 999 by COUNT; open series are cut here); see `MapperLimits.maxOccurrences`. */
+export const MAX_EXPANDED_OCCURRENCES = DEFAULT_MAPPER_LIMITS.maxOccurrences;
 
 /**
  * The occurrences of a series, expanded once and on demand (as far as the latest instant asked
  * for), so a series with many exceptions costs one expansion instead of one per exception.
  * `toUtc` turns an expanded wall-clock start into its instant, so an occurrence in a DST gap is
  * found too. A rule ical.js cannot expand has no occurrences.
+ *
+ * The expansion is bounded (`MapperLimits`): it stops after `maxOccurrences` occurrences or past the
+ * end of `horizonYear`, and each step is checked against the item's time budget. Asking for an
+ * instant beyond where a bound stopped the expansion throws `LIMIT_EXCEEDED` naming `property`,
+ * since whether that instant is an occurrence cannot be known.
  */
 export class SeriesOccurrences {
   private readonly instants: number[] = [];
   private iterator: { next(): { year: number; month: number; day: number; hour: number; minute: number; second: number } | null } | null;
+  /** Set when a bound (not the rule's own end) stopped the expansion: what stopped it. */
+  private cutBy: string | null = null;
+  private readonly maxOccurrences: number;
+  private readonly horizonYear: number;
 
   constructor(
     rule: JCalRecur,
@@ -301,6 +311,9 @@ export class SeriesOccurrences {
     private readonly allDay: boolean,
     private readonly toUtc: (local: number) => number,
   ) {
+    const limits = currentLimits();
+    this.maxOccurrences = limits.maxOccurrences;
+    this.horizonYear = limits.horizonYear;
     try {
       this.iterator = ICAL.Recur.fromData({ ...rule } as never).iterator(ICAL.Time.fromData({ ...fieldsOf(startLocal), isDate: allDay })) as never;
     } catch {
@@ -308,13 +321,18 @@ export class SeriesOccurrences {
     }
   }
 
-  /** Expands until an occurrence after `targetUtc` is known (or the series ends). */
-  private expandPast(targetUtc: number): void {
+  /** Expands until an occurrence after `targetUtc` is known (or the series ends, or a bound stops it). */
+  private expandPast(targetUtc: number, property: string): void {
     const list = this.instants;
     while (this.iterator && (list.length === 0 || list[list.length - 1]! <= targetUtc)) {
+      checkBudget(property);
+      if (list.length >= this.maxOccurrences) {
+        this.stop(`the first ${this.maxOccurrences} occurrences`);
+        break;
+      }
       let next: ReturnType<NonNullable<SeriesOccurrences["iterator"]>["next"]>;
       try {
-        next = list.length < MAX_EXPANDED_OCCURRENCES ? this.iterator.next() : null;
+        next = this.iterator.next();
       } catch {
         next = null;
       }
@@ -322,14 +340,26 @@ export class SeriesOccurrences {
         this.iterator = null;
         break;
       }
+      if (next.year > this.horizonYear) {
+        this.stop(`the occurrences up to the end of ${this.horizonYear}`);
+        break;
+      }
       const allDay = this.allDay;
       list.push(this.toUtc(localMs(next.year, next.month, next.day, allDay ? 0 : next.hour, allDay ? 0 : next.minute, allDay ? 0 : next.second)));
     }
+    if (this.cutBy && (list.length === 0 || list[list.length - 1]! <= targetUtc)) {
+      throw limitExceeded(property, `${new Date(targetUtc).toISOString().slice(0, 19)}Z lies beyond ${this.cutBy} of the series, as far as the mappers expand a series`);
+    }
+  }
+
+  private stop(cutBy: string): void {
+    this.iterator = null;
+    this.cutBy = cutBy;
   }
 
   /** Position of the first occurrence at or after `targetUtc` in the expanded list. */
-  private lowerBound(targetUtc: number): number {
-    this.expandPast(targetUtc);
+  private lowerBound(targetUtc: number, property: string): number {
+    this.expandPast(targetUtc, property);
     const list = this.instants;
     let low = 0;
     let high = list.length;
@@ -341,15 +371,18 @@ export class SeriesOccurrences {
     return low;
   }
 
-  /** The 1-based position (EWS `InstanceIndex`) of the occurrence starting at `targetUtc`, or null. */
-  indexOf(targetUtc: number): number | null {
-    const at = this.lowerBound(targetUtc);
+  /**
+   * The 1-based position (EWS `InstanceIndex`) of the occurrence starting at `targetUtc`, or null.
+   * `property` names what asks (EXDATE, RECURRENCE-ID …) in the error of a bound.
+   */
+  indexOf(targetUtc: number, property = "RRULE"): number | null {
+    const at = this.lowerBound(targetUtc, property);
     return this.instants[at] === targetUtc ? at + 1 : null;
   }
 
   /** The occurrences just before and just after `targetUtc` (null where there is none). */
-  around(targetUtc: number): { previous: number | null; next: number | null } {
-    const at = this.lowerBound(targetUtc);
+  around(targetUtc: number, property = "RRULE"): { previous: number | null; next: number | null } {
+    const at = this.lowerBound(targetUtc, property);
     const list = this.instants;
     const after = list[at] === targetUtc ? at + 1 : at;
     return { previous: at > 0 ? list[at - 1]! : null, next: list[after] ?? null };
@@ -367,7 +400,8 @@ const sharedOccurrences = new WeakMap<EventTimeZone, Map<string, SeriesOccurrenc
 export function occurrencesOf(rule: JCalRecur, startLocal: number, allDay: boolean, zone: EventTimeZone): SeriesOccurrences {
   let byKey = sharedOccurrences.get(zone);
   if (!byKey) sharedOccurrences.set(zone, (byKey = new Map()));
-  const key = `${JSON.stringify(rule)}|${startLocal}|${allDay}`;
+  const limits = currentLimits();
+  const key = `${JSON.stringify(rule)}|${startLocal}|${allDay}|${limits.maxOccurrences}|${limits.horizonYear}`;
   let occurrences = byKey.get(key);
   if (!occurrences) {
     if (byKey.size >= 256) byKey.delete(byKey.keys().next().value!);

@@ -8,6 +8,7 @@
  */
 import type { Attendee, CalendarItem, LegacyFreeBusyStatus, ResponseType } from "@ewsdav/ews-client";
 import { htmlToText } from "../body.js";
+import { rethrowLimit } from "../limits.js";
 import type { DroppedProperty } from "../result.js";
 import { DAY_MS, timeOfDayMs } from "../timezone/clock.js";
 import { zoneFromDefinition, zoneFromLegacyTimeZone, type EventTimeZone } from "../timezone/resolve.js";
@@ -350,7 +351,8 @@ export function readBase(base: JComponent | null, zones: ZoneContext): VEventRea
   if (!base) return null;
   try {
     return readVEvent(base, zones, { schema: "Exchange2010" });
-  } catch {
+  } catch (error) {
+    rethrowLimit(error);
     return null;
   }
 }

@@ -3,6 +3,7 @@
  * which properties each EWS field came from, so the other direction can merge onto the same VTODO.
  */
 import ICAL from "ical.js";
+import { rethrowLimit } from "../limits.js";
 import type { Importance, Sensitivity, Task, TaskStatus } from "@ewsdav/ews-client";
 import { withEwsdavUid } from "../identity.js";
 import { MapperError, type DroppedProperty } from "../result.js";
@@ -136,6 +137,7 @@ export function readTodo(todo: JComponent, calendar: JComponent | null, zones: Z
       times[key] = time;
       bind(key, index);
     } catch (error) {
+      rethrowLimit(error);
       invalid(index, error);
     }
   };
@@ -324,6 +326,7 @@ function readAlarm(alarm: JComponent, times: TaskReading["times"], zones: ZoneBo
       const time = readTaskTime(["trigger", trigger[1], "date-time", value], zones);
       return { utcMs: time.utcMs };
     } catch (error) {
+      rethrowLimit(error);
       return error instanceof MapperError ? error : new MapperError("INVALID_VALUE", "TRIGGER", String(error));
     }
   }
