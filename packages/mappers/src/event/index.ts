@@ -127,6 +127,13 @@ function mapEventFromVEvent(text: string, options: EventFromVEventOptions): Even
   const master = readVEvent(masterComponent, zones, readOptions);
   dropped.push(...master.dropped);
   const operations: OccurrenceOperation[] = [];
+  const start = master.start;
+  if (group.master && master.item.recurrence && start && start.time.kind === "zoned" && start.zone.toLocal(start.utc) !== start.local) {
+    // RFC 5545 starts the first occurrence one gap length later and keeps the others at DTSTART's
+    // time; EWS takes the pattern's time of day from the start it is given, so it repeats the
+    // series at the shifted time (the EWS → iCalendar direction reads it back from OriginalStarts).
+    dropped.push({ property: "DTSTART", reason: `the series starts at a wall-clock time that does not exist that day (a DST gap in ${start.zone.tzid}); EWS repeats it at the time it starts that day, ${ewsDateTime(start.utc)}`, value: ewsDateTime(start.utc) });
+  }
   if (group.master) {
     if (master.item.recurrence && master.start && master.rrule) operations.push(...occurrenceOperations(group, master, zones, readOptions, options.current, dropped));
     else if (group.overrides.length > 0 || all(masterComponent, "exdate").length > 0) {
@@ -255,7 +262,16 @@ function mapEventToVEvent(item: CalendarItem, options: EventToVEventOptions): Ev
   const baseMaster = baseGroup?.master ?? null;
   const baseMasterReading = readBase(baseMaster, baseZones);
   const seriesForm: TimeForm = timeForm(itemZone(item, "start", defaultZone), allDay, baseMaster ? first(baseMaster, "dtstart") : undefined, context);
-  const startLocal = seriesStartLocal(startUtc, seriesForm);
+  // The wall-clock time the pattern repeats at, told apart from a start shifted out of a DST gap by
+  // the occurrences EWS lists and the base's DTSTART.
+  const hints: number[] = [];
+  if (item.recurrence) {
+    for (const info of item.modifiedOccurrences ?? []) hints.push(seriesForm.zone.toLocal(parseEwsDateTime(info.originalStart, "OriginalStart")));
+    for (const entry of item.deletedOccurrences ?? []) hints.push(seriesForm.zone.toLocal(parseEwsDateTime(entry.start, "DeletedOccurrences")));
+    const baseStart = baseMasterReading?.start;
+    if (baseStart && baseStart.utc === startUtc && baseStart.time.kind === "zoned") hints.push(baseStart.local);
+  }
+  const startLocal = seriesStartLocal(startUtc, seriesForm, hints);
   const deleted = (item.deletedOccurrences ?? []).map((entry) => parseEwsDateTime(entry.start, "DeletedOccurrences"));
   const masterEvent = writeVEvent(item, baseMaster, baseMasterReading, { role: "master", uid, seriesForm, seriesStartLocal: startLocal, deleted }, context);
 
