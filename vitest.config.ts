@@ -22,6 +22,8 @@ const unit = (name: string) => ({
 export default defineConfig({
   resolve: { alias },
   test: {
+    // fast-check runs every property from a fixed seed in the suite (a random one only in fuzz mode).
+    setupFiles: [fileURLToPath(new URL("./test/harness/fast-check-setup.ts", import.meta.url))],
     testTimeout: 30_000,
     hookTimeout: 180_000,
     projects: [

@@ -8,10 +8,11 @@
  */
 import type { DayOfWeek, DayOfWeekIndex, MonthName, Recurrence, RecurrencePattern, RecurrenceRange } from "@ewsdav/ews-client";
 import ICAL from "ical.js";
-import { checkBudget, currentLimits, DEFAULT_MAPPER_LIMITS, limitExceeded } from "../limits.js";
+import { checkBudget, currentLimits, DEFAULT_MAPPER_LIMITS, limitExceeded, rethrowLimit } from "../limits.js";
 import type { DroppedProperty } from "../result.js";
 import { DAY_MS, EWS_MONTHS, EWS_WEEKDAYS, fieldsOf, formatIsoDate, ICAL_WEEKDAYS, localMs, timeOfDayMs, weekdayOf } from "../timezone/clock.js";
 import type { EventTimeZone } from "../timezone/resolve.js";
+import { expandSeries, parseSeriesRule } from "./expand.js";
 
 /** An RRULE in jCal form (ical.js' recur value: lower-case keys, `wkst` 1 = Sunday … 7 = Saturday). */
 export type JCalRecur = Record<string, unknown>;
@@ -299,7 +300,8 @@ export const MAX_EXPANDED_OCCURRENCES = DEFAULT_MAPPER_LIMITS.maxOccurrences;
  */
 export class SeriesOccurrences {
   private readonly instants: number[] = [];
-  private iterator: { next(): { year: number; month: number; day: number; hour: number; minute: number; second: number } | null } | null;
+  /** Next wall-clock start, `null` at the rule's end, `"horizon"` when the horizon year cut it. */
+  private iterator: { next(): number | null | "horizon" } | null;
   /** Set when a bound (not the rule's own end) stopped the expansion: what stopped it. */
   private cutBy: string | null = null;
   private readonly maxOccurrences: number;
@@ -314,8 +316,28 @@ export class SeriesOccurrences {
     const limits = currentLimits();
     this.maxOccurrences = limits.maxOccurrences;
     this.horizonYear = limits.horizonYear;
+    const parsed = parseSeriesRule(rule);
+    if (parsed) {
+      // The rules EWS holds are expanded period by period (expand.ts); ical.js only for others.
+      const generator = expandSeries(parsed, startLocal, allDay, limits.horizonYear, toUtc);
+      this.iterator = {
+        next: () => {
+          const step = generator.next();
+          return step.done ? (step.value === "horizon" ? "horizon" : null) : step.value;
+        },
+      };
+      return;
+    }
     try {
-      this.iterator = ICAL.Recur.fromData({ ...rule } as never).iterator(ICAL.Time.fromData({ ...fieldsOf(startLocal), isDate: allDay })) as never;
+      const iterator = ICAL.Recur.fromData({ ...rule } as never).iterator(ICAL.Time.fromData({ ...fieldsOf(startLocal), isDate: allDay }));
+      this.iterator = {
+        next: () => {
+          const next = iterator.next();
+          if (!next) return null;
+          if (next.year > this.horizonYear) return "horizon";
+          return localMs(next.year, next.month, next.day, allDay ? 0 : next.hour, allDay ? 0 : next.minute, allDay ? 0 : next.second);
+        },
+      };
     } catch {
       this.iterator = null;
     }
@@ -330,22 +352,22 @@ export class SeriesOccurrences {
         this.stop(`the first ${this.maxOccurrences} occurrences`);
         break;
       }
-      let next: ReturnType<NonNullable<SeriesOccurrences["iterator"]>["next"]>;
+      let next: number | null | "horizon";
       try {
         next = this.iterator.next();
-      } catch {
+      } catch (error) {
+        rethrowLimit(error);
         next = null;
       }
-      if (!next) {
+      if (next === null) {
         this.iterator = null;
         break;
       }
-      if (next.year > this.horizonYear) {
+      if (next === "horizon") {
         this.stop(`the occurrences up to the end of ${this.horizonYear}`);
         break;
       }
-      const allDay = this.allDay;
-      list.push(this.toUtc(localMs(next.year, next.month, next.day, allDay ? 0 : next.hour, allDay ? 0 : next.minute, allDay ? 0 : next.second)));
+      list.push(this.toUtc(next));
     }
     if (this.cutBy && (list.length === 0 || list[list.length - 1]! <= targetUtc)) {
       throw limitExceeded(property, `${new Date(targetUtc).toISOString().slice(0, 19)}Z lies beyond ${this.cutBy} of the series, as far as the mappers expand a series`);
