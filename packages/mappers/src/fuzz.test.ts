@@ -5,9 +5,10 @@ import { contactFromVCard, contactToVCard, eventFromVEvent, eventToVEvent, Mappe
 import { CONTACT_FIXTURES } from "./contact/client-fixtures.js";
 import { EVENT_FIXTURES } from "./event/client-fixtures.js";
 import { TASK_FIXTURES } from "./task/client-fixtures.js";
+import { FUZZ_MODE } from "./test-support/fuzz.js";
 
-/** MAPPER_FUZZ_SCALE=20 for a longer hunt; the default keeps the suite fast. */
-const FUZZ_SCALE = Number(process.env.MAPPER_FUZZ_SCALE ?? 1);
+/** 20 times more runs in fuzz mode (`EWSDAV_FUZZ`) or with MAPPER_FUZZ_SCALE=20; the default keeps the suite fast. */
+const FUZZ_SCALE = FUZZ_MODE ? 20 : Number(process.env.MAPPER_FUZZ_SCALE ?? 1);
 
 /** Runs a mapper call: it either returns or throws a MapperError that is not a caught bug. */
 function typedOrResult(run: () => unknown): void {

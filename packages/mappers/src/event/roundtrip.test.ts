@@ -5,6 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { fuzzRuns } from "../test-support/fuzz.js";
 import type { Attendee, CalendarItem, DayOfWeek } from "@ewsdav/ews-client";
 import { DAY_MS, EWS_WEEKDAYS, formatIsoDate, localMs } from "../timezone/clock.js";
 import { DST_ZONES, itemArbitrary } from "./arbitraries.js";
@@ -51,7 +52,7 @@ describe("EWS → VEVENT → EWS", () => {
         expect(sameRecurrence(back.item.recurrence, item.recurrence), JSON.stringify([item.recurrence, back.item.recurrence])).toBe(true);
         expect(back.dropped).toEqual([]);
       }),
-      { numRuns: 150 },
+      { numRuns: fuzzRuns(150) },
     );
   });
 });
@@ -65,7 +66,7 @@ describe("VEVENT → EWS → VEVENT", () => {
         expect(normalizeVEvent(eventToVEvent(mapped, { timeZone: zone, now: new Date(0) }).text)).toBe(normalizeVEvent(original));
         expect(eventToVEvent(mapped, { timeZone: zone, base: original, now: new Date(0) }).text).toBe(original);
       }),
-      { numRuns: 100 },
+      { numRuns: fuzzRuns(100) },
     );
   });
 });
@@ -111,7 +112,7 @@ describe("merge onto the base", () => {
           expect(project(eventFromVEvent(merged.join("\r\n"), { timeZone: zone }).item)).toMatchObject({ start: changed.start, end: changed.end, subject: changed.subject ?? null });
         },
       ),
-      { numRuns: 80 },
+      { numRuns: fuzzRuns(80) },
     );
   });
 });
@@ -200,7 +201,7 @@ describe("recurring series with exceptions and deletions across DST", () => {
   }
 
   it("maps EXDATEs and overrides to exactly the delete/modify operations, and back", () => {
-    fc.assert(fc.property(seriesArbitrary, seriesRoundTrip), { numRuns: 60 });
+    fc.assert(fc.property(seriesArbitrary, seriesRoundTrip), { numRuns: fuzzRuns(60) });
   });
 
   /** Marks for 40 occurrences: `keep` everywhere but the given positions. */

@@ -1,11 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { fuzzRuns } from "../test-support/fuzz.js";
 import type { Task } from "@ewsdav/ews-client";
 import { normalizeVTodo, taskFromVTodo, taskToVTodo, EWSDAV_UID_PROPERTY } from "../index.js";
 import { ewsTask, todoContent, todoText } from "../test-support/arbitraries.js";
 
 // MAPPER_FC_RUNS=2000 for a longer hunt; the default keeps the suite fast.
-const RUNS = { numRuns: Number(process.env.MAPPER_FC_RUNS ?? 150) };
+const RUNS = { numRuns: fuzzRuns(Number(process.env.MAPPER_FC_RUNS ?? 150)) };
 
 /** The task without ewsdav's bookkeeping (the remembered time forms). */
 function comparable(task: Task): Task {
