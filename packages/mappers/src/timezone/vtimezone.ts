@@ -1,8 +1,9 @@
 /**
  * VTIMEZONE ⇄ transitions. Writing compresses a list of offset transitions into STANDARD/DAYLIGHT
  * observances: runs of yearly changes on the same rule become one RRULE (open-ended when the run
- * reaches the end of the data), one-off changes become RDATEs. Reading expands the observances of
- * any VTIMEZONE (RRULE, RDATE, DTSTART; offsets to the second) back into transitions.
+ * reaches the end of the data), one-off changes become RDATEs. Reading expands the observances of a
+ * VTIMEZONE (RRULE, RDATE, DTSTART; offsets to the second) back into transitions — an RRULE only when
+ * it is one a zone can have (`zone-rule.ts`); any other makes the VTIMEZONE invalid.
  *
  * VTIMEZONE blocks for IANA zones are generated from the runtime's own zone data (`Intl`) for
  * 1970–2037 with the rule in force at the end left open, so they agree with the offsets the runtime
