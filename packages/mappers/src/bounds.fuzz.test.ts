@@ -1,6 +1,8 @@
 /**
  * Fuzzing the mappers' expansions with generated VTIMEZONE and RRULE components (every FREQ, BY*
- * parts in and out of range, COUNT/UNTIL, odd dates from year 1 to 9999, offsets to the minute):
+ * parts in and out of range, COUNT/UNTIL, odd dates from year 1 to 9999, offsets to the minute), and
+ * the other direction with generated EWS series (custom TimeZoneDefinitions, huge recurrences, many
+ * deleted and modified occurrences):
  * every input must map or fail with a typed error, within a per-input time limit. Each input runs
  * in a worker thread, so an input the mapper never returns on is a finding, not a hung suite.
  *
@@ -160,6 +162,95 @@ export const calendarArbitrary = fc
     ].join("\r\n");
   });
 
+const WINDOWS_DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Day", "Weekday", "WeekendDay"] as const;
+const MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"] as const;
+const INDEXES = ["First", "Second", "Third", "Fourth", "Last"] as const;
+/** `xs:dateTime` values from year 1 to 9999, and a few that are not dates at all. */
+const ewsInstant = fc.oneof(
+  fc.integer({ min: Date.UTC(1, 0, 1), max: Date.UTC(9999, 11, 31) }).map((ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z")),
+  fc.integer({ min: Date.UTC(2025, 0, 1), max: Date.UTC(2028, 0, 1) }).map((ms) => new Date(ms - (ms % 1_800_000)).toISOString().replace(/\.\d{3}Z$/, "Z")),
+  fc.constantFrom("2026-02-30T09:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2026-03-29T01:30:00+01:00", "garbage"),
+);
+const duration = fc.oneof(fc.integer({ min: -1440, max: 1440 }).map((m) => `${m < 0 ? "-" : ""}PT${Math.abs(m)}M`), fc.constantFrom("PT0M", "-PT60M", "P1D", "PT99999H", "nonsense"));
+
+/** A custom `TimeZoneDefinition`: periods, yearly groups with odd months and weeks, dated eras. */
+const definitionArbitrary = fc
+  .record({
+    biases: fc.array(duration, { minLength: 1, maxLength: 3 }),
+    rules: fc.array(
+      fc.oneof(
+        fc.record({ kind: fc.constant("RecurringDayTransition" as const), month: fc.integer({ min: 0, max: 13 }), dayOfWeek: fc.constantFrom(...WINDOWS_DAYS.slice(0, 7)), occurrence: fc.integer({ min: -2, max: 7 }), timeOffset: duration, to: fc.nat(3) }),
+        fc.record({ kind: fc.constant("RecurringDateTransition" as const), month: fc.integer({ min: 0, max: 13 }), day: fc.integer({ min: 0, max: 32 }), timeOffset: duration, to: fc.nat(3) }),
+      ),
+      { maxLength: 4 },
+    ),
+    eras: fc.array(fc.record({ at: ewsInstant, group: fc.boolean(), to: fc.nat(3) }), { maxLength: 4 }),
+  })
+  .map(({ biases, rules, eras }) => {
+    const periods = biases.map((bias, i) => ({ id: `P${i}`, name: i % 2 ? "Daylight" : "Standard", bias }));
+    const period = (n: number) => ({ kind: "Period" as const, value: `P${n % periods.length}` });
+    return {
+      id: "Fuzz Definition",
+      name: "Fuzz Definition",
+      periods,
+      transitionsGroups: [{ id: "G", transitions: rules.map((rule) => ({ ...rule, to: period(rule.to) })) }],
+      transitions: {
+        transitions: [
+          { kind: "Transition" as const, to: rules.length ? { kind: "Group" as const, value: "G" } : period(0) },
+          ...eras.map((era) => ({ kind: "AbsoluteDateTransition" as const, dateTime: era.at.replace(/Z$/, ""), to: era.group ? { kind: "Group" as const, value: "G" } : period(era.to) })),
+        ],
+      },
+    };
+  });
+
+const patternArbitrary = fc.oneof(
+  fc.record({ kind: fc.constant("DailyRecurrence" as const), interval: fc.oneof(fc.integer({ min: 1, max: 999 }), fc.constantFrom(0, 1_000_000)) }),
+  fc.record({ kind: fc.constant("WeeklyRecurrence" as const), interval: fc.integer({ min: 1, max: 99 }), daysOfWeek: fc.uniqueArray(fc.constantFrom(...WINDOWS_DAYS), { minLength: 1, maxLength: 4 }), firstDayOfWeek: fc.constantFrom("Sunday", "Monday") }),
+  fc.record({ kind: fc.constant("AbsoluteMonthlyRecurrence" as const), interval: fc.integer({ min: 1, max: 999 }), dayOfMonth: fc.integer({ min: 0, max: 32 }) }),
+  fc.record({ kind: fc.constant("RelativeMonthlyRecurrence" as const), interval: fc.integer({ min: 1, max: 999 }), daysOfWeek: fc.constantFrom(...WINDOWS_DAYS), dayOfWeekIndex: fc.constantFrom(...INDEXES) }),
+  fc.record({ kind: fc.constant("AbsoluteYearlyRecurrence" as const), dayOfMonth: fc.integer({ min: 0, max: 32 }), month: fc.constantFrom(...MONTH_NAMES) }),
+  fc.record({ kind: fc.constant("RelativeYearlyRecurrence" as const), daysOfWeek: fc.constantFrom(...WINDOWS_DAYS), dayOfWeekIndex: fc.constantFrom(...INDEXES), month: fc.constantFrom(...MONTH_NAMES) }),
+);
+const rangeArbitrary = fc.oneof(
+  fc.record({ kind: fc.constant("NoEndRecurrence" as const) }),
+  fc.record({ kind: fc.constant("NumberedRecurrence" as const), numberOfOccurrences: fc.oneof(fc.integer({ min: 1, max: 999 }), fc.constantFrom(0, 100_000, 1_000_000_000)) }),
+  fc.record({ kind: fc.constant("EndDateRecurrence" as const), endDate: ewsInstant.map((at) => at.slice(0, 10)) }),
+);
+
+/** A recurring EWS calendar item with odd zones, huge or odd recurrences, and many occurrences deleted or moved. */
+export const ewsItemArbitrary = fc
+  .record({
+    start: ewsInstant,
+    lengthMinutes: fc.integer({ min: 0, max: 3000 }),
+    zone: fc.oneof(fc.constantFrom({ id: "W. Europe Standard Time" }, { id: "New Zealand Standard Time" }, { id: "UTC" }, { id: "No Such Zone" }), definitionArbitrary),
+    allDay: fc.boolean(),
+    pattern: fc.option(patternArbitrary, { freq: 4 }),
+    range: rangeArbitrary,
+    deleted: fc.array(fc.oneof(fc.integer({ min: 0, max: 3000 }), ewsInstant), { maxLength: 30 }),
+    modified: fc.array(fc.oneof(fc.integer({ min: 0, max: 3000 }), ewsInstant), { maxLength: 10 }),
+    attendees: fc.nat(6),
+  })
+  .map((g) => {
+    const startMs = Date.parse(g.start);
+    const at = (entry: number | string): string => (typeof entry === "string" ? entry : Number.isNaN(startMs) ? g.start : new Date(startMs + entry * 86_400_000).toISOString().replace(/\.\d{3}Z$/, "Z"));
+    const end = Number.isNaN(startMs) ? g.start : new Date(startMs + g.lengthMinutes * 60_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const item = {
+      uid: "ews-fuzz@ewsdav.test",
+      subject: "Fuzz",
+      start: g.start,
+      end,
+      isAllDayEvent: g.allDay,
+      startTimeZone: g.zone,
+      endTimeZone: g.zone,
+      ...(g.pattern ? { recurrence: { pattern: g.pattern, range: { ...g.range, startDate: g.start.slice(0, 10) } } } : {}),
+      deletedOccurrences: g.deleted.map((entry) => ({ start: at(entry) })),
+      modifiedOccurrences: g.modified.map((entry, i) => ({ itemId: { id: `occ-${i}` }, start: at(entry), end: at(entry), originalStart: at(entry) })),
+      requiredAttendees: Array.from({ length: g.attendees }, (_, i) => ({ mailbox: { emailAddress: `guest${i}@example.org` } })),
+    };
+    const exceptions = item.modifiedOccurrences.map((occurrence) => ({ ...item, recurrence: undefined, start: occurrence.start, end: occurrence.end, originalStart: occurrence.originalStart, subject: "Moved" }));
+    return JSON.stringify({ item, exceptions });
+  });
+
 /** Inputs kept as explicit examples: the rules of issue 12 item 2 and rules near them. */
 const EXAMPLES: string[] = [
   ["RRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "RRULE:FREQ=SECONDLY;BYMONTH=12;BYDAY=1SU"],
@@ -177,8 +268,8 @@ describe("fuzzing the expansions: generated VTIMEZONE and RRULE components", () 
   afterAll(() => runner.stop());
 
   /** Runs one input; a finding (a crash, a stall, an input over the limit) is described in one line. */
-  async function finding(text: string): Promise<{ line: string | null; ms: number }> {
-    const run = await runner.run(text, "Europe/Berlin");
+  async function finding(text: string, kind: "ics" | "ews" = "ics"): Promise<{ line: string | null; ms: number }> {
+    const run = await runner.run(text, "Europe/Berlin", kind);
     const shown = JSON.stringify(text.length > 600 ? `${text.slice(0, 600)}…` : text);
     if (run.outcome === "stalled") return { line: `stalled (terminated after ${Math.round(run.ms)} ms): ${shown}`, ms: run.ms };
     if (run.outcome.startsWith("crash")) return { line: `${run.outcome.slice(0, 200)}: ${shown}`, ms: run.ms };
@@ -207,6 +298,28 @@ describe("fuzzing the expansions: generated VTIMEZONE and RRULE components", () 
         FUZZ_MODE ? { numRuns: Number.MAX_SAFE_INTEGER, interruptAfterTimeLimit: fuzzBudgetMs(), markInterruptAsFailure: false } : { numRuns: fuzzRuns(120) },
       );
       reportFuzz({ name: "mappers: generated VTIMEZONE and RRULE components", seed: fuzzSeed(), tried: { inputs, slowestMs: Math.round(slowest), seconds: Math.round((performance.now() - started) / 1000) }, found });
+      expect(found).toEqual([]);
+    },
+    FUZZ_MODE ? fuzzBudgetMs() + 120_000 : 120_000,
+  );
+
+  it(
+    "every generated EWS series (odd zones, huge recurrences, many deleted and moved occurrences) maps or fails typed within the limit",
+    async () => {
+      const found: string[] = [];
+      let inputs = 0;
+      let slowest = 0;
+      const started = performance.now();
+      await fc.assert(
+        fc.asyncProperty(ewsItemArbitrary, async (json) => {
+          inputs++;
+          const result = await finding(json, "ews");
+          slowest = Math.max(slowest, result.ms);
+          if (result.line) found.push(result.line);
+        }),
+        FUZZ_MODE ? { numRuns: Number.MAX_SAFE_INTEGER, interruptAfterTimeLimit: fuzzBudgetMs(), markInterruptAsFailure: false } : { numRuns: fuzzRuns(80) },
+      );
+      reportFuzz({ name: "mappers: generated EWS series", seed: fuzzSeed(), tried: { inputs, slowestMs: Math.round(slowest), seconds: Math.round((performance.now() - started) / 1000) }, found });
       expect(found).toEqual([]);
     },
     FUZZ_MODE ? fuzzBudgetMs() + 120_000 : 120_000,

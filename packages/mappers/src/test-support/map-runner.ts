@@ -35,8 +35,8 @@ export class MapRunner {
     return this.ready;
   }
 
-  /** Maps `text` in the worker and says how it went. */
-  async run(text: string, timeZone: string): Promise<MapRun> {
+  /** Maps `text` (iCalendar, or with `kind: "ews"` an EWS item as JSON) in the worker and says how it went. */
+  async run(text: string, timeZone: string, kind: "ics" | "ews" = "ics"): Promise<MapRun> {
     await this.start();
     const id = this.nextId++;
     const started = performance.now();
@@ -50,7 +50,7 @@ export class MapRunner {
         clearTimeout(timer);
         resolve({ ms: answer.ms, outcome: answer.outcome });
       });
-      this.worker!.postMessage({ id, text, timeZone } satisfies MapRequest);
+      this.worker!.postMessage({ id, text, timeZone, kind } satisfies MapRequest);
     });
   }
 

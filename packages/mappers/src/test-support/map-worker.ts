@@ -4,13 +4,16 @@
  * that an input on which the mapper never returns is a finding and not a hung suite.
  */
 import { parentPort } from "node:worker_threads";
+import type { CalendarItem } from "@ewsdav/ews-client";
 import { eventFromVEvent, eventToVEvent, MapperError } from "../index.js";
 
-/** A request: one text to map, in a mailbox zone. */
+/** A request: one text (iCalendar) or EWS item (JSON of a `CalendarItem` with its exceptions) to map, in a mailbox zone. */
 export interface MapRequest {
   id: number;
   text: string;
   timeZone: string;
+  /** `ics` (default): `text` is iCalendar; `ews`: `text` is `{ item, exceptions }` as JSON. */
+  kind?: "ics" | "ews";
 }
 
 /** The answer: how long it took and how it ended. */
@@ -21,8 +24,19 @@ export interface MapAnswer {
   outcome: string;
 }
 
+function exerciseEws(request: MapRequest): void {
+  const { item, exceptions } = JSON.parse(request.text) as { item: CalendarItem; exceptions: CalendarItem[] };
+  const written = eventToVEvent(item, { exceptions, timeZone: request.timeZone, now: new Date(0) });
+  const read = eventFromVEvent(written.text, { timeZone: request.timeZone, current: item });
+  eventToVEvent({ ...read.item, uid: written.uid }, { base: written.text, timeZone: request.timeZone, now: new Date(0) });
+}
+
 function exercise(request: MapRequest): string {
   try {
+    if (request.kind === "ews") {
+      exerciseEws(request);
+      return "mapped";
+    }
     const read = eventFromVEvent(request.text, { timeZone: request.timeZone });
     const uid = read.item.uid ?? read.uid ?? "fuzz@ewsdav.test";
     const back = eventToVEvent({ ...read.item, uid }, { base: request.text, timeZone: request.timeZone, now: new Date(0) });
