@@ -82,7 +82,9 @@ export function readTodo(todo: JComponent, calendar: JComponent | null, zones: Z
   const bindings = new Map<string, number[]>();
   const explained = new Set<number>();
   const bind = (key: string, index: number) => {
-    bindings.set(key, [...(bindings.get(key) ?? []), index]);
+    const list = bindings.get(key);
+    if (list) list.push(index);
+    else bindings.set(key, [index]);
     explained.add(index);
   };
   const drop = (index: number, reason: string, error?: MapperError) => {
@@ -235,11 +237,15 @@ export function readTodo(todo: JComponent, calendar: JComponent | null, zones: Z
   if (klass !== null) bind("sensitivity", klass);
 
   const categories: string[] = [];
+  const seen = new Set<string>();
   props.forEach((property, index) => {
     if (property[0] !== "categories") return;
     for (const value of property.slice(3)) {
       const text = String(value).trim();
-      if (text !== "" && !categories.includes(text)) categories.push(text);
+      if (text !== "" && !seen.has(text)) {
+        seen.add(text);
+        categories.push(text);
+      }
     }
     bind("categories", index);
   });
