@@ -5,7 +5,7 @@ import { contactFromVCard, contactToVCard, eventFromVEvent, eventToVEvent, Mappe
 import { CONTACT_FIXTURES } from "./contact/client-fixtures.js";
 import { EVENT_FIXTURES } from "./event/client-fixtures.js";
 import { TASK_FIXTURES } from "./task/client-fixtures.js";
-import { FUZZ_MODE } from "./test-support/fuzz.js";
+import { FUZZ_MODE } from "../test/fuzz-support/fuzz.js";
 
 /** 20 times more runs in fuzz mode (`EWSDAV_FUZZ`) or with MAPPER_FUZZ_SCALE=20; the default keeps the suite fast. */
 const FUZZ_SCALE = FUZZ_MODE ? 20 : Number(process.env.MAPPER_FUZZ_SCALE ?? 1);

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fuzzRuns } from "../test-support/fuzz.js";
+import { fuzzRuns } from "../../test/fuzz-support/fuzz.js";
 import type { Contact } from "@ewsdav/ews-client";
 import { contactFromVCard, contactToVCard, normalizeVCard } from "../index.js";
 import { cardContent, cardStyle, cardText, emailAddress, ewsContact, imUri, phoneNumber, safeText, escape } from "../test-support/arbitraries.js";

@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fuzzRuns } from "../test-support/fuzz.js";
+import { fuzzRuns } from "../../test/fuzz-support/fuzz.js";
 import type { CalendarItem, TimeZoneDefinition } from "@ewsdav/ews-client";
 import { MapperError } from "../result.js";
 import { unfoldLines } from "../vobject/codec.js";

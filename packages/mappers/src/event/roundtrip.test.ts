@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fuzzRuns } from "../test-support/fuzz.js";
+import { fuzzRuns } from "../../test/fuzz-support/fuzz.js";
 import type { Attendee, CalendarItem, DayOfWeek } from "@ewsdav/ews-client";
 import { DAY_MS, EWS_WEEKDAYS, formatIsoDate, localMs } from "../timezone/clock.js";
 import { DST_ZONES, itemArbitrary } from "./arbitraries.js";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fuzzRuns } from "../test-support/fuzz.js";
+import { fuzzRuns } from "../../test/fuzz-support/fuzz.js";
 import type { Task } from "@ewsdav/ews-client";
 import { normalizeVTodo, taskFromVTodo, taskToVTodo, EWSDAV_UID_PROPERTY } from "../index.js";
 import { ewsTask, todoContent, todoText } from "../test-support/arbitraries.js";
