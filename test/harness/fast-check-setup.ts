@@ -27,6 +27,7 @@ function fuzzSeed(): number {
     if (!Number.isSafeInteger(seed)) throw new Error(`EWSDAV_FUZZ_SEED must be an integer, not ${JSON.stringify(given)}`);
     return seed | 0;
   }
+  // (vitest.config.ts picks one seed per run; this is for a property run some other way.)
   // Fuzz mode without a seed: one from the clock, printed so a finding can be replayed.
   const seed = (Date.now() ^ (process.pid << 16)) | 0;
   process.env.EWSDAV_FUZZ_SEED = String(seed);

@@ -57,6 +57,18 @@ describe("EWS → VEVENT → EWS", () => {
   });
 });
 
+describe("counterexamples found by random seeds, kept", () => {
+  it("an end in the second pass through the hour New Zealand repeats keeps its zone (seed 777 in fuzz mode)", () => {
+    // 2032-04-04 03:00 NZDT → 02:00 NZST: 14:00Z is the second 02:00, which no TZID time names.
+    const item: CalendarItem = { uid: "203244-0@ewsdav.test", start: "2032-04-03T11:00:00Z", end: "2032-04-03T14:00:00Z", isAllDayEvent: false, startTimeZone: { id: "New Zealand Standard Time" }, endTimeZone: { id: "New Zealand Standard Time" }, legacyFreeBusyStatus: "Free", importance: "Low", sensitivity: "Normal", reminderIsSet: false };
+    const { text: ics } = eventToVEvent(item, { timeZone: "Pacific/Auckland", now: new Date(0) });
+    expect(ics).toContain("DURATION:PT3H");
+    const back = eventFromVEvent(ics, { timeZone: "Pacific/Auckland" });
+    expect(project(back.item)).toEqual(project(item));
+    expect(back.dropped).toEqual([]);
+  });
+});
+
 describe("VEVENT → EWS → VEVENT", () => {
   it("gives back the same object, written fresh or merged onto itself", () => {
     fc.assert(

@@ -104,6 +104,17 @@ export function timeProperty(name: string, utc: number, form: TimeForm, nominal?
   }
 }
 
+/** An iCalendar DURATION (`P1DT2H30M`, `PT0S`) of a non-negative number of seconds. */
+export function icalDuration(seconds: number): string {
+  const whole = Math.max(0, Math.round(seconds));
+  const days = Math.floor(whole / 86_400);
+  const hours = Math.floor((whole % 86_400) / 3600);
+  const minutes = Math.floor((whole % 3600) / 60);
+  const rest = whole % 60;
+  const time = `${hours ? `${hours}H` : ""}${minutes ? `${minutes}M` : ""}${rest ? `${rest}S` : ""}`;
+  return `P${days ? `${days}D` : ""}${time ? `T${time}` : days ? "" : "T0S"}`;
+}
+
 /** The value (jCal text) of an instant in a form, for multi-valued EXDATE. */
 function timeValue(utc: number, form: TimeForm): string {
   return String(timeProperty("x", utc, form)[3]);
@@ -185,7 +196,13 @@ export function writeVEvent(item: CalendarItem, base: JComponent | null, baseRea
       if (allDay && startForm.zone.toLocal(endUtc) - startForm.zone.toLocal(startUtc) < DAY_MS) endUtc = startForm.zone.toUtc(startForm.zone.toLocal(startUtc) + DAY_MS);
       // A series whose first start is shifted out of a DST gap keeps the wall-clock time its pattern repeats at.
       const nominal = shape.role === "master" && !allDay && sameZone(startForm.zone, shape.seriesForm.zone) ? shape.seriesStartLocal : undefined;
-      replace(["dtstart", "dtend", "duration"], [timeProperty("dtstart", startUtc, startForm, nominal), timeProperty("dtend", endUtc, endForm)]);
+      // An end in the second pass through a repeated hour has no wall-clock name in its zone (it
+      // would be written in UTC, and read back in UTC): in the start's zone it is a DURATION.
+      const endUnnamed = !allDay && endForm.kind === "zoned" && endForm.zone.toUtc(endForm.zone.toLocal(endUtc)) !== endUtc;
+      const endProperty: JProperty = endUnnamed && startForm.kind === "zoned" && sameZone(startForm.zone, endForm.zone) && endUtc >= startUtc
+        ? ["duration", {}, "duration", icalDuration((endUtc - startUtc) / 1000)]
+        : timeProperty("dtend", endUtc, endForm);
+      replace(["dtstart", "dtend", "duration"], [timeProperty("dtstart", startUtc, startForm, nominal), endProperty]);
     }
   }
   if (shape.role === "override" && shape.recurrenceId !== undefined) {
