@@ -56,8 +56,20 @@ describe("series expansion", () => {
         // RFC 5545 leaves a DTSTART off its rule undefined (and ical.js reads it one way for some
         // rules, another for others): the series starts on its rule's third match after a day.
         const day = allDay ? localMs(start.year, start.month, start.day) : localMs(start.year, start.month, start.day, start.hour);
-        const startLocal = ical(body, day, allDay, 3)[2]!;
-        expect(ours(value, startLocal, allDay, 200), value).toEqual(ical(value, startLocal, allDay, 200));
+        // ical.js is the reference only where it expands the rule at all: it throws ("Same
+        // occurrence found twice") on some (MONTHLY;INTERVAL=5;BYMONTHDAY=31 with an UNTIL, found
+        // in fuzz mode) and gives up on others; those inputs are skipped.
+        let reference: number[];
+        let startLocal: number | undefined;
+        try {
+          startLocal = ical(body, day, allDay, 3)[2];
+          reference = startLocal === undefined ? [] : ical(value, startLocal, allDay, 200);
+        } catch {
+          startLocal = undefined;
+          reference = [];
+        }
+        fc.pre(startLocal !== undefined);
+        expect(ours(value, startLocal!, allDay, 200), value).toEqual(reference);
       }),
       { numRuns: fuzzRuns(300) },
     );
@@ -68,6 +80,11 @@ describe("series expansion", () => {
     expect(ours("FREQ=DAILY;BYDAY=MO;COUNT=2", wednesday, false, 5)).toEqual([wednesday, localMs(2020, 1, 6, 9)]);
     expect(ours("FREQ=WEEKLY;BYDAY=MO;COUNT=2", wednesday, false, 5)).toEqual([localMs(2020, 1, 6, 9), localMs(2020, 1, 13, 9)]);
     expect(ours("FREQ=MONTHLY;BYMONTHDAY=31;COUNT=2", localMs(2020, 2, 5, 9), false, 5)).toEqual([localMs(2020, 3, 31, 9), localMs(2020, 5, 31, 9)]);
+  });
+
+  it("expands MONTHLY;INTERVAL=5;BYMONTHDAY=31 with an UNTIL, on which ical.js throws (found in fuzz mode, seed 777)", () => {
+    const days = ours("FREQ=MONTHLY;INTERVAL=5;BYMONTHDAY=31;UNTIL=20271103T235959", localMs(2021, 7, 31, 19), false, 50).map((local) => new Date(local).toISOString().slice(0, 10));
+    expect(days).toEqual(["2021-07-31", "2021-12-31", "2022-05-31", "2022-10-31", "2023-03-31", "2023-08-31", "2024-01-31", "2026-07-31", "2026-12-31", "2027-05-31", "2027-10-31"]);
   });
 
   it("reads UNTIL in UTC as an instant, and a DATE UNTIL as the whole day", () => {
