@@ -14,6 +14,13 @@ const alias = [
   { find: /^@ewsdav\/core$/, replacement: src("core/src/index.ts") },
 ];
 
+const fuzzMode = (process.env.EWSDAV_FUZZ ?? "") !== "" && process.env.EWSDAV_FUZZ !== "0";
+// Fuzz mode without a seed: one seed for the whole run (the workers inherit it), printed for a replay.
+if (fuzzMode && !process.env.EWSDAV_FUZZ_SEED) {
+  process.env.EWSDAV_FUZZ_SEED = String((Date.now() ^ (process.pid << 16)) | 0);
+  console.log(`fuzz mode: EWSDAV_FUZZ_SEED=${process.env.EWSDAV_FUZZ_SEED}`);
+}
+
 const unit = (name: string) => ({
   extends: true as const,
   test: { name, include: [`packages/${name}/src/**/*.test.ts`] },
@@ -22,7 +29,10 @@ const unit = (name: string) => ({
 export default defineConfig({
   resolve: { alias },
   test: {
-    testTimeout: 30_000,
+    // fast-check runs every property from a fixed seed in the suite (a random one only in fuzz mode).
+    setupFiles: [fileURLToPath(new URL("./test/harness/fast-check-setup.ts", import.meta.url))],
+    // Properties make 20 times more runs in fuzz mode.
+    testTimeout: fuzzMode ? 1_800_000 : 30_000,
     hookTimeout: 180_000,
     projects: [
       unit("core"),

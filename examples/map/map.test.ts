@@ -21,6 +21,20 @@ const SERIES = [
 const ALL_DAY = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a1\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;VALUE=DATE:20260502\r\nDTEND;VALUE=DATE:20260503\r\nSUMMARY:Holiday\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
 const ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTODO\r\nUID:t1\r\nSUMMARY:Task one\r\nEND:VTODO\r\nBEGIN:VTODO\r\nUID:t2\r\nSUMMARY:Task two\r\nSTATUS:IN-PROCESS\r\nEND:VTODO\r\nBEGIN:VEVENT\r\nUID:e1\r\nDTSTART:20260105T090000Z\r\nDTEND:20260105T100000Z\r\nSUMMARY:Meeting\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
 
+/** A VTIMEZONE whose rules no zone can have: one never fires, one is finer than yearly (issue 12, item 2). */
+const STALL = [
+  "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//ewsdav tests//EN",
+  "BEGIN:VTIMEZONE", "TZID:Nowhere Standard Time",
+  "BEGIN:STANDARD", "DTSTART:19700101T000000", "TZOFFSETFROM:+0100", "TZOFFSETTO:+0000", "RRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "END:STANDARD",
+  "BEGIN:DAYLIGHT", "DTSTART:19700301T000000", "TZOFFSETFROM:+0000", "TZOFFSETTO:+0100", "RRULE:FREQ=SECONDLY;BYMONTH=12;BYDAY=1SU", "END:DAYLIGHT",
+  "END:VTIMEZONE",
+  "BEGIN:VEVENT", "UID:stall@ewsdav.test", "DTSTAMP:20260101T000000Z",
+  "DTSTART;TZID=Nowhere Standard Time:20260105T090000", "DTEND;TZID=Nowhere Standard Time:20260105T100000", "SUMMARY:Stall", "END:VEVENT",
+  "END:VCALENDAR", "",
+].join("\r\n");
+/** The same event, resolved through each of the two rules alone. */
+const stallWith = (rule: string): string => STALL.replace(/RRULE:FREQ=DAILY[^\r]*|RRULE:FREQ=SECONDLY[^\r]*/g, rule);
+
 describe("npm run map", () => {
   it("maps every contact of a .vcf, with items, round-tripped text and dropped lists", () => {
     const objects = mapText(VCF);
@@ -62,6 +76,27 @@ describe("npm run map", () => {
     expect(mapText(ALL_DAY, { timeZone: "Asia/Tokyo" })[0]).toMatchObject({ item: { isAllDayEvent: true, start: "2026-05-01T15:00:00Z" }, mergeIsEcho: true });
   });
 
+  it("returns on an event whose VTIMEZONE has a rule that never fires or is finer than yearly, reading it as with an unknown zone", () => {
+    for (const text of [STALL, stallWith("RRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30"), stallWith("RRULE:FREQ=SECONDLY;BYMONTH=12;BYDAY=1SU")]) {
+      const [event] = mapText(text, { timeZone: "Europe/Berlin" });
+      expect(event).toMatchObject({ kind: "event", uid: "stall@ewsdav.test", item: { start: "2026-01-05T08:00:00Z", startTimeZone: { id: "W. Europe Standard Time" } } });
+      const reasons = event!.dropped!.filter((entry) => entry.property === "DTSTART").map((entry) => entry.reason);
+      expect(reasons).toHaveLength(1);
+      expect(reasons[0]).toMatch(/VTIMEZONE of TZID "Nowhere Standard Time" is invalid .*not one a time zone can have: FREQ=(DAILY|SECONDLY)/);
+    }
+  });
+
+  it("reports an event past a bound as a typed error naming its UID and field, and maps the others of the file", () => {
+    const attendees = Array.from({ length: 2001 }, (_, i) => `ATTENDEE:mailto:guest${i}@example.org`);
+    const big = ["BEGIN:VEVENT", "UID:crowd@ewsdav.test", "DTSTART:20260105T090000Z", "SUMMARY:Crowd", ...attendees, "END:VEVENT"];
+    const text = ["BEGIN:VCALENDAR", "VERSION:2.0", ...big, "BEGIN:VEVENT", "UID:small@ewsdav.test", "DTSTART:20260106T090000Z", "SUMMARY:Small", "END:VEVENT", "END:VCALENDAR", ""].join("\r\n");
+    const [crowd, small] = mapText(text);
+    expect(crowd).toMatchObject({ kind: "event", error: { code: "LIMIT_EXCEEDED", property: "ATTENDEE", uid: "crowd@ewsdav.test" } });
+    expect(crowd!.error!.reason).toMatch(/2001 attendees, more than the 2000/);
+    expect(small).toMatchObject({ kind: "event", uid: "small@ewsdav.test", item: { subject: "Small" } });
+    expect(small!.error).toBeUndefined();
+  });
+
   it("runs as a command and prints JSON", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ewsdav-map-"));
     const file = join(dir, "contacts.vcf");
@@ -74,5 +109,10 @@ describe("npm run map", () => {
     writeFileSync(ics, SERIES);
     const events = JSON.parse((await run("npx", ["tsx", "examples/map/main.ts", "--time-zone", "Europe/Berlin", ics], { cwd: join(import.meta.dirname, "../.."), timeout: 60_000 })).stdout) as Array<{ kind: string; occurrenceOperations: unknown[] }>;
     expect(events.map((object) => [object.kind, object.occurrenceOperations.length])).toEqual([["event", 2]]);
+    // The event whose VTIMEZONE once stalled the process returns, read as with an unknown zone.
+    const stall = join(dir, "stall.ics");
+    writeFileSync(stall, STALL);
+    const stalled = JSON.parse((await run("npx", ["tsx", "examples/map/main.ts", stall], { cwd: join(import.meta.dirname, "../.."), timeout: 60_000 })).stdout) as Array<{ uid: string; dropped: Array<{ property: string; reason: string }> }>;
+    expect(stalled.map((object) => [object.uid, object.dropped.map((entry) => entry.property)])).toEqual([["stall@ewsdav.test", ["DTSTART", "DTEND"]]]);
   });
 });

@@ -39,7 +39,7 @@ export interface MappedObject {
   /** True when writing the item back onto the original changes nothing (normalised hash). */
   mergeIsEcho?: boolean;
   /** The typed error, when the object could not be mapped at all. */
-  error?: { code: string; property: string | null; reason: string };
+  error?: { code: string; property: string | null; reason: string; uid?: string };
 }
 
 /** Options of {@link mapText}. */
@@ -49,7 +49,7 @@ export interface MapTextOptions {
 }
 
 function failure(error: unknown): MappedObject["error"] {
-  if (error instanceof MapperError) return { code: error.code, property: error.property, reason: error.reason };
+  if (error instanceof MapperError) return { code: error.code, property: error.property, reason: error.reason, ...(error.uid ? { uid: error.uid } : {}) };
   return { code: "UNEXPECTED", property: null, reason: error instanceof Error ? error.message : String(error) };
 }
 

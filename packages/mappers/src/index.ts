@@ -2,6 +2,7 @@
  * `@ewsdav/mappers`: pure mappers between the EWS item model and vCard / iCalendar.
  * @packageDocumentation
  */
+export { DEFAULT_MAPPER_LIMITS, type MapperLimits } from "./limits.js";
 export { MapperError, type DroppedProperty, type MapperErrorCode, type MappingRow, type MapResult, type SupportLevel } from "./result.js";
 export { EWSDAV_PROPERTY_SET_ID, EWSDAV_UID_PROPERTY, readEwsdavUid, ewsdavUidProperty, withEwsdavUid } from "./identity.js";
 export { normalizeVCard, vcardHash, normalizeVTodo, vtodoHash, normalizeICalendarComponents, hashNormalized, canonicalJson } from "./vobject/normalize.js";
@@ -35,6 +36,7 @@ export {
   importanceOf,
   type TimeForm,
   type TaskTimeForms,
+  type TaskFromVTodoOptions,
   type TaskFromVTodoResult,
   type TaskToVTodoOptions,
   type TaskToVTodoResult,

@@ -38,6 +38,7 @@ export type MapperErrorCode =
   | "MISSING_COMPONENT" // no VCARD / VEVENT / VTODO in the text
   | "INVALID_VALUE" // a property value that cannot be read (bad date, bad number …)
   | "UNSUPPORTED_VERSION" // a vCard version other than 3.0 / 4.0 (2.1 is read best-effort)
+  | "LIMIT_EXCEEDED" // the item is past a bound of the mappers (a count, the date horizon, the time budget); see limits.ts
   | "INTERNAL_ERROR"; // a mapper bug caught at the API boundary (never expected; tests assert it does not happen)
 
 /**

@@ -3,7 +3,8 @@
  * @module
  */
 import type { Contact } from "@ewsdav/ews-client";
-import { guardMapper, MapperError, type DroppedProperty } from "../result.js";
+import { guardItem, uidHint, type MapperLimits } from "../limits.js";
+import { MapperError, type DroppedProperty } from "../result.js";
 import { readVObjects, vcardDesignOf, writeComponent, type JComponent, type RawLines } from "../vobject/codec.js";
 import { readContactCard } from "./read.js";
 import { writeContactCard, type VCardVersion } from "./write.js";
@@ -16,6 +17,8 @@ export { PHONE_SLOTS, EMAIL_SLOTS, ADDRESS_SLOTS, IM_SLOTS, type PhoneSlot } fro
 export interface ContactFromVCardOptions {
   /** Leave the photo out of the item (e.g. when the EWS side updates photos separately). */
   skipPhoto?: boolean;
+  /** Bounds on the work this item may cost (counts, time budget); defaults in `DEFAULT_MAPPER_LIMITS`. */
+  limits?: Partial<MapperLimits>;
 }
 
 /** What {@link contactFromVCard} returns. */
@@ -36,6 +39,8 @@ export interface ContactToVCardOptions {
   version?: VCardVersion;
   /** UID to write when the item carries none. */
   uid?: string;
+  /** Bounds on the work this item may cost (counts, time budget); defaults in `DEFAULT_MAPPER_LIMITS`. */
+  limits?: Partial<MapperLimits>;
 }
 
 /** What {@link contactToVCard} returns. */
@@ -68,7 +73,7 @@ function firstCard(text: string, what: string): { card: JComponent; extra: Dropp
  * problem (an unreadable line, a bad date) is reported in `dropped` and the rest is still mapped.
  */
 export function contactFromVCard(text: string, options: ContactFromVCardOptions = {}): ContactFromVCardResult {
-  return guardMapper(null, () => {
+  return guardItem(uidHint(text), options.limits, () => {
     const { card, extra } = firstCard(text, "text");
     const reading = readContactCard(card);
     if (options.skipPhoto) delete reading.item.attachments;
@@ -83,7 +88,7 @@ export function contactFromVCard(text: string, options: ContactFromVCardOptions 
  * holds no vCard.
  */
 export function contactToVCard(item: Contact, options: ContactToVCardOptions = {}): ContactToVCardResult {
-  return guardMapper(options.uid ?? null, () => {
+  return guardItem(options.uid ?? null, options.limits, () => {
     const base = options.base ? firstCard(options.base, "base") : null;
     const version = options.version ?? "4.0";
     const { card, dropped } = writeContactCard(item, base?.card ?? null, version, options.uid === undefined ? {} : { uid: options.uid });

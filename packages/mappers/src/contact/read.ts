@@ -149,7 +149,9 @@ export function readContactCard(card: JComponent): ContactReading {
   const explained = new Set<number>();
   const dates: ContactReading["dates"] = { birthday: null, anniversary: null };
   const bind = (key: string, ...indexes: number[]) => {
-    bindings.set(key, [...(bindings.get(key) ?? []), ...indexes]);
+    const list = bindings.get(key);
+    if (list) list.push(...indexes);
+    else bindings.set(key, [...indexes]);
     for (const index of indexes) explained.add(index);
   };
   const drop = (index: number, reason: string, error?: MapperError) => {

@@ -4,6 +4,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { fuzzRuns } from "../../test/fuzz-support/fuzz.js";
 import type { CalendarItem, TimeZoneDefinition } from "@ewsdav/ews-client";
 import { MapperError } from "../result.js";
 import { unfoldLines } from "../vobject/codec.js";
@@ -411,7 +412,7 @@ describe("malformed and mutated input", () => {
           expect(error).toBeInstanceOf(MapperError);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: fuzzRuns(300) },
     );
   });
 

@@ -10,7 +10,8 @@
  * @module
  */
 import type { CalendarItem, OccurrenceInfo, ResponseType } from "@ewsdav/ews-client";
-import { guardMapper, MapperError, type DroppedProperty } from "../result.js";
+import { checkBudget, checkCount, currentLimits, guardItem, rethrowLimit, uidHint } from "../limits.js";
+import { MapperError, type DroppedProperty } from "../result.js";
 import { readVObjects, writeComponent, type RawLines } from "../vobject/codec.js";
 import { hashNormalized, normalizeICalendarComponents } from "../vobject/normalize.js";
 import type { EventTimeZone } from "../timezone/resolve.js";
@@ -76,7 +77,7 @@ function dayOf(local: number): number {
 export function crossesNeighbours(series: VEventReading, originalUtc: number, newStartUtc: number, occurrences: SeriesOccurrences | null = seriesOccurrences(series)): boolean {
   if (!series.start || !occurrences) return false;
   const zone = series.start.zone;
-  const around = occurrences.around(originalUtc);
+  const around = occurrences.around(originalUtc, "RECURRENCE-ID");
   const newDay = dayOf(zone.toLocal(newStartUtc));
   return (around.previous !== null && newDay <= dayOf(zone.toLocal(around.previous))) || (around.next !== null && newDay >= dayOf(zone.toLocal(around.next)));
 }
@@ -106,7 +107,7 @@ function changesAgainst(master: CalendarItem, occurrence: CalendarItem): Partial
  * {@link MapperError} (a bug would surface as `INTERNAL_ERROR`).
  */
 export function eventFromVEvent(text: string, options: EventFromVEventOptions = {}): EventFromVEventResult {
-  return guardMapper(null, () => mapEventFromVEvent(text, options));
+  return guardItem(uidHint(text), options.limits, () => mapEventFromVEvent(text, options));
 }
 
 function mapEventFromVEvent(text: string, options: EventFromVEventOptions): EventFromVEventResult {
@@ -126,6 +127,13 @@ function mapEventFromVEvent(text: string, options: EventFromVEventOptions): Even
   const master = readVEvent(masterComponent, zones, readOptions);
   dropped.push(...master.dropped);
   const operations: OccurrenceOperation[] = [];
+  const start = master.start;
+  if (group.master && master.item.recurrence && start && start.time.kind === "zoned" && start.zone.toLocal(start.utc) !== start.local) {
+    // RFC 5545 starts the first occurrence one gap length later and keeps the others at DTSTART's
+    // time; EWS takes the pattern's time of day from the start it is given, so it repeats the
+    // series at the shifted time (the EWS → iCalendar direction reads it back from OriginalStarts).
+    dropped.push({ property: "DTSTART", reason: `the series starts at a wall-clock time that does not exist that day (a DST gap in ${start.zone.tzid}); EWS repeats it at the time it starts that day, ${ewsDateTime(start.utc)}`, value: ewsDateTime(start.utc) });
+  }
   if (group.master) {
     if (master.item.recurrence && master.start && master.rrule) operations.push(...occurrenceOperations(group, master, zones, readOptions, options.current, dropped));
     else if (group.overrides.length > 0 || all(masterComponent, "exdate").length > 0) {
@@ -151,20 +159,26 @@ function occurrenceOperations(
   const seriesZone = start.zone;
   const allDay = master.allDay;
   const occurrences = occurrencesOf(master.rrule!, start.local, allDay, seriesZone);
-  const index = (utc: number): number | null => occurrences.indexOf(utc);
+  const index = (utc: number, property = "RECURRENCE-ID"): number | null => occurrences.indexOf(utc, property);
+  const limits = currentLimits();
+  checkCount("RECURRENCE-ID", group.overrides.length, limits.maxOverrides, "overrides (VEVENTs with a RECURRENCE-ID)");
+  checkCount("ModifiedOccurrences", current?.modifiedOccurrences?.length ?? 0, limits.maxOverrides, "modified occurrences");
+  checkCount("DeletedOccurrences", current?.deletedOccurrences?.length ?? 0, limits.maxExdates, "deleted occurrences");
   const alreadyDeleted = new Set((current?.deletedOccurrences ?? []).map((entry) => safeInstant(entry.start)));
   const operations: OccurrenceOperation[] = [];
   const deleted = new Set<number>();
   for (const originalUtc of exdateInstants(group.master!, master, zones, dropped)) {
     deleted.add(originalUtc);
     if (alreadyDeleted.has(originalUtc)) continue;
-    const instanceIndex = index(originalUtc);
+    checkBudget("EXDATE");
+    const instanceIndex = index(originalUtc, "EXDATE");
     // An EXDATE that names no occurrence of the pattern deletes nothing on EWS; it stays on the DAV side.
     if (instanceIndex === null) dropped.push({ property: "EXDATE", reason: "names no occurrence of the pattern, so there is nothing to delete on EWS; it stays on the DAV side", value: ewsDateTime(originalUtc) });
     else operations.push({ kind: "deleteOccurrence", originalStart: ewsDateTime(originalUtc), instanceIndex });
   }
   const modified = new Set<number>();
   for (const override of group.overrides) {
+    checkBudget("RECURRENCE-ID");
     const recurrenceId = readTime(first(override, "recurrence-id"));
     if (!recurrenceId) {
       dropped.push({ property: "RECURRENCE-ID", reason: "unreadable value; override stays on the DAV side" });
@@ -176,6 +190,7 @@ function occurrenceOperations(
     try {
       reading = readVEvent(override, zones, readOptions);
     } catch (error) {
+      rethrowLimit(error);
       dropped.push({ property: "RECURRENCE-ID", reason: `override not readable: ${(error as Error).message}` });
       continue;
     }
@@ -219,7 +234,7 @@ function safeInstant(value: string): number {
  * and nothing but a {@link MapperError} for anything else.
  */
 export function eventToVEvent(item: CalendarItem, options: EventToVEventOptions = {}): EventToVEventResult {
-  return guardMapper(item?.uid ?? options.uid ?? null, () => mapEventToVEvent(item, options));
+  return guardItem(item?.uid ?? options.uid ?? null, options.limits, () => mapEventToVEvent(item, options));
 }
 
 function mapEventToVEvent(item: CalendarItem, options: EventToVEventOptions): EventToVEventResult {
@@ -237,12 +252,26 @@ function mapEventToVEvent(item: CalendarItem, options: EventToVEventOptions): Ev
   const context: WriteContext = { defaultZone, baseZones, stamp, dropped };
   if (!item.start) throw new MapperError("INVALID_VALUE", "Start", "the calendar item has no Start", uid);
 
+  const limits = currentLimits();
+  checkCount("DeletedOccurrences", item.deletedOccurrences?.length ?? 0, limits.maxExdates, "deleted occurrences");
+  checkCount("ModifiedOccurrences", item.modifiedOccurrences?.length ?? 0, limits.maxOverrides, "modified occurrences");
+  checkCount("ModifiedOccurrences", options.exceptions?.length ?? 0, limits.maxOverrides, "exceptions");
+  checkCount("RequiredAttendees", (item.requiredAttendees?.length ?? 0) + (item.optionalAttendees?.length ?? 0) + (item.resources?.length ?? 0), limits.maxAttendees, "attendees and resources");
   const allDay = item.isAllDayEvent === true;
   const startUtc = parseEwsDateTime(item.start, "Start");
   const baseMaster = baseGroup?.master ?? null;
   const baseMasterReading = readBase(baseMaster, baseZones);
   const seriesForm: TimeForm = timeForm(itemZone(item, "start", defaultZone), allDay, baseMaster ? first(baseMaster, "dtstart") : undefined, context);
-  const startLocal = seriesStartLocal(startUtc, seriesForm);
+  // The wall-clock time the pattern repeats at, told apart from a start shifted out of a DST gap by
+  // the occurrences EWS lists and the base's DTSTART.
+  const hints: number[] = [];
+  if (item.recurrence) {
+    for (const info of item.modifiedOccurrences ?? []) hints.push(seriesForm.zone.toLocal(parseEwsDateTime(info.originalStart, "OriginalStart")));
+    for (const entry of item.deletedOccurrences ?? []) hints.push(seriesForm.zone.toLocal(parseEwsDateTime(entry.start, "DeletedOccurrences")));
+    const baseStart = baseMasterReading?.start;
+    if (baseStart && baseStart.utc === startUtc && baseStart.time.kind === "zoned") hints.push(baseStart.local);
+  }
+  const startLocal = seriesStartLocal(startUtc, seriesForm, hints);
   const deleted = (item.deletedOccurrences ?? []).map((entry) => parseEwsDateTime(entry.start, "DeletedOccurrences"));
   const masterEvent = writeVEvent(item, baseMaster, baseMasterReading, { role: "master", uid, seriesForm, seriesStartLocal: startLocal, deleted }, context);
 
@@ -263,6 +292,7 @@ function mapEventToVEvent(item: CalendarItem, options: EventToVEventOptions): Ev
     }
     const deletedSet = new Set(deleted);
     for (const info of item.modifiedOccurrences ?? []) {
+      checkBudget("ModifiedOccurrences");
       const originalUtc = parseEwsDateTime(info.originalStart, "OriginalStart");
       if (deletedSet.has(originalUtc)) continue;
       const occurrence = exceptionsByStart.get(originalUtc) ?? fromOccurrenceInfo(item, info);

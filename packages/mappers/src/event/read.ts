@@ -3,10 +3,11 @@
  * of a `CalendarItem`, with everything the item cannot hold reported.
  */
 import type { Attendee, CalendarItem, FileAttachment, Importance, LegacyFreeBusyStatus, Mailbox, ResponseType, Sensitivity } from "@ewsdav/ews-client";
+import { checkCount, currentLimits } from "../limits.js";
 import { MapperError, type DroppedProperty } from "../result.js";
 import { DAY_MS, timeOfDayMs } from "../timezone/clock.js";
 import { canonicalIanaZone } from "../timezone/iana.js";
-import { ianaZone, UTC_ZONE, zoneFromTzid, type EventTimeZone } from "../timezone/resolve.js";
+import { ianaZone, resolveTzid, UTC_ZONE, type EventTimeZone, type TzidResolution } from "../timezone/resolve.js";
 import type { JCalComponent } from "../timezone/vtimezone.js";
 import { all, first, param, readTime, readTimeValue, text, type EventTime, type JComponent, type JProperty } from "./jcal.js";
 import { rruleToRecurrence, type JCalRecur } from "./recurrence.js";
@@ -14,7 +15,7 @@ import type { EventTimeZoneSchema } from "./types.js";
 
 /** What a VEVENT's times resolve against: the object's VTIMEZONEs and the mailbox's zone. */
 export class ZoneContext {
-  private readonly resolved = new Map<string, EventTimeZone | null>();
+  private readonly resolved = new Map<string, TzidResolution>();
   constructor(
     private readonly vtimezones: Map<string, JCalComponent>,
     /** The zone for DATE values and floating times. */
@@ -23,8 +24,18 @@ export class ZoneContext {
 
   /** The zone of a TZID, or null when it is unknown and the object has no VTIMEZONE for it. */
   zone(tzid: string): EventTimeZone | null {
-    if (!this.resolved.has(tzid)) this.resolved.set(tzid, zoneFromTzid(tzid, this.vtimezones.get(tzid) ?? null));
-    return this.resolved.get(tzid) ?? null;
+    return this.resolution(tzid).zone;
+  }
+
+  /** Why the object's VTIMEZONE for a TZID cannot be used, when it has one that cannot. */
+  problem(tzid: string): string | undefined {
+    return this.resolution(tzid).problem;
+  }
+
+  private resolution(tzid: string): TzidResolution {
+    let found = this.resolved.get(tzid);
+    if (!found) this.resolved.set(tzid, (found = resolveTzid(tzid, this.vtimezones.get(tzid) ?? null)));
+    return found;
   }
 
   /** The VTIMEZONE the object itself has for a TZID. */
@@ -90,7 +101,11 @@ export function resolveTime(time: EventTime, context: ZoneContext, property: str
     case "zoned": {
       const zone = context.zone(time.tzid);
       if (!zone) {
-        dropped.push({ property, reason: `TZID "${time.tzid}" is neither known nor defined by a VTIMEZONE; read in ${context.defaultZone.tzid}`, value: time.tzid });
+        const problem = context.problem(time.tzid);
+        const reason = problem
+          ? `the VTIMEZONE of TZID "${time.tzid}" is invalid (${problem}); read in ${context.defaultZone.tzid}`
+          : `TZID "${time.tzid}" is neither known nor defined by a VTIMEZONE; read in ${context.defaultZone.tzid}`;
+        dropped.push({ property, reason, value: time.tzid });
         return { time, utc: context.defaultZone.toUtc(time.local), zone: context.defaultZone, local: time.local };
       }
       return { time, utc: zone.toUtc(time.local), zone, local: time.local };
@@ -257,7 +272,9 @@ export function readVEvent(event: JComponent, context: ZoneContext, options: Rea
     if (cn) mailbox.name = cn;
     item.organizer = mailbox;
   }
-  for (const property of all(event, "attendee")) {
+  const attendeeProperties = all(event, "attendee");
+  checkCount("ATTENDEE", attendeeProperties.length, currentLimits().maxAttendees, "attendees");
+  for (const property of attendeeProperties) {
     const email = emailOf(property[3]);
     if (!email) {
       dropped.push({ property: "ATTENDEE", reason: "no address" });
@@ -358,7 +375,9 @@ export function tzidsOf(component: JComponent, into: Set<string>): void {
  */
 export function exdateInstants(event: JComponent, series: Pick<VEventReading, "start" | "allDay">, context: ZoneContext, dropped: DroppedProperty[]): number[] {
   const out = new Set<number>();
-  for (const property of all(event, "exdate")) {
+  const properties = all(event, "exdate");
+  checkCount("EXDATE", properties.reduce((sum, property) => sum + property.length - 3, 0), currentLimits().maxExdates, "EXDATE values");
+  for (const property of properties) {
     for (const value of property.slice(3)) {
       const time = readTimeValue(value, param(property, "tzid"));
       if (!time) {

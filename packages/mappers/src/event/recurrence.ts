@@ -8,9 +8,11 @@
  */
 import type { DayOfWeek, DayOfWeekIndex, MonthName, Recurrence, RecurrencePattern, RecurrenceRange } from "@ewsdav/ews-client";
 import ICAL from "ical.js";
+import { checkBudget, currentLimits, DEFAULT_MAPPER_LIMITS, limitExceeded, rethrowLimit } from "../limits.js";
 import type { DroppedProperty } from "../result.js";
 import { DAY_MS, EWS_MONTHS, EWS_WEEKDAYS, fieldsOf, formatIsoDate, ICAL_WEEKDAYS, localMs, timeOfDayMs, weekdayOf } from "../timezone/clock.js";
 import type { EventTimeZone } from "../timezone/resolve.js";
+import { expandSeries, parseSeriesRule } from "./expand.js";
 
 /** An RRULE in jCal form (ical.js' recur value: lower-case keys, `wkst` 1 = Sunday … 7 = Saturday). */
 export type JCalRecur = Record<string, unknown>;
@@ -282,18 +284,28 @@ export function sameRecurrence(a: Recurrence | undefined, b: Recurrence | undefi
   return canonical(a) === canonical(b);
 }
 
-/** Most occurrences of a series that are ever expanded (EWS numbers at most 999 by COUNT; open series are cut here). */
-export const MAX_EXPANDED_OCCURRENCES = 10_000;
+/** Most occurrences of a series that are ever expanded by default (EWS numbers at most 999 by COUNT; open series are cut here); see `MapperLimits.maxOccurrences`. */
+export const MAX_EXPANDED_OCCURRENCES = DEFAULT_MAPPER_LIMITS.maxOccurrences;
 
 /**
  * The occurrences of a series, expanded once and on demand (as far as the latest instant asked
  * for), so a series with many exceptions costs one expansion instead of one per exception.
  * `toUtc` turns an expanded wall-clock start into its instant, so an occurrence in a DST gap is
  * found too. A rule ical.js cannot expand has no occurrences.
+ *
+ * The expansion is bounded (`MapperLimits`): it stops after `maxOccurrences` occurrences or past the
+ * end of `horizonYear`, and each step is checked against the item's time budget. Asking for an
+ * instant beyond where a bound stopped the expansion throws `LIMIT_EXCEEDED` naming `property`,
+ * since whether that instant is an occurrence cannot be known.
  */
 export class SeriesOccurrences {
   private readonly instants: number[] = [];
-  private iterator: { next(): { year: number; month: number; day: number; hour: number; minute: number; second: number } | null } | null;
+  /** Next wall-clock start, `null` at the rule's end, `"horizon"` when the horizon year cut it. */
+  private iterator: { next(): number | null | "horizon" } | null;
+  /** Set when a bound (not the rule's own end) stopped the expansion: what stopped it. */
+  private cutBy: string | null = null;
+  private readonly maxOccurrences: number;
+  private readonly horizonYear: number;
 
   constructor(
     rule: JCalRecur,
@@ -301,35 +313,75 @@ export class SeriesOccurrences {
     private readonly allDay: boolean,
     private readonly toUtc: (local: number) => number,
   ) {
+    const limits = currentLimits();
+    this.maxOccurrences = limits.maxOccurrences;
+    this.horizonYear = limits.horizonYear;
+    const parsed = parseSeriesRule(rule);
+    if (parsed) {
+      // The rules EWS holds are expanded period by period (expand.ts); ical.js only for others.
+      const generator = expandSeries(parsed, startLocal, allDay, limits.horizonYear, toUtc);
+      this.iterator = {
+        next: () => {
+          const step = generator.next();
+          return step.done ? (step.value === "horizon" ? "horizon" : null) : step.value;
+        },
+      };
+      return;
+    }
     try {
-      this.iterator = ICAL.Recur.fromData({ ...rule } as never).iterator(ICAL.Time.fromData({ ...fieldsOf(startLocal), isDate: allDay })) as never;
+      const iterator = ICAL.Recur.fromData({ ...rule } as never).iterator(ICAL.Time.fromData({ ...fieldsOf(startLocal), isDate: allDay }));
+      this.iterator = {
+        next: () => {
+          const next = iterator.next();
+          if (!next) return null;
+          if (next.year > this.horizonYear) return "horizon";
+          return localMs(next.year, next.month, next.day, allDay ? 0 : next.hour, allDay ? 0 : next.minute, allDay ? 0 : next.second);
+        },
+      };
     } catch {
       this.iterator = null;
     }
   }
 
-  /** Expands until an occurrence after `targetUtc` is known (or the series ends). */
-  private expandPast(targetUtc: number): void {
+  /** Expands until an occurrence after `targetUtc` is known (or the series ends, or a bound stops it). */
+  private expandPast(targetUtc: number, property: string): void {
     const list = this.instants;
     while (this.iterator && (list.length === 0 || list[list.length - 1]! <= targetUtc)) {
-      let next: ReturnType<NonNullable<SeriesOccurrences["iterator"]>["next"]>;
+      checkBudget(property);
+      if (list.length >= this.maxOccurrences) {
+        this.stop(`the first ${this.maxOccurrences} occurrences`);
+        break;
+      }
+      let next: number | null | "horizon";
       try {
-        next = list.length < MAX_EXPANDED_OCCURRENCES ? this.iterator.next() : null;
-      } catch {
+        next = this.iterator.next();
+      } catch (error) {
+        rethrowLimit(error);
         next = null;
       }
-      if (!next) {
+      if (next === null) {
         this.iterator = null;
         break;
       }
-      const allDay = this.allDay;
-      list.push(this.toUtc(localMs(next.year, next.month, next.day, allDay ? 0 : next.hour, allDay ? 0 : next.minute, allDay ? 0 : next.second)));
+      if (next === "horizon") {
+        this.stop(`the occurrences up to the end of ${this.horizonYear}`);
+        break;
+      }
+      list.push(this.toUtc(next));
+    }
+    if (this.cutBy && (list.length === 0 || list[list.length - 1]! <= targetUtc)) {
+      throw limitExceeded(property, `${new Date(targetUtc).toISOString().slice(0, 19)}Z lies beyond ${this.cutBy} of the series, as far as the mappers expand a series`);
     }
   }
 
+  private stop(cutBy: string): void {
+    this.iterator = null;
+    this.cutBy = cutBy;
+  }
+
   /** Position of the first occurrence at or after `targetUtc` in the expanded list. */
-  private lowerBound(targetUtc: number): number {
-    this.expandPast(targetUtc);
+  private lowerBound(targetUtc: number, property: string): number {
+    this.expandPast(targetUtc, property);
     const list = this.instants;
     let low = 0;
     let high = list.length;
@@ -341,15 +393,18 @@ export class SeriesOccurrences {
     return low;
   }
 
-  /** The 1-based position (EWS `InstanceIndex`) of the occurrence starting at `targetUtc`, or null. */
-  indexOf(targetUtc: number): number | null {
-    const at = this.lowerBound(targetUtc);
+  /**
+   * The 1-based position (EWS `InstanceIndex`) of the occurrence starting at `targetUtc`, or null.
+   * `property` names what asks (EXDATE, RECURRENCE-ID …) in the error of a bound.
+   */
+  indexOf(targetUtc: number, property = "RRULE"): number | null {
+    const at = this.lowerBound(targetUtc, property);
     return this.instants[at] === targetUtc ? at + 1 : null;
   }
 
   /** The occurrences just before and just after `targetUtc` (null where there is none). */
-  around(targetUtc: number): { previous: number | null; next: number | null } {
-    const at = this.lowerBound(targetUtc);
+  around(targetUtc: number, property = "RRULE"): { previous: number | null; next: number | null } {
+    const at = this.lowerBound(targetUtc, property);
     const list = this.instants;
     const after = list[at] === targetUtc ? at + 1 : at;
     return { previous: at > 0 ? list[at - 1]! : null, next: list[after] ?? null };
@@ -367,7 +422,8 @@ const sharedOccurrences = new WeakMap<EventTimeZone, Map<string, SeriesOccurrenc
 export function occurrencesOf(rule: JCalRecur, startLocal: number, allDay: boolean, zone: EventTimeZone): SeriesOccurrences {
   let byKey = sharedOccurrences.get(zone);
   if (!byKey) sharedOccurrences.set(zone, (byKey = new Map()));
-  const key = `${JSON.stringify(rule)}|${startLocal}|${allDay}`;
+  const limits = currentLimits();
+  const key = `${JSON.stringify(rule)}|${startLocal}|${allDay}|${limits.maxOccurrences}|${limits.horizonYear}`;
   let occurrences = byKey.get(key);
   if (!occurrences) {
     if (byKey.size >= 256) byKey.delete(byKey.keys().next().value!);

@@ -3,6 +3,7 @@
  * perform for the exceptions of a series.
  */
 import type { CalendarItem } from "@ewsdav/ews-client";
+import type { MapperLimits } from "../limits.js";
 import type { DroppedProperty } from "../result.js";
 
 /** Which EWS time-zone elements to fill: `StartTimeZone`/`EndTimeZone` (2010+) or `MeetingTimeZone` (2007 SP1). */
@@ -24,6 +25,8 @@ export interface EventFromVEventOptions {
    * kept where the DAV side only says NEEDS-ACTION.
    */
   current?: CalendarItem;
+  /** Bounds on the work this item may cost (counts, date horizon, time budget); defaults in `DEFAULT_MAPPER_LIMITS`. */
+  limits?: Partial<MapperLimits>;
 }
 
 /**
@@ -102,6 +105,8 @@ export interface EventToVEventOptions {
   uid?: string;
   /** The time written as DTSTAMP of a new object. Default: now. */
   now?: Date;
+  /** Bounds on the work this item may cost (counts, date horizon, time budget); defaults in `DEFAULT_MAPPER_LIMITS`. */
+  limits?: Partial<MapperLimits>;
 }
 
 /** What `eventToVEvent` returns. */

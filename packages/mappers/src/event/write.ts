@@ -8,6 +8,7 @@
  */
 import type { Attendee, CalendarItem, LegacyFreeBusyStatus, ResponseType } from "@ewsdav/ews-client";
 import { htmlToText } from "../body.js";
+import { rethrowLimit } from "../limits.js";
 import type { DroppedProperty } from "../result.js";
 import { DAY_MS, timeOfDayMs } from "../timezone/clock.js";
 import { zoneFromDefinition, zoneFromLegacyTimeZone, type EventTimeZone } from "../timezone/resolve.js";
@@ -78,8 +79,14 @@ export function timeForm(zone: EventTimeZone, allDay: boolean, baseStart: JPrope
   return { kind: "zoned", zone, tzid: zone.tzid };
 }
 
-/** A date / date-time property of an instant in a form. */
-export function timeProperty(name: string, utc: number, form: TimeForm): JProperty {
+/**
+ * A date / date-time property of an instant in a form. `nominal` is the wall-clock reading to write
+ * instead of the instant's own, when it names the same instant (a series' start in a DST gap).
+ */
+export function timeProperty(name: string, utc: number, form: TimeForm, nominal?: number): JProperty {
+  if (nominal !== undefined && form.kind === "zoned" && nominal !== form.zone.toLocal(utc) && form.zone.toUtc(nominal) === utc) {
+    return [name, { tzid: form.tzid! }, "date-time", jcalDateTime(nominal)];
+  }
   switch (form.kind) {
     case "date":
       return [name, {}, "date", jcalDate(form.zone.toLocal(utc))];
@@ -95,6 +102,17 @@ export function timeProperty(name: string, utc: number, form: TimeForm): JProper
       return [name, { tzid: form.tzid! }, "date-time", jcalDateTime(local)];
     }
   }
+}
+
+/** An iCalendar DURATION (`P1DT2H30M`, `PT0S`) of a non-negative number of seconds. */
+export function icalDuration(seconds: number): string {
+  const whole = Math.max(0, Math.round(seconds));
+  const days = Math.floor(whole / 86_400);
+  const hours = Math.floor((whole % 86_400) / 3600);
+  const minutes = Math.floor((whole % 3600) / 60);
+  const rest = whole % 60;
+  const time = `${hours ? `${hours}H` : ""}${minutes ? `${minutes}M` : ""}${rest ? `${rest}S` : ""}`;
+  return `P${days ? `${days}D` : ""}${time ? `T${time}` : days ? "" : "T0S"}`;
 }
 
 /** The value (jCal text) of an instant in a form, for multi-valued EXDATE. */
@@ -176,7 +194,15 @@ export function writeVEvent(item: CalendarItem, base: JComponent | null, baseRea
       const startForm = seriesLike && !allDay ? shape.seriesForm : timeForm(startZone, allDay, first(event, "dtstart"), context);
       const endForm = allDay ? startForm : seriesLike && sameZone(shape.seriesForm.zone, endZone) ? shape.seriesForm : timeForm(endZone, false, first(event, "dtend") ?? first(event, "dtstart"), context);
       if (allDay && startForm.zone.toLocal(endUtc) - startForm.zone.toLocal(startUtc) < DAY_MS) endUtc = startForm.zone.toUtc(startForm.zone.toLocal(startUtc) + DAY_MS);
-      replace(["dtstart", "dtend", "duration"], [timeProperty("dtstart", startUtc, startForm), timeProperty("dtend", endUtc, endForm)]);
+      // A series whose first start is shifted out of a DST gap keeps the wall-clock time its pattern repeats at.
+      const nominal = shape.role === "master" && !allDay && sameZone(startForm.zone, shape.seriesForm.zone) ? shape.seriesStartLocal : undefined;
+      // An end in the second pass through a repeated hour has no wall-clock name in its zone (it
+      // would be written in UTC, and read back in UTC): in the start's zone it is a DURATION.
+      const endUnnamed = !allDay && endForm.kind === "zoned" && endForm.zone.toUtc(endForm.zone.toLocal(endUtc)) !== endUtc;
+      const endProperty: JProperty = endUnnamed && startForm.kind === "zoned" && sameZone(startForm.zone, endForm.zone) && endUtc >= startUtc
+        ? ["duration", {}, "duration", icalDuration((endUtc - startUtc) / 1000)]
+        : timeProperty("dtend", endUtc, endForm);
+      replace(["dtstart", "dtend", "duration"], [timeProperty("dtstart", startUtc, startForm, nominal), endProperty]);
     }
   }
   if (shape.role === "override" && shape.recurrenceId !== undefined) {
@@ -339,10 +365,35 @@ function writeAttendees(event: JComponent, item: CalendarItem): void {
   event[1].splice(at < 0 ? event[1].length : at, 0, ...written);
 }
 
-/** The wall-clock start of a series in its form's zone. */
-export function seriesStartLocal(startUtc: number, form: TimeForm): number {
+/**
+ * The wall-clock start of a series in its form's zone: the wall-clock time its pattern repeats at.
+ *
+ * Usually that is the reading of the start instant. But a start whose wall-clock time does not
+ * exist that day (it falls in a DST gap) is, as RFC 5545 §3.3.5 says, read with the offset before
+ * the gap — it starts one gap length later — and Exchange (like Windows) converts such a time the
+ * same way; its other occurrences keep the nominal time, and so do the `OriginalStart`s EWS lists
+ * for them. The instant alone cannot tell a 03:00 series from a 02:00 one shifted to 03:00, so
+ * `hints` decide: wall-clock readings of the series' own occurrences (OriginalStart of modified and
+ * deleted occurrences) or of the base's DTSTART. When one of them has the gap reading's time of
+ * day, the series starts at that reading.
+ */
+export function seriesStartLocal(startUtc: number, form: TimeForm, hints: readonly number[] = []): number {
   const local = form.zone.toLocal(startUtc);
-  return form.kind === "date" ? local - timeOfDayMs(local) : local;
+  if (form.kind === "date") return local - timeOfDayMs(local);
+  const nominal = gapReading(form.zone, startUtc);
+  if (nominal !== null && hints.some((hint) => timeOfDayMs(hint) === timeOfDayMs(nominal))) return nominal;
+  return local;
+}
+
+/**
+ * The wall-clock time in a DST gap that RFC 5545 reads as `utc` (one gap length before the
+ * instant's own reading), or null when the instant is not the shifted reading of a gap time.
+ */
+export function gapReading(zone: EventTimeZone, utc: number): number | null {
+  const gap = zone.offsetAt(utc) - zone.offsetAt(utc - DAY_MS);
+  if (gap <= 0) return null;
+  const nominal = zone.toLocal(utc) - gap * 1000;
+  return zone.toUtc(nominal) === utc && zone.toLocal(zone.toUtc(nominal)) !== nominal ? nominal : null;
 }
 
 /** Reads a base VEVENT for comparison; a base that cannot be read compares as nothing. */
@@ -350,7 +401,8 @@ export function readBase(base: JComponent | null, zones: ZoneContext): VEventRea
   if (!base) return null;
   try {
     return readVEvent(base, zones, { schema: "Exchange2010" });
-  } catch {
+  } catch (error) {
+    rethrowLimit(error);
     return null;
   }
 }

@@ -3,7 +3,8 @@
  * @module
  */
 import type { Task } from "@ewsdav/ews-client";
-import { guardMapper, MapperError, type DroppedProperty } from "../result.js";
+import { guardItem, uidHint, type MapperLimits } from "../limits.js";
+import { MapperError, type DroppedProperty } from "../result.js";
 import { readVObjects, writeComponent, type JComponent, type RawLines } from "../vobject/codec.js";
 import { readTodo } from "./read.js";
 import { writeTodoCalendar } from "./write.js";
@@ -23,8 +24,17 @@ export interface TaskFromVTodoResult {
   dropped: DroppedProperty[];
 }
 
+/** Options of {@link taskFromVTodo}. */
+export interface TaskFromVTodoOptions {
+  /** Bounds on the work this item may cost (counts, date horizon, time budget); defaults in `DEFAULT_MAPPER_LIMITS`. */
+  limits?: Partial<MapperLimits>;
+}
+
 /** Options of {@link taskToVTodo}. */
 export interface TaskToVTodoOptions {
+  /** Bounds on the work this item may cost (counts, date horizon, time budget); defaults in `DEFAULT_MAPPER_LIMITS`. */
+  limits?: Partial<MapperLimits>;
+
   /** The existing iCalendar object to merge onto: what EWS cannot hold stays exactly as it is there. */
   base?: string | null;
   /** UID to write when the item carries none. */
@@ -61,8 +71,8 @@ function findTodo(text: string, what: string): { calendar: JComponent; todoIndex
  * Maps iCalendar text with a VTODO (the first one) to an EWS task. Throws {@link MapperError}
  * `MISSING_COMPONENT` when there is no VTODO; every other problem is reported in `dropped`.
  */
-export function taskFromVTodo(text: string): TaskFromVTodoResult {
-  return guardMapper(null, () => {
+export function taskFromVTodo(text: string, options: TaskFromVTodoOptions = {}): TaskFromVTodoResult {
+  return guardItem(uidHint(text), options.limits, () => {
     const { calendar, todoIndex, extra } = findTodo(text, "text");
     const reading = readTodo(calendar[2][todoIndex]!, calendar);
     return { item: reading.item, uid: reading.uid, dropped: [...extra, ...reading.dropped] };
@@ -75,7 +85,7 @@ export function taskFromVTodo(text: string): TaskFromVTodoResult {
  * only when `base` has no VTODO.
  */
 export function taskToVTodo(item: Task, options: TaskToVTodoOptions = {}): TaskToVTodoResult {
-  return guardMapper(options.uid ?? null, () => {
+  return guardItem(options.uid ?? null, options.limits, () => {
     const base = options.base ? findTodo(options.base, "base") : null;
     const writeOptions: { uid?: string; now?: Date } = {};
     if (options.uid !== undefined) writeOptions.uid = options.uid;

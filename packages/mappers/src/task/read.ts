@@ -3,6 +3,7 @@
  * which properties each EWS field came from, so the other direction can merge onto the same VTODO.
  */
 import ICAL from "ical.js";
+import { rethrowLimit } from "../limits.js";
 import type { Importance, Sensitivity, Task, TaskStatus } from "@ewsdav/ews-client";
 import { withEwsdavUid } from "../identity.js";
 import { MapperError, type DroppedProperty } from "../result.js";
@@ -81,7 +82,9 @@ export function readTodo(todo: JComponent, calendar: JComponent | null, zones: Z
   const bindings = new Map<string, number[]>();
   const explained = new Set<number>();
   const bind = (key: string, index: number) => {
-    bindings.set(key, [...(bindings.get(key) ?? []), index]);
+    const list = bindings.get(key);
+    if (list) list.push(index);
+    else bindings.set(key, [index]);
     explained.add(index);
   };
   const drop = (index: number, reason: string, error?: MapperError) => {
@@ -136,6 +139,7 @@ export function readTodo(todo: JComponent, calendar: JComponent | null, zones: Z
       times[key] = time;
       bind(key, index);
     } catch (error) {
+      rethrowLimit(error);
       invalid(index, error);
     }
   };
@@ -233,11 +237,15 @@ export function readTodo(todo: JComponent, calendar: JComponent | null, zones: Z
   if (klass !== null) bind("sensitivity", klass);
 
   const categories: string[] = [];
+  const seen = new Set<string>();
   props.forEach((property, index) => {
     if (property[0] !== "categories") return;
     for (const value of property.slice(3)) {
       const text = String(value).trim();
-      if (text !== "" && !categories.includes(text)) categories.push(text);
+      if (text !== "" && !seen.has(text)) {
+        seen.add(text);
+        categories.push(text);
+      }
     }
     bind("categories", index);
   });
@@ -324,6 +332,7 @@ function readAlarm(alarm: JComponent, times: TaskReading["times"], zones: ZoneBo
       const time = readTaskTime(["trigger", trigger[1], "date-time", value], zones);
       return { utcMs: time.utcMs };
     } catch (error) {
+      rethrowLimit(error);
       return error instanceof MapperError ? error : new MapperError("INVALID_VALUE", "TRIGGER", String(error));
     }
   }

@@ -7,7 +7,7 @@
 import type { ExtendedFieldUri, ExtendedProperty, Task } from "@ewsdav/ews-client";
 import { EWSDAV_PROPERTY_SET_ID } from "../identity.js";
 import { MapperError } from "../result.js";
-import { zoneFromTzid, type EventTimeZone, type JCalComponent } from "../timezone/index.js";
+import { resolveTzid, type EventTimeZone, type JCalComponent, type TzidResolution } from "../timezone/index.js";
 import type { JComponent, JProperty } from "../vobject/codec.js";
 import type { TaskSeriesAnchor } from "./recurrence.js";
 
@@ -71,20 +71,29 @@ function wallClock(value: string): number | null {
 
 /** A TZID resolver over the VTIMEZONEs of one calendar (IANA and Windows names need none). */
 export class ZoneBook {
-  private readonly cache = new Map<string, EventTimeZone | null>();
+  private readonly cache = new Map<string, TzidResolution>();
   constructor(private readonly vtimezones: Map<string, JComponent>) {}
   /** The zone of a TZID, or null when unknown. */
   zone(tzid: string): EventTimeZone | null {
-    if (!this.cache.has(tzid)) {
-      let zone: EventTimeZone | null = null;
+    return this.resolution(tzid).zone;
+  }
+  /** Why the calendar's VTIMEZONE for a TZID cannot be used, when it has one that cannot. */
+  problem(tzid: string): string | undefined {
+    return this.resolution(tzid).problem;
+  }
+  private resolution(tzid: string): TzidResolution {
+    let found = this.cache.get(tzid);
+    if (!found) {
       try {
-        zone = zoneFromTzid(tzid, (this.vtimezones.get(tzid) ?? null) as JCalComponent | null);
-      } catch {
-        zone = null;
+        found = resolveTzid(tzid, (this.vtimezones.get(tzid) ?? null) as JCalComponent | null);
+      } catch (error) {
+        // A bound of the mappers (the time budget) fails the item; anything else reads as unknown.
+        if (error instanceof MapperError && error.code === "LIMIT_EXCEEDED") throw error;
+        found = { zone: null };
       }
-      this.cache.set(tzid, zone);
+      this.cache.set(tzid, found);
     }
-    return this.cache.get(tzid) ?? null;
+    return found;
   }
   /** True when the calendar already has a VTIMEZONE for the TZID. */
   has(tzid: string): boolean {
@@ -104,7 +113,10 @@ export function readTaskTime(property: JProperty, zones: ZoneBook): TaskTime {
   const tzid = Array.isArray(tzidParam) ? tzidParam[0] : tzidParam;
   if (tzid === undefined || tzid === "") return { utcMs: local, form: "floating" };
   const zone = zones.zone(tzid);
-  if (!zone) throw new MapperError("INVALID_VALUE", name, `unknown time zone ${JSON.stringify(tzid.slice(0, 60))} (no VTIMEZONE and not an IANA or Windows name)`);
+  if (!zone) {
+    const problem = zones.problem(tzid);
+    throw new MapperError("INVALID_VALUE", name, problem ? `the VTIMEZONE of ${JSON.stringify(tzid.slice(0, 60))} is invalid: ${problem}` : `unknown time zone ${JSON.stringify(tzid.slice(0, 60))} (no VTIMEZONE and not an IANA or Windows name)`);
+  }
   return { utcMs: zone.toUtc(local), form: `tz:${tzid}` };
 }
 

@@ -26,6 +26,13 @@ export interface ClockFields {
 
 /** The local-time number of the given fields. */
 export function localMs(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): number {
+  if (year >= 0 && year < 100) {
+    // Date.UTC reads years 0–99 as 1900–1999; odd input (DTSTART:00010101T000000) means year 1.
+    const date = new Date(0);
+    date.setUTCFullYear(year, month - 1, day);
+    date.setUTCHours(hour, minute, second, 0);
+    return date.getTime();
+  }
   return Date.UTC(year, month - 1, day, hour, minute, second);
 }
 

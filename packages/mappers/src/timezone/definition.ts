@@ -23,6 +23,7 @@ import type {
   Transition,
   TransitionList,
 } from "@ewsdav/ews-client";
+import { checkBudget, checkCount, currentLimits } from "../limits.js";
 import { MapperError } from "../result.js";
 import {
   daysInMonth,
@@ -93,6 +94,10 @@ export function definitionTransitions(definition: TimeZoneDefinition, firstYear 
   }
   const groups = new Map<string, Transition[]>();
   for (const group of definition.transitionsGroups ?? []) groups.set(group.id ?? "", group.transitions);
+  const limits = currentLimits();
+  const transitionCount = (definition.transitions?.transitions?.length ?? 0) + (definition.transitionsGroups ?? []).reduce((sum, group) => sum + (group.transitions?.length ?? 0), 0);
+  checkCount("TimeZoneDefinition", transitionCount + (definition.periods?.length ?? 0), limits.maxZoneTransitions, "periods and transitions");
+  lastYear = Math.min(lastYear, limits.horizonYear);
   const period = (id: string): PeriodInfo => {
     const found = periods.get(id);
     if (!found) throw new MapperError("INVALID_VALUE", "TimeZoneDefinition", `transition to unknown period "${id}"`);
@@ -142,6 +147,7 @@ export function definitionTransitions(definition: TimeZoneDefinition, firstYear 
     const endYear = Math.min(fieldsOf(Math.min(endGuess, horizon - 1)).year, lastYear);
     const yearly: Array<{ local: number; info: PeriodInfo }> = [];
     for (let year = startYear - 1; year <= endYear; year++) {
+      checkBudget("TimeZoneDefinition");
       for (const rule of recurring) {
         const timeOfDay = parseXsDuration(rule.timeOffset);
         if (timeOfDay === null) throw new MapperError("INVALID_VALUE", "TimeZoneDefinition", `unreadable TimeOffset "${rule.timeOffset}"`);

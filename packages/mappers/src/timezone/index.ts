@@ -15,5 +15,6 @@ export {
   type DefinitionTransitions,
   type DefinitionFromTransitionsOptions,
 } from "./definition.js";
-export { zoneFromTzid, zoneFromDefinition, zoneFromLegacyTimeZone, ianaZone, ianaZoneOfTzid, zoneTransitions, UTC_ZONE, type EventTimeZone } from "./resolve.js";
+export { zoneFromTzid, resolveTzid, type TzidResolution, zoneFromDefinition, zoneFromLegacyTimeZone, ianaZone, ianaZoneOfTzid, zoneTransitions, UTC_ZONE, type EventTimeZone } from "./resolve.js";
+export { checkZoneRule, expandZoneRule, ruleDays, MAX_RULE_ONSETS_PER_YEAR, type ZoneRule } from "./zone-rule.js";
 export { localToUtc, utcToLocal, TransitionRules, type ZoneTransition, type OffsetRules } from "./zone.js";

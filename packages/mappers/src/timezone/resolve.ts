@@ -144,16 +144,31 @@ export function ianaZone(iana: string, tzid: string = iana): EventTimeZone {
 
 /**
  * The zone of a TZID in a DAV object: known names resolve to IANA data; other TZIDs need their
- * VTIMEZONE (jCal), whose rules are then used. Null when the TZID is unknown and has no usable VTIMEZONE.
+ * VTIMEZONE (jCal), whose rules are then used. Null when the TZID is unknown and has no usable
+ * VTIMEZONE (see {@link resolveTzid} for the reason).
  */
 export function zoneFromTzid(tzid: string, vtimezone?: JCalComponent | null): EventTimeZone | null {
+  return resolveTzid(tzid, vtimezone).zone;
+}
+
+/** What {@link resolveTzid} found: the zone, or null and why. */
+export interface TzidResolution {
+  /** The zone, or null when the TZID is unknown and its VTIMEZONE (if any) cannot be used. */
+  zone: EventTimeZone | null;
+  /** Why the object's VTIMEZONE for the TZID cannot be used (an RRULE no zone can have, too many onsets). */
+  problem?: string;
+}
+
+/** Like {@link zoneFromTzid}, and says why a VTIMEZONE the object has for the TZID was refused. */
+export function resolveTzid(tzid: string, vtimezone?: JCalComponent | null): TzidResolution {
   const iana = ianaZoneOfTzid(tzid);
-  if (iana) return ianaZone(iana, iana === "UTC" && /^utc$/i.test(tzid) ? "UTC" : iana === tzid ? tzid : iana);
-  if (!vtimezone) return null;
+  if (iana) return { zone: ianaZone(iana, iana === "UTC" && /^utc$/i.test(tzid) ? "UTC" : iana === tzid ? tzid : iana) };
+  if (!vtimezone) return { zone: null };
   const read = readVTimezone(vtimezone);
-  if (read.transitions.length === 0 && !vtimezone[2].some((child) => child[0] === "standard" || child[0] === "daylight")) return null;
+  if (read.invalid) return { zone: null, problem: read.invalid };
+  if (read.transitions.length === 0 && !vtimezone[2].some((child) => child[0] === "standard" || child[0] === "daylight")) return { zone: null };
   const initial = read.transitions.length === 0 ? (read.initialOffset ?? 0) : read.initialOffset;
-  return new CustomZone(tzid, undefined, initial, read.transitions);
+  return { zone: new CustomZone(tzid, undefined, initial, read.transitions) };
 }
 
 /**

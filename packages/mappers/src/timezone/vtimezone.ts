@@ -1,8 +1,9 @@
 /**
  * VTIMEZONE ⇄ transitions. Writing compresses a list of offset transitions into STANDARD/DAYLIGHT
  * observances: runs of yearly changes on the same rule become one RRULE (open-ended when the run
- * reaches the end of the data), one-off changes become RDATEs. Reading expands the observances of
- * any VTIMEZONE (RRULE, RDATE, DTSTART; offsets to the second) back into transitions.
+ * reaches the end of the data), one-off changes become RDATEs. Reading expands the observances of a
+ * VTIMEZONE (RRULE, RDATE, DTSTART; offsets to the second) back into transitions — an RRULE only when
+ * it is one a zone can have (`zone-rule.ts`); any other makes the VTIMEZONE invalid.
  *
  * VTIMEZONE blocks for IANA zones are generated from the runtime's own zone data (`Intl`) for
  * 1970–2037 with the rule in force at the end left open, so they agree with the offsets the runtime
@@ -10,6 +11,7 @@
  * only today's rule would get wrong for past events.
  */
 import ICAL from "ical.js";
+import { currentLimits } from "../limits.js";
 import {
   DAY_MS,
   daysInMonth,
@@ -24,6 +26,7 @@ import {
 } from "./clock.js";
 import { ianaTransitions, ianaOffsetSeconds, markDaylight } from "./iana.js";
 import type { ZoneTransition } from "./zone.js";
+import { checkZoneRule, expandZoneRule } from "./zone-rule.js";
 
 /** A component in jCal form: `[name, properties, subcomponents]`. */
 export type JCalComponent = [string, JCalProperty[], JCalComponent[]];
@@ -204,6 +207,12 @@ export interface ReadZoneTransitions {
   initialOffset: number;
   /** The offset changes, in order. */
   transitions: ZoneTransition[];
+  /**
+   * Why the VTIMEZONE cannot be used, when it cannot: an RRULE no time zone can have (see
+   * `zone-rule.ts`), or more observances or onsets than the mappers accept. The transitions are
+   * then empty and the zone is to be treated as unknown.
+   */
+  invalid?: string;
 }
 
 function propertyOf(component: JCalComponent, name: string): JCalProperty | undefined {
@@ -222,16 +231,22 @@ function localOfJCal(value: string): number | null {
 }
 
 /**
- * Expands a VTIMEZONE (jCal) into transitions up to the end of `lastYear`. Observances without
- * DTSTART or offsets are skipped; an RRULE is expanded with ical.js, its UNTIL read in UTC.
+ * Expands a VTIMEZONE (jCal) into transitions up to the end of `lastYear` (never past the
+ * mappers' horizon year). Observances without DTSTART or offsets are skipped. An RRULE is expanded
+ * only when it is one a zone can have (`zone-rule.ts`), its UNTIL read in UTC; any other RRULE, or
+ * more observances or onsets than `maxZoneOnsets`, makes the whole VTIMEZONE invalid (`invalid`
+ * says why, and no transitions are returned).
  */
 export function readVTimezone(component: JCalComponent, lastYear = 2100): ReadZoneTransitions {
   const tzid = textValue(propertyOf(component, "tzid")) ?? "";
+  const limits = currentLimits();
+  const invalid = (reason: string): ReadZoneTransitions => ({ tzid, initialOffset: 0, transitions: [], invalid: reason });
   const all: ZoneTransition[] = [];
-  const horizon = localMs(lastYear + 1, 1, 1);
-  for (const observance of component[2]) {
+  const horizon = localMs(Math.min(lastYear, limits.horizonYear) + 1, 1, 1);
+  const observances = component[2].filter((observance) => ["standard", "daylight"].includes(observance[0].toLowerCase()));
+  if (observances.length > limits.maxZoneOnsets) return invalid(`${observances.length} observances, more than the ${limits.maxZoneOnsets} the mappers accept`);
+  for (const observance of observances) {
     const kind = observance[0].toLowerCase();
-    if (kind !== "standard" && kind !== "daylight") continue;
     const from = parseUtcOffset(textValue(propertyOf(observance, "tzoffsetfrom")) ?? "");
     const to = parseUtcOffset(textValue(propertyOf(observance, "tzoffsetto")) ?? "");
     const startText = textValue(propertyOf(observance, "dtstart"));
@@ -241,6 +256,7 @@ export function readVTimezone(component: JCalComponent, lastYear = 2100): ReadZo
     const starts = new Set<number>([start]);
     for (const property of observance[1]) {
       if (property[0] !== "rdate") continue;
+      if (starts.size + property.length - 3 > limits.maxZoneOnsets) return invalid(`a ${kind.toUpperCase()} observance lists more than ${limits.maxZoneOnsets} onsets`);
       for (const value of property.slice(3)) {
         const text = typeof value === "string" ? value : String((value as { start?: unknown })?.start ?? "");
         const local = localOfJCal(text);
@@ -253,26 +269,18 @@ export function readVTimezone(component: JCalComponent, lastYear = 2100): ReadZo
     }
     for (const property of observance[1]) {
       if (property[0] !== "rrule") continue;
-      try {
-        const data = { ...(property[3] as Record<string, unknown>) };
-        let untilLocal: number | null = null;
-        if (typeof data.until === "string") {
-          const until = localOfJCal(data.until);
-          if (until !== null) untilLocal = data.until.endsWith("Z") ? until + from * 1000 : until;
-          delete data.until;
-        }
-        const recur = ICAL.Recur.fromData(data as never);
-        const iterator = recur.iterator(ICAL.Time.fromData({ ...fieldsOf(start), isDate: false }));
-        for (let count = 0; count < 5000; count++) {
-          const next = iterator.next();
-          if (!next) break;
-          const local = localMs(next.year, next.month, next.day, next.hour, next.minute, next.second);
-          if (local >= horizon || (untilLocal !== null && local > untilLocal)) break;
-          starts.add(local);
-        }
-      } catch {
-        // An RRULE ical.js cannot read leaves the observance's other onsets.
+      const data = property[3];
+      if (!data || typeof data !== "object") return invalid(`unreadable RRULE in a ${kind.toUpperCase()} observance`);
+      const rule = checkZoneRule(data as Record<string, unknown>, start);
+      if ("refused" in rule) return invalid(`the RRULE of a ${kind.toUpperCase()} observance is not one a time zone can have: ${rule.refused}`);
+      let untilLocal: number | null = null;
+      const untilText = (data as Record<string, unknown>).until;
+      if (typeof untilText === "string") {
+        const until = localOfJCal(untilText);
+        if (until === null) return invalid(`unreadable UNTIL "${untilText.slice(0, 40)}" in a ${kind.toUpperCase()} observance`);
+        untilLocal = untilText.endsWith("Z") ? until + from * 1000 : until;
       }
+      for (const local of expandZoneRule(rule, start, horizon, untilLocal)) starts.add(local);
     }
     for (const local of starts) {
       if (local >= horizon) continue;

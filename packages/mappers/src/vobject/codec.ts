@@ -5,6 +5,7 @@
  * serialises jCard / jCal arrays back to text with the right design set for the version.
  */
 import ICAL from "ical.js";
+import { checkBudget, checkCount, currentLimits } from "../limits.js";
 import { MapperError } from "../result.js";
 import { scalarText } from "./properties.js";
 
@@ -87,6 +88,8 @@ export function readVObjects(text: string, family: "vcard" | "icalendar"): ReadR
     throw new MapperError("MALFORMED_TEXT", null, `text longer than ${MAX_TEXT_LENGTH} characters`);
   }
   const unfolded = unfoldLines(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  const limits = currentLimits();
+  checkCount("content lines", unfolded.length, limits.maxLines, "content lines");
   const lines = family === "vcard" ? upgradeVCard21(unfolded) : unfolded;
   const problems: MapperError[] = [];
   const rawLines: RawLines = new Map();
@@ -96,6 +99,7 @@ export function readVObjects(text: string, family: "vcard" | "icalendar"): ReadR
 
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index]!;
+    checkBudget("content lines");
     const marker = /^\s*(BEGIN|END)\s*:\s*(.*?)\s*$/i.exec(line);
     if (marker) {
       const componentName = marker[2]!.toLowerCase();
@@ -130,6 +134,7 @@ export function readVObjects(text: string, family: "vcard" | "icalendar"): ReadR
       problems.push(new MapperError("MALFORMED_TEXT", propertyNameOf(line), "property outside any component; skipped"));
       continue;
     }
+    if (current[1].length >= limits.maxProperties) checkCount(current[0].toUpperCase(), current[1].length + 1, limits.maxProperties, "properties in one component");
     try {
       const property = parsePropertyLine(line, design);
       if (!Array.isArray(property) || typeof property[0] !== "string" || property[0] === "") {

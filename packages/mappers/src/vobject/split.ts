@@ -45,7 +45,9 @@ export function splitICalendar(text: string, componentName: "vtodo" | "vevent"):
       if (child[0] !== componentName) continue;
       const uid = child[1].find((property) => property[0] === "uid");
       const key = uid ? String(uid[3]) : `\u0000${anonymous++}`;
-      byUid.set(key, [...(byUid.get(key) ?? []), child]);
+      const group = byUid.get(key);
+      if (group) group.push(child);
+      else byUid.set(key, [child]);
     }
     for (const group of byUid.values()) {
       const tzids = new Set<string>();
