@@ -3,7 +3,8 @@
  * versions of the tests that have one, within a time budget.
  *
  * It finds every test file that follows the fuzz convention (it reads `EWSDAV_FUZZ`, or uses the
- * harness that does, test/harness/fuzz-env.ts) under packages/<name>/src, packages/<name>/test,
+ * harness that does, test/harness/fuzz-env.ts, or runs fast-check properties, which the suite's
+ * setup file seeds from `EWSDAV_FUZZ_SEED`) under packages/<name>/src, packages/<name>/test,
  * test/ and examples/, shares the minutes between them, and runs them one at a time through vitest with
  * `EWSDAV_FUZZ=1`, a seed (`EWSDAV_FUZZ_SEED`, printed), a time budget (`EWSDAV_FUZZ_SECONDS`) and
  * a report file (`EWSDAV_FUZZ_REPORT`) to which each test appends one JSON line: what it tried
@@ -33,7 +34,10 @@ export const SEARCHED = ["packages/*/src", "packages/*/test", "test", "examples"
 export function readsFuzzEnvironment(text: string): boolean {
   // This script's own test mentions the variables without being a fuzz test.
   if (/from\s+["'][^"']*scripts\/fuzz(?:\.js|\.ts)?["']/.test(text)) return false;
-  return /\bEWSDAV_FUZZ(?:_[A-Z]+)?\b/.test(text) || /from\s+["'][^"']*harness\/fuzz-env(?:\.js|\.ts)?["']/.test(text);
+  if (/\bEWSDAV_FUZZ(?:_[A-Z]+)?\b/.test(text) || /from\s+["'][^"']*harness\/fuzz-env(?:\.js|\.ts)?["']/.test(text)) return true;
+  // A fast-check property: the suite's setup file (test/harness/fast-check-setup.ts) runs it from
+  // EWSDAV_FUZZ_SEED with more runs in fuzz mode, so it gets new seeds here too.
+  return /from\s+["']fast-check["']/.test(text) && /\bfc\.(?:assert|check)\(/.test(text);
 }
 
 function walk(dir: string, out: string[]): void {

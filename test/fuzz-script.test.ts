@@ -35,6 +35,12 @@ describe("npm run fuzz", () => {
     expect(readsFuzzEnvironment(`import { x } from "../scripts/fuzz.js"; process.env.${VAR}`)).toBe(false);
   });
 
+  it("finds the fast-check properties (seeded from EWSDAV_FUZZ_SEED by the setup file), not a file that only samples", () => {
+    expect(readsFuzzEnvironment(`import fc from "fast-check";\nfc.assert(fc.property(fc.nat(), () => true));`)).toBe(true);
+    expect(readsFuzzEnvironment(`import fc from "fast-check";\nconst xs = fc.sample(fc.nat(), { seed: 1 });`)).toBe(false);
+    expect(findFuzzTests()).toEqual(expect.arrayContaining(["packages/mappers/src/event/roundtrip.test.ts", "packages/core/src/engine/engine.model.test.ts"]));
+  });
+
   it("hands out the given seed first, then a sequence that depends only on it", () => {
     const a = seedSequence(42);
     const b = seedSequence(42);

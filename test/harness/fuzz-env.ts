@@ -2,7 +2,7 @@
  * Test harness: the fuzz convention every longer/random test follows, so that `npm run fuzz`
  * (scripts/fuzz.ts) can drive them all.
  *
- * - `EWSDAV_FUZZ` set (non-empty): fuzz mode. Unset: the short seeded version of the suite.
+ * - `EWSDAV_FUZZ` set to anything but an empty string or `0`: fuzz mode. Unset: the short seeded version of the suite.
  * - `EWSDAV_FUZZ_SEED`: the integer seed (fuzz mode without it picks a random one and says so).
  * - `EWSDAV_FUZZ_SECONDS`: the time budget of the test in fuzz mode.
  * - `EWSDAV_FUZZ_REPORT`: a file to which the test appends one JSON line per run:
@@ -33,7 +33,7 @@ export interface FuzzReportLine {
 
 /** Reads the fuzz settings from `env` (default `process.env`); `suiteSeed` is the fixed seed of the suite. */
 export function fuzzSettings(suiteSeed: number, env: NodeJS.ProcessEnv = process.env): FuzzSettings {
-  const fuzz = Boolean(env.EWSDAV_FUZZ);
+  const fuzz = (env.EWSDAV_FUZZ ?? "") !== "" && env.EWSDAV_FUZZ !== "0";
   if (!fuzz) return { fuzz, seed: suiteSeed, seconds: 0, report: undefined };
   const given = env.EWSDAV_FUZZ_SEED;
   const seed = given !== undefined && given !== "" ? Number.parseInt(given, 10) : Math.floor(Math.random() * 2 ** 31);

@@ -30,7 +30,7 @@ const MAIN = join(ROOT, "examples", "sync", "main.ts");
 const USER = "alice@example.com";
 const PASSWORD = "secret";
 
-const FUZZ = process.env.EWSDAV_FUZZ !== undefined && process.env.EWSDAV_FUZZ !== "";
+const FUZZ = (process.env.EWSDAV_FUZZ ?? "") !== "" && process.env.EWSDAV_FUZZ !== "0";
 const SEED = Number.parseInt(process.env.EWSDAV_FUZZ_SEED ?? "", 10);
 const FUZZ_SECONDS = Number(process.env.EWSDAV_FUZZ_SECONDS ?? "120");
 

@@ -15,7 +15,7 @@ import { XmlSecurityError } from "../errors.js";
 import { escapeXml } from "./escape.js";
 import { parseXml } from "./parse.js";
 
-const FUZZ = process.env.EWSDAV_FUZZ !== undefined && process.env.EWSDAV_FUZZ !== "";
+const FUZZ = (process.env.EWSDAV_FUZZ ?? "") !== "" && process.env.EWSDAV_FUZZ !== "0";
 const SECONDS = Number(process.env.EWSDAV_FUZZ_SECONDS ?? 60);
 const SEED = Number(process.env.EWSDAV_FUZZ_SEED ?? 1);
 
