@@ -9,6 +9,7 @@
  * - `ews-getitem`: GetItem of `count` ids in one batch (`batchSize: count`) from `url`;
  * - `dav-sync`: sync-collection (initial listing) of the address book `url`;
  * - `dav-multiget`: addressbook-multiget of `count` members of `url` in one batch.
+ * With `batchSize`, the ids or hrefs go in batches of that size, read concurrently as the client does.
  * The output line is `RESULT {"ok": …, "items": n, "errors": [one line each], "heapUsedMiB", "maxRssMiB", "heapLimitMiB"}`.
  * The heap at its peak is read by the parent from the `--trace-gc` lines (parsing is synchronous,
  * so nothing in this process can sample it while it runs).
@@ -24,8 +25,13 @@ export interface ResponseMemoryTask {
   readonly kind: "ews-getitem" | "dav-sync" | "dav-multiget";
   /** EWS endpoint, or the DAV collection URL. */
   readonly url: string;
-  /** Ids (EWS) or hrefs (DAV multiget) asked for in one request. */
+  /** Ids (EWS) or hrefs (DAV multiget) asked for. */
   readonly count: number;
+  /**
+   * Ids or hrefs per request (default `count`: one request). With fewer, the batches run with the
+   * client's default concurrency (EWS 4, DAV `readConcurrency` 2).
+   */
+  readonly batchSize?: number;
 }
 
 /** The line the child prints (after `RESULT `). */
@@ -55,7 +61,7 @@ async function run(task: ResponseMemoryTask): Promise<{ ok: boolean; items: numb
     const ews = new EwsClient({ url: task.url, auth: basicAuth({ username: "alice@example.com", password: "secret" }) });
     try {
       const ids = Array.from({ length: task.count }, (_, i) => ({ id: `AAMkItem${i}` }));
-      const results = await ews.getItem(ids, { batchSize: task.count });
+      const results = await ews.getItem(ids, { batchSize: task.batchSize ?? task.count });
       const errors: string[] = [];
       let items = 0;
       for (const r of results) {
@@ -67,7 +73,7 @@ async function run(task: ResponseMemoryTask): Promise<{ ok: boolean; items: numb
       await ews.close();
     }
   }
-  const dav = new DavClient({ baseUrl: task.url, auth: { type: "basic", username: "alice", password: "secret" }, multigetBatchSize: Math.max(1, task.count), retry: { retries: 0 } });
+  const dav = new DavClient({ baseUrl: task.url, auth: { type: "basic", username: "alice", password: "secret" }, multigetBatchSize: Math.max(1, task.batchSize ?? task.count), retry: { retries: 0 } });
   const collection = { url: task.url, kind: "addressbook" as const, supportsSyncCollection: true };
   if (task.kind === "dav-sync") {
     const feed = await dav.changes(collection, null, { detection: "sync-collection" });

@@ -4,8 +4,9 @@
  * A child `node --max-old-space-size=256` (see HEAP_MIB) runs the real EwsClient / DavClient against
  * a loopback HTTP server in this process and reads the largest response each accepts by default,
  * just under the limit (EWS 16 MiB: a GetItem of real contact shapes taken from the simulator;
- * DAV 32 MiB: a sync-collection listing, the costliest shape per byte, and an addressbook-multiget
- * with address-data); each finishes without running out of heap. A response just over the limit
+ * DAV 32 MiB: a sync-collection listing, the costliest shape per byte, and two addressbook-multiget
+ * answers with address-data in flight together, the default readConcurrency); each finishes
+ * without running out of heap. A response just over the limit
  * is paged (EWS GetItem: the batch is split) or refused with the typed too-large error before
  * parsing (DAV sync-collection from a server that ignores `DAV:limit`).
  *
@@ -62,13 +63,20 @@ function runChild(task: ResponseMemoryTask): Promise<ChildRun> {
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     child.on("error", reject);
-    child.on("close", (exitCode) => {
+    child.on("close", (exitCode, signal) => {
       let peakHeapMiB = 0;
       for (const m of stdout.matchAll(/ms: [A-Za-z -]+?\s([\d.]+) \(([\d.]+)\) -> ([\d.]+) \(([\d.]+)\) MB/g)) peakHeapMiB = Math.max(peakHeapMiB, Number(m[1]));
       const line = stdout.split("\n").find((l) => l.startsWith("RESULT "));
       const result = line
         ? (JSON.parse(line.slice("RESULT ".length)) as ResponseMemoryResult)
-        : { ok: false, items: 0, errors: [`child exited ${exitCode} without a result`], heapUsedMiB: 0, maxRssMiB: 0, heapLimitMiB: 0 };
+        : {
+            ok: false,
+            items: 0,
+            errors: [`child ended (exit code ${exitCode}, signal ${signal}) without a result${/heap out of memory/i.test(stderr) ? ": JavaScript heap out of memory" : ""}`],
+            heapUsedMiB: 0,
+            maxRssMiB: 0,
+            heapLimitMiB: 0,
+          };
       peakHeapMiB = Math.max(peakHeapMiB, result.heapUsedMiB);
       resolve({ result, peakHeapMiB, exitCode, stderr: stderr.slice(-2000) });
     });
@@ -208,6 +216,7 @@ describe("DAV: the default response limit is survivable in a 256 MiB heap", () =
   const sent: number[] = [];
   const bodies = new Map<string, Buffer>();
 
+  const MULTIGET_PATH = "/dav/addressbooks/alice/cards/";
   const HEAD = '<?xml version="1.0" encoding="utf-8"?>\n<d:multistatus xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav">';
   /** A sync-collection listing (href + ETag per member) of `collection`, as large as fits `bytes`. */
   const listing = (collection: string, bytes: number) => {
@@ -223,24 +232,26 @@ describe("DAV: the default response limit is survivable in a 256 MiB heap", () =
     parts.push(end);
     return { body: Buffer.from(parts.join(""), "utf8"), members: parts.length - 2 };
   };
-  /** An addressbook-multiget answer with `n` vCards of about 3 KB each, within `bytes`. */
-  const multigetAnswer = (collection: string, n: number, bytes: number) => {
-    const end = "</d:multistatus>";
-    const shell = (i: number, note: string) =>
-      `<d:response><d:href>${collection}${memberName(i)}</d:href><d:propstat><d:prop><d:getetag>"${i.toString(36)}-5f0e8a7c1d"</d:getetag>` +
-      `<card:address-data>BEGIN:VCARD&#13;\nVERSION:3.0&#13;\nUID:${i}-4f1c-9a7e&#13;\nFN:Contact ${i}&#13;\nN:${i};Contact;;;&#13;\nEMAIL;TYPE=work:c${i}@example.com&#13;\nNOTE:${note}&#13;\nEND:VCARD&#13;\n</card:address-data>` +
-      `</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>\n`;
-    const fixed = HEAD.length + end.length + Array.from({ length: n }, (_, i) => shell(i, "").length).reduce((a, b) => a + b, 0);
-    const noteLength = Math.floor((bytes - fixed) / n);
+  /** NOTE length of the vCards the multiget answers carry (set by the test: about 3 KB a card). */
+  let noteLength = 0;
+  const card = (href: string, i: number, note: string) =>
+    `<d:response><d:href>${href}</d:href><d:propstat><d:prop><d:getetag>"${i.toString(36)}-5f0e8a7c1d"</d:getetag>` +
+    `<card:address-data>BEGIN:VCARD&#13;\nVERSION:3.0&#13;\nUID:${i}-4f1c-9a7e&#13;\nFN:Contact ${i}&#13;\nN:${i};Contact;;;&#13;\nEMAIL;TYPE=work:c${i}@example.com&#13;\nNOTE:${note}&#13;\nEND:VCARD&#13;\n</card:address-data>` +
+    `</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>\n`;
+  /** The addressbook-multiget answer for the hrefs a request asks for: a vCard each, its NOTE `noteLength` long. */
+  const multigetAnswer = (hrefs: readonly string[]) => {
     const note = "x".repeat(noteLength);
-    return Buffer.from([HEAD, ...Array.from({ length: n }, (_, i) => shell(i, note)), end].join(""), "utf8");
+    return Buffer.from([HEAD, ...hrefs.map((href, i) => card(href, Number.parseInt(href.slice(href.lastIndexOf("/") + 1, href.lastIndexOf("/") + 9), 16) || i, note)), "</d:multistatus>"].join(""), "utf8");
   };
 
   beforeAll(async () => {
     ({ server, origin } = await serve((req, requestBody, res) => {
       const path = new URL(req.url ?? "/", "http://x").pathname;
       const kind = requestBody.includes("sync-collection") ? "sync" : requestBody.includes("addressbook-multiget") ? "multiget" : "other";
-      const out = bodies.get(`${kind} ${path}`);
+      const out =
+        kind === "multiget" && path === MULTIGET_PATH
+          ? multigetAnswer([...requestBody.matchAll(/<(?:d:|D:)?href>([^<]*)<\//g)].map((m) => m[1]!))
+          : bodies.get(`${kind} ${path}`);
       if (req.method !== "REPORT" || !out) return send(res, 404, "text/plain", Buffer.from(`no ${req.method} ${kind} ${path}`));
       sent.push(out.length);
       send(res, 207, "application/xml; charset=utf-8", out);
@@ -263,20 +274,25 @@ describe("DAV: the default response limit is survivable in a 256 MiB heap", () =
     expect(body.length).toBeGreaterThan(DAV_LIMIT - 64 * 1024);
   }, 120_000);
 
-  it("reads an addressbook-multiget with address-data just under the limit", async () => {
-    const path = "/dav/addressbooks/alice/cards/";
+  it("reads two addressbook-multiget answers with address-data, each just under the limit, in flight together", async () => {
+    // The DAV limit's reasoning counts two multigets in flight (the default readConcurrency).
     const n = 10_000;
-    const body = multigetAnswer(path, n, DAV_LIMIT - 1024);
-    bodies.set(`multiget ${path}`, body);
+    // Sized on the second batch (members n…2n−1), whose numbers are a digit longer than most of the first's.
+    const hrefs = Array.from({ length: n }, (_, i) => `${MULTIGET_PATH}${memberName(n + i)}`);
+    noteLength = 0;
+    const bare = multigetAnswer(hrefs).length;
+    noteLength = Math.floor((DAV_LIMIT - 1024 - bare) / n);
+    const size = multigetAnswer(hrefs).length;
+    expect(size).toBeLessThanOrEqual(DAV_LIMIT);
+    expect(size).toBeGreaterThan(DAV_LIMIT - 64 * 1024);
     sent.length = 0;
-    const run = await runChild({ kind: "dav-multiget", url: `${origin}${path}`, count: n });
-    bodies.clear();
-    report(`DAV addressbook-multiget of ${n} vCards`, body.length, run);
+    const run = await runChild({ kind: "dav-multiget", url: `${origin}${MULTIGET_PATH}`, count: 2 * n, batchSize: n });
+    report(`DAV addressbook-multiget, 2 × ${n} vCards`, 2 * size, run);
     expect(run.result.errors, run.stderr).toEqual([]);
-    expect(run.result).toMatchObject({ ok: true, items: n });
+    expect(run.result).toMatchObject({ ok: true, items: 2 * n });
     expect(run.exitCode).toBe(0);
-    expect(sent).toEqual([body.length]);
-    expect(body.length).toBeGreaterThan(DAV_LIMIT - 64 * 1024);
+    expect(sent).toHaveLength(2);
+    for (const s of sent) expect(Math.abs(s - size)).toBeLessThan(64 * 1024);
   }, 120_000);
 
   it("refuses a sync-collection listing just over the limit with RESPONSE_TOO_LARGE (a server that ignores DAV:limit)", async () => {
