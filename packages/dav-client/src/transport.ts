@@ -117,8 +117,11 @@ export interface DavTransportStats {
  * | 32 MiB | 128 MB (4.0×) | 58 MB (1.8×) |
  *
  * (fast-xml-parser plus a validation pass cost 136 MB / 496 MB for the listings, 15–17×, and
- * 46 MB / 152 MB for the multigets.) So the largest accepted answer costs at most about 130 MB,
- * two multigets in flight (the default `readConcurrency`) about 120 MB: within the old space
+ * 46 MB / 152 MB for the multigets.) Through the real client in a process of its own
+ * (test/integration/response-memory.test.ts, 256 MiB old space): a 32 MiB listing of 152,041 short
+ * hrefs survives 160 MiB and not 128 MiB (short hrefs cost 4.8–5.9× per byte), and two 32 MiB
+ * multigets of 3 KB vCards in flight survive 192 MiB and not 160 MiB (the items they return are
+ * kept). So the largest accepted answers cost at most about 190 MB: within the old space
  * Node gives by default on a machine with 1 GB of memory (a quarter of it) and far within that
  * of a 2 GB one. Larger listings are read in pages (sync-collection with `DAV:limit`) and a
  * multiget batch over the limit is split, so the limit refuses only what cannot be paged: one
