@@ -15,7 +15,7 @@
  * from the seed `EWSDAV_FUZZ_SEED`; one JSON line per run in `EWSDAV_FUZZ_REPORT`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,27 +24,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { basicAuth, EwsClient } from "@ewsdav/ews-client";
 import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-client/testing";
 import { until } from "../harness/wait.js";
+import { appendFuzzReport, fuzzSettings, seededRandom } from "../harness/fuzz-env.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const MAIN = join(ROOT, "examples", "sync", "main.ts");
 const USER = "alice@example.com";
 const PASSWORD = "secret";
 
-const FUZZ = (process.env.EWSDAV_FUZZ ?? "") !== "" && process.env.EWSDAV_FUZZ !== "0";
-const SEED = Number.parseInt(process.env.EWSDAV_FUZZ_SEED ?? "", 10);
-const FUZZ_SECONDS = Number(process.env.EWSDAV_FUZZ_SECONDS ?? "120");
-
-/** A small seeded generator (mulberry32), so a fuzz run can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Fuzz settings from the shared convention (test/harness/fuzz-env.ts); the suite's seed is 12. */
+const FUZZ_SETTINGS = fuzzSettings(12);
+const FUZZ = FUZZ_SETTINGS.fuzz;
+// A longer default budget than the convention's 60 s: a round of real hosts takes several seconds.
+const FUZZ_SECONDS = process.env.EWSDAV_FUZZ_SECONDS ? FUZZ_SETTINGS.seconds : 120;
 
 interface Host {
   child: ChildProcess;
@@ -160,8 +151,8 @@ describe("overlapping sync hosts on one state file (EWS simulator ↔ vdir)", ()
   it("two, then three hosts started together, rounds of new items on both sides: every item exactly once on both sides", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ewsdav-overlap-"));
     const folder = join(dir, "vdir", "contacts");
-    const seed = FUZZ ? (Number.isFinite(SEED) ? SEED : Math.floor(Math.random() * 2 ** 31)) : 12;
-    const rand = random(seed);
+    const seed = FUZZ_SETTINGS.seed;
+    const rand = seededRandom(seed);
     const tried = { rounds: 0, runs: 0, kills: 0, inputs: 0 };
     const found: string[] = [];
     const expected = new Set<string>();
@@ -217,9 +208,7 @@ describe("overlapping sync hosts on one state file (EWS simulator ↔ vdir)", ()
         const kill = rand() < 0.4 ? Math.floor(rand() * 4000) : null;
         await round(hosts, Math.floor(rand() * 9), Math.floor(rand() * 9), kill);
       }
-      if (process.env.EWSDAV_FUZZ_REPORT) {
-        appendFileSync(process.env.EWSDAV_FUZZ_REPORT, `${JSON.stringify({ name: "overlapping-hosts", seed, tried, found })}\n`);
-      }
+      appendFuzzReport(FUZZ_SETTINGS, { name: "overlapping-hosts", seed, tried, found });
       expect(found, `seed ${seed}`).toEqual([]);
     }
   }, FUZZ ? (FUZZ_SECONDS + 300) * 1000 : 180_000);
