@@ -21,9 +21,36 @@ export type DesignName = "vcard3" | "vcard4" | "icalendar";
 // URI (`data:image/jpeg;base64\,…`), which other clients do not read back. Our vCard 4.0 design
 // reads and writes URI values verbatim, as RFC 6350 §3.4 intends.
 type DesignSet = ReturnType<typeof ICAL.design.getDesignSet>;
+
+// Text escapes. ical.js reads `\;` as `;` only inside structured values (N, ADR, ORG) of a vCard,
+// so `NOTE:a\;b` (the escape RFC 2426 §5 requires in vCard 3.0 and RFC 6350 §3.4 lets a reader
+// accept in 4.0) kept its backslash, which the writer then escaped: each round trip added one.
+// Our vCard text type reads every escape of RFC 2426 / RFC 6350 (`\\ \; \, \n \N`) in every
+// text value; the vCard 3.0 writer escapes `;` everywhere (RFC 2426's SAFE-CHAR excludes it), the
+// 4.0 writer only in structured values (RFC 6350's TEXT-CHAR allows a bare `;`).
+const TEXT_ESCAPE_READ = /\\([\\;,nN])/g;
+
+/** Reads a vCard text value: every backslash escape of RFC 2426 §5 / RFC 6350 §3.4. */
+function readVCardText(value: string): string {
+  if (!value.includes("\\")) return value;
+  return value.replace(TEXT_ESCAPE_READ, (_, char: string) => (char === "n" || char === "N" ? "\n" : char));
+}
+
+function vcardTextType(escapeSemicolon: boolean): { matches: RegExp; fromICAL: (value: string) => string; toICAL: (value: string, structured?: string) => string } {
+  return {
+    matches: /.*/,
+    fromICAL: (value) => readVCardText(value),
+    toICAL: (value, structured) => {
+      const pattern = escapeSemicolon || structured ? /[\\;,\n]/g : /[\\,\n]/g;
+      return value.replace(pattern, (char) => (char === "\n" ? "\\n" : `\\${char}`));
+    },
+  };
+}
+
 const baseVCard4 = ICAL.design.getDesignSet("vcard");
-const VCARD4_DESIGN: DesignSet = { ...baseVCard4, value: { ...baseVCard4.value, uri: {} } } as DesignSet;
-const VCARD3_DESIGN: DesignSet = ICAL.design.getDesignSet("vcard3");
+const VCARD4_DESIGN: DesignSet = { ...baseVCard4, value: { ...baseVCard4.value, uri: {}, text: vcardTextType(false) } } as DesignSet;
+const baseVCard3 = ICAL.design.getDesignSet("vcard3");
+const VCARD3_DESIGN: DesignSet = { ...baseVCard3, value: { ...baseVCard3.value, text: vcardTextType(true) } } as DesignSet;
 const ICALENDAR_DESIGN: DesignSet = ICAL.design.getDesignSet("icalendar");
 
 /** The ical.js design set for a version. */
@@ -229,8 +256,15 @@ function upgradeVCard21(lines: string[]): string[] {
 
 // ical.js splits multi-valued and structured values on `,` / `;` even after an escaped backslash
 // (`a\\,b` is two values `a\` and `b`, not `a\,b`). An escaped backslash is swapped for a
-// noncharacter before ical.js reads the line and swapped back afterwards.
-const BACKSLASH_STAND_IN = "\uFDD0";
+// noncharacter before ical.js reads the line and swapped back afterwards (one the line does not
+// hold, so a value that contains the noncharacter itself keeps it).
+function standInFor(line: string): string | null {
+  for (let code = 0xfdd0; code <= 0xfdef; code++) {
+    const candidate = String.fromCharCode(code);
+    if (!line.includes(candidate)) return candidate;
+  }
+  return null;
+}
 
 function valueStart(line: string): number {
   let quoted = false;
@@ -242,15 +276,16 @@ function valueStart(line: string): number {
   return -1;
 }
 
-function restoreBackslashes(value: unknown, replacement: string): unknown {
-  if (typeof value === "string") return value.includes(BACKSLASH_STAND_IN) ? value.split(BACKSLASH_STAND_IN).join(replacement) : value;
-  if (Array.isArray(value)) return value.map((entry) => restoreBackslashes(entry, replacement));
+function restoreBackslashes(value: unknown, standIn: string, replacement: string): unknown {
+  if (typeof value === "string") return value.includes(standIn) ? value.split(standIn).join(replacement) : value;
+  if (Array.isArray(value)) return value.map((entry) => restoreBackslashes(entry, standIn, replacement));
   return value;
 }
 
 function parsePropertyLine(line: string, design: DesignSet): JProperty {
   const start = valueStart(line);
-  const guarded = start > 0 && line.includes("\\\\", start) ? line.slice(0, start) + line.slice(start).split("\\\\").join(BACKSLASH_STAND_IN) : line;
+  const standIn = start > 0 && line.includes("\\\\", start) ? standInFor(line) : null;
+  const guarded = standIn !== null ? line.slice(0, start) + line.slice(start).split("\\\\").join(standIn) : line;
   const property = ICAL.parse.property(guarded, design) as unknown as JProperty | undefined;
   if (!Array.isArray(property) || typeof property[0] !== "string" || property[0] === "") throw new Error("no property name");
   const recur = property[0] === "rrule" || property[0] === "exrule";
@@ -259,7 +294,7 @@ function parsePropertyLine(line: string, design: DesignSet): JProperty {
   if (guarded === line) return [property[0], property[1], property[2], ...values] as JProperty;
   const unescapes = property[2] === "text" || property[2] === "phone-number";
   const replacement = unescapes ? "\\" : "\\\\";
-  return [property[0], property[1], property[2], ...values.map((value) => restoreBackslashes(value, replacement))] as JProperty;
+  return [property[0], property[1], property[2], ...values.map((value) => restoreBackslashes(value, standIn!, replacement))] as JProperty;
 }
 
 function flattenObjects(value: unknown): unknown {
