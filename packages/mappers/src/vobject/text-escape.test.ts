@@ -14,6 +14,9 @@ const card = (version: "3.0" | "4.0", ...lines: string[]) => ["BEGIN:VCARD", `VE
 const calendar = (component: "VEVENT" | "VTODO", ...lines: string[]) =>
   ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//escape//EN", `BEGIN:${component}`, "UID:escape-1", "DTSTAMP:20260101T000000Z", ...(component === "VEVENT" ? ["DTSTART:20260301T090000Z", "DTEND:20260301T100000Z"] : []), ...lines, `END:${component}`, "END:VCALENDAR", ""].join("\r\n");
 
+/** DTSTAMP of written events and tasks: fixed, so two writes of the same item give the same text. */
+const NOW = { now: new Date("2026-01-01T00:00:00Z") };
+
 const ISSUE_NOTE = "NOTE:Line one\\, with comma\\; and semicolon";
 const ISSUE_TEXT = "Line one, with comma; and semicolon";
 /** The same escapes in a value: comma, semicolon, backslash, newline (both spellings). */
@@ -113,20 +116,20 @@ describe("iCalendar text escapes (RFC 5545 §3.3.11)", () => {
     const text = calendar("VEVENT", `SUMMARY:${ESCAPED}`, `DESCRIPTION:${ESCAPED}`, `LOCATION:${ESCAPED}`, "CATEGORIES:one\\;two,three\\,four,five\\\\six");
     const first = eventFromVEvent(text).item;
     expect([first.subject, first.body?.value, first.location, first.categories]).toEqual([PLAIN, PLAIN, PLAIN, ["one;two", "three,four", "five\\six"]]);
-    const written = eventToVEvent(first).text;
+    const written = eventToVEvent(first, NOW).text;
     const second = eventFromVEvent(written).item;
     expect([second.subject, second.body?.value, second.location, second.categories]).toEqual([first.subject, first.body?.value, first.location, first.categories]);
-    expect(eventToVEvent(second).text).toBe(written);
+    expect(eventToVEvent(second, NOW).text).toBe(written);
   });
 
   it("VTODO SUMMARY and DESCRIPTION round trip with no creep", () => {
     const text = calendar("VTODO", `SUMMARY:${ESCAPED}`, `DESCRIPTION:${ESCAPED}`, "CATEGORIES:one\\;two,three\\,four");
     const first = taskFromVTodo(text).item;
     expect([first.subject, first.body?.value, first.categories]).toEqual([PLAIN, PLAIN, ["one;two", "three,four"]]);
-    const written = taskToVTodo(first).text;
+    const written = taskToVTodo(first, NOW).text;
     const second = taskFromVTodo(written).item;
     expect([second.subject, second.body?.value, second.categories]).toEqual([first.subject, first.body?.value, first.categories]);
-    expect(taskToVTodo(second).text).toBe(written);
+    expect(taskToVTodo(second, NOW).text).toBe(written);
   });
 });
 
@@ -170,18 +173,83 @@ describe("property: EWS text → vCard / iCalendar → EWS is unchanged, and the
     fc.assert(
       fc.property(ewsText, ewsText, ewsText, categoryList, (subject, body, location, categories) => {
         const event: CalendarItem = { uid: "escape-1", start: "2026-03-01T09:00:00Z", end: "2026-03-01T10:00:00Z", subject, body: { bodyType: "Text", value: body }, location, categories };
-        const eventText = eventToVEvent(event).text;
+        const eventText = eventToVEvent(event, NOW).text;
         const eventBack = eventFromVEvent(eventText).item;
         expect([eventBack.subject, eventBack.body?.value, eventBack.location, eventBack.categories]).toEqual([subject, body, location, categories]);
-        expect(eventToVEvent(eventBack).text).toBe(eventText);
+        expect(eventToVEvent(eventBack, NOW).text).toBe(eventText);
 
         const task: Task = { subject, body: { bodyType: "Text", value: body }, categories };
-        const taskText = taskToVTodo(task).text;
+        const taskText = taskToVTodo(task, NOW).text;
         const taskBack = taskFromVTodo(taskText).item;
         expect([taskBack.subject, taskBack.body?.value, taskBack.categories]).toEqual([subject, body, categories]);
-        expect(taskToVTodo(taskBack).text).toBe(taskText);
+        expect(taskToVTodo(taskBack, NOW).text).toBe(taskText);
       }),
       RUNS,
     );
+  });
+});
+
+// Text as DAV clients write it: escaped and unescaped specials mixed, including escapes RFC 5545
+// does not define (`\:`) and a lone trailing backslash.
+const davValue = fc
+  .array(fc.constantFrom("\\\\", "\\;", "\\,", "\\n", "\\N", "\\:", "\\", ",", ";", ":", "x", "é", " ", "\""), { minLength: 1, maxLength: 12 })
+  .map((parts) => `v${parts.join("")}`);
+
+/** RFC 2426 §5 / RFC 6350 §3.4 / RFC 5545 §3.3.11 text decoding; an escape none defines (`\:`) is kept as written. */
+function unescapeReference(value: string): string {
+  return value.replace(/\\([\\;,nN])/g, (_, char: string) => (char === "n" || char === "N" ? "\n" : char));
+}
+
+describe("property: DAV text → EWS → DAV is a fixed point after the first pass", () => {
+  it("contacts in vCard 3.0 and 4.0", () => {
+    fc.assert(
+      fc.property(fc.constantFrom("3.0" as const, "4.0" as const), davValue, davValue, davValue, (version, a, b, c) => {
+        const text = card(version, `NOTE:${a}`, `TITLE:${b}`, `ORG:${c}`, `N:${a};${b};;;`, `ADR;TYPE=WORK:;;${c};${a};;;`, `CATEGORIES:${b}`);
+        const read = contactFromVCard(text).item;
+        expect([read.body?.value, read.jobTitle]).toEqual([unescapeReference(a), unescapeReference(b)]);
+        const once = contactToVCard(read, { version }).text;
+        const item = contactFromVCard(once).item;
+        expect(contactToVCard(item, { version }).text).toBe(once);
+        expect(contactText(contactFromVCard(contactToVCard(item, { version }).text).item)).toEqual(contactText(item));
+      }),
+      RUNS,
+    );
+  });
+
+  it("events and tasks", () => {
+    fc.assert(
+      fc.property(davValue, davValue, davValue, (a, b, c) => {
+        const event = calendar("VEVENT", `SUMMARY:${a}`, `DESCRIPTION:${b}`, `LOCATION:${c}`, `CATEGORIES:${a}`);
+        const read = eventFromVEvent(event).item;
+        expect([read.subject, read.body?.value, read.location]).toEqual([a, b, c].map(unescapeReference));
+        const eventOnce = eventToVEvent(read, NOW).text;
+        expect(eventToVEvent(eventFromVEvent(eventOnce).item, NOW).text).toBe(eventOnce);
+        const task = calendar("VTODO", `SUMMARY:${a}`, `DESCRIPTION:${b}`, `CATEGORIES:${c}`);
+        const taskOnce = taskToVTodo(taskFromVTodo(task).item, NOW).text;
+        expect(taskToVTodo(taskFromVTodo(taskOnce).item, NOW).text).toBe(taskOnce);
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe("counterexamples the properties found, kept as examples", () => {
+  it("vCard 3.0 `NOTE:v\\;\\\\` reads as `v;\\` (the unfixed reader kept the `\\;`)", () => {
+    const text = card("3.0", "NOTE:v\\;\\\\", "TITLE:v\\\\", "ORG:v\\\\", "N:v\\;\\\\;v\\\\;;;", "ADR;TYPE=WORK:;;v\\\\;v\\;\\\\;;;", "CATEGORIES:v\\\\");
+    const read = contactFromVCard(text).item;
+    expect([read.body?.value, read.jobTitle]).toEqual(["v;\\", "v\\"]);
+    const once = contactToVCard(read, { version: "3.0" }).text;
+    expect(contactToVCard(contactFromVCard(once).item, { version: "3.0" }).text).toBe(once);
+  });
+
+  it("an event and a task written twice give the same text (DTSTAMP from `now`, not the clock)", () => {
+    const [a, b, c] = ["v\\;", "v\"x\\;é", "v\\:\"  \\N\"x;\"\\;é;"];
+    const event = calendar("VEVENT", `SUMMARY:${a}`, `DESCRIPTION:${b}`, `LOCATION:${c}`, `CATEGORIES:${a}`);
+    const read = eventFromVEvent(event).item;
+    expect([read.subject, read.body?.value, read.location]).toEqual(["v;", "v\"x;é", "v\\:\"  \n\"x;\";é;"]);
+    const eventOnce = eventToVEvent(read, NOW).text;
+    expect(eventToVEvent(eventFromVEvent(eventOnce).item, NOW).text).toBe(eventOnce);
+    const taskOnce = taskToVTodo(taskFromVTodo(calendar("VTODO", `SUMMARY:${a}`, `DESCRIPTION:${b}`, `CATEGORIES:${c}`)).item, NOW).text;
+    expect(taskToVTodo(taskFromVTodo(taskOnce).item, NOW).text).toBe(taskOnce);
   });
 });
