@@ -15,6 +15,7 @@
  */
 import { checkBudget } from "../limits.js";
 import { DAY_MS, daysInMonth, fieldsOf, ICAL_WEEKDAYS, localMs, timeOfDayMs, weekdayOf } from "../timezone/clock.js";
+import { recurIntegers, recurList } from "../recur-values.js";
 
 /** A rule {@link parseSeriesRule} accepted. */
 export interface SeriesRule {
@@ -40,21 +41,6 @@ export interface SeriesRule {
 
 const PARTS = new Set(["freq", "interval", "count", "until", "bymonth", "bymonthday", "byday", "bysetpos", "wkst"]);
 
-function list(value: unknown): unknown[] {
-  if (value === undefined || value === null) return [];
-  return Array.isArray(value) ? value : [value];
-}
-
-function integers(value: unknown, ok: (n: number) => boolean): number[] | null {
-  const out: number[] = [];
-  for (const entry of list(value)) {
-    const n = Number(entry);
-    if (!Number.isInteger(n) || !ok(n)) return null;
-    out.push(n);
-  }
-  return out;
-}
-
 /** The rule in the form {@link expandSeries} takes, or null when it is not one it expands. */
 export function parseSeriesRule(rule: Record<string, unknown>): SeriesRule | null {
   for (const key of Object.keys(rule)) if (!PARTS.has(key)) return null;
@@ -64,12 +50,12 @@ export function parseSeriesRule(rule: Record<string, unknown>): SeriesRule | nul
   if (!Number.isInteger(interval) || interval < 1 || interval > 10_000) return null;
   const count = rule.count === undefined ? null : Number(rule.count);
   if (count !== null && (!Number.isInteger(count) || count < 1)) return null;
-  const months = integers(rule.bymonth, (n) => n >= 1 && n <= 12);
-  const monthDays = integers(rule.bymonthday, (n) => n !== 0 && n >= -31 && n <= 31);
-  const setPos = integers(rule.bysetpos, (n) => n !== 0 && n >= -366 && n <= 366);
+  const months = recurIntegers(rule.bymonth, (n) => n >= 1 && n <= 12);
+  const monthDays = recurIntegers(rule.bymonthday, (n) => n !== 0 && n >= -31 && n <= 31);
+  const setPos = recurIntegers(rule.bysetpos, (n) => n !== 0 && n >= -366 && n <= 366);
   if (!months || !monthDays || !setPos) return null;
   const days: SeriesRule["days"] = [];
-  for (const entry of list(rule.byday)) {
+  for (const entry of recurList(rule.byday)) {
     const match = /^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$/i.exec(String(entry).trim());
     if (!match) return null;
     const ordinal = match[1] ? Number(match[1]) : null;

@@ -14,6 +14,7 @@
  */
 import { checkBudget } from "../limits.js";
 import { DAY_MS, daysInMonth, fieldsOf, ICAL_WEEKDAYS, localMs, timeOfDayMs, weekdayOf } from "./clock.js";
+import { recurIntegers, recurList } from "../recur-values.js";
 
 /** A VTIMEZONE RRULE that passed {@link checkZoneRule}. */
 export interface ZoneRule {
@@ -36,21 +37,6 @@ export const MAX_RULE_ONSETS_PER_YEAR = 4;
 
 const ALLOWED_PARTS = new Set(["freq", "interval", "count", "until", "bymonth", "byday", "bymonthday", "bysetpos", "wkst"]);
 
-function list(value: unknown): unknown[] {
-  if (value === undefined || value === null) return [];
-  return Array.isArray(value) ? value : [value];
-}
-
-function integers(value: unknown, ok: (n: number) => boolean): number[] | null {
-  const out: number[] = [];
-  for (const entry of list(value)) {
-    const n = typeof entry === "number" ? entry : /^[+-]?\d{1,4}$/.test(String(entry).trim()) ? Number(String(entry).trim()) : Number.NaN;
-    if (!Number.isInteger(n) || !ok(n)) return null;
-    out.push(n);
-  }
-  return out;
-}
-
 /**
  * Checks an observance's RRULE (jCal recur data, as ical.js parses it) against what a zone can
  * have, for an observance starting at `startLocal`. Returns the rule, or the reason it is refused.
@@ -70,16 +56,16 @@ export function checkZoneRule(data: Record<string, unknown>, startLocal: number)
     if (!Number.isInteger(count) || count < 1) return refuse(`COUNT=${String(data.count)}`);
   }
   const start = fieldsOf(startLocal);
-  const months = data.bymonth === undefined ? [start.month] : integers(data.bymonth, (n) => n >= 1 && n <= 12);
-  if (!months || months.length === 0) return refuse(`BYMONTH=${list(data.bymonth).join(",")}`);
-  const monthDays = integers(data.bymonthday, (n) => n !== 0 && n >= -31 && n <= 31);
-  if (!monthDays) return refuse(`BYMONTHDAY=${list(data.bymonthday).join(",")}`);
-  const setPos = integers(data.bysetpos, (n) => n !== 0 && n >= -366 && n <= 366);
-  if (!setPos) return refuse(`BYSETPOS=${list(data.bysetpos).join(",")}`);
+  const months = data.bymonth === undefined ? [start.month] : recurIntegers(data.bymonth, (n) => n >= 1 && n <= 12);
+  if (!months || months.length === 0) return refuse(`BYMONTH=${recurList(data.bymonth).join(",")}`);
+  const monthDays = recurIntegers(data.bymonthday, (n) => n !== 0 && n >= -31 && n <= 31);
+  if (!monthDays) return refuse(`BYMONTHDAY=${recurList(data.bymonthday).join(",")}`);
+  const setPos = recurIntegers(data.bysetpos, (n) => n !== 0 && n >= -366 && n <= 366);
+  if (!setPos) return refuse(`BYSETPOS=${recurList(data.bysetpos).join(",")}`);
   const days: ZoneRule["days"] = [];
-  for (const entry of list(data.byday)) {
+  for (const entry of recurList(data.byday)) {
     const match = /^([+-]?[1-5])?(MO|TU|WE|TH|FR|SA|SU)$/i.exec(String(entry).trim());
-    if (!match) return refuse(`BYDAY=${list(data.byday).join(",")} (a zone's rule names a weekday, or the 1st–5th or last 1st–5th one of the month)`);
+    if (!match) return refuse(`BYDAY=${recurList(data.byday).join(",")} (a zone's rule names a weekday, or the 1st–5th or last 1st–5th one of the month)`);
     days.push({ weekday: (ICAL_WEEKDAYS as readonly string[]).indexOf(match[2]!.toUpperCase()), ordinal: match[1] ? Number(match[1]) : null });
   }
   if (days.length === 0 && monthDays.length === 0) monthDays.push(start.day);
