@@ -121,6 +121,25 @@ function streamingRefused(error: unknown): boolean {
   return false;
 }
 
+/**
+ * Codes with which Exchange refuses SyncFolderItems on a folder (public folders, Office 365 group
+ * mailboxes): the folder's feed is then a FindItem listing.
+ */
+const SYNC_REFUSED = new Set(["ErrorInvalidOperation", "ErrorOperationNotAllowedWithPublicFolderRoot"]);
+
+/** Whether SyncFolderItems was refused for the folder (not failed: asking again would not help). */
+function syncRefused(error: unknown): boolean {
+  if (error instanceof EwsResponseError) return SYNC_REFUSED.has(error.responseCode);
+  if (error instanceof SoapFaultError) return error.responseCode !== undefined && SYNC_REFUSED.has(error.responseCode);
+  return false;
+}
+
+/** How a listing feed's cursor (a digest of ids and ChangeKeys) begins; a SyncState never does. */
+const LISTING_CURSOR = "ewsdav-listing:v1:";
+
+/** Items per FindItem page of a listing feed (IdOnly: about 300 bytes an item). */
+const LISTING_PAGE_SIZE = 500;
+
 /** A small queue from callbacks to an async iterator. */
 class NoticeQueue {
   readonly #items: SideNotice[] = [];
@@ -213,6 +232,8 @@ export class EwsSide implements SyncSide {
   readonly #client: EwsClient;
   readonly #options: EwsSideOptions;
   readonly #kinds = new Map<string, CollectionKind>();
+  /** Folders whose change feed is a FindItem listing: they refused SyncFolderItems (public folders). */
+  readonly #listed = new Set<string>();
   /** Push through EWS notifications, when the options give a connection. */
   readonly watch?: (collections: readonly string[], signal: AbortSignal) => AsyncIterable<SideNotice>;
 
@@ -384,6 +405,8 @@ export class EwsSide implements SyncSide {
   async changes(collection: string, cursor: string | null, signal?: AbortSignal): Promise<ChangeFeed> {
     const kind = await this.#kind(collection);
     const wanted = ITEM_TYPE[kind];
+    // A folder whose feed is a listing (a public folder): known from its refusal, or from the cursor.
+    if (this.#listed.has(collection) || cursor?.startsWith(LISTING_CURSOR)) return this.#listingFeed(collection, wanted, cursor, signal);
     const read = async (syncState: string | null) => {
       const changed = new Map<string, string | null>();
       const deleted = new Set<string>();
@@ -409,10 +432,43 @@ export class EwsSide implements SyncSide {
       const feed = await read(cursor);
       return { ...feed, deleted: cursor === null ? [] : feed.deleted, complete: cursor === null };
     } catch (error) {
+      if (syncRefused(error)) {
+        this.#listed.add(collection);
+        return this.#listingFeed(collection, wanted, null, signal);
+      }
       if (!(error instanceof InvalidSyncStateError)) throw error;
       const feed = await read(null);
       return { ...feed, deleted: [], complete: true };
     }
+  }
+
+  /**
+   * The change feed of a folder Exchange refuses SyncFolderItems on (public folders): FindItem
+   * (Shallow, IdOnly, oldest first, every page) as a complete listing of ids and ChangeKeys, which
+   * the engine compares with its state, reading only what changed and taking absence as deletion.
+   * The cursor is a digest of the listing: when the folder lists exactly as it did at the cursor,
+   * the feed says nothing changed (no GetItem, and the engine's quiet path), at the cost of one
+   * FindItem walk per cycle. A walk that cannot be completed throws (the engine reports the feed
+   * as failed and writes nothing from it); it never answers with part of the folder.
+   */
+  async #listingFeed(collection: string, wanted: TypedItem["type"], cursor: string | null, signal?: AbortSignal): Promise<ChangeFeed> {
+    const listed = await this.#client.findItem(
+      { folder: { id: collection }, shape: { baseShape: "IdOnly" }, pageSize: LISTING_PAGE_SIZE, sortOrder: [{ path: { fieldUri: "item:DateTimeCreated" } }] },
+      signal ? { signal } : {},
+    );
+    const changed: Versioned[] = [];
+    for (const item of listed) {
+      if (item.type !== wanted) continue; // a message or a distribution list in the folder: not ours to sync
+      const id = item.item.itemId?.id;
+      if (!id) throw new SideError("transient", `FindItem in ${collection} listed a ${item.type} without ItemId`);
+      changed.push({ id, version: item.item.itemId?.changeKey ?? null });
+    }
+    changed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const digest = createHash("sha256");
+    for (const { id, version } of changed) digest.update(`${id}\t${version ?? ""}\n`);
+    const next = `${LISTING_CURSOR}${digest.digest("base64url")}`;
+    if (cursor === next) return { cursor: next, changed: [], deleted: [], complete: false };
+    return { cursor: next, changed, deleted: [], complete: true };
   }
 
   async #read(kind: CollectionKind, refs: readonly ItemReference[], signal?: AbortSignal): Promise<Array<ParsedItem | EwsError>> {

@@ -12,7 +12,7 @@ import type { FolderReference, ItemId, ItemReference } from "../model/ids.js";
 import { isOccurrenceItemId } from "../model/ids.js";
 import { child, childText, type XmlElement } from "../xml/parse.js";
 import { xmlElement, xmlText } from "../xml/writer.js";
-import { folderReferenceXml, itemShapeXml, type ItemShape } from "./paths.js";
+import { folderReferenceXml, itemShapeXml, propertyPathXml, type ItemShape, type PropertyPath } from "./paths.js";
 import { batchResults, singleResult, type ItemResult } from "./results.js";
 import { retryBusySlots } from "./busy-retry.js";
 import { isResponseTooLarge, readShrinkingPage, shortId, tooLargeFor } from "./page-size.js";
@@ -131,6 +131,14 @@ export async function* syncFolderItemsPages(client: EwsClientCore, input: SyncFo
 
 // ---------------------------------------------------------------- FindItem
 
+/** One key of a FindItem `SortOrder`. */
+export interface FindItemSortKey {
+  /** The property, e.g. `{ fieldUri: "item:DateTimeCreated" }`. */
+  path: PropertyPath;
+  /** Descending order (default ascending). */
+  descending?: boolean;
+}
+
 /** Input of FindItem. */
 export interface FindItemInput {
   /** The folder. */
@@ -141,40 +149,113 @@ export interface FindItemInput {
   pageSize?: number;
   /** `Shallow` (default), `SoftDeleted` or `Associated`. */
   traversal?: "Shallow" | "SoftDeleted" | "Associated";
+  /**
+   * Order of the listing (default: the server's). A key that never changes for an item, such as
+   * `item:DateTimeCreated`, keeps each item's place stable while others come and go, which is what
+   * lets {@link findItem} notice a folder that changed during its walk.
+   */
+  sortOrder?: readonly FindItemSortKey[];
+  /** Most pages one walk may take (default 1000); a folder that needs more is an error, never a partial listing. */
+  maxPages?: number;
+  /** Walks begun again when the folder changed during a walk (default 2); after that, an error. */
+  maxRestarts?: number;
 }
 
 /** Builds one page of `m:FindItem` with IndexedPageItemView. */
 export function buildFindItem(input: FindItemInput, offset: number): string {
   const pageSize = input.pageSize ?? 1000;
   if (!Number.isInteger(pageSize) || pageSize < 1) throw new EwsInputError("FindItem", "pageSize", "must be a positive integer");
+  const ctx = { item: "FindItem" };
+  const sort = input.sortOrder ?? [];
   return xmlElement(
     "m:FindItem",
     { Traversal: input.traversal ?? "Shallow" },
-    itemShapeXml(input.shape ?? { baseShape: "IdOnly" }, { item: "FindItem" }),
+    itemShapeXml(input.shape ?? { baseShape: "IdOnly" }, ctx),
     xmlElement("m:IndexedPageItemView", { MaxEntriesReturned: pageSize, Offset: offset, BasePoint: "Beginning" }),
+    sort.length > 0 &&
+      xmlElement("m:SortOrder", undefined, ...sort.map((k) => xmlElement("t:FieldOrder", { Order: k.descending ? "Descending" : "Ascending" }, propertyPathXml(k.path, ctx)))),
     xmlElement("m:ParentFolderIds", undefined, folderReferenceXml(input.folder)),
   );
 }
 
-/**
- * FindItem, paging with IndexedPageItemView until the last item. A page whose response is over the
- * size limit is asked again with a quarter of the entries, and that size is kept.
- */
-export async function findItem(client: EwsClientCore, input: FindItemInput, options: CallOptions = {}): Promise<ParsedItem[]> {
+/** The ItemId of a listed item, if it has one. */
+function listedId(item: ParsedItem): string | undefined {
+  return (item.type === "Unsupported" ? item.itemId : item.item.itemId)?.id || undefined;
+}
+
+/** One walk over a folder's pages: the listing, or why the folder changed under it. */
+type FindItemWalk = { complete: true; items: ParsedItem[]; pageSize: number } | { complete: false; reason: string; pageSize: number };
+
+async function walkFindItem(client: EwsClientCore, input: FindItemInput, pageSize: number, options: CallOptions): Promise<FindItemWalk> {
+  const maxPages = input.maxPages ?? 1000;
   const items: ParsedItem[] = [];
+  const seen = new Set<string>();
   let offset = 0;
-  let pageSize = input.pageSize ?? 1000;
-  for (;;) {
+  let total: number | undefined;
+  /** The last item of the previous page, asked for again as the first of the next one. */
+  let anchor: string | undefined;
+  for (let pages = 0; ; pages++) {
+    if (pages >= maxPages) throw new EwsProtocolError(`FindItem: the folder needs more than ${maxPages} pages of ${pageSize}; no complete listing`);
     const read = await readShrinkingPage(pageSize, (size) => client.request("FindItem", buildFindItem({ ...input, pageSize: size }, offset), { ...options, idempotent: true }));
     pageSize = read.size;
     const m = singleResult(read.value.body, "FindItem");
     const root = child(m.element, "RootFolder");
-    const page = (child(root, "Items")?.children ?? []).map(parseItemElement);
-    items.push(...page);
-    if (root?.attributes.IncludesLastItemInRange !== "false" || page.length === 0) break;
-    offset = Number(root.attributes.IndexedPagingOffset ?? offset + page.length);
+    const where = `FindItem page at offset ${offset}`;
+    if (!root) throw new EwsProtocolError(`${where}: no RootFolder`);
+    const last = root.attributes.IncludesLastItemInRange;
+    if (last !== "true" && last !== "false") throw new EwsProtocolError(`${where}: IncludesLastItemInRange is ${last === undefined ? "missing" : `'${last}'`}`);
+    const list = child(root, "Items");
+    if (!list) throw new EwsProtocolError(`${where}: no Items`);
+    const totalText = root.attributes.TotalItemsInView;
+    const pageTotal = totalText === undefined ? undefined : Number(totalText);
+    if (pageTotal !== undefined && !(Number.isInteger(pageTotal) && pageTotal >= 0)) throw new EwsProtocolError(`${where}: TotalItemsInView is '${totalText}'`);
+    if (total !== undefined && pageTotal !== undefined && pageTotal !== total) return { complete: false, reason: `TotalItemsInView went from ${total} to ${pageTotal}`, pageSize };
+    total ??= pageTotal;
+    const raw = list.children.map(parseItemElement);
+    let fresh = raw;
+    if (anchor !== undefined) {
+      if (raw.length === 0 || listedId(raw[0]!) !== anchor) return { complete: false, reason: `the item at offset ${offset} is no longer the one listed there`, pageSize };
+      fresh = raw.slice(1);
+    }
+    for (const item of fresh) {
+      const id = listedId(item);
+      if (id === undefined) throw new EwsProtocolError(`${where}: an item without ItemId`);
+      if (seen.has(id)) return { complete: false, reason: "an item was listed twice", pageSize };
+      seen.add(id);
+      items.push(item);
+    }
+    if (last === "true") {
+      if (total !== undefined && items.length !== total) return { complete: false, reason: `${items.length} items listed of TotalItemsInView ${total}`, pageSize };
+      return { complete: true, items, pageSize };
+    }
+    if (fresh.length === 0) throw new EwsProtocolError(`${where}: more items are announced but the page brings none`);
+    const next = offset + raw.length;
+    // Overlap by one item: if it is not where it was, items before it came or went, and the pages would skip or repeat.
+    anchor = pageSize > 1 ? listedId(items[items.length - 1]!) : undefined;
+    offset = anchor !== undefined ? next - 1 : next;
   }
-  return items;
+}
+
+/**
+ * FindItem, paging with IndexedPageItemView until `IncludesLastItemInRange`, each page after the
+ * first overlapping the one before by one item. A page over the size limit is asked again with a
+ * quarter of the entries, and that size is kept. What comes back is the whole folder or an error,
+ * never part of it: a page without `RootFolder`, `Items` or `IncludesLastItemInRange`, a page that
+ * announces more but brings none, or more than `maxPages` pages is an `EwsProtocolError`; a folder
+ * that changed during the walk (the overlapping item moved, `TotalItemsInView` changed, an item
+ * came twice, the count does not add up) is walked again, up to `maxRestarts` times, then an error.
+ */
+export async function findItem(client: EwsClientCore, input: FindItemInput, options: CallOptions = {}): Promise<ParsedItem[]> {
+  const maxRestarts = input.maxRestarts ?? 2;
+  let pageSize = input.pageSize ?? 1000;
+  const reasons: string[] = [];
+  for (let attempt = 0; ; attempt++) {
+    const walk = await walkFindItem(client, input, pageSize, options);
+    if (walk.complete) return walk.items;
+    pageSize = walk.pageSize;
+    reasons.push(walk.reason);
+    if (attempt >= maxRestarts) throw new EwsProtocolError(`FindItem: the folder changed during each of ${attempt + 1} walks (${reasons.join("; ")}); no complete listing`);
+  }
 }
 
 // ---------------------------------------------------------------- GetItem
