@@ -85,6 +85,11 @@ export interface EwsSideOptions {
   name?: string;
   /** Also list public folders (default false). */
   publicFolders?: boolean;
+  /**
+   * Items per FindItem page where a folder's change feed is a listing (public folders, which
+   * refuse SyncFolderItems; default 500).
+   */
+  listingPageSize?: number;
   /** IANA zone of the mailbox, for all-day and floating times (default `UTC`). */
   timeZone?: string;
   readOnly?: boolean;
@@ -453,7 +458,7 @@ export class EwsSide implements SyncSide {
    */
   async #listingFeed(collection: string, wanted: TypedItem["type"], cursor: string | null, signal?: AbortSignal): Promise<ChangeFeed> {
     const listed = await this.#client.findItem(
-      { folder: { id: collection }, shape: { baseShape: "IdOnly" }, pageSize: LISTING_PAGE_SIZE, sortOrder: [{ path: { fieldUri: "item:DateTimeCreated" } }] },
+      { folder: { id: collection }, shape: { baseShape: "IdOnly" }, pageSize: this.#options.listingPageSize ?? LISTING_PAGE_SIZE, sortOrder: [{ path: { fieldUri: "item:DateTimeCreated" } }] },
       signal ? { signal } : {},
     );
     const changed: Versioned[] = [];
