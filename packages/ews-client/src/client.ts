@@ -13,6 +13,7 @@ import {
   deleteItem,
   findItem,
   getItem,
+  moveItem,
   syncFolderItems,
   syncFolderItemsPages,
   updateItem,
@@ -73,6 +74,10 @@ export class EwsClient extends EwsClientCore {
   /** UpdateItem from field diffs; one result per update. */
   updateItem(updates: readonly ItemUpdate[], options?: UpdateItemOptions) {
     return updateItem(this, updates, options);
+  }
+  /** MoveItem in batches; one result per item: its new id in `to`. */
+  moveItem(items: readonly ItemReference[], to: FolderReference, options?: CallOptions) {
+    return moveItem(this, items, to, options);
   }
   /** DeleteItem in batches; one result per item. */
   deleteItem(items: readonly ItemReference[], options?: DeleteItemOptions) {

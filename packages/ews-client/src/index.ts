@@ -32,7 +32,7 @@ export {
   type EwsFolder, type FolderKind, type FindFolderInput, type NewFolder, type FolderHierarchyChange, type FolderHierarchySyncPage,
 } from "./operations/folders.js";
 export {
-  buildSyncFolderItems, buildFindItem, buildGetItem, buildCreateItem, buildItemChange, buildUpdateItem, buildDeleteItem,
+  buildSyncFolderItems, buildFindItem, buildGetItem, buildCreateItem, buildItemChange, buildUpdateItem, buildDeleteItem, buildMoveItem,
   type SyncItemChange, type SyncFolderItemsInput, type SyncFolderItemsPage, type FindItemInput, type FindItemSortKey, type GetItemOptions,
   type CreateItemOptions, type ConflictResolution, type ItemUpdate, type UpdateItemResult, type UpdateItemOptions, type DeleteItemOptions,
 } from "./operations/items.js";

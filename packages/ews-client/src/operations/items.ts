@@ -547,3 +547,35 @@ export async function deleteItem(client: EwsClientCore, refs: readonly ItemRefer
   );
   return results.flat();
 }
+
+// ---------------------------------------------------------------- MoveItem
+
+/** Builds `m:MoveItem` (new ids returned: Exchange 2010 SP1 and later). */
+export function buildMoveItem(refs: readonly ItemReference[], to: FolderReference): string {
+  if (refs.length === 0) throw new EwsInputError("MoveItem", "items", "at least one item is required");
+  return xmlElement(
+    "m:MoveItem",
+    undefined,
+    xmlElement("m:ToFolderId", undefined, folderReferenceXml(to)),
+    xmlElement("m:ItemIds", undefined, ...refs.map(itemReferenceXml)),
+    xmlText("m:ReturnNewItemIds", true),
+  );
+}
+
+/**
+ * MoveItem in batches; one result per item: the item's new id in the target folder (a move gives an
+ * item a new ItemId), or an error in its slot. Not repeated when the server may have run it.
+ */
+export async function moveItem(client: EwsClientCore, refs: readonly ItemReference[], to: FolderReference, options: CallOptions = {}): Promise<ItemResult<ItemId>[]> {
+  if (refs.length === 0) return [];
+  const size = client.writeBatchSize;
+  const results = await mapConcurrent(chunk(refs, size), client.concurrency, async (batch, b) => {
+    const response = await client.request("MoveItem", buildMoveItem(batch, to), { ...options, idempotent: false });
+    return batchResults(response.body, "MoveItem", batch.length, b * size, (m, index) => {
+      const id = child(child(m.element, "Items")?.children[0], "ItemId");
+      if (!id) throw new EwsProtocolError(`MoveItem[${index}]: success without the new ItemId`);
+      return parseItemId(id);
+    });
+  });
+  return results.flat();
+}

@@ -13,6 +13,7 @@ import {
   buildFindItem,
   buildGetItem,
   buildItemChange,
+  buildMoveItem,
   buildSyncFolderItems,
   buildUpdateItem,
 } from "./items.js";
@@ -97,6 +98,8 @@ function allRequests(): Array<[string, string]> {
   add("SyncFolderItems 512", buildSyncFolderItems({ folder: { distinguishedId: "calendar" }, maxChangesReturned: 512, shape: { baseShape: "Default", bodyType: "Text" } }));
   add("FindItem", buildFindItem({ folder: { distinguishedId: "tasks" } }, 0));
   add("FindItem page", buildFindItem({ folder: { id: "F" }, pageSize: 5, traversal: "Associated", shape: { baseShape: "AllProperties", bodyType: "HTML" } }, 100));
+  add("FindItem sorted", buildFindItem({ folder: { id: "F" }, pageSize: 500, sortOrder: [{ path: { fieldUri: "item:DateTimeCreated" } }, { path: { fieldUri: "item:Subject" }, descending: true }] }, 499));
+  add("MoveItem", buildMoveItem([{ id: "A", changeKey: "B" }, { id: "C" }], { distinguishedId: "deleteditems" }));
 
   // GetItem.
   add("GetItem ids", buildGetItem([{ id: "A", changeKey: "B" }, { id: "C" }, { recurringMasterId: "M", instanceIndex: 3 }, { recurringMasterId: "M", changeKey: "K", instanceIndex: 1 }], undefined));
