@@ -23,12 +23,17 @@
  * @module
  */
 import {
+  buildGetEvents,
+  buildPullSubscribe,
+  buildUnsubscribe,
   EwsResponseError,
   HttpError,
   InsecureTransportError,
   InvalidSyncStateError,
   isEwsError,
+  parseNotification,
   PullSubscription,
+  responseMessages,
   ResponseTooLargeError,
   SoapFaultError,
   StreamingSubscription,
@@ -138,6 +143,15 @@ function syncRefused(error: unknown): boolean {
   if (error instanceof SoapFaultError) return error.responseCode !== undefined && SYNC_REFUSED.has(error.responseCode);
   return false;
 }
+
+/** A pull subscription opened around a delete: its id and the watermark read up to. */
+interface FolderWatch {
+  subscriptionId: string;
+  watermark: string;
+}
+
+/** GetEvents rounds {@link EwsSide.remove} waits for the events of its deletes (50, 100, 200 … ms apart). */
+const DELETE_EVENT_TRIES = 5;
 
 /** How a listing feed's cursor (a digest of ids and ChangeKeys) begins; a SyncState never does. */
 const LISTING_CURSOR = "ewsdav-listing:v1:";
@@ -542,28 +556,65 @@ export class EwsSide implements SyncSide {
     return { typed: { type: "CalendarItem", item: r.item }, uid: r.uid, operations: r.occurrenceOperations, dropped: r.dropped };
   }
 
-  /** Applies a series' occurrence operations after its master was written; returns the master's final change key. */
+  /**
+   * Applies a series' occurrence operations after its master was written (`master.changeKey`: what
+   * our master write returned); returns the master's ChangeKey after the last of them.
+   *
+   * Exchange keeps a series' exceptions inside its master: an occurrence carries the master's
+   * ChangeKey, and modifying or deleting one changes the master's. So each step reads the master
+   * with the occurrence (one GetItem) and requires the master's ChangeKey to be the one our last
+   * write produced: an edit by anyone else since — of the master or of any occurrence — fails the
+   * whole item with `precondition-failed` (the engine re-reads and merges), and is never taken into
+   * the version we report as ours. An update then carries the occurrence's ChangeKey with
+   * `NeverOverwrite`, so Exchange itself refuses it when the occurrence changed after that read
+   * (ErrorIrresolvableConflict, mapped the same way). DeleteItem ignores ChangeKeys (Exchange does;
+   * so does the simulator), so a delete is guarded by the read just before it, and the master's
+   * ChangeKey after it is read at once: an edit landing between the delete and that read (one round
+   * trip) is the window that remains, and it is taken as ours.
+   */
   async #applyOccurrences(master: ItemId, operations: readonly OccurrenceOperation[], signal?: AbortSignal): Promise<string | undefined> {
     const call = signal ? { signal } : {};
+    const keyOf = (r: ParsedItem | EwsError | undefined) => (!r || isEwsError(r) ? undefined : r.type === "Unsupported" ? r.itemId?.changeKey : r.item.itemId?.changeKey);
+    const gone = (r: EwsError) => {
+      const code = (r as { responseCode?: string }).responseCode ?? r.code;
+      return code === "ErrorItemNotFound" || code === "ErrorCalendarOccurrenceIsDeletedFromRecurrence";
+    };
+    let expected = master.changeKey;
     for (const op of operations) {
       if (op.instanceIndex === null) continue;
       const ref = { recurringMasterId: master.id, instanceIndex: op.instanceIndex };
-      if (op.kind === "deleteOccurrence") {
+      const deleting = op.kind === "deleteOccurrence";
+      const [now, occurrence] = deleting
+        ? await this.#client.getItem([{ id: master.id }, ref], { shape: { baseShape: "IdOnly" }, ...call })
+        : await this.#read("events", [{ id: master.id }, ref], signal);
+      if (!now || isEwsError(now)) throw now ?? new SideError("not-found", "the series is gone", master.id);
+      if (expected !== undefined && keyOf(now) !== expected) {
+        throw new SideError("precondition-failed", `occurrence ${op.instanceIndex}: the series changed in Exchange after our write (change key ${expected}, now ${keyOf(now) ?? "none"})`, master.id);
+      }
+      if (deleting) {
+        if (isEwsError(occurrence) && gone(occurrence)) continue;
+        if (!occurrence || isEwsError(occurrence)) throw occurrence ?? new SideError("not-found", `occurrence ${op.instanceIndex} not found`, master.id);
         const [r] = await this.#client.deleteItem([ref], call);
-        if (isEwsError(r) && r.code !== "ErrorItemNotFound" && (r as { responseCode?: string }).responseCode !== "ErrorCalendarOccurrenceIsDeletedFromRecurrence") throw r;
+        if (isEwsError(r) && !gone(r)) throw r;
+        const [after] = await this.#client.getItem([{ id: master.id }], { shape: { baseShape: "IdOnly" }, ...call });
+        if (!after || isEwsError(after)) throw after ?? new SideError("not-found", "the series is gone", master.id);
+        expected = keyOf(after);
         continue;
       }
-      const [occurrence] = await this.#read("events", [ref], signal);
-      if (!occurrence || isEwsError(occurrence) || occurrence.type !== "CalendarItem") throw occurrence ?? new SideError("not-found", "occurrence not found");
+      if (!occurrence || isEwsError(occurrence) || occurrence.type !== "CalendarItem" || !occurrence.item.itemId) {
+        throw occurrence ?? new SideError("not-found", `occurrence ${op.instanceIndex} not found`, master.id);
+      }
       const after = { ...occurrence.item, ...op.changes };
       const [u] = await this.#client.updateItem(
-        [{ target: { ...(occurrence.item.itemId ?? { id: "" }) }, before: { type: "CalendarItem", item: occurrence.item }, after: { type: "CalendarItem", item: after } }],
-        { ...call, conflictResolution: "AlwaysOverwrite" },
+        [{ target: { ...occurrence.item.itemId }, before: { type: "CalendarItem", item: occurrence.item }, after: { type: "CalendarItem", item: after } }],
+        { ...call, conflictResolution: "NeverOverwrite" },
       );
-      if (isEwsError(u)) throw u;
+      if (!u || isEwsError(u)) throw u ?? new SideError("transient", `occurrence ${op.instanceIndex}: UpdateItem gave no answer`, master.id);
+      expected = u.itemId.changeKey;
     }
+    if (expected !== undefined) return expected;
     const [fresh] = await this.#read("events", [{ id: master.id }], signal);
-    return fresh && !isEwsError(fresh) && fresh.type === "CalendarItem" ? fresh.item.itemId?.changeKey : master.changeKey;
+    return keyOf(fresh);
   }
 
   /**
@@ -677,29 +728,114 @@ export class EwsSide implements SyncSide {
     return out;
   }
 
+  /**
+   * Deletes items (MoveToDeletedItems) whose ChangeKey is still the engine's. Exchange ignores the
+   * ChangeKey on DeleteItem, so the check is a read right before the delete, and the window between
+   * that read and the delete is closed after the fact: a pull subscription on the folder, opened
+   * before the read, orders the folder's events; an item whose Modified event comes before its
+   * Moved event was edited by someone else in that window. Such an item is moved back from Deleted
+   * Items into the folder (under a new ItemId, which the next change feed reports as a new item, so
+   * the edit reaches the other side again) and answered `precondition-failed`. Where the server
+   * refuses the subscription, the window left is one round trip (the read, then the delete), and an
+   * edit lost in it is still in Deleted Items. A hard delete (a folder without Deleted Items, as in
+   * public folders) cannot be undone: it is reported, not reverted.
+   */
   async remove(collection: string, items: readonly Versioned[], signal?: AbortSignal): Promise<Array<null | SideError>> {
     if (this.capabilities.readOnly) return items.map((i) => new SideError("read-only", `${this.name} is read-only`, i.id));
-    const kind = await this.#kind(collection);
-    const current = await this.#client.getItem(items.map((i) => ({ id: i.id })), { shape: { baseShape: "IdOnly" }, ...(signal ? { signal } : {}) });
-    void kind;
+    await this.#kind(collection);
     const out: Array<null | SideError> = new Array(items.length);
-    const go: number[] = [];
-    items.forEach((item, index) => {
-      const now = current[index];
-      if (!now || isEwsError(now)) return void (out[index] = toSideError(now, item.id));
-      const changeKey = now.type === "Unsupported" ? now.itemId?.changeKey : now.item.itemId?.changeKey;
-      if (item.version !== null && changeKey !== undefined && item.version !== changeKey) {
-        return void (out[index] = new SideError("precondition-failed", `item changed since change key ${item.version}`, item.id));
-      }
-      go.push(index);
-    });
-    if (go.length) {
+    const watch = await this.#watchFolder(collection, signal);
+    try {
+      const current = await this.#client.getItem(items.map((i) => ({ id: i.id })), { shape: { baseShape: "IdOnly" }, ...(signal ? { signal } : {}) });
+      const go: number[] = [];
+      items.forEach((item, index) => {
+        const now = current[index];
+        if (!now || isEwsError(now)) return void (out[index] = toSideError(now, item.id));
+        const changeKey = now.type === "Unsupported" ? now.itemId?.changeKey : now.item.itemId?.changeKey;
+        if (item.version !== null && changeKey !== undefined && item.version !== changeKey) {
+          return void (out[index] = new SideError("precondition-failed", `item changed since change key ${item.version}`, item.id));
+        }
+        go.push(index);
+      });
+      if (go.length === 0) return out;
       const results = await this.#client.deleteItem(go.map((i) => ({ id: items[i]!.id })), { deleteType: "MoveToDeletedItems", ...(signal ? { signal } : {}) });
+      const deleted = new Map<string, number>();
       go.forEach((index, i) => {
         const r = results[i];
         out[index] = r === true ? null : toSideError(r, items[index]!.id);
+        if (r === true) deleted.set(items[index]!.id, index);
       });
+      if (!watch || deleted.size === 0) return out;
+      const raced = await this.#editsDuringDelete(watch, new Set(deleted.keys()), signal);
+      const back = [...raced].filter(([, movedTo]) => movedTo !== null) as Array<[string, ItemId]>;
+      const moved = back.length ? await this.#client.moveItem(back.map(([, to]) => to), { id: collection }, signal ? { signal } : {}) : [];
+      const restored = new Map(back.map(([id], i) => [id, moved[i]]));
+      for (const [id, movedTo] of raced) {
+        const index = deleted.get(id)!;
+        const r = restored.get(id);
+        out[index] =
+          movedTo === null
+            ? new SideError("precondition-failed", `edited in Exchange while it was being deleted, and deleted for good (no Deleted Items): the edit is only in the server's recoverable items`, id)
+            : r && !isEwsError(r)
+              ? new SideError("precondition-failed", `edited in Exchange while it was being deleted: moved back from Deleted Items (now ${r.id}), the edit kept`, id)
+              : new SideError("precondition-failed", `edited in Exchange while it was being deleted; moving it back from Deleted Items failed (${r?.message ?? "no answer"}): the edit is in Deleted Items`, id);
+      }
+      return out;
+    } finally {
+      if (watch) await this.#client.request("Unsubscribe", buildUnsubscribe(watch.subscriptionId), { idempotent: true }).catch(() => undefined);
     }
-    return out;
+  }
+
+  /** A pull subscription on one folder, for {@link remove}; `null` when the server refuses it. */
+  async #watchFolder(collection: string, signal?: AbortSignal): Promise<FolderWatch | null> {
+    try {
+      const xml = buildPullSubscribe({ folders: [{ id: collection }], eventTypes: ["Modified", "Moved", "Deleted"] }, 5);
+      const response = await this.#client.request("Subscribe", xml, { idempotent: false, ...(signal ? { signal } : {}) });
+      const [m] = responseMessages(response.body, "Subscribe");
+      if (!m || m.responseClass !== "Success") return null;
+      const subscriptionId = m.element.children.find((c) => c.name === "SubscriptionId")?.text;
+      const watermark = m.element.children.find((c) => c.name === "Watermark")?.text;
+      return subscriptionId && watermark ? { subscriptionId, watermark } : null;
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      return null; // no subscription: the delete goes on, guarded by the read before it
+    }
+  }
+
+  /**
+   * Reads the folder's events since the subscription began until every deleted item's Moved (or
+   * Deleted) event is there (a few tries: a server may log events a moment late). Returns the items
+   * edited before their move, each with the id it has in Deleted Items (`null`: deleted for good).
+   */
+  async #editsDuringDelete(watch: FolderWatch, deleted: ReadonlySet<string>, signal?: AbortSignal): Promise<Map<string, ItemId | null>> {
+    const ended = new Map<string, ItemId | null>();
+    const edited = new Set<string>();
+    for (let attempt = 0; attempt < DELETE_EVENT_TRIES && ended.size < deleted.size; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      for (;;) {
+        let events: NotificationEvent[];
+        let more: boolean;
+        try {
+          const response = await this.#client.request("GetEvents", buildGetEvents(watch.subscriptionId, watch.watermark), { idempotent: true, ...(signal ? { signal } : {}) });
+          const [m] = responseMessages(response.body, "GetEvents");
+          const notification = m?.responseClass === "Success" ? m.element.children.find((c) => c.name === "Notification") : undefined;
+          if (!notification) return new Map();
+          const parsed = parseNotification(notification);
+          events = parsed.events;
+          more = parsed.moreEvents;
+        } catch (error) {
+          if (signal?.aborted) throw error;
+          return new Map(); // the events cannot be read: nothing to tell (the read before the delete stands)
+        }
+        for (const e of events) {
+          if (e.watermark) watch.watermark = e.watermark;
+          if (e.type === "Modified" && e.itemId && deleted.has(e.itemId.id) && !ended.has(e.itemId.id)) edited.add(e.itemId.id);
+          else if (e.type === "Moved" && e.oldItemId && e.itemId && deleted.has(e.oldItemId.id)) ended.set(e.oldItemId.id, e.itemId);
+          else if (e.type === "Deleted" && e.itemId && deleted.has(e.itemId.id)) ended.set(e.itemId.id, null);
+        }
+        if (!more) break;
+      }
+    }
+    return new Map([...edited].filter((id) => ended.has(id)).map((id) => [id, ended.get(id)!]));
   }
 }
