@@ -562,23 +562,24 @@ export class EwsSide implements SyncSide {
    *
    * Exchange keeps a series' exceptions inside its master: an occurrence carries the master's
    * ChangeKey, and modifying or deleting one changes the master's. So each step reads the master
-   * with the occurrence (one GetItem) and requires the master's ChangeKey to be the one our last
-   * write produced: an edit by anyone else since — of the master or of any occurrence — fails the
-   * whole item with `precondition-failed` (the engine re-reads and merges), and is never taken into
-   * the version we report as ours. An update then carries the occurrence's ChangeKey with
-   * `NeverOverwrite`, so Exchange itself refuses it when the occurrence changed after that read
-   * (ErrorIrresolvableConflict, mapped the same way). DeleteItem ignores ChangeKeys (Exchange does;
-   * so does the simulator), so a delete is guarded by the read just before it, and the master's
-   * ChangeKey after it is read at once: an edit landing between the delete and that read (one round
-   * trip) is the window that remains, and it is taken as ours.
+   * with the occurrence (one GetItem) and checks that the master's ChangeKey is still the one our
+   * last write produced; an update carries the occurrence's own ChangeKey with `NeverOverwrite`, so
+   * Exchange refuses it when the occurrence changed after that read (ErrorIrresolvableConflict).
+   * Either finding — someone else's edit of the series since our write, or a refused occurrence —
+   * does not stop the other steps (a master write that set the recurrence has cleared every
+   * exception, and the remaining steps put ours back), but the item then answers
+   * `precondition-failed`: the engine re-reads it and merges the other edit instead of losing it or
+   * taking it as ours. DeleteItem ignores ChangeKeys (Exchange does; so does the simulator), so a
+   * delete is guarded by the read just before it, and the master's ChangeKey after it is read at
+   * once: an edit landing between the delete and that read (one round trip) is the window that
+   * remains, and it is taken as ours.
    */
   async #applyOccurrences(master: ItemId, operations: readonly OccurrenceOperation[], signal?: AbortSignal): Promise<string | undefined> {
     const call = signal ? { signal } : {};
     const keyOf = (r: ParsedItem | EwsError | undefined) => (!r || isEwsError(r) ? undefined : r.type === "Unsupported" ? r.itemId?.changeKey : r.item.itemId?.changeKey);
-    const gone = (r: EwsError) => {
-      const code = (r as { responseCode?: string }).responseCode ?? r.code;
-      return code === "ErrorItemNotFound" || code === "ErrorCalendarOccurrenceIsDeletedFromRecurrence";
-    };
+    const codeOf = (r: EwsError) => (r as { responseCode?: string }).responseCode ?? r.code;
+    const gone = (r: EwsError) => codeOf(r) === "ErrorItemNotFound" || codeOf(r) === "ErrorCalendarOccurrenceIsDeletedFromRecurrence";
+    const conflicts: string[] = [];
     let expected = master.changeKey;
     for (const op of operations) {
       if (op.instanceIndex === null) continue;
@@ -589,13 +590,15 @@ export class EwsSide implements SyncSide {
         : await this.#read("events", [{ id: master.id }, ref], signal);
       if (!now || isEwsError(now)) throw now ?? new SideError("not-found", "the series is gone", master.id);
       if (expected !== undefined && keyOf(now) !== expected) {
-        throw new SideError("precondition-failed", `occurrence ${op.instanceIndex}: the series changed in Exchange after our write (change key ${expected}, now ${keyOf(now) ?? "none"})`, master.id);
+        conflicts.push(`the series changed in Exchange before occurrence ${op.instanceIndex} was written`);
+        expected = keyOf(now);
       }
       if (deleting) {
-        if (isEwsError(occurrence) && gone(occurrence)) continue;
-        if (!occurrence || isEwsError(occurrence)) throw occurrence ?? new SideError("not-found", `occurrence ${op.instanceIndex} not found`, master.id);
-        const [r] = await this.#client.deleteItem([ref], call);
-        if (isEwsError(r) && !gone(r)) throw r;
+        if (!(isEwsError(occurrence) && gone(occurrence))) {
+          if (!occurrence || isEwsError(occurrence)) throw occurrence ?? new SideError("not-found", `occurrence ${op.instanceIndex} not found`, master.id);
+          const [r] = await this.#client.deleteItem([ref], call);
+          if (isEwsError(r) && !gone(r)) throw r;
+        }
         const [after] = await this.#client.getItem([{ id: master.id }], { shape: { baseShape: "IdOnly" }, ...call });
         if (!after || isEwsError(after)) throw after ?? new SideError("not-found", "the series is gone", master.id);
         expected = keyOf(after);
@@ -609,9 +612,16 @@ export class EwsSide implements SyncSide {
         [{ target: { ...occurrence.item.itemId }, before: { type: "CalendarItem", item: occurrence.item }, after: { type: "CalendarItem", item: after } }],
         { ...call, conflictResolution: "NeverOverwrite" },
       );
-      if (!u || isEwsError(u)) throw u ?? new SideError("transient", `occurrence ${op.instanceIndex}: UpdateItem gave no answer`, master.id);
+      if (!u) throw new SideError("transient", `occurrence ${op.instanceIndex}: UpdateItem gave no answer`, master.id);
+      if (isEwsError(u)) {
+        if (toSideError(u, master.id).code !== "precondition-failed") throw u;
+        conflicts.push(`occurrence ${op.instanceIndex} changed in Exchange after it was read (${codeOf(u)})`);
+        expected = undefined; // the chain of our own writes is broken until the next read
+        continue;
+      }
       expected = u.itemId.changeKey;
     }
+    if (conflicts.length) throw new SideError("precondition-failed", conflicts.join("; "), master.id);
     if (expected !== undefined) return expected;
     const [fresh] = await this.#read("events", [{ id: master.id }], signal);
     return keyOf(fresh);
