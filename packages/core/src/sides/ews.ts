@@ -6,12 +6,17 @@
  * - Collections are the mailbox's contact, calendar and task folders (`IPF.Contact*`,
  *   `IPF.Appointment*`, `IPF.Task*`), optionally public folders; a collection's id is its FolderId.
  * - The change feed is SyncFolderItems (IdOnly, all pages); the cursor is the SyncState. A rejected
- *   state restarts as a full listing.
+ *   state restarts as a full listing. Where Exchange refuses SyncFolderItems (public folders), the
+ *   feed is a FindItem listing of ids and ChangeKeys (complete, compared with the state by the
+ *   engine); its cursor is a digest of that listing, so an unchanged folder reads no item.
  * - Reads are batched GetItem with ewsdav's extended properties (the UID of contacts and tasks);
  *   a recurring master is read with its modified occurrences and written as one iCalendar object.
  * - Writes map the vobject with the mappers; UpdateItem sends field diffs with
  *   `ConflictResolution=NeverOverwrite` and the ChangeKey last seen, so a stale version fails
- *   (`precondition-failed`); a series' exceptions are applied as occurrence operations.
+ *   (`precondition-failed`); a series' exceptions are applied as occurrence operations, each under
+ *   the ChangeKey of the series as our last write left it. Deletes (which Exchange does not check
+ *   against a ChangeKey) are read just before, and an edit that lands between that read and the
+ *   delete is found in the folder's events and undone (the item moved back from Deleted Items).
  * - UIDs: calendar items carry their own; contacts and tasks keep it in an extended property in
  *   ewsdav's property set. A tag write only sets that property.
  * - Push (`watch`, when a {@link NotificationConnection} is given): one streaming subscription for
