@@ -759,6 +759,7 @@ export class EwsSide implements SyncSide {
     if (this.capabilities.readOnly) return items.map((i) => new SideError("read-only", `${this.name} is read-only`, i.id));
     await this.#kind(collection);
     const out: Array<null | SideError> = new Array(items.length);
+    if (items.length === 0) return out;
     const watch = await this.#watchFolder(collection, signal);
     try {
       const current = await this.#client.getItem(items.map((i) => ({ id: i.id })), { shape: { baseShape: "IdOnly" }, ...(signal ? { signal } : {}) });
