@@ -601,7 +601,9 @@ export class EwsSide implements SyncSide {
       if (deleting) {
         if (!(isEwsError(occurrence) && gone(occurrence))) {
           if (!occurrence || isEwsError(occurrence)) throw occurrence ?? new SideError("not-found", `occurrence ${op.instanceIndex} not found`, master.id);
-          const [r] = await this.#client.deleteItem([ref], call);
+          // The ChangeKey travels for the record; Exchange does not check it on DeleteItem (hence the read above).
+          const changeKey = keyOf(occurrence);
+          const [r] = await this.#client.deleteItem([{ ...ref, ...(changeKey ? { changeKey } : {}) }], call);
           if (isEwsError(r) && !gone(r)) throw r;
         }
         const [after] = await this.#client.getItem([{ id: master.id }], { shape: { baseShape: "IdOnly" }, ...call });
@@ -774,7 +776,10 @@ export class EwsSide implements SyncSide {
         go.push(index);
       });
       if (go.length === 0) return out;
-      const results = await this.#client.deleteItem(go.map((i) => ({ id: items[i]!.id })), { deleteType: "MoveToDeletedItems", ...(signal ? { signal } : {}) });
+      const results = await this.#client.deleteItem(
+        go.map((i) => ({ id: items[i]!.id, ...(items[i]!.version !== null ? { changeKey: items[i]!.version! } : {}) })),
+        { deleteType: "MoveToDeletedItems", ...(signal ? { signal } : {}) },
+      );
       const deleted = new Map<string, number>();
       go.forEach((index, i) => {
         const r = results[i];
