@@ -155,7 +155,7 @@ interface FolderWatch {
   watermark: string;
 }
 
-/** GetEvents rounds {@link EwsSide.remove} waits for the events of its deletes (50, 100, 200 … ms apart). */
+/** GetEvents rounds {@link EwsSide.remove} reads for the events of its deletes (the later ones 100, 200, 400, 800 ms apart). */
 const DELETE_EVENT_TRIES = 5;
 
 /** How a listing feed's cursor (a digest of ids and ChangeKeys) begins; a SyncState never does. */
