@@ -148,7 +148,7 @@ describe("docs/mapping.md claims, checked through the EWS side against the simul
       const [copies] = await client.createFolder(parent, [{ displayName: `copies of ${kind} claims`, folderClass: kind === "contact" ? "IPF.Contact" : kind === "event" ? "IPF.Appointment" : "IPF.Task" }]);
       if (!copies || isEwsError(copies)) throw new Error(`no copies folder: ${String(copies)}`);
       const extended = kind === "contact" ? EWSDAV_EXTENDED_PROPERTIES.contact : kind === "task" ? EWSDAV_EXTENDED_PROPERTIES.task : [EWSDAV_UID_PROPERTY];
-      const raw = await client.getItem(written.map((id) => ({ id })), { shape: { baseShape: "AllProperties", bodyType: "Text", additionalProperties: extended.map((e) => ({ extended: e })) } });
+      const raw = await client.getItem(written.map((id) => ({ id })), { shape: { baseShape: "AllProperties", bodyType: "Best", additionalProperties: extended.map((e) => ({ extended: e })) } });
       const sources = new Map<string, ParsedItem>();
       raw.forEach((r, i) => !isEwsError(r) && sources.set(written[i]!, r));
       const copyOf: Array<{ row: MappingRow; typed: TypedItem; attachments: FileAttachment[] }> = [];

@@ -12,7 +12,9 @@ import { withExamples, type MappingExample, type MappingRow } from "../result.js
 const EXAMPLES: Record<string, MappingExample> = {
   UID: { dav: ["UID:040000008200E00074C5B7101A82E008-claim@example.com"] },
   SUMMARY: { dav: ["SUMMARY:Design review"] },
-  "DESCRIPTION / X-ALT-DESC;FMTTYPE=text/html": { dav: ["DESCRIPTION:Agenda:\\n1. Numbers\\, and more"] },
+  "DESCRIPTION / X-ALT-DESC;FMTTYPE=text/html": {
+    dav: ["DESCRIPTION:Agenda: numbers", "X-ALT-DESC;FMTTYPE=text/html:<html><body><p>Agenda: <b>numbers</b></p></body></html>"],
+  },
   LOCATION: { dav: ["LOCATION:Room 4.12"] },
   "DTSTART / DTEND / DURATION (TZID, UTC, floating)": {
     dav: ["DTSTART;TZID=Europe/Berlin:20260310T090000", "DURATION:PT90M"],
