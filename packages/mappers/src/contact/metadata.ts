@@ -12,6 +12,23 @@ const contact = (property: string, ewsFields: string[], support: MappingRow["sup
   return row;
 };
 
+/** TYPE values whose second number has a slot of its own, and the TYPE it comes back with. */
+const SECOND_SLOT: Record<string, string> = { "work,voice": "work,voice", "home,voice": "home,voice", cell: "work,cell", "work,cell": "cell" };
+
+/**
+ * Numbers of each slot's TYPE values, one more than their slots hold: those that fit are read back
+ * (as text in vCard 4.0), the last has no free slot and is reported.
+ */
+function phoneExample(types: readonly string[], n: number): MappingExample {
+  const type = types.join(",");
+  const number = (k: number) => `+1 555 0${k}${String(n).padStart(2, "0")}`;
+  const second = SECOND_SLOT[type];
+  const count = second ? 3 : 2;
+  const dav = Array.from({ length: count }, (_, k) => `TEL;TYPE=${type}:${number(k + 1)}`);
+  const back = [`TEL;TYPE=${type};VALUE=text:${number(1)}`, ...(second ? [`TEL;TYPE=${second};VALUE=text:${number(2)}`] : [])];
+  return { dav, back, dropped: ["TEL"] };
+}
+
 const phoneRows: MappingRow[] = PHONE_SLOTS.map((slot, n) => ({
   ...contact(
     `TEL;TYPE=${slot.types.join(",")}`,
@@ -23,11 +40,6 @@ const phoneRows: MappingRow[] = PHONE_SLOTS.map((slot, n) => ({
   example: phoneExample(slot.types, n),
 }));
 
-/** A number of each slot: written with the slot's TYPE values, read back as text in vCard 4.0. */
-function phoneExample(types: readonly string[], n: number): MappingExample {
-  const number = `+1 555 01${String(n).padStart(2, "0")}`;
-  return { dav: [`TEL;TYPE=${types.join(",")}:${number}`], back: [`TEL;TYPE=${types.join(",")};VALUE=text:${number}`] };
-}
 
 /**
  * An example per row, by the row's property: the DAV lines (vCard 4.0), what comes back from
