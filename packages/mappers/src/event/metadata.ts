@@ -48,7 +48,8 @@ const EXAMPLES: Record<string, MappingExample> = {
     back: ["ATTACH;FMTTYPE=text/plain;ENCODING=BASE64;VALUE=BINARY;X-FILENAME=notes.txt:aGVsbG8gd29ybGQ="],
     dropped: ["ATTACH"],
   },
-  ORGANIZER: { dav: ["ORGANIZER;CN=alice:mailto:alice@example.com"] },
+  // A meeting a DAV client made for someone else: Exchange makes the mailbox the organizer, so the other organizer must be reported.
+  ORGANIZER: { dav: ["ORGANIZER;CN=Bob:mailto:bob@example.com", "ATTENDEE;CN=Carol;PARTSTAT=ACCEPTED:mailto:carol@example.com"], back: ["ATTENDEE;CN=Carol;PARTSTAT=ACCEPTED:mailto:carol@example.com"], dropped: ["ORGANIZER"] },
   "ATTENDEE (ROLE, PARTSTAT, CUTYPE, CN)": {
     dav: ["ATTENDEE;CN=Carol;PARTSTAT=ACCEPTED:mailto:carol@example.com", "ATTENDEE;ROLE=OPT-PARTICIPANT;CN=Dave;PARTSTAT=TENTATIVE:mailto:dave@example.com", "ATTENDEE;CUTYPE=RESOURCE;CN=Projector;PARTSTAT=NEEDS-ACTION:mailto:projector@example.com"],
   },
