@@ -18,11 +18,39 @@ function cell(text: string | undefined): string {
   return (text ?? "").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 }
 
+/** One line of an example as inline code, shortened when long (a photo's base64). */
+function code(line: string): string {
+  const short = line.length > 90 ? `${line.slice(0, 70)}…` : line;
+  return `\`${cell(short)}\``;
+}
+
+/** The row's example: the DAV lines, what comes back when it differs, what is reported dropped. */
+function example(row: MappingRow): string {
+  const e = row.example;
+  if (!e) return "—";
+  const parts: string[] = [];
+  const context = (e.context ?? []).filter((l) => !/^UID:/.test(l));
+  if (e.dav.length) parts.push(e.dav.map(code).join("<br>"));
+  if (context.length) parts.push(`with ${context.map(code).join(" ")}`);
+  if (e.after?.length) parts.push(`and the exception ${code(e.after.filter((l) => /^(RECURRENCE-ID|DTSTART|SUMMARY)/.test(l)).join(" "))}`);
+  const back = e.back ?? (row.support === "not-supported" ? [] : e.dav);
+  if (e.back && e.dav.length) parts.push(e.back.length ? `→ back: ${e.back.map(code).join("<br>")}` : "→ back: nothing");
+  else if (!e.back && back.length && e.dav.length) parts.push("→ back: the same");
+  const dropped = e.dropped ?? (row.support === "not-supported" ? [...new Set(e.dav.map((l) => l.split(/[;:]/)[0]!))] : []);
+  if (dropped.length) parts.push(`dropped: ${dropped.join(", ")}`);
+  if (e.ews) {
+    const fields = Object.entries(e.ews.fields).map(([k, v]) => `${k} = ${Array.isArray(v) ? v.join(", ") : String(v)}`);
+    if (fields.length) parts.push(`Exchange ${code(fields.join("; "))} → dropped on read: ${e.ews.dropped.join(", ")}`);
+    for (const op of e.ews.occurrences ?? []) parts.push(`Exchange: occurrence ${op.instanceIndex} ${op.delete ? "deleted" : "changed"} by another client → the same`);
+  }
+  return parts.join("; ");
+}
+
 function table(rows: readonly MappingRow[], propertyHeading: string): string {
-  const lines = [`| ${propertyHeading} | EWS field(s) | Support | Limit | Notes |`, "| --- | --- | --- | --- | --- |"];
+  const lines = [`| ${propertyHeading} | EWS field(s) | Support | Limit | Notes | Example (checked) |`, "| --- | --- | --- | --- | --- | --- |"];
   for (const row of rows) {
     const fields = row.ewsFields.length > 0 ? row.ewsFields.map((field) => `\`${cell(field)}\``).join(", ") : "—";
-    lines.push(`| ${cell(row.property)} | ${fields} | ${SUPPORT[row.support]} | ${cell(row.limit) || "—"} | ${cell(row.notes)} |`);
+    lines.push(`| ${cell(row.property)} | ${fields} | ${SUPPORT[row.support]} | ${cell(row.limit) || "—"} | ${cell(row.notes)} | ${example(row)} |`);
   }
   return lines.join("\n");
 }
@@ -49,6 +77,13 @@ export async function renderMappingDoc(): Promise<string> {
     "- **Supported**: carried both ways; round-trips exactly.",
     "- **Limited**: EWS keeps what fits (the limit says how much); the rest is reported and kept on the DAV side.",
     "- **Not supported**: no EWS field; reported, and kept on the DAV side by the merge.",
+    "",
+    "Every row has an example, and `packages/core/test/mapping-claims.test.ts` checks the claim with it",
+    "against the EWS side over the EWS simulator, both ways: the DAV lines are written through the EWS side",
+    "and read back, and a copy of the Exchange item made by another client (EWS `CreateItem`, with the",
+    "Exchange-only fields of the example) is read through the EWS side. A supported row must come back",
+    "equal (normalised: parameter order and case) with nothing dropped; a limited row must come back with",
+    "the limit applied (\"back\") and the excess in `dropped`; a not-supported row must be in `dropped`.",
     "",
     "Extended properties the mappers read (the EWS side asks for them with the item, `EWSDAV_EXTENDED_PROPERTIES`):",
     "",

@@ -13,6 +13,12 @@ describe("npm run demo", () => {
     expect(result.localEditArrived).toBe(true);
     expect(result.remoteEditArrived).toBe(true);
     expect(lines.join("\n")).not.toContain("secret");
+    // The card with four e-mail addresses: the line says which item, which side, what and why.
+    const dropped = lines.filter((l) => l.includes("dropped:") && l.includes("demo-ada-lovelace"));
+    expect(dropped, lines.join("\n")).toHaveLength(1);
+    expect(dropped[0]).toContain("exchange could not store of demo-ada-lovelace");
+    expect(dropped[0]).toMatch(/EMAIL — EWS holds 3 e-mail addresses/);
+    expect(dropped[0]).toContain("X-DEMO-FAVOURITE-ENGINE — ");
   });
 
   it("--watch carries live edits both ways until stopped", async () => {

@@ -1,7 +1,8 @@
 /**
  * The ewsdav demo, runnable on a fresh machine with no servers: an EWS simulator with a seeded
  * mailbox, synced both ways with a vdir folder (the layout khal and khard read) under a temporary
- * directory, with the SQLite state store. With `watch`, it then stays in active mode: Exchange's
+ * directory, with the SQLite state store. Each cycle's summary names, per item, what a side could
+ * not carry and why (a card with a fourth e-mail address shows it). With `watch`, it then stays in active mode: Exchange's
  * streaming notifications and polling of the folder carry every edit across within moments, and
  * the demo edits a contact "in Outlook" every few seconds to show it.
  */
@@ -14,6 +15,7 @@ import { summarise, SyncEngine, type PairRecord, type SyncReport } from "@ewsdav
 import { EwsSide } from "@ewsdav/core/ews";
 import { SqliteStateStore } from "@ewsdav/core/sqlite";
 import { VdirSide } from "@ewsdav/core/vdir";
+import { droppedLines } from "../sync/host.js";
 
 /** What the demo found, for its test. */
 export interface DemoResult {
@@ -42,6 +44,22 @@ export interface DemoOptions {
     onWatching?: (contactsFolder: string) => void;
   };
 }
+
+/** A card with more than an Exchange contact holds: a fourth e-mail address and an X- property. */
+const LOSSY_CARD = [
+  "BEGIN:VCARD",
+  "VERSION:4.0",
+  "UID:demo-ada-lovelace",
+  "FN:Ada Lovelace",
+  "N:Lovelace;Ada;;;",
+  "EMAIL;TYPE=work:ada@engines.example",
+  "EMAIL;TYPE=home:ada@home.example",
+  "EMAIL;TYPE=other:countess@lovelace.example",
+  "EMAIL:ada@fourth.example",
+  "X-DEMO-FAVOURITE-ENGINE:Analytical",
+  "END:VCARD",
+  "",
+].join("\r\n");
 
 function firstValue(text: string, name: string): string | null {
   const m = new RegExp(`^${name}(?:;[^:\\r\\n]*)?:(.*)$`, "m").exec(text.replace(/\r?\n[ \t]/g, ""));
@@ -78,8 +96,13 @@ export async function runDemo(print: (line: string) => void = console.log, optio
     engine.events.on("progress", (p) => {
       if (p.phase === "writing" && p.total > 0 && (p.done === p.total || p.done % 5 === 0)) print(`  ${names.get(p.pairId)}: ${p.done}/${p.total} items`);
     });
+    const sides = { local: "files", remote: "exchange" };
     const show = (report: SyncReport) => {
-      for (const p of report.pairs) print(`  ${names.get(p.pairId)?.padEnd(28)} ${summarise(p)}`);
+      for (const p of report.pairs) {
+        print(`  ${names.get(p.pairId)?.padEnd(28)} ${summarise(p)}`);
+        // Per item, what a side could not carry and why (bounded per pair).
+        for (const line of droppedLines(p, sides, { maxLines: 5 })) print(`    ${line}`);
+      }
       print(`  ok: ${report.ok}`);
     };
 
@@ -100,6 +123,9 @@ export async function runDemo(print: (line: string) => void = console.log, optio
     const task = box.items(tasksPair.remote.collection)[0]!;
     box.updateItem(task.id, "<Task><Subject>Write report (edited in Exchange)</Subject></Task>");
     print(`== edited a task in Exchange (as Outlook would): Subject = "Write report (edited in Exchange)"`);
+    // A card Exchange cannot hold whole: the second cycle reports what stayed behind in the files.
+    writeFileSync(join(contactsDir, "ada-lovelace.vcf"), LOSSY_CARD);
+    print(`== added ada-lovelace.vcf in the files: four e-mail addresses (an Exchange contact holds three) and an X- property`);
 
     print("\n== second cycle");
     const second = await engine.runOnce();
@@ -151,6 +177,7 @@ async function watchLive(
       live.toExchange++;
       print(`${clock()} files → Exchange   ${name}: ${ref.uid} (${triggers.join("+")})`);
     }
+    for (const line of droppedLines(report, { local: "files", remote: "exchange" }, { maxLines: 5 })) print(`${clock()} ${name}: ${line}`);
     for (const e of report.errors) print(`${clock()} ${name}: error ${e.code}: ${e.message}`);
   });
   const watch = await engine.watch({ pollIntervalMs: options.pollIntervalMs ?? 1_000 });

@@ -1,7 +1,8 @@
 /**
  * The example sync host: builds one side per account and the engine from a {@link SyncConfig},
  * links the configured pairs (once; the state file remembers them) and runs one cycle
- * ({@link runSync}), or keeps them in sync until stopped ({@link startWatch}).
+ * ({@link runSync}), or keeps them in sync until stopped ({@link startWatch}). Both print, per
+ * item, what a side could not carry and why ({@link droppedLines}).
  */
 import { basicAuth, bearerAuth, EwsClient, NotificationConnection, type EwsAuthProvider } from "@ewsdav/ews-client";
 import { DavClient, isLoopbackHost } from "@ewsdav/dav-client";
@@ -133,6 +134,42 @@ async function openHost(config: SyncConfig, options: { dryRun: boolean; print: (
   }
 }
 
+/** The side names of a pair, for report lines. */
+export interface PairSides {
+  local: string;
+  remote: string;
+}
+
+/**
+ * What the sides of a pair dropped in one cycle, one line per item, side and direction: the item
+ * (UID and id), the side, each property and why. At most `maxLines` lines (then "and K more"), and
+ * at most `maxProperties` properties per line.
+ */
+export function droppedLines(report: PairReport, sides: PairSides, options: { maxLines?: number; maxProperties?: number } = {}): string[] {
+  const maxLines = options.maxLines ?? 10;
+  const maxProperties = options.maxProperties ?? 6;
+  const groups = new Map<string, { head: string; properties: string[] }>();
+  for (const slot of ["remote", "local"] as const) {
+    for (const d of report[slot].dropped) {
+      const key = `${slot}\u0000${d.on}\u0000${d.uid}\u0000${d.id ?? ""}`;
+      let group = groups.get(key);
+      if (!group) {
+        const item = `${d.uid || "(no UID)"}${d.id && d.id !== d.uid ? ` [${d.id}]` : ""}`;
+        const head = d.on === "write" ? `${sides[slot]} could not store of ${item}` : `${sides[slot]}: ${item} holds what its vCard/iCalendar form cannot say`;
+        group = { head, properties: [] };
+        groups.set(key, group);
+      }
+      group.properties.push(`${d.property} — ${d.reason}`);
+    }
+  }
+  const all = [...groups.values()].map(({ head, properties }) => {
+    const shown = properties.slice(0, maxProperties).join("; ");
+    return `dropped: ${head}: ${shown}${properties.length > maxProperties ? `; and ${properties.length - maxProperties} more` : ""}`;
+  });
+  if (all.length <= maxLines) return all;
+  return [...all.slice(0, maxLines), `dropped: and ${all.length - maxLines} more items`];
+}
+
 /** Runs one cycle for every configured pair; prints progress and a summary with `print`. */
 export async function runSync(config: SyncConfig, options: { dryRun?: boolean; print?: (line: string) => void } = {}): Promise<SyncReport> {
   const print = options.print ?? console.log;
@@ -143,8 +180,10 @@ export async function runSync(config: SyncConfig, options: { dryRun?: boolean; p
       if (p.phase === "writing" && p.total > 0 && p.done === p.total) print(`  ${p.pairId}: ${p.done}/${p.total} actions`);
     });
     const report = await engine.runOnce({ pairIds: ids, ...(dryRun ? { dryRun: true } : {}) });
+    const sides = new Map((await engine.listPairs()).map((p) => [p.id, { local: p.local.side, remote: p.remote.side }]));
     for (const p of report.pairs) {
       print(`${p.pairId}: ${summarise(p)}`);
+      for (const line of droppedLines(p, sides.get(p.pairId) ?? { local: "local", remote: "remote" })) print(`  ${line}`);
       if (p.plan && dryRun) for (const a of p.plan) print(`  would ${a.kind} ${a.uid}${a.writes.length ? ` (${a.writes.map((w) => `${w.op} ${w.slot}`).join(", ")})` : ""}`);
       if (p.error?.code === "pair-busy") print(`  pair-busy: not synced, ${p.error.message}`);
       else if (p.error) print(`  stopped: ${p.error.message}`);
@@ -177,6 +216,7 @@ function changeLines(pair: { id: string; local: string; remote: string }, report
       for (const ref of refs) lines.push(`${clock()} ${report.pairId} → ${to}: ${verb} ${ref.uid}`);
     }
   }
+  for (const line of droppedLines(report, pair)) lines.push(`${clock()} ${report.pairId}: ${line}`);
   for (const c of report.conflicts) lines.push(`${clock()} ${report.pairId}: conflict on ${c.uid} ${c.property || c.path}, ${c.winner} side kept`);
   for (const e of report.errors) lines.push(`${clock()} ${report.pairId}: error ${e.code} ${e.slot ?? ""} ${e.uid ?? e.id ?? ""}: ${e.message}`);
   return lines;

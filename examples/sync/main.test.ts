@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { startEwsSimulator, startSubscriptionFront, type EwsSimulator } from "@ewsdav/ews-client/testing";
 import { ConfigError, loadConfig } from "./config.js";
-import { runSync, startWatch } from "./host.js";
+import { droppedLines, runSync, startWatch } from "./host.js";
+import { emptyPairReport } from "@ewsdav/core";
 import { until } from "../../test/harness/wait.js";
 
 type Pair = { id?: string; kind: "contacts" | "events" | "tasks"; folder: string; collection: string };
@@ -70,6 +71,33 @@ describe("npm run sync", () => {
     expect(quiet.pairs.map((p) => p.local.created.length + p.remote.tagged.length + p.local.updated.length)).toEqual([0, 0]);
     expect(existsSync(join(dir, "state.db"))).toBe(true);
     expect(lines.join("\n")).not.toContain("secret");
+  });
+
+  it("prints, per item, what a side dropped and why", async () => {
+    const { dir, configPath } = writeConfig("ewsdav-sync-dropped-", sim.url, [{ id: "cards", kind: "contacts", folder: "Contacts", collection: "cards" }]);
+    const config = loadConfig(configPath);
+    await runSync(config, { print: () => undefined });
+    const card = ["BEGIN:VCARD", "VERSION:4.0", "UID:four-mails", "FN:Four Mails", "EMAIL;TYPE=work:a@example.org", "EMAIL;TYPE=home:b@example.org", "EMAIL;TYPE=other:c@example.org", "EMAIL:d@example.org", "X-EXAMPLE-FLAG:on", "END:VCARD", ""];
+    writeFileSync(join(dir, "vdir", "cards", "four-mails.vcf"), card.join("\r\n"));
+    const lines: string[] = [];
+    const report = await runSync(config, { print: (l) => lines.push(l) });
+    expect(report.ok).toBe(true);
+    const dropped = lines.filter((l) => l.trimStart().startsWith("dropped:"));
+    expect(dropped, lines.join("\n")).toHaveLength(1);
+    expect(dropped[0]).toContain("work could not store of four-mails");
+    expect(dropped[0]).toMatch(/EMAIL — EWS holds 3 e-mail addresses/);
+    expect(dropped[0]).toContain("X-EXAMPLE-FLAG — ");
+  });
+
+  it("bounds the dropped lines: a line per item and side, at most N lines and M properties each, then how many more", () => {
+    const report = emptyPairReport("p");
+    for (let i = 0; i < 14; i++) for (const property of ["EMAIL", "ADR", "URL"]) report.remote.dropped.push({ uid: `u${i}`, id: `id${i}`, property, reason: "no room", on: "write" });
+    report.local.dropped.push({ uid: "x", id: "x.vcf", property: "Mileage", reason: "no vCard property", on: "read" });
+    const lines = droppedLines(report, { local: "files", remote: "work" }, { maxLines: 5, maxProperties: 2 });
+    expect(lines).toHaveLength(6);
+    expect(lines[0]).toBe("dropped: work could not store of u0 [id0]: EMAIL — no room; ADR — no room; and 1 more");
+    expect(lines[5]).toBe("dropped: and 10 more items");
+    expect(droppedLines(report, { local: "files", remote: "work" }, { maxLines: 20 }).at(-1)).toBe("dropped: files: x [x.vcf] holds what its vCard/iCalendar form cannot say: Mileage — no vCard property");
   });
 
   it("rejects a bad config with a message naming the field, and exits with code 2", () => {

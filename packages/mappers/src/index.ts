@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 export { DEFAULT_MAPPER_LIMITS, type MapperLimits } from "./limits.js";
-export { MapperError, type DroppedProperty, type MapperErrorCode, type MappingRow, type MapResult, type SupportLevel } from "./result.js";
+export { MapperError, withExamples, type DroppedProperty, type MapperErrorCode, type MappingExample, type MappingRow, type MapResult, type SupportLevel } from "./result.js";
 export { EWSDAV_PROPERTY_SET_ID, EWSDAV_UID_PROPERTY, readEwsdavUid, ewsdavUidProperty, withEwsdavUid } from "./identity.js";
 export { normalizeVCard, vcardHash, normalizeVTodo, vtodoHash, normalizeICalendarComponents, hashNormalized, canonicalJson } from "./vobject/normalize.js";
 export { readVObjects, writeComponent, unfoldLines, type JComponent, type JProperty, type ReadResult, type RawLines } from "./vobject/codec.js";

@@ -30,6 +30,73 @@ export interface MappingRow {
   limit?: string;
   /** What happens to what does not fit, or any other remark. */
   notes?: string;
+  /**
+   * A concrete instance of the row, checked against the real EWS side over the simulator
+   * (`packages/core/test/mapping-claims.test.ts`) and shown in `docs/mapping.md`.
+   */
+  example?: MappingExample;
+}
+
+/**
+ * A concrete instance of a {@link MappingRow}: what a DAV client writes, what must come back from
+ * Exchange, and what must be reported as dropped. The claim of the row is checked with it both
+ * ways: the DAV text is written through the EWS side and read back, and a copy of the Exchange item
+ * made by another client is read through the EWS side.
+ *
+ * - `supported`: every line of `back` (default `dav`) comes back (normalised: parameter order and
+ *   case, TYPE order) and nothing is reported dropped.
+ * - `limited`: every line of `back` comes back, and every name of `dropped` is reported.
+ * - `not-supported`: every name of `dropped` is reported.
+ */
+export interface MappingExample {
+  /**
+   * The property lines carrying the row's property, unfolded, as they stand in the VCARD (4.0),
+   * VEVENT or VTODO (a VALARM with its BEGIN/END lines).
+   */
+  dav: string[];
+  /**
+   * Lines of the component the example needs, replacing the test item's default of the same
+   * property name (a DTSTART for an RRULE, a DTSTART;VALUE=DATE for an all-day event).
+   */
+  context?: string[];
+  /** Whole components to append after the item's main component (an exception VEVENT). */
+  after?: string[];
+  /**
+   * The lines the EWS side gives back, when their form differs from `dav` (vCard 4.0 forms, a
+   * default parameter added or left out); for a `limited` row, what fits. Default: `dav` for
+   * `supported` and `limited` rows, nothing for `not-supported` ones.
+   */
+  back?: string[];
+  /** Property names the write must report in `dropped` (the excess of a limited row; the property of an unsupported one). */
+  dropped?: string[];
+  /**
+   * For fields only Exchange sets: what another client sets on the Exchange item (the client's
+   * item model, e.g. `{ mileage: "12 km" }`), the property names the EWS side must report in
+   * `dropped` when it reads the item, and the lines it must give for them.
+   */
+  ews?: {
+    fields: Record<string, unknown>;
+    dropped: string[];
+    /** Lines the EWS side must give for those fields (beyond `back`). */
+    back?: string[];
+    /**
+     * What the other client does to occurrences of a series after creating it (1-based instance
+     * index): delete one, or change its fields (an exception).
+     */
+    occurrences?: Array<{ instanceIndex: number; delete?: boolean; fields?: Record<string, unknown> }>;
+  };
+}
+
+/**
+ * The rows with their examples, looked up by the row's `property` (examples sit apart from the
+ * rows' wording so either can change alone); a row that has its own example keeps it. A row
+ * without an example stays without one; the mapping-claims test names it.
+ */
+export function withExamples(rows: readonly MappingRow[], examples: Readonly<Record<string, MappingExample>>): MappingRow[] {
+  return rows.map((row) => {
+    const example = row.example ?? (Object.prototype.hasOwnProperty.call(examples, row.property) ? examples[row.property] : undefined);
+    return example ? { ...row, example } : { ...row };
+  });
 }
 
 /** Error codes of {@link MapperError}. */

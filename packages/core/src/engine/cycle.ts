@@ -137,7 +137,8 @@ class Cycle {
             else this.fail(slot, id, null, answer.code, `read failed: ${answer.message}`);
             return;
           }
-          for (const d of answer.dropped ?? []) this.report[slot].dropped.push({ uid: answer.uid ?? "", id, property: d.property, reason: d.reason, on: "read" });
+          const uid = answer.uid ?? this.deps.uidOf(answer.text) ?? "";
+          for (const d of answer.dropped ?? []) this.report[slot].dropped.push({ uid, id, property: d.property, reason: d.reason, on: "read" });
           try {
             items.push({
               id: answer.id,
@@ -557,6 +558,8 @@ class Cycle {
       else side.deleted.push(ref);
       for (const d of result?.dropped ?? []) side.dropped.push({ ...ref, property: d.property, reason: d.reason, on: "write" });
     }
+    // What was dropped on reading an item that had no UID yet is named by the UID the action gave it.
+    for (const slot of SLOTS) for (const d of this.report[slot].dropped) if (d.uid === "" && d.id !== null && d.id === ids[slot]) d.uid = action.uid;
     if (outcome.status === "precondition" && willRetry) {
       this.deps.events.emit("item", { pairId: this.pair.id, uid: action.uid, kind: action.kind, outcome: "retried", ids });
       return;

@@ -207,7 +207,8 @@ const ITEM_TYPE: Record<CollectionKind, TypedItem["type"]> = { contacts: "Contac
 
 function shapeFor(kind: CollectionKind): ItemShape {
   const extended = kind === "contacts" ? EWSDAV_EXTENDED_PROPERTIES.contact : kind === "tasks" ? EWSDAV_EXTENDED_PROPERTIES.task : [EWSDAV_UID_PROPERTY];
-  return { baseShape: "AllProperties", bodyType: "Text", additionalProperties: extended.map((e) => ({ extended: e })) };
+  // The body as stored (Best): an HTML body reaches the mappers, which keep it (X-ALT-DESC) or reduce it and say so.
+  return { baseShape: "AllProperties", bodyType: "Best", additionalProperties: extended.map((e) => ({ extended: e })) };
 }
 
 /** Maps an EWS or mapper failure of one item to a {@link SideError}. */

@@ -2,10 +2,69 @@
  * The event mapping table as data: each VEVENT property, its EWS field(s), how well it is carried
  * and the EWS limit. `docs/mapping.md` is generated from it.
  */
-import type { MappingRow } from "../result.js";
+import { withExamples, type MappingExample, type MappingRow } from "../result.js";
+
+/**
+ * An example per row, by the row's property: the VEVENT lines (in a mailbox whose zone is
+ * Europe/Berlin), what comes back from Exchange where its form differs, and what must be
+ * reported dropped.
+ */
+const EXAMPLES: Record<string, MappingExample> = {
+  UID: { dav: ["UID:040000008200E00074C5B7101A82E008-claim@example.com"] },
+  SUMMARY: { dav: ["SUMMARY:Design review"] },
+  "DESCRIPTION / X-ALT-DESC;FMTTYPE=text/html": {
+    dav: ["DESCRIPTION:Agenda: numbers", "X-ALT-DESC;FMTTYPE=text/html:<html><body><p>Agenda: <b>numbers</b></p></body></html>"],
+  },
+  LOCATION: { dav: ["LOCATION:Room 4.12"] },
+  "DTSTART / DTEND / DURATION (TZID, UTC, floating)": {
+    dav: ["DTSTART;TZID=Europe/Berlin:20260310T090000", "DURATION:PT90M"],
+    back: ["DTSTART;TZID=Europe/Berlin:20260310T090000", "DTEND;TZID=Europe/Berlin:20260310T103000"],
+  },
+  "DTSTART;VALUE=DATE / DTEND;VALUE=DATE": { dav: ["DTSTART;VALUE=DATE:20260312", "DTEND;VALUE=DATE:20260314"] },
+  RRULE: {
+    dav: ["RRULE:FREQ=WEEKLY;BYDAY=MO,WE;COUNT=6", "RRULE:FREQ=MONTHLY;BYMONTHDAY=1,15"],
+    back: ["RRULE:FREQ=WEEKLY;BYDAY=MO,WE;WKST=MO;COUNT=6"],
+    dropped: ["RRULE"],
+    context: ["DTSTART;TZID=Europe/Berlin:20260105T090000", "DTEND;TZID=Europe/Berlin:20260105T093000"],
+  },
+  "RDATE / EXRULE": { dav: ["RDATE:20260120T090000Z"] },
+  EXDATE: {
+    dav: ["RRULE:FREQ=DAILY;COUNT=5", "EXDATE:20260107T090000Z"],
+    ews: { fields: {}, dropped: [], occurrences: [{ instanceIndex: 3, delete: true }] },
+  },
+  "VEVENT with RECURRENCE-ID": {
+    dav: ["RRULE:FREQ=DAILY;COUNT=5"],
+    after: ["BEGIN:VEVENT", "UID:claim-exception@ewsdav.test", "DTSTAMP:20260101T000000Z", "RECURRENCE-ID:20260106T090000Z", "DTSTART:20260106T110000Z", "DTEND:20260106T120000Z", "SUMMARY:Moved occurrence", "END:VEVENT"],
+    context: ["UID:claim-exception@ewsdav.test"],
+    back: ["RRULE:FREQ=DAILY;COUNT=5", "RECURRENCE-ID:20260106T090000Z", "DTSTART:20260106T110000Z", "SUMMARY:Moved occurrence"],
+    ews: { fields: {}, dropped: [], occurrences: [{ instanceIndex: 2, fields: { start: "2026-01-06T11:00:00Z", end: "2026-01-06T12:00:00Z", subject: "Moved occurrence" } }] },
+  },
+  "TRANSP + X-MICROSOFT-CDO-BUSYSTATUS": { dav: ["TRANSP:OPAQUE", "X-MICROSOFT-CDO-BUSYSTATUS:OOF"] },
+  PRIORITY: { dav: ["PRIORITY:2"], back: ["PRIORITY:1"] },
+  CLASS: { dav: ["CLASS:CONFIDENTIAL"] },
+  CATEGORIES: { dav: ["CATEGORIES:Work,Review"] },
+  ATTACH: {
+    dav: ["ATTACH;FMTTYPE=text/plain;ENCODING=BASE64;VALUE=BINARY;X-FILENAME=notes.txt:aGVsbG8gd29ybGQ=", "ATTACH:https://files.example.com/agenda.pdf"],
+    back: ["ATTACH;FMTTYPE=text/plain;ENCODING=BASE64;VALUE=BINARY;X-FILENAME=notes.txt:aGVsbG8gd29ybGQ="],
+    dropped: ["ATTACH"],
+  },
+  // A meeting a DAV client made for someone else: Exchange makes the mailbox the organizer, so the other organizer must be reported.
+  ORGANIZER: { dav: ["ORGANIZER;CN=Bob:mailto:bob@example.com", "ATTENDEE;CN=Carol;PARTSTAT=ACCEPTED:mailto:carol@example.com"], back: ["ATTENDEE;CN=Carol;PARTSTAT=ACCEPTED:mailto:carol@example.com"], dropped: ["ORGANIZER"] },
+  "ATTENDEE (ROLE, PARTSTAT, CUTYPE, CN)": {
+    dav: ["ATTENDEE;CN=Carol;PARTSTAT=ACCEPTED:mailto:carol@example.com", "ATTENDEE;ROLE=OPT-PARTICIPANT;CN=Dave;PARTSTAT=TENTATIVE:mailto:dave@example.com", "ATTENDEE;CUTYPE=RESOURCE;CN=Projector;PARTSTAT=NEEDS-ACTION:mailto:projector@example.com"],
+  },
+  "VALARM (first)": {
+    dav: ["BEGIN:VALARM", "ACTION:DISPLAY", "DESCRIPTION:Reminder", "TRIGGER:-PT15M", "END:VALARM", "BEGIN:VALARM", "ACTION:DISPLAY", "DESCRIPTION:Second", "TRIGGER:-PT5M", "END:VALARM"],
+    back: ["BEGIN:VALARM", "ACTION:DISPLAY", "TRIGGER:-PT15M"],
+    dropped: ["VALARM"],
+  },
+  COLOR: { dav: ["COLOR:turquoise"] },
+  STATUS: { dav: ["STATUS:TENTATIVE"], back: [], dropped: ["STATUS"] },
+  "URL, GEO, CONTACT, RESOURCES, COMMENT, RELATED-TO, X-…": { dav: ["URL:https://example.com/meeting", "GEO:48.1;11.6", "COMMENT:bring slides", "X-EXAMPLE-FLAG:on"] },
+};
 
 /** Every row of the VEVENT ⇄ CalendarItem mapping. */
-export const EVENT_MAPPING_ROWS: MappingRow[] = [
+export const EVENT_MAPPING_ROWS: MappingRow[] = withExamples([
   { kind: "event", property: "UID", ewsFields: ["UID"], support: "supported" },
   { kind: "event", property: "SUMMARY", ewsFields: ["Subject"], support: "supported" },
   { kind: "event", property: "DESCRIPTION / X-ALT-DESC;FMTTYPE=text/html", ewsFields: ["Body"], support: "supported", notes: "An HTML body is kept as X-ALT-DESC, with its plain text as DESCRIPTION; a text body is DESCRIPTION. A truncated EWS body never overwrites the DAV description." },
@@ -22,9 +81,9 @@ export const EVENT_MAPPING_ROWS: MappingRow[] = [
   { kind: "event", property: "CATEGORIES", ewsFields: ["Categories"], support: "supported" },
   { kind: "event", property: "ATTACH", ewsFields: ["Attachments"], support: "limited", limit: "inline binary only", notes: "Binary ATTACH ⇄ file attachments (written with CreateAttachment); URI attachments have no EWS form and stay on the DAV side." },
   { kind: "event", property: "ORGANIZER", ewsFields: ["Organizer"], support: "supported" },
-  { kind: "event", property: "ATTENDEE (ROLE, PARTSTAT, CUTYPE, CN)", ewsFields: ["RequiredAttendees", "OptionalAttendees", "Resources"], support: "supported", notes: "REQ-PARTICIPANT/CHAIR ⇄ required, OPT-/NON-PARTICIPANT ⇄ optional, CUTYPE=RESOURCE/ROOM ⇄ resources; PARTSTAT ⇄ ResponseType. A response one side does not know never resets one the other side has. Sync writes send no invitations (SendToNone)." },
+  { kind: "event", property: "ATTENDEE (ROLE, PARTSTAT, CUTYPE, CN)", ewsFields: ["RequiredAttendees", "OptionalAttendees", "Resources"], support: "supported", notes: "REQ-PARTICIPANT/CHAIR ⇄ required, OPT-/NON-PARTICIPANT ⇄ optional, CUTYPE=RESOURCE/ROOM ⇄ resources (ROOM comes back as RESOURCE); PARTSTAT ⇄ ResponseType. A response one side does not know never resets one the other side has. Sync writes send no invitations (SendToNone)." },
   { kind: "event", property: "VALARM (first)", ewsFields: ["ReminderIsSet", "ReminderMinutesBeforeStart"], support: "limited", limit: "one reminder, before the start", notes: "Relative (to start or end) and absolute triggers become minutes before the start; further alarms and alarms after the start are reported and stay on the DAV side." },
   { kind: "event", property: "COLOR", ewsFields: [], support: "not-supported", notes: "Kept on the DAV side." },
   { kind: "event", property: "STATUS", ewsFields: ["IsCancelled"], support: "limited", limit: "read-only on EWS", notes: "A cancelled EWS meeting writes STATUS:CANCELLED; other STATUS values stay on the DAV side." },
   { kind: "event", property: "URL, GEO, CONTACT, RESOURCES, COMMENT, RELATED-TO, X-…", ewsFields: [], support: "not-supported", notes: "Reported; kept on the DAV side by the merge." },
-];
+], EXAMPLES);
