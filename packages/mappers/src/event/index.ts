@@ -208,7 +208,7 @@ function occurrenceOperations(
       continue;
     }
     // Attachments live on the series master only: an override's own ATTACH is not sent.
-    if (!sameFiles(reading.item.attachments?.filter(isFile), master.item.attachments?.filter(isFile))) {
+    if (reading.item.attachments?.length && !sameFiles(reading.item.attachments.filter(isFile), master.item.attachments?.filter(isFile))) {
       dropped.push({ property: "ATTACH", reason: "an occurrence's own attachments are not sent (ewsdav writes attachments on the series master only); they stay on the DAV side", value: ewsDateTime(originalUtc) });
     }
     operations.push({ kind: "modifyOccurrence", originalStart: ewsDateTime(originalUtc), instanceIndex: index(originalUtc), changes: changesAgainst(master.item, reading.item) });
