@@ -166,6 +166,22 @@ describe("EWS side: contact photos, attachments and the organizer against the si
     await w.settle();
   });
 
+  it("reads the photos of a batch of Exchange contacts in one GetAttachment", async () => {
+    for (let i = 0; i < 3; i++) {
+      const item = w.box.createItem("contacts", `<Contact><GivenName>Batch${i}</GivenName><Surname>Photo</Surname></Contact>`);
+      w.box.addAttachment(item.id, { name: "ContactPicture.jpg", contentType: "image/jpeg", content: bytes(600 + i, 20 + i), isContactPhoto: true });
+    }
+    const { report } = await w.cycle();
+    ok(report);
+    const reads = w.sim.exchanges.filter((e) => e.operation === "GetAttachment");
+    expect(reads[0]!.requestXml.match(/<t:AttachmentId /g)).toHaveLength(3);
+    for (let i = 0; i < 3; i++) {
+      const text = w.files("contacts").map((f) => w.read("contacts", f)).find((t) => t.includes(`Batch${i}`))!;
+      expect(lines(text, "PHOTO")[0]).toContain(b64(600 + i, 20 + i));
+    }
+    await w.settle();
+  });
+
   it("a photo over the cap or by URL is reported, not sent; an Exchange photo over the cap is reported, not read", async () => {
     w.write("contacts", "big.vcf", card("big", [`PHOTO;ENCODING=b;TYPE=JPEG:${b64(6000, 5)}`]));
     w.write("contacts", "url.vcf", card("url", ["PHOTO;VALUE=uri:https://example.org/p.jpg"]));

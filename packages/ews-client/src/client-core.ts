@@ -7,7 +7,7 @@ import { EventEmitter } from "node:events";
 import { authLayer } from "./auth/auth-layer.js";
 import { checkCredentialTransport, credentialSchemeOf } from "./auth/plain-http.js";
 import type { EwsAuthProvider } from "./auth/types.js";
-import { EwsInputError, HttpError, XmlSecurityError } from "./errors.js";
+import { EwsInputError, HttpError, SoapFaultError, XmlSecurityError } from "./errors.js";
 import type { TimeZoneDefinition } from "./model/time-zone.js";
 import { buildEnvelope, type ExchangeVersion, type ImpersonatedUser } from "./soap/envelope.js";
 import { parseSoapResponse, type ServerVersionInfo, type SoapResponse } from "./soap/response.js";
@@ -249,7 +249,14 @@ export class EwsClientCore extends EventEmitter<EwsClientEvents> {
     const probe =
       `<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape>` +
       `<m:FolderIds><t:DistinguishedFolderId Id="msgfolderroot"/></m:FolderIds></m:GetFolder>`;
-    await this.request("GetFolder", probe, { ...options, idempotent: true });
+    try {
+      await this.request("GetFolder", probe, { ...options, idempotent: true });
+    } catch (error) {
+      // The server answered, but not with the root folder (a mailbox without one, a proxy's fault):
+      // keep the default version rather than fail the write; what cannot reach the server throws.
+      if (!(error instanceof SoapFaultError)) throw error;
+      this.#answered = true;
+    }
     return this.version;
   }
 

@@ -516,12 +516,17 @@ export class EwsSide implements SyncSide {
   async fetch(collection: string, ids: readonly string[], signal?: AbortSignal): Promise<Array<SideItem | SideError>> {
     const kind = await this.#kind(collection);
     const results = await this.#read(kind, ids.map((id) => ({ id })), signal);
+    const unread = await this.#prefetchAttachments(kind, results, signal); // attachment content, batched (issue 13)
     const out: Array<SideItem | SideError> = [];
     for (let i = 0; i < ids.length; i++) {
       const r = results[i]!;
       const id = ids[i]!;
       if (isEwsError(r)) {
         out.push(toSideError(r, id));
+        continue;
+      }
+      if (unread.has(i)) {
+        out.push(toSideError(unread.get(i), id));
         continue;
       }
       try {
@@ -764,7 +769,7 @@ export class EwsSide implements SyncSide {
         dropped.push(droppedOf(property, `${attachment.size} bytes is over the ${cap}-byte cap (${kind === "contacts" ? "maxPhotoBytes" : "maxAttachmentBytes"}); not read`, attachment.name));
         continue;
       }
-      if (!attachment.attachmentId) {
+      if (!attachment.attachmentId || attachment.content !== undefined) {
         kept.push(attachment);
         continue;
       }
@@ -780,6 +785,31 @@ export class EwsSide implements SyncSide {
     }
     parsed.item.attachments = kept;
     return dropped;
+  }
+
+  /**
+   * Reads the content of every carried file of a batch of items in one GetAttachment (which
+   * splits itself when the response is too large), so {@link #readAttachments} finds it filled
+   * in. Returns, per item index, the error that kept one of its files unread.
+   */
+  async #prefetchAttachments(kind: CollectionKind, items: ReadonlyArray<ParsedItem | EwsError>, signal?: AbortSignal): Promise<Map<number, EwsError>> {
+    const cap = this.#fileCap(kind);
+    const wanted: Array<{ index: number; file: FileAttachment }> = [];
+    items.forEach((r, index) => {
+      if (isEwsError(r) || r.type === "Unsupported") return;
+      for (const a of r.item.attachments ?? []) {
+        if (isFile(a) && this.#carried(kind, a) && (a.size ?? 0) <= cap && a.attachmentId && a.content === undefined) wanted.push({ index, file: a });
+      }
+    });
+    const failed = new Map<number, EwsError>();
+    if (wanted.length === 0) return failed;
+    const results = await this.#client.getAttachment(wanted.map((w) => w.file.attachmentId!.id), signal ? { signal } : {});
+    results.forEach((r, i) => {
+      const { index, file } = wanted[i]!;
+      if (isEwsError(r)) failed.set(index, r);
+      else if (r.kind === "file" && r.content !== undefined) file.content = r.content;
+    });
+    return failed;
   }
 
   /** Settles what depends on the server before items are mapped for a write (the request version). */
