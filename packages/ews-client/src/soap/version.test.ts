@@ -18,6 +18,7 @@ import {
   type EwsSimulator,
 } from "../testing/index.js";
 import { soap } from "../testing/test-helpers.js";
+import { SCHEMA_VALIDATION_FAULT } from "../testdata/responses.js";
 import { requestVersionFor } from "./version.js";
 
 const info = (majorVersion: number, minorVersion: number, majorBuildNumber: number, version?: string) => ({
@@ -82,6 +83,22 @@ describe.each([
       ["FindFolder", "Exchange2010_SP2"],
       ["CreateItem", expected],
     ]);
+    await client.close();
+  });
+
+  it("keeps the default version when the probe is answered with a fault, and still writes", async () => {
+    sim.clearExchanges();
+    const client = new EwsClient({
+      url: sim.url,
+      auth: basicAuth({ username: "alice@example.com", password: "secret" }),
+      retry: false,
+      // A front that refuses GetFolder (as a proxy or a mailbox without a root folder might).
+      layers: [(next) => (request) => (request.operation === "GetFolder" ? Promise.resolve({ status: 500, headers: { "content-type": "text/xml" }, body: SCHEMA_VALIDATION_FAULT }) : next(request))],
+    });
+    const [created] = await client.createItem([{ type: "Contact", item: { givenName: "Fault" } }], { savedItemFolder: { distinguishedId: "contacts" } });
+    expect(created).toMatchObject({ id: expect.any(String) });
+    expect(client.versionKnown).toBe(true);
+    expect(sim.exchanges.map((e) => [e.operation, versionOf(e.requestXml)])).toEqual([["CreateItem", "Exchange2010_SP2"]]);
     await client.close();
   });
 
