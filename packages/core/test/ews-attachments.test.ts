@@ -206,6 +206,19 @@ describe("EWS side: contact photos, attachments and the organizer against the si
     expect(lines(huge, "PHOTO")).toEqual([]);
     await w.settle();
     expect(w.box.item(item.id)!.attachments).toHaveLength(1); // never deleted by the DAV side
+
+    // A DAV card whose photo becomes a URL says nothing about Exchange's photo: it stays.
+    const pat = w.box.createItem("contacts", "<Contact><GivenName>Pat</GivenName><Surname>Url</Surname></Contact>");
+    w.box.addAttachment(pat.id, { name: "ContactPicture.jpg", contentType: "image/jpeg", content: bytes(700, 30), isContactPhoto: true });
+    ok((await w.cycle()).report);
+    await w.settle();
+    const patFile = w.files("contacts").find((f) => w.read("contacts", f).includes("Url"))!;
+    w.write("contacts", patFile, w.read("contacts", patFile).replace(/\r\n[ \t]/g, "").replace(/^PHOTO[^\r\n]*/m, "PHOTO;VALUE=uri:https://example.org/pat.jpg"));
+    const toUrl = await w.cycle();
+    ok(toUrl.report);
+    expect(pairOf(toUrl.report, "contacts").remote.updated).toHaveLength(1);
+    expect(toUrl.operations).not.toContain("DeleteAttachment");
+    expect(w.box.item(pat.id)!.attachments).toHaveLength(1);
   });
 
   it("binary ATTACH of an event and a task reach Exchange as file attachments; only changed files are sent; URI ATTACH is reported and kept", async () => {

@@ -133,10 +133,10 @@ export interface EwsSideOptions {
 export const DEFAULT_MAX_PHOTO_BYTES = 100 * 1024;
 
 /**
- * Default cap on one event or task attachment (10 MiB). Exchange's own limit is the message size
- * limit (25–35 MB by default, 150 MB at most in Exchange Online), far too much to carry through a
- * sync cycle that holds items in memory and as vobject text (base64 adds a third); 10 MiB keeps
- * office documents and photos and reports the rest.
+ * Default cap on one event or task attachment (10 MiB). Exchange's own limits are its configurable
+ * message size limits (tens of MB; 150 MB at most in Exchange Online), too much to carry through a
+ * sync cycle that holds items in memory and as vobject text (base64 adds a third, and DAV servers
+ * refuse large objects); 10 MiB keeps office documents and photos and reports the rest.
  */
 export const DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 
@@ -252,6 +252,8 @@ interface FilePlan {
   wanted: FileAttachment[];
   /** Names of wanted files over the cap: not sent, and Exchange's files of that name are left alone. */
   oversize: Set<string>;
+  /** Delete nothing: the vobject's photo could not be read (a URL, bad base64), so it says nothing about Exchange's. */
+  keepCurrent: boolean;
 }
 
 const isFile = (attachment: Attachment): attachment is FileAttachment => attachment.kind === "file";
@@ -838,7 +840,8 @@ export class EwsSide implements SyncSide {
     }
     const item = m.typed.item as { attachments?: Attachment[] };
     const cap = this.#fileCap(kind);
-    const plan: FilePlan = { wanted: [], oversize: new Set() };
+    const unreadPhoto = kind === "contacts" && m.dropped.some((d) => d.property === "PHOTO");
+    const plan: FilePlan = { wanted: [], oversize: new Set(), keepCurrent: unreadPhoto && !item.attachments?.length };
     for (const file of (item.attachments ?? []).filter(isFile)) {
       const bytes = base64Bytes(file.content ?? "");
       if (bytes > cap) {
@@ -883,7 +886,7 @@ export class EwsSide implements SyncSide {
       const hash = contents.get(a.attachmentId!.id);
       const at = hash === undefined ? -1 : unmatched.findIndex((w) => sameShape(w, a) && contentHash(w.content ?? "") === hash);
       if (at >= 0) unmatched.splice(at, 1);
-      else toDelete.push(a.attachmentId!.id);
+      else if (!plan.keepCurrent) toDelete.push(a.attachmentId!.id);
     }
     const refused = (error: EwsError, name: string) => {
       if (!isNew) throw error;
