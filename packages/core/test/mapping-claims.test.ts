@@ -21,16 +21,7 @@ import { EwsSide } from "@ewsdav/core/ews";
  * Rows whose claim does not hold on main yet, and which another branch makes true. The test
  * expects them to fail until then (flip them when it merges).
  */
-const EXPECTED_TO_FAIL = new Set<string>([
-  // issue 13 item 2/5: lands with branch attach
-  "contact: PHOTO",
-  // issue 13 item 2/5: lands with branch attach
-  "contact: GENDER / X-GENDER",
-  // issue 13 item 2/5: lands with branch attach
-  "event: ATTACH",
-  // issue 13 item 2/5: lands with branch attach
-  "event: ORGANIZER",
-]);
+const EXPECTED_TO_FAIL = new Set<string>([]);
 
 const ROWS: readonly MappingRow[] = [...CONTACT_MAPPING_ROWS, ...EVENT_MAPPING_ROWS, ...TASK_MAPPING_ROWS];
 const KIND: Record<MappingRow["kind"], CollectionKind> = { contact: "contacts", event: "events", task: "tasks" };

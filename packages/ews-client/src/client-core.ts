@@ -7,10 +7,11 @@ import { EventEmitter } from "node:events";
 import { authLayer } from "./auth/auth-layer.js";
 import { checkCredentialTransport, credentialSchemeOf } from "./auth/plain-http.js";
 import type { EwsAuthProvider } from "./auth/types.js";
-import { EwsInputError, HttpError, XmlSecurityError } from "./errors.js";
+import { EwsInputError, HttpError, SoapFaultError, XmlSecurityError } from "./errors.js";
 import type { TimeZoneDefinition } from "./model/time-zone.js";
 import { buildEnvelope, type ExchangeVersion, type ImpersonatedUser } from "./soap/envelope.js";
 import { parseSoapResponse, type ServerVersionInfo, type SoapResponse } from "./soap/response.js";
+import { DEFAULT_REQUEST_VERSION, requestVersionFor } from "./soap/version.js";
 import { loggingLayer, type EwsLogger } from "./transport/logging-layer.js";
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, retryLayer, sleep, type RetryEvent, type RetryPolicy } from "./transport/retry-layer.js";
 import { composeLayers, type EwsLayer, type EwsSend } from "./transport/types.js";
@@ -26,7 +27,11 @@ export interface EwsClientOptions {
   url: string;
   /** Authentication ({@link basicAuth}, {@link bearerAuth}, or an NTLM/OAuth provider). */
   auth?: EwsAuthProvider;
-  /** `RequestServerVersion` (default `Exchange2010_SP2`, the oldest supported target). */
+  /**
+   * `RequestServerVersion`, fixed. Without it the client negotiates: it asks with `Exchange2010_SP2`
+   * (the oldest supported target) until the first response's `ServerVersionInfo` names the
+   * server's version, then uses the highest version both know (see `requestVersionFor`).
+   */
   version?: ExchangeVersion;
   /**
    * The SMTP address of the mailbox: sent as `X-AnchorMailbox` (routing in Exchange 2013+ and Online).
@@ -83,8 +88,19 @@ export interface EwsClientEvents {
 export class EwsClientCore extends EventEmitter<EwsClientEvents> {
   /** The endpoint. */
   readonly url: string;
-  /** The request server version. */
-  readonly version: ExchangeVersion;
+  /**
+   * The `RequestServerVersion` requests are built for now: the `version` option when given, else
+   * the version negotiated from the server's `ServerVersionInfo`, else `Exchange2010_SP2`.
+   */
+  get version(): ExchangeVersion {
+    return this.#options.version ?? this.#negotiated ?? DEFAULT_REQUEST_VERSION;
+  }
+  /** Whether {@link version} is settled: given as an option, or learnt from a response. */
+  get versionKnown(): boolean {
+    return this.#options.version !== undefined || this.#negotiated !== undefined;
+  }
+  /** The mailbox's SMTP address when known (the `mailbox` option, else the impersonated address). */
+  readonly mailbox: string | undefined;
   /** Ids per GetItem request. */
   readonly getItemBatchSize: number;
   /** Items per write request. */
@@ -105,6 +121,8 @@ export class EwsClientCore extends EventEmitter<EwsClientEvents> {
   readonly #headers: Record<string, string>;
   readonly #options: EwsClientOptions;
   readonly #retry: RetryPolicy | undefined;
+  #negotiated: ExchangeVersion | undefined;
+  #answered = false;
 
   constructor(options: EwsClientOptions) {
     super();
@@ -124,7 +142,6 @@ export class EwsClientCore extends EventEmitter<EwsClientEvents> {
     this.#options = options;
     this.#retry = options.retry === false ? undefined : { ...DEFAULT_RETRY_POLICY, ...(options.retry ?? {}) };
     this.url = url.toString();
-    this.version = options.version ?? "Exchange2010_SP2";
     this.getItemBatchSize = Math.max(1, options.getItemBatchSize ?? 50);
     this.writeBatchSize = Math.max(1, options.writeBatchSize ?? 50);
     this.concurrency = Math.max(1, options.concurrency ?? 4);
@@ -153,6 +170,7 @@ export class EwsClientCore extends EventEmitter<EwsClientEvents> {
     const anchor =
       options.mailbox ??
       (impersonated && "primarySmtpAddress" in impersonated ? impersonated.primarySmtpAddress : impersonated && "smtpAddress" in impersonated ? impersonated.smtpAddress : undefined);
+    this.mailbox = anchor;
     this.#headers = {
       "content-type": "text/xml; charset=utf-8",
       accept: "text/xml",
@@ -210,12 +228,36 @@ export class EwsClientCore extends EventEmitter<EwsClientEvents> {
         await sleep(delayMs, options.signal);
       }
     }
+    this.#answered = true;
     if (parsed.serverVersion) {
       const changed = JSON.stringify(parsed.serverVersion) !== JSON.stringify(this.serverVersion);
       this.serverVersion = parsed.serverVersion;
+      this.#negotiated = requestVersionFor(parsed.serverVersion);
       if (changed) this.emit("serverVersion", parsed.serverVersion);
     }
     return parsed;
+  }
+
+  /**
+   * Settles {@link version} before a request whose content depends on it (CreateItem, UpdateItem:
+   * fields newer than the version are left out). A no-op when the `version` option is set or any
+   * response was already read; otherwise one cheap GetFolder (the root folder, ids only) whose
+   * `ServerVersionInfo` tells the server's version. Returns the version in force.
+   */
+  async negotiateVersion(options: CallOptions = {}): Promise<ExchangeVersion> {
+    if (this.#options.version !== undefined || this.#answered) return this.version;
+    const probe =
+      `<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape>` +
+      `<m:FolderIds><t:DistinguishedFolderId Id="msgfolderroot"/></m:FolderIds></m:GetFolder>`;
+    try {
+      await this.request("GetFolder", probe, { ...options, idempotent: true });
+    } catch (error) {
+      // The server answered, but not with the root folder (a mailbox without one, a proxy's fault):
+      // keep the default version rather than fail the write; what cannot reach the server throws.
+      if (!(error instanceof SoapFaultError)) throw error;
+      this.#answered = true;
+    }
+    return this.version;
   }
 
   /** Closes the connection pool. */

@@ -24,11 +24,15 @@ const xml = (body: string, status = 200, headers: Record<string, string> = {}): 
   body,
 });
 
-/** A client whose transport answers from a script and records requests. */
+/**
+ * A client whose transport answers from a script and records requests. The request version is
+ * fixed (no negotiation probe) unless the options say `version: undefined`.
+ */
 function scripted(replies: Reply[], options: Partial<ConstructorParameters<typeof EwsClient>[0]> = {}) {
   const requests: EwsHttpRequest[] = [];
   const client = new EwsClient({
     url: "https://mail.contoso.example/EWS/Exchange.asmx",
+    version: "Exchange2010_SP2",
     retry: { baseDelayMs: 1, maxDelayMs: 5, random: () => 0 },
     ...options,
     send: async (request) => {

@@ -67,12 +67,17 @@ export class EwsClient extends EwsClientCore {
   getItem(ids: readonly ItemReference[], options?: GetItemOptions) {
     return getItem(this, ids, options);
   }
-  /** CreateItem in batches; one result per item. */
-  createItem(items: readonly TypedItem[], options?: CreateItemOptions) {
+  /**
+   * CreateItem in batches; one result per item. Settles the request version first
+   * ({@link EwsClientCore.negotiateVersion}), since fields newer than it are left out.
+   */
+  async createItem(items: readonly TypedItem[], options?: CreateItemOptions) {
+    await this.negotiateVersion(options);
     return createItem(this, items, options);
   }
-  /** UpdateItem from field diffs; one result per update. */
-  updateItem(updates: readonly ItemUpdate[], options?: UpdateItemOptions) {
+  /** UpdateItem from field diffs; one result per update. Settles the request version first, as {@link createItem} does. */
+  async updateItem(updates: readonly ItemUpdate[], options?: UpdateItemOptions) {
+    await this.negotiateVersion(options);
     return updateItem(this, updates, options);
   }
   /** MoveItem in batches; one result per item: its new id in `to`. */

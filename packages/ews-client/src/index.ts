@@ -20,6 +20,7 @@ export { createUndiciTransport, type UndiciTransport, type UndiciTransportOption
 export { retryLayer, parseRetryAfter, DEFAULT_RETRY_POLICY, type RetryEvent, type RetryPolicy, type RetryReason } from "./transport/retry-layer.js";
 export { loggingLayer, type EwsLogger } from "./transport/logging-layer.js";
 export { buildEnvelope, versionAtLeast, type ExchangeVersion, type ImpersonatedUser, type SoapHeaders } from "./soap/envelope.js";
+export { DEFAULT_REQUEST_VERSION, requestVersionFor } from "./soap/version.js";
 export { parseSoapResponse, responseMessages, type ServerVersionInfo, type SoapResponse, type ResponseMessage } from "./soap/response.js";
 export { parseXml, assertSafeXml, DEFAULT_XML_LIMITS, type XmlElement, type XmlLimits } from "./xml/parse.js";
 export { itemXml, parseItemElement, itemChangeDescriptions, type TypedItem, type ItemType, type ParsedItem, type UnsupportedItem } from "./items/item-xml.js";

@@ -43,10 +43,13 @@ import {
   SoapFaultError,
   StreamingSubscription,
   TransportError,
+  versionAtLeast,
   XmlSecurityError,
+  type Attachment,
   type CalendarItem,
   type EwsClient,
   type EwsError,
+  type FileAttachment,
   type ItemId,
   type ItemReference,
   type ItemShape,
@@ -57,6 +60,7 @@ import {
   type TypedItem,
 } from "@ewsdav/ews-client";
 import {
+  CONTACT_PHOTO_NAME,
   contactFromVCard,
   contactToVCard,
   eventFromVEvent,
@@ -117,7 +121,39 @@ export interface EwsSideOptions {
   pullIntervalMs?: number;
   /** Minutes a pull subscription lives without a GetEvents (default 30). */
   pullTimeoutMinutes?: number;
+  /**
+   * Largest contact photo carried either way, in bytes (default {@link DEFAULT_MAX_PHOTO_BYTES}).
+   * A larger photo is reported in `dropped` and neither sent nor read.
+   */
+  maxPhotoBytes?: number;
+  /**
+   * Largest event or task attachment carried either way, in bytes (default
+   * {@link DEFAULT_MAX_ATTACHMENT_BYTES}). A larger one is reported in `dropped`, neither sent nor
+   * read, and never deleted on Exchange by a DAV-side edit.
+   */
+  maxAttachmentBytes?: number;
+  /**
+   * The mailbox's SMTP address: Exchange makes it the organizer of every meeting created through
+   * EWS, so a DAV ORGANIZER naming someone else is reported. Default: the client's `mailbox`
+   * (or impersonated address); without either, it is read from the first meeting created.
+   */
+  mailbox?: string;
 }
+
+/**
+ * Default cap on a contact photo (100 KiB): the largest contact photo Exchange serves to ActiveSync
+ * devices (MS-ASCMD `Picture/MaxSize`, at most 102 400 bytes) and Active Directory's limit on a
+ * thumbnail photo. Exchange stores larger ones, but phones would not get them.
+ */
+export const DEFAULT_MAX_PHOTO_BYTES = 100 * 1024;
+
+/**
+ * Default cap on one event or task attachment (10 MiB). Exchange's own limits are its configurable
+ * message size limits (tens of MB; 150 MB at most in Exchange Online), too much to carry through a
+ * sync cycle that holds items in memory and as vobject text (base64 adds a third, and DAV servers
+ * refuse large objects); 10 MiB keeps office documents and photos and reports the rest.
+ */
+export const DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 
 /** Codes with which a server says it does not do streaming notifications (Exchange 2010 RTM and older, some proxies). */
 const STREAMING_REFUSED = new Set([
@@ -248,6 +284,38 @@ interface Mapped {
   uid: string | null;
   operations: OccurrenceOperation[];
   dropped: DroppedProperty[];
+  /** The files the item should carry (set by `#prepareWrite`; written after the item by `#syncAttachments`). */
+  files?: FilePlan;
+  /** A DAV organizer to compare with the one Exchange gives the new item, when the mailbox is unknown. */
+  organizer?: string;
+}
+
+/** What a DAV object asks of its Exchange item's file attachments (or contact photo). */
+interface FilePlan {
+  /** The files wanted, under the cap. */
+  wanted: FileAttachment[];
+  /** Names of wanted files over the cap: not sent, and Exchange's files of that name are left alone. */
+  oversize: Set<string>;
+  /** Delete nothing: the vobject's photo could not be read (a URL, bad base64), so it says nothing about Exchange's. */
+  keepCurrent: boolean;
+}
+
+const isFile = (attachment: Attachment): attachment is FileAttachment => attachment.kind === "file";
+
+/** Bytes of base64 content. */
+function base64Bytes(content: string): number {
+  const text = content.replace(/\s+/g, "");
+  return Math.floor((text.length * 3) / 4) - (text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0);
+}
+
+/** A dropped property naming the value it concerns (a file name, an address). */
+function droppedOf(property: string, reason: string, value: string): DroppedProperty {
+  return { property, reason: `${reason} [${value}]` };
+}
+
+/** SHA-256 of base64 content's bytes. */
+function contentHash(content: string): string {
+  return createHash("sha256").update(Buffer.from(content.replace(/\s+/g, ""), "base64")).digest("hex");
 }
 
 /** An Exchange mailbox as a sync side. */
@@ -503,15 +571,16 @@ export class EwsSide implements SyncSide {
 
   /** The vobject text of an EWS item. */
   async #toText(kind: CollectionKind, parsed: ParsedItem, signal?: AbortSignal): Promise<{ text: string; uid: string | null; dropped: DroppedProperty[] }> {
+    const files = await this.#readAttachments(kind, parsed, signal); // attachment content (issue 13)
     if (parsed.type === "Contact" && kind === "contacts") {
       const uid = readEwsdavUid(parsed.item);
       const r = contactToVCard(parsed.item);
-      return { text: r.text, uid, dropped: r.dropped };
+      return { text: r.text, uid, dropped: [...files, ...r.dropped] };
     }
     if (parsed.type === "Task" && kind === "tasks") {
       const uid = readEwsdavUid(parsed.item);
       const r = taskToVTodo(parsed.item);
-      return { text: r.text, uid, dropped: r.dropped };
+      return { text: r.text, uid, dropped: [...files, ...r.dropped] };
     }
     if (parsed.type === "CalendarItem" && kind === "events") {
       const item = parsed.item;
@@ -522,7 +591,7 @@ export class EwsSide implements SyncSide {
       }
       const fallback = item.itemId ? `ews-${createHash("sha256").update(item.itemId.id).digest("hex").slice(0, 32)}` : undefined;
       const r = eventToVEvent(item, { exceptions, ...(this.#options.timeZone ? { timeZone: this.#options.timeZone } : {}), ...(fallback && !item.uid ? { uid: fallback } : {}) });
-      return { text: r.text, uid: item.uid ?? r.uid, dropped: r.dropped };
+      return { text: r.text, uid: item.uid ?? r.uid, dropped: [...files, ...r.dropped] };
     }
     throw new SideError("rejected", `a ${parsed.type === "Unsupported" ? parsed.elementName : parsed.type} is not a ${kind} item`);
   }
@@ -530,12 +599,17 @@ export class EwsSide implements SyncSide {
   async fetch(collection: string, ids: readonly string[], signal?: AbortSignal): Promise<Array<SideItem | SideError>> {
     const kind = await this.#kind(collection);
     const results = await this.#read(kind, ids.map((id) => ({ id })), signal);
+    const unread = await this.#prefetchAttachments(kind, results, signal); // attachment content, batched (issue 13)
     const out: Array<SideItem | SideError> = [];
     for (let i = 0; i < ids.length; i++) {
       const r = results[i]!;
       const id = ids[i]!;
       if (isEwsError(r)) {
         out.push(toSideError(r, id));
+        continue;
+      }
+      if (unread.has(i)) {
+        out.push(toSideError(unread.get(i), id));
         continue;
       }
       try {
@@ -668,11 +742,14 @@ export class EwsSide implements SyncSide {
   async create(collection: string, items: readonly VObject[], signal?: AbortSignal): Promise<Array<WriteResult | SideError>> {
     if (this.capabilities.readOnly) return items.map(() => new SideError("read-only", `${this.name} is read-only`));
     const kind = await this.#kind(collection);
+    await this.#settleServer(signal); // the request version decides what can be written (issue 13)
     const out: Array<WriteResult | SideError> = new Array(items.length);
     const mapped: Array<{ index: number; m: Mapped }> = [];
     items.forEach((item, index) => {
       try {
-        mapped.push({ index, m: this.#map(kind, item.text) });
+        const m = this.#map(kind, item.text);
+        this.#prepareWrite(kind, m); // what Exchange cannot take is reported; files set aside (issue 13)
+        mapped.push({ index, m });
       } catch (error) {
         out[index] = toSideError(error, null);
       }
@@ -690,7 +767,8 @@ export class EwsSide implements SyncSide {
           continue;
         }
         try {
-          const changeKey = m.operations.length ? await this.#applyOccurrences(r, m.operations, signal) : r.changeKey;
+          const written = await this.#syncAttachments(kind, r, m, null, signal); // attachments (issue 13)
+          const changeKey = m.operations.length ? await this.#applyOccurrences(written, m.operations, signal) : written.changeKey;
           out[index] = { id: r.id, version: changeKey ?? null, ...(m.dropped.length ? { dropped: m.dropped } : {}) };
         } catch (error) {
           out[index] = toSideError(error, r.id);
@@ -704,6 +782,7 @@ export class EwsSide implements SyncSide {
   async update(collection: string, items: readonly ItemUpdate[], signal?: AbortSignal): Promise<Array<WriteResult | SideError>> {
     if (this.capabilities.readOnly) return items.map((i) => new SideError("read-only", `${this.name} is read-only`, i.id));
     const kind = await this.#kind(collection);
+    await this.#settleServer(signal); // the request version decides what can be written (issue 13)
     const current = await this.#read(kind, items.map((i) => ({ id: i.id })), signal);
     const out: Array<WriteResult | SideError> = new Array(items.length);
     const pending: Array<{ index: number; m: Mapped; before: TypedItem; changeKey: string }> = [];
@@ -717,6 +796,7 @@ export class EwsSide implements SyncSide {
       }
       try {
         const m = this.#map(kind, item.text, now.type === "CalendarItem" ? now.item : undefined);
+        this.#prepareWrite(kind, m, now); // what Exchange cannot take is reported; files set aside (issue 13)
         pending.push({ index, m, before: now, changeKey });
       } catch (error) {
         out[index] = toSideError(error, item.id);
@@ -735,7 +815,9 @@ export class EwsSide implements SyncSide {
           continue;
         }
         try {
-          const changeKey = m.operations.length ? await this.#applyOccurrences(r.itemId, m.operations, signal) : r.itemId.changeKey;
+          const before = pending[i]!.before.item.attachments ?? []; // attachments (issue 13)
+          const written = await this.#syncAttachments(kind, r.itemId, m, before, signal);
+          const changeKey = m.operations.length ? await this.#applyOccurrences(written, m.operations, signal) : written.changeKey;
           out[index] = { id: r.itemId.id, version: changeKey ?? null, ...(m.dropped.length ? { dropped: m.dropped } : {}) };
         } catch (error) {
           out[index] = toSideError(error, items[index]!.id);
@@ -859,5 +941,201 @@ export class EwsSide implements SyncSide {
       }
     }
     return new Map([...edited].filter((id) => ended.has(id)).map((id) => [id, ended.get(id)!]));
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Attachments, the contact photo, the organizer and version-dependent fields (issue 13, items
+  // 2 and 5). Reads fill in attachment content before mapping; writes send the item first, then
+  // only the attachments that changed (matched by name, size and a hash of the content).
+  // ------------------------------------------------------------------------------------------
+
+  /** The cap on one file of a collection kind: the photo cap for contacts, else the attachment cap. */
+  #fileCap(kind: CollectionKind): number {
+    return kind === "contacts" ? (this.#options.maxPhotoBytes ?? DEFAULT_MAX_PHOTO_BYTES) : (this.#options.maxAttachmentBytes ?? DEFAULT_MAX_ATTACHMENT_BYTES);
+  }
+
+  /** The mailbox's address when known (option, client, or learnt from a created meeting). */
+  #mailbox(): string | undefined {
+    return this.#options.mailbox ?? this.#client.mailbox ?? this.#learntMailbox;
+  }
+  #learntMailbox: string | undefined;
+
+  /** Whether an Exchange file is one the vobject carries (the photo of a contact; any non-inline file of an event or task). */
+  #carried(kind: CollectionKind, file: FileAttachment): boolean {
+    return kind === "contacts" ? file.isContactPhoto === true : file.isInline !== true;
+  }
+
+  /**
+   * Before mapping an Exchange item: reads the content of the files the vobject carries (one
+   * GetAttachment per item), leaves out inline files and files over the cap (reported), and
+   * returns what was left out. A failed read throws, so the item is read again later.
+   */
+  async #readAttachments(kind: CollectionKind, parsed: ParsedItem, signal?: AbortSignal): Promise<DroppedProperty[]> {
+    if (parsed.type === "Unsupported" || !parsed.item.attachments?.length) return [];
+    const property = kind === "contacts" ? "PHOTO" : "ATTACH";
+    const cap = this.#fileCap(kind);
+    const dropped: DroppedProperty[] = [];
+    const kept: Attachment[] = [];
+    const toRead: FileAttachment[] = [];
+    for (const attachment of parsed.item.attachments) {
+      if (!isFile(attachment) || (kind === "contacts" && !attachment.isContactPhoto)) {
+        kept.push(attachment); // the mappers report what the vobject cannot hold
+        continue;
+      }
+      if (attachment.isInline) {
+        dropped.push(droppedOf(property, "an inline attachment belongs to the HTML body, which is read as text", attachment.name));
+        continue;
+      }
+      if ((attachment.size ?? 0) > cap) {
+        dropped.push(droppedOf(property, `${attachment.size} bytes is over the ${cap}-byte cap (${kind === "contacts" ? "maxPhotoBytes" : "maxAttachmentBytes"}); not read`, attachment.name));
+        continue;
+      }
+      if (!attachment.attachmentId || attachment.content !== undefined) {
+        kept.push(attachment);
+        continue;
+      }
+      toRead.push(attachment);
+      kept.push(attachment);
+    }
+    if (toRead.length > 0) {
+      const results = await this.#client.getAttachment(toRead.map((a) => a.attachmentId!.id), signal ? { signal } : {});
+      results.forEach((result, i) => {
+        if (isEwsError(result)) throw result;
+        if (result.kind === "file" && result.content !== undefined) toRead[i]!.content = result.content;
+      });
+    }
+    parsed.item.attachments = kept;
+    return dropped;
+  }
+
+  /**
+   * Reads the content of every carried file of a batch of items in one GetAttachment (which
+   * splits itself when the response is too large), so {@link #readAttachments} finds it filled
+   * in. Returns, per item index, the error that kept one of its files unread.
+   */
+  async #prefetchAttachments(kind: CollectionKind, items: ReadonlyArray<ParsedItem | EwsError>, signal?: AbortSignal): Promise<Map<number, EwsError>> {
+    const cap = this.#fileCap(kind);
+    const wanted: Array<{ index: number; file: FileAttachment }> = [];
+    items.forEach((r, index) => {
+      if (isEwsError(r) || r.type === "Unsupported") return;
+      for (const a of r.item.attachments ?? []) {
+        if (isFile(a) && this.#carried(kind, a) && (a.size ?? 0) <= cap && a.attachmentId && a.content === undefined) wanted.push({ index, file: a });
+      }
+    });
+    const failed = new Map<number, EwsError>();
+    if (wanted.length === 0) return failed;
+    const results = await this.#client.getAttachment(wanted.map((w) => w.file.attachmentId!.id), signal ? { signal } : {});
+    results.forEach((r, i) => {
+      const { index, file } = wanted[i]!;
+      if (isEwsError(r)) failed.set(index, r);
+      else if (r.kind === "file" && r.content !== undefined) file.content = r.content;
+    });
+    return failed;
+  }
+
+  /** Settles what depends on the server before items are mapped for a write (the request version). */
+  async #settleServer(signal?: AbortSignal): Promise<void> {
+    await this.#client.negotiateVersion(signal ? { signal } : {});
+  }
+
+  /**
+   * Before a write: what the server cannot take is reported and left out (Gender below
+   * Exchange2016; files over the cap; an ORGANIZER that is not the mailbox, which Exchange makes
+   * the organizer), and the files the item should carry are set aside for {@link #syncAttachments}.
+   * `current` is the Exchange item an update writes onto.
+   */
+  #prepareWrite(kind: CollectionKind, m: Mapped, current?: TypedItem): void {
+    const version = this.#client.version;
+    if (m.typed.type === "Contact" && m.typed.item.gender && !versionAtLeast(version, "Exchange2016")) {
+      m.dropped.push(droppedOf("GENDER", `Exchange takes Gender from Exchange2016 on; this server speaks ${version}`, m.typed.item.gender));
+      delete m.typed.item.gender;
+    }
+    if (m.typed.type === "CalendarItem") {
+      const wanted = m.typed.item.organizer?.emailAddress;
+      const holder = current?.type === "CalendarItem" ? current.item.organizer?.emailAddress : this.#mailbox();
+      if (wanted && holder && wanted.toLowerCase() !== holder.toLowerCase()) {
+        m.dropped.push(droppedOf("ORGANIZER", `Exchange makes the mailbox the organizer (${holder}); another organizer cannot be written`, wanted));
+      } else if (wanted && !holder) m.organizer = wanted;
+    }
+    const item = m.typed.item as { attachments?: Attachment[] };
+    const cap = this.#fileCap(kind);
+    const unreadPhoto = kind === "contacts" && m.dropped.some((d) => d.property === "PHOTO");
+    const plan: FilePlan = { wanted: [], oversize: new Set(), keepCurrent: unreadPhoto && !item.attachments?.length };
+    for (const file of (item.attachments ?? []).filter(isFile)) {
+      const bytes = base64Bytes(file.content ?? "");
+      if (bytes > cap) {
+        m.dropped.push(droppedOf(kind === "contacts" ? "PHOTO" : "ATTACH", `${bytes} bytes is over the ${cap}-byte cap (${kind === "contacts" ? "maxPhotoBytes" : "maxAttachmentBytes"}); not sent`, file.name));
+        plan.oversize.add(file.name);
+      } else plan.wanted.push(kind === "contacts" ? { ...file, name: file.name || CONTACT_PHOTO_NAME, isContactPhoto: true } : file);
+    }
+    delete item.attachments; // attachments travel by CreateAttachment / DeleteAttachment, never in the item
+    m.files = plan;
+  }
+
+  /**
+   * After the item write: makes Exchange's files what the plan asks — deletes the carried files
+   * no longer wanted (never inline ones, item attachments or files over the cap), creates the
+   * wanted ones Exchange lacks. A file of the same name (for a photo: any photo) and size is read
+   * and compared by hash, so an unchanged file is never sent again. Returns the item's id with
+   * its change key after the last operation. On a new item a refused attachment is reported (the
+   * item exists); on an update the error is thrown, so the update is tried again. `current` is
+   * the item's attachments before the write (`null` for a new item).
+   */
+  async #syncAttachments(kind: CollectionKind, written: ItemId, m: Mapped, current: readonly Attachment[] | null, signal?: AbortSignal): Promise<ItemId> {
+    const plan = m.files;
+    const call = signal ? { signal } : {};
+    const isNew = current === null;
+    let changeKey = written.changeKey;
+    if (m.organizer) await this.#checkOrganizer(written, m, signal);
+    if (!plan) return written;
+    const cap = this.#fileCap(kind);
+    const managed = (current ?? []).filter(isFile).filter((a) => this.#carried(kind, a) && (a.size ?? 0) <= cap && !plan.oversize.has(a.name) && a.attachmentId);
+    const sameShape = (w: FileAttachment, a: FileAttachment) => (kind === "contacts" || w.name === a.name) && base64Bytes(w.content ?? "") === a.size;
+    const candidates = managed.filter((a) => plan.wanted.some((w) => sameShape(w, a)));
+    const contents = new Map<string, string>();
+    if (candidates.length > 0) {
+      const read = await this.#client.getAttachment(candidates.map((a) => a.attachmentId!.id), call);
+      read.forEach((r, i) => {
+        if (!isEwsError(r) && r.kind === "file" && r.content !== undefined) contents.set(candidates[i]!.attachmentId!.id, contentHash(r.content));
+      });
+    }
+    const unmatched = [...plan.wanted];
+    const toDelete: string[] = [];
+    for (const a of managed) {
+      const hash = contents.get(a.attachmentId!.id);
+      const at = hash === undefined ? -1 : unmatched.findIndex((w) => sameShape(w, a) && contentHash(w.content ?? "") === hash);
+      if (at >= 0) unmatched.splice(at, 1);
+      else if (!plan.keepCurrent) toDelete.push(a.attachmentId!.id);
+    }
+    const refused = (error: EwsError, name: string) => {
+      if (!isNew) throw error;
+      m.dropped.push(droppedOf(kind === "contacts" ? "PHOTO" : "ATTACH", `Exchange refused the attachment: ${(error as { responseCode?: string }).responseCode ?? error.code}: ${error.message}`, name));
+    };
+    if (toDelete.length > 0) {
+      const results = await this.#client.deleteAttachment(toDelete, call);
+      for (const r of results) {
+        if (isEwsError(r)) throw r;
+        if (r.rootItemChangeKey) changeKey = r.rootItemChangeKey;
+      }
+    }
+    if (unmatched.length > 0) {
+      const results = await this.#client.createAttachment({ id: written.id, changeKey }, unmatched, call);
+      results.forEach((r, i) => {
+        if (isEwsError(r)) refused(r, unmatched[i]!.name);
+        else if (r.rootItemChangeKey) changeKey = r.rootItemChangeKey;
+      });
+    }
+    return { id: written.id, changeKey };
+  }
+
+  /** Compares a DAV organizer with the one Exchange gave a new meeting (and learns the mailbox from it). */
+  async #checkOrganizer(written: ItemId, m: Mapped, signal?: AbortSignal): Promise<void> {
+    const [r] = await this.#client.getItem([{ id: written.id }], { shape: { baseShape: "IdOnly", additionalProperties: [{ fieldUri: "calendar:Organizer" }] }, ...(signal ? { signal } : {}) });
+    const holder = r && !isEwsError(r) && r.type === "CalendarItem" ? r.item.organizer?.emailAddress : undefined;
+    if (!holder) return;
+    this.#learntMailbox ??= holder;
+    if (m.organizer && m.organizer.toLowerCase() !== holder.toLowerCase()) {
+      m.dropped.push(droppedOf("ORGANIZER", `Exchange makes the mailbox the organizer (${holder}); another organizer cannot be written`, m.organizer));
+    }
   }
 }

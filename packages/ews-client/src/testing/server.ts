@@ -42,6 +42,11 @@ export const EXCHANGE_2016_VERSION: EwsServerVersionInfo = {
   MajorVersion: 15, MinorVersion: 1, MajorBuildNumber: 2507, MinorBuildNumber: 6, Version: "V2017_07_11",
 };
 
+/** Exchange 2013 SP1-like version info: requests for Exchange2015/2016 and the dated versions get ErrorInvalidServerVersion. */
+export const EXCHANGE_2013_SP1_VERSION: EwsServerVersionInfo = {
+  MajorVersion: 15, MinorVersion: 0, MajorBuildNumber: 847, MinorBuildNumber: 32, Version: "Exchange2013_SP1",
+};
+
 /** Exchange 2010 SP2-like version info: requests for later versions get ErrorInvalidServerVersion. */
 export const EXCHANGE_2010_SP2_VERSION: EwsServerVersionInfo = {
   MajorVersion: 14, MinorVersion: 2, MajorBuildNumber: 247, MinorBuildNumber: 5, Version: "Exchange2010_SP2",
@@ -162,6 +167,29 @@ const EXCHANGE_VERSIONS = ([
 function acceptedVersions(version: string): Set<string> {
   const at = EXCHANGE_VERSIONS.indexOf(version);
   return new Set(at === -1 ? EXCHANGE_VERSIONS : EXCHANGE_VERSIONS.slice(0, at + 1));
+}
+
+/**
+ * Request elements newer than the oldest request version: Exchange validates a request against the
+ * schema of the version it names, so such an element in an older request is refused with
+ * ErrorSchemaValidation. Keys are element local names (types namespace) or `FieldURI` values.
+ */
+const ELEMENT_MIN_VERSION: ReadonlyMap<string, string> = new Map([
+  ["Gender", "Exchange2016"],
+  ["contacts:Gender", "Exchange2016"],
+]);
+
+/** The first element (or field path) of `payload` that the schema of `requested` does not know. */
+function newerThanRequested(payload: XmlElement, requested: string): string | undefined {
+  const at = EXCHANGE_VERSIONS.indexOf(requested);
+  const stack = [payload];
+  for (let e = stack.pop(); e; e = stack.pop()) {
+    const key = e.ns === NS_T ? (e.name === "FieldURI" ? e.attrs.FieldURI : e.name) : undefined;
+    const minimum = key === undefined ? undefined : ELEMENT_MIN_VERSION.get(key);
+    if (minimum !== undefined && EXCHANGE_VERSIONS.indexOf(minimum) > at) return key;
+    stack.push(...e.children);
+  }
+  return undefined;
 }
 
 const DEFAULT_USERS: EwsSimulatorUser[] = [{ smtpAddress: "alice@example.com", password: "secret" }];
@@ -425,6 +453,12 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
       const requested = child(header, "RequestServerVersion")?.attrs.Version;
       if (requested !== undefined && !accepted.has(requested)) {
         throw new Fault("ErrorInvalidServerVersion", "The specified server version is invalid.");
+      }
+      const tooNew = newerThanRequested(payload, requested ?? "Exchange2007");
+      if (tooNew !== undefined) {
+        const violation = `The element '${tooNew}' is not valid in a request for ${requested ?? "Exchange2007"}.`;
+        throw new Fault("ErrorSchemaValidation", `The request failed schema validation: ${violation}`,
+          `<t:LineNumber>0</t:LineNumber><t:LinePosition>0</t:LinePosition><t:Violation>${escape(violation)}</t:Violation>`);
       }
       const impersonation = child(header, "ExchangeImpersonation");
       let target = box;

@@ -9,9 +9,10 @@
  * - `normalizeVEvent` / `veventHash`: the normalised form and content hash the engine compares.
  * @module
  */
-import type { CalendarItem, OccurrenceInfo, ResponseType } from "@ewsdav/ews-client";
+import type { Attachment, CalendarItem, FileAttachment, OccurrenceInfo, ResponseType } from "@ewsdav/ews-client";
 import { checkBudget, checkCount, currentLimits, guardItem, rethrowLimit, uidHint } from "../limits.js";
 import { MapperError, type DroppedProperty } from "../result.js";
+import { sameFiles } from "../vobject/attach.js";
 import { readVObjects, writeComponent, type RawLines } from "../vobject/codec.js";
 import { hashNormalized, normalizeICalendarComponents } from "../vobject/normalize.js";
 import type { EventTimeZone } from "../timezone/resolve.js";
@@ -206,6 +207,10 @@ function occurrenceOperations(
       dropped.push({ property: "RECURRENCE-ID", reason: "EWS cannot move an occurrence onto or past the day of another occurrence; the override stays on the DAV side", value: ewsDateTime(originalUtc) });
       continue;
     }
+    // Attachments live on the series master only: an override's own ATTACH is not sent.
+    if (reading.item.attachments?.length && !sameFiles(reading.item.attachments.filter(isFile), master.item.attachments?.filter(isFile))) {
+      dropped.push({ property: "ATTACH", reason: "an occurrence's own attachments are not sent (ewsdav writes attachments on the series master only); they stay on the DAV side", value: ewsDateTime(originalUtc) });
+    }
     operations.push({ kind: "modifyOccurrence", originalStart: ewsDateTime(originalUtc), instanceIndex: index(originalUtc), changes: changesAgainst(master.item, reading.item) });
   }
   // Exceptions EWS has that the DAV side no longer has: back to the pattern's time and the master's fields.
@@ -217,6 +222,10 @@ function occurrenceOperations(
     operations.push({ kind: "modifyOccurrence", originalStart: ewsDateTime(originalUtc), instanceIndex: index(originalUtc), changes: { ...changesAgainst({}, reset), start: reset.start!, end: reset.end! } });
   }
   return operations;
+}
+
+function isFile(attachment: Attachment): attachment is FileAttachment {
+  return attachment.kind === "file";
 }
 
 function safeInstant(value: string): number {

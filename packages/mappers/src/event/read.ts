@@ -2,8 +2,9 @@
  * VEVENT → EWS calendar item: one VEVENT (a master, a single event or an override) to the fields
  * of a `CalendarItem`, with everything the item cannot hold reported.
  */
-import type { Attendee, CalendarItem, FileAttachment, Importance, LegacyFreeBusyStatus, Mailbox, ResponseType, Sensitivity } from "@ewsdav/ews-client";
+import type { Attendee, CalendarItem, Importance, LegacyFreeBusyStatus, Mailbox, ResponseType, Sensitivity } from "@ewsdav/ews-client";
 import { checkCount, currentLimits } from "../limits.js";
+import { filesFromAttach } from "../vobject/attach.js";
 import { MapperError, type DroppedProperty } from "../result.js";
 import { DAY_MS, timeOfDayMs } from "../timezone/clock.js";
 import { canonicalIanaZone } from "../timezone/iana.js";
@@ -251,16 +252,9 @@ export function readVEvent(event: JComponent, context: ZoneContext, options: Rea
   const categories = all(event, "categories").flatMap((property) => property.slice(3).map(String)).filter((value) => value !== "");
   if (categories.length > 0) item.categories = categories;
 
-  // Attachments: inline binary content becomes a file attachment; EWS has no URI reference.
-  const attachments: FileAttachment[] = [];
-  all(event, "attach").forEach((property, index) => {
-    if (property[2] === "binary" || /base64/i.test(param(property, "encoding") ?? "")) {
-      const name = param(property, "x-filename") ?? param(property, "filename") ?? param(property, "x-apple-filename") ?? `attachment-${index + 1}`;
-      attachments.push({ kind: "file", name, contentType: param(property, "fmttype") ?? "application/octet-stream", content: String(property[3] ?? "") });
-    } else {
-      dropped.push({ property: "ATTACH", reason: "EWS has no attachment by reference; the URI stays on the DAV side", value: String(property[3] ?? "") });
-    }
-  });
+  // Attachments: inline binary content becomes a file attachment (the EWS side writes it with
+  // CreateAttachment); a URI is reported (see vobject/attach.ts).
+  const attachments = filesFromAttach(all(event, "attach"), dropped);
   if (attachments.length > 0) item.attachments = attachments;
 
   // Organizer and attendees.

@@ -10,6 +10,7 @@ import type { Attendee, CalendarItem, LegacyFreeBusyStatus, ResponseType } from 
 import { htmlToText } from "../body.js";
 import { rethrowLimit } from "../limits.js";
 import type { DroppedProperty } from "../result.js";
+import { reconcileAttach } from "../vobject/attach.js";
 import { DAY_MS, timeOfDayMs } from "../timezone/clock.js";
 import { zoneFromDefinition, zoneFromLegacyTimeZone, type EventTimeZone } from "../timezone/resolve.js";
 import { escapeText } from "../timezone/vtimezone.js";
@@ -316,19 +317,8 @@ export function writeVEvent(item: CalendarItem, base: JComponent | null, baseRea
     if (!keep(equalJson(baseFiles, files.map((file) => ({ n: file.name, c: file.content }))))) {
       // URI attachments stay; a binary ATTACH whose file EWS still has (same name and content) stays as the
       // client spelled it; the others go, and EWS's new files are appended.
-      const unmatched = [...files];
-      const kept = all(event, "attach").filter((property) => {
-        if (property[2] !== "binary" && !/base64/i.test(param(property, "encoding") ?? "")) return true;
-        const name = param(property, "x-filename") ?? param(property, "filename") ?? param(property, "x-apple-filename");
-        const at = unmatched.findIndex((file) => file.content === String(property[3] ?? "") && (name ?? file.name) === file.name);
-        if (at < 0) return false;
-        unmatched.splice(at, 1);
-        return true;
-      });
-      replace(["attach"], [
-        ...kept,
-        ...unmatched.map((file): JProperty => ["attach", { encoding: "BASE64", fmttype: file.contentType ?? "application/octet-stream", "x-filename": file.name }, "binary", file.content ?? ""]),
-      ]);
+      const { kept, appended } = reconcileAttach(all(event, "attach"), files);
+      replace(["attach"], [...kept, ...appended]);
     }
   } else context.dropped.push({ property: "Attachments", reason: "attachment content not fetched; the DAV side keeps its ATTACH properties" });
 

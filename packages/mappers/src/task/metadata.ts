@@ -40,7 +40,12 @@ const EXAMPLES: Record<string, MappingExample> = {
     dropped: ["RRULE"],
   },
   "X-EWS-REGENERATION": { dav: ["X-EWS-REGENERATION:FREQ=DAILY;INTERVAL=3;COUNT=5"], context: ["DTSTART;VALUE=DATE:20260115", "DUE;VALUE=DATE:20260115"] },
-  "EXDATE, RDATE, ATTENDEE, ORGANIZER, URL, LOCATION, GEO, RELATED-TO, ATTACH, X- properties": {
+  ATTACH: {
+    dav: ["ATTACH;FMTTYPE=text/plain;ENCODING=BASE64;VALUE=BINARY;X-FILENAME=todo.txt:aGVsbG8gd29ybGQ=", "ATTACH:https://files.example.com/brief.pdf"],
+    back: ["ATTACH;FMTTYPE=text/plain;ENCODING=BASE64;VALUE=BINARY;X-FILENAME=todo.txt:aGVsbG8gd29ybGQ="],
+    dropped: ["ATTACH"],
+  },
+  "EXDATE, RDATE, ATTENDEE, ORGANIZER, URL, LOCATION, GEO, RELATED-TO, X- properties": {
     dav: ["LOCATION:Kitchen", "URL:https://example.com/task", "ATTENDEE:mailto:bob@example.com", "X-EXAMPLE-FLAG:on"],
   },
   "(EWS only) ActualWork, TotalWork, BillingInformation, Companies, Contacts, Mileage": {
@@ -68,6 +73,7 @@ export const TASK_MAPPING_ROWS: readonly MappingRow[] = withExamples([
   task("VALARM (first display/audio alarm)", ["ReminderIsSet", "ReminderDueBy"], "limited", "Absolute and relative (RELATED=START/END) triggers; a relative trigger stays relative when the reminder moves. Further alarms are reported and kept on the DAV side.", "1 reminder"),
   task("RRULE", ["Recurrence (Daily, Weekly, AbsoluteMonthly, RelativeMonthly, AbsoluteYearly, RelativeYearly; NoEnd, EndDate, Numbered)"], "limited", "BYDAY with ordinals or BYSETPOS (1–4, -1; weekdays, weekend days, every day), BYMONTHDAY, BYMONTH, COUNT, UNTIL, WKST. UNTIL converts in the series' zone (DTSTART's, else DUE's) to the EndDate of the last occurrence, and back to that occurrence's start. Rules EWS cannot say (BYHOUR, several BYMONTHDAY, yearly intervals …) are reported and kept on the DAV side.", "1 rule"),
   task("X-EWS-REGENERATION", ["Recurrence (DailyRegeneration, WeeklyRegeneration, MonthlyRegeneration, YearlyRegeneration)"], "supported", "iCalendar cannot say \"N days after completion\": RRULE syntax in an X- property (`FREQ=DAILY;INTERVAL=3;COUNT=5`)."),
-  task("EXDATE, RDATE, ATTENDEE, ORGANIZER, URL, LOCATION, GEO, RELATED-TO, ATTACH, X- properties", [], "not-supported", "Reported in `dropped`; kept exactly on the DAV side by the merge onto the base."),
+  task("ATTACH", ["Attachments"], "limited", "As for events: binary ATTACH ⇄ file attachments (CreateAttachment / DeleteAttachment after the task, only changed files; GetAttachment on read); over the cap (EwsSide `maxAttachmentBytes`) reported; URI ATTACH reported and kept on the DAV side.", "binary, 10 MiB each (option)"),
+  task("EXDATE, RDATE, ATTENDEE, ORGANIZER, URL, LOCATION, GEO, RELATED-TO, X- properties", [], "not-supported", "Reported in `dropped`; kept exactly on the DAV side by the merge onto the base."),
   task("(EWS only) ActualWork, TotalWork, BillingInformation, Companies, Contacts, Mileage", ["ActualWork", "TotalWork", "BillingInformation", "Companies", "Contacts", "Mileage"], "not-supported", "Reported in `dropped` on the way to VTODO."),
 ], EXAMPLES);

@@ -8,6 +8,7 @@ import type { Importance, Sensitivity, Task, TaskStatus } from "@ewsdav/ews-clie
 import { withEwsdavUid } from "../identity.js";
 import { MapperError, type DroppedProperty } from "../result.js";
 import type { JComponent, JProperty } from "../vobject/codec.js";
+import { filesFromAttach, isBinaryAttach } from "../vobject/attach.js";
 import { textOf } from "../vobject/properties.js";
 import { isRegeneration, REGENERATION_PROPERTY, regenerationFromText, taskRecurrenceFromRRule, type RecurValue } from "./recurrence.js";
 import { ewsValueOf, readTaskTime, seriesAnchor, timeFormsProperty, ZoneBook, type TaskTime, type TaskTimeForms } from "./times.js";
@@ -305,6 +306,18 @@ export function readTodo(todo: JComponent, calendar: JComponent | null, zones: Z
     item.reminderIsSet = true;
     item.reminderDueBy = ewsValueOf({ utcMs: (reminder as TaskReminder).utcMs, form: "utc" });
   } else item.reminderIsSet = false;
+
+  // ATTACH: binary ones are file attachments (the EWS side writes them with CreateAttachment);
+  // URI ones are reported and stay on the DAV side.
+  const attach = props.map((property, index) => ({ property, index })).filter(({ property }) => property[0] === "attach");
+  if (attach.length > 0) {
+    const files = filesFromAttach(attach.map(({ property }) => property), dropped);
+    for (const { property, index } of attach) {
+      if (isBinaryAttach(property)) bind("attachments", index);
+      else explained.add(index);
+    }
+    if (files.length > 0) item.attachments = files;
+  }
 
   props.forEach((property, index) => {
     if (explained.has(index) || META.has(property[0])) return;

@@ -5,9 +5,10 @@
  * (ATTENDEE, URL, a second VALARM, X- properties …) are never touched.
  */
 import ICAL from "ical.js";
-import type { Task } from "@ewsdav/ews-client";
+import type { FileAttachment, Task } from "@ewsdav/ews-client";
 import { readEwsdavUid } from "../identity.js";
 import type { DroppedProperty } from "../result.js";
+import { reconcileAttach, sameFiles } from "../vobject/attach.js";
 import { readVObjects, type JComponent, type JProperty } from "../vobject/codec.js";
 import { bodyText } from "../body.js";
 import { isRegeneration, REGENERATION_PROPERTY, regenerationText, rruleFromRecurrence } from "./recurrence.js";
@@ -197,7 +198,19 @@ export function writeTodoCalendar(item: Task, base: { calendar: JComponent; todo
     if (value === undefined || value === "" || value === 0 || (Array.isArray(value) && value.length === 0)) continue;
     dropped.push({ property: field.charAt(0).toUpperCase() + field.slice(1), reason: "no VTODO property", value: Array.isArray(value) ? value.join(",") : String(value) });
   }
-  for (const attachment of item.attachments ?? []) dropped.push({ property: `Attachments[${attachment.name}]`, reason: "VTODO attachments are not carried" });
+  // ATTACH ⇄ file attachments with content; files whose content was not fetched leave the base's ATTACH alone.
+  const files = (item.attachments ?? []).filter((attachment): attachment is FileAttachment => attachment.kind === "file");
+  for (const attachment of item.attachments ?? []) {
+    if (attachment.kind !== "file") dropped.push({ property: `Attachments[${attachment.name}]`, reason: "an attached item has no iCalendar form" });
+  }
+  if (files.every((file) => file.content !== undefined)) {
+    if (!sameFiles(files, was.item.attachments?.filter((attachment): attachment is FileAttachment => attachment.kind === "file"))) {
+      const attach = props.map((property, index) => ({ property, index })).filter(({ property }) => property[0] === "attach");
+      const { kept, appended: added } = reconcileAttach(attach.map(({ property }) => property), files);
+      for (const { property, index } of attach) if (!kept.includes(property)) removed.add(index);
+      appended.push(...added);
+    }
+  } else dropped.push({ property: "Attachments", reason: "attachment content not fetched; the DAV side keeps its ATTACH properties" });
 
   todo[1] = [...props.filter((_, index) => !removed.has(index)), ...appended];
   for (const tzid of neededZones) {
