@@ -173,6 +173,21 @@ describe("EWS simulator ↔ Radicale: per-value merge, writes onto the existing 
     expect(dan.emailAddresses?.EmailAddress2?.address).toBe("dan@home.example");
   });
 
+  it("a first pairing (state lost) reads Exchange's items onto the DAV cards: nothing written, no duplicate ADR, the 4th EMAIL stays", async () => {
+    const before = (await davCard("fid-ada")).data;
+    const fresh = new SyncEngine({ store: new MemoryStateStore(), sides: [ews, new DavSide({ client: davClient, name: "dav" })], policy: { conflict: "remote-wins" } });
+    await fresh.link({ id: pair.id, kind: pair.kind, remote: pair.remote, local: pair.local });
+    const report = await fresh.runOnce();
+    ok(report);
+    const p = report.pairs[0]!;
+    expect(p.local.created.length + p.remote.created.length + p.local.updated.length + p.remote.updated.length).toBe(0);
+    expect(p.conflicts).toEqual([]);
+    const after = (await davCard("fid-ada")).data;
+    expect(after).toBe(before);
+    expect(values(after, "ADR")).toHaveLength(1);
+    expect(values(after, "EMAIL")).toHaveLength(4);
+  });
+
   it("newest-wins compares Exchange's LastModifiedTime with the card's REV, either way round", async () => {
     const box = sim.mailbox("alice@example.com");
     const clock = box.now;
