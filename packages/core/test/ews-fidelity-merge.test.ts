@@ -149,6 +149,25 @@ describe("EWS simulator ↔ Radicale: per-value merge, writes onto the existing 
     expect(bob.emailAddresses?.EmailAddress1?.address).toBe("bob@work.example");
   });
 
+  it("a DAV edit of a task never deletes Exchange-only task fields (BillingInformation, Mileage, Companies, TotalWork)", async () => {
+    const dav = new DavSide({ client: davClient, name: "dav" });
+    const todo = await dav.createCollection("tasks", "Todo");
+    const tasks = (await ews.listCollections()).find((f) => f.kind === "tasks" && f.displayName === "Tasks")!.id;
+    const created = await other.createItem(
+      [{ type: "Task", item: { subject: "Write report", billingInformation: "Project 42", mileage: "30 km", companies: ["Acme"], totalWork: 120 } }],
+      { savedItemFolder: { id: tasks } },
+    );
+    if (isEwsError(created[0])) throw created[0];
+    const taskPair = await engine.link({ id: "tasks", kind: "tasks", remote: { side: "ews", collection: tasks }, local: { side: "dav", collection: todo.id } });
+    ok(await engine.runOnce());
+    const [item] = await davClient.fetchAll(taskPair.local.collection);
+    await davClient.updateItem({ href: item!.href, etag: item!.etag, text: item!.data.replace("SUMMARY:Write report", "SUMMARY:Write the report") });
+    ok(await engine.runOnce());
+    const [got] = await other.getItem([{ id: created[0]!.id }]);
+    if (!got || isEwsError(got) || got.type !== "Task") throw new Error("task gone");
+    expect(got.item).toMatchObject({ subject: "Write the report", billingInformation: "Project 42", mileage: "30 km", companies: ["Acme"], totalWork: 120 });
+  });
+
   it("one side edits an e-mail, the other adds one: both survive on both sides", async () => {
     await editDav("fid-carol", (t) => t.replace("carol@old.example", "carol@new.example"));
     await editExchange("fid-carol", (c) => ({ ...c, emailAddresses: { ...c.emailAddresses, EmailAddress2: { address: "carol@home.example" } } }));
