@@ -9,6 +9,10 @@
  *   state restarts as a full listing.
  * - Reads are batched GetItem with ewsdav's extended properties (the UID of contacts and tasks);
  *   a recurring master is read with its modified occurrences and written as one iCalendar object.
+ * - Reads render each item onto the basis the engine gives (the text last synced; the text just
+ *   written, for the read-back after a write), so what Exchange cannot hold comes back unchanged;
+ *   UpdateItem changes only the fields the mapping manages (`MANAGED_FIELDS`), never deleting one
+ *   vCard / iCalendar cannot express. `modified` is the item's LastModifiedTime.
  * - Writes map the vobject with the mappers; UpdateItem sends field diffs with
  *   `ConflictResolution=NeverOverwrite` and the ChangeKey last seen, so a stale version fails
  *   (`precondition-failed`); a series' exceptions are applied as occurrence operations.
