@@ -275,7 +275,7 @@ function replacements(base: PropertyMap, changes: Map<string, PropertyEntry | un
   return out;
 }
 
-/** A content line's lines with a comma list's elements joined back into one value. */
+/** A comma-list line with its elements joined back into one value. */
 function joinElements(line: ContentLine, elements: readonly string[]): ContentLine {
   return { ...line, value: elements.join(",") };
 }
@@ -312,14 +312,14 @@ function applyValues(component: Component, name: string, entries: Array<[string,
         const replaced = replacing.get(key);
         const at = placeOf.get(key) ?? (replaced ? placeOf.get(replaced) : undefined);
         const wantParams = paramKey(element);
-        let index = at !== undefined && paramKey(rows[at]!.line) === wantParams ? at : rows.findIndex((row) => row !== null && paramKey(row.line) === wantParams);
+        // The line the replaced element was on, else the first line with the same parameters, else a new line.
+        const index = at !== undefined && paramKey(rows[at]!.line) === wantParams ? at : rows.findIndex((row) => row !== null && paramKey(row.line) === wantParams);
         if (index >= 0) rows[index]!.elements.push({ raw: element.value, identity: valueIdentity(element) });
         else {
           const open = appended.find((l) => paramKey(l) === wantParams);
           if (open) open.value += `,${element.value}`;
           else appended.push({ ...element });
         }
-        void index;
       }
     }
     const lines: ContentLine[] = [];
@@ -505,7 +505,8 @@ export function mergeItem(input: {
     if (!changes[winner].has(key)) to[loser].set(key, bases[loser].get(key));
     if (instead) hints[loser].set(instead, key);
   };
-  const settle = (key: string, local: PropertyEntry | undefined, remote: PropertyEntry | undefined, lines: { local: string[]; remote: string[] }): Slot => {
+  /** Reports a conflict on `key` with each side's lines, and decides it by the policy. */
+  const settle = (key: string, lines: { local: string[]; remote: string[] }): Slot => {
     const { path, name, identity } = keyParts(key);
     const conflict: PropertyConflict = {
       uid: input.uid,
@@ -516,8 +517,6 @@ export function mergeItem(input: {
       remote: lines.remote,
       base: noBase ? null : (baseEntry(key)?.normal ?? []),
     };
-    void local;
-    void remote;
     const winner = decide(input.policy, conflict, modified);
     conflicts.push({ ...conflict, winner });
     return winner;
@@ -528,7 +527,7 @@ export function mergeItem(input: {
     if (!changes.local.has(key)) continue;
     const localValue = changes.local.get(key);
     if (sameValue(localValue, remoteValue)) continue;
-    const winner = settle(key, localValue, remoteValue, { local: localValue?.normal ?? [], remote: remoteValue?.normal ?? [] });
+    const winner = settle(key, { local: localValue?.normal ?? [], remote: remoteValue?.normal ?? [] });
     const loser: Slot = winner === "local" ? "remote" : "local";
     to[loser].set(key, winner === "local" ? localValue : remoteValue);
     withdraw(loser, replaced[loser].get(key), replaced[winner].get(key));
@@ -539,7 +538,7 @@ export function mergeItem(input: {
     const remoteWith = replaced.remote.get(key)!;
     if (localWith === remoteWith) continue;
     const entryOf = (slot: Slot, k: string | null) => (k === null ? [] : (changes[slot].get(k)?.normal ?? []));
-    const winner = settle(key, undefined, undefined, { local: entryOf("local", localWith), remote: entryOf("remote", remoteWith) });
+    const winner = settle(key, { local: entryOf("local", localWith), remote: entryOf("remote", remoteWith) });
     if (winner === "local") withdraw("remote", remoteWith, localWith);
     else withdraw("local", localWith, remoteWith);
   }
