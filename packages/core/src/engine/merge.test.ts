@@ -138,8 +138,10 @@ describe("newest-wins by each side's own modification time", () => {
   });
 });
 
-/** One side's edits of a set of e-mail addresses: remove, add, replace (same TYPE, new address). */
-type Op = { op: "remove"; at: number } | { op: "add"; type: string; address: string } | { op: "replace"; at: number; address: string };
+/** One side's edits of a set of e-mail addresses: remove, add, replace (same TYPE, new address), toggle PREF. */
+type Op = { op: "remove"; at: number } | { op: "add"; type: string; address: string } | { op: "replace"; at: number; address: string } | { op: "pref"; at: number };
+/** An e-mail value: TYPE, address, and whether it carries PREF=1 (a parameter outside its identity). */
+type Value = [string, string] | [string, string, "pref"];
 
 const TYPES = ["work", "home", "other"];
 const ADDRESSES = ["a@x", "b@x", "c@x", "d@x", "e@x", "f@x"];
@@ -147,27 +149,31 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant("remove" as const), at: fc.nat(5) }),
   fc.record({ op: fc.constant("add" as const), type: fc.constantFrom(...TYPES), address: fc.constantFrom(...ADDRESSES) }),
   fc.record({ op: fc.constant("replace" as const), at: fc.nat(5), address: fc.constantFrom(...ADDRESSES) }),
+  fc.record({ op: fc.constant("pref" as const), at: fc.nat(5) }),
 );
 const baseArb = fc.uniqueArray(fc.tuple(fc.constantFrom(...TYPES), fc.constantFrom(...ADDRESSES)), { maxLength: 4, selector: ([t, a]) => `${t}|${a}` });
 
-function edit(base: Array<[string, string]>, ops: Op[]): Array<[string, string]> {
+function edit(base: Value[], ops: Op[]): Value[] {
   let values = [...base];
   for (const o of ops) {
     if (o.op === "add") values.push([o.type, o.address]);
     else if (values.length === 0) continue;
     else if (o.op === "remove") values.splice(o.at % values.length, 1);
-    else values[o.at % values.length] = [values[o.at % values.length]![0], o.address];
+    else if (o.op === "pref") {
+      const [t, a, pref] = values[o.at % values.length]!;
+      values[o.at % values.length] = pref ? [t, a] : [t, a, "pref"];
+    } else values[o.at % values.length] = [values[o.at % values.length]![0], o.address];
   }
   // A side never holds the same value twice.
   const seen = new Set<string>();
   values = values.filter(([t, a]) => !seen.has(`${t}|${a}`) && seen.add(`${t}|${a}`));
   return values;
 }
-const render = (values: Array<[string, string]>) => card(values.map(([t, a]) => `EMAIL;TYPE=${t}:${a}`));
+const render = (values: Value[]) => card(values.map(([t, a, pref]) => `EMAIL;TYPE=${t}${pref ? ";PREF=1" : ""}:${a}`));
 const valueSet = (text: string) => linesOf(text, "EMAIL").sort();
 
 describe("per-value merge (property, fixed seed)", () => {
-  const check = (base: Array<[string, string]>, localOps: Op[], remoteOps: Op[], policy: "local-wins" | "remote-wins") => {
+  const check = (base: Value[], localOps: Op[], remoteOps: Op[], policy: "local-wins" | "remote-wins") => {
     const b = render(base);
     const l = render(edit(base, localOps));
     const r = render(edit(base, remoteOps));
