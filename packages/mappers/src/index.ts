@@ -43,5 +43,6 @@ export {
 } from "./task/index.js";
 export { TASK_MAPPING_ROWS } from "./task/metadata.js";
 export { EWSDAV_EXTENDED_PROPERTIES, DISPLAY_NAME_PREFIX_FIELD } from "./extended-properties.js";
+export { MANAGED_FIELDS, overlayManagedFields, type ManagedField, type ManagedKind } from "./managed-fields.js";
 export * from "./event/index.js";
 export * from "./timezone/index.js";

@@ -19,7 +19,8 @@ import { chunk, execute, runPool, type ActionOutcome } from "./execute.js";
 import { plan, type Action, type PlanPolicy, type Snapshot, type SlotChanges } from "./plan.js";
 import { resolveJournal } from "./resume.js";
 import { emptyPairReport, type PairReport } from "./report.js";
-import { SideError, type ChangeFeed, type NoticeItem, type SyncSide } from "./side.js";
+import { SideError, type ChangeFeed, type NoticeItem, type SideItem, type SyncSide } from "./side.js";
+import { modifiedOfText } from "./vobject.js";
 import { otherSlot, SLOTS, type ItemRecord, type PairRecord, type Slot, type StateOp, type StateStore } from "./state.js";
 
 /** Thresholds of the safety checks. */
@@ -70,6 +71,15 @@ export interface CycleDeps {
   lease?: CycleLease;
 }
 
+/**
+ * The modification time of a revision read: what the side says, else the LAST-MODIFIED / REV its
+ * text states — not for a side that renders onto a basis, whose text may carry the other side's.
+ */
+function modifiedOf(side: SyncSide, item: SideItem): { modified?: string } {
+  const modified = item.modified ?? (side.capabilities.rendersOnBasis ? null : modifiedOfText(item.text));
+  return modified ? { modified } : {};
+}
+
 /** How many times an item that changed under a write is re-read and re-planned in the same cycle. */
 const REPLAN_ROUNDS = 2;
 
@@ -89,6 +99,20 @@ class Cycle {
   /** The item records this cycle stored (`null`: forgotten), by UID. */
   readonly stored = new Map<string, ItemRecord | null>();
 
+  /** Per slot, the text the state holds of each item id: the basis a side that renders onto one reads with. */
+  readonly basisText: Record<Slot, Map<string, string>> = { local: new Map(), remote: new Map() };
+
+  /** The cycle's time: when the state first saw the revisions read in it. */
+  readonly startedAt = new Date().toISOString();
+
+  /** Keeps {@link basisText} in step with the records stored or read. */
+  noteBasis(record: ItemRecord): void {
+    for (const slot of SLOTS) {
+      const state = record[slot];
+      if (state) this.basisText[slot].set(state.id, state.text);
+    }
+  }
+
   /** State writes go through one queue, in order; under a lease, each is fenced by it. */
   commit(ops: StateOp[]): Promise<void> {
     const { lease } = this.deps;
@@ -103,8 +127,10 @@ class Cycle {
         }
       }
       for (const op of ops) {
-        if (op.op === "put-item") this.stored.set(op.item.uid, op.item);
-        else if (op.op === "delete-item") this.stored.set(op.uid, null);
+        if (op.op === "put-item") {
+          this.stored.set(op.item.uid, op.item);
+          this.noteBasis(op.item);
+        } else if (op.op === "delete-item") this.stored.set(op.uid, null);
       }
     });
     this.#queue = run.catch(() => undefined);
@@ -115,9 +141,22 @@ class Cycle {
     this.deps.events.emit("progress", { pairId: this.pair.id, phase, done, total });
   }
 
-  /** Reads items by id on one slot: snapshots, ids found gone, ids that failed (kept pending). */
-  async read(slot: Slot, ids: readonly string[]): Promise<{ items: Snapshot[]; missing: string[] }> {
+  /**
+   * Reads items by id on one slot: snapshots, ids found gone, ids that failed (kept pending). A side
+   * that renders onto a basis gets, per id, the text the state holds of it, or the `basis` given;
+   * `again`: a second read of items already read and reported (what they drop is not reported twice).
+   */
+  async read(slot: Slot, ids: readonly string[], basis?: ReadonlyMap<string, string>, again = false): Promise<{ items: Snapshot[]; missing: string[] }> {
     const side = this.deps.sides[slot];
+    const basisOf = (batch: readonly string[]): ReadonlyMap<string, string> | undefined => {
+      if (!side.capabilities.rendersOnBasis) return undefined;
+      const out = new Map<string, string>();
+      for (const id of batch) {
+        const text = basis?.get(id) ?? this.basisText[slot].get(id);
+        if (text !== undefined) out.set(id, text);
+      }
+      return out;
+    };
     const items: Snapshot[] = [];
     const missing: string[] = [];
     const batches = chunk(ids, side.capabilities.maxBatch);
@@ -125,7 +164,8 @@ class Cycle {
       batches.map((batch) => async () => {
         let answers: Array<Awaited<ReturnType<SyncSide["fetch"]>>[number]>;
         try {
-          answers = await side.fetch(this.pair[slot].collection, batch, this.options.signal);
+          const given = basisOf(batch);
+          answers = given ? await side.fetch(this.pair[slot].collection, batch, this.options.signal, given) : await side.fetch(this.pair[slot].collection, batch, this.options.signal);
           if (answers.length !== batch.length) throw new Error(`${side.name} answered ${answers.length} items for ${batch.length}`);
         } catch (error) {
           answers = batch.map((id) => new SideError("transient", error instanceof Error ? error.message : String(error), id));
@@ -138,7 +178,7 @@ class Cycle {
             return;
           }
           const uid = answer.uid ?? this.deps.uidOf(answer.text) ?? "";
-          for (const d of answer.dropped ?? []) this.report[slot].dropped.push({ uid, id, property: d.property, reason: d.reason, on: "read" });
+          if (!again) for (const d of answer.dropped ?? []) this.report[slot].dropped.push({ uid, id, property: d.property, reason: d.reason, on: "read" });
           try {
             items.push({
               id: answer.id,
@@ -146,6 +186,7 @@ class Cycle {
               uid: answer.uid ?? this.deps.uidOf(answer.text),
               text: answer.text,
               hash: this.deps.hash(answer.text),
+              ...modifiedOf(side, answer),
             });
           } catch (error) {
             this.fail(slot, id, answer.uid, (error as { code?: string }).code ?? "unreadable", `unreadable item: ${(error as Error).message}`);
@@ -154,7 +195,7 @@ class Cycle {
       }),
       side.capabilities.maxConcurrency,
     );
-    this.report[slot].fetched += items.length;
+    if (!again) this.report[slot].fetched += items.length;
     return { items, missing };
   }
 
@@ -207,6 +248,7 @@ class Cycle {
       return this.report;
     }
     const records = await store.listItems(this.pair.id);
+    for (const r of records) this.noteBasis(r);
 
     // Side effects a crash interrupted: re-read those items this cycle (the journal stays until they
     // are resolved, below). The unwritten slot an action would have recorded is read too, and counts
@@ -334,6 +376,20 @@ class Cycle {
       }
       await readItems(extra);
     }
+    // A first pairing with a side that renders onto a basis: read its new items again onto the other
+    // side's text, so what it cannot hold is not taken for a difference (a duplicate value, a conflict).
+    for (const slot of SLOTS) {
+      if (!sides[slot].capabilities.rendersOnBasis) continue;
+      const other = otherSlot(slot);
+      const otherText = new Map<string, string>();
+      for (const r of records) if (r[other] && !r[slot]) otherText.set(r.uid, r[other]!.text);
+      for (const snap of changes[other].changed) if (snap.uid !== null) otherText.set(snap.uid, snap.text);
+      const again = changes[slot].changed.filter((snap) => !known[slot].has(snap.id) && snap.uid !== null && otherText.has(snap.uid));
+      if (again.length === 0) continue;
+      const { items } = await this.read(slot, again.map((snap) => snap.id), new Map(again.map((snap) => [snap.id, otherText.get(snap.uid!)!])), true);
+      const fresh = new Map(items.map((item) => [item.id, item]));
+      changes[slot].changed = changes[slot].changed.map((snap) => fresh.get(snap.id) ?? snap);
+    }
     this.progress("reading", 2, 2);
 
     // 3. Plan, and check it is safe.
@@ -414,7 +470,7 @@ class Cycle {
       records.push(...kept, ...[...adopted.values()].filter((r): r is ItemRecord => r !== null));
       resumeOps.push({ op: "journal-clear", pairId: this.pair.id });
     }
-    let actions = markUnconfirmed(plan({ records, changes, policy: this.deps.policy }));
+    let actions = markUnconfirmed(plan({ records, changes, policy: this.deps.policy, now: this.startedAt }));
     this.progress("planning", 1, 1);
     for (const slot of SLOTS) {
       const deletes = actions.flatMap((a) => a.writes).filter((w) => w.op === "delete" && w.slot === slot).length;
@@ -521,7 +577,7 @@ class Cycle {
       changes[slot].deleted = missing;
     }
     this.deps.logger.info("re-planning items changed during the cycle", { pair: this.pair.id, items: stale.length });
-    return plan({ records, changes, policy: this.deps.policy });
+    return plan({ records, changes, policy: this.deps.policy, now: this.startedAt });
   }
 
   /** The ids an action concerns on each slot: those it knew, and those its successful creates made. */

@@ -235,7 +235,8 @@ function fillRecord(ctx: ExecuteContext, action: Action, results: ActionOutcome[
     const text = result.text ?? write.text;
     // A created item, or one still waiting for its slot's feed, is confirmed by that feed later.
     const unconfirmed = write.op === "create" || action.next?.[write.slot]?.unconfirmed === true;
-    record[write.slot] = { id: result.id, version: result.version, hash: ctx.hash(text), text, ...(unconfirmed ? { unconfirmed: true } : {}) };
+    const seenAt = action.next?.[write.slot]?.seenAt;
+    record[write.slot] = { id: result.id, version: result.version, hash: ctx.hash(text), text, ...(seenAt !== undefined ? { seenAt } : {}), ...(unconfirmed ? { unconfirmed: true } : {}) };
   }
   return record.local || record.remote ? record : null;
 }

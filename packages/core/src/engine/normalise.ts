@@ -22,8 +22,8 @@ export type NormaliserByKind = Partial<Record<CollectionKind, Normaliser>>;
  */
 export const VOLATILE_PROPERTIES: ReadonlySet<string> = new Set(["PRODID", "REV", "DTSTAMP", "LAST-MODIFIED", "UID"]);
 
-/** Splits a parameter string at unquoted semicolons. */
-function splitParams(params: string): string[] {
+/** Splits a parameter string at unquoted semicolons (`TYPE=work;PREF=1` → two parameters). */
+export function splitParams(params: string): string[] {
   const out: string[] = [];
   let current = "";
   let inQuotes = false;

@@ -159,6 +159,36 @@ describe("planner", () => {
     expect(plan({ records: [rec("u", t, null)], changes: none(), policy: { ...policy, writable: { local: true, remote: false } } })).toEqual([]);
   });
 
+  it("newest-wins takes each side's own modification time, else when the state first saw the revision (seenAt)", () => {
+    const t0 = vcard("u", { FN: "0" });
+    const newest: PlanPolicy = { ...policy, conflict: "newest-wins" };
+    const both = (localModified?: string, remoteModified?: string) => {
+      const c = none();
+      // The texts' own stamps say the opposite of the side's times: they are not read when a time is given.
+      c.local.changed.push({ ...snap("L-u", vcard("u", { FN: "local", REV: "20990101T000000Z" }), "v2"), ...(localModified ? { modified: localModified } : {}) });
+      c.remote.changed.push({ ...snap("R-u", vcard("u", { FN: "remote" }), "v2"), ...(remoteModified ? { modified: remoteModified } : {}) });
+      return c;
+    };
+    const winner = (c: ReturnType<typeof none>) => plan({ records: [rec("u", t0, t0)], changes: c, policy: newest, now: "2026-12-05T12:00:00.000Z" })[0]!.conflicts[0]!.winner;
+    expect(winner(both("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"))).toBe("remote");
+    expect(winner(both("2026-01-03T00:00:00Z", "2026-01-02T00:00:00Z"))).toBe("local");
+    // A side that gives no time: the cycle's time (when the state first saw it) stands in for it.
+    expect(winner(both(undefined, "2026-01-02T00:00:00Z"))).toBe("local");
+    expect(winner(both(undefined, "2027-01-02T00:00:00Z"))).toBe("remote");
+    // seenAt: kept while a slot's content stays the same, the cycle's time for a new revision.
+    const record = rec("u", t0, t0);
+    record.remote!.seenAt = "2026-01-01T00:00:00.000Z";
+    const c = none();
+    c.local.changed.push(snap("L-u", vcard("u", { FN: "1" }), "v2"));
+    const [a] = plan({ records: [record], changes: c, policy, now: "2026-12-05T12:00:00.000Z" });
+    expect(a!.next!.local!.seenAt).toBe("2026-12-05T12:00:00.000Z");
+    expect(a!.next!.remote!.seenAt).toBe("2026-12-05T12:00:00.000Z"); // written now: a new revision
+    const c2 = none();
+    c2.remote.changed.push(snap("R-u", t0, "v9"));
+    const [b] = plan({ records: [record], changes: c2, policy, now: "2026-12-05T12:00:00.000Z" });
+    expect(b!.next!.remote).toMatchObject({ version: "v9", seenAt: "2026-01-01T00:00:00.000Z" });
+  });
+
   it("an ETag change without content change only refreshes the stored version", () => {
     const t = vcard("u", { FN: "0" });
     const c = none();

@@ -36,6 +36,8 @@ export interface Snapshot {
   uid: string | null;
   text: string;
   hash: string;
+  /** The side's own modification time of this revision (`SideItem.modified`), when it gives one. */
+  modified?: string;
 }
 
 /** What a side reported since the last cycle, with changed items already read. */
@@ -88,6 +90,11 @@ export interface PlanInput {
   records: readonly ItemRecord[];
   changes: Record<Slot, SlotChanges>;
   policy: PlanPolicy;
+  /**
+   * The cycle's time (ISO 8601): the {@link SlotState.seenAt} of revisions first seen now, and the
+   * modification time `newest-wins` uses for a side that states none. Default: none kept.
+   */
+  now?: string;
 }
 
 type Observation = { seen: Snapshot } | { gone: true } | null;
@@ -107,8 +114,9 @@ export function assignedUid(slot: Slot, id: string): string {
   return `ewsdav-${sha256(`${slot}\u0000${id}`).slice(0, 32)}`;
 }
 
-function toState(s: Snapshot): SlotState {
-  return { id: s.id, version: s.version, hash: s.hash, text: s.text };
+function toState(s: Snapshot, previous: SlotState | null | undefined, now: string | undefined): SlotState {
+  const seenAt = previous && previous.hash === s.hash ? (previous.seenAt ?? now) : now;
+  return { id: s.id, version: s.version, hash: s.hash, text: s.text, ...(seenAt !== undefined ? { seenAt } : {}) };
 }
 
 function status(entry: Entry, slot: Slot): Status {
@@ -119,9 +127,9 @@ function status(entry: Entry, slot: Slot): Status {
   return previous ? "same" : "absent";
 }
 
-function current(entry: Entry, slot: Slot): SlotState | null {
+function current(entry: Entry, slot: Slot, now?: string): SlotState | null {
   const observed = entry.observed[slot];
-  if (observed && "seen" in observed) return toState(observed.seen);
+  if (observed && "seen" in observed) return toState(observed.seen, entry.record?.[slot], now);
   if (observed) return null;
   return entry.record?.[slot] ?? null;
 }
@@ -194,9 +202,9 @@ function correlate(input: PlanInput): Entry[] {
 }
 
 /** Plans one item. */
-function decide(e: Entry, policy: PlanPolicy): Action | null {
+function decide(e: Entry, policy: PlanPolicy, now?: string): Action | null {
   const s: Record<Slot, Status> = { local: status(e, "local"), remote: status(e, "remote") };
-  const cur: Record<Slot, SlotState | null> = { local: current(e, "local"), remote: current(e, "remote") };
+  const cur: Record<Slot, SlotState | null> = { local: current(e, "local", now), remote: current(e, "remote", now) };
   const exists = (slot: Slot) => s[slot] === "new" || s[slot] === "same" || s[slot] === "modified";
   const action: Action = { kind: "nothing", uid: e.uid, writes: [], previous: e.record, next: null, conflicts: [] };
   const next: Record<Slot, SlotState | null> = { ...cur };
@@ -205,7 +213,7 @@ function decide(e: Entry, policy: PlanPolicy): Action | null {
   const write = (w: Write) => {
     if (!policy.writable[w.slot]) return;
     action.writes.push(w);
-    next[w.slot] = w.op === "delete" ? null : { id: "id" in w ? w.id : "", version: null, hash: "", text: w.text };
+    next[w.slot] = w.op === "delete" ? null : { id: "id" in w ? w.id : "", version: null, hash: "", text: w.text, ...(now !== undefined ? { seenAt: now } : {}) };
   };
   const create = (to: Slot) => write({ op: "create", slot: to, uid: e.uid, text: textFor(to, cur[otherSlot(to)]!.text, true) });
   const remove = (from: Slot) => write({ op: "delete", slot: from, id: cur[from]?.id ?? e.record![from]!.id, version: cur[from]?.version ?? e.record![from]!.version });
@@ -238,6 +246,8 @@ function decide(e: Entry, policy: PlanPolicy): Action | null {
         local: cur.local!.text,
         remote: cur.remote!.text,
         policy: policy.conflict,
+        // Each side's own time of its revision; else when the state first saw it (else unknown).
+        modified: { local: modifiedOf(e, "local") ?? cur.local!.seenAt ?? null, remote: modifiedOf(e, "remote") ?? cur.remote!.seenAt ?? null },
       });
       action.conflicts = merged.conflicts;
       for (const slot of SLOTS) {
@@ -263,6 +273,12 @@ function decide(e: Entry, policy: PlanPolicy): Action | null {
   return action;
 }
 
+/** The modification time the side gave for the revision observed on a slot this cycle. */
+function modifiedOf(e: Entry, slot: Slot): string | undefined {
+  const observed = e.observed[slot];
+  return observed && "seen" in observed ? observed.seen.modified : undefined;
+}
+
 function sameRecord(a: ItemRecord | null, b: ItemRecord | null): boolean {
   if (!a || !b) return a === b;
   return SLOTS.every((slot) => {
@@ -276,7 +292,7 @@ function sameRecord(a: ItemRecord | null, b: ItemRecord | null): boolean {
 export function plan(input: PlanInput): Action[] {
   const actions: Action[] = [];
   for (const e of correlate(input)) {
-    const action = decide(e, input.policy);
+    const action = decide(e, input.policy, input.now);
     if (action) actions.push(action);
   }
   return actions;

@@ -39,6 +39,13 @@ export interface Versioned {
 export interface SideItem extends Versioned, VObject {
   /** What the side's item holds that its vobject cannot say (e.g. EWS fields with no vCard property). */
   dropped?: DroppedProperty[];
+  /**
+   * When this revision was made, by the side's own clock, as an ISO 8601 instant: EWS
+   * LastModifiedTime. Absent: the engine reads the LAST-MODIFIED / REV the text states (DAV, vdir,
+   * memory; not for a side that {@link SideCapabilities.rendersOnBasis renders onto a basis}), else
+   * takes the time its state first saw the revision. `newest-wins` compares it.
+   */
+  modified?: string;
 }
 
 /**
@@ -64,6 +71,12 @@ export interface SideCapabilities {
   maxBatch: number;
   /** The most calls the engine runs at once against this side. */
   maxConcurrency: number;
+  /**
+   * The side renders items onto a basis text ({@link SyncSide.fetch}'s `basis`): what it cannot
+   * hold comes back as it was in the basis. The engine then passes a basis on every read, and at a
+   * first pairing reads the item again onto the other side's text. Default false.
+   */
+  rendersOnBasis?: boolean;
 }
 
 /** A collection a side holds. */
@@ -172,8 +185,14 @@ export interface SyncSide {
   createCollection?(kind: CollectionKind, displayName: string, signal?: AbortSignal): Promise<CollectionInfo>;
   /** What changed since `cursor`; `null` asks for the full listing. */
   changes(collection: string, cursor: string | null, signal?: AbortSignal): Promise<ChangeFeed>;
-  /** Reads items by id; a missing item answers `SideError("not-found")`. */
-  fetch(collection: string, ids: readonly string[], signal?: AbortSignal): Promise<Array<SideItem | SideError>>;
+  /**
+   * Reads items by id; a missing item answers `SideError("not-found")`. `basis` gives, per id, the
+   * text the engine last stored for that item on this slot (or, at a first pairing, the other
+   * side's text): a side whose items cannot hold everything a vobject says (EWS) renders each item
+   * onto it, so values and properties it cannot hold come back unchanged and only its own changes
+   * differ. Sides that hold vobjects as they are (DAV, vdir, memory) ignore it.
+   */
+  fetch(collection: string, ids: readonly string[], signal?: AbortSignal, basis?: ReadonlyMap<string, string>): Promise<Array<SideItem | SideError>>;
   /** Creates items; must refuse (`already-exists`) rather than duplicate an item with the same UID or name. */
   create(collection: string, items: readonly VObject[], signal?: AbortSignal): Promise<Array<WriteResult | SideError>>;
   /** Replaces items whose version still matches (`precondition-failed` otherwise). */

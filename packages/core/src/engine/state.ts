@@ -51,6 +51,12 @@ export interface SlotState {
   /** The content as last seen on this slot: the base of the next three-way merge. */
   text: string;
   /**
+   * When the state first saw this revision (ISO 8601; the cycle's clock), kept while the hash stays
+   * the same: the modification time `newest-wins` uses for a side that states none
+   * (`SideItem.modified`). Absent in records stored before it was kept.
+   */
+  seenAt?: string;
+  /**
    * Set when the state learned of this item after the slot's stored cursor — the engine created it,
    * read it by id because a notification named it, or first saw it in a feed whose cursor the cycle
    * has not stored yet (it is cleared in the write that stores that cursor, so a cycle killed before

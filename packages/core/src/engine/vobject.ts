@@ -185,3 +185,38 @@ export function withUid(text: string, uid: string): string {
   }
   return serializeVObject(root);
 }
+
+/** Reads an iCalendar / vCard date-time (`20240301T100000Z`, `2024-03-01T10:00:00Z`, `20240301`) as an ISO instant (UTC when no offset is given). */
+function instantOf(value: string): string | null {
+  const m = /^(\d{4})-?(\d{2})-?(\d{2})(?:T(\d{2}):?(\d{2}):?(\d{2})?(?:[.,]\d+)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(value.trim());
+  if (!m) return null;
+  const [, y, mo, d, h = "00", mi = "00", s = "00", zone = "Z"] = m;
+  const offset = zone === "Z" ? "Z" : `${zone.slice(0, 3)}:${zone.slice(-2)}`;
+  const ms = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${offset}`);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+}
+
+/**
+ * The modification time a vobject text states of itself, as an ISO instant: the latest
+ * LAST-MODIFIED of its VEVENT/VTODO/VJOURNAL components (iCalendar) or its REV (vCard); `null`
+ * when it states none (DTSTAMP is not read: EWS-made events carry the time they were read there).
+ * What the DAV, vdir and memory sides give as `SideItem.modified`.
+ */
+export function modifiedOfText(text: string): string | null {
+  let root: Component;
+  try {
+    root = parseVObject(text);
+  } catch {
+    return null;
+  }
+  const stamps: string[] = [];
+  const collect = (c: Component, names: readonly string[]) => {
+    for (const line of c.lines) if (names.includes(line.name)) {
+      const instant = instantOf(line.value);
+      if (instant) stamps.push(instant);
+    }
+  };
+  if (root.name === "VCARD") collect(root, ["REV", "LAST-MODIFIED"]);
+  else for (const child of root.children) if (UID_COMPONENTS.has(child.name)) collect(child, ["LAST-MODIFIED"]);
+  return stamps.length ? stamps.sort().at(-1)! : null;
+}

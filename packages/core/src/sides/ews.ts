@@ -11,6 +11,10 @@
  *   engine); its cursor is a digest of that listing, so an unchanged folder reads no item.
  * - Reads are batched GetItem with ewsdav's extended properties (the UID of contacts and tasks);
  *   a recurring master is read with its modified occurrences and written as one iCalendar object.
+ * - Reads render each item onto the basis the engine gives (the text last synced; the text just
+ *   written, for the read-back after a write), so what Exchange cannot hold comes back unchanged;
+ *   UpdateItem changes only the fields the mapping manages (`MANAGED_FIELDS`), never deleting one
+ *   vCard / iCalendar cannot express. `modified` is the item's LastModifiedTime.
  * - Writes map the vobject with the mappers; UpdateItem sends field diffs with
  *   `ConflictResolution=NeverOverwrite` and the ChangeKey last seen, so a stale version fails
  *   (`precondition-failed`); a series' exceptions are applied as occurrence operations, each under
@@ -68,6 +72,7 @@ import {
   EWSDAV_EXTENDED_PROPERTIES,
   EWSDAV_UID_PROPERTY,
   MapperError,
+  overlayManagedFields,
   readEwsdavUid,
   taskFromVTodo,
   taskToVTodo,
@@ -244,7 +249,8 @@ const ITEM_TYPE: Record<CollectionKind, TypedItem["type"]> = { contacts: "Contac
 function shapeFor(kind: CollectionKind): ItemShape {
   const extended = kind === "contacts" ? EWSDAV_EXTENDED_PROPERTIES.contact : kind === "tasks" ? EWSDAV_EXTENDED_PROPERTIES.task : [EWSDAV_UID_PROPERTY];
   // The body as stored (Best): an HTML body reaches the mappers, which keep it (X-ALT-DESC) or reduce it and say so.
-  return { baseShape: "AllProperties", bodyType: "Best", additionalProperties: extended.map((e) => ({ extended: e })) };
+  // LastModifiedTime is in AllProperties; named, so that a server that trims the shape still sends it (SideItem.modified).
+  return { baseShape: "AllProperties", bodyType: "Best", additionalProperties: [{ fieldUri: "item:LastModifiedTime" }, ...extended.map((e) => ({ extended: e }))] };
 }
 
 /** Maps an EWS or mapper failure of one item to a {@link SideError}. */
@@ -318,6 +324,27 @@ function contentHash(content: string): string {
   return createHash("sha256").update(Buffer.from(content.replace(/\s+/g, ""), "base64")).digest("hex");
 }
 
+/** The mapping of an item type, for {@link overlayManagedFields}. */
+const MANAGED_KIND = { Contact: "contact", CalendarItem: "event", Task: "task" } as const;
+
+/**
+ * The item an UpdateItem writes: the Exchange item as it is (`before`) with the fields the mapping
+ * manages taken from the text (set, or deleted when the text no longer says them); every field
+ * vCard / iCalendar cannot express (OfficeLocation, Mileage, Companies …) is left untouched.
+ */
+function managedAfter(before: TypedItem, mapped: TypedItem): TypedItem {
+  const kind = MANAGED_KIND[mapped.type as keyof typeof MANAGED_KIND];
+  if (!kind || before.type !== mapped.type) return mapped;
+  return { type: mapped.type, item: overlayManagedFields(kind, before.item as object, mapped.item as object) } as TypedItem;
+}
+
+/** An item's LastModifiedTime as an ISO instant (`SideItem.modified`), when Exchange sent one. */
+function modifiedTime(parsed: ParsedItem): string | undefined {
+  const value = parsed.type === "Unsupported" ? undefined : (parsed.item as { lastModifiedTime?: string }).lastModifiedTime;
+  const ms = value === undefined ? Number.NaN : Date.parse(value);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+}
+
 /** An Exchange mailbox as a sync side. */
 export class EwsSide implements SyncSide {
   readonly name: string;
@@ -334,7 +361,7 @@ export class EwsSide implements SyncSide {
     this.#options = options;
     this.#client = options.client;
     this.name = options.name ?? "ews";
-    this.capabilities = { readOnly: options.readOnly ?? false, maxBatch: options.maxBatch ?? 50, maxConcurrency: options.maxConcurrency ?? 2 };
+    this.capabilities = { readOnly: options.readOnly ?? false, maxBatch: options.maxBatch ?? 50, maxConcurrency: options.maxConcurrency ?? 2, rendersOnBasis: true };
     const connection = options.notifications;
     if (connection) this.watch = (collections, signal) => this.#watch(connection, collections, signal);
   }
@@ -569,17 +596,31 @@ export class EwsSide implements SyncSide {
     return this.#client.getItem(refs, { shape: shapeFor(kind), ...(signal ? { signal } : {}) });
   }
 
-  /** The vobject text of an EWS item. */
-  async #toText(kind: CollectionKind, parsed: ParsedItem, signal?: AbortSignal): Promise<{ text: string; uid: string | null; dropped: DroppedProperty[] }> {
+  /**
+   * The vobject text of an EWS item, rendered onto `basis` when given (the text the engine holds of
+   * the item, or the text just written): what Exchange cannot hold stays as it is there, so the text
+   * differs from the basis only where Exchange's item does. A basis the mapper cannot read as the
+   * item's kind is ignored (the item is rendered alone).
+   */
+  async #toText(kind: CollectionKind, parsed: ParsedItem, signal?: AbortSignal, basis?: string): Promise<{ text: string; uid: string | null; dropped: DroppedProperty[] }> {
+    const onBasis = <T>(render: (base: string | undefined) => T): T => {
+      if (basis === undefined) return render(undefined);
+      try {
+        return render(basis);
+      } catch (error) {
+        if (!(error instanceof MapperError)) throw error;
+        return render(undefined);
+      }
+    };
     const files = await this.#readAttachments(kind, parsed, signal); // attachment content (issue 13)
     if (parsed.type === "Contact" && kind === "contacts") {
       const uid = readEwsdavUid(parsed.item);
-      const r = contactToVCard(parsed.item);
+      const r = onBasis((base) => contactToVCard(parsed.item, base === undefined ? {} : { base }));
       return { text: r.text, uid, dropped: [...files, ...r.dropped] };
     }
     if (parsed.type === "Task" && kind === "tasks") {
       const uid = readEwsdavUid(parsed.item);
-      const r = taskToVTodo(parsed.item);
+      const r = onBasis((base) => taskToVTodo(parsed.item, base === undefined ? {} : { base }));
       return { text: r.text, uid, dropped: [...files, ...r.dropped] };
     }
     if (parsed.type === "CalendarItem" && kind === "events") {
@@ -590,13 +631,16 @@ export class EwsSide implements SyncSide {
         for (const r of await this.#read(kind, occurrences.map((o) => o.itemId), signal)) if (!isEwsError(r) && r.type === "CalendarItem") exceptions.push(r.item);
       }
       const fallback = item.itemId ? `ews-${createHash("sha256").update(item.itemId.id).digest("hex").slice(0, 32)}` : undefined;
-      const r = eventToVEvent(item, { exceptions, ...(this.#options.timeZone ? { timeZone: this.#options.timeZone } : {}), ...(fallback && !item.uid ? { uid: fallback } : {}) });
+      const r = onBasis((base) =>
+        eventToVEvent(item, { exceptions, ...(this.#options.timeZone ? { timeZone: this.#options.timeZone } : {}), ...(fallback && !item.uid ? { uid: fallback } : {}), ...(base === undefined ? {} : { base }) }),
+      );
       return { text: r.text, uid: item.uid ?? r.uid, dropped: [...files, ...r.dropped] };
     }
     throw new SideError("rejected", `a ${parsed.type === "Unsupported" ? parsed.elementName : parsed.type} is not a ${kind} item`);
   }
 
-  async fetch(collection: string, ids: readonly string[], signal?: AbortSignal): Promise<Array<SideItem | SideError>> {
+  /** Reads items; each is rendered onto its `basis` text when one is given (see {@link SyncSide.fetch}). */
+  async fetch(collection: string, ids: readonly string[], signal?: AbortSignal, basis?: ReadonlyMap<string, string>): Promise<Array<SideItem | SideError>> {
     const kind = await this.#kind(collection);
     const results = await this.#read(kind, ids.map((id) => ({ id })), signal);
     const unread = await this.#prefetchAttachments(kind, results, signal); // attachment content, batched (issue 13)
@@ -613,9 +657,10 @@ export class EwsSide implements SyncSide {
         continue;
       }
       try {
-        const { text, uid, dropped } = await this.#toText(kind, r, signal);
+        const { text, uid, dropped } = await this.#toText(kind, r, signal, basis?.get(id));
         const version = r.type === "Unsupported" ? (r.itemId?.changeKey ?? null) : (r.item.itemId?.changeKey ?? null);
-        out.push({ id, version, uid, text, ...(dropped.length ? { dropped } : {}) });
+        const modified = modifiedTime(r);
+        out.push({ id, version, uid, text, ...(dropped.length ? { dropped } : {}), ...(modified ? { modified } : {}) });
       } catch (error) {
         out.push(toSideError(error, id));
       }
@@ -714,9 +759,10 @@ export class EwsSide implements SyncSide {
    * vobject form (not what was sent): properties Exchange cannot hold then never look "removed"
    * on a later Exchange-side edit. A failed read-back keeps the write's own result, and so does an
    * item whose ChangeKey moved on since our write: someone edited it in between, and taking that
-   * edit as the base would hide it from the sync for good.
+   * edit as the base would hide it from the sync for good. Each item is rendered onto the text
+   * written (`texts`, by index), so what Exchange could not take stays in the base as it was sent.
    */
-  async #readBack(kind: CollectionKind, out: Array<WriteResult | SideError>, signal?: AbortSignal): Promise<void> {
+  async #readBack(kind: CollectionKind, out: Array<WriteResult | SideError>, texts: readonly string[], signal?: AbortSignal): Promise<void> {
     const written = out.map((r, i) => [r, i] as const).filter((x): x is readonly [WriteResult, number] => !(x[0] instanceof SideError) && x[0] !== undefined);
     if (written.length === 0) return;
     let fresh: Array<ParsedItem | EwsError>;
@@ -731,7 +777,7 @@ export class EwsSide implements SyncSide {
       if (!item || isEwsError(item) || item.type === "Unsupported") continue;
       if (result.version !== null && item.item.itemId?.changeKey !== result.version) continue;
       try {
-        const { text } = await this.#toText(kind, item, signal);
+        const { text } = await this.#toText(kind, item, signal, texts[index]);
         out[index] = { ...result, version: item.item.itemId?.changeKey ?? result.version, text };
       } catch {
         // keep the write's result: the engine then bases on what it sent
@@ -775,7 +821,7 @@ export class EwsSide implements SyncSide {
         }
       }
     }
-    await this.#readBack(kind, out, signal);
+    await this.#readBack(kind, out, items.map((i) => i.text), signal);
     return out;
   }
 
@@ -804,7 +850,7 @@ export class EwsSide implements SyncSide {
     });
     if (pending.length) {
       const results = await this.#client.updateItem(
-        pending.map((p) => ({ target: { id: items[p.index]!.id, changeKey: p.changeKey }, before: p.before, after: p.m.typed })),
+        pending.map((p) => ({ target: { id: items[p.index]!.id, changeKey: p.changeKey }, before: p.before, after: managedAfter(p.before, p.m.typed) })),
         { conflictResolution: "NeverOverwrite", ...(signal ? { signal } : {}) },
       );
       for (let i = 0; i < pending.length; i++) {
@@ -824,7 +870,7 @@ export class EwsSide implements SyncSide {
         }
       }
     }
-    await this.#readBack(kind, out, signal);
+    await this.#readBack(kind, out, items.map((i) => i.text), signal);
     return out;
   }
 

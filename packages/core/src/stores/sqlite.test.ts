@@ -69,7 +69,7 @@ describe("SqliteStateStore", () => {
     raw.prepare("INSERT INTO journal (pair_id, uid, slot, op, item_id, started_at) VALUES ('p', 'old', 'remote', 'update', 'id-1', 't0')").run();
     raw.close();
     const s = store(path);
-    expect(s.schemaVersion).toBe(5);
+    expect(s.schemaVersion).toBe(SQLITE_MIGRATIONS.length);
     expect(SQLITE_MIGRATIONS[4]).toContain("ALTER TABLE journal ADD COLUMN detail");
     expect(await s.listJournal("p")).toEqual([{ pairId: "p", uid: "old", slot: "remote", op: "update", itemId: "id-1", startedAt: "t0" }]);
     const detail = {
@@ -82,6 +82,23 @@ describe("SqliteStateStore", () => {
     await s.close();
     const again = store(path);
     expect((await again.listJournal("p")).find((e) => e.uid === "new")).toEqual({ pairId: "p", uid: "new", slot: "remote", op: "create", itemId: null, startedAt: "t1", detail });
+  });
+
+  it("migration 6 keeps items of schema 5 (no seenAt) and stores when the state first saw a revision from then on", async () => {
+    const path = tempFile();
+    const raw = new Database(path);
+    for (const step of SQLITE_MIGRATIONS.slice(0, 5)) raw.exec(step);
+    raw.pragma("user_version = 5");
+    raw.prepare("INSERT INTO pairs (id, kind, local_side, local_collection, remote_side, remote_collection) VALUES ('p', 'contacts', 'a', 'b', 'c', 'd')").run();
+    raw.prepare("INSERT INTO items (pair_id, uid, local_id, local_version, local_hash, local_text) VALUES ('p', 'old', 'l1', 'v', 'h', 'T')").run();
+    raw.close();
+    const s = store(path);
+    expect(s.schemaVersion).toBe(6);
+    expect(await s.listItems("p")).toEqual([{ uid: "old", local: { id: "l1", version: "v", hash: "h", text: "T" }, remote: null }]);
+    const seen = { ...slot("r1"), seenAt: "2026-12-05T10:00:00.000Z" };
+    await s.write([{ op: "put-item", pairId: "p", item: { uid: "new", local: slot("l2"), remote: seen } }]);
+    await s.close();
+    expect((await store(path).listItems("p")).find((i) => i.uid === "new")).toEqual({ uid: "new", local: slot("l2"), remote: seen });
   });
 
   it("round-trips pairs, cursors, pending ids, items and the journal, and persists across reopen", async () => {

@@ -12,6 +12,7 @@
  * file is shared by processes of one host (SQLite's locks are not safe on network file systems).
  * Journal entries keep what their write writes and what its action records (`detail`, JSON, migration
  * 5); entries of older databases have none and are resumed as before (re-read, planned again).
+ * Each slot of an item keeps when the state first saw its revision (`seenAt`, migration 6).
  *
  * @module
  */
@@ -78,6 +79,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   // 5: what a journaled side effect writes and what its action records (JournalDetail, as JSON), so
   // that the next cycle can tell whether it happened and adopt it (see JournalEntry's resume rules).
   `ALTER TABLE journal ADD COLUMN detail TEXT;`,
+  // 6: when the state first saw each slot's revision (SlotState.seenAt), the modification time
+  // newest-wins uses for a side whose items state none.
+  `ALTER TABLE items ADD COLUMN local_seen_at TEXT;
+   ALTER TABLE items ADD COLUMN remote_seen_at TEXT;`,
 ];
 
 interface LeaseRow {
@@ -102,7 +107,7 @@ interface PairRow {
   pending: string;
 }
 
-type ItemRow = { uid: string } & Record<`${Slot}_${"id" | "version" | "hash" | "text"}`, string | null> & Record<`${Slot}_unconfirmed`, number>;
+type ItemRow = { uid: string } & Record<`${Slot}_${"id" | "version" | "hash" | "text" | "seen_at"}`, string | null> & Record<`${Slot}_unconfirmed`, number>;
 
 interface JournalRow {
   pair_id: string;
@@ -137,6 +142,8 @@ function slotOf(row: ItemRow, slot: Slot): SlotState | null {
   const id = row[`${slot}_id`];
   if (id === null) return null;
   const state: SlotState = { id, version: row[`${slot}_version`], hash: row[`${slot}_hash`] ?? "", text: row[`${slot}_text`] ?? "" };
+  const seenAt = row[`${slot}_seen_at`];
+  if (seenAt) state.seenAt = seenAt;
   if (row[`${slot}_unconfirmed`]) state.unconfirmed = true;
   return state;
 }
@@ -334,16 +341,17 @@ export class SqliteStateStore implements StateStore {
         const { item } = op;
         const values = (slot: Slot) => {
           const s = item[slot];
-          return [s?.id ?? null, s?.version ?? null, s?.hash ?? null, s?.text ?? null, s?.unconfirmed ? 1 : 0];
+          return [s?.id ?? null, s?.version ?? null, s?.hash ?? null, s?.text ?? null, s?.unconfirmed ? 1 : 0, s?.seenAt ?? null];
         };
         db.prepare(
-          `INSERT INTO items (pair_id, uid, local_id, local_version, local_hash, local_text, local_unconfirmed,
-             remote_id, remote_version, remote_hash, remote_text, remote_unconfirmed)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO items (pair_id, uid, local_id, local_version, local_hash, local_text, local_unconfirmed, local_seen_at,
+             remote_id, remote_version, remote_hash, remote_text, remote_unconfirmed, remote_seen_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (pair_id, uid) DO UPDATE SET local_id = excluded.local_id, local_version = excluded.local_version,
              local_hash = excluded.local_hash, local_text = excluded.local_text, local_unconfirmed = excluded.local_unconfirmed,
+             local_seen_at = excluded.local_seen_at,
              remote_id = excluded.remote_id, remote_version = excluded.remote_version, remote_hash = excluded.remote_hash,
-             remote_text = excluded.remote_text, remote_unconfirmed = excluded.remote_unconfirmed`,
+             remote_text = excluded.remote_text, remote_unconfirmed = excluded.remote_unconfirmed, remote_seen_at = excluded.remote_seen_at`,
         ).run(op.pairId, item.uid, ...values("local"), ...values("remote"));
         return;
       }
