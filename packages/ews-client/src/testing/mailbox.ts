@@ -126,11 +126,20 @@ export interface ItemTarget {
   occurrence?: { index: number; originalStart: number };
 }
 
-/** Properties an occurrence may override (everything else comes from the master). */
+/**
+ * Properties an occurrence may override (everything else comes from the master). Exchange keeps a
+ * modified occurrence as an exception (MS-OXOCAL: an exception attachment, an embedded message with
+ * the instance's own properties), including the instance's display time zones:
+ * PidLidAppointmentTimeZoneDefinitionStartDisplay (MS-OXOCAL 2.2.1.42) and its EndDisplay
+ * counterpart, which EWS exposes as StartTimeZone and EndTimeZone. So UpdateItem on an occurrence accepts them (exchangelib sends both whenever it moves
+ * an occurrence). What stays the series' own is refused with ErrorInvalidPropertyForOperation:
+ * Recurrence (PidLidAppointmentRecur lives on the master only), the UID (PidLidGlobalObjectId is
+ * shared by every instance), the legacy MeetingTimeZone and the time zone ids of the series.
+ */
 const OCCURRENCE_PROPERTIES = new Set([
   "Subject", "Body", "Importance", "Sensitivity", "Categories", "ReminderIsSet", "ReminderMinutesBeforeStart", "Start", "End",
   "IsAllDayEvent", "LegacyFreeBusyStatus", "Location", "RequiredAttendees", "OptionalAttendees", "Resources", "IsCancelled",
-  "EnhancedLocation",
+  "EnhancedLocation", "StartTimeZone", "EndTimeZone",
 ]);
 
 /** Top-level xs:dateTime properties: stored in UTC (`…Z`, whole seconds), as Exchange returns them. */

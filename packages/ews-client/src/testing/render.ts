@@ -164,8 +164,8 @@ function propertyValue(box: SimulatedMailbox, target: ItemTarget, name: string):
         return occurrence ? undefined : item.props.get(name);
       case "StartTimeZone":
       case "EndTimeZone": {
-        // Exchange returns full definitions even when a client set only the Id.
-        const stored = item.props.get(name);
+        // Exchange returns full definitions even when a client set only the Id; an exception may have its own.
+        const stored = exception?.props.get(name) ?? item.props.get(name);
         if (!stored || stored.children.length > 0 || !stored.attrs.Id) return stored;
         return timeZoneDefinition(stored.attrs.Id, name) ?? stored;
       }
