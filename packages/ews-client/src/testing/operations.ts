@@ -4,6 +4,7 @@
  * message per requested object: per-item failures are error messages, never a failure of the
  * whole request, as in Exchange.
  */
+import { convertId } from "./convert-id.js";
 import { decodeId, decodeSyncState, encodeSyncState, fromRanges, toRanges } from "./ids.js";
 import { extendedPropertyKey, SimError, SimFault, type FolderRecord, type ItemRecord, type ItemTarget, type ItemUpdate, type SimDeleteType, type SimulatedMailbox } from "./mailbox.js";
 import { parseDateTime } from "./recurrence.js";
@@ -667,4 +668,5 @@ export const OPERATIONS: Readonly<Record<string, OperationHandler>> = {
   CreateAttachment: createAttachment,
   GetAttachment: getAttachment,
   DeleteAttachment: deleteAttachment,
+  ConvertId: convertId,
 };
