@@ -54,6 +54,11 @@ export interface FolderRecord {
   modSeq: number;
   items: Map<number, ItemRecord>;
   deleted: boolean;
+  /**
+   * When the folder's content last changed (ms; an item created, changed, moved in or out,
+   * deleted): PidTagLocalCommitTimeMax, which clients such as DavMail read as a ctag.
+   */
+  contentChanged: number;
 }
 
 /** A file attachment. */
@@ -359,7 +364,11 @@ export class SimulatedMailbox {
 
   /** @internal Appends to the event log (using the current sequence number). */
   logEvent(event: Omit<MailboxEvent, "seq" | "at">): void {
-    this.events.push({ ...event, seq: this.seq, at: this.now() });
+    const at = this.now();
+    if (!event.isFolder) {
+      for (const f of [event.parent, event.oldParent]) if (f) f.contentChanged = at;
+    }
+    this.events.push({ ...event, seq: this.seq, at });
     for (const listener of this.eventListeners) listener();
   }
 
@@ -409,7 +418,7 @@ export class SimulatedMailbox {
     const seq = ++this.seq;
     const folder: FolderRecord = {
       number: this.nextNumber++, parent, displayName, folderClass, distinguished, version: 1, createdSeq: seq, modSeq: seq,
-      items: new Map(), deleted: false,
+      items: new Map(), deleted: false, contentChanged: this.now(),
     };
     this.folders.set(folder.number, folder);
     if (parent) this.logEvent({ type: "CreatedEvent", number: folder.number, isFolder: true, parent });

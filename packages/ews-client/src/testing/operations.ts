@@ -5,6 +5,7 @@
  * whole request, as in Exchange.
  */
 import { convertId } from "./convert-id.js";
+import { computedFolderValue, computedItemValue } from "./mapi-properties.js";
 import { decodeId, decodeSyncState, encodeSyncState, fromRanges, toRanges } from "./ids.js";
 import { extendedPropertyKey, SimError, SimFault, type FolderRecord, type ItemRecord, type ItemTarget, type ItemUpdate, type SimDeleteType, type SimulatedMailbox } from "./mailbox.js";
 import { parseDateTime } from "./recurrence.js";
@@ -172,6 +173,11 @@ function evaluate(node: XmlElement, get: Getter): boolean {
 
 function folderGetter(box: SimulatedMailbox, folder: FolderRecord): Getter {
   return (path) => {
+    if (path.name === "ExtendedFieldURI") {
+      const computed = computedFolderValue(box, folder, path);
+      if (computed !== undefined) return computed;
+      throw new SimError("ErrorUnsupportedPathForQuery", `The simulator cannot restrict folders on extended property ${extendedPropertyKey(path)}.`);
+    }
     switch (path.attrs.FieldURI) {
       case "folder:FolderClass": return folder.folderClass;
       case "folder:DisplayName": return folder.displayName;
@@ -186,6 +192,8 @@ function folderGetter(box: SimulatedMailbox, folder: FolderRecord): Getter {
 function itemGetter(box: SimulatedMailbox, target: ItemTarget): Getter {
   return (path) => {
     if (path.name === "ExtendedFieldURI") {
+      const computed = computedItemValue(target, path);
+      if (computed !== undefined) return computed;
       const stored = target.item.extended.get(extendedPropertyKey(path));
       return stored ? (childText(stored, "Value") ?? child(stored, "Values")?.children.map((v) => v.text).join(" ")) : undefined;
     }

@@ -3,6 +3,7 @@
  * (ItemShape / FolderShape: BaseShape IdOnly, Default or AllProperties, plus
  * AdditionalProperties), with properties in the schema's sequence order.
  */
+import { computedExtendedProperty, computedFolderValue, computedItemValue } from "./mapi-properties.js";
 import { extendedPropertyKey, propertyForFieldUri, SimError, type FolderRecord, type ItemRecord, type ItemTarget, type SimulatedMailbox } from "./mailbox.js";
 import { isoUtc, parseDateTime } from "./recurrence.js";
 import { timeZoneDefinition } from "./time-zones.js";
@@ -242,7 +243,8 @@ export function renderItem(box: SimulatedMailbox, target: ItemTarget, shape: Sha
   for (const name of sequence) {
     if (name === "ExtendedProperty") {
       for (const uri of shape.extended) {
-        const stored = target.item.extended.get(extendedPropertyKey(uri));
+        const computed = computedItemValue(target, uri);
+        const stored = computed === undefined ? target.item.extended.get(extendedPropertyKey(uri)) : computedExtendedProperty(uri, computed);
         if (stored) children.push(stored);
       }
       continue;
@@ -288,6 +290,10 @@ export function renderFolder(box: SimulatedMailbox, folder: FolderRecord, shape:
     wanted.has("TotalCount") && el("TotalCount", {}, folder.items.size),
     wanted.has("ChildFolderCount") && el("ChildFolderCount", {}, box.childFolders(folder).length),
   ];
+  for (const uri of shape.extended) {
+    const value = computedFolderValue(box, folder, uri);
+    if (value !== undefined) children.push(computedExtendedProperty(uri, value));
+  }
   if (wanted.has("DistinguishedFolderId") && folder.distinguished) children.push(el("DistinguishedFolderId", {}, folder.distinguished));
   if (wanted.has("UnreadCount") && (elementName === "Folder" || elementName === "TasksFolder")) {
     let unread = 0;
