@@ -7,8 +7,9 @@
  * `EXAMPLE\alice` (no `@`), so DavMail learns the mailbox's address with ConvertId of the root
  * folder's id, as it does against Exchange. Listing a calendar reads the MAPI properties Exchange
  * computes (container class, article numbers, PidLidRecurring in a restriction, modification
- * times as etags, the commit time as ctag); an address book's vCards are built from the contacts'
- * MAPI names. Every response the simulator sent validates against the official schema.
+ * times as etags, the commit time as ctag); events are read as the iCalendar MimeContent of
+ * GetItem; an address book's vCards are built from the contacts' MAPI names. Every response the
+ * simulator sent validates against the official schema.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-client/testing";
@@ -65,6 +66,17 @@ describe("DavMail drives the EWS simulator (issue 13 item 7)", () => {
       const email = contact.element("EmailAddresses")?.children.find((e) => e.attrs.Key === "EmailAddress1")?.text;
       if (email) expect(report.text).toContain(email);
     }
+  });
+
+  it("reads the events as iCalendar (calendar-data from the simulator's MimeContent): series with RRULE, EXDATE and exception", async () => {
+    const box = sim.mailbox("alice@example.com");
+    const report = await dav("REPORT", `${HOME}/calendar/`, `<?xml version="1.0"?><C:calendar-query xmlns:d="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/><C:calendar-data/></d:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"/></C:comp-filter></C:filter></C:calendar-query>`, "1");
+    expect(report.status, failure()).toBe(207);
+    for (const event of box.items("calendar")) expect(report.text, failure()).toContain(`SUMMARY:${event.get("Subject")!.replace(/&/g, "&amp;").replace(/</g, "&lt;")}`);
+    expect(report.text).toContain("RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO;COUNT=10");
+    expect(report.text).toContain("EXDATE:20260202T090000Z");
+    expect(report.text).toContain("RECURRENCE-ID:20260119T090000Z");
+    expect(report.text).toContain("SUMMARY:Weekly sync (moved)");
   });
 
   it("sees an event created in the mailbox afterwards, with a new ctag", async () => {

@@ -93,6 +93,13 @@ const CONTACT_MAPI: Record<string, { property: string; key?: string; sub?: strin
   [`Address|id|${0x8049}`]: { property: "PhysicalAddresses", key: "Business", sub: "CountryOrRegion" }, // PidLidWorkAddressCountry
 };
 
+/** Task dates under their MAPI names (PSETID_Task LIDs, MS-OXOTASK), by either spelling of the set. */
+const TASK_MAPI: Record<string, string> = {
+  [`Task|id|${0x8104}`]: "StartDate", // PidLidTaskStartDate
+  [`Task|id|${0x8105}`]: "DueDate", // PidLidTaskDueDate
+  [`Task|id|${0x810f}`]: "CompleteDate", // PidLidTaskDateCompleted
+};
+
 function contactValue(item: ItemTarget["item"], key: string): string | undefined {
   const map = CONTACT_MAPI[key.replace(/^00062004-0000-0000-c000-000000000046\|/, "Address|")];
   if (!map) return undefined;
@@ -114,6 +121,10 @@ export function computedItemValue(target: ItemTarget, uri: XmlElement): string |
   if (item.kind === "Contact") {
     const value = contactValue(item, key);
     if (value !== undefined) return value;
+  }
+  if (item.kind === "Task") {
+    const property = TASK_MAPI[key.replace(/^00062003-0000-0000-c000-000000000046\|/, "Task|")];
+    if (property) return item.props.get(property)?.text;
   }
   switch (key) {
     case PID_TAG.messageClass: return item.props.get("ItemClass")?.text ?? MESSAGE_CLASS[item.kind];
