@@ -8,7 +8,8 @@
  * of an initial sync is a Create, also one modified before and after the first page; a window's
  * created-then-modified item is one Create, created-then-deleted nothing), CRUD of contacts,
  * events and tasks, a stale ChangeKey refused with ErrorIrresolvableConflict, occurrences (moving
- * one sends StartTimeZone/EndTimeZone, deleting one) — and every exchange validates against the
+ * one sends StartTimeZone/EndTimeZone, deleting one, saving one with every writable field as
+ * exchangelib's own test against Exchange Online does) — and every exchange validates against the
  * official schema.
  */
 import { execFileSync, spawn } from "node:child_process";
@@ -125,6 +126,10 @@ describe("exchangelib drives the EWS simulator (issue 13 item 7)", () => {
     expect(occ.view).toEqual(["2026-06-01T07:00:00+00:00", "2026-06-08T09:00:00+00:00", "2026-06-22T07:00:00+00:00", "2026-06-29T07:00:00+00:00"]);
     const moves = sim.exchanges.filter((e) => e.operation === "UpdateItem" && e.requestXml.includes("calendar:StartTimeZone"));
     expect(moves.length).toBeGreaterThan(0);
+  });
+
+  it("saves an occurrence unfolded from a calendar view with every writable field, as exchangelib's own live-Exchange test does", () => {
+    expect(check("occurrence_full_save")).toMatchObject({ saved: "saved", modified: 1, count: 4, second_type: "Exception", second_start: "2026-09-08T07:00:00+00:00" });
   });
 
   it("creates, updates and deletes a task", () => {

@@ -19,7 +19,7 @@ from exchangelib import (
 from exchangelib.errors import ErrorIrresolvableConflict
 from exchangelib.folders import Contacts
 from exchangelib.items import Task
-from exchangelib.recurrence import Recurrence, WeeklyPattern
+from exchangelib.recurrence import DailyPattern, Recurrence, WeeklyPattern
 from exchangelib.indexed_properties import EmailAddress
 
 TZ = EWSTimeZone("Europe/Berlin")
@@ -160,6 +160,28 @@ def main():
              deleted_occurrences=[o.start.astimezone(UTC).isoformat() for o in (after.deleted_occurrences or [])],
              view=[i.start.astimezone(UTC).isoformat() for i in acc.calendar.view(start=start, end=start + datetime.timedelta(days=35)) if i.subject == "exchangelib series"])
     run("occurrences", occurrences)
+
+    def occurrence_full_save():
+        # As exchangelib's own test_change_occurrence does against Exchange Online: an occurrence
+        # unfolded by a calendar view, moved, and saved without update_fields (every writable field).
+        start = EWSDateTime(2026, 9, 7, 8, 0, tzinfo=TZ)
+        master = CalendarItem(folder=acc.calendar, subject="exchangelib full save", start=start, end=start + datetime.timedelta(hours=2),
+                              recurrence=Recurrence(pattern=DailyPattern(interval=1), start=start.date(), number=4), categories=["x"])
+        master.save(send_meeting_invitations="SendToNone")
+        unfolded = [i for i in acc.calendar.view(start=start, end=start + datetime.timedelta(days=4)) if i.subject == "exchangelib full save"]
+        second = unfolded[1]
+        second.start += datetime.timedelta(hours=1)
+        second.end += datetime.timedelta(hours=1)
+        try:
+            second.save(send_meeting_invitations="SendToNone")
+            saved = "saved"
+        except Exception as error:
+            saved = f"{type(error).__name__}: {error}"
+        after = acc.calendar.get(id=master.id)
+        again = [i for i in acc.calendar.view(start=start, end=start + datetime.timedelta(days=4)) if i.subject == "exchangelib full save"]
+        emit("occurrence_full_save", saved=saved, modified=len(after.modified_occurrences or []), count=len(again),
+             second_type=again[1].type if len(again) > 1 else None, second_start=again[1].start.astimezone(UTC).isoformat() if len(again) > 1 else None)
+    run("occurrence_full_save", occurrence_full_save)
 
     def tasks():
         t = Task(folder=acc.tasks, subject="exchangelib task", due_date=datetime.date(2026, 7, 1), status="NotStarted")

@@ -137,14 +137,19 @@ export interface ItemTarget {
  * the instance's own properties), including the instance's display time zones:
  * PidLidAppointmentTimeZoneDefinitionStartDisplay (MS-OXOCAL 2.2.1.42) and its EndDisplay
  * counterpart, which EWS exposes as StartTimeZone and EndTimeZone. So UpdateItem on an occurrence accepts them (exchangelib sends both whenever it moves
- * an occurrence). What stays the series' own is refused with ErrorInvalidPropertyForOperation:
- * Recurrence (PidLidAppointmentRecur lives on the master only), the UID (PidLidGlobalObjectId is
- * shared by every instance), the legacy MeetingTimeZone and the time zone ids of the series.
+ * an occurrence). exchangelib's own test_change_occurrence saves an occurrence unfolded from a
+ * calendar view with every writable field against Exchange Online (Set of Subject, Sensitivity,
+ * Categories, Importance, ReminderMinutesBeforeStart, Start/End, LegacyFreeBusyStatus,
+ * Start/EndTimeZone; Delete of Body, InReplyTo, Location, When, the attendee lists,
+ * MeetingWorkspaceUrl, NetShowUrl), so those are accepted too. What stays the series' own is
+ * refused with ErrorInvalidPropertyForOperation: Recurrence (PidLidAppointmentRecur lives on the
+ * master only), the UID (PidLidGlobalObjectId is shared by every instance), the legacy
+ * MeetingTimeZone and the time zone ids of the series.
  */
 const OCCURRENCE_PROPERTIES = new Set([
   "Subject", "Body", "Importance", "Sensitivity", "Categories", "ReminderIsSet", "ReminderMinutesBeforeStart", "Start", "End",
   "IsAllDayEvent", "LegacyFreeBusyStatus", "Location", "RequiredAttendees", "OptionalAttendees", "Resources", "IsCancelled",
-  "EnhancedLocation", "StartTimeZone", "EndTimeZone",
+  "EnhancedLocation", "StartTimeZone", "EndTimeZone", "InReplyTo", "When", "MeetingWorkspaceUrl", "NetShowUrl",
 ]);
 
 /** Top-level xs:dateTime properties: stored in UTC (`…Z`, whole seconds), as Exchange returns them. */
