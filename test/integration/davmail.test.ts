@@ -79,6 +79,17 @@ describe("DavMail drives the EWS simulator (issue 13 item 7)", () => {
     expect(report.text).toContain("SUMMARY:Weekly sync (moved)");
   });
 
+  it("reads the tasks as VTODOs (the time zone from OWA.UserOptions via GetUserConfiguration, task dates by MAPI name)", async () => {
+    const box = sim.mailbox("alice@example.com");
+    const report = await dav("REPORT", `${HOME}/tasks/`, `<?xml version="1.0"?><C:calendar-query xmlns:d="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/><C:calendar-data/></d:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VTODO"/></C:comp-filter></C:filter></C:calendar-query>`, "1");
+    expect(report.status, failure()).toBe(207);
+    const tasks = box.items("tasks");
+    expect(report.text.match(/BEGIN:VTODO/g) ?? []).toHaveLength(tasks.length);
+    for (const task of tasks) expect(report.text).toContain(`SUMMARY:${task.get("Subject")}`);
+    expect(report.text).toContain("STATUS:COMPLETED");
+    expect(sim.requestCount("GetUserConfiguration")).toBeGreaterThan(0);
+  });
+
   it("sees an event created in the mailbox afterwards, with a new ctag", async () => {
     const box = sim.mailbox("alice@example.com");
     const ctag = async () => /<CS:getctag[^>]*>([^<]*)</.exec((await dav("PROPFIND", `${HOME}/calendar/`, `<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:CS="http://calendarserver.org/ns/"><d:prop><CS:getctag/></d:prop></d:propfind>`, "0")).text)?.[1];

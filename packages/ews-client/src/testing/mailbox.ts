@@ -308,6 +308,17 @@ export interface SimAttachmentInput {
   contentId?: string;
 }
 
+/**
+ * A user configuration object (MS-OXWSUSRCFG; a folder-associated item such as `OWA.UserOptions`
+ * in the root folder): its dictionary of string entries.
+ */
+export interface UserConfigurationRecord {
+  folder: FolderRecord;
+  name: string;
+  /** Dictionary entries (String keys and String values). */
+  dictionary: Map<string, string>;
+}
+
 /** How {@link SimulatedMailbox.deleteItem} deletes. */
 export type SimDeleteType = "HardDelete" | "SoftDelete" | "MoveToDeletedItems";
 
@@ -342,6 +353,8 @@ export class SimulatedMailbox {
   readonly events: MailboxEvent[] = [];
   /** @internal Called after each logged event (streaming subscriptions listen here). */
   readonly eventListeners = new Set<() => void>();
+  /** @internal User configurations by `folderNumber|name`. */
+  readonly userConfigurations = new Map<string, UserConfigurationRecord>();
   private nextNumber = 1;
   private nextAttachment = 1;
   /** @internal Clock used for created/modified times (tests may pin it). */
@@ -958,6 +971,15 @@ export class SimulatedMailbox {
   addAttachment(id: string, input: SimAttachmentInput): string {
     const item = this.requireItem(id);
     return this.attachmentId(item, this.addAttachmentRecord(item, input));
+  }
+
+  /**
+   * Stores a user configuration with a dictionary of string entries, as Outlook Web App does for
+   * `OWA.UserOptions` in the root folder (`timezone`, …); GetUserConfiguration returns it.
+   */
+  setUserConfiguration(folder: string, name: string, dictionary: Record<string, string>): void {
+    const f = this.requireFolder(folder);
+    this.userConfigurations.set(`${f.number}|${name}`, { folder: f, name, dictionary: new Map(Object.entries(dictionary)) });
   }
 
   /** Sets a message's read flag (reported by SyncFolderItems as ReadFlagChange). */

@@ -659,6 +659,33 @@ function deleteAttachment(request: XmlElement, ctx: OperationContext): XmlElemen
   ));
 }
 
+// ------------------------------------------------------------------ user configurations
+
+/**
+ * GetUserConfiguration (EWS reference; MS-OXWSUSRCFG): the named configuration object of a folder,
+ * with its Dictionary when Dictionary or All is asked for; ErrorItemNotFound when the mailbox has
+ * none of that name (a mailbox where no client stored one). XmlData and BinaryData are not modelled.
+ */
+function getUserConfiguration(request: XmlElement, ctx: OperationContext): XmlElement {
+  return response("GetUserConfiguration", [
+    message("GetUserConfigurationResponseMessage", () => {
+      const nameEl = child(request, "UserConfigurationName");
+      const name = nameEl?.attrs.Name ?? "";
+      const { box, folder } = resolveFolder(ctx, nameEl?.children[0]);
+      const config = box.userConfigurations.get(`${folder.number}|${name}`);
+      if (!config) throw new SimError("ErrorItemNotFound", "The specified object was not found in the store.");
+      const properties = (childText(request, "UserConfigurationProperties") ?? "").split(/\s+/);
+      const withDictionary = properties.includes("Dictionary") || properties.includes("All");
+      const value = (text: string) => [el("Type", {}, "String"), el("Value", {}, text)];
+      return [mEl("UserConfiguration", {}, [
+        el("UserConfigurationName", { Name: name }, [el("FolderId", { Id: box.folderId(folder), ChangeKey: box.folderChangeKey(folder) })]),
+        withDictionary && el("Dictionary", {}, [...config.dictionary].map(([k, v]) =>
+          el("DictionaryEntry", {}, [el("DictionaryKey", {}, value(k)), el("DictionaryValue", {}, value(v))]))),
+      ])];
+    }),
+  ]);
+}
+
 /** Handlers by operation (the request element's local name). */
 export const OPERATIONS: Readonly<Record<string, OperationHandler>> = {
   GetFolder: getFolder,
@@ -677,4 +704,5 @@ export const OPERATIONS: Readonly<Record<string, OperationHandler>> = {
   GetAttachment: getAttachment,
   DeleteAttachment: deleteAttachment,
   ConvertId: convertId,
+  GetUserConfiguration: getUserConfiguration,
 };
