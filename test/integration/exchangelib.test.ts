@@ -4,7 +4,7 @@
  * exchangelib (Debian `python3-exchangelib`, installed here when running as root) runs
  * test/harness/exchangelib/drive_simulator.py against the simulator over HTTP with Basic auth, the
  * endpoint given directly (no autodiscover) and the version given (Exchange2016). The script
- * prints one JSON line per check; this test asserts on them: folders, sync over pages (every item
+ * prints one JSON line per check; this test asserts on them: folders, ConvertId, sync over pages (every item
  * of an initial sync is a Create, also one modified before and after the first page; a window's
  * created-then-modified item is one Create, created-then-deleted nothing), CRUD of contacts,
  * events and tasks, a stale ChangeKey refused with ErrorIrresolvableConflict, occurrences (moving
@@ -95,6 +95,10 @@ describe("exchangelib drives the EWS simulator (issue 13 item 7)", () => {
   it("lists the calendar, contacts and tasks folders", () => {
     expect(check("folders")).toMatchObject({ calendar: "Calendar", contacts: "Contacts", tasks: "Tasks", calendar_class: "IPF.Appointment" });
     expect(check("folders").children).toEqual(expect.arrayContaining(["Calendar", "Contacts", "Tasks", "Inbox"]));
+  });
+
+  it("converts a folder id to HexEntryId and back (ConvertId)", () => {
+    expect(check("convert_ids")).toMatchObject({ hex_length: 92, mailbox: "alice@example.com", round_trip: true });
   });
 
   it("sync_items over pages: every item of the initial sync is a Create, also one changed before and after the first page", () => {

@@ -21,6 +21,7 @@ from exchangelib.folders import Contacts
 from exchangelib.items import Task
 from exchangelib.recurrence import DailyPattern, Recurrence, WeeklyPattern
 from exchangelib.indexed_properties import EmailAddress
+from exchangelib.properties import AlternateId
 
 TZ = EWSTimeZone("Europe/Berlin")
 UTC = EWSTimeZone("UTC")
@@ -56,6 +57,13 @@ def main():
         emit("folders", calendar=acc.calendar.name, contacts=acc.contacts.name, tasks=acc.tasks.name,
              calendar_class=acc.calendar.folder_class, children=sorted(f.name for f in acc.msg_folder_root.children))
     run("folders", folders)
+
+    def convert_ids():
+        folder_id = acc.calendar.id
+        there = list(acc.protocol.convert_ids([AlternateId(id=folder_id, format="EwsId", mailbox=acc.primary_smtp_address)], destination_format="HexEntryId"))
+        back = list(acc.protocol.convert_ids([AlternateId(id=there[0].id, format="HexEntryId", mailbox=acc.primary_smtp_address)], destination_format="EwsId"))
+        emit("convert_ids", hex_length=len(there[0].id), mailbox=there[0].mailbox, round_trip=back[0].id == folder_id)
+    run("convert_ids", convert_ids)
 
     def sync_initial_pages():
         folder = Contacts(parent=acc.contacts, name="exchangelib sync")
