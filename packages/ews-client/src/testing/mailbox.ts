@@ -313,7 +313,9 @@ export interface SimAttachmentInput {
  * in the root folder): its dictionary of string entries.
  */
 export interface UserConfigurationRecord {
+  /** The folder holding it (e.g. the root folder for OWA.UserOptions). */
   folder: FolderRecord;
+  /** Its name (UserConfigurationName/@Name). */
   name: string;
   /** Dictionary entries (String keys and String values). */
   dictionary: Map<string, string>;

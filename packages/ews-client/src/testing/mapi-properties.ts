@@ -113,10 +113,21 @@ function contactValue(item: ItemTarget["item"], key: string): string | undefined
 
 const MESSAGE_CLASS = { Contact: "IPM.Contact", DistributionList: "IPM.DistList", CalendarItem: "IPM.Appointment", Task: "IPM.Task", Message: "IPM.Note" } as const;
 
-/** The value of a computed item property, or undefined when the URI names none (or the item has no value). */
-export function computedItemValue(target: ItemTarget, uri: XmlElement): string | undefined {
+/** PidNameKeywords: PS_PUBLIC_STRINGS "Keywords" (MS-OXPROPS), the categories of any item, by either spelling of its set. */
+const KEYWORDS_KEYS = new Set(["PublicStrings|name|Keywords", "00020329-0000-0000-c000-000000000046|name|Keywords"]);
+
+/**
+ * The value of a computed item property (a string, or the values of a multi-valued one), or
+ * undefined when the URI names none (or the item has no value).
+ */
+export function computedItemValue(target: ItemTarget, uri: XmlElement): string | string[] | undefined {
   const { item } = target;
   const key = extendedPropertyKey(uri);
+  if (KEYWORDS_KEYS.has(key)) {
+    const categories = (target.occurrence && item.exceptions.get(target.occurrence.originalStart)?.props.get("Categories")) || item.props.get("Categories");
+    const values = categories?.children.map((c) => c.text) ?? [];
+    return values.length ? values : undefined;
+  }
   if (RECURRING_KEYS.has(key)) return item.kind === "CalendarItem" ? String(item.props.has("Recurrence")) : undefined;
   if (item.kind === "Contact") {
     const value = contactValue(item, key);
@@ -141,7 +152,8 @@ export function computedItemValue(target: ItemTarget, uri: XmlElement): string |
   }
 }
 
-/** An ExtendedProperty element echoing the requested URI, for a computed value. */
-export function computedExtendedProperty(uri: XmlElement, value: string): XmlElement {
-  return el("ExtendedProperty", {}, [{ ...uri, children: [], text: "" }, el("Value", {}, value)]);
+/** An ExtendedProperty element echoing the requested URI, for a computed value (Values for a multi-valued one). */
+export function computedExtendedProperty(uri: XmlElement, value: string | string[]): XmlElement {
+  const values = Array.isArray(value) ? el("Values", {}, value.map((v) => el("Value", {}, v))) : el("Value", {}, value);
+  return el("ExtendedProperty", {}, [{ ...uri, children: [], text: "" }, values]);
 }

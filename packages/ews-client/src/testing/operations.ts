@@ -193,7 +193,7 @@ function itemGetter(box: SimulatedMailbox, target: ItemTarget): Getter {
   return (path) => {
     if (path.name === "ExtendedFieldURI") {
       const computed = computedItemValue(target, path);
-      if (computed !== undefined) return computed;
+      if (computed !== undefined) return Array.isArray(computed) ? computed.join(" ") : computed;
       const stored = target.item.extended.get(extendedPropertyKey(path));
       return stored ? (childText(stored, "Value") ?? child(stored, "Values")?.children.map((v) => v.text).join(" ")) : undefined;
     }

@@ -64,6 +64,13 @@ describe("EWS simulator: MAPI properties Exchange computes, through ExtendedFiel
     });
   });
 
+  it("categories as PidNameKeywords (a multi-valued PublicStrings property)", async () => {
+    const box = sim.mailbox("alice@example.com");
+    const task = box.createItem("tasks", "<Task><Subject>Tagged</Subject><Categories><String>Red</String><String>Blue</String></Categories></Task>");
+    const result = await soap(sim.url, `<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:ExtendedFieldURI DistinguishedPropertySetId="PublicStrings" PropertyName="Keywords" PropertyType="StringArray"/></t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="${task.id}"/></m:ItemIds></m:GetItem>`);
+    expect(findAll(find(result.root, "Values"), "Value").map((v) => v.text)).toEqual(["Red", "Blue"]);
+  });
+
   it("sends responses that validate against the official schema", async () => {
     expect(await sim.validateExchanges(EWS_SCHEMA_DIR)).toEqual([]);
   });
