@@ -70,12 +70,42 @@ export interface SyncStatePayload {
   f: number;
   /** Watermark: changes with a sequence number above it are new to the holder. */
   w: number;
+  /**
+   * Items only: the holder has every item created at or before this sequence number (the
+   * watermark of its last complete sync; 0 during an initial sync).
+   */
+  b?: number;
+  /**
+   * Items only: numbers of the items created after `b` that the holder was given (a Create) by an
+   * unfinished run of pages, as flattened inclusive ranges `[from, to, from, to, …]`. An item the
+   * holder was not given is reported as Create whatever happened to it since, as in Exchange,
+   * whose ICS state carries the set of ids the client has.
+   */
+  g?: number[];
   /** Integrity check over the fields above. */
   c: string;
 }
 
 function checksum(secret: string, p: Omit<SyncStatePayload, "c">): string {
-  return createHash("sha256").update(`${secret}|${p.k}|${p.s}|${p.f}|${p.w}`).digest("base64").slice(0, 16);
+  return createHash("sha256").update(`${secret}|${p.k}|${p.s}|${p.f}|${p.w}|${p.b ?? ""}|${(p.g ?? []).join(",")}`).digest("base64").slice(0, 16);
+}
+
+/** Item numbers as flattened inclusive ranges (`[1, 3, 7, 7]` for 1, 2, 3, 7), for {@link SyncStatePayload.g}. */
+export function toRanges(numbers: Iterable<number>): number[] {
+  const sorted = [...new Set(numbers)].sort((a, b) => a - b);
+  const out: number[] = [];
+  for (const n of sorted) {
+    if (out.length > 0 && out[out.length - 1] === n - 1) out[out.length - 1] = n;
+    else out.push(n, n);
+  }
+  return out;
+}
+
+/** The item numbers of flattened inclusive ranges (inverse of {@link toRanges}). */
+export function fromRanges(ranges: readonly number[]): Set<number> {
+  const out = new Set<number>();
+  for (let i = 0; i + 1 < ranges.length; i += 2) for (let n = ranges[i]!; n <= ranges[i + 1]!; n++) out.add(n);
+  return out;
 }
 
 /** Encodes a sync state. */
@@ -91,6 +121,8 @@ export function decodeSyncState(secret: string, state: string): SyncStatePayload
     if (typeof parsed !== "object" || parsed === null) return undefined;
     if (parsed.k !== "items" && parsed.k !== "hierarchy") return undefined;
     if (!Number.isInteger(parsed.f) || !Number.isInteger(parsed.w) || typeof parsed.s !== "string") return undefined;
+    if (parsed.b !== undefined && !Number.isInteger(parsed.b)) return undefined;
+    if (parsed.g !== undefined && (!Array.isArray(parsed.g) || parsed.g.length % 2 !== 0 || !parsed.g.every((n) => Number.isInteger(n)))) return undefined;
     return parsed.c === checksum(secret, parsed) ? parsed : undefined;
   } catch {
     return undefined;

@@ -54,6 +54,11 @@ export interface FolderRecord {
   modSeq: number;
   items: Map<number, ItemRecord>;
   deleted: boolean;
+  /**
+   * When the folder's content last changed (ms; an item created, changed, moved in or out,
+   * deleted): PidTagLocalCommitTimeMax, which clients such as DavMail read as a ctag.
+   */
+  contentChanged: number;
 }
 
 /** A file attachment. */
@@ -126,11 +131,25 @@ export interface ItemTarget {
   occurrence?: { index: number; originalStart: number };
 }
 
-/** Properties an occurrence may override (everything else comes from the master). */
+/**
+ * Properties an occurrence may override (everything else comes from the master). Exchange keeps a
+ * modified occurrence as an exception (MS-OXOCAL: an exception attachment, an embedded message with
+ * the instance's own properties), including the instance's display time zones:
+ * PidLidAppointmentTimeZoneDefinitionStartDisplay (MS-OXOCAL 2.2.1.42) and its EndDisplay
+ * counterpart, which EWS exposes as StartTimeZone and EndTimeZone. So UpdateItem on an occurrence accepts them (exchangelib sends both whenever it moves
+ * an occurrence). exchangelib's own test_change_occurrence saves an occurrence unfolded from a
+ * calendar view with every writable field against Exchange Online (Set of Subject, Sensitivity,
+ * Categories, Importance, ReminderMinutesBeforeStart, Start/End, LegacyFreeBusyStatus,
+ * Start/EndTimeZone; Delete of Body, InReplyTo, Location, When, the attendee lists,
+ * MeetingWorkspaceUrl, NetShowUrl), so those are accepted too. What stays the series' own is
+ * refused with ErrorInvalidPropertyForOperation: Recurrence (PidLidAppointmentRecur lives on the
+ * master only), the UID (PidLidGlobalObjectId is shared by every instance), the legacy
+ * MeetingTimeZone and the time zone ids of the series.
+ */
 const OCCURRENCE_PROPERTIES = new Set([
   "Subject", "Body", "Importance", "Sensitivity", "Categories", "ReminderIsSet", "ReminderMinutesBeforeStart", "Start", "End",
   "IsAllDayEvent", "LegacyFreeBusyStatus", "Location", "RequiredAttendees", "OptionalAttendees", "Resources", "IsCancelled",
-  "EnhancedLocation",
+  "EnhancedLocation", "StartTimeZone", "EndTimeZone", "InReplyTo", "When", "MeetingWorkspaceUrl", "NetShowUrl",
 ]);
 
 /** Top-level xs:dateTime properties: stored in UTC (`…Z`, whole seconds), as Exchange returns them. */
@@ -289,6 +308,19 @@ export interface SimAttachmentInput {
   contentId?: string;
 }
 
+/**
+ * A user configuration object (MS-OXWSUSRCFG; a folder-associated item such as `OWA.UserOptions`
+ * in the root folder): its dictionary of string entries.
+ */
+export interface UserConfigurationRecord {
+  /** The folder holding it (e.g. the root folder for OWA.UserOptions). */
+  folder: FolderRecord;
+  /** Its name (UserConfigurationName/@Name). */
+  name: string;
+  /** Dictionary entries (String keys and String values). */
+  dictionary: Map<string, string>;
+}
+
 /** How {@link SimulatedMailbox.deleteItem} deletes. */
 export type SimDeleteType = "HardDelete" | "SoftDelete" | "MoveToDeletedItems";
 
@@ -323,6 +355,8 @@ export class SimulatedMailbox {
   readonly events: MailboxEvent[] = [];
   /** @internal Called after each logged event (streaming subscriptions listen here). */
   readonly eventListeners = new Set<() => void>();
+  /** @internal User configurations by `folderNumber|name`. */
+  readonly userConfigurations = new Map<string, UserConfigurationRecord>();
   private nextNumber = 1;
   private nextAttachment = 1;
   /** @internal Clock used for created/modified times (tests may pin it). */
@@ -350,7 +384,11 @@ export class SimulatedMailbox {
 
   /** @internal Appends to the event log (using the current sequence number). */
   logEvent(event: Omit<MailboxEvent, "seq" | "at">): void {
-    this.events.push({ ...event, seq: this.seq, at: this.now() });
+    const at = this.now();
+    if (!event.isFolder) {
+      for (const f of [event.parent, event.oldParent]) if (f) f.contentChanged = at;
+    }
+    this.events.push({ ...event, seq: this.seq, at });
     for (const listener of this.eventListeners) listener();
   }
 
@@ -400,7 +438,7 @@ export class SimulatedMailbox {
     const seq = ++this.seq;
     const folder: FolderRecord = {
       number: this.nextNumber++, parent, displayName, folderClass, distinguished, version: 1, createdSeq: seq, modSeq: seq,
-      items: new Map(), deleted: false,
+      items: new Map(), deleted: false, contentChanged: this.now(),
     };
     this.folders.set(folder.number, folder);
     if (parent) this.logEvent({ type: "CreatedEvent", number: folder.number, isFolder: true, parent });
@@ -935,6 +973,15 @@ export class SimulatedMailbox {
   addAttachment(id: string, input: SimAttachmentInput): string {
     const item = this.requireItem(id);
     return this.attachmentId(item, this.addAttachmentRecord(item, input));
+  }
+
+  /**
+   * Stores a user configuration with a dictionary of string entries, as Outlook Web App does for
+   * `OWA.UserOptions` in the root folder (`timezone`, …); GetUserConfiguration returns it.
+   */
+  setUserConfiguration(folder: string, name: string, dictionary: Record<string, string>): void {
+    const f = this.requireFolder(folder);
+    this.userConfigurations.set(`${f.number}|${name}`, { folder: f, name, dictionary: new Map(Object.entries(dictionary)) });
   }
 
   /** Sets a message's read flag (reported by SyncFolderItems as ReadFlagChange). */

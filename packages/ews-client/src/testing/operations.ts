@@ -4,7 +4,9 @@
  * message per requested object: per-item failures are error messages, never a failure of the
  * whole request, as in Exchange.
  */
-import { decodeId, decodeSyncState, encodeSyncState } from "./ids.js";
+import { convertId } from "./convert-id.js";
+import { computedFolderValue, computedItemValue } from "./mapi-properties.js";
+import { decodeId, decodeSyncState, encodeSyncState, fromRanges, toRanges } from "./ids.js";
 import { extendedPropertyKey, SimError, SimFault, type FolderRecord, type ItemRecord, type ItemTarget, type ItemUpdate, type SimDeleteType, type SimulatedMailbox } from "./mailbox.js";
 import { parseDateTime } from "./recurrence.js";
 import { endOf, parseShape, propertyText, renderFolder, renderItem, startOf } from "./render.js";
@@ -171,6 +173,11 @@ function evaluate(node: XmlElement, get: Getter): boolean {
 
 function folderGetter(box: SimulatedMailbox, folder: FolderRecord): Getter {
   return (path) => {
+    if (path.name === "ExtendedFieldURI") {
+      const computed = computedFolderValue(box, folder, path);
+      if (computed !== undefined) return computed;
+      throw new SimError("ErrorUnsupportedPathForQuery", `The simulator cannot restrict folders on extended property ${extendedPropertyKey(path)}.`);
+    }
     switch (path.attrs.FieldURI) {
       case "folder:FolderClass": return folder.folderClass;
       case "folder:DisplayName": return folder.displayName;
@@ -185,6 +192,8 @@ function folderGetter(box: SimulatedMailbox, folder: FolderRecord): Getter {
 function itemGetter(box: SimulatedMailbox, target: ItemTarget): Getter {
   return (path) => {
     if (path.name === "ExtendedFieldURI") {
+      const computed = computedItemValue(target, path);
+      if (computed !== undefined) return Array.isArray(computed) ? computed.join(" ") : computed;
       const stored = target.item.extended.get(extendedPropertyKey(path));
       return stored ? (childText(stored, "Value") ?? child(stored, "Values")?.children.map((v) => v.text).join(" ")) : undefined;
     }
@@ -344,31 +353,41 @@ function syncFolderItems(request: XmlElement, ctx: OperationContext): XmlElement
       const state = childText(request, "SyncState") ?? "";
       const max = Number(maxText);
       let watermark = 0;
+      let base = 0;
+      let given = new Set<number>();
       if (state !== "") {
         const decoded = decodeSyncState(ctx.syncSecret, state);
         if (!decoded || decoded.k !== "items" || decoded.s !== box.guidHex || decoded.f !== folder.number || decoded.w > box.seq) {
           throw new SimError("ErrorInvalidSyncStateData", "Synchronization state data is corrupt or otherwise invalid.");
         }
         watermark = decoded.w;
+        base = decoded.b ?? decoded.w;
+        given = fromRanges(decoded.g ?? []);
       }
+      // Whether the holder of the state was given the item: created before its last complete sync, or
+      // sent as a Create by an earlier page of this run. An item it was not given is a Create however
+      // often it changed since (EWS reference, SyncFolderItems operation: "the first attempt to
+      // synchronize … will return all the items"; Exchange's ICS state holds the set of ids given),
+      // and one created and deleted before it was given is not reported at all.
+      const has = (number: number, createdSeq: number) => createdSeq <= base || given.has(number);
       const ignore = new Set(childrenNamed(child(request, "Ignore"), "ItemId").map((i) => i.attrs.Id));
-      type Change = { seq: number; type: "Create" | "Update" | "ReadFlagChange" | "Delete"; item?: ItemRecord; deletedId?: string };
+      type Change = { seq: number; type: "Create" | "Update" | "ReadFlagChange" | "Delete"; item?: ItemRecord; number: number; deletedId?: string };
       const changes: Change[] = [];
       for (const item of folder.items.values()) {
         if (ignore.size > 0 && ignore.has(box.itemId(item))) continue;
         const latest = Math.max(item.createdSeq, item.modSeq, item.readSeq);
-        if (item.createdSeq > watermark) changes.push({ seq: latest, type: "Create", item });
-        else if (item.modSeq > watermark) changes.push({ seq: latest, type: "Update", item });
-        else if (item.readSeq > watermark) changes.push({ seq: item.readSeq, type: "ReadFlagChange", item });
+        if (latest <= watermark) continue;
+        if (!has(item.number, item.createdSeq)) changes.push({ seq: latest, type: "Create", item, number: item.number });
+        else if (item.modSeq > watermark) changes.push({ seq: latest, type: "Update", item, number: item.number });
+        else if (item.readSeq > watermark) changes.push({ seq: item.readSeq, type: "ReadFlagChange", item, number: item.number });
       }
       for (const t of box.tombstonesSince(watermark)) {
-        if (t.kind === "folder" || t.folder !== folder || t.createdSeq > watermark) continue;
-        changes.push({ seq: t.seq, type: "Delete", deletedId: box.itemId({ number: t.number } as ItemRecord) });
+        if (t.kind === "folder" || t.folder !== folder || !has(t.number, t.createdSeq)) continue;
+        changes.push({ seq: t.seq, type: "Delete", number: t.number, deletedId: box.itemId({ number: t.number } as ItemRecord) });
       }
       changes.sort((a, b) => a.seq - b.seq);
       const page = changes.slice(0, max);
       const more = changes.length > page.length;
-      const newWatermark = more ? page[page.length - 1]!.seq : box.seq;
       const nodes = page.map((c) => {
         if (c.type === "Delete") return el("Delete", {}, [el("ItemId", { Id: c.deletedId! })]);
         if (c.type === "ReadFlagChange") {
@@ -376,7 +395,19 @@ function syncFolderItems(request: XmlElement, ctx: OperationContext): XmlElement
         }
         return el(c.type, {}, [renderItem(box, { item: c.item! }, shape, "sync")]);
       });
-      const newState = encodeSyncState(ctx.syncSecret, { k: "items", s: box.guidHex, f: folder.number, w: newWatermark });
+      let next: { w: number; b: number; g: number[] };
+      if (more) {
+        // The run goes on: remember what this page gave, so that a later page still reports a Create
+        // for an item the holder never received, even if it changed in between.
+        for (const c of page) {
+          if (c.type === "Create") given.add(c.number);
+          else if (c.type === "Delete") given.delete(c.number);
+        }
+        next = { w: page[page.length - 1]!.seq, b: base, g: toRanges(given) };
+      } else {
+        next = { w: box.seq, b: box.seq, g: [] };
+      }
+      const newState = encodeSyncState(ctx.syncSecret, { k: "items", s: box.guidHex, f: folder.number, ...next });
       return [mEl("SyncState", {}, newState), mEl("IncludesLastItemInRange", {}, !more), mEl("Changes", {}, nodes)];
     }),
   ]);
@@ -628,6 +659,33 @@ function deleteAttachment(request: XmlElement, ctx: OperationContext): XmlElemen
   ));
 }
 
+// ------------------------------------------------------------------ user configurations
+
+/**
+ * GetUserConfiguration (EWS reference; MS-OXWSUSRCFG): the named configuration object of a folder,
+ * with its Dictionary when Dictionary or All is asked for; ErrorItemNotFound when the mailbox has
+ * none of that name (a mailbox where no client stored one). XmlData and BinaryData are not modelled.
+ */
+function getUserConfiguration(request: XmlElement, ctx: OperationContext): XmlElement {
+  return response("GetUserConfiguration", [
+    message("GetUserConfigurationResponseMessage", () => {
+      const nameEl = child(request, "UserConfigurationName");
+      const name = nameEl?.attrs.Name ?? "";
+      const { box, folder } = resolveFolder(ctx, nameEl?.children[0]);
+      const config = box.userConfigurations.get(`${folder.number}|${name}`);
+      if (!config) throw new SimError("ErrorItemNotFound", "The specified object was not found in the store.");
+      const properties = (childText(request, "UserConfigurationProperties") ?? "").split(/\s+/);
+      const withDictionary = properties.includes("Dictionary") || properties.includes("All");
+      const value = (text: string) => [el("Type", {}, "String"), el("Value", {}, text)];
+      return [mEl("UserConfiguration", {}, [
+        el("UserConfigurationName", { Name: name }, [el("FolderId", { Id: box.folderId(folder), ChangeKey: box.folderChangeKey(folder) })]),
+        withDictionary && el("Dictionary", {}, [...config.dictionary].map(([k, v]) =>
+          el("DictionaryEntry", {}, [el("DictionaryKey", {}, value(k)), el("DictionaryValue", {}, value(v))]))),
+      ])];
+    }),
+  ]);
+}
+
 /** Handlers by operation (the request element's local name). */
 export const OPERATIONS: Readonly<Record<string, OperationHandler>> = {
   GetFolder: getFolder,
@@ -645,4 +703,6 @@ export const OPERATIONS: Readonly<Record<string, OperationHandler>> = {
   CreateAttachment: createAttachment,
   GetAttachment: getAttachment,
   DeleteAttachment: deleteAttachment,
+  ConvertId: convertId,
+  GetUserConfiguration: getUserConfiguration,
 };

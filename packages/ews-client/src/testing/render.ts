@@ -3,6 +3,8 @@
  * (ItemShape / FolderShape: BaseShape IdOnly, Default or AllProperties, plus
  * AdditionalProperties), with properties in the schema's sequence order.
  */
+import { calendarItemIcs } from "./ical.js";
+import { computedExtendedProperty, computedFolderValue, computedItemValue } from "./mapi-properties.js";
 import { extendedPropertyKey, propertyForFieldUri, SimError, type FolderRecord, type ItemRecord, type ItemTarget, type SimulatedMailbox } from "./mailbox.js";
 import { isoUtc, parseDateTime } from "./recurrence.js";
 import { timeZoneDefinition } from "./time-zones.js";
@@ -22,12 +24,17 @@ export interface Shape {
   extended: XmlElement[];
   /** Requested body format (ItemShape/BodyType; default Best = as stored). */
   bodyType?: "Best" | "HTML" | "Text";
+  /** IncludeMimeContent was true. */
+  mime?: boolean;
 }
 
 /** Parses an `m:ItemShape` / `m:FolderShape` element. */
 export function parseShape(shape: XmlElement | undefined): Shape {
   const base = (childText(shape, "BaseShape") ?? "Default") as Shape["base"];
-  const out: Shape = { base, fields: [], indexed: [], extended: [], bodyType: (childText(shape, "BodyType") ?? "Best") as Shape["bodyType"] };
+  const out: Shape = {
+    base, fields: [], indexed: [], extended: [], bodyType: (childText(shape, "BodyType") ?? "Best") as Shape["bodyType"],
+    mime: childText(shape, "IncludeMimeContent") === "true",
+  };
   for (const p of child(shape, "AdditionalProperties")?.children ?? []) {
     if (p.name === "FieldURI") out.fields.push(p.attrs.FieldURI ?? "");
     else if (p.name === "IndexedFieldURI") out.indexed.push({ uri: p.attrs.FieldURI ?? "", index: p.attrs.FieldIndex ?? "" });
@@ -106,6 +113,9 @@ function propertyValue(box: SimulatedMailbox, target: ItemTarget, name: string):
           a.contentId !== undefined && el("ContentId", {}, a.contentId), el("Size", {}, a.content.length),
           dateEl("LastModifiedTime", a.lastModified), el("IsInline", {}, a.isInline), el("IsContactPhoto", {}, a.isContactPhoto),
         ])));
+    case "MimeContent":
+      // Calendar items only: the iCalendar object Exchange returns (ical.ts); other kinds have none here.
+      return item.kind === "CalendarItem" ? el(name, { CharacterSet: "UTF-8" }, Buffer.from(calendarItemIcs(box, target), "utf8").toString("base64")) : undefined;
     case "HasPicture":
       return item.kind === "Contact" ? el(name, {}, item.attachments.some((a) => a.isContactPhoto)) : undefined;
   }
@@ -164,8 +174,8 @@ function propertyValue(box: SimulatedMailbox, target: ItemTarget, name: string):
         return occurrence ? undefined : item.props.get(name);
       case "StartTimeZone":
       case "EndTimeZone": {
-        // Exchange returns full definitions even when a client set only the Id.
-        const stored = item.props.get(name);
+        // Exchange returns full definitions even when a client set only the Id; an exception may have its own.
+        const stored = exception?.props.get(name) ?? item.props.get(name);
         if (!stored || stored.children.length > 0 || !stored.attrs.Id) return stored;
         return timeZoneDefinition(stored.attrs.Id, name) ?? stored;
       }
@@ -218,6 +228,7 @@ export function renderItem(box: SimulatedMailbox, target: ItemTarget, shape: Sha
   const wanted = new Set<string>(["ItemId"]);
   if (shape.base === "Default") for (const n of DEFAULT_SHAPE_OF[kind]) wanted.add(n);
   if (shape.base === "AllProperties") for (const n of sequence) if (n !== "MimeContent" && n !== "ExtendedProperty") wanted.add(n);
+  if (shape.mime) wanted.add("MimeContent");
   for (const uri of shape.fields) {
     const prefix = uri.slice(0, uri.indexOf(":"));
     if (prefix === "item" || prefix === FIELD_PREFIX_OF[kind] || (kind === "DistributionList" && prefix === "contacts")) {
@@ -242,7 +253,8 @@ export function renderItem(box: SimulatedMailbox, target: ItemTarget, shape: Sha
   for (const name of sequence) {
     if (name === "ExtendedProperty") {
       for (const uri of shape.extended) {
-        const stored = target.item.extended.get(extendedPropertyKey(uri));
+        const computed = computedItemValue(target, uri);
+        const stored = computed === undefined ? target.item.extended.get(extendedPropertyKey(uri)) : computedExtendedProperty(uri, computed);
         if (stored) children.push(stored);
       }
       continue;
@@ -288,6 +300,10 @@ export function renderFolder(box: SimulatedMailbox, folder: FolderRecord, shape:
     wanted.has("TotalCount") && el("TotalCount", {}, folder.items.size),
     wanted.has("ChildFolderCount") && el("ChildFolderCount", {}, box.childFolders(folder).length),
   ];
+  for (const uri of shape.extended) {
+    const value = computedFolderValue(box, folder, uri);
+    if (value !== undefined) children.push(computedExtendedProperty(uri, value));
+  }
   if (wanted.has("DistinguishedFolderId") && folder.distinguished) children.push(el("DistinguishedFolderId", {}, folder.distinguished));
   if (wanted.has("UnreadCount") && (elementName === "Folder" || elementName === "TasksFolder")) {
     let unread = 0;

@@ -141,6 +141,8 @@ function modifyAndDeleteOccurrences(box: SimulatedMailbox, masterId: string, mod
 
 /** Fills a mailbox with the `small` data set. */
 export function seedSmall(box: SimulatedMailbox): void {
+  // The regional options Outlook Web App stores (DavMail reads the user's time zone here).
+  box.setUserConfiguration("root", "OWA.UserOptions", { timezone: "W. Europe Standard Time" });
   const contacts = box.folderRecord("contacts");
   const random = prng(42);
   const ann = box.createItemFromElement(contacts, contactElement(0, random));

@@ -66,6 +66,25 @@ describe("EWS simulator: recurring series, occurrences and exceptions", () => {
     expect(codes(notAllowed)).toEqual(["ErrorInvalidPropertyForOperation"]);
   });
 
+  it("UpdateItem on an occurrence accepts StartTimeZone/EndTimeZone with a move, as Exchange does (issue 13 item 7), and still refuses Recurrence", async () => {
+    const box = sim.mailbox("alice@example.com");
+    const series = box.createItem("calendar", `<CalendarItem><Subject>Zoned</Subject><Start>2026-02-02T09:00:00Z</Start><End>2026-02-02T10:00:00Z</End><Recurrence><WeeklyRecurrence><Interval>1</Interval><DaysOfWeek>Monday</DaysOfWeek></WeeklyRecurrence><NumberedRecurrence><StartDate>2026-02-02</StartDate><NumberOfOccurrences>4</NumberOfOccurrences></NumberedRecurrence></Recurrence></CalendarItem>`);
+    const current = series;
+    const zone = (name: string) => `<t:SetItemField><t:FieldURI FieldURI="calendar:${name}"/><t:CalendarItem><t:${name} Id="W. Europe Standard Time"/></t:CalendarItem></t:SetItemField>`;
+    const time = (name: string, value: string) => `<t:SetItemField><t:FieldURI FieldURI="calendar:${name}"/><t:CalendarItem><t:${name}>${value}</t:${name}></t:CalendarItem></t:SetItemField>`;
+    const moved = await soap(sim.url, `<m:UpdateItem ConflictResolution="AutoResolve" SendMeetingInvitationsOrCancellations="SendToNone"><m:ItemChanges><t:ItemChange>${occurrence(series, 3, current.changeKey)}<t:Updates>${time("Start", "2026-02-16T15:00:00+01:00")}${zone("StartTimeZone")}${time("End", "2026-02-16T16:00:00+01:00")}${zone("EndTimeZone")}</t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>`);
+    expect(codes(moved)).toEqual(["NoError"]);
+    const got = await soap(sim.url, getItem(occurrence(series, 3)));
+    const item = find(got.root, "CalendarItem")!;
+    expect(find(item, "CalendarItemType")?.text).toBe("Exception");
+    expect(find(item, "Start")?.text).toBe("2026-02-16T14:00:00Z");
+    expect(find(item, "StartTimeZone")?.attrs.Id).toBe("W. Europe Standard Time");
+    expect(find(item, "EndTimeZone")?.attrs.Id).toBe("W. Europe Standard Time");
+    const after = box.item(series.id)!;
+    const recurrence = await soap(sim.url, `<m:UpdateItem ConflictResolution="AutoResolve" SendMeetingInvitationsOrCancellations="SendToNone"><m:ItemChanges><t:ItemChange>${occurrence(series, 3, after.changeKey)}<t:Updates><t:SetItemField><t:FieldURI FieldURI="calendar:Recurrence"/><t:CalendarItem><t:Recurrence><t:DailyRecurrence><t:Interval>1</t:Interval></t:DailyRecurrence><t:NoEndRecurrence><t:StartDate>2026-01-05</t:StartDate></t:NoEndRecurrence></t:Recurrence></t:CalendarItem></t:SetItemField></t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>`);
+    expect(codes(recurrence)).toEqual(["ErrorInvalidPropertyForOperation"]);
+  });
+
   it("DeleteItem on an occurrence adds it to DeletedOccurrences, also for a modified one", async () => {
     const box = sim.mailbox("alice@example.com");
     const result = await soap(sim.url, `<m:DeleteItem DeleteType="HardDelete" SendMeetingCancellations="SendToNone"><m:ItemIds>${occurrence(master, 6)}${occurrence(master, 4)}${occurrence(master, 5)}</m:ItemIds></m:DeleteItem>`);

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { propertyRuns } from "../../../../test/harness/fast-check-setup.js";
 import { startEwsSimulator, type EwsSimulator } from "./index.js";
 import { find, soap } from "./test-helpers.js";
 
@@ -64,7 +65,15 @@ describe("EWS simulator: SyncFolderItems against a model", () => {
         const actual = new Map(box.items(folder).map((i) => [i.id, i.changeKey]));
         expect(replica).toEqual(actual);
       }),
-      { numRuns: 25, seed: 42 },
+      {
+        // The suite's seed (fuzz mode: EWSDAV_FUZZ_SEED and more runs), see test/harness/fast-check-setup.ts.
+        numRuns: propertyRuns(25),
+        examples: [
+          // Issue 13 item 7: an item changed before the first page of an initial sync sorts after the
+          // page's watermark, yet its Create was never sent: a later page must not call it an Update.
+          [[{ kind: "create" }, { kind: "create" }, { kind: "create" }, { kind: "update", pick: 0 }, { kind: "sync", max: 1 }]],
+        ],
+      },
     );
   });
 });

@@ -155,3 +155,78 @@ describe("EWS simulator: SyncFolderItems", () => {
     expect(await sim.validateExchanges(EWS_SCHEMA_DIR)).toEqual([]);
   });
 });
+
+describe("EWS simulator: SyncFolderItems reports what the client was never given as Create (issue 13 item 7)", () => {
+  let sim: EwsSimulator;
+  beforeAll(async () => {
+    sim = await startEwsSimulator();
+  });
+  afterAll(() => sim.stop());
+
+  const page = async (folderId: string, state: string | undefined, max: number) => {
+    const result = await soap(sim.url, syncRequest(folderId, state, max));
+    expect(codes(result)).toEqual(["NoError"]);
+    return {
+      state: find(result.root, "SyncState")!.text,
+      last: find(result.root, "IncludesLastItemInRange")!.text === "true",
+      changes: (find(result.root, "Changes")?.children ?? []).map((c) => ({ type: c.name, id: find(c, "ItemId")!.attrs.Id! })),
+    };
+  };
+  const rest = async (folderId: string, state: string, max: number) => {
+    const changes: Array<{ type: string; id: string }> = [];
+    for (;;) {
+      const p = await page(folderId, state, max);
+      changes.push(...p.changes);
+      state = p.state;
+      if (p.last) return { state, changes };
+    }
+  };
+
+  it("an initial sync over several pages reports every item as Create, also one modified before and after the first page", async () => {
+    const box = sim.mailbox("alice@example.com");
+    const folderId = box.createFolder("contacts", "Initial pages", "IPF.Contact").id;
+    const [a, b, c, d, e] = ["A", "B", "C", "D", "E"].map((n) => box.createItem(folderId, `<Contact><GivenName>${n}</GivenName></Contact>`));
+    box.updateItem(a!.id, "<Contact><Surname>before the first page</Surname></Contact>");
+    const first = await page(folderId, undefined, 2);
+    expect(first.last).toBe(false);
+    expect(first.changes).toEqual([{ type: "Create", id: b!.id }, { type: "Create", id: c!.id }]);
+    box.updateItem(a!.id, "<Contact><Surname>after the first page</Surname></Contact>");
+    box.updateItem(d!.id, "<Contact><Surname>after the first page</Surname></Contact>");
+    box.updateItem(b!.id, "<Contact><Surname>given, then changed</Surname></Contact>");
+    const more = await rest(folderId, first.state, 2);
+    expect(more.changes.filter((x) => x.type === "Create").map((x) => x.id).sort()).toEqual([a!.id, d!.id, e!.id].sort());
+    expect(more.changes.filter((x) => x.type !== "Create")).toEqual([{ type: "Update", id: b!.id }]);
+    const quiet = await page(folderId, more.state, 2);
+    expect(quiet.changes).toEqual([]);
+  });
+
+  it("an item deleted during a run of pages is a Delete only when an earlier page gave it", async () => {
+    const box = sim.mailbox("alice@example.com");
+    const folderId = box.createFolder("contacts", "Deleted while paging", "IPF.Contact").id;
+    const [a, b, c, d] = ["A", "B", "C", "D"].map((n) => box.createItem(folderId, `<Contact><GivenName>${n}</GivenName></Contact>`));
+    const first = await page(folderId, undefined, 2);
+    expect(first.changes.map((x) => x.id)).toEqual([a!.id, b!.id]);
+    box.deleteItem(a!.id);
+    box.deleteItem(c!.id);
+    const more = await rest(folderId, first.state, 2);
+    expect(more.changes).toEqual([{ type: "Create", id: d!.id }, { type: "Delete", id: a!.id }]);
+  });
+
+  it("incremental window: created-then-modified is one Create, created-then-deleted is nothing", async () => {
+    const box = sim.mailbox("alice@example.com");
+    const folderId = box.createFolder("contacts", "Incremental window", "IPF.Contact").id;
+    const old = box.createItem(folderId, "<Contact><GivenName>Old</GivenName></Contact>");
+    const done = await rest(folderId, (await page(folderId, undefined, 1)).state, 1);
+    const fresh = box.createItem(folderId, "<Contact><GivenName>Fresh</GivenName></Contact>");
+    box.updateItem(fresh.id, "<Contact><Surname>edited</Surname></Contact>");
+    const transient = box.createItem(folderId, "<Contact><GivenName>Transient</GivenName></Contact>");
+    box.deleteItem(transient.id);
+    box.updateItem(old.id, "<Contact><Surname>edited</Surname></Contact>");
+    const window = await rest(folderId, done.state, 1);
+    expect(window.changes).toEqual([{ type: "Create", id: fresh.id }, { type: "Update", id: old.id }]);
+  });
+
+  it("sends responses that validate against the official schema", async () => {
+    expect(await sim.validateExchanges(EWS_SCHEMA_DIR)).toEqual([]);
+  });
+});
