@@ -210,3 +210,17 @@ describe("per-value merge (property, fixed seed)", () => {
     check([["work", "a@x"]], [{ op: "replace", at: 0, address: "b@x" }], [{ op: "add", type: "work", address: "b@x" }], "remote-wins");
   });
 });
+
+describe("components added by one side", () => {
+  it("an override added on one side reaches the other with its UID and DTSTAMP (failed before: written without them, so a reader took it for another item)", () => {
+    const master = { DTSTART: "20240105T090000Z", DTEND: "20240105T100000Z", SUMMARY: "Standup", RRULE: "FREQ=DAILY;COUNT=5" };
+    const base = vevent("series-1", master);
+    const override = ["BEGIN:VEVENT", "UID:series-1", "DTSTAMP:20240102T000000Z", "RECURRENCE-ID:20240106T090000Z", "DTSTART:20240106T110000Z", "DTEND:20240106T120000Z", "SUMMARY:Standup (moved)", "END:VEVENT"];
+    const local = vevent("series-1", master, override);
+    const r = mergeItem({ uid: "series-1", base: { local: base, remote: base }, local, remote: base, policy: "remote-wins" });
+    expect(r.remoteChanged).toBe(true);
+    const added = parseVObject(r.remote).children.filter((c) => c.name === "VEVENT")[1]!;
+    expect(added.lines.map((l) => l.name)).toEqual(expect.arrayContaining(["UID", "DTSTAMP", "RECURRENCE-ID", "DTSTART", "SUMMARY"]));
+    expect(added.lines.find((l) => l.name === "UID")!.value).toBe("series-1");
+  });
+});

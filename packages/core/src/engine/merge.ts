@@ -83,6 +83,9 @@ const SEP = "\u0001";
 /** Separates the parameter part of a value identity from its value part. */
 const ID_SEP = "\u0002";
 
+/** Volatile lines that a component added by the merge takes along from the side that added it. */
+const COMPONENT_IDENTITY: ReadonlySet<string> = new Set(["UID", "DTSTAMP"]);
+
 /** Properties that say which format the text is in, not what the item is: never merged across sides. */
 const FORMAT_PROPERTIES: ReadonlySet<string> = new Set(["VERSION", "CALSCALE", "METHOD"]);
 
@@ -218,7 +221,10 @@ function keyParts(key: string): KeyParts {
 function propertyMap(root: Component): PropertyMap {
   const map: PropertyMap = new Map();
   for (const [path, component] of componentIndex(root)) {
-    map.set(`${path}${SEP}`, { normal: ["present"], lines: [] });
+    // The presence entry carries the component's identity lines (UID, DTSTAMP …), which the property
+    // keys leave out as volatile: a component added on the other side needs them (an override without
+    // its series' UID is another item to a reader, and RFC 5545 requires DTSTAMP in a VEVENT/VTODO).
+    map.set(`${path}${SEP}`, { normal: ["present"], lines: component.lines.filter((l) => COMPONENT_IDENTITY.has(l.name)) });
     const byKey = new Map<string, ContentLine[]>();
     for (const line of component.lines) {
       if (VOLATILE_PROPERTIES.has(line.name) || FORMAT_PROPERTIES.has(line.name)) continue;
@@ -389,7 +395,7 @@ function applyChanges(root: Component, changes: Map<string, PropertyEntry | unde
     const parent = index.get(path.slice(0, cut));
     if (!parent) continue;
     const segment = path.slice(cut + 1);
-    const component: Component = { name: segment.slice(0, segment.indexOf("[")), lines: [], children: [] };
+    const component: Component = { name: segment.slice(0, segment.indexOf("[")), lines: (changes.get(key)?.lines ?? []).map((l) => ({ ...l })), children: [] };
     parent.children.push(component);
     index.set(path, component);
     changed = true;
