@@ -159,7 +159,7 @@ async function waitUntilAnswering(url: string, headers: Record<string, string>, 
   const deadline = Date.now() + 30_000;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`DAV server exited with code ${child.exitCode} before answering:\n${log()}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`DAV server exited (${child.exitCode ?? child.signalCode}) before answering:\n${log()}`);
     try {
       const response = await fetch(url, { method: "OPTIONS", headers });
       await response.arrayBuffer();
@@ -173,10 +173,19 @@ async function waitUntilAnswering(url: string, headers: Record<string, string>, 
   throw new Error(`DAV server at ${url} did not answer within 30 s (${String(lastError)}):\n${log()}`);
 }
 
+/**
+ * Runs `command` as the leader's child in a process group of its own, under a shell that ends
+ * the whole group when the command exits or when this process goes away (its stdin pipe
+ * closes: the test runner may end a worker without running exit handlers).
+ */
+const GROUP_WRAPPER = 'exec 3<&0; "$@" </dev/null & p=$!; { cat <&3 >/dev/null; kill -KILL 0; } & wait "$p"; kill -KILL 0';
+
 function spawnServer(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; group?: boolean } = {}): { child: ChildProcess; log: () => string } {
   // `group`: the server forks workers (php -S with PHP_CLI_SERVER_WORKERS), which outlive a
   // signal to their parent alone; it leads a process group of its own, stopped as a whole.
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], ...(options.env ? { env: options.env } : {}), detached: options.group === true });
+  const child = options.group
+    ? spawn("sh", ["-c", GROUP_WRAPPER, "ewsdav-dav-server", command, ...args], { stdio: ["pipe", "pipe", "pipe"], ...(options.env ? { env: options.env } : {}), detached: true })
+    : spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], ...(options.env ? { env: options.env } : {}) });
   let output = "";
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-20_000);
