@@ -2,7 +2,9 @@
  * Calendar objects and vCards: reads (calendar-multiget / addressbook-multiget in batches,
  * single GET) and conditional writes (PUT with `If-None-Match: *` or `If-Match`, DELETE with
  * `If-Match`). A 412, or a 412 reported inside a 207 body, becomes a
- * {@link PreconditionFailedError} carrying the item's href.
+ * {@link PreconditionFailedError} carrying the item's href. A multiget that a server answers
+ * with 404 as a whole because one href is missing (sabre/dav) is read again in halves, so only
+ * the hrefs really gone come back as missing (see `multigetSplitting`).
  *
  * Item text is returned with CRLF line ends however it was read: iCalendar and vCard lines end
  * in CRLF (RFC 5545 §3.1, RFC 6350 §3.2), and an XML parser must turn the CRLF a server sends
