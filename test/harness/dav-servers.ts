@@ -1,10 +1,11 @@
 /**
- * Test harness: starts real DAV servers (Radicale, Xandikos) on loopback with a throwaway
- * storage folder and a free port, waits until they answer, and stops them afterwards.
+ * Test harness: starts real DAV servers (Radicale, Xandikos, sabre/dav) on loopback with a
+ * throwaway storage folder and a free port, waits until they answer, and stops them afterwards.
  *
- * Used by every package's integration tests. A missing server binary is installed with
- * `apt-get install -y radicale xandikos` when running as root; otherwise the start fails with
- * a message naming what to install. It never skips silently.
+ * Used by every package's integration tests. A missing server is installed with
+ * `apt-get install -y radicale xandikos` (or `php-cli php-sqlite3 php-sabre-dav` for sabre/dav)
+ * when running as root; otherwise the start fails with a message naming what to install. It
+ * never skips silently.
  *
  * Known behaviour the callers design around:
  * - Radicale wants a Basic header even with auth off, and closes the connection after
@@ -13,15 +14,30 @@
  *   answers an unknown sync token with HTTP 500.
  * - Both write slowly (about 25 PUTs/s here); seed large collections with
  *   {@link DavServer.seedCollection}, which writes into the storage folder directly.
+ * - sabre/dav (the DAV library inside Nextcloud) is Debian's `php-sabre-dav`, which is
+ *   sabre/dav 1.8 (bookworm): served by `php -S` with test/harness/sabre/server.php as the
+ *   router (4 worker processes, PHP_CLI_SERVER_WORKERS), PDO backends on a throwaway SQLite
+ *   database (schema.sql, set up and seeded by setup.php through sabre's own backends), Basic
+ *   auth with a main password and an app password, and Nextcloud's URL layout: principal
+ *   `/remote.php/dav/principals/users/alice/`, homes `/remote.php/dav/calendars/alice/` and
+ *   `/remote.php/dav/addressbooks/users/alice/`, `/.well-known/caldav|carddav` → 301 to
+ *   `/remote.php/dav/`. What it does differently from the other two:
+ *   - a calendar-multiget / addressbook-multiget naming one href it does not have answers 404
+ *     for the whole REPORT (no 207 with a 404 inside);
+ *   - 1.8 has no sync-collection (RFC 6578; the Sync plugin came with 2.0, which Nextcloud
+ *     runs), so clients fall back to the ctag / ETag listing (`supportsSyncCollection: false`);
+ *   - the ETag of a card is the MD5 of its text, so writing the same text again keeps the ETag;
+ *   - each response closes its connection; the worker processes are stopped as a group.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** Which DAV server implementation. */
-export type DavServerKind = "radicale" | "xandikos";
+export type DavServerKind = "radicale" | "xandikos" | "sabre";
 
 /** A running DAV server. */
 export interface DavServer {
@@ -30,8 +46,18 @@ export interface DavServer {
   readonly url: string;
   readonly username: string;
   readonly password: string;
-  /** The URL of the user's calendar and address book homes (collections go below). */
+  /** The URL of the user's calendar and address book homes (collections go below); for sabre/dav, the calendar home. */
   readonly homeUrl: string;
+  /** The user's principal URL (what discovery must find). */
+  readonly principalUrl: string;
+  /** The calendar home (the `calendar-home-set` discovery must find). */
+  readonly calendarHomeUrl: string;
+  /** The address book home (the `addressbook-home-set` discovery must find). */
+  readonly addressBookHomeUrl: string;
+  /** A second password the server accepts for the same user (a Nextcloud app password), where it has one. */
+  readonly appPassword?: string | undefined;
+  /** Whether the server answers sync-collection (RFC 6578); false: clients use the ctag/ETag listing. */
+  readonly supportsSyncCollection: boolean;
   /** The storage folder the server writes to. */
   readonly storageDir: string;
   /** Headers every request needs (Basic auth for Radicale, which wants it even without auth). */
@@ -81,13 +107,39 @@ function hasBinary(name: string): boolean {
   }
 }
 
-/** Makes sure `radicale` and `xandikos` are installed, installing them when running as root. */
+const SABRE_AUTOLOAD = "/usr/share/php/Sabre/autoload.php";
+
+function hasPhpSqlite(): boolean {
+  try {
+    return /^pdo_sqlite$/m.test(execFileSync("php", ["-m"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the server of `kind` can be started here (its Debian packages are installed). */
+function isInstalled(kind: DavServerKind): boolean {
+  if (kind === "sabre") return hasBinary("php") && existsSync(SABRE_AUTOLOAD) && hasPhpSqlite();
+  return hasBinary(kind);
+}
+
+/** The Debian packages the server of `kind` comes from. */
+function packagesOf(kind: DavServerKind): string {
+  return kind === "sabre" ? "php-cli php-sqlite3 php-sabre-dav" : "radicale xandikos";
+}
+
+/**
+ * Makes sure the server of `kind` is installed (`radicale` and `xandikos`, or for `sabre` the
+ * PHP CLI with PDO SQLite and Debian's sabre/dav), installing its Debian packages when running
+ * as root; else throws naming them.
+ */
 export function ensureDavServersInstalled(kind: DavServerKind): void {
-  if (hasBinary(kind)) return;
+  if (isInstalled(kind)) return;
+  const packages = packagesOf(kind);
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   if (isRoot) {
     try {
-      execFileSync("sh", ["-c", "(apt-get install -y radicale xandikos || (apt-get update && apt-get install -y radicale xandikos))"], {
+      execFileSync("sh", ["-c", `(apt-get install -y ${packages} || (apt-get update && apt-get install -y ${packages}))`], {
         stdio: "ignore",
         env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
         timeout: 600_000,
@@ -95,11 +147,11 @@ export function ensureDavServersInstalled(kind: DavServerKind): void {
     } catch {
       // fall through to the message below
     }
-    if (hasBinary(kind)) return;
+    if (isInstalled(kind)) return;
   }
   throw new Error(
     `The DAV server '${kind}' is not installed and could not be installed here. ` +
-      "Install it with: sudo apt-get install -y radicale xandikos (Debian packages).",
+      `Install it with: sudo apt-get install -y ${packages} (Debian packages).`,
   );
 }
 
@@ -107,7 +159,7 @@ async function waitUntilAnswering(url: string, headers: Record<string, string>, 
   const deadline = Date.now() + 30_000;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`DAV server exited with code ${child.exitCode} before answering:\n${log()}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`DAV server exited (${child.exitCode ?? child.signalCode}) before answering:\n${log()}`);
     try {
       const response = await fetch(url, { method: "OPTIONS", headers });
       await response.arrayBuffer();
@@ -121,8 +173,19 @@ async function waitUntilAnswering(url: string, headers: Record<string, string>, 
   throw new Error(`DAV server at ${url} did not answer within 30 s (${String(lastError)}):\n${log()}`);
 }
 
-function spawnServer(command: string, args: string[]): { child: ChildProcess; log: () => string } {
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * Runs `command` as the leader's child in a process group of its own, under a shell that ends
+ * the whole group when the command exits or when this process goes away (its stdin pipe
+ * closes: the test runner may end a worker without running exit handlers).
+ */
+const GROUP_WRAPPER = 'exec 3<&0; "$@" </dev/null & p=$!; { cat <&3 >/dev/null; kill -KILL 0; } & wait "$p"; kill -KILL 0';
+
+function spawnServer(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; group?: boolean } = {}): { child: ChildProcess; log: () => string } {
+  // `group`: the server forks workers (php -S with PHP_CLI_SERVER_WORKERS), which outlive a
+  // signal to their parent alone; it leads a process group of its own, stopped as a whole.
+  const child = options.group
+    ? spawn("sh", ["-c", GROUP_WRAPPER, "ewsdav-dav-server", command, ...args], { stdio: ["pipe", "pipe", "pipe"], ...(options.env ? { env: options.env } : {}), detached: true })
+    : spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], ...(options.env ? { env: options.env } : {}) });
   let output = "";
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-20_000);
@@ -132,15 +195,36 @@ function spawnServer(command: string, args: string[]): { child: ChildProcess; lo
   return { child, log: () => output };
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+async function stopChild(child: ChildProcess, group = false): Promise<void> {
+  const signal = (name: NodeJS.Signals) => {
+    if (group && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, name); // the server and the workers it forked
+        return;
+      } catch {
+        // the group is gone already; fall back to the child alone
+      }
+    }
+    child.kill(name);
+  };
+  if (child.exitCode !== null || child.signalCode !== null) {
+    if (group) signal("SIGKILL"); // workers left behind by a parent that died
+    return;
+  }
   await new Promise<void>((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    const timer = setTimeout(() => signal("SIGKILL"), 5_000);
     child.once("exit", () => {
       clearTimeout(timer);
+      if (group && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, "SIGKILL"); // a worker that outlived its parent
+        } catch {
+          // none left
+        }
+      }
       resolve();
     });
-    child.kill("SIGTERM");
+    signal("SIGTERM");
   });
 }
 
@@ -196,6 +280,10 @@ export async function startRadicale(): Promise<DavServer> {
     username: USER,
     password: PASSWORD,
     homeUrl,
+    principalUrl: homeUrl,
+    calendarHomeUrl: homeUrl,
+    addressBookHomeUrl: homeUrl,
+    supportsSyncCollection: true,
     storageDir,
     headers,
     async seedCollection(options) {
@@ -249,6 +337,10 @@ export async function startXandikos(): Promise<DavServer> {
     username: USER,
     password: PASSWORD,
     homeUrl,
+    principalUrl: homeUrl,
+    calendarHomeUrl: `${homeUrl}calendars/`,
+    addressBookHomeUrl: `${homeUrl}contacts/`,
+    supportsSyncCollection: true,
     storageDir: root,
     headers,
     async seedCollection(options) {
@@ -274,10 +366,84 @@ export async function startXandikos(): Promise<DavServer> {
   };
 }
 
+
+const APP_PASSWORD = "Wq7xR-3kTzp-9fLmA-2cVbN-h8YdE";
+const SABRE_DIR = join(dirname(fileURLToPath(import.meta.url)), "sabre");
+
+/**
+ * Starts sabre/dav (Debian's php-sabre-dav, run by `php -S` with test/harness/sabre/server.php)
+ * on a free loopback port: SQLite backend in a throwaway folder, Basic auth with a password and
+ * an app password, Nextcloud's URL layout under `/remote.php/dav/` (see the module comment).
+ */
+export async function startSabre(): Promise<DavServer> {
+  ensureDavServersInstalled("sabre");
+  const root = mkdtempSync(join(tmpdir(), "ewsdav-sabre-"));
+  const database = join(root, "sabre.sqlite");
+  const php = (...args: string[]) => execFileSync("php", ["-d", "display_errors=stderr", join(SABRE_DIR, "setup.php"), ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  try {
+    php("init", database, USER);
+  } catch (error) {
+    rmSync(root, { recursive: true, force: true });
+    throw new Error(`sabre/dav: setting up the SQLite database failed: ${String((error as { stderr?: Buffer }).stderr ?? error)}`);
+  }
+  const config = join(root, "config.json");
+  writeFileSync(config, JSON.stringify({ database, user: USER, passwords: [PASSWORD, APP_PASSWORD] }));
+  const port = await freePort();
+  const { child, log } = spawnServer(
+    "php",
+    ["-d", "display_errors=stderr", "-d", "memory_limit=512M", "-d", "post_max_size=0", "-S", `127.0.0.1:${port}`, join(SABRE_DIR, "server.php")],
+    { env: { ...process.env, EWSDAV_SABRE_CONFIG: config, PHP_CLI_SERVER_WORKERS: "4" }, group: true },
+  );
+  const url = `http://127.0.0.1:${port}/`;
+  const base = `${url}remote.php/dav/`;
+  const headers = { authorization: basic(USER, PASSWORD) };
+  try {
+    await waitUntilAnswering(base, headers, child, log);
+  } catch (error) {
+    await stopChild(child, true);
+    rmSync(root, { recursive: true, force: true });
+    throw error;
+  }
+  const calendarHomeUrl = `${base}calendars/${USER}/`;
+  const addressBookHomeUrl = `${base}addressbooks/users/${USER}/`;
+  let seeds = 0;
+  return {
+    kind: "sabre",
+    url,
+    username: USER,
+    password: PASSWORD,
+    appPassword: APP_PASSWORD,
+    homeUrl: calendarHomeUrl,
+    principalUrl: `${base}principals/users/${USER}/`,
+    calendarHomeUrl,
+    addressBookHomeUrl,
+    supportsSyncCollection: false,
+    storageDir: root,
+    headers,
+    async seedCollection(options) {
+      // Through sabre's own PDO backends (what a PUT stores), in one transaction.
+      const file = join(root, `seed-${++seeds}.json`);
+      writeFileSync(file, JSON.stringify({ name: options.name, kind: options.kind, displayName: options.displayName, items: [...options.items] }));
+      try {
+        php("seed", database, USER, file);
+      } catch (error) {
+        throw new Error(`sabre/dav: seeding ${options.name} failed: ${String((error as { stderr?: Buffer }).stderr ?? error)}`);
+      } finally {
+        rmSync(file, { force: true });
+      }
+      return `${options.kind === "calendar" ? calendarHomeUrl : addressBookHomeUrl}${encodeURIComponent(options.name)}/`;
+    },
+    async stop() {
+      await stopChild(child, true);
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Starts a server of the given kind. */
 export function startDavServer(kind: DavServerKind): Promise<DavServer> {
-  return kind === "radicale" ? startRadicale() : startXandikos();
+  return kind === "radicale" ? startRadicale() : kind === "xandikos" ? startXandikos() : startSabre();
 }
 
 /** Every server kind the harness can start; conformance suites iterate over it. */
-export const DAV_SERVER_KINDS: readonly DavServerKind[] = ["radicale", "xandikos"];
+export const DAV_SERVER_KINDS: readonly DavServerKind[] = ["radicale", "xandikos", "sabre"];

@@ -1,6 +1,7 @@
+import { connect } from "node:net";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DAV_SERVER_KINDS, type DavServer, startDavServer } from "../harness/dav-servers.js";
+import { DAV_SERVER_KINDS, type DavServer, startDavServer, startSabre } from "../harness/dav-servers.js";
 
 const VCARD = (uid: string, fn: string) =>
   ["BEGIN:VCARD", "VERSION:3.0", `UID:${uid}`, `FN:${fn}`, "N:Doe;Jane;;;", "END:VCARD", ""].join("\r\n");
@@ -54,5 +55,49 @@ describe.each(DAV_SERVER_KINDS)("harness: %s over undici", (kind) => {
     const get = await request(`${collection}c7.vcf`, { headers: server.headers });
     expect(get.statusCode).toBe(200);
     expect(await get.body.text()).toContain("UID:seed-7");
+  });
+});
+
+describe("harness: sabre/dav in Nextcloud's layout", () => {
+  const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+  const PRINCIPAL_PROPFIND = `<?xml version="1.0" encoding="utf-8"?>
+<d:propfind xmlns:d="DAV:"><d:prop><d:current-user-principal/></d:prop></d:propfind>`;
+
+  it("takes the password and the app password as Basic, refuses others, redirects the well-known URLs, and stops every worker", async () => {
+    const server = await startSabre();
+    const port = Number(new URL(server.url).port);
+    try {
+      for (const password of [server.password, server.appPassword!]) {
+        const answer = await request(`${server.url}remote.php/dav/`, {
+          method: "PROPFIND",
+          headers: { authorization: basic(server.username, password), depth: "0", "content-type": "application/xml; charset=utf-8" },
+          body: PRINCIPAL_PROPFIND,
+        });
+        const xml = await answer.body.text();
+        expect(answer.statusCode).toBe(207);
+        expect(xml).toContain("/remote.php/dav/principals/users/alice/");
+      }
+      const refused = await request(`${server.url}remote.php/dav/`, { method: "PROPFIND", headers: { authorization: basic(server.username, "not-it"), depth: "0" } });
+      await refused.body.arrayBuffer();
+      expect(refused.statusCode).toBe(401);
+      for (const path of [".well-known/caldav", ".well-known/carddav"]) {
+        const moved = await request(`${server.url}${path}`, { method: "PROPFIND", headers: server.headers });
+        await moved.body.arrayBuffer();
+        expect(moved.statusCode).toBe(301);
+        expect(moved.headers.location).toBe("/remote.php/dav/");
+      }
+    } finally {
+      await server.stop();
+    }
+    // php -S forks workers; stopping the server stops them all, so nothing listens any more.
+    const listening = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, "127.0.0.1");
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+    expect(listening).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { PreconditionFailedError } from "./errors.js";
-import { contentTypeOf, getItem, itemFileName, multigetBatch, putItem, deleteItem, uidOf } from "./items.js";
+import { contentTypeOf, getItem, itemFileName, multiget, multigetBatch, putItem, deleteItem, uidOf } from "./items.js";
 import { multistatus, serve, type LoopbackServer } from "./loopback.test-support.js";
 import type { DavContext } from "./requests.js";
 import { DavTransport } from "./transport.js";
@@ -139,5 +140,100 @@ describe("item names", () => {
     expect(uidOf("BEGIN:VCARD\r\nUID;VALUE=TEXT:abc-\r\n 123\r\nEND:VCARD")).toBe("abc-123");
     expect(itemFileName(VCARD)).toBe("u-1.vcf");
     expect(itemFileName(VCARD.replace("u-1", "a/b c#d"))).toMatch(/^[0-9a-f-]{36}\.vcf$/);
+  });
+});
+
+describe("multiget against a server that answers 404 for the whole REPORT (sabre/dav)", () => {
+  const COLLECTION = "/remote.php/dav/addressbooks/users/alice/book/";
+  const card = (i: number) => `BEGIN:VCARD\r\nVERSION:3.0\r\nUID:c-${i}\r\nFN:Card ${i}\r\nEND:VCARD\r\n`;
+  const href = (i: number) => `${COLLECTION}c-${i}.vcf`;
+
+  /** A server holding items `0..n-1` except `gone`, answering as sabre/dav 1.8 does; `collectionGone` answers every path 404. */
+  async function sabreLike(n: number, gone: ReadonlySet<number>, collectionGone = false) {
+    const present = (path: string) => {
+      const match = /c-(\d+)\.vcf$/.exec(path);
+      return match !== null && Number(match[1]) < n && !gone.has(Number(match[1])) && !collectionGone;
+    };
+    const server = await serve((req, res) => {
+      const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+      if (collectionGone || (req.method === "GET" && !present(path))) {
+        res.writeHead(404);
+        res.end();
+      } else if (req.method === "PROPFIND") {
+        multistatus(res, `<d:response><d:href>${COLLECTION}</d:href><d:propstat><d:prop><d:resourcetype><d:collection/></d:resourcetype></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`);
+      } else if (req.method === "GET") {
+        res.writeHead(200, { etag: `"e-${path}"`, "content-type": "text/vcard" });
+        res.end(card(Number(/c-(\d+)/.exec(path)![1])));
+      } else {
+        const asked = [...req.body.matchAll(/<d:href>([^<]*)<\/d:href>/g)].map((m) => decodeURIComponent(m[1]!));
+        if (asked.some((p) => !present(p))) {
+          res.writeHead(404, { "content-type": "application/xml" });
+          res.end('<?xml version="1.0"?><d:error xmlns:d="DAV:"><s:message xmlns:s="http://sabredav.org/ns">Card not found</s:message></d:error>');
+          return;
+        }
+        multistatus(
+          res,
+          asked
+            .map((p) => `<d:response><d:href>${p}</d:href><d:propstat><d:prop><d:getetag>"e-${p}"</d:getetag><c:address-data xmlns:c="urn:ietf:params:xml:ns:carddav">${card(Number(/c-(\d+)/.exec(p)![1]))}</c:address-data></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`)
+            .join(""),
+        );
+      }
+    });
+    // Its own server and client (not the shared ones of `setup`): the property makes many.
+    const context: DavContext = { transport: new DavTransport({ retry: { baseDelayMs: 1 } }), baseUrl: new URL(server.url) };
+    return { server, context };
+  }
+
+  async function readAll(context: DavContext, hrefs: string[]) {
+    const out: Array<Awaited<ReturnType<typeof multigetBatch>>[number]> = [];
+    for await (const item of multiget(context, COLLECTION, "addressbook", hrefs, { batchSize: 100, concurrency: 1 })) out.push(item);
+    return out;
+  }
+
+  /** Reads n hrefs of which `gone` are missing; checks the answers and the request bound. */
+  async function check(n: number, gone: ReadonlySet<number>): Promise<void> {
+    const { server, context } = await sabreLike(n, gone);
+    try {
+      const hrefs = Array.from({ length: n }, (_, i) => href(i));
+      const results = await readAll(context, hrefs);
+      expect(results.map((r) => r.href)).toEqual(hrefs);
+      results.forEach((r, i) => {
+        if (gone.has(i)) expect(r).toEqual({ href: href(i), missing: true, status: 404 });
+        else expect(r).toMatchObject({ href: href(i), data: card(i) });
+      });
+      const k = gone.size;
+      // One REPORT when nothing is missing; else the collection check, ≤ 2 reads per level per miss, never over 2n + 1.
+      const bound = k === 0 ? 1 : Math.min(2 * n + 1, 2 + 2 * k * Math.ceil(Math.log2(n)) + k);
+      expect(server.requests.length).toBeLessThanOrEqual(bound);
+    } finally {
+      await context.transport.close();
+      await server.close();
+    }
+  }
+
+  it("reads every present item and reports exactly the missing ones, in bounded requests", async () => {
+    await check(16, new Set([6]));
+    await check(100, new Set([0, 99]));
+    await check(5, new Set([0, 1, 2, 3, 4]));
+    await check(1, new Set([0]));
+  });
+
+  it("holds for any set of missing hrefs (property)", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 40 }).chain((n) => fc.tuple(fc.constant(n), fc.uniqueArray(fc.integer({ min: 0, max: n - 1 }), { maxLength: n }))), async ([n, gone]) => {
+        await check(n, new Set(gone));
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it("fails with NOT_FOUND when the collection itself is gone, never reporting every item missing", async () => {
+    const { server, context } = await sabreLike(4, new Set(), true);
+    try {
+      await expect(readAll(context, [href(0), href(1), href(2)])).rejects.toMatchObject({ code: "NOT_FOUND", status: 404, method: "REPORT" });
+    } finally {
+      await context.transport.close();
+      await server.close();
+    }
   });
 });

@@ -2,7 +2,9 @@
  * Calendar objects and vCards: reads (calendar-multiget / addressbook-multiget in batches,
  * single GET) and conditional writes (PUT with `If-None-Match: *` or `If-Match`, DELETE with
  * `If-Match`). A 412, or a 412 reported inside a 207 body, becomes a
- * {@link PreconditionFailedError} carrying the item's href.
+ * {@link PreconditionFailedError} carrying the item's href. A multiget that a server answers
+ * with 404 as a whole because one href is missing (sabre/dav) is read again in halves, so only
+ * the hrefs really gone come back as missing (see `multigetSplitting`).
  *
  * Item text is returned with CRLF line ends however it was read: iCalendar and vCard lines end
  * in CRLF (RFC 5545 §3.1, RFC 6350 §3.2), and an XML parser must turn the CRLF a server sends
@@ -179,8 +181,52 @@ export async function multigetBatch(
   return results;
 }
 
+/** Whether `error` is a multiget REPORT answered 404 as a whole (sabre/dav, for one href it does not have). */
+function isWholeReportNotFound(error: unknown): error is DavHttpError {
+  return error instanceof DavHttpError && error.status === 404 && error.method === "REPORT";
+}
+
+/** One href read with GET: the item, or `missing` when the server answers 404. */
+async function getOrMissing(context: DavContext, collectionUrl: string, href: string, signal?: AbortSignal): Promise<DavItem | DavMissingItem> {
+  const canonical = writeTarget(context, "REPORT", href, collectionUrl);
+  try {
+    return await getItem(context, canonical, signal);
+  } catch (error) {
+    if (error instanceof DavHttpError && error.status === 404) return { href: canonical, missing: true, status: 404 };
+    throw error;
+  }
+}
+
 /**
- * {@link multigetBatch}, split in halves while an answer is over the response size limit.
+ * After a whole-report 404, or a batch answered as all missing: makes sure the collection itself
+ * is there (a Depth-0 PROPFIND), so that a collection gone is an error and never read as every
+ * item deleted.
+ * @throws DavHttpError `NOT_FOUND` (REPORT, 404) when the collection answers 404.
+ */
+async function confirmCollection(context: DavContext, collectionUrl: string, signal?: AbortSignal): Promise<void> {
+  const url = new URL(collectionUrl, context.baseUrl);
+  const gone = () => new DavHttpError("REPORT", redactUrl(url), 404, "the collection itself is not found");
+  let multistatus: Awaited<ReturnType<typeof propfind>>;
+  try {
+    multistatus = await propfind(context, url, "0", [["d", "resourcetype"]], signal);
+  } catch (error) {
+    if (error instanceof DavHttpError && error.status === 404) throw gone();
+    throw error;
+  }
+  // Xandikos answers a PROPFIND of a collection that is gone with a 207 holding only a 404.
+  const found = multistatus.responses.some((r) => (r.status === undefined || r.status < 300) && r.propstats.some((p) => p.status < 300));
+  if (!found) throw gone();
+}
+
+/**
+ * {@link multigetBatch}, split in halves while an answer is over the response size limit, or
+ * while the server answers the whole REPORT with 404 because one href is missing (sabre/dav
+ * does, where RFC 4791 §7.9 / RFC 6352 §8.7 want a 404 for that href inside a 207). Then the
+ * collection is checked once (gone: the 404 is thrown), halves are read again, a half of one
+ * href by GET, and an href that GET does not find is `missing`. Bounded: with k hrefs missing
+ * out of n, at most about 2k·log2(n) REPORTs plus k GETs, never more than 2n requests. A batch
+ * answered as all missing has its collection checked the same way (Xandikos answers a multiget
+ * on a collection that is gone with a 207 of 404s).
  * @throws DavError `RESPONSE_TOO_LARGE` naming the href when one item alone is over it.
  */
 async function multigetSplitting(
@@ -189,18 +235,31 @@ async function multigetSplitting(
   kind: DavCollectionKind,
   hrefs: readonly string[],
   signal?: AbortSignal,
+  collectionConfirmed = false,
 ): Promise<Array<DavItem | DavMissingItem>> {
   try {
-    return await multigetBatch(context, collectionUrl, kind, hrefs, signal);
+    const results = await multigetBatch(context, collectionUrl, kind, hrefs, signal);
+    if (!collectionConfirmed && results.length > 0 && results.every((r) => "missing" in r)) await confirmCollection(context, collectionUrl, signal);
+    return results;
   } catch (error) {
+    if (isWholeReportNotFound(error)) {
+      if (!collectionConfirmed) await confirmCollection(context, collectionUrl, signal);
+      if (hrefs.length === 1) return [await getOrMissing(context, collectionUrl, hrefs[0]!, signal)];
+      const half = Math.ceil(hrefs.length / 2);
+      const out: Array<DavItem | DavMissingItem> = [];
+      for (const part of [hrefs.slice(0, half), hrefs.slice(half)]) {
+        out.push(...(part.length === 1 ? [await getOrMissing(context, collectionUrl, part[0]!, signal)] : await multigetSplitting(context, collectionUrl, kind, part, signal, true)));
+      }
+      return out;
+    }
     if (!(error instanceof DavError && error.code === "RESPONSE_TOO_LARGE")) throw error;
     if (hrefs.length === 1) {
       throw new DavError("RESPONSE_TOO_LARGE", `item ${hrefOf(context, hrefs[0]!)} is larger than the response size limit (maxResponseBytes)`, { cause: error });
     }
     const half = Math.ceil(hrefs.length / 2);
     return [
-      ...(await multigetSplitting(context, collectionUrl, kind, hrefs.slice(0, half), signal)),
-      ...(await multigetSplitting(context, collectionUrl, kind, hrefs.slice(half), signal)),
+      ...(await multigetSplitting(context, collectionUrl, kind, hrefs.slice(0, half), signal, collectionConfirmed)),
+      ...(await multigetSplitting(context, collectionUrl, kind, hrefs.slice(half), signal, collectionConfirmed)),
     ];
   }
 }

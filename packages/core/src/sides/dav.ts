@@ -5,9 +5,12 @@
  * - Collections are calendars and address books; a calendar that accepts only VTODO holds tasks.
  *   A collection's id is its canonical href.
  * - The change feed is the client's: sync-collection (RFC 6578), or an ETag listing where the
- *   server lacks it or rejects the token (then a full listing, `complete`).
+ *   server lacks it (sabre/dav 1.8) or rejects the token (then a full listing, `complete`).
  * - Reads go through multiget; every write carries a precondition (`If-None-Match: *` on create,
- *   `If-Match` on update and delete).
+ *   `If-Match` on update and delete). An href the server no longer has is `not-found` (the engine
+ *   files a deletion), also where the server answers the whole multiget with 404 for it
+ *   (sabre/dav: the client reads that batch again in halves); a collection that is gone fails
+ *   the read instead, so it is never taken for every item deleted.
  * - Only members of the pair's collection are read or written. An href a listing names that is
  *   not one (on another origin, outside the collection after resolving `..` and percent-encoding,
  *   or with a name a server may resolve elsewhere) is dropped by the client and reported by the
