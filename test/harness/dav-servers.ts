@@ -35,6 +35,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureDebianPackages } from "./debian.js";
 
 /** Which DAV server implementation. */
 export type DavServerKind = "radicale" | "xandikos" | "sabre";
@@ -124,8 +125,8 @@ function isInstalled(kind: DavServerKind): boolean {
 }
 
 /** The Debian packages the server of `kind` comes from. */
-function packagesOf(kind: DavServerKind): string {
-  return kind === "sabre" ? "php-cli php-sqlite3 php-sabre-dav" : "radicale xandikos";
+function packagesOf(kind: DavServerKind): string[] {
+  return kind === "sabre" ? ["php-cli", "php-sqlite3", "php-sabre-dav"] : ["radicale", "xandikos"];
 }
 
 /**
@@ -134,25 +135,7 @@ function packagesOf(kind: DavServerKind): string {
  * as root; else throws naming them.
  */
 export function ensureDavServersInstalled(kind: DavServerKind): void {
-  if (isInstalled(kind)) return;
-  const packages = packagesOf(kind);
-  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-  if (isRoot) {
-    try {
-      execFileSync("sh", ["-c", `(apt-get install -y ${packages} || (apt-get update && apt-get install -y ${packages}))`], {
-        stdio: "ignore",
-        env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-        timeout: 600_000,
-      });
-    } catch {
-      // fall through to the message below
-    }
-    if (isInstalled(kind)) return;
-  }
-  throw new Error(
-    `The DAV server '${kind}' is not installed and could not be installed here. ` +
-      `Install it with: sudo apt-get install -y ${packages} (Debian packages).`,
-  );
+  ensureDebianPackages(`The DAV server '${kind}'`, packagesOf(kind), () => isInstalled(kind));
 }
 
 async function waitUntilAnswering(url: string, headers: Record<string, string>, child: ChildProcess, log: () => string): Promise<void> {

@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./dav-servers.js";
+import { ensureDebianPackages } from "./debian.js";
 
 const JAR = "/usr/share/davmail/davmail.jar";
 
@@ -33,18 +34,7 @@ export function ensureDavMailInstalled(): void {
       return false;
     }
   })();
-  if (has()) return;
-  if (typeof process.getuid === "function" && process.getuid() === 0) {
-    try {
-      execFileSync("sh", ["-c", "(apt-get install -y davmail-server || (apt-get update && apt-get install -y davmail-server))"], {
-        stdio: "ignore", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" }, timeout: 600_000,
-      });
-    } catch {
-      // reported below
-    }
-    if (has()) return;
-  }
-  throw new Error("DavMail is not installed and could not be installed here: sudo apt-get install -y davmail-server (Debian package).");
+  ensureDebianPackages("DavMail", ["davmail-server"], has);
 }
 
 /** Starts DavMail in EWS mode against `ewsUrl` and waits until its CalDAV port answers. */

@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-client/testing";
 import { EWS_SCHEMA_DIR } from "../harness/ews-schema.js";
+import { ensureDebianPackages } from "../harness/debian.js";
 
 // Debian's interpreter, where python3-exchangelib installs (a python3 earlier on PATH may not see it).
 const PYTHON = "/usr/bin/python3";
@@ -33,18 +34,7 @@ function hasExchangelib(): boolean {
 
 /** Installs python3-exchangelib when root; otherwise fails naming the package. */
 function ensureExchangelib(): void {
-  if (hasExchangelib()) return;
-  if (typeof process.getuid === "function" && process.getuid() === 0) {
-    try {
-      execFileSync("sh", ["-c", "(apt-get install -y python3-exchangelib || (apt-get update && apt-get install -y python3-exchangelib))"], {
-        stdio: "ignore", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" }, timeout: 600_000,
-      });
-    } catch {
-      // reported below
-    }
-    if (hasExchangelib()) return;
-  }
-  throw new Error("exchangelib is not installed and could not be installed here: sudo apt-get install -y python3-exchangelib (Debian package).");
+  ensureDebianPackages("exchangelib", ["python3-exchangelib"], hasExchangelib);
 }
 
 type Check = Record<string, unknown> & { check: string; error?: string };
