@@ -167,6 +167,7 @@ describe("EWS fields without a vCard property", () => {
   it("reports them, and reduces an HTML body to text", () => {
     const { text, dropped } = contactToVCard({ displayName: "E", initials: "E.X.", officeLocation: "B1", body: { bodyType: "HTML", value: "<html><body><p>Hello <b>bold</b></p><p>x &amp; y</p></body></html>" } });
     expect(dropped.map((entry) => entry.property).sort()).toEqual(["Body", "Initials", "OfficeLocation"]);
+    expect(dropped.find((entry) => entry.property === "Body")?.reason).toBe("HTML formatting is reduced to text in NOTE");
     expect(text).toContain("NOTE:Hello bold\\nx & y");
   });
 });
