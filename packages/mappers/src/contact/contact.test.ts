@@ -170,6 +170,14 @@ describe("parameters EWS cannot hold", () => {
     expect(dropped).toEqual([{ property: "EMAIL;X-DAV-PARAM", reason: "parameter X-DAV-PARAM has no EWS field; kept on the DAV side", value: "1" }]);
   });
 
+  it("keeps the parameter on the DAV side when Exchange changes the value (the merge onto the base)", () => {
+    const base = card("4.0", "EMAIL;TYPE=work;X-DAV-PARAM=1:ada@work.example", "TITLE;LANGUAGE=en:Analyst");
+    const { item } = contactFromVCard(base);
+    const { text } = contactToVCard({ ...item, jobTitle: "Lead", emailAddresses: { EmailAddress1: { address: "ada@new.example" } } }, { base });
+    expect(text).toContain("EMAIL;TYPE=work;X-DAV-PARAM=1:ada@new.example");
+    expect(text).toContain("TITLE;LANGUAGE=en:Lead");
+  });
+
   it("reports LANGUAGE, SORT-AS, GEO on ADR and a non-Gregorian CALSCALE, in card order, with groups named", () => {
     const { dropped } = contactFromVCard(
       card(
