@@ -21,14 +21,18 @@ export function htmlToText(html: string): string {
     .trim();
 }
 
-/** The text an EWS body stands for in NOTE (HTML reduced to text). */
-export function bodyText(item: ItemBase, dropped: DroppedProperty[] | null): string | undefined {
+/**
+ * The text an EWS body stands for in the caller's text property (HTML reduced to text). `property`
+ * names that property (`NOTE` for contacts, `DESCRIPTION` for tasks) in the reason reported when
+ * formatting is lost.
+ */
+export function bodyText(item: ItemBase, dropped: DroppedProperty[] | null, property: "NOTE" | "DESCRIPTION"): string | undefined {
   const body = item.body;
   if (!body || body.value === "") return undefined;
   if (body.bodyType === "HTML") {
     const text = htmlToText(body.value);
     if (dropped && /<(?!\/?(p|div|br|span|html|head|body|meta)\b)[a-z]/i.test(body.value)) {
-      dropped.push({ property: "Body", reason: "HTML formatting is reduced to text in NOTE" });
+      dropped.push({ property: "Body", reason: `HTML formatting is reduced to text in ${property}` });
     }
     return text === "" ? undefined : text;
   }

@@ -1,6 +1,9 @@
 /** A property or value a mapper could not carry to the other form, and why. */
 export interface DroppedProperty {
-  /** The property as named on the source side (`EMAIL`, `RRULE`, `EmailAddresses[3]` …). */
+  /**
+   * The property as named on the source side (`EMAIL`, `RRULE`, `EmailAddresses[3]` …); for a
+   * parameter of a property that was carried, the property and the parameter (`EMAIL;X-DAV-PARAM`).
+   */
   property: string;
   /** Why it could not be carried (an EWS slot limit, no EWS field, a value out of range). */
   reason: string;

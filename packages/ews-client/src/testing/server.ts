@@ -172,7 +172,8 @@ function acceptedVersions(version: string): Set<string> {
 /**
  * Request elements newer than the oldest request version: Exchange validates a request against the
  * schema of the version it names, so such an element in an older request is refused with
- * ErrorSchemaValidation. Keys are element local names (types namespace) or `FieldURI` values.
+ * ErrorSchemaValidation, and it answers in that schema, so the element is left out of the response
+ * ({@link withoutNewerThan}). Keys are element local names (types namespace) or `FieldURI` values.
  */
 const ELEMENT_MIN_VERSION: ReadonlyMap<string, string> = new Map([
   ["Gender", "Exchange2016"],
@@ -190,6 +191,33 @@ function newerThanRequested(payload: XmlElement, requested: string): string | un
     stack.push(...e.children);
   }
   return undefined;
+}
+
+/**
+ * The response without the elements newer than `requested` (the same table as requests): Exchange
+ * answers in the schema of the request's version, so an Exchange2010_SP2 GetItem of a contact
+ * gets no Gender. Only elements of the types namespace are left out (never a FieldURI value);
+ * parts without such an element are shared, not copied.
+ */
+function withoutNewerThan(payload: XmlElement, requested: string): XmlElement {
+  const at = EXCHANGE_VERSIONS.indexOf(requested);
+  const newer = new Set([...ELEMENT_MIN_VERSION].filter(([key, minimum]) => !key.includes(":") && EXCHANGE_VERSIONS.indexOf(minimum) > at).map(([key]) => key));
+  if (newer.size === 0) return payload;
+  const strip = (e: XmlElement): XmlElement => {
+    let changed = false;
+    const children: XmlElement[] = [];
+    for (const c of e.children) {
+      if (c.ns === NS_T && newer.has(c.name)) {
+        changed = true;
+        continue;
+      }
+      const kept = strip(c);
+      if (kept !== c) changed = true;
+      children.push(kept);
+    }
+    return changed ? { ...e, children } : e;
+  };
+  return strip(payload);
 }
 
 const DEFAULT_USERS: EwsSimulatorUser[] = [{ smtpAddress: "alice@example.com", password: "secret" }];
@@ -491,7 +519,7 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
         res.on("close", () => stopStream());
         return;
       }
-      responseXml = bodyEnvelope(version, handler(payload, ctx));
+      responseXml = bodyEnvelope(version, withoutNewerThan(handler(payload, ctx), requested ?? "Exchange2007"));
     } catch (error) {
       status = 500;
       if (error instanceof Fault || error instanceof SimFault) {

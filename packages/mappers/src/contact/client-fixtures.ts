@@ -248,7 +248,8 @@ export const CONTACT_FIXTURES: readonly ContactFixture[] = [
       weddingAnniversary: "2005-05-20T00:00:00Z",
       birthday: "1975-01-02T00:00:00Z",
     },
-    dropped: ["VERSION", "LABEL", "X-MS-OL-DEFAULT-POSTAL-ADDRESS", "X-MS-OL-DESIGN"],
+    // N;LANGUAGE: EWS has no language for a name (the name itself is carried).
+    dropped: ["VERSION", "N;LANGUAGE", "LABEL", "X-MS-OL-DEFAULT-POSTAL-ADDRESS", "X-MS-OL-DESIGN"],
   },
   {
     client: "Nextcloud Contacts (sabre/vobject, vCard 3.0)",

@@ -163,10 +163,79 @@ describe("dates, gender and relations", () => {
   });
 });
 
+describe("parameters EWS cannot hold", () => {
+  it("reports an unknown parameter of a mapped property, naming the property and the parameter, and still maps the value", () => {
+    const { item, dropped } = contactFromVCard(card("4.0", "EMAIL;TYPE=work;X-DAV-PARAM=1:ada@work.example"));
+    expect(emails(item)).toEqual({ EmailAddress1: "ada@work.example" });
+    expect(dropped).toEqual([{ property: "EMAIL;X-DAV-PARAM", reason: "parameter X-DAV-PARAM has no EWS field; kept on the DAV side", value: "1" }]);
+  });
+
+  it("keeps the parameter on the DAV side when Exchange changes the value (the merge onto the base)", () => {
+    const base = card("4.0", "EMAIL;TYPE=work;X-DAV-PARAM=1:ada@work.example", "TITLE;LANGUAGE=en:Analyst");
+    const { item } = contactFromVCard(base);
+    const { text } = contactToVCard({ ...item, jobTitle: "Lead", emailAddresses: { EmailAddress1: { address: "ada@new.example" } } }, { base });
+    expect(text).toContain("EMAIL;TYPE=work;X-DAV-PARAM=1:ada@new.example");
+    expect(text).toContain("TITLE;LANGUAGE=en:Lead");
+  });
+
+  it("reports LANGUAGE, SORT-AS, GEO on ADR and a non-Gregorian CALSCALE, in card order, with groups named", () => {
+    const { dropped } = contactFromVCard(
+      card(
+        "4.0",
+        'N;SORT-AS="Lovelace,Ada":Lovelace;Ada;;;',
+        "TITLE;LANGUAGE=en:Analyst",
+        'ADR;TYPE=work;GEO="geo:51.5,-0.12";LABEL="1 Engine Street\\nLondon":;;1 Engine Street;London;;;',
+        "BDAY;CALSCALE=chinese:18151210",
+        "item1.TEL;TYPE=cell;X-ABCUSTOM=yes:+1 555 0100",
+      ),
+    );
+    expect(dropped.map((entry) => [entry.property, entry.value])).toEqual([
+      ["N;SORT-AS", "Lovelace,Ada"],
+      ["TITLE;LANGUAGE", "en"],
+      ["ADR;GEO", "geo:51.5,-0.12"],
+      ["BDAY;CALSCALE", "chinese"],
+      ["item1.TEL;X-ABCUSTOM", "yes"],
+    ]);
+  });
+
+  it("reports no parameter the mapper reads or that only says how the value is written", () => {
+    const { item, dropped } = contactFromVCard(
+      card(
+        "4.0",
+        "TEL;TYPE=work,voice;PREF=1;VALUE=uri:tel:+1-555-0100",
+        "EMAIL;TYPE=home;PREF=2;PID=1.1:ada@home.example",
+        "ADR;TYPE=home;LABEL=\"3 Home Road\\nBath\":;;3 Home Road;Bath;;;",
+        "BDAY;CALSCALE=gregorian:18151210",
+        "ANNIVERSARY;VALUE=date:18350708",
+        "NOTE;ALTID=1;PID=2.1:Hello",
+        "RELATED;TYPE=spouse;VALUE=text:William King",
+        "IMPP;X-SERVICE-TYPE=Jabber;TYPE=home:xmpp:ada@jabber.example",
+        "PHOTO;MEDIATYPE=image/jpeg:data:image/jpeg;base64,/9j/4AAQ",
+      ),
+    );
+    expect(item.phoneNumbers).toEqual({ BusinessPhone: "+1-555-0100" });
+    expect(item.imAddresses).toEqual({ ImAddress1: "xmpp:ada@jabber.example" });
+    expect(dropped).toEqual([]);
+  });
+
+  it("reads vCard 3.0 parameters the same way: CHARSET, ENCODING, TYPE=pref and Apple's X-APPLE-OMIT-YEAR are carried, an X- parameter is reported", () => {
+    const { dropped } = contactFromVCard(
+      card("3.0", "TEL;TYPE=WORK;TYPE=pref;CHARSET=utf-8:+1 555 0100", "BDAY;X-APPLE-OMIT-YEAR=1604:1604-03-15", "PHOTO;ENCODING=b;TYPE=JPEG:/9j/4AAQ", "NOTE;X-EXAMPLE=a,b:Hello"),
+    );
+    expect(dropped).toEqual([{ property: "NOTE;X-EXAMPLE", reason: "parameter X-EXAMPLE has no EWS field; kept on the DAV side", value: "a,b" }]);
+  });
+
+  it("reports a property EWS cannot hold once, as the property (not its parameters as well)", () => {
+    const { dropped } = contactFromVCard(card("4.0", "GEO;X-DAV-PARAM=1:geo:51.5,-0.12", "IMPP;X-SERVICE-TYPE=Facebook:x-apple:ada"));
+    expect(dropped.map((entry) => entry.property)).toEqual(["GEO", "IMPP;X-SERVICE-TYPE"]);
+  });
+});
+
 describe("EWS fields without a vCard property", () => {
   it("reports them, and reduces an HTML body to text", () => {
     const { text, dropped } = contactToVCard({ displayName: "E", initials: "E.X.", officeLocation: "B1", body: { bodyType: "HTML", value: "<html><body><p>Hello <b>bold</b></p><p>x &amp; y</p></body></html>" } });
     expect(dropped.map((entry) => entry.property).sort()).toEqual(["Body", "Initials", "OfficeLocation"]);
+    expect(dropped.find((entry) => entry.property === "Body")?.reason).toBe("HTML formatting is reduced to text in NOTE");
     expect(text).toContain("NOTE:Hello bold\\nx & y");
   });
 });

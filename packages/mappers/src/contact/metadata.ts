@@ -87,7 +87,9 @@ const EXAMPLES: Record<string, MappingExample> = {
   "TEL;TYPE=video, text, msg, bbs, modem …": { dav: ["TEL;TYPE=video:+1 555 0199"], back: ["TEL;TYPE=other,voice;VALUE=text:+1 555 0199"] },
   "Groups (item1.EMAIL) and X-ABLabel": { dav: ["item1.EMAIL:ada@label.example", "item1.X-ABLabel:_$!<Home>!$_"], back: ["EMAIL;TYPE=home:ada@label.example"] },
   "KEY, LOGO, SOUND, GEO, TZ, LANG, MEMBER, KIND=group, CLIENTPIDMAP, X- properties, unknown parameters": {
-    dav: ["GEO:geo:51.5,-0.12", "TZ:Europe/London", "LANG:en", "X-EXAMPLE-FLAG:on"],
+    // The EMAIL travels; its unknown parameter is what is reported (named with the property).
+    dav: ["GEO:geo:51.5,-0.12", "TZ:Europe/London", "LANG:en", "X-EXAMPLE-FLAG:on", "EMAIL;X-DAV-PARAM=1:ada@param.example"],
+    dropped: ["GEO", "TZ", "LANG", "X-EXAMPLE-FLAG", "EMAIL;X-DAV-PARAM"],
   },
   "(EWS only) Initials, OfficeLocation, Mileage, Companies": {
     dav: [],
@@ -130,6 +132,11 @@ export const CONTACT_MAPPING_ROWS: readonly MappingRow[] = withExamples([
   contact("IMPP / X-MS-IMADDRESS / X-AIM, X-JABBER, X-ICQ, X-MSN, X-YAHOO, X-SKYPE, X-GOOGLE-TALK, X-QQ, X-GADUGADU", ["ImAddresses[ImAddress1..3]"], "limited", "PREF first, then card order; the same address as IMPP and X-JABBER counts once. URIs are kept as URIs (`xmpp:a@b`); X- service properties become URIs; text without a scheme is written as X-MS-IMADDRESS.", "3 addresses"),
   contact("TEL;TYPE=video, text, msg, bbs, modem …", [], "limited", "Types no EWS slot knows are ignored when choosing a slot; a TEL with no known type is OtherTelephone."),
   contact("Groups (item1.EMAIL) and X-ABLabel", [], "limited", "Apple labels (Work, Home, Other, Spouse, Anniversary …) choose slots; groups and labels stay as they were on merge."),
-  contact("KEY, LOGO, SOUND, GEO, TZ, LANG, MEMBER, KIND=group, CLIENTPIDMAP, X- properties, unknown parameters", [], "not-supported", "Reported in `dropped`; kept exactly on the DAV side by the merge onto the base."),
+  contact(
+    "KEY, LOGO, SOUND, GEO, TZ, LANG, MEMBER, KIND=group, CLIENTPIDMAP, X- properties, unknown parameters",
+    [],
+    "not-supported",
+    "Reported in `dropped`; kept exactly on the DAV side by the merge onto the base. A parameter of a carried property that the mapper neither reads nor knows to be harmless (an X- parameter, LANGUAGE, SORT-AS, GEO / TZ on ADR, a CALSCALE other than gregorian …) is reported as `PROPERTY;PARAMETER` while the value travels. Harmless everywhere: VALUE, ENCODING, CHARSET (how the value is written), TYPE and PREF (they choose a slot or an order), ALTID and PID (vCard's own bookkeeping); also LABEL on ADR, MEDIATYPE on PHOTO, X-APPLE-OMIT-YEAR on dates, and Apple's X-SERVICE-TYPE on an IMPP whose URI scheme names the service.",
+  ),
   contact("(EWS only) Initials, OfficeLocation, Mileage, Companies", ["Initials", "OfficeLocation", "Mileage", "Companies"], "not-supported", "Reported in `dropped` on the way to vCard."),
 ], EXAMPLES);

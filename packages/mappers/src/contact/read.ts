@@ -446,8 +446,58 @@ export function readContactCard(card: JComponent): ContactReading {
     if (explained.has(index) || META_PROPERTIES.has(property[0])) return;
     drop(index, property[0].startsWith("x-") ? "an extension property with no EWS field (kept on the DAV side)" : "no EWS field (kept on the DAV side)");
   });
+  // Parameters of the mapped properties that EWS cannot hold (the property itself is carried).
+  const mapped = new Set([...bindings].filter(([key]) => key !== "im-duplicate").flatMap(([, indexes]) => indexes));
+  for (const index of [...mapped].sort((a, b) => a - b)) {
+    for (const [parameter, value] of uncarriedParameters(props[index]!)) {
+      const entry: DroppedProperty = { property: `${upperName(props[index]!)};${parameter}`, reason: `parameter ${parameter} has no EWS field; kept on the DAV side` };
+      if (value !== "" && value.length <= 200) entry.value = value;
+      dropped.push(entry);
+    }
+  }
   if (item.displayName !== undefined && item.fileAs === undefined) item.fileAs = item.displayName;
   return { item, dropped, bindings, uid, dates };
+}
+
+/**
+ * Parameters that say nothing EWS would need to hold, on any property: how the value is written
+ * (VALUE, ENCODING, CHARSET), its rank and classification (PREF, TYPE: they choose a slot or an
+ * order where the mapper reads them, and classify a value EWS holds once elsewhere), and the
+ * bookkeeping of vCard 4.0 (ALTID groups alternative forms of one property, of which the mapper
+ * takes one and reports the others; PID names a property instance for vCard's own sync).
+ */
+const FORMAT_PARAMETERS = new Set(["value", "encoding", "charset", "pref", "type", "altid", "pid"]);
+
+/** Parameters the mapper reads on particular properties, beyond {@link FORMAT_PARAMETERS}. */
+const USED_PARAMETERS: Record<string, readonly string[]> = {
+  // Apple's marker of a date without a year.
+  bday: ["x-apple-omit-year"],
+  ...Object.fromEntries([...ANNIVERSARY_PROPERTIES, "x-abdate"].map((name) => [name, ["x-apple-omit-year"]])),
+  // The media type of the photo's content (vCard 4.0), written as the attachment's ContentType.
+  photo: ["mediatype"],
+  // The address as printed (vCard 4.0), formatted from the same components.
+  adr: ["label"],
+};
+
+/**
+ * The parameters of a property the mapper neither reads nor knows to be harmless, as
+ * `[NAME, value]` (upper-cased name, values joined with commas): an X- parameter, LANGUAGE, SORT-AS,
+ * GEO / TZ / CC on ADR, a CALSCALE other than gregorian, Apple's X-ABCROP-RECTANGLE on PHOTO … The
+ * property's value is carried; the parameter stays on the DAV side (the merge onto the base keeps it).
+ */
+export function uncarriedParameters(property: JProperty): Array<[string, string]> {
+  const used = USED_PARAMETERS[property[0]] ?? [];
+  const out: Array<[string, string]> = [];
+  for (const [name, raw] of Object.entries(property[1])) {
+    if (name === "group" || FORMAT_PARAMETERS.has(name) || used.includes(name)) continue;
+    const value = (Array.isArray(raw) ? raw : [raw]).map(String).join(",");
+    if (name === "calscale" && value.toLowerCase() === "gregorian") continue;
+    // Apple's name of the service an IMPP's URI scheme already names (`xmpp:` Jabber); its
+    // `x-apple:` URIs name no service, so there the name is lost.
+    if (name === "x-service-type" && property[0] === "impp" && !/^x-apple:/i.test(textOf(property).trim())) continue;
+    out.push([name.toUpperCase(), value]);
+  }
+  return out;
 }
 
 const GENDER_FROM_SEX: Record<string, string> = { m: "Male", f: "Female", o: "Other", n: "None", u: "Unknown" };

@@ -343,8 +343,8 @@ export function writeContactCard(item: Contact, base: JComponent | null, version
     } else appended.push(["categories", {}, "text", ...categories]);
   }
 
-  const note = bodyText(item, dropped);
-  if ((note ?? "") !== (bodyText(was.item, null) ?? "")) text("body", note, () => ["note", {}, "text", note!]);
+  const note = bodyText(item, dropped, "NOTE");
+  if ((note ?? "") !== (bodyText(was.item, null, "NOTE") ?? "")) text("body", note, () => ["note", {}, "text", note!]);
 
   // Photo: the contact photo attachment (with content fetched) ⇄ PHOTO.
   const photos = (item.attachments ?? []).filter((attachment) => attachment.kind === "file" && attachment.isContactPhoto);

@@ -168,6 +168,14 @@ describe("recurrence", () => {
   });
 });
 
+describe("body", () => {
+  it("reduces an HTML body to text in DESCRIPTION and names DESCRIPTION in the report", () => {
+    const { text, dropped } = taskToVTodo({ subject: "b", body: { bodyType: "HTML", value: "<html><body><p>Do <b>this</b></p></body></html>" } });
+    expect(text).toContain("DESCRIPTION:Do this");
+    expect(dropped).toEqual([{ property: "Body", reason: "HTML formatting is reduced to text in DESCRIPTION" }]);
+  });
+});
+
 describe("malformed input", () => {
   it("throws a typed error when there is no VTODO", () => {
     expect(() => taskFromVTodo("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")).toThrow(MapperError);

@@ -77,7 +77,7 @@ export function writeTodoCalendar(item: Task, base: { calendar: JComponent; todo
   }
 
   if ((item.subject ?? "") !== (was.item.subject ?? "")) replace("subject", item.subject ? ["summary", {}, "text", item.subject] : null);
-  const description = bodyText(item, dropped);
+  const description = bodyText(item, dropped, "DESCRIPTION");
   if ((description ?? "") !== (was.item.body?.value ?? "")) replace("body", description ? ["description", {}, "text", description] : null);
 
   // DTSTART / DUE in their remembered form (the base's, else the item's memory, else a date).
