@@ -16,7 +16,7 @@ describe("npm run demo", () => {
     // The card with four e-mail addresses: the line says which item, which side, what and why.
     const dropped = lines.filter((l) => l.includes("dropped:") && l.includes("demo-ada-lovelace"));
     expect(dropped, lines.join("\n")).toHaveLength(1);
-    expect(dropped[0]).toContain("exchange could not store of demo-ada-lovelace");
+    expect(dropped[0]).toContain("exchange could not store part of demo-ada-lovelace");
     expect(dropped[0]).toMatch(/EMAIL — EWS holds 3 e-mail addresses/);
     expect(dropped[0]).toContain("X-DEMO-FAVOURITE-ENGINE — ");
   });

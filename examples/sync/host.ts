@@ -155,7 +155,7 @@ export function droppedLines(report: PairReport, sides: PairSides, options: { ma
       let group = groups.get(key);
       if (!group) {
         const item = `${d.uid || "(no UID)"}${d.id && d.id !== d.uid ? ` [${d.id}]` : ""}`;
-        const head = d.on === "write" ? `${sides[slot]} could not store of ${item}` : `${sides[slot]}: ${item} holds what its vCard/iCalendar form cannot say`;
+        const head = d.on === "write" ? `${sides[slot]} could not store part of ${item}` : `${sides[slot]}: ${item} holds what its vCard/iCalendar form cannot say`;
         group = { head, properties: [] };
         groups.set(key, group);
       }

@@ -84,7 +84,7 @@ describe("npm run sync", () => {
     expect(report.ok).toBe(true);
     const dropped = lines.filter((l) => l.trimStart().startsWith("dropped:"));
     expect(dropped, lines.join("\n")).toHaveLength(1);
-    expect(dropped[0]).toContain("work could not store of four-mails");
+    expect(dropped[0]).toContain("work could not store part of four-mails");
     expect(dropped[0]).toMatch(/EMAIL — EWS holds 3 e-mail addresses/);
     expect(dropped[0]).toContain("X-EXAMPLE-FLAG — ");
   });
@@ -95,7 +95,7 @@ describe("npm run sync", () => {
     report.local.dropped.push({ uid: "x", id: "x.vcf", property: "Mileage", reason: "no vCard property", on: "read" });
     const lines = droppedLines(report, { local: "files", remote: "work" }, { maxLines: 5, maxProperties: 2 });
     expect(lines).toHaveLength(6);
-    expect(lines[0]).toBe("dropped: work could not store of u0 [id0]: EMAIL — no room; ADR — no room; and 1 more");
+    expect(lines[0]).toBe("dropped: work could not store part of u0 [id0]: EMAIL — no room; ADR — no room; and 1 more");
     expect(lines[5]).toBe("dropped: and 10 more items");
     expect(droppedLines(report, { local: "files", remote: "work" }, { maxLines: 20 }).at(-1)).toBe("dropped: files: x [x.vcf] holds what its vCard/iCalendar form cannot say: Mileage — no vCard property");
   });
