@@ -224,3 +224,24 @@ describe("components added by one side", () => {
     expect(added.lines.find((l) => l.name === "UID")!.value).toBe("series-1");
   });
 });
+
+describe("per-value merge of every multi-valued card property", () => {
+  const cases: Array<[string, string, string, string]> = [
+    // property, a value, the first value edited, a value added
+    ["TEL", "TEL;TYPE=work:+1 555 0100", "TEL;TYPE=work:+1 555 0199", "TEL;TYPE=cell:+1 555 0142"],
+    ["ADR", "ADR;TYPE=work:;;Main St 1;Town;;123;", "ADR;TYPE=work:;;Main St 2;Town;;123;", "ADR;TYPE=home:;;Elm St 5;Town;;124;"],
+    ["IMPP", "IMPP;TYPE=work:xmpp:ada@example.com", "IMPP;TYPE=work:xmpp:ada@example.org", "IMPP;TYPE=home:sip:ada@example.com"],
+    ["URL", "URL;TYPE=work:https://example.com/ada", "URL;TYPE=work:https://example.org/ada", "URL;TYPE=home:https://ada.example"],
+    ["RELATED", "RELATED;TYPE=spouse;VALUE=text:Bob", "RELATED;TYPE=spouse;VALUE=text:Robert", "RELATED;TYPE=child;VALUE=text:Carol"],
+  ];
+  for (const [name, value, edited, added] of cases) {
+    it(`${name}: one side edits a value, the other adds one, both survive on both sides`, () => {
+      const base = card([value]);
+      const r = merge(base, card([edited]), card([value, added]));
+      expect(r.conflicts).toEqual([]);
+      const want = [edited, added].map((l) => l.slice(name.length + 1)).sort();
+      expect(linesOf(r.local, name).sort()).toEqual(want);
+      expect(linesOf(r.remote, name).sort()).toEqual(want);
+    });
+  }
+});
