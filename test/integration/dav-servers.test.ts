@@ -89,15 +89,22 @@ describe("harness: sabre/dav in Nextcloud's layout", () => {
     } finally {
       await server.stop();
     }
-    // php -S forks workers; stopping the server stops them all, so nothing listens any more.
-    const listening = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, "127.0.0.1");
-      socket.once("connect", () => {
-        socket.destroy();
-        resolve(true);
+    // php -S forks workers; stopping the server stops them all, so nothing listens any more. A
+    // SIGKILLed process lets go of its socket as the kernel tears it down, so ask for a little while.
+    const listensNow = () =>
+      new Promise<boolean>((resolve) => {
+        const socket = connect(port, "127.0.0.1");
+        socket.once("connect", () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.once("error", () => resolve(false));
       });
-      socket.once("error", () => resolve(false));
-    });
+    let listening = await listensNow();
+    for (let i = 0; listening && i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      listening = await listensNow();
+    }
     expect(listening).toBe(false);
   });
 });
