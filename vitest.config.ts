@@ -5,7 +5,9 @@ const src = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import
 
 // Tests run from source: each package name resolves to its src/ entry, so no build is needed first.
 const alias = [
-  { find: /^@ewsdav\/ews-client\/testing$/, replacement: src("ews-client/src/testing/index.ts") },
+  { find: /^@ewsdav\/http$/, replacement: src("http/src/index.ts") },
+  { find: /^@ewsdav\/vobject$/, replacement: src("vobject/src/index.ts") },
+  { find: /^@ewsdav\/ews-simulator$/, replacement: src("ews-simulator/src/index.ts") },
   { find: /^@ewsdav\/ews-client$/, replacement: src("ews-client/src/index.ts") },
   { find: /^@ewsdav\/dav-client$/, replacement: src("dav-client/src/index.ts") },
   { find: /^@ewsdav\/mappers$/, replacement: src("mappers/src/index.ts") },
@@ -36,7 +38,10 @@ export default defineConfig({
     hookTimeout: 180_000,
     projects: [
       unit("core"),
+      unit("http"),
+      unit("vobject"),
       unit("ews-client"),
+      unit("ews-simulator"),
       unit("dav-client"),
       unit("mappers"),
       {

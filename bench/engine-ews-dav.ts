@@ -7,7 +7,7 @@
  */
 import { DavClient } from "@ewsdav/dav-client";
 import { basicAuth, EwsClient } from "@ewsdav/ews-client";
-import { seedLarge, startEwsSimulator } from "@ewsdav/ews-client/testing";
+import { seedLarge, startEwsSimulator } from "@ewsdav/ews-simulator";
 import { MemoryStateStore, SyncEngine, type CollectionKind } from "@ewsdav/core";
 import { DavSide } from "@ewsdav/core/dav";
 import { EwsSide } from "@ewsdav/core/ews";

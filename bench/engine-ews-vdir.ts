@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { basicAuth, EwsClient } from "@ewsdav/ews-client";
-import { seedLarge, startEwsSimulator } from "@ewsdav/ews-client/testing";
+import { seedLarge, startEwsSimulator } from "@ewsdav/ews-simulator";
 import { SyncEngine } from "@ewsdav/core";
 import { EwsSide } from "@ewsdav/core/ews";
 import { SqliteStateStore } from "@ewsdav/core/sqlite";

@@ -11,7 +11,7 @@
  *   npx tsx bench/ews-fetch-contacts.ts [contacts=10000] [batch=50] [concurrency=4]
  */
 import { basicAuth, EwsClient, isEwsError, type ItemId } from "@ewsdav/ews-client";
-import { seedLarge, startEwsSimulator } from "@ewsdav/ews-client/testing";
+import { seedLarge, startEwsSimulator } from "@ewsdav/ews-simulator";
 
 const [contacts, batch, concurrency] = [Number(process.argv[2] ?? 10_000), Number(process.argv[3] ?? 50), Number(process.argv[4] ?? 4)];
 

@@ -9,7 +9,7 @@
  */
 import { DavClient } from "@ewsdav/dav-client";
 import { basicAuth, EwsClient, NotificationConnection } from "@ewsdav/ews-client";
-import { seedLarge, startEwsSimulator, startSubscriptionFront } from "@ewsdav/ews-client/testing";
+import { seedLarge, startEwsSimulator, startSubscriptionFront } from "@ewsdav/ews-simulator";
 import { MemoryStateStore, SyncEngine, type ItemOutcomeEvent } from "@ewsdav/core";
 import { DavSide } from "@ewsdav/core/dav";
 import { EwsSide } from "@ewsdav/core/ews";

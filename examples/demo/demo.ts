@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { basicAuth, EwsClient, NotificationConnection } from "@ewsdav/ews-client";
-import { startEwsSimulator, startSubscriptionFront } from "@ewsdav/ews-client/testing";
+import { startEwsSimulator, startSubscriptionFront } from "@ewsdav/ews-simulator";
 import { summarise, SyncEngine, type PairRecord, type SyncReport } from "@ewsdav/core";
 import { EwsSide } from "@ewsdav/core/ews";
 import { SqliteStateStore } from "@ewsdav/core/sqlite";

@@ -11,7 +11,7 @@
  *   --schema-dir DIR      validate every request against the EWS schema in DIR
  */
 import { parseArgs } from "node:util";
-import { startEwsSimulator, type EwsSimulatorOptions } from "@ewsdav/ews-client/testing";
+import { startEwsSimulator, type EwsSimulatorOptions } from "@ewsdav/ews-simulator";
 
 const SEEDS = ["empty", "small", "large"] as const;
 

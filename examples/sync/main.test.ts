@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
-import { startEwsSimulator, startSubscriptionFront, type EwsSimulator } from "@ewsdav/ews-client/testing";
+import { startEwsSimulator, startSubscriptionFront, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { ConfigError, loadConfig } from "./config.js";
 import { droppedLines, runSync, startWatch } from "./host.js";
 import { emptyPairReport } from "@ewsdav/core";

@@ -4,7 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { createEwsSchemaValidator, type EwsSchemaValidator } from "../../packages/ews-client/src/testing/schema-validator.js";
+import { createEwsSchemaValidator, type EwsSchemaValidator } from "@ewsdav/ews-simulator";
 
 /** The folder holding messages.xsd, types.xsd and samples/. */
 export const EWS_SCHEMA_DIR: string =

@@ -12,7 +12,7 @@
  * simulator sent validates against the official schema.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-client/testing";
+import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { startDavMail, type DavMailGateway } from "../harness/davmail.js";
 import { EWS_SCHEMA_DIR } from "../harness/ews-schema.js";
 

@@ -15,7 +15,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-client/testing";
+import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { EWS_SCHEMA_DIR } from "../harness/ews-schema.js";
 import { ensureDebianPackages } from "../harness/debian.js";
 

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DavClient } from "@ewsdav/dav-client";
 import { basicAuth, EwsClient } from "@ewsdav/ews-client";
-import { SIMULATOR_EWS_PATH, startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-client/testing";
+import { SIMULATOR_EWS_PATH, startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { appendFuzzReport, fuzzSettings } from "../harness/fuzz-env.js";
 import { startKillProxy, type KillProxy } from "../harness/kill-proxy.js";
 import { startRadicale, type DavServer } from "../harness/dav-servers.js";

@@ -24,7 +24,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { basicAuth, EwsClient } from "@ewsdav/ews-client";
-import { SIMULATOR_EWS_PATH, startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-client/testing";
+import { SIMULATOR_EWS_PATH, startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { startKillProxy, type KillProxy } from "../harness/kill-proxy.js";
 import { watchVdirWrites } from "../harness/kill-sweep.js";
 import { startSyncHost, writeSweepConfig } from "../harness/sync-host.js";

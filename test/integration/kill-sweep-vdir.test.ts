@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { basicAuth, EwsClient } from "@ewsdav/ews-client";
-import { SIMULATOR_EWS_PATH, startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-client/testing";
+import { SIMULATOR_EWS_PATH, startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { appendFuzzReport, fuzzSettings } from "../harness/fuzz-env.js";
 import { startKillProxy, type KillProxy } from "../harness/kill-proxy.js";
 import { runKillSweep, watchVdirWrites } from "../harness/kill-sweep.js";

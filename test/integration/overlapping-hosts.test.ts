@@ -22,7 +22,7 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { basicAuth, EwsClient } from "@ewsdav/ews-client";
-import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-client/testing";
+import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { until } from "../harness/wait.js";
 import { appendFuzzReport, fuzzSettings, seededRandom } from "../harness/fuzz-env.js";
 

@@ -20,7 +20,7 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { basicAuth, DEFAULT_MAX_RESPONSE_BYTES as EWS_LIMIT, EwsClient, type EwsLayer } from "@ewsdav/ews-client";
-import { seedLarge, startEwsSimulator } from "@ewsdav/ews-client/testing";
+import { seedLarge, startEwsSimulator } from "@ewsdav/ews-simulator";
 // Not exported by the package; the test reads the default where it is defined.
 import { DEFAULT_MAX_RESPONSE_BYTES as DAV_LIMIT } from "../../packages/dav-client/src/transport.js";
 import { memberName, type ResponseMemoryResult, type ResponseMemoryTask } from "../harness/response-memory-child.js";

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { basicAuth, EwsClient, type FileAttachment } from "@ewsdav/ews-client";
-import { EXCHANGE_2010_SP2_VERSION, EXCHANGE_2016_VERSION, startEwsSimulator, type EwsServerVersionInfo, type EwsSimulator } from "@ewsdav/ews-client/testing";
+import { EXCHANGE_2010_SP2_VERSION, EXCHANGE_2016_VERSION, startEwsSimulator, type EwsServerVersionInfo, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { MemoryStateStore, SyncEngine, type CollectionKind, type PairReport, type SyncReport } from "@ewsdav/core";
 import { EwsSide, type EwsSideOptions } from "@ewsdav/core/ews";
 import { VdirSide } from "@ewsdav/core/vdir";

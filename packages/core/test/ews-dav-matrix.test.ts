@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DavClient, type DavItem } from "@ewsdav/dav-client";
 import { basicAuth, EwsClient } from "@ewsdav/ews-client";
-import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-client/testing";
+import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { MemoryStateStore, SyncEngine, type CollectionKind, type PairRecord, type SyncReport } from "@ewsdav/core";
 import { DavSide } from "@ewsdav/core/dav";
 import { EwsSide } from "@ewsdav/core/ews";

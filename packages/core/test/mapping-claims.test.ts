@@ -12,7 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { basicAuth, EwsClient, isEwsError, type FileAttachment, type ParsedItem, type TypedItem } from "@ewsdav/ews-client";
-import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-client/testing";
+import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { CONTACT_MAPPING_ROWS, EVENT_MAPPING_ROWS, EWSDAV_EXTENDED_PROPERTIES, EWSDAV_UID_PROPERTY, TASK_MAPPING_ROWS, type MappingRow } from "@ewsdav/mappers";
 import { SideError, type CollectionKind, type DroppedProperty, type SideItem, type WriteResult } from "@ewsdav/core";
 import { EwsSide } from "@ewsdav/core/ews";

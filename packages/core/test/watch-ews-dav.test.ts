@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DavClient, type DavItem } from "@ewsdav/dav-client";
 import { basicAuth, EwsClient, NotificationConnection } from "@ewsdav/ews-client";
-import { startEwsSimulator, startSubscriptionFront, type EwsSimulator, type SubscriptionFront } from "@ewsdav/ews-client/testing";
+import { startEwsSimulator, startSubscriptionFront, type EwsSimulator, type SubscriptionFront } from "@ewsdav/ews-simulator";
 import { SyncEngine, type PairRecord, type SyncWatch, type WatchCycleEvent, type WatchStatusEvent } from "@ewsdav/core";
 import { DavSide } from "@ewsdav/core/dav";
 import { EwsSide } from "@ewsdav/core/ews";

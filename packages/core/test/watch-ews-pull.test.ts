@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { basicAuth, EwsClient, NotificationConnection } from "@ewsdav/ews-client";
-import { startEwsSimulator, startSubscriptionFront, type EwsSimulator, type SubscriptionFront } from "@ewsdav/ews-client/testing";
+import { startEwsSimulator, startSubscriptionFront, type EwsSimulator, type SubscriptionFront } from "@ewsdav/ews-simulator";
 import { MemoryStateStore, SyncEngine, type WatchStatusEvent } from "@ewsdav/core";
 import { EwsSide } from "@ewsdav/core/ews";
 import { VdirSide } from "@ewsdav/core/vdir";

@@ -7,8 +7,8 @@ import { EwsClientCore } from "../src/client-core.js";
 import { AbortedError, HttpError } from "../src/errors.js";
 import { ntlmAuth, type NtlmCredentials } from "../src/auth/ntlm.js";
 import { getFolder } from "../src/operations/folders.js";
-import { startEwsSimulator, type EwsSimulator } from "../src/testing/index.js";
-import { startNtlmGateway, type NtlmGateway } from "../src/testing/ntlm-gateway.js";
+import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
+import { startNtlmGateway, type NtlmGateway } from "@ewsdav/ews-simulator";
 
 const PASSWORD = "Pässwörd-€-日本語-🔑";
 let sim: EwsSimulator;

@@ -18,10 +18,10 @@ import { createAutodiscoverDispatcher } from "../src/autodiscover/network.js";
 import { EwsClientCore, type EwsClientOptions } from "../src/client-core.js";
 import { HttpError } from "../src/errors.js";
 import { getFolder } from "../src/operations/folders.js";
-import { startEwsSimulator, type EwsSimulator } from "../src/testing/index.js";
-import { createTestCertificateAuthority, type TestCertificateAuthority } from "../src/testing/autodiscover-tls.js";
-import { startBearerGateway, type BearerGateway } from "../src/testing/bearer.js";
-import { startFakeIdentityProvider, type FakeIdentityProvider } from "../src/testing/bearer-idp.js";
+import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
+import { createTestCertificateAuthority, type TestCertificateAuthority } from "@ewsdav/ews-simulator";
+import { startBearerGateway, type BearerGateway } from "@ewsdav/ews-simulator";
+import { startFakeIdentityProvider, type FakeIdentityProvider } from "@ewsdav/ews-simulator";
 
 const HOST = "login.example.test";
 const CLIENT_ID = "3f1c2a9e-0000-4000-8000-00000000c1d0";

@@ -6,10 +6,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AutodiscoverClient, AutodiscoverError, autodiscoverAuthFrom, basicAutodiscoverAuth, type AutodiscoverOptions } from "../src/autodiscover/index.js";
 import { bearerAuth } from "../src/auth/bearer.js";
-import { startAutodiscoverSimulator, type AutodiscoverSimulator, type AutodiscoverSimulatorOptions } from "../src/testing/autodiscover.js";
-import { createTestCertificateAuthority, type TestCertificateAuthority } from "../src/testing/autodiscover-tls.js";
+import { startAutodiscoverSimulator, type AutodiscoverSimulator, type AutodiscoverSimulatorOptions } from "@ewsdav/ews-simulator";
+import { createTestCertificateAuthority, type TestCertificateAuthority } from "@ewsdav/ews-simulator";
 import { ntlmAutodiscoverAuth } from "../src/auth/ntlm.js";
-import { createNtlmVerifier } from "../src/testing/ntlm.js";
+import { createNtlmVerifier } from "@ewsdav/ews-simulator";
 
 const USER = "alice@example.com";
 const PASSWORD = "correct horse";

@@ -27,7 +27,7 @@ import {
   type Task,
   type TypedItem,
 } from "@ewsdav/ews-client";
-import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-client/testing";
+import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { EWS_SCHEMA_DIR } from "../../../test/harness/ews-schema.js";
 import { itemChangeDescriptions, DISPLAY_NAME_PREFIX_PROPERTY, type ExchangeVersion } from "@ewsdav/ews-client";
 import { fullCalendarItem, fullContact, fullTask, TEST_PROPERTY_SET } from "../src/testdata/items.js";

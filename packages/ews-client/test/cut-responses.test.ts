@@ -8,7 +8,7 @@
 import { request } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { basicAuth, EwsClient, EwsProtocolError, XmlSecurityError, type EwsSend, type RetryEvent } from "../src/index.js";
-import { startEwsSimulator, type EwsSimulator } from "../src/testing/index.js";
+import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 
 const auth = () => basicAuth({ username: "alice@example.com", password: "secret" });
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { basicAuth, EwsClient, isEwsError, ResponseTooLargeError, type ItemId } from "../src/index.js";
-import { startEwsSimulator, type EwsSimulator } from "../src/testing/index.js";
+import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 
 const LIMIT = 64 * 1024;
 const CONTACTS = 40;

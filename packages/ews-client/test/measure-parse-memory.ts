@@ -20,7 +20,7 @@ import { basicAuth, EwsClient, type EwsLayer } from "../src/index.js";
 import { parseItemElement } from "../src/items/item-xml.js";
 import { batchResults } from "../src/operations/results.js";
 import { parseSoapResponse } from "../src/soap/response.js";
-import { seedLarge, startEwsSimulator } from "../src/testing/index.js";
+import { seedLarge, startEwsSimulator } from "@ewsdav/ews-simulator";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const heap = () => {

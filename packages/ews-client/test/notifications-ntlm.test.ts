@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ntlmAuth } from "../src/auth/ntlm.js";
 import { NotificationConnection, PullSubscription, StreamingSubscription, type StreamingItem } from "../src/notifications/index.js";
-import { startEwsSimulator, type EwsSimulator } from "../src/testing/index.js";
-import { startNtlmGateway, type NtlmGateway } from "../src/testing/ntlm-gateway.js";
-import { startSubscriptionFront, type SubscriptionFront } from "../src/testing/subscriptions.js";
+import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
+import { startNtlmGateway, type NtlmGateway } from "@ewsdav/ews-simulator";
+import { startSubscriptionFront, type SubscriptionFront } from "@ewsdav/ews-simulator";
 
 const USER = { smtpAddress: "alice@example.com", password: "backend" };
 const PASSWORD = "Kennwört-🔑";

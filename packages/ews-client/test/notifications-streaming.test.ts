@@ -9,8 +9,8 @@ import { basicAuth } from "../src/auth/basic.js";
 import { NotificationConnection, StreamingSubscription, type StreamingItem, type StreamingOptions } from "../src/notifications/index.js";
 import { buildGetStreamingEvents, buildStreamingSubscribe, buildUnsubscribe } from "../src/notifications/messages.js";
 import { buildEnvelope } from "../src/soap/envelope.js";
-import { startEwsSimulator, type EwsSimulator } from "../src/testing/index.js";
-import { startSubscriptionFront, type SubscriptionFront } from "../src/testing/subscriptions.js";
+import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
+import { startSubscriptionFront, type SubscriptionFront } from "@ewsdav/ews-simulator";
 import { ewsSchemaValidator } from "../../../test/harness/ews-schema.js";
 
 const USER = { smtpAddress: "alice@example.com", password: "secret" };

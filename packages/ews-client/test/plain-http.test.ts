@@ -17,7 +17,7 @@ import {
   ntlmAuth,
   type EwsLogger,
 } from "../src/index.js";
-import { startEwsSimulator, type EwsSimulator } from "../src/testing/index.js";
+import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 
 const PASSWORD = "pl41n-s3cret";
 

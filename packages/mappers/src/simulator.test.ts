@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ewsSchemaValidator } from "../../../test/harness/ews-schema.js";
 import { basicAuth, EwsClient, isEwsError, type Contact, type FileAttachment, type ItemId, type Task } from "@ewsdav/ews-client";
-import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-client/testing";
+import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { contactFromVCard, contactToVCard, EWSDAV_EXTENDED_PROPERTIES, normalizeVCard, normalizeVTodo, readEwsdavUid, taskFromVTodo, taskToVTodo } from "./index.js";
 import { CONTACT_FIXTURES } from "./contact/client-fixtures.js";
 import { TASK_FIXTURES } from "./task/client-fixtures.js";

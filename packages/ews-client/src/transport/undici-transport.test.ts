@@ -10,7 +10,7 @@ import { loggingLayer } from "./logging-layer.js";
 import { parseRetryAfter, retryLayer, type RetryEvent } from "./retry-layer.js";
 import { authLayer } from "../auth/auth-layer.js";
 import { basicAuth } from "../auth/basic.js";
-import { createTestCertificateAuthority } from "../testing/autodiscover-tls.js";
+import { createTestCertificateAuthority } from "@ewsdav/ews-simulator";
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 let server: Server;

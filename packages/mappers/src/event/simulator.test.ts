@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { basicAuth, EwsClient, isEwsError, type CalendarItem, type ItemId } from "@ewsdav/ews-client";
-import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-client/testing";
+import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { eventFromVEvent, eventToVEvent, normalizeVEvent } from "./index.js";
 
 const SERIES = [

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EWS_SCHEMA_DIR } from "../../../../test/harness/ews-schema.js";
+import { EWS_SCHEMA_DIR } from "../../../test/harness/ews-schema.js";
 import { startEwsSimulator, type EwsSimulator } from "./index.js";
 import { codes, find, findAll, soap } from "./test-helpers.js";
 import type { XmlElement } from "./xml.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EWS_SCHEMA_DIR } from "../../../../test/harness/ews-schema.js";
+import { EWS_SCHEMA_DIR } from "../../../test/harness/ews-schema.js";
 import { SimulatedMailbox } from "./mailbox.js";
 import { LARGE_SEED_SIZES, seedLarge, seedSmall } from "./seed.js";
 import { startEwsSimulator } from "./server.js";

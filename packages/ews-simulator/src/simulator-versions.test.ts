@@ -63,3 +63,24 @@ describe("EWS simulator: responses in the schema of the request's version (issue
     expect(find(result.root, "ResponseCode")?.text).toBe("ErrorSchemaValidation");
   });
 });
+
+describe("the simulator refuses elements newer than the request's version", () => {
+  let sim: EwsSimulator;
+  beforeAll(async () => {
+    sim = await startEwsSimulator();
+  });
+  afterAll(() => sim.stop());
+
+  const create = `<m:CreateItem MessageDisposition="SaveOnly"><m:SavedItemFolderId><t:DistinguishedFolderId Id="contacts"/></m:SavedItemFolderId><m:Items><t:Contact><t:GivenName>G</t:GivenName><t:Gender>Female</t:Gender></t:Contact></m:Items></m:CreateItem>`;
+
+  it("ErrorSchemaValidation for Gender in an Exchange2013_SP1 request; accepted in Exchange2016", async () => {
+    const old = await soap(sim.url, create, { header: `<t:RequestServerVersion Version="Exchange2013_SP1"/>` });
+    expect(old.status).toBe(500);
+    expect(old.text).toContain("ErrorSchemaValidation");
+    expect(old.text).toContain("Gender");
+    const now = await soap(sim.url, create, { header: `<t:RequestServerVersion Version="Exchange2016"/>` });
+    expect(now.status).toBe(200);
+    expect(now.text).toContain("NoError");
+  });
+
+});

@@ -1,7 +1,7 @@
 import { request } from "node:http";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EWS_SCHEMA_DIR } from "../../../../test/harness/ews-schema.js";
+import { EWS_SCHEMA_DIR } from "../../../test/harness/ews-schema.js";
 import { EXCHANGE_2010_SP2_VERSION, startEwsSimulator, type EwsSimulator } from "./index.js";
 import { envelope, find, soap } from "./test-helpers.js";
 

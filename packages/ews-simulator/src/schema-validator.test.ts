@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { EWS_SCHEMA_DIR, ewsSchemaValidator } from "../../../../test/harness/ews-schema.js";
+import { EWS_SCHEMA_DIR, ewsSchemaValidator } from "../../../test/harness/ews-schema.js";
 
 describe("EWS schema validator", () => {
   const validator = ewsSchemaValidator();

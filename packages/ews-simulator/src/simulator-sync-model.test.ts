@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { propertyRuns } from "../../../../test/harness/fast-check-setup.js";
+import { propertyRuns } from "../../../test/harness/fast-check-setup.js";
 import { startEwsSimulator, type EwsSimulator } from "./index.js";
 import { find, soap } from "./test-helpers.js";
 

@@ -1,5 +1,5 @@
 /**
- * `@ewsdav/ews-client/testing`: an EWS simulator served over HTTP on loopback, for tests,
+ * `@ewsdav/ews-simulator`: an EWS simulator served over HTTP on loopback, for tests,
  * benchmarks and demos without an Exchange server, plus schema validation of SOAP documents.
  *
  * ```ts
