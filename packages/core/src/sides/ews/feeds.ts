@@ -1,0 +1,94 @@
+/**
+ * The EWS side's change feeds. A folder's feed is SyncFolderItems (IdOnly, all pages) and its
+ * cursor the SyncState; a rejected state restarts as a full listing. Where Exchange refuses
+ * SyncFolderItems (public folders), the feed is a FindItem listing of ids and ChangeKeys (complete,
+ * compared with the state by the engine); its cursor is a digest of that listing, so an unchanged
+ * folder reads no item.
+ *
+ * @module
+ */
+import { InvalidSyncStateError, type TypedItem } from "@ewsdav/ews-client";
+import { createHash } from "node:crypto";
+import { SideError, type ChangeFeed, type Versioned } from "../../engine/side.js";
+import { ITEM_TYPE, kindOf } from "./collections.js";
+import type { EwsContext } from "./context.js";
+import { syncRefused } from "./errors.js";
+
+/** How a listing feed's cursor (a digest of ids and ChangeKeys) begins; a SyncState never does. */
+const LISTING_CURSOR = "ewsdav-listing:v1:";
+
+/** Items per FindItem page of a listing feed (IdOnly: about 300 bytes an item). */
+const LISTING_PAGE_SIZE = 500;
+
+/**
+ * The changes of a folder since `cursor` (`null`: every item, as a complete listing): SyncFolderItems,
+ * or the folder's listing feed once it has refused SyncFolderItems (or the cursor is a listing's).
+ */
+export async function changes(ctx: EwsContext, collection: string, cursor: string | null, signal?: AbortSignal): Promise<ChangeFeed> {
+  const kind = await kindOf(ctx, collection);
+  const wanted = ITEM_TYPE[kind];
+  // A folder whose feed is a listing (a public folder): known from its refusal, or from the cursor.
+  if (ctx.listed.has(collection) || cursor?.startsWith(LISTING_CURSOR)) return listingFeed(ctx, collection, wanted, cursor, signal);
+  const read = async (syncState: string | null) => {
+    const changed = new Map<string, string | null>();
+    const deleted = new Set<string>();
+    let state = syncState ?? "";
+    for await (const page of ctx.client.syncFolderItemsPages(
+      { folder: { id: collection }, ...(syncState ? { syncState } : {}) },
+      signal ? { signal } : {},
+    )) {
+      state = page.syncState;
+      for (const change of page.changes) {
+        if (change.type === "Delete") {
+          changed.delete(change.itemId.id);
+          deleted.add(change.itemId.id);
+        } else if (change.type !== "ReadFlagChange" && change.elementName === wanted) {
+          deleted.delete(change.itemId.id);
+          changed.set(change.itemId.id, change.itemId.changeKey ?? null);
+        }
+      }
+    }
+    return { cursor: state, changed: [...changed].map(([id, version]) => ({ id, version })), deleted: [...deleted] };
+  };
+  try {
+    const feed = await read(cursor);
+    return { ...feed, deleted: cursor === null ? [] : feed.deleted, complete: cursor === null };
+  } catch (error) {
+    if (syncRefused(error)) {
+      ctx.listed.add(collection);
+      return listingFeed(ctx, collection, wanted, null, signal);
+    }
+    if (!(error instanceof InvalidSyncStateError)) throw error;
+    const feed = await read(null);
+    return { ...feed, deleted: [], complete: true };
+  }
+}
+
+/**
+ * The change feed of a folder Exchange refuses SyncFolderItems on (public folders): FindItem
+ * (Shallow, IdOnly, oldest first, every page) as a complete listing of ids and ChangeKeys, which
+ * the engine compares with its state, reading only what changed and taking absence as deletion.
+ * The cursor is a digest of the listing: when the folder lists exactly as it did at the cursor,
+ * the feed says nothing changed (no GetItem, and the engine's quiet path), at the cost of one
+ * FindItem walk per cycle. A walk that cannot be completed throws (the engine reports the feed
+ * as failed and writes nothing from it); it never answers with part of the folder.
+ */
+async function listingFeed(ctx: EwsContext, collection: string, wanted: TypedItem["type"], cursor: string | null, signal?: AbortSignal): Promise<ChangeFeed> {
+  const listed = await ctx.client.findItem(
+    { folder: { id: collection }, shape: { baseShape: "IdOnly" }, pageSize: ctx.options.listingPageSize ?? LISTING_PAGE_SIZE, sortOrder: [{ path: { fieldUri: "item:DateTimeCreated" } }] },
+    signal ? { signal } : {},
+  );
+  const changed: Versioned[] = [];
+  for (const item of listed) {
+    if (item.type !== wanted) continue; // a message or a distribution list in the folder: not ours to sync
+    const id = item.item.itemId?.id;
+    if (!id) throw new SideError("transient", `FindItem in ${collection} listed a ${item.type} without ItemId`);
+    changed.push({ id, version: item.item.itemId?.changeKey ?? null });
+  }
+  changed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const digest = createHash("sha256");
+  for (const { id, version } of changed) digest.update(`${id}\t${version ?? ""}\n`);
+  const next = `${LISTING_CURSOR}${digest.digest("base64url")}`;
+  if (cursor === next) return { cursor: next, changed: [], deleted: [], complete: false };
+  return { cursor: next, changed, deleted: [], complete: true };
+}

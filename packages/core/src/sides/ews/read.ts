@@ -1,0 +1,119 @@
+/**
+ * How the EWS side reads items: batched GetItem with ewsdav's extended properties (the UID of
+ * contacts and tasks); a recurring master is read with its modified occurrences and rendered as
+ * one iCalendar object. Each item is rendered onto the basis the engine gives (the text last
+ * synced; the text just written, for the read-back after a write), so what Exchange cannot hold
+ * comes back unchanged. `modified` is the item's LastModifiedTime. Calendar items carry their own
+ * UID; contacts and tasks keep it in an extended property in ewsdav's property set.
+ *
+ * @module
+ */
+import { isEwsError, type CalendarItem, type EwsError, type ItemReference, type ItemShape, type ParsedItem } from "@ewsdav/ews-client";
+import {
+  contactToVCard,
+  eventToVEvent,
+  EWSDAV_EXTENDED_PROPERTIES,
+  EWSDAV_UID_PROPERTY,
+  MapperError,
+  readEwsdavUid,
+  taskToVTodo,
+} from "@ewsdav/mappers";
+import { createHash } from "node:crypto";
+import { SideError, type CollectionKind, type DroppedProperty, type SideItem } from "../../engine/side.js";
+import { prefetchAttachments, readAttachments } from "./attachments.js";
+import { kindOf } from "./collections.js";
+import type { EwsContext } from "./context.js";
+import { toSideError } from "./errors.js";
+
+/** The GetItem shape of a collection kind: every property, the body as stored, LastModifiedTime and ewsdav's extended properties. */
+function shapeFor(kind: CollectionKind): ItemShape {
+  const extended = kind === "contacts" ? EWSDAV_EXTENDED_PROPERTIES.contact : kind === "tasks" ? EWSDAV_EXTENDED_PROPERTIES.task : [EWSDAV_UID_PROPERTY];
+  // The body as stored (Best): an HTML body reaches the mappers, which keep it (X-ALT-DESC) or reduce it and say so.
+  // LastModifiedTime is in AllProperties; named, so that a server that trims the shape still sends it (SideItem.modified).
+  return { baseShape: "AllProperties", bodyType: "Best", additionalProperties: [{ fieldUri: "item:LastModifiedTime" }, ...extended.map((e) => ({ extended: e }))] };
+}
+
+/** An item's LastModifiedTime as an ISO instant (`SideItem.modified`), when Exchange sent one. */
+function modifiedTime(parsed: ParsedItem): string | undefined {
+  const value = parsed.type === "Unsupported" ? undefined : (parsed.item as { lastModifiedTime?: string }).lastModifiedTime;
+  const ms = value === undefined ? Number.NaN : Date.parse(value);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+}
+
+/** GetItem of `refs` in the shape of `kind` (no call for none): each an item or its error, in order. */
+export async function readItems(ctx: EwsContext, kind: CollectionKind, refs: readonly ItemReference[], signal?: AbortSignal): Promise<Array<ParsedItem | EwsError>> {
+  if (refs.length === 0) return [];
+  return ctx.client.getItem(refs, { shape: shapeFor(kind), ...(signal ? { signal } : {}) });
+}
+
+/**
+ * The vobject text of an EWS item, rendered onto `basis` when given (the text the engine holds of
+ * the item, or the text just written): what Exchange cannot hold stays as it is there, so the text
+ * differs from the basis only where Exchange's item does. A basis the mapper cannot read as the
+ * item's kind is ignored (the item is rendered alone).
+ */
+export async function toText(ctx: EwsContext, kind: CollectionKind, parsed: ParsedItem, signal?: AbortSignal, basis?: string): Promise<{ text: string; uid: string | null; dropped: DroppedProperty[] }> {
+  const onBasis = <T>(render: (base: string | undefined) => T): T => {
+    if (basis === undefined) return render(undefined);
+    try {
+      return render(basis);
+    } catch (error) {
+      if (!(error instanceof MapperError)) throw error;
+      return render(undefined);
+    }
+  };
+  const files = await readAttachments(ctx, kind, parsed, signal); // attachment content (issue 13)
+  if (parsed.type === "Contact" && kind === "contacts") {
+    const uid = readEwsdavUid(parsed.item);
+    const r = onBasis((base) => contactToVCard(parsed.item, base === undefined ? {} : { base }));
+    return { text: r.text, uid, dropped: [...files, ...r.dropped] };
+  }
+  if (parsed.type === "Task" && kind === "tasks") {
+    const uid = readEwsdavUid(parsed.item);
+    const r = onBasis((base) => taskToVTodo(parsed.item, base === undefined ? {} : { base }));
+    return { text: r.text, uid, dropped: [...files, ...r.dropped] };
+  }
+  if (parsed.type === "CalendarItem" && kind === "events") {
+    const item = parsed.item;
+    const exceptions: CalendarItem[] = [];
+    const occurrences = item.modifiedOccurrences ?? [];
+    if (occurrences.length) {
+      for (const r of await readItems(ctx, kind, occurrences.map((o) => o.itemId), signal)) if (!isEwsError(r) && r.type === "CalendarItem") exceptions.push(r.item);
+    }
+    const fallback = item.itemId ? `ews-${createHash("sha256").update(item.itemId.id).digest("hex").slice(0, 32)}` : undefined;
+    const r = onBasis((base) =>
+      eventToVEvent(item, { exceptions, ...(ctx.options.timeZone ? { timeZone: ctx.options.timeZone } : {}), ...(fallback && !item.uid ? { uid: fallback } : {}), ...(base === undefined ? {} : { base }) }),
+    );
+    return { text: r.text, uid: item.uid ?? r.uid, dropped: [...files, ...r.dropped] };
+  }
+  throw new SideError("rejected", `a ${parsed.type === "Unsupported" ? parsed.elementName : parsed.type} is not a ${kind} item`);
+}
+
+/** Reads items of a collection; each is rendered onto its `basis` text when one is given (see `SyncSide.fetch`). */
+export async function fetchItems(ctx: EwsContext, collection: string, ids: readonly string[], signal?: AbortSignal, basis?: ReadonlyMap<string, string>): Promise<Array<SideItem | SideError>> {
+  const kind = await kindOf(ctx, collection);
+  const results = await readItems(ctx, kind, ids.map((id) => ({ id })), signal);
+  const unread = await prefetchAttachments(ctx, kind, results, signal); // attachment content, batched (issue 13)
+  const out: Array<SideItem | SideError> = [];
+  for (let i = 0; i < ids.length; i++) {
+    const r = results[i]!;
+    const id = ids[i]!;
+    if (isEwsError(r)) {
+      out.push(toSideError(r, id));
+      continue;
+    }
+    if (unread.has(i)) {
+      out.push(toSideError(unread.get(i), id));
+      continue;
+    }
+    try {
+      const { text, uid, dropped } = await toText(ctx, kind, r, signal, basis?.get(id));
+      const version = r.type === "Unsupported" ? (r.itemId?.changeKey ?? null) : (r.item.itemId?.changeKey ?? null);
+      const modified = modifiedTime(r);
+      out.push({ id, version, uid, text, ...(dropped.length ? { dropped } : {}), ...(modified ? { modified } : {}) });
+    } catch (error) {
+      out.push(toSideError(error, id));
+    }
+  }
+  return out;
+}
