@@ -1,5 +1,5 @@
 /**
- * What the modules of the EWS side share: the {@link EwsContext} one {@link EwsSide} hands to each
+ * What the modules of the EWS side share: the {@link EwsContext} one `EwsSide` hands to each
  * of its functions (the client, the options and what the side has learnt of the mailbox), and the
  * shape of an item on its way from vobject text to CreateItem / UpdateItem ({@link Mapped}).
  *
@@ -12,7 +12,7 @@ import type { OccurrenceOperation } from "@ewsdav/mappers";
 import type { CollectionKind, DroppedProperty } from "../../engine/side.js";
 import type { EwsSideOptions } from "./options.js";
 
-/** The state of one EWS side, shared by its modules (one per {@link EwsSide}). */
+/** The state of one EWS side, shared by its modules (one per `EwsSide`). */
 export interface EwsContext {
   /** The side's client (from the options). */
   readonly client: EwsClient;

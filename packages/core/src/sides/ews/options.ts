@@ -6,7 +6,7 @@
  */
 import type { EwsClient, NotificationConnection, StreamingOptions } from "@ewsdav/ews-client";
 
-/** Options of {@link EwsSide}. */
+/** Options of `EwsSide`. */
 export interface EwsSideOptions {
   /** A configured client (URL, auth, mailbox); the side does not close it. */
   client: EwsClient;
