@@ -1,60 +1,52 @@
 /**
- * One cycle of one pair: read both change feeds, read what changed, plan, check safety, execute,
- * re-plan items that changed under us, and only then store the new cursors.
+ * One cycle of one pair, as one story. {@link Cycle.run} is the list of its steps, in the order
+ * they run; each step is a method defined below it, in the same order:
  *
- * A cycle that finds journal entries (side effects a dead process or a cut cycle left unrecorded)
- * reads both change feeds, whatever its scope, and re-reads the journaled items; before planning it
- * resolves them by the resume rules of {@link JournalEntry}: actions whose writes all happened are
- * adopted (their records stored as if they had finished), actions partly done are completed with
- * the journaled writes and adopted, the others are planned again from the previous record. The
- * adopted records and the cleared journal are committed together before the plan is executed; a
- * cycle that stops earlier leaves the journal for the next one.
+ * 1. **Read feeds** — the journal is listed first; then each slot's change feed from its stored
+ *    cursor (or, for a slot scoped to named items, nothing yet).
+ * 2. **Quiet exit** — nothing named, pending, journaled or unconfirmed, and the feeds report no
+ *    change: only the cursors move, without reading the state's items (the cheap poll).
+ * 3. **Load state, resume journal** — the state's records; journal entries (side effects a dead
+ *    process or a cut cycle left unrecorded) name items to read again. A cycle that finds any reads
+ *    both change feeds, whatever its scope.
+ * 4. **Read changes** — what the feeds and the scope name, by id, in batches; the other slot's
+ *    feed too when a new item may exist there already; items of a side that renders onto a basis
+ *    read again onto the other side's text.
+ * 5. **Settle the journal** — by the resume rules of {@link JournalEntry} (`resume.ts`): actions
+ *    whose writes all happened are adopted, actions partly done are completed with the journaled
+ *    writes and adopted, the others are planned again from the previous record.
+ * 6. **Plan** (`plan.ts`), records marked by the unconfirmed-item rule (`unconfirmed.ts`).
+ * 7. **Safety** — a plan deleting too much stops the cycle before anything is written.
+ * 8. **Execute with re-plan** — the adopted records and the cleared journal are committed, then
+ *    the plan runs (`execute.ts`); items that changed under a write are re-read and re-planned.
+ * 9. **Commit cursors** — only now, with the confirmations of the items the feeds covered and the
+ *    ids left pending: everything the cursors cover was applied, or is pending by id.
+ *
+ * What the cycle shows of itself (report, events, pending ids) is kept by `recorder.ts`; its state
+ * writes go through one queue fenced by the pair's lease (`writer.ts`). A cycle that stops before
+ * step 8 leaves the journal for the next one.
  *
  * @module
  */
+import { REPLAN_ROUNDS } from "./defaults.js";
 import { EngineError } from "./errors.js";
-import type { EngineEvents, Logger, TypedEmitter } from "./events.js";
+import type { EngineEvents, TypedEmitter } from "./events.js";
+import { execute, actionIds, type ActionOutcome, type ExecuteObserver } from "./execute.js";
 import type { CycleLease } from "./lease.js";
-import { chunk, execute, runPool, type ActionOutcome } from "./execute.js";
+import type { Logger } from "./log.js";
 import { plan, type Action, type PlanPolicy, type Snapshot, type SlotChanges } from "./plan.js";
-import { resolveJournal } from "./resume.js";
-import { emptyPairReport, type PairReport } from "./report.js";
-import { SideError, type ChangeFeed, type NoticeItem, type SideItem, type SyncSide } from "./side.js";
+import { chunk, runPool } from "./pool.js";
+import { CycleRecorder } from "./recorder.js";
+import { foldReadDropped, type PairReport } from "./report.js";
+import { resolveJournal, type Resumption } from "./resume.js";
+import { FULL_SCOPE, type CycleOptions, type CycleScope, type SafetyOptions } from "./scope.js";
+import { SideError, type ChangeFeed, type SideItem, type SyncSide } from "./side.js";
+import { otherSlot, SLOTS, type ItemRecord, type JournalEntry, type PairRecord, type Slot, type StateOp, type StateStore } from "./state.js";
+import { anyUnconfirmed, UnconfirmedItems } from "./unconfirmed.js";
 import { modifiedOfText } from "./vobject.js";
-import { otherSlot, SLOTS, type ItemRecord, type PairRecord, type Slot, type StateOp, type StateStore } from "./state.js";
+import { StateWriter } from "./writer.js";
 
-/** Thresholds of the safety checks. */
-export interface SafetyOptions {
-  /** A cycle may delete at most this share of a side's known items… (default 0.2) */
-  massDeleteRatio: number;
-  /** …unless it deletes no more than this many (default 10). */
-  massDeleteMinimum: number;
-}
-
-/** Per-run switches. */
-export interface CycleOptions {
-  /** Plan only: nothing is written, the plan is in the report. */
-  dryRun?: boolean;
-  /** Override of the mass-deletion guard (error code `mass-delete`). */
-  allowMassDelete?: boolean;
-  /** Override of the empty-side guard (error code `empty-side`). */
-  allowEmptySide?: boolean;
-  signal?: AbortSignal;
-}
-
-/**
- * What one cycle reads on a slot: its change feed (from the stored cursor, which then moves), or
- * only the items named — a notification's, or a host's — with the cursor left where it is.
- */
-export type SlotScope = { feed: true } | { items: readonly NoticeItem[] };
-
-/** What one cycle reads on each slot. */
-export type CycleScope = Record<Slot, SlotScope>;
-
-/** Both change feeds: the cycle of `runOnce()`. */
-export const FULL_SCOPE: CycleScope = { local: { feed: true }, remote: { feed: true } };
-
-/** Everything a cycle needs besides the pair. */
+/** Everything a cycle needs besides the pair (built by the engine, with the defaults of `defaults.ts`). */
 export interface CycleDeps {
   store: StateStore;
   sides: Record<Slot, SyncSide>;
@@ -69,577 +61,6 @@ export interface CycleDeps {
    * fenced by it, and a lost lease stops the cycle with `lease-lost` at its next write.
    */
   lease?: CycleLease;
-}
-
-/**
- * The modification time of a revision read: what the side says, else the LAST-MODIFIED / REV its
- * text states — not for a side that renders onto a basis, whose text may carry the other side's.
- */
-function modifiedOf(side: SyncSide, item: SideItem): { modified?: string } {
-  const modified = item.modified ?? (side.capabilities.rendersOnBasis ? null : modifiedOfText(item.text));
-  return modified ? { modified } : {};
-}
-
-/** How many times an item that changed under a write is re-read and re-planned in the same cycle. */
-const REPLAN_ROUNDS = 2;
-
-class Cycle {
-  readonly report: PairReport;
-  readonly pending: Record<Slot, Set<string>> = { local: new Set(), remote: new Set() };
-  #queue: Promise<void> = Promise.resolve();
-
-  constructor(
-    readonly deps: CycleDeps,
-    readonly pair: PairRecord,
-    readonly options: CycleOptions,
-  ) {
-    this.report = emptyPairReport(pair.id);
-  }
-
-  /** The item records this cycle stored (`null`: forgotten), by UID. */
-  readonly stored = new Map<string, ItemRecord | null>();
-
-  /** Per slot, the text the state holds of each item id: the basis a side that renders onto one reads with. */
-  readonly basisText: Record<Slot, Map<string, string>> = { local: new Map(), remote: new Map() };
-
-  /** The cycle's time: when the state first saw the revisions read in it. */
-  readonly startedAt = new Date().toISOString();
-
-  /** Keeps {@link basisText} in step with the records stored or read. */
-  noteBasis(record: ItemRecord): void {
-    for (const slot of SLOTS) {
-      const state = record[slot];
-      if (state) this.basisText[slot].set(state.id, state.text);
-    }
-  }
-
-  /** State writes go through one queue, in order; under a lease, each is fenced by it. */
-  commit(ops: StateOp[]): Promise<void> {
-    const { lease } = this.deps;
-    const run = this.#queue.then(async () => {
-      if (!lease) await this.deps.store.write(ops);
-      else {
-        lease.check();
-        try {
-          await this.deps.store.write(ops, { lease: lease.current });
-        } catch (error) {
-          throw lease.translate(error);
-        }
-      }
-      for (const op of ops) {
-        if (op.op === "put-item") {
-          this.stored.set(op.item.uid, op.item);
-          this.noteBasis(op.item);
-        } else if (op.op === "delete-item") this.stored.set(op.uid, null);
-      }
-    });
-    this.#queue = run.catch(() => undefined);
-    return run;
-  }
-
-  progress(phase: "reading" | "planning" | "writing" | "done", done: number, total: number): void {
-    this.deps.events.emit("progress", { pairId: this.pair.id, phase, done, total });
-  }
-
-  /**
-   * Reads items by id on one slot: snapshots, ids found gone, ids that failed (kept pending). A side
-   * that renders onto a basis gets, per id, the text the state holds of it, or the `basis` given;
-   * `again`: a second read of items already read and reported (what they drop is not reported twice).
-   */
-  async read(slot: Slot, ids: readonly string[], basis?: ReadonlyMap<string, string>, again = false): Promise<{ items: Snapshot[]; missing: string[] }> {
-    const side = this.deps.sides[slot];
-    const basisOf = (batch: readonly string[]): ReadonlyMap<string, string> | undefined => {
-      if (!side.capabilities.rendersOnBasis) return undefined;
-      const out = new Map<string, string>();
-      for (const id of batch) {
-        const text = basis?.get(id) ?? this.basisText[slot].get(id);
-        if (text !== undefined) out.set(id, text);
-      }
-      return out;
-    };
-    const items: Snapshot[] = [];
-    const missing: string[] = [];
-    const batches = chunk(ids, side.capabilities.maxBatch);
-    await runPool(
-      batches.map((batch) => async () => {
-        let answers: Array<Awaited<ReturnType<SyncSide["fetch"]>>[number]>;
-        try {
-          const given = basisOf(batch);
-          answers = given ? await side.fetch(this.pair[slot].collection, batch, this.options.signal, given) : await side.fetch(this.pair[slot].collection, batch, this.options.signal);
-          if (answers.length !== batch.length) throw new Error(`${side.name} answered ${answers.length} items for ${batch.length}`);
-        } catch (error) {
-          answers = batch.map((id) => new SideError("transient", error instanceof Error ? error.message : String(error), id));
-        }
-        answers.forEach((answer, i) => {
-          const id = batch[i]!;
-          if (answer instanceof SideError) {
-            if (answer.code === "not-found") missing.push(id);
-            else this.fail(slot, id, null, answer.code, `read failed: ${answer.message}`);
-            return;
-          }
-          const uid = answer.uid ?? this.deps.uidOf(answer.text) ?? "";
-          if (!again) for (const d of answer.dropped ?? []) this.report[slot].dropped.push({ uid, id, property: d.property, reason: d.reason, on: "read" });
-          try {
-            items.push({
-              id: answer.id,
-              version: answer.version,
-              uid: answer.uid ?? this.deps.uidOf(answer.text),
-              text: answer.text,
-              hash: this.deps.hash(answer.text),
-              ...modifiedOf(side, answer),
-            });
-          } catch (error) {
-            this.fail(slot, id, answer.uid, (error as { code?: string }).code ?? "unreadable", `unreadable item: ${(error as Error).message}`);
-          }
-        });
-      }),
-      side.capabilities.maxConcurrency,
-    );
-    if (!again) this.report[slot].fetched += items.length;
-    return { items, missing };
-  }
-
-  fail(slot: Slot | null, id: string | null, uid: string | null, code: string, message: string): void {
-    if (slot && id) this.pending[slot].add(id);
-    this.report.errors.push({ uid, slot, id, code, message });
-    this.deps.logger.warn("item failed", { pair: this.pair.id, slot, id, uid, code });
-  }
-
-  async run(requested: CycleScope): Promise<PairReport> {
-    const { store, sides } = this.deps;
-    const dryRun = this.options.dryRun ?? false;
-    this.report.dryRun = dryRun;
-    const journal = await store.listJournal(this.pair.id);
-    // Interrupted side effects are resolved against both change feeds (a create is found by its UID
-    // among the items new since the old cursor), so a cycle that finds any reads both.
-    const scope = journal.length ? FULL_SCOPE : requested;
-    /** Slots whose change feed this cycle reads (their cursors move at the end). */
-    const fed = new Set<Slot>(SLOTS.filter((slot) => "feed" in scope[slot]));
-    const feeds: Partial<Record<Slot, ChangeFeed>> = {};
-    const fetchFeeds = (slots: readonly Slot[]) =>
-      Promise.all(
-        slots.map(async (slot) => {
-          try {
-            this.report[slot].feedRequests++;
-            feeds[slot] = await sides[slot].changes(this.pair[slot].collection, this.pair.cursors[slot], this.options.signal);
-          } catch (error) {
-            throw new EngineError("feed-failed", `${slot} side ${sides[slot].name}: ${(error as Error).message}`, this.pair.id);
-          }
-        }),
-      );
-    // 1. Change feeds (fetched before the state's items are read), or the items the caller named.
-    this.progress("reading", 0, 2);
-    await fetchFeeds([...fed]);
-
-    // Nothing named, nothing pending or interrupted, and the feeds report no change: only the
-    // cursors move, without reading the state's items (the cheap poll of active mode).
-    const quiet =
-      journal.length === 0 &&
-      SLOTS.every((slot) => this.pair.pending[slot].length === 0 && (fed.has(slot) || (scope[slot] as { items: readonly NoticeItem[] }).items.length === 0)) &&
-      [...fed].every((slot) => !feeds[slot]!.complete && feeds[slot]!.changed.length === 0 && feeds[slot]!.deleted.length === 0);
-    if (quiet && !(await Promise.all([...fed].map((slot) => store.hasUnconfirmed(this.pair.id, slot)))).some(Boolean)) {
-      const cursors = { ...this.pair.cursors };
-      for (const slot of fed) cursors[slot] = feeds[slot]!.cursor;
-      if (!dryRun && SLOTS.some((slot) => cursors[slot] !== this.pair.cursors[slot])) {
-        await this.commit([{ op: "set-cursors", pairId: this.pair.id, cursors, pending: { local: [], remote: [] } }]);
-      }
-      if (dryRun) this.report.plan = [];
-      this.progress("done", 0, 0);
-      return this.report;
-    }
-    const records = await store.listItems(this.pair.id);
-    for (const r of records) this.noteBasis(r);
-
-    // Side effects a crash interrupted: re-read those items this cycle (the journal stays until they
-    // are resolved, below). The unwritten slot an action would have recorded is read too, and counts
-    // as known, so that its deletion since is seen.
-    const carried: Record<Slot, Set<string>> = { local: new Set(this.pair.pending.local), remote: new Set(this.pair.pending.remote) };
-    const changes: Record<Slot, SlotChanges> = { local: { changed: [], deleted: [] }, remote: { changed: [], deleted: [] } };
-    const known: Record<Slot, Map<string, string | null>> = { local: new Map(), remote: new Map() };
-    for (const r of records) for (const slot of SLOTS) if (r[slot]) known[slot].set(r[slot]!.id, r[slot]!.version);
-    /** How many items the state holds on each slot (the empty-side guard's measure). */
-    const stateCount: Record<Slot, number> = { local: known.local.size, remote: known.remote.size };
-    const stateIds: Record<Slot, Set<string>> = { local: new Set(known.local.keys()), remote: new Set(known.remote.keys()) };
-    /**
-     * Ids on fed slots whose creation this cycle's feed covers (first seen in it, or unconfirmed and
-     * now listed or found by id): stored unconfirmed until the cursor is, confirmed with it at the end.
-     */
-    const stillNew: Record<Slot, Set<string>> = { local: new Set(), remote: new Set() };
-    if (journal.length) {
-      const byUid = new Map(records.map((r) => [r.uid, r]));
-      for (const entry of journal) {
-        if (entry.itemId) {
-          carried[entry.slot].add(entry.itemId);
-          if (!known[entry.slot].has(entry.itemId)) known[entry.slot].set(entry.itemId, null);
-        }
-        // The unwritten slot's item, or the item of the action's other write: read, and known.
-        const otherId = entry.detail?.other?.id ?? entry.detail?.otherWrite?.itemId;
-        if (otherId) {
-          carried[otherSlot(entry.slot)].add(otherId);
-          if (!known[otherSlot(entry.slot)].has(otherId)) known[otherSlot(entry.slot)].set(otherId, null);
-        }
-        for (const slot of SLOTS) {
-          const id = byUid.get(entry.uid)?.[slot]?.id;
-          if (id) carried[slot].add(id);
-        }
-      }
-      this.deps.logger.info("resuming interrupted side effects", { pair: this.pair.id, entries: journal.length });
-    }
-    /** Unconfirmed items an incremental feed left out: read by id, which tells deleted from present. */
-    const recheck: Record<Slot, Map<string, ItemRecord>> = { local: new Map(), remote: new Map() };
-    const toRead: Record<Slot, Set<string>> = { local: new Set(), remote: new Set() };
-    for (const slot of SLOTS) {
-      const named = scope[slot];
-      if ("feed" in named) continue;
-      for (const hint of named.items) {
-        const version = known[slot].get(hint.id);
-        if (version === undefined && hint.gone) continue; // gone, and never synced: nothing to do
-        if (hint.version != null && version === hint.version) continue; // the state holds that revision already (an echo)
-        toRead[slot].add(hint.id);
-      }
-    }
-
-    /** What the feeds of `slots` (already fetched) mean: items to read into `into`, deletions. */
-    const processFeeds = async (slots: readonly Slot[], into: Record<Slot, Set<string>>): Promise<void> => {
-      for (const slot of slots) {
-        const feed = feeds[slot]!;
-        if (feed.complete && feed.changed.length === 0 && stateCount[slot] > 0 && !this.options.allowEmptySide) {
-          throw new EngineError(
-            "empty-side",
-            `the ${slot} side (${sides[slot].name}) lists no items while the state knows ${stateCount[slot]}; ` +
-              "nothing was written. If the collection was really emptied, run again with allowEmptySide: true",
-            this.pair.id,
-          );
-        }
-        const listed = new Set<string>();
-        for (const item of feed.changed) {
-          listed.add(item.id);
-          const version = known[slot].get(item.id);
-          if (item.version === null || version === undefined || version !== item.version) into[slot].add(item.id);
-        }
-        const deleted = new Set(feed.deleted);
-        if (feed.complete) for (const id of known[slot].keys()) if (!listed.has(id)) deleted.add(id);
-        // Items the state learned of after the cursor (we created them, or a notification named them):
-        // the feed lists them, or they were deleted within its window — read them by id to be sure.
-        for (const r of records) {
-          const state = r[slot];
-          if (!state?.unconfirmed) continue;
-          if (listed.has(state.id)) {
-            // Confirmed once this feed's cursor is stored, at the end of the cycle.
-            if (!deleted.has(state.id)) stillNew[slot].add(state.id);
-          } else if (!feed.complete) {
-            recheck[slot].set(state.id, r);
-            into[slot].add(state.id);
-          }
-        }
-        for (const id of deleted) if (!into[slot].has(id)) changes[slot].deleted.push(id);
-      }
-    };
-
-    const readItems = async (ids: Record<Slot, Set<string>>): Promise<void> => {
-      await Promise.all(
-        SLOTS.map(async (slot) => {
-          const { items, missing } = await this.read(slot, [...ids[slot]]);
-          changes[slot].changed.push(...items);
-          for (const id of missing) if (known[slot].has(id)) changes[slot].deleted.push(id);
-        }),
-      );
-      // Rechecked items still there are confirmed (the feed spelled them differently, or was late),
-      // once this cycle's cursor is stored.
-      for (const slot of SLOTS) {
-        const found = new Set(changes[slot].changed.map((c) => c.id));
-        for (const [id, r] of recheck[slot]) {
-          if (!ids[slot].has(id) || !found.has(id) || !r[slot]?.unconfirmed) continue;
-          stillNew[slot].add(id);
-        }
-      }
-    };
-
-    await processFeeds([...fed], toRead);
-    for (const slot of SLOTS) for (const id of carried[slot]) if (!changes[slot].deleted.includes(id)) toRead[slot].add(id);
-    this.progress("reading", 1, 2);
-
-    // 2. Read what changed.
-    await readItems(toRead);
-    // A new item on one slot may exist on the other already, under its UID, since that slot's feed
-    // was last read: read that feed too, so the plan pairs them instead of creating a second copy.
-    for (let round = 0; round < 2; round++) {
-      const more = SLOTS.filter((slot) => !fed.has(slot) && changes[otherSlot(slot)].changed.some((c) => !known[otherSlot(slot)].has(c.id)));
-      if (more.length === 0) break;
-      for (const slot of more) fed.add(slot);
-      const extra: Record<Slot, Set<string>> = { local: new Set(), remote: new Set() };
-      await fetchFeeds(more);
-      await processFeeds(more, extra);
-      for (const slot of SLOTS) {
-        const seen = new Set(changes[slot].changed.map((c) => c.id));
-        for (const id of extra[slot]) if (seen.has(id)) extra[slot].delete(id);
-      }
-      await readItems(extra);
-    }
-    // A first pairing with a side that renders onto a basis: read its new items again onto the other
-    // side's text, so what it cannot hold is not taken for a difference (a duplicate value, a conflict).
-    for (const slot of SLOTS) {
-      if (!sides[slot].capabilities.rendersOnBasis) continue;
-      const other = otherSlot(slot);
-      const otherText = new Map<string, string>();
-      for (const r of records) if (r[other] && !r[slot]) otherText.set(r.uid, r[other]!.text);
-      for (const snap of changes[other].changed) if (snap.uid !== null) otherText.set(snap.uid, snap.text);
-      const again = changes[slot].changed.filter((snap) => !known[slot].has(snap.id) && snap.uid !== null && otherText.has(snap.uid));
-      if (again.length === 0) continue;
-      const { items } = await this.read(slot, again.map((snap) => snap.id), new Map(again.map((snap) => [snap.id, otherText.get(snap.uid!)!])), true);
-      const fresh = new Map(items.map((item) => [item.id, item]));
-      changes[slot].changed = changes[slot].changed.map((snap) => fresh.get(snap.id) ?? snap);
-    }
-    this.progress("reading", 2, 2);
-
-    // 3. Plan, and check it is safe.
-    this.progress("planning", 0, 1);
-    /**
-     * Items first seen on a slot read by id (not through its feed) wait for that feed to confirm them.
-     * So do items first seen in a feed of this cycle, until the cursor that covers them is stored at
-     * its end: a cycle cut before that (kill -9) leaves them known to the state but newer than the
-     * stored cursor, and a feed from that cursor leaves out an item created and deleted since
-     * (SyncFolderItems does), so the next cycle must read them by id to see such a deletion.
-     */
-    for (const slot of fed) for (const item of feeds[slot]?.changed ?? []) if (!stateIds[slot].has(item.id)) stillNew[slot].add(item.id);
-    const markRecord = (next: ItemRecord | null, previous: ItemRecord | null): void => {
-      for (const slot of SLOTS) {
-        const state = next?.[slot];
-        if (!state || state.unconfirmed) continue;
-        const before = previous?.[slot];
-        const wasUnconfirmed = before?.unconfirmed === true && before.id === state.id;
-        if (fed.has(slot)) {
-          // Also new to the state and not in the feed (an adopted item found deleted since), or not confirmed yet.
-          if (!stillNew[slot].has(state.id) && stateIds[slot].has(state.id) && !wasUnconfirmed) continue;
-        } else if (known[slot].has(state.id) && !wasUnconfirmed) continue;
-        next![slot] = { ...state, unconfirmed: true };
-      }
-    };
-    const markUnconfirmed = (planned: Action[]): Action[] => {
-      for (const action of planned) markRecord(action.next, action.previous);
-      return planned;
-    };
-    // Interrupted side effects: adopt those that happened, plan the others again (resume.ts).
-    const resumeOps: StateOp[] = [];
-    if (journal.length) {
-      const adopted = new Map<string, ItemRecord | null>();
-      const resolved = resolveJournal({ journal, records, changes, hash: this.deps.hash });
-      // Actions some of whose writes happened: the others are made now, as journaled, then adopted.
-      const toComplete = dryRun ? [] : resolved.filter((r) => r.outcome === "complete");
-      if (toComplete.length) {
-        const byUid = new Map(records.map((r) => [r.uid, r]));
-        const completions: Action[] = markUnconfirmed(
-          toComplete.map((r) => ({
-            kind: r.complete[0]!.op,
-            uid: r.uid,
-            writes: r.complete,
-            previous: byUid.get(r.uid) ?? null,
-            next: r.record,
-            conflicts: [],
-          })),
-        );
-        // A completion that fails is not reported: the plan does the action again from the previous record.
-        const completed = await this.execute(completions, 0, undefined, (o) => {
-          if (o.status === "done") this.record(o, false);
-          else this.deps.logger.info("interrupted side effect not completed; planned again", { pair: this.pair.id, uid: o.action.uid, code: o.errors[0]?.error.code ?? null });
-        });
-        for (const outcome of completed) {
-          const r = toComplete.find((x) => x.uid === outcome.action.uid)!;
-          if (outcome.status !== "done") continue; // the plan settles it from the previous record
-          r.outcome = "adopted";
-          r.record = outcome.record;
-          // What was read of the items just written is stale now.
-          for (const w of outcome.action.writes) {
-            if ("id" in w) changes[w.slot].changed = changes[w.slot].changed.filter((c) => c.id !== w.id);
-          }
-        }
-      }
-      for (const r of resolved) {
-        this.deps.logger.info("interrupted side effect resolved", { pair: this.pair.id, uid: r.uid, outcome: r.outcome, ...r.writes });
-        if (r.outcome !== "adopted") continue;
-        markRecord(r.record, records.find((x) => x.uid === r.uid) ?? null);
-        adopted.set(r.uid, r.record);
-        for (const slot of SLOTS) {
-          const id = r.deletedSince[slot];
-          if (id !== undefined && !changes[slot].deleted.includes(id)) changes[slot].deleted.push(id);
-        }
-        resumeOps.push(r.record ? { op: "put-item", pairId: this.pair.id, item: r.record } : { op: "delete-item", pairId: this.pair.id, uid: r.uid });
-      }
-      const kept = records.filter((r) => !adopted.has(r.uid));
-      records.length = 0;
-      records.push(...kept, ...[...adopted.values()].filter((r): r is ItemRecord => r !== null));
-      resumeOps.push({ op: "journal-clear", pairId: this.pair.id });
-    }
-    let actions = markUnconfirmed(plan({ records, changes, policy: this.deps.policy, now: this.startedAt }));
-    this.progress("planning", 1, 1);
-    for (const slot of SLOTS) {
-      const deletes = actions.flatMap((a) => a.writes).filter((w) => w.op === "delete" && w.slot === slot).length;
-      const knownCount = known[slot].size;
-      if (!this.options.allowMassDelete && deletes > this.deps.safety.massDeleteMinimum && deletes > this.deps.safety.massDeleteRatio * knownCount) {
-        this.report.plan = actions;
-        throw new EngineError(
-          "mass-delete",
-          `the cycle would delete ${deletes} of ${knownCount} items on the ${slot} side (${sides[slot].name}); nothing was written. ` +
-            "If that is intended, run again with allowMassDelete: true",
-          this.pair.id,
-        );
-      }
-    }
-    if (dryRun) {
-      this.report.plan = actions;
-      return this.report;
-    }
-    if (resumeOps.length) await this.commit(resumeOps);
-
-    // 4. Execute; items that changed under a write are re-read and re-planned.
-    const total = actions.length;
-    let base = 0;
-    for (let round = 0; actions.length > 0; round++) {
-      const outcomes = await this.execute(actions, round, (done) => this.progress("writing", Math.min(total, base + done), total));
-      base += outcomes.filter((o) => o.status !== "precondition").length;
-      const stale = outcomes.filter((o) => o.status === "precondition");
-      if (stale.length === 0) break;
-      if (round >= REPLAN_ROUNDS) {
-        for (const o of stale) this.keepPending(o.action, o);
-        break;
-      }
-      actions = markUnconfirmed(await this.replan(stale));
-    }
-
-    // 5. Only now move the cursors: everything they cover was applied, or is pending by id.
-    const cursors = { ...this.pair.cursors };
-    for (const slot of fed) cursors[slot] = feeds[slot]!.cursor;
-    const pending = {
-      local: [...this.pending.local, ...(fed.has("local") ? [] : this.pair.pending.local)],
-      remote: [...this.pending.remote, ...(fed.has("remote") ? [] : this.pair.pending.remote)],
-    };
-    const confirmed: StateOp[] = [];
-    if ([...fed].some((slot) => stillNew[slot].size > 0)) {
-      const latest = new Map<string, ItemRecord | null>(records.map((r) => [r.uid, r]));
-      for (const [uid, r] of this.stored) latest.set(uid, r);
-      for (const r of latest.values()) {
-        if (!r) continue;
-        let changed: ItemRecord | null = null;
-        for (const slot of fed) {
-          const state = r[slot];
-          if (!state?.unconfirmed || !stillNew[slot].has(state.id)) continue;
-          changed ??= { ...r };
-          const { unconfirmed: _, ...rest } = state;
-          changed[slot] = rest;
-        }
-        if (changed) confirmed.push({ op: "put-item", pairId: this.pair.id, item: changed });
-      }
-    }
-    await this.commit([
-      ...confirmed,
-      { op: "set-cursors", pairId: this.pair.id, cursors, pending: { local: [...new Set(pending.local)], remote: [...new Set(pending.remote)] } },
-      { op: "journal-clear", pairId: this.pair.id },
-    ]);
-    this.progress("done", total, total);
-    return this.report;
-  }
-
-  /** Executes actions against the sides, with state writes through this cycle's queue. */
-  execute(
-    actions: readonly Action[],
-    round: number,
-    onProgress: (done: number) => void = () => undefined,
-    onOutcome: (o: ActionOutcome) => void = (o) => this.record(o, round < REPLAN_ROUNDS),
-  ): Promise<ActionOutcome[]> {
-    return execute(
-      {
-        pair: this.pair,
-        sides: this.deps.sides,
-        store: this.deps.store,
-        hash: this.deps.hash,
-        commit: (ops) => this.commit(ops),
-        onOutcome,
-        onProgress,
-        ...(this.options.signal ? { signal: this.options.signal } : {}),
-      },
-      actions,
-    );
-  }
-
-  /**
-   * Re-reads the items of actions whose write met a changed item, and plans them again — with
-   * what the action's other writes already created (an item created on one side while the tag of
-   * the other failed is paired, not created twice).
-   */
-  async replan(stale: ActionOutcome[]): Promise<Action[]> {
-    const records = stale.map((o) => o.action.previous).filter((r): r is ItemRecord => r !== null);
-    const ids: Record<Slot, Set<string>> = { local: new Set(), remote: new Set() };
-    for (const o of stale) for (const slot of SLOTS) for (const id of this.idsOf(o.action, o)[slot]) ids[slot].add(id);
-    const changes: Record<Slot, SlotChanges> = { local: { changed: [], deleted: [] }, remote: { changed: [], deleted: [] } };
-    for (const slot of SLOTS) {
-      const { items, missing } = await this.read(slot, [...ids[slot]]);
-      changes[slot].changed = items;
-      changes[slot].deleted = missing;
-    }
-    this.deps.logger.info("re-planning items changed during the cycle", { pair: this.pair.id, items: stale.length });
-    return plan({ records, changes, policy: this.deps.policy, now: this.startedAt });
-  }
-
-  /** The ids an action concerns on each slot: those it knew, and those its successful creates made. */
-  idsOf(action: Action, outcome?: ActionOutcome): Record<Slot, string[]> {
-    const out: Record<Slot, string[]> = { local: [], remote: [] };
-    for (const slot of SLOTS) {
-      const id = action.previous?.[slot]?.id ?? action.next?.[slot]?.id;
-      if (id) out[slot].push(id);
-    }
-    for (const { write, result } of outcome?.results ?? []) if (write.op === "create" && result) out[write.slot].push(result.id);
-    return out;
-  }
-
-  keepPending(action: Action, outcome?: ActionOutcome): void {
-    const ids = this.idsOf(action, outcome);
-    for (const slot of SLOTS) for (const id of ids[slot]) this.pending[slot].add(id);
-  }
-
-  /** Folds an action's outcome into the report and the events. */
-  record(outcome: ActionOutcome, willRetry: boolean): void {
-    const { action } = outcome;
-    const ids: Partial<Record<Slot, string>> = {};
-    for (const slot of SLOTS) {
-      const id = outcome.record?.[slot]?.id ?? action.previous?.[slot]?.id ?? action.next?.[slot]?.id;
-      if (id) ids[slot] = id;
-    }
-    // Writes that succeeded happened, whatever became of the action's other writes.
-    for (const { write, result } of outcome.results) {
-      const ref = { uid: action.uid, id: result?.id ?? ("id" in write ? write.id : null) };
-      const side = this.report[write.slot];
-      if (write.op === "create") side.created.push(ref);
-      else if (write.op === "update") side.updated.push(ref);
-      else if (write.op === "tag") side.tagged.push(ref);
-      else side.deleted.push(ref);
-      for (const d of result?.dropped ?? []) side.dropped.push({ ...ref, property: d.property, reason: d.reason, on: "write" });
-    }
-    // What was dropped on reading an item that had no UID yet is named by the UID the action gave it.
-    for (const slot of SLOTS) for (const d of this.report[slot].dropped) if (d.uid === "" && d.id !== null && d.id === ids[slot]) d.uid = action.uid;
-    if (outcome.status === "precondition" && willRetry) {
-      this.deps.events.emit("item", { pairId: this.pair.id, uid: action.uid, kind: action.kind, outcome: "retried", ids });
-      return;
-    }
-    if (outcome.status !== "done") {
-      this.keepPending(action, outcome);
-      for (const e of outcome.errors) this.fail(e.slot, e.id, action.uid, e.error.code, e.error.message);
-      const first = outcome.errors[0]?.error;
-      this.deps.events.emit("item", {
-        pairId: this.pair.id,
-        uid: action.uid,
-        kind: action.kind,
-        outcome: "failed",
-        ids,
-        ...(first ? { error: { code: first.code, message: first.message } } : {}),
-      });
-      return;
-    }
-    if (action.kind === "merge") this.report.merged.push({ uid: action.uid, id: null });
-    if (action.kind === "pair") this.report.paired.push({ uid: action.uid, id: null });
-    this.report.conflicts.push(...action.conflicts);
-    if (action.deleteVersusModify) this.report.deleteVersusModify.push({ uid: action.uid, ...action.deleteVersusModify });
-    this.deps.events.emit("item", { pairId: this.pair.id, uid: action.uid, kind: action.kind, outcome: "done", ids });
-  }
 }
 
 /**
@@ -669,4 +90,462 @@ export async function runPairCycleReporting(
     deps.logger.error("pair stopped", { pair: pair.id, code: error.code });
     return cycle.report;
   }
+}
+
+/** Per-slot sets and maps, one of each per slot. */
+const perSlot = <T>(make: () => T): Record<Slot, T> => ({ local: make(), remote: make() });
+
+class Cycle {
+  readonly recorder: CycleRecorder;
+  readonly writer: StateWriter;
+  /** The cycle's time: when the state first saw the revisions read in it. */
+  readonly startedAt = new Date().toISOString();
+  readonly dryRun: boolean;
+
+  // What the steps find, in the order they find it.
+  /** Side effects a dead process or a cut cycle left unrecorded. */
+  journal: JournalEntry[] = [];
+  scope: CycleScope = FULL_SCOPE;
+  /** Slots whose change feed this cycle reads (their cursors move at the end). */
+  readonly fed = new Set<Slot>();
+  readonly feeds: Partial<Record<Slot, ChangeFeed>> = {};
+  /** The state's records (the adopted ones replace theirs once the journal is settled). */
+  records: ItemRecord[] = [];
+  /** Ids (and versions) counted as known per slot: the state's, and the journaled ones. */
+  readonly known = perSlot(() => new Map<string, string | null>());
+  /** Ids the state held per slot when the cycle began. */
+  readonly stateIds = perSlot(() => new Set<string>());
+  /** Ids to read again by id: pending from earlier cycles, and the journaled items. */
+  readonly carried: Record<Slot, Set<string>>;
+  /** What the plan is given: items read, ids gone. */
+  readonly changes = perSlot((): SlotChanges => ({ changed: [], deleted: [] }));
+  readonly unconfirmed: UnconfirmedItems;
+  /** The adopted records and the cleared journal, committed before the plan is executed. */
+  readonly resumeOps: StateOp[] = [];
+  actions: Action[] = [];
+
+  constructor(
+    readonly deps: CycleDeps,
+    readonly pair: PairRecord,
+    readonly options: CycleOptions,
+  ) {
+    this.recorder = new CycleRecorder(pair.id, deps.events, deps.logger);
+    this.writer = new StateWriter(deps.store, deps.lease);
+    this.dryRun = options.dryRun ?? false;
+    this.carried = { local: new Set(pair.pending.local), remote: new Set(pair.pending.remote) };
+    this.unconfirmed = new UnconfirmedItems({ fed: this.fed, known: this.known, stateIds: this.stateIds });
+  }
+
+  get report(): PairReport {
+    return this.recorder.report;
+  }
+
+  /** The cycle, step by step. */
+  async run(requested: CycleScope): Promise<PairReport> {
+    this.report.dryRun = this.dryRun;
+    await this.readFeeds(requested);
+    if (await this.quietExit()) return this.report;
+    await this.loadState();
+    this.resumeJournal();
+    await this.readChanges();
+    await this.settleJournal();
+    this.planActions();
+    this.checkSafety();
+    if (this.dryRun) {
+      this.report.plan = this.actions;
+      return this.report;
+    }
+    await this.executeWithReplan();
+    await this.commitCursors();
+    return this.report;
+  }
+
+  /** 1. The journal, then the change feeds of the slots scoped to them (all of them when the journal holds entries). */
+  async readFeeds(requested: CycleScope): Promise<void> {
+    this.journal = await this.deps.store.listJournal(this.pair.id);
+    // Interrupted side effects are resolved against both change feeds (a create is found by its UID
+    // among the items new since the old cursor), so a cycle that finds any reads both.
+    this.scope = this.journal.length ? FULL_SCOPE : requested;
+    for (const slot of SLOTS) if ("feed" in this.scope[slot]) this.fed.add(slot);
+    this.recorder.progress("reading", 0, 2);
+    await this.fetchFeeds([...this.fed]);
+  }
+
+  /** 2. Nothing named, pending, interrupted or unconfirmed, and the feeds report no change: only the cursors move. */
+  async quietExit(): Promise<boolean> {
+    const { fed, feeds, pair, scope } = this;
+    const quiet =
+      this.journal.length === 0 &&
+      SLOTS.every((slot) => pair.pending[slot].length === 0 && ("feed" in scope[slot] ? true : scope[slot].items.length === 0)) &&
+      [...fed].every((slot) => !feeds[slot]!.complete && feeds[slot]!.changed.length === 0 && feeds[slot]!.deleted.length === 0);
+    if (!quiet || (await anyUnconfirmed(this.deps.store, pair.id, fed))) return false;
+    const cursors = { ...pair.cursors };
+    for (const slot of fed) cursors[slot] = feeds[slot]!.cursor;
+    if (!this.dryRun && SLOTS.some((slot) => cursors[slot] !== pair.cursors[slot])) {
+      await this.writer.write([{ op: "set-cursors", pairId: pair.id, cursors, pending: { local: [], remote: [] } }]);
+    }
+    if (this.dryRun) this.report.plan = [];
+    this.recorder.progress("done", 0, 0);
+    return true;
+  }
+
+  /** 3a. The state's records, and the ids it knows on each slot. */
+  async loadState(): Promise<void> {
+    this.records = await this.deps.store.listItems(this.pair.id);
+    for (const r of this.records) {
+      this.writer.noteBasis(r);
+      for (const slot of SLOTS) if (r[slot]) this.known[slot].set(r[slot]!.id, r[slot]!.version);
+    }
+    for (const slot of SLOTS) for (const id of this.known[slot].keys()) this.stateIds[slot].add(id);
+  }
+
+  /**
+   * 3b. Side effects a crash interrupted: their items are read again this cycle (the journal stays
+   * until they are settled, step 5). The unwritten slot an action would have recorded is read too,
+   * and counts as known, so that its deletion since is seen.
+   */
+  resumeJournal(): void {
+    if (this.journal.length === 0) return;
+    const { carried, known } = this;
+    const byUid = new Map(this.records.map((r) => [r.uid, r]));
+    const carry = (slot: Slot, id: string): void => {
+      carried[slot].add(id);
+      if (!known[slot].has(id)) known[slot].set(id, null);
+    };
+    for (const entry of this.journal) {
+      if (entry.itemId) carry(entry.slot, entry.itemId);
+      // The unwritten slot's item, or the item of the action's other write: read, and known.
+      const otherId = entry.detail?.other?.id ?? entry.detail?.otherWrite?.itemId;
+      if (otherId) carry(otherSlot(entry.slot), otherId);
+      for (const slot of SLOTS) {
+        const id = byUid.get(entry.uid)?.[slot]?.id;
+        if (id) carried[slot].add(id);
+      }
+    }
+    this.deps.logger.info("resuming interrupted side effects", { pair: this.pair.id, entries: this.journal.length });
+  }
+
+  /** 4. Reads what the feeds, the scope and the journal name. */
+  async readChanges(): Promise<void> {
+    const toRead = this.namedItems();
+    this.processFeeds([...this.fed], toRead);
+    for (const slot of SLOTS) for (const id of this.carried[slot]) if (!this.changes[slot].deleted.includes(id)) toRead[slot].add(id);
+    this.recorder.progress("reading", 1, 2);
+    await this.readItems(toRead);
+    await this.readOtherFeeds();
+    await this.rereadOntoBasis();
+    this.recorder.progress("reading", 2, 2);
+  }
+
+  /** 5. Settles the journal: adopts what happened, completes what partly happened, leaves the rest to the plan. */
+  async settleJournal(): Promise<void> {
+    this.recorder.progress("planning", 0, 1);
+    this.unconfirmed.noteFirstSeen(this.feeds);
+    if (this.journal.length === 0) return;
+    const resolved = resolveJournal({ journal: this.journal, records: this.records, changes: this.changes, hash: this.deps.hash });
+    if (!this.dryRun) await this.completeInterrupted(resolved.filter((r) => r.outcome === "complete"));
+    const adopted = new Map<string, ItemRecord | null>();
+    for (const r of resolved) {
+      this.deps.logger.info("interrupted side effect resolved", { pair: this.pair.id, uid: r.uid, outcome: r.outcome, ...r.writes });
+      if (r.outcome !== "adopted") continue;
+      this.unconfirmed.mark(r.record, this.records.find((x) => x.uid === r.uid) ?? null);
+      adopted.set(r.uid, r.record);
+      for (const slot of SLOTS) {
+        const id = r.deletedSince[slot];
+        if (id !== undefined && !this.changes[slot].deleted.includes(id)) this.changes[slot].deleted.push(id);
+      }
+      this.resumeOps.push(r.record ? { op: "put-item", pairId: this.pair.id, item: r.record } : { op: "delete-item", pairId: this.pair.id, uid: r.uid });
+    }
+    this.records = [...this.records.filter((r) => !adopted.has(r.uid)), ...[...adopted.values()].filter((r): r is ItemRecord => r !== null)];
+    this.resumeOps.push({ op: "journal-clear", pairId: this.pair.id });
+  }
+
+  /** 6. The plan, its records marked by the unconfirmed-item rule. */
+  planActions(): void {
+    this.actions = this.unconfirmed.markActions(plan({ records: this.records, changes: this.changes, policy: this.deps.policy, now: this.startedAt }));
+    this.recorder.progress("planning", 1, 1);
+  }
+
+  /** 7. The mass-deletion guard: a plan deleting too much of a side stops the cycle, the plan in the report. */
+  checkSafety(): void {
+    const { safety, sides } = this.deps;
+    for (const slot of SLOTS) {
+      const deletes = this.actions.flatMap((a) => a.writes).filter((w) => w.op === "delete" && w.slot === slot).length;
+      const knownCount = this.known[slot].size;
+      if (!this.options.allowMassDelete && deletes > safety.massDeleteMinimum && deletes > safety.massDeleteRatio * knownCount) {
+        this.report.plan = this.actions;
+        throw new EngineError(
+          "mass-delete",
+          `the cycle would delete ${deletes} of ${knownCount} items on the ${slot} side (${sides[slot].name}); nothing was written. ` +
+            "If that is intended, run again with allowMassDelete: true",
+          this.pair.id,
+        );
+      }
+    }
+  }
+
+  /** 8. Commits what the journal settled, then executes; items that changed under a write are re-read and re-planned. */
+  async executeWithReplan(): Promise<void> {
+    if (this.resumeOps.length) await this.writer.write(this.resumeOps);
+    let actions = this.actions;
+    const total = actions.length;
+    let base = 0;
+    for (let round = 0; actions.length > 0; round++) {
+      const outcomes = await this.execute(actions, this.recorder.round(round < REPLAN_ROUNDS, base, total));
+      base += outcomes.filter((o) => o.status !== "precondition").length;
+      const stale = outcomes.filter((o) => o.status === "precondition");
+      if (stale.length === 0) break;
+      if (round >= REPLAN_ROUNDS) {
+        for (const o of stale) this.recorder.keepPending(o.action, o);
+        break;
+      }
+      actions = this.unconfirmed.markActions(await this.replan(stale));
+    }
+  }
+
+  /** 9. Only now move the cursors: everything they cover was applied, or is pending by id. */
+  async commitCursors(): Promise<void> {
+    const { fed, pair } = this;
+    const cursors = { ...pair.cursors };
+    for (const slot of fed) cursors[slot] = this.feeds[slot]!.cursor;
+    const pending = (slot: Slot) => [...new Set([...this.recorder.pending[slot], ...(fed.has(slot) ? [] : pair.pending[slot])])];
+    await this.writer.write([
+      ...this.unconfirmed.confirmOps(pair, this.records, this.writer.stored),
+      { op: "set-cursors", pairId: pair.id, cursors, pending: { local: pending("local"), remote: pending("remote") } },
+      { op: "journal-clear", pairId: pair.id },
+    ]);
+    const total = this.actions.length;
+    this.recorder.progress("done", total, total);
+  }
+
+  // ── What the steps use ───────────────────────────────────────────────────────────────────────
+
+  /** Reads the change feeds of `slots` from their stored cursors; a feed that fails stops the pair (`feed-failed`). */
+  async fetchFeeds(slots: readonly Slot[]): Promise<void> {
+    const { sides } = this.deps;
+    await Promise.all(
+      slots.map(async (slot) => {
+        try {
+          this.report[slot].feedRequests++;
+          this.feeds[slot] = await sides[slot].changes(this.pair[slot].collection, this.pair.cursors[slot], this.options.signal);
+        } catch (error) {
+          throw new EngineError("feed-failed", `${slot} side ${sides[slot].name}: ${(error as Error).message}`, this.pair.id);
+        }
+      }),
+    );
+  }
+
+  /** The items the scope names on slots read by id, less those already settled (gone and never synced, or an echo). */
+  namedItems(): Record<Slot, Set<string>> {
+    const toRead = perSlot(() => new Set<string>());
+    for (const slot of SLOTS) {
+      const named = this.scope[slot];
+      if ("feed" in named) continue;
+      for (const hint of named.items) {
+        const version = this.known[slot].get(hint.id);
+        if (version === undefined && hint.gone) continue; // gone, and never synced: nothing to do
+        if (hint.version != null && version === hint.version) continue; // the state holds that revision already (an echo)
+        toRead[slot].add(hint.id);
+      }
+    }
+    return toRead;
+  }
+
+  /** What the feeds of `slots` (already fetched) mean: items to read into `into`, deletions; an emptied side stops the pair. */
+  processFeeds(slots: readonly Slot[], into: Record<Slot, Set<string>>): void {
+    for (const slot of slots) {
+      const feed = this.feeds[slot]!;
+      const stateCount = this.stateIds[slot].size;
+      if (feed.complete && feed.changed.length === 0 && stateCount > 0 && !this.options.allowEmptySide) {
+        throw new EngineError(
+          "empty-side",
+          `the ${slot} side (${this.deps.sides[slot].name}) lists no items while the state knows ${stateCount}; ` +
+            "nothing was written. If the collection was really emptied, run again with allowEmptySide: true",
+          this.pair.id,
+        );
+      }
+      const listed = new Set<string>();
+      for (const item of feed.changed) {
+        listed.add(item.id);
+        const version = this.known[slot].get(item.id);
+        if (item.version === null || version === undefined || version !== item.version) into[slot].add(item.id);
+      }
+      const deleted = new Set(feed.deleted);
+      if (feed.complete) for (const id of this.known[slot].keys()) if (!listed.has(id)) deleted.add(id);
+      // Items the state learned of after the cursor: listed, or read by id to be sure.
+      this.unconfirmed.noteFeed(slot, feed, this.records, listed, deleted, into[slot]);
+      for (const id of deleted) if (!into[slot].has(id)) this.changes[slot].deleted.push(id);
+    }
+  }
+
+  /** Reads `ids` on both slots into the changes; ids found gone that the state knows are deletions. */
+  async readItems(ids: Record<Slot, Set<string>>): Promise<void> {
+    await Promise.all(
+      SLOTS.map(async (slot) => {
+        const { items, missing } = await this.read(slot, [...ids[slot]]);
+        this.changes[slot].changed.push(...items);
+        for (const id of missing) if (this.known[slot].has(id)) this.changes[slot].deleted.push(id);
+      }),
+    );
+    for (const slot of SLOTS) this.unconfirmed.noteRead(slot, ids[slot], new Set(this.changes[slot].changed.map((c) => c.id)));
+  }
+
+  /**
+   * A new item on one slot may exist on the other already, under its UID, since that slot's feed was
+   * last read: read that feed too, so the plan pairs them instead of creating a second copy.
+   */
+  async readOtherFeeds(): Promise<void> {
+    const { changes, fed, known } = this;
+    for (let round = 0; round < 2; round++) {
+      const more = SLOTS.filter((slot) => !fed.has(slot) && changes[otherSlot(slot)].changed.some((c) => !known[otherSlot(slot)].has(c.id)));
+      if (more.length === 0) break;
+      for (const slot of more) fed.add(slot);
+      const extra = perSlot(() => new Set<string>());
+      await this.fetchFeeds(more);
+      this.processFeeds(more, extra);
+      for (const slot of SLOTS) {
+        const seen = new Set(changes[slot].changed.map((c) => c.id));
+        for (const id of extra[slot]) if (seen.has(id)) extra[slot].delete(id);
+      }
+      await this.readItems(extra);
+    }
+  }
+
+  /**
+   * A first pairing with a side that renders onto a basis: its new items are read again onto the
+   * other side's text, so what it cannot hold is not taken for a difference (a duplicate value, a conflict).
+   */
+  async rereadOntoBasis(): Promise<void> {
+    const { changes, known } = this;
+    for (const slot of SLOTS) {
+      if (!this.deps.sides[slot].capabilities.rendersOnBasis) continue;
+      const other = otherSlot(slot);
+      const otherText = new Map<string, string>();
+      for (const r of this.records) if (r[other] && !r[slot]) otherText.set(r.uid, r[other]!.text);
+      for (const snap of changes[other].changed) if (snap.uid !== null) otherText.set(snap.uid, snap.text);
+      const again = changes[slot].changed.filter((snap) => !known[slot].has(snap.id) && snap.uid !== null && otherText.has(snap.uid));
+      if (again.length === 0) continue;
+      const { items } = await this.read(slot, again.map((snap) => snap.id), new Map(again.map((snap) => [snap.id, otherText.get(snap.uid!)!])), true);
+      const fresh = new Map(items.map((item) => [item.id, item]));
+      changes[slot].changed = changes[slot].changed.map((snap) => fresh.get(snap.id) ?? snap);
+    }
+  }
+
+  /**
+   * Completes interrupted actions some of whose writes happened: the others are made now, as
+   * journaled; those that succeed are adopted (what was read of their items is stale now). One that
+   * fails is left to the plan, from the previous record.
+   */
+  async completeInterrupted(toComplete: Resumption[]): Promise<void> {
+    if (toComplete.length === 0) return;
+    const byUid = new Map(this.records.map((r) => [r.uid, r]));
+    const completions = this.unconfirmed.markActions(
+      toComplete.map((r) => ({ kind: r.complete[0]!.op, uid: r.uid, writes: r.complete, previous: byUid.get(r.uid) ?? null, next: r.record, conflicts: [] })),
+    );
+    const completed = await this.execute(completions, this.recorder.completion());
+    for (const outcome of completed) {
+      if (outcome.status !== "done") continue;
+      const r = toComplete.find((x) => x.uid === outcome.action.uid)!;
+      r.outcome = "adopted";
+      r.record = outcome.record;
+      for (const w of outcome.action.writes) {
+        if ("id" in w) this.changes[w.slot].changed = this.changes[w.slot].changed.filter((c) => c.id !== w.id);
+      }
+    }
+  }
+
+  /** Executes actions against the sides, with state writes through this cycle's writer. */
+  execute(actions: readonly Action[], observer: ExecuteObserver): Promise<ActionOutcome[]> {
+    const { sides, hash } = this.deps;
+    return execute({ pair: this.pair, sides, hash, writer: this.writer, observer, ...(this.options.signal ? { signal: this.options.signal } : {}) }, actions);
+  }
+
+  /**
+   * Re-reads the items of actions whose write met a changed item, and plans them again — with
+   * what the action's other writes already created (an item created on one side while the tag of
+   * the other failed is paired, not created twice).
+   */
+  async replan(stale: ActionOutcome[]): Promise<Action[]> {
+    const records = stale.map((o) => o.action.previous).filter((r): r is ItemRecord => r !== null);
+    const ids = perSlot(() => new Set<string>());
+    for (const o of stale) for (const slot of SLOTS) for (const id of actionIds(o.action, o)[slot]) ids[slot].add(id);
+    const changes = perSlot((): SlotChanges => ({ changed: [], deleted: [] }));
+    for (const slot of SLOTS) {
+      const { items, missing } = await this.read(slot, [...ids[slot]]);
+      changes[slot].changed = items;
+      changes[slot].deleted = missing;
+    }
+    this.deps.logger.info("re-planning items changed during the cycle", { pair: this.pair.id, items: stale.length });
+    return plan({ records, changes, policy: this.deps.policy, now: this.startedAt });
+  }
+
+  /**
+   * Reads items by id on one slot: snapshots, ids found gone, ids that failed (kept pending). A side
+   * that renders onto a basis gets, per id, the text the state holds of it, or the `basis` given;
+   * `again`: a second read of items already read and reported (what they drop is not reported twice).
+   */
+  async read(slot: Slot, ids: readonly string[], basis?: ReadonlyMap<string, string>, again = false): Promise<{ items: Snapshot[]; missing: string[] }> {
+    const side = this.deps.sides[slot];
+    const items: Snapshot[] = [];
+    const missing: string[] = [];
+    await runPool(
+      chunk(ids, side.capabilities.maxBatch).map((batch) => async () => {
+        for (const [i, answer] of (await this.fetchBatch(slot, batch, basis)).entries()) {
+          const id = batch[i]!;
+          if (answer instanceof SideError) {
+            if (answer.code === "not-found") missing.push(id);
+            else this.recorder.fail(slot, id, null, answer.code, `read failed: ${answer.message}`);
+            continue;
+          }
+          const uid = answer.uid ?? this.deps.uidOf(answer.text) ?? "";
+          if (!again) foldReadDropped(this.report, slot, uid, id, answer.dropped ?? []);
+          try {
+            items.push({
+              id: answer.id,
+              version: answer.version,
+              uid: answer.uid ?? this.deps.uidOf(answer.text),
+              text: answer.text,
+              hash: this.deps.hash(answer.text),
+              ...modifiedOf(side, answer),
+            });
+          } catch (error) {
+            this.recorder.fail(slot, id, answer.uid, (error as { code?: string }).code ?? "unreadable", `unreadable item: ${(error as Error).message}`);
+          }
+        }
+      }),
+      side.capabilities.maxConcurrency,
+    );
+    if (!again) this.report[slot].fetched += items.length;
+    return { items, missing };
+  }
+
+  /** One batch read from a side, one answer per id (a failed call: a transient error for each). */
+  async fetchBatch(slot: Slot, batch: readonly string[], basis?: ReadonlyMap<string, string>): Promise<Array<SideItem | SideError>> {
+    const side = this.deps.sides[slot];
+    const collection = this.pair[slot].collection;
+    try {
+      let given: Map<string, string> | undefined;
+      if (side.capabilities.rendersOnBasis) {
+        given = new Map();
+        for (const id of batch) {
+          const text = basis?.get(id) ?? this.writer.basisText[slot].get(id);
+          if (text !== undefined) given.set(id, text);
+        }
+      }
+      const answers = given ? await side.fetch(collection, batch, this.options.signal, given) : await side.fetch(collection, batch, this.options.signal);
+      if (answers.length !== batch.length) throw new Error(`${side.name} answered ${answers.length} items for ${batch.length}`);
+      return answers;
+    } catch (error) {
+      return batch.map((id) => new SideError("transient", error instanceof Error ? error.message : String(error), id));
+    }
+  }
+}
+
+/**
+ * The modification time of a revision read: what the side says, else the LAST-MODIFIED / REV its
+ * text states — not for a side that renders onto a basis, whose text may carry the other side's.
+ */
+function modifiedOf(side: SyncSide, item: SideItem): { modified?: string } {
+  const modified = item.modified ?? (side.capabilities.rendersOnBasis ? null : modifiedOfText(item.text));
+  return modified ? { modified } : {};
 }

@@ -5,14 +5,17 @@
  *
  * @module
  */
-import { FULL_SCOPE, runPairCycle, runPairCycleReporting, type CycleDeps, type CycleOptions, type CycleScope, type SafetyOptions } from "./cycle.js";
+import { runPairCycle, runPairCycleReporting, type CycleDeps } from "./cycle.js";
+import { DEFAULT_PAIR_CONCURRENCY, DEFAULT_POLICY, DEFAULT_SAFETY } from "./defaults.js";
 import { EngineError } from "./errors.js";
-import { silentLogger, TypedEmitter, type EngineEvents, type Logger } from "./events.js";
+import { TypedEmitter, type EngineEvents } from "./events.js";
 import type { ConflictPolicy } from "./merge.js";
 import { defaultNormaliser, hashItem, sha256, type NormaliserByKind } from "./normalise.js";
-import { runPool } from "./execute.js";
 import { PairLeases, type CycleLease, type LeaseOptions } from "./lease.js";
+import { silentLogger, type Logger } from "./log.js";
+import { runPool } from "./pool.js";
 import { emptyPairReport, type PairReport, type SyncReport } from "./report.js";
+import { FULL_SCOPE, type CycleOptions, type CycleScope, type SafetyOptions } from "./scope.js";
 import type { CollectionInfo, CollectionKind, SyncSide } from "./side.js";
 import type { Endpoint, PairRecord, Slot, StateStore } from "./state.js";
 import { uidOfText } from "./vobject.js";
@@ -197,12 +200,12 @@ export class SyncEngine {
       store: this.#store,
       sides,
       policy: {
-        conflict: this.#options.policy?.conflict ?? "remote-wins",
-        deleteVersusModify: this.#options.policy?.deleteVersusModify ?? "modification-wins",
-        tagWrites: this.#options.tagWrites ?? true,
+        conflict: this.#options.policy?.conflict ?? DEFAULT_POLICY.conflict,
+        deleteVersusModify: this.#options.policy?.deleteVersusModify ?? DEFAULT_POLICY.deleteVersusModify,
+        tagWrites: this.#options.tagWrites ?? DEFAULT_POLICY.tagWrites,
         writable: { local: !sides.local.capabilities.readOnly, remote: !sides.remote.capabilities.readOnly },
       },
-      safety: { massDeleteRatio: 0.2, massDeleteMinimum: 10, ...this.#options.safety },
+      safety: { ...DEFAULT_SAFETY, ...this.#options.safety },
       hash: (text) => hashItem(normalise, text),
       uidOf: uidOfText,
       events: this.events,
@@ -234,7 +237,7 @@ export class SyncEngine {
         this.events.emit("pair-end", { pairId: pair.id, report });
         return report;
       }),
-      this.#options.pairConcurrency ?? 1,
+      this.#options.pairConcurrency ?? DEFAULT_PAIR_CONCURRENCY,
     );
     return {
       startedAt,

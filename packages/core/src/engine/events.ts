@@ -1,6 +1,7 @@
 /**
- * Observability: the logger interface and the typed events the engine emits. Neither ever carries
- * item content or credentials: only pair ids, item ids, UIDs, counts and error codes.
+ * Observability: the typed events the engine emits (the logger is in `log.ts`, re-exported here).
+ * An event never carries item content or credentials: only pair ids, item ids, UIDs, counts and
+ * error codes.
  *
  * @module
  */
@@ -8,21 +9,17 @@ import type { ActionKind } from "./plan.js";
 import type { PairReport } from "./report.js";
 import type { WatchState } from "./side.js";
 import type { Slot } from "./state.js";
-import type { WatchTrigger } from "./watch.js";
 
-/** Structured fields of a log line: ids, UIDs, counts, codes. Never content, never secrets. */
-export type LogFields = Record<string, string | number | boolean | null>;
+export { silentLogger, type LogFields, type Logger } from "./log.js";
 
-/** Where the engine writes what it does. Every method is optional to implement via {@link silentLogger}. */
-export interface Logger {
-  debug(message: string, fields?: LogFields): void;
-  info(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields): void;
-}
-
-/** A logger that drops everything (the default). */
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+/** Why a watch cycle ran. */
+export type WatchTrigger =
+  | "start" // the first cycle of the pair: catch up from the stored cursors
+  | "notification" // a side announced changes
+  | "poll" // a side without push had its change feed polled
+  | "gap" // a push channel (re)connected or reported that events may have been missed
+  | "periodic" // the full cycle every `fullCycleIntervalMs`
+  | "retry"; // after a failed cycle, or items that failed and stay pending
 
 /** The phases of one pair's cycle, in order. */
 export type CyclePhase = "reading" | "planning" | "writing" | "done";

@@ -16,8 +16,11 @@
  */
 import { changedProperties, type ChangedProperty } from "./merge.js";
 import type { Action, Write } from "./plan.js";
+import { chunk, runPool } from "./pool.js";
 import { SideError, type SyncSide, type WriteResult } from "./side.js";
-import { otherSlot, type ItemRecord, type JournalDetail, type JournaledWrite, type PairRecord, type Slot, type StateOp, type StateStore } from "./state.js";
+import { otherSlot, SLOTS, type ItemRecord, type JournalDetail, type JournaledWrite, type PairRecord, type Slot, type StateOp } from "./state.js";
+import { unconfirmedAfterWrite } from "./unconfirmed.js";
+import type { StateWriter } from "./writer.js";
 
 /** What happened to one action. */
 export interface ActionOutcome {
@@ -30,40 +33,35 @@ export interface ActionOutcome {
   record: ItemRecord | null;
 }
 
+/** Who hears of each action as it finishes, and of the progress of the round. */
+export interface ExecuteObserver {
+  outcome(outcome: ActionOutcome): void;
+  progress(done: number, total: number): void;
+}
+
 /** What the executor needs. */
 export interface ExecuteContext {
   pair: PairRecord;
   sides: Record<Slot, SyncSide>;
-  store: StateStore;
   /** Hashes a text with the pair's normaliser. */
   hash(text: string): string;
-  /** Serialises state writes (a store may be asynchronous). */
-  commit(ops: StateOp[]): Promise<void>;
-  onOutcome(outcome: ActionOutcome): void;
-  onProgress(done: number, total: number): void;
+  /** The cycle's state writes, in order and fenced by its lease. */
+  writer: StateWriter;
+  observer: ExecuteObserver;
   signal?: AbortSignal;
 }
 
-/** Runs tasks with at most `limit` in flight. */
-export async function runPool<T>(tasks: Array<() => Promise<T>>, limit: number): Promise<T[]> {
-  const results: T[] = new Array(tasks.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < tasks.length) {
-      const i = next++;
-      results[i] = await tasks[i]!();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, worker));
-  return results;
-}
-
-/** Splits a list into chunks of at most `size`. */
-export function chunk<T>(list: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += Math.max(1, size)) out.push(list.slice(i, i + Math.max(1, size)));
+/** The ids an action concerns on each slot: those it knew, and those its successful creates made. */
+export function actionIds(action: Action, outcome?: ActionOutcome): Record<Slot, string[]> {
+  const out: Record<Slot, string[]> = { local: [], remote: [] };
+  for (const slot of SLOTS) {
+    const id = action.previous?.[slot]?.id ?? action.next?.[slot]?.id;
+    if (id) out[slot].push(id);
+  }
+  for (const { write, result } of outcome?.results ?? []) if (write.op === "create" && result) out[write.slot].push(result.id);
   return out;
 }
+
 
 function asSideError(error: unknown, id: string | null): SideError {
   if (error instanceof SideError) return error;
@@ -107,14 +105,14 @@ export async function execute(ctx: ExecuteContext, actions: readonly Action[]): 
   // State-only actions (version refreshes, forgotten items) are stored in one write.
   const stateOnly = actions.filter((a) => a.writes.length === 0);
   if (stateOnly.length) {
-    await ctx.commit(stateOnly.map((a) => recordOp(ctx.pair.id, a, a.next)));
+    await ctx.writer.write(stateOnly.map((a) => recordOp(ctx.pair.id, a, a.next)));
     for (const a of stateOnly) {
       const outcome: ActionOutcome = { action: a, status: "done", errors: [], results: [], record: a.next };
       outcomes.set(a, outcome);
-      ctx.onOutcome(outcome);
+      ctx.observer.outcome(outcome);
     }
     done += stateOnly.length;
-    ctx.onProgress(done, total);
+    ctx.observer.progress(done, total);
   }
 
   const groups = new Map<string, Array<{ action: Action; write: Write }>>();
@@ -145,10 +143,10 @@ export async function execute(ctx: ExecuteContext, actions: readonly Action[]): 
       for (const w of action.writes) ops.push({ op: "journal-end", pairId: ctx.pair.id, uid: action.uid, slot: w.slot });
       finished.push(outcome);
     }
-    if (ops.length) await ctx.commit(ops);
-    for (const outcome of finished) ctx.onOutcome(outcome);
+    if (ops.length) await ctx.writer.write(ops);
+    for (const outcome of finished) ctx.observer.outcome(outcome);
     done += finished.length;
-    if (finished.length) ctx.onProgress(done, total);
+    if (finished.length) ctx.observer.progress(done, total);
   };
 
   const tasks: Array<{ slot: Slot; run: () => Promise<void> }> = [];
@@ -161,7 +159,7 @@ export async function execute(ctx: ExecuteContext, actions: readonly Action[]): 
         slot,
         run: async () => {
           const startedAt = new Date().toISOString();
-          await ctx.commit(
+          await ctx.writer.write(
             batch.map(({ action, write }) => ({
               op: "journal-begin" as const,
               entry: { pairId: ctx.pair.id, uid: action.uid, slot, op, itemId: "id" in write ? write.id : null, startedAt, detail: journalDetail(ctx, action, write) },
@@ -234,7 +232,7 @@ function fillRecord(ctx: ExecuteContext, action: Action, results: ActionOutcome[
     if (write.op === "delete" || !result) continue;
     const text = result.text ?? write.text;
     // A created item, or one still waiting for its slot's feed, is confirmed by that feed later.
-    const unconfirmed = write.op === "create" || action.next?.[write.slot]?.unconfirmed === true;
+    const unconfirmed = unconfirmedAfterWrite(write, action.next);
     const seenAt = action.next?.[write.slot]?.seenAt;
     record[write.slot] = { id: result.id, version: result.version, hash: ctx.hash(text), text, ...(seenAt !== undefined ? { seenAt } : {}), ...(unconfirmed ? { unconfirmed: true } : {}) };
   }

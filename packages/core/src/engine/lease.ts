@@ -26,8 +26,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import { DEFAULT_LEASE_OPTIONS } from "./defaults.js";
 import { EngineError } from "./errors.js";
-import type { Logger } from "./events.js";
+import type { Logger } from "./log.js";
 import { StateError, type PairLease, type StateStore } from "./state.js";
 
 /** How the engine takes pair leases (engine option `lease`). */
@@ -49,8 +50,8 @@ export interface LeaseOptions {
   owner?: string;
 }
 
-/** The defaults of {@link LeaseOptions}. */
-export const DEFAULT_LEASE_OPTIONS: Readonly<Required<Omit<LeaseOptions, "owner">>> = { ttlMs: 60_000, waitMs: 30_000 };
+/** The defaults of {@link LeaseOptions} (kept with the others in `defaults.ts`). */
+export { DEFAULT_LEASE_OPTIONS };
 
 /** A fresh owner id: `host/pid/random`. */
 export function defaultLeaseOwner(): string {

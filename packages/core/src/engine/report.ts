@@ -1,12 +1,15 @@
 /**
  * The report of a cycle: what was created, updated, deleted, merged, what conflicted, what a side
- * could not carry and what failed, per pair and per side, with item ids and UIDs.
+ * could not carry and what failed, per pair and per side, with item ids and UIDs; and how a
+ * cycle folds what it reads and what its actions did into its report.
  *
  * @module
  */
+import type { ActionOutcome } from "./execute.js";
 import type { ResolvedConflict } from "./merge.js";
 import type { Action } from "./plan.js";
-import type { Slot } from "./state.js";
+import type { DroppedProperty } from "./side.js";
+import { SLOTS, type Slot } from "./state.js";
 
 /** An item as named in a report: its UID and, when known, its id on the side concerned. */
 export interface ItemRef {
@@ -102,4 +105,48 @@ export function summarise(report: PairReport): string {
     ` | conflicts ${report.conflicts.length} | paired ${report.paired.length} | errors ${report.errors.length}` +
     (report.error ? ` | stopped: ${report.error.code}` : "")
   );
+}
+
+/** Ids per slot an action's outcome concerns: what it stored, else what it knew or planned. */
+export function outcomeIds(outcome: ActionOutcome): Partial<Record<Slot, string>> {
+  const { action } = outcome;
+  const ids: Partial<Record<Slot, string>> = {};
+  for (const slot of SLOTS) {
+    const id = outcome.record?.[slot]?.id ?? action.previous?.[slot]?.id ?? action.next?.[slot]?.id;
+    if (id) ids[slot] = id;
+  }
+  return ids;
+}
+
+/**
+ * Folds the writes of an action that succeeded into the report (they happened, whatever became of
+ * the action's other writes), with what each side could not store; what was dropped on reading an
+ * item that had no UID yet is named by the UID the action gave it.
+ */
+export function foldWrites(report: PairReport, outcome: ActionOutcome): void {
+  const { action } = outcome;
+  for (const { write, result } of outcome.results) {
+    const ref = { uid: action.uid, id: result?.id ?? ("id" in write ? write.id : null) };
+    const side = report[write.slot];
+    if (write.op === "create") side.created.push(ref);
+    else if (write.op === "update") side.updated.push(ref);
+    else if (write.op === "tag") side.tagged.push(ref);
+    else side.deleted.push(ref);
+    for (const d of result?.dropped ?? []) side.dropped.push({ ...ref, property: d.property, reason: d.reason, on: "write" });
+  }
+  const ids = outcomeIds(outcome);
+  for (const slot of SLOTS) for (const d of report[slot].dropped) if (d.uid === "" && d.id !== null && d.id === ids[slot]) d.uid = action.uid;
+}
+
+/** Folds an action that finished into the report: merged, paired, its conflicts and its delete-versus-modify outcome. */
+export function foldDone(report: PairReport, action: Action): void {
+  if (action.kind === "merge") report.merged.push({ uid: action.uid, id: null });
+  if (action.kind === "pair") report.paired.push({ uid: action.uid, id: null });
+  report.conflicts.push(...action.conflicts);
+  if (action.deleteVersusModify) report.deleteVersusModify.push({ uid: action.uid, ...action.deleteVersusModify });
+}
+
+/** Folds what a side could not say of an item read on `slot` (`uid` "" until the item has one). */
+export function foldReadDropped(report: PairReport, slot: Slot, uid: string, id: string, dropped: readonly DroppedProperty[]): void {
+  for (const d of dropped) report[slot].dropped.push({ uid, id, property: d.property, reason: d.reason, on: "read" });
 }

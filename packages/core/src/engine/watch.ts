@@ -23,21 +23,15 @@
  *
  * @module
  */
-import type { CycleOptions, CycleScope, SlotScope } from "./cycle.js";
+import { DEFAULT_WATCH_SETTINGS } from "./defaults.js";
 import { EngineError } from "./errors.js";
-import type { EngineEvents, Logger, TypedEmitter } from "./events.js";
+import type { EngineEvents, TypedEmitter, WatchTrigger } from "./events.js";
+import type { Logger } from "./log.js";
 import { emptyPairReport, type PairReport } from "./report.js";
+import type { CycleOptions, CycleScope, SlotScope } from "./scope.js";
 import type { NoticeItem, SideNotice, SyncSide, WatchState } from "./side.js";
 import { SLOTS, type PairRecord, type Slot } from "./state.js";
 
-/** Why a watch cycle ran. */
-export type WatchTrigger =
-  | "start" // the first cycle of the pair: catch up from the stored cursors
-  | "notification" // a side announced changes
-  | "poll" // a side without push had its change feed polled
-  | "gap" // a push channel (re)connected or reported that events may have been missed
-  | "periodic" // the full cycle every `fullCycleIntervalMs`
-  | "retry"; // after a failed cycle, or items that failed and stay pending
 
 /** Options of {@link SyncEngine.watch}. */
 export interface WatchOptions {
@@ -387,14 +381,14 @@ export class SyncWatch {
     readonly options: WatchOptions,
   ) {
     this.settings = {
-      pollIntervalMs: options.pollIntervalMs ?? 5_000,
-      fullCycleIntervalMs: options.fullCycleIntervalMs ?? 15 * 60_000,
-      debounceMs: options.debounceMs ?? 100,
-      maxDelayMs: options.maxDelayMs ?? 2_000,
-      maxItemsPerCycle: options.maxItemsPerCycle ?? 200,
-      retryDelayMs: options.retryDelayMs ?? 1_000,
-      maxRetryDelayMs: options.maxRetryDelayMs ?? 5 * 60_000,
-      pushRetryMs: options.pushRetryMs ?? 60_000,
+      pollIntervalMs: options.pollIntervalMs ?? DEFAULT_WATCH_SETTINGS.pollIntervalMs,
+      fullCycleIntervalMs: options.fullCycleIntervalMs ?? DEFAULT_WATCH_SETTINGS.fullCycleIntervalMs,
+      debounceMs: options.debounceMs ?? DEFAULT_WATCH_SETTINGS.debounceMs,
+      maxDelayMs: options.maxDelayMs ?? DEFAULT_WATCH_SETTINGS.maxDelayMs,
+      maxItemsPerCycle: options.maxItemsPerCycle ?? DEFAULT_WATCH_SETTINGS.maxItemsPerCycle,
+      retryDelayMs: options.retryDelayMs ?? DEFAULT_WATCH_SETTINGS.retryDelayMs,
+      maxRetryDelayMs: options.maxRetryDelayMs ?? DEFAULT_WATCH_SETTINGS.maxRetryDelayMs,
+      pushRetryMs: options.pushRetryMs ?? DEFAULT_WATCH_SETTINGS.pushRetryMs,
     };
     for (const [name, value] of Object.entries(this.settings)) {
       if (!Number.isFinite(value) || value < 0) throw new EngineError("invalid-option", `watch option ${name} must be a number ≥ 0`);
