@@ -497,13 +497,14 @@ class Cycle {
             else this.recorder.fail(slot, id, null, answer.code, `read failed: ${answer.message}`);
             continue;
           }
-          const uid = answer.uid ?? this.deps.uidOf(answer.text) ?? "";
-          if (!again) foldReadDropped(this.report, slot, uid, id, answer.dropped ?? []);
           try {
+            // Inside the try: the UID of an item whose side gave none comes from its text, which may not be readable.
+            const uid = answer.uid ?? this.deps.uidOf(answer.text);
+            if (!again) foldReadDropped(this.report, slot, uid ?? "", id, answer.dropped ?? []);
             items.push({
               id: answer.id,
               version: answer.version,
-              uid: answer.uid ?? this.deps.uidOf(answer.text),
+              uid,
               text: answer.text,
               hash: this.deps.hash(answer.text),
               ...modifiedOf(side, answer),

@@ -419,3 +419,20 @@ describe("SyncEngine passive mode", () => {
     expect(remote.items("contacts")).toHaveLength(1);
   });
 });
+
+describe("an item whose side gives no UID and whose text cannot be read", () => {
+  it("fails alone as unreadable, naming the item; the rest of the cycle goes on", async () => {
+    const { local, remote, engine } = await setup();
+    local.put("book", vcard("a", { FN: "Ada" }));
+    const bad = local.put("book", vcard("b", { FN: "Bob" }));
+    // The side hands the engine a text it cannot parse, with no UID of its own.
+    const fetch = local.fetch.bind(local);
+    local.fetch = async (collection, ids) =>
+      (await fetch(collection, ids)).map((r) => ("text" in r && r.id === bad ? { ...r, uid: null, text: "BEGIN:VCARD\r\nFN:One\r\nEND:VCARD\r\nBEGIN:VCARD\r\nFN:Two\r\nEND:VCARD\r\n" } : r));
+    const report = await engine.runOnce();
+    const pair = report.pairs[0]!;
+    expect(pair.remote.created.map((r) => r.uid)).toEqual(["a"]);
+    expect(pair.errors.map((e) => [e.slot, e.id, e.code])).toEqual([["local", bad, "vobject-parse"]]);
+    expect([...byUid(remote, "contacts").keys()]).toEqual(["a"]);
+  });
+});
