@@ -19,9 +19,9 @@ export {
   type EwsServerVersionInfo, type RecordedExchange, type RecordedViolation,
 } from "./server.js";
 export { EwsFaultInjector, type EwsFault, type EwsFaultRule } from "./faults.js";
-export {
-  SimulatedMailbox, SimError, SimFault, type SimFolderInfo, type SimItemInfo, type SimAttachmentInput, type SimDeleteType,
-} from "./mailbox.js";
+export { SimulatedMailbox, type SimFolderInfo, type SimItemInfo } from "./mailbox.js";
+export { SimError, SimFault } from "./errors.js";
+export type { SimAttachmentInput, SimDeleteType } from "./records.js";
 export { seedLarge, seedSmall, LARGE_SEED_SIZES, SEED_PROPERTY_SET_ID, type EwsSimulatorSeed, type LargeSeedSizes } from "./seed.js";
 export type { SimItemKind } from "./schema-order.js";
 export { parseXml, SimXmlError, type XmlElement } from "./xml.js";

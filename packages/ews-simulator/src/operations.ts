@@ -7,7 +7,10 @@
 import { convertId } from "./convert-id.js";
 import { computedFolderValue, computedItemValue } from "./mapi-properties.js";
 import { decodeId, decodeSyncState, encodeSyncState, fromRanges, toRanges } from "./ids.js";
-import { extendedPropertyKey, SimError, SimFault, type FolderRecord, type ItemRecord, type ItemTarget, type ItemUpdate, type SimDeleteType, type SimulatedMailbox } from "./mailbox.js";
+import { SimError, SimFault } from "./errors.js";
+import type { SimulatedMailbox } from "./mailbox.js";
+import type { FolderRecord, ItemRecord, ItemTarget, ItemUpdate, SimDeleteType } from "./records.js";
+import { extendedPropertyKey } from "./updates.js";
 import { parseDateTime } from "./recurrence.js";
 import { endOf, parseShape, propertyText, renderFolder, renderItem, startOf } from "./render.js";
 import { INDEXED_DICTIONARIES } from "./schema-order.js";

@@ -9,7 +9,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import { gzipSync } from "node:zlib";
 import { EwsFaultInjector } from "./faults.js";
-import { SimFault, SimulatedMailbox } from "./mailbox.js";
+import { SimFault } from "./errors.js";
+import { SimulatedMailbox } from "./mailbox.js";
 import { SubscriptionRegistry } from "./notifications.js";
 import { OPERATIONS, type OperationContext } from "./operations.js";
 import { createEwsSchemaValidator, type EwsSchemaValidator, type EwsSchemaViolation } from "./schema-validator.js";
