@@ -15,9 +15,9 @@
 export const SIMULATOR_EWS_PATH = "/EWS/Exchange.asmx";
 export { createEwsSchemaValidator, type EwsSchemaValidator, type EwsSchemaValidatorOptions, type EwsSchemaViolation } from "./schema-validator.js";
 export {
-  startEwsSimulator, EXCHANGE_2016_VERSION, EXCHANGE_2013_SP1_VERSION, EXCHANGE_2010_SP2_VERSION, type EwsSimulator, type EwsSimulatorOptions, type EwsSimulatorUser,
-  type EwsServerVersionInfo, type RecordedExchange, type RecordedViolation,
+  startEwsSimulator, type EwsSimulator, type EwsSimulatorOptions, type EwsSimulatorUser, type RecordedExchange, type RecordedViolation,
 } from "./server.js";
+export { EXCHANGE_2016_VERSION, EXCHANGE_2013_SP1_VERSION, EXCHANGE_2010_SP2_VERSION, type EwsServerVersionInfo } from "./versions.js";
 export { EwsFaultInjector, type EwsFault, type EwsFaultRule } from "./faults.js";
 export { SimulatedMailbox, type SimFolderInfo, type SimItemInfo } from "./mailbox.js";
 export { SimError, SimFault } from "./errors.js";

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { SimError } from "./errors.js";
 import type { SimulatedMailbox } from "./mailbox.js";
 import type { MailboxEvent } from "./records.js";
-import type { OperationContext, OperationHandler } from "./operations.js";
+import type { OperationContext, OperationHandler } from "./operation-context.js";
 import { isoUtc } from "./recurrence.js";
 import { child, childrenNamed, childText, el, mEl, NS_M, type XmlElement } from "./xml.js";
 
