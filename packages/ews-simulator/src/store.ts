@@ -47,7 +47,7 @@ const DEFAULT_FOLDER_OF: Record<SimItemKind, string> = {
  * tombstones, the change sequence and the event log, ids and ChangeKeys. The SOAP operations and
  * the client-facing API (`SimulatedMailbox` in mailbox.ts) both change the mailbox through
  * these methods, so a change made from a test is seen by a client exactly like a change made by
- * another Exchange client. Every member is internal to the simulator.
+ * another Exchange client. Members tagged `@internal` are for the simulator's own modules.
  */
 export class MailboxStore {
   /** @internal 16-byte store guid. */
