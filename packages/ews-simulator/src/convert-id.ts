@@ -17,7 +17,8 @@
  * format answers ErrorUnsupportedTypeForConversion.
  */
 import { decodeId, encodeId, type DecodedId } from "./ids.js";
-import { SimError, type SimulatedMailbox } from "./mailbox.js";
+import { SimError } from "./errors.js";
+import type { SimulatedMailbox } from "./mailbox.js";
 import { child, mEl, type XmlElement } from "./xml.js";
 
 /** The formats of IdFormatType (types.xsd). */

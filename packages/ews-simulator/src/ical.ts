@@ -7,7 +7,8 @@
  * with RECURRENCE-ID per modified occurrence, ORGANIZER/ATTENDEE for meetings, VALARM for a
  * reminder. An item whose zone is unknown is written in UTC. DavMail reads events this way.
  */
-import type { ItemRecord, ItemTarget, SimulatedMailbox } from "./mailbox.js";
+import type { SimulatedMailbox } from "./mailbox.js";
+import type { ItemRecord, ItemTarget } from "./records.js";
 import { isoUtc, parseDateTime } from "./recurrence.js";
 import { timeZoneDefinition, utcToLocal, zoneOfItem } from "./time-zones.js";
 import { child, childrenNamed, childText, type XmlElement } from "./xml.js";

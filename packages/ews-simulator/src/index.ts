@@ -15,13 +15,13 @@
 export const SIMULATOR_EWS_PATH = "/EWS/Exchange.asmx";
 export { createEwsSchemaValidator, type EwsSchemaValidator, type EwsSchemaValidatorOptions, type EwsSchemaViolation } from "./schema-validator.js";
 export {
-  startEwsSimulator, EXCHANGE_2016_VERSION, EXCHANGE_2013_SP1_VERSION, EXCHANGE_2010_SP2_VERSION, type EwsSimulator, type EwsSimulatorOptions, type EwsSimulatorUser,
-  type EwsServerVersionInfo, type RecordedExchange, type RecordedViolation,
+  startEwsSimulator, type EwsSimulator, type EwsSimulatorOptions, type EwsSimulatorUser, type RecordedExchange, type RecordedViolation,
 } from "./server.js";
+export { EXCHANGE_2016_VERSION, EXCHANGE_2013_SP1_VERSION, EXCHANGE_2010_SP2_VERSION, type EwsServerVersionInfo } from "./versions.js";
 export { EwsFaultInjector, type EwsFault, type EwsFaultRule } from "./faults.js";
-export {
-  SimulatedMailbox, SimError, SimFault, type SimFolderInfo, type SimItemInfo, type SimAttachmentInput, type SimDeleteType,
-} from "./mailbox.js";
+export { SimulatedMailbox, type SimFolderInfo, type SimItemInfo } from "./mailbox.js";
+export { SimError, SimFault } from "./errors.js";
+export type { SimAttachmentInput, SimDeleteType } from "./records.js";
 export { seedLarge, seedSmall, LARGE_SEED_SIZES, SEED_PROPERTY_SET_ID, type EwsSimulatorSeed, type LargeSeedSizes } from "./seed.js";
 export type { SimItemKind } from "./schema-order.js";
 export { parseXml, SimXmlError, type XmlElement } from "./xml.js";

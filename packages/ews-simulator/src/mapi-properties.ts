@@ -11,7 +11,9 @@
  * as an item's etag, PidTagInternetArticleNumber to order and page FindItem results (it keeps
  * only items with one), PidTagMessageClass and PidLidRecurring in FindItem restrictions.
  */
-import { extendedPropertyKey, type FolderRecord, type ItemTarget, type SimulatedMailbox } from "./mailbox.js";
+import type { SimulatedMailbox } from "./mailbox.js";
+import type { FolderRecord, ItemTarget } from "./records.js";
+import { extendedPropertyKey } from "./updates.js";
 import { isoUtc } from "./recurrence.js";
 import { el, type XmlElement } from "./xml.js";
 

@@ -5,8 +5,10 @@
  * MoreEvents), or a StatusEvent when there are none.
  */
 import { randomBytes } from "node:crypto";
-import { SimError, type MailboxEvent, type SimulatedMailbox } from "./mailbox.js";
-import type { OperationContext, OperationHandler } from "./operations.js";
+import { SimError } from "./errors.js";
+import type { SimulatedMailbox } from "./mailbox.js";
+import type { MailboxEvent } from "./records.js";
+import type { OperationContext, OperationHandler } from "./operation-context.js";
 import { isoUtc } from "./recurrence.js";
 import { child, childrenNamed, childText, el, mEl, NS_M, type XmlElement } from "./xml.js";
 

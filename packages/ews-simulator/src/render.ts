@@ -5,7 +5,10 @@
  */
 import { calendarItemIcs } from "./ical.js";
 import { computedExtendedProperty, computedFolderValue, computedItemValue } from "./mapi-properties.js";
-import { extendedPropertyKey, propertyForFieldUri, SimError, type FolderRecord, type ItemRecord, type ItemTarget, type SimulatedMailbox } from "./mailbox.js";
+import { SimError } from "./errors.js";
+import type { SimulatedMailbox } from "./mailbox.js";
+import type { FolderRecord, ItemRecord, ItemTarget } from "./records.js";
+import { extendedPropertyKey, propertyForFieldUri } from "./updates.js";
 import { isoUtc, parseDateTime } from "./recurrence.js";
 import { timeZoneDefinition } from "./time-zones.js";
 import {

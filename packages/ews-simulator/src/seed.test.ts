@@ -3,7 +3,7 @@ import { EWS_SCHEMA_DIR } from "../../../test/harness/ews-schema.js";
 import { SimulatedMailbox } from "./mailbox.js";
 import { LARGE_SEED_SIZES, seedLarge, seedSmall } from "./seed.js";
 import { startEwsSimulator } from "./server.js";
-import { codes, findAll, soap } from "./test-helpers.js";
+import { codes, findAll, soap } from "./soap.test-support.js";
 
 describe("simulator seeds", () => {
   it("the large seed is deterministic and holds thousands of contacts, events with exceptions and tasks", () => {

@@ -4,7 +4,8 @@
  * properties, a contact photo, escaping-sensitive text, a distribution list among the contacts) and `large` (thousands of items, built
  * straight as element trees so 10,000 contacts seed in well under a second).
  */
-import type { FolderRecord, SimulatedMailbox } from "./mailbox.js";
+import type { SimulatedMailbox } from "./mailbox.js";
+import type { FolderRecord } from "./records.js";
 import { isoUtc } from "./recurrence.js";
 import { el, type XmlElement } from "./xml.js";
 

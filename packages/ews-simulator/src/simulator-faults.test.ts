@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEwsSimulator, type EwsSimulator } from "./index.js";
-import { codes, envelope, find, soap } from "./test-helpers.js";
+import { codes, envelope, find, soap } from "./soap.test-support.js";
 import { parseXml } from "./xml.js";
 
 const GET_ITEMS = (id: string) => `<m:GetItem><m:ItemShape><t:BaseShape>AllProperties</t:BaseShape></m:ItemShape><m:ItemIds><t:ItemId Id="${id}"/></m:ItemIds></m:GetItem>`;

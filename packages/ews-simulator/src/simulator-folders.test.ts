@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EWS_SCHEMA_DIR } from "../../../test/harness/ews-schema.js";
 import { startEwsSimulator, type EwsSimulator } from "./index.js";
-import { codes, find, findAll, soap } from "./test-helpers.js";
+import { codes, find, findAll, soap } from "./soap.test-support.js";
 
 const findFolder = (parent: string, traversal: string, restriction = "", view = "") =>
   `<m:FindFolder Traversal="${traversal}"><m:FolderShape><t:BaseShape>AllProperties</t:BaseShape></m:FolderShape>${view}${restriction}<m:ParentFolderIds>${parent}</m:ParentFolderIds></m:FindFolder>`;

@@ -3,7 +3,7 @@ import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EWS_SCHEMA_DIR } from "../../../test/harness/ews-schema.js";
 import { EXCHANGE_2010_SP2_VERSION, startEwsSimulator, type EwsSimulator } from "./index.js";
-import { envelope, find, soap } from "./test-helpers.js";
+import { envelope, find, soap } from "./soap.test-support.js";
 
 const GET_INBOX = `<m:GetFolder><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>`;
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EWS_SCHEMA_DIR } from "../../../test/harness/ews-schema.js";
 import { startEwsSimulator, type EwsSimulator } from "./index.js";
 import { SEQUENCE_OF } from "./schema-order.js";
-import { codes, find, findAll, soap } from "./test-helpers.js";
+import { codes, find, findAll, soap } from "./soap.test-support.js";
 
 const GUID = "f8d1b3a2-4c5e-4f60-9a7b-0c1d2e3f4a5b";
 const UID_URI = `<t:ExtendedFieldURI PropertySetId="${GUID}" PropertyName="EwsDavUid" PropertyType="String"/>`;

@@ -2,7 +2,7 @@ import ICAL from "ical.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EWS_SCHEMA_DIR } from "../../../test/harness/ews-schema.js";
 import { startEwsSimulator, type EwsSimulator } from "./index.js";
-import { codes, find, findAll, soap } from "./test-helpers.js";
+import { codes, find, findAll, soap } from "./soap.test-support.js";
 
 const getMime = (ids: string) => `<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:IncludeMimeContent>true</t:IncludeMimeContent></m:ItemShape><m:ItemIds>${ids}</m:ItemIds></m:GetItem>`;
 

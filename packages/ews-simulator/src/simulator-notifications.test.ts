@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EWS_SCHEMA_DIR } from "../../../test/harness/ews-schema.js";
 import { startEwsSimulator, type EwsSimulator } from "./index.js";
-import { ALICE, codes, envelope, find, findAll, soap } from "./test-helpers.js";
+import { ALICE, codes, envelope, find, findAll, soap } from "./soap.test-support.js";
 import { parseXml } from "./xml.js";
 
 const ALL_EVENTS = ["CreatedEvent", "ModifiedEvent", "DeletedEvent", "MovedEvent", "CopiedEvent", "NewMailEvent"].map((e) => `<t:EventType>${e}</t:EventType>`).join("");

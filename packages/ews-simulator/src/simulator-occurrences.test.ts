@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EWS_SCHEMA_DIR } from "../../../test/harness/ews-schema.js";
 import { startEwsSimulator, type EwsSimulator, type SimItemInfo } from "./index.js";
-import { codes, find, findAll, soap } from "./test-helpers.js";
+import { codes, find, findAll, soap } from "./soap.test-support.js";
 
 const getItem = (ids: string, shape = "AllProperties") =>
   `<m:GetItem><m:ItemShape><t:BaseShape>${shape}</t:BaseShape></m:ItemShape><m:ItemIds>${ids}</m:ItemIds></m:GetItem>`;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EWS_SCHEMA_DIR } from "../../../test/harness/ews-schema.js";
 import { startEwsSimulator, type EwsSimulator } from "./index.js";
 import { CONTACT_SEQUENCE } from "./schema-order.js";
-import { codes, find, findAll, soap } from "./test-helpers.js";
+import { codes, find, findAll, soap } from "./soap.test-support.js";
 
 const STRING_FIELDS = [
   "FileAs", "DisplayName", "GivenName", "Initials", "MiddleName", "Nickname", "CompanyName", "AssistantName",

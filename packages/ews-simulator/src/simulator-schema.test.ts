@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EWS_SCHEMA_DIR } from "../../../test/harness/ews-schema.js";
 import { startEwsSimulator, type EwsSimulator } from "./index.js";
-import { codes, find, soap } from "./test-helpers.js";
+import { codes, find, soap } from "./soap.test-support.js";
 
 describe("EWS simulator: validating mode (schemaDir)", () => {
   let sim: EwsSimulator;

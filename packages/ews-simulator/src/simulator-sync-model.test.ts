@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { propertyRuns } from "../../../test/harness/fast-check-setup.js";
 import { startEwsSimulator, type EwsSimulator } from "./index.js";
-import { find, soap } from "./test-helpers.js";
+import { find, soap } from "./soap.test-support.js";
 
 type Command =
   | { kind: "create" }

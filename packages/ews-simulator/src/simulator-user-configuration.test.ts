@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EWS_SCHEMA_DIR } from "../../../test/harness/ews-schema.js";
 import { startEwsSimulator, type EwsSimulator } from "./index.js";
-import { codes, find, findAll, soap } from "./test-helpers.js";
+import { codes, find, findAll, soap } from "./soap.test-support.js";
 
 const request = (name: string, properties: string, folder = `<t:DistinguishedFolderId Id="root"/>`) =>
   `<m:GetUserConfiguration><m:UserConfigurationName Name="${name}">${folder}</m:UserConfigurationName><m:UserConfigurationProperties>${properties}</m:UserConfigurationProperties></m:GetUserConfiguration>`;

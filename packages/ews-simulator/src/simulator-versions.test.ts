@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEwsSimulator, type EwsSimulator } from "./index.js";
-import { codes, find, findAll, soap } from "./test-helpers.js";
+import { codes, find, findAll, soap } from "./soap.test-support.js";
 
 const version = (v: string) => `<t:RequestServerVersion Version="${v}"/>`;
 const getItem = (id: string, shape: string, additional = "") =>

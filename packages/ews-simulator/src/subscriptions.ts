@@ -16,7 +16,8 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { createServer, request as httpRequest, Agent, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import type { FolderRecord, ItemRecord, SimulatedMailbox } from "./mailbox.js";
+import type { SimulatedMailbox } from "./mailbox.js";
+import type { FolderRecord, ItemRecord } from "./records.js";
 import type { EwsSimulator } from "./server.js";
 import { child, childrenNamed, childText, NS_E, NS_M, NS_SOAP, NS_T, parseXml, type XmlElement } from "./xml.js";
 

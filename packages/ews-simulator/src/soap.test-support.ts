@@ -1,6 +1,7 @@
 /**
  * Helpers for the simulator's own tests: raw SOAP over HTTP (Node's fetch), so the tests do not
- * depend on the client under construction. Not exported from the package.
+ * depend on the client under construction. Test support only (`*.test-support.ts`): not exported
+ * from the package and left out of its build.
  */
 import { NS_M, NS_T, parseXml, type XmlElement } from "./xml.js";
 
