@@ -5,8 +5,8 @@
  *   npx tsx bench/mappers-contacts-tasks.ts [count]
  */
 import { contactFromVCard, contactToVCard, taskFromVTodo, taskToVTodo, vcardHash, vtodoHash } from "@ewsdav/mappers";
-import { CONTACT_FIXTURES } from "../packages/mappers/src/contact/client-fixtures.js";
-import { TASK_FIXTURES } from "../packages/mappers/src/task/client-fixtures.js";
+import { CONTACT_FIXTURES } from "../packages/mappers/src/contact/client-fixtures.test-support.js";
+import { TASK_FIXTURES } from "../packages/mappers/src/task/client-fixtures.test-support.js";
 
 const count = Number(process.argv[2] ?? 5000);
 

@@ -9,7 +9,7 @@
  */
 import type { CalendarItem } from "@ewsdav/ews-client";
 import { eventFromVEvent, eventToVEvent, ianaZone } from "@ewsdav/mappers";
-import { EVENT_FIXTURES } from "../packages/mappers/src/event/client-fixtures.js";
+import { EVENT_FIXTURES } from "../packages/mappers/src/event/client-fixtures.test-support.js";
 
 const count = Number(process.argv[2] ?? 2000);
 const ZONES = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney"];

@@ -5,7 +5,8 @@
  * resolves to the sources through tsconfig paths).
  *
  * A block may state what it assumes in visible lines (`declare const vcardText: string;`); that is
- * still "as pasted". Blocks are written into a temporary folder inside the repository (for module
+ * still "as pasted". It imports the packages as a user would, by their published entry points
+ * (package.json `exports`), and silences no diagnostic. Blocks are written into a temporary folder inside the repository (for module
  * resolution from there), which is removed afterwards.
  *
  * Run alone with `npx tsx scripts/doc-snippets.ts`; test/doc-snippets.test.ts runs it in the suite.
@@ -83,22 +84,17 @@ function walk(dir: string, keep: (path: string) => boolean): string[] {
 }
 
 /**
- * The Markdown files whose snippets must compile: README.md, packages/<pkg>/README.md,
- * packages/<pkg>/src/**\/README.md and docs/*.md, relative to `root` with forward slashes.
+ * The Markdown files whose snippets must compile, relative to `root` with forward slashes:
+ * README.md, every README.md under packages/ (packages/<pkg>/README.md and any deeper one, new
+ * packages included), docs/**\/*.md and examples/**\/README.md.
  */
 export function docFiles(root: string): string[] {
   const rel = (p: string) => relative(root, p).split(sep).join("/");
   const files: string[] = [];
   if (existsSync(join(root, "README.md"))) files.push("README.md");
-  const packages = join(root, "packages");
-  for (const name of existsSync(packages) ? readdirSync(packages).sort() : []) {
-    const pkg = join(packages, name);
-    if (!statSync(pkg).isDirectory()) continue;
-    if (existsSync(join(pkg, "README.md"))) files.push(rel(join(pkg, "README.md")));
-    files.push(...walk(join(pkg, "src"), (p) => p.endsWith(`${sep}README.md`)).map(rel));
-  }
-  const docs = join(root, "docs");
-  for (const name of existsSync(docs) ? readdirSync(docs).sort() : []) if (name.endsWith(".md")) files.push(`docs/${name}`);
+  files.push(...walk(join(root, "packages"), (p) => p.endsWith(`${sep}README.md`)).map(rel));
+  files.push(...walk(join(root, "docs"), (p) => p.endsWith(".md")).map(rel));
+  files.push(...walk(join(root, "examples"), (p) => p.endsWith(`${sep}README.md`)).map(rel));
   return files;
 }
 
@@ -137,11 +133,12 @@ export function checkSnippets(root: string, snippets: readonly DocSnippet[]): Sn
       return path;
     });
     const program = ts.createProgram({ rootNames: paths, options: compilerOptions(root) });
+    const entryPoints = packageEntryPoints(root);
     const results = snippets.map((snippet, i) => {
       const source = program.getSourceFile(paths[i]!);
       if (!source) return { snippet, diagnostics: [`${snippet.file}:${snippet.line}: the compiler did not read the snippet`] };
       const diagnostics = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)];
-      return { snippet, diagnostics: diagnostics.map((d) => describeDiagnostic(snippet, d)) };
+      return { snippet, diagnostics: [...diagnostics.map((d) => describeDiagnostic(snippet, d)), ...pastedAsIs(snippet, source, entryPoints)] };
     });
     const global = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()].map(
       (d) => `TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n  ")}`,
@@ -150,6 +147,50 @@ export function checkSnippets(root: string, snippets: readonly DocSnippet[]): Sn
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The entry points a user of the published packages can import: `@ewsdav/<pkg>` plus each subpath
+ * of its package.json `exports` (`@ewsdav/core/ews`), `./package.json` left out.
+ */
+export function packageEntryPoints(root: string): Set<string> {
+  const out = new Set<string>();
+  const packages = join(root, "packages");
+  for (const dir of existsSync(packages) ? readdirSync(packages).sort() : []) {
+    const manifest = join(packages, dir, "package.json");
+    if (!existsSync(manifest)) continue;
+    const json = JSON.parse(readFileSync(manifest, "utf8")) as { name?: string; exports?: Record<string, unknown> | string };
+    if (!json.name) continue;
+    const subpaths = typeof json.exports === "object" && json.exports !== null ? Object.keys(json.exports) : ["."];
+    for (const sub of subpaths) if (sub !== "./package.json") out.add(sub === "." ? json.name : `${json.name}/${sub.replace(/^\.\//, "")}`);
+  }
+  return out;
+}
+
+/**
+ * What "as pasted" also asks: a snippet imports the packages by their published entry points
+ * (not a relative path, not a file inside a package), and silences no diagnostic (`@ts-ignore`,
+ * `@ts-expect-error`, `@ts-nocheck`).
+ */
+function pastedAsIs(snippet: DocSnippet, source: ts.SourceFile, entryPoints: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  const at = (pos: number) => `${snippet.file}:${snippet.line + source.getLineAndCharacterOfPosition(pos).line}`;
+  for (const statement of source.statements) {
+    const specifier =
+      (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) && statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier)
+        ? statement.moduleSpecifier
+        : null;
+    if (!specifier) continue;
+    const name = specifier.text;
+    if (name.startsWith(".")) out.push(`${at(specifier.getStart(source))} import '${name}': a snippet imports packages by name, as a user would`);
+    else if (name.startsWith("@ewsdav/") && !entryPoints.has(name)) {
+      out.push(`${at(specifier.getStart(source))} import '${name}': not an entry point of the published packages (package.json exports)`);
+    }
+  }
+  for (const match of snippet.code.matchAll(/@ts-(ignore|expect-error|nocheck)\b/g)) {
+    out.push(`${at(match.index!)} @ts-${match[1]}: a snippet compiles as pasted, without silencing the compiler`);
+  }
+  return out;
 }
 
 function describeDiagnostic(snippet: DocSnippet, diagnostic: ts.Diagnostic): string {

@@ -1,14 +1,16 @@
 /**
- * Docs are code. Every ```ts block of README.md, packages/<pkg>/README.md,
- * packages/<pkg>/src/**\/README.md and docs/*.md compiles as pasted (one test per block, named by
- * file and line; a failure lists the compiler's diagnostics at their Markdown lines), and the
- * example config of the sync host validates against its schema with no key the schema ignores.
+ * Docs are code. Every ```ts block of README.md, every README.md under packages/, docs/**\/*.md and
+ * examples/**\/README.md compiles as pasted (one test per block, named by file and line; a failure
+ * lists the compiler's diagnostics at their Markdown lines), imports the packages by their published
+ * entry points and silences nothing; and the example config of the sync host validates against its
+ * schema with no key the schema ignores.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { beforeAll, describe, expect, it } from "vitest";
-import { checkSnippets, collectSnippets, docFiles, extractSnippets, type DocSnippet, type SnippetResult } from "../scripts/doc-snippets.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkSnippets, collectSnippets, docFiles, extractSnippets, packageEntryPoints, type DocSnippet, type SnippetResult } from "../scripts/doc-snippets.js";
 import { loadConfig, syncConfigSchema } from "../examples/sync/config.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -28,6 +30,20 @@ const PROBES = {
   // Two snippets declaring the same name, one with top-level await and no import: each is a module.
   first: { file: "probe/isolated.md", line: 1, code: `const shared = await Promise.resolve(1);\nconsole.log(shared);` },
   second: { file: "probe/isolated.md", line: 5, code: `const shared = "two";\nconsole.log(shared);` },
+  // Compiles, but not as a user could paste it: a file inside a package, a relative path, a silenced error.
+  internals: {
+    file: "probe/internals.md",
+    line: 20,
+    code: [
+      `import { EwsSide } from "@ewsdav/core/ews";`,
+      `import type { MemorySideOptions } from "@ewsdav/core/memory";`,
+      `import { checkLayering } from "../scripts/check-layering.js";`,
+      `// @ts-ignore`,
+      `const n: number = "one";`,
+      `const options: MemorySideOptions | null = null;`,
+      `console.log(EwsSide, options, checkLayering, n);`,
+    ].join("\n"),
+  },
 } satisfies Record<string, DocSnippet>;
 
 describe("extractSnippets", () => {
@@ -62,8 +78,40 @@ describe("extractSnippets", () => {
 
   it("finds the files the quality bar names", () => {
     const files = docFiles(ROOT);
-    expect(files).toEqual(expect.arrayContaining(["README.md", "packages/core/README.md", "packages/ews-simulator/README.md", "docs/on-premises.md"]));
+    expect(files).toEqual(expect.arrayContaining(["README.md", "packages/core/README.md", "packages/ews-simulator/README.md", "docs/on-premises.md", "docs/architecture.md"]));
     expect(files.every((f) => f.endsWith(".md"))).toBe(true);
+  });
+
+  it("covers every Markdown file of the repository (a new one is checked without a word)", () => {
+    const all = (dir: string): string[] =>
+      readdirSync(dir).flatMap((name) => {
+        if (name === "node_modules" || name === "dist" || name === "coverage" || name.startsWith(".")) return [];
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) return all(path);
+        return name.endsWith(".md") ? [relative(ROOT, path).split(sep).join("/")] : [];
+      });
+    expect(all(ROOT).filter((file) => !docFiles(ROOT).includes(file))).toEqual([]);
+  });
+
+  describe("in a tree made for it", () => {
+    const tree = mkdtempSync(join(tmpdir(), "ewsdav-doc-files-"));
+    afterAll(() => rmSync(tree, { recursive: true, force: true }));
+    const files = ["README.md", "packages/http/README.md", "packages/vobject/README.md", "packages/core/src/engine/README.md", "docs/engine.md", "docs/guides/graph.md", "examples/sync/README.md"];
+    const ignored = ["packages/http/CHANGELOG.md", "packages/http/node_modules/undici/README.md", "packages/http/dist/README.md", "test/notes.md", "docs/.draft/x.md"];
+    for (const file of [...files, ...ignored]) {
+      mkdirSync(dirname(join(tree, file)), { recursive: true });
+      writeFileSync(join(tree, file), "# x\n");
+    }
+    for (const [dir, exports] of [["http", { ".": {}, "./package.json": "./package.json" }], ["core", { ".": {}, "./ews": {}, "./sqlite": {} }]] as const) {
+      writeFileSync(join(tree, `packages/${dir}/package.json`), JSON.stringify({ name: `@ewsdav/${dir}`, exports }));
+    }
+
+    it("new packages' READMEs, nested READMEs, docs in subfolders and example READMEs; not dependencies, builds or hidden folders", () => {
+      expect([...docFiles(tree)].sort()).toEqual([...files].sort());
+    });
+    it("the entry points are each package's exports", () => {
+      expect([...packageEntryPoints(tree)].sort()).toEqual(["@ewsdav/core", "@ewsdav/core/ews", "@ewsdav/core/sqlite", "@ewsdav/http"]);
+    });
   });
 });
 
@@ -99,6 +147,14 @@ describe("every ts snippet in the READMEs and docs compiles as pasted", () => {
     expect(diagnostics).toEqual([
       expect.stringMatching(/^probe\/broken\.md:11:\d+ TS2353: .*'kind' does not exist/),
       expect.stringMatching(/^probe\/broken\.md:12:\d+ TS2304: Cannot find name 'vcardText'/),
+    ]);
+  });
+
+  it("reports a snippet that imports internals or a relative path, or silences the compiler", () => {
+    expect(results.get(PROBES.internals)!.diagnostics).toEqual([
+      "probe/internals.md:21 import '@ewsdav/core/memory': not an entry point of the published packages (package.json exports)",
+      "probe/internals.md:22 import '../scripts/check-layering.js': a snippet imports packages by name, as a user would",
+      "probe/internals.md:23 @ts-ignore: a snippet compiles as pasted, without silencing the compiler",
     ]);
   });
 

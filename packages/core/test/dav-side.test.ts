@@ -10,7 +10,7 @@ import { DavClient } from "@ewsdav/dav-client";
 import { MemorySide, MemoryStateStore, SyncEngine } from "@ewsdav/core";
 import { DavSide } from "@ewsdav/core/dav";
 import { DAV_SERVER_KINDS, startDavServer, type DavServer } from "../../../test/harness/dav-servers.js";
-import { prop, vcard, vevent } from "../src/testing/fixtures.js";
+import { prop, vcard, vevent } from "../src/fixtures.test-support.js";
 
 describe.each(DAV_SERVER_KINDS)("DavSide on %s", (kind) => {
   let server: DavServer;

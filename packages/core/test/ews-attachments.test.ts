@@ -15,7 +15,7 @@ import { EXCHANGE_2010_SP2_VERSION, EXCHANGE_2016_VERSION, startEwsSimulator, ty
 import { MemoryStateStore, SyncEngine, type CollectionKind, type PairReport, type SyncReport } from "@ewsdav/core";
 import { EwsSide, type EwsSideOptions } from "@ewsdav/core/ews";
 import { VdirSide } from "@ewsdav/core/vdir";
-import { prop } from "../src/testing/fixtures.js";
+import { prop } from "../src/fixtures.test-support.js";
 
 const ATTACHMENT_OPERATIONS = ["CreateAttachment", "DeleteAttachment"];
 

@@ -15,7 +15,7 @@ import { MemoryStateStore, SyncEngine, type CollectionKind, type PairRecord, typ
 import { DavSide } from "@ewsdav/core/dav";
 import { EwsSide } from "@ewsdav/core/ews";
 import { DAV_SERVER_KINDS, startDavServer, type DavServer } from "../../../test/harness/dav-servers.js";
-import { prop, vcard, vevent } from "../src/testing/fixtures.js";
+import { prop, vcard, vevent } from "../src/fixtures.test-support.js";
 
 const KINDS: readonly CollectionKind[] = ["contacts", "events", "tasks"];
 const MAILBOX = "alice@example.com";

@@ -11,7 +11,7 @@ import { MemoryStateStore, SyncEngine, type CollectionKind, type PairRecord, typ
 import { DavSide } from "@ewsdav/core/dav";
 import { EwsSide } from "@ewsdav/core/ews";
 import { DAV_SERVER_KINDS, startDavServer, type DavServer } from "../../../test/harness/dav-servers.js";
-import { prop, vcard } from "../src/testing/fixtures.js";
+import { prop, vcard } from "../src/fixtures.test-support.js";
 
 const SIZES = { contacts: 60, events: 40, tasks: 20 };
 const DAV_ONLY_CONTACTS = 10;

@@ -14,7 +14,7 @@ import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { MemoryStateStore, SyncEngine, type CollectionKind, type PairRecord, type SyncReport } from "@ewsdav/core";
 import { EwsSide } from "@ewsdav/core/ews";
 import { VdirSide } from "@ewsdav/core/vdir";
-import { prop } from "../src/testing/fixtures.js";
+import { prop } from "../src/fixtures.test-support.js";
 
 const ok = (r: SyncReport) => expect(r.ok, JSON.stringify(r.pairs.map((p) => [p.pairId, p.error, p.errors.slice(0, 3)]))).toBe(true);
 

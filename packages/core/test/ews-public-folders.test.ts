@@ -15,7 +15,7 @@ import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { MemoryStateStore, SyncEngine, type PairRecord, type SyncReport } from "@ewsdav/core";
 import { EwsSide } from "@ewsdav/core/ews";
 import { VdirSide } from "@ewsdav/core/vdir";
-import { prop, vcard, vevent } from "../src/testing/fixtures.js";
+import { prop, vcard, vevent } from "../src/fixtures.test-support.js";
 
 const CONTACTS = 23;
 const PAGE = 5;

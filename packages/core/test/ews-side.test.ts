@@ -12,7 +12,7 @@ import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { MemoryStateStore, SyncEngine, type CollectionKind, type PairRecord } from "@ewsdav/core";
 import { EwsSide } from "@ewsdav/core/ews";
 import { VdirSide } from "@ewsdav/core/vdir";
-import { prop } from "../src/testing/fixtures.js";
+import { prop } from "../src/fixtures.test-support.js";
 
 describe("EwsSide on the EWS simulator", () => {
   let sim: EwsSimulator;

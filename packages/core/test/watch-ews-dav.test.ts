@@ -18,7 +18,7 @@ import { DavSide } from "@ewsdav/core/dav";
 import { EwsSide } from "@ewsdav/core/ews";
 import { SqliteStateStore } from "@ewsdav/core/sqlite";
 import { startDavServer, type DavServer } from "../../../test/harness/dav-servers.js";
-import { prop, vcard } from "../src/testing/fixtures.js";
+import { prop, vcard } from "../src/fixtures.test-support.js";
 import { until } from "../../../test/harness/wait.js";
 
 const USER = { smtpAddress: "alice@example.com", password: "secret" };

@@ -16,7 +16,7 @@ import {
   type DavMissingItem,
 } from "@ewsdav/dav-client";
 import { DAV_SERVER_KINDS, startDavServer, type DavServer } from "../../../test/harness/dav-servers.js";
-import { FLAVOURS, type Flavour, isCalendarFlavour, itemText, labelOf, largeLine } from "./fixtures.js";
+import { FLAVOURS, type Flavour, isCalendarFlavour, itemText, labelOf, largeLine } from "./fixtures.test-support.js";
 
 function isItem(result: DavItem | DavMissingItem): result is DavItem {
   return !("missing" in result);

@@ -12,8 +12,8 @@
  */
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { FUZZ_MODE, fuzzBudgetMs, fuzzRuns, fuzzSeed, reportFuzz } from "../test/fuzz-support/fuzz.js";
-import { MapRunner } from "../test/fuzz-support/map-runner.js";
+import { FUZZ_MODE, fuzzBudgetMs, fuzzRuns, fuzzSeed, reportFuzz } from "./fuzz.test-support.js";
+import { MapRunner } from "./map-runner.test-support.js";
 
 /** An input slower than this is a finding (in the suite, only a stall is: nothing here asserts speed). */
 const INPUT_LIMIT_MS = FUZZ_MODE ? Number(process.env.EWSDAV_FUZZ_INPUT_MS ?? 2_000) : 20_000;

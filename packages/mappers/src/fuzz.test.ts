@@ -2,10 +2,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CalendarItem, Task } from "@ewsdav/ews-client";
 import { contactFromVCard, contactToVCard, eventFromVEvent, eventToVEvent, MapperError, normalizeVCard, normalizeVEvent, normalizeVTodo, taskFromVTodo, taskToVTodo, vcardHash, veventHash, vtodoHash } from "./index.js";
-import { CONTACT_FIXTURES } from "./contact/client-fixtures.js";
-import { EVENT_FIXTURES } from "./event/client-fixtures.js";
-import { TASK_FIXTURES } from "./task/client-fixtures.js";
-import { FUZZ_MODE } from "../test/fuzz-support/fuzz.js";
+import { CONTACT_FIXTURES } from "./contact/client-fixtures.test-support.js";
+import { EVENT_FIXTURES } from "./event/client-fixtures.test-support.js";
+import { TASK_FIXTURES } from "./task/client-fixtures.test-support.js";
+import { FUZZ_MODE } from "./fuzz.test-support.js";
 
 /** 20 times more runs in fuzz mode (`EWSDAV_FUZZ`) or with MAPPER_FUZZ_SCALE=20; the default keeps the suite fast. */
 const FUZZ_SCALE = FUZZ_MODE ? 20 : Number(process.env.MAPPER_FUZZ_SCALE ?? 1);

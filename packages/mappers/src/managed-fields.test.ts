@@ -5,10 +5,10 @@
  */
 import type { Contact } from "@ewsdav/ews-client";
 import { describe, expect, it } from "vitest";
-import { CONTACT_FIXTURES } from "./contact/client-fixtures.js";
-import { EVENT_FIXTURES } from "./event/client-fixtures.js";
+import { CONTACT_FIXTURES } from "./contact/client-fixtures.test-support.js";
+import { EVENT_FIXTURES } from "./event/client-fixtures.test-support.js";
 import { contactFromVCard, eventFromVEvent, MANAGED_FIELDS, overlayManagedFields, taskFromVTodo, type ManagedKind } from "./index.js";
-import { TASK_FIXTURES } from "./task/client-fixtures.js";
+import { TASK_FIXTURES } from "./task/client-fixtures.test-support.js";
 
 const produced = (kind: ManagedKind, item: object): string[] =>
   Object.entries(item).flatMap(([key, value]) =>

@@ -11,9 +11,9 @@ import { ewsSchemaValidator } from "../../../test/harness/ews-schema.js";
 import { basicAuth, EwsClient, isEwsError, type Contact, type FileAttachment, type ItemId, type Task } from "@ewsdav/ews-client";
 import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { contactFromVCard, contactToVCard, EWSDAV_EXTENDED_PROPERTIES, normalizeVCard, normalizeVTodo, readEwsdavUid, taskFromVTodo, taskToVTodo } from "./index.js";
-import { CONTACT_FIXTURES } from "./contact/client-fixtures.js";
-import { TASK_FIXTURES } from "./task/client-fixtures.js";
-import { ewsContact, ewsTask } from "./test-support/arbitraries.js";
+import { CONTACT_FIXTURES } from "./contact/client-fixtures.test-support.js";
+import { TASK_FIXTURES } from "./task/client-fixtures.test-support.js";
+import { ewsContact, ewsTask } from "./arbitraries.test-support.js";
 
 describe("contact and task mappers with the EWS simulator", () => {
   let sim: EwsSimulator;

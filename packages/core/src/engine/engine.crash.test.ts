@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { MemorySide, type MemoryWrite } from "../sides/memory.js";
 import { MemoryStateStore } from "../stores/memory.js";
 import { SqliteStateStore } from "../stores/sqlite.js";
-import { prop, vcard } from "../testing/fixtures.js";
+import { prop, vcard } from "../fixtures.test-support.js";
 import { SyncEngine } from "./engine.js";
 import type { ItemRecord, JournalEntry, LeaseAttempt, LeaseRequest, PairLease, PairRecord, Slot, StateOp, StateStore, StateWriteOptions } from "./state.js";
 

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MemorySide } from "../sides/memory.js";
 import { MemoryStateStore } from "../stores/memory.js";
-import { prop, vcard } from "../testing/fixtures.js";
+import { prop, vcard } from "../fixtures.test-support.js";
 import { SyncEngine } from "./engine.js";
 import type { Slot } from "./state.js";
 

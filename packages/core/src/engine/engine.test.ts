@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MemorySide, type MemorySideOptions } from "../sides/memory.js";
 import { MemoryStateStore } from "../stores/memory.js";
-import { prop, vcard } from "../testing/fixtures.js";
+import { prop, vcard } from "../fixtures.test-support.js";
 import { EngineError } from "./errors.js";
 import { SyncEngine, type SyncEngineOptions } from "./engine.js";
 import type { ItemOutcomeEvent } from "./events.js";

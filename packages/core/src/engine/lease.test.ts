@@ -10,7 +10,7 @@
 import { describe, expect, it } from "vitest";
 import { MemorySide, type MemorySideOptions } from "../sides/memory.js";
 import { MemoryStateStore } from "../stores/memory.js";
-import { vcard } from "../testing/fixtures.js";
+import { vcard } from "../fixtures.test-support.js";
 import { until } from "../../../../test/harness/wait.js";
 import { SyncEngine, type SyncEngineOptions } from "./engine.js";
 import { EngineError } from "./errors.js";

@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { propertyRuns } from "../../../../test/harness/fast-check-setup.js";
-import { vcard, vevent } from "../testing/fixtures.js";
+import { vcard, vevent } from "../fixtures.test-support.js";
 import { changedProperties, compareWritten, mergeItem, restrictToPropertiesOf, valueIdentity, type ConflictPolicy } from "./merge.js";
 import { modifiedOfText, parseContentLine, parseVObject } from "./vobject.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { prop, vcard, vevent } from "../testing/fixtures.js";
+import { prop, vcard, vevent } from "../fixtures.test-support.js";
 import { mergeItem, modifiedStamp } from "./merge.js";
 import { defaultNormaliser, hashItem } from "./normalise.js";
 import { assignedUid, plan, type PlanPolicy, type Snapshot } from "./plan.js";

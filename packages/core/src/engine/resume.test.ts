@@ -3,7 +3,7 @@
  * done, unknown) from what the slot holds, and what record the item is planned from.
  */
 import { describe, expect, it } from "vitest";
-import { vcard } from "../testing/fixtures.js";
+import { vcard } from "../fixtures.test-support.js";
 import { changedProperties, compareWritten, restrictToPropertiesOf } from "./merge.js";
 import { defaultNormaliser, hashItem } from "./normalise.js";
 import type { Snapshot, SlotChanges } from "./plan.js";

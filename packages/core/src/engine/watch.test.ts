@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { MemorySide, type MemorySideOptions } from "../sides/memory.js";
 import { MemoryStateStore } from "../stores/memory.js";
-import { prop, vcard } from "../testing/fixtures.js";
+import { prop, vcard } from "../fixtures.test-support.js";
 import { SyncEngine } from "./engine.js";
 import type { WatchCycleEvent, WatchStatusEvent } from "./events.js";
 import type { SyncWatch, WatchOptions } from "./watch.js";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { VdirSide } from "@ewsdav/core/vdir";
 import { MemorySide, MemoryStateStore, SideError, SyncEngine } from "@ewsdav/core";
-import { prop, vcard, vevent } from "../testing/fixtures.js";
+import { prop, vcard, vevent } from "../fixtures.test-support.js";
 
 const tempRoot = () => mkdtempSync(join(tmpdir(), "ewsdav-vdir-"));
 

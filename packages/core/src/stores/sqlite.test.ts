@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { SqliteStateStore, SQLITE_MIGRATIONS } from "@ewsdav/core/sqlite";
 import { MemorySide, StateError, SyncEngine, type PairRecord } from "@ewsdav/core";
-import { vcard } from "../testing/fixtures.js";
+import { vcard } from "../fixtures.test-support.js";
 
 const open: SqliteStateStore[] = [];
 const tempFile = () => join(mkdtempSync(join(tmpdir(), "ewsdav-sqlite-")), "state.db");

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Contact } from "@ewsdav/ews-client";
 import { contactFromVCard, contactToVCard, normalizeVCard, unfoldLines, vcardHash } from "../index.js";
-import { CONTACT_FIXTURES } from "./client-fixtures.js";
+import { CONTACT_FIXTURES } from "./client-fixtures.test-support.js";
 
 const withoutFileAs = ({ fileAs: _fileAs, ...rest }: Contact): Contact => rest;
 

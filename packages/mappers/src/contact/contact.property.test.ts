@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fuzzRuns } from "../../test/fuzz-support/fuzz.js";
+import { fuzzRuns } from "../fuzz.test-support.js";
 import type { Contact } from "@ewsdav/ews-client";
 import { contactFromVCard, contactToVCard, normalizeVCard } from "../index.js";
-import { cardContent, cardStyle, cardText, emailAddress, ewsContact, imUri, phoneNumber, safeText, escape } from "../test-support/arbitraries.js";
+import { cardContent, cardStyle, cardText, emailAddress, ewsContact, imUri, phoneNumber, safeText, escape } from "../arbitraries.test-support.js";
 
 // MAPPER_FC_RUNS=2000 for a longer hunt; the default keeps the suite fast.
 const RUNS = { numRuns: fuzzRuns(Number(process.env.MAPPER_FC_RUNS ?? 150)) };

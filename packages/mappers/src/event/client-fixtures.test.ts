@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { CalendarItem } from "@ewsdav/ews-client";
 import { unfoldLines } from "../vobject/codec.js";
 import { eventFromVEvent, eventToVEvent, normalizeVEvent, veventHash, type EventFromVEventResult } from "./index.js";
-import { EVENT_FIXTURES } from "./client-fixtures.js";
+import { EVENT_FIXTURES } from "./client-fixtures.test-support.js";
 
 /** The series as EWS holds it once the operations are applied: master, deleted and modified occurrences, exception items. */
 function onExchange(result: EventFromVEventResult): { master: CalendarItem; exceptions: CalendarItem[] } {

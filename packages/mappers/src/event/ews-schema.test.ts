@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { buildCreateItem, buildDeleteItem, buildEnvelope, buildItemChange, buildUpdateItem, type CalendarItem, type ExchangeVersion } from "@ewsdav/ews-client";
 import { ewsSchemaValidator } from "../../../../test/harness/ews-schema.js";
 import { ianaZone } from "../timezone/resolve.js";
-import { itemArbitrary } from "./arbitraries.js";
+import { itemArbitrary } from "./arbitraries.test-support.js";
 import { eventFromVEvent, eventToVEvent } from "./index.js";
 
 const createEnvelope = (items: CalendarItem[], version: ExchangeVersion): string =>

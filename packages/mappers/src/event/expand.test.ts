@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import ICAL from "ical.js";
 import { describe, expect, it } from "vitest";
-import { fuzzRuns } from "../../test/fuzz-support/fuzz.js";
+import { fuzzRuns } from "../fuzz.test-support.js";
 import { fieldsOf, localMs } from "../timezone/clock.js";
 import { expandSeries, parseSeriesRule } from "./expand.js";
 

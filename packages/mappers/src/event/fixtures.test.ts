@@ -4,12 +4,12 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fuzzRuns } from "../../test/fuzz-support/fuzz.js";
+import { fuzzRuns } from "../fuzz.test-support.js";
 import type { CalendarItem, TimeZoneDefinition } from "@ewsdav/ews-client";
 import { MapperError } from "../result.js";
 import { unfoldLines } from "../vobject/codec.js";
 import { eventFromVEvent, eventToVEvent, normalizeVEvent, veventHash } from "./index.js";
-import { APPLE_EVENT, GOOGLE_EVENT, OUTLOOK_EVENT, THUNDERBIRD_EVENT } from "./client-fixtures.js";
+import { APPLE_EVENT, GOOGLE_EVENT, OUTLOOK_EVENT, THUNDERBIRD_EVENT } from "./client-fixtures.test-support.js";
 
 const calendar = (...lines: string[]): string => ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//ewsdav tests//EN", ...lines, "END:VCALENDAR", ""].join("\r\n");
 /** Unfolded content lines of the VEVENTs (VTIMEZONE blocks left out). */

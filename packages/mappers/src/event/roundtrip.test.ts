@@ -5,10 +5,10 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fuzzRuns } from "../../test/fuzz-support/fuzz.js";
+import { fuzzRuns } from "../fuzz.test-support.js";
 import type { Attendee, CalendarItem, DayOfWeek } from "@ewsdav/ews-client";
 import { DAY_MS, EWS_WEEKDAYS, formatIsoDate, localMs } from "../timezone/clock.js";
-import { DST_ZONES, itemArbitrary } from "./arbitraries.js";
+import { DST_ZONES, itemArbitrary } from "./arbitraries.test-support.js";
 import { ianaZone } from "../timezone/resolve.js";
 import { windowsZoneForIana } from "../timezone/windows.js";
 import { eventFromVEvent, eventToVEvent, normalizeVEvent, sameRecurrence } from "./index.js";

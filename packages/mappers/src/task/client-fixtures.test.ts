@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Task } from "@ewsdav/ews-client";
 import { EWSDAV_UID_PROPERTY, normalizeVTodo, taskFromVTodo, taskToVTodo, unfoldLines, vtodoHash } from "../index.js";
-import { TASK_FIXTURES } from "./client-fixtures.js";
+import { TASK_FIXTURES } from "./client-fixtures.test-support.js";
 
 const withoutBookkeeping = (task: Task): Task => ({ ...task, extendedProperties: (task.extendedProperties ?? []).filter((property) => property.fieldUri.propertyName === EWSDAV_UID_PROPERTY.propertyName) });
 

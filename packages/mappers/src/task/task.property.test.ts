@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fuzzRuns } from "../../test/fuzz-support/fuzz.js";
+import { fuzzRuns } from "../fuzz.test-support.js";
 import type { Task } from "@ewsdav/ews-client";
 import { normalizeVTodo, taskFromVTodo, taskToVTodo, EWSDAV_UID_PROPERTY } from "../index.js";
-import { ewsTask, todoContent, todoText } from "../test-support/arbitraries.js";
+import { ewsTask, todoContent, todoText } from "../arbitraries.test-support.js";
 
 // MAPPER_FC_RUNS=2000 for a longer hunt; the default keeps the suite fast.
 const RUNS = { numRuns: fuzzRuns(Number(process.env.MAPPER_FC_RUNS ?? 150)) };

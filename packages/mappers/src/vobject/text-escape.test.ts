@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CalendarItem, Contact, Task } from "@ewsdav/ews-client";
-import { fuzzRuns } from "../../test/fuzz-support/fuzz.js";
+import { fuzzRuns } from "../fuzz.test-support.js";
 import { contactFromVCard, contactToVCard, eventFromVEvent, eventToVEvent, taskFromVTodo, taskToVTodo } from "../index.js";
 
 const card = (version: "3.0" | "4.0", ...lines: string[]) => ["BEGIN:VCARD", `VERSION:${version}`, "FN:Test Person", ...lines, "END:VCARD", ""].join("\r\n");

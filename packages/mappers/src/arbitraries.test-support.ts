@@ -4,10 +4,10 @@
  * tasks, and the overflow and unsupported properties beyond the limits.
  */
 import fc from "fast-check";
-import { ianaZone } from "../timezone/resolve.js";
+import { ianaZone } from "./timezone/resolve.js";
 import type { Contact, Task, TaskRecurrence } from "@ewsdav/ews-client";
-import { EWSDAV_UID_PROPERTY } from "../identity.js";
-import { PHONE_SLOTS } from "../contact/slots.js";
+import { EWSDAV_UID_PROPERTY } from "./identity.js";
+import { PHONE_SLOTS } from "./contact/slots.js";
 
 const CHARS = [..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", " ", ",", ";", ":", "\\", "ü", "é", "日", "本", "ß", "'", '"', "-", ".", "!", "😀"];
 

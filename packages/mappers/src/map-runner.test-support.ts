@@ -5,7 +5,7 @@
  * input reported, and a fresh worker takes the next input.
  */
 import { Worker } from "node:worker_threads";
-import type { MapAnswer, MapRequest } from "./map-worker.js";
+import type { MapAnswer, MapRequest } from "./map-worker.test-support.js";
 
 /** How one input went: its time and outcome, or `stalled` when the worker was terminated. */
 export type MapRun = { ms: number; outcome: string } | { ms: number; outcome: "stalled" };
@@ -22,7 +22,7 @@ export class MapRunner {
 
   private start(): Promise<void> {
     if (this.ready) return this.ready;
-    const worker = new Worker(new URL("./map-worker-boot.mjs", import.meta.url), { workerData: { module: new URL("./map-worker.ts", import.meta.url).href } });
+    const worker = new Worker(new URL("./map-worker-boot.test-support.mjs", import.meta.url), { workerData: { module: new URL("./map-worker.test-support.ts", import.meta.url).href } });
     this.worker = worker;
     this.ready = new Promise((resolve, reject) => {
       worker.once("error", reject);

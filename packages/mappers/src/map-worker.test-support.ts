@@ -5,7 +5,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import type { CalendarItem } from "@ewsdav/ews-client";
-import { eventFromVEvent, eventToVEvent, MapperError } from "../../src/index.js";
+import { eventFromVEvent, eventToVEvent, MapperError } from "./index.js";
 
 /** A request: one text (iCalendar) or EWS item (JSON of a `CalendarItem` with its exceptions) to map, in a mailbox zone. */
 export interface MapRequest {
