@@ -4,7 +4,7 @@
  * bad line is reported and skipped instead of losing the whole object), and a writer that
  * serialises jCard / jCal arrays back to text with the right design set for the version.
  */
-import { escapeText, propertyNameOf, splitParams, unescapeText, unfold, valueStart } from "@ewsdav/vobject";
+import { escapeText, fold, propertyNameOf, splitParams, unescapeText, unfold, valueStart } from "@ewsdav/vobject";
 import ICAL from "ical.js";
 import { checkBudget, checkCount, currentLimits } from "../limits.js";
 import { MapperError } from "../result.js";
@@ -284,7 +284,7 @@ export function writeProperty(property: JProperty, design: DesignName): string {
   const clean = [property[0], params, property[2], ...property.slice(3).map(writable)];
   // Values ical.js does not escape (URIs, X- properties) must not break the line either.
   const line = ICAL.stringify.property(clean as never, designFor(design), true).replace(/\n/g, "\\n");
-  return ICAL.helpers.foldline(line);
+  return fold(line);
 }
 
 /**
@@ -298,7 +298,7 @@ export function writeComponent(component: JComponent, design: DesignName, rawLin
     for (const property of node[1]) {
       // A property the mapper did not touch keeps the exact spelling it was read with.
       const raw = rawLines?.get(JSON.stringify(property));
-      out.push(raw === undefined ? writeProperty(property, design) : ICAL.helpers.foldline(raw));
+      out.push(raw === undefined ? writeProperty(property, design) : fold(raw));
     }
     for (const child of node[2]) walk(child);
     out.push(`END:${node[0].toUpperCase()}`);
