@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const PACKAGES = ["ews-client", "dav-client", "mappers", "core"] as const;
+const PACKAGES = ["vobject", "ews-client", "dav-client", "mappers", "core"] as const;
 
 interface Manifest {
   name: string;
