@@ -25,10 +25,12 @@ export interface ContentLine {
  */
 export function unfold(text: string): string[] {
   const out: string[] = [];
-  for (const physical of text.split(/\r\n|\n|\r/)) {
-    if ((physical.startsWith(" ") || physical.startsWith("\t")) && out.length > 0) {
+  const physicals = text.includes("\r") ? text.split(/\r\n|\n|\r/) : text.split("\n");
+  for (const physical of physicals) {
+    const first = physical.charCodeAt(0);
+    if ((first === 0x20 || first === 0x09) && out.length > 0) {
       out[out.length - 1] += physical.slice(1);
-    } else if (physical.trim() !== "") {
+    } else if ((first > 0x20 && first < 0x7f) || (physical.length > 0 && physical.trim() !== "")) {
       out.push(physical);
     }
   }
