@@ -94,6 +94,34 @@ describe.each(DAV_SERVER_KINDS)("DavSide on %s", (kind) => {
     expect(rebuilt.pairs[0]!.paired).toHaveLength(remote.items("contacts").length);
     expect(rebuilt.pairs[0]!.local.created.length + rebuilt.pairs[0]!.local.updated.length + rebuilt.pairs[0]!.remote.created.length).toBe(0);
   });
+
+  it("reads an event's UID, never its VALARM's (the UID rule of @ewsdav/vobject)", async () => {
+    const event = [
+      "BEGIN:VCALENDAR",
+      "VERSION:2.0",
+      "PRODID:-//ewsdav//uid rule//EN",
+      "BEGIN:VEVENT",
+      "DTSTAMP:20240301T080000Z",
+      "DTSTART:20240301T090000Z",
+      "SUMMARY:Alarm first",
+      "BEGIN:VALARM",
+      "UID:alarm-uid-1",
+      "ACTION:DISPLAY",
+      "DESCRIPTION:Soon",
+      "TRIGGER:-PT15M",
+      "END:VALARM",
+      "UID:event-uid-1",
+      "END:VEVENT",
+      "END:VCALENDAR",
+      "",
+    ].join("\r\n");
+    const calendar = await server.seedCollection({ name: "alarms", kind: "calendar", items: [{ name: "event.ics", text: event }] });
+    const dav = new DavSide({ client, name: "dav" });
+    const calId = (await dav.listCollections()).find((c) => calendar.endsWith(c.id))!.id;
+    const feed = await dav.changes(calId, null);
+    const read = await dav.fetch(calId, feed.changed.map((c) => c.id));
+    expect(read.map((r) => ("uid" in r ? r.uid : r.message))).toEqual(["event-uid-1"]);
+  });
 });
 
 /**

@@ -25,9 +25,18 @@
  *
  * @module
  */
-import { normalLine, sha256, splitParams, VOLATILE_PROPERTIES } from "./normalise.js";
+import {
+  modifiedOfText,
+  normalLine,
+  paramsOf,
+  parseVObject,
+  serializeVObject,
+  sha256,
+  VOLATILE_PROPERTIES,
+  type Component,
+  type ContentLine,
+} from "@ewsdav/vobject";
 import type { Slot } from "./state.js";
-import { modifiedOfText, parseVObject, serializeVObject, type Component, type ContentLine } from "./vobject.js";
 
 /** One property (or one value of a multi-valued property) both sides changed differently, as handed to a {@link ConflictResolver}. */
 export interface PropertyConflict {
@@ -131,7 +140,7 @@ function unquote(v: string): string {
 export function valueIdentity(line: ContentLine): string {
   const wanted = IDENTITY_PARAMS[line.name] ?? ["TYPE"];
   const parts: string[] = [];
-  for (const param of splitParams(line.params)) {
+  for (const param of paramsOf(line.params)) {
     const eq = param.indexOf("=");
     const name = (eq < 0 ? "TYPE" : param.slice(0, eq)).toUpperCase();
     if (!wanted.includes(name)) continue;

@@ -30,11 +30,11 @@ import {
   describeAnomaly,
   memberProblem,
   PreconditionFailedError,
-  uidOf,
   type DavAnomaly,
   type DavClient,
   type DavCollection,
 } from "@ewsdav/dav-client";
+import { findUid } from "@ewsdav/vobject";
 import {
   SideError,
   type ChangeFeed,
@@ -213,7 +213,7 @@ export class DavSide implements SyncSide {
       if (refusal) return refusal;
       const answer = byHref.get(this.#client.href(id));
       if (!answer || "missing" in answer) return new SideError("not-found", `no item ${id}`, id);
-      return { id: answer.href, version: answer.etag || null, uid: uidOf(answer.data) ?? null, text: answer.data };
+      return { id: answer.href, version: answer.etag || null, uid: findUid(answer.data), text: answer.data };
     });
   }
 

@@ -21,7 +21,7 @@ import {
   type VObject,
   type WriteResult,
 } from "../engine/side.js";
-import { uidOfText } from "../engine/vobject.js";
+import { uidOfText } from "@ewsdav/vobject";
 
 /** A write the side is about to apply, as passed to the hooks. */
 export interface MemoryWrite {

@@ -39,7 +39,7 @@ import {
   type VObject,
   type WriteResult,
 } from "../engine/side.js";
-import { uidOfText } from "../engine/vobject.js";
+import { uidOfText } from "@ewsdav/vobject";
 
 /** Options of {@link VdirSide}. */
 export interface VdirSideOptions {

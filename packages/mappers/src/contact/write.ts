@@ -9,11 +9,20 @@ import type { Contact, PhysicalAddress } from "@ewsdav/ews-client";
 import { readEwsdavUid } from "../identity.js";
 import { MapperError, type DroppedProperty } from "../result.js";
 import type { JComponent, JProperty } from "../vobject/codec.js";
-import { escapeText, groupOf } from "../vobject/properties.js";
+import { escapeText as escapeVObjectText } from "@ewsdav/vobject";
+import { groupOf } from "../vobject/properties.js";
 import { bodyText } from "../body.js";
 import { contactDateFromEws, contactDateToJCard, sameContactDate, NO_YEAR, type ContactDate } from "./dates.js";
 import { CONTACT_PHOTO_NAME, genderToVCard, readContactCard, type ContactReading } from "./read.js";
 import { ADDRESS_SLOTS, EMAIL_SLOTS, IM_SLOTS, IM_TEXT_PROPERTY, PHONE_SLOTS } from "./slots.js";
+
+/**
+ * Escapes a value ical.js writes verbatim (an X- property of unknown type) by the strictest vCard
+ * rule, vCard 3.0's (`;` included), which readers of either version read back.
+ */
+function escapeText(text: string): string {
+  return escapeVObjectText(text, "vcard3");
+}
 
 /** vCard version of a written card. */
 export type VCardVersion = "3.0" | "4.0";

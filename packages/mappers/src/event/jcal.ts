@@ -3,6 +3,7 @@
  * reading text (ical.js leaves unknown X- properties escaped), and reading/writing DATE,
  * DATE-TIME and UTC values as local-time numbers.
  */
+import { unescapeText } from "@ewsdav/vobject";
 import type { JComponent, JProperty } from "../vobject/codec.js";
 import { formatIsoDate, localMs } from "../timezone/clock.js";
 
@@ -25,10 +26,6 @@ export function param(property: JProperty, name: string): string | undefined {
   return Array.isArray(value) ? value.join(",") : String(value);
 }
 
-/** Reverses RFC 5545 TEXT escaping (for X- properties ical.js reads as `unknown`). */
-export function unescapeText(value: string): string {
-  return value.replace(/\\([\\;,nN])/g, (_, c: string) => (c === "n" || c === "N" ? "\n" : c));
-}
 
 /** The text value of a property (first value), unescaped, or undefined. */
 export function text(property: JProperty | undefined): string | undefined {

@@ -13,7 +13,7 @@ import type { DroppedProperty } from "../result.js";
 import { reconcileAttach } from "../vobject/attach.js";
 import { DAY_MS, timeOfDayMs } from "../timezone/clock.js";
 import { zoneFromDefinition, zoneFromLegacyTimeZone, type EventTimeZone } from "../timezone/resolve.js";
-import { escapeText } from "../timezone/vtimezone.js";
+import { escapeText } from "@ewsdav/vobject";
 import { windowsZoneForIana } from "../timezone/windows.js";
 import { all, cloneComponent, cloneProperty, first, jcalDate, jcalDateTime, param, readTime, type JComponent, type JProperty } from "./jcal.js";
 import { emailOf, exdateInstants, parseEwsDateTime, readVEvent, resolveTime, type VEventReading, type ZoneContext } from "./read.js";
@@ -220,7 +220,7 @@ export function writeVEvent(item: CalendarItem, base: JComponent | null, baseRea
     if (item.body?.bodyType === "HTML") {
       const plain = eventBodyText(item.body.value);
       if (plain !== "") properties.push(["description", {}, "text", plain]);
-      properties.push(["x-alt-desc", { fmttype: "text/html" }, "unknown", escapeText(item.body.value)]);
+      properties.push(["x-alt-desc", { fmttype: "text/html" }, "unknown", escapeText(item.body.value, "icalendar")]);
     } else if (item.body && item.body.value !== "") properties.push(["description", {}, "text", item.body.value]);
     replace(["description", "x-alt-desc"], properties);
   }

@@ -10,6 +10,7 @@
  * computes — including zones whose rules changed (Brazil, Egypt, Morocco …), which a block carrying
  * only today's rule would get wrong for past events.
  */
+import { escapeText as escapeVObjectText } from "@ewsdav/vobject";
 import ICAL from "ical.js";
 import { currentLimits } from "../limits.js";
 import {
@@ -38,9 +39,9 @@ export const VTIMEZONE_FIRST_YEAR = 1970;
 /** Last year of generated data; a rule still in force then is written open-ended. */
 export const VTIMEZONE_LAST_YEAR = 2037;
 
-/** Escapes a TEXT value (RFC 5545 §3.3.11). */
-export function escapeText(value: string): string {
-  return value.replace(/\\/g, "\\\\").replace(/;/g, "\\;").replace(/,/g, "\\,").replace(/\r?\n/g, "\\n");
+/** Escapes a TEXT value (RFC 5545 §3.3.11) with `@ewsdav/vobject`'s iCalendar rules. */
+function escapeText(value: string): string {
+  return escapeVObjectText(value, "icalendar");
 }
 
 interface Run {

@@ -4,15 +4,14 @@
  * bad line is reported and skipped instead of losing the whole object), and a writer that
  * serialises jCard / jCal arrays back to text with the right design set for the version.
  */
+import { escapeText, fold, propertyNameOf, splitParams, unescapeText, unfold, valueStart } from "@ewsdav/vobject";
 import ICAL from "ical.js";
 import { checkBudget, checkCount, currentLimits } from "../limits.js";
 import { MapperError } from "../result.js";
 import { scalarText } from "./properties.js";
+import type { JComponent, JProperty } from "./types.js";
 
-/** A property in jCard / jCal form: `[name, params, valueType, ...values]`; `params.group` holds a vCard group. */
-export type JProperty = [string, Record<string, string | string[]>, string, ...unknown[]];
-/** A component in jCard / jCal form: `[name, properties, subcomponents]`. */
-export type JComponent = [string, JProperty[], JComponent[]];
+export type { JComponent, JProperty } from "./types.js";
 
 /** The design sets the reader and writer use; see {@link designFor}. */
 export type DesignName = "vcard3" | "vcard4" | "icalendar";
@@ -25,32 +24,21 @@ type DesignSet = ReturnType<typeof ICAL.design.getDesignSet>;
 // Text escapes. ical.js reads `\;` as `;` only inside structured values (N, ADR, ORG) of a vCard,
 // so `NOTE:a\;b` (the escape RFC 2426 §5 requires in vCard 3.0 and RFC 6350 §3.4 lets a reader
 // accept in 4.0) kept its backslash, which the writer then escaped: each round trip added one.
-// Our vCard text type reads every escape of RFC 2426 / RFC 6350 (`\\ \; \, \n \N`) in every
-// text value; the vCard 3.0 writer escapes `;` everywhere (RFC 2426's SAFE-CHAR excludes it), the
-// 4.0 writer only in structured values (RFC 6350's TEXT-CHAR allows a bare `;`).
-const TEXT_ESCAPE_READ = /\\([\\;,nN])/g;
-
-/** Reads a vCard text value: every backslash escape of RFC 2426 §5 / RFC 6350 §3.4. */
-function readVCardText(value: string): string {
-  if (!value.includes("\\")) return value;
-  return value.replace(TEXT_ESCAPE_READ, (_, char: string) => (char === "n" || char === "N" ? "\n" : char));
-}
-
-function vcardTextType(escapeSemicolon: boolean): { matches: RegExp; fromICAL: (value: string) => string; toICAL: (value: string, structured?: string) => string } {
+// Our vCard text type reads and writes text values with @ewsdav/vobject's escaping: every escape
+// read in every text value; the vCard 3.0 writer escapes `;` everywhere, the 4.0 writer only in
+// structured values.
+function vcardTextType(dialect: "vcard3" | "vcard4"): { matches: RegExp; fromICAL: (value: string) => string; toICAL: (value: string, structured?: string) => string } {
   return {
     matches: /.*/,
-    fromICAL: (value) => readVCardText(value),
-    toICAL: (value, structured) => {
-      const pattern = escapeSemicolon || structured ? /[\\;,\n]/g : /[\\,\n]/g;
-      return value.replace(pattern, (char) => (char === "\n" ? "\\n" : `\\${char}`));
-    },
+    fromICAL: (value) => unescapeText(value),
+    toICAL: (value, structured) => escapeText(value, dialect, { structured: Boolean(structured) }),
   };
 }
 
 const baseVCard4 = ICAL.design.getDesignSet("vcard");
-const VCARD4_DESIGN: DesignSet = { ...baseVCard4, value: { ...baseVCard4.value, uri: {}, text: vcardTextType(false) } } as DesignSet;
+const VCARD4_DESIGN: DesignSet = { ...baseVCard4, value: { ...baseVCard4.value, uri: {}, text: vcardTextType("vcard4") } } as DesignSet;
 const baseVCard3 = ICAL.design.getDesignSet("vcard3");
-const VCARD3_DESIGN: DesignSet = { ...baseVCard3, value: { ...baseVCard3.value, text: vcardTextType(true) } } as DesignSet;
+const VCARD3_DESIGN: DesignSet = { ...baseVCard3, value: { ...baseVCard3.value, text: vcardTextType("vcard3") } } as DesignSet;
 const ICALENDAR_DESIGN: DesignSet = ICAL.design.getDesignSet("icalendar");
 
 /** The ical.js design set for a version. */
@@ -78,26 +66,8 @@ const MAX_DEPTH = 8;
 /** Longest text the mappers read (a vCard with a large photo fits easily). */
 export const MAX_TEXT_LENGTH = 20 * 1024 * 1024;
 
-/** Unfolds content lines (CRLF, LF or CR endings; continuation lines start with a space or tab). */
-export function unfoldLines(text: string): string[] {
-  const physical = text.split(/\r\n|\n|\r/);
-  const lines: string[] = [];
-  for (const line of physical) {
-    if ((line.startsWith(" ") || line.startsWith("\t")) && lines.length > 0) {
-      lines[lines.length - 1] += line.slice(1);
-    } else if (line.trim() !== "") {
-      lines.push(line);
-    }
-  }
-  return lines;
-}
-
-function propertyNameOf(line: string): string {
-  const match = /^[^;:]*/.exec(line);
-  const name = (match?.[0] ?? "").trim();
-  const dot = name.lastIndexOf(".");
-  return (dot >= 0 ? name.slice(dot + 1) : name).toUpperCase().slice(0, 64) || "(line)";
-}
+/** Unfolds content lines (CRLF, LF or CR endings; continuation lines start with a space or tab): `@ewsdav/vobject`'s `unfold`. */
+export const unfoldLines: (text: string) => string[] = unfold;
 
 function describe(error: unknown): string {
   if (error instanceof Error) return error.message.replace(/\s+/g, " ").slice(0, 200);
@@ -179,21 +149,6 @@ export function readVObjects(text: string, family: "vcard" | "icalendar"): ReadR
   return { components: roots, problems, rawLines };
 }
 
-function splitParams(head: string): string[] {
-  const parts: string[] = [];
-  let quoted = false;
-  let current = "";
-  for (const char of head) {
-    if (char === '"') quoted = !quoted;
-    if (char === ";" && !quoted) {
-      parts.push(current);
-      current = "";
-    } else current += char;
-  }
-  parts.push(current);
-  return parts;
-}
-
 function decodeQuotedPrintable(value: string, charset: string): string {
   const bytes: number[] = [];
   for (let index = 0; index < value.length; index++) {
@@ -266,16 +221,6 @@ function standInFor(line: string): string | null {
   return null;
 }
 
-function valueStart(line: string): number {
-  let quoted = false;
-  for (let index = 0; index < line.length; index++) {
-    const char = line[index];
-    if (char === '"') quoted = !quoted;
-    else if (char === ":" && !quoted) return index + 1;
-  }
-  return -1;
-}
-
 function restoreBackslashes(value: unknown, standIn: string, replacement: string): unknown {
   if (typeof value === "string") return value.includes(standIn) ? value.split(standIn).join(replacement) : value;
   if (Array.isArray(value)) return value.map((entry) => restoreBackslashes(entry, standIn, replacement));
@@ -339,7 +284,7 @@ export function writeProperty(property: JProperty, design: DesignName): string {
   const clean = [property[0], params, property[2], ...property.slice(3).map(writable)];
   // Values ical.js does not escape (URIs, X- properties) must not break the line either.
   const line = ICAL.stringify.property(clean as never, designFor(design), true).replace(/\n/g, "\\n");
-  return ICAL.helpers.foldline(line);
+  return fold(line);
 }
 
 /**
@@ -353,7 +298,7 @@ export function writeComponent(component: JComponent, design: DesignName, rawLin
     for (const property of node[1]) {
       // A property the mapper did not touch keeps the exact spelling it was read with.
       const raw = rawLines?.get(JSON.stringify(property));
-      out.push(raw === undefined ? writeProperty(property, design) : ICAL.helpers.foldline(raw));
+      out.push(raw === undefined ? writeProperty(property, design) : fold(raw));
     }
     for (const child of node[2]) walk(child);
     out.push(`END:${node[0].toUpperCase()}`);

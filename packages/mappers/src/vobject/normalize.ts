@@ -5,7 +5,7 @@
  * encoded (3.0 inline binary or 4.0 data URI) — so the engine can tell a real change from the echo
  * of its own write.
  */
-import { createHash } from "node:crypto";
+import { sha256 } from "@ewsdav/vobject";
 import { readVObjects, type JComponent, type JProperty } from "./codec.js";
 
 const VCARD_IGNORED = new Set(["version", "prodid", "rev"]);
@@ -23,7 +23,7 @@ export function canonicalJson(value: unknown): string {
 
 /** SHA-256 (hex) of a normalised form. */
 export function hashNormalized(normalized: string): string {
-  return createHash("sha256").update(normalized, "utf8").digest("hex");
+  return sha256(normalized);
 }
 
 function paramValues(value: string | string[] | undefined): string[] {

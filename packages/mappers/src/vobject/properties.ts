@@ -2,7 +2,8 @@
  * Small helpers over jCard / jCal properties: parameter lists, PREF ranks, text values and the
  * Apple-style labels of property groups (`item1.X-ABLabel`).
  */
-import type { JComponent, JProperty } from "./codec.js";
+import { unescapeText } from "@ewsdav/vobject";
+import type { JComponent, JProperty } from "./types.js";
 
 /** The lower-cased values of a parameter, split on commas (`TYPE=WORK,VOICE;TYPE=pref` → work, voice, pref). */
 export function paramList(property: JProperty, name: string): string[] {
@@ -103,16 +104,6 @@ export function indexesOf(card: JComponent, ...names: string[]): number[] {
     if (wanted.has(property[0])) out.push(index);
   });
   return out;
-}
-
-/** Escapes text for a property whose value ical.js writes verbatim (X- properties): `\`, `,`, `;`, newline. */
-export function escapeText(text: string): string {
-  return text.replace(/\\/g, "\\\\").replace(/\r\n?|\n/g, "\\n").replace(/,/g, "\\,").replace(/;/g, "\\;");
-}
-
-/** Reverses {@link escapeText} (also reads `\N`). */
-export function unescapeText(text: string): string {
-  return text.replace(/\\([\\,;nN])/g, (_, char: string) => (char === "n" || char === "N" ? "\n" : char));
 }
 
 /** The text of a property, unescaped when ical.js left it raw (an X- property of unknown type). */
