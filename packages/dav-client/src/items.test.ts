@@ -141,6 +141,13 @@ describe("item names", () => {
     expect(itemFileName(VCARD)).toBe("u-1.vcf");
     expect(itemFileName(VCARD.replace("u-1", "a/b c#d"))).toMatch(/^[0-9a-f-]{36}\.vcf$/);
   });
+
+  it("takes the item's UID, never a VALARM's that comes first (the one rule of @ewsdav/vobject)", () => {
+    const event = ["BEGIN:VCALENDAR", "VERSION:2.0", "BEGIN:VEVENT", "BEGIN:VALARM", "UID:alarm-1", "ACTION:DISPLAY", "TRIGGER:-PT5M", "END:VALARM", "UID:event-1", "DTSTART:20260101T090000Z", "END:VEVENT", "END:VCALENDAR", ""].join("\r\n");
+    expect(uidOf(event)).toBe("event-1");
+    expect(itemFileName(event)).toBe("event-1.ics");
+    expect(uidOf("BEGIN:VCALENDAR\r\nUID:calendar-level\r\nBEGIN:VTODO\r\nSUMMARY:x\r\nEND:VTODO\r\nEND:VCALENDAR\r\n")).toBeUndefined();
+  });
 });
 
 describe("multiget against a server that answers 404 for the whole REPORT (sabre/dav)", () => {

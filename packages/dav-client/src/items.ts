@@ -63,12 +63,30 @@ export function contentTypeOf(text: string, href: string): string {
   throw new DavError("INVALID_ITEM", `item ${href}: field 'text' is neither an iCalendar (BEGIN:VCALENDAR) nor a vCard (BEGIN:VCARD)`);
 }
 
-/** The UID property of iCalendar or vCard text (unfolded), or undefined. */
+/**
+ * The UID of an item's iCalendar or vCard text, or undefined: the vCard's own UID, or the UID of
+ * the first VEVENT, VTODO or VJOURNAL directly inside the VCALENDAR — never a VALARM's or any other
+ * nested component's (a VALARM may carry a UID of its own, RFC 9074). The same rule as
+ * `@ewsdav/vobject`'s, read with a line scan so the client depends on no other ewsdav package.
+ */
 export function uidOf(text: string): string | undefined {
-  const unfolded = text.replace(/\r?\n[ \t]/g, "");
-  const match = /^UID(?:;[^:\r\n]*)?:(.*?)\r?$/im.exec(unfolded);
-  const uid = match?.[1]?.trim();
-  return uid ? uid : undefined;
+  const stack: string[] = [];
+  for (const raw of text.replace(/\r?\n[ \t]/g, "").split(/\r\n|\n|\r/)) {
+    const line = raw.trim();
+    const boundary = /^(BEGIN|END):(.*)$/i.exec(line);
+    if (boundary) {
+      if (boundary[1]!.toUpperCase() === "BEGIN") stack.push(boundary[2]!.trim().toUpperCase());
+      else stack.pop();
+      continue;
+    }
+    const uid = /^UID(?:;[^:]*)?:(.*)$/i.exec(line)?.[1]?.trim();
+    if (!uid) continue;
+    const itemLevel =
+      (stack.length === 1 && stack[0] === "VCARD") ||
+      (stack.length === 2 && stack[0] === "VCALENDAR" && ["VEVENT", "VTODO", "VJOURNAL"].includes(stack[1]!));
+    if (itemLevel) return uid;
+  }
+  return undefined;
 }
 
 /**
