@@ -1,0 +1,52 @@
+/**
+ * The undici dispatcher every client starts from: a keep-alive pool per origin with a bounded number
+ * of connections, and connect/headers/body timeouts, with certificate checks always on unless a test
+ * turns them off.
+ * @module
+ */
+import { Agent, type buildConnector } from "undici";
+
+/** Options of {@link createAgent}. */
+export interface AgentOptions {
+  /** Most connections per origin. */
+  readonly connections: number;
+  /** How long an idle connection is kept, in ms. */
+  readonly keepAliveTimeoutMs: number;
+  /** Cap of a keep-alive timeout the server announces, in ms (undici's default when absent). */
+  readonly keepAliveMaxTimeoutMs?: number | undefined;
+  /** Time until the response headers arrive, in ms. */
+  readonly headersTimeoutMs: number;
+  /** Longest silence while the body streams, in ms. */
+  readonly bodyTimeoutMs: number;
+  /** Time to establish a connection including TLS, in ms (undici's default, 10 s, when absent). */
+  readonly connectTimeoutMs?: number | undefined;
+  /** Requests in flight per connection (undici's default, 1, when absent). */
+  readonly pipelining?: number | undefined;
+  /** Extra trusted CA certificates (PEM). Certificate checks stay on. */
+  readonly ca?: string | Buffer | Array<string | Buffer> | undefined;
+  /** Turn certificate checks off (tests only; default true). */
+  readonly rejectUnauthorized?: boolean | undefined;
+  /** A connector to use instead of undici's (e.g. one that maps host names to addresses). */
+  readonly connector?: buildConnector.connector | undefined;
+}
+
+/** Creates the undici Agent described by `options`. */
+export function createAgent(options: AgentOptions): Agent {
+  const tls =
+    options.connectTimeoutMs !== undefined || options.ca !== undefined || options.rejectUnauthorized !== undefined
+      ? {
+          ...(options.connectTimeoutMs !== undefined ? { timeout: options.connectTimeoutMs } : {}),
+          ...(options.rejectUnauthorized !== undefined ? { rejectUnauthorized: options.rejectUnauthorized } : {}),
+          ...(options.ca !== undefined ? { ca: options.ca } : {}),
+        }
+      : undefined;
+  return new Agent({
+    connections: options.connections,
+    keepAliveTimeout: options.keepAliveTimeoutMs,
+    ...(options.keepAliveMaxTimeoutMs !== undefined ? { keepAliveMaxTimeout: options.keepAliveMaxTimeoutMs } : {}),
+    headersTimeout: options.headersTimeoutMs,
+    bodyTimeout: options.bodyTimeoutMs,
+    ...(options.pipelining !== undefined ? { pipelining: options.pipelining } : {}),
+    ...(options.connector !== undefined ? { connect: options.connector } : tls !== undefined ? { connect: tls } : {}),
+  });
+}
