@@ -14,10 +14,10 @@ export interface AgentOptions {
   readonly keepAliveTimeoutMs: number;
   /** Cap of a keep-alive timeout the server announces, in ms (undici's default when absent). */
   readonly keepAliveMaxTimeoutMs?: number | undefined;
-  /** Time until the response headers arrive, in ms. */
-  readonly headersTimeoutMs: number;
-  /** Longest silence while the body streams, in ms. */
-  readonly bodyTimeoutMs: number;
+  /** Time until the response headers arrive, in ms (undici's default, 300 s, when absent; a request may set its own). */
+  readonly headersTimeoutMs?: number | undefined;
+  /** Longest silence while the body streams, in ms (undici's default, 300 s, when absent; a request may set its own). */
+  readonly bodyTimeoutMs?: number | undefined;
   /** Time to establish a connection including TLS, in ms (undici's default, 10 s, when absent). */
   readonly connectTimeoutMs?: number | undefined;
   /** Requests in flight per connection (undici's default, 1, when absent). */
@@ -44,8 +44,8 @@ export function createAgent(options: AgentOptions): Agent {
     connections: options.connections,
     keepAliveTimeout: options.keepAliveTimeoutMs,
     ...(options.keepAliveMaxTimeoutMs !== undefined ? { keepAliveMaxTimeout: options.keepAliveMaxTimeoutMs } : {}),
-    headersTimeout: options.headersTimeoutMs,
-    bodyTimeout: options.bodyTimeoutMs,
+    ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
+    ...(options.bodyTimeoutMs !== undefined ? { bodyTimeout: options.bodyTimeoutMs } : {}),
     ...(options.pipelining !== undefined ? { pipelining: options.pipelining } : {}),
     ...(options.connector !== undefined ? { connect: options.connector } : tls !== undefined ? { connect: tls } : {}),
   });
