@@ -23,6 +23,7 @@ import {
   parseRetryAfter,
   readBody,
   sleep,
+  withAuthRefresh,
   type HttpAuth,
 } from "@ewsdav/http";
 import { request as undiciRequest, type Dispatcher } from "undici";
@@ -217,8 +218,16 @@ export class DavTransport {
    * @throws DavError `TIMEOUT`, `ABORTED`, `NETWORK`, `RESPONSE_TOO_LARGE`, `REDIRECT_REFUSED`, `TOO_MANY_REDIRECTS`.
    */
   async request(req: DavHttpRequest): Promise<DavHttpResponse> {
-    let attempt = 0;
-    let refreshAuth = false;
+    // One retry budget for the request, spent across the auth refresh.
+    const budget = { attempt: 0 };
+    return withAuthRefresh(
+      (refreshAuth) => this.retrying(req, refreshAuth, budget),
+      () => canRefresh(this.options.auth),
+    );
+  }
+
+  /** Sends with redirects, repeating retryable failures while `budget` lasts; a 401 is returned as is. */
+  private async retrying(req: DavHttpRequest, refreshAuth: boolean, budget: { attempt: number }): Promise<DavHttpResponse> {
     for (;;) {
       let response: DavHttpResponse;
       try {
@@ -227,20 +236,16 @@ export class DavTransport {
         // A timed-out request is not repeated: it would most likely time out again, and the
         // server is still working on the first one.
         const retryable = error instanceof DavError && error.code === "NETWORK" && req.retry === "read";
-        if (!retryable || attempt >= this.retryOptions.retries) throw error;
-        attempt++;
+        if (!retryable || budget.attempt >= this.retryOptions.retries) throw error;
+        budget.attempt++;
         this.stats.retries++;
-        await sleep(backoffDelay(attempt, this.retryOptions), req.signal, abortedWhileWaiting);
+        await sleep(backoffDelay(budget.attempt, this.retryOptions), req.signal, abortedWhileWaiting);
         continue;
       }
-      if (response.status === 401 && !refreshAuth && canRefresh(this.options.auth)) {
-        refreshAuth = true;
-        continue;
-      }
-      if (isRetryableStatus(response.status, req.retry) && attempt < this.retryOptions.retries) {
-        attempt++;
+      if (isRetryableStatus(response.status, req.retry) && budget.attempt < this.retryOptions.retries) {
+        budget.attempt++;
         this.stats.retries++;
-        await sleep(backoffDelay(attempt, this.retryOptions, parseRetryAfter(response.headers["retry-after"])), req.signal, abortedWhileWaiting);
+        await sleep(backoffDelay(budget.attempt, this.retryOptions, parseRetryAfter(response.headers["retry-after"])), req.signal, abortedWhileWaiting);
         continue;
       }
       return response;

@@ -28,11 +28,15 @@ export function canRefresh(auth: HttpAuth | undefined): boolean {
 }
 
 /**
- * Runs `attempt(false)`; when its answer has status 401 and `refreshable`, runs `attempt(true)` once
- * more (the credential renewed) and returns that answer.
+ * Auth with refresh on 401, written once: runs `attempt(false)`; when its answer has status 401 and
+ * `mayRefresh(answer)` says a fresh credential may help (a token provider, an auth scheme that
+ * renews), runs `attempt(true)` once more and returns that answer. Never more than one refresh.
  */
-export async function withAuthRefresh<R extends { readonly status: number }>(refreshable: boolean, attempt: (refresh: boolean) => Promise<R>): Promise<R> {
+export async function withAuthRefresh<R extends { readonly status: number }>(
+  attempt: (refresh: boolean) => Promise<R>,
+  mayRefresh: (response: R) => boolean | Promise<boolean>,
+): Promise<R> {
   const first = await attempt(false);
-  if (first.status !== 401 || !refreshable) return first;
+  if (first.status !== 401 || !(await mayRefresh(first))) return first;
   return attempt(true);
 }

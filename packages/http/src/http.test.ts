@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   authorizationHeader,
   backoffDelay,
+  canRefresh,
   createAgent,
   exponentialDelay,
   headerRecord,
@@ -146,14 +147,20 @@ describe("credentials", () => {
     const asked: boolean[] = [];
     const auth = { type: "bearer" as const, token: ({ refresh }: { refresh: boolean }) => (asked.push(refresh), refresh ? "new" : "old") };
     const sent: string[] = [];
-    const response = await withAuthRefresh(true, async (refresh) => {
-      const header = (await authorizationHeader(auth, refresh))!;
-      sent.push(header);
-      return { status: header === "Bearer new" ? 200 : 401 };
-    });
+    const response = await withAuthRefresh(
+      async (refresh) => {
+        const header = (await authorizationHeader(auth, refresh))!;
+        sent.push(header);
+        return { status: header === "Bearer new" ? 200 : 401 };
+      },
+      () => canRefresh(auth),
+    );
     expect(response.status).toBe(200);
     expect(sent).toEqual(["Bearer old", "Bearer new"]);
     expect(asked).toEqual([false, true]);
-    expect((await withAuthRefresh(false, async () => ({ status: 401 }))).status).toBe(401);
+    let attempts = 0;
+    const fixed = { type: "bearer" as const, token: "fixed" };
+    expect((await withAuthRefresh(async () => (attempts++, { status: 401 }), () => canRefresh(fixed))).status).toBe(401);
+    expect(attempts).toBe(1);
   });
 });
