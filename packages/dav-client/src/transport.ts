@@ -24,6 +24,7 @@ import {
   readBody,
   sleep,
   withAuthRefresh,
+  withDeadline,
   type HttpAuth,
 } from "@ewsdav/http";
 import { request as undiciRequest, type Dispatcher } from "undici";
@@ -281,8 +282,7 @@ export class DavTransport {
 
   private async send(req: DavHttpRequest & { method: string; url: URL }, refreshAuth: boolean): Promise<DavHttpResponse> {
     if (req.signal?.aborted) throw new DavError("ABORTED", `${req.method} ${redactUrl(req.url)} aborted`);
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+    const deadline = withDeadline(this.timeoutMs, req.signal);
     const headers: Record<string, string> = {
       "user-agent": this.options.userAgent ?? "ewsdav-dav-client",
       ...(this.options.compression === false ? {} : { "accept-encoding": "gzip, deflate, br" }),
@@ -309,7 +309,7 @@ export class DavTransport {
         headers,
         body: req.body === undefined || req.body === "" ? undefined : req.body,
         dispatcher: this.dispatcher,
-        signal,
+        signal: deadline.signal,
       });
       const responseHeaders = headerRecord(response.headers);
       const read = await readBody(response.body, responseHeaders, {
@@ -324,7 +324,7 @@ export class DavTransport {
       if (error instanceof HttpResponseTooLargeError) throw tooLarge(error, req.method, req.url);
       if (error instanceof HttpDecodeError) throw new DavError("NETWORK", error.message, { cause: error.cause ?? error });
       if (req.signal?.aborted) throw new DavError("ABORTED", `${req.method} ${redactUrl(req.url)} aborted`, { cause: error });
-      if (timeout.aborted || (error as { code?: string }).code?.includes("TIMEOUT")) {
+      if (deadline.timedOut() || (error as { code?: string }).code?.includes("TIMEOUT")) {
         throw new DavError("TIMEOUT", `${req.method} ${redactUrl(req.url)} timed out after ${this.timeoutMs} ms`, { cause: error });
       }
       throw new DavError("NETWORK", `${req.method} ${redactUrl(req.url)} failed: ${(error as Error).message}`, { cause: error });

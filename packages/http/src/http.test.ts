@@ -20,6 +20,7 @@ import {
   redactUrl,
   sleep,
   withAuthRefresh,
+  withDeadline,
 } from "./index.js";
 
 let server: Server;
@@ -112,6 +113,18 @@ describe("retry timing", () => {
     await expect(waiting).rejects.toThrow("stopped: bye");
     await expect(sleep(1, AbortSignal.abort("x"), () => new Error("at once"))).rejects.toThrow("at once");
     await expect(sleep(1, undefined, () => new Error("never"))).resolves.toBeUndefined();
+  });
+});
+
+describe("deadlines", () => {
+  it("tells a deadline from the caller's abort", async () => {
+    const caller = new AbortController();
+    const aborted = withDeadline(60_000, caller.signal);
+    caller.abort();
+    expect([aborted.signal.aborted, aborted.timedOut()]).toEqual([true, false]);
+    const late = withDeadline(1);
+    await new Promise((resolve) => late.signal.addEventListener("abort", resolve, { once: true }));
+    expect(late.timedOut()).toBe(true);
   });
 });
 

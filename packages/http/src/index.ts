@@ -12,5 +12,5 @@ export { createAgent, type AgentOptions } from "./agent.js";
 export { authorizationHeader, canRefresh, withAuthRefresh, type HttpAuth } from "./auth.js";
 export { decodeBody, headerRecord, readBody, type BodyStream, type ContentCoding, type ReadBody, type ReadBodyOptions } from "./body.js";
 export { errorCode, HttpDecodeError, HttpFoundationError, HttpResponseTooLargeError, type TooLargeStage } from "./errors.js";
-export { backoffDelay, exponentialDelay, parseRetryAfter, sleep, type BackoffOptions } from "./retry.js";
+export { backoffDelay, exponentialDelay, parseRetryAfter, sleep, withDeadline, type BackoffOptions, type DeadlineSignal } from "./retry.js";
 export { isCredentialHeader, isLoopbackHost, mayCarryCredentials, redactHeaders, redactUrl } from "./security.js";

@@ -54,3 +54,17 @@ export function sleep(ms: number, signal: AbortSignal | undefined, abortError: (
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/** A request's signal with its deadline: `signal` aborts on the caller's abort or at the deadline; `timedOut` tells which. */
+export interface DeadlineSignal {
+  /** Aborts when the caller aborts or `timeoutMs` passes. */
+  readonly signal: AbortSignal;
+  /** True once the deadline (not the caller) aborted it. */
+  timedOut(): boolean;
+}
+
+/** Combines the caller's `signal` (optional) with a deadline of `timeoutMs` covering a whole request, headers and body. */
+export function withDeadline(timeoutMs: number, signal?: AbortSignal): DeadlineSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return { signal: signal ? AbortSignal.any([signal, timeout]) : timeout, timedOut: () => timeout.aborted };
+}
