@@ -15,7 +15,7 @@ import {
   authorizationHeader,
   backoffDelay as sharedBackoffDelay,
   canRefresh,
-  createAgent,
+  agentOptions,
   headerRecord,
   HttpDecodeError,
   HttpResponseTooLargeError,
@@ -27,7 +27,7 @@ import {
   withDeadline,
   type HttpAuth,
 } from "@ewsdav/http";
-import { request as undiciRequest, type Dispatcher } from "undici";
+import { Agent, request as undiciRequest, type Dispatcher } from "undici";
 import { DavError, DavHttpError, redactUrl } from "./errors.js";
 
 export { authorizationHeader, isLoopbackHost, mayCarryCredentials, parseRetryAfter } from "@ewsdav/http";
@@ -201,13 +201,15 @@ export class DavTransport {
     this.timeoutMs = options.timeoutMs ?? 120_000;
     this.dispatcher =
       options.dispatcher ??
-      createAgent({
+      new Agent(
+        agentOptions({
         connections: options.connections ?? 6,
         keepAliveTimeoutMs: 4_000,
         keepAliveMaxTimeoutMs: 30_000,
         headersTimeoutMs: this.timeoutMs,
         bodyTimeoutMs: this.timeoutMs,
-      });
+      }),
+      );
     this.retryOptions = { retries: 3, baseDelayMs: 250, maxDelayMs: 30_000, ...options.retry };
     this.maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   }

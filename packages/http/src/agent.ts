@@ -1,12 +1,14 @@
 /**
  * The undici dispatcher every client starts from: a keep-alive pool per origin with a bounded number
  * of connections, and connect/headers/body timeouts, with certificate checks always on unless a test
- * turns them off.
+ * turns them off. This module gives the options; the client constructs `new Agent(agentOptions(…))`
+ * itself, so importing `@ewsdav/http` never loads undici (a parser that only needs redaction or the
+ * body rules stays light).
  * @module
  */
-import { Agent, type buildConnector } from "undici";
+import type { Agent, buildConnector } from "undici";
 
-/** Options of {@link createAgent}. */
+/** Options of {@link agentOptions}. */
 export interface AgentOptions {
   /** Most connections per origin. */
   readonly connections: number;
@@ -30,8 +32,8 @@ export interface AgentOptions {
   readonly connector?: buildConnector.connector | undefined;
 }
 
-/** Creates the undici Agent described by `options`. */
-export function createAgent(options: AgentOptions): Agent {
+/** The options of the undici `Agent` described by `options`: `new Agent(agentOptions({ … }))`. */
+export function agentOptions(options: AgentOptions): Agent.Options {
   const tls =
     options.connectTimeoutMs !== undefined || options.ca !== undefined || options.rejectUnauthorized !== undefined
       ? {
@@ -40,7 +42,7 @@ export function createAgent(options: AgentOptions): Agent {
           ...(options.ca !== undefined ? { ca: options.ca } : {}),
         }
       : undefined;
-  return new Agent({
+  return {
     connections: options.connections,
     keepAliveTimeout: options.keepAliveTimeoutMs,
     ...(options.keepAliveMaxTimeoutMs !== undefined ? { keepAliveMaxTimeout: options.keepAliveMaxTimeoutMs } : {}),
@@ -48,5 +50,5 @@ export function createAgent(options: AgentOptions): Agent {
     ...(options.bodyTimeoutMs !== undefined ? { bodyTimeout: options.bodyTimeoutMs } : {}),
     ...(options.pipelining !== undefined ? { pipelining: options.pipelining } : {}),
     ...(options.connector !== undefined ? { connect: options.connector } : tls !== undefined ? { connect: tls } : {}),
-  });
+  };
 }

@@ -1,13 +1,13 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { brotliCompressSync, gzipSync } from "node:zlib";
-import { request } from "undici";
+import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   authorizationHeader,
   backoffDelay,
   canRefresh,
-  createAgent,
+  agentOptions,
   exponentialDelay,
   headerRecord,
   HttpDecodeError,
@@ -52,7 +52,7 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 async function read(path: string, options: Parameters<typeof readBody>[2]) {
-  const agent = createAgent({ connections: 1, keepAliveTimeoutMs: 1000, headersTimeoutMs: 5000, bodyTimeoutMs: 5000 });
+  const agent = new Agent(agentOptions({ connections: 1, keepAliveTimeoutMs: 1000, headersTimeoutMs: 5000, bodyTimeoutMs: 5000 }));
   try {
     const response = await request(`${base}${path}`, { dispatcher: agent });
     return await readBody(response.body, headerRecord(response.headers), options);

@@ -6,8 +6,8 @@
  * @module
  */
 import { promises as dnsPromises } from "node:dns";
-import { createAgent } from "@ewsdav/http";
-import { buildConnector, type Dispatcher } from "undici";
+import { agentOptions } from "@ewsdav/http";
+import { Agent, buildConnector, type Dispatcher } from "undici";
 
 /** Maps the host and port of a URL to the address to connect to (default: the host itself, via system DNS). */
 export type EndpointResolver = (hostname: string, port: number) => Promise<{ host: string; port: number }> | { host: string; port: number };
@@ -72,7 +72,7 @@ export function createAutodiscoverDispatcher(options: AutodiscoverNetworkOptions
       );
   };
   // Timeouts are set per request (requestTimeoutMs).
-  return createAgent({ connector: connect, keepAliveTimeoutMs: 4_000, connections: 1 });
+  return new Agent(agentOptions({ connector: connect, keepAliveTimeoutMs: 4_000, connections: 1 }));
 }
 
 /** The default SRV resolver (system DNS). */

@@ -3,8 +3,8 @@
  * connections, connect/headers/body timeouts, abort signals, a response size limit and gzip.
  * @module
  */
-import { createAgent, errorCode, headerRecord, HttpDecodeError, HttpResponseTooLargeError, readBody, type ReadBody } from "@ewsdav/http";
-import type { Dispatcher } from "undici";
+import { agentOptions, errorCode, headerRecord, HttpDecodeError, HttpResponseTooLargeError, readBody, type ReadBody } from "@ewsdav/http";
+import { Agent, type Dispatcher } from "undici";
 import { AbortedError, ResponseTooLargeError, TransportError } from "../errors.js";
 import { DEFAULT_MAX_RESPONSE_BYTES } from "../limits.js";
 import type { EwsHttpRequest, EwsHttpResponse, EwsSend } from "./types.js";
@@ -54,7 +54,8 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
   const ownsDispatcher = options.dispatcher === undefined;
   const dispatcher: Dispatcher =
     options.dispatcher ??
-    createAgent({
+    new Agent(
+      agentOptions({
       connections: options.connections ?? 10,
       pipelining: 1,
       keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 30_000,
@@ -63,7 +64,8 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       rejectUnauthorized: options.rejectUnauthorized ?? true,
       ca: options.ca,
-    });
+    }),
+    );
 
   async function send(request: EwsHttpRequest): Promise<EwsHttpResponse> {
     if (request.signal?.aborted) throw new AbortedError(undefined, { cause: request.signal.reason });
