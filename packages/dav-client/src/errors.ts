@@ -120,16 +120,5 @@ export class OutsideCollectionError extends DavError {
   }
 }
 
-/** Removes user-info, query and fragment from a URL before it goes into a message. */
-export function redactUrl(url: string | URL): string {
-  try {
-    const parsed = new URL(String(url));
-    parsed.username = "";
-    parsed.password = "";
-    parsed.search = "";
-    parsed.hash = "";
-    return parsed.toString();
-  } catch {
-    return "(unparseable URL)";
-  }
-}
+/** A URL without user info, query or fragment, for messages (one home: `@ewsdav/http`). */
+export { redactUrl } from "@ewsdav/http";

@@ -6,21 +6,37 @@
  * allowed (a write only within its collection), credentials never over plain `http:` to a host
  * that is not loopback unless allowed, response size limit and gzip/deflate/br decoding.
  *
- * Each concern is a small function (auth header, retry decision, backoff delay, redirect
- * check, body reader) so it can be tested alone; {@link DavTransport.request} composes them.
+ * The pieces every client shares (the undici agent, auth header, `Retry-After`, backoff, sleep, the
+ * size-limited body reader and its decoding, the plain-HTTP rule, URL redaction) come from
+ * `@ewsdav/http`; the DAV rules stay here (retry classes, redirects within an origin or a write's
+ * collection, `DavError` codes), and {@link DavTransport.request} composes them.
  */
-import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
-import { Agent, type Dispatcher, request as undiciRequest } from "undici";
+import {
+  authorizationHeader,
+  backoffDelay as sharedBackoffDelay,
+  canRefresh,
+  agentOptions,
+  headerRecord,
+  HttpDecodeError,
+  HttpResponseTooLargeError,
+  mayCarryCredentials,
+  parseRetryAfter,
+  readBody,
+  sleep,
+  withAuthRefresh,
+  withDeadline,
+  type HttpAuth,
+} from "@ewsdav/http";
+import { Agent, request as undiciRequest, type Dispatcher } from "undici";
 import { DavError, DavHttpError, redactUrl } from "./errors.js";
 
-/** Credentials sent with every request. */
-export type DavAuth =
-  | { readonly type: "basic"; readonly username: string; readonly password: string }
-  | {
-      readonly type: "bearer";
-      /** A fixed token, or a provider called per request (`refresh` is true after a 401). */
-      readonly token: string | ((context: { refresh: boolean }) => string | Promise<string>);
-    };
+export { authorizationHeader, isLoopbackHost, mayCarryCredentials, parseRetryAfter } from "@ewsdav/http";
+
+/**
+ * Credentials sent with every request: Basic, or a bearer token (fixed, or a provider called per
+ * request with `refresh` true after a 401). The same shape as `@ewsdav/http`'s `HttpAuth`.
+ */
+export type DavAuth = HttpAuth;
 
 /** Retry settings. */
 export interface DavRetryOptions {
@@ -133,56 +149,19 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
 
-/** The Authorization header value for the configured credentials. */
-export async function authorizationHeader(auth: DavAuth | undefined, refresh: boolean): Promise<string | undefined> {
-  if (!auth) return undefined;
-  if (auth.type === "basic") return `Basic ${Buffer.from(`${auth.username}:${auth.password}`, "utf8").toString("base64")}`;
-  const token = typeof auth.token === "string" ? auth.token : await auth.token({ refresh });
-  return `Bearer ${token}`;
-}
-
 /** Whether a response status may be retried for a request of this class. */
 export function isRetryableStatus(status: number, retry: RetryClass): boolean {
   if (status === 429 || status === 503) return true;
   return retry === "read" && (status === 502 || status === 504);
 }
 
-/** Parses `Retry-After` (seconds or HTTP date) into ms, or undefined. */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/** The wait before retry number `attempt` (1-based): Retry-After when given, else exponential with jitter. */
+/**
+ * The wait before retry number `attempt` (1-based): `Retry-After` when given (capped at
+ * `maxDelayMs`), else the shared capped exponential backoff with jitter of `@ewsdav/http`.
+ */
 export function backoffDelay(attempt: number, options: DavRetryOptions, retryAfterMs?: number): number {
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, options.maxDelayMs);
-  const exponential = options.baseDelayMs * 2 ** (attempt - 1);
-  return Math.min(options.maxDelayMs, exponential / 2 + Math.random() * (exponential / 2));
-}
-
-/**
- * Whether a host name is loopback: `localhost` (and names below it), 127.0.0.0/8, `::1`
- * (also as an IPv4-mapped address).
- */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase().replace(/\.$/, "");
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
-  if (host === "::1" || host === "0:0:0:0:0:0:0:1") return true;
-  const v4 = /^(?:::ffff:)?(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
-  if (v4) return Number(v4[1]) === 127;
-  // WHATWG URL writes an IPv4-mapped IPv6 address in hex (::ffff:7f00:1).
-  const mapped = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(host);
-  return mapped !== null && Number.parseInt(mapped[1]!, 16) >> 8 === 127;
-}
-
-/**
- * Whether credentials may go to `url`: over `https:`, to a loopback host, or when the caller
- * allowed plain `http:`.
- */
-export function mayCarryCredentials(url: URL, allowInsecureHttp: boolean): boolean {
-  return url.protocol === "https:" || isLoopbackHost(url.hostname) || allowInsecureHttp;
+  return sharedBackoffDelay(attempt, options);
 }
 
 /** Whether requests carry credentials: `auth`, or an Authorization, Proxy-Authorization or Cookie header among `headers`. */
@@ -197,44 +176,13 @@ export function isRedirectAllowed(from: URL, to: URL, allowedOrigins: readonly s
   return allowedOrigins.some((origin) => new URL(origin).origin === to.origin);
 }
 
-function decodeBody(raw: Buffer, encoding: string | undefined, maxBytes: number): Buffer {
-  const kind = encoding?.trim().toLowerCase();
-  if (!kind || kind === "identity") return raw;
-  const options = { maxOutputLength: maxBytes };
-  try {
-    if (kind === "gzip" || kind === "x-gzip") return gunzipSync(raw, options);
-    if (kind === "deflate") return inflateSync(raw, options);
-    if (kind === "br") return brotliDecompressSync(raw, options);
-  } catch (error) {
-    if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
-      throw new DavError("RESPONSE_TOO_LARGE", `response body exceeds ${maxBytes} bytes once decoded`);
-    }
-    throw new DavError("NETWORK", `response body could not be decoded (${kind})`, { cause: error });
-  }
-  throw new DavError("NETWORK", `response uses an unsupported content-encoding '${kind}'`);
-}
+const abortedWhileWaiting = () => new DavError("ABORTED", "request aborted");
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new DavError("ABORTED", "request aborted"));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new DavError("ABORTED", "request aborted"));
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-function headerRecord(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return out;
+/** The `RESPONSE_TOO_LARGE` error for a body the shared reader refused. */
+function tooLarge(error: HttpResponseTooLargeError, method: string, url: URL): DavError {
+  // A body too large once decoded is named without the request, as before the shared reader.
+  const message = error.stage === "decoded" ? error.message : `${method} ${redactUrl(url)}: ${error.message}`;
+  return new DavError("RESPONSE_TOO_LARGE", message);
 }
 
 /** Sends DAV requests over undici; see the module comment for what it adds to plain HTTP. */
@@ -253,13 +201,15 @@ export class DavTransport {
     this.timeoutMs = options.timeoutMs ?? 120_000;
     this.dispatcher =
       options.dispatcher ??
-      new Agent({
+      new Agent(
+        agentOptions({
         connections: options.connections ?? 6,
-        keepAliveTimeout: 4_000,
-        keepAliveMaxTimeout: 30_000,
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-      });
+        keepAliveTimeoutMs: 4_000,
+        keepAliveMaxTimeoutMs: 30_000,
+        headersTimeoutMs: this.timeoutMs,
+        bodyTimeoutMs: this.timeoutMs,
+      }),
+      );
     this.retryOptions = { retries: 3, baseDelayMs: 250, maxDelayMs: 30_000, ...options.retry };
     this.maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   }
@@ -271,8 +221,16 @@ export class DavTransport {
    * @throws DavError `TIMEOUT`, `ABORTED`, `NETWORK`, `RESPONSE_TOO_LARGE`, `REDIRECT_REFUSED`, `TOO_MANY_REDIRECTS`.
    */
   async request(req: DavHttpRequest): Promise<DavHttpResponse> {
-    let attempt = 0;
-    let refreshAuth = false;
+    // One retry budget for the request, spent across the auth refresh.
+    const budget = { attempt: 0 };
+    return withAuthRefresh(
+      (refreshAuth) => this.retrying(req, refreshAuth, budget),
+      () => canRefresh(this.options.auth),
+    );
+  }
+
+  /** Sends with redirects, repeating retryable failures while `budget` lasts; a 401 is returned as is. */
+  private async retrying(req: DavHttpRequest, refreshAuth: boolean, budget: { attempt: number }): Promise<DavHttpResponse> {
     for (;;) {
       let response: DavHttpResponse;
       try {
@@ -281,20 +239,16 @@ export class DavTransport {
         // A timed-out request is not repeated: it would most likely time out again, and the
         // server is still working on the first one.
         const retryable = error instanceof DavError && error.code === "NETWORK" && req.retry === "read";
-        if (!retryable || attempt >= this.retryOptions.retries) throw error;
-        attempt++;
+        if (!retryable || budget.attempt >= this.retryOptions.retries) throw error;
+        budget.attempt++;
         this.stats.retries++;
-        await sleep(backoffDelay(attempt, this.retryOptions), req.signal);
+        await sleep(backoffDelay(budget.attempt, this.retryOptions), req.signal, abortedWhileWaiting);
         continue;
       }
-      if (response.status === 401 && !refreshAuth && this.options.auth?.type === "bearer" && typeof this.options.auth.token !== "string") {
-        refreshAuth = true;
-        continue;
-      }
-      if (isRetryableStatus(response.status, req.retry) && attempt < this.retryOptions.retries) {
-        attempt++;
+      if (isRetryableStatus(response.status, req.retry) && budget.attempt < this.retryOptions.retries) {
+        budget.attempt++;
         this.stats.retries++;
-        await sleep(backoffDelay(attempt, this.retryOptions, parseRetryAfter(response.headers["retry-after"])), req.signal);
+        await sleep(backoffDelay(budget.attempt, this.retryOptions, parseRetryAfter(response.headers["retry-after"])), req.signal, abortedWhileWaiting);
         continue;
       }
       return response;
@@ -330,8 +284,7 @@ export class DavTransport {
 
   private async send(req: DavHttpRequest & { method: string; url: URL }, refreshAuth: boolean): Promise<DavHttpResponse> {
     if (req.signal?.aborted) throw new DavError("ABORTED", `${req.method} ${redactUrl(req.url)} aborted`);
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+    const deadline = withDeadline(this.timeoutMs, req.signal);
     const headers: Record<string, string> = {
       "user-agent": this.options.userAgent ?? "ewsdav-dav-client",
       ...(this.options.compression === false ? {} : { "accept-encoding": "gzip, deflate, br" }),
@@ -358,31 +311,22 @@ export class DavTransport {
         headers,
         body: req.body === undefined || req.body === "" ? undefined : req.body,
         dispatcher: this.dispatcher,
-        signal,
+        signal: deadline.signal,
       });
       const responseHeaders = headerRecord(response.headers);
-      const declared = Number(responseHeaders["content-length"] ?? "0");
-      if (declared > this.maxBytes) {
-        response.body.destroy();
-        throw new DavError("RESPONSE_TOO_LARGE", `${req.method} ${redactUrl(req.url)}: response body of ${declared} bytes exceeds the limit of ${this.maxBytes}`);
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of response.body) {
-        size += (chunk as Buffer).length;
-        if (size > this.maxBytes) {
-          response.body.destroy();
-          throw new DavError("RESPONSE_TOO_LARGE", `${req.method} ${redactUrl(req.url)}: response body exceeds the limit of ${this.maxBytes} bytes`);
-        }
-        chunks.push(chunk as Buffer);
-      }
-      this.stats.bytesReceived += size;
-      const decoded = decodeBody(Buffer.concat(chunks), responseHeaders["content-encoding"], this.maxBytes);
-      return { status: response.statusCode, headers: responseHeaders, body: decoded.toString("utf8"), url: req.url };
+      const read = await readBody(response.body, responseHeaders, {
+        maxBytes: this.maxBytes,
+        decode: ["gzip", "deflate", "br"],
+        unknownEncoding: "error",
+      });
+      this.stats.bytesReceived += read.receivedBytes;
+      return { status: response.statusCode, headers: responseHeaders, body: read.bytes.toString("utf8"), url: req.url };
     } catch (error) {
       if (error instanceof DavError) throw error;
+      if (error instanceof HttpResponseTooLargeError) throw tooLarge(error, req.method, req.url);
+      if (error instanceof HttpDecodeError) throw new DavError("NETWORK", error.message, { cause: error.cause ?? error });
       if (req.signal?.aborted) throw new DavError("ABORTED", `${req.method} ${redactUrl(req.url)} aborted`, { cause: error });
-      if (timeout.aborted || (error as { code?: string }).code?.includes("TIMEOUT")) {
+      if (deadline.timedOut() || (error as { code?: string }).code?.includes("TIMEOUT")) {
         throw new DavError("TIMEOUT", `${req.method} ${redactUrl(req.url)} timed out after ${this.timeoutMs} ms`, { cause: error });
       }
       throw new DavError("NETWORK", `${req.method} ${redactUrl(req.url)} failed: ${(error as Error).message}`, { cause: error });

@@ -3,6 +3,7 @@
  * undici → status check → safe parse → `ServerVersionInfo`.
  * @module
  */
+import { exponentialDelay } from "@ewsdav/http";
 import { EventEmitter } from "node:events";
 import { authLayer } from "./auth/auth-layer.js";
 import { checkCredentialTransport, credentialSchemeOf } from "./auth/plain-http.js";
@@ -223,7 +224,7 @@ export class EwsClientCore extends EventEmitter<EwsClientEvents> {
           if (error instanceof XmlSecurityError) throw new XmlSecurityError(error.rule, `${operation}: ${error.message}`, { cause: error });
           throw error;
         }
-        const delayMs = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
+        const delayMs = exponentialDelay(attempt, retry);
         this.emit("retry", { operation, attempt, delayMs, reason: "malformed-response", status: response.status });
         await sleep(delayMs, options.signal);
       }

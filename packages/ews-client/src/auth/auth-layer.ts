@@ -2,18 +2,21 @@
  * The auth layer: asks the provider to authorize every attempt, and lets it retry once after a 401.
  * @module
  */
+import { withAuthRefresh } from "@ewsdav/http";
 import type { EwsLayer } from "../transport/types.js";
 import type { EwsAuthProvider } from "./types.js";
 
 /** Wraps a send function with authentication by `provider`. */
 export function authLayer(provider: EwsAuthProvider): EwsLayer {
   return (next) => async (request) => {
+    // One request object for both attempts: the provider recognises it when it renews.
     const attempt = { ...request, headers: { ...request.headers } };
-    await provider.authorize(attempt);
-    const response = await next(attempt);
-    if (response.status !== 401 || !provider.onUnauthorized) return response;
-    if (!(await provider.onUnauthorized(response, attempt))) return response;
-    await provider.authorize(attempt);
-    return next(attempt);
+    return withAuthRefresh(
+      async () => {
+        await provider.authorize(attempt);
+        return next(attempt);
+      },
+      async (response) => (provider.onUnauthorized ? provider.onUnauthorized(response, attempt) : false),
+    );
   };
 }

@@ -5,6 +5,7 @@
  * bearer token is as good as the password until it expires: all three are refused alike.
  * @module
  */
+import { isLoopbackHost } from "@ewsdav/http";
 import { EwsError } from "../errors.js";
 import type { EwsLogger } from "../transport/logging-layer.js";
 
@@ -42,14 +43,11 @@ export function credentialSchemeOf(target: unknown): string | undefined {
   return typeof scheme === "string" ? scheme : undefined;
 }
 
-/** True for `localhost`, 127.0.0.0/8, `::1` and IPv4-mapped loopback, as `URL.hostname` spells them. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/\.$/, "");
-  if (host === "localhost") return true;
-  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) return true;
-  if (host === "[::1]") return true;
-  return /^\[::ffff:(?:7f[0-9a-f]{2}:[0-9a-f]{1,4}|127\.\d{1,3}\.\d{1,3}\.\d{1,3})\]$/.test(host);
-}
+/**
+ * True for `localhost` (and names below it), 127.0.0.0/8, `::1` and IPv4-mapped loopback, as
+ * `URL.hostname` spells them (one home: `@ewsdav/http`).
+ */
+export { isLoopbackHost } from "@ewsdav/http";
 
 /** Options of {@link checkCredentialTransport}. */
 export interface CredentialTransportPolicy {

@@ -15,6 +15,7 @@
  * (RedirectAddress) restarts discovery once.
  * @module
  */
+import { headerRecord, HttpResponseTooLargeError, readBody, type ReadBody } from "@ewsdav/http";
 import { request, type Dispatcher } from "undici";
 import type { EwsAuthProvider } from "../auth/types.js";
 import { redactCredentials } from "../errors.js";
@@ -608,22 +609,17 @@ export class AutodiscoverClient {
       ...(r.signal ? { signal: r.signal } : {}),
     });
     const limit = this.options.maxResponseBytes ?? DEFAULT_MAX_AUTODISCOVER_RESPONSE_BYTES;
-    const tooLarge = () => Object.assign(new Error(`an answer larger than ${limit} bytes`), { code: "AUTODISCOVER_RESPONSE_TOO_LARGE" });
-    if (Number(response.headers["content-length"] ?? Number.NaN) > limit) {
-      response.body.on("error", () => undefined).destroy();
-      throw tooLarge();
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of response.body) {
-      size += (chunk as Buffer).length;
-      if (size > limit) {
-        response.body.on("error", () => undefined).destroy();
-        throw tooLarge();
+    let read: ReadBody;
+    try {
+      // No content decoding: autodiscover asks for none, and its answers are small.
+      read = await readBody(response.body, headerRecord(response.headers), { maxBytes: limit });
+    } catch (error) {
+      if (error instanceof HttpResponseTooLargeError) {
+        throw Object.assign(new Error(`an answer larger than ${limit} bytes`), { code: "AUTODISCOVER_RESPONSE_TOO_LARGE" });
       }
-      chunks.push(chunk as Buffer);
+      throw error;
     }
-    return { status: response.statusCode, headers: response.headers, body: Buffer.concat(chunks).toString("utf8") };
+    return { status: response.statusCode, headers: response.headers, body: read.bytes.toString("utf8") };
   }
 }
 

@@ -6,6 +6,7 @@
  * @module
  */
 import { promises as dnsPromises } from "node:dns";
+import { agentOptions } from "@ewsdav/http";
 import { Agent, buildConnector, type Dispatcher } from "undici";
 
 /** Maps the host and port of a URL to the address to connect to (default: the host itself, via system DNS). */
@@ -70,7 +71,8 @@ export function createAutodiscoverDispatcher(options: AutodiscoverNetworkOptions
         (error: unknown) => callback(error instanceof Error ? error : new Error(String(error)), null),
       );
   };
-  return new Agent({ connect, keepAliveTimeout: 4_000, connections: 1 });
+  // Timeouts are set per request (requestTimeoutMs).
+  return new Agent(agentOptions({ connector: connect, keepAliveTimeoutMs: 4_000, connections: 1 }));
 }
 
 /** The default SRV resolver (system DNS). */

@@ -11,6 +11,7 @@
  * consumer should run a change-feed sync. A server-side `Closed` (ConnectionTimeout) loses nothing.
  * @module
  */
+import { exponentialDelay } from "@ewsdav/http";
 import { AbortedError, EwsError, EwsResponseError, HttpError, SoapFaultError } from "../errors.js";
 import { messageError, parseSoapResponse, responseMessages } from "../soap/response.js";
 import { child, children } from "../xml/parse.js";
@@ -145,7 +146,7 @@ export class StreamingSubscription implements AsyncIterable<StreamingItem> {
           if (failures >= maxFailures) throw error;
           if (failures === 1) this.#push({ type: "Reconnected", subscriptionId: this.subscriptionId, reason: "failed" });
           const serverDelay = error instanceof SoapFaultError || error instanceof EwsResponseError ? error.backOffMs : undefined;
-          await this.#sleep(Math.min(cap, Math.max(serverDelay ?? 0, base * 2 ** (failures - 1))));
+          await this.#sleep(Math.min(cap, Math.max(serverDelay ?? 0, exponentialDelay(failures, { baseDelayMs: base, maxDelayMs: cap }))));
           this.statistics.reconnects++;
           continue;
         }

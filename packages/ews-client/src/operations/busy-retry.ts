@@ -4,6 +4,7 @@
  * processed, so they are sent again, alone, after the back-off, as the retry policy allows.
  * @module
  */
+import { exponentialDelay } from "@ewsdav/http";
 import type { EwsClientCore } from "../client-core.js";
 import { EwsResponseError } from "../errors.js";
 import { sleep } from "../transport/retry-layer.js";
@@ -38,7 +39,7 @@ export async function retryBusySlots<T>(
     if (busy.length === 0) break;
     const serverDelays = busy.map((i) => (results[i] as EwsResponseError).backOffMs).filter((ms): ms is number => ms !== undefined);
     const serverDelayMs = serverDelays.length > 0 ? Math.max(...serverDelays) : undefined;
-    const computed = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+    const computed = exponentialDelay(attempt, policy);
     const delayMs = serverDelayMs !== undefined ? Math.min(policy.maxServerDelayMs, serverDelayMs) : computed;
     client.emit("retry", { operation, attempt, delayMs, reason: "server-busy", ...(serverDelayMs !== undefined ? { serverDelayMs } : {}) });
     await sleep(delayMs, signal);

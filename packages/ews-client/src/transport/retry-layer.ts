@@ -6,6 +6,7 @@
  * every operation.
  * @module
  */
+import { backoffDelay, parseRetryAfter, sleep as sharedSleep } from "@ewsdav/http";
 import { AbortedError, SoapFaultError, TransportError } from "../errors.js";
 import { parseSoapResponse } from "../soap/response.js";
 import type { EwsHttpRequest, EwsHttpResponse, EwsLayer } from "./types.js";
@@ -54,14 +55,8 @@ export interface RetryEvent {
   transportCode?: string;
 }
 
-/** Parses `Retry-After` (seconds or an HTTP date) into milliseconds. */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
+/** Parses `Retry-After` (seconds or an HTTP date) into milliseconds (one home: `@ewsdav/http`). */
+export { parseRetryAfter } from "@ewsdav/http";
 
 /** The BackOffMilliseconds of an ErrorServerBusy fault in the response, if it is one. */
 function serverBusyDelay(response: EwsHttpResponse): { busy: boolean; delayMs?: number } {
@@ -78,27 +73,13 @@ function serverBusyDelay(response: EwsHttpResponse): { busy: boolean; delayMs?: 
 
 /** Waits `ms`, rejecting with `AbortedError` when the signal aborts. */
 export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new AbortedError(undefined, { cause: signal.reason }));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new AbortedError(undefined, { cause: signal?.reason }));
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
+  return sharedSleep(ms, signal, (reason) => new AbortedError(undefined, { cause: reason }));
 }
 
 /** The retry layer; `onRetry` is called before each wait. */
 export function retryLayer(policy: Partial<RetryPolicy> = {}, onRetry?: (event: RetryEvent) => void): EwsLayer {
   const p: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...policy };
-  const backoff = (attempt: number) => {
-    const ceiling = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** (attempt - 1));
-    return Math.round(ceiling / 2 + (p.random() * ceiling) / 2);
-  };
+  const backoff = (attempt: number) => backoffDelay(attempt, p, p.random);
   return (next) => async (request: EwsHttpRequest) => {
     for (let attempt = 1; ; attempt++) {
       let event: RetryEvent | undefined;

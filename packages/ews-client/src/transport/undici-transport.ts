@@ -3,7 +3,7 @@
  * connections, connect/headers/body timeouts, abort signals, a response size limit and gzip.
  * @module
  */
-import { gunzipSync, inflateSync } from "node:zlib";
+import { agentOptions, errorCode, headerRecord, HttpDecodeError, HttpResponseTooLargeError, readBody, type ReadBody } from "@ewsdav/http";
 import { Agent, type Dispatcher } from "undici";
 import { AbortedError, ResponseTooLargeError, TransportError } from "../errors.js";
 import { DEFAULT_MAX_RESPONSE_BYTES } from "../limits.js";
@@ -48,43 +48,24 @@ export interface UndiciTransport {
 /** Codes of errors raised before any byte of the request can have reached the server. */
 const CONNECT_ERROR_CODES = new Set(["UND_ERR_CONNECT_TIMEOUT", "ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
 
-function errorCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let i = 0; i < 4 && current; i++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string") return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-function headerRecord(raw: Record<string, string | string[] | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw)) {
-    if (v === undefined) continue;
-    out[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
-  }
-  return out;
-}
-
 /** Creates the undici transport. */
 export function createUndiciTransport(options: UndiciTransportOptions = {}): UndiciTransport {
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const ownsDispatcher = options.dispatcher === undefined;
   const dispatcher: Dispatcher =
     options.dispatcher ??
-    new Agent({
+    new Agent(
+      agentOptions({
       connections: options.connections ?? 10,
       pipelining: 1,
-      keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
-      headersTimeout: options.headersTimeoutMs ?? 120_000,
-      bodyTimeout: options.bodyTimeoutMs ?? 120_000,
-      connect: {
-        timeout: options.connectTimeoutMs ?? 10_000,
-        rejectUnauthorized: options.rejectUnauthorized ?? true,
-        ...(options.ca !== undefined ? { ca: options.ca } : {}),
-      },
-    });
+      keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 30_000,
+      headersTimeoutMs: options.headersTimeoutMs ?? 120_000,
+      bodyTimeoutMs: options.bodyTimeoutMs ?? 120_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      rejectUnauthorized: options.rejectUnauthorized ?? true,
+      ca: options.ca,
+    }),
+    );
 
   async function send(request: EwsHttpRequest): Promise<EwsHttpResponse> {
     if (request.signal?.aborted) throw new AbortedError(undefined, { cause: request.signal.reason });
@@ -109,20 +90,14 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
       });
     }
     const headers = headerRecord(response.headers as Record<string, string | string[] | undefined>);
-    const chunks: Buffer[] = [];
-    let received = 0;
+    let read: ReadBody;
     try {
-      for await (const chunk of response.body) {
-        const buf = chunk as Buffer;
-        received += buf.length;
-        if (received > maxBytes) {
-          response.body.destroy();
-          throw new ResponseTooLargeError(maxBytes);
-        }
-        chunks.push(buf);
-      }
+      read = await readBody(response.body, headers, { maxBytes, decode: ["gzip", "deflate"] });
     } catch (error) {
-      if (error instanceof ResponseTooLargeError) throw error;
+      if (error instanceof HttpResponseTooLargeError) throw new ResponseTooLargeError(maxBytes);
+      if (error instanceof HttpDecodeError) {
+        throw new TransportError(`${request.operation}: the ${error.encoding} response body is corrupt`, { transportCode: "EBADCOMPRESSION", cause: error.cause });
+      }
       if (request.signal?.aborted) throw new AbortedError(undefined, { cause: error });
       const code = errorCode(error);
       throw new TransportError(`${request.operation}: reading the response failed (${code ?? (error as Error).message})`, {
@@ -130,17 +105,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Und
         cause: error,
       });
     }
-    let raw = Buffer.concat(chunks);
-    const encoding = (headers["content-encoding"] ?? "").toLowerCase().trim();
-    if (encoding === "gzip" || encoding === "deflate") {
-      try {
-        raw = encoding === "gzip" ? gunzipSync(raw, { maxOutputLength: maxBytes }) : inflateSync(raw, { maxOutputLength: maxBytes });
-      } catch (error) {
-        if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") throw new ResponseTooLargeError(maxBytes);
-        throw new TransportError(`${request.operation}: the ${encoding} response body is corrupt`, { transportCode: "EBADCOMPRESSION", cause: error });
-      }
-    }
-    return { status: response.statusCode, headers, body: raw.toString("utf8") };
+    return { status: response.statusCode, headers, body: read.bytes.toString("utf8") };
   }
 
   return {

@@ -1,0 +1,54 @@
+/**
+ * Where credentials may go, and keeping them out of messages: the plain-HTTP rule (credentials only
+ * over `https:`, to a loopback host, or when the caller opted in) and redaction of URLs and headers
+ * for errors and logs. Each client raises its own error class when the rule refuses a request.
+ * @module
+ */
+
+/**
+ * Whether a host name is loopback: `localhost` (and names below it, RFC 6761), 127.0.0.0/8, `::1`
+ * (also as an IPv4-mapped address), with or without the brackets `URL.hostname` puts around IPv6.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase().replace(/\.$/, "");
+  if (host === "localhost" || host.endsWith(".localhost")) return true;
+  if (host === "::1" || host === "0:0:0:0:0:0:0:1") return true;
+  const v4 = /^(?:::ffff:)?(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
+  if (v4) return Number(v4[1]) === 127;
+  // WHATWG URL writes an IPv4-mapped IPv6 address in hex (::ffff:7f00:1).
+  const mapped = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(host);
+  return mapped !== null && Number.parseInt(mapped[1]!, 16) >> 8 === 127;
+}
+
+/** Whether credentials may go to `url`: over `https:`, to a loopback host, or when the caller allowed plain `http:`. */
+export function mayCarryCredentials(url: URL, allowInsecureHttp: boolean): boolean {
+  return url.protocol === "https:" || isLoopbackHost(url.hostname) || allowInsecureHttp;
+}
+
+const CREDENTIAL_HEADERS = /^(?:authorization|proxy-authorization|cookie|set-cookie)$/i;
+
+/** Whether a header carries credentials (Authorization, Proxy-Authorization, Cookie, Set-Cookie). */
+export function isCredentialHeader(name: string): boolean {
+  return CREDENTIAL_HEADERS.test(name);
+}
+
+/** A URL without user info, query or fragment, for messages and logs (`(unparseable URL)` when it is not one). */
+export function redactUrl(url: string | URL): string {
+  try {
+    const parsed = new URL(String(url));
+    parsed.username = "";
+    parsed.password = "";
+    parsed.search = "";
+    parsed.hash = "";
+    return parsed.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
+}
+
+/** A copy of `headers` with the value of every credential header replaced by `[redacted]`, for logs. */
+export function redactHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) out[name] = isCredentialHeader(name) ? "[redacted]" : value;
+  return out;
+}
