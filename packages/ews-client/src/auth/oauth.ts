@@ -27,6 +27,7 @@ import type {
   NetworkResponse,
   PublicClientApplication,
 } from "@azure/msal-node";
+import { headerRecord, HttpResponseTooLargeError, readBody, type ReadBody } from "@ewsdav/http";
 import { request, type Dispatcher } from "undici";
 import { createAutodiscoverDispatcher, type EndpointResolver } from "../autodiscover/network.js";
 import { AbortedError, EwsError, EwsInputError } from "../errors.js";
@@ -146,24 +147,16 @@ export function createMsalNetworkClient(
       headersTimeout: timeout ?? 30_000,
       bodyTimeout: timeout ?? 30_000,
     });
-    const declared = Number(response.headers["content-length"] ?? Number.NaN);
-    if (declared > maxResponseBytes) {
-      response.body.on("error", () => undefined).destroy();
-      throw refuse(url);
+    const headers = headerRecord(response.headers as Record<string, string | string[] | undefined>);
+    let read: ReadBody;
+    try {
+      // Refused as announced (content-length) or as received; the body is returned as received (no decoding).
+      read = await readBody(response.body, headers, { maxBytes: maxResponseBytes });
+    } catch (error) {
+      if (error instanceof HttpResponseTooLargeError) throw refuse(url);
+      throw error;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of response.body) {
-      size += (chunk as Buffer).length;
-      if (size > maxResponseBytes) {
-        response.body.on("error", () => undefined).destroy();
-        throw refuse(url);
-      }
-      chunks.push(chunk as Buffer);
-    }
-    const text = Buffer.concat(chunks).toString("utf8");
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(response.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : v;
+    const text = read.bytes.toString("utf8");
     let body: unknown;
     try {
       body = JSON.parse(text);

@@ -9,8 +9,9 @@
  * `X-BackEndOverrideCookie` the server sets is sent back on every later request.
  * @module
  */
+import { headerRecord, HttpResponseTooLargeError, readBody, type BodyStream } from "@ewsdav/http";
 import { Agent, type Dispatcher } from "undici";
-import type { NtlmAuthenticator } from "../auth/ntlm.js";
+import type { NtlmAuthenticator, NtlmStreamResponse } from "../auth/ntlm.js";
 import { checkCredentialTransport } from "../auth/plain-http.js";
 import type { EwsAuthProvider } from "../auth/types.js";
 import { AbortedError, HttpError, ResponseTooLargeError, TransportError } from "../errors.js";
@@ -199,11 +200,12 @@ export class NotificationConnection {
       options.signal,
       false,
     );
+    const limit = this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     let text: string;
     try {
-      text = await readLimited(response.body, this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+      text = (await readBody(response.body, headerRecord(response.headers), { maxBytes: limit })).bytes.toString("utf8");
     } catch (error) {
-      if (error instanceof ResponseTooLargeError) throw error;
+      if (error instanceof HttpResponseTooLargeError) throw new ResponseTooLargeError(limit);
       if (options.signal?.aborted) throw new AbortedError(undefined, { cause: error });
       const code = (error as { code?: string }).code;
       throw new TransportError(`${operation}: reading the response failed (${code ?? (error as Error).message})`, { ...(code ? { transportCode: code } : {}), cause: error });
@@ -222,9 +224,8 @@ export class NotificationConnection {
       const response = await ntlm.openStream(this.#plainRequest("GetStreamingEvents", operationXml, {}, signal));
       this.#remember(response.headers);
       if (response.status !== 200) {
-        const chunks: Buffer[] = [];
-        for await (const chunk of response.body) chunks.push(chunk);
-        const text = Buffer.concat(chunks).toString("utf8");
+        // The refusal is read up to the ordinary limit; beyond it the HTTP status alone is reported.
+        const text = await readErrorBody(response, this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
         if (response.status === 500 && text.trimStart().startsWith("<")) parseSoapResponse(text, 500);
         throw new HttpError(response.status, `GetStreamingEvents: HTTP ${response.status}`, { bodyExcerpt: text.slice(0, 200) });
       }
@@ -245,19 +246,23 @@ export class NotificationConnection {
   }
 }
 
-/** Reads a body as UTF-8, refusing more than `limit` bytes. */
-async function readLimited(body: Dispatcher.ResponseData["body"], limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      body.destroy();
-      throw new ResponseTooLargeError(limit);
-    }
-    chunks.push(chunk as Buffer);
+/**
+ * The body of a refused NTLM stream as UTF-8, read by `readBody` up to `limit` bytes; a larger one is
+ * dropped (`""`: the caller reports the status). Errors of the stream itself propagate.
+ */
+async function readErrorBody(response: NtlmStreamResponse, limit: number): Promise<string> {
+  const body: BodyStream = {
+    [Symbol.asyncIterator]: () => response.body[Symbol.asyncIterator](),
+    destroy: () => response.destroy(),
+    // The authenticator listens for the body's errors itself (it frees the connection on one).
+    on: () => undefined,
+  };
+  try {
+    return (await readBody(body, response.headers, { maxBytes: limit })).bytes.toString("utf8");
+  } catch (error) {
+    if (error instanceof HttpResponseTooLargeError) return "";
+    throw error;
   }
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 function flatten(headers: Record<string, string | string[] | undefined>): Record<string, string> {
