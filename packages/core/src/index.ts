@@ -20,8 +20,8 @@ export { defaultLeaseOwner, type LeaseOptions } from "./engine/lease.js";
 export * from "./engine/side.js";
 export * from "./engine/state.js";
 // Items as the engine compares them: vobjects, normalisers, conflict policies.
-export * from "./engine/vobject.js";
-export * from "./engine/normalise.js";
+// The line-level toolkit itself is @ewsdav/vobject; core exports only the normaliser contract.
+export { defaultNormaliser, type Normaliser, type NormaliserByKind } from "./engine/normalise.js";
 export type { ConflictPolicy, ConflictResolver, PropertyConflict, ResolvedConflict } from "./engine/merge.js";
 export type { Action, ActionKind, Write } from "./engine/plan.js";
 // Reports, events, errors.

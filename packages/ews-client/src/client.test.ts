@@ -15,7 +15,7 @@ import {
   SCHEMA_VALIDATION_FAULT,
   serverBusyFault,
   SYNC_FOLDER_ITEMS_PAGE,
-} from "./testdata/responses.js";
+} from "./testdata/responses.test-support.js";
 
 type Reply = EwsHttpResponse | Error;
 const xml = (body: string, status = 200, headers: Record<string, string> = {}): EwsHttpResponse => ({

@@ -30,7 +30,7 @@ import {
 import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { EWS_SCHEMA_DIR } from "../../../test/harness/ews-schema.js";
 import { itemChangeDescriptions, DISPLAY_NAME_PREFIX_PROPERTY, type ExchangeVersion } from "@ewsdav/ews-client";
-import { fullCalendarItem, fullContact, fullTask, TEST_PROPERTY_SET } from "../src/testdata/items.js";
+import { fullCalendarItem, fullContact, fullTask, TEST_PROPERTY_SET } from "../src/testdata/items.test-support.js";
 
 const USER = "alice@example.com";
 const PASSWORD = "secret";

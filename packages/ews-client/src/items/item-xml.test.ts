@@ -3,7 +3,7 @@ import { EwsInputError } from "../errors.js";
 import type { CalendarItem } from "../model/calendar-item.js";
 import type { Contact } from "../model/contact.js";
 import { parseXml } from "../xml/parse.js";
-import { fullCalendarItem, fullContact, fullTask } from "../testdata/items.js";
+import { fullCalendarItem, fullContact, fullTask } from "../testdata/items.test-support.js";
 import { itemChangeDescriptions, itemXml, parseItemElement, type TypedItem } from "./item-xml.js";
 
 const T = 'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"';

@@ -4,7 +4,7 @@ import { buildEnvelope, type ExchangeVersion, type SoapHeaders } from "../soap/e
 import type { CalendarItem } from "../model/calendar-item.js";
 import type { RecurrencePattern, RecurrenceRange, RegenerationPattern } from "../model/recurrence.js";
 import type { TypedItem } from "../items/item-xml.js";
-import { fullCalendarItem, fullContact, fullTask, TEST_PROPERTY_SET, WEST_EUROPE } from "../testdata/items.js";
+import { fullCalendarItem, fullContact, fullTask, TEST_PROPERTY_SET, WEST_EUROPE } from "../testdata/items.test-support.js";
 import { buildCreateAttachment, buildDeleteAttachment, buildGetAttachment } from "./attachments.js";
 import { buildCreateFolder, buildFindFolder, buildGetFolder, buildSyncFolderHierarchy } from "./folders.js";
 import {

@@ -17,7 +17,7 @@ import {
   type EwsServerVersionInfo,
   type EwsSimulator,
 } from "@ewsdav/ews-simulator";
-import { SCHEMA_VALIDATION_FAULT } from "../testdata/responses.js";
+import { SCHEMA_VALIDATION_FAULT } from "../testdata/responses.test-support.js";
 import { requestVersionFor } from "./version.js";
 
 const info = (majorVersion: number, minorVersion: number, majorBuildNumber: number, version?: string) => ({
