@@ -162,7 +162,7 @@ export class NotificationConnection {
     if (auth) await auth.authorize(request);
     let response = await this.#dispatch(url, request, signal, streaming);
     if (response.statusCode === 401) {
-      const text = await response.body.text().catch(() => "");
+      const text = await readRefusal(response, this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
       const renew = auth?.onUnauthorized ? await auth.onUnauthorized({ status: 401, headers: flatten(response.headers), body: text }, request) : false;
       if (!renew || !auth) throw new HttpError(401, `${operation}: authentication failed (HTTP 401)`);
       await auth.authorize(request);
@@ -233,7 +233,7 @@ export class NotificationConnection {
     }
     const response = await this.#send("GetStreamingEvents", this.#envelope(operationXml), {}, signal, true);
     if (response.statusCode !== 200) {
-      const text = await response.body.text().catch(() => "");
+      const text = await readRefusal(response, this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
       if (response.statusCode === 500 && text.trimStart().startsWith("<")) parseSoapResponse(text, 500); // throws the SOAP fault
       throw new HttpError(response.statusCode, `GetStreamingEvents: HTTP ${response.statusCode}`, { bodyExcerpt: text.slice(0, 200) });
     }
@@ -262,6 +262,18 @@ async function readErrorBody(response: NtlmStreamResponse, limit: number): Promi
   } catch (error) {
     if (error instanceof HttpResponseTooLargeError) return "";
     throw error;
+  }
+}
+
+/**
+ * The body of a refused request (401, a non-200 stream) as UTF-8, read by `readBody` up to `limit`
+ * bytes like every other answer; a larger or broken one reads as `""` (the caller reports the status).
+ */
+async function readRefusal(response: Dispatcher.ResponseData, limit: number): Promise<string> {
+  try {
+    return (await readBody(response.body, headerRecord(response.headers), { maxBytes: limit })).bytes.toString("utf8");
+  } catch {
+    return "";
   }
 }
 
