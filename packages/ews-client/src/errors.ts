@@ -3,19 +3,10 @@
  * @module
  */
 
-/**
- * Removes credentials a server or proxy may echo back into text the client keeps in errors (a body
- * excerpt, a fault string): values after `Basic`, `Bearer`, `NTLM` and `Negotiate`, and JWTs.
- */
-export function redactCredentials(text: string): string {
-  // A credential has a digit, a symbol or a capital after its first letter; "Basic authentication" is prose.
-  const looksLikeSecret = (token: string) => /[0-9+/=._~%-]/.test(token) || /.[A-Z]/.test(token);
-  return text
-    .replace(/\b(Basic|Bearer|NTLM|Negotiate)(\s+|%20|\+)([A-Za-z0-9+/=._~%-]{8,})/gi, (match: string, scheme: string, _gap: string, token: string) =>
-      looksLikeSecret(token) ? `${scheme} [redacted]` : match,
-    )
-    .replace(/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, "[redacted token]");
-}
+import { redactCredentials } from "@ewsdav/http";
+
+/** Removes credentials echoed back into text (re-exported from `@ewsdav/http`, where it lives). */
+export { redactCredentials };
 
 /** Base class of every error the EWS client throws or returns. */
 export class EwsError extends Error {

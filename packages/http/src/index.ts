@@ -13,4 +13,4 @@ export { authorizationHeader, canRefresh, withAuthRefresh, type HttpAuth } from 
 export { decodeBody, headerRecord, readBody, type BodyStream, type ContentCoding, type ReadBody, type ReadBodyOptions } from "./body.js";
 export { errorCode, HttpDecodeError, HttpFoundationError, HttpResponseTooLargeError, type TooLargeStage } from "./errors.js";
 export { backoffDelay, exponentialDelay, parseRetryAfter, sleep, withDeadline, type BackoffOptions, type DeadlineSignal } from "./retry.js";
-export { isCredentialHeader, isLoopbackHost, mayCarryCredentials, redactHeaders, redactUrl } from "./security.js";
+export { isCredentialHeader, isLoopbackHost, mayCarryCredentials, redactCredentials, redactHeaders, redactUrl } from "./security.js";

@@ -52,3 +52,17 @@ export function redactHeaders(headers: Readonly<Record<string, string>>): Record
   for (const [name, value] of Object.entries(headers)) out[name] = isCredentialHeader(name) ? "[redacted]" : value;
   return out;
 }
+
+/**
+ * Removes credentials a server or proxy may echo back into text a client keeps in errors or logs (a body
+ * excerpt, a fault string): values after `Basic`, `Bearer`, `NTLM` and `Negotiate`, and JWTs.
+ */
+export function redactCredentials(text: string): string {
+  // A credential has a digit, a symbol or a capital after its first letter; "Basic authentication" is prose.
+  const looksLikeSecret = (token: string) => /[0-9+/=._~%-]/.test(token) || /.[A-Z]/.test(token);
+  return text
+    .replace(/\b(Basic|Bearer|NTLM|Negotiate)(\s+|%20|\+)([A-Za-z0-9+/=._~%-]{8,})/gi, (match: string, scheme: string, _gap: string, token: string) =>
+      looksLikeSecret(token) ? `${scheme} [redacted]` : match,
+    )
+    .replace(/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, "[redacted token]");
+}
