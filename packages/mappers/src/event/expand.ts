@@ -15,7 +15,7 @@
  */
 import { checkBudget } from "../limits.js";
 import { DAY_MS, daysInMonth, fieldsOf, ICAL_WEEKDAYS, localMs, timeOfDayMs, weekdayOf } from "../timezone/clock.js";
-import { recurIntegers, recurList } from "../recur-values.js";
+import { pickedMonthDays, recurIntegers, recurList } from "../recur-values.js";
 
 /** A rule {@link parseSeriesRule} accepted. */
 export interface SeriesRule {
@@ -78,24 +78,9 @@ export function parseSeriesRule(rule: Record<string, unknown>): SeriesRule | nul
 
 /** The days (local midnight) of one month the rule picks, before BYSETPOS. */
 function monthSet(rule: SeriesRule, year: number, month: number, startDayOfMonth: number): number[] {
-  const length = daysInMonth(year, month);
-  const out: number[] = [];
-  if (rule.monthDays.length === 0 && rule.days.length === 0) {
-    if (startDayOfMonth <= length) out.push(localMs(year, month, startDayOfMonth));
-    return out;
-  }
-  for (let day = 1; day <= length; day++) {
-    if (rule.monthDays.length > 0 && !rule.monthDays.some((md) => md === day || md === day - length - 1)) continue;
-    const at = localMs(year, month, day);
-    if (rule.days.length > 0) {
-      const weekday = weekdayOf(at);
-      const forward = Math.ceil(day / 7);
-      const backward = -(Math.floor((length - day) / 7) + 1);
-      if (!rule.days.some((d) => d.weekday === weekday && (d.ordinal === null || d.ordinal === forward || d.ordinal === backward))) continue;
-    }
-    out.push(at);
-  }
-  return out;
+  if (rule.monthDays.length > 0 || rule.days.length > 0) return pickedMonthDays(rule, year, month);
+  // Neither part: the day of the month the series started on, where the month has it.
+  return startDayOfMonth <= daysInMonth(year, month) ? [localMs(year, month, startDayOfMonth)] : [];
 }
 
 function applySetPos(set: number[], setPos: number[]): number[] {

@@ -13,8 +13,8 @@
  * `FREQ=SECONDLY` rule) are refused before anything is expanded.
  */
 import { checkBudget } from "../limits.js";
-import { DAY_MS, daysInMonth, fieldsOf, ICAL_WEEKDAYS, localMs, timeOfDayMs, weekdayOf } from "./clock.js";
-import { recurIntegers, recurList } from "../recur-values.js";
+import { DAY_MS, fieldsOf, ICAL_WEEKDAYS, timeOfDayMs } from "./clock.js";
+import { pickedMonthDays, recurIntegers, recurList } from "../recur-values.js";
 
 /** A VTIMEZONE RRULE that passed {@link checkZoneRule}. */
 export interface ZoneRule {
@@ -84,20 +84,7 @@ export function checkZoneRule(data: Record<string, unknown>, startLocal: number)
 /** The days (local midnight) a checked rule picks in one year, in order. */
 export function ruleDays(rule: ZoneRule, year: number): number[] {
   const picked: number[] = [];
-  for (const month of rule.months) {
-    const length = daysInMonth(year, month);
-    for (let day = 1; day <= length; day++) {
-      if (rule.monthDays.length > 0 && !rule.monthDays.some((md) => md === day || md === day - length - 1)) continue;
-      const at = localMs(year, month, day);
-      if (rule.days.length > 0) {
-        const weekday = weekdayOf(at);
-        const forward = Math.ceil(day / 7);
-        const backward = -(Math.floor((length - day) / 7) + 1);
-        if (!rule.days.some((entry) => entry.weekday === weekday && (entry.ordinal === null || entry.ordinal === forward || entry.ordinal === backward))) continue;
-      }
-      picked.push(at);
-    }
-  }
+  for (const month of rule.months) picked.push(...pickedMonthDays(rule, year, month));
   if (rule.setPos.length === 0) return picked;
   const chosen = new Set<number>();
   for (const position of rule.setPos) {
