@@ -18,7 +18,8 @@ export type ExchangeVersion =
   | "Exchange2013_SP1"
   | "Exchange2016";
 
-const VERSION_ORDER: readonly ExchangeVersion[] = [
+/** Every `RequestServerVersion` the client knows, oldest first. */
+export const EXCHANGE_VERSIONS: readonly ExchangeVersion[] = [
   "Exchange2007_SP1",
   "Exchange2010",
   "Exchange2010_SP1",
@@ -30,7 +31,7 @@ const VERSION_ORDER: readonly ExchangeVersion[] = [
 
 /** True when `version` is `minimum` or later. */
 export function versionAtLeast(version: ExchangeVersion, minimum: ExchangeVersion): boolean {
-  return VERSION_ORDER.indexOf(version) >= VERSION_ORDER.indexOf(minimum);
+  return EXCHANGE_VERSIONS.indexOf(version) >= EXCHANGE_VERSIONS.indexOf(minimum);
 }
 
 /** Whom to act as (types.xsd `ConnectingSIDType`); exactly one field. */

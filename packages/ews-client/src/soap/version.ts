@@ -9,21 +9,13 @@
  * from then on uses the highest version both know ({@link requestVersionFor}).
  * @module
  */
-import type { ExchangeVersion } from "./envelope.js";
+import { EXCHANGE_VERSIONS, type ExchangeVersion } from "./envelope.js";
 import type { ServerVersionInfo } from "./response.js";
 
 /** The version requests use before the server has told its own: the oldest target ewsdav supports. */
 export const DEFAULT_REQUEST_VERSION: ExchangeVersion = "Exchange2010_SP2";
 
-const NAMED: ReadonlySet<string> = new Set<ExchangeVersion>([
-  "Exchange2007_SP1",
-  "Exchange2010",
-  "Exchange2010_SP1",
-  "Exchange2010_SP2",
-  "Exchange2013",
-  "Exchange2013_SP1",
-  "Exchange2016",
-]);
+const NAMED: ReadonlySet<string> = new Set<string>(EXCHANGE_VERSIONS);
 
 /**
  * The highest {@link ExchangeVersion} this client knows that a server answering with `info` accepts.
