@@ -44,6 +44,7 @@ export default defineConfig({
       unit("ews-simulator"),
       unit("dav-client"),
       unit("mappers"),
+      unit("cli"),
       {
         extends: true,
         test: {
@@ -55,6 +56,8 @@ export default defineConfig({
           // maxWorkers).
           maxWorkers: 2,
           sequence: { groupOrder: 1 },
+          // The built packages (dist/): the `ewsdav` binary, the packed tarballs and the kill sweeps' host run from them.
+          globalSetup: [fileURLToPath(new URL("./test/harness/build.global-setup.ts", import.meta.url))],
         },
       },
     ],

@@ -12,6 +12,8 @@
  *   run time, and none of the sides or stores built on them.
  * - `@ewsdav/ews-simulator` imports the library only in its tests (or as types), and the library
  *   (every other package) never imports the simulator outside tests, nor depends on it.
+ * - `@ewsdav/cli` (the `ewsdav` command, an application) may use every library package; it imports
+ *   the simulator only for `ewsdav demo` (an optional peer), and nothing imports the CLI.
  * - No package reaches into another's files by a relative path.
  * - No import cycle between files or between packages, type-only imports included.
  * - No non-test source file over {@link MAX_SOURCE_LINES} lines.
@@ -158,6 +160,10 @@ function importRules(edge: ImportEdge): string[] {
   if (pkg === null) return rules;
 
   if (other === "ews-simulator" && LIBRARY.has(pkg)) rules.push("the library never imports @ewsdav/ews-simulator outside tests");
+  if (pkg === "cli" && other === "ews-simulator" && !edge.from.startsWith("packages/cli/src/commands/demo/")) {
+    rules.push("@ewsdav/cli imports @ewsdav/ews-simulator only for `ewsdav demo`");
+  }
+  if (other === "cli" && pkg !== "cli") rules.push("no package imports @ewsdav/cli (an application, not a library)");
   if (pkg === "http" && other !== null && other !== "http") rules.push("@ewsdav/http imports no other ewsdav package");
   if (pkg === "vobject") {
     if (other !== null && other !== "vobject") rules.push("@ewsdav/vobject imports no other ewsdav package");
@@ -205,6 +211,9 @@ function manifestRules(pkg: string, manifest: Manifest): LayeringViolation[] {
     const fail = (rule: string) => out.push({ file, specifier: dep, rule });
     if ((pkg === "http" || pkg === "vobject") && other !== pkg) fail(`@ewsdav/${pkg} depends on no other ewsdav package`);
     if (other === "ews-simulator" && LIBRARY.has(pkg)) fail("the library never depends on @ewsdav/ews-simulator (a devDependency at most)");
+    if (pkg === "cli" && other === "ews-simulator" && manifest.dependencies?.[dep] !== undefined) {
+      fail("@ewsdav/cli takes @ewsdav/ews-simulator as an optional peer (for `ewsdav demo`), not a dependency");
+    }
     if (pkg === "ews-simulator" && LIBRARY.has(other)) fail("@ewsdav/ews-simulator depends on the library only as a devDependency");
     if (pkg === "mappers" && other === "ews-client" && manifest.dependencies?.[dep] !== undefined) {
       fail("mappers use @ewsdav/ews-client as types only: an optional peer or a devDependency, not a dependency");

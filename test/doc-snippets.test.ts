@@ -11,7 +11,7 @@ import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkSnippets, collectSnippets, docFiles, extractSnippets, packageEntryPoints, type DocSnippet, type SnippetResult } from "../scripts/doc-snippets.js";
-import { loadConfig, syncConfigSchema } from "../examples/sync/config.js";
+import { loadConfig, syncConfigSchema } from "../packages/cli/src/config.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -96,7 +96,7 @@ describe("extractSnippets", () => {
   describe("in a tree made for it", () => {
     const tree = mkdtempSync(join(tmpdir(), "ewsdav-doc-files-"));
     afterAll(() => rmSync(tree, { recursive: true, force: true }));
-    const files = ["README.md", "packages/http/README.md", "packages/vobject/README.md", "packages/core/src/engine/README.md", "docs/engine.md", "docs/guides/graph.md", "examples/sync/README.md"];
+    const files = ["README.md", "packages/http/README.md", "packages/vobject/README.md", "packages/core/src/engine/README.md", "docs/engine.md", "docs/guides/graph.md", "packages/cli/README.md"];
     const ignored = ["packages/http/CHANGELOG.md", "packages/http/node_modules/undici/README.md", "packages/http/dist/README.md", "test/notes.md", "docs/.draft/x.md"];
     for (const file of [...files, ...ignored]) {
       mkdirSync(dirname(join(tree, file)), { recursive: true });
@@ -181,8 +181,8 @@ function ignoredKeys(raw: unknown, parsed: unknown, path = ""): string[] {
   return out;
 }
 
-describe("examples/sync/sync.example.json", () => {
-  const path = join(ROOT, "examples/sync/sync.example.json");
+describe("packages/cli/sync.example.json", () => {
+  const path = join(ROOT, "packages/cli/sync.example.json");
   const raw: unknown = JSON.parse(readFileSync(path, "utf8"));
 
   it("loads with loadConfig, without a warning", () => {

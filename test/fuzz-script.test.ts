@@ -22,10 +22,10 @@ describe("npm run fuzz", () => {
     put("packages/core/test/plain.test.ts", "it('x', () => {});");
     put("packages/core/src/helper.ts", `process.env.${VAR}`);
     put("test/integration/c.test.ts", 'import { fuzzSettings } from "../harness/fuzz-env.js";');
-    put("examples/sync/d.test.ts", `process.env.${VAR}_SECONDS`);
+    put("packages/cli/test/d.test.ts", `process.env.${VAR}_SECONDS`);
     put("test/node_modules/e.test.ts", `process.env.${VAR}`);
     put("bench/f.test.ts", `process.env.${VAR}`);
-    expect(findFuzzTests(root)).toEqual(["examples/sync/d.test.ts", "packages/core/test/b.test.ts", "packages/mappers/src/a.test.ts", "test/integration/c.test.ts"]);
+    expect(findFuzzTests(root)).toEqual(["packages/cli/test/d.test.ts", "packages/core/test/b.test.ts", "packages/mappers/src/a.test.ts", "test/integration/c.test.ts"]);
   });
 
   it("finds the kill sweeps in this repository, and not its own test", () => {

@@ -1,5 +1,5 @@
 /**
- * The published shape: `npm run build` produces dist/ for every package, the packed tarballs
+ * The published shape: dist/ (built by the global setup) for every package, the packed tarballs
  * install into a throwaway project, and every entry point loads from both ESM and CJS.
  */
 import { execFileSync } from "node:child_process";
@@ -34,7 +34,7 @@ describe("packaging", () => {
     execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 300_000 });
 
   beforeAll(() => {
-    run("npm", ["run", "build"], ROOT);
+    // dist/ is built by the integration tests' global setup (test/harness/build.global-setup.ts).
     const tarballs = PACKAGES.map((dir) => {
       const out = run("npm", ["pack", "--json", "--pack-destination", project], join(ROOT, "packages", dir));
       return join(project, (JSON.parse(out) as Array<{ filename: string }>)[0]!.filename);

@@ -1,16 +1,16 @@
 /**
- * Test harness: the example sync host (`examples/sync/main.ts`) as a child process, the way a user
- * or a scheduler runs it (`node --import tsx examples/sync/main.ts --config …`), so that tests can
- * kill it with SIGKILL at any instant and run it again on the same state file.
+ * Test harness: `ewsdav sync` (the built binary, packages/cli/bin/ewsdav.js) as a child process,
+ * the way a user or a scheduler runs it, so that tests can kill it with SIGKILL at any instant and
+ * run it again on the same state file.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-/** The repository root (tsx resolves the workspace packages through its tsconfig paths). */
+/** The repository root. */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-/** The sync host's entry point. */
-export const SYNC_HOST_MAIN = fileURLToPath(new URL("../../examples/sync/main.ts", import.meta.url));
+/** The `ewsdav` binary (runs the built packages; the integration tests' global setup builds them). */
+export const EWSDAV_BIN = fileURLToPath(new URL("../../packages/cli/bin/ewsdav.js", import.meta.url));
 
 /** How one run of the host ended. */
 export interface SyncHostExit {
@@ -33,9 +33,9 @@ export interface SyncHostRun {
   readonly exited: Promise<SyncHostExit>;
 }
 
-/** Starts `npm run sync -- --config <configPath>` as a child process (without npm in between). */
+/** Starts `ewsdav sync --config <configPath>` as a child process (node directly, without npm or a shell in between). */
 export function startSyncHost(configPath: string, env: Record<string, string> = {}): SyncHostRun {
-  const child = spawn(process.execPath, ["--import", "tsx", SYNC_HOST_MAIN, "--config", configPath], {
+  const child = spawn(process.execPath, [EWSDAV_BIN, "sync", "--config", configPath], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -10,11 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
+import { EWSDAV_BIN } from "./cli.test-support.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDavServer, type DavServer } from "../../test/harness/dav-servers.js";
-import { ConfigError, loadConfig } from "./config.js";
-import { runSync } from "./host.js";
-import { jsonErrorOffset, positionOf } from "./json-position.js";
+import { startDavServer, type DavServer } from "../../../test/harness/dav-servers.js";
+import { ConfigError, loadConfig } from "../src/config.js";
+import { runSync } from "../src/host.js";
+import { jsonErrorOffset, positionOf } from "../src/json-position.js";
 
 const PASSWORD = "hunter2-Sup3rSecret";
 
@@ -66,8 +67,7 @@ describe("a config file that is not JSON", () => {
 
   it("exits the host with code 2 and prints the position, not the text", () => {
     const path = configFile(`{\n  "state": "s.db",\n  "accounts": { "cloud": { "type": "dav", "password": ${PASSWORD} } }\n}`);
-    const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-    const run = spawnSync(process.execPath, ["--import", "tsx", main, "--config", path], { encoding: "utf8" });
+    const run = spawnSync(process.execPath, [EWSDAV_BIN, "sync", "--config", path], { encoding: "utf8" });
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/bad config: .*not valid JSON at line 3, column 55/);
     expect(run.stdout + run.stderr).not.toContain("hunter2");

@@ -3,13 +3,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { EWSDAV_BIN } from "./cli.test-support.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { startEwsSimulator, startSubscriptionFront, type EwsSimulator } from "@ewsdav/ews-simulator";
-import { ConfigError, loadConfig } from "./config.js";
-import { droppedLines, runSync, startWatch } from "./host.js";
+import { ConfigError, loadConfig } from "../src/config.js";
+import { droppedLines, runSync, startWatch } from "../src/host.js";
 import { emptyPairReport } from "@ewsdav/core";
-import { until } from "../../test/harness/wait.js";
+import { until } from "../../../test/harness/wait.js";
 
 type Pair = { id?: string; kind: "contacts" | "events" | "tasks"; folder: string; collection: string };
 
@@ -33,7 +34,7 @@ function writeConfig(prefix: string, url: string, pairs: Pair[], extra: Record<s
   return { dir, configPath };
 }
 
-describe("npm run sync", () => {
+describe("ewsdav sync and watch", () => {
   let sim: EwsSimulator;
   beforeAll(async () => {
     sim = await startEwsSimulator({ seed: "small" });
@@ -106,8 +107,7 @@ describe("npm run sync", () => {
     writeFileSync(bad, JSON.stringify({ state: "s.db", accounts: { w: { type: "ews", url: "not a url", auth: { type: "basic", username: "u" } } }, pairs: [] }));
     expect(() => loadConfig(bad)).toThrow(ConfigError);
     expect(() => loadConfig(bad)).toThrow(/accounts\.w/);
-    const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-    const run = spawnSync(process.execPath, ["--import", "tsx", main, "--config", bad], { encoding: "utf8" });
+    const run = spawnSync(process.execPath, [EWSDAV_BIN, "sync", "--config", bad], { encoding: "utf8" });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain("bad config");
   });
@@ -145,8 +145,7 @@ describe("npm run sync", () => {
   it("--watch stops cleanly on Ctrl-C", async () => {
     const front = await startSubscriptionFront({ simulator: sim, users: [{ smtpAddress: "alice@example.com", password: "secret" }] });
     const { configPath } = writeConfig("ewsdav-watch-cli-", front.url, [{ kind: "tasks", folder: "Tasks", collection: "tasks" }]);
-    const main = fileURLToPath(new URL("./main.ts", import.meta.url));
-    const child = spawn(process.execPath, ["--import", "tsx", main, "--config", configPath, "--watch"], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [EWSDAV_BIN, "watch", "--config", configPath], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runDemo } from "./demo.js";
-import { until } from "../../test/harness/wait.js";
+import { runDemo } from "../src/commands/demo/demo.js";
+import { until } from "../../../test/harness/wait.js";
 
 describe("npm run demo", () => {
   it("syncs the simulator's mailbox with a vdir folder and propagates one edit each way", async () => {

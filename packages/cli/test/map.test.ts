@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { mapText } from "./map.js";
+import { mapText } from "../src/commands/map/map.js";
+import { EWSDAV_BIN } from "./cli.test-support.js";
 
 const run = promisify(execFile);
 
@@ -35,7 +36,7 @@ const STALL = [
 /** The same event, resolved through each of the two rules alone. */
 const stallWith = (rule: string): string => STALL.replace(/RRULE:FREQ=DAILY[^\r]*|RRULE:FREQ=SECONDLY[^\r]*/g, rule);
 
-describe("npm run map", () => {
+describe("ewsdav map", () => {
   it("maps every contact of a .vcf, with items, round-tripped text and dropped lists", () => {
     const objects = mapText(VCF);
     expect(objects).toHaveLength(2);
@@ -101,18 +102,18 @@ describe("npm run map", () => {
     const dir = mkdtempSync(join(tmpdir(), "ewsdav-map-"));
     const file = join(dir, "contacts.vcf");
     writeFileSync(file, VCF);
-    const { stdout } = await run("npx", ["tsx", "examples/map/main.ts", file], { cwd: join(import.meta.dirname, "../.."), timeout: 60_000 });
+    const { stdout } = await run(process.execPath, [EWSDAV_BIN, "map", file], { timeout: 60_000 });
     const printed = JSON.parse(stdout) as Array<{ kind: string }>;
     expect(printed.map((object) => object.kind)).toEqual(["contact", "contact"]);
     // An .ics with a series, with the mailbox zone given.
     const ics = join(dir, "calendar.ics");
     writeFileSync(ics, SERIES);
-    const events = JSON.parse((await run("npx", ["tsx", "examples/map/main.ts", "--time-zone", "Europe/Berlin", ics], { cwd: join(import.meta.dirname, "../.."), timeout: 60_000 })).stdout) as Array<{ kind: string; occurrenceOperations: unknown[] }>;
+    const events = JSON.parse((await run(process.execPath, [EWSDAV_BIN, "map", "--time-zone", "Europe/Berlin", ics], { timeout: 60_000 })).stdout) as Array<{ kind: string; occurrenceOperations: unknown[] }>;
     expect(events.map((object) => [object.kind, object.occurrenceOperations.length])).toEqual([["event", 2]]);
     // The event whose VTIMEZONE once stalled the process returns, read as with an unknown zone.
     const stall = join(dir, "stall.ics");
     writeFileSync(stall, STALL);
-    const stalled = JSON.parse((await run("npx", ["tsx", "examples/map/main.ts", stall], { cwd: join(import.meta.dirname, "../.."), timeout: 60_000 })).stdout) as Array<{ uid: string; dropped: Array<{ property: string; reason: string }> }>;
+    const stalled = JSON.parse((await run(process.execPath, [EWSDAV_BIN, "map", stall], { timeout: 60_000 })).stdout) as Array<{ uid: string; dropped: Array<{ property: string; reason: string }> }>;
     expect(stalled.map((object) => [object.uid, object.dropped.map((entry) => entry.property)])).toEqual([["stall@ewsdav.test", ["DTSTART", "DTEND"]]]);
   });
 });

@@ -1,0 +1,7 @@
+import type { CliContext } from "../../cli/context.js";
+import { CliError, EXIT } from "../../exit-codes.js";
+
+/** Runs `ewsdav unlink`. */
+export async function run(_context: CliContext): Promise<number> {
+  throw new CliError("ewsdav unlink is not built yet", EXIT.usage);
+}
