@@ -4,21 +4,13 @@
  * ({@link runSync}), or keeps them in sync until stopped ({@link startWatch}). Both print, per
  * item, what a side could not carry and why ({@link droppedLines}).
  */
-import { basicAuth, bearerAuth, EwsClient, NotificationConnection, type EwsAuthProvider } from "@ewsdav/ews-client";
-import { DavClient, isLoopbackHost } from "@ewsdav/dav-client";
 import { EngineError, summarise, SyncEngine, type PairRecord, type PairReport, type SyncReport, type SyncSide, type SyncWatch, type WatchStatistics } from "@ewsdav/core";
 import { DavSide } from "@ewsdav/core/dav";
 import { EwsSide } from "@ewsdav/core/ews";
 import { SqliteStateStore } from "@ewsdav/core/sqlite";
 import { VdirSide } from "@ewsdav/core/vdir";
+import { davClientFor, ewsAccountFor } from "./accounts.js";
 import { ConfigError, type SyncConfig } from "./config.js";
-
-function secretOf(s: { password?: string | undefined; passwordEnv?: string | undefined }, where: string): string {
-  if (s.password !== undefined) return s.password;
-  const value = process.env[s.passwordEnv!];
-  if (!value) throw new ConfigError(`${where}: the environment variable ${s.passwordEnv} is not set`);
-  return value;
-}
 
 /** The engine of a config, its linked pair ids, and what to close. */
 interface OpenedHost {
@@ -39,45 +31,20 @@ async function openHost(config: SyncConfig, options: { dryRun: boolean; print: (
     for (const [name, account] of Object.entries(config.accounts)) {
       if (account.type === "vdir") sides.push(new VdirSide({ root: account.path, name }));
       else if (account.type === "dav") {
-        const client = new DavClient({
-          baseUrl: account.url,
-          auth: { type: "basic", username: account.username, password: secretOf(account, `accounts.${name}`) },
-          allowInsecureHttp: account.allowInsecureHttp,
-          onWarning: (message) => print(`${name}: warning: ${message}`),
-        });
+        const client = davClientFor(name, account, { warn: (message) => print(`${name}: warning: ${message}`) });
         closers.push(() => client.close());
         sides.push(new DavSide({ client, name }));
       } else {
-        const auth: EwsAuthProvider =
-          account.auth.type === "basic"
-            ? basicAuth({ username: account.auth.username, password: secretOf(account.auth, `accounts.${name}.auth`) })
-            : bearerAuth(async () => {
-                const token = process.env[(account.auth as { tokenEnv: string }).tokenEnv];
-                if (!token) throw new ConfigError(`accounts.${name}.auth: the environment variable is not set`);
-                return token;
-              });
-        // allowInsecureHttp: the EWS client's own check of plain http (the config refused it already unless allowed).
-        const insecure = account.allowInsecureHttp ? { allowInsecureHttp: true } : {};
-        const url = new URL(account.url);
-        if (account.allowInsecureHttp && url.protocol === "http:" && !isLoopbackHost(url.hostname)) print(`${name}: warning: credentials are sent over plain http (allowInsecureHttp is set)`);
-        const client = new EwsClient({ url: account.url, auth, ...(account.mailbox ? { mailbox: account.mailbox } : {}), ...insecure });
-        closers.push(async () => void (await client.close?.()));
-        let notifications: NotificationConnection | undefined;
-        if (options.notifications && account.notifications) {
-          // Notifications need the mailbox for affinity; without it the folders are polled.
-          if (account.mailbox) {
-            notifications = new NotificationConnection({ url: account.url, mailbox: account.mailbox, auth, ...insecure });
-            const opened = notifications;
-            closers.push(() => opened.close());
-          } else print(`${name}: no "mailbox" configured, so its folders are polled instead of pushed`);
-        }
+        const opened = await ewsAccountFor(name, account, { warn: (message) => print(`${name}: warning: ${message}`), notifications: options.notifications });
+        closers.push(opened.close);
+        if (options.notifications && account.notifications && !opened.notifications) print(`${name}: no "mailbox" configured, so its folders are polled instead of pushed`);
         sides.push(
           new EwsSide({
-            client,
+            client: opened.client,
             name,
             ...(account.timeZone ? { timeZone: account.timeZone } : {}),
             ...(account.publicFolders ? { publicFolders: true } : {}),
-            ...(notifications ? { notifications } : {}),
+            ...(opened.notifications ? { notifications: opened.notifications } : {}),
           }),
         );
       }
