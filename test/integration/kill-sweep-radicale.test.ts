@@ -1,6 +1,6 @@
 /**
  * kill -9 through the real host, EWS simulator ↔ Radicale: the sync host runs as a child process
- * (`examples/sync/main.ts`) against the simulator and a Radicale server over HTTP (each through a
+ * (`ewsdav sync`, the built binary) against the simulator and a Radicale server over HTTP (each through a
  * kill proxy), and is killed with SIGKILL at seeded random instants — after a delay, or at the k-th
  * write to either end (before it, or after it was done but before the host heard back) — while
  * contacts are created, edited and deleted on both ends between runs. Then runs without a kill must

@@ -1,6 +1,6 @@
 /**
  * Minimal reproductions of what the kill sweep found (test/integration/kill-sweep-*.test.ts), each
- * through the real host (`examples/sync/main.ts` as a child process), the EWS simulator over HTTP
+ * through the real host (`ewsdav sync`, the built binary, as a child process), the EWS simulator over HTTP
  * (through a kill proxy) and a vdir folder, with one or two contacts.
  *
  * The host is killed with SIGKILL once a write it sent has been done (a CreateItem or UpdateItem in

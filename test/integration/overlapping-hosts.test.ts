@@ -1,6 +1,6 @@
 /**
  * One writer per pair, through the real sync host: several `npm run sync` processes
- * (`node --import tsx examples/sync/main.ts --config …`) started together on ONE SQLite state file,
+ * (`ewsdav sync --config …`, the built binary) started together on ONE SQLite state file,
  * pairing the EWS simulator's Contacts folder (over HTTP) with a vdir folder. Between rounds new
  * contacts appear on both sides — in Exchange through an EwsClient, as another client would; in the
  * folder as files. After every round each contact is there exactly once on both sides.
@@ -24,10 +24,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { basicAuth, EwsClient } from "@ewsdav/ews-client";
 import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { until } from "../harness/wait.js";
+import { EWSDAV_BIN } from "../harness/sync-host.js";
 import { appendFuzzReport, fuzzSettings, seededRandom } from "../harness/fuzz-env.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const MAIN = join(ROOT, "examples", "sync", "main.ts");
 const USER = "alice@example.com";
 const PASSWORD = "secret";
 
@@ -45,7 +45,7 @@ interface Host {
 
 /** Starts the real sync host on a config. */
 function startHost(configPath: string): Host {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN, "--config", configPath], {
+  const child = spawn(process.execPath, [EWSDAV_BIN, "sync", "--config", configPath], {
     cwd: ROOT,
     env: { ...process.env, EWSDAV_TEST_PASSWORD: PASSWORD },
     stdio: ["ignore", "pipe", "pipe"],
@@ -237,7 +237,7 @@ describe("overlapping sync hosts on one state file (EWS simulator ↔ vdir)", ()
 
     // While the victim holds the lease (renewing it), a host that does not wait is told so and writes nothing.
     const busy = await startHost(impatient).exit;
-    expect(busy.code).toBe(1);
+    expect(busy.code).toBe(6); // pair busy
     expect(busy.out).toMatch(/contacts: .*stopped: pair-busy/);
     expect(busy.out).toContain("pair-busy: not synced, pair contacts: another process");
     expect(leaseRow(statePath)!.token).toBe(held!.token);
