@@ -4,16 +4,44 @@
  * the next sync pairs every item again by UID — nothing duplicated on either side, nothing lost,
  * the run reporting items paired, not created.
  */
+import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 import type { RunRecord } from "@ewsdav/core";
 import { SqliteStateStore } from "@ewsdav/core/sqlite";
-import { runCli } from "./cli.test-support.js";
+import { EWSDAV_BIN, runCli } from "./cli.test-support.js";
 import { PASSWORD_ENV, SECRET, vdirFiles, writeStatusConfig } from "./status.test-support.js";
 
 const env = { [PASSWORD_ENV]: SECRET };
+
+/**
+ * Runs `ewsdav <args>` on a pseudo-terminal (util-linux `script`), answers its question once it is
+ * asked, and resolves with the exit code and what the terminal showed.
+ */
+function onTerminal(args: readonly string[], answer: string): Promise<{ code: number | null; screen: string }> {
+  return new Promise((resolve, reject) => {
+    const command = [process.execPath, EWSDAV_BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+    const child = spawn("script", ["-qfec", command, "/dev/null"], { stdio: ["pipe", "pipe", "pipe"] });
+    let screen = "";
+    let answered = false;
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.stdout.on("data", (d: Buffer) => {
+      screen += d.toString();
+      if (!answered && screen.includes("[y/N]")) {
+        answered = true;
+        child.stdin.write(`${answer}\n`);
+      }
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      child.stdin.destroy();
+      resolve({ code, screen });
+    });
+  });
+}
 
 describe("ewsdav reset-pair", () => {
   let sim: EwsSimulator;
@@ -74,6 +102,25 @@ describe("ewsdav reset-pair", () => {
       expect((await probe.listRuns("cards", 1))[0]).toMatchObject({ paired: 0, counts: { local: { created: 0, updated: 0 }, remote: { created: 0, updated: 0 } } });
       // The runs before the reset are kept.
       expect(await probe.listRuns("cards")).toHaveLength(4);
+    } finally {
+      await probe.close();
+    }
+  });
+
+  it("on a terminal it asks first: no keeps the state, yes forgets it", async () => {
+    const { configPath, statePath } = writeStatusConfig("ewsdav-reset-tty-", sim.url, [{ id: "cards", kind: "contacts", folder: "Contacts", collection: "cards" }]);
+    expect((await runCli(["sync", "--config", configPath], { env })).code).toBe(0);
+    const no = await onTerminal(["reset-pair", "cards", "--config", configPath], "n");
+    expect(no.code, no.screen).toBe(0);
+    expect(no.screen).toContain("Forget what the state knows of the items of cards (work ↔ files)?");
+    expect(no.screen).toContain("nothing changed");
+    const probe = new SqliteStateStore(statePath);
+    try {
+      expect(await probe.listItems("cards")).toHaveLength(5);
+      const yes = await onTerminal(["reset-pair", "cards", "--config", configPath], "y");
+      expect(yes.code, yes.screen).toBe(0);
+      expect(yes.screen).toContain("reset cards: forgot 5 item records");
+      expect(await probe.listItems("cards")).toEqual([]);
     } finally {
       await probe.close();
     }

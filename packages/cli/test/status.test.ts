@@ -132,6 +132,10 @@ describe("ewsdav status", () => {
     const unknown = await runCli(["status", "--config", configPath, "--pair", "nope"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('no linked pair "nope"; the state file knows cards');
+    // --state reads a state file without the config (the config entry is then unknown).
+    const direct = await runCli(["status", "--state", statePath, "--config", `${configPath}.missing`, "--json"]);
+    expect(direct.code, direct.stderr).toBe(0);
+    expect((JSON.parse(direct.stdout) as StatusDocument).pairs[0]).toMatchObject({ id: "cards", configEntry: null });
     for (const bad of ["0", "x", "-1"]) {
       const run = await runCli(["status", "--config", configPath, `--runs=${bad}`]);
       expect(run.code, bad).toBe(2);
