@@ -75,6 +75,8 @@ describe("ewsdav status", () => {
     expect(pair!.runs[1]).toMatchObject({ outcome: "ok", stop: null, counts: { local: { created: 5, updated: 0, deleted: 0 }, remote: { created: 0, tagged: 5 } } });
     expect(pair!.runs[0]!.startedAt > pair!.runs[1]!.startedAt).toBe(true);
 
+    const lines2 = (await runCli(["status", "--config", configPath, "--json-lines"])).stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; id: string; runs: RunRecord[] });
+    expect(lines2.map((e) => [e.type, e.id, e.runs.length])).toEqual([["pair-status", "cards", 2]]);
     const one = JSON.parse((await runCli(["status", "--config", configPath, "--json", "--runs", "1", "--pair", "cards"])).stdout) as StatusDocument;
     expect(one.pairs[0]!.runs.map((r) => r.outcome)).toEqual(["stopped"]);
     noSecret(good, failing, text, json);
