@@ -10,7 +10,7 @@ import { MemoryStateStore } from "../stores/memory.js";
 import { SqliteStateStore } from "../stores/sqlite.js";
 import { prop, vcard } from "../fixtures.test-support.js";
 import { SyncEngine } from "./engine.js";
-import type { ItemRecord, JournalEntry, LeaseAttempt, LeaseRequest, PairLease, PairRecord, Slot, StateOp, StateStore, StateWriteOptions } from "./state.js";
+import type { ItemRecord, JournalEntry, LeaseAttempt, LeaseRequest, PairLease, PairRecord, RunRecord, Slot, StateOp, StateStore, StateWriteOptions } from "./state.js";
 
 class Killed extends Error {
   readonly code = "killed";
@@ -54,6 +54,14 @@ class MortalStore implements StateStore {
   }
   getLease(pairId: string): Promise<PairLease | null> {
     return this.inner.getLease(pairId);
+  }
+  // A dead process records no run either.
+  recordRun(run: RunRecord): Promise<void> {
+    if (this.dead) return Promise.reject(new Killed("dead"));
+    return this.inner.recordRun(run);
+  }
+  listRuns(pairId: string, limit?: number): Promise<RunRecord[]> {
+    return this.inner.listRuns(pairId, limit);
   }
   close(): Promise<void> {
     return this.inner.close();

@@ -15,9 +15,10 @@ import { PairLeases, type CycleLease, type LeaseOptions } from "./lease.js";
 import { silentLogger, type Logger } from "./log.js";
 import { runPool } from "./pool.js";
 import { emptyPairReport, type PairReport, type SyncReport } from "./report.js";
+import { recordRun } from "./runs.js";
 import { FULL_SCOPE, type CycleOptions, type CycleScope, type SafetyOptions } from "./scope.js";
 import type { CollectionInfo, CollectionKind, SyncSide } from "./side.js";
-import type { Endpoint, PairRecord, Slot, StateStore } from "./state.js";
+import type { Endpoint, PairRecord, RunRecord, RunTrigger, Slot, StateStore } from "./state.js";
 import { uidOfText } from "./vobject.js";
 import { SyncWatch, type WatchOptions } from "./watch.js";
 
@@ -82,6 +83,11 @@ export interface RunOptions extends CycleOptions {
  * `watch()`) runs under its pair's lease (see `lease.ts` and {@link SyncEngineOptions.lease}). In
  * one engine the cycles of a pair wait for each other; another process or host holding the lease
  * is waited for up to `lease.waitMs`, then the pair reports `pair-busy` and nothing is written.
+ *
+ * Every cycle of a pair — pair-level stops and dry runs included — leaves a {@link RunRecord} in
+ * the store (`store.listRuns(pairId)`), with its trigger (`once`, `watch`, `items`), outcome,
+ * counts and, bounded, its errors and dropped properties. A run that cannot be recorded is logged
+ * (`run not recorded`) and the cycle's report stands.
  */
 export class SyncEngine {
   /** Typed events: `pair-start`, `progress`, `item`, `pair-end`. */
@@ -181,11 +187,56 @@ export class SyncEngine {
     });
   }
 
-  /** Unlinks a pair and forgets its state; no item is touched on either side. */
-  async unlink(pairId: string): Promise<void> {
-    if (!(await this.#store.getPair(pairId))) throw new EngineError("unknown-pair", "no such pair", pairId);
-    await this.#store.write([{ op: "delete-pair", pairId }]);
+  /**
+   * Unlinks a pair and forgets its state — item records, journal, cursors and recorded runs; no
+   * item is touched on either side. Runs under the pair's lease like a cycle: it waits for a cycle
+   * of this engine in flight, and for another process's for up to `lease.waitMs`, then fails with
+   * `pair-busy` and forgets nothing.
+   */
+  async unlink(pairId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.#pair(pairId);
+    await this.#leases.run(pairId, options.signal, async (lease) => {
+      await this.#pair(pairId); // still linked once the lease is ours
+      try {
+        await this.#store.write([{ op: "delete-pair", pairId }], { lease: lease.current });
+      } catch (error) {
+        throw lease.translate(error);
+      }
+    });
     this.#logger.info("unlinked", { pair: pairId });
+  }
+
+  /**
+   * Forgets what the state knows of a pair's items — their records, the journal and both cursors
+   * (and the ids pending) — but keeps the link and the recorded runs. Under the pair's lease, like
+   * {@link unlink}. The next cycle reads both sides in full and pairs the items found on both by
+   * UID (by content where one has none) instead of copying them, merging with no base where they
+   * differ (the conflict policy settles each property that differs). What the state no longer
+   * knows cannot be told apart: an item deleted on one side and not yet synced is created again
+   * from the other side, and a journaled side effect is not resumed (its item is found by UID).
+   * Resolves with how many item records and journal entries were forgotten.
+   */
+  async resetPair(pairId: string, options: { signal?: AbortSignal } = {}): Promise<{ items: number; journal: number }> {
+    await this.#pair(pairId);
+    const forgotten = await this.#leases.run(pairId, options.signal, async (lease) => {
+      await this.#pair(pairId);
+      const counted = { items: (await this.#store.listItems(pairId)).length, journal: (await this.#store.listJournal(pairId)).length };
+      try {
+        await this.#store.write(
+          [
+            { op: "clear-items", pairId },
+            { op: "journal-clear", pairId },
+            { op: "set-cursors", pairId, cursors: { local: null, remote: null }, pending: { local: [], remote: [] } },
+          ],
+          { lease: lease.current },
+        );
+      } catch (error) {
+        throw lease.translate(error);
+      }
+      return counted;
+    });
+    this.#logger.info("pair reset", { pair: pairId, items: forgotten.items, journal: forgotten.journal });
+    return forgotten;
   }
 
   /** This engine's owner id in the pair leases. */
@@ -232,7 +283,7 @@ export class SyncEngine {
       pairs.map((pair) => async () => {
         this.events.emit("pair-start", { pairId: pair.id });
         this.#logger.info("cycle start", { pair: pair.id });
-        const report = await this.#reportingCycle(pair.id, options, FULL_SCOPE);
+        const report = await this.#reportingCycle(pair.id, options, FULL_SCOPE, "once");
         this.#logger.info("cycle end", { pair: pair.id, errors: report.errors.length, stopped: report.error?.code ?? null });
         this.events.emit("pair-end", { pairId: pair.id, report });
         return report;
@@ -254,22 +305,50 @@ export class SyncEngine {
    */
   async syncItems(pairId: string, ids: Partial<Record<Slot, readonly string[]>>, options: CycleOptions = {}): Promise<PairReport> {
     await this.#pair(pairId);
+    const startedAt = new Date().toISOString();
+    const record = (report: PairReport) => this.#record(report, "items", startedAt, options);
     const items = (slot: Slot) => ({ items: (ids[slot] ?? []).map((id) => ({ id })) });
-    return this.#leases.run(pairId, options.signal, async (lease) => {
-      const pair = await this.#pair(pairId); // as the previous holder of the lease left it
-      try {
-        return await runPairCycle(this.#deps(pair, lease), pair, withLease(options, lease), { local: items("local"), remote: items("remote") });
-      } catch (error) {
-        throw lease.lostError ?? error;
-      }
-    });
+    let report: PairReport;
+    try {
+      report = await this.#leases.run(pairId, options.signal, async (lease) => {
+        const pair = await this.#pair(pairId); // as the previous holder of the lease left it
+        try {
+          return await runPairCycle(this.#deps(pair, lease), pair, withLease(options, lease), { local: items("local"), remote: items("remote") });
+        } catch (error) {
+          throw lease.lostError ?? error;
+        }
+      });
+    } catch (error) {
+      await record(stoppedReport(pairId, error));
+      throw error;
+    }
+    await record(report);
+    return report;
+  }
+
+  /** Records a run of the pair in the store (never fails: see `runs.ts`). */
+  #record(report: PairReport, trigger: RunTrigger, startedAt: string, options: CycleOptions): Promise<void> {
+    return recordRun(this.#store, this.#logger, report, { trigger, startedAt, finishedAt: new Date().toISOString(), dryRun: options.dryRun ?? false });
   }
 
   /**
    * One cycle of a pair under its lease, a pair-level stop in the report: `pair-busy` when another
    * process kept the lease, `lease-lost` when it was taken over mid-cycle.
    */
-  async #reportingCycle(pairId: string, options: CycleOptions, scope: CycleScope): Promise<PairReport> {
+  async #reportingCycle(pairId: string, options: CycleOptions, scope: CycleScope, trigger: RunTrigger): Promise<PairReport> {
+    const startedAt = new Date().toISOString();
+    let report: PairReport;
+    try {
+      report = await this.#cycleUnderLease(pairId, options, scope);
+    } catch (error) {
+      await this.#record(stoppedReport(pairId, error), trigger, startedAt, options);
+      throw error;
+    }
+    await this.#record(report, trigger, startedAt, options);
+    return report;
+  }
+
+  async #cycleUnderLease(pairId: string, options: CycleOptions, scope: CycleScope): Promise<PairReport> {
     try {
       return await this.#leases.run(pairId, options.signal, async (lease) => {
         const pair = await this.#pair(pairId); // as the previous holder of the lease left it
@@ -310,7 +389,7 @@ export class SyncEngine {
         logger: this.#logger,
         listPairs: () => this.#store.listPairs(),
         side: (name) => this.side(name),
-        runCycle: (pairId, scope, cycleOptions) => this.runCycle(pairId, scope, cycleOptions),
+        runCycle: (pairId, scope, cycleOptions) => this.#runCycle(pairId, scope, cycleOptions, "watch"),
       },
       options,
     );
@@ -324,13 +403,23 @@ export class SyncEngine {
    * the cheap poll of active mode). Emits `pair-start`/`pair-end` like {@link runOnce}; a pair-level
    * stop lands in the report's `error`.
    */
-  async runCycle(pairId: string, scope: CycleScope = FULL_SCOPE, options: CycleOptions = {}): Promise<PairReport> {
+  runCycle(pairId: string, scope: CycleScope = FULL_SCOPE, options: CycleOptions = {}): Promise<PairReport> {
+    return this.#runCycle(pairId, scope, options, "once");
+  }
+
+  async #runCycle(pairId: string, scope: CycleScope, options: CycleOptions, trigger: RunTrigger): Promise<PairReport> {
     await this.#pair(pairId);
     this.events.emit("pair-start", { pairId });
-    const report = await this.#reportingCycle(pairId, options, scope);
+    const report = await this.#reportingCycle(pairId, options, scope, trigger);
     this.events.emit("pair-end", { pairId, report });
     return report;
   }
+}
+
+/** The report of a cycle that ended in an error (recorded as a stop; an unexpected error as `internal-error`). */
+function stoppedReport(pairId: string, error: unknown): PairReport {
+  const code = error instanceof EngineError ? error.code : "internal-error";
+  return { ...emptyPairReport(pairId), dryRun: true, error: { code, message: error instanceof Error ? error.message : String(error) } };
 }
 
 /** The cycle's options with a signal that also aborts when its lease is lost. */

@@ -253,6 +253,8 @@ export interface StateWriteOptions {
  * A store also keeps one {@link PairLease} per pair (acquire, renew, release, fenced writes); the
  * lease row is independent of the pair's record, so its token never goes back, not even when a
  * pair is unlinked and linked again.
+ *
+ * And it keeps the pair's last runs ({@link RunRecord}: `recordRun`, `listRuns`), deleted with the pair.
  */
 export interface StateStore {
   listPairs(): Promise<PairRecord[]>;
@@ -281,8 +283,105 @@ export interface StateStore {
   releaseLease(lease: PairLease): Promise<void>;
   /** The pair's current, unexpired lease, or `null` (for status lines and tests). */
   getLease(pairId: string): Promise<PairLease | null>;
+  /**
+   * Records a run of the pair (see {@link RunRecord}), then prunes the pair's runs to the newest
+   * ones the store keeps ({@link RUNS_KEPT_PER_PAIR} by default), in one atomic step. Not fenced by
+   * the lease: a run that never got the lease (`pair-busy`) is recorded too. Rejects with
+   * {@link StateError} `unknown-pair` when the pair is not linked. Deleting the pair
+   * (`delete-pair`) deletes its runs; `clear-items` and the other ops leave them.
+   */
+  recordRun(run: RunRecord): Promise<void>;
+  /** The pair's newest runs, newest first (at most `limit`, default all kept); `[]` for an unknown pair. */
+  listRuns(pairId: string, limit?: number): Promise<RunRecord[]>;
   close(): Promise<void>;
 }
+
+/** What started a run: `runOnce()` or `runCycle()` (`once`), a cycle of `watch()` (`watch`), `syncItems()` (`items`). */
+export type RunTrigger = "once" | "watch" | "items";
+
+/**
+ * How a run ended: `ok` (nothing failed), `items-failed` (some items failed and are retried next
+ * run; the rest synced), `stopped` (a pair-level stop — safety check, unreadable feed, pair busy,
+ * lost lease, abort — named by {@link RunRecord.stop}).
+ */
+export type RunOutcome = "ok" | "items-failed" | "stopped";
+
+/** What a run wrote to one slot, counted. */
+export interface RunCounts {
+  created: number;
+  updated: number;
+  deleted: number;
+  /** Items whose missing UID was written back. */
+  tagged: number;
+}
+
+/** A failed item of a run, as a run record keeps it. */
+export interface RunItemError {
+  code: string;
+  slot: Slot | null;
+  uid: string | null;
+  /** The item's id on that slot, when known. */
+  id: string | null;
+  message: string;
+}
+
+/** A property that did not cross in a run: what a slot could not store (`write`) or say (`read`) of an item. */
+export interface RunDropped {
+  slot: Slot;
+  uid: string;
+  id: string | null;
+  property: string;
+  reason: string;
+  on: "read" | "write";
+}
+
+/**
+ * One run of one pair as the state keeps it for `ewsdav status`: when, why, how it ended, what it
+ * wrote, and (bounded) what failed and what did not cross. Written by the engine after every cycle
+ * of a pair — pair-level stops and dry runs included — with {@link StateStore.recordRun}.
+ *
+ * The lists are bounded by the engine ({@link RUN_DETAIL_LIMIT} each); `errorCount` and
+ * `droppedCount` say how many there were in all. A store keeps it as one document (SQLite and
+ * PostgreSQL: a JSON column beside the pair id and the times), so fields can be added without a
+ * schema change; readers treat a missing optional field as absent.
+ */
+export interface RunRecord {
+  pairId: string;
+  /** When the run was asked for (ISO 8601; before any wait for the pair's lease). */
+  startedAt: string;
+  /** When it ended (ISO 8601). */
+  finishedAt: string;
+  trigger: RunTrigger;
+  /** The run was asked to only plan (`--dry-run`): nothing was written, the counts are what it would have done. */
+  dryRun: boolean;
+  outcome: RunOutcome;
+  /** The pair-level stop (`outcome: "stopped"`): its code (`feed-failed`, `mass-delete`, `pair-busy`, …), message and, when known, its cause code. */
+  stop: { code: string; message: string; cause?: string } | null;
+  /** What was written per slot (a dry run that was not stopped: what its plan would have written). */
+  counts: Record<Slot, RunCounts>;
+  /** Items changed on both sides and merged without a conflict. */
+  merged: number;
+  /** Items found on both sides and paired (by UID, or by content without one). */
+  paired: number;
+  /** Properties changed on both sides differently, settled by the conflict policy. */
+  conflicts: number;
+  /** The failed items (at most {@link RUN_DETAIL_LIMIT}). */
+  errors: RunItemError[];
+  /** How many items failed in all. */
+  errorCount: number;
+  /** The dropped properties (at most {@link RUN_DETAIL_LIMIT}). */
+  dropped: RunDropped[];
+  /** How many properties were dropped in all. */
+  droppedCount: number;
+  /** The distinct codes that decide an exit code: the stop's code (and cause), then the item errors' codes. */
+  codes: string[];
+}
+
+/** How many item errors, and how many dropped properties, a {@link RunRecord} keeps. */
+export const RUN_DETAIL_LIMIT = 20;
+
+/** How many runs per pair a store keeps by default (older ones are pruned when a run is recorded). */
+export const RUNS_KEPT_PER_PAIR = 50;
 
 /**
  * Checks a {@link LeaseRequest} (a store calls it before acquiring): owner non-empty, TTL a

@@ -4,11 +4,13 @@
  * leases (see {@link PairLease}) live in a map beside the pairs; every call is synchronous
  * underneath, so each lease step and each fenced write is atomic by construction. Engines sharing
  * one memory store in one process see each other's leases, which is how tests play two hosts.
+ * A pair's runs ({@link RunRecord}) live with its data and go with it.
  *
  * @module
  */
 import {
   checkLeaseRequest,
+  RUNS_KEPT_PER_PAIR,
   SLOTS,
   StateError,
   type ItemRecord,
@@ -17,6 +19,7 @@ import {
   type LeaseRequest,
   type PairLease,
   type PairRecord,
+  type RunRecord,
   type Slot,
   type StateOp,
   type StateStore,
@@ -28,6 +31,8 @@ interface PairData {
   items: Map<string, ItemRecord>;
   ids: { local: Map<string, string>; remote: Map<string, string> };
   journal: Map<string, JournalEntry>;
+  /** Newest last; at most `runsKept`. */
+  runs: RunRecord[];
 }
 
 const clone = <T>(value: T): T => structuredClone(value);
@@ -36,6 +41,8 @@ const clone = <T>(value: T): T => structuredClone(value);
 export interface MemoryStateStoreOptions {
   /** The store's clock for lease expiry, in milliseconds since the epoch (default `Date.now`); tests move it. */
   now?: () => number;
+  /** How many runs per pair are kept (default {@link RUNS_KEPT_PER_PAIR}). */
+  runsKept?: number;
 }
 
 /** A lease row: the last token is kept after a release, so tokens never go back. */
@@ -50,12 +57,14 @@ export class MemoryStateStore implements StateStore {
   readonly #pairs = new Map<string, PairData>();
   readonly #leases = new Map<string, LeaseRow>();
   readonly #now: () => number;
+  readonly #runsKept: number;
   #closed = false;
   /** How many `write` calls committed (tests use it to count state transactions). */
   commits = 0;
 
   constructor(options: MemoryStateStoreOptions = {}) {
     this.#now = options.now ?? Date.now;
+    this.#runsKept = options.runsKept ?? RUNS_KEPT_PER_PAIR;
   }
 
   async listPairs(): Promise<PairRecord[]> {
@@ -78,6 +87,18 @@ export class MemoryStateStore implements StateStore {
 
   async listJournal(pairId: string): Promise<JournalEntry[]> {
     return [...(this.#pairs.get(pairId)?.journal.values() ?? [])].map(clone);
+  }
+
+  async recordRun(run: RunRecord): Promise<void> {
+    if (this.#closed) throw new StateError("closed", "the store is closed");
+    const data = this.#data(run.pairId);
+    data.runs.push(clone(run));
+    if (data.runs.length > this.#runsKept) data.runs.splice(0, data.runs.length - this.#runsKept);
+  }
+
+  async listRuns(pairId: string, limit?: number): Promise<RunRecord[]> {
+    const runs = [...(this.#pairs.get(pairId)?.runs ?? [])].reverse();
+    return (limit === undefined ? runs : runs.slice(0, Math.max(0, limit))).map(clone);
   }
 
   async close(): Promise<void> {
@@ -159,7 +180,7 @@ export class MemoryStateStore implements StateStore {
         const before = this.#pairs.get(op.pair.id);
         const data: PairData = before
           ? { ...before, pair: clone(op.pair) }
-          : { pair: clone(op.pair), items: new Map(), ids: { local: new Map(), remote: new Map() }, journal: new Map() };
+          : { pair: clone(op.pair), items: new Map(), ids: { local: new Map(), remote: new Map() }, journal: new Map(), runs: [] };
         this.#pairs.set(op.pair.id, data);
         return () => (before ? this.#pairs.set(op.pair.id, before) : this.#pairs.delete(op.pair.id));
       }

@@ -93,7 +93,7 @@ describe("SqliteStateStore", () => {
     raw.prepare("INSERT INTO items (pair_id, uid, local_id, local_version, local_hash, local_text) VALUES ('p', 'old', 'l1', 'v', 'h', 'T')").run();
     raw.close();
     const s = store(path);
-    expect(s.schemaVersion).toBe(6);
+    expect(s.schemaVersion).toBe(SQLITE_MIGRATIONS.length);
     expect(await s.listItems("p")).toEqual([{ uid: "old", local: { id: "l1", version: "v", hash: "h", text: "T" }, remote: null }]);
     const seen = { ...slot("r1"), seenAt: "2026-12-05T10:00:00.000Z" };
     await s.write([{ op: "put-item", pairId: "p", item: { uid: "new", local: slot("l2"), remote: seen } }]);

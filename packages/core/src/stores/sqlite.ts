@@ -12,7 +12,10 @@
  * file is shared by processes of one host (SQLite's locks are not safe on network file systems).
  * Journal entries keep what their write writes and what its action records (`detail`, JSON, migration
  * 5); entries of older databases have none and are resumed as before (re-read, planned again).
- * Each slot of an item keeps when the state first saw its revision (`seenAt`, migration 6).
+ * Each slot of an item keeps when the state first saw its revision (`seenAt`, migration 6). The last
+ * runs of each pair ({@link RunRecord}) are rows of `runs` (migration 7): the record as JSON beside
+ * the pair id, times and outcome, pruned to the newest `runsKept` of the pair in the transaction
+ * that inserts one, and deleted with the pair (`ON DELETE CASCADE`).
  *
  * @module
  */
@@ -20,6 +23,7 @@ import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import Database from "better-sqlite3";
 import {
   checkLeaseRequest,
+  RUNS_KEPT_PER_PAIR,
   StateError,
   type ItemRecord,
   type LeaseAttempt,
@@ -29,6 +33,7 @@ import {
   type JournalDetail,
   type JournalEntry,
   type PairRecord,
+  type RunRecord,
   type Slot,
   type SlotState,
   type StateOp,
@@ -83,6 +88,16 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   // newest-wins uses for a side whose items state none.
   `ALTER TABLE items ADD COLUMN local_seen_at TEXT;
    ALTER TABLE items ADD COLUMN remote_seen_at TEXT;`,
+  // 7: the last runs of each pair (RunRecord, as JSON), newest by seq; pruned on insert, deleted with the pair.
+  `CREATE TABLE runs (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     pair_id TEXT NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+     started_at TEXT NOT NULL,
+     finished_at TEXT NOT NULL,
+     outcome TEXT NOT NULL,
+     record TEXT NOT NULL
+   );
+   CREATE INDEX runs_pair ON runs (pair_id, seq);`,
 ];
 
 interface LeaseRow {
@@ -125,6 +140,8 @@ export interface SqliteStateStoreOptions {
   path: string;
   /** The clock of lease expiry, in milliseconds since the epoch (default `Date.now`); tests move it. */
   now?: () => number;
+  /** How many runs per pair are kept (default {@link RUNS_KEPT_PER_PAIR}). */
+  runsKept?: number;
 }
 
 function toPair(row: PairRow): PairRecord {
@@ -153,10 +170,12 @@ export class SqliteStateStore implements StateStore {
   readonly #db: Database.Database;
   readonly #path: string;
   readonly #now: () => number;
+  readonly #runsKept: number;
 
   constructor(options: SqliteStateStoreOptions | string) {
     this.#path = typeof options === "string" ? options : options.path;
     this.#now = (typeof options === "string" ? undefined : options.now) ?? Date.now;
+    this.#runsKept = (typeof options === "string" ? undefined : options.runsKept) ?? RUNS_KEPT_PER_PAIR;
     const onDisk = this.#path !== ":memory:" && !this.#path.startsWith("file:");
     if (onDisk && !existsSync(this.#path)) writeFileSync(this.#path, "", { mode: 0o600 });
     if (onDisk) chmodSync(this.#path, 0o600);
@@ -239,6 +258,46 @@ export class SqliteStateStore implements StateStore {
       if (code === "SQLITE_CONSTRAINT_FOREIGNKEY") throw new StateError("unknown-pair", "state write rolled back: unknown pair");
       throw error;
     }
+  }
+
+  async recordRun(run: RunRecord): Promise<void> {
+    if (!this.#db.open) throw new StateError("closed", "the store is closed");
+    try {
+      this.#db
+        .transaction(() => {
+          this.#sql("INSERT INTO runs (pair_id, started_at, finished_at, outcome, record) VALUES (?, ?, ?, ?, ?)").run(
+            run.pairId,
+            run.startedAt,
+            run.finishedAt,
+            run.outcome,
+            JSON.stringify(run),
+          );
+          this.#sql("DELETE FROM runs WHERE pair_id = ? AND seq NOT IN (SELECT seq FROM runs WHERE pair_id = ? ORDER BY seq DESC LIMIT ?)").run(
+            run.pairId,
+            run.pairId,
+            this.#runsKept,
+          );
+        })
+        .immediate();
+    } catch (error) {
+      if ((error as { code?: string }).code === "SQLITE_CONSTRAINT_FOREIGNKEY") throw new StateError("unknown-pair", `no pair ${run.pairId}: its run was not recorded`);
+      throw error;
+    }
+  }
+
+  async listRuns(pairId: string, limit?: number): Promise<RunRecord[]> {
+    if (!this.#db.open) throw new StateError("closed", "the store is closed");
+    const rows = this.#sql("SELECT seq, record FROM runs WHERE pair_id = ? ORDER BY seq DESC LIMIT ?").all(pairId, limit === undefined ? -1 : Math.max(0, limit)) as Array<{
+      seq: number;
+      record: string;
+    }>;
+    return rows.map(({ seq, record }) => {
+      try {
+        return JSON.parse(record) as RunRecord;
+      } catch {
+        throw new StateError("corrupt", `state database ${this.#path}: run ${seq} of pair ${pairId} is unreadable`);
+      }
+    });
   }
 
   async acquireLease(request: LeaseRequest): Promise<LeaseAttempt> {
