@@ -22,7 +22,7 @@ export function readPrivateSecretFile(path: string, where: string): string {
     throw new ConfigError(`${where}: ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`);
   }
   if (process.platform !== "win32" && (mode & 0o044) !== 0) {
-    throw new ConfigError(`${where}: ${path} is readable by ${(mode & 0o040) !== 0 ? "its group" : "others"}; make it private with: chmod 600 ${path}`);
+    throw new ConfigError(`${where}: ${path} is readable by ${[(mode & 0o040) !== 0 ? "its group" : "", (mode & 0o004) !== 0 ? "others" : ""].filter(Boolean).join(" and ")}; make it private with: chmod 600 ${path}`);
   }
   let text: string;
   try {
