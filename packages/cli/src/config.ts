@@ -56,7 +56,7 @@ export function loadConfig(path: string, options: LoadConfigOptions = {}): SyncC
   if (!parsed.success) {
     // zod's messages do not quote the input; the secrets of the file are masked all the same, in
     // case a message ever does (a key typed where a value belongs, a future zod version).
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".") || "(root)"}: ${i.message}`).join("\n");
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".") || "(root)"}: ${messageOf(i)}`).join("\n");
     throw new ConfigError(`${path}:\n${maskSecrets(lines, raw)}`);
   }
   const config = parsed.data;
@@ -127,6 +127,12 @@ export function resolvePaths(config: SyncConfig, base: string): void {
       }
     }
   }
+}
+
+/** An issue's message; for a bad record key, what the key should be (zod says only "Invalid key in record"). */
+function messageOf(issue: { code: string; message: string; issues?: ReadonlyArray<{ message: string }> }): string {
+  if (issue.code === "invalid_key" && issue.issues && issue.issues.length > 0) return `invalid name: ${issue.issues.map((i) => i.message).join("; ")}`;
+  return issue.message;
 }
 
 /** Keys with a secret-looking name whose values are names or paths, not secrets. */
