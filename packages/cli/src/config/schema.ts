@@ -33,6 +33,9 @@ export interface SecretSource {
 
 const SECRET_KEYS = ["password", "passwordEnv", "passwordFile"] as const;
 
+/** The JSON Schema form of "exactly one of these fields" (editors flag none or two). */
+const exactlyOneOf = (keys: readonly string[]) => ({ oneOf: keys.map((key) => ({ required: [key] })) });
+
 /** A refinement: exactly one of password, passwordEnv, passwordFile. */
 function exactlyOneSecret(value: SecretSource, context: z.RefinementCtx): void {
   const given = SECRET_KEYS.filter((k) => value[k] !== undefined);
@@ -50,7 +53,8 @@ const basicAuth = z
     ...secretFields,
   })
   .superRefine(exactlyOneSecret)
-  .describe("Basic authentication");
+  .describe("Basic authentication")
+  .meta(exactlyOneOf(SECRET_KEYS));
 
 const ntlmAuth = z
   .strictObject({
@@ -60,7 +64,8 @@ const ntlmAuth = z
     ...secretFields,
   })
   .superRefine(exactlyOneSecret)
-  .describe("NTLM authentication");
+  .describe("NTLM authentication")
+  .meta(exactlyOneOf(SECRET_KEYS));
 
 const tenantId = z.string().min(1).describe("The directory (tenant) id or domain");
 const authority = z
@@ -98,7 +103,8 @@ const certificate = z
     certificateFile: z.string().min(1).optional().describe("The certificate (PEM), relative to the config file: its thumbprint is computed and it is sent as x5c"),
   })
   .refine((c) => c.thumbprint !== undefined || c.certificateFile !== undefined, { message: "give thumbprint or certificateFile" })
-  .describe("A client certificate (recommended by Microsoft for app-only access)");
+  .describe("A client certificate (recommended by Microsoft for app-only access)")
+  .meta({ anyOf: [{ required: ["thumbprint"] }, { required: ["certificateFile"] }] });
 
 const appOnlyOAuth = z
   .strictObject({
@@ -120,7 +126,8 @@ const appOnlyOAuth = z
       });
     }
   })
-  .describe("OAuth for the application (app-only)");
+  .describe("OAuth for the application (app-only)")
+  .meta(exactlyOneOf(["clientSecretEnv", "clientSecretFile", "certificate"]));
 
 const bearerAuth = z
   .strictObject({
@@ -179,7 +186,8 @@ const ewsAccount = z
       context.addIssue({ code: "custom", path: ["mailbox"], message: "app-only access needs the mailbox it acts as" });
     }
   })
-  .describe("An Exchange mailbox");
+  .describe("An Exchange mailbox")
+  .meta({ oneOf: [{ required: ["url"], not: { required: ["autodiscover"], properties: { autodiscover: { const: true } } } }, { required: ["autodiscover", "mailbox"], properties: { autodiscover: { const: true } }, not: { required: ["url"] } }] });
 
 const davAccount = z
   .object({
@@ -190,7 +198,8 @@ const davAccount = z
     allowInsecureHttp: insecure,
   })
   .superRefine(exactlyOneSecret)
-  .describe("A CalDAV/CardDAV account");
+  .describe("A CalDAV/CardDAV account")
+  .meta(exactlyOneOf(SECRET_KEYS));
 
 const vdirAccount = z
   .object({ type: z.literal("vdir").describe("Folders of .vcf/.ics files"), path: z.string().min(1).describe("The root folder, relative to the config file") })
