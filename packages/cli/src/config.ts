@@ -1,10 +1,17 @@
 /**
- * The configuration of the example sync host: accounts (EWS, DAV, vdir), pairs, policy and state
- * file, validated with zod. Errors name the field (`pairs[0].remote.account: …`); a file that is
- * not JSON is reported by line and column only, never with a piece of its text (which could be a
- * password). Secrets: an inline `password` in a file that group or others can read gets a
- * warning naming `passwordEnv`; an account URL on plain `http:` to a host that is not loopback
- * is refused unless the account says `allowInsecureHttp: true`.
+ * Reading the config file: JSON, validated with the zod schema of `config/schema.ts`, relative
+ * paths made absolute beside the file. Errors name the field (`accounts.work.auth.passwordFile:
+ * …`); a file that is not JSON is reported by line and column only, never with a piece of its
+ * text (which could be a password), and zod's messages are masked for the file's secret values
+ * besides (they do not quote input today; a future message might).
+ *
+ * Secrets: a password-like secret is given by exactly one of `password` (inline: a warning when
+ * the config file is readable by its group or others), `passwordEnv` (an environment variable) or
+ * `passwordFile` (a file holding only the secret, relative to the config; refused when its group
+ * or others can read it — checked when the account is opened, see `auth/secrets.ts`). App-only
+ * client secrets have no inline form: `clientSecretEnv` or `clientSecretFile`. An account URL on
+ * plain `http:` to a host that is not loopback is refused unless the account says
+ * `allowInsecureHttp: true`.
  */
 import { readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";

@@ -10,7 +10,7 @@
  * interactive terminal, never when the output is for a script.
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, renameSync, rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { DeviceCodeInstructions } from "@ewsdav/ews-client";
@@ -122,8 +122,13 @@ const PAGE = (title: string, text: string) =>
 export async function signIn(context: CliContext, request: DelegatedSignInRequest): Promise<SignInResult> {
   const where = `accounts.${request.accountName}.auth`;
   const network = networkOf(request.network ?? {}, `accounts.${request.accountName}`);
+  // A new sign-in starts from an empty cache, written beside the real one and renamed over it
+  // only when it succeeded: the cache then holds one account (the one `sync` uses), and a failed
+  // or cancelled sign-in leaves the previous one in place.
+  const pending = `${request.tokenCachePath}.signin-${process.pid}.tmp`;
+  rmSync(pending, { force: true });
   const provider = delegatedProvider(
-    { clientId: request.clientId, tenantId: request.tenantId, authority: request.authority, tokenCachePath: request.tokenCachePath },
+    { clientId: request.clientId, tenantId: request.tenantId, authority: request.authority, tokenCachePath: pending },
     network,
     where,
   );
@@ -179,7 +184,8 @@ export async function signIn(context: CliContext, request: DelegatedSignInReques
         await listener.close();
       }
     }
-    if (!existsSync(request.tokenCachePath)) throw new CliError(`${where}.tokenCache: the sign-in succeeded but ${request.tokenCachePath} was not written`, EXIT.itemsFailed);
+    if (!existsSync(pending)) throw new CliError(`${where}.tokenCache: the sign-in succeeded but ${request.tokenCachePath} was not written`, EXIT.itemsFailed);
+    renameSync(pending, request.tokenCachePath);
     return result;
   } catch (error) {
     if (stop.signal.aborted && !(error instanceof CliError)) {
@@ -191,6 +197,7 @@ export async function signIn(context: CliContext, request: DelegatedSignInReques
   } finally {
     clearTimeout(timer);
     context.signal.removeEventListener("abort", onAbort);
+    rmSync(pending, { force: true });
   }
 }
 

@@ -7,6 +7,7 @@
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createTestCertificateAuthority } from "@ewsdav/ews-simulator";
 import { ewsAuthFor, secretOf, type EwsAccountConfig } from "../src/accounts.js";
@@ -130,6 +131,46 @@ describe("refused configs", () => {
       expect(error.message).not.toContain("83571234");
     });
   }
+
+  it("whatever the mistake around it, a secret value never reaches the message (property)", () => {
+    const secret = fc.string({ minLength: 8, maxLength: 40 }).filter((v) => v.trim().length >= 8 && !/^\s|\s$/.test(v));
+    const wrong = fc.constantFrom<unknown>(42, true, null, [], {}, "", "x");
+    const where = fc.constantFrom("basic", "ntlm", "dav", "bearer", "app-only");
+    const mistake = fc.constantFrom("type", "unknown-key", "two-sources", "no-url", "bad-url");
+    fc.assert(
+      fc.property(secret, where, mistake, wrong, (value, place, kind, bad) => {
+        const base: Record<string, unknown> =
+          place === "dav"
+            ? { type: "dav", url: "https://cloud.example.com/", username: "u", password: value }
+            : {
+                type: "ews",
+                url: "https://mail.example.com/EWS/Exchange.asmx",
+                mailbox: "alice@example.com",
+                auth:
+                  place === "bearer"
+                    ? { type: "bearer", tokenEnv: "T", token: value }
+                    : place === "app-only"
+                      ? { type: "oauth", flow: "app-only", clientId: "c", tenantId: "t", clientSecret: value }
+                      : { type: place, username: "u", password: value },
+              };
+        const auth = (base.auth ?? base) as Record<string, unknown>;
+        if (kind === "type") auth.username = bad;
+        if (kind === "unknown-key") auth.passwrod = value;
+        if (kind === "two-sources") auth.passwordEnv = "P";
+        if (kind === "no-url") delete base.url;
+        if (kind === "bad-url") base.url = value;
+        const raw = { state: "s.db", accounts: { acct: base, files: { type: "vdir", path: "v" } }, pairs: [{ kind: "contacts", remote: { account: "acct", folder: "C" }, local: { account: "files", collection: "c" } }] };
+        let message = "";
+        try {
+          loadConfig(write(raw).path, { warn: (w) => (message += w) });
+        } catch (error) {
+          message += (error as Error).message;
+        }
+        expect(message).not.toContain(value);
+      }),
+      { numRuns: 150 },
+    );
+  });
 
   it("through the binary: exit code 2, the field named, no secret on either stream", async () => {
     const { path } = write(withEws({ auth: { type: "basic", username: "a", password: SECRET, passwordFile: "f" } }));

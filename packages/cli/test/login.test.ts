@@ -223,6 +223,16 @@ describe("ewsdav login and a delegated account", () => {
     const result = JSON.parse(login.output()) as { account: string; username: string; tokenCachePath: string; deviceCode: { userCode: string } };
     expect(result).toMatchObject({ account: "work", username: "alice@example.com", flow: "device-code", deviceCode: { userCode: code } });
     expect(result.tokenCachePath).toMatch(/private\/alice\.tokens\.json$/);
+
+    // Signing in again replaces the cache (one account in it, the one sync uses); no temporary file is left.
+    const again = start(["login", "--config", configPath]);
+    const [, second] = await again.waitFor(/enter the code (\S+)/);
+    idp.approveDevice(second!, "alice@example.com");
+    expect(await again.exit, again.stderr()).toBe(0);
+    const cache = JSON.parse(readFileSync(result.tokenCachePath, "utf8")) as { Account: Record<string, unknown>; RefreshToken: Record<string, unknown> };
+    expect(Object.keys(cache.Account)).toHaveLength(1);
+    expect(Object.keys(cache.RefreshToken)).toHaveLength(1);
+    expect(readdirSync(join(result.tokenCachePath, ".."))).toEqual(["alice.tokens.json"]);
   });
 
   it("refuses what cannot sign in: no such account, an app-only account, several without a name", async () => {
