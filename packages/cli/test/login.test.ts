@@ -6,7 +6,7 @@
  * simulator behind a bearer-checking front, with the cached token. App-only with a client secret
  * file syncs too; a run without a sign-in fails with exit code 3 naming `ewsdav login`.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
@@ -23,6 +23,9 @@ import {
   type FakeIdentityProvider,
   type TestCertificateAuthority,
 } from "@ewsdav/ews-simulator";
+import { OAuthError } from "@ewsdav/ews-client";
+import { ewsAuthFor, type EwsAccountConfig } from "../src/accounts.js";
+import { loadConfig } from "../src/config.js";
 import { EWSDAV_BIN, runCli } from "./cli.test-support.js";
 
 const HOST = "login.example.test";
@@ -281,5 +284,21 @@ describe("an app-only account", () => {
     const sync = await runCli(["sync", "--config", configPath]);
     expect(sync.code, sync.stdout + sync.stderr).toBe(3);
     expect(sync.stdout + sync.stderr).not.toContain("wrong-secret-Zz9-value");
+  });
+
+  it("with a certificate: an EC key is refused naming the field; an RSA key is read and an assertion signed and sent (this identity provider takes secrets only: invalid_client)", async () => {
+    const { dir, configPath } = writeConfig({ type: "oauth", flow: "app-only", clientId: CLIENT_ID, tenantId: TENANT, authority: idp.authority, certificate: { privateKeyFile: "app.key", certificateFile: "app.pem" } });
+    const ec = ca.issue(["app.example.test"]);
+    writeFileSync(join(dir, "app.pem"), ec.cert);
+    writeFileSync(join(dir, "app.key"), ec.key, { mode: 0o600 });
+    const account = () => loadConfig(configPath).accounts["work"] as EwsAccountConfig;
+    expect(() => ewsAuthFor("work", account())).toThrow(/^accounts\.work\.auth\.certificate\.privateKeyFile: an RSA private key is needed \(this one is ec\)/);
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "app.key"), "-out", join(dir, "app.pem"), "-days", "1", "-subj", "/CN=ewsdav app"], { stdio: "ignore" });
+    chmodSync(join(dir, "app.key"), 0o600);
+    const auth = ewsAuthFor("work", account());
+    const error = (await Promise.resolve(auth.authorize({ url: gateway.url, operation: "GetFolder", headers: {}, body: "", idempotent: true })).catch((e: unknown) => e)) as OAuthError;
+    expect(error).toBeInstanceOf(OAuthError);
+    expect(error.providerCode).toBe("invalid_client");
+    expect(idp.tokenRequests.client_credentials).toBeGreaterThan(0);
   });
 });

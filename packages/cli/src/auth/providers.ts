@@ -4,7 +4,7 @@
  * and `ewsdav login` (sign-in).
  * @module
  */
-import { X509Certificate } from "node:crypto";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ExchangeOnlineAppOnlyTokenProvider, ExchangeOnlineDelegatedTokenProvider, type AppOnlyOptions, type OAuthCommonOptions } from "@ewsdav/ews-client";
 import { ConfigError, type SyncConfig } from "../config.js";
@@ -63,6 +63,14 @@ export function appOnlyProvider(auth: AppOnlyAuthConfig, network: AccountNetwork
   else if (auth.certificate) {
     const certificate = auth.certificate;
     const privateKey = readPrivateSecretFile(certificate.privateKeyFile, `${where}.certificate.privateKeyFile`);
+    let keyType: string | undefined;
+    try {
+      keyType = createPrivateKey(privateKey).asymmetricKeyType;
+    } catch {
+      throw new ConfigError(`${where}.certificate.privateKeyFile: ${certificate.privateKeyFile} holds no PEM private key (or an encrypted one: give it unencrypted, readable by its owner only)`);
+    }
+    // Client assertions are signed RS256/PS256: Microsoft Entra ID takes RSA certificates only.
+    if (keyType !== "rsa") throw new ConfigError(`${where}.certificate.privateKeyFile: an RSA private key is needed (this one is ${keyType ?? "of an unknown type"}); Microsoft Entra ID signs in apps with RSA certificates only`);
     let thumbprint = certificate.thumbprint?.replace(/:/g, "").toUpperCase();
     let x5c: string | undefined;
     if (certificate.certificateFile !== undefined) {
