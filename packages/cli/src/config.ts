@@ -106,6 +106,16 @@ export function loadConfig(path: string, options: LoadConfigOptions = {}): SyncC
 }
 
 /**
+ * Where a delegated OAuth account's token cache goes when its config names none:
+ * `tokens/<account>.json` in the config file's folder (`ewsdav init` signs in before the config
+ * exists, and passes this to `signIn`).
+ * @param configDir - the folder of the config file.
+ */
+export function defaultTokenCachePath(configDir: string, accountName: string): string {
+  return resolve(configDir, "tokens", `${accountName}.json`);
+}
+
+/**
  * Makes every path of a config absolute, relative to `base` (the config file's folder), and
  * fills in the default paths: a delegated OAuth account's token cache (`tokens/<account>.json`)
  * and an autodiscover account's cache (`<state>.autodiscover.json`).
@@ -125,7 +135,7 @@ export function resolvePaths(config: SyncConfig, base: string): void {
     if (account.autodiscover) account.autodiscoverCache = resolve(base, account.autodiscoverCache ?? `${config.state}.autodiscover.json`);
     const auth = account.auth;
     if ((auth.type === "basic" || auth.type === "ntlm") && auth.passwordFile !== undefined) auth.passwordFile = resolve(base, auth.passwordFile);
-    if (auth.type === "oauth" && auth.flow === "delegated") auth.tokenCache = resolve(base, auth.tokenCache ?? `tokens/${name}.json`);
+    if (auth.type === "oauth" && auth.flow === "delegated") auth.tokenCache = auth.tokenCache !== undefined ? resolve(base, auth.tokenCache) : defaultTokenCachePath(base, name);
     if (auth.type === "oauth" && auth.flow === "app-only") {
       if (auth.clientSecretFile !== undefined) auth.clientSecretFile = resolve(base, auth.clientSecretFile);
       if (auth.certificate) {

@@ -4,12 +4,12 @@
  * naming the field, none printing a secret, whatever the mistake (wrong types, unknown keys,
  * two secret sources, a secret file others can read).
  */
+import { execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createTestCertificateAuthority } from "@ewsdav/ews-simulator";
 import { ewsAuthFor, secretOf, type EwsAccountConfig } from "../src/accounts.js";
 import { ConfigError, loadConfig, type SyncConfig } from "../src/config.js";
 import { runCli } from "./cli.test-support.js";
@@ -207,11 +207,7 @@ describe("secret sources", () => {
     const { dir, path } = write(
       withEws({ auth: { type: "oauth", flow: "app-only", clientId: "c", tenantId: "t", certificate: { privateKeyFile: "app.key", certificateFile: "app.pem", thumbprint: "AB".repeat(32) } } }),
     );
-    const ca = createTestCertificateAuthority();
-    const pair = ca.issue(["app.example.test"]);
-    writeFileSync(join(dir, "app.pem"), pair.cert);
-    writeFileSync(join(dir, "app.key"), pair.key);
-    ca.dispose();
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "app.key"), "-out", join(dir, "app.pem"), "-days", "1", "-subj", "/CN=ewsdav app"], { stdio: "ignore" });
     chmodSync(join(dir, "app.key"), 0o644);
     const config = loadConfig(path);
     expect(errorOf(() => ewsAuthFor("work", ews(config))).message).toMatch(/^accounts\.work\.auth\.certificate\.privateKeyFile: .*app\.key is readable by its group and others/);
