@@ -302,3 +302,54 @@ describe("an app-only account", () => {
     expect(idp.tokenRequests.client_credentials).toBeGreaterThan(0);
   });
 });
+
+describe("a delegated account whose access tokens are short-lived", () => {
+  let shortIdp: FakeIdentityProvider;
+  let shortGateway: BearerGateway;
+  beforeAll(async () => {
+    shortIdp = await startFakeIdentityProvider({ tls: ca.issue([HOST]), publicHost: HOST, tenantId: TENANT, clientId: CLIENT_ID, users: [{ username: "alice@example.com" }], accessTokenSeconds: 60 });
+    shortGateway = await startBearerGateway({ target: sim.url, resolve: (token) => shortIdp.resolve(token), backendCredentials: (address) => ({ username: address, password: "secret" }) });
+  });
+  afterAll(async () => {
+    await shortGateway?.stop();
+    await shortIdp?.close();
+  });
+
+  it("sync renews the access token with the refresh token and keeps the renewed cache 0600", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ewsdav-login-renew-"));
+    writeFileSync(join(dir, "ca.pem"), ca.caCert);
+    const configPath = join(dir, "sync.json");
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        state: "state.db",
+        accounts: {
+          work: {
+            type: "ews",
+            url: shortGateway.url,
+            mailbox: "alice@example.com",
+            auth: { type: "oauth", flow: "delegated", clientId: CLIENT_ID, tenantId: TENANT, authority: shortIdp.authority },
+            resolve: { [`${HOST}:443`]: `127.0.0.1:${shortIdp.port}` },
+            caFile: "ca.pem",
+          },
+          files: { type: "vdir", path: "vdir" },
+        },
+        pairs: [{ kind: "contacts", remote: { account: "work", folder: "Contacts" }, local: { account: "files", collection: "contacts", create: true } }],
+      }),
+    );
+    const login = start(["login", "--config", configPath]);
+    const [, code] = await login.waitFor(/enter the code (\S+)/);
+    shortIdp.approveDevice(code!, "alice@example.com");
+    expect(await login.exit, login.stderr()).toBe(0);
+    const cachePath = join(dir, "tokens", "work.json");
+    const signedIn = readFileSync(cachePath, "utf8");
+
+    const sync = await runCli(["sync", "--config", configPath]);
+    expect(sync.code, sync.stdout + sync.stderr).toBe(0);
+    expect(vcards(dir)).toHaveLength(5);
+    expect(shortIdp.tokenRequests.refresh_token ?? 0).toBeGreaterThan(0);
+    expect(readFileSync(cachePath, "utf8")).not.toBe(signedIn);
+    expect(statSync(cachePath).mode & 0o777).toBe(0o600);
+    for (const token of shortIdp.issued.map((t) => t.accessToken)) expect(sync.stdout + sync.stderr).not.toContain(token);
+  });
+});
