@@ -5,12 +5,12 @@
  * two secret sources, a secret file others can read).
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ewsAuthFor, secretOf, type EwsAccountConfig } from "../src/accounts.js";
+import { ewsAccountFor, ewsAuthFor, secretOf, type EwsAccountConfig } from "../src/accounts.js";
 import { ConfigError, loadConfig, type SyncConfig } from "../src/config.js";
 import { runCli } from "./cli.test-support.js";
 
@@ -225,3 +225,18 @@ function errorOf(fn: () => unknown): Error {
   throw new Error("no error");
 }
 
+describe("a delegated account's token cache", () => {
+  it("is refused when others can read it, and missing means not signed in (exit code 3's error), naming `ewsdav login`", async () => {
+    const { dir, path } = write(withEws({ auth: { type: "oauth", flow: "delegated", clientId: "c1", tenantId: "t" } }));
+    const account = ews(loadConfig(path));
+    const missing = await ewsAccountFor("work", account, { warn: () => undefined }).catch((e: unknown) => e as Error & { code?: string });
+    expect(missing).toMatchObject({ name: "OAuthError", code: "OAUTH_NOT_SIGNED_IN" });
+    expect(missing.message).toBe(`accounts.work: not signed in (no sign-in in ${join(dir, "tokens/work.json")}); run: ewsdav login work`);
+    mkdirSync(join(dir, "tokens"), { mode: 0o700 });
+    writeFileSync(join(dir, "tokens/work.json"), "{}", { mode: 0o644 });
+    chmodSync(join(dir, "tokens/work.json"), 0o644);
+    const exposed = await ewsAccountFor("work", account, { warn: () => undefined }).catch((e: unknown) => e as Error);
+    expect(exposed).toBeInstanceOf(ConfigError);
+    expect(exposed.message).toContain(`accounts.work.auth.tokenCache: the token cache ${join(dir, "tokens/work.json")} is readable by others; make it private with: chmod 600`);
+  });
+});
