@@ -229,13 +229,13 @@ describe("a delegated account's token cache", () => {
   it("is refused when others can read it, and missing means not signed in (exit code 3's error), naming `ewsdav login`", async () => {
     const { dir, path } = write(withEws({ auth: { type: "oauth", flow: "delegated", clientId: "c1", tenantId: "t" } }));
     const account = ews(loadConfig(path));
-    const missing = await ewsAccountFor("work", account, { warn: () => undefined }).catch((e: unknown) => e as Error & { code?: string });
+    const missing = (await ewsAccountFor("work", account, { warn: () => undefined }).catch((e: unknown) => e)) as Error & { code?: string };
     expect(missing).toMatchObject({ name: "OAuthError", code: "OAUTH_NOT_SIGNED_IN" });
     expect(missing.message).toBe(`accounts.work: not signed in (no sign-in in ${join(dir, "tokens/work.json")}); run: ewsdav login work`);
     mkdirSync(join(dir, "tokens"), { mode: 0o700 });
     writeFileSync(join(dir, "tokens/work.json"), "{}", { mode: 0o644 });
     chmodSync(join(dir, "tokens/work.json"), 0o644);
-    const exposed = await ewsAccountFor("work", account, { warn: () => undefined }).catch((e: unknown) => e as Error);
+    const exposed = (await ewsAccountFor("work", account, { warn: () => undefined }).catch((e: unknown) => e)) as Error;
     expect(exposed).toBeInstanceOf(ConfigError);
     expect(exposed.message).toContain(`accounts.work.auth.tokenCache: the token cache ${join(dir, "tokens/work.json")} is readable by others; make it private with: chmod 600`);
   });
