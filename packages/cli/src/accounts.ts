@@ -1,25 +1,43 @@
 /**
- * The clients of a configured account: a DAV client, or an EWS client with its auth provider and
- * (when the account has a mailbox and push is wanted) a notification connection. Secrets are read
- * here, when an account is opened, from the environment variable or file the config names; an
- * error names the field, never the value.
+ * The clients of a configured account: a DAV client, or an EWS client with its authentication and
+ * (when the account has a mailbox and push is wanted) a notification connection. Every kind of
+ * EWS sign-in of the config is built here: Basic, NTLM (an authenticating transport of its own),
+ * OAuth delegated (the tokens `ewsdav login` left in the account's 0600 cache file), OAuth
+ * app-only (client secret or certificate, impersonating the mailbox) and a bearer token from the
+ * environment; an `"autodiscover": true` account's EWS URL is found (and cached) here too.
+ * Secrets are read when an account is opened, from the environment variable or private file the
+ * config names; an error names the field, never the value.
  */
-import { basicAuth, bearerAuth, EwsClient, NotificationConnection, type EwsAuthProvider } from "@ewsdav/ews-client";
+import {
+  autodiscoverAuthFrom,
+  basicAuth,
+  basicAutodiscoverAuth,
+  bearerAuth,
+  EwsClient,
+  NotificationConnection,
+  ntlmAuth,
+  ntlmAutodiscoverAuth,
+  OAuthError,
+  appOnlyMailboxOptions,
+  type AutodiscoverAuth,
+  type EwsAuthProvider,
+  type NtlmAuthenticator,
+  type TokenProvider,
+} from "@ewsdav/ews-client";
 import { DavClient, isLoopbackHost } from "@ewsdav/dav-client";
-import { ConfigError, type SyncConfig } from "./config.js";
+import { resolveEwsUrl } from "./auth/autodiscover-cache.js";
+import { networkOf, type AccountNetwork } from "./auth/network.js";
+import { appOnlyProvider, delegatedProvider } from "./auth/providers.js";
+import { secretFromEnv, secretOf } from "./auth/secrets.js";
+import { type SyncConfig } from "./config.js";
+import { CliError, EXIT } from "./exit-codes.js";
+
+export { secretOf } from "./auth/secrets.js";
 
 /** An EWS account as configured. */
 export type EwsAccountConfig = Extract<SyncConfig["accounts"][string], { type: "ews" }>;
 /** A DAV account as configured. */
 export type DavAccountConfig = Extract<SyncConfig["accounts"][string], { type: "dav" }>;
-
-/** The secret an account's config names (inline, or from an environment variable). */
-export function secretOf(s: { password?: string | undefined; passwordEnv?: string | undefined }, where: string): string {
-  if (s.password !== undefined) return s.password;
-  const value = process.env[s.passwordEnv!];
-  if (!value) throw new ConfigError(`${where}: the environment variable ${s.passwordEnv} is not set`);
-  return value;
-}
 
 /** Options of {@link davClientFor} and {@link ewsAccountFor}. */
 export interface OpenAccountOptions {
@@ -27,7 +45,7 @@ export interface OpenAccountOptions {
   warn: (message: string) => void;
 }
 
-/** The DAV client of a DAV account. */
+/** The DAV client of a DAV account (its password inline, from the environment, or from a private file). */
 export function davClientFor(name: string, account: DavAccountConfig, options: OpenAccountOptions): DavClient {
   return new DavClient({
     baseUrl: account.url,
@@ -37,51 +55,179 @@ export function davClientFor(name: string, account: DavAccountConfig, options: O
   });
 }
 
-/** The auth provider of an EWS account. */
-export function ewsAuthFor(name: string, account: EwsAccountConfig): EwsAuthProvider {
+/** The message of a delegated account without a sign-in. */
+function notSignedIn(name: string, tokenCache: string): OAuthError {
+  return new OAuthError("OAUTH_NOT_SIGNED_IN", `accounts.${name}: not signed in (no sign-in in ${tokenCache}); run: ewsdav login ${name}`);
+}
+
+/** How an EWS account authenticates: a per-request provider, or NTLM's authenticated connections. */
+interface EwsCredentials {
+  /** The per-request provider (for NTLM one that refuses to be used: NTLM authenticates connections). */
+  auth: EwsAuthProvider;
+  /** NTLM's transport, for NTLM accounts. */
+  ntlm?: NtlmAuthenticator;
+  /** Checks, before any request, that a sign-in is there (delegated OAuth). */
+  check?: () => Promise<void>;
+  /** Credentials for autodiscover. */
+  autodiscover?: AutodiscoverAuth;
+  /** The client options app-only access needs (the mailbox impersonated). */
+  clientOptions?: ReturnType<typeof appOnlyMailboxOptions>;
+}
+
+/** A provider for NTLM accounts' `auth` slot: NTLM runs on the connections of {@link OpenedEwsAccount.ntlm}. */
+function ntlmPlaceholder(name: string): EwsAuthProvider {
+  return {
+    scheme: "NTLM",
+    authorize() {
+      throw new CliError(`accounts.${name}: NTLM authenticates connections, not requests: use the account's client or its ntlm transport`, EXIT.usage);
+    },
+  };
+}
+
+function credentialsFor(name: string, account: EwsAccountConfig, network: AccountNetwork): EwsCredentials {
   const auth = account.auth;
-  if (auth.type === "basic") return basicAuth({ username: auth.username, password: secretOf(auth, `accounts.${name}.auth`) });
-  return bearerAuth(async () => {
-    const token = process.env[auth.tokenEnv];
-    if (!token) throw new ConfigError(`accounts.${name}.auth.tokenEnv: the environment variable ${auth.tokenEnv} is not set`);
-    return token;
-  });
+  const where = `accounts.${name}.auth`;
+  switch (auth.type) {
+    case "basic": {
+      const password = secretOf(auth, where);
+      return { auth: basicAuth({ username: auth.username, password }), autodiscover: basicAutodiscoverAuth(auth.username, password) };
+    }
+    case "ntlm": {
+      const credentials = { username: auth.domain !== undefined && !/[\\@]/.test(auth.username) ? `${auth.domain}\\${auth.username}` : auth.username, password: secretOf(auth, where) };
+      const ntlm = ntlmAuth(credentials, network.ca !== undefined ? { ca: network.ca } : {});
+      return { auth: ntlmPlaceholder(name), ntlm, autodiscover: ntlmAutodiscoverAuth(credentials) };
+    }
+    case "bearer": {
+      const provider = bearerAuth(async () => secretFromEnv(auth.tokenEnv, `${where}.tokenEnv`));
+      return { auth: provider, autodiscover: autodiscoverAuthFrom(provider) };
+    }
+    case "oauth": {
+      if (auth.flow === "app-only") {
+        const provider = appOnlyProvider(auth, network, where);
+        const bearer = bearerAuth(provider.getToken);
+        return { auth: bearer, autodiscover: autodiscoverAuthFrom(bearer), clientOptions: appOnlyMailboxOptions(account.mailbox!) };
+      }
+      const tokenCache = auth.tokenCache!;
+      const provider = delegatedProvider({ clientId: auth.clientId, tenantId: auth.tenantId, authority: auth.authority, tokenCachePath: tokenCache }, network, where);
+      const getToken: TokenProvider = async (request) => {
+        try {
+          return await provider.getToken(request);
+        } catch (error) {
+          if (error instanceof OAuthError && error.code === "OAUTH_NOT_SIGNED_IN") throw notSignedIn(name, tokenCache);
+          throw error;
+        }
+      };
+      const bearer = bearerAuth(getToken);
+      return {
+        auth: bearer,
+        autodiscover: autodiscoverAuthFrom(bearer),
+        check: async () => {
+          if (!(await provider.account())) throw notSignedIn(name, tokenCache);
+        },
+      };
+    }
+  }
+}
+
+/**
+ * The auth provider of an EWS account (Basic, bearer, OAuth delegated or app-only). An NTLM
+ * account authenticates connections, not requests: its provider refuses to be used; open the
+ * account with {@link ewsAccountFor} instead.
+ * @throws ConfigError naming the field when a secret is missing or a secret file is not private.
+ */
+export function ewsAuthFor(name: string, account: EwsAccountConfig): EwsAuthProvider {
+  return credentialsFor(name, account, networkOf(account, `accounts.${name}`)).auth;
 }
 
 /** An opened EWS account. */
 export interface OpenedEwsAccount {
   client: EwsClient;
+  /** The per-request auth provider (for an NTLM account a placeholder that refuses: see {@link ntlm}). */
   auth: EwsAuthProvider;
+  /** NTLM's authenticated connections, for an NTLM account (give it to other EWS requests as their transport). */
+  ntlm?: NtlmAuthenticator;
   /** The EWS URL (the configured one, or what autodiscover found). */
   url: string;
+  /** How the URL was had: configured, autodiscovered now, or from the autodiscover cache. */
+  urlSource: "config" | "autodiscover" | "cache" | "stale-cache";
   /** The push connection, when asked for and the account has a mailbox. */
   notifications?: NotificationConnection;
-  /** Closes the client and the push connection. */
+  /** Closes the client, the push connection and NTLM's connections. */
   close(): Promise<void>;
 }
 
-/** Opens an EWS account: its client, and with `notifications` its push connection (when it has a mailbox). */
+/**
+ * Opens an EWS account: its client (and with `notifications` its push connection, when it has a
+ * mailbox). An autodiscover account's URL is resolved first (cache beside the state file). A
+ * delegated OAuth account without a sign-in fails here, before any request, with an
+ * `OAuthError` (`OAUTH_NOT_SIGNED_IN`, exit code 3) saying to run `ewsdav login ACCOUNT`.
+ */
 export async function ewsAccountFor(name: string, account: EwsAccountConfig, options: OpenAccountOptions & { notifications?: boolean }): Promise<OpenedEwsAccount> {
-  const auth = ewsAuthFor(name, account);
-  // allowInsecureHttp: the EWS client's own check of plain http (the config refused it already unless allowed).
-  const insecure = account.allowInsecureHttp ? { allowInsecureHttp: true } : {};
-  const url = new URL(account.url);
-  if (account.allowInsecureHttp && url.protocol === "http:" && !isLoopbackHost(url.hostname)) options.warn("credentials are sent over plain http (allowInsecureHttp is set)");
-  const client = new EwsClient({ url: account.url, auth, ...(account.mailbox ? { mailbox: account.mailbox } : {}), ...insecure });
-  let notifications: NotificationConnection | undefined;
-  // Notifications need the mailbox for affinity; without it the folders are polled.
-  if (options.notifications && account.notifications && account.mailbox) {
-    notifications = new NotificationConnection({ url: account.url, mailbox: account.mailbox, auth, ...insecure });
+  const network = networkOf(account, `accounts.${name}`);
+  const credentials = credentialsFor(name, account, network);
+  try {
+    await credentials.check?.();
+    let url: string;
+    let urlSource: OpenedEwsAccount["urlSource"] = "config";
+    if (account.url !== undefined) url = account.url;
+    else {
+      try {
+        const resolved = await resolveEwsUrl({
+          name,
+          mailbox: account.mailbox!,
+          cachePath: account.autodiscoverCache!,
+          ...(credentials.autodiscover ? { auth: credentials.autodiscover } : {}),
+          ...network,
+          warn: options.warn,
+        });
+        url = resolved.url;
+        urlSource = resolved.source;
+      } catch (error) {
+        throw new CliError(`accounts.${name}: autodiscover found no EWS URL for ${account.mailbox}: ${(error as Error).message}`, EXIT.connection);
+      }
+    }
+    // allowInsecureHttp: the EWS client's own check of plain http (the config refused it already unless allowed).
+    const insecure = account.allowInsecureHttp ? { allowInsecureHttp: true } : {};
+    const parsed = new URL(url);
+    if (account.allowInsecureHttp && parsed.protocol === "http:" && !isLoopbackHost(parsed.hostname)) options.warn("credentials are sent over plain http (allowInsecureHttp is set)");
+    const identity = credentials.clientOptions ?? (account.mailbox ? { mailbox: account.mailbox } : {});
+    const transport = network.ca !== undefined ? { transport: { ca: network.ca } } : {};
+    const client = new EwsClient({
+      url,
+      ...(credentials.ntlm ? { send: credentials.ntlm.send } : { auth: credentials.auth }),
+      ...identity,
+      ...transport,
+      ...insecure,
+    });
+    let notifications: NotificationConnection | undefined;
+    // Notifications need the mailbox for affinity; without it the folders are polled.
+    if (options.notifications && account.notifications && account.mailbox) {
+      notifications = new NotificationConnection({
+        url,
+        mailbox: account.mailbox,
+        ...(credentials.ntlm ? { ntlm: credentials.ntlm } : { auth: credentials.auth }),
+        ...(credentials.clientOptions ? { impersonation: credentials.clientOptions.impersonation } : {}),
+        ...(network.ca !== undefined ? { ca: network.ca } : {}),
+        ...insecure,
+      });
+    }
+    const opened = notifications;
+    const ntlm = credentials.ntlm;
+    return {
+      client,
+      auth: credentials.auth,
+      ...(ntlm ? { ntlm } : {}),
+      url,
+      urlSource,
+      ...(notifications ? { notifications } : {}),
+      close: async () => {
+        await opened?.close().catch(() => undefined);
+        await client.close?.();
+        await ntlm?.close().catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    await credentials.ntlm?.close().catch(() => undefined);
+    throw error;
   }
-  const opened = notifications;
-  return {
-    client,
-    auth,
-    url: account.url,
-    ...(notifications ? { notifications } : {}),
-    close: async () => {
-      await opened?.close().catch(() => undefined);
-      await client.close?.();
-    },
-  };
 }

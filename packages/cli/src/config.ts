@@ -1,106 +1,24 @@
 /**
- * The configuration of the example sync host: accounts (EWS, DAV, vdir), pairs, policy and state
- * file, validated with zod. Errors name the field (`pairs[0].remote.account: …`); a file that is
- * not JSON is reported by line and column only, never with a piece of its text (which could be a
- * password). Secrets: an inline `password` in a file that group or others can read gets a
- * warning naming `passwordEnv`; an account URL on plain `http:` to a host that is not loopback
- * is refused unless the account says `allowInsecureHttp: true`.
+ * Reading the config file: JSON, validated with the zod schema of `config/schema.ts`, relative
+ * paths made absolute beside the file. Errors name the field (`accounts.work.auth.passwordFile:
+ * …`); a file that is not JSON is reported by line and column only, never with a piece of its
+ * text (which could be a password), and zod's messages are masked for the file's secret values
+ * besides (they do not quote input today; a future message might).
+ *
+ * Secrets: a password-like secret is given by exactly one of `password` (inline: a warning when
+ * the config file is readable by its group or others), `passwordEnv` (an environment variable) or
+ * `passwordFile` (a file holding only the secret, relative to the config; refused when its group
+ * or others can read it — checked when the account is opened, see `auth/secrets.ts`). App-only
+ * client secrets have no inline form: `clientSecretEnv` or `clientSecretFile`. An account URL on
+ * plain `http:` to a host that is not loopback is refused unless the account says
+ * `allowInsecureHttp: true`.
  */
 import { readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { z } from "zod";
+import { syncConfigSchema, type SecretSource, type SyncConfig } from "./config/schema.js";
 import { jsonErrorOffset, positionOf } from "./json-position.js";
 
-const secretFields = { password: z.string().min(1).optional(), passwordEnv: z.string().min(1).optional() };
-const oneSecret = [
-  (s: { password?: string | undefined; passwordEnv?: string | undefined }) => (s.password === undefined) !== (s.passwordEnv === undefined),
-  { message: "give exactly one of password or passwordEnv" },
-] as const;
-
-const ewsAccount = z.object({
-  type: z.literal("ews"),
-  url: z.url({ protocol: /^https?$/ }),
-  mailbox: z.email().optional(),
-  auth: z.union([
-    z.object({ type: z.literal("basic"), username: z.string().min(1), ...secretFields }).refine(...oneSecret),
-    z.object({ type: z.literal("bearer"), tokenEnv: z.string().min(1) }),
-  ]),
-  timeZone: z.string().optional(),
-  publicFolders: z.boolean().optional(),
-  /** Push for `--watch` (streaming notifications, pull where refused); off: the folders are polled. */
-  notifications: z.boolean().default(true),
-  /** Send the credentials over plain `http:` to a host that is not loopback (a warning is printed). */
-  allowInsecureHttp: z.boolean().default(false),
-});
-
-const davAccount = z
-  .object({
-    type: z.literal("dav"),
-    url: z.url({ protocol: /^https?$/ }),
-    username: z.string().min(1),
-    ...secretFields,
-    /** Send the credentials over plain `http:` to a host that is not loopback (a warning is printed). */
-    allowInsecureHttp: z.boolean().default(false),
-  })
-  .refine(...oneSecret);
-
-const vdirAccount = z.object({ type: z.literal("vdir"), path: z.string().min(1) });
-
-const kind = z.enum(["contacts", "events", "tasks"]);
-
-/** The validated configuration. */
-export const syncConfigSchema = z.object({
-  /** SQLite state file (created with mode 0600), relative to the config file. */
-  state: z.string().min(1),
-  policy: z
-    .object({
-      conflict: z.enum(["remote-wins", "local-wins", "newest-wins"]).default("remote-wins"),
-      deleteVersusModify: z.enum(["modification-wins", "deletion-wins"]).default("modification-wins"),
-    })
-    .default({ conflict: "remote-wins", deleteVersusModify: "modification-wins" }),
-  tagWrites: z.boolean().default(true),
-  /** Active mode (`--watch`). */
-  watch: z
-    .object({
-      /** How often DAV/vdir collections (and EWS folders without push) are polled. */
-      pollIntervalSeconds: z.number().positive().default(5),
-      /** How often every pair runs a full cycle regardless. */
-      fullCycleMinutes: z.number().positive().default(15),
-      /** How often a status line per pair is printed. */
-      statusIntervalSeconds: z.number().positive().default(60),
-    })
-    .default({ pollIntervalSeconds: 5, fullCycleMinutes: 15, statusIntervalSeconds: 60 }),
-  /**
-   * One writer per pair: each cycle holds its pair's lease in the state file, renewed while it runs.
-   * A lease left by a process that died is taken over once `ttlSeconds` have passed since its last
-   * renewal; a run that finds a pair's lease held waits up to `waitSeconds` for it, then reports that
-   * pair as `pair-busy` (nothing written) and goes on with the others.
-   */
-  lease: z
-    .object({
-      /** How long a lease lasts without renewal (renewed every third of it while a cycle runs). */
-      ttlSeconds: z.number().positive().default(60),
-      /** How long a cycle waits for a pair whose lease another process holds (0: not at all). */
-      waitSeconds: z.number().min(0).default(30),
-    })
-    .default({ ttlSeconds: 60, waitSeconds: 30 }),
-  accounts: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, "account names are letters, digits, - and _"), z.union([ewsAccount, davAccount, vdirAccount])),
-  pairs: z
-    .array(
-      z.object({
-        id: z.string().min(1).optional(),
-        kind,
-        /** The remote account and folder (id or display name). */
-        remote: z.object({ account: z.string(), folder: z.string().min(1) }),
-        /** The local account and collection (id or display name); `create` makes it when missing. */
-        local: z.object({ account: z.string(), collection: z.string().min(1), create: z.boolean().default(false) }),
-      }),
-    )
-    .min(1),
-});
-
-/** A validated configuration. */
-export type SyncConfig = z.infer<typeof syncConfigSchema>;
+export { syncConfigSchema, type SecretSource, type SyncConfig } from "./config/schema.js";
 
 /** A configuration that cannot be used; the message names the field. */
 export class ConfigError extends Error {
@@ -143,7 +61,10 @@ export function loadConfig(path: string, options: LoadConfigOptions = {}): SyncC
   }
   const parsed = syncConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(`${path}:\n${parsed.error.issues.map((i) => `  ${i.path.join(".") || "(root)"}: ${i.message}`).join("\n")}`);
+    // zod's messages do not quote the input; the secrets of the file are masked all the same, in
+    // case a message ever does (a key typed where a value belongs, a future zod version).
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".") || "(root)"}: ${messageOf(i)}`).join("\n");
+    throw new ConfigError(`${path}:\n${maskSecrets(lines, raw)}`);
   }
   const config = parsed.data;
   for (const [i, pair] of config.pairs.entries()) {
@@ -153,15 +74,18 @@ export function loadConfig(path: string, options: LoadConfigOptions = {}): SyncC
   }
   const inline: string[] = [];
   for (const [name, account] of Object.entries(config.accounts)) {
-    if (account.type === "vdir") continue;
+    if (account.type === "vdir" || account.url === undefined) continue;
     const url = new URL(account.url);
     if (url.protocol === "http:" && !isLoopbackHost(url.hostname) && !account.allowInsecureHttp) {
       throw new ConfigError(
         `${path}:\n  accounts.${name}.url: plain http to ${url.host}, which is not loopback, would send the credentials unencrypted; use https, or set "allowInsecureHttp": true`,
       );
     }
-    const secret = account.type === "dav" ? account : account.auth;
-    if ("password" in secret && secret.password !== undefined) inline.push(account.type === "dav" ? `accounts.${name}.password` : `accounts.${name}.auth.password`);
+  }
+  for (const [name, account] of Object.entries(config.accounts)) {
+    if (account.type === "vdir") continue;
+    const secret: SecretSource = account.type === "dav" ? account : account.auth.type === "basic" || account.auth.type === "ntlm" ? account.auth : {};
+    if (secret.password !== undefined) inline.push(account.type === "dav" ? `accounts.${name}.password` : `accounts.${name}.auth.password`);
   }
   if (inline.length > 0) {
     let mode = 0;
@@ -173,12 +97,82 @@ export function loadConfig(path: string, options: LoadConfigOptions = {}): SyncC
     if (process.platform !== "win32" && (mode & 0o044) !== 0) {
       warn(
         `${path} holds a password inline (${inline.join(", ")}) and is readable by ${(mode & 0o040) !== 0 ? "its group" : ""}${(mode & 0o044) === 0o044 ? " and " : ""}${(mode & 0o004) !== 0 ? "others" : ""}; ` +
-          `put it in an environment variable named by "passwordEnv" instead, or make the file private (chmod 600)`,
+          `put it in an environment variable named by "passwordEnv" or a private file named by "passwordFile" instead, or make the file private (chmod 600)`,
       );
     }
   }
-  const base = dirname(resolve(path));
-  config.state = resolve(base, config.state);
-  for (const account of Object.values(config.accounts)) if (account.type === "vdir") account.path = resolve(base, account.path);
+  resolvePaths(config, dirname(resolve(path)));
   return config;
+}
+
+/**
+ * Where a delegated OAuth account's token cache goes when its config names none:
+ * `tokens/<account>.json` in the config file's folder (`ewsdav init` signs in before the config
+ * exists, and passes this to `signIn`).
+ * @param configDir - the folder of the config file.
+ */
+export function defaultTokenCachePath(configDir: string, accountName: string): string {
+  return resolve(configDir, "tokens", `${accountName}.json`);
+}
+
+/**
+ * Makes every path of a config absolute, relative to `base` (the config file's folder), and
+ * fills in the default paths: a delegated OAuth account's token cache (`tokens/<account>.json`)
+ * and an autodiscover account's cache (`<state>.autodiscover.json`).
+ */
+export function resolvePaths(config: SyncConfig, base: string): void {
+  config.state = resolve(base, config.state);
+  for (const [name, account] of Object.entries(config.accounts)) {
+    if (account.type === "vdir") {
+      account.path = resolve(base, account.path);
+      continue;
+    }
+    if (account.type === "dav") {
+      if (account.passwordFile !== undefined) account.passwordFile = resolve(base, account.passwordFile);
+      continue;
+    }
+    if (account.caFile !== undefined) account.caFile = resolve(base, account.caFile);
+    if (account.autodiscover) account.autodiscoverCache = resolve(base, account.autodiscoverCache ?? `${config.state}.autodiscover.json`);
+    const auth = account.auth;
+    if ((auth.type === "basic" || auth.type === "ntlm") && auth.passwordFile !== undefined) auth.passwordFile = resolve(base, auth.passwordFile);
+    if (auth.type === "oauth" && auth.flow === "delegated") auth.tokenCache = auth.tokenCache !== undefined ? resolve(base, auth.tokenCache) : defaultTokenCachePath(base, name);
+    if (auth.type === "oauth" && auth.flow === "app-only") {
+      if (auth.clientSecretFile !== undefined) auth.clientSecretFile = resolve(base, auth.clientSecretFile);
+      if (auth.certificate) {
+        auth.certificate.privateKeyFile = resolve(base, auth.certificate.privateKeyFile);
+        if (auth.certificate.certificateFile !== undefined) auth.certificate.certificateFile = resolve(base, auth.certificate.certificateFile);
+      }
+    }
+  }
+}
+
+/** An issue's message; for a bad record key, what the key should be (zod says only "Invalid key in record"). */
+function messageOf(issue: { code: string; message: string; issues?: ReadonlyArray<{ message: string }> }): string {
+  if (issue.code === "invalid_key" && issue.issues && issue.issues.length > 0) return `invalid name: ${issue.issues.map((i) => i.message).join("; ")}`;
+  return issue.message;
+}
+
+/** Keys with a secret-looking name whose values are names or paths, not secrets. */
+const NOT_SECRET_KEYS = new Set(["passwordEnv", "passwordFile", "tokenEnv", "tokenCache", "clientSecretEnv", "clientSecretFile"]);
+
+/**
+ * Replaces in `text` every string value of `raw` (the parsed, unvalidated config) held by a
+ * secret-looking key, longer than 3 characters, with `***`.
+ */
+function maskSecrets(text: string, raw: unknown): string {
+  const secrets: string[] = [];
+  const walk = (value: unknown, depth: number) => {
+    if (depth > 20 || value === null || typeof value !== "object") return;
+    for (const [key, inner] of Object.entries(value)) {
+      if (/secret|passw|token|key/i.test(key) && !NOT_SECRET_KEYS.has(key)) {
+        if (typeof inner === "string" && inner.length > 3) secrets.push(inner);
+        else if (typeof inner === "number" || typeof inner === "boolean") secrets.push(String(inner));
+      }
+      walk(inner, depth + 1);
+    }
+  };
+  walk(raw, 0);
+  let masked = text;
+  for (const secret of secrets.sort((a, b) => b.length - a.length)) if (secret.length > 3) masked = masked.split(secret).join("***");
+  return masked;
 }

@@ -5,12 +5,12 @@
  * warning), which reaches the DAV client.
  */
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import { EWSDAV_BIN } from "./cli.test-support.js";
+import { EWSDAV_BIN, runCli } from "./cli.test-support.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDavServer, type DavServer } from "../../../test/harness/dav-servers.js";
 import { ConfigError, loadConfig } from "../src/config.js";
@@ -163,6 +163,31 @@ describe("plain http", () => {
       expect(report.ok, JSON.stringify(report.pairs.map((p) => [p.error, p.errors]))).toBe(true);
       expect(lines).toContainEqual(expect.stringMatching(/^cloud: warning: .*plain http/));
       expect(lines.join("\n")).not.toContain(server.password);
+      expect(readdirSync(join(path, "..", "vdir", "book")).filter((f) => f.endsWith(".vcf"))).toHaveLength(1);
+    });
+
+    it("with the password in a private passwordFile, through the binary; a passwordFile others can read is refused (exit 2)", async () => {
+      await server.seedCollection({ name: "files-book", displayName: "Files book", kind: "addressbook", items: [{ name: "b.vcf", text: "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:b\r\nFN:B\r\nN:B;;;;\r\nEND:VCARD\r\n" }] });
+      const path = configFile(
+        JSON.stringify({
+          state: "state.db",
+          accounts: { cloud: { type: "dav", url: server.url, username: server.username, passwordFile: "secrets/cloud" }, files: { type: "vdir", path: "vdir" } },
+          pairs: [{ kind: "contacts", remote: { account: "cloud", folder: "Files book" }, local: { account: "files", collection: "book", create: true } }],
+        }),
+      );
+      const secret = join(path, "..", "secrets", "cloud");
+      mkdirSync(join(path, ".."), { recursive: true });
+      mkdirSync(join(path, "..", "secrets"), { mode: 0o700 });
+      writeFileSync(secret, `${server.password}\n`, { mode: 0o644 });
+      chmodSync(secret, 0o644);
+      const refused = await runCli(["sync", "--config", path]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain("accounts.cloud.passwordFile:");
+      expect(refused.stderr).toContain("chmod 600");
+      chmodSync(secret, 0o600);
+      const run = await runCli(["sync", "--config", path]);
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(run.stdout + run.stderr).not.toContain(server.password);
       expect(readdirSync(join(path, "..", "vdir", "book")).filter((f) => f.endsWith(".vcf"))).toHaveLength(1);
     });
   });
