@@ -7,7 +7,7 @@
 import { exitCodeOf } from "../cli/failure.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 
-/** How a check came out. `skipped`: an earlier check of the same account failed, or it does not apply. */
+/** How a check came out. `skipped`: not run, because a check it needs failed (or was not run itself). */
 export type Verdict = "ok" | "warning" | "failed" | "skipped";
 
 /** What kind of trouble a failed check is; it decides the exit code. */
@@ -100,9 +100,9 @@ export class StepTimeoutError extends Error {
   }
 }
 
-/** `1 s`, `2.5 s`. */
+/** `1 s`, `2.5 s`; under a second in ms. */
 export function formatSeconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(1))} s`;
+  return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { DavClient, DavCollection } from "@ewsdav/dav-client";
 import { davClientFor, type DavAccountConfig } from "../accounts.js";
 import type { SyncConfig } from "../config.js";
-import { categoryOf, failed, ok, skipped, warning, type CheckOutcome, type Step } from "./check.js";
+import { categoryOf, failed, ok, warning, type CheckOutcome, type Step } from "./check.js";
 
 /** What the DAV checks need from the config. */
 export interface DavCheckInput {
@@ -89,7 +89,7 @@ export function davSteps(input: DavCheckInput): { steps: Step[]; close(): Promis
       title: "DAV sync-collection",
       after: ["sign-in"],
       run: async () => {
-        if (checked.length === 0) return skipped("no collection to ask yet (the first sync creates them)", "run ewsdav doctor again after the first sync");
+        if (checked.length === 0) return ok("no collection to ask yet: the first sync creates them (run ewsdav doctor again after it)");
         const without = checked.filter((c) => !c.supportsSyncCollection);
         const label = (c: DavCollection) => `"${c.displayName ?? c.href}"`;
         const details = { collections: checked.map((c) => ({ href: c.href, displayName: c.displayName, syncCollection: c.supportsSyncCollection })) };

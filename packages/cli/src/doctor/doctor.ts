@@ -78,7 +78,7 @@ async function runGroup(group: CheckGroup, plan: StepPlan, options: DoctorOption
     for (const step of plan.steps) {
       const blocker = step.after.map((id) => byId.get(id)).find((r) => r && (r.verdict === "failed" || r.verdict === "skipped"));
       let outcome: CheckOutcome;
-      if (blocker) outcome = skipped(`skipped: ${blocker.title} ${blocker.verdict === "failed" ? "failed" : "was skipped"}`, `fix ${blocker.title} first`);
+      if (blocker) outcome = skipped(`not run because ${blocker.title} ${blocker.verdict === "failed" ? "failed" : "was not run"}`, `fix ${blocker.title} first`);
       else {
         try {
           outcome = await runStep(step.title, options.timeoutMs, options.signal, step.run);

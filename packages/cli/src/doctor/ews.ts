@@ -20,7 +20,7 @@ import {
 import { EwsSide } from "@ewsdav/core/ews";
 import { ewsAccountFor, type EwsAccountConfig, type OpenedEwsAccount } from "../accounts.js";
 import type { SyncConfig } from "../config.js";
-import { categoryOf, failed, ok, skipped, warning, type CheckOutcome, type Step } from "./check.js";
+import { categoryOf, failed, ok, warning, type CheckOutcome, type Step } from "./check.js";
 
 /** The account's auth settings as words for advice (the config's auth types, today's and those being added). */
 function signInAdvice(name: string, account: EwsAccountConfig, status: number): string {
@@ -28,7 +28,7 @@ function signInAdvice(name: string, account: EwsAccountConfig, status: number): 
   if (status === 403) return `the server let ${name} in but refused EWS: ask the admin to allow EWS for the mailbox (Set-CASMailbox -EwsEnabled $true)`;
   if (type === "bearer") return `the token in the environment variable named by accounts.${name}.auth.tokenEnv was refused: get a fresh token`;
   if (type === "oauth") return `sign in again with \`ewsdav login ${name}\``;
-  return `check the username and password in accounts.${name}.auth (Nextcloud: use an app password; Exchange Online refuses Basic sign-in: use OAuth there)`;
+  return `check the username and password in accounts.${name}.auth (Exchange Online refuses Basic sign-in: use OAuth there)`;
 }
 
 /** A failed outcome for an error of a sign-in call. */
@@ -185,7 +185,7 @@ export function ewsSteps(input: EwsCheckInput): { steps: Step[]; close(): Promis
       after: ["sign-in"],
       run: async (signal) => {
         const polled = `folders are polled every ${pollSeconds} s by ewsdav watch`;
-        if (!account.notifications) return skipped(`push is off in the config ("notifications": false): ${polled}`, `set "notifications": true in ${where} for push`);
+        if (!account.notifications) return ok(`push is off in the config ("notifications": false): ${polled}`);
         const connection = opened!.notifications;
         if (!account.mailbox || !connection) return warning(`no "mailbox" in the config, which push needs: ${polled}`, `add "mailbox": "<the mailbox's address>" to ${where}`);
         const paired = folderIds.length > 0;

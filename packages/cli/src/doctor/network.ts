@@ -147,7 +147,7 @@ export function judgeHandshake(endpoint: Endpoint, handshake: Handshake, now: nu
     const daysLeft = Math.floor((validTo.getTime() - now) / DAY_MS);
     if (validTo.getTime() - now < CERTIFICATE_WARNING_DAYS * DAY_MS) {
       return warning(
-        `${version}; the certificate of ${hostPort} expires on ${day(validTo)} (${daysLeft < 1 ? "within a day" : `in ${daysLeft} days`})`,
+        `${version}; the certificate of ${hostPort} expires on ${day(validTo)} (${daysLeft < 1 ? "within a day" : `in ${daysLeft} day${daysLeft === 1 ? "" : "s"}`})`,
         `have the server's certificate renewed before ${day(validTo)}, or syncing stops then`,
         details,
       );

@@ -17,8 +17,9 @@ export function groupLines(group: CheckGroup, terminal: boolean): string[] {
   const width = terminal ? 1 : Math.max(...Object.values(WORDS).map((w) => w.length));
   for (const check of group.checks) {
     const mark = terminal ? MARKS[check.verdict] : WORDS[check.verdict].padEnd(width);
-    lines.push(`  ${mark} ${check.title}: ${check.summary}`);
-    if (check.verdict !== "ok" && check.advice) lines.push(`  ${" ".repeat(width)}   → ${check.advice}`);
+    // A skipped check's advice is always "fix the one it needs first": on the same line.
+    lines.push(`  ${mark} ${check.title}: ${check.summary}${check.verdict === "skipped" && check.advice ? `; ${check.advice}` : ""}`);
+    if ((check.verdict === "warning" || check.verdict === "failed") && check.advice) lines.push(`  ${" ".repeat(width)}   → ${check.advice}`);
   }
   return lines;
 }

@@ -9,7 +9,7 @@ import { userInfo } from "node:os";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { SQLITE_MIGRATIONS } from "@ewsdav/core/sqlite";
-import { failed, ok, skipped, warning, type CheckOutcome, type Step } from "./check.js";
+import { failed, ok, warning, type CheckOutcome, type Step } from "./check.js";
 
 /** The nearest folder of `path` that exists. */
 function nearestExisting(path: string): string {
@@ -101,7 +101,7 @@ function readState(path: string, now: number): StateSummary {
 /** The steps of the state file: the file, its schema, its pairs' journal and leases. */
 export function stateSteps(path: string): Step[] {
   let summary: StateSummary | undefined;
-  const noFile = () => skipped("no state file yet", "nothing to do: the first sync creates it");
+  const noFile = () => ok("no state file yet: nothing to read");
   return [
     { id: "state-file", title: "State file", after: [], run: async () => checkStateFile(path) },
     {
