@@ -10,7 +10,9 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
+import Database from "better-sqlite3";
+import { startEwsSimulator, startSubscriptionFront, type EwsSimulator } from "@ewsdav/ews-simulator";
+import { SqliteStateStore } from "@ewsdav/core/sqlite";
 import { freePort, startRadicale, startSabre, type DavServer } from "../../../test/harness/dav-servers.js";
 import { runCli, type CliRun } from "./cli.test-support.js";
 
@@ -203,6 +205,58 @@ describe("ewsdav doctor", () => {
     const badTimeout = await runCli(["doctor", "--config", configPath, "--timeout", "soon"], { env: env() });
     expect(badTimeout.code).toBe(2);
     expect(badTimeout.stderr).toContain("--timeout");
+  });
+
+  it("a server that refuses streaming notifications: a warning that watch falls back to a pull subscription (exit 0)", async () => {
+    const front = await startSubscriptionFront({ simulator: sim, users: [{ smtpAddress: "alice@example.com", password: EWS_PASSWORD }], refuseStreaming: true });
+    try {
+      const { configPath } = writeConfig(front.url, { url: radicale.url, username: radicale.username, collection: "Contacts" });
+      const run = await runCli(["doctor", "--config", configPath, "--account", "work", "--json"], { env: env() });
+      expect(run.code, run.stderr).toBe(0);
+      const push = check(parseJson(run), "work", "notifications");
+      expect(push.verdict).toBe("warning");
+      expect(push.summary).toMatch(/^streaming notifications refused \(.*ErrorSchemaValidation.*\); ewsdav watch falls back to a pull subscription/);
+      expect(push.advice).toContain("allow EWS streaming notifications");
+      // Both subscriptions were removed again.
+      expect(front.requests.map((r) => r.operation)).toEqual(["Subscribe", "Subscribe", "Unsubscribe"]);
+      expect(front.subscriptionCount).toBe(0);
+    } finally {
+      await front.stop();
+    }
+  });
+
+  it("a pair with an interrupted run: a warning naming the sync that finishes it; a pair being synced: said, without a warning", async () => {
+    const { dir, configPath } = writeConfig(sim.url, { url: radicale.url, username: radicale.username, collection: "Contacts" });
+    expect((await runCli(["sync", "--config", configPath], { env: env() })).code).toBe(0);
+    const statePath = join(dir, "state.db");
+    // What a run killed between its journal entry and the side effect leaves behind.
+    const db = new Database(statePath);
+    db.prepare("INSERT INTO journal (pair_id, uid, slot, op, item_id, started_at) VALUES (?, ?, ?, ?, ?, ?)").run("contacts", "uid-1", "local", "create", null, new Date().toISOString());
+    db.close();
+    const interrupted = await runCli(["doctor", "--config", configPath, "--account", "cloud", "--json"], { env: env() });
+    expect(interrupted.code, interrupted.stderr).toBe(0);
+    const pairs = parseJson(interrupted).state.checks.find((c) => c.id === "state-pairs")!;
+    expect(pairs).toMatchObject({ verdict: "warning", summary: "contacts: an interrupted run left 1 journaled action" });
+    expect(pairs.advice).toContain("ewsdav sync --pair contacts");
+
+    const store = new SqliteStateStore(statePath);
+    try {
+      expect((await store.acquireLease({ pairId: "contacts", owner: "host-b:4242", ttlMs: 600_000 })).acquired).toBe(true);
+      const busy = await runCli(["doctor", "--config", configPath, "--account", "cloud"], { env: env() });
+      expect(busy.code, busy.stderr).toBe(0);
+      expect(busy.stdout).toMatch(/ok {6}Pairs in the state: contacts: an interrupted run left 1 journaled action; contacts is being synced by host-b:4242 \(lease until /);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("a host name that does not resolve: DNS failed, exit 4; --quiet prints only the failures, on stderr", async () => {
+    const { configPath } = writeConfig("https://ewsdav-doctor-test.invalid/EWS/Exchange.asmx", { url: radicale.url, username: radicale.username, collection: "Contacts" });
+    const run = await runCli(["doctor", "--config", configPath, "--account", "work", "--timeout", "5", "--quiet"], { env: env() });
+    expect(run.code).toBe(4);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/^error: work: DNS: (ewsdav-doctor-test\.invalid does not resolve|ewsdav-doctor-test\.invalid could not be looked up|no answer within 5 s)/m);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
   });
 
   describe("against sabre/dav (no sync-collection)", () => {

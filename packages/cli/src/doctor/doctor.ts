@@ -11,8 +11,8 @@ import { redactCredentials, redactUrl } from "@ewsdav/http";
 import type { SyncConfig } from "../config.js";
 import { categoryOf, exitCodeOfChecks, failed, formatSeconds, ok, runStep, skipped, StepTimeoutError, type CheckOutcome, type CheckResult, type Step, type StepPlan } from "./check.js";
 import { davSteps } from "./dav.js";
-import { ewsSteps } from "./ews.js";
-import { checkClock, checkConnection, checkDns, endpointOf } from "./network.js";
+import { configuredUrl, ewsSteps } from "./ews.js";
+import { checkClock, checkConnection, checkDns, endpointOf, type Endpoint } from "./network.js";
 import { stateSteps } from "./state-file.js";
 import type { ExitCode } from "../exit-codes.js";
 
@@ -104,12 +104,14 @@ async function runGroup(group: CheckGroup, plan: StepPlan, options: DoctorOption
 }
 
 /** The DNS, TLS and clock steps of a server account. */
-function networkSteps(url: string, where: string, allowInsecureHttp: boolean): Step[] {
-  const endpoint = endpointOf(url);
+function networkSteps(url: string | undefined, endpointUrl: () => Promise<string>, where: string, allowInsecureHttp: boolean): Step[] {
+  // An account without a URL finds it by autodiscover (https) when the first step asks.
+  let endpoint: Endpoint | undefined;
+  const known = async () => (endpoint ??= endpointOf(url ?? (await endpointUrl())));
   return [
-    { id: "dns", title: "DNS", after: [], run: async () => checkDns(endpoint, where) },
-    { id: "tls", title: endpoint.secure ? "TLS" : "Connection", after: ["dns"], run: (signal) => checkConnection(endpoint, { allowInsecureHttp, where, signal }) },
-    { id: "clock", title: "Clock", after: ["tls"], run: (signal) => checkClock(endpoint, signal) },
+    { id: "dns", title: "DNS", after: [], run: async () => checkDns(await known(), where) },
+    { id: "tls", title: url?.startsWith("http:") ? "Connection" : "TLS", after: ["dns"], run: async (signal) => checkConnection(await known(), { allowInsecureHttp, where, signal }) },
+    { id: "clock", title: "Clock", after: ["tls"], run: async (signal) => checkClock(await known(), signal) },
   ];
 }
 
@@ -147,8 +149,9 @@ function accountPlan(config: SyncConfig, name: string, group: CheckGroup): StepP
   const warn = (message: string) => void group.notes.push(redactCredentials(message));
   if (account.type === "vdir") return { steps: [localFolderStep(account.path)], close: async () => undefined };
   const where = `accounts.${name}.url`;
-  const own = account.type === "ews" ? ewsSteps({ name, account, config, warn }) : davSteps({ name, account, config, warn });
-  return { steps: [...networkSteps(account.url, where, account.allowInsecureHttp), ...own.steps], close: own.close };
+  const url = configuredUrl(account);
+  const own = account.type === "ews" ? ewsSteps({ name, account, config, warn }) : { ...davSteps({ name, account, config, warn }), endpointUrl: async () => account.url };
+  return { steps: [...networkSteps(url, own.endpointUrl, where, account.allowInsecureHttp), ...own.steps], close: own.close };
 }
 
 /** Runs every check; resolves when all are done (or rejects when `signal` aborts). */
@@ -156,7 +159,9 @@ export async function runDoctor(config: SyncConfig, options: DoctorOptions): Pro
   const names = options.accounts?.length ? [...options.accounts] : Object.keys(config.accounts);
   const groups: CheckGroup[] = names.map((name) => {
     const account = config.accounts[name]!;
-    return { account: name, type: account.type, target: account.type === "vdir" ? account.path : redactUrl(account.url), checks: [], notes: [] };
+    const url = account.type === "vdir" ? undefined : configuredUrl(account);
+    const target = account.type === "vdir" ? account.path : url ? redactUrl(url) : "autodiscover";
+    return { account: name, type: account.type, target, checks: [], notes: [] };
   });
   const stateGroup: CheckGroup = { account: null, type: "state", target: config.state, checks: [], notes: [] };
   const jobs: Array<() => Promise<void>> = [

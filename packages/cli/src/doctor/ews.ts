@@ -123,11 +123,18 @@ export interface EwsCheckInput {
   warn: (message: string) => void;
 }
 
-/** The sign-in, version, folder and push steps of an EWS account (after DNS and TLS). */
-export function ewsSteps(input: EwsCheckInput): { steps: Step[]; close(): Promise<void> } {
+/** The account's configured EWS URL; none for an account found by autodiscover (being added to the config). */
+export function configuredUrl(account: { url?: string | undefined }): string | undefined {
+  return account.url;
+}
+
+/** The sign-in, version, folder and push steps of an EWS account (after DNS and TLS), and where its server is. */
+export function ewsSteps(input: EwsCheckInput): { steps: Step[]; close(): Promise<void>; endpointUrl(): Promise<string> } {
   const { name, account, config } = input;
   const where = `accounts.${name}`;
   let opened: OpenedEwsAccount | undefined;
+  /** Opens the account once (for an autodiscover account this finds its URL). */
+  const open = async () => (opened ??= await ewsAccountFor(name, account, { warn: input.warn, notifications: true }));
   /** The paired folders' ids, as found by the folders check. */
   let folderIds: string[] = [];
   const pollSeconds = config.watch.pollIntervalSeconds;
@@ -138,8 +145,7 @@ export function ewsSteps(input: EwsCheckInput): { steps: Step[]; close(): Promis
       after: ["tls"],
       run: async (signal) => {
         try {
-          opened = await ewsAccountFor(name, account, { warn: input.warn, notifications: true });
-          const [root] = await opened.client.getFolder([{ distinguishedId: "msgfolderroot" }], { signal });
+          const [root] = await (await open()).client.getFolder([{ distinguishedId: "msgfolderroot" }], { signal });
           if (isEwsError(root)) {
             const code = root instanceof EwsResponseError ? root.responseCode : root.code;
             return failed("other", `signed in, but the mailbox's root folder was refused: ${code}`, `check ${where}.mailbox (the address of the mailbox, and that this user may open it)`);
@@ -214,6 +220,7 @@ export function ewsSteps(input: EwsCheckInput): { steps: Step[]; close(): Promis
     close: async () => {
       await opened?.close().catch(() => undefined);
     },
+    endpointUrl: async () => configuredUrl(account) ?? (await open()).url,
   };
 }
 

@@ -52,10 +52,14 @@ export async function checkDns(endpoint: Endpoint, where: string): Promise<Check
 }
 
 /** What the TLS handshake showed. */
-interface Handshake {
+export interface Handshake {
+  /** `TLSv1.3`, `TLSv1.2`, …. */
   protocol: string | null;
+  /** Whether the certificate chain is trusted and names the host. */
   authorized: boolean;
+  /** Why not (`CERT_HAS_EXPIRED`, `ERR_TLS_CERT_ALTNAME_INVALID`, …). */
   authorizationError: string | undefined;
+  /** The server's certificate. */
   certificate: PeerCertificate | undefined;
 }
 
