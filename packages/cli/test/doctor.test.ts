@@ -202,6 +202,10 @@ describe("ewsdav doctor", () => {
     const unknown = await runCli(["doctor", "--config", configPath, "--account", "nope"], { env: env() });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('the config has no account "nope"');
+    // A secret the config names but the environment lacks: the sign-in fails as a config error, exit 2.
+    const noSecret = await runCli(["doctor", "--config", configPath, "--account", "cloud", "--json"], { env: { ...env(), DOCTOR_DAV_PASSWORD: undefined } });
+    expect(noSecret.code, noSecret.stderr).toBe(2);
+    expect(check(parseJson(noSecret), "cloud", "sign-in")).toMatchObject({ verdict: "failed", category: "config", summary: "accounts.cloud: the environment variable DOCTOR_DAV_PASSWORD is not set" });
     const badTimeout = await runCli(["doctor", "--config", configPath, "--timeout", "soon"], { env: env() });
     expect(badTimeout.code).toBe(2);
     expect(badTimeout.stderr).toContain("--timeout");

@@ -47,6 +47,7 @@ export async function run(context: CliContext): Promise<number> {
     signal: context.signal,
     onCheck: (result) => {
       context.event({ type: "check", ...result });
+      if (result.details) context.detail(`${result.account ?? "state file"}: ${result.title}: ${JSON.stringify(result.details)}`);
       if (result.verdict === "failed" && context.verbosity === "quiet") context.error(`${result.account ?? "state file"}: ${result.title}: ${result.summary} → ${result.advice}`);
     },
     onGroup: (group) => {
