@@ -74,12 +74,17 @@ function thrownOutcome(error: unknown, timeoutMs: number): CheckOutcome {
 /** Runs one group's steps in order, passing each result on. */
 async function runGroup(group: CheckGroup, plan: StepPlan, options: DoctorOptions): Promise<void> {
   const byId = new Map<string, CheckResult>();
+  /** For a skipped check: the failed check that kept it (through others) from running. */
+  const rootFailure = new Map<string, CheckResult>();
   try {
     for (const step of plan.steps) {
       const blocker = step.after.map((id) => byId.get(id)).find((r) => r && (r.verdict === "failed" || r.verdict === "skipped"));
+      const root = blocker && (rootFailure.get(blocker.id) ?? blocker);
       let outcome: CheckOutcome;
-      if (blocker) outcome = skipped(`not run because ${blocker.title} ${blocker.verdict === "failed" ? "failed" : "was not run"}`, `fix ${blocker.title} first`);
-      else {
+      if (root) {
+        rootFailure.set(step.id, root);
+        outcome = skipped(`not run because ${root.title} failed`, `fix ${root.title} first`);
+      } else {
         try {
           outcome = await runStep(step.title, options.timeoutMs, options.signal, step.run);
         } catch (error) {
