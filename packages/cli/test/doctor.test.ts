@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import Database from "better-sqlite3";
-import { startEwsSimulator, startSubscriptionFront, type EwsSimulator } from "@ewsdav/ews-simulator";
+import { EXCHANGE_2010_SP2_VERSION, startEwsSimulator, startSubscriptionFront, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { SqliteStateStore } from "@ewsdav/core/sqlite";
 import { freePort, startRadicale, startSabre, type DavServer } from "../../../test/harness/dav-servers.js";
 import { runCli, type CliRun } from "./cli.test-support.js";
@@ -143,6 +143,10 @@ describe("ewsdav doctor", () => {
     expect(events.filter((e) => e.type === "check" && e.account === "cloud")).toEqual([]);
     expect(events.at(-1)).toMatchObject({ type: "done", exitCode: 3 });
     expectNoSecret(lines, WRONG_PASSWORD);
+    const verbose = await runCli(["doctor", "--config", configPath, "--verbose"], { env: env(WRONG_PASSWORD) });
+    expect(verbose.code).toBe(3);
+    expect(verbose.stderr).toContain('work: DNS: {"addresses":["127.0.0.1"]}');
+    expectNoSecret(verbose, WRONG_PASSWORD, radicale.password);
   });
 
   it("a closed port: the connection check fails, the rest of that account is skipped, exit 4 (--json-lines, one object per check)", async () => {
@@ -209,6 +213,22 @@ describe("ewsdav doctor", () => {
     const badTimeout = await runCli(["doctor", "--config", configPath, "--timeout", "soon"], { env: env() });
     expect(badTimeout.code).toBe(2);
     expect(badTimeout.stderr).toContain("--timeout");
+  });
+
+  it("an Exchange 2010 SP2 server: the version negotiated and what it implies", async () => {
+    const old = await startEwsSimulator({ seed: "small", serverVersion: EXCHANGE_2010_SP2_VERSION, users: [{ smtpAddress: "alice@example.com", password: EWS_PASSWORD }] });
+    try {
+      const { configPath } = writeConfig(old.url, { url: radicale.url, username: radicale.username, collection: "Contacts" });
+      const run = await runCli(["doctor", "--config", configPath, "--account", "work", "--json"], { env: env() });
+      expect(run.code, run.stderr).toBe(0);
+      const version = check(parseJson(run), "work", "ews-version");
+      expect(version.verdict).toBe("ok");
+      expect(version.summary).toBe(
+        "Exchange 2010 SP2 (14.2.247); requests use Exchange2010_SP2: a contact's gender (an Exchange 2016 property) is not stored there; it is reported as dropped and kept on the DAV side",
+      );
+    } finally {
+      await old.stop();
+    }
   });
 
   it("a server that refuses streaming notifications: a warning that watch falls back to a pull subscription (exit 0)", async () => {
