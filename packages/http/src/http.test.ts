@@ -17,6 +17,7 @@ import {
   mayCarryCredentials,
   parseRetryAfter,
   readBody,
+  redactCredentials,
   redactHeaders,
   redactUrl,
   sleep,
@@ -182,6 +183,16 @@ describe("credentials", () => {
       cookie: "[redacted]",
       "content-type": "text/xml",
     });
+  });
+
+  it("redacts OAuth secrets in form bodies, queries and JSON, and leaves error codes and prose", () => {
+    const form = "grant_type=refresh_token&client_id=c1&refresh_token=0.AAA-rt~9&client_secret=app-Qx7~s&code_verifier=v-1";
+    expect(redactCredentials(form)).toBe("grant_type=refresh_token&client_id=c1&refresh_token=[redacted]&client_secret=[redacted]&code_verifier=[redacted]");
+    expect(redactCredentials("code=OAQ-1&state=s")).toBe("code=[redacted]&state=s");
+    expect(redactCredentials("back to http://localhost/cb?state=s&code=OAQ-1 ok")).toBe("back to http://localhost/cb?state=s&code=[redacted] ok");
+    const json = '{"token_type":"Bearer","access_token":"at.1","refresh_token":"rt.\\"2","id_token":"x","device_code":"d"}';
+    expect(redactCredentials(json)).toBe('{"token_type":"Bearer","access_token":"[redacted]","refresh_token":"[redacted]","id_token":"[redacted]","device_code":"[redacted]"}');
+    expect(redactCredentials('{"error":{"code":"InvalidAuthenticationToken"}} status code=401 ErrorCode=5')).toBe('{"error":{"code":"InvalidAuthenticationToken"}} status code=401 ErrorCode=5');
   });
 
   it("builds Authorization and asks a token provider again after one 401", async () => {
