@@ -147,7 +147,7 @@ describe("MSAL's network module", () => {
     const { client } = network();
     const error = (await client.sendPostRequestAsync(`${url}/token`, post).catch((e: unknown) => e)) as TransportError;
     expect(error).toBeInstanceOf(TransportError);
-    expect(error.message).toBe(`The identity platform at ${url} could not be reached (ECONNREFUSED)`);
+    expect(error.message).toBe(`The request to the identity platform at ${url} failed (ECONNREFUSED)`);
     expect(error.transportCode).toBe("ECONNREFUSED");
     expectNoSecret(errorText(error));
   });
@@ -165,7 +165,7 @@ describe("MSAL's network module", () => {
     const { client } = network();
     const error = await client.sendPostRequestAsync(`${base}/echo-cut`, post).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransportError);
-    expect((error as TransportError).message).toMatch(new RegExp(`^The identity platform at ${base} could not be reached`));
+    expect((error as TransportError).message).toMatch(new RegExp(`^The request to the identity platform at ${base} failed`));
     expectNoSecret(errorText(error));
   });
 });

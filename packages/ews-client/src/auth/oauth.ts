@@ -157,7 +157,7 @@ function transportFailure(origin: string, error: unknown, deadline: { timedOut()
     return new TransportError(`The identity platform at ${origin} gave no answer within ${timeoutMs} ms`, { transportCode: "ETIMEDOUT", cause: error });
   }
   const code = errorCode(error);
-  return new TransportError(`The identity platform at ${origin} could not be reached${code ? ` (${code})` : ""}`, {
+  return new TransportError(`The request to the identity platform at ${origin} failed${code ? ` (${code})` : ""}`, {
     ...(code !== undefined ? { transportCode: code } : {}),
     cause: error,
   });
