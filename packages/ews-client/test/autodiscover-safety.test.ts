@@ -399,3 +399,59 @@ describe("the EWS URL an answer names, and the size of answers", () => {
     expect(small.attempts[0]!.detail).toBe("an answer larger than 512 bytes");
   });
 });
+
+describe("autodiscover requests over @ewsdav/http", () => {
+  /** A simulator whose answers wait until the test lets them go (then 503). */
+  async function hanging(world: World, hostnames: string[]): Promise<{ arrived: Promise<void>; release: () => void }> {
+    const held: Array<() => void> = [];
+    let arrive!: () => void;
+    const arrived = new Promise<void>((resolve) => (arrive = resolve));
+    await world.https(hostnames, {
+      authorize: (_request, response) =>
+        new Promise<boolean>((resolve) => {
+          held.push(() => {
+            if (!response.writableEnded && !response.destroyed) response.writeHead(503).end();
+            resolve(false);
+          });
+          arrive();
+        }),
+    });
+    return { arrived, release: () => held.splice(0).forEach((let_go) => let_go()) };
+  }
+
+  it("gives each request one deadline, after which the next candidate is tried", async () => {
+    const world = new World();
+    const stuck = await hanging(world, ["example.com"]);
+    await world.https(["autodiscover.example.com"], { users: { [USER]: settings } });
+    try {
+      const result = await world.client({ requestTimeoutMs: 300 }).discover(USER);
+      expect(result.autodiscoverUrl).toBe("https://autodiscover.example.com/autodiscover/autodiscover.svc");
+      expect(result.attempts[0]).toEqual({ url: "https://example.com/autodiscover/autodiscover.svc", kind: "soap", outcome: "unreachable", detail: "no answer within 300 ms" });
+    } finally {
+      stuck.release();
+    }
+  });
+
+  it("tells the caller's abort from the deadline while a request waits", async () => {
+    const world = new World();
+    const stuck = await hanging(world, ["example.com"]);
+    const controller = new AbortController();
+    void stuck.arrived.then(() => controller.abort());
+    try {
+      const error = await failure(world.client({ requestTimeoutMs: 60_000 }).discover(USER, { signal: controller.signal }));
+      expect(error.code).toBe("AUTODISCOVER_ABORTED");
+    } finally {
+      stuck.release();
+    }
+  });
+
+  it("keeps user info a redirect URL carries out of the attempts", async () => {
+    const world = new World();
+    await world.https(["example.com"], { users: { [USER]: { redirectUrl: "https://mallory:hunter2@autodiscover.example.com/autodiscover/autodiscover.svc" } } });
+    await world.https(["autodiscover.example.com"], { users: { [USER]: settings } });
+    const result = await world.client().discover(USER);
+    expect(result.ewsUrl).toBe(EWS);
+    expect(result.attempts.map((a) => a.url)).toContain("https://autodiscover.example.com/autodiscover/autodiscover.svc");
+    expect(JSON.stringify(result.attempts)).not.toMatch(/hunter2|mallory/);
+  });
+});

@@ -6,7 +6,7 @@
  * body rules stays light).
  * @module
  */
-import type { Agent, buildConnector } from "undici";
+import type { Agent, buildConnector, Client } from "undici";
 
 /** Options of {@link agentOptions}. */
 export interface AgentOptions {
@@ -32,8 +32,15 @@ export interface AgentOptions {
   readonly connector?: buildConnector.connector | undefined;
 }
 
-/** The options of the undici `Agent` described by `options`: `new Agent(agentOptions({ … }))`. */
-export function agentOptions(options: AgentOptions): Agent.Options {
+/** Options of {@link clientOptions}: {@link AgentOptions} without the pool size (one connection). */
+export type ClientOptions = Omit<AgentOptions, "connections">;
+
+/**
+ * The options of one undici `Client` — a single dedicated connection, for protocols that bind
+ * state to a connection (NTLM authenticates the socket, not the request) — with the same timeouts,
+ * TLS and connector rules as {@link agentOptions}: `new Client(origin, clientOptions({ … }))`.
+ */
+export function clientOptions(options: ClientOptions): Client.Options {
   const tls =
     options.connectTimeoutMs !== undefined || options.ca !== undefined || options.rejectUnauthorized !== undefined
       ? {
@@ -43,7 +50,6 @@ export function agentOptions(options: AgentOptions): Agent.Options {
         }
       : undefined;
   return {
-    connections: options.connections,
     keepAliveTimeout: options.keepAliveTimeoutMs,
     ...(options.keepAliveMaxTimeoutMs !== undefined ? { keepAliveMaxTimeout: options.keepAliveMaxTimeoutMs } : {}),
     ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
@@ -51,4 +57,9 @@ export function agentOptions(options: AgentOptions): Agent.Options {
     ...(options.pipelining !== undefined ? { pipelining: options.pipelining } : {}),
     ...(options.connector !== undefined ? { connect: options.connector } : tls !== undefined ? { connect: tls } : {}),
   };
+}
+
+/** The options of the undici `Agent` described by `options`: `new Agent(agentOptions({ … }))`. */
+export function agentOptions(options: AgentOptions): Agent.Options {
+  return { connections: options.connections, ...clientOptions(options) };
 }

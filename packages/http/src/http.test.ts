@@ -1,13 +1,14 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { brotliCompressSync, gzipSync } from "node:zlib";
-import { Agent, request } from "undici";
+import { Agent, Client, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   authorizationHeader,
   backoffDelay,
   canRefresh,
   agentOptions,
+  clientOptions,
   exponentialDelay,
   headerRecord,
   HttpDecodeError,
@@ -16,6 +17,7 @@ import {
   mayCarryCredentials,
   parseRetryAfter,
   readBody,
+  redactCredentials,
   redactHeaders,
   redactUrl,
   sleep,
@@ -38,6 +40,7 @@ const bodies: Record<string, { headers: Record<string, string>; body: Buffer }> 
 beforeAll(async () => {
   server = createServer((req, res) => {
     const entry = bodies[req.url ?? ""]!;
+    if (req.url === "/hang") return; // never answers: the headers timeout ends the request
     if (req.url === "/chunked-big") {
       res.writeHead(200);
       res.write(Buffer.alloc(3000, 120));
@@ -84,6 +87,33 @@ describe("readBody over a real connection", () => {
     expect(unsupported).toBeInstanceOf(HttpDecodeError);
     expect(unsupported).toMatchObject({ reason: "unsupported", encoding: "zstd" });
     expect((await read("/zstd", { maxBytes: 100, decode: ["gzip"] })).bytes.toString()).toBe("raw");
+  });
+});
+
+describe("dispatcher options", () => {
+  const options = { keepAliveTimeoutMs: 1000, headersTimeoutMs: 300, bodyTimeoutMs: 5000, connectTimeoutMs: 2000, rejectUnauthorized: true, pipelining: 1 };
+
+  it("gives a dedicated Client the pool's options without the pool size", () => {
+    expect(agentOptions({ connections: 3, ...options })).toEqual({ connections: 3, ...clientOptions(options) });
+    expect(clientOptions(options)).toEqual({
+      keepAliveTimeout: 1000,
+      headersTimeout: 300,
+      bodyTimeout: 5000,
+      pipelining: 1,
+      connect: { timeout: 2000, rejectUnauthorized: true },
+    });
+    expect(clientOptions({ keepAliveTimeoutMs: 1000 })).toEqual({ keepAliveTimeout: 1000 });
+  });
+
+  it("runs a Client over a real connection with those timeouts", async () => {
+    const client = new Client(base, clientOptions(options));
+    try {
+      const ok = await client.request({ path: "/plain", method: "GET" });
+      expect((await readBody(ok.body, headerRecord(ok.headers), { maxBytes: 100 })).bytes.toString()).toBe("hello");
+      await expect(client.request({ path: "/hang", method: "GET" })).rejects.toMatchObject({ code: "UND_ERR_HEADERS_TIMEOUT" });
+    } finally {
+      await client.destroy();
+    }
   });
 });
 
@@ -153,6 +183,16 @@ describe("credentials", () => {
       cookie: "[redacted]",
       "content-type": "text/xml",
     });
+  });
+
+  it("redacts OAuth secrets in form bodies, queries and JSON, and leaves error codes and prose", () => {
+    const form = "grant_type=refresh_token&client_id=c1&refresh_token=0.AAA-rt~9&client_secret=app-Qx7~s&code_verifier=v-1";
+    expect(redactCredentials(form)).toBe("grant_type=refresh_token&client_id=c1&refresh_token=[redacted]&client_secret=[redacted]&code_verifier=[redacted]");
+    expect(redactCredentials("code=OAQ-1&state=s")).toBe("code=[redacted]&state=s");
+    expect(redactCredentials("back to http://localhost/cb?state=s&code=OAQ-1 ok")).toBe("back to http://localhost/cb?state=s&code=[redacted] ok");
+    const json = '{"token_type":"Bearer","access_token":"at.1","refresh_token":"rt.\\"2","id_token":"x","device_code":"d"}';
+    expect(redactCredentials(json)).toBe('{"token_type":"Bearer","access_token":"[redacted]","refresh_token":"[redacted]","id_token":"[redacted]","device_code":"[redacted]"}');
+    expect(redactCredentials('{"error":{"code":"InvalidAuthenticationToken"}} status code=401 ErrorCode=5')).toBe('{"error":{"code":"InvalidAuthenticationToken"}} status code=401 ErrorCode=5');
   });
 
   it("builds Authorization and asks a token provider again after one 401", async () => {

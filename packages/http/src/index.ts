@@ -8,7 +8,7 @@
  *
  * @module
  */
-export { agentOptions, type AgentOptions } from "./agent.js";
+export { agentOptions, clientOptions, type AgentOptions, type ClientOptions } from "./agent.js";
 export { authorizationHeader, canRefresh, withAuthRefresh, type HttpAuth } from "./auth.js";
 export { decodeBody, headerRecord, readBody, type BodyStream, type ContentCoding, type ReadBody, type ReadBodyOptions } from "./body.js";
 export { errorCode, HttpDecodeError, HttpFoundationError, HttpResponseTooLargeError, type TooLargeStage } from "./errors.js";

@@ -53,9 +53,19 @@ export function redactHeaders(headers: Readonly<Record<string, string>>): Record
   return out;
 }
 
+/** OAuth 2 parameters that carry a secret (RFC 6749, RFC 7636, RFC 8628, RFC 7523). */
+const SECRET_PARAMETERS = "client_secret|client_assertion|assertion|code_verifier|refresh_token|access_token|id_token|device_code|password";
+/** A secret parameter in a form body, a query or prose (`refresh_token=…`). */
+const SECRET_FORM_FIELD = new RegExp(`(^|[?&;\\s])(${SECRET_PARAMETERS})=[^&\\s"'<>]+`, "gi");
+/** A secret member of a JSON object (`"refresh_token": "…"`, escaped quotes included). */
+const SECRET_JSON_MEMBER = new RegExp(`("(?:${SECRET_PARAMETERS})"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, "gi");
+
 /**
  * Removes credentials a server or proxy may echo back into text a client keeps in errors or logs (a body
- * excerpt, a fault string): values after `Basic`, `Bearer`, `NTLM` and `Negotiate`, and JWTs.
+ * excerpt, a fault string): values after `Basic`, `Bearer`, `NTLM` and `Negotiate`, JWTs, and OAuth 2
+ * secrets as a token request or answer spells them: form or query parameters (`client_secret=…`,
+ * `refresh_token=…`, and `code=…` after `?`, `&` or at the start) and JSON members
+ * (`"refresh_token": "…"`; not `"code"`, which JSON error bodies use for their error code).
  */
 export function redactCredentials(text: string): string {
   // A credential has a digit, a symbol or a capital after its first letter; "Basic authentication" is prose.
@@ -64,5 +74,9 @@ export function redactCredentials(text: string): string {
     .replace(/\b(Basic|Bearer|NTLM|Negotiate)(\s+|%20|\+)([A-Za-z0-9+/=._~%-]{8,})/gi, (match: string, scheme: string, _gap: string, token: string) =>
       looksLikeSecret(token) ? `${scheme} [redacted]` : match,
     )
-    .replace(/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, "[redacted token]");
+    .replace(/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, "[redacted token]")
+    .replace(SECRET_FORM_FIELD, "$1$2=[redacted]")
+    // `code` only where a form body or a query has it ("status code=500" is prose).
+    .replace(/(^|[?&])code=[^&\s"'<>]+/gi, "$1code=[redacted]")
+    .replace(SECRET_JSON_MEMBER, '$1"[redacted]"');
 }

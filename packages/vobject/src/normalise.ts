@@ -1,8 +1,14 @@
 /**
  * Normalisation for hashing and comparing: two texts that say the same thing give the same
  * canonical text, so echoes of one's own writes, ETags that change without content change and
- * identical items found on both sides are recognised without a write. Property semantics are not
- * known here (the mappers' normalisers know them); this is the generic line-level form.
+ * identical items found on both sides are recognised without a write.
+ *
+ * One normal form, two depths. {@link normalForm} is the form itself — a component's canonical
+ * lines sorted, its sub-components' forms sorted, between its first and last line — with the
+ * pieces every normaliser shares ({@link canonicalJson}, {@link normalParams}, {@link sha256}).
+ * {@link normaliseVObject} applies it at the line level (no property semantics: the engine's
+ * default); the mappers apply it with the semantics of each property (value types, TYPE values,
+ * photo encodings), which they read with ical.js.
  *
  * @module
  */
@@ -36,14 +42,74 @@ export function normalLine(line: ContentLine): string {
   return `${group}${line.name}${params.length ? `;${params.join(";")}` : ""}:${line.value}`;
 }
 
-/** The canonical form of a component: {@link VOLATILE_PROPERTIES} left out, lines and sub-components sorted. */
+/**
+ * What {@link normalForm} needs to know of a tree of components `C` (a {@link Component}, a jCard
+ * or jCal array, …): how each component opens and closes, the canonical lines of its own
+ * properties, and its sub-components.
+ */
+export interface NormalFormRules<C> {
+  /** The first and last line of `component` in the normal form, e.g. `["BEGIN:VCARD", "END:VCARD"]`. */
+  bounds(component: C): readonly [string, string];
+  /** One canonical line per property of `component` that counts (those that do not are left out), in any order. */
+  lines(component: C): readonly string[];
+  /** The sub-components of `component`, in any order. */
+  children(component: C): readonly C[];
+}
+
+/**
+ * The normal form of a component tree: its first line, its canonical property lines sorted, the
+ * normal forms of its sub-components sorted, its last line, joined with LF. Equal forms mean the
+ * same content whatever the order of properties and components.
+ */
+export function normalForm<C>(component: C, rules: NormalFormRules<C>): string {
+  const [first, last] = rules.bounds(component);
+  const lines = [...rules.lines(component)].sort();
+  const children = rules.children(component).map((child) => normalForm(child, rules)).sort();
+  return [first, ...lines, ...children, last].join("\n");
+}
+
+/** The normal form of several components side by side (the cards of a `.vcf`, the VTODOs of a calendar): each one's form, sorted, joined with LF. */
+export function normalForms<C>(components: readonly C[], rules: NormalFormRules<C>): string {
+  return components
+    .map((component) => normalForm(component, rules))
+    .sort()
+    .join("\n");
+}
+
+/** The line-level rules of {@link normaliseVObject}: upper-case markers, {@link VOLATILE_PROPERTIES} left out, {@link normalLine}. */
+const LINE_RULES: NormalFormRules<Component> = {
+  bounds: (component) => [`BEGIN:${component.name}`, `END:${component.name}`],
+  lines: (component) => component.lines.filter((l) => !VOLATILE_PROPERTIES.has(l.name)).map(normalLine),
+  children: (component) => component.children,
+};
+
+/** The canonical form of a component: {@link VOLATILE_PROPERTIES} left out, lines and sub-components sorted ({@link normalForm} at the line level). */
 export function normalComponent(component: Component): string {
-  const lines = component.lines
-    .filter((l) => !VOLATILE_PROPERTIES.has(l.name))
-    .map(normalLine)
+  return normalForm(component, LINE_RULES);
+}
+
+/**
+ * Canonical parameter text for a property's normal line: `;name=v1,v2` per parameter, names
+ * sorted, each list as given (callers sort and de-duplicate the lists whose order does not matter);
+ * parameters with an empty list are left out. `{ type: ["home", "work"] }` → `;type=home,work`.
+ */
+export function normalParams(params: Readonly<Record<string, readonly string[]>>): string {
+  return Object.keys(params)
+    .filter((name) => params[name]!.length > 0)
+    .sort()
+    .map((name) => `;${name}=${params[name]!.join(",")}`)
+    .join("");
+}
+
+/** Canonical JSON: object keys sorted and `undefined` members left out, so equal values always serialise equally. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record)
+    .filter((key) => record[key] !== undefined)
     .sort();
-  const children = component.children.map(normalComponent).sort();
-  return [`BEGIN:${component.name}`, ...lines, ...children, `END:${component.name}`].join("\n");
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(",")}}`;
 }
 
 /**

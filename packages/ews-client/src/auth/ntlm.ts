@@ -17,6 +17,7 @@
  * @module
  */
 import { markCredentialScheme } from "./plain-http.js";
+import { clientOptions } from "@ewsdav/http";
 import ntlm from "@ewsjs/ntlm-client";
 import { Client, type Dispatcher } from "undici";
 import { AbortedError, EwsInputError, EwsProtocolError, TransportError } from "../errors.js";
@@ -216,17 +217,19 @@ export function ntlmAuth(credentials: NtlmCredentials, options: NtlmAuthOptions 
   let closed = false;
 
   function open(origin: string): Connection {
-    const client = new Client(origin, {
-      pipelining: 1,
-      keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
-      headersTimeout: options.headersTimeoutMs ?? 120_000,
-      bodyTimeout: options.bodyTimeoutMs ?? 120_000,
-      connect: {
-        timeout: options.connectTimeoutMs ?? 10_000,
+    // One dedicated connection (NTLM authenticates the socket), with the options every pool has.
+    const client = new Client(
+      origin,
+      clientOptions({
+        pipelining: 1,
+        keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 30_000,
+        headersTimeoutMs: options.headersTimeoutMs ?? 120_000,
+        bodyTimeoutMs: options.bodyTimeoutMs ?? 120_000,
+        connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
         rejectUnauthorized: options.rejectUnauthorized ?? true,
-        ...(options.ca !== undefined ? { ca: options.ca } : {}),
-      },
-    });
+        ca: options.ca,
+      }),
+    );
     const transport = createUndiciTransport({
       dispatcher: client,
       ...(options.maxResponseBytes !== undefined ? { maxResponseBytes: options.maxResponseBytes } : {}),

@@ -27,10 +27,10 @@ import type {
   NetworkResponse,
   PublicClientApplication,
 } from "@azure/msal-node";
-import { headerRecord, HttpResponseTooLargeError, readBody, type ReadBody } from "@ewsdav/http";
-import { request, type Dispatcher } from "undici";
+import { errorCode, headerRecord, HttpResponseTooLargeError, readBody, redactCredentials, withDeadline, type ReadBody } from "@ewsdav/http";
+import type { Dispatcher } from "undici";
 import { createAutodiscoverDispatcher, type EndpointResolver } from "../autodiscover/network.js";
-import { AbortedError, EwsError, EwsInputError } from "../errors.js";
+import { AbortedError, EwsError, EwsInputError, TransportError } from "../errors.js";
 import type { ImpersonatedUser } from "../soap/envelope.js";
 import type { EwsLogger } from "../transport/logging-layer.js";
 import type { TokenProvider, TokenRequest } from "./bearer.js";
@@ -86,9 +86,10 @@ export interface OAuthCommonOptions {
   refreshMarginMs?: number;
   /**
    * Network of the token requests: extra CA certificates and host mapping (tests, TLS-inspecting
-   * proxies), and the size cap of every answer (default {@link DEFAULT_MAX_TOKEN_RESPONSE_BYTES}).
+   * proxies), the size cap of every answer (default {@link DEFAULT_MAX_TOKEN_RESPONSE_BYTES}) and the
+   * deadline of each request, from sending to the last byte of the answer (default 30 000 ms).
    */
-  network?: { ca?: string | Buffer | Array<string | Buffer>; resolveEndpoint?: EndpointResolver; maxResponseBytes?: number };
+  network?: { ca?: string | Buffer | Array<string | Buffer>; resolveEndpoint?: EndpointResolver; maxResponseBytes?: number; requestTimeoutMs?: number };
   /** Clock (tests). */
   now?: () => number;
   /**
@@ -124,50 +125,93 @@ export class TokenResponseTooLargeError extends EwsError {
   }
 }
 
+/** Deadline of one request to the identity platform, from sending to the last byte of the answer (30 s). */
+const DEFAULT_TOKEN_REQUEST_TIMEOUT_MS = 30_000;
+
+/** Why a request to the identity platform failed below HTTP: the typed error the network module throws. */
+export type TokenNetworkFailure = TokenResponseTooLargeError | TransportError;
+
+/** Options of {@link createMsalNetworkClient}. */
+export interface MsalNetworkOptions {
+  /** Largest accepted answer in bytes (default {@link DEFAULT_MAX_TOKEN_RESPONSE_BYTES}). */
+  maxResponseBytes?: number | undefined;
+  /**
+   * Deadline of each request, from sending to the last byte of the answer (default 30 000 ms); a
+   * timeout MSAL passes for a GET (region discovery) replaces it.
+   */
+  requestTimeoutMs?: number | undefined;
+  /**
+   * Told of every failure the module throws. MSAL reports a failed token request only as
+   * `network_error`; the providers keep the last one to name it in their error.
+   */
+  onFailure?: ((error: TokenNetworkFailure) => void) | undefined;
+}
+
 /**
- * MSAL's HTTP through undici (so a custom CA or a host mapping applies to token requests too), with
- * every answer capped at `maxResponseBytes` (default {@link DEFAULT_MAX_TOKEN_RESPONSE_BYTES}).
+ * A request failure as the providers report it: the identity platform's origin and what went wrong
+ * (deadline, connection error code), never the request (it carries client secrets, codes, refresh
+ * tokens) nor the answer (it carries tokens).
  */
-export function createMsalNetworkClient(
-  dispatcher: Dispatcher,
-  maxResponseBytes = DEFAULT_MAX_TOKEN_RESPONSE_BYTES,
-  onRefused?: (error: TokenResponseTooLargeError) => void,
-): INetworkModule {
-  const refuse = (url: string) => {
-    const error = new TokenResponseTooLargeError(new URL(url).origin, maxResponseBytes);
-    onRefused?.(error);
+function transportFailure(origin: string, error: unknown, deadline: { timedOut(): boolean }, timeoutMs: number): TransportError {
+  if (deadline.timedOut()) {
+    return new TransportError(`The identity platform at ${origin} gave no answer within ${timeoutMs} ms`, { transportCode: "ETIMEDOUT", cause: error });
+  }
+  const code = errorCode(error);
+  return new TransportError(`The request to the identity platform at ${origin} failed${code ? ` (${code})` : ""}`, {
+    ...(code !== undefined ? { transportCode: code } : {}),
+    cause: error,
+  });
+}
+
+/**
+ * MSAL's HTTP through an undici dispatcher (so a custom CA or a host mapping applies to token
+ * requests too), as every ewsdav request goes: one deadline over the whole request, headers and body
+ * (`requestTimeoutMs`); every answer capped at `maxResponseBytes` (default
+ * {@link DEFAULT_MAX_TOKEN_RESPONSE_BYTES}). A failure is a {@link TokenResponseTooLargeError} or a
+ * {@link TransportError} naming the identity platform's origin only: requests and answers carry
+ * secrets, and no part of them reaches an error.
+ */
+export function createMsalNetworkClient(dispatcher: Dispatcher, options: MsalNetworkOptions = {}): INetworkModule {
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_TOKEN_RESPONSE_BYTES;
+  const fail = (error: TokenNetworkFailure): TokenNetworkFailure => {
+    options.onFailure?.(error);
     return error;
   };
-  const send = async <T>(method: "GET" | "POST", url: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> => {
-    const response = await request(url, {
-      method,
-      headers: options?.headers ?? {},
-      ...(options?.body !== undefined ? { body: options.body } : {}),
-      dispatcher,
-      headersTimeout: timeout ?? 30_000,
-      bodyTimeout: timeout ?? 30_000,
-    });
-    const headers = headerRecord(response.headers as Record<string, string | string[] | undefined>);
+  const send = async <T>(method: "GET" | "POST", url: string, request?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> => {
+    const target = new URL(url);
+    const timeoutMs = timeout ?? options.requestTimeoutMs ?? DEFAULT_TOKEN_REQUEST_TIMEOUT_MS;
+    const deadline = withDeadline(timeoutMs);
+    let status: number;
+    let headers: Record<string, string>;
     let read: ReadBody;
     try {
+      const response = await dispatcher.request({
+        origin: target.origin,
+        path: target.pathname + target.search,
+        method,
+        headers: request?.headers ?? {},
+        ...(request?.body !== undefined ? { body: request.body } : {}),
+        signal: deadline.signal,
+      });
+      status = response.statusCode;
+      headers = headerRecord(response.headers);
       // Refused as announced (content-length) or as received; the body is returned as received (no decoding).
       read = await readBody(response.body, headers, { maxBytes: maxResponseBytes });
     } catch (error) {
-      if (error instanceof HttpResponseTooLargeError) throw refuse(url);
-      throw error;
+      if (error instanceof HttpResponseTooLargeError) throw fail(new TokenResponseTooLargeError(target.origin, maxResponseBytes));
+      throw fail(transportFailure(target.origin, error, deadline, timeoutMs));
     }
-    const text = read.bytes.toString("utf8");
     let body: unknown;
     try {
-      body = JSON.parse(text);
+      body = JSON.parse(read.bytes.toString("utf8"));
     } catch {
       body = {};
     }
-    return { headers, body: body as T, status: response.statusCode };
+    return { headers, body: body as T, status };
   };
   return {
-    sendGetRequestAsync: (url, options, timeout) => send("GET", url, options, timeout),
-    sendPostRequestAsync: (url, options) => send("POST", url, options),
+    sendGetRequestAsync: (url, request, timeout) => send("GET", url, request, timeout),
+    sendPostRequestAsync: (url, request) => send("POST", url, request),
   };
 }
 
@@ -183,15 +227,15 @@ function cachePlugin(persistence: TokenCachePersistence): ICachePlugin {
   };
 }
 
-/** What the network module refused last (MSAL reports it only as `network_error`). */
-interface NetworkRefusals {
-  last: TokenResponseTooLargeError | undefined;
+/** The network module's last failure (MSAL reports it only as `network_error`). */
+interface NetworkFailures {
+  last: TokenNetworkFailure | undefined;
 }
 
 function msalConfiguration(
   options: OAuthCommonOptions,
   auth: Partial<Configuration["auth"]>,
-  refusals?: NetworkRefusals,
+  failures?: NetworkFailures,
 ): { config: Configuration; dispatcher: Dispatcher } {
   if (!options.clientId) throw new EwsInputError("OAuth", "clientId", "the application (client) id is required");
   if (!options.authority && !options.tenantId) throw new EwsInputError("OAuth", "tenantId", "a tenant id (or an authority URL) is required");
@@ -217,21 +261,30 @@ function msalConfiguration(
           else options.logger.debug("MSAL", { message });
         },
       },
-      networkClient: createMsalNetworkClient(dispatcher, options.network?.maxResponseBytes, (error) => {
-        if (refusals) refusals.last = error;
+      networkClient: createMsalNetworkClient(dispatcher, {
+        maxResponseBytes: options.network?.maxResponseBytes,
+        requestTimeoutMs: options.network?.requestTimeoutMs,
+        onFailure: (error) => {
+          if (failures) failures.last = error;
+        },
       }),
     },
   };
   return { config, dispatcher };
 }
 
-function describeMsalError(error: unknown, refusals?: NetworkRefusals): { providerCode: string | undefined; text: string } {
+/**
+ * The text of an MSAL failure: MSAL's code and sub-code (never its message, which may quote the
+ * request), and the network module's last failure when there is one (MSAL reports it only as
+ * `network_error`). The identity platform sets the codes; a credential one echoes goes no further.
+ */
+function describeMsalError(error: unknown, failures?: NetworkFailures): { providerCode: string | undefined; text: string } {
   const e = error as { errorCode?: string; subError?: string; name?: string };
   const providerCode = e.errorCode ?? e.name;
-  const refused = refusals?.last;
-  if (refusals) refusals.last = undefined;
-  const text = `${providerCode ?? "unknown error"}${e.subError ? ` (${e.subError})` : ""}`;
-  return { providerCode, text: refused ? `${text}: ${refused.message}` : text };
+  const failure = failures?.last;
+  if (failures) failures.last = undefined;
+  const text = redactCredentials(`${providerCode ?? "unknown error"}${e.subError ? ` (${e.subError})` : ""}`);
+  return { providerCode, text: failure ? `${text}: ${failure.message}` : text };
 }
 
 /** An access token kept in memory with its expiry. */
@@ -246,8 +299,8 @@ abstract class TokenProviderBase {
   protected readonly now: () => number;
   /** Number of tokens obtained from MSAL (cache hits in this provider not counted). */
   tokenAcquisitions = 0;
-  /** The last answer the network module refused, to name it in the error MSAL reports as `network_error`. */
-  protected readonly refusals: NetworkRefusals = { last: undefined };
+  /** The network module's last failure, to name it in the error MSAL reports as `network_error`. */
+  protected readonly failures: NetworkFailures = { last: undefined };
 
   constructor(protected readonly options: OAuthCommonOptions) {
     this.margin = options.refreshMarginMs ?? 5 * 60_000;
@@ -304,7 +357,7 @@ export class ExchangeOnlineAppOnlyTokenProvider extends TokenProviderBase {
   }
 
   #application(): Promise<ConfidentialClientApplication> {
-    this.#app ??= loadMsal().then((msal) => new msal.ConfidentialClientApplication(msalConfiguration(this.options, this.#secret, this.refusals).config));
+    this.#app ??= loadMsal().then((msal) => new msal.ConfidentialClientApplication(msalConfiguration(this.options, this.#secret, this.failures).config));
     return this.#app;
   }
 
@@ -313,7 +366,7 @@ export class ExchangeOnlineAppOnlyTokenProvider extends TokenProviderBase {
     try {
       return await app.acquireTokenByClientCredential({ scopes: [EWS_APP_ONLY_SCOPE], skipCache: forceRefresh });
     } catch (error) {
-      const { providerCode, text } = describeMsalError(error, this.refusals);
+      const { providerCode, text } = describeMsalError(error, this.failures);
       throw new OAuthError("OAUTH_TOKEN_FAILED", `App-only token request failed: ${text}`, providerCode);
     }
   }
@@ -379,7 +432,7 @@ export class ExchangeOnlineDelegatedTokenProvider extends TokenProviderBase {
   #application(): Promise<PublicClientApplication | ConfidentialClientApplication> {
     this.#app ??= loadMsal().then((msal) => {
       const secret = this.#delegated.clientSecret;
-      const { config } = msalConfiguration(this.options, secret ? { clientSecret: secret } : {}, this.refusals);
+      const { config } = msalConfiguration(this.options, secret ? { clientSecret: secret } : {}, this.failures);
       return secret ? new msal.ConfidentialClientApplication(config) : new msal.PublicClientApplication(config);
     });
     return this.#app;
@@ -408,13 +461,19 @@ export class ExchangeOnlineDelegatedTokenProvider extends TokenProviderBase {
    * this provider did not issue (CSRF) and an `error` answer.
    */
   async completeAuthorization(redirectedTo: string | URL): Promise<AccountInfo> {
-    const url = new URL(redirectedTo);
+    let url: URL;
+    try {
+      url = new URL(redirectedTo);
+    } catch {
+      // Not Node's TypeError: it carries the input, and the input carries the authorization code.
+      throw new EwsInputError("completeAuthorization", "redirectedTo", "not a URL");
+    }
     const state = url.searchParams.get("state") ?? "";
     const pending = this.#pending.get(state);
     if (!pending) throw new OAuthError("OAUTH_STATE_MISMATCH", "The authorization response carries an unknown state; it was not started here");
     this.#pending.delete(state);
     const error = url.searchParams.get("error");
-    if (error) throw new OAuthError("OAUTH_AUTHORIZATION_DENIED", `The authorization was refused: ${error}`, error);
+    if (error) throw new OAuthError("OAUTH_AUTHORIZATION_DENIED", `The authorization was refused: ${redactCredentials(error)}`, error);
     const code = url.searchParams.get("code");
     if (!code) throw new OAuthError("OAUTH_AUTHORIZATION_DENIED", "The authorization response carries no code");
     const app = await this.#application();
@@ -432,7 +491,7 @@ export class ExchangeOnlineDelegatedTokenProvider extends TokenProviderBase {
       return this.#account;
     } catch (caught) {
       if (caught instanceof OAuthError) throw caught;
-      const { providerCode, text } = describeMsalError(caught, this.refusals);
+      const { providerCode, text } = describeMsalError(caught, this.failures);
       throw new OAuthError("OAUTH_TOKEN_FAILED", `Redeeming the authorization code failed: ${text}`, providerCode);
     }
   }
@@ -459,7 +518,7 @@ export class ExchangeOnlineDelegatedTokenProvider extends TokenProviderBase {
       return this.#account;
     } catch (caught) {
       if (caught instanceof OAuthError) throw caught;
-      const { providerCode, text } = describeMsalError(caught, this.refusals);
+      const { providerCode, text } = describeMsalError(caught, this.failures);
       throw new OAuthError("OAUTH_TOKEN_FAILED", `The device code sign-in failed: ${text}`, providerCode);
     } finally {
       signal?.removeEventListener("abort", onAbort);
@@ -483,7 +542,7 @@ export class ExchangeOnlineDelegatedTokenProvider extends TokenProviderBase {
     try {
       return await app.acquireTokenSilent({ account, scopes: ExchangeOnlineDelegatedTokenProvider.scopes, forceRefresh });
     } catch (error) {
-      const { providerCode, text } = describeMsalError(error, this.refusals);
+      const { providerCode, text } = describeMsalError(error, this.failures);
       throw new OAuthError("OAUTH_TOKEN_FAILED", `Renewing the access token failed: ${text}`, providerCode);
     }
   }

@@ -15,10 +15,9 @@
  * (RedirectAddress) restarts discovery once.
  * @module
  */
-import { headerRecord, HttpResponseTooLargeError, readBody, type ReadBody } from "@ewsdav/http";
-import { request, type Dispatcher } from "undici";
+import { headerRecord, HttpResponseTooLargeError, readBody, redactCredentials, redactUrl, withDeadline } from "@ewsdav/http";
+import type { Dispatcher } from "undici";
 import type { EwsAuthProvider } from "../auth/types.js";
-import { redactCredentials } from "../errors.js";
 import { AutodiscoverError, type AutodiscoverAttempt } from "./errors.js";
 import {
   createAutodiscoverDispatcher,
@@ -122,7 +121,7 @@ export interface AutodiscoverOptions extends AutodiscoverNetworkOptions {
   preferInternal?: boolean;
   /** Cache lifetime when the server gives none (default one hour). */
   defaultTtlMs?: number;
-  /** Timeout of each request (default 15 000 ms). */
+  /** Deadline of each request, from sending to the last byte of the answer (default 15 000 ms). */
   requestTimeoutMs?: number;
   /** Clock, for tests of the cache. */
   now?: () => number;
@@ -175,6 +174,11 @@ function parseCasVersion(value: string | undefined): AutodiscoverServerVersion |
   };
 }
 
+/** The detail of an `unreachable` attempt: the deadline's message, or the most specific error code. */
+function unreachableDetail(error: unknown): string {
+  return (error as { code?: unknown }).code === "AUTODISCOVER_TIMEOUT" ? (error as Error).message : errorCodeOf(error);
+}
+
 /** State of one discovery run (one call of {@link AutodiscoverClient.discover}). */
 class DiscoveryRun {
   readonly attempts: AutodiscoverAttempt[] = [];
@@ -196,8 +200,9 @@ class DiscoveryRun {
   }
 
   private record(attempt: AutodiscoverAttempt): void {
-    // Details can quote a server's message; a credential it echoes back does not go further.
-    this.attempts.push({ ...attempt, detail: redactCredentials(attempt.detail) });
+    // Details can quote a server's message, and a URL can come from a server's redirect: a credential
+    // either carries (an echoed header, user info in a URL) goes no further.
+    this.attempts.push({ ...attempt, url: redactUrl(attempt.url), detail: redactCredentials(attempt.detail) });
   }
 
   private checkAborted(): void {
@@ -352,7 +357,7 @@ class DiscoveryRun {
       } else if ((error as { code?: unknown }).code === "AUTODISCOVER_RESPONSE_TOO_LARGE") {
         this.record({ url: url.href, kind, outcome: "invalid-response", detail: (error as Error).message });
       } else {
-        this.record({ url: url.href, kind, outcome: "unreachable", detail: errorCodeOf(error) });
+        this.record({ url: url.href, kind, outcome: "unreachable", detail: unreachableDetail(error) });
       }
       return { kind: "next" };
     }
@@ -504,7 +509,7 @@ class DiscoveryRun {
       });
     } catch (error) {
       this.checkAborted();
-      this.record({ url: url.href, kind: "http-redirect", outcome: "unreachable", detail: errorCodeOf(error) });
+      this.record({ url: url.href, kind: "http-redirect", outcome: "unreachable", detail: unreachableDetail(error) });
       return { kind: "next" };
     }
     const location = header(response.headers, "location");
@@ -597,29 +602,37 @@ export class AutodiscoverClient {
     await this.dispatcher.close();
   }
 
+  /**
+   * One round trip through the client's dispatcher, as every ewsdav request goes: one deadline
+   * (`requestTimeoutMs`) over the whole request, headers and body, that the caller's signal can cut
+   * short; the body read with the size cap. A deadline that passes throws an error coded
+   * `AUTODISCOVER_TIMEOUT` (recorded as that candidate's `unreachable` attempt).
+   */
   private async sendOnce(r: AutodiscoverHttpRequest): Promise<AutodiscoverHttpResponse> {
     const timeout = this.options.requestTimeoutMs ?? 15_000;
-    const response = await request(r.url, {
-      method: r.method,
-      headers: r.headers,
-      ...(r.body !== undefined ? { body: r.body } : {}),
-      dispatcher: this.dispatcher,
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
-      ...(r.signal ? { signal: r.signal } : {}),
-    });
+    const deadline = withDeadline(timeout, r.signal);
     const limit = this.options.maxResponseBytes ?? DEFAULT_MAX_AUTODISCOVER_RESPONSE_BYTES;
-    let read: ReadBody;
     try {
+      const response = await this.dispatcher.request({
+        origin: r.url.origin,
+        path: r.url.pathname + r.url.search,
+        method: r.method,
+        headers: r.headers,
+        ...(r.body !== undefined ? { body: r.body } : {}),
+        signal: deadline.signal,
+      });
       // No content decoding: autodiscover asks for none, and its answers are small.
-      read = await readBody(response.body, headerRecord(response.headers), { maxBytes: limit });
+      const read = await readBody(response.body, headerRecord(response.headers), { maxBytes: limit });
+      return { status: response.statusCode, headers: response.headers, body: read.bytes.toString("utf8") };
     } catch (error) {
       if (error instanceof HttpResponseTooLargeError) {
         throw Object.assign(new Error(`an answer larger than ${limit} bytes`), { code: "AUTODISCOVER_RESPONSE_TOO_LARGE" });
       }
+      if (deadline.timedOut() && !r.signal?.aborted) {
+        throw Object.assign(new Error(`no answer within ${timeout} ms`, { cause: error }), { code: "AUTODISCOVER_TIMEOUT" });
+      }
       throw error;
     }
-    return { status: response.statusCode, headers: response.headers, body: read.bytes.toString("utf8") };
   }
 }
 

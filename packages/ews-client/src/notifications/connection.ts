@@ -9,7 +9,7 @@
  * `X-BackEndOverrideCookie` the server sets is sent back on every later request.
  * @module
  */
-import { headerRecord, HttpResponseTooLargeError, readBody, type BodyStream } from "@ewsdav/http";
+import { agentOptions, headerRecord, HttpResponseTooLargeError, readBody, type BodyStream } from "@ewsdav/http";
 import { Agent, type Dispatcher } from "undici";
 import type { NtlmAuthenticator, NtlmStreamResponse } from "../auth/ntlm.js";
 import { checkCredentialTransport } from "../auth/plain-http.js";
@@ -84,18 +84,19 @@ export class NotificationConnection {
     this.#ownsDispatcher = options.dispatcher === undefined;
     this.#dispatcher =
       options.dispatcher ??
-      new Agent({
-        connections: 4,
-        pipelining: 1,
-        keepAliveTimeout: 30_000,
-        // A streaming response may stay silent between heartbeats; the subscription's watchdog decides.
-        bodyTimeout: 0,
-        headersTimeout: options.requestTimeoutMs ?? 60_000,
-        connect: {
+      new Agent(
+        agentOptions({
+          connections: 4,
+          pipelining: 1,
+          keepAliveTimeoutMs: 30_000,
+          // A streaming response may stay silent between heartbeats; the subscription's watchdog decides.
+          bodyTimeoutMs: 0,
+          headersTimeoutMs: options.requestTimeoutMs ?? 60_000,
+          connectTimeoutMs: 10_000,
           rejectUnauthorized: options.rejectUnauthorized ?? true,
-          ...(options.ca !== undefined ? { ca: options.ca } : {}),
-        },
-      });
+          ca: options.ca,
+        }),
+      );
   }
 
   /** The mailbox. */

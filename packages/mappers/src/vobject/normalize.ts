@@ -4,24 +4,22 @@
  * property order, line folding, the case and order of parameters and TYPE values, how a photo is
  * encoded (3.0 inline binary or 4.0 data URI) — so the engine can tell a real change from the echo
  * of its own write.
+ *
+ * The form is `@ewsdav/vobject`'s `normalForm` (the same walk, order, parameter text,
+ * canonical JSON and hash as the engine's line-level normaliser); what this module adds are the
+ * rules only the mappers know: the meaning of each property as ical.js reads it (jCard / jCal
+ * values, so escapes, value types and RRULE parts compare by meaning, not spelling).
  */
-import { sha256 } from "@ewsdav/vobject";
+import { canonicalJson, normalForms, normalParams, sha256, type NormalFormRules } from "@ewsdav/vobject";
 import { readVObjects, type JComponent, type JProperty } from "./codec.js";
+
+export { canonicalJson } from "@ewsdav/vobject";
 
 const VCARD_IGNORED = new Set(["version", "prodid", "rev"]);
 const ICALENDAR_IGNORED = new Set(["prodid", "dtstamp", "last-modified", "version", "calscale"]);
 const BINARY_VCARD_PROPERTIES = new Set(["photo", "logo", "sound", "key"]);
 
-/** Canonical JSON: object keys sorted, so equal values always serialise equally. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).filter((key) => record[key] !== undefined).sort();
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(",")}}`;
-}
-
-/** SHA-256 (hex) of a normalised form. */
+/** SHA-256 (hex) of a normalised form: `@ewsdav/vobject`'s `sha256` under the mappers' name. */
 export function hashNormalized(normalized: string): string {
   return sha256(normalized);
 }
@@ -77,18 +75,22 @@ function normalizeVCardProperty(property: JProperty): string {
   if (name === "note" || name === "fn" || name === "title" || name === "role") values = [values.map(String).join(",")];
   values = trimTrailingEmpty(values);
   const group = typeof params.group === "string" ? `${params.group.toLowerCase()}.` : "";
-  const paramText = Object.keys(normalizedParams)
-    .sort()
-    .map((key) => `;${key}=${normalizedParams[key]!.join(",")}`)
-    .join("");
-  return `${group}${name}${paramText}:${canonicalJson(values)}`;
+  return `${group}${name}${normalParams(normalizedParams)}:${canonicalJson(values)}`;
 }
 
-function normalizeComponent(component: JComponent, ignored: Set<string>, propertyForm: (property: JProperty) => string): string {
-  const lines = component[1].filter((property) => !ignored.has(property[0])).map(propertyForm).sort();
-  const children = component[2].map((child) => normalizeComponent(child, ignored, propertyForm)).sort();
-  return [`begin:${component[0]}`, ...lines, ...children, `end:${component[0]}`].join("\n");
+/**
+ * The rules of {@link normalForms} over jCard / jCal components: lower-case markers (`begin:vcard`),
+ * the `ignored` properties left out, each other property written by `propertyForm`.
+ */
+function jComponentRules(ignored: ReadonlySet<string>, propertyForm: (property: JProperty) => string): NormalFormRules<JComponent> {
+  return {
+    bounds: (component) => [`begin:${component[0]}`, `end:${component[0]}`],
+    lines: (component) => component[1].filter((property) => !ignored.has(property[0])).map(propertyForm),
+    children: (component) => component[2],
+  };
 }
+
+const VCARD_RULES = jComponentRules(VCARD_IGNORED, normalizeVCardProperty);
 
 /**
  * The normalised form of vCard text: one canonical line per property, sorted; cards sorted.
@@ -96,11 +98,10 @@ function normalizeComponent(component: JComponent, ignored: Set<string>, propert
  */
 export function normalizeVCard(text: string): string {
   const { components } = readVObjects(text, "vcard");
-  return components
-    .filter((component) => component[0] === "vcard")
-    .map((card) => normalizeComponent(card, VCARD_IGNORED, normalizeVCardProperty))
-    .sort()
-    .join("\n");
+  return normalForms(
+    components.filter((component) => component[0] === "vcard"),
+    VCARD_RULES,
+  );
 }
 
 /** SHA-256 (hex) of {@link normalizeVCard}: equal for vCards that differ only in what does not matter. */
@@ -125,13 +126,11 @@ function normalizeICalendarProperty(property: JProperty): string {
     const list = paramValues(value);
     if (list.length > 0) normalizedParams[key] = key === "tzid" ? list : [...new Set(list)].sort();
   }
-  const paramText = Object.keys(normalizedParams)
-    .sort()
-    .map((key) => `;${key}=${normalizedParams[key]!.join(",")}`)
-    .join("");
   const canonicalValues = name === "categories" || name === "resources" ? values.map(String).sort() : values.map(sortRecurLists);
-  return `${name}${paramText}:${canonicalJson(canonicalValues)}`;
+  return `${name}${normalParams(normalizedParams)}:${canonicalJson(canonicalValues)}`;
 }
+
+const ICALENDAR_RULES = jComponentRules(ICALENDAR_IGNORED, normalizeICalendarProperty);
 
 /**
  * The normalised form of the components named `componentName` (e.g. `vtodo`) inside iCalendar
@@ -145,10 +144,7 @@ export function normalizeICalendarComponents(text: string, componentName: string
     if (root[0] === componentName) wanted.push(root);
     else for (const child of root[2]) if (child[0] === componentName) wanted.push(child);
   }
-  return wanted
-    .map((component) => normalizeComponent(component, ICALENDAR_IGNORED, normalizeICalendarProperty))
-    .sort()
-    .join("\n");
+  return normalForms(wanted, ICALENDAR_RULES);
 }
 
 /** The normalised form of the VTODO(s) in iCalendar text (see {@link normalizeICalendarComponents}). */

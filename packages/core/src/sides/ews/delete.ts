@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { buildGetEvents, buildPullSubscribe, buildUnsubscribe, isEwsError, parseNotification, responseMessages, type ItemId, type NotificationEvent } from "@ewsdav/ews-client";
+import { AbortedError, buildGetEvents, buildPullSubscribe, buildUnsubscribe, isEwsError, parseNotification, responseMessages, type ItemId, type NotificationEvent } from "@ewsdav/ews-client";
+import { exponentialDelay, sleep, type BackoffOptions } from "@ewsdav/http";
 import { SideError, type Versioned } from "../../engine/side.js";
 import { kindOf } from "./collections.js";
 import type { EwsContext } from "./context.js";
@@ -18,8 +19,15 @@ interface FolderWatch {
   watermark: string;
 }
 
-/** GetEvents rounds {@link removeItems} reads for the events of its deletes (the later ones 100, 200, 400, 800 ms apart). */
+/** GetEvents rounds {@link removeItems} reads for the events of its deletes. */
 const DELETE_EVENT_TRIES = 5;
+
+/**
+ * The waits between those rounds: @ewsdav/http's capped exponential delay without jitter (the
+ * events are late by a moment, not a crowd to spread), so the later rounds are 100, 200, 400 and
+ * 800 ms apart.
+ */
+const DELETE_EVENT_BACKOFF: BackoffOptions = { baseDelayMs: 100, maxDelayMs: 800 };
 
 /**
  * Deletes items (MoveToDeletedItems) whose ChangeKey is still the engine's. Exchange ignores the
@@ -107,7 +115,7 @@ async function editsDuringDelete(ctx: EwsContext, watch: FolderWatch, deleted: R
   const ended = new Map<string, ItemId | null>();
   const edited = new Set<string>();
   for (let attempt = 0; attempt < DELETE_EVENT_TRIES && ended.size < deleted.size; attempt++) {
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+    if (attempt > 0) await sleep(exponentialDelay(attempt, DELETE_EVENT_BACKOFF), signal, (reason) => new AbortedError(undefined, { cause: reason }));
     for (;;) {
       let events: NotificationEvent[];
       let more: boolean;
