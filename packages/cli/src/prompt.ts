@@ -77,9 +77,12 @@ class MutableOutput extends Writable {
   get columns(): number {
     return this.target.columns ?? 80;
   }
-  override _write(chunk: Buffer | string, encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.muted) callback();
-    else this.target.write(chunk as string, encoding, callback);
+  /** Decides at the moment of writing (not later, as a Writable's buffer would), so an echo typed while muted is never shown. */
+  override write(chunk: unknown, encodingOrCallback?: unknown, callback?: unknown): boolean {
+    const done = typeof encodingOrCallback === "function" ? encodingOrCallback : callback;
+    if (!this.muted) this.target.write(chunk as string);
+    if (typeof done === "function") process.nextTick(done as () => void);
+    return true;
   }
 }
 
