@@ -17,6 +17,7 @@ import {
   createTestCertificateAuthority,
   startAutodiscoverSimulator,
   startEwsSimulator,
+  startNtlmGateway,
   type AutodiscoverSimulator,
   type EwsSimulator,
   type TestCertificateAuthority,
@@ -196,6 +197,42 @@ describe("ewsdav init", () => {
       front.closeAllConnections();
       await new Promise<void>((resolve) => front.close(() => resolve()));
       ca.dispose();
+    }
+  });
+
+  it("sets up an NTLM account (checked through the simulator's NTLM front) that `ewsdav sync` runs", async () => {
+    const ntlmPassword = "Ntlm-Pa55-w0rd-K3";
+    const gateway = await startNtlmGateway({
+      target: sim.url,
+      accounts: [{ user: "alice", domain: "EXAMPLE", upn: USER, password: ntlmPassword }],
+      backend: () => ({ smtpAddress: USER, username: USER, password: EWS_PASSWORD }),
+    });
+    try {
+      const dir = newDir();
+      const configPath = join(dir, "config.json");
+      const input = lines(USER, "ntlm", "EXAMPLE\\alice", ntlmPassword, gateway.url, dav.url, dav.username, dav.password, "", "new", "NTLM contacts", "none", "none", "env", "NTLM_PW", "DAV_PW", "");
+      const run = await runCli(["init", "--config", configPath], { input });
+      for (const secret of [ntlmPassword, dav.password]) expect(run.stdout + run.stderr).not.toContain(secret);
+      const ntlmKnown = syncConfigSchema.safeParse({
+        state: "s.db",
+        accounts: { e: { type: "ews", url: "https://mail.example.com/EWS/Exchange.asmx", auth: { type: "ntlm", username: "u", passwordEnv: "P" } } },
+        pairs: [{ kind: "contacts", remote: { account: "e", folder: "x" }, local: { account: "e", collection: "y" } }],
+      }).success;
+      if (!ntlmKnown) {
+        // This build's config schema has no NTLM accounts yet: init says which field, writes nothing.
+        expect(run.code, run.stderr).toBe(2);
+        expect(run.stderr).toMatch(/bad config: accounts\.exchange/);
+        expect(existsSync(configPath)).toBe(false);
+        return;
+      }
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(gateway.verifier.statistics.successes).toBeGreaterThan(0);
+      expect(JSON.parse(readFileSync(configPath, "utf8")).accounts.exchange.auth).toEqual({ type: "ntlm", username: "EXAMPLE\\alice", passwordEnv: "NTLM_PW" });
+      const sync = await runCli(["sync", "--config", configPath, "--json"], { env: { NTLM_PW: ntlmPassword, DAV_PW: dav.password } });
+      expect(sync.code, sync.stderr).toBe(0);
+      expect((JSON.parse(sync.stdout) as { pairs: Array<{ local: { created: unknown[] } }> }).pairs[0]!.local.created.length).toBeGreaterThan(0);
+    } finally {
+      await gateway.stop();
     }
   });
 
