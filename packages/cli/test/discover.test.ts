@@ -63,6 +63,12 @@ describe("ewsdav discover", () => {
     expect(text.stdout).toMatch(/server version: 15\.1\.2507\.6/);
     expect(text.stdout).toMatch(/found by:\s+SOAP autodiscover at https:\/\/example\.com\/autodiscover\/autodiscover\.svc/);
     expect(text.stdout).toMatch(/Hosts tried:\n {2}✓ soap +https:\/\/example\.com\/autodiscover\/autodiscover\.svc {2}answered/);
+
+    const events = await discover(["-u", USER, "--password-env", "AD_PASSWORD", "--json-lines"], s.port);
+    expect(events.code, events.stderr).toBe(0);
+    const parsed = events.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; ewsUrl?: string });
+    expect(parsed.map((e) => e.type)).toEqual(["attempt", "found"]);
+    expect(parsed[1]!.ewsUrl).toBe(EWS);
   });
 
   it("lists a redirect to a host outside the domain as refused (no credentials sent there) and exits 4", async () => {
@@ -107,6 +113,9 @@ describe("ewsdav discover", () => {
     expect(run.stderr).toMatch(/refused \(HTTP 401\)/);
     expect(run.stderr).toContain("refused the credentials");
     expect(run.stdout + run.stderr).not.toContain("wrong-Pa55word");
+    const anonymous = await discover([], s.port);
+    expect(anonymous.code).toBe(3);
+    expect(anonymous.stderr).toContain("A server wants credentials for autodiscover: give --username and --password-env VAR.");
   });
 
   it("refuses bad options with exit 2 naming them", async () => {

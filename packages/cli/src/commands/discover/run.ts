@@ -70,7 +70,8 @@ export async function run(context: CliContext): Promise<number> {
     context.error(error.message);
     if (context.output === "text" && context.verbosity !== "quiet") {
       context.stderr.write(`${error.attempts.length ? "Hosts tried and refused:\n" : ""}${attemptLines(error.attempts).map((l) => `  ${l}\n`).join("")}`);
-      if (code === EXIT.auth) context.stderr.write("A server refused the credentials: check --username and the password (autodiscover often wants user@domain or DOMAIN\\user).\n");
+      if (code === EXIT.auth && credentials) context.stderr.write("A server refused the credentials: check --username and the password (autodiscover often wants user@domain or DOMAIN\\user).\n");
+      else if (code === EXIT.auth) context.stderr.write("A server wants credentials for autodiscover: give --username and --password-env VAR.\n");
       else if (code === EXIT.connection && !credentials && error.attempts.some((a) => a.outcome === "http-error")) {
         context.stderr.write("Servers answered but gave nothing without credentials: try --username and --password-env.\n");
       }

@@ -111,7 +111,7 @@ function report(
   const configArg = r.configPath === defaultConfigPath(context.env) ? "" : ` --config ${shellWord(relativeOrAbsolute(context.cwd, r.configPath))}`;
   const next = [`ewsdav sync --dry-run${configArg}`, `ewsdav sync${configArg}`];
   const envs = r.secrets.filter((s) => s.passwordEnv).map((s) => s.passwordEnv!);
-  context.result({
+  const document = {
     config: r.configPath,
     state: resolve(dirname(r.configPath), r.state),
     accounts: {
@@ -121,7 +121,9 @@ function report(
     pairs: r.pairs.map((p) => ({ ...p.pair, folderName: p.folderName, collectionName: p.collectionName, newCollection: p.created })),
     secrets: r.secrets.map((s) => (s.passwordFile ? { account: s.account, passwordFile: resolve(dirname(r.configPath), s.passwordFile) } : s)),
     next,
-  });
+  };
+  context.result(document);
+  context.event({ type: "written", ...document });
   context.say(`Wrote ${r.configPath}`);
   context.say(`  ${r.exchange.name}: Exchange ${String(r.exchange.raw.url)} as ${r.exchange.email}`);
   context.say(`  ${r.dav.name}: DAV ${String(r.dav.raw.url)} as ${String(r.dav.raw.username)}`);
