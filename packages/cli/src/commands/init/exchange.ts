@@ -131,7 +131,8 @@ function rawAccount(name: string, url: string, email: string, answers: SignInAns
 
 /** Opens the account as `ewsdav sync` will and lists its folders (and which are the defaults). */
 async function check(context: CliContext, draft: DraftAccount, configDir: string): Promise<void> {
-  const inline = withSecret(draft);
+  // A copy: the token cache path below is for opening the account now, not for the config.
+  const inline = structuredClone(withSecret(draft));
   if (draft.raw.auth && (draft.raw.auth as { type?: string }).type === "oauth") {
     // The token cache path as the config will resolve it (relative to the config's folder).
     (inline.auth as Record<string, unknown>).tokenCache = join(configDir, "tokens", `${draft.name}.json`);
