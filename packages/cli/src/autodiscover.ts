@@ -172,6 +172,30 @@ export function isAutodiscoverError(error: unknown): error is AutodiscoverError 
   return error instanceof Error && typeof e?.code === "string" && e.code.startsWith("AUTODISCOVER_") && Array.isArray(e.attempts);
 }
 
+/** The mappings a command line gives (`--resolve`, `--connect-to`). */
+export function endpointMappingsFromArgs(values: ParsedArgs["values"]): EndpointMapping[] {
+  const list = (name: string) => {
+    const v = values[name];
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : typeof v === "string" ? [v] : [];
+  };
+  return parseEndpointMappings(list("resolve"), list("connect-to"));
+}
+
+/**
+ * The mappings that name one host and port, as an account's `resolve` map in the config
+ * (`{"HOST:PORT": "ADDRESS:PORT"}`); mappings for every host or port have no such form and are left out.
+ */
+export function resolveMapOf(mappings: readonly EndpointMapping[]): Record<string, string> {
+  const map: Record<string, string> = {};
+  const bracket = (host: string) => (host.includes(":") ? `[${host}]` : host);
+  for (const m of mappings) {
+    if (m.host === "" || m.port === undefined) continue;
+    const key = `${bracket(m.host)}:${m.port}`;
+    map[key] ??= `${bracket(m.target.host === "" ? m.host : m.target.host)}:${m.target.port ?? m.port}`;
+  }
+  return map;
+}
+
 /** Credentials for autodiscover. */
 export interface AutodiscoverCredentials {
   scheme: "basic" | "ntlm";
@@ -188,11 +212,7 @@ export function autodiscoverAuthOf(credentials: AutodiscoverCredentials): Autodi
 
 /** The network options a command line gives autodiscover: `--resolve`, `--connect-to`, `--no-srv`, `--no-http-redirect`, `--timeout`, `--internal`. */
 export function autodiscoverOptionsFromArgs(values: ParsedArgs["values"]): AutodiscoverOptions {
-  const list = (name: string) => {
-    const v = values[name];
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : typeof v === "string" ? [v] : [];
-  };
-  const resolveEndpoint = resolverOf(parseEndpointMappings(list("resolve"), list("connect-to")));
+  const resolveEndpoint = resolverOf(endpointMappingsFromArgs(values));
   const options: AutodiscoverOptions = {};
   if (resolveEndpoint) options.resolveEndpoint = resolveEndpoint;
   if (values["no-srv"] === true) options.disableSrv = true;

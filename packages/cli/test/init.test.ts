@@ -6,6 +6,7 @@
  * which init asks about before sending the credentials there; refusing to overwrite a config; the
  * input ending mid-way; answers that never become acceptable.
  */
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { createServer as createHttpsServer, type Server } from "node:https";
@@ -16,7 +17,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTestCertificateAuthority,
   startAutodiscoverSimulator,
+  startBearerGateway,
   startEwsSimulator,
+  startFakeIdentityProvider,
   startNtlmGateway,
   type AutodiscoverSimulator,
   type EwsSimulator,
@@ -24,7 +27,8 @@ import {
 } from "@ewsdav/ews-simulator";
 import { freePort, startRadicale, type DavServer } from "../../../test/harness/dav-servers.js";
 import { syncConfigSchema } from "../src/config.js";
-import { runCli } from "./cli.test-support.js";
+import { until } from "../../../test/harness/wait.js";
+import { EWSDAV_BIN, runCli } from "./cli.test-support.js";
 
 const USER = "alice@example.com";
 const EWS_PASSWORD = "Ews-Pa55-q7Zx";
@@ -233,6 +237,68 @@ describe("ewsdav init", () => {
       expect((JSON.parse(sync.stdout) as { pairs: Array<{ local: { created: unknown[] } }> }).pairs[0]!.local.created.length).toBeGreaterThan(0);
     } finally {
       await gateway.stop();
+    }
+  });
+
+  it("signs in to an OAuth account with a device code approved while it waits, and `ewsdav sync` uses the cached token", async () => {
+    const ca = createTestCertificateAuthority();
+    const dir = newDir();
+    const caFile = join(dir, "ca.pem");
+    writeFileSync(caFile, ca.caCert);
+    const clientId = "5d2b7c1e-0000-4000-8000-00000000a11c";
+    const idp = await startFakeIdentityProvider({
+      tls: ca.issue(["login.example.test"]),
+      publicHost: "login.example.test",
+      tenantId: "contoso",
+      clientId,
+      clientSecret: "unused-Secret-3x",
+      users: [{ username: USER }],
+    });
+    const gateway = await startBearerGateway({ target: sim.url, resolve: (token) => idp.resolve(token), backendCredentials: (address) => ({ username: address, password: EWS_PASSWORD }) });
+    const configPath = join(dir, "config.json");
+    const args = ["init", "--config", configPath, "--authority", idp.authority, "--connect-to", `login.example.test:443:127.0.0.1:${idp.port}`];
+    const child = spawn(process.execPath, [EWSDAV_BIN, ...args], { env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile }, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    try {
+      // Every answer at once: the ones after the sign-in wait in the input until it is done.
+      child.stdin.end(lines(USER, "oauth", clientId, "contoso", "device-code", gateway.url, dav.url, dav.username, dav.password, "", "new", "OAuth contacts", "none", "none", "env", "DAV_PW", ""));
+      const oauthKnown = syncConfigSchema.safeParse({
+        state: "s.db",
+        accounts: { e: { type: "ews", url: "https://mail.example.com/EWS/Exchange.asmx", mailbox: USER, auth: { type: "oauth", flow: "delegated", clientId, tenantId: "t", signIn: "device-code" } } },
+        pairs: [{ kind: "contacts", remote: { account: "e", folder: "x" }, local: { account: "e", collection: "y" } }],
+      }).success;
+      if (!oauthKnown) {
+        // This build has no OAuth sign-in yet: init says so and writes nothing.
+        expect(await exited).toBe(2);
+        expect(out).toContain("OAuth sign-in is not built yet");
+        expect(existsSync(configPath)).toBe(false);
+        return;
+      }
+      await until("the device code", () => /enter the code (\S+)/.test(out), 60_000);
+      idp.approveDevice(/enter the code (\S+)/.exec(out)![1]!, USER);
+      expect(await exited, out).toBe(0);
+      expect(out).toContain(`Signed in as ${USER}.`);
+      expect(statSync(join(dir, "tokens", "exchange.json")).mode & 0o777).toBe(0o600);
+      const account = JSON.parse(readFileSync(configPath, "utf8")).accounts.exchange;
+      expect(account).toEqual({
+        type: "ews",
+        url: gateway.url,
+        mailbox: USER,
+        resolve: { "login.example.test:443": `127.0.0.1:${idp.port}` },
+        auth: { type: "oauth", flow: "delegated", clientId, tenantId: "contoso", authority: idp.authority, signIn: "device-code", tokenCache: "tokens/exchange.json" },
+      });
+      const sync = await runCli(["sync", "--config", configPath, "--json"], { env: { NODE_EXTRA_CA_CERTS: caFile, DAV_PW: dav.password } });
+      expect(sync.code, sync.stderr).toBe(0);
+      expect((JSON.parse(sync.stdout) as { pairs: Array<{ local: { created: unknown[] } }> }).pairs[0]!.local.created.length).toBeGreaterThan(0);
+      for (const token of idp.issued.map((t) => t.accessToken)) expect(out + sync.stdout + sync.stderr).not.toContain(token);
+    } finally {
+      child.kill("SIGKILL");
+      await gateway.stop();
+      await idp.close();
+      ca.dispose();
     }
   });
 

@@ -11,11 +11,20 @@ import type { CollectionKind } from "@ewsdav/core";
 import { EwsSide } from "@ewsdav/core/ews";
 import type { AutodiscoverResult } from "@ewsdav/ews-client";
 import { ewsAccountFor } from "../../accounts.js";
-import { attemptLines, autodiscoverOptionsFromArgs, isAutodiscoverError, resultLines, runAutodiscover, type AutodiscoverCredentials } from "../../autodiscover.js";
+import {
+  attemptLines,
+  autodiscoverOptionsFromArgs,
+  endpointMappingsFromArgs,
+  isAutodiscoverError,
+  resolveMapOf,
+  resultLines,
+  runAutodiscover,
+  type AutodiscoverCredentials,
+} from "../../autodiscover.js";
 import type { CliContext } from "../../cli/context.js";
 import { exitCodeOf, messageOf } from "../../cli/failure.js";
 import { CliError, EXIT } from "../../exit-codes.js";
-import { signIn, type SignInFlow } from "../../oauth.js";
+import { signIn, type DelegatedSignInRequest, type SignInFlow } from "../../oauth.js";
 import type { Prompter } from "../../prompt.js";
 import { parseAccount, urlProblem, withSecret, type DraftAccount, type RawAccount } from "./draft.js";
 
@@ -116,13 +125,15 @@ async function askUrl(context: CliContext, prompter: Prompter, email: string, an
 }
 
 /** The account as written (no secret). */
-function rawAccount(name: string, url: string, email: string, answers: SignInAnswers): RawAccount {
+function rawAccount(name: string, url: string, email: string, answers: SignInAnswers, resolve: Record<string, string>): RawAccount {
   if (answers.auth === "oauth") {
     const o = answers.oauth!;
     return {
       type: "ews",
       url,
       mailbox: email,
+      // Host mappings given to init (split DNS) reach the identity provider on later runs too.
+      ...(Object.keys(resolve).length ? { resolve } : {}),
       auth: { type: "oauth", flow: "delegated", clientId: o.clientId, tenantId: o.tenantId, ...(o.authority ? { authority: o.authority } : {}), signIn: o.flow, tokenCache: join("tokens", `${name}.json`) },
     };
   }
@@ -167,22 +178,26 @@ export async function exchangeAccount(context: CliContext, prompter: Prompter, n
   const email = given ?? (await prompter.ask("Your e-mail address (the Exchange mailbox):", { validate: (a) => (EMAIL.test(a) ? undefined : "an address like alice@example.com") }));
   const answers = await askSignIn(context, prompter, email);
   let url = await askUrl(context, prompter, email, answers);
+  const resolve = resolveMapOf(endpointMappingsFromArgs(context.args.values));
   if (answers.auth === "oauth") {
     const o = answers.oauth!;
-    const signedIn = await signIn(context, {
+    const request: DelegatedSignInRequest & { network?: { resolve: Record<string, string> } } = {
       accountName: name,
       clientId: o.clientId,
       tenantId: o.tenantId,
       ...(o.authority ? { authority: o.authority } : {}),
       flow: o.flow,
       tokenCachePath: join(configDir, "tokens", `${name}.json`),
-    });
+      // The sign-in contract's network settings: the host mappings init was given.
+      ...(Object.keys(resolve).length ? { network: { resolve } } : {}),
+    };
+    const signedIn = await signIn(context, request);
     prompter.note(`Signed in as ${signedIn.username}.`);
   }
   for (let attempt = 1; ; attempt++) {
     const draft: DraftAccount = {
       name,
-      raw: rawAccount(name, url, email, answers),
+      raw: rawAccount(name, url, email, answers, resolve),
       secretAt: answers.auth === "oauth" ? "none" : "auth",
       collections: [],
       ...(answers.password !== undefined ? { secret: answers.password } : {}),
