@@ -89,6 +89,11 @@ describe("ewsdav discover", () => {
     expect(text.stderr).toMatch(/- soap +https:\/\/autodiscover\.attacker\.test\/autodiscover\/autodiscover\.svc {2}not contacted: outside your domain/);
     expect(text.stderr).toMatch(/✗ soap +https:\/\/example\.com\/autodiscover\/autodiscover\.svc {2}redirected/);
     expect(text.stdout + text.stderr).not.toContain(PASSWORD);
+
+    // Approved with --approve, the host is contacted (here it does not answer: it is mapped to a closed port).
+    const approved = await discover(["-u", USER, "--password-env", "AD_PASSWORD", "--approve", "autodiscover.attacker.test"], s.port);
+    expect(approved.code).toBe(4);
+    expect(approved.stderr).toMatch(/✗ soap +https:\/\/autodiscover\.attacker\.test\/autodiscover\/autodiscover\.svc {2}no answer \(ECONNREFUSED\)/);
   });
 
   it("exits 4 when nothing answers, naming every host it tried", async () => {
