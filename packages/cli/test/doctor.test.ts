@@ -209,7 +209,7 @@ describe("ewsdav doctor", () => {
     // A secret the config names but the environment lacks: the sign-in fails as a config error, exit 2.
     const noSecret = await runCli(["doctor", "--config", configPath, "--account", "cloud", "--json"], { env: { ...env(), DOCTOR_DAV_PASSWORD: undefined } });
     expect(noSecret.code, noSecret.stderr).toBe(2);
-    expect(check(parseJson(noSecret), "cloud", "sign-in")).toMatchObject({ verdict: "failed", category: "config", summary: "accounts.cloud: the environment variable DOCTOR_DAV_PASSWORD is not set" });
+    expect(check(parseJson(noSecret), "cloud", "sign-in")).toMatchObject({ verdict: "failed", category: "config", summary: "accounts.cloud.passwordEnv: the environment variable DOCTOR_DAV_PASSWORD is not set" });
     const badTimeout = await runCli(["doctor", "--config", configPath, "--timeout", "soon"], { env: env() });
     expect(badTimeout.code).toBe(2);
     expect(badTimeout.stderr).toContain("--timeout");
