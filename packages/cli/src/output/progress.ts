@@ -128,7 +128,7 @@ export class ProgressBars {
 
   #payload(state: PairBar): Record<string, string> {
     const seconds = state.writingSince === null ? 0 : (Date.now() - state.writingSince) / 1000;
-    const rate = state.phase === "writing" && seconds > 0 ? (state.done / seconds).toFixed(1) : "-";
-    return { pair: state.id, phase: state.phase === "writing" ? "writing" : state.phase, rate };
+    const rate = (state.phase === "writing" || state.phase === "done") && seconds > 0 ? (state.done / seconds).toFixed(1) : "-";
+    return { pair: state.id, phase: state.phase, rate };
   }
 }
