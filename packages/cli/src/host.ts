@@ -233,12 +233,11 @@ function changes(pair: PairInfo, report: PairReport): Array<{ to: string; op: "c
   return out;
 }
 
-/** The lines a cycle's report gives: one per propagated change, dropped property, conflict and error. */
+/** The lines a cycle's report gives: one per propagated change, dropped property and conflict. */
 function changeLines(pair: PairInfo, report: PairReport): string[] {
   const lines = changes(pair, report).map((c) => `${clock()} ${report.pairId} → ${c.to}: ${c.op} ${c.uid}`);
   for (const line of droppedLines(report, pair)) lines.push(`${clock()} ${report.pairId}: ${line}`);
   for (const c of report.conflicts) lines.push(`${clock()} ${report.pairId}: conflict on ${c.uid} ${c.property || c.path}, ${c.winner} side kept`);
-  for (const line of errorLines(report)) lines.push(`${clock()} ${report.pairId}: ${line}`);
   return lines;
 }
 
@@ -246,6 +245,8 @@ function changeLines(pair: PairInfo, report: PairReport): string[] {
 export interface StartWatchOptions {
   /** Receives the text lines (default: `console.log`); unused for what `emit` receives. */
   print?: (line: string) => void;
+  /** Receives the lines of item errors and of stopped cycles (default: `print`). */
+  printError?: (line: string) => void;
   /**
    * Receives the watch as JSON events instead of lines (`ewsdav watch --json-lines`): `watch-status`,
    * `change` (one per item carried across), `dropped`, `conflict`, `error`, `cycle` (per cycle: the
@@ -262,6 +263,7 @@ export interface StartWatchOptions {
  */
 export async function startWatch(config: SyncConfig, options: StartWatchOptions = {}): Promise<RunningWatch> {
   const print = options.print ?? console.log;
+  const printError = options.printError ?? print;
   const { emit } = options;
   const { engine, ids, pairs, close } = await openHost(config, { dryRun: false, print, notifications: true });
   try {
@@ -274,13 +276,15 @@ export async function startWatch(config: SyncConfig, options: StartWatchOptions 
       const pair = pairs.get(pairId) ?? { id: pairId, kind: "", local: "local", remote: "remote" };
       if (emit) {
         for (const c of changes(pair, report)) emit({ type: "change", at: at(), pair: pairId, ...c });
+        for (const c of report.conflicts) emit({ type: "conflict", at: at(), pair: pairId, uid: c.uid, property: c.property || c.path, winner: c.winner });
         for (const event of pairEvents(report, pair)) emit({ ...event, at: at() });
         emit({ type: "cycle", at: at(), pair: pairId, triggers, summary: pairCounts(report), stopped: report.error, retryInMs });
         return;
       }
       for (const line of changeLines(pair, report)) print(line);
-      if (report.error?.code === "pair-busy") print(`${clock()} ${pairId}: pair-busy (another process is syncing it); again in ${Math.round((retryInMs ?? 0) / 1000)} s`);
-      else if (report.error) print(`${clock()} ${pairId}: ${stopLine(report)}; again in ${Math.round((retryInMs ?? 0) / 1000)} s`);
+      for (const line of errorLines(report)) printError(`${clock()} ${pairId}: ${line}`);
+      if (report.error?.code === "pair-busy") printError(`${clock()} ${pairId}: pair-busy (another process is syncing it); again in ${Math.round((retryInMs ?? 0) / 1000)} s`);
+      else if (report.error) printError(`${clock()} ${pairId}: ${stopLine(report)}; again in ${Math.round((retryInMs ?? 0) / 1000)} s`);
       else if (triggers.includes("start")) print(`${clock()} ${pairId}: caught up — ${summarise(report)}`);
     });
     const settings = config.watch;
