@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { createContext, type CliStreams } from "./cli/context.js";
 import { commandHelp, helpWidth, mainHelp } from "./cli/help.js";
+import { registerCommands } from "./cli/registry.js";
 import { GLOBAL_OPTIONS, type CommandSpec } from "./cli/spec.js";
 import { COMMANDS } from "./commands/index.js";
 import { EXIT } from "./exit-codes.js";
@@ -66,6 +67,7 @@ export async function main(argv: readonly string[], streams: CliStreams, signal:
     streams.stderr.write("error: --json and --json-lines exclude each other\n");
     return EXIT.usage;
   }
+  registerCommands(COMMANDS);
   const context = createContext(spec.name, { values: parsed.values, positionals: parsed.positionals }, streams, signal);
   try {
     const { run } = await spec.load();

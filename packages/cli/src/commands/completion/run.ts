@@ -1,6 +1,6 @@
 /** `ewsdav completion bash|zsh`: prints the shell completion script, generated from the command specs. */
 import type { CliContext } from "../../cli/context.js";
-import { COMMANDS } from "../index.js";
+import { registeredCommands } from "../../cli/registry.js";
 import { CliError, EXIT } from "../../exit-codes.js";
 import { bashCompletion, zshCompletion } from "./scripts.js";
 
@@ -9,6 +9,6 @@ export async function run(context: CliContext): Promise<number> {
   const shell = context.args.positionals[0];
   if (shell !== "bash" && shell !== "zsh") throw new CliError(`no completion for the shell "${shell ?? ""}": ewsdav completion bash, or ewsdav completion zsh`, EXIT.usage);
   // The script is the result in every mode.
-  context.stdout.write(shell === "bash" ? bashCompletion(COMMANDS) : zshCompletion(COMMANDS));
+  context.stdout.write(shell === "bash" ? bashCompletion(registeredCommands()) : zshCompletion(registeredCommands()));
   return EXIT.ok;
 }
