@@ -45,9 +45,10 @@ const configIds = (config: SyncConfig) => config.pairs.flatMap((p) => (p.id ? [p
 
 async function openHost(
   config: SyncConfig,
-  options: { dryRun: boolean; print: (line: string) => void; notifications: boolean; pairIds?: readonly string[] | undefined },
+  options: { dryRun: boolean; print: (line: string) => void; warn?: ((line: string) => void) | undefined; notifications: boolean; pairIds?: readonly string[] | undefined },
 ): Promise<OpenedHost> {
   const { print } = options;
+  const warn = options.warn ?? ((line: string) => print(line));
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
     for (const fn of closers.reverse()) await fn().catch(() => undefined);
@@ -69,11 +70,11 @@ async function openHost(
     for (const [name, account] of Object.entries(config.accounts)) {
       if (account.type === "vdir") sides.push(new VdirSide({ root: account.path, name }));
       else if (account.type === "dav") {
-        const client = davClientFor(name, account, { warn: (message) => print(`${name}: warning: ${message}`) });
+        const client = davClientFor(name, account, { warn: (message) => warn(`${name}: warning: ${message}`) });
         closers.push(() => client.close());
         sides.push(new DavSide({ client, name }));
       } else {
-        const opened = await ewsAccountFor(name, account, { warn: (message) => print(`${name}: warning: ${message}`), notifications: options.notifications });
+        const opened = await ewsAccountFor(name, account, { warn: (message) => warn(`${name}: warning: ${message}`), notifications: options.notifications });
         closers.push(opened.close);
         if (options.notifications && account.notifications && !opened.notifications) print(`${name}: no "mailbox" configured, so its folders are polled instead of pushed`);
         sides.push(
@@ -166,6 +167,8 @@ export interface RunSyncOptions {
   signal?: AbortSignal;
   /** Prints the host's own lines (linked, would link, account warnings) — and, without an observer, the report's. */
   print?: (line: string) => void;
+  /** Receives the accounts' warnings (`<account>: warning: …`) instead of `print`. */
+  warn?: (line: string) => void;
   /** Shows the run instead of the report lines (see {@link SyncObserver}). */
   observer?: SyncObserver;
 }
@@ -186,7 +189,7 @@ export function reportLines(report: PairReport, sides: PairSides, dryRun: boolea
 export async function runSync(config: SyncConfig, options: RunSyncOptions = {}): Promise<SyncReport> {
   const print = options.print ?? console.log;
   const dryRun = options.dryRun ?? false;
-  const { engine, ids, pairs, close } = await openHost(config, { dryRun, print, notifications: false, pairIds: options.pairIds });
+  const { engine, ids, pairs, close } = await openHost(config, { dryRun, print, warn: options.warn, notifications: false, pairIds: options.pairIds });
   try {
     if (options.observer) options.observer.start(engine.events, pairs);
     else {
@@ -247,6 +250,8 @@ export interface StartWatchOptions {
   print?: (line: string) => void;
   /** Receives the lines of item errors and of stopped cycles (default: `print`). */
   printError?: (line: string) => void;
+  /** Receives the accounts' warnings (`<account>: warning: …`) instead of `print`. */
+  warn?: (line: string) => void;
   /**
    * Receives the watch as JSON events instead of lines (`ewsdav watch --json-lines`): `watch-status`,
    * `change` (one per item carried across), `dropped`, `conflict`, `error`, `cycle` (per cycle: the
@@ -265,7 +270,7 @@ export async function startWatch(config: SyncConfig, options: StartWatchOptions 
   const print = options.print ?? console.log;
   const printError = options.printError ?? print;
   const { emit } = options;
-  const { engine, ids, pairs, close } = await openHost(config, { dryRun: false, print, notifications: true });
+  const { engine, ids, pairs, close } = await openHost(config, { dryRun: false, print, warn: options.warn, notifications: true });
   try {
     const at = () => new Date().toISOString();
     engine.events.on("watch-status", (s) => {

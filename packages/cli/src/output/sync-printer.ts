@@ -47,6 +47,13 @@ export class SyncPrinter implements SyncObserver {
     this.#context.event({ type: "notice", message: line });
   }
 
+  /** An account's warning: on stderr in text mode (not with --quiet), an event, or kept for the document. */
+  warning(line: string): void {
+    this.#notices.push(line);
+    this.#context.warn(line.replace(/^([^:]+): warning: /, "$1: "));
+    this.#context.event({ type: "warning", message: line });
+  }
+
   /** Subscribes to the engine's events (the {@link SyncObserver} contract). */
   start(events: TypedEmitter<EngineEvents>, pairs: ReadonlyMap<string, PairInfo>): void {
     this.#pairs = pairs;

@@ -23,6 +23,7 @@ export async function run(context: CliContext): Promise<number> {
       allowEmptySide: context.args.values["allow-empty-side"] === true,
       signal: context.signal,
       print: (line) => printer.notice(line),
+      warn: (line) => printer.warning(line),
       observer: printer,
     });
     return printer.finish(report);

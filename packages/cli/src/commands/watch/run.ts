@@ -17,6 +17,7 @@ export async function run(context: CliContext): Promise<number> {
   const running = await startWatch(config, {
     print: jsonLines ? (line) => context.event({ type: "notice", message: line }) : context.say,
     printError: context.error,
+    warn: jsonLines ? (line) => context.event({ type: "warning", message: line }) : (line) => context.warn(line.replace(/^([^:]+): warning: /, "$1: ")),
     ...(jsonLines ? { emit: context.event } : {}),
   });
   const stop = () => {
