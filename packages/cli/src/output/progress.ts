@@ -84,6 +84,7 @@ export class ProgressBars {
       if (!this.active) {
         multi.stop();
         this.#multi = null;
+        process.removeListener("exit", this.#restoreCursor);
       }
     }
     const still = this.#multi;
@@ -100,10 +101,17 @@ export class ProgressBars {
     this.#pairs.clear();
     this.#multi?.stop();
     this.#multi = null;
+    process.removeListener("exit", this.#restoreCursor);
   }
+
+  /** Shows the cursor again if the process exits while bars are drawn (a second Ctrl-C exits at once). */
+  readonly #restoreCursor = (): void => {
+    if (this.#multi) this.#stream.write("\x1b[?25h\x1b[?7h\n");
+  };
 
   #show(state: PairBar): void {
     if (state.bar || this.#pairs.get(state.id) !== state) return;
+    if (!this.#multi) process.once("exit", this.#restoreCursor);
     this.#multi ??= new cliProgress.MultiBar(
       {
         stream: this.#stream,
