@@ -27,6 +27,7 @@ export interface PairInfo extends PairSides {
 
 /** Watches a run: subscribes to the engine's events once the pairs are linked, before any cycle. */
 export interface SyncObserver {
+  /** Called once, with the engine's events and the pairs about to sync (by id). */
   start(events: TypedEmitter<EngineEvents>, pairs: ReadonlyMap<string, PairInfo>): void;
 }
 
