@@ -1,8 +1,10 @@
 /**
  * The published shape: dist/ (built by the global setup) for every package, the packed tarballs
- * install into a throwaway project, and every entry point loads from both ESM and CJS.
+ * install into a throwaway project, and every entry point loads from both ESM and CJS. The
+ * command, @ewsdav/cli, has other rules (a `bin`, no library exports): its tarball and those of
+ * the packages it needs install globally (`npm i -g --prefix`), and the installed `ewsdav` runs.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -64,5 +66,93 @@ describe("packaging", () => {
     const cjs = run("node", ["--input-type=commonjs", "-e", `const m = require(${JSON.stringify(entry)}); console.log(Object.keys(m).length);`], project);
     expect(Number(esm.trim())).toBeGreaterThanOrEqual(0);
     expect(esm.trim()).toBe(cjs.trim());
+  });
+});
+
+/** The packages the command needs at run time (its @ewsdav dependencies and theirs); the simulator is an optional peer, left out. */
+const CLI_PACKAGES = ["http", "vobject", "ews-client", "dav-client", "mappers", "core", "cli"] as const;
+
+interface CliManifest extends Manifest {
+  version: string;
+  bin?: Record<string, string>;
+  files?: string[];
+  main?: string;
+  types?: string;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+}
+
+describe("packaging of the ewsdav command", () => {
+  const work = mkdtempSync(join(tmpdir(), "ewsdav-pack-cli-"));
+  const prefix = join(work, "prefix");
+  const ewsdav = join(prefix, "bin", "ewsdav");
+  const cli = manifest("cli") as CliManifest;
+  const run = (cmd: string, args: string[], cwd: string) =>
+    execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 600_000 });
+
+  beforeAll(() => {
+    const tarballs = CLI_PACKAGES.map((dir) => {
+      const out = run("npm", ["pack", "--json", "--pack-destination", work], join(ROOT, "packages", dir));
+      return join(work, (JSON.parse(out) as Array<{ filename: string }>)[0]!.filename);
+    });
+    // As a user installs it: globally, here under a prefix of our own. (better-sqlite3's native build
+    // is an install script npm runs only when allowed; the commands run below do not load it.)
+    run("npm", ["install", "--global", "--prefix", prefix, "--no-audit", "--no-fund", "--prefer-offline", ...tarballs], work);
+  }, 900_000);
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it("has the manifest a published command needs: a bin, its files, no library entry points", () => {
+    expect(cli.name).toBe("@ewsdav/cli");
+    expect(cli.engines?.node).toBe(">=20.19");
+    expect(cli.sideEffects).toBe(false);
+    expect(cli.bin).toEqual({ ewsdav: "./bin/ewsdav.js" });
+    expect(cli.files).toEqual(expect.arrayContaining(["bin", "dist"]));
+    expect(Object.keys(cli.exports)).toEqual(["./package.json"]);
+    expect(cli.main).toBeUndefined();
+    expect(cli.types).toBeUndefined();
+    expect(readFileSync(join(ROOT, "packages", "cli", "bin", "ewsdav.js"), "utf8").startsWith("#!/usr/bin/env node\n")).toBe(true);
+    expect(existsSync(join(ROOT, "packages", "cli", "dist", "main.js"))).toBe(true);
+    expect(existsSync(join(ROOT, "packages", "cli", "README.md"))).toBe(true);
+    for (const [name, range] of Object.entries(cli.dependencies ?? {})) if (name.startsWith("@ewsdav/")) expect(range, name).toBe((manifest(name.slice(8)) as CliManifest).version);
+    expect(cli.peerDependenciesMeta?.["@ewsdav/ews-simulator"]?.optional).toBe(true);
+  });
+
+  it("installs globally: `ewsdav --version` and `--help` run from the prefix's bin", () => {
+    expect(run(ewsdav, ["--version"], work).trim()).toBe(cli.version);
+    const help = run(ewsdav, ["--help"], work);
+    expect(help).toContain("Usage: ewsdav <command> [options]");
+    expect(help).toMatch(/^ {2}sync +Sync the configured pairs once$/m);
+    expect(run(ewsdav, ["sync", "--help"], work)).toContain("Examples:");
+  });
+
+  it("the installed `ewsdav map` maps a small vCard file", () => {
+    const card = join(work, "ann.vcf");
+    writeFileSync(card, "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:ann-1\r\nFN:Ann Lee\r\nN:Lee;Ann;;;\r\nEMAIL:ann@example.org\r\nEND:VCARD\r\n");
+    const mapped = JSON.parse(run(ewsdav, ["map", card], work)) as unknown[];
+    expect(JSON.stringify(mapped)).toContain("ann@example.org");
+    expect(JSON.stringify(mapped)).toContain("Ann");
+  });
+
+  it("`ewsdav demo` without @ewsdav/ews-simulator says how to install it (exit 2)", () => {
+    expect(existsSync(join(prefix, "lib", "node_modules", "@ewsdav", "ews-simulator"))).toBe(false);
+    const demo = spawnSync(ewsdav, ["demo"], { cwd: work, encoding: "utf8", timeout: 60_000 });
+    expect(demo.status, demo.stderr).toBe(2);
+    expect(demo.stderr).toContain("npm install -g @ewsdav/ews-simulator");
+    expect(demo.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("the workspace bin", () => {
+  it("after the repository's install, `npx --no ewsdav …` runs the command from the root", () => {
+    // npm reads options placed right after the command name as its own (`npx ewsdav --help` is npm's
+    // help): `ewsdav help`, or `--` before the command, reaches ewsdav.
+    const help = spawnSync("npx", ["--no", "ewsdav", "help"], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toContain("Usage: ewsdav <command> [options]");
+    const dashes = spawnSync("npx", ["--no", "--", "ewsdav", "--help"], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+    expect(dashes.status, dashes.stderr).toBe(0);
+    expect(dashes.stdout).toBe(help.stdout);
+    const version = spawnSync("npx", ["--no", "--", "ewsdav", "--version"], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+    expect(version.stdout.trim()).toBe((manifest("cli") as CliManifest).version);
   });
 });

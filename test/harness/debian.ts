@@ -1,5 +1,5 @@
 /**
- * Test harness: the one place tests get the Debian packages they drive (DAV servers, DavMail,
+ * Test harness: the one place tests get the Debian packages they drive (DAV servers, DavMail, zsh,
  * exchangelib). A test calls {@link ensureDebianPackages} with what it needs and a probe that says
  * whether it is there. When it is missing and the process runs as root, the packages are installed
  * with apt-get under a machine-wide lock (test files run in parallel, and dpkg allows one install at
@@ -11,7 +11,7 @@
 import { execFileSync } from "node:child_process";
 
 /** Every Debian package some test drives (kept in step with `.ci/run`). */
-export const DEBIAN_TEST_PACKAGES = ["radicale", "xandikos", "php-cli", "php-sqlite3", "php-sabre-dav", "python3-exchangelib", "davmail-server"] as const;
+export const DEBIAN_TEST_PACKAGES = ["radicale", "xandikos", "php-cli", "php-sqlite3", "php-sabre-dav", "python3-exchangelib", "davmail-server", "zsh"] as const;
 
 /** The lock file that serialises the harness's apt-get runs across test processes. */
 const APT_LOCK = "/tmp/ewsdav-test-apt.lock";

@@ -1,41 +1,81 @@
 /**
  * The example sync host: builds one side per account and the engine from a {@link SyncConfig},
  * links the configured pairs (once; the state file remembers them) and runs one cycle
- * ({@link runSync}), or keeps them in sync until stopped ({@link startWatch}). Both print, per
- * item, what a side could not carry and why ({@link droppedLines}).
+ * ({@link runSync}), or keeps them in sync until stopped ({@link startWatch}). What a run shows is
+ * up to its caller: an observer subscribes to the engine's events (the `ewsdav` command's output
+ * modes, `output/*`); without one, report lines are printed ({@link droppedLines} and the others
+ * of `output/lines.ts`).
  */
-import { EngineError, summarise, SyncEngine, type PairRecord, type PairReport, type SyncReport, type SyncSide, type SyncWatch, type WatchStatistics } from "@ewsdav/core";
+import { EngineError, summarise, SyncEngine, type EngineEvents, type PairRecord, type PairReport, type SyncReport, type SyncSide, type SyncWatch, type TypedEmitter, type WatchStatistics } from "@ewsdav/core";
 import { DavSide } from "@ewsdav/core/dav";
 import { EwsSide } from "@ewsdav/core/ews";
 import { SqliteStateStore } from "@ewsdav/core/sqlite";
 import { VdirSide } from "@ewsdav/core/vdir";
 import { davClientFor, ewsAccountFor } from "./accounts.js";
 import { ConfigError, type SyncConfig } from "./config.js";
+import { CliError, EXIT } from "./exit-codes.js";
+import { droppedLines, errorLines, planLines, stopLine, summaryLine, type PairSides } from "./output/lines.js";
+import { pairCounts, pairEvents } from "./output/report-json.js";
+
+export { droppedLines, type PairSides };
+
+/** A linked pair as output shows it: its id, kind and the names of its sides. */
+export interface PairInfo extends PairSides {
+  id: string;
+  kind: string;
+}
+
+/** Watches a run: subscribes to the engine's events once the pairs are linked, before any cycle. */
+export interface SyncObserver {
+  /** Called once, with the engine's events and the pairs about to sync (by id). */
+  start(events: TypedEmitter<EngineEvents>, pairs: ReadonlyMap<string, PairInfo>): void;
+}
 
 /** The engine of a config, its linked pair ids, and what to close. */
 interface OpenedHost {
   engine: SyncEngine;
   /** The configured pairs' ids (a dry run leaves out pairs it would link). */
   ids: string[];
+  /** The pairs as output shows them, by id. */
+  pairs: Map<string, PairInfo>;
   close(): Promise<void>;
 }
 
-async function openHost(config: SyncConfig, options: { dryRun: boolean; print: (line: string) => void; notifications: boolean }): Promise<OpenedHost> {
+/** The ids of the config's pairs that have one. */
+const configIds = (config: SyncConfig) => config.pairs.flatMap((p) => (p.id ? [p.id] : []));
+
+async function openHost(
+  config: SyncConfig,
+  options: { dryRun: boolean; print: (line: string) => void; warn?: ((line: string) => void) | undefined; notifications: boolean; pairIds?: readonly string[] | undefined },
+): Promise<OpenedHost> {
   const { print } = options;
+  const warn = options.warn ?? ((line: string) => print(line));
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
     for (const fn of closers.reverse()) await fn().catch(() => undefined);
   };
   try {
+    const store = new SqliteStateStore(config.state);
+    closers.push(() => store.close());
+    const linked = await store.listPairs();
+    const requested = options.pairIds ? new Set(options.pairIds) : undefined;
+    if (requested) {
+      // Checked before any server is contacted: an id the config and the state file both lack is a typo.
+      const known = new Set([...configIds(config), ...linked.map((p) => p.id)]);
+      const unknown = [...requested].filter((id) => !known.has(id));
+      if (unknown.length > 0) {
+        throw new CliError(`no pair ${unknown.map((id) => `"${id}"`).join(", ")} in ${config.pairs.length > 0 ? "the config or the state file" : "the config"}; the pairs are: ${[...known].join(", ") || "(none linked yet)"}`, EXIT.usage);
+      }
+    }
     const sides: SyncSide[] = [];
     for (const [name, account] of Object.entries(config.accounts)) {
       if (account.type === "vdir") sides.push(new VdirSide({ root: account.path, name }));
       else if (account.type === "dav") {
-        const client = davClientFor(name, account, { warn: (message) => print(`${name}: warning: ${message}`) });
+        const client = davClientFor(name, account, { warn: (message) => warn(`${name}: warning: ${message}`) });
         closers.push(() => client.close());
         sides.push(new DavSide({ client, name }));
       } else {
-        const opened = await ewsAccountFor(name, account, { warn: (message) => print(`${name}: warning: ${message}`), notifications: options.notifications });
+        const opened = await ewsAccountFor(name, account, { warn: (message) => warn(`${name}: warning: ${message}`), notifications: options.notifications });
         closers.push(opened.close);
         if (options.notifications && account.notifications && !opened.notifications) print(`${name}: no "mailbox" configured, so its folders are polled instead of pushed`);
         sides.push(
@@ -49,8 +89,6 @@ async function openHost(config: SyncConfig, options: { dryRun: boolean; print: (
         );
       }
     }
-    const store = new SqliteStateStore(config.state);
-    closers.push(() => store.close());
     const engine = new SyncEngine({
       store,
       sides,
@@ -59,9 +97,18 @@ async function openHost(config: SyncConfig, options: { dryRun: boolean; print: (
       // One writer per pair: a pair another process is syncing is waited for, then reported as pair-busy.
       lease: { ttlMs: config.lease.ttlSeconds * 1000, waitMs: config.lease.waitSeconds * 1000 },
     });
-    const linked = await engine.listPairs();
     const ids: string[] = [];
+    // Config entries without an id are found in the state by their remote folder, which takes a listing.
+    const unnamedWanted = !requested || [...requested].some((id) => !configIds(config).includes(id));
     for (const [i, pair] of config.pairs.entries()) {
+      if (requested && (pair.id ? !requested.has(pair.id) : !unnamedWanted)) continue;
+      // A pair linked under its configured id needs no listing of the folders: a failing account then
+      // stops only its pairs, in the report, instead of the whole run.
+      const byId = pair.id ? linked.find((p) => p.id === pair.id && p.remote.side === pair.remote.account && p.local.side === pair.local.account) : undefined;
+      if (byId) {
+        ids.push(byId.id);
+        continue;
+      }
       const remote = (await engine.listCollections(pair.remote.account)).find((c) => c.kind === pair.kind && (c.id === pair.remote.folder || c.displayName === pair.remote.folder));
       if (!remote) throw new ConfigError(`pairs.${i}.remote.folder: ${pair.remote.account} has no ${pair.kind} folder "${pair.remote.folder}"`);
       const existing = linked.find((p) => p.remote.side === pair.remote.account && p.remote.collection === remote.id);
@@ -94,67 +141,72 @@ async function openHost(config: SyncConfig, options: { dryRun: boolean; print: (
       print(`linked ${pair.remote.account}:"${remote.displayName}" ↔ ${pair.local.account}:${created.local.collection}`);
       ids.push(created.id);
     }
-    return { engine, ids, close };
+    if (requested) {
+      // Named, linked in the state file, but not (or no longer) in the config: not synced.
+      const notConfigured = [...requested].filter((id) => !ids.includes(id) && !(options.dryRun && configIds(config).includes(id)));
+      if (notConfigured.length > 0) throw new CliError(`pair ${notConfigured.map((id) => `"${id}"`).join(", ")} is in the state file but not in the config`, EXIT.usage);
+    }
+    const chosen = requested ? ids.filter((id) => requested.has(id)) : ids;
+    const pairs = new Map((await engine.listPairs()).filter((p) => chosen.includes(p.id)).map((p) => [p.id, { id: p.id, kind: p.kind, local: p.local.side, remote: p.remote.side }]));
+    return { engine, ids: chosen, pairs, close };
   } catch (error) {
     await close();
     throw error;
   }
 }
 
-/** The side names of a pair, for report lines. */
-export interface PairSides {
-  local: string;
-  remote: string;
+/** Options of {@link runSync}. */
+export interface RunSyncOptions {
+  /** Plan only: nothing is written, not even a link or the state file's cursors. */
+  dryRun?: boolean;
+  /** Sync only these pairs (ids as the engine and the config name them); an unknown one is a usage error naming it. */
+  pairIds?: readonly string[];
+  /** Lets the cycle delete more than the safety threshold (engine `allowMassDelete`). */
+  allowMassDelete?: boolean;
+  /** Lets a side that lists nothing empty the other (engine `allowEmptySide`). */
+  allowEmptySide?: boolean;
+  signal?: AbortSignal;
+  /** Prints the host's own lines (linked, would link, account warnings) — and, without an observer, the report's. */
+  print?: (line: string) => void;
+  /** Receives the accounts' warnings (`<account>: warning: …`) instead of `print`. */
+  warn?: (line: string) => void;
+  /** Shows the run instead of the report lines (see {@link SyncObserver}). */
+  observer?: SyncObserver;
 }
 
-/**
- * What the sides of a pair dropped in one cycle, one line per item, side and direction: the item
- * (UID and id), the side, each property and why. At most `maxLines` lines (then "and K more"), and
- * at most `maxProperties` properties per line.
- */
-export function droppedLines(report: PairReport, sides: PairSides, options: { maxLines?: number; maxProperties?: number } = {}): string[] {
-  const maxLines = options.maxLines ?? 10;
-  const maxProperties = options.maxProperties ?? 6;
-  const groups = new Map<string, { head: string; properties: string[] }>();
-  for (const slot of ["remote", "local"] as const) {
-    for (const d of report[slot].dropped) {
-      const key = `${slot}\u0000${d.on}\u0000${d.uid}\u0000${d.id ?? ""}`;
-      let group = groups.get(key);
-      if (!group) {
-        const item = `${d.uid || "(no UID)"}${d.id && d.id !== d.uid ? ` [${d.id}]` : ""}`;
-        const head = d.on === "write" ? `${sides[slot]} could not store part of ${item}` : `${sides[slot]}: ${item} holds what its vCard/iCalendar form cannot say`;
-        group = { head, properties: [] };
-        groups.set(key, group);
-      }
-      group.properties.push(`${d.property} — ${d.reason}`);
-    }
-  }
-  const all = [...groups.values()].map(({ head, properties }) => {
-    const shown = properties.slice(0, maxProperties).join("; ");
-    return `dropped: ${head}: ${shown}${properties.length > maxProperties ? `; and ${properties.length - maxProperties} more` : ""}`;
-  });
-  if (all.length <= maxLines) return all;
-  return [...all.slice(0, maxLines), `dropped: and ${all.length - maxLines} more items`];
+/** The report lines of a pair (summary, dropped, plan, stop, errors), as printed without an observer. */
+export function reportLines(report: PairReport, sides: PairSides, dryRun: boolean): string[] {
+  const stop = stopLine(report);
+  return [
+    summaryLine(report),
+    ...droppedLines(report, sides).map((l) => `  ${l}`),
+    ...(dryRun ? planLines(report).map((l) => `  ${l}`) : []),
+    ...(stop ? [`  ${stop}`] : []),
+    ...errorLines(report).map((l) => `  ${l}`),
+  ];
 }
 
-/** Runs one cycle for every configured pair; prints progress and a summary with `print`. */
-export async function runSync(config: SyncConfig, options: { dryRun?: boolean; print?: (line: string) => void } = {}): Promise<SyncReport> {
+/** Runs one cycle for every configured pair (or those named); prints with `print`, or shows it through `observer`. */
+export async function runSync(config: SyncConfig, options: RunSyncOptions = {}): Promise<SyncReport> {
   const print = options.print ?? console.log;
   const dryRun = options.dryRun ?? false;
-  const { engine, ids, close } = await openHost(config, { dryRun, print, notifications: false });
+  const { engine, ids, pairs, close } = await openHost(config, { dryRun, print, warn: options.warn, notifications: false, pairIds: options.pairIds });
   try {
-    engine.events.on("progress", (p) => {
-      if (p.phase === "writing" && p.total > 0 && p.done === p.total) print(`  ${p.pairId}: ${p.done}/${p.total} actions`);
+    if (options.observer) options.observer.start(engine.events, pairs);
+    else {
+      engine.events.on("progress", (p) => {
+        if (p.phase === "writing" && p.total > 0 && p.done === p.total) print(`  ${p.pairId}: ${p.done}/${p.total} actions`);
+      });
+    }
+    const report = await engine.runOnce({
+      pairIds: ids,
+      ...(dryRun ? { dryRun: true } : {}),
+      ...(options.allowMassDelete ? { allowMassDelete: true } : {}),
+      ...(options.allowEmptySide ? { allowEmptySide: true } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
-    const report = await engine.runOnce({ pairIds: ids, ...(dryRun ? { dryRun: true } : {}) });
-    const sides = new Map((await engine.listPairs()).map((p) => [p.id, { local: p.local.side, remote: p.remote.side }]));
-    for (const p of report.pairs) {
-      print(`${p.pairId}: ${summarise(p)}`);
-      for (const line of droppedLines(p, sides.get(p.pairId) ?? { local: "local", remote: "remote" })) print(`  ${line}`);
-      if (p.plan && dryRun) for (const a of p.plan) print(`  would ${a.kind} ${a.uid}${a.writes.length ? ` (${a.writes.map((w) => `${w.op} ${w.slot}`).join(", ")})` : ""}`);
-      if (p.error?.code === "pair-busy") print(`  pair-busy: not synced, ${p.error.message}`);
-      else if (p.error) print(`  stopped: ${p.error.message}`);
-      for (const e of p.errors) print(`  error ${e.code} ${e.slot ?? ""} ${e.uid ?? e.id ?? ""}: ${e.message}`);
+    if (!options.observer) {
+      for (const p of report.pairs) for (const line of reportLines(p, pairs.get(p.pairId) ?? { local: "local", remote: "remote" }, dryRun)) print(line);
     }
     return report;
   } finally {
@@ -173,47 +225,86 @@ export interface RunningWatch {
 
 const clock = () => new Date().toISOString().slice(11, 19);
 
-/** The lines a cycle's report gives: one per propagated change. */
-function changeLines(pair: { id: string; local: string; remote: string }, report: PairReport): string[] {
-  const lines: string[] = [];
+/** The changes a cycle's report carried across, one per item: to which side, how, which UID. */
+function changes(pair: PairInfo, report: PairReport): Array<{ to: string; op: "created" | "updated" | "deleted"; uid: string; id: string | null }> {
+  const out: Array<{ to: string; op: "created" | "updated" | "deleted"; uid: string; id: string | null }> = [];
   for (const slot of ["local", "remote"] as const) {
     const side = report[slot];
-    const to = pair[slot];
-    for (const [verb, refs] of [["created", side.created], ["updated", side.updated], ["deleted", side.deleted]] as const) {
-      for (const ref of refs) lines.push(`${clock()} ${report.pairId} → ${to}: ${verb} ${ref.uid}`);
+    for (const [op, refs] of [["created", side.created], ["updated", side.updated], ["deleted", side.deleted]] as const) {
+      for (const ref of refs) out.push({ to: pair[slot], op, uid: ref.uid, id: ref.id });
     }
   }
+  return out;
+}
+
+/** The lines a cycle's report gives: one per propagated change, dropped property and conflict. */
+function changeLines(pair: PairInfo, report: PairReport): string[] {
+  const lines = changes(pair, report).map((c) => `${clock()} ${report.pairId} → ${c.to}: ${c.op} ${c.uid}`);
   for (const line of droppedLines(report, pair)) lines.push(`${clock()} ${report.pairId}: ${line}`);
   for (const c of report.conflicts) lines.push(`${clock()} ${report.pairId}: conflict on ${c.uid} ${c.property || c.path}, ${c.winner} side kept`);
-  for (const e of report.errors) lines.push(`${clock()} ${report.pairId}: error ${e.code} ${e.slot ?? ""} ${e.uid ?? e.id ?? ""}: ${e.message}`);
   return lines;
+}
+
+/** Options of {@link startWatch}. */
+export interface StartWatchOptions {
+  /** Receives the text lines (default: `console.log`); unused for what `emit` receives. */
+  print?: (line: string) => void;
+  /** Receives the lines of item errors and of stopped cycles (default: `print`). */
+  printError?: (line: string) => void;
+  /** Receives the accounts' warnings (`<account>: warning: …`) instead of `print`. */
+  warn?: (line: string) => void;
+  /**
+   * Receives the watch as JSON events instead of lines (`ewsdav watch --json-lines`): `watch-status`,
+   * `change` (one per item carried across), `dropped`, `conflict`, `error`, `cycle` (per cycle: the
+   * pair, triggers, counts, stop, next retry) and `status` (per pair, every `watch.statusIntervalSeconds`).
+   */
+  emit?: (event: Record<string, unknown>) => void;
 }
 
 /**
  * Active mode for the configured pairs: links them (once), then keeps them in sync until stopped,
  * printing a line per propagated change, the state of each side's change detection when it
- * changes, and a status line per pair every `watch.statusIntervalSeconds`.
+ * changes, and a status line per pair every `watch.statusIntervalSeconds` — or emitting each as a
+ * JSON event (`emit`).
  */
-export async function startWatch(config: SyncConfig, options: { print?: (line: string) => void } = {}): Promise<RunningWatch> {
+export async function startWatch(config: SyncConfig, options: StartWatchOptions = {}): Promise<RunningWatch> {
   const print = options.print ?? console.log;
-  const { engine, ids, close } = await openHost(config, { dryRun: false, print, notifications: true });
+  const printError = options.printError ?? print;
+  const { emit } = options;
+  const { engine, ids, pairs, close } = await openHost(config, { dryRun: false, print, warn: options.warn, notifications: true });
   try {
-    const pairs = new Map((await engine.listPairs()).map((p) => [p.id, { id: p.id, local: p.local.side, remote: p.remote.side }]));
-    engine.events.on("watch-status", (s) => print(`${clock()} ${s.side}: ${s.state}${s.detail ? ` (${s.detail})` : ""}`));
+    const at = () => new Date().toISOString();
+    engine.events.on("watch-status", (s) => {
+      if (emit) emit({ type: "watch-status", at: at(), side: s.side, state: s.state, ...(s.detail ? { detail: s.detail } : {}) });
+      else print(`${clock()} ${s.side}: ${s.state}${s.detail ? ` (${s.detail})` : ""}`);
+    });
     engine.events.on("watch-cycle", ({ pairId, triggers, report, retryInMs }) => {
-      for (const line of changeLines(pairs.get(pairId)!, report)) print(line);
-      if (report.error?.code === "pair-busy") print(`${clock()} ${pairId}: pair-busy (another process is syncing it); again in ${Math.round((retryInMs ?? 0) / 1000)} s`);
-      else if (report.error) print(`${clock()} ${pairId}: stopped (${report.error.code}): ${report.error.message}; again in ${Math.round((retryInMs ?? 0) / 1000)} s`);
+      const pair = pairs.get(pairId) ?? { id: pairId, kind: "", local: "local", remote: "remote" };
+      if (emit) {
+        for (const c of changes(pair, report)) emit({ type: "change", at: at(), pair: pairId, ...c });
+        for (const c of report.conflicts) emit({ type: "conflict", at: at(), pair: pairId, uid: c.uid, property: c.property || c.path, winner: c.winner });
+        for (const event of pairEvents(report, pair)) emit({ ...event, at: at() });
+        emit({ type: "cycle", at: at(), pair: pairId, triggers, summary: pairCounts(report), stopped: report.error, retryInMs });
+        return;
+      }
+      for (const line of changeLines(pair, report)) print(line);
+      for (const line of errorLines(report)) printError(`${clock()} ${pairId}: ${line}`);
+      if (report.error?.code === "pair-busy") printError(`${clock()} ${pairId}: pair-busy (another process is syncing it); again in ${Math.round((retryInMs ?? 0) / 1000)} s`);
+      else if (report.error) printError(`${clock()} ${pairId}: ${stopLine(report)}; again in ${Math.round((retryInMs ?? 0) / 1000)} s`);
       else if (triggers.includes("start")) print(`${clock()} ${pairId}: caught up — ${summarise(report)}`);
     });
     const settings = config.watch;
     const watch = await engine.watch({ pairIds: ids, pollIntervalMs: settings.pollIntervalSeconds * 1000, fullCycleIntervalMs: settings.fullCycleMinutes * 60_000 });
     const status = setInterval(() => {
-      const sides = watch.sides().map((s) => `${s.side} ${s.state}`).join(", ");
+      const sides = watch.sides();
       for (const p of watch.pairs()) {
+        if (emit) {
+          emit({ type: "status", at: at(), pair: p.pairId, state: p.failing ? "failing" : p.running ? "syncing" : "in-sync", failing: p.failing ?? null, cycles: p.cycles, lastCycleAt: p.lastCycleAt ?? null, sides });
+          continue;
+        }
         const last = p.lastCycleAt ? p.lastCycleAt.slice(11, 19) : "never";
         const state = p.failing ? `failing (${p.failing.code}), next try ${p.failing.retryAt.slice(11, 19)}` : p.running ? "syncing" : "in sync";
-        print(`${clock()} [status] ${p.pairId}: ${state}; ${p.cycles} cycles, last at ${last}; ${sides}`);
+        print(`${clock()} [status] ${p.pairId}: ${state}; ${p.cycles} cycles, last at ${last}; ${sides.map((s) => `${s.side} ${s.state}`).join(", ")}`);
       }
     }, settings.statusIntervalSeconds * 1000);
     const done = watch.done.then(async () => {

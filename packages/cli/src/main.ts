@@ -6,7 +6,8 @@
 import { createRequire } from "node:module";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { createContext, type CliStreams } from "./cli/context.js";
-import { commandHelp, mainHelp } from "./cli/help.js";
+import { commandHelp, helpWidth, mainHelp } from "./cli/help.js";
+import { registerCommands } from "./cli/registry.js";
 import { GLOBAL_OPTIONS, type CommandSpec } from "./cli/spec.js";
 import { COMMANDS } from "./commands/index.js";
 import { EXIT } from "./exit-codes.js";
@@ -25,13 +26,14 @@ function findCommand(argv: readonly string[]): { spec: CommandSpec; rest: string
 /** Runs `ewsdav` with `argv` (without the node and script paths); resolves with the exit code. */
 export async function main(argv: readonly string[], streams: CliStreams, signal: AbortSignal): Promise<number> {
   const first = argv[0];
+  const width = helpWidth(streams.stdout);
   if (first === "--version" || first === "-V") {
     streams.stdout.write(`${VERSION}\n`);
     return EXIT.ok;
   }
   if (first === undefined || first === "--help" || first === "-h" || first === "help") {
     const named = first === "help" ? findCommand(argv.slice(1)) : undefined;
-    streams.stdout.write(named ? commandHelp(named.spec) : mainHelp(COMMANDS, VERSION));
+    streams.stdout.write(named ? commandHelp(named.spec, width) : mainHelp(COMMANDS, VERSION, width));
     return first === undefined ? EXIT.usage : EXIT.ok;
   }
   const found = findCommand(argv);
@@ -48,23 +50,24 @@ export async function main(argv: readonly string[], streams: CliStreams, signal:
   try {
     parsed = parseArgs({ args: [...rest], options, allowPositionals: true, strict: true });
   } catch (error) {
-    streams.stderr.write(`error: ${(error as Error).message}\n\n${commandHelp(spec)}`);
+    streams.stderr.write(`error: ${(error as Error).message}\n\n${commandHelp(spec, helpWidth(streams.stderr))}`);
     return EXIT.usage;
   }
   if (parsed.values.help) {
-    streams.stdout.write(commandHelp(spec));
+    streams.stdout.write(commandHelp(spec, width));
     return EXIT.ok;
   }
   const positionals = spec.positionals ?? [];
   const required = positionals.filter((p) => p.required).length;
   if (parsed.positionals.length < required || (!positionals.some((p) => p.variadic) && parsed.positionals.length > positionals.length)) {
-    streams.stderr.write(`error: ewsdav ${spec.name} takes ${positionals.length ? positionals.map((p) => p.name).join(" ") : "no arguments"}\n\n${commandHelp(spec)}`);
+    streams.stderr.write(`error: ewsdav ${spec.name} takes ${positionals.length ? positionals.map((p) => p.name).join(" ") : "no arguments"}\n\n${commandHelp(spec, helpWidth(streams.stderr))}`);
     return EXIT.usage;
   }
   if (parsed.values.json && parsed.values["json-lines"]) {
     streams.stderr.write("error: --json and --json-lines exclude each other\n");
     return EXIT.usage;
   }
+  registerCommands(COMMANDS);
   const context = createContext(spec.name, { values: parsed.values, positionals: parsed.positionals }, streams, signal);
   try {
     const { run } = await spec.load();

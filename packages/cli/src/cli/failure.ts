@@ -26,17 +26,29 @@ const CONNECTION_CODES = new Set([
   "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
 
-/** The exit code an error stands for. */
+/**
+ * The exit code an error's machine-readable code stands for (a client's, Node's, or the engine's),
+ * or undefined when it says nothing particular. Also used for the cause of a pair's stop in a
+ * report (`report-exit.ts`).
+ */
+export function exitCodeOfCode(code: string): ExitCode | undefined {
+  if (AUTH_CODES.has(code) || (code.startsWith("OAUTH_") && code !== "OAUTH_MSAL_MISSING") || code === "HTTP_401") return EXIT.auth;
+  if (CONNECTION_CODES.has(code)) return EXIT.connection;
+  if (code === "mass-delete" || code === "empty-side") return EXIT.safetyStop;
+  if (code === "pair-busy") return EXIT.pairBusy;
+  return undefined;
+}
+
+/** The exit code an error stands for: its own, or its causes' (a `CliError` says it; a bad config is a usage error). */
 export function exitCodeOf(error: unknown): ExitCode {
   for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const { name, code, exitCode } = e as { name?: string; code?: unknown; exitCode?: unknown };
+    const { name, code, exitCode, status } = e as { name?: string; code?: unknown; exitCode?: unknown; status?: unknown };
     if (name === "CliError" && typeof exitCode === "number") return exitCode as ExitCode;
     if (name === "ConfigError" || name === "ZodError") return EXIT.usage;
+    if (name === "OAuthError" || status === 401) return EXIT.auth;
     if (typeof code !== "string") continue;
-    if (name === "OAuthError" || AUTH_CODES.has(code)) return EXIT.auth;
-    if (CONNECTION_CODES.has(code)) return EXIT.connection;
-    if (code === "mass-delete" || code === "empty-side") return EXIT.safetyStop;
-    if (code === "pair-busy") return EXIT.pairBusy;
+    const mapped = exitCodeOfCode(code);
+    if (mapped !== undefined) return mapped;
   }
   return EXIT.itemsFailed;
 }

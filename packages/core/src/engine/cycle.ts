@@ -37,7 +37,7 @@ import type { Logger } from "./log.js";
 import { plan, type Action, type PlanPolicy, type Snapshot, type SlotChanges } from "./plan.js";
 import { chunk, runPool } from "./pool.js";
 import { CycleRecorder } from "./recorder.js";
-import { foldReadDropped, type PairReport } from "./report.js";
+import { causeCodeOf, foldReadDropped, type PairReport } from "./report.js";
 import { resolveJournal, type Resumption } from "./resume.js";
 import { FULL_SCOPE, type CycleOptions, type CycleScope, type SafetyOptions } from "./scope.js";
 import { SideError, type ChangeFeed, type SideItem, type SyncSide } from "./side.js";
@@ -84,7 +84,7 @@ export async function runPairCycleReporting(
     return await cycle.run(scope);
   } catch (error) {
     if (!(error instanceof EngineError)) throw error;
-    cycle.report.error = { code: error.code, message: error.message };
+    cycle.report.error = { code: error.code, message: error.message, ...(cycle.stopCause ? { cause: cycle.stopCause } : {}) };
     // A lost lease stops a cycle part-way: what it wrote before is in the report.
     cycle.report.dryRun = error.code === "lease-lost" ? (options.dryRun ?? false) : true;
     deps.logger.error("pair stopped", { pair: pair.id, code: error.code });
@@ -123,6 +123,8 @@ class Cycle {
   /** The adopted records and the cleared journal, committed before the plan is executed. */
   readonly resumeOps: StateOp[] = [];
   actions: Action[] = [];
+  /** The code of the side error that stopped the cycle (an unreadable feed), for the report. */
+  stopCause: string | undefined;
 
   constructor(
     readonly deps: CycleDeps,
@@ -329,6 +331,7 @@ class Cycle {
           this.report[slot].feedRequests++;
           this.feeds[slot] = await sides[slot].changes(this.pair[slot].collection, this.pair.cursors[slot], this.options.signal);
         } catch (error) {
+          this.stopCause ??= causeCodeOf(error);
           throw new EngineError("feed-failed", `${slot} side ${sides[slot].name}: ${(error as Error).message}`, this.pair.id);
         }
       }),

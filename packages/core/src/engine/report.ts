@@ -60,9 +60,35 @@ export interface PairReport {
   paired: ItemRef[];
   errors: ItemError[];
   /** The whole pair failed or was stopped (safety, unreadable feed): nothing was written. */
-  error: { code: string; message: string } | null;
+  error: PairStop | null;
   /** The plan, when asked for (dry run) or when the cycle stopped before writing. */
   plan: Action[] | null;
+}
+
+/** Why a whole pair stopped (see {@link PairReport.error}). */
+export interface PairStop {
+  /** The engine's code (`feed-failed`, `mass-delete`, `empty-side`, `pair-busy`, …). */
+  code: string;
+  message: string;
+  /**
+   * For a stop caused by a side's error (`feed-failed`): that error's own machine-readable `code`,
+   * the first found along its `cause` chain (e.g. a client's `EWS_UNAUTHORIZED`, `UNAUTHORIZED`,
+   * `EWS_TRANSPORT_ERROR`, `NETWORK`, or Node's `ECONNREFUSED`), so a host can tell refused
+   * credentials from a server it could not reach. Absent when the error had none.
+   */
+  cause?: string;
+}
+
+/** The machine-readable `code` of an error or of the first error along its `cause` chain that has one (a string). */
+export function causeCodeOf(error: unknown): string | undefined {
+  let e: unknown = error;
+  for (let depth = 0; e !== null && typeof e === "object" && depth < 8; depth++) {
+    const { code, status } = e as { code?: unknown; status?: unknown };
+    if (typeof code === "string" && code !== "") return code;
+    if (status === 401) return "HTTP_401";
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 /** The report of one `runOnce()`. */

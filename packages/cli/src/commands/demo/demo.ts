@@ -15,7 +15,7 @@ import { summarise, SyncEngine, type PairRecord, type SyncReport } from "@ewsdav
 import { EwsSide } from "@ewsdav/core/ews";
 import { SqliteStateStore } from "@ewsdav/core/sqlite";
 import { VdirSide } from "@ewsdav/core/vdir";
-import { droppedLines } from "../../host.js";
+import { droppedLines } from "../../output/lines.js";
 
 /** What the demo found, for its test. */
 export interface DemoResult {
