@@ -4,8 +4,9 @@
  * command, @ewsdav/cli, has other rules (a `bin`, no library exports): its tarball and those of
  * the packages it needs install globally (`npm i -g --prefix`), and the installed `ewsdav` runs.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { startEwsSimulator } from "@ewsdav/ews-simulator";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -123,6 +124,54 @@ describe("packaging of the ewsdav command", () => {
     expect(help).toContain("Usage: ewsdav <command> [options]");
     expect(help).toMatch(/^ {2}sync +Sync the configured pairs once$/m);
     expect(run(ewsdav, ["sync", "--help"], work)).toContain("Examples:");
+  });
+
+  it("the installed `ewsdav sync` syncs (better-sqlite3 built as `npm i -g --allow-scripts=better-sqlite3` would)", async () => {
+    // Every copy of better-sqlite3 the global install holds gets the native module compiled for this
+    // Node by the repository's install: what its install script, once allowed, builds.
+    const copies: string[] = [];
+    const find = (dir: string, depth: number): void => {
+      if (depth > 6 || !existsSync(dir)) return;
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (!entry.isDirectory()) continue;
+        const path = join(dir, entry.name);
+        if (entry.name === "better-sqlite3" && existsSync(join(path, "package.json"))) copies.push(path);
+        else find(path, depth + 1);
+      }
+    };
+    find(join(prefix, "lib", "node_modules"), 0);
+    expect(copies.length).toBeGreaterThan(0);
+    for (const copy of copies) cpSync(join(ROOT, "node_modules", "better-sqlite3", "build"), join(copy, "build"), { recursive: true });
+
+    const sim = await startEwsSimulator({ seed: "small" });
+    try {
+      const configPath = join(work, "sync.json");
+      writeFileSync(
+        configPath,
+        JSON.stringify({
+          state: "state.db",
+          accounts: {
+            work: { type: "ews", url: sim.url, mailbox: "alice@example.com", auth: { type: "basic", username: "alice@example.com", passwordEnv: "PACK_EWS_PASSWORD" } },
+            files: { type: "vdir", path: "vdir" },
+          },
+          pairs: [{ id: "contacts", kind: "contacts", remote: { account: "work", folder: "Contacts" }, local: { account: "files", collection: "contacts", create: true } }],
+        }),
+      );
+      // Asynchronously: the simulator answers from this process.
+      const result = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+        const child = spawn(ewsdav, ["sync", "--config", configPath, "--json"], { cwd: work, env: { ...process.env, PACK_EWS_PASSWORD: "secret" }, stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, out }));
+      });
+      expect(result.code, result.out).toBe(0);
+      // Every contact of the seeded folder (its distribution list is not one) is a card in the folder.
+      expect(readdirSync(join(work, "vdir", "contacts")).filter((f) => f.endsWith(".vcf")).length).toBeGreaterThanOrEqual(5);
+    } finally {
+      await sim.stop();
+    }
   });
 
   it("the installed `ewsdav map` maps a small vCard file", () => {

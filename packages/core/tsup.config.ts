@@ -7,5 +7,7 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: "node20",
+  // import.meta.url in the CJS build (the SQLite store resolves better-sqlite3 from where core is).
+  shims: true,
   tsconfig: "tsconfig.build.json",
 });

@@ -16,6 +16,8 @@ import { ConfigError, type SyncConfig } from "./config.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import { droppedLines, errorLines, planLines, stopLine, summaryLine, type PairSides } from "./output/lines.js";
 import { pairCounts, pairEvents } from "./output/report-json.js";
+// The CLI's own better-sqlite3, so the state store loads wherever npm put @ewsdav/core.
+import Database from "better-sqlite3";
 
 export { droppedLines, type PairSides };
 
@@ -55,7 +57,7 @@ async function openHost(
     for (const fn of closers.reverse()) await fn().catch(() => undefined);
   };
   try {
-    const store = new SqliteStateStore(config.state);
+    const store = new SqliteStateStore({ path: config.state, driver: Database });
     closers.push(() => store.close());
     const linked = await store.listPairs();
     const requested = options.pairIds ? new Set(options.pairIds) : undefined;

@@ -20,7 +20,8 @@
  * @module
  */
 import { chmodSync, existsSync, writeFileSync } from "node:fs";
-import Database from "better-sqlite3";
+import { createRequire } from "node:module";
+import type Database from "better-sqlite3";
 import {
   checkLeaseRequest,
   RUNS_KEPT_PER_PAIR,
@@ -138,6 +139,12 @@ interface JournalRow {
 export interface SqliteStateStoreOptions {
   /** Path of the database file (created with mode 0600 when missing), or `":memory:"`. */
   path: string;
+  /**
+   * The better-sqlite3 module (its default export). Default: the one `@ewsdav/core` resolves. A
+   * host that depends on better-sqlite3 itself passes its own, so the store works wherever npm put
+   * the packages (e.g. `npm i -g` of several tarballs, where core cannot see the host's modules).
+   */
+  driver?: typeof Database;
   /** The clock of lease expiry, in milliseconds since the epoch (default `Date.now`); tests move it. */
   now?: () => number;
   /** How many runs per pair are kept (default {@link RUNS_KEPT_PER_PAIR}). */
@@ -179,7 +186,8 @@ export class SqliteStateStore implements StateStore {
     const onDisk = this.#path !== ":memory:" && !this.#path.startsWith("file:");
     if (onDisk && !existsSync(this.#path)) writeFileSync(this.#path, "", { mode: 0o600 });
     if (onDisk) chmodSync(this.#path, 0o600);
-    this.#db = new Database(this.#path);
+    const Driver = (typeof options === "string" ? undefined : options.driver) ?? (createRequire(import.meta.url)("better-sqlite3") as typeof Database);
+    this.#db = new Driver(this.#path);
     this.#db.pragma("journal_mode = WAL");
     this.#db.pragma("foreign_keys = ON");
     this.#db.pragma("synchronous = NORMAL");

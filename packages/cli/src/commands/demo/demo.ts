@@ -16,6 +16,8 @@ import { EwsSide } from "@ewsdav/core/ews";
 import { SqliteStateStore } from "@ewsdav/core/sqlite";
 import { VdirSide } from "@ewsdav/core/vdir";
 import { droppedLines } from "../../output/lines.js";
+// The CLI's own better-sqlite3, so the state store loads wherever npm put @ewsdav/core.
+import Database from "better-sqlite3";
 
 /** What the demo found, for its test. */
 export interface DemoResult {
@@ -76,7 +78,7 @@ export async function runDemo(print: (line: string) => void = console.log, optio
   const auth = basicAuth({ username: "alice@example.com", password: "secret" });
   const client = new EwsClient({ url: front.url, auth, mailbox: "alice@example.com" });
   const notifications = new NotificationConnection({ url: front.url, mailbox: "alice@example.com", auth });
-  const store = new SqliteStateStore(join(dir, "state.db"));
+  const store = new SqliteStateStore({ path: join(dir, "state.db"), driver: Database });
   try {
     print(`EWS simulator at ${front.url} (mailbox alice@example.com, seed "small")`);
     print(`vdir folder: ${join(dir, "vdir")}   state: ${join(dir, "state.db")}`);

@@ -13,6 +13,8 @@ import { SqliteStateStore } from "@ewsdav/core/sqlite";
 import type { CliContext } from "../../cli/context.js";
 import { loadConfig, type SyncConfig } from "../../config.js";
 import { CliError, EXIT } from "../../exit-codes.js";
+// The CLI's own better-sqlite3, so the state store loads wherever npm put @ewsdav/core.
+import Database from "better-sqlite3";
 
 /** The state file of a run, opened, with the config it came from (`null` when `--state` named it and no config exists). */
 export interface OpenedState {
@@ -40,7 +42,7 @@ export function openStateFile(context: CliContext): OpenedState {
   if (!existsSync(path)) {
     throw new CliError(`no state file at ${path} yet: nothing has been synced with this config (run \`ewsdav sync\` first)`, EXIT.usage);
   }
-  return { path, config, store: new SqliteStateStore(path) };
+  return { path, config, store: new SqliteStateStore({ path, driver: Database }) };
 }
 
 /**
