@@ -110,14 +110,14 @@ describe("ewsdav init", () => {
     const env = { EWSDAV_EXCHANGE_PASSWORD: EWS_PASSWORD, EWSDAV_TEST_DAV_PW: dav.password };
     const sync = await runCli(["sync", "--config", configPath, "--json"], { env });
     expect(sync.code, sync.stderr).toBe(0);
-    const report = JSON.parse(sync.stdout) as { ok: boolean; pairs: Array<{ pairId: string; local: { created: unknown[] } }> };
+    const report = JSON.parse(sync.stdout) as { ok: boolean; pairs: Array<{ id: string; local: { created: number } }> };
     expect(report.ok).toBe(true);
-    expect(report.pairs.map((p) => p.pairId).sort()).toEqual(["calendar", "calendar-team-calendar", "contacts", "tasks"]);
+    expect(report.pairs.map((p) => p.id).sort()).toEqual(["calendar", "calendar-team-calendar", "contacts", "tasks"]);
     // The seeded Exchange contacts arrived in the existing address book.
-    expect(report.pairs.find((p) => p.pairId === "contacts")!.local.created.length).toBeGreaterThan(0);
+    expect(report.pairs.find((p) => p.id === "contacts")!.local.created).toBeGreaterThan(0);
     const again = await runCli(["sync", "--config", configPath, "--json"], { env });
     expect(again.code, again.stderr).toBe(0);
-    expect((JSON.parse(again.stdout) as { pairs: Array<{ local: { created: unknown[] } }> }).pairs.every((p) => p.local.created.length === 0)).toBe(true);
+    expect((JSON.parse(again.stdout) as { pairs: Array<{ local: { created: number } }> }).pairs.every((p) => p.local.created === 0)).toBe(true);
   });
 
   it("finds the EWS URL by autodiscover, asks before sending the credentials outside the domain, and keeps passwords in 0600 files", async () => {
@@ -195,7 +195,7 @@ describe("ewsdav init", () => {
       expect(JSON.parse(text).accounts.exchange).toEqual({ type: "ews", url: ewsUrl, mailbox: USER, auth: { type: "basic", username: USER, passwordFile: "secrets/exchange" } });
       const sync = await runCli(["sync", "--config", configPath, "--json"], { env: { NODE_EXTRA_CA_CERTS: caFile } });
       expect(sync.code, sync.stderr).toBe(0);
-      expect((JSON.parse(sync.stdout) as { pairs: Array<{ local: { created: unknown[] } }> }).pairs[0]!.local.created.length).toBeGreaterThan(0);
+      expect((JSON.parse(sync.stdout) as { pairs: Array<{ local: { created: number } }> }).pairs[0]!.local.created).toBeGreaterThan(0);
     } finally {
       await autodiscover.close();
       front.closeAllConnections();
@@ -234,7 +234,7 @@ describe("ewsdav init", () => {
       expect(JSON.parse(readFileSync(configPath, "utf8")).accounts.exchange.auth).toEqual({ type: "ntlm", username: "EXAMPLE\\alice", passwordEnv: "NTLM_PW" });
       const sync = await runCli(["sync", "--config", configPath, "--json"], { env: { NTLM_PW: ntlmPassword, DAV_PW: dav.password } });
       expect(sync.code, sync.stderr).toBe(0);
-      expect((JSON.parse(sync.stdout) as { pairs: Array<{ local: { created: unknown[] } }> }).pairs[0]!.local.created.length).toBeGreaterThan(0);
+      expect((JSON.parse(sync.stdout) as { pairs: Array<{ local: { created: number } }> }).pairs[0]!.local.created).toBeGreaterThan(0);
     } finally {
       await gateway.stop();
     }
@@ -292,7 +292,7 @@ describe("ewsdav init", () => {
       });
       const sync = await runCli(["sync", "--config", configPath, "--json"], { env: { NODE_EXTRA_CA_CERTS: caFile, DAV_PW: dav.password } });
       expect(sync.code, sync.stderr).toBe(0);
-      expect((JSON.parse(sync.stdout) as { pairs: Array<{ local: { created: unknown[] } }> }).pairs[0]!.local.created.length).toBeGreaterThan(0);
+      expect((JSON.parse(sync.stdout) as { pairs: Array<{ local: { created: number } }> }).pairs[0]!.local.created).toBeGreaterThan(0);
       for (const token of idp.issued.map((t) => t.accessToken)) expect(out + sync.stdout + sync.stderr).not.toContain(token);
     } finally {
       child.kill("SIGKILL");

@@ -201,16 +201,21 @@ export class SqliteStateStore implements StateStore {
   }
 
   #migrate(): void {
-    const version = this.schemaVersion;
-    if (version > SQLITE_MIGRATIONS.length) {
-      throw new StateError("corrupt", `state database ${this.#path} has schema ${version}, newer than this ewsdav (${SQLITE_MIGRATIONS.length})`);
-    }
-    for (let v = version; v < SQLITE_MIGRATIONS.length; v++) {
-      this.#db.transaction(() => {
-        this.#db.exec(SQLITE_MIGRATIONS[v]!);
-        this.#db.pragma(`user_version = ${v + 1}`);
-      })();
-    }
+    const newer = () => new StateError("corrupt", `state database ${this.#path} has schema ${this.schemaVersion}, newer than this ewsdav (${SQLITE_MIGRATIONS.length})`);
+    if (this.schemaVersion === SQLITE_MIGRATIONS.length) return;
+    if (this.schemaVersion > SQLITE_MIGRATIONS.length) throw newer();
+    // Under the write lock (BEGIN IMMEDIATE), reading the version again: processes that open a new
+    // or old state file at the same moment migrate it once, one after the other.
+    this.#db
+      .transaction(() => {
+        const version = this.schemaVersion;
+        if (version > SQLITE_MIGRATIONS.length) throw newer();
+        for (let v = version; v < SQLITE_MIGRATIONS.length; v++) {
+          this.#db.exec(SQLITE_MIGRATIONS[v]!);
+          this.#db.pragma(`user_version = ${v + 1}`);
+        }
+      })
+      .immediate();
   }
 
   async listPairs(): Promise<PairRecord[]> {

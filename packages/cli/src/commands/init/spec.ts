@@ -16,7 +16,7 @@ export const spec: CommandSpec = {
     email: { type: "string", valueName: "ADDRESS", description: "the Exchange mailbox (instead of asking)" },
     "ews-url": { type: "string", valueName: "URL", description: "the EWS URL (instead of asking; no autodiscover)" },
     "dav-url": { type: "string", valueName: "URL", description: "the CalDAV/CardDAV server URL (instead of asking)" },
-    authority: { type: "string", valueName: "URL", description: "OAuth: the identity provider (default https://login.microsoftonline.com)" },
+    authority: { type: "string", valueName: "URL", description: "OAuth: the identity provider's URL (default: Microsoft Entra ID)" },
     resolve: { type: "string", multiple: true, valueName: "HOST:PORT:ADDR", description: "autodiscover and OAuth sign-in: connect to ADDR when HOST:PORT is asked for (like curl; kept as an OAuth account's resolve)" },
     "connect-to": { type: "string", multiple: true, valueName: "H:P:H2:P2", description: "autodiscover and OAuth sign-in: connect to H2:P2 instead of H:P; an empty H or P matches any (like curl)" },
     "no-srv": { type: "boolean", description: "autodiscover: skip the DNS SRV record" },
