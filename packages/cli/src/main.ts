@@ -37,6 +37,12 @@ export async function main(argv: readonly string[], streams: CliStreams, signal:
     return first === undefined ? EXIT.usage : EXIT.ok;
   }
   const found = findCommand(argv);
+  if (!found && COMMANDS.some((c) => c.name.startsWith(`${first} `))) {
+    // The first word of sub-commands (`ewsdav config`): name them.
+    const subs = COMMANDS.filter((c) => c.name.startsWith(`${first} `));
+    streams.stderr.write(`error: ewsdav ${first} needs a sub-command: ${subs.map((c) => `\`ewsdav ${c.name}\` (${c.summary})`).join(", ")}\n`);
+    return EXIT.usage;
+  }
   if (!found) {
     streams.stderr.write(`error: no command "${first}"; \`ewsdav --help\` lists them\n`);
     return EXIT.usage;

@@ -73,6 +73,13 @@ describe("a config file that is not JSON", () => {
     expect(run.stdout + run.stderr).not.toContain("hunter2");
   });
 
+  it("refuses a URL with a user name or password in it, naming the field, never the password", () => {
+    const error = errorOf(() => loadConfig(configFile(withDav({ url: `http://alice:${PASSWORD}@127.0.0.1:5232/`, passwordEnv: "DAV_PASSWORD" }))));
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain("accounts.cloud.url: the URL holds a user name or password");
+    expect(error.message).not.toContain(PASSWORD);
+  });
+
   it("reads a file that starts with a byte-order mark", () => {
     expect(loadConfig(configFile(`\uFEFF${withDav({ passwordEnv: "DAV_PASSWORD" })}`)).accounts["cloud"]).toMatchObject({ type: "dav" });
   });

@@ -45,6 +45,9 @@ describe("ewsdav help", () => {
     const none = await runCli([]);
     expect(none.code).toBe(2);
     expect(none.stdout).toContain("Usage: ewsdav <command>");
+    const group = await runCli(["config"]);
+    expect(group.code).toBe(2);
+    expect(group.stderr).toContain("ewsdav config needs a sub-command: `ewsdav config schema`");
     const unknown = await runCli(["frobnicate"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('no command "frobnicate"');

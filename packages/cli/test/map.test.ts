@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { mapText } from "../src/commands/map/map.js";
-import { EWSDAV_BIN } from "./cli.test-support.js";
+import { EWSDAV_BIN, runCli } from "./cli.test-support.js";
 
 const run = promisify(execFile);
 
@@ -115,5 +115,21 @@ describe("ewsdav map", () => {
     writeFileSync(stall, STALL);
     const stalled = JSON.parse((await run(process.execPath, [EWSDAV_BIN, "map", stall], { timeout: 60_000 })).stdout) as Array<{ uid: string; dropped: Array<{ property: string; reason: string }> }>;
     expect(stalled.map((object) => [object.uid, object.dropped.map((entry) => entry.property)])).toEqual([["stall@ewsdav.test", ["DTSTART", "DTEND"]]]);
+  });
+
+  it("--json-lines prints one object per line; a file with nothing to map exits 1; an unknown zone exits 2", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ewsdav-map-"));
+    const file = join(dir, "contacts.vcf");
+    writeFileSync(file, VCF);
+    const lines = (await runCli(["map", "--json-lines", file])).stdout.trim().split("\n").map((line) => JSON.parse(line) as { type: string; file: string; kind: string });
+    expect(lines.map((line) => [line.type, line.kind])).toEqual([["object", "contact"], ["object", "contact"]]);
+    const text = join(dir, "notes.txt");
+    writeFileSync(text, "nothing to see\n");
+    const none = await runCli(["map", text]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain("no VCARD, VTODO or VEVENT");
+    const zone = await runCli(["map", "--time-zone", "Bogus/Zone", file]);
+    expect(zone.code).toBe(2);
+    expect(zone.stderr).toContain('"Bogus/Zone" is not an IANA time zone');
   });
 });

@@ -67,9 +67,15 @@ const ntlmAuth = z
   .describe("NTLM authentication")
   .meta(exactlyOneOf(SECRET_KEYS));
 
+/** A server URL: http(s) as given, never with a user name or password in it (they belong in `auth`). */
+const serverUrl = (protocol: RegExp) =>
+  z.url({ protocol }).refine((text) => {
+    const url = new URL(text);
+    return url.username === "" && url.password === "";
+  }, "the URL holds a user name or password: give them in the account's username and passwordFile (or auth) instead");
+
 const tenantId = z.string().min(1).describe("The directory (tenant) id or domain");
-const authority = z
-  .url({ protocol: /^https$/ })
+const authority = serverUrl(/^https$/)
   .optional()
   .describe("The identity provider's authority URL instead of https://login.microsoftonline.com/{tenantId} (sovereign clouds, test identity providers)");
 
@@ -153,8 +159,7 @@ const insecure = z.boolean().default(false).describe("Send the credentials over 
 const ewsAccount = z
   .object({
     type: z.literal("ews").describe("Microsoft Exchange through EWS"),
-    url: z
-      .url({ protocol: /^https?$/ })
+    url: serverUrl(/^https?$/)
       .optional()
       .describe("The EWS URL, e.g. https://mail.example.com/EWS/Exchange.asmx (or autodiscover: true)"),
     autodiscover: z
@@ -192,7 +197,7 @@ const ewsAccount = z
 const davAccount = z
   .object({
     type: z.literal("dav").describe("A CalDAV/CardDAV server"),
-    url: z.url({ protocol: /^https?$/ }).describe("The DAV URL (the server's root or the user's principal)"),
+    url: serverUrl(/^https?$/).describe("The DAV URL (the server's root or the user's principal)"),
     username: z.string().min(1).describe("The user name (Nextcloud: with an app password)"),
     ...secretFields,
     allowInsecureHttp: insecure,

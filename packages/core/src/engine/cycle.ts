@@ -359,10 +359,16 @@ class Cycle {
     for (const slot of slots) {
       const feed = this.feeds[slot]!;
       const stateCount = this.stateIds[slot].size;
-      if (feed.complete && feed.changed.length === 0 && stateCount > 0 && !this.options.allowEmptySide) {
+      // Emptied: a full listing with nothing in it, or changes since the cursor (a sync-collection
+      // report, SyncFolderItems) that delete every item the state knows there and add none.
+      const emptied =
+        feed.changed.length === 0 &&
+        stateCount > 0 &&
+        (feed.complete || (stateCount >= this.deps.safety.emptiedMinimum && feed.deleted.length >= stateCount && everyIn(this.stateIds[slot], new Set(feed.deleted))));
+      if (emptied && !this.options.allowEmptySide) {
         throw new EngineError(
           "empty-side",
-          `the ${slot} side (${this.deps.sides[slot].name}) lists no items while the state knows ${stateCount}; ` +
+          `the ${slot} side (${this.deps.sides[slot].name}) ${feed.complete ? "lists no items" : `reports every one of its items deleted`} while the state knows ${stateCount}; ` +
             "nothing was written. If the collection was really emptied, run again with allowEmptySide: true",
           this.pair.id,
         );
@@ -552,4 +558,10 @@ class Cycle {
 function modifiedOf(side: SyncSide, item: SideItem): { modified?: string } {
   const modified = item.modified ?? (side.capabilities.rendersOnBasis ? null : modifiedOfText(item.text));
   return modified ? { modified } : {};
+}
+
+/** Whether every member of `items` is in `set`. */
+function everyIn(items: ReadonlySet<string>, set: ReadonlySet<string>): boolean {
+  for (const item of items) if (!set.has(item)) return false;
+  return true;
 }

@@ -17,7 +17,7 @@ export const DEFAULT_POLICY: Readonly<{ conflict: ConflictPolicy; deleteVersusMo
 };
 
 /** The default safety thresholds: a cycle stops before deleting more than 20 % and more than 10 of a side's known items. */
-export const DEFAULT_SAFETY: Readonly<SafetyOptions> = { massDeleteRatio: 0.2, massDeleteMinimum: 10 };
+export const DEFAULT_SAFETY: Readonly<SafetyOptions> = { massDeleteRatio: 0.2, massDeleteMinimum: 10, emptiedMinimum: 3 };
 
 /** How many pairs `runOnce()` syncs at once by default. */
 export const DEFAULT_PAIR_CONCURRENCY = 1;

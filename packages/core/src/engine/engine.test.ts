@@ -177,6 +177,27 @@ describe("SyncEngine passive mode", () => {
     expect(local.items("book")).toHaveLength(0);
   });
 
+  it("stops when a side's change feed deletes every item the state knows there (three or more), not when it deletes fewer", async () => {
+    const { local, remote, engine } = await setup();
+    for (let i = 0; i < 3; i++) local.put("book", vcard(`u${i}`, { FN: `N${i}` }));
+    await engine.runOnce();
+    // An incremental feed (the cursor kept), as a sync-collection report or SyncFolderItems gives it.
+    for (const item of remote.items("contacts")) remote.delete("contacts", item.id);
+    const report = await engine.runOnce();
+    expect(report.pairs[0]!.error?.code).toBe("empty-side");
+    expect(report.pairs[0]!.error?.message).toContain("reports every one of its items deleted");
+    expect(local.items("book")).toHaveLength(3);
+    await engine.runOnce({ allowEmptySide: true });
+    expect(local.items("book")).toHaveLength(0);
+
+    // Two of three deleted: carried.
+    for (let i = 0; i < 3; i++) local.put("book", vcard(`v${i}`, { FN: `M${i}` }));
+    await engine.runOnce();
+    for (const item of remote.items("contacts").slice(0, 2)) remote.delete("contacts", item.id);
+    expect((await engine.runOnce()).ok).toBe(true);
+    expect(local.items("book")).toHaveLength(1);
+  });
+
   it("stops a mass deletion (over 20 % and over 10 items) and lets allowMassDelete through", async () => {
     const { local, remote, engine } = await setup();
     for (let i = 0; i < 40; i++) local.put("book", vcard(`u${i}`, { FN: `N${i}` }));

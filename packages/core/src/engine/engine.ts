@@ -328,6 +328,9 @@ export class SyncEngine {
 
   /** Records a run of the pair in the store (never fails: see `runs.ts`). */
   #record(report: PairReport, trigger: RunTrigger, startedAt: string, options: CycleOptions): Promise<void> {
+    // A watch polls every few seconds: its cycles that found nothing to do would push the runs that
+    // did something out of the kept history, so only those that changed, failed or stopped count.
+    if (trigger === "watch" && isIdle(report)) return Promise.resolve();
     return recordRun(this.#store, this.#logger, report, { trigger, startedAt, finishedAt: new Date().toISOString(), dryRun: options.dryRun ?? false });
   }
 
@@ -425,4 +428,10 @@ function stoppedReport(pairId: string, error: unknown): PairReport {
 /** The cycle's options with a signal that also aborts when its lease is lost. */
 function withLease(options: CycleOptions, lease: CycleLease): CycleOptions {
   return { ...options, signal: options.signal ? AbortSignal.any([options.signal, lease.signal]) : lease.signal };
+}
+
+/** Whether a cycle found nothing to do: no write either way, no merge or conflict, nothing dropped, no error, no stop. */
+function isIdle(report: PairReport): boolean {
+  const side = (s: PairReport["local"]) => s.created.length + s.updated.length + s.deleted.length + s.dropped.length === 0;
+  return report.error === null && report.errors.length === 0 && report.conflicts.length === 0 && report.merged.length === 0 && side(report.local) && side(report.remote);
 }

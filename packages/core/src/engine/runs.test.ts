@@ -100,7 +100,7 @@ describe.each(["memory", "sqlite"] as const)("run records (%s store)", (kind) =>
     expect((await store.listRuns("p")).length).toBe(5);
   });
 
-  it("marks dry runs, records syncItems() as items and the cycles of watch() as watch", async () => {
+  it("marks dry runs, records syncItems() as items and the cycles of watch() that did something as watch", async () => {
     const { local, store, engine } = await setup(kind);
     local.put("book", vcard("a", { FN: "Ada" }));
     await engine.runOnce({ dryRun: true });
@@ -110,9 +110,16 @@ describe.each(["memory", "sqlite"] as const)("run records (%s store)", (kind) =>
     local.edit("book", id, vcard("a", { FN: "Ada", NOTE: "edited" }));
     await engine.syncItems("p", { local: [id] });
     expect(await last(store)).toMatchObject({ trigger: "items", outcome: "ok", counts: { remote: { updated: 1 } } });
+    const runsBefore = (await store.listRuns("p")).length;
     const watch = await engine.watch({ pollIntervalMs: 20, debounceMs: 10, maxDelayMs: 100, retryDelayMs: 20 });
     watches.push(watch);
+    // Polls that find nothing to do leave no run (they would push the others out of the history)…
+    await until("a few idle polls", () => watch.pairs()[0]!.cycles >= 3);
+    expect(await store.listRuns("p")).toHaveLength(runsBefore);
+    // …a cycle that carries a change does.
+    local.edit("book", id, vcard("a", { FN: "Ada", NOTE: "edited again" }));
     await until("a run of the watch", async () => (await last(store)).trigger === "watch");
+    expect(await last(store)).toMatchObject({ trigger: "watch", outcome: "ok", counts: { remote: { updated: 1 } } });
   });
 
   it("keeps at most the configured number of runs per pair and bounds the errors of each", async () => {

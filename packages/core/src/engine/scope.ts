@@ -14,6 +14,12 @@ export interface SafetyOptions {
   massDeleteRatio: number;
   /** …unless it deletes no more than this many (default 10). */
   massDeleteMinimum: number;
+  /**
+   * A change feed that reports every item the state knows on a side deleted, and adds none, stops
+   * the pair (`empty-side`) when the side held at least this many (default 3; a full listing with
+   * nothing in it stops it whenever the state knows any item there).
+   */
+  emptiedMinimum: number;
 }
 
 /** Per-run switches. */

@@ -9,9 +9,17 @@ import { mapText, type MapTextOptions } from "./map.js";
 export async function run(context: CliContext): Promise<number> {
   const options: MapTextOptions = {};
   const zone = context.args.values["time-zone"];
-  if (typeof zone === "string") options.timeZone = zone;
+  if (typeof zone === "string") {
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: zone });
+    } catch {
+      throw new CliError(`--time-zone: "${zone}" is not an IANA time zone (e.g. Europe/Berlin)`, EXIT.usage);
+    }
+    options.timeZone = zone;
+  }
   const files = context.args.positionals;
   const report: Record<string, unknown> = {};
+  let empty = 0;
   for (const file of files) {
     let text: string;
     try {
@@ -20,9 +28,12 @@ export async function run(context: CliContext): Promise<number> {
       throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, EXIT.usage);
     }
     const objects = mapText(text, options);
+    if (objects.length === 0) empty++;
+    for (const object of objects) context.event({ type: "object", file, ...object });
     report[file] = objects.length > 0 ? objects : [{ error: { code: "MISSING_COMPONENT", property: null, reason: "no VCARD, VTODO or VEVENT in the file" } }];
   }
-  // The mapping is the result in every mode: JSON is what this command prints.
-  context.stdout.write(`${JSON.stringify(files.length === 1 ? report[files[0]!] : report, null, 2)}\n`);
-  return EXIT.ok;
+  // The mapping is the result in every mode: JSON is what this command prints (one object per line with --json-lines).
+  if (context.output !== "json-lines") context.stdout.write(`${JSON.stringify(files.length === 1 ? report[files[0]!] : report, null, 2)}\n`);
+  if (empty > 0) context.error(`${empty === files.length && files.length === 1 ? "the file holds" : `${empty} of the files hold`} no VCARD, VTODO or VEVENT`);
+  return empty > 0 ? EXIT.itemsFailed : EXIT.ok;
 }
