@@ -1,12 +1,13 @@
 /**
  * A fake Microsoft identity platform (v2.0 endpoints) for tests of the OAuth flows: OpenID metadata,
- * `authorize` (answers at once with a code, as if the user consented), `token` (client credentials,
+ * `authorize` (answers at once with a code, as if the user consented), `token` (client credentials with
+ * a client secret or a signed client assertion checked against the app's registered certificates,
  * authorization code with PKCE S256 verification, refresh token, device code) and `devicecode`.
  * Served over HTTPS (test CA) so MSAL can be pointed at it as its authority. ID tokens are unsigned
  * (MSAL does not check signatures); access tokens are opaque random strings.
  * @module
  */
-import { createHash, randomBytes } from "node:crypto";
+import { constants as cryptoConstants, createHash, createPublicKey, randomBytes, verify as verifySignature, X509Certificate, type KeyObject } from "node:crypto";
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -29,6 +30,13 @@ export interface FakeIdpOptions {
   clientId: string;
   /** Secret of the confidential (app-only) client. */
   clientSecret?: string;
+  /**
+   * The app's registered certificate credentials, PEM: certificates (`BEGIN CERTIFICATE`, found by
+   * the assertion's `x5t#S256` or `x5t` thumbprint header, as Microsoft Entra ID does) or bare public
+   * keys (`BEGIN PUBLIC KEY`, tried whatever the thumbprint). The client-credentials grant then also
+   * takes a `client_assertion` (RFC 7523 JWT, RS256 or PS256) signed with the matching private key.
+   */
+  clientCertificates?: Array<string | Buffer>;
   users: FakeIdpUser[];
   /** Lifetime of access tokens in seconds (default 3600). */
   accessTokenSeconds?: number;
@@ -55,6 +63,11 @@ export interface FakeIdentityProvider {
   readonly tokenRequests: Record<string, number>;
   /** Requests made to the authorize endpoint with their query parameters. */
   readonly authorizeRequests: URLSearchParams[];
+  /**
+   * Every client assertion presented, oldest first: its header's `alg` and thumbprint header, and
+   * `undefined` when accepted or the refusal's description.
+   */
+  readonly clientAssertions: Array<{ alg: string; thumbprintHeader: "x5t#S256" | "x5t" | undefined; refusal: string | undefined }>;
   /** Resolves an access token for a bearer verifier (unknown, expired or revoked → undefined). */
   resolve(token: string): BearerGrant | undefined;
   /** Revokes an access token (the next request with it gets 401). */
@@ -84,12 +97,91 @@ function readForm(request: IncomingMessage): Promise<URLSearchParams> {
   });
 }
 
+/** The client assertion type of RFC 7523 (a JWT signed by the client). */
+const JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/** Clock skew allowed on `exp` and `nbf`, seconds (Entra allows about five minutes). */
+const ASSERTION_SKEW_SECONDS = 300;
+
+/** One registered certificate credential: its public key and thumbprints (base64url of the digest). */
+interface RegisteredKey {
+  key: KeyObject;
+  /** `x5t#S256` and `x5t` values; undefined for a bare public key (tried for any thumbprint). */
+  thumbprints: { sha256: string; sha1: string } | undefined;
+}
+
+function registeredKeys(pems: Array<string | Buffer>): RegisteredKey[] {
+  return pems.map((pem, index) => {
+    const text = Buffer.from(pem).toString("utf8");
+    if (text.includes("-----BEGIN CERTIFICATE-----")) {
+      const certificate = new X509Certificate(text);
+      const digest = (fingerprint: string) => Buffer.from(fingerprint.replace(/:/g, ""), "hex").toString("base64url");
+      return { key: certificate.publicKey, thumbprints: { sha256: digest(certificate.fingerprint256), sha1: digest(certificate.fingerprint) } };
+    }
+    try {
+      return { key: createPublicKey(text), thumbprints: undefined };
+    } catch {
+      throw new TypeError(`FakeIdpOptions.clientCertificates[${index}]: neither a PEM certificate nor a PEM public key`);
+    }
+  });
+}
+
+/** A client assertion as checked: its `alg`, its thumbprint header, and why it is refused (an Entra-like description) or undefined. */
+type AssertionVerdict = { alg: string; thumbprintHeader: "x5t#S256" | "x5t" | undefined; refusal: string | undefined };
+
+/**
+ * Checks a client assertion as Entra does: a three-part JWT signed RS256 or PS256 by a registered
+ * certificate (found by thumbprint), `iss` = `sub` = the client id, `aud` = the token endpoint, and
+ * the current time inside `nbf`…`exp` (with skew).
+ */
+function checkClientAssertion(jwt: string, keys: RegisteredKey[], clientId: string, tokenEndpoint: string): AssertionVerdict {
+  const parts = jwt.split(".");
+  const decode = (part: string | undefined): Record<string, unknown> | undefined => {
+    try {
+      const value: unknown = JSON.parse(Buffer.from(part ?? "", "base64url").toString("utf8"));
+      return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const header = decode(parts[0]);
+  const claims = decode(parts[1]);
+  const alg = typeof header?.alg === "string" ? header.alg : "";
+  const thumbprintHeader = typeof header?.["x5t#S256"] === "string" ? "x5t#S256" : typeof header?.x5t === "string" ? "x5t" : undefined;
+  const verdict = (refusal: string | undefined): AssertionVerdict => ({ alg, thumbprintHeader, refusal });
+  if (parts.length !== 3 || !header || !claims) return verdict("AADSTS50027: JWT token is invalid or is malformed.");
+  if (alg !== "RS256" && alg !== "PS256") return verdict(`AADSTS50027: JWT token is invalid or is malformed ('${alg}' is not RS256 or PS256).`);
+  const thumbprint = thumbprintHeader ? String(header[thumbprintHeader]) : "";
+  const candidates = keys.filter((k) => !k.thumbprints || (thumbprintHeader === "x5t#S256" ? k.thumbprints.sha256 : k.thumbprints.sha1) === thumbprint);
+  if (candidates.length === 0) {
+    return verdict(`AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${thumbprint}']`);
+  }
+  const signed = Buffer.from(`${parts[0]}.${parts[1]}`);
+  const signature = Buffer.from(parts[2]!, "base64url");
+  const padding = alg === "PS256" ? { padding: cryptoConstants.RSA_PKCS1_PSS_PADDING, saltLength: cryptoConstants.RSA_PSS_SALTLEN_DIGEST } : { padding: cryptoConstants.RSA_PKCS1_PADDING };
+  const valid = candidates.some((k) => {
+    try {
+      return verifySignature("sha256", signed, { key: k.key, ...padding }, signature);
+    } catch {
+      return false;
+    }
+  });
+  if (!valid) return verdict("AADSTS700027: Client assertion contains an invalid signature. [Reason - The key used does not match the signature.]");
+  if (claims.iss !== clientId || claims.sub !== clientId) return verdict(`AADSTS700021: Client assertion application identifier doesn't match 'client_id' parameter (iss and sub must be '${clientId}').`);
+  if (claims.aud !== tokenEndpoint) return verdict(`AADSTS50013: Assertion audience claim does not match the required value. The audience in the assertion was '${String(claims.aud)}' and the expected audience is '${tokenEndpoint}'.`);
+  const now = Math.floor(Date.now() / 1000);
+  if (typeof claims.exp !== "number" || claims.exp + ASSERTION_SKEW_SECONDS < now) return verdict("AADSTS700024: Client assertion is not within its valid time range (expired or no exp).");
+  if (typeof claims.nbf === "number" && claims.nbf - ASSERTION_SKEW_SECONDS > now) return verdict("AADSTS700024: Client assertion is not within its valid time range (not yet valid).");
+  return verdict(undefined);
+}
+
 /** Starts the fake identity provider on 127.0.0.1. */
 export async function startFakeIdentityProvider(options: FakeIdpOptions): Promise<FakeIdentityProvider> {
   const base = `https://${options.publicHost}/${options.tenantId}`;
   const issued: IssuedToken[] = [];
   const tokenRequests: Record<string, number> = {};
   const authorizeRequests: URLSearchParams[] = [];
+  const clientAssertions: AssertionVerdict[] = [];
+  const certificateKeys = registeredKeys(options.clientCertificates ?? []);
   const codes = new Map<string, { challenge: string; method: string; redirectUri: string; user: FakeIdpUser; scope: string }>();
   const refreshTokens = new Map<string, FakeIdpUser>();
   const devices = new Map<string, { userCode: string; approvedFor: string | undefined; expiresAt: number }>();
@@ -108,7 +200,7 @@ export async function startFakeIdentityProvider(options: FakeIdpOptions): Promis
     response.end(text);
   };
   const oauthError = (response: ServerResponse, error: string, description: string) =>
-    json(response, 400, { error, error_description: description, error_codes: [0], timestamp: new Date().toISOString() });
+    json(response, 400, { error, error_description: description, error_codes: [Number(/^AADSTS(\d+)/.exec(description)?.[1] ?? 0)], timestamp: new Date().toISOString() });
 
   const accessToken = (grant: BearerGrant, grantType: string, scope: string): IssuedToken => {
     const token: IssuedToken = { accessToken: `at.${b64url(randomBytes(24))}`, grant, grantType, scope, expiresAt: Date.now() + lifetime * 1000, revoked: false };
@@ -207,7 +299,13 @@ export async function startFakeIdentityProvider(options: FakeIdpOptions): Promis
       if (form.get("client_id") !== options.clientId) return oauthError(response, "unauthorized_client", "Unknown client");
       const scope = form.get("scope") ?? "";
       if (grantType === "client_credentials") {
-        if (!options.clientSecret || form.get("client_secret") !== options.clientSecret) return oauthError(response, "invalid_client", "Invalid client secret");
+        const assertion = form.get("client_assertion");
+        if (assertion !== null || form.get("client_assertion_type") !== null) {
+          if (form.get("client_assertion_type") !== JWT_BEARER_ASSERTION) return oauthError(response, "invalid_request", `AADSTS50027: client_assertion_type must be ${JWT_BEARER_ASSERTION}`);
+          const verdict = checkClientAssertion(assertion ?? "", certificateKeys, options.clientId, `${base}/oauth2/v2.0/token`);
+          clientAssertions.push(verdict);
+          if (verdict.refusal !== undefined) return oauthError(response, "invalid_client", verdict.refusal);
+        } else if (!options.clientSecret || form.get("client_secret") !== options.clientSecret) return oauthError(response, "invalid_client", "Invalid client secret");
         if (scope !== "https://outlook.office365.com/.default") return oauthError(response, "invalid_scope", "Only .default scopes for client credentials");
         const token = accessToken({ kind: "app" }, grantType, scope);
         json(response, 200, { token_type: "Bearer", expires_in: lifetime, ext_expires_in: lifetime, access_token: token.accessToken });
@@ -257,6 +355,7 @@ export async function startFakeIdentityProvider(options: FakeIdpOptions): Promis
     issued,
     tokenRequests,
     authorizeRequests,
+    clientAssertions,
     deviceCodes,
     resolve(token) {
       const entry = issued.find((t) => t.accessToken === token);
