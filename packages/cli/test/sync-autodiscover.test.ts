@@ -64,31 +64,36 @@ afterAll(async () => {
   ca?.dispose();
 });
 
+/** A config in a new folder: account `work` (autodiscover, these `resolve` mappings), vdir `files`, one contacts pair. */
+function writeConfig(mailTo: string): { dir: string; configPath: string; env: Record<string, string> } {
+  const dir = mkdtempSync(join(tmpdir(), "ewsdav-sync-autodiscover-"));
+  const caFile = join(dir, "ca.pem");
+  writeFileSync(caFile, ca.caCert);
+  const configPath = join(dir, "sync.json");
+  const to = `127.0.0.1:${ad.port}`;
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      state: "state.db",
+      accounts: {
+        work: {
+          type: "ews",
+          autodiscover: true,
+          mailbox: USER,
+          auth: { type: "basic", username: USER, passwordEnv: PASSWORD_ENV },
+          resolve: { "example.com:443": to, "autodiscover.example.com:443": to, [`mail.example.com:${frontPort}`]: mailTo },
+        },
+        files: { type: "vdir", path: "vdir" },
+      },
+      pairs: [{ id: "cards", kind: "contacts", remote: { account: "work", folder: "Contacts" }, local: { account: "files", collection: "cards", create: true } }],
+    }),
+  );
+  return { dir, configPath, env: { [PASSWORD_ENV]: PASSWORD, NODE_EXTRA_CA_CERTS: caFile } };
+}
+
 describe("ewsdav sync of an autodiscover account", () => {
   it("discovers the EWS URL, syncs the cards, caches the URL 0600; the second sync uses the cache", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "ewsdav-sync-autodiscover-"));
-    const caFile = join(dir, "ca.pem");
-    writeFileSync(caFile, ca.caCert);
-    const configPath = join(dir, "sync.json");
-    const to = `127.0.0.1:${ad.port}`;
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        state: "state.db",
-        accounts: {
-          work: {
-            type: "ews",
-            autodiscover: true,
-            mailbox: USER,
-            auth: { type: "basic", username: USER, passwordEnv: PASSWORD_ENV },
-            resolve: { "example.com:443": to, "autodiscover.example.com:443": to, [`mail.example.com:${frontPort}`]: `127.0.0.1:${frontPort}` },
-          },
-          files: { type: "vdir", path: "vdir" },
-        },
-        pairs: [{ id: "cards", kind: "contacts", remote: { account: "work", folder: "Contacts" }, local: { account: "files", collection: "cards", create: true } }],
-      }),
-    );
-    const env = { [PASSWORD_ENV]: PASSWORD, NODE_EXTRA_CA_CERTS: caFile };
+    const { dir, configPath, env } = writeConfig(`127.0.0.1:${frontPort}`);
     const asked = () => ad.requests.filter((r) => r.email === USER).length;
 
     const first = await runCli(["sync", "--config", configPath], { env });
@@ -112,5 +117,14 @@ describe("ewsdav sync of an autodiscover account", () => {
     expect(second.stdout).toMatch(/^cards: local \+0 ~0 -0 .*\| errors 0$/m);
     expect(ad.requests.length).toBe(before);
     for (const run of [first, second]) expect(run.stdout + run.stderr).not.toContain(PASSWORD);
+  });
+
+  it("the mapped EWS host still has to prove it is mail.example.com: a certificate for other names fails the sync", async () => {
+    // mail.example.com mapped to the autodiscover server, whose certificate names only example.com and autodiscover.example.com.
+    const { dir, configPath, env } = writeConfig(`127.0.0.1:${ad.port}`);
+    const run = await runCli(["sync", "--config", configPath], { env });
+    expect(run.code, run.stdout + run.stderr).toBe(4);
+    expect(run.stderr).toContain("ERR_TLS_CERT_ALTNAME_INVALID");
+    expect(run.stdout + run.stderr).not.toContain(PASSWORD);
   });
 });
