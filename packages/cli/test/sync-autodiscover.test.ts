@@ -121,7 +121,7 @@ describe("ewsdav sync of an autodiscover account", () => {
 
   it("the mapped EWS host still has to prove it is mail.example.com: a certificate for other names fails the sync", async () => {
     // mail.example.com mapped to the autodiscover server, whose certificate names only example.com and autodiscover.example.com.
-    const { dir, configPath, env } = writeConfig(`127.0.0.1:${ad.port}`);
+    const { configPath, env } = writeConfig(`127.0.0.1:${ad.port}`);
     const run = await runCli(["sync", "--config", configPath], { env });
     expect(run.code, run.stdout + run.stderr).toBe(4);
     expect(run.stderr).toContain("ERR_TLS_CERT_ALTNAME_INVALID");
