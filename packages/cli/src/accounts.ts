@@ -13,6 +13,7 @@ import {
   basicAuth,
   basicAutodiscoverAuth,
   bearerAuth,
+  createUndiciTransport,
   EwsClient,
   NotificationConnection,
   ntlmAuth,
@@ -20,7 +21,9 @@ import {
   OAuthError,
   appOnlyMailboxOptions,
   type AutodiscoverAuth,
+  type EndpointResolver,
   type EwsAuthProvider,
+  type EwsSend,
   type NtlmAuthenticator,
   type TokenProvider,
 } from "@ewsdav/ews-client";
@@ -165,6 +168,7 @@ export interface OpenedEwsAccount {
 export async function ewsAccountFor(name: string, account: EwsAccountConfig, options: OpenAccountOptions & { notifications?: boolean }): Promise<OpenedEwsAccount> {
   const network = networkOf(account, `accounts.${name}`);
   const credentials = credentialsFor(name, account, network);
+  let resolvedTransport: ReturnType<typeof createUndiciTransport> | undefined;
   try {
     await credentials.check?.();
     let url: string;
@@ -192,9 +196,13 @@ export async function ewsAccountFor(name: string, account: EwsAccountConfig, opt
     if (account.allowInsecureHttp && parsed.protocol === "http:" && !isLoopbackHost(parsed.hostname)) options.warn("credentials are sent over plain http (allowInsecureHttp is set)");
     const identity = credentials.clientOptions ?? (account.mailbox ? { mailbox: account.mailbox } : {});
     const transport = network.ca !== undefined ? { transport: { ca: network.ca } } : {};
+    // The account's `resolve` also maps the EWS host (an autodiscovered URL in a split-DNS domain).
+    resolvedTransport = !credentials.ntlm && network.resolveEndpoint ? createUndiciTransport(network.ca !== undefined ? { ca: network.ca } : {}) : undefined;
+    const send = credentials.ntlm ? credentials.ntlm.send : resolvedTransport ? resolvingSend(resolvedTransport.send, network.resolveEndpoint!) : undefined;
     const client = new EwsClient({
       url,
-      ...(credentials.ntlm ? { send: credentials.ntlm.send } : { auth: credentials.auth }),
+      ...(credentials.ntlm ? {} : { auth: credentials.auth }),
+      ...(send ? { send } : {}),
       ...identity,
       ...transport,
       ...insecure,
@@ -224,10 +232,31 @@ export async function ewsAccountFor(name: string, account: EwsAccountConfig, opt
         await opened?.close().catch(() => undefined);
         await client.close?.();
         await ntlm?.close().catch(() => undefined);
+        await resolvedTransport?.close().catch(() => undefined);
       },
     };
   } catch (error) {
     await credentials.ntlm?.close().catch(() => undefined);
+    await resolvedTransport?.close().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * A send function that connects to where the account's `resolve` maps the request's host and
+ * port, keeping the original host in the Host header (which undici also uses for TLS SNI and the
+ * certificate check, so the certificate is still checked against the URL's host).
+ */
+function resolvingSend(send: EwsSend, resolve: EndpointResolver): EwsSend {
+  return async (request) => {
+    const url = new URL(request.url);
+    const host = url.hostname.replace(/^\[|\]$/g, "");
+    const port = url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
+    const to = await resolve(host, port);
+    if (to.host === host && to.port === port) return send(request);
+    const target = new URL(request.url);
+    target.hostname = to.host.includes(":") ? `[${to.host}]` : to.host;
+    target.port = String(to.port);
+    return send({ ...request, url: target.href, headers: { ...request.headers, host: url.host } });
+  };
 }
