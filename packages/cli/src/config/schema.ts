@@ -150,7 +150,7 @@ const resolve = z
     z.string().regex(/^[^\s]+:\d+$/, "ADDRESS:PORT"),
   )
   .optional()
-  .describe('Connect these HOST:PORT to ADDRESS:PORT instead of asking DNS, for autodiscover and the identity provider (split DNS, tests), like curl --resolve: { "login.example.com:443": "10.0.0.5:443" }');
+  .describe('Connect these HOST:PORT to ADDRESS:PORT instead of asking DNS, for autodiscover, the identity provider and EWS requests (not push notifications nor NTLM connections; split DNS, tests), like curl --resolve: { "login.example.com:443": "10.0.0.5:443" }');
 
 const caFile = z.string().min(1).optional().describe("Extra trusted CA certificates (PEM), relative to the config file, for a private CA; certificate checks stay on");
 
