@@ -70,6 +70,8 @@ const ntlmAuth = z
 /** A server URL: http(s) as given, never with a user name or password in it (they belong in `auth`). */
 const serverUrl = (protocol: RegExp) =>
   z.url({ protocol }).refine((text) => {
+    // zod runs this after a failed url check too: an unparsable URL is that check's to report.
+    if (!URL.canParse(text)) return true;
     const url = new URL(text);
     return url.username === "" && url.password === "";
   }, "the URL holds a user name or password: give them in the account's username and passwordFile (or auth) instead");
