@@ -58,8 +58,8 @@ afterAll(async () => {
   ca?.dispose();
 });
 
-/** A config with one EWS account using `auth` (through the bearer front) and a vdir folder. */
-function writeConfig(auth: Record<string, unknown>): { dir: string; configPath: string } {
+/** A config with one EWS account using `auth` (through a bearer front, the identity provider's name mapped to it) and a vdir folder. */
+function writeConfig(auth: Record<string, unknown>, servers: { ewsUrl: string; idpPort: number } = { ewsUrl: gateway.url, idpPort: idp.port }): { dir: string; configPath: string } {
   const dir = mkdtempSync(join(tmpdir(), "ewsdav-login-"));
   writeFileSync(join(dir, "ca.pem"), ca.caCert);
   const configPath = join(dir, "sync.json");
@@ -68,7 +68,7 @@ function writeConfig(auth: Record<string, unknown>): { dir: string; configPath: 
     JSON.stringify({
       state: "state.db",
       accounts: {
-        work: { type: "ews", url: gateway.url, mailbox: "alice@example.com", auth, resolve: { [`${HOST}:443`]: `127.0.0.1:${idp.port}` }, caFile: "ca.pem" },
+        work: { type: "ews", url: servers.ewsUrl, mailbox: "alice@example.com", auth, resolve: { [`${HOST}:443`]: `127.0.0.1:${servers.idpPort}` }, caFile: "ca.pem" },
         files: { type: "vdir", path: "vdir" },
       },
       pairs: [{ kind: "contacts", remote: { account: "work", folder: "Contacts" }, local: { account: "files", collection: "contacts", create: true } }],
@@ -316,26 +316,9 @@ describe("a delegated account whose access tokens are short-lived", () => {
   });
 
   it("sync renews the access token with the refresh token and keeps the renewed cache 0600", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "ewsdav-login-renew-"));
-    writeFileSync(join(dir, "ca.pem"), ca.caCert);
-    const configPath = join(dir, "sync.json");
-    writeFileSync(
-      configPath,
-      JSON.stringify({
-        state: "state.db",
-        accounts: {
-          work: {
-            type: "ews",
-            url: shortGateway.url,
-            mailbox: "alice@example.com",
-            auth: { type: "oauth", flow: "delegated", clientId: CLIENT_ID, tenantId: TENANT, authority: shortIdp.authority },
-            resolve: { [`${HOST}:443`]: `127.0.0.1:${shortIdp.port}` },
-            caFile: "ca.pem",
-          },
-          files: { type: "vdir", path: "vdir" },
-        },
-        pairs: [{ kind: "contacts", remote: { account: "work", folder: "Contacts" }, local: { account: "files", collection: "contacts", create: true } }],
-      }),
+    const { dir, configPath } = writeConfig(
+      { type: "oauth", flow: "delegated", clientId: CLIENT_ID, tenantId: TENANT, authority: shortIdp.authority },
+      { ewsUrl: shortGateway.url, idpPort: shortIdp.port },
     );
     const login = start(["login", "--config", configPath]);
     const [, code] = await login.waitFor(/enter the code (\S+)/);
