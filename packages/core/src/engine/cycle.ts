@@ -117,6 +117,8 @@ class Cycle {
   readonly stateIds = perSlot(() => new Set<string>());
   /** Ids to read again by id: pending from earlier cycles, and the journaled items. */
   readonly carried: Record<Slot, Set<string>>;
+  /** Items whose feed entry carried their content, to be taken as read instead of fetched (each once). */
+  readonly fromFeed = perSlot(() => new Map<string, SideItem>());
   /** What the plan is given: items read, ids gone. */
   readonly changes = perSlot((): SlotChanges => ({ changed: [], deleted: [] }));
   readonly unconfirmed: UnconfirmedItems;
@@ -236,6 +238,8 @@ class Cycle {
     await this.readItems(toRead);
     await this.readOtherFeeds();
     await this.rereadOntoBasis();
+    // What the feeds carried is used up or stale now: a later read (a re-plan) asks the side.
+    for (const slot of SLOTS) this.fromFeed[slot].clear();
     this.recorder.progress("reading", 2, 2);
   }
 
@@ -374,11 +378,20 @@ class Cycle {
         );
       }
       const listed = new Set<string>();
+      const contentRead = !this.deps.sides[slot].capabilities.rendersOnBasis;
+      let carriesText = false;
       for (const item of feed.changed) {
         listed.add(item.id);
         const version = this.known[slot].get(item.id);
-        if (item.version === null || version === undefined || version !== item.version) into[slot].add(item.id);
+        const text = "text" in item && typeof item.text === "string";
+        carriesText ||= text;
+        if (item.version === null || version === undefined || version !== item.version) {
+          into[slot].add(item.id);
+          if (text && contentRead) this.fromFeed[slot].set(item.id, item as SideItem);
+        }
       }
+      // The feed keeps ids and versions only: the texts needed are in `fromFeed`, the others are dropped.
+      if (carriesText) feed.changed = feed.changed.map((item) => ({ id: item.id, version: item.version }));
       const deleted = new Set(feed.deleted);
       if (feed.complete) for (const id of this.known[slot].keys()) if (!listed.has(id)) deleted.add(id);
       // Items the state learned of after the cursor: listed, or read by id to be sure.
@@ -497,31 +510,41 @@ class Cycle {
     const side = this.deps.sides[slot];
     const items: Snapshot[] = [];
     const missing: string[] = [];
+    const take = (id: string, answer: SideItem | SideError): void => {
+      if (answer instanceof SideError) {
+        if (answer.code === "not-found") missing.push(id);
+        else this.recorder.fail(slot, id, null, answer.code, `read failed: ${answer.message}`);
+        return;
+      }
+      try {
+        // Inside the try: the UID of an item whose side gave none comes from its text, which may not be readable.
+        const uid = answer.uid ?? this.deps.uidOf(answer.text);
+        if (!again) foldReadDropped(this.report, slot, uid ?? "", id, answer.dropped ?? []);
+        items.push({
+          id: answer.id,
+          version: answer.version,
+          uid,
+          text: answer.text,
+          hash: this.deps.hash(answer.text),
+          ...modifiedOf(side, answer),
+        });
+      } catch (error) {
+        this.recorder.fail(slot, id, answer.uid, (error as { code?: string }).code ?? "unreadable", `unreadable item: ${(error as Error).message}`);
+      }
+    };
+    // Content the feed carried is taken once, for a plain read (a read onto a basis, or a second
+    // read of an item changed under a write, asks the side).
+    const toFetch: string[] = [];
+    for (const id of ids) {
+      const carried = basis || again ? undefined : this.fromFeed[slot].get(id);
+      if (carried) {
+        this.fromFeed[slot].delete(id);
+        take(id, carried);
+      } else toFetch.push(id);
+    }
     await runPool(
-      chunk(ids, side.capabilities.maxBatch).map((batch) => async () => {
-        for (const [i, answer] of (await this.fetchBatch(slot, batch, basis)).entries()) {
-          const id = batch[i]!;
-          if (answer instanceof SideError) {
-            if (answer.code === "not-found") missing.push(id);
-            else this.recorder.fail(slot, id, null, answer.code, `read failed: ${answer.message}`);
-            continue;
-          }
-          try {
-            // Inside the try: the UID of an item whose side gave none comes from its text, which may not be readable.
-            const uid = answer.uid ?? this.deps.uidOf(answer.text);
-            if (!again) foldReadDropped(this.report, slot, uid ?? "", id, answer.dropped ?? []);
-            items.push({
-              id: answer.id,
-              version: answer.version,
-              uid,
-              text: answer.text,
-              hash: this.deps.hash(answer.text),
-              ...modifiedOf(side, answer),
-            });
-          } catch (error) {
-            this.recorder.fail(slot, id, answer.uid, (error as { code?: string }).code ?? "unreadable", `unreadable item: ${(error as Error).message}`);
-          }
-        }
+      chunk(toFetch, side.capabilities.maxBatch).map((batch) => async () => {
+        for (const [i, answer] of (await this.fetchBatch(slot, batch, basis)).entries()) take(batch[i]!, answer);
       }),
       side.capabilities.maxConcurrency,
     );

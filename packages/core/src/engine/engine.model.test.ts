@@ -323,9 +323,15 @@ describe("engine model", () => {
         fc.constantFrom<Model["policy"]>("local-wins", "remote-wins"),
         fc.boolean(),
         fc.boolean(),
-        async (cmds, policy, localWithoutVersions, remoteOmitsCreatedThenDeleted) => {
+        fc.boolean(),
+        async (cmds, policy, localWithoutVersions, remoteOmitsCreatedThenDeleted, remoteFeedCarriesContent) => {
           const local = new MemorySide({ name: "local", missingVersions: localWithoutVersions, maxBatch: 3 });
-          const remote = new MemorySide({ name: "remote", maxBatch: 4, omitCreatedThenDeleted: remoteOmitsCreatedThenDeleted });
+          const remote = new MemorySide({
+            name: "remote",
+            maxBatch: 4,
+            omitCreatedThenDeleted: remoteOmitsCreatedThenDeleted,
+            feedCarriesContent: remoteFeedCarriesContent,
+          });
           local.addCollection(COLLECTION, "contacts");
           remote.addCollection(COLLECTION, "contacts");
           const store = new MemoryStateStore();

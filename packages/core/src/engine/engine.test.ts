@@ -246,6 +246,39 @@ describe("SyncEngine passive mode", () => {
     }
   });
 
+  it("takes items whose feed entry carries their content as read, without fetching them, and re-reads one changed under a write", async () => {
+    const { local, remote, engine } = await setup({ remote: { feedCarriesContent: true }, local: { feedCarriesContent: true } });
+    remote.put("contacts", vcard("a", { FN: "Ada", NOTE: "0", TITLE: "0" }));
+    remote.put("contacts", vcard("b", { FN: "Bob" }));
+    local.put("book", vcard("c", { FN: "Cy" }));
+    const first = await engine.runOnce();
+    expect(first.ok).toBe(true);
+    expect(remote.calls.fetch + local.calls.fetch).toBe(0);
+    expect(first.pairs[0]!.remote.fetched).toBe(2);
+    expect([...byUid(local, "book").keys()].sort()).toEqual(["a", "b", "c"]);
+    expect([...byUid(remote, "contacts").keys()].sort()).toEqual(["a", "b", "c"]);
+
+    // An item edited between the feed and the write is read again from the side, not from the feed.
+    const lid = byUid(local, "book").get("a")!.id;
+    let armed = true;
+    local.options.beforeWrite = (w) => {
+      if (armed && w.id === lid) {
+        armed = false;
+        local.edit("book", lid, vcard("a", { FN: "Ada", NOTE: "0", TITLE: "concurrent" }));
+      }
+    };
+    remote.edit("contacts", byUid(remote, "contacts").get("a")!.id, vcard("a", { FN: "Ada", NOTE: "remote", TITLE: "0" }));
+    local.resetCalls();
+    remote.resetCalls();
+    const second = await engine.runOnce();
+    expect(second.ok).toBe(true);
+    expect(remote.calls.fetch).toBe(1); // the re-plan's read; the feed's edit was not fetched
+    expect(local.calls.fetch).toBe(1);
+    for (const text of [byUid(local, "book").get("a")!.text, byUid(remote, "contacts").get("a")!.text]) {
+      expect([prop(text, "NOTE"), prop(text, "TITLE")]).toEqual(["remote", "concurrent"]);
+    }
+  });
+
   it("records one failing item, goes on with the others and retries it next cycle", async () => {
     let fail = true;
     const { local, remote, engine } = await setup({ remote: { failWrite: (w) => fail && w.uid === "bad" } });

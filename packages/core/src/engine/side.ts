@@ -55,8 +55,13 @@ export interface SideItem extends Versioned, VObject {
 export interface ChangeFeed {
   /** The cursor to store and pass next time; it covers everything this feed reports. */
   cursor: string | null;
-  /** Items created or updated since the cursor (every item when `complete`). */
-  changed: Versioned[];
+  /**
+   * Items created or updated since the cursor (every item when `complete`). An entry may carry its
+   * content (a {@link SideItem}: a DAV sync-collection report that returned the data with the
+   * ETags): the engine then takes it as read and does not fetch it, unless the side
+   * {@link SideCapabilities.rendersOnBasis renders onto a basis}. Entries without `text` are fetched.
+   */
+  changed: Array<Versioned | SideItem>;
   /** Ids of items deleted since the cursor (empty when `complete`: absence says it). */
   deleted: string[];
   /** True when `changed` is the full listing of the collection. */

@@ -69,6 +69,11 @@ export interface MemorySideOptions {
   push?: boolean;
   /** Return true to lose that announcement (a notification that never arrives). */
   dropNotice?: (notice: SideNotice) => boolean;
+  /**
+   * The change feed carries each item's content with its version, as a DAV sync-collection report
+   * that asks for the data does (see {@link ChangeFeed.changed}).
+   */
+  feedCarriesContent?: boolean;
 }
 
 interface Watcher {
@@ -225,15 +230,17 @@ export class MemorySide implements SyncSide {
     const c = this.#collection(collection);
     const since = cursor === null ? NaN : Number(cursor);
     const newCursor = String(this.#seq);
+    const entry = (id: string, item: StoredItem): Versioned | SideItem =>
+      this.options.feedCarriesContent ? { id, version: this.#version(item), uid: item.uid, text: item.text } : { id, version: this.#version(item) };
     if (!Number.isInteger(since) || since < c.oldestCursor - 1 || since > this.#seq) {
-      return { cursor: newCursor, complete: true, deleted: [], changed: [...c.items].map(([id, item]) => ({ id, version: this.#version(item) })) };
+      return { cursor: newCursor, complete: true, deleted: [], changed: [...c.items].map(([id, item]) => entry(id, item)) };
     }
-    const changed: Versioned[] = [];
+    const changed: Array<Versioned | SideItem> = [];
     const deleted: string[] = [];
     for (const [id, seq] of c.changedAt) {
       if (seq <= since) continue;
       const item = c.items.get(id);
-      if (item) changed.push({ id, version: this.#version(item) });
+      if (item) changed.push(entry(id, item));
       else if (!(this.options.omitCreatedThenDeleted && (c.createdAt.get(id) ?? 0) > since)) deleted.push(id);
     }
     return { cursor: newCursor, complete: false, changed, deleted };
