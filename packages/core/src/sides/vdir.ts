@@ -9,10 +9,17 @@
  *   through a rename, so each revision gets a new inode; `version: "hash"` uses a content hash
  *   instead (robust against tools that rewrite in place within the clock's resolution, but reads
  *   every file to list).
- * - **Change feed**: the folder is listed (a `readdir` and a `stat` per file); the cursor is a hash
- *   of that listing, so an unchanged folder answers "nothing changed", otherwise the full listing.
+ * - **Change feed**: the folder is listed (one `readdir` and an `lstat` per file, synchronous: the
+ *   cheapest way to list a local folder); the cursor is a hash of that listing, so an unchanged
+ *   folder answers "nothing changed", otherwise the full listing — which the engine compares with
+ *   the versions its state holds (the per-file versions live there, not in the cursor), so a
+ *   listing that matches the state is still the engine's quiet exit.
  * - **Writes** are atomic (temporary file, fsync, rename); a create never replaces an existing file
  *   (hard link, which fails if the name is taken); update and delete check the version first.
+ *   Durability is batched: every temporary file of a batch is written, then all are fsynced, then
+ *   linked or renamed into place, and the folder is fsynced once; the results are returned only
+ *   then. A process killed in between leaves at most hidden `.ewsdav-tmp-*` files (never an item)
+ *   and items whose write the engine's journal names.
  * - **Only regular files inside the folder** are items. Symbolic links are not followed (a link
  *   to `~/.ssh/id_rsa` named `x.vcf` would otherwise be read and synced): files are opened with
  *   `O_NOFOLLOW`, and a link, FIFO or other non-regular entry with an item name is skipped and
@@ -24,7 +31,8 @@
  * @module
  */
 import { createHash, randomBytes } from "node:crypto";
-import { constants as fsConstants, promises as fs } from "node:fs";
+import { closeSync, constants as fsConstants, fsync as fsyncCallback, fstatSync, linkSync, lstatSync, openSync, readFileSync, promises as fs, readdirSync, renameSync, unlinkSync, writeSync, type BigIntStats, type Dirent } from "node:fs";
+import { promisify } from "node:util";
 import { join } from "node:path";
 import {
   SideError,
@@ -87,19 +95,25 @@ export const VDIR_MAX_ITEM_BYTES = 32 * 1024 * 1024;
 /**
  * Reads a regular file without following a symbolic link (`ELOOP`), without blocking on a FIFO
  * or device (`ENOTREG`) and without reading more than `maxBytes` (`EFBIG`), with the stat of
- * what was read.
+ * what was read. Synchronous: a local file read costs less so than through the thread pool.
  */
-async function readRegular(path: string, maxBytes = VDIR_MAX_ITEM_BYTES): Promise<{ text: string; stat: import("node:fs").BigIntStats }> {
-  const handle = await fs.open(path, OPEN_NO_FOLLOW);
+function readRegular(path: string, maxBytes = VDIR_MAX_ITEM_BYTES): { text: string; stat: BigIntStats } {
+  const fd = openSync(path, OPEN_NO_FOLLOW);
   try {
-    const stat = await handle.stat({ bigint: true });
+    const stat = fstatBig(fd);
     if (!stat.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: "ENOTREG" });
     if (stat.size > BigInt(maxBytes)) throw Object.assign(new Error(`${path} is larger than ${maxBytes} bytes`), { code: "EFBIG" });
-    return { text: await handle.readFile("utf8"), stat };
+    return { text: readFileSync(fd, "utf8"), stat };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
+
+function fstatBig(fd: number): BigIntStats {
+  return fstatSync(fd, { bigint: true });
+}
+
+const fsyncFd = promisify(fsyncCallback);
 
 function codeOf(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException).code;
@@ -176,23 +190,23 @@ export class VdirSide implements SyncSide {
   }
 
   /** The version of the regular file at `path`, never following a link (`ELOOP`, `ENOTREG` otherwise). */
-  async #version(path: string): Promise<string> {
+  #version(path: string): string {
     if (this.#options.version === "hash") {
-      const { text, stat } = await readRegular(path, this.#options.maxItemBytes);
+      const { text, stat } = readRegular(path, this.#options.maxItemBytes);
       return this.#versionOf(stat, text);
     }
-    const stat = await fs.lstat(path, { bigint: true });
+    const stat = lstatSync(path, { bigint: true });
     if (!stat.isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: stat.isSymbolicLink() ? "ELOOP" : "ENOTREG" });
     return this.#versionOf(stat, "");
   }
 
   /** The item files of a collection, and the entries with item names that are not regular files (skipped). */
-  async #list(collection: string): Promise<{ items: Versioned[]; skipped: Map<string, string> }> {
+  #list(collection: string): { items: Versioned[]; skipped: Map<string, string> } {
     const dir = this.#dir(collection);
-    let entries: import("node:fs").Dirent[];
+    let entries: Dirent[];
     try {
-      if ((await fs.lstat(dir)).isSymbolicLink()) throw new SideError("not-found", `${this.name}: the collection folder ${collection} is a symbolic link, which is not followed`);
-      entries = (await fs.readdir(dir, { withFileTypes: true })).filter((e) => isItemFile(e.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      if (lstatSync(dir).isSymbolicLink()) throw new SideError("not-found", `${this.name}: the collection folder ${collection} is a symbolic link, which is not followed`);
+      entries = readdirSync(dir, { withFileTypes: true }).filter((e) => isItemFile(e.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     } catch (error) {
       if (codeOf(error) === "ENOENT") throw new SideError("not-found", `${this.name} has no collection ${collection}`);
       throw error;
@@ -205,7 +219,7 @@ export class VdirSide implements SyncSide {
         continue;
       }
       try {
-        items.push({ id: entry.name, version: await this.#version(join(dir, entry.name)) });
+        items.push({ id: entry.name, version: this.#version(join(dir, entry.name)) });
       } catch (error) {
         if (codeOf(error) === "EFBIG") skipped.set(entry.name, "is larger than the item size limit (maxItemBytes)");
         else if (codeOf(error) === "ELOOP" || codeOf(error) === "ENOTREG") skipped.set(entry.name, "is not a regular file"); // replaced while listing
@@ -216,7 +230,7 @@ export class VdirSide implements SyncSide {
   }
 
   async changes(collection: string, cursor: string | null): Promise<ChangeFeed> {
-    const { items, skipped } = await this.#list(collection);
+    const { items, skipped } = this.#list(collection);
     const digest = createHash("sha256");
     for (const item of items) digest.update(`${item.id}\u0000${item.version}\n`);
     for (const id of skipped.keys()) digest.update(`${id}\u0000skipped\n`);
@@ -243,7 +257,7 @@ export class VdirSide implements SyncSide {
       }
       try {
         const path = this.#file(collection, id);
-        const { text, stat } = await readRegular(path, this.#options.maxItemBytes);
+        const { text, stat } = readRegular(path, this.#options.maxItemBytes);
         const version = this.#versionOf(stat, text);
         let uid: string | null = null;
         try {
@@ -263,21 +277,54 @@ export class VdirSide implements SyncSide {
     return this.capabilities.readOnly ? new SideError("read-only", `${this.name} is read-only`, id) : null;
   }
 
-  /** Writes a temporary file next to the target, fsynced; returns its path. */
-  async #writeTemp(dir: string, text: string): Promise<string> {
-    const temp = join(dir, `.ewsdav-tmp-${randomBytes(8).toString("hex")}`);
-    const handle = await fs.open(temp, "wx", 0o600);
-    try {
-      await handle.writeFile(text, "utf8");
-      if (this.#options.fsync ?? true) await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    return temp;
+  get #fsync(): boolean {
+    return this.#options.fsync ?? true;
   }
 
+  /**
+   * Writes the texts to temporary files next to their targets (not yet durable): one per text, a
+   * path or the error that stopped it. {@link #makeDurable} fsyncs them.
+   */
+  #stage(dir: string, texts: readonly string[]): Array<{ temp: string; fd: number } | Error> {
+    return texts.map((text) => {
+      const temp = join(dir, `.ewsdav-tmp-${randomBytes(8).toString("hex")}`);
+      let fd: number | undefined;
+      try {
+        fd = openSync(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);
+        const bytes = Buffer.from(text, "utf8");
+        for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+        return { temp, fd };
+      } catch (error) {
+        if (fd !== undefined) {
+          closeSync(fd);
+          unlinkQuietly(temp);
+        }
+        return error as Error;
+      }
+    });
+  }
+
+  /** Fsyncs (when on) and closes staged files, all at once; a file that fails is removed and answers its error. */
+  async #makeDurable(staged: Array<{ temp: string; fd: number } | Error>): Promise<Array<string | Error>> {
+    return Promise.all(
+      staged.map(async (s) => {
+        if (s instanceof Error) return s;
+        try {
+          if (this.#fsync) await fsyncFd(s.fd);
+          return s.temp;
+        } catch (error) {
+          unlinkQuietly(s.temp);
+          return error as Error;
+        } finally {
+          closeSync(s.fd);
+        }
+      }),
+    );
+  }
+
+  /** Fsyncs a folder (its entries: links, renames, unlinks), when fsync is on. */
   async #syncDir(dir: string): Promise<void> {
-    if (!(this.#options.fsync ?? true)) return;
+    if (!this.#fsync) return;
     const handle = await fs.open(dir, "r");
     try {
       await handle.sync();
@@ -292,67 +339,97 @@ export class VdirSide implements SyncSide {
     return `${createHash("sha256").update(uid ?? text).digest("hex").slice(0, 32)}${ext}`;
   }
 
-  async create(collection: string, items: readonly VObject[]): Promise<Array<WriteResult | SideError>> {
-    const out: Array<WriteResult | SideError> = [];
-    const dir = this.#dir(collection);
-    for (const item of items) {
-      const refused = this.#refuseWrite(null);
-      if (refused) {
-        out.push(refused);
-        continue;
-      }
+  /**
+   * After the entries of a batch are in place: fsyncs the folder once, then answers each placed
+   * item's version. A folder that cannot be fsynced fails every item placed.
+   */
+  async #settle(dir: string, placed: Array<{ index: number; id: string }>, out: Array<WriteResult | SideError | undefined>): Promise<void> {
+    if (placed.length === 0) return;
+    try {
+      await this.#syncDir(dir);
+    } catch (error) {
+      for (const { index, id } of placed) out[index] = transient(error, id);
+      return;
+    }
+    for (const { index, id } of placed) {
       try {
-        const id = this.#fileNameFor(item.uid, item.text);
-        const temp = await this.#writeTemp(dir, item.text);
-        try {
-          await fs.link(temp, join(dir, id)); // fails with EEXIST rather than replacing
-        } catch (error) {
-          if (codeOf(error) === "EEXIST") {
-            out.push(new SideError("already-exists", `file ${id} exists`, id));
-            continue;
-          }
-          throw error;
-        } finally {
-          await fs.unlink(temp).catch(() => undefined);
-        }
-        await this.#syncDir(dir);
-        out.push({ id, version: await this.#version(join(dir, id)) });
+        out[index] = { id, version: this.#version(join(dir, id)) };
       } catch (error) {
-        out.push(transient(error, null));
+        out[index] = notRegular(error, id) ?? (codeOf(error) === "ENOENT" ? new SideError("not-found", `no file ${id}`, id) : transient(error, id));
       }
     }
-    return out;
+  }
+
+  async create(collection: string, items: readonly VObject[]): Promise<Array<WriteResult | SideError>> {
+    const refused = this.#refuseWrite(null);
+    if (refused) return items.map(() => refused);
+    const dir = this.#dir(collection);
+    const out: Array<WriteResult | SideError | undefined> = new Array(items.length);
+    const ids = items.map((item) => this.#fileNameFor(item.uid, item.text));
+    const temps = await this.#makeDurable(this.#stage(dir, items.map((item) => item.text)));
+    const placed: Array<{ index: number; id: string }> = [];
+    temps.forEach((temp, index) => {
+      const id = ids[index]!;
+      if (temp instanceof Error) {
+        out[index] = transient(temp, null);
+        return;
+      }
+      try {
+        linkSync(temp, join(dir, id)); // fails with EEXIST rather than replacing
+        placed.push({ index, id });
+      } catch (error) {
+        out[index] = codeOf(error) === "EEXIST" ? new SideError("already-exists", `file ${id} exists`, id) : transient(error, null);
+      } finally {
+        unlinkQuietly(temp);
+      }
+    });
+    await this.#settle(dir, placed, out);
+    return out as Array<WriteResult | SideError>;
   }
 
   async update(collection: string, items: readonly ItemUpdate[]): Promise<Array<WriteResult | SideError>> {
-    const out: Array<WriteResult | SideError> = [];
-    for (const item of items) {
+    const out: Array<WriteResult | SideError | undefined> = new Array(items.length);
+    const toWrite: Array<{ index: number; id: string; path: string; text: string }> = [];
+    items.forEach((item, index) => {
       const refused = this.#refuseWrite(item.id);
       if (refused) {
-        out.push(refused);
-        continue;
+        out[index] = refused;
+        return;
       }
       try {
         const path = this.#file(collection, item.id);
-        const check = await this.#precondition(path, item);
-        if (check) {
-          out.push(check);
-          continue;
-        }
-        const dir = this.#dir(collection);
-        const temp = await this.#writeTemp(dir, item.text);
-        await fs.rename(temp, path);
-        await this.#syncDir(dir);
-        out.push({ id: item.id, version: await this.#version(path) });
+        const check = this.#precondition(path, item);
+        if (check) out[index] = check;
+        else toWrite.push({ index, id: item.id, path, text: item.text });
       } catch (error) {
-        out.push(error instanceof SideError ? error : transient(error, item.id));
+        out[index] = error instanceof SideError ? error : transient(error, item.id);
       }
-    }
-    return out;
+    });
+    if (toWrite.length === 0) return out as Array<WriteResult | SideError>;
+    const dir = this.#dir(collection);
+    const temps = await this.#makeDurable(this.#stage(dir, toWrite.map((w) => w.text)));
+    const placed: Array<{ index: number; id: string }> = [];
+    temps.forEach((temp, i) => {
+      const { index, id, path } = toWrite[i]!;
+      if (temp instanceof Error) {
+        out[index] = transient(temp, id);
+        return;
+      }
+      try {
+        renameSync(temp, path);
+        placed.push({ index, id });
+      } catch (error) {
+        unlinkQuietly(temp);
+        out[index] = transient(error, id);
+      }
+    });
+    await this.#settle(dir, placed, out);
+    return out as Array<WriteResult | SideError>;
   }
 
   async remove(collection: string, items: readonly Versioned[]): Promise<Array<null | SideError>> {
     const out: Array<null | SideError> = [];
+    let removed = false;
     for (const item of items) {
       const refused = this.#refuseWrite(item.id);
       if (refused) {
@@ -361,25 +438,32 @@ export class VdirSide implements SyncSide {
       }
       try {
         const path = this.#file(collection, item.id);
-        const check = await this.#precondition(path, item);
+        const check = this.#precondition(path, item);
         if (check) {
           out.push(check);
           continue;
         }
-        await fs.unlink(path);
-        await this.#syncDir(this.#dir(collection));
+        unlinkSync(path);
+        removed = true;
         out.push(null);
       } catch (error) {
         out.push(error instanceof SideError ? error : codeOf(error) === "ENOENT" ? new SideError("not-found", `no file ${item.id}`, item.id) : transient(error, item.id));
       }
     }
+    if (removed) {
+      try {
+        await this.#syncDir(this.#dir(collection));
+      } catch (error) {
+        return out.map((r, i) => r ?? transient(error, items[i]!.id));
+      }
+    }
     return out;
   }
 
-  async #precondition(path: string, item: Versioned): Promise<SideError | null> {
+  #precondition(path: string, item: Versioned): SideError | null {
     let current: string;
     try {
-      current = await this.#version(path);
+      current = this.#version(path);
     } catch (error) {
       if (codeOf(error) === "ENOENT") return new SideError("not-found", `no file ${item.id}`, item.id);
       const refused = notRegular(error, item.id);
@@ -390,6 +474,15 @@ export class VdirSide implements SyncSide {
       return new SideError("precondition-failed", `file ${item.id} changed since version ${item.version}`, item.id);
     }
     return null;
+  }
+}
+
+/** Removes a file, ignoring any error (a temporary file already gone). */
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
   }
 }
 
@@ -409,7 +502,7 @@ function transient(error: unknown, id: string | null): SideError {
 /** A regular file's text, or null when it is missing, a link or not a regular file. */
 async function readOptional(path: string): Promise<string | null> {
   try {
-    return (await readRegular(path)).text;
+    return readRegular(path).text;
   } catch {
     return null;
   }
