@@ -5,7 +5,8 @@
  * 1. **Read feeds** — the journal is listed first; then each slot's change feed from its stored
  *    cursor (or, for a slot scoped to named items, nothing yet).
  * 2. **Quiet exit** — nothing named, pending, journaled or unconfirmed, and the feeds report no
- *    change: only the cursors move, without reading the state's items (the cheap poll).
+ *    change (or list exactly the ids and versions the state holds, which confirms that slot's
+ *    items): only the cursors move, without reading the state's items (the cheap poll).
  * 3. **Load state, resume journal** — the state's records; journal entries (side effects a dead
  *    process or a cut cycle left unrecorded) name items to read again. A cycle that finds any reads
  *    both change feeds, whatever its scope.
@@ -181,16 +182,44 @@ class Cycle {
     const quiet =
       this.journal.length === 0 &&
       SLOTS.every((slot) => pair.pending[slot].length === 0 && ("feed" in scope[slot] ? true : scope[slot].items.length === 0)) &&
-      [...fed].every((slot) => !feeds[slot]!.complete && feeds[slot]!.changed.length === 0 && feeds[slot]!.deleted.length === 0);
-    if (!quiet || (await anyUnconfirmed(this.deps.store, pair.id, fed))) return false;
+      [...fed].every((slot) => feeds[slot]!.complete || (feeds[slot]!.changed.length === 0 && feeds[slot]!.deleted.length === 0));
+    if (!quiet) return false;
+    // A full listing that names exactly what the state holds confirms every item on its slot; an
+    // item unconfirmed on a slot whose incremental feed is empty must be read by id (a full cycle).
+    const listing = [...fed].filter((slot) => feeds[slot]!.complete);
+    if (await anyUnconfirmed(this.deps.store, pair.id, [...fed].filter((slot) => !feeds[slot]!.complete))) return false;
+    for (const slot of listing) if (!(await this.listingMatchesState(slot))) return false;
+    const confirm = await Promise.all(listing.map((slot) => this.deps.store.hasUnconfirmed(pair.id, slot)));
     const cursors = { ...pair.cursors };
     for (const slot of fed) cursors[slot] = feeds[slot]!.cursor;
-    if (!this.dryRun && SLOTS.some((slot) => cursors[slot] !== pair.cursors[slot])) {
-      await this.writer.write([{ op: "set-cursors", pairId: pair.id, cursors, pending: { local: [], remote: [] } }]);
+    if (!this.dryRun && (confirm.some(Boolean) || SLOTS.some((slot) => cursors[slot] !== pair.cursors[slot]))) {
+      await this.writer.write([
+        ...listing.filter((_, i) => confirm[i]).map((slot): StateOp => ({ op: "confirm-slot", pairId: pair.id, slot })),
+        { op: "set-cursors", pairId: pair.id, cursors, pending: { local: [], remote: [] } },
+      ]);
     }
     if (this.dryRun) this.report.plan = [];
     this.recorder.progress("done", 0, 0);
     return true;
+  }
+
+  /**
+   * Whether a slot's full listing names exactly the ids the state holds there, each at the version
+   * the state holds: then it reports no change. Reads ids and versions only; a store that cannot
+   * list them apart from the items answers no (the cycle runs in full).
+   */
+  async listingMatchesState(slot: Slot): Promise<boolean> {
+    const { store } = this.deps;
+    const listed = this.feeds[slot]!.changed;
+    if (!store.listVersions) return false;
+    const versions = await store.listVersions(this.pair.id, slot);
+    if (versions.size !== listed.length) return false;
+    const seen = new Set<string>();
+    for (const item of listed) {
+      if (item.version === null || versions.get(item.id) !== item.version) return false;
+      seen.add(item.id);
+    }
+    return seen.size === versions.size;
   }
 
   /** 3a. The state's records, and the ids it knows on each slot. */

@@ -32,6 +32,9 @@ class MortalStore implements StateStore {
   hasUnconfirmed(id: string, slot: Slot): Promise<boolean> {
     return this.inner.hasUnconfirmed(id, slot);
   }
+  listVersions(id: string, slot: Slot): Promise<Map<string, string | null>> {
+    return this.inner.listVersions!(id, slot);
+  }
   listJournal(id: string): Promise<JournalEntry[]> {
     return this.inner.listJournal(id);
   }

@@ -213,7 +213,7 @@ describe("run records", () => {
     const store = new SqliteStateStore(path);
     stores.push(store);
     const engine = new SyncEngine({ store, sides: [local, remote] });
-    expect(store.schemaVersion).toBe(7);
+    expect(store.schemaVersion).toBe(SQLITE_MIGRATIONS.length);
     local.put("book", vcard("a", { FN: "Ada" }));
     await engine.runOnce();
     await store.close();

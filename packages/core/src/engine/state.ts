@@ -176,6 +176,8 @@ export type StateOp =
   | { op: "put-item"; pairId: string; item: ItemRecord }
   | { op: "delete-item"; pairId: string; uid: string }
   | { op: "clear-items"; pairId: string }
+  /** Clears the unconfirmed mark ({@link SlotState.unconfirmed}) of every item of the pair on that slot. */
+  | { op: "confirm-slot"; pairId: string; slot: Slot }
   | { op: "journal-begin"; entry: JournalEntry }
   | { op: "journal-end"; pairId: string; uid: string; slot: Slot }
   | { op: "journal-clear"; pairId: string };
@@ -265,6 +267,13 @@ export interface StateStore {
    * lets a cycle whose feeds report nothing end without reading every item.
    */
   hasUnconfirmed(pairId: string, slot: Slot): Promise<boolean>;
+  /**
+   * The id and version of every item the state holds on that slot, without their texts: lets a
+   * cycle whose feed is a full listing that matches them end without reading every item (and
+   * confirm its unconfirmed items with one `confirm-slot`). Optional: a store without it has such a
+   * cycle read the items in full.
+   */
+  listVersions?(pairId: string, slot: Slot): Promise<Map<string, string | null>>;
   listJournal(pairId: string): Promise<JournalEntry[]>;
   /** Applies `ops` all or nothing; with `options.lease`, only while that lease is still held. */
   write(ops: readonly StateOp[], options?: StateWriteOptions): Promise<void>;

@@ -14,7 +14,9 @@
  *   does not cover yet, and cleared in the same write that stores the cursor at the cycle's end —
  *   a cycle killed before leaves the mark, and the next cycle reads the item by id.
  *
- * A cycle whose feeds report nothing still runs in full while an item is unconfirmed on a fed slot.
+ * A cycle whose feeds report nothing still runs in full while an item is unconfirmed on a fed slot
+ * whose feed is incremental; a full listing that names exactly the ids and versions the state holds
+ * confirms every item of its slot at once (`confirm-slot`), in the quiet exit.
  *
  * @module
  */

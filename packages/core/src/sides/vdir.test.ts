@@ -122,6 +122,46 @@ describe("VdirSide", () => {
     expect(quiet.pairs[0]!.local.created.length + quiet.pairs[0]!.local.updated.length).toBe(0);
   });
 
+  it("after the cycle that wrote its files, a full listing matching the state is a quiet cycle: ids and versions read, no item record", async () => {
+    const root = tempRoot();
+    const vdir = new VdirSide({ root, fsync: false });
+    const remote = new MemorySide({ name: "remote" });
+    remote.addCollection("contacts", "contacts");
+    for (let i = 0; i < 5; i++) remote.put("contacts", vcard(`r${i}`, { FN: `R ${i}` }));
+    const store = new MemoryStateStore();
+    const reads = { items: 0, versions: 0 };
+    const listItems = store.listItems.bind(store);
+    const listVersions = store.listVersions.bind(store);
+    store.listItems = (pairId) => (reads.items++, listItems(pairId));
+    store.listVersions = (pairId, slot) => (reads.versions++, listVersions(pairId, slot));
+    const engine = new SyncEngine({ store, sides: [vdir, remote] });
+    const pair = await engine.link({ kind: "contacts", remote: { side: "remote", collection: "contacts" }, local: { side: "vdir", create: { displayName: "Contacts" } } });
+    expect((await engine.runOnce()).pairs[0]!.local.created).toHaveLength(5);
+    // The vdir cursor stored covers the folder before the writes: the next feed is the full listing.
+    Object.assign(reads, { items: 0, versions: 0 });
+    const echo = await engine.runOnce();
+    expect(echo.ok).toBe(true);
+    expect(reads).toEqual({ items: 0, versions: 1 });
+    // Then the cursor matches: nothing read at all.
+    Object.assign(reads, { items: 0, versions: 0 });
+    await engine.runOnce();
+    expect(reads).toEqual({ items: 0, versions: 0 });
+    // An edit in place with the same size (and a new mtime) is a change, read in full.
+    const path = join(root, pair.local.collection, "r2.vcf");
+    writeFileSync(path, readFileSync(path, "utf8").replace("FN:R 2", "FN:X 2"));
+    utimesSync(path, new Date(), new Date(Date.now() + 5000));
+    const edited = await engine.runOnce();
+    expect(reads.items).toBe(1);
+    expect(edited.pairs[0]!.remote.updated).toHaveLength(1);
+    expect(prop(remote.items("contacts").find((i) => i.uid === "r2")!.text, "FN")).toBe("X 2");
+    // A file deleted and another created in between: both seen.
+    unlinkSync(join(root, pair.local.collection, "r1.vcf"));
+    writeFileSync(join(root, pair.local.collection, "n.vcf"), vcard("n", { FN: "N" }));
+    const moved = await engine.runOnce();
+    expect(moved.pairs[0]!.remote.deleted).toHaveLength(1);
+    expect(moved.pairs[0]!.remote.created).toHaveLength(1);
+  });
+
   it("does not follow symbolic links: a linked file is skipped and reported, never read or synced", async () => {
     const root = tempRoot();
     const secrets = mkdtempSync(join(tmpdir(), "ewsdav-secret-"));

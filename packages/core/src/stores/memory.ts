@@ -85,6 +85,15 @@ export class MemoryStateStore implements StateStore {
     return false;
   }
 
+  async listVersions(pairId: string, slot: Slot): Promise<Map<string, string | null>> {
+    const out = new Map<string, string | null>();
+    for (const item of this.#pairs.get(pairId)?.items.values() ?? []) {
+      const state = item[slot];
+      if (state) out.set(state.id, state.version);
+    }
+    return out;
+  }
+
   async listJournal(pairId: string): Promise<JournalEntry[]> {
     return [...(this.#pairs.get(pairId)?.journal.values() ?? [])].map(clone);
   }
@@ -220,6 +229,20 @@ export class MemoryStateStore implements StateStore {
         data.items = new Map();
         data.ids = { local: new Map(), remote: new Map() };
         return () => Object.assign(data, before);
+      }
+      case "confirm-slot": {
+        const data = this.#data(op.pairId);
+        const before: Array<[string, ItemRecord]> = [];
+        for (const [uid, item] of data.items) {
+          const state = item[op.slot];
+          if (!state?.unconfirmed) continue;
+          before.push([uid, item]);
+          const { unconfirmed: _, ...confirmed } = state;
+          data.items.set(uid, { ...item, [op.slot]: confirmed });
+        }
+        return () => {
+          for (const [uid, item] of before) data.items.set(uid, item);
+        };
       }
       case "journal-begin": {
         const data = this.#data(op.entry.pairId);

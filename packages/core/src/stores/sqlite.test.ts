@@ -101,6 +101,35 @@ describe("SqliteStateStore", () => {
     expect((await store(path).listItems("p")).find((i) => i.uid === "new")).toEqual({ uid: "new", local: slot("l2"), remote: seen });
   });
 
+  it("migration 8 indexes the unconfirmed items of a schema-7 database; ids and versions list without texts", async () => {
+    const path = tempFile();
+    const raw = new Database(path);
+    for (const step of SQLITE_MIGRATIONS.slice(0, 7)) raw.exec(step);
+    raw.pragma("user_version = 7");
+    raw.prepare("INSERT INTO pairs (id, kind, local_side, local_collection, remote_side, remote_collection) VALUES ('p', 'contacts', 'a', 'b', 'c', 'd')").run();
+    raw.prepare("INSERT INTO items (pair_id, uid, local_id, local_version, local_hash, local_text, remote_unconfirmed) VALUES ('p', 'old', 'l1', 'v1', 'h', 'T', 0)").run();
+    raw.prepare("INSERT INTO items (pair_id, uid, remote_id, remote_version, remote_hash, remote_text, remote_unconfirmed) VALUES ('p', 'new', 'r1', 'v2', 'h', 'T', 1)").run();
+    raw.close();
+    const s = store(path);
+    expect(s.schemaVersion).toBe(SQLITE_MIGRATIONS.length);
+    expect(await s.hasUnconfirmed("p", "remote")).toBe(true);
+    expect(await s.hasUnconfirmed("p", "local")).toBe(false);
+    expect(await s.listVersions("p", "local")).toEqual(new Map([["l1", "v1"]]));
+    expect(await s.listVersions("p", "remote")).toEqual(new Map([["r1", "v2"]]));
+    expect(await s.listVersions("other", "remote")).toEqual(new Map());
+    await s.write([{ op: "confirm-slot", pairId: "p", slot: "remote" }]);
+    expect(await s.hasUnconfirmed("p", "remote")).toBe(false);
+    expect((await s.listItems("p")).find((i) => i.uid === "new")!.remote).toEqual({ id: "r1", version: "v2", hash: "h", text: "T" });
+    await s.close();
+    // The question a quiet cycle asks is answered from the partial indexes, not by reading item rows.
+    const check = new Database(path, { readonly: true });
+    for (const slot of ["local", "remote"]) {
+      const plan = check.prepare(`EXPLAIN QUERY PLAN SELECT 1 FROM items WHERE pair_id = ? AND ${slot}_unconfirmed = 1 LIMIT 1`).all("p") as Array<{ detail: string }>;
+      expect(plan.map((row) => row.detail).join(" ")).toContain(`items_${slot}_unconfirmed`);
+    }
+    check.close();
+  });
+
   it("round-trips pairs, cursors, pending ids, items and the journal, and persists across reopen", async () => {
     const path = tempFile();
     const s = store(path);

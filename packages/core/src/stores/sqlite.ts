@@ -15,7 +15,8 @@
  * Each slot of an item keeps when the state first saw its revision (`seenAt`, migration 6). The last
  * runs of each pair ({@link RunRecord}) are rows of `runs` (migration 7): the record as JSON beside
  * the pair id, times and outcome, pruned to the newest `runsKept` of the pair in the transaction
- * that inserts one, and deleted with the pair (`ON DELETE CASCADE`).
+ * that inserts one, and deleted with the pair (`ON DELETE CASCADE`). The items unconfirmed on each
+ * slot have a partial index (migration 8).
  *
  * @module
  */
@@ -99,6 +100,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      record TEXT NOT NULL
    );
    CREATE INDEX runs_pair ON runs (pair_id, seq);`,
+  // 8: the items unconfirmed on each slot, indexed (partial indexes: they hold only those rows), so
+  // the quiet cycle's question "is any item unconfirmed?" reads no item row.
+  `CREATE INDEX items_local_unconfirmed ON items (pair_id) WHERE local_unconfirmed = 1;
+   CREATE INDEX items_remote_unconfirmed ON items (pair_id) WHERE remote_unconfirmed = 1;`,
 ];
 
 interface LeaseRow {
@@ -235,6 +240,15 @@ export class SqliteStateStore implements StateStore {
   async hasUnconfirmed(pairId: string, slot: Slot): Promise<boolean> {
     const column = slot === "local" ? "local_unconfirmed" : "remote_unconfirmed";
     return this.#sql(`SELECT 1 FROM items WHERE pair_id = ? AND ${column} = 1 LIMIT 1`).get(pairId) !== undefined;
+  }
+
+  async listVersions(pairId: string, slot: Slot): Promise<Map<string, string | null>> {
+    const sql =
+      slot === "local"
+        ? "SELECT local_id AS id, local_version AS version FROM items WHERE pair_id = ? AND local_id IS NOT NULL"
+        : "SELECT remote_id AS id, remote_version AS version FROM items WHERE pair_id = ? AND remote_id IS NOT NULL";
+    const rows = this.#sql(sql).raw().all(pairId) as Array<[string, string | null]>;
+    return new Map(rows);
   }
 
   async listJournal(pairId: string): Promise<JournalEntry[]> {
@@ -432,6 +446,13 @@ export class SqliteStateStore implements StateStore {
         return;
       case "clear-items":
         db.prepare("DELETE FROM items WHERE pair_id = ?").run(op.pairId);
+        return;
+      case "confirm-slot":
+        db.prepare(
+          op.slot === "local"
+            ? "UPDATE items SET local_unconfirmed = 0 WHERE pair_id = ? AND local_unconfirmed = 1"
+            : "UPDATE items SET remote_unconfirmed = 0 WHERE pair_id = ? AND remote_unconfirmed = 1",
+        ).run(op.pairId);
         return;
       case "journal-begin": {
         const e = op.entry;
