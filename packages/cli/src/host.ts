@@ -7,11 +7,8 @@
  * of `output/lines.ts`).
  */
 import { EngineError, summarise, SyncEngine, type EngineEvents, type PairRecord, type PairReport, type SyncReport, type SyncSide, type SyncWatch, type TypedEmitter, type WatchStatistics } from "@ewsdav/core";
-import { DavSide } from "@ewsdav/core/dav";
-import { EwsSide } from "@ewsdav/core/ews";
 import { SqliteStateStore } from "@ewsdav/core/sqlite";
 import { VdirSide } from "@ewsdav/core/vdir";
-import { davClientFor, ewsAccountFor } from "./accounts.js";
 import { ConfigError, type SyncConfig } from "./config.js";
 import { CliError, EXIT } from "./exit-codes.js";
 import { droppedLines, errorLines, planLines, stopLine, summaryLine, type PairSides } from "./output/lines.js";
@@ -73,10 +70,13 @@ async function openHost(
     for (const [name, account] of Object.entries(config.accounts)) {
       if (account.type === "vdir") sides.push(new VdirSide({ root: account.path, name }));
       else if (account.type === "dav") {
+        // The DAV and EWS clients are loaded only for a config that has such an account (start-up time).
+        const [{ DavSide }, { davClientFor }] = await Promise.all([import("@ewsdav/core/dav"), import("./accounts.js")]);
         const client = davClientFor(name, account, { warn: (message) => warn(`${name}: warning: ${message}`) });
         closers.push(() => client.close());
         sides.push(new DavSide({ client, name }));
       } else {
+        const [{ EwsSide }, { ewsAccountFor }] = await Promise.all([import("@ewsdav/core/ews"), import("./accounts.js")]);
         const opened = await ewsAccountFor(name, account, { warn: (message) => warn(`${name}: warning: ${message}`), notifications: options.notifications });
         closers.push(opened.close);
         if (options.notifications && account.notifications && !opened.notifications) print(`${name}: no "mailbox" configured, so its folders are polled instead of pushed`);
