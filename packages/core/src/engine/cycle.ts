@@ -128,6 +128,14 @@ class Cycle {
   actions: Action[] = [];
   /** The code of the side error that stopped the cycle (an unreadable feed), for the report. */
   stopCause: string | undefined;
+  /** The hashes this cycle computed, by text: a text read, then written and recorded, is hashed once. */
+  readonly #hashes = new Map<string, string>();
+  /** The pair's content hash, computed once per text in this cycle. */
+  readonly hash = (text: string): string => {
+    let hash = this.#hashes.get(text);
+    if (hash === undefined) this.#hashes.set(text, (hash = this.deps.hash(text)));
+    return hash;
+  };
 
   constructor(
     readonly deps: CycleDeps,
@@ -262,7 +270,10 @@ class Cycle {
   async readChanges(): Promise<void> {
     const toRead = this.namedItems();
     this.processFeeds([...this.fed], toRead);
-    for (const slot of SLOTS) for (const id of this.carried[slot]) if (!this.changes[slot].deleted.includes(id)) toRead[slot].add(id);
+    for (const slot of SLOTS) {
+      const deleted = new Set(this.changes[slot].deleted);
+      for (const id of this.carried[slot]) if (!deleted.has(id)) toRead[slot].add(id);
+    }
     this.recorder.progress("reading", 1, 2);
     await this.readItems(toRead);
     await this.readOtherFeeds();
@@ -277,17 +288,23 @@ class Cycle {
     this.recorder.progress("planning", 0, 1);
     this.unconfirmed.noteFirstSeen(this.feeds);
     if (this.journal.length === 0) return;
-    const resolved = resolveJournal({ journal: this.journal, records: this.records, changes: this.changes, hash: this.deps.hash });
+    const resolved = resolveJournal({ journal: this.journal, records: this.records, changes: this.changes, hash: this.hash });
     if (!this.dryRun) await this.completeInterrupted(resolved.filter((r) => r.outcome === "complete"));
     const adopted = new Map<string, ItemRecord | null>();
+    const byUid = new Map(this.records.map((r) => [r.uid, r]));
+    const deleted = perSlot(() => new Set<string>());
+    for (const slot of SLOTS) for (const id of this.changes[slot].deleted) deleted[slot].add(id);
     for (const r of resolved) {
       this.deps.logger.info("interrupted side effect resolved", { pair: this.pair.id, uid: r.uid, outcome: r.outcome, ...r.writes });
       if (r.outcome !== "adopted") continue;
-      this.unconfirmed.mark(r.record, this.records.find((x) => x.uid === r.uid) ?? null);
+      this.unconfirmed.mark(r.record, byUid.get(r.uid) ?? null);
       adopted.set(r.uid, r.record);
       for (const slot of SLOTS) {
         const id = r.deletedSince[slot];
-        if (id !== undefined && !this.changes[slot].deleted.includes(id)) this.changes[slot].deleted.push(id);
+        if (id !== undefined && !deleted[slot].has(id)) {
+          deleted[slot].add(id);
+          this.changes[slot].deleted.push(id);
+        }
       }
       this.resumeOps.push(r.record ? { op: "put-item", pairId: this.pair.id, item: r.record } : { op: "delete-item", pairId: this.pair.id, uid: r.uid });
     }
@@ -494,21 +511,23 @@ class Cycle {
       toComplete.map((r) => ({ kind: r.complete[0]!.op, uid: r.uid, writes: r.complete, previous: byUid.get(r.uid) ?? null, next: r.record, conflicts: [] })),
     );
     const completed = await this.execute(completions, this.recorder.completion());
+    const byResumedUid = new Map(toComplete.map((r) => [r.uid, r]));
+    const stale = perSlot(() => new Set<string>());
     for (const outcome of completed) {
       if (outcome.status !== "done") continue;
-      const r = toComplete.find((x) => x.uid === outcome.action.uid)!;
+      const r = byResumedUid.get(outcome.action.uid)!;
       r.outcome = "adopted";
       r.record = outcome.record;
-      for (const w of outcome.action.writes) {
-        if ("id" in w) this.changes[w.slot].changed = this.changes[w.slot].changed.filter((c) => c.id !== w.id);
-      }
+      for (const w of outcome.action.writes) if ("id" in w) stale[w.slot].add(w.id);
     }
+    // What was read of the completed items is stale now.
+    for (const slot of SLOTS) if (stale[slot].size) this.changes[slot].changed = this.changes[slot].changed.filter((c) => !stale[slot].has(c.id));
   }
 
   /** Executes actions against the sides, with state writes through this cycle's writer. */
   execute(actions: readonly Action[], observer: ExecuteObserver): Promise<ActionOutcome[]> {
-    const { sides, hash } = this.deps;
-    return execute({ pair: this.pair, sides, hash, writer: this.writer, observer, ...(this.options.signal ? { signal: this.options.signal } : {}) }, actions);
+    const { sides } = this.deps;
+    return execute({ pair: this.pair, sides, hash: this.hash, writer: this.writer, observer, ...(this.options.signal ? { signal: this.options.signal } : {}) }, actions);
   }
 
   /**
@@ -554,7 +573,7 @@ class Cycle {
           version: answer.version,
           uid,
           text: answer.text,
-          hash: this.deps.hash(answer.text),
+          hash: this.hash(answer.text),
           ...modifiedOf(side, answer),
         });
       } catch (error) {

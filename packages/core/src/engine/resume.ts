@@ -52,6 +52,26 @@ interface Found {
   deletedSince?: boolean;
 }
 
+/** A slot's changes, indexed: the first item read per id and per UID (in reading order), the ids gone. */
+interface IndexedChanges {
+  byId: Map<string, Snapshot>;
+  byUid: Map<string, Snapshot[]>;
+  deleted: Set<string>;
+}
+
+function indexChanges(changes: SlotChanges): IndexedChanges {
+  const byId = new Map<string, Snapshot>();
+  const byUid = new Map<string, Snapshot[]>();
+  for (const c of changes.changed) {
+    if (!byId.has(c.id)) byId.set(c.id, c);
+    if (c.uid === null) continue;
+    const list = byUid.get(c.uid);
+    if (list) list.push(c);
+    else byUid.set(c.uid, [c]);
+  }
+  return { byId, byUid, deleted: new Set(changes.deleted) };
+}
+
 /** Classifies one journaled write from what its slot holds now. */
 function classify(
   uid: string,
@@ -60,22 +80,22 @@ function classify(
   previous: ItemRecord | null,
   /** Which record's UID holds each id of this slot. */
   holders: ReadonlyMap<string, string>,
-  changes: SlotChanges,
+  changes: IndexedChanges,
   hash: (text: string) => string,
 ): Found {
   if (w.op === "create") {
     // The create happened if an item with the entry's UID is on the slot that no other record holds
     // (the plan created it because the slot had none, so one there now is new — possibly under the
     // same id as a deleted one, on a side that names items after their UID).
-    const snap = changes.changed.find((c) => c.uid === uid && (holders.get(c.id) ?? uid) === uid);
+    const snap = changes.byUid.get(uid)?.find((c) => (holders.get(c.id) ?? uid) === uid);
     if (!snap) return { status: "not-done" };
     const state = adoptedState(snap, w.written!, w.changed ?? safeChanged(null, w.written!.text) ?? [], true, hash);
     return state ? { status: "done", state } : { status: "unknown" };
   }
   const id = w.itemId;
   if (id === null) return { status: "unknown" };
-  const snap = changes.changed.find((c) => c.id === id);
-  const gone = !snap && changes.deleted.includes(id);
+  const snap = changes.byId.get(id);
+  const gone = !snap && changes.deleted.has(id);
   const before = previous?.[slot] ?? null;
   if (w.op === "delete") {
     if (gone) return { status: "done", state: null };
@@ -144,7 +164,12 @@ function safeChanged(replaced: string | null, written: string): ChangedProperty[
  */
 export function resolveJournal(input: ResumeInput): Resumption[] {
   const byUid = new Map<string, JournalEntry[]>();
-  for (const entry of input.journal) byUid.set(entry.uid, [...(byUid.get(entry.uid) ?? []), entry]);
+  for (const entry of input.journal) {
+    const list = byUid.get(entry.uid);
+    if (list) list.push(entry);
+    else byUid.set(entry.uid, [entry]);
+  }
+  const changes: Record<Slot, IndexedChanges> = { local: indexChanges(input.changes.local), remote: indexChanges(input.changes.remote) };
   const records = new Map(input.records.map((r) => [r.uid, r]));
   const holders: Record<Slot, Map<string, string>> = { local: new Map(), remote: new Map() };
   for (const r of input.records) for (const slot of SLOTS) if (r[slot]) holders[slot].set(r[slot]!.id, r.uid);
@@ -162,7 +187,7 @@ export function resolveJournal(input: ResumeInput): Resumption[] {
       const w: JournaledWrite = { op: entry.op, itemId: entry.itemId, written: entry.detail.written, expectedVersion: entry.detail.expectedVersion, ...(entry.detail.changed ? { changed: entry.detail.changed } : {}) };
       let f: Found;
       try {
-        f = classify(uid, entry.slot, w, previous, holders[entry.slot], input.changes[entry.slot], input.hash);
+        f = classify(uid, entry.slot, w, previous, holders[entry.slot], changes[entry.slot], input.hash);
       } catch {
         f = { status: "unknown" };
       }
@@ -174,7 +199,7 @@ export function resolveJournal(input: ResumeInput): Resumption[] {
       if (ow && !entries.some((e) => e.slot === other)) {
         let g: Found;
         try {
-          g = classify(uid, other, ow, previous, holders[other], input.changes[other], input.hash);
+          g = classify(uid, other, ow, previous, holders[other], changes[other], input.hash);
         } catch {
           g = { status: "unknown" };
         }

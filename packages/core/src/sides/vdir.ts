@@ -115,6 +115,10 @@ function fstatBig(fd: number): BigIntStats {
 
 const fsyncFd = promisify(fsyncCallback);
 
+/** Temporary file names: a random prefix per process and a counter (opened with O_EXCL: never one another's). */
+const TEMP_PREFIX = randomBytes(6).toString("hex");
+let tempCounter = 0;
+
 function codeOf(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException).code;
 }
@@ -287,7 +291,7 @@ export class VdirSide implements SyncSide {
    */
   #stage(dir: string, texts: readonly string[]): Array<{ temp: string; fd: number } | Error> {
     return texts.map((text) => {
-      const temp = join(dir, `.ewsdav-tmp-${randomBytes(8).toString("hex")}`);
+      const temp = join(dir, `.ewsdav-tmp-${TEMP_PREFIX}-${(tempCounter++).toString(36)}`);
       let fd: number | undefined;
       try {
         fd = openSync(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);

@@ -130,6 +130,23 @@ describe("SqliteStateStore", () => {
     check.close();
   });
 
+  it("stores a journaled copy's text once and reads the entry back whole", async () => {
+    const path = tempFile();
+    const s = store(path);
+    await s.write([{ op: "put-pair", pair }]);
+    const text = "BEGIN:VCARD\r\nUID:u\r\nFN:A\r\nEND:VCARD\r\n";
+    const detail = { written: { text, hash: "h" }, expectedVersion: null, writesOther: false, other: { id: "r1", version: "v", hash: "h", text } };
+    const entry = { pairId: "p", uid: "u", slot: "local" as const, op: "create" as const, itemId: null, startedAt: "2026-12-05T10:00:00.000Z", detail };
+    const edited = { ...entry, uid: "w", detail: { ...detail, other: { ...detail.other, id: "r2", text: text.replace("FN:A", "FN:B") } } };
+    await s.write([{ op: "journal-begin", entry }, { op: "journal-begin", entry: edited }]);
+    await s.close();
+    const raw = new Database(path, { readonly: true });
+    const stored = raw.prepare("SELECT detail FROM journal WHERE uid = 'u'").pluck().get() as string;
+    raw.close();
+    expect(stored.split("FN:A")).toHaveLength(2);
+    expect(await store(path).listJournal("p")).toEqual([entry, edited]);
+  });
+
   it("round-trips pairs, cursors, pending ids, items and the journal, and persists across reopen", async () => {
     const path = tempFile();
     const s = store(path);

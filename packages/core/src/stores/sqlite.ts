@@ -140,6 +140,28 @@ interface JournalRow {
   detail: string | null;
 }
 
+/**
+ * A journal entry's detail as stored: when the unwritten slot's record holds the very text the write
+ * writes (a copy from one side to the other, the common case), that text is stored once
+ * (`otherTextWritten`). Details stored without the flag read as they are.
+ */
+function detailJson(detail: JournalDetail): string {
+  if (detail.other && detail.written && detail.other.text === detail.written.text) {
+    const { text: _, ...other } = detail.other;
+    return JSON.stringify({ ...detail, other, otherTextWritten: true });
+  }
+  return JSON.stringify(detail);
+}
+
+function parseDetail(json: string): JournalDetail {
+  const parsed = JSON.parse(json) as JournalDetail & { otherTextWritten?: boolean };
+  if (parsed.otherTextWritten) {
+    delete parsed.otherTextWritten;
+    if (parsed.other && parsed.written) parsed.other.text = parsed.written.text;
+  }
+  return parsed;
+}
+
 /** Options of {@link SqliteStateStore}. */
 export interface SqliteStateStoreOptions {
   /** Path of the database file (created with mode 0600 when missing), or `":memory:"`. */
@@ -233,7 +255,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   async listItems(pairId: string): Promise<ItemRecord[]> {
-    const rows = this.#db.prepare("SELECT * FROM items WHERE pair_id = ? ORDER BY uid").all(pairId) as ItemRow[];
+    const rows = this.#sql("SELECT * FROM items WHERE pair_id = ? ORDER BY uid").all(pairId) as ItemRow[];
     return rows.map((row) => ({ uid: row.uid, local: slotOf(row, "local"), remote: slotOf(row, "remote") }));
   }
 
@@ -252,12 +274,12 @@ export class SqliteStateStore implements StateStore {
   }
 
   async listJournal(pairId: string): Promise<JournalEntry[]> {
-    const rows = this.#db.prepare("SELECT * FROM journal WHERE pair_id = ? ORDER BY started_at, uid").all(pairId) as JournalRow[];
+    const rows = this.#sql("SELECT * FROM journal WHERE pair_id = ? ORDER BY started_at, uid").all(pairId) as JournalRow[];
     return rows.map((r) => {
       const entry: JournalEntry = { pairId: r.pair_id, uid: r.uid, slot: r.slot, op: r.op, itemId: r.item_id, startedAt: r.started_at };
       if (r.detail !== null) {
         try {
-          entry.detail = JSON.parse(r.detail) as JournalDetail;
+          entry.detail = parseDetail(r.detail);
         } catch {
           throw new StateError("corrupt", `state database ${this.#path}: journal entry of item ${r.uid} (${r.slot}) has an unreadable detail`);
         }
@@ -460,7 +482,7 @@ export class SqliteStateStore implements StateStore {
           `INSERT INTO journal (pair_id, uid, slot, op, item_id, started_at, detail) VALUES (?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (pair_id, uid, slot) DO UPDATE SET op = excluded.op, item_id = excluded.item_id, started_at = excluded.started_at,
              detail = excluded.detail`,
-        ).run(e.pairId, e.uid, e.slot, e.op, e.itemId, e.startedAt, e.detail ? JSON.stringify(e.detail) : null);
+        ).run(e.pairId, e.uid, e.slot, e.op, e.itemId, e.startedAt, e.detail ? detailJson(e.detail) : null);
         return;
       }
       case "journal-end":
