@@ -212,8 +212,8 @@ function journalDetail(ctx: ExecuteContext, action: Action, write: Write): Journ
 function journaledWrite(ctx: ExecuteContext, write: Write): Pick<JournaledWrite, "written" | "expectedVersion" | "changed"> {
   let changed: ChangedProperty[] | undefined;
   try {
-    if (write.op === "create") changed = changedProperties(null, write.text);
-    else if (write.op !== "delete" && write.replaces !== undefined) changed = changedProperties(write.replaces, write.text);
+    // A create changes every property of its text: resume computes that from `written` when it needs it.
+    if (write.op !== "create" && write.op !== "delete" && write.replaces !== undefined) changed = changedProperties(write.replaces, write.text);
   } catch {
     changed = undefined; // unreadable text: the side will say so; resume compares with the record
   }

@@ -98,9 +98,10 @@ export interface JournalDetail {
   /** update, tag, delete: the version the write requires of the item (its precondition); `null` for a create. */
   expectedVersion: string | null;
   /**
-   * create, update, tag: the properties the write changes (component path and name, separated by
-   * U+0001, and whether the item lacked it), against what the item held when it was read; every
-   * property for a create. Absent: compare with the state's record instead.
+   * update, tag: the properties the write changes (component path and name, separated by U+0001,
+   * and whether the item lacked it), against what the item held when it was read. Absent: compare
+   * with the state's record instead; for a create (not stored: it is every property of `written`,
+   * computed from it when needed — older entries may hold it).
    */
   changed?: Array<{ key: string; added: boolean }>;
   /** Whether the same action also writes the other slot (a merge, an update with a tag): that slot has its own entry once that write begins. */
