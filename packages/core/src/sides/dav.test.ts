@@ -67,7 +67,8 @@ describe.each(DAV_SERVER_KINDS)("DavSide change feed with content on %s", (kind)
     const [p1, p2] = (await client.multigetAll(url, [`${new URL(url).pathname}p1.vcf`, `${new URL(url).pathname}p2.vcf`])).map((r) => {
       if ("missing" in r) throw new Error(`missing ${r.href}`);
       return r;
-    }) as [{ href: string; etag: string }, { href: string; etag: string }];
+    });
+    if (!p1 || !p2) throw new Error("p1 and p2 not read");
     await client.updateItem({ href: p1.href, etag: p1.etag, text: vcard("p1", { FN: "Person 1 edited" }) });
     await client.deleteItem({ href: p2.href, etag: p2.etag });
     await client.createItem(url, { text: vcard("new", { FN: "Newcomer" }), name: "new.vcf" });
