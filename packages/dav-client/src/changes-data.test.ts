@@ -147,6 +147,26 @@ describe("a change feed with the members' content", () => {
     expect(server.requests.slice(3).map((r) => (isSync(r) ? (r.body.includes("address-data") ? "sync+data" : "sync") : "multiget"))).toEqual(["sync", "multiget"]);
   });
 
+  it("asks again without data, not in pages, when the answer with data is over the size limit, and reads the content in multiget batches that fit", async () => {
+    const big = (name: string) => card(name).replace("END:VCARD", `NOTE:${"x".repeat(2000)}\r\nEND:VCARD`);
+    const names = Array.from({ length: 50 }, (_, i) => `b${i}`);
+    server = await serve((req, res) => {
+      if (isSync(req) && req.body.includes("address-data")) {
+        answer(res, `${names.map((n) => member(n, `${n}-1`, "given").replace(card(n), big(n))).join("")}<d:sync-token>t1</d:sync-token>`);
+      } else if (isSync(req)) answer(res, `${names.map((n) => member(n, `${n}-1`, "omitted")).join("")}<d:sync-token>t1</d:sync-token>`);
+      else answer(res, multigetAnswer(req, (n) => `${n}-1`));
+    });
+    client = new DavClient({ baseUrl: server.url, retry: { baseDelayMs: 1 }, maxResponseBytes: 64 * 1024 });
+    const feed = await client.changes({ url: `${server.url}book/`, kind: "addressbook", supportsSyncCollection: true }, null, { withData: true });
+    expect(feed.changed).toHaveLength(names.length);
+    expect(feed.changed.every((m) => m.data !== undefined)).toBe(true);
+    const syncs = server.requests.filter(isSync);
+    expect(syncs.map((r) => [r.body.includes("address-data"), r.body.includes("nresults")])).toEqual([
+      [true, false],
+      [false, false],
+    ]);
+  });
+
   it("reports incremental changes with their content and deletions, in one request", async () => {
     const { server, client, book } = await setup((req, res) =>
       tokenOf(req.body) === "t1"

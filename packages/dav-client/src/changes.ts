@@ -7,7 +7,8 @@
  *   lets it ask for any property), so a listing costs one request; members the server answers
  *   without it (a 404 propstat, or left out) are read with multiget batches once the listing is
  *   whole, `concurrency` batches in flight, and a server that refuses the REPORT with data is
- *   asked again without it (the caller is told, to stop asking). Truncated answers (a 507
+ *   asked again without it (the caller is told, to stop asking); an answer with data over
+ *   `maxResponseBytes` is asked again without it, not paged. Truncated answers (a 507
  *   for the collection itself, `DAV:number-of-matches-within-limits`) are continued with the
  *   token they carry, until an answer is not truncated; a truncated answer that does not
  *   advance the token is an error, never a partial feed. Members answered with 404 are
@@ -230,6 +231,10 @@ export async function syncCollection(
       response = await sendXml(context, "REPORT", url, syncCollectionBody(result.token, limit, options.dataKind), { depth: "0", signal: options.signal });
     } catch (error) {
       if (!(error instanceof DavError && error.code === "RESPONSE_TOO_LARGE")) throw error;
+      // With the content, the caller asks again without it (multiget batches split by size)
+      // rather than page: Radicale and Xandikos ignore DAV:limit, so paging would fetch the
+      // oversized answer again several times before giving up.
+      if (options.dataKind !== undefined) throw error;
       const smaller = limit === undefined ? FIRST_PAGE_SIZE : Math.floor(limit / 4);
       if (smaller < MIN_PAGE_SIZE) {
         throw new DavError(
@@ -357,6 +362,7 @@ async function syncCollectionMaybeWithData(context: DavContext, collectionUrl: s
   try {
     return await syncCollection(context, collectionUrl, token, { ...plain, dataKind: withData.kind });
   } catch (error) {
+    if (error instanceof DavError && error.code === "RESPONSE_TOO_LARGE") return syncCollection(context, collectionUrl, token, plain);
     if (!(error instanceof DavError && (error.code === "HTTP_STATUS" || error.code === "FORBIDDEN"))) throw error;
     const result = await syncCollection(context, collectionUrl, token, plain);
     withData.onRefused?.();
