@@ -4,6 +4,8 @@
  * 1. Initial pull of 10,000 contacts seeded on disk: sync-collection (complete listing) then
  *    addressbook-multiget in batches. Run twice: "cold" pays Radicale's first parse of every
  *    file (it builds its item cache), "warm" is the steady state.
+ *    Then the same pull with the content carried by the listing (`changes(…, { withData: true })`:
+ *    one sync-collection REPORT asking for address-data, no multiget on Radicale).
  * 2. A no-op incremental sync of that collection (one REPORT).
  * 3. A few hundred PUTs (creates) at the configured write concurrency.
  *
@@ -85,6 +87,15 @@ async function main(): Promise<void> {
       report(label, fetched, client.stats.requests - before, done - start);
       console.log(`${"".padEnd(34)}   of which sync-collection listing ${Math.round(listed - start)} ms, multiget ${Math.round(done - listed)} ms`);
       cursor = feed.cursor;
+    }
+
+    {
+      const before = client.stats.requests;
+      const start = performance.now();
+      const feed = await client.changes(book, null, { withData: true });
+      const withData = feed.changed.filter((m) => m.data !== undefined).length;
+      if (withData !== contacts) throw new Error(`${withData} of ${contacts} members came with their content`);
+      report("initial pull, content with listing", withData, client.stats.requests - before, performance.now() - start);
     }
 
     {

@@ -2,7 +2,13 @@
  * The change feed of a collection: what changed since a stored cursor, in the engine's
  * vocabulary (`{ cursor, changed, deleted, complete }`).
  *
- * - `sync-collection` (RFC 6578): one REPORT with the stored token. Truncated answers (a 507
+ * - `sync-collection` (RFC 6578): one REPORT with the stored token. With `withData`, the REPORT
+ *   asks for each member's content with its ETag (`calendar-data` / `address-data`: RFC 6578 §3.2
+ *   lets it ask for any property), so a listing costs one request; members the server answers
+ *   without it (a 404 propstat, or left out) are read with multiget batches once the listing is
+ *   whole, `concurrency` batches in flight, and a server that refuses the REPORT with data is
+ *   asked again without it (the caller is told, to stop asking); an answer with data over
+ *   `maxResponseBytes` is asked again without it, not paged. Truncated answers (a 507
  *   for the collection itself, `DAV:number-of-matches-within-limits`) are continued with the
  *   token they carry, until an answer is not truncated; a truncated answer that does not
  *   advance the token is an error, never a partial feed. Members answered with 404 are
@@ -24,18 +30,26 @@ import type { DavHttpResponse } from "./transport.js";
 import { DAV_NAMESPACES } from "./namespaces.js";
 import { expectMultistatus, hrefOf, propfind, reportAnomaly, sendXml, xmlDocument, type DavContext } from "./requests.js";
 import { escapeXml } from "./xml.js";
+import type { DavCollectionKind } from "./collections.js";
+import { multiget, withCrlf } from "./items.js";
 
 const { d: D, cs: CS } = DAV_NAMESPACES;
 
 /** How changes are detected. `auto`: sync-collection when the server offers it, else the ETag listing. */
 export type ChangeDetection = "auto" | "sync-collection" | "etag-listing";
 
-/** A member that was created or changed: its href and current ETag. */
+/** A member that was created or changed: its href and current ETag, and its content when the feed carried it. */
 export interface DavChangedMember {
   /** Canonical absolute path. */
   readonly href: string;
-  /** The ETag the listing reported (may be `""` when a server lists a member without one). */
+  /** The ETag the listing reported (may be `""` when a server lists a member without one); the version of `data` when that is given. */
   readonly etag: string;
+  /**
+   * The iCalendar or vCard text (CRLF line ends) of this version, when asked for (`withData`)
+   * and given by the listing or by the multiget that followed it. Absent: read it by href
+   * (the member was gone by then, or the feed came from the ETag listing).
+   */
+  readonly data?: string;
 }
 
 /** What changed in a collection since a cursor. */
@@ -71,11 +85,41 @@ export interface CollectionChangesOptions {
   readonly signal?: AbortSignal | undefined;
   /** Most truncated pages followed in one call (default 10 000). */
   readonly maxPages?: number | undefined;
+  /**
+   * Ask sync-collection for the members' content with their ETags (see the module comment);
+   * `kind` names the data property. Ignored by the ETag listing, whose members come without it.
+   */
+  readonly withData?: WithDataOptions | undefined;
+}
+
+/** How {@link collectionChanges} reads the members' content with the listing. */
+export interface WithDataOptions {
+  /** The collection's kind: `calendar-data` or `address-data`. */
+  readonly kind: DavCollectionKind;
+  /** Hrefs per multiget REPORT for members listed without their content. */
+  readonly batchSize: number;
+  /** Multiget REPORTs in flight. */
+  readonly concurrency: number;
+  /**
+   * Read by multiget the members listed without content (default true). False leaves them
+   * without `data`, for a caller that knows which of them it needs (see `DavClient.changes`).
+   */
+  readonly readMissing?: boolean | undefined;
+  /** The server refused sync-collection with data for this collection before: list without it, read by multiget. */
+  readonly refused?: boolean | undefined;
+  /** Called when the server refuses sync-collection with data but answers it without (so the caller stops asking). */
+  readonly onRefused?: (() => void) | undefined;
+}
+
+/** A member as a sync-collection answer listed it. */
+interface ListedMember {
+  etag: string;
+  data?: string;
 }
 
 interface SyncResult {
   token: string;
-  changed: Map<string, string>;
+  changed: Map<string, ListedMember>;
   deleted: Set<string>;
   anomalies: Map<string, DavAnomaly>;
 }
@@ -115,11 +159,19 @@ function isTruncation(entry: DavResponse): boolean {
   return entry.status === 507 || hasCondition(entry.error, D, "number-of-matches-within-limits");
 }
 
-function syncCollectionBody(token: string, limit: number | undefined): string {
+/** The data property of a collection kind: its namespace, local name and request element. */
+function dataProperty(kind: DavCollectionKind): { ns: string; name: string; element: string } {
+  return kind === "calendar"
+    ? { ns: DAV_NAMESPACES.cal, name: "calendar-data", element: "<cal:calendar-data/>" }
+    : { ns: DAV_NAMESPACES.card, name: "address-data", element: "<card:address-data/>" };
+}
+
+function syncCollectionBody(token: string, limit: number | undefined, dataKind: DavCollectionKind | undefined): string {
   const paging = limit === undefined ? "" : `<d:limit><d:nresults>${limit}</d:nresults></d:limit>`;
+  const data = dataKind === undefined ? "" : dataProperty(dataKind).element;
   return xmlDocument(
     "d:sync-collection",
-    `<d:sync-token>${escapeXml(token)}</d:sync-token><d:sync-level>1</d:sync-level>${paging}<d:prop><d:getetag/></d:prop>`,
+    `<d:sync-token>${escapeXml(token)}</d:sync-token><d:sync-level>1</d:sync-level>${paging}<d:prop><d:getetag/>${data}</d:prop>`,
   );
 }
 
@@ -160,7 +212,13 @@ function isCollectionEntry(entry: DavResponse): boolean {
  *   is still truncated after `maxPages` answers; `RESPONSE_TOO_LARGE` when answers stay over the
  *   limit in pages of {@link MIN_PAGE_SIZE} (the server does not page), or a page is ambiguous.
  */
-export async function syncCollection(context: DavContext, collectionUrl: string, token: string, options: { signal?: AbortSignal | undefined; maxPages?: number | undefined } = {}): Promise<SyncResult> {
+export async function syncCollection(
+  context: DavContext,
+  collectionUrl: string,
+  token: string,
+  options: { signal?: AbortSignal | undefined; maxPages?: number | undefined; dataKind?: DavCollectionKind | undefined } = {},
+): Promise<SyncResult> {
+  const data = options.dataKind === undefined ? undefined : dataProperty(options.dataKind);
   const url = new URL(collectionUrl, context.baseUrl);
   const collection = hrefOf(context, url.href);
   const result: SyncResult = { token, changed: new Map(), deleted: new Set(), anomalies: new Map() };
@@ -170,9 +228,13 @@ export async function syncCollection(context: DavContext, collectionUrl: string,
     if (page >= maxPages) throw new DavError("HTTP_STATUS", `sync-collection on ${redactUrl(url)} was still truncated after ${maxPages} pages`);
     let response: Awaited<ReturnType<typeof sendXml>>;
     try {
-      response = await sendXml(context, "REPORT", url, syncCollectionBody(result.token, limit), { depth: "0", signal: options.signal });
+      response = await sendXml(context, "REPORT", url, syncCollectionBody(result.token, limit, options.dataKind), { depth: "0", signal: options.signal });
     } catch (error) {
       if (!(error instanceof DavError && error.code === "RESPONSE_TOO_LARGE")) throw error;
+      // With the content, the caller asks again without it (multiget batches split by size)
+      // rather than page: Radicale and Xandikos ignore DAV:limit, so paging would fetch the
+      // oversized answer again several times before giving up.
+      if (options.dataKind !== undefined) throw error;
       const smaller = limit === undefined ? FIRST_PAGE_SIZE : Math.floor(limit / 4);
       if (smaller < MIN_PAGE_SIZE) {
         throw new DavError(
@@ -208,7 +270,10 @@ export async function syncCollection(context: DavContext, collectionUrl: string,
       }
       if (entry.status !== undefined && entry.status >= 300) continue;
       result.deleted.delete(entry.href);
-      result.changed.set(entry.href, propText(entry, D, "getetag") ?? "");
+      const etag = propText(entry, D, "getetag") ?? "";
+      // A data property answered with 404 (or left out) is not found by findProp: read later.
+      const text = data === undefined ? undefined : findProp(entry, data.ns, data.name)?.text;
+      result.changed.set(entry.href, text === undefined || text.trim() === "" ? { etag } : { etag, data: withCrlf(text) });
     }
     if (!multistatus.syncToken) throw new DavError("INVALID_XML", `sync-collection on ${redactUrl(url)} answered without a DAV:sync-token`);
     const advanced = multistatus.syncToken !== result.token;
@@ -277,12 +342,58 @@ async function changesByEtagListing(context: DavContext, collectionUrl: string, 
 function feedFromSync(result: SyncResult, complete: boolean): DavChangeFeed {
   return {
     cursor: encodeCursor({ kind: "sync-token", syncToken: result.token }),
-    changed: [...result.changed].map(([href, etag]) => ({ href, etag })),
+    changed: [...result.changed].map(([href, member]) => (member.data === undefined ? { href, etag: member.etag } : { href, etag: member.etag, data: member.data })),
     deleted: complete ? [] : [...result.deleted],
     complete,
     method: "sync-collection",
     anomalies: [...result.anomalies.values()],
   };
+}
+
+/**
+ * Runs {@link syncCollection}, asking for the members' content when `withData` says so; a server
+ * that refuses the REPORT with data (an HTTP error other than a rejected token) is asked again
+ * without it, and `onRefused` is told.
+ */
+async function syncCollectionMaybeWithData(context: DavContext, collectionUrl: string, token: string, options: CollectionChangesOptions): Promise<SyncResult> {
+  const withData = options.withData;
+  const plain = { signal: options.signal, maxPages: options.maxPages };
+  if (withData === undefined || withData.refused) return syncCollection(context, collectionUrl, token, plain);
+  try {
+    return await syncCollection(context, collectionUrl, token, { ...plain, dataKind: withData.kind });
+  } catch (error) {
+    if (error instanceof DavError && error.code === "RESPONSE_TOO_LARGE") return syncCollection(context, collectionUrl, token, plain);
+    if (!(error instanceof DavError && (error.code === "HTTP_STATUS" || error.code === "FORBIDDEN"))) throw error;
+    const result = await syncCollection(context, collectionUrl, token, plain);
+    withData.onRefused?.();
+    return result;
+  }
+}
+
+/**
+ * Reads the content of members a sync-collection answer listed without it, by multiget, once the
+ * listing is whole: read after the token was issued, each item is then at least as new as the
+ * token's view (read before a later page listed it again, it could be older than that page's
+ * ETag, and its newer version would be lost behind the token). Each item read replaces its
+ * member with the multiget's ETag and text, a consistent pair; a member the server no longer has
+ * stays without content (a read by href finds it gone).
+ */
+async function readMissingData(context: DavContext, collectionUrl: string, result: SyncResult, withData: WithDataOptions, signal: AbortSignal | undefined): Promise<void> {
+  if (withData.readMissing === false) return;
+  const hrefs: string[] = [];
+  for (const [href, member] of result.changed) if (member.data === undefined) hrefs.push(href);
+  if (hrefs.length === 0) return;
+  for await (const item of multiget(context, collectionUrl, withData.kind, hrefs, { batchSize: withData.batchSize, concurrency: withData.concurrency, signal })) {
+    if ("missing" in item) continue;
+    if (result.changed.has(item.href)) result.changed.set(item.href, { etag: item.etag, data: item.data });
+  }
+}
+
+/** A sync-collection feed from `token` (`""`: complete), with the content read where asked for. */
+async function syncFeed(context: DavContext, collectionUrl: string, token: string, options: CollectionChangesOptions): Promise<DavChangeFeed> {
+  const result = await syncCollectionMaybeWithData(context, collectionUrl, token, options);
+  if (options.withData) await readMissingData(context, collectionUrl, result, options.withData, options.signal);
+  return feedFromSync(result, token === "");
 }
 
 /**
@@ -299,13 +410,14 @@ export async function collectionChanges(context: DavContext, collectionUrl: stri
 
   if (previous?.kind === "sync-token") {
     try {
-      return feedFromSync(await syncCollection(context, collectionUrl, previous.syncToken, options), false);
+      return await syncFeed(context, collectionUrl, previous.syncToken, options);
     } catch (error) {
       if (!(error instanceof InvalidSyncTokenError)) throw error;
     }
   }
+  let listing: SyncResult;
   try {
-    return feedFromSync(await syncCollection(context, collectionUrl, "", options), true);
+    listing = await syncCollectionMaybeWithData(context, collectionUrl, "", options);
   } catch (error) {
     // The server does not do sync-collection after all (400, 405, 501, 403 on the report, …);
     // a missing collection (404), refused credentials or a network failure stay errors.
@@ -313,5 +425,6 @@ export async function collectionChanges(context: DavContext, collectionUrl: stri
     if (options.detection === "sync-collection" || !unsupported) throw error;
     return changesByEtagListing(context, collectionUrl, null, signal);
   }
+  if (options.withData) await readMissingData(context, collectionUrl, listing, options.withData, signal);
+  return feedFromSync(listing, true);
 }
-

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { mapConcurrent } from "./concurrency.js";
-import { collectionChanges, type ChangeDetection, type DavChangeFeed } from "./changes.js";
+import { collectionChanges, type ChangeDetection, type DavChangeFeed, type WithDataOptions } from "./changes.js";
 import {
   createAddressBook,
   createCalendar,
@@ -168,6 +168,8 @@ export class DavClient {
   private readonly context: DavContext;
   private readonly options: DavClientOptions;
   private readonly kinds = new Map<string, { kind: DavCollectionKind; supportsSyncCollection: boolean }>();
+  /** Collections (canonical hrefs) whose server refused sync-collection with data: listed without it since. */
+  private readonly dataRefused = new Set<string>();
   private discovered: DavDiscovery | undefined;
 
   /**
@@ -281,14 +283,41 @@ export class DavClient {
   /**
    * What changed in a collection since `cursor` (null for a first, complete listing): the
    * engine's change feed. Store the returned `cursor` and pass it next time.
+   *
+   * With `withData`, each changed member carries its content (`data`): sync-collection asks for
+   * it with the ETags, so a first listing costs one REPORT; members the server lists without it
+   * (Xandikos gives it for none) are read by multiget (`multigetBatchSize` hrefs,
+   * `readConcurrency` in flight) once the listing is whole, unless `readMissing` is false (a
+   * caller that knows which members it needs reads those itself: after its own writes, most
+   * listed members are versions it has). A server that refuses the REPORT with data is asked
+   * without it, from then on for that collection. Members of an ETag listing (servers without
+   * sync-collection) come without content: read those you need with {@link DavClient.multiget}.
    */
-  async changes(collection: DavCollectionRef, cursor: string | null, options: { signal?: AbortSignal; detection?: ChangeDetection } = {}): Promise<DavChangeFeed> {
+  async changes(
+    collection: DavCollectionRef,
+    cursor: string | null,
+    options: { signal?: AbortSignal; detection?: ChangeDetection; withData?: boolean; readMissing?: boolean } = {},
+  ): Promise<DavChangeFeed> {
     const url = typeof collection === "string" ? collection : collection.url;
     const known = typeof collection === "string" ? this.kinds.get(this.href(url)) : collection;
+    let withData: WithDataOptions | undefined;
+    if (options.withData) {
+      const href = this.href(url);
+      const kind = typeof collection === "string" ? await this.kindOf(url, options.signal) : collection.kind;
+      withData = {
+        kind,
+        batchSize: this.options.multigetBatchSize ?? 100,
+        concurrency: this.options.readConcurrency ?? 2,
+        readMissing: options.readMissing ?? true,
+        refused: this.dataRefused.has(href),
+        onRefused: () => this.dataRefused.add(href),
+      };
+    }
     return collectionChanges(this.context, url, cursor, {
       detection: options.detection ?? this.options.changeDetection ?? "auto",
       supportsSyncCollection: known?.supportsSyncCollection,
       signal: options.signal,
+      withData,
     });
   }
 
