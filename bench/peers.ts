@@ -20,21 +20,22 @@
  * the run fails naming the package.
  *
  *   npx tsx bench/peers.ts [N=10000] [--only dav|ews|sync]... [--repeat 3] [--ewsdav-root DIR]
- *                          [--timeout SECONDS] [--sync-sizes 10000,2000,1000]
+ *                          [--timeout SECONDS] [--sync-sizes 10000,2000,1000] [--cpu-prof DIR]
  *
  * --ewsdav-root (or EWSDAV_ROOT) runs the ewsdav parts from another, built checkout; the servers and
  * the peers stay this checkout's. --repeat runs every timed step that many times and keeps the run
- * with the best wall time (a fresh vdir, state and simulator for each first sync).
+ * with the best wall time (a fresh vdir, state and simulator for each first sync). --cpu-prof DIR
+ * writes a CPU profile of every ewsdav process into DIR/STEP/ (node --cpu-prof).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ensureDebianPackages } from "../test/harness/debian.js";
 import { type DavServer, startRadicale } from "../test/harness/dav-servers.js";
-import { cleanup, hasCommand, installCleanupHandlers, lastJson, onCleanup, runTimed, scratchFolder, startLineServer, type Timed } from "./peers/proc.js";
+import { cleanup, cpuSecondsOf, findProcess, hasCommand, installCleanupHandlers, lastJson, onCleanup, runTimed, scratchFolder, startLineServer, type Timed } from "./peers/proc.js";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 const REPO = resolve(HERE, "..");
@@ -52,11 +53,12 @@ const { values, positionals } = parseArgs({
     "ewsdav-root": { type: "string" },
     timeout: { type: "string", default: "900" },
     "sync-sizes": { type: "string", default: "10000,2000,1000" },
+    "cpu-prof": { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
 if (values.help) {
-  console.log("usage: npx tsx bench/peers.ts [N=10000] [--only dav|ews|sync]... [--repeat N] [--ewsdav-root DIR] [--timeout S] [--sync-sizes C,E,T]");
+  console.log("usage: npx tsx bench/peers.ts [N=10000] [--only dav|ews|sync]... [--repeat N] [--ewsdav-root DIR] [--timeout S] [--sync-sizes C,E,T] [--cpu-prof DIR]");
   process.exit(0);
 }
 const N = Number(positionals[0] ?? 10_000);
@@ -72,6 +74,15 @@ if (SYNC_SIZES.length !== 3 || !SYNC_SIZES.every((n) => Number.isInteger(n) && n
 const EWSDAV_ROOT = resolve(values["ewsdav-root"] ?? process.env.EWSDAV_ROOT ?? REPO);
 const EWSDAV_BIN = join(EWSDAV_ROOT, "packages/cli/bin/ewsdav.js");
 const SCRATCH = join(process.env.TMPDIR ?? tmpdir(), "ewsdav-bench-peers");
+const CPU_PROF = values["cpu-prof"] ? resolve(values["cpu-prof"]) : undefined;
+
+/** Node's flags for an ewsdav process: with --cpu-prof DIR, a profile per process in DIR/NAME/. */
+function profiled(name: string): string[] {
+  if (!CPU_PROF) return [];
+  const dir = join(CPU_PROF, name.replace(/[^\w-]+/g, "-"));
+  mkdirSync(dir, { recursive: true });
+  return ["--cpu-prof", "--cpu-prof-dir", dir];
+}
 
 // ---------------------------------------------------------------------------------------------
 // Setup checks
@@ -137,6 +148,16 @@ interface Run extends Timed {
   requests?: number;
   ops?: Record<string, number>;
   perFolder?: Record<string, number>;
+  /** CPU seconds the server (Radicale or the simulator) spent meanwhile. */
+  serverCpu?: number;
+}
+
+/** Runs `step`, adding the CPU seconds the server process `pid` used meanwhile. */
+async function withServerCpu<T extends Run>(pid: number | undefined, step: () => Promise<T>): Promise<T> {
+  if (pid === undefined) return step();
+  const before = cpuSecondsOf(pid);
+  const run = await step();
+  return { ...run, serverCpu: cpuSecondsOf(pid) - before };
 }
 
 /** Runs `step` REPEAT times, keeps the run with the best wall (or inner) time. */
@@ -158,15 +179,17 @@ function describe(run: Run): string {
   const parts = [`wall ${s(run.wall)}`];
   if (run.inner !== undefined) parts.push(`(fetch ${s(run.inner)})`);
   parts.push(`CPU ${s(run.cpu)} (user ${run.user.toFixed(2)}, sys ${run.sys.toFixed(2)})`, `peak RSS ${mib(run.rssMiB)}`);
+  if (run.serverCpu !== undefined) parts.push(`server CPU ${s(run.serverCpu)}`);
   if (run.items !== undefined) parts.push(`${run.items} items`);
   if (run.requests !== undefined) parts.push(`${run.requests} requests`);
   if (run.items && run.requests !== undefined) parts.push(`${(run.requests / run.items).toFixed(4)} req/item`);
   if (run.items && run.inner) parts.push(`${Math.round(run.items / run.inner)} items/s`);
+  if (run.items) parts.push(`${Math.round(run.items / run.cpu)} items per client CPU s`);
   return parts.join(", ");
 }
 
 const results: {
-  floor?: { full: number; cold: number; etags: number; query: number; noop: number };
+  floor?: { cold: number; full: Floor; etags: Floor; query: Floor; noop: Floor };
   vdirsyncer?: { first: Run; noop: Run };
   tsdav?: Run;
   davEwsdav?: { first: Run; noop: Run };
@@ -176,6 +199,13 @@ const results: {
   sync?: { first: Run; second: Run; noop: Run; total: number };
 } = {};
 const versions: Record<string, string> = {};
+
+/** One of Radicale's floor figures: best wall and least server CPU, seconds. */
+interface Floor {
+  seconds: number;
+  serverCpu: number;
+}
+const fl = (f: Floor) => `${s(f.seconds)} (server CPU ${s(f.serverCpu)})`;
 
 // ---------------------------------------------------------------------------------------------
 // DAV: Radicale, its floor, vdirsyncer, tsdav, ewsdav
@@ -198,7 +228,10 @@ function card(i: number): string {
 const CARDDAV = 'xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav"';
 
 /** One REPORT against Radicale, timed from the request until the whole body is read. */
-async function report(server: DavServer, url: string, body: string): Promise<{ seconds: number; responses: number; text: string }> {
+let radicalePid: number | undefined;
+
+async function report(server: DavServer, url: string, body: string): Promise<{ seconds: number; serverCpu: number; responses: number; text: string }> {
+  const cpu = radicalePid === undefined ? 0 : cpuSecondsOf(radicalePid);
   const started = performance.now();
   const response = await fetch(url, {
     method: "REPORT",
@@ -209,13 +242,20 @@ async function report(server: DavServer, url: string, body: string): Promise<{ s
   const text = await response.text();
   const seconds = (performance.now() - started) / 1000;
   if (response.status !== 207) throw new Error(`Radicale answered the REPORT with HTTP ${response.status}: ${text.slice(0, 500)}`);
-  return { seconds, responses: text.match(/<[\w:]*response>/g)?.length ?? 0, text };
+  const serverCpu = radicalePid === undefined ? Number.NaN : cpuSecondsOf(radicalePid) - cpu;
+  return { seconds, serverCpu, responses: text.match(/<[\w:]*response>/g)?.length ?? 0, text };
 }
 
-async function bestOf(fn: () => Promise<{ seconds: number }>): Promise<number> {
-  let min = Infinity;
-  for (let i = 0; i < Math.max(REPEAT, 3); i++) min = Math.min(min, (await fn()).seconds);
-  return min;
+/** The best wall time of at least 3 runs, and the least server CPU time. */
+async function bestOf(fn: () => Promise<{ seconds: number; serverCpu: number }>): Promise<{ seconds: number; serverCpu: number }> {
+  let seconds = Infinity;
+  let serverCpu = Infinity;
+  for (let i = 0; i < Math.max(REPEAT, 3); i++) {
+    const run = await fn();
+    seconds = Math.min(seconds, run.seconds);
+    serverCpu = Math.min(serverCpu, run.serverCpu);
+  }
+  return { seconds, serverCpu };
 }
 
 async function davPart(): Promise<void> {
@@ -225,6 +265,7 @@ async function davPart(): Promise<void> {
   versions.radicale = versionOf("radicale", ["--version"]);
   const server = await startRadicale();
   onCleanup(() => server.stop());
+  radicalePid = findProcess(join(dirname(server.storageDir), "config"));
   const name = "bench-contacts";
   const url = await server.seedCollection({ name, kind: "addressbook", displayName: "Bench contacts", items: Array.from({ length: N }, (_, i) => ({ name: `bench-${i}.vcf`, text: card(i) })) });
   const path = new URL(url).pathname;
@@ -232,9 +273,17 @@ async function davPart(): Promise<void> {
   const full = `<D:sync-collection ${CARDDAV}><D:sync-token/><D:sync-level>1</D:sync-level><D:prop><D:getetag/><C:address-data/></D:prop></D:sync-collection>`;
   const etags = `<D:sync-collection ${CARDDAV}><D:sync-token/><D:sync-level>1</D:sync-level><D:prop><D:getetag/></D:prop></D:sync-collection>`;
   const query = `<C:addressbook-query ${CARDDAV}><D:prop><D:getetag/><C:address-data/></D:prop></C:addressbook-query>`;
+  // Radicale's first listing parses every file (minutes for 10,000 cards on a loaded machine) into
+  // its item cache (.Radicale.cache/item/HREF, checked against the file's content hash). The cache
+  // of an earlier run is put back first (the cards are the same text every run), and kept after.
+  const itemCache = join(server.storageDir, "collection-root", server.username, name, ".Radicale.cache", "item");
+  const keptCache = join(SCRATCH, "radicale-item-cache");
+  const restored = existsSync(keptCache);
+  if (restored) cpSync(keptCache, itemCache, { recursive: true });
   const cold = await report(server, url, full);
   if (cold.responses !== N) throw new Error(`Radicale listed ${cold.responses} of ${N} cards`);
-  console.log(`  Radicale's item cache warmed: first sync-collection (cold, parses every file) ${s(cold.seconds)}`);
+  if (existsSync(itemCache)) cpSync(itemCache, keptCache, { recursive: true });
+  console.log(`  Radicale's item cache warmed: first sync-collection ${s(cold.seconds)} (${restored ? `item cache restored from ${keptCache}` : "cold: parses every file"})`);
   const token = /sync-token>([^<]+)</.exec(cold.text)?.[1];
   if (!token) throw new Error("Radicale's sync-collection answer has no sync-token");
   const floor = {
@@ -245,7 +294,7 @@ async function davPart(): Promise<void> {
     noop: await bestOf(() => report(server, url, full.replace("<D:sync-token/>", `<D:sync-token>${token}</D:sync-token>`))),
   };
   results.floor = floor;
-  console.log(`  floor (best of ${Math.max(REPEAT, 3)}): sync-collection getetag+address-data ${s(floor.full)}, getetag only ${s(floor.etags)}, addressbook-query ${s(floor.query)}, no-op with token ${s(floor.noop)}`);
+  console.log(`  floor (best of ${Math.max(REPEAT, 3)}): sync-collection getetag+address-data ${fl(floor.full)}, getetag only ${fl(floor.etags)}, addressbook-query ${fl(floor.query)}, no-op with token ${fl(floor.noop)}`);
 
   // vdirsyncer: carddav → filesystem, a fresh status and vdir per attempt.
   const vdirsyncer = async (attempt: number) => {
@@ -280,10 +329,10 @@ async function davPart(): Promise<void> {
     mkdirSync(join(dir, "vdir"));
     const opts = { cwd: dir, timeoutMs: TIMEOUT_MS };
     await runTimed("vdirsyncer", ["-c", config, "discover"], { ...opts, input: "y\n".repeat(10), label: "vdirsyncer discover" });
-    const first = await runTimed("vdirsyncer", ["-c", config, "sync"], { ...opts, label: "vdirsyncer sync (first)" });
+    const first = await withServerCpu(radicalePid, () => runTimed("vdirsyncer", ["-c", config, "sync"], { ...opts, label: "vdirsyncer sync (first)" }));
     const files = readdirSync(join(dir, "vdir", name)).filter((f) => f.endsWith(".vcf")).length;
     if (files !== N) throw new Error(`vdirsyncer wrote ${files} of ${N} cards`);
-    const noop = await runTimed("vdirsyncer", ["-c", config, "sync"], { ...opts, label: "vdirsyncer sync (no-op)" });
+    const noop = await withServerCpu(radicalePid, () => runTimed("vdirsyncer", ["-c", config, "sync"], { ...opts, label: "vdirsyncer sync (no-op)" }));
     cleanupNow(dir);
     return { first: { ...first, items: files }, noop };
   };
@@ -291,11 +340,13 @@ async function davPart(): Promise<void> {
 
   // tsdav: fetchVCards alone.
   results.tsdav = await best(`tsdav ${versions.tsdav} fetchVCards (no files, no state)`, async () => {
-    const run = await runTimed(process.execPath, [join(PEERS_DIR, "tsdav-fetch.mjs"), SCRATCH, url, server.username], {
-      env: { ...process.env, BENCH_DAV_PASSWORD: server.password },
-      timeoutMs: TIMEOUT_MS,
-      label: "tsdav fetchVCards",
-    });
+    const run = await withServerCpu(radicalePid, () =>
+      runTimed(process.execPath, [join(PEERS_DIR, "tsdav-fetch.mjs"), SCRATCH, url, server.username], {
+        env: { ...process.env, BENCH_DAV_PASSWORD: server.password },
+        timeoutMs: TIMEOUT_MS,
+        label: "tsdav fetchVCards",
+      }),
+    );
     const out = lastJson<{ items: number; ms: number }>(run.stdout, "tsdav");
     if (out.items !== N) throw new Error(`tsdav fetched ${out.items} of ${N} cards`);
     return { ...run, items: out.items, inner: out.ms / 1000 };
@@ -314,10 +365,10 @@ async function davPart(): Promise<void> {
       }),
     );
     const env = { ...process.env, BENCH_DAV_PASSWORD: server.password };
-    const first = await ewsdavSync(config, env, "ewsdav sync DAV → vdir (first)");
+    const first = await withServerCpu(radicalePid, () => ewsdavSync(config, env, "ewsdav sync DAV → vdir (first)"));
     const files = readdirSync(join(dir, "vdir", "book")).filter((f) => f.endsWith(".vcf")).length;
     if (files !== N) throw new Error(`ewsdav wrote ${files} of ${N} cards`);
-    const noop = await ewsdavSync(config, env, "ewsdav sync DAV → vdir (no-op)");
+    const noop = await withServerCpu(radicalePid, () => ewsdavSync(config, env, "ewsdav sync DAV → vdir (no-op)"));
     cleanupNow(dir);
     return { first: { ...first, items: files }, noop };
   });
@@ -349,7 +400,7 @@ interface SyncJson {
 }
 
 async function ewsdavSync(config: string, env: NodeJS.ProcessEnv, label: string): Promise<Run & { json: SyncJson }> {
-  const run = await runTimed(process.execPath, [EWSDAV_BIN, "sync", "--config", config, "--json"], { env, timeoutMs: TIMEOUT_MS, label });
+  const run = await runTimed(process.execPath, [...profiled(label), EWSDAV_BIN, "sync", "--config", config, "--json"], { env, timeoutMs: TIMEOUT_MS, label });
   let json: SyncJson;
   try {
     json = JSON.parse(run.stdout) as SyncJson;
@@ -365,6 +416,7 @@ async function ewsdavSync(config: string, env: NodeJS.ProcessEnv, label: string)
 
 interface Sim {
   url: string;
+  pid: number;
   ask<T>(command: string): Promise<T>;
   stop(): Promise<void>;
 }
@@ -376,7 +428,7 @@ async function startSim(contacts: number, events: number, tasks: number): Promis
     label: "the EWS simulator",
   });
   onCleanup(() => server.stop());
-  return { url: server.ready.url, ask: (c) => server.ask(c), stop: () => server.stop() };
+  return { url: server.ready.url, pid: server.pid, ask: (c) => server.ask(c), stop: () => server.stop() };
 }
 
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
@@ -390,7 +442,7 @@ async function ewsPart(): Promise<void> {
   const fetchStep = (label: string, command: string, args: string[]) =>
     best(label, async () => {
       await sim.ask("clear");
-      const run = await runTimed(command, args, { env, timeoutMs: TIMEOUT_MS, label });
+      const run = await withServerCpu(sim.pid, () => runTimed(command, args, { env, timeoutMs: TIMEOUT_MS, label }));
       const ops = await sim.ask<Record<string, number>>("counts");
       const out = lastJson<{ items: number; ms: number }>(run.stdout, label);
       if (out.items !== N) throw new Error(`${label} fetched ${out.items} of ${N} contacts`);
@@ -398,7 +450,7 @@ async function ewsPart(): Promise<void> {
     });
   results.exchangelib = await fetchStep(`exchangelib ${versions.exchangelib} contacts.all()`, PYTHON, [join(PEERS_DIR, "exchangelib_fetch.py"), sim.url, EWS_USER]);
   results.ewsJs = await fetchStep(`ews-javascript-api ${versions["ews-javascript-api"]}`, process.execPath, [join(PEERS_DIR, "ews-js-fetch.mjs"), SCRATCH, sim.url, EWS_USER]);
-  results.ewsEwsdav = await fetchStep(`ewsdav ${versions.ewsdav} EwsClient`, process.execPath, [join(PEERS_DIR, "ewsdav-fetch.mjs"), EWSDAV_ROOT, sim.url, EWS_USER]);
+  results.ewsEwsdav = await fetchStep(`ewsdav ${versions.ewsdav} EwsClient`, process.execPath, [...profiled("ewsdav EwsClient fetch"), join(PEERS_DIR, "ewsdav-fetch.mjs"), EWSDAV_ROOT, sim.url, EWS_USER]);
   for (const [name, run] of [["exchangelib", results.exchangelib], ["ews-javascript-api", results.ewsJs], ["ewsdav", results.ewsEwsdav]] as const) {
     console.log(`    ${name} requests: ${Object.entries(run.ops ?? {}).map(([op, n]) => `${op} ${n}`).join(", ")}`);
   }
@@ -434,7 +486,7 @@ async function syncPart(): Promise<void> {
     const env = { ...process.env, BENCH_EWS_PASSWORD: EWS_PASSWORD };
     const step = async (label: string) => {
       await sim.ask("clear");
-      const run = await ewsdavSync(config, env, label);
+      const run = await withServerCpu(sim.pid, () => ewsdavSync(config, env, label));
       const ops = await sim.ask<Record<string, number>>("counts");
       const perFolder = await sim.ask<Record<string, number>>("folders");
       const created = run.json.pairs.reduce((n, p) => n + p.local.created, 0);
@@ -480,8 +532,8 @@ function table(): void {
     ]);
     rows.push([
       "Radicale's own floor",
-      `sync-collection getetag + address-data: ${s(floor.full)} (cold ${s(floor.cold)}); getetag only ${s(floor.etags)}; addressbook-query ${s(floor.query)}; no-op with token ${s(floor.noop)}`,
-      `pull = floor × ${(f / floor.full).toFixed(1)} (floor + ${s(f - floor.full)} for the process, files and state); no-op = floor no-op + ${s(n - floor.noop)}`,
+      `one sync-collection REPORT with getetag + address-data: ${fl(floor.full)}; getetag only ${fl(floor.etags)}; addressbook-query ${fl(floor.query)}; no-op with token ${fl(floor.noop)}`,
+      `pull = floor × ${(f / floor.full.seconds).toFixed(1)} (floor + ${s(f - floor.full.seconds)}); no-op = floor no-op × ${(n / floor.noop.seconds).toFixed(1)}; Radicale's CPU in ewsdav's pull ${s(davEwsdav.first.serverCpu ?? Number.NaN)} (vdirsyncer's ${s(vdirsyncer.first.serverCpu ?? Number.NaN)}, tsdav's ${s(tsdav.serverCpu ?? Number.NaN)})`,
       "pull = floor + writing files and state",
     ]);
   }
@@ -489,11 +541,11 @@ function table(): void {
     const rate = (r: Run) => r.items! / r.inner!;
     const e = rate(ewsEwsdav);
     const perItem = ewsEwsdav.requests! / ewsEwsdav.items!;
-    const peer = (name: string, r: Run) => `${name}: ${Math.round(rate(r))} items/s, ${r.requests} requests, CPU ${s(r.cpu)}, ${mib(r.rssMiB)}`;
+    const peer = (name: string, r: Run) => `${name}: ${Math.round(rate(r))} items/s, ${r.requests} requests, CPU ${s(r.cpu)} (server ${s(r.serverCpu ?? Number.NaN)}), ${mib(r.rssMiB)}`;
     rows.push([
       `fetch ${N} contacts from the EWS simulator (own process; full items)`,
       `${peer(`exchangelib ${versions.exchangelib}`, exchangelib)}; ${peer(`ews-javascript-api ${versions["ews-javascript-api"]}`, ewsJs)}`,
-      `${Math.round(e)} items/s, ${ewsEwsdav.requests} requests (${perItem.toFixed(4)}/item), CPU ${s(ewsEwsdav.cpu)}, ${mib(ewsEwsdav.rssMiB)}; ${x(e, rate(exchangelib))} exchangelib, ${x(e, rate(ewsJs))} ews-javascript-api`,
+      `${Math.round(e)} items/s, ${ewsEwsdav.requests} requests (${perItem.toFixed(4)}/item), CPU ${s(ewsEwsdav.cpu)} (server ${s(ewsEwsdav.serverCpu ?? Number.NaN)}), ${mib(ewsEwsdav.rssMiB)}; items/s ${x(e, rate(exchangelib))} exchangelib, ${x(e, rate(ewsJs))} ews-javascript-api; client CPU ÷${(exchangelib.cpu / ewsEwsdav.cpu).toFixed(1)} exchangelib, ÷${(ewsJs.cpu / ewsEwsdav.cpu).toFixed(1)} ews-javascript-api`,
       `≥ 7,000 items/s ${ok(e >= 7000)}; ≥ 5× exchangelib ${ok(e / rate(exchangelib) >= 5)}; ≥ 3× ews-javascript-api ${ok(e / rate(ewsJs) >= 3)}; ≤ 0.025 req/item ${ok(perItem <= 0.025)}`,
     ]);
   }

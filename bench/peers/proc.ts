@@ -6,7 +6,7 @@
  * on failure run it too.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -165,6 +165,8 @@ export function hasCommand(name: string): boolean {
 /** A long-running child that prints one JSON line when ready and answers line commands with one JSON line each. */
 export interface LineServer<Ready> {
   readonly ready: Ready;
+  /** The child's process id. */
+  readonly pid: number;
   /** Sends a command, resolves with its JSON answer. */
   ask<T>(command: string): Promise<T>;
   stop(): Promise<void>;
@@ -206,6 +208,7 @@ export async function startLineServer<Ready>(command: string, args: readonly str
   }
   return {
     ready,
+    pid: child.pid!,
     async ask<T>(command: string) {
       const answer = next(30_000);
       child.stdin!.write(`${command}\n`);
@@ -220,4 +223,37 @@ export async function startLineServer<Ready>(command: string, args: readonly str
       clearTimeout(timer);
     },
   };
+}
+
+/** CPU seconds (user + sys) a process has used so far, from /proc (0 when it is gone). */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): state is the 3rd field, utime the 14th.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** The process whose command line contains `needle` (the Radicale the harness started, found by its config path). */
+export function findProcess(needle: string): number | undefined {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").includes(needle)) return Number(entry);
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
 }
