@@ -278,12 +278,12 @@ async function davPart(): Promise<void> {
   // of an earlier run is put back first (the cards are the same text every run), and kept after.
   const itemCache = join(server.storageDir, "collection-root", server.username, name, ".Radicale.cache", "item");
   const keptCache = join(SCRATCH, "radicale-item-cache");
-  const restored = existsSync(keptCache);
+  const restored = existsSync(keptCache) ? readdirSync(keptCache).length : 0;
   if (restored) cpSync(keptCache, itemCache, { recursive: true });
   const cold = await report(server, url, full);
   if (cold.responses !== N) throw new Error(`Radicale listed ${cold.responses} of ${N} cards`);
   if (existsSync(itemCache)) cpSync(itemCache, keptCache, { recursive: true });
-  console.log(`  Radicale's item cache warmed: first sync-collection ${s(cold.seconds)} (${restored ? `item cache restored from ${keptCache}` : "cold: parses every file"})`);
+  console.log(`  Radicale's item cache warmed: first sync-collection ${s(cold.seconds)} (${restored > 0 ? `${restored} item cache entries restored from ${keptCache}` : "cold: parses every file"})`);
   const token = /sync-token>([^<]+)</.exec(cold.text)?.[1];
   if (!token) throw new Error("Radicale's sync-collection answer has no sync-token");
   const floor = {
