@@ -21,8 +21,9 @@
  * @module
  */
 import { chmodSync, existsSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
+import { openSqliteDatabase, type SqliteDriver } from "./node-sqlite.js";
+export type { SqliteDriver } from "./node-sqlite.js";
 import {
   checkLeaseRequest,
   RUNS_KEPT_PER_PAIR,
@@ -170,8 +171,10 @@ export interface SqliteStateStoreOptions {
    * The better-sqlite3 module (its default export). Default: the one `@ewsdav/core` resolves. A
    * host that depends on better-sqlite3 itself passes its own, so the store works wherever npm put
    * the packages (e.g. `npm i -g` of several tarballs, where core cannot see the host's modules).
+   * `"node:sqlite"`: the runtime's built-in SQLite. A better-sqlite3 that cannot load on this
+   * runtime falls back to `node:sqlite` where the runtime has it (see `openSqliteDatabase`).
    */
-  driver?: typeof Database;
+  driver?: SqliteDriver;
   /** The clock of lease expiry, in milliseconds since the epoch (default `Date.now`); tests move it. */
   now?: () => number;
   /** How many runs per pair are kept (default {@link RUNS_KEPT_PER_PAIR}). */
@@ -213,8 +216,7 @@ export class SqliteStateStore implements StateStore {
     const onDisk = this.#path !== ":memory:" && !this.#path.startsWith("file:");
     if (onDisk && !existsSync(this.#path)) writeFileSync(this.#path, "", { mode: 0o600 });
     if (onDisk) chmodSync(this.#path, 0o600);
-    const Driver = (typeof options === "string" ? undefined : options.driver) ?? (createRequire(import.meta.url)("better-sqlite3") as typeof Database);
-    this.#db = new Driver(this.#path);
+    this.#db = openSqliteDatabase(this.#path, typeof options === "string" ? undefined : options.driver);
     this.#db.pragma("journal_mode = WAL");
     this.#db.pragma("foreign_keys = ON");
     this.#db.pragma("synchronous = NORMAL");

@@ -11,6 +11,7 @@ import {
   ianaOffsetSeconds,
   ianaTransitions,
   ianaZone,
+  knownWindowsZones,
   legacyTimeZoneFromTransitions,
   parseVTimezoneText,
   TransitionRules,
@@ -84,6 +85,19 @@ function sameHistory(actual: History, expected: History): boolean {
   });
 }
 
+/**
+ * Whether two zones have the same offset at every instant of `[from, to)` in the runtime's data:
+ * offsets are piecewise constant, so comparing them at the window's start and on both sides of
+ * every offset change of either zone compares them everywhere (the changes are checked complete
+ * against ical.js below).
+ */
+function sameRuntimeOffsets(a: string, b: string, from: number, to: number): boolean {
+  const years = [fieldsYear(from), fieldsYear(to)] as const;
+  const instants = [from, ...ianaTransitions(a, ...years).map((t) => t.at), ...ianaTransitions(b, ...years).map((t) => t.at)].filter((t) => t >= from && t < to);
+  return instants.every((t) => ianaOffsetSeconds(a, t) === ianaOffsetSeconds(b, t) && ianaOffsetSeconds(a, t - 1) === ianaOffsetSeconds(b, t - 1));
+}
+const fieldsYear = (ms: number): number => new Date(ms).getUTCFullYear();
+
 describe("Windows ⇄ IANA", () => {
   it("maps every IANA zone the runtime knows to a Windows zone and back to an equivalent zone", () => {
     const withoutWindowsZone: string[] = [];
@@ -97,12 +111,23 @@ describe("Windows ⇄ IANA", () => {
       expect(back, `${zone} → ${windows}`).not.toBeNull();
       expect(equivalentIanaZones(back!, zone), `${zone} → ${windows} → ${back}`).toBe(true);
     }
-    // No Windows zone has Troll's +00/+02 rule; it travels as a full definition instead.
-    expect(withoutWindowsZone).toEqual(ALL_ZONES.filter((zone) => zone === "Antarctica/Troll"));
-    for (const zone of withoutWindowsZone) {
+    // Which zones have no Windows zone is the runtime's tz data's verdict, not ours (Troll's +00/+02
+    // rule has none; under tz data 2026c neither have Edmonton's nor Vancouver's new rules): a zone
+    // has none exactly when no Windows zone's zone has its offsets over the years the mapper compares.
+    const [fromYear, toYear] = equivalenceYears();
+    const [from, to] = [localMs(fromYear, 1, 1), localMs(toYear + 1, 1, 1)];
+    const windowsZones = [...new Set(knownWindowsZones().map(ianaForWindowsZone).filter((zone): zone is string => zone !== null))];
+    const initial = (zone: string) => ianaOffsetSeconds(zone, from);
+    const expected = ALL_ZONES.filter((zone) => !windowsZones.some((w) => initial(w) === initial(zone) && sameRuntimeOffsets(w, zone, from, to)));
+    expect(withoutWindowsZone).toEqual(expected);
+  });
+
+  it("sends a zone without a Windows zone as its full rules, read back to the runtime's offsets 1970–2037", () => {
+    for (const zone of ALL_ZONES.filter((z) => windowsZoneForIana(z) === null)) {
       const definition = ianaZone(zone).definition();
-      expect(definition.periods?.length).toBeGreaterThan(0);
+      expect(definition.periods?.length, zone).toBeGreaterThan(0);
       const back = zoneFromDefinition(definition)!;
+      expect(sameHistory(zoneHistory(back), runtimeHistory(zone)), zone).toBe(true);
       const [from, to] = equivalenceYears();
       for (let t = localMs(from, 1, 1); t < localMs(to, 12, 31); t += 86_400_000) expect(back.offsetAt(t)).toBe(ianaOffsetSeconds(zone, t));
     }
