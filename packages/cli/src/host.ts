@@ -111,6 +111,14 @@ async function openHost(
         ids.push(byId.id);
         continue;
       }
+      // Nor does one linked to the folder the config names by its id (not by its display name).
+      const byFolder = pair.id
+        ? undefined
+        : linked.find((p) => p.kind === pair.kind && p.remote.side === pair.remote.account && p.remote.collection === pair.remote.folder && p.local.side === pair.local.account);
+      if (byFolder) {
+        ids.push(byFolder.id);
+        continue;
+      }
       const remote = (await engine.listCollections(pair.remote.account)).find((c) => c.kind === pair.kind && (c.id === pair.remote.folder || c.displayName === pair.remote.folder));
       if (!remote) throw new ConfigError(`pairs.${i}.remote.folder: ${pair.remote.account} has no ${pair.kind} folder "${pair.remote.folder}"`);
       const existing = linked.find((p) => p.remote.side === pair.remote.account && p.remote.collection === remote.id);
