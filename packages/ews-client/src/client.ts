@@ -16,6 +16,7 @@ import {
   moveItem,
   syncFolderItems,
   syncFolderItemsPages,
+  syncFolderItemsWithItems,
   updateItem,
   type CreateItemOptions,
   type DeleteItemOptions,
@@ -23,6 +24,7 @@ import {
   type GetItemOptions,
   type ItemUpdate,
   type SyncFolderItemsInput,
+  type SyncFolderItemsWithItemsOptions,
   type UpdateItemOptions,
 } from "./operations/items.js";
 
@@ -58,6 +60,13 @@ export class EwsClient extends EwsClientCore {
   /** SyncFolderItems page after page until `IncludesLastItemInRange`. */
   syncFolderItemsPages(input: SyncFolderItemsInput, options?: CallOptions) {
     return syncFolderItemsPages(this, input, options);
+  }
+  /**
+   * SyncFolderItems page after page, each page with the items it creates or updates read by GetItem,
+   * the reads of one page overlapping the listing of the next (see {@link syncFolderItemsWithItems}).
+   */
+  syncFolderItemsWithItems(input: SyncFolderItemsInput, options?: SyncFolderItemsWithItemsOptions) {
+    return syncFolderItemsWithItems(this, input, options);
   }
   /** FindItem with IndexedPageItemView paging, all pages. */
   findItem(input: FindItemInput, options?: CallOptions) {
