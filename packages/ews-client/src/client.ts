@@ -16,7 +16,6 @@ import {
   moveItem,
   syncFolderItems,
   syncFolderItemsPages,
-  syncFolderItemsWithItems,
   updateItem,
   type CreateItemOptions,
   type DeleteItemOptions,
@@ -24,9 +23,9 @@ import {
   type GetItemOptions,
   type ItemUpdate,
   type SyncFolderItemsInput,
-  type SyncFolderItemsWithItemsOptions,
   type UpdateItemOptions,
 } from "./operations/items.js";
+import { syncFolderItemsWithItems, type SyncFolderItemsWithItemsOptions } from "./operations/sync-with-items.js";
 
 /**
  * A client for one EWS endpoint (and, with impersonation or `X-AnchorMailbox`, one mailbox).

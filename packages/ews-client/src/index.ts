@@ -34,9 +34,10 @@ export {
 } from "./operations/folders.js";
 export {
   buildSyncFolderItems, buildFindItem, buildGetItem, buildCreateItem, buildItemChange, buildUpdateItem, buildDeleteItem, buildMoveItem,
-  type SyncItemChange, type SyncFolderItemsInput, type SyncFolderItemsPage, type SyncFolderItemsPageWithItems, type SyncFolderItemsWithItemsOptions, type FindItemInput, type FindItemSortKey, type GetItemOptions,
+  type SyncItemChange, type SyncFolderItemsInput, type SyncFolderItemsPage, type FindItemInput, type FindItemSortKey, type GetItemOptions,
   type CreateItemOptions, type ConflictResolution, type ItemUpdate, type UpdateItemResult, type UpdateItemOptions, type DeleteItemOptions,
 } from "./operations/items.js";
+export type { SyncFolderItemsPageWithItems, SyncFolderItemsWithItemsOptions } from "./operations/sync-with-items.js";
 export {
   buildCreateAttachment, buildGetAttachment, buildDeleteAttachment, CONTACT_PHOTO_NAME, type DeletedAttachment,
 } from "./operations/attachments.js";

@@ -8,12 +8,13 @@
 import { seedLarge, startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { basicAuth } from "../auth/basic.js";
-import { EwsClient, type EwsClientOptions } from "../client.js";
+import { EwsClient } from "../client.js";
+import type { EwsClientOptions } from "../client-core.js";
 import { EwsResponseError, XmlSecurityError } from "../errors.js";
 import type { RetryEvent } from "../transport/retry-layer.js";
 import type { EwsLayer } from "../transport/types.js";
 import { isEwsError } from "./results.js";
-import type { SyncFolderItemsPageWithItems } from "./items.js";
+import type { SyncFolderItemsPageWithItems } from "./sync-with-items.js";
 
 const CONTACTS = 45;
 let sim: EwsSimulator;
