@@ -1,68 +1,172 @@
 /**
- * Benchmark: the EWS client fetching contacts from the EWS simulator over loopback HTTP.
+ * Benchmark: the EWS client fetching every contact of a folder from the EWS simulator, the
+ * simulator in a process of its own, so the CPU and memory figures are the client's alone.
  *
- * 1. Full sync: SyncFolderItems (IdOnly, 512 changes per page) until IncludesLastItemInRange,
- *    then GetItem of every id in batches (default 50 ids per request, 4 concurrent requests).
- * 2. A no-op incremental sync (one SyncFolderItems request).
+ * For each folder size, three processes: this one (orchestration only), the simulator (this file
+ * with `--sim N`, seeded with N contacts) and the client (this file with `--client URL`). The client:
+ * 1. full sync, either
+ *    - `stream` (default): `EwsClient.syncFolderItemsWithItems`: SyncFolderItems pages (IdOnly,
+ *      512 changes) pipelined with GetItem batches of the ids already listed, page by page, the
+ *      items dropped as they are counted (nothing held for the whole folder); or
+ *    - `legacy`: every SyncFolderItems page first (all ids held), then `getItem` of all ids;
+ * 2. a no-op incremental sync (one SyncFolderItems request).
+ * It prints items/s, requests and requests per item, the client's CPU (user+sys) and peak RSS
+ * (getrusage maxrss), and the simulator's CPU over the same run.
  *
- * Prints requests, requests per item, items/s and peak memory. The simulator runs in this
- * process, so the memory figures include the simulated mailbox.
- *
- *   npx tsx bench/ews-fetch-contacts.ts [contacts=10000] [batch=50] [concurrency=4]
+ *   npx tsx bench/ews-fetch-contacts.ts [sizes=1000,10000] [--mode stream|legacy] [--batch N]
+ *       [--concurrency N] [--prof DIR]   (--prof: --cpu-prof of client and simulator into DIR)
  */
-import { basicAuth, EwsClient, isEwsError, type ItemId } from "@ewsdav/ews-client";
-import { seedLarge, startEwsSimulator } from "@ewsdav/ews-simulator";
+import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 
-const [contacts, batch, concurrency] = [Number(process.argv[2] ?? 10_000), Number(process.argv[3] ?? 50), Number(process.argv[4] ?? 4)];
-
-let peakRss = 0;
-let peakHeap = 0;
-const sampler = setInterval(() => {
-  const usage = process.memoryUsage();
-  peakRss = Math.max(peakRss, usage.rss);
-  peakHeap = Math.max(peakHeap, usage.heapUsed);
-}, 20);
-const mib = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MiB`;
-
-const seedStarted = performance.now();
-const sim = await startEwsSimulator({ seed: (box) => seedLarge(box, { contacts, events: 0, tasks: 0 }), record: false });
-console.log(`simulator seeded with ${contacts} contacts in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
-const ews = new EwsClient({
-  url: sim.url,
-  auth: basicAuth({ username: "alice@example.com", password: "secret" }),
-  mailbox: "alice@example.com",
-  getItemBatchSize: batch,
-  concurrency,
-  transport: { connections: concurrency },
+const self = fileURLToPath(import.meta.url);
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    sim: { type: "string" },
+    client: { type: "string" },
+    mode: { type: "string", default: "stream" },
+    batch: { type: "string" },
+    concurrency: { type: "string" },
+    prof: { type: "string" },
+  },
 });
 
-try {
-  (globalThis as { gc?: () => void }).gc?.();
-  const started = performance.now();
-  const ids: ItemId[] = [];
-  let state: string | undefined;
-  for await (const page of ews.syncFolderItemsPages({ folder: { distinguishedId: "contacts" } })) {
-    for (const change of page.changes) if (change.type === "Create") ids.push(change.itemId);
-    state = page.syncState;
-  }
-  const listed = performance.now();
-  const items = await ews.getItem(ids);
-  const fetched = performance.now();
-  const failures = items.filter(isEwsError).length;
-  const counts = sim.requestCounts();
-  const seconds = (fetched - started) / 1000;
-  console.log(`full sync: ${ids.length} contacts listed in ${((listed - started) / 1000).toFixed(2)} s, fetched in ${((fetched - listed) / 1000).toFixed(2)} s (${failures} failed)`);
-  console.log(`  requests: ${ews.requestCount} (SyncFolderItems ${counts.SyncFolderItems ?? 0}, GetItem ${counts.GetItem ?? 0}; ${batch} ids per GetItem, ${concurrency} concurrent)`);
-  console.log(`  requests per item: ${(ews.requestCount / Math.max(1, ids.length)).toFixed(4)}`);
-  console.log(`  items/s: ${(ids.length / seconds).toFixed(0)}`);
-
-  const before = ews.requestCount;
-  const noopStarted = performance.now();
-  const noop = await ews.syncFolderItems({ folder: { distinguishedId: "contacts" }, syncState: state! });
-  console.log(`no-op incremental sync: ${noop.changes.length} changes, ${ews.requestCount - before} request, ${(performance.now() - noopStarted).toFixed(0)} ms`);
-} finally {
-  clearInterval(sampler);
-  await ews.close();
-  await sim.stop();
+interface ClientResult {
+  listed: number;
+  fetched: number;
+  failed: number;
+  seconds: number;
+  requests: number;
+  noopRequests: number;
+  noopChanges: number;
+  noopMs: number;
+  cpuMs: number;
+  maxRssKiB: number;
 }
-console.log(`peak memory (client + simulator in one process): RSS ${mib(peakRss)}, heap ${mib(peakHeap)}`);
+interface SimStats {
+  counts: Record<string, number>;
+  cpuMs: number;
+}
+
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+
+if (values.sim !== undefined) await runSimulator(Number(values.sim));
+else if (values.client !== undefined) await runClient(values.client);
+else await orchestrate();
+
+async function runSimulator(contacts: number): Promise<void> {
+  const { seedLarge, startEwsSimulator } = await import("@ewsdav/ews-simulator");
+  const sim = await startEwsSimulator({ seed: (box) => seedLarge(box, { contacts, events: 0, tasks: 0 }), record: false });
+  const cpu0 = process.cpuUsage();
+  process.on("message", (message: { type: string }) => {
+    if (message.type === "stats") {
+      process.send!({ type: "stats", stats: { counts: sim.requestCounts(), cpuMs: cpuMs(process.cpuUsage(cpu0)) } satisfies SimStats });
+    } else if (message.type === "stop") {
+      void sim.stop().then(() => process.exit(0));
+    }
+  });
+  process.send!({ type: "ready", url: sim.url });
+}
+
+async function runClient(url: string): Promise<void> {
+  const { basicAuth, EwsClient, isEwsError } = await import("@ewsdav/ews-client");
+  const batch = values.batch === undefined ? undefined : Number(values.batch);
+  const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+  const ews = new EwsClient({
+    url,
+    auth: basicAuth({ username: "alice@example.com", password: "secret" }),
+    mailbox: "alice@example.com",
+    ...(batch !== undefined ? { getItemBatchSize: batch } : {}),
+    ...(concurrency !== undefined ? { concurrency, transport: { connections: concurrency } } : {}),
+  });
+  const folder = { distinguishedId: "contacts" as const };
+  const cpu0 = process.cpuUsage();
+  const started = performance.now();
+  let listed = 0;
+  let fetched = 0;
+  let failed = 0;
+  let state: string | undefined;
+  if (values.mode === "legacy") {
+    const ids: Array<{ id: string; changeKey?: string }> = [];
+    for await (const page of ews.syncFolderItemsPages({ folder })) {
+      for (const change of page.changes) if (change.type === "Create") ids.push(change.itemId);
+      state = page.syncState;
+    }
+    listed = ids.length;
+    const items = await ews.getItem(ids);
+    for (const item of items) isEwsError(item) ? failed++ : fetched++;
+  } else {
+    const stream = (ews as unknown as { syncFolderItemsWithItems: (input: { folder: typeof folder }) => AsyncIterable<{ syncState: string; changes: Array<{ type: string }>; items: unknown[] }> })
+      .syncFolderItemsWithItems;
+    if (typeof stream !== "function") throw new Error("this client has no syncFolderItemsWithItems: run with --mode legacy");
+    for await (const page of stream.call(ews, { folder })) {
+      listed += page.changes.filter((c) => c.type === "Create").length;
+      for (const item of page.items) isEwsError(item) ? failed++ : fetched++;
+      state = page.syncState;
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuMs(process.cpuUsage(cpu0));
+  const requests = ews.requestCount;
+  const noopStarted = performance.now();
+  const noop = await ews.syncFolderItems({ folder, syncState: state! });
+  const noopMs = performance.now() - noopStarted;
+  await ews.close();
+  const result: ClientResult = {
+    listed,
+    fetched,
+    failed,
+    seconds,
+    requests,
+    noopRequests: ews.requestCount - requests,
+    noopChanges: noop.changes.length,
+    noopMs,
+    cpuMs: cpu,
+    maxRssKiB: process.resourceUsage().maxRSS,
+  };
+  process.send!({ type: "result", result });
+}
+
+function once<T>(child: ChildProcess, type: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: { type: string } & Record<string, unknown>) => {
+      if (message.type !== type) return;
+      child.off("message", onMessage);
+      child.off("exit", onExit);
+      resolve(message as T);
+    };
+    const onExit = (code: number | null) => reject(new Error(`child exited (${code}) before '${type}'`));
+    child.on("message", onMessage);
+    child.once("exit", onExit);
+  });
+}
+
+async function orchestrate(): Promise<void> {
+  const sizes = (positionals[0] ?? "1000,10000").split(",").map(Number);
+  const prof = values.prof ? ["--cpu-prof", "--cpu-prof-dir", values.prof] : [];
+  const passOn = ["--mode", values.mode!, ...(values.batch ? ["--batch", values.batch] : []), ...(values.concurrency ? ["--concurrency", values.concurrency] : [])];
+  console.log(`EWS client fetching contacts; simulator in its own process; mode ${values.mode}`);
+  for (const contacts of sizes) {
+    const sim = fork(self, ["--sim", String(contacts)], { execArgv: ["--import", "tsx", ...prof], stdio: "inherit" });
+    try {
+      const { url } = await once<{ url: string }>(sim, "ready");
+      const client = fork(self, ["--client", url, ...passOn], { execArgv: ["--import", "tsx", ...prof], stdio: "inherit" });
+      const { result: r } = await once<{ result: ClientResult }>(client, "result");
+      sim.send({ type: "stats" });
+      const { stats } = await once<{ stats: SimStats }>(sim, "stats");
+      await new Promise((resolve) => client.once("exit", resolve));
+      const gi = stats.counts.GetItem ?? 0;
+      const sfi = stats.counts.SyncFolderItems ?? 0;
+      console.log(`${contacts} contacts: listed ${r.listed}, fetched ${r.fetched}, failed ${r.failed}`);
+      console.log(`  ${(r.fetched / r.seconds).toFixed(0)} items/s (${r.seconds.toFixed(2)} s wall)`);
+      console.log(`  requests ${r.requests} (SyncFolderItems ${sfi - r.noopRequests}, GetItem ${gi}), ${(r.requests / Math.max(1, r.fetched)).toFixed(4)} per item`);
+      console.log(`  client CPU ${(r.cpuMs / 1000).toFixed(2)} s, client peak RSS ${(r.maxRssKiB / 1024).toFixed(0)} MiB; simulator CPU ${(stats.cpuMs / 1000).toFixed(2)} s (seeding included)`);
+      console.log(`  no-op: ${r.noopRequests} request, ${r.noopChanges} changes, ${r.noopMs.toFixed(0)} ms`);
+    } finally {
+      sim.send({ type: "stop" });
+      await new Promise((resolve) => sim.once("exit", resolve));
+    }
+  }
+}

@@ -25,6 +25,7 @@ import {
   type SyncFolderItemsInput,
   type UpdateItemOptions,
 } from "./operations/items.js";
+import { syncFolderItemsWithItems, type SyncFolderItemsWithItemsOptions } from "./operations/sync-with-items.js";
 
 /**
  * A client for one EWS endpoint (and, with impersonation or `X-AnchorMailbox`, one mailbox).
@@ -58,6 +59,13 @@ export class EwsClient extends EwsClientCore {
   /** SyncFolderItems page after page until `IncludesLastItemInRange`. */
   syncFolderItemsPages(input: SyncFolderItemsInput, options?: CallOptions) {
     return syncFolderItemsPages(this, input, options);
+  }
+  /**
+   * SyncFolderItems page after page, each page with the items it creates or updates read by GetItem,
+   * the reads of one page overlapping the listing of the next (see {@link syncFolderItemsWithItems}).
+   */
+  syncFolderItemsWithItems(input: SyncFolderItemsInput, options?: SyncFolderItemsWithItemsOptions) {
+    return syncFolderItemsWithItems(this, input, options);
   }
   /** FindItem with IndexedPageItemView paging, all pages. */
   findItem(input: FindItemInput, options?: CallOptions) {

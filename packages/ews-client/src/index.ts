@@ -37,6 +37,7 @@ export {
   type SyncItemChange, type SyncFolderItemsInput, type SyncFolderItemsPage, type FindItemInput, type FindItemSortKey, type GetItemOptions,
   type CreateItemOptions, type ConflictResolution, type ItemUpdate, type UpdateItemResult, type UpdateItemOptions, type DeleteItemOptions,
 } from "./operations/items.js";
+export type { SyncFolderItemsPageWithItems, SyncFolderItemsWithItemsOptions } from "./operations/sync-with-items.js";
 export {
   buildCreateAttachment, buildGetAttachment, buildDeleteAttachment, CONTACT_PHOTO_NAME, type DeletedAttachment,
 } from "./operations/attachments.js";

@@ -201,9 +201,14 @@ export function el(
   ns: string = NS_T,
 ): XmlElement {
   const cleanAttrs: Record<string, string> = {};
-  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) cleanAttrs[k] = String(v);
+  for (const k in attrs) {
+    const v = attrs[k];
+    if (v !== undefined) cleanAttrs[k] = String(v);
+  }
   if (Array.isArray(content)) {
-    return { ns, name, attrs: cleanAttrs, children: content.filter((c): c is XmlElement => !!c), text: "" };
+    const children: XmlElement[] = [];
+    for (const c of content) if (c) children.push(c);
+    return { ns, name, attrs: cleanAttrs, children, text: "" };
   }
   return { ns, name, attrs: cleanAttrs, children: [], text: String(content) };
 }
@@ -240,11 +245,33 @@ export function cloneElement(source: XmlElement): XmlElement {
 
 const PREFIXES: Record<string, string> = { [NS_SOAP]: "s", [NS_M]: "m", [NS_T]: "t", [NS_E]: "e", [NS_XML]: "xml" };
 
+const TEXT_SPECIALS = /[&<>]/;
+const ATTR_SPECIALS = /[&<>"]/;
+
 function escapeText(value: string): string {
+  if (!TEXT_SPECIALS.test(value)) return value;
   return value.replace(/[&<>]/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : "&gt;"));
 }
 function escapeAttr(value: string): string {
+  if (!ATTR_SPECIALS.test(value)) return value;
   return value.replace(/[&<>"]/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : "&quot;"));
+}
+
+/** Appends `node` to `out` (one string built by concatenation: no array of pieces to join). */
+function serializeNode(node: XmlElement, extra: Record<string, string> | undefined, out: string): string {
+  const prefix = node.ns === "" ? "" : PREFIXES[node.ns];
+  if (prefix === undefined) throw new Error(`No prefix known for namespace ${node.ns}`);
+  const qname = prefix === "" ? node.name : `${prefix}:${node.name}`;
+  out += `<${qname}`;
+  if (extra !== undefined) for (const k in extra) out += ` ${k}="${escapeAttr(extra[k]!)}"`;
+  const attrs = node.attrs;
+  for (const k in attrs) out += ` ${k}="${escapeAttr(attrs[k]!)}"`;
+  const children = node.children;
+  if (children.length === 0 && node.text === "") return `${out}/>`;
+  out += ">";
+  if (children.length > 0) for (let i = 0; i < children.length; i++) out = serializeNode(children[i]!, undefined, out);
+  else out += escapeText(node.text);
+  return `${out}</${qname}>`;
 }
 
 /**
@@ -252,25 +279,7 @@ function escapeAttr(value: string): string {
  * by the caller through `declare` on the element where they should appear.
  */
 export function serializeXml(root: XmlElement, declare: Record<string, string> = {}): string {
-  const out: string[] = [];
-  const write = (node: XmlElement, extra: Record<string, string>) => {
-    const prefix = node.ns === "" ? "" : PREFIXES[node.ns];
-    if (prefix === undefined) throw new Error(`No prefix known for namespace ${node.ns}`);
-    const qname = prefix === "" ? node.name : `${prefix}:${node.name}`;
-    out.push("<", qname);
-    for (const [k, v] of Object.entries(extra)) out.push(" ", k, '="', escapeAttr(v), '"');
-    for (const [k, v] of Object.entries(node.attrs)) out.push(" ", k, '="', escapeAttr(v), '"');
-    if (node.children.length === 0 && node.text === "") {
-      out.push("/>");
-      return;
-    }
-    out.push(">");
-    if (node.children.length > 0) for (const c of node.children) write(c, {});
-    else out.push(escapeText(node.text));
-    out.push("</", qname, ">");
-  };
-  write(root, declare);
-  return out.join("");
+  return serializeNode(root, declare, "");
 }
 
 /** The xmlns declarations for the fixed prefixes, to pass as `declare` to {@link serializeXml}. */

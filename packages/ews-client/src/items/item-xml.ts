@@ -51,6 +51,18 @@ function tableOf(type: ItemType): readonly FieldDef<ItemBase>[] {
   return TABLES[type] as unknown as readonly FieldDef<ItemBase>[];
 }
 
+/** The field readers of an item type by element name, built once per type (they are fixed tables). */
+const READERS = new Map<ItemType, ReadonlyMap<string, FieldDef<ItemBase>>>();
+function readersOf(type: ItemType): ReadonlyMap<string, FieldDef<ItemBase>> {
+  let defs = READERS.get(type);
+  if (defs === undefined) {
+    const built = new Map<string, FieldDef<ItemBase>>();
+    for (const def of tableOf(type)) built.set(def.element, def);
+    READERS.set(type, (defs = built));
+  }
+  return defs;
+}
+
 function forWrite(typed: TypedItem): ItemBase {
   const item: ItemBase = typed.type === "Contact" ? contactForWrite(typed.item) : typed.item;
   // IsTruncated describes a read, not the content: it never makes a difference to write.
@@ -88,8 +100,7 @@ export function parseItemElement(e: XmlElement): ParsedItem {
     const id = child(e, "ItemId");
     return id ? { type: "Unsupported", elementName: e.name, itemId: parseItemId(id) } : { type: "Unsupported", elementName: e.name };
   }
-  const defs = new Map<string, FieldDef<ItemBase>>();
-  for (const def of tableOf(e.name)) defs.set(def.element, def);
+  const defs = readersOf(e.name);
   const item: ItemBase = {};
   for (const c of e.children) defs.get(c.name)?.read(c, item);
   if (e.name === "Contact") return { type: "Contact", item: contactAfterRead(item as Contact) };

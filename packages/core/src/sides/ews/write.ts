@@ -16,7 +16,7 @@ import { kindOf } from "./collections.js";
 import type { EwsContext, Mapped } from "./context.js";
 import { toSideError } from "./errors.js";
 import { applyOccurrences } from "./occurrences.js";
-import { readItems, toText } from "./read.js";
+import { readExceptions, readItems, toText, type ReadExceptions } from "./read.js";
 
 /** The mapping of an item type, for {@link overlayManagedFields}. */
 const MANAGED_KIND = { Contact: "contact", CalendarItem: "event", Task: "task" } as const;
@@ -63,13 +63,19 @@ async function readBack(ctx: EwsContext, kind: CollectionKind, out: Array<WriteR
   } catch {
     return;
   }
+  let exceptions: ReadExceptions | undefined;
+  try {
+    exceptions = await readExceptions(ctx, kind, fresh, signal);
+  } catch {
+    exceptions = undefined; // each series then reads its own, as toText does without
+  }
   for (let n = 0; n < written.length; n++) {
     const [result, index] = written[n]!;
     const item = fresh[n];
     if (!item || isEwsError(item) || item.type === "Unsupported") continue;
     if (result.version !== null && item.item.itemId?.changeKey !== result.version) continue;
     try {
-      const { text } = await toText(ctx, kind, item, signal, texts[index]);
+      const { text } = await toText(ctx, kind, item, signal, texts[index], exceptions);
       out[index] = { ...result, version: item.item.itemId?.changeKey ?? result.version, text };
     } catch {
       // keep the write's result: the engine then bases on what it sent
