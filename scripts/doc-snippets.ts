@@ -86,7 +86,7 @@ function walk(dir: string, keep: (path: string) => boolean): string[] {
 /**
  * The Markdown files whose snippets must compile, relative to `root` with forward slashes:
  * README.md, every README.md under packages/ (packages/<pkg>/README.md and any deeper one, new
- * packages included), docs/**\/*.md and examples/**\/README.md.
+ * packages included), docs/**\/*.md, examples/**\/README.md and bench/**\/README.md.
  */
 export function docFiles(root: string): string[] {
   const rel = (p: string) => relative(root, p).split(sep).join("/");
@@ -95,6 +95,7 @@ export function docFiles(root: string): string[] {
   files.push(...walk(join(root, "packages"), (p) => p.endsWith(`${sep}README.md`)).map(rel));
   files.push(...walk(join(root, "docs"), (p) => p.endsWith(".md")).map(rel));
   files.push(...walk(join(root, "examples"), (p) => p.endsWith(`${sep}README.md`)).map(rel));
+  files.push(...walk(join(root, "bench"), (p) => p.endsWith(`${sep}README.md`)).map(rel));
   return files;
 }
 

@@ -54,7 +54,7 @@ describe("packaging", () => {
   it.each(PACKAGES)("%s has the manifest a published package needs", (dir) => {
     const m = manifest(dir);
     expect(m.name).toBe(`@ewsdav/${dir}`);
-    expect(m.engines?.node).toBe(">=20.19");
+    expect(m.engines?.node).toBe("^20.19.0 || ^22.12.0 || ^24.0.0");
     expect(m.sideEffects).toBe(false);
     expect(existsSync(join(ROOT, "packages", dir, "README.md"))).toBe(true);
     for (const file of ["index.js", "index.cjs", "index.d.ts", "index.d.cts"]) {
@@ -106,7 +106,7 @@ describe("packaging of the ewsdav command", () => {
 
   it("has the manifest a published command needs: a bin, its files, no library entry points", () => {
     expect(cli.name).toBe("@ewsdav/cli");
-    expect(cli.engines?.node).toBe(">=20.19");
+    expect(cli.engines?.node).toBe("^20.19.0 || ^22.12.0 || ^24.0.0");
     expect(cli.sideEffects).toBe(false);
     expect(cli.bin).toEqual({ ewsdav: "./bin/ewsdav.js" });
     expect(cli.files).toEqual(expect.arrayContaining(["bin", "dist"]));

@@ -79,6 +79,10 @@ describe("a change feed with the members' content", () => {
   it("reads by multiget only the members answered without their content (404 propstat or left out), batches in flight together", async () => {
     let inFlight = 0;
     let mostInFlight = 0;
+    let seen = 0;
+    // The first multiget is held until the second arrives (a barrier, not a timer): both in flight.
+    let releaseFirst!: () => void;
+    const secondArrived = new Promise<void>((resolve) => (releaseFirst = resolve));
     const names = Array.from({ length: 9 }, (_, i) => `m${i}`);
     const { server, client, book } = await setup(
       async (req, res) => {
@@ -88,7 +92,9 @@ describe("a change feed with the members' content", () => {
         }
         inFlight++;
         mostInFlight = Math.max(mostInFlight, inFlight);
-        await new Promise((r) => setTimeout(r, 30));
+        seen++;
+        if (seen === 1) await secondArrived;
+        else releaseFirst();
         inFlight--;
         answer(res, multigetAnswer(req, (name) => `${name}-1`));
       },
@@ -145,6 +151,24 @@ describe("a change feed with the members' content", () => {
     const next = await client.changes(book, first.cursor, { withData: true });
     expect(next).toMatchObject({ complete: false, changed: [{ href: "/book/b.vcf", etag: '"m-b"', data: plainCard("b") }] });
     expect(server.requests.slice(3).map((r) => (isSync(r) ? (r.body.includes("address-data") ? "sync+data" : "sync") : "multiget"))).toEqual(["sync", "multiget"]);
+  });
+
+  it("takes a server fault on the REPORT with data for an error, and asks with data again next time", async () => {
+    let fail = true;
+    const { server, client, book } = await setup((req, res) => {
+      if (isSync(req) && fail) {
+        fail = false;
+        res.writeHead(503, { "content-type": "text/plain", "retry-after": "0" });
+        res.end("busy");
+      } else if (isSync(req)) answer(res, `${member("a", "a1", "given")}<d:sync-token>t1</d:sync-token>`);
+      else answer(res, multigetAnswer(req));
+    });
+    const feed = await client.changes(book, null, { withData: true });
+    expect(feed.changed).toEqual([{ href: "/book/a.vcf", etag: '"a1"', data: plainCard("a") }]);
+    // Every request asked with data: the 503 was retried as an error, not taken for a refusal.
+    expect(server.requests.filter(isSync).every((r) => r.body.includes("address-data"))).toBe(true);
+    await client.changes(book, feed.cursor, { withData: true });
+    expect(server.requests.filter(isSync).every((r) => r.body.includes("address-data"))).toBe(true);
   });
 
   it("asks again without data, not in pages, when the answer with data is over the size limit, and reads the content in multiget batches that fit", async () => {

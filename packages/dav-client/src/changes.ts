@@ -22,7 +22,7 @@
  *   (with `""`), never read as deleted.
  */
 import type { DavAnomaly, DavAnomalyOperation } from "./anomaly.js";
-import { DavError, InvalidSyncTokenError, redactUrl } from "./errors.js";
+import { DavError, DavHttpError, InvalidSyncTokenError, redactUrl } from "./errors.js";
 import { memberProblem } from "./href.js";
 import { decodeCursor, encodeCursor, type DavChangeCursor } from "./cursor.js";
 import { findProp, hasCondition, propText, type DavResponse, type Multistatus } from "./multistatus.js";
@@ -352,9 +352,16 @@ function feedFromSync(result: SyncResult, complete: boolean): DavChangeFeed {
 
 /**
  * Runs {@link syncCollection}, asking for the members' content when `withData` says so; a server
- * that refuses the REPORT with data (an HTTP error other than a rejected token) is asked again
+ * that refuses the REPORT with data (a status of REFUSED_STATUSES, not a rejected token) is asked again
  * without it, and `onRefused` is told.
  */
+/**
+ * The statuses by which a server refuses sync-collection with data as asked (a bad request, a
+ * report or property it does not do); a server fault (5xx), a throttle (429) or a lost connection
+ * is an error like any other, and the next cycle asks with data again.
+ */
+const REFUSED_STATUSES: ReadonlySet<number> = new Set([400, 403, 405, 409, 415, 422, 501]);
+
 async function syncCollectionMaybeWithData(context: DavContext, collectionUrl: string, token: string, options: CollectionChangesOptions): Promise<SyncResult> {
   const withData = options.withData;
   const plain = { signal: options.signal, maxPages: options.maxPages };
@@ -363,7 +370,9 @@ async function syncCollectionMaybeWithData(context: DavContext, collectionUrl: s
     return await syncCollection(context, collectionUrl, token, { ...plain, dataKind: withData.kind });
   } catch (error) {
     if (error instanceof DavError && error.code === "RESPONSE_TOO_LARGE") return syncCollection(context, collectionUrl, token, plain);
-    if (!(error instanceof DavError && (error.code === "HTTP_STATUS" || error.code === "FORBIDDEN"))) throw error;
+    // A refusal of the request as asked (not a server fault, a throttle or a lost connection,
+    // which would stop the data for good after one bad moment): asked again without the data.
+    if (!(error instanceof DavHttpError && REFUSED_STATUSES.has(error.status))) throw error;
     const result = await syncCollection(context, collectionUrl, token, plain);
     withData.onRefused?.();
     return result;

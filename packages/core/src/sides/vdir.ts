@@ -118,6 +118,8 @@ const fsyncFd = promisify(fsyncCallback);
 /** Temporary file names: a random prefix per process and a counter (opened with O_EXCL: never one another's). */
 const TEMP_PREFIX = randomBytes(6).toString("hex");
 let tempCounter = 0;
+/** The most temporary files a write holds open at once, written and fsynced together. */
+const DURABLE_CHUNK = 64;
 
 function codeOf(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException).code;
@@ -308,6 +310,16 @@ export class VdirSide implements SyncSide {
     });
   }
 
+  /**
+   * Writes the texts to durable temporary files, {@link DURABLE_CHUNK} at a time (so a batch holds
+   * that many file descriptors open at most, whatever `maxBatch` and `maxConcurrency` are).
+   */
+  async #writeDurably(dir: string, texts: readonly string[]): Promise<Array<string | Error>> {
+    const out: Array<string | Error> = [];
+    for (let at = 0; at < texts.length; at += DURABLE_CHUNK) out.push(...(await this.#makeDurable(this.#stage(dir, texts.slice(at, at + DURABLE_CHUNK)))));
+    return out;
+  }
+
   /** Fsyncs (when on) and closes staged files, all at once; a file that fails is removed and answers its error. */
   async #makeDurable(staged: Array<{ temp: string; fd: number } | Error>): Promise<Array<string | Error>> {
     return Promise.all(
@@ -370,7 +382,7 @@ export class VdirSide implements SyncSide {
     const dir = this.#dir(collection);
     const out: Array<WriteResult | SideError | undefined> = new Array(items.length);
     const ids = items.map((item) => this.#fileNameFor(item.uid, item.text));
-    const temps = await this.#makeDurable(this.#stage(dir, items.map((item) => item.text)));
+    const temps = await this.#writeDurably(dir, items.map((item) => item.text));
     const placed: Array<{ index: number; id: string }> = [];
     temps.forEach((temp, index) => {
       const id = ids[index]!;
@@ -393,7 +405,7 @@ export class VdirSide implements SyncSide {
 
   async update(collection: string, items: readonly ItemUpdate[]): Promise<Array<WriteResult | SideError>> {
     const out: Array<WriteResult | SideError | undefined> = new Array(items.length);
-    const toWrite: Array<{ index: number; id: string; path: string; text: string }> = [];
+    const toWrite: Array<{ index: number; id: string; path: string; text: string; item: ItemUpdate }> = [];
     items.forEach((item, index) => {
       const refused = this.#refuseWrite(item.id);
       if (refused) {
@@ -404,22 +416,29 @@ export class VdirSide implements SyncSide {
         const path = this.#file(collection, item.id);
         const check = this.#precondition(path, item);
         if (check) out[index] = check;
-        else toWrite.push({ index, id: item.id, path, text: item.text });
+        else toWrite.push({ index, id: item.id, path, text: item.text, item });
       } catch (error) {
         out[index] = error instanceof SideError ? error : transient(error, item.id);
       }
     });
     if (toWrite.length === 0) return out as Array<WriteResult | SideError>;
     const dir = this.#dir(collection);
-    const temps = await this.#makeDurable(this.#stage(dir, toWrite.map((w) => w.text)));
+    const temps = await this.#writeDurably(dir, toWrite.map((w) => w.text));
     const placed: Array<{ index: number; id: string }> = [];
     temps.forEach((temp, i) => {
-      const { index, id, path } = toWrite[i]!;
+      const { index, id, path, item } = toWrite[i]!;
       if (temp instanceof Error) {
         out[index] = transient(temp, id);
         return;
       }
       try {
+        // Checked again right before the rename: the file may have been edited while the batch was made durable.
+        const check = this.#precondition(path, item);
+        if (check) {
+          unlinkQuietly(temp);
+          out[index] = check;
+          return;
+        }
         renameSync(temp, path);
         placed.push({ index, id });
       } catch (error) {

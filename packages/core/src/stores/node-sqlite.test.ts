@@ -1,12 +1,12 @@
 /**
- * The state store on the runtime's `node:sqlite` (Node 22.13+ / 24; skipped on a runtime without
+ * The state store on the runtime's `node:sqlite` (Node 22.13+ / 24; not registered on a runtime without
  * it): the adapter's transactions, error codes and pragmas, the store's contract on it, sharing a
  * file with better-sqlite3, the fallback when better-sqlite3 cannot load, and no experimental
  * warning on stderr. (CI also runs sqlite.test.ts and lease.test.ts with
  * `EWSDAV_SQLITE_DRIVER=node:sqlite` on those runtimes.)
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,9 +14,15 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { SqliteStateStore, SQLITE_MIGRATIONS } from "@ewsdav/core/sqlite";
 import { MemorySide, SyncEngine, type PairRecord } from "@ewsdav/core";
+import { VdirSide } from "@ewsdav/core/vdir";
 import { vcard } from "../fixtures.test-support.js";
 import { loadNodeSqlite, NodeSqliteDatabase, openSqliteDatabase } from "./node-sqlite.js";
 
+/**
+ * A block for one kind of runtime only, registered there and absent elsewhere (not "skipped": every
+ * runtime runs all the tests it has). `.ci/run` runs this file on Node 20, 22 and 24.
+ */
+const describeWhen = (holds: boolean): ((name: string, body: () => void) => void) => (holds ? describe : () => undefined);
 const tempFile = () => join(mkdtempSync(join(tmpdir(), "ewsdav-node-sqlite-")), "state.db");
 const open: Array<{ close(): unknown }> = [];
 afterEach(async () => {
@@ -39,7 +45,7 @@ const pair: PairRecord = {
 };
 const slot = (id: string) => ({ id, version: "v", hash: "h", text: "BEGIN:VCARD\r\nEND:VCARD\r\n" });
 
-describe.skipIf(!loadNodeSqlite())("NodeSqliteDatabase (node:sqlite with better-sqlite3's API)", () => {
+describeWhen(loadNodeSqlite() !== null)("NodeSqliteDatabase (node:sqlite with better-sqlite3's API)", () => {
   const db = () => {
     const d = new NodeSqliteDatabase(":memory:");
     open.push(d);
@@ -93,7 +99,7 @@ describe.skipIf(!loadNodeSqlite())("NodeSqliteDatabase (node:sqlite with better-
   });
 });
 
-describe.skipIf(!loadNodeSqlite())("SqliteStateStore on node:sqlite", () => {
+describeWhen(loadNodeSqlite() !== null)("SqliteStateStore on node:sqlite", () => {
   it("creates the file with mode 0600 in WAL mode, round-trips records, and enforces uniqueness with rollback", async () => {
     const path = tempFile();
     const s = store(path);
@@ -154,6 +160,23 @@ describe.skipIf(!loadNodeSqlite())("SqliteStateStore on node:sqlite", () => {
     expect(remote.items("c")).toHaveLength(5);
   });
 
+  it("runs the quiet exit of a vdir side's full listing (versions only, slot confirmed) and writes nothing", async () => {
+    const root = mkdtempSync(join(tmpdir(), "ewsdav-node-sqlite-vdir-"));
+    mkdirSync(join(root, "c"));
+    const local = new VdirSide({ root, defaultKind: "contacts" });
+    const remote = new MemorySide({ name: "remote" });
+    remote.addCollection("c", "contacts");
+    for (let i = 0; i < 5; i++) remote.put("c", vcard(`u${i}`, { FN: `N${i}` }));
+    const engine = new SyncEngine({ store: store(tempFile()), sides: [local, remote] });
+    await engine.link({ id: "p", kind: "contacts", local: { side: "vdir", collection: "c" }, remote: { side: "remote", collection: "c" } });
+    for (let run = 0; run < 3; run++) {
+      const report = await engine.runOnce();
+      expect(report.ok).toBe(true);
+      if (run > 0) expect(report.pairs[0]!.local.created.length + report.pairs[0]!.remote.created.length + report.pairs[0]!.local.fetched).toBe(0);
+    }
+    expect(remote.calls.itemWrites).toBe(0);
+  });
+
   it("falls back to node:sqlite when better-sqlite3 cannot load on this runtime", () => {
     vi.stubEnv("EWSDAV_SQLITE_DRIVER", "");
     // A better-sqlite3 built for another Node fails like this in its constructor (ERR_DLOPEN_FAILED).
@@ -184,7 +207,7 @@ describe.skipIf(!loadNodeSqlite())("SqliteStateStore on node:sqlite", () => {
   });
 });
 
-describe.skipIf(loadNodeSqlite() !== null)("on a runtime without node:sqlite", () => {
+describeWhen(loadNodeSqlite() === null)("on a runtime without node:sqlite", () => {
   it("opens with better-sqlite3 and says what to do when it cannot load", () => {
     vi.stubEnv("EWSDAV_SQLITE_DRIVER", "");
     const d = openSqliteDatabase(":memory:");

@@ -271,8 +271,10 @@ export class SqliteStateStore implements StateStore {
       slot === "local"
         ? "SELECT local_id AS id, local_version AS version FROM items WHERE pair_id = ? AND local_id IS NOT NULL"
         : "SELECT remote_id AS id, remote_version AS version FROM items WHERE pair_id = ? AND remote_id IS NOT NULL";
-    const rows = this.#sql(sql).raw().all(pairId) as Array<[string, string | null]>;
-    return new Map(rows);
+    const rows = this.#sql(sql).all(pairId) as Array<{ id: string; version: string | null }>;
+    const versions = new Map<string, string | null>();
+    for (const row of rows) versions.set(row.id, row.version);
+    return versions;
   }
 
   async listJournal(pairId: string): Promise<JournalEntry[]> {

@@ -121,6 +121,15 @@ describe("the client's XML tree, against fast-xml-parser's", () => {
     expect(parseXml(`<a b = "1" c='2'\n/>`).attributes).toEqual({ b: "1", c: "2" });
   });
 
+  it("refuses element and attribute names XML does not allow, and keeps __proto__ an attribute like any other", () => {
+    for (const doc of [`<a"b/>`, `<a'b/>`, `<1a/>`, `<a&b/>`, `<a x"y="1"/>`, `<a 1x="1"/>`, `<a b;="1"/>`]) {
+      expect(() => parseXml(doc), doc).toThrow(XmlSecurityError);
+    }
+    const element = parseXml(`<a __proto__="x" constructor="y"/>`);
+    expect(Object.keys(element.attributes)).toEqual(["__proto__", "constructor"]);
+    expect(element.attributes["__proto__"]).toBe("x");
+  });
+
   it("decodes text that escapeXml wrote back to what was escaped", () => {
     fc.assert(
       fc.property(fc.string({ unit: fc.constantFrom("a", "<", ">", "&", '"', "'", "é", "\n") }), (s) => {

@@ -75,6 +75,13 @@ function isXmlSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13;
 }
 
+/**
+ * A name as XML allows it, as far as the characters a tag's syntax uses go: not empty, not starting
+ * with a digit, `-` or `.`, and none of the delimiters (quotes, `<`, `>`, `=`, `&`, `/`, `!`, `?`,
+ * `;`, `,`, brackets, parentheses, white space).
+ */
+const XML_NAME = /^[^\s"'<>=&/!?;,()[\]{}0-9.\-][^\s"'<>=&/!?;,()[\]{}]*$/;
+
 /** Index of the first character after the tag name that starts at `from`. */
 function nameEnd(text: string, from: number): number {
   let j = from;
@@ -248,7 +255,10 @@ function buildTree(text: string): XmlElement {
       continue;
     }
     const nameStop = nameEnd(text, lt + 1);
-    const element: XmlElement = { name: localName(text.slice(lt + 1, nameStop)), attributes: {}, children: [], text: "" };
+    const qname = text.slice(lt + 1, nameStop);
+    if (!XML_NAME.test(qname)) throw new XmlSecurityError("malformed", `A malformed element name <${qname.slice(0, 60)}>`);
+    // No prototype: an attribute named `__proto__` or `constructor` is an attribute like any other.
+    const element: XmlElement = { name: localName(qname), attributes: Object.create(null) as Record<string, string>, children: [], text: "" };
     let j = nameStop;
     let selfClosing = false;
     for (;;) {
@@ -271,7 +281,7 @@ function buildTree(text: string): XmlElement {
       }
       const attribute = text.slice(nameStart, j);
       while (j < n && isXmlSpace(text.charCodeAt(j))) j++;
-      if (attribute === "" || text.charCodeAt(j) !== 61) throw new XmlSecurityError("malformed", `A malformed attribute in the tag <${text.slice(lt + 1, Math.min(nameStop, lt + 61))}>`);
+      if (!XML_NAME.test(attribute) || text.charCodeAt(j) !== 61) throw new XmlSecurityError("malformed", `A malformed attribute in the tag <${text.slice(lt + 1, Math.min(nameStop, lt + 61))}>`);
       j++;
       while (j < n && isXmlSpace(text.charCodeAt(j))) j++;
       const quote = text.charCodeAt(j);
