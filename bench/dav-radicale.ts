@@ -15,23 +15,10 @@
  */
 import { DavClient, DavError, type DavItem, type DavMissingItem } from "@ewsdav/dav-client";
 import { startRadicale } from "../test/harness/dav-servers.js";
+import { benchCard } from "./lib/cards.js";
 
 const [contacts, puts, concurrency] = [Number(process.argv[2] ?? 10_000), Number(process.argv[3] ?? 300), Number(process.argv[4] ?? 4)];
 
-function card(i: number, version: "3.0" | "4.0" = "3.0"): string {
-  return [
-    "BEGIN:VCARD",
-    `VERSION:${version}`,
-    `UID:bench-${i}`,
-    `FN:Contact ${i}`,
-    `N:${i};Contact;;;`,
-    `EMAIL;TYPE=work:contact${i}@example.com`,
-    `TEL;TYPE=cell:+49 30 ${String(1_000_000 + i)}`,
-    "ORG:Example GmbH",
-    "END:VCARD",
-    "",
-  ].join("\r\n");
-}
 
 let peakRss = 0;
 let peakHeap = 0;
@@ -67,7 +54,7 @@ async function main(): Promise<void> {
     const url = await server.seedCollection({
       name: "bench-contacts",
       kind: "addressbook",
-      items: Array.from({ length: contacts }, (_, i) => ({ name: `bench-${i}.vcf`, text: card(i) })),
+      items: Array.from({ length: contacts }, (_, i) => ({ name: `bench-${i}.vcf`, text: benchCard(i) })),
     });
     const book = { url, kind: "addressbook" as const };
 
@@ -109,7 +96,7 @@ async function main(): Promise<void> {
       const target = await client.createAddressBook({ name: "bench-puts" });
       const before = client.stats.requests;
       const start = performance.now();
-      const results = await client.createItems(target, Array.from({ length: puts }, (_, i) => ({ text: card(100_000 + i, "4.0") })));
+      const results = await client.createItems(target, Array.from({ length: puts }, (_, i) => ({ text: benchCard(100_000 + i, "4.0") })));
       const failed = results.filter((r) => r instanceof DavError);
       if (failed.length > 0) throw failed[0] as DavError;
       report(`PUT create (concurrency ${concurrency})`, puts, client.stats.requests - before, performance.now() - start);

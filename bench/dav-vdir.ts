@@ -26,6 +26,7 @@ import { connect, createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startRadicale } from "../test/harness/dav-servers.js";
+import { benchCard } from "./lib/cards.js";
 
 const items = Number(process.argv[2] ?? 10_000);
 const runs = Number(process.argv[3] ?? 3);
@@ -34,20 +35,6 @@ if (!Number.isInteger(items) || items < 1 || !Number.isInteger(runs) || runs < 1
   process.exit(2);
 }
 
-function card(i: number): string {
-  return [
-    "BEGIN:VCARD",
-    "VERSION:3.0",
-    `UID:bench-${i}`,
-    `FN:Contact ${i}`,
-    `N:${i};Contact;;;`,
-    `EMAIL;TYPE=work:contact${i}@example.com`,
-    `TEL;TYPE=cell:+49 30 ${String(1_000_000 + i)}`,
-    "ORG:Example GmbH",
-    "END:VCARD",
-    "",
-  ].join("\r\n");
-}
 
 /** A TCP pass-through in front of the server that counts connections and HTTP request lines per method. */
 async function countingProxy(target: URL): Promise<{ url: string; counts: () => { connections: number; requests: number; byMethod: Record<string, number> }; reset: () => void; close: () => Promise<void> }> {
@@ -103,7 +90,7 @@ try {
   const collectionUrl = await server.seedCollection({
     name: "bench-contacts",
     kind: "addressbook",
-    items: Array.from({ length: items }, (_, i) => ({ name: `bench-${i}.vcf`, text: card(i) })),
+    items: Array.from({ length: items }, (_, i) => ({ name: `bench-${i}.vcf`, text: benchCard(i) })),
   });
   const auth = `${server.username}:${server.password}`;
   const report = (token: string, out: string) => {

@@ -36,6 +36,7 @@ import { parseArgs } from "node:util";
 import { ensureDebianPackages } from "../test/harness/debian.js";
 import { type DavServer, startRadicale } from "../test/harness/dav-servers.js";
 import { cleanup, cpuSecondsOf, findProcess, hasCommand, installCleanupHandlers, lastJson, onCleanup, runTimed, scratchFolder, startLineServer, type Timed } from "./peers/proc.js";
+import { benchCard } from "./lib/cards.js";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 const REPO = resolve(HERE, "..");
@@ -210,20 +211,6 @@ const fl = (f: Floor) => `${s(f.seconds)} (server CPU ${s(f.serverCpu)})`;
 // ---------------------------------------------------------------------------------------------
 // DAV: Radicale, its floor, vdirsyncer, tsdav, ewsdav
 
-function card(i: number): string {
-  return [
-    "BEGIN:VCARD",
-    "VERSION:3.0",
-    `UID:bench-${i}`,
-    `FN:Contact ${i}`,
-    `N:${i};Contact;;;`,
-    `EMAIL;TYPE=work:contact${i}@example.com`,
-    `TEL;TYPE=cell:+49 30 ${String(1_000_000 + i)}`,
-    "ORG:Example GmbH",
-    "END:VCARD",
-    "",
-  ].join("\r\n");
-}
 
 const CARDDAV = 'xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:carddav"';
 
@@ -267,7 +254,7 @@ async function davPart(): Promise<void> {
   onCleanup(() => server.stop());
   radicalePid = findProcess(join(dirname(server.storageDir), "config"));
   const name = "bench-contacts";
-  const url = await server.seedCollection({ name, kind: "addressbook", displayName: "Bench contacts", items: Array.from({ length: N }, (_, i) => ({ name: `bench-${i}.vcf`, text: card(i) })) });
+  const url = await server.seedCollection({ name, kind: "addressbook", displayName: "Bench contacts", items: Array.from({ length: N }, (_, i) => ({ name: `bench-${i}.vcf`, text: benchCard(i) })) });
   const path = new URL(url).pathname;
 
   const full = `<D:sync-collection ${CARDDAV}><D:sync-token/><D:sync-level>1</D:sync-level><D:prop><D:getetag/><C:address-data/></D:prop></D:sync-collection>`;
