@@ -246,9 +246,13 @@ export class DavClient {
     return collections;
   }
 
-  /** Reads one collection's properties. */
-  async getCollection(collectionUrl: string, signal?: AbortSignal): Promise<DavCollection> {
-    return this.remember(await getCollection(this.context, collectionUrl, signal));
+  /**
+   * Reads one collection's properties. `changeMarkers: false` leaves out `getctag` and
+   * `sync-token` (`ctag` and `syncToken` undefined): for a caller that needs the kind, not the
+   * state, on servers that compute those markers over every member (Radicale).
+   */
+  async getCollection(collectionUrl: string, signal?: AbortSignal, options: { changeMarkers?: boolean } = {}): Promise<DavCollection> {
+    return this.remember(await getCollection(this.context, collectionUrl, signal, options.changeMarkers ?? true));
   }
 
   /** Creates a calendar (MKCALENDAR) below `homeUrl`, or below the first discovered calendar home. */

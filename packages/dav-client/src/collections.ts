@@ -61,10 +61,22 @@ export const COLLECTION_PROPS: readonly DavPropertyName[] = [
   ["d", "supported-report-set"],
 ];
 
+/**
+ * {@link COLLECTION_PROPS} without the change markers (`getctag`, `sync-token`): some servers
+ * compute those over every member (Radicale hashes the whole collection, as costly as a
+ * sync-collection REPORT), and a caller that only needs the kind and the reports does not ask.
+ */
+export const COLLECTION_PROPS_WITHOUT_MARKERS: readonly DavPropertyName[] = COLLECTION_PROPS.filter(([, name]) => name !== "getctag" && name !== "sync-token");
+
 const WRITE_PRIVILEGES = new Set(["all", "write", "write-content", "bind"]);
 
-/** Reads a collection from its PROPFIND response; undefined when it is neither a calendar nor an address book. */
-export function collectionFromResponse(response: DavResponse, origin: string): DavCollection | undefined {
+/**
+ * Reads a collection from its PROPFIND response; undefined when it is neither a calendar nor an
+ * address book. `markersAsked` false: the request left out `sync-token`, so a server that reports
+ * no supported-report-set is taken to support sync-collection (the `auto` detection of
+ * {@link collectionChanges} tries it and falls back to an ETag listing when it is refused).
+ */
+export function collectionFromResponse(response: DavResponse, origin: string, markersAsked = true): DavCollection | undefined {
   const resourceType = findProp(response, D, "resourcetype");
   const types = new Set(resourceType?.children.map((c) => `{${c.ns}}${c.name}`) ?? []);
   const kind: DavCollectionKind | undefined = types.has(`{${CAL}}calendar`)
@@ -104,7 +116,7 @@ export function collectionFromResponse(response: DavResponse, origin: string): D
     syncToken,
     privileges,
     readOnly: privileges !== undefined && !privileges.some((p) => WRITE_PRIVILEGES.has(p)),
-    supportsSyncCollection: reports !== undefined && reports.length > 0 ? reports.includes(`{${D}}sync-collection`) : syncToken !== undefined,
+    supportsSyncCollection: reports !== undefined && reports.length > 0 ? reports.includes(`{${D}}sync-collection`) : markersAsked ? syncToken !== undefined : true,
   };
 }
 
@@ -138,17 +150,18 @@ export async function listCollections(context: DavContext, homeUrls: readonly st
 }
 
 /**
- * Reads one collection's properties (Depth 0).
+ * Reads one collection's properties (Depth 0); with `changeMarkers` false, without `getctag` and
+ * `sync-token` ({@link COLLECTION_PROPS_WITHOUT_MARKERS}: `ctag` and `syncToken` are then undefined).
  * @throws DavError `NOT_FOUND` when the URL is not a calendar or address book.
  */
-export async function getCollection(context: DavContext, collectionUrl: string, signal?: AbortSignal): Promise<DavCollection> {
+export async function getCollection(context: DavContext, collectionUrl: string, signal?: AbortSignal, changeMarkers = true): Promise<DavCollection> {
   const url = new URL(collectionUrl, context.baseUrl);
   const own = collectionPrefix(hrefOf(context, url.href));
-  const multistatus = await propfind(context, url, "0", COLLECTION_PROPS, signal);
+  const multistatus = await propfind(context, url, "0", changeMarkers ? COLLECTION_PROPS : COLLECTION_PROPS_WITHOUT_MARKERS, signal);
   for (const response of multistatus.responses) {
     // Only the collection asked about: an answer naming another href would move it there.
     if (collectionPrefix(response.href) !== own) continue;
-    const collection = collectionFromResponse(response, url.origin);
+    const collection = collectionFromResponse(response, url.origin, changeMarkers);
     if (collection) return collection;
   }
   throw new DavError("NOT_FOUND", `${redactUrl(url)} is not a calendar or an address book`);

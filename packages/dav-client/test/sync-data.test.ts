@@ -105,6 +105,18 @@ describe.each(DAV_SERVER_KINDS)("change feed with content against %s", (kind) =>
     return { collection, written };
   }
 
+  it("reads a collection without its change markers: the same kind, reports and rights, no ctag or sync-token", async () => {
+    const { collection } = await collectionWith("VCARD3", "markers", ["a"]);
+    const full = await client.getCollection(collection.url);
+    const light = await client.getCollection(collection.url, undefined, { changeMarkers: false });
+    expect({ ...light, ctag: full.ctag, syncToken: full.syncToken }).toEqual(full);
+    expect([light.ctag, light.syncToken]).toEqual([undefined, undefined]);
+    expect(light.supportsSyncCollection).toBe(server.supportsSyncCollection);
+    // The change feed from it works as from the full read (sync-collection, or sabre's ETag listing).
+    const feed = await client.changes(light, null, { withData: true });
+    expect(feed.changed).toHaveLength(1);
+  });
+
   describe.each(["VEVENT", "VCARD3"] as const)("%s", (flavour) => {
     it("lists the members with their content in one request where the server has sync-collection, with incremental changes and deletions", async () => {
       const { collection, written } = await collectionWith(flavour, `data-${flavour.toLowerCase()}`, ["a", "b", "c"]);

@@ -148,7 +148,8 @@ export class DavSide implements SyncSide {
   async #ref(collection: string, signal?: AbortSignal): Promise<DavCollection> {
     let known = this.#collections.get(collection);
     if (!known) {
-      known = await this.#client.getCollection(this.#client.url(collection), signal);
+      // The kind and the reports only: the change markers cost some servers a pass over every member.
+      known = await this.#client.getCollection(this.#client.url(collection), signal, { changeMarkers: false });
       this.#collections.set(collection, known);
     }
     return known;
