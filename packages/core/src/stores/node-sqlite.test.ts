@@ -141,25 +141,6 @@ describeWhen(loadNodeSqlite() !== null)("SqliteStateStore on node:sqlite", () =>
     await expect(a.write([{ op: "put-item", pairId: "p", item: { uid: "u", local: slot("l"), remote: null } }], { lease: held.lease })).rejects.toMatchObject({ code: "lease-lost" });
   });
 
-  it("carries a sync engine across a restart", async () => {
-    const path = tempFile();
-    const local = new MemorySide({ name: "local" });
-    const remote = new MemorySide({ name: "remote" });
-    local.addCollection("c", "contacts");
-    remote.addCollection("c", "contacts");
-    for (let i = 0; i < 5; i++) local.put("c", vcard(`u${i}`, { FN: `N${i}` }));
-    const first = store(path);
-    const engine = new SyncEngine({ store: first, sides: [local, remote] });
-    await engine.link({ id: "p", kind: "contacts", local: { side: "local", collection: "c" }, remote: { side: "remote", collection: "c" } });
-    await engine.runOnce();
-    await first.close();
-    local.resetCalls();
-    remote.resetCalls();
-    await new SyncEngine({ store: store(path), sides: [local, remote] }).runOnce();
-    expect(local.calls.itemWrites + remote.calls.itemWrites + local.calls.fetch + remote.calls.fetch).toBe(0);
-    expect(remote.items("c")).toHaveLength(5);
-  });
-
   it("runs the quiet exit of a vdir side's full listing (versions only, slot confirmed) and writes nothing", async () => {
     const root = mkdtempSync(join(tmpdir(), "ewsdav-node-sqlite-vdir-"));
     mkdirSync(join(root, "c"));
