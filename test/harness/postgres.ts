@@ -157,6 +157,9 @@ export async function startPostgres(): Promise<PostgresCluster> {
     async stop() {
       process.removeListener("exit", onExit);
       if (child.exitCode === null && child.signalCode === null) {
+        // Clients that are closing (a pool just ended) would be told "terminating connection due to
+        // administrator command" by the shutdown, an error they no longer listen for: let them go first.
+        await waitForClientsGone(cluster.url()).catch(() => undefined);
         child.stdin?.end();
         await exited;
       }
@@ -171,6 +174,23 @@ export async function startPostgres(): Promise<PostgresCluster> {
     throw error;
   }
   return cluster;
+}
+
+/** Waits (up to 5 s) until no client but the one asking is connected to the cluster. */
+async function waitForClientsGone(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    const deadline = Date.now() + 5_000;
+    while (Date.now() < deadline) {
+      const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()");
+      if (rows[0]!.n === 0) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 async function waitUntilAccepting(url: string, child: ChildProcess, log: () => string): Promise<void> {

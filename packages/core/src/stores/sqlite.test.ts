@@ -163,20 +163,6 @@ describe("SqliteStateStore", () => {
     expect(await again.listItems("p")).toEqual([]);
   });
 
-  it("enforces one record per UID and per side id, and rolls the whole write back on a violation", async () => {
-    const s = store(tempFile());
-    await s.write([{ op: "put-pair", pair }, { op: "put-item", pairId: "p", item: { uid: "a", local: slot("l1"), remote: slot("r1") } }]);
-    const attempt = s.write([
-      { op: "put-item", pairId: "p", item: { uid: "b", local: slot("l2"), remote: null } },
-      { op: "set-cursors", pairId: "p", cursors: { local: "moved", remote: null }, pending: { local: [], remote: [] } },
-      { op: "put-item", pairId: "p", item: { uid: "c", local: null, remote: slot("r1") } },
-    ]);
-    await expect(attempt).rejects.toMatchObject({ code: "unique-violation" });
-    expect((await s.listItems("p")).map((i) => i.uid)).toEqual(["a"]);
-    expect((await s.getPair("p"))!.cursors.local).toBeNull();
-    await expect(s.write([{ op: "put-item", pairId: "nope", item: { uid: "x", local: slot("q"), remote: null } }])).rejects.toBeInstanceOf(StateError);
-  });
-
   it("carries a sync engine across a restart", async () => {
     const path = tempFile();
     const local = new MemorySide({ name: "local" });
