@@ -306,6 +306,34 @@ export function describeStateStoreContract(name: string, backend: StoreBackend):
         expect(await store.listJournal("p")).toEqual([]);
       });
 
+      it("applies a write's journal and item operations in their order: an entry begun and ended in one write is gone, one begun twice holds the last", async () => {
+        const { store } = await make();
+        const entry = (uid: string, startedAt: string, op: JournalEntry["op"] = "create"): JournalEntry => ({ pairId: "p", uid, slot: "local", op, itemId: null, startedAt });
+        await store.write([{ op: "put-pair", pair }]);
+        await store.write([
+          { op: "journal-begin", entry: entry("a", "2026-12-05T10:00:00.000Z") },
+          { op: "put-item", pairId: "p", item: { uid: "a", local: slot("l1"), remote: null } },
+          { op: "journal-end", pairId: "p", uid: "a", slot: "local" },
+          { op: "journal-begin", entry: entry("b", "2026-12-05T10:00:01.000Z") },
+          { op: "journal-begin", entry: entry("b", "2026-12-05T10:00:02.000Z", "update") },
+          { op: "put-item", pairId: "p", item: { uid: "b", local: slot("l2"), remote: null } },
+          { op: "delete-item", pairId: "p", uid: "a" },
+          { op: "put-item", pairId: "p", item: { uid: "a", local: slot("l3"), remote: null } },
+          { op: "journal-clear", pairId: "p" },
+          { op: "journal-begin", entry: entry("c", "2026-12-05T10:00:03.000Z") },
+        ]);
+        expect(await store.listJournal("p")).toEqual([entry("c", "2026-12-05T10:00:03.000Z")]);
+        expect((await store.listItems("p")).map((i) => `${i.uid}:${i.local!.id}`).sort()).toEqual(["a:l3", "b:l2"]);
+        await store.write([
+          { op: "journal-begin", entry: entry("b", "2026-12-05T10:00:01.000Z") },
+          { op: "journal-begin", entry: entry("b", "2026-12-05T10:00:04.000Z", "update") },
+          { op: "clear-items", pairId: "p" },
+          { op: "put-item", pairId: "p", item: { uid: "d", local: slot("l1"), remote: null } },
+        ]);
+        expect((await store.listJournal("p")).map((e) => `${e.uid}:${e.op}`)).toEqual(["c:create", "b:update"]);
+        expect(await uids(store)).toEqual(["d"]);
+      });
+
       it("reads back a journaled copy whose other slot holds the written text, and one whose other slot differs", async () => {
         const { store, connect } = await make();
         await store.write([{ op: "put-pair", pair }]);

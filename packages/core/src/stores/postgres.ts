@@ -15,8 +15,10 @@
  * - **Writes.** Each `write(ops)` is one transaction. A write under a lease first reads the pair's
  *   lease row `FOR SHARE` and refuses (`lease-lost`) unless it still has the lease's owner and token:
  *   a takeover (an update of that row) waits until the write commits, so no write lands after a
- *   takeover. Runs of consecutive `put-item` (and `delete-item`, `journal-end`) operations go to the
- *   server as one statement over arrays, so a batch of a cycle costs a handful of round trips.
+ *   takeover. A write's item operations and journal operations go to the server table by table
+ *   (each keeping its order), and each run of like operations (`put-item`, `delete-item`,
+ *   `journal-begin`, `journal-end`) as one statement over arrays: a batch of a cycle costs a
+ *   handful of round trips, not one per item.
  * - **Leases** are rows of `leases`, taken with one `INSERT … ON CONFLICT DO UPDATE … WHERE` the
  *   lease is free, expired or the caller's, `RETURNING` the row; expiry is by the database server's
  *   clock (`clock_timestamp()`), so hosts whose clocks disagree agree on it.
@@ -360,7 +362,7 @@ export class PostgresStateStore implements StateStore {
     try {
       await this.#transaction(async (client) => {
         if (lease) await this.#checkHeld(client, lease);
-        for (let i = 0; i < ops.length; ) i = await this.#apply(client, ops, i);
+        for (const stream of streams(ops)) for (let i = 0; i < stream.length; ) i = await this.#apply(client, stream, i);
       });
     } catch (error) {
       throw translate(error);
@@ -489,9 +491,27 @@ export class PostgresStateStore implements StateStore {
         await client.query(q.confirmSlot[op.slot], [op.pairId]);
         return i + 1;
       case "journal-begin": {
-        const e = op.entry;
-        await client.query(q.journalBegin, [e.pairId, e.uid, e.slot, e.op, e.itemId, e.startedAt, e.detail ? detailJson(e.detail) : null]);
-        return i + 1;
+        // Like puts: a run of one pair's entries with distinct (uid, slot) is one statement.
+        const keys = new Set<string>();
+        const run: JournalEntry[] = [];
+        for (let end = i; end < ops.length; end++) {
+          const next = ops[end]!;
+          if (next.op !== "journal-begin" || next.entry.pairId !== op.entry.pairId) break;
+          const key = `${next.entry.uid}\u0000${next.entry.slot}`;
+          if (keys.has(key)) break;
+          keys.add(key);
+          run.push(next.entry);
+        }
+        await client.query(q.journalBegin, [
+          op.entry.pairId,
+          run.map((e) => e.uid),
+          run.map((e) => e.slot),
+          run.map((e) => e.op),
+          run.map((e) => e.itemId),
+          run.map((e) => e.startedAt),
+          run.map((e) => (e.detail ? detailJson(e.detail) : null)),
+        ]);
+        return i + run.length;
       }
       case "journal-end": {
         let end = i;
@@ -512,6 +532,52 @@ export class PostgresStateStore implements StateStore {
     this.#closed = true;
     if (this.#ownsPool) await this.#pool.end();
   }
+}
+
+/**
+ * A write's operations in the order the store sends them. `put-pair` and `delete-pair` (which reach
+ * every table) stay where they are; between them, each table's operations keep their order among
+ * themselves but are sent table by table — pairs, then items, then journal — so that a batch's
+ * interleaved `put-item` / `journal-end` pairs become one run of each (operations on different
+ * tables commute: no trigger, and the journal refers to pairs only). The write is one transaction
+ * either way; on an error nothing of it is kept.
+ */
+function streams(ops: readonly StateOp[]): StateOp[][] {
+  const out: StateOp[][] = [];
+  let pairs: StateOp[] = [];
+  let items: StateOp[] = [];
+  let journal: StateOp[] = [];
+  const flush = () => {
+    for (const stream of [pairs, items, journal]) if (stream.length > 0) out.push(stream);
+    pairs = [];
+    items = [];
+    journal = [];
+  };
+  for (const op of ops) {
+    switch (op.op) {
+      case "put-pair":
+      case "delete-pair":
+        flush();
+        out.push([op]);
+        break;
+      case "set-cursors":
+        pairs.push(op);
+        break;
+      case "put-item":
+      case "delete-item":
+      case "clear-items":
+      case "confirm-slot":
+        items.push(op);
+        break;
+      case "journal-begin":
+      case "journal-end":
+      case "journal-clear":
+        journal.push(op);
+        break;
+    }
+  }
+  flush();
+  return out;
 }
 
 /** A database error as the store's typed error: unique and foreign-key violations roll the write back with a code. */
@@ -571,7 +637,8 @@ function statements(s: string) {
       local: `UPDATE ${s}.items SET local_unconfirmed = false WHERE pair_id = $1 AND local_unconfirmed`,
       remote: `UPDATE ${s}.items SET remote_unconfirmed = false WHERE pair_id = $1 AND remote_unconfirmed`,
     },
-    journalBegin: `INSERT INTO ${s}.journal (pair_id, uid, slot, op, item_id, started_at, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)
+    journalBegin: `INSERT INTO ${s}.journal (pair_id, uid, slot, op, item_id, started_at, detail)
+      SELECT $1::text, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
       ON CONFLICT (pair_id, uid, slot) DO UPDATE SET op = excluded.op, item_id = excluded.item_id, started_at = excluded.started_at, detail = excluded.detail`,
     journalEnd: `DELETE FROM ${s}.journal j USING unnest($2::text[], $3::text[]) AS e(uid, slot) WHERE j.pair_id = $1 AND j.uid = e.uid AND j.slot = e.slot`,
     journalClear: `DELETE FROM ${s}.journal WHERE pair_id = $1`,
