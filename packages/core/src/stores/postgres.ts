@@ -297,7 +297,10 @@ export class PostgresStateStore implements StateStore {
     const client = await this.#pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query("BEGIN");
+      await client.query("BEGIN").catch((error: Error) => {
+        broken = error; // a connection that cannot begin is not given back to the pool
+        throw error;
+      });
       try {
         const result = await body(client);
         await client.query("COMMIT");
