@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemorySide, SyncEngine, type PairRecord } from "@ewsdav/core";
 import { PostgresStateStore, POSTGRES_MIGRATIONS } from "@ewsdav/core/postgres";
 import { startPostgres, type PostgresCluster } from "../../../test/harness/postgres.js";
+import { until } from "../../../test/harness/wait.js";
 import { describeStateStoreContract } from "../src/stores/contract.test-support.js";
 import { vcard } from "../src/fixtures.test-support.js";
 
@@ -105,6 +106,36 @@ describe("PostgresStateStore", () => {
     }
     expect(await store.hasUnconfirmed("p3", "remote")).toBe(true);
     expect((await store.listVersions("p3", "local")).size).toBe(400);
+    await store.close();
+  });
+
+  it("a takeover waits for a fenced write in flight to commit, so no write of the old holder lands after it", async () => {
+    const schema = fresh();
+    let clock = Date.parse("2026-12-05T12:00:00.000Z");
+    const store = await PostgresStateStore.open({ pool, schema, now: () => clock });
+    await store.write([{ op: "put-pair", pair }]);
+    const held = await store.acquireLease({ pairId: "p", owner: "old", ttlMs: 1_000 });
+    if (!held.acquired) throw new Error("not acquired");
+    clock += 5_000; // expired: anyone may take it over
+    // The old holder's write, begun before the takeover: its transaction has read the lease row FOR SHARE.
+    const inFlight = await pool.connect();
+    try {
+      await inFlight.query("BEGIN");
+      expect((await inFlight.query(`SELECT owner FROM ${schema}.leases WHERE pair_id = 'p' FOR SHARE`)).rows).toEqual([{ owner: "old" }]);
+      await inFlight.query(`UPDATE ${schema}.pairs SET local_cursor = 'by-old' WHERE id = 'p'`);
+      const takeover = store.acquireLease({ pairId: "p", owner: "new", ttlMs: 1_000 });
+      // The takeover's statement waits on the row lock (seen in pg_stat_activity), not on a timer.
+      await until("the takeover waiting on the lease row lock", async () => {
+        const { rows } = await pool.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO "${schema}".leases%'`);
+        return rows[0].n > 0;
+      });
+      await inFlight.query("COMMIT");
+      expect(await takeover).toMatchObject({ acquired: true, lease: { owner: "new", token: held.lease.token + 1 } });
+    } finally {
+      inFlight.release();
+    }
+    expect((await store.getPair("p"))!.cursors.local).toBe("by-old"); // committed before the takeover
+    await expect(store.write([{ op: "clear-items", pairId: "p" }], { lease: held.lease })).rejects.toMatchObject({ code: "lease-lost" });
     await store.close();
   });
 
