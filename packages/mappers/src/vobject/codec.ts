@@ -80,6 +80,15 @@ function describe(error: unknown): string {
  * at the end of the text. Throws {@link MapperError} `MALFORMED_TEXT` only when the input is not text.
  */
 export function readVObjects(text: string, family: "vcard" | "icalendar"): ReadResult {
+  return readVObjectsWith(text, family, true);
+}
+
+/**
+ * {@link readVObjects}, with the raw lines only when `withRawLines` (a text read to be mapped, not
+ * merged onto, needs none: the canonical JSON of every property is not computed for it).
+ * @internal
+ */
+export function readVObjectsWith(text: string, family: "vcard" | "icalendar", withRawLines: boolean): ReadResult {
   if (typeof text !== "string") throw new MapperError("MALFORMED_TEXT", null, "input is not a string");
   if (text.length > MAX_TEXT_LENGTH) {
     throw new MapperError("MALFORMED_TEXT", null, `text longer than ${MAX_TEXT_LENGTH} characters`);
@@ -138,7 +147,7 @@ export function readVObjects(text: string, family: "vcard" | "icalendar"): ReadR
         throw new Error("no property name");
       }
       current[1].push(property);
-      rawLines.set(JSON.stringify(property), line);
+      if (withRawLines) rawLines.set(JSON.stringify(property), line);
     } catch (error) {
       problems.push(new MapperError("INVALID_VALUE", propertyNameOf(line), `cannot parse the line: ${describe(error)}`));
     }
@@ -179,6 +188,18 @@ function upgradeVCard21(lines: string[]): string[] {
   const out: string[] = [];
   for (let index = 0; index < lines.length; index++) {
     let line = lines[index]!;
+    // A line without parameters (no `;` before the first colon, no quote before it) stays as it is.
+    const colon = line.indexOf(":");
+    if (colon < 0) {
+      out.push(line);
+      continue;
+    }
+    const semicolon = line.indexOf(";");
+    const quote = line.indexOf('"');
+    if ((semicolon < 0 || semicolon > colon) && (quote < 0 || quote > colon)) {
+      out.push(line);
+      continue;
+    }
     const start = valueStart(line);
     if (start <= 0) {
       out.push(line);
