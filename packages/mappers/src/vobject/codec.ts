@@ -285,13 +285,15 @@ function vcardVersionAhead(lines: string[], begin: number): string | null {
 }
 
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
+/** A value {@link writable} changes: one with CR or another control character (CR is U+000D). */
+const NEEDS_CLEANING = /[\u0000-\u0008\u000b-\u001f\u007f]/;
 
 /**
  * Makes a value writable: a content line cannot hold CR or other control characters (RFC 5545
  * §3.1, RFC 6350 §3.3), so CR LF and lone CR become LF (written as `\n`) and the rest are removed.
  */
 function writable(value: unknown): unknown {
-  if (typeof value === "string") return value.replace(/\r\n?/g, "\n").replace(CONTROL, "");
+  if (typeof value === "string") return NEEDS_CLEANING.test(value) ? value.replace(/\r\n?/g, "\n").replace(CONTROL, "") : value;
   if (Array.isArray(value)) return value.map(writable);
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, entry]) => [key, writable(entry)]));
@@ -301,8 +303,10 @@ function writable(value: unknown): unknown {
 
 /** Serialises one property to a folded content line (no line ending). */
 export function writeProperty(property: JProperty, design: DesignName): string {
-  const params = Object.fromEntries(Object.entries(property[1]).map(([key, value]) => [key, writable(value)]));
-  const clean = [property[0], params, property[2], ...property.slice(3).map(writable)];
+  const params: Record<string, unknown> = {};
+  for (const key of Object.keys(property[1])) params[key] = writable(property[1][key]);
+  const clean: unknown[] = [property[0], params, property[2]];
+  for (let index = 3; index < property.length; index++) clean.push(writable(property[index]));
   // Values ical.js does not escape (URIs, X- properties) must not break the line either.
   const line = ICAL.stringify.property(clean as never, designFor(design), true).replace(/\n/g, "\\n");
   return fold(line);
