@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { readVObjects } from "./vobject/codec.js";
 import { differentialDigests, packDigests, PINNED_RUNS, SUITE_RUNS, unpackDigests } from "./differential.test-support.js";
 import { FUZZ_MODE, reportFuzz } from "./fuzz.test-support.js";
 
@@ -21,4 +22,23 @@ describe("mapper output is byte for byte that of BASE 3e7a8d2 (differential, iss
     reportFuzz({ name: "mappers differential", seed: 160_016, tried: { cases: keys.length }, found: differing.slice(0, 20) });
     expect(differing.map((key) => `${key} (${pinned[key] ?? "not pinned"})`)).toEqual([]);
   }, 600_000);
+
+  it("a line read again (the line cache) gives a copy: changing what one read gave changes no later read", () => {
+    const text = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nCATEGORIES:a,b\r\nRRULE:FREQ=WEEKLY;BYDAY=MO,TU\r\nATTENDEE;CN=Ann;ROLE=REQ-PARTICIPANT:mailto:ann@example.org\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    readVObjects(text, "icalendar"); // the lines are cached now: the reads below are answered from the cache
+    const first = readVObjects(text, "icalendar");
+    const pristine = JSON.stringify(first.components);
+    const event = first.components[0]![2][0]!;
+    for (const property of event[1]) {
+      property.push("changed");
+      (property[1] as Record<string, unknown>).x = "y";
+      const value = property[3];
+      if (Array.isArray(value)) value.push("z");
+      else if (value !== null && typeof value === "object") (value as Record<string, unknown>).until = "changed";
+    }
+    const second = readVObjects(text, "icalendar");
+    expect(JSON.stringify(second.components)).toBe(pristine);
+    expect([...second.rawLines.keys()]).toEqual([...readVObjects(text, "icalendar").rawLines.keys()]);
+    expect(second.rawLines.size).toBe(3);
+  });
 });

@@ -142,12 +142,13 @@ export function readVObjectsWith(text: string, family: "vcard" | "icalendar", wi
     }
     if (current[1].length >= limits.maxProperties) checkCount(current[0].toUpperCase(), current[1].length + 1, limits.maxProperties, "properties in one component");
     try {
-      const property = parsePropertyLine(line, design);
+      const parsed = parseLineCached(line, design);
+      const property = parsed.property;
       if (!Array.isArray(property) || typeof property[0] !== "string" || property[0] === "") {
         throw new Error("no property name");
       }
       current[1].push(property);
-      if (withRawLines) rawLines.set(JSON.stringify(property), line);
+      if (withRawLines) rawLines.set(parsed.json(), line);
     } catch (error) {
       problems.push(new MapperError("INVALID_VALUE", propertyNameOf(line), `cannot parse the line: ${describe(error)}`));
     }
@@ -246,6 +247,50 @@ function restoreBackslashes(value: unknown, standIn: string, replacement: string
   if (typeof value === "string") return value.includes(standIn) ? value.split(standIn).join(replacement) : value;
   if (Array.isArray(value)) return value.map((entry) => restoreBackslashes(entry, standIn, replacement));
   return value;
+}
+
+// Lines recur from object to object (VERSION, PRODID, the VTIMEZONE of a zone, STATUS, TRANSP …):
+// each design keeps the properties of the short lines it parsed last, and a line met again is
+// answered with a copy (the callers change the properties they are given). Parsing a line depends
+// on the line and the design only, so a copy is what parsing it again would give.
+const LINE_CACHE_ENTRIES = 4096;
+const LINE_CACHE_LENGTH = 240;
+interface CachedLine {
+  property: JProperty;
+  json: string | null;
+}
+const lineCaches = new WeakMap<DesignSet, Map<string, CachedLine>>();
+
+/** A deep copy of a parsed value: arrays, and objects with the same prototype and own keys. */
+function copyParsed<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(copyParsed) as T;
+  if (value !== null && typeof value === "object") {
+    const copy = Object.create(Object.getPrototypeOf(value) as object | null) as Record<string, unknown>;
+    for (const key of Object.keys(value)) copy[key] = copyParsed((value as Record<string, unknown>)[key]);
+    return copy as T;
+  }
+  return value;
+}
+
+/** {@link parsePropertyLine} through the line cache, with the property's canonical JSON (computed once per line). */
+function parseLineCached(line: string, design: DesignSet): { property: JProperty; json: () => string } {
+  if (line.length > LINE_CACHE_LENGTH || line.includes("__proto__")) {
+    const property = parsePropertyLine(line, design);
+    return { property, json: () => JSON.stringify(property) };
+  }
+  let cache = lineCaches.get(design);
+  if (!cache) lineCaches.set(design, (cache = new Map()));
+  let entry = cache.get(line);
+  if (!entry) {
+    const parsed = parsePropertyLine(line, design);
+    if (cache.size >= LINE_CACHE_ENTRIES) cache.clear();
+    entry = { property: copyParsed(parsed), json: null };
+    cache.set(line, entry);
+    const kept = entry;
+    return { property: parsed, json: () => (kept.json ??= JSON.stringify(kept.property)) };
+  }
+  const kept = entry;
+  return { property: copyParsed(kept.property), json: () => (kept.json ??= JSON.stringify(kept.property)) };
 }
 
 function parsePropertyLine(line: string, design: DesignSet): JProperty {
