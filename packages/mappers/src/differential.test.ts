@@ -1,7 +1,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { cloneComponent } from "./event/jcal.js";
 import { readVObjects } from "./vobject/codec.js";
+import { fuzzRuns } from "./fuzz.test-support.js";
 import { differentialDigests, packDigests, PINNED_RUNS, SUITE_RUNS, unpackDigests } from "./differential.test-support.js";
 import { FUZZ_MODE, reportFuzz } from "./fuzz.test-support.js";
 
@@ -40,5 +43,29 @@ describe("mapper output is byte for byte that of BASE 3e7a8d2 (differential, iss
     expect(JSON.stringify(second.components)).toBe(pristine);
     expect([...second.rawLines.keys()]).toEqual([...readVObjects(text, "icalendar").rawLines.keys()]);
     expect(second.rawLines.size).toBe(3);
+  });
+
+  it("the event writer's copy of a component is what its JSON reads back, for any value", () => {
+    const roundTrip = (value: unknown): unknown => {
+      try {
+        return { ok: JSON.parse(JSON.stringify(value)) as unknown };
+      } catch (error) {
+        return { error: String(error) };
+      }
+    };
+    const copy = (value: unknown): unknown => {
+      try {
+        return { ok: cloneComponent(value as never) };
+      } catch (error) {
+        return { error: String(error) };
+      }
+    };
+    fc.assert(
+      fc.property(fc.array(fc.anything({ withBigInt: true, withNullPrototype: true, withObjectString: true, withSparseArray: true, withBoxedValues: true, withDate: true })), (value) => {
+        expect(copy(value)).toStrictEqual(roundTrip(value));
+      }),
+      { numRuns: fuzzRuns(300) },
+    );
+    expect(copy([-0, Number.NaN, undefined, () => 1, { a: undefined, b: -0 }])).toStrictEqual({ ok: [0, null, null, null, { b: 0 }] });
   });
 });
