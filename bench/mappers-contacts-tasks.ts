@@ -2,6 +2,8 @@
  * Throughput of the contact and task mappers: contacts/s and tasks/s in both directions
  * (text → EWS item, EWS item → new text, EWS item → merge onto the existing text), plus hashing.
  *
+ * Each line gives the wall-clock rate and the CPU time (user + system) of the process while it ran.
+ *
  *   npx tsx bench/mappers-contacts-tasks.ts [count]
  */
 import { contactFromVCard, contactToVCard, taskFromVTodo, taskToVTodo, vcardHash, vtodoHash } from "@ewsdav/mappers";
@@ -19,9 +21,12 @@ function measure<T>(label: string, inputs: readonly T[], run: (input: T) => unkn
   const unit = label.startsWith("contacts") ? "contacts/s" : "tasks/s";
   for (const input of inputs.slice(0, 200)) run(input); // warm-up
   const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   for (const input of inputs) run(input);
+  const used = process.cpuUsage(cpu);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  console.log(`${label.padEnd(44)} ${String(Math.round(inputs.length / seconds)).padStart(8)} ${unit.padEnd(10)} (${inputs.length} in ${seconds.toFixed(2)} s)`);
+  const cpuSeconds = (used.user + used.system) / 1e6;
+  console.log(`${label.padEnd(44)} ${String(Math.round(inputs.length / seconds)).padStart(8)} ${unit.padEnd(10)} (${inputs.length} in ${seconds.toFixed(2)} s, CPU ${cpuSeconds.toFixed(2)} s = ${Math.round(inputs.length / cpuSeconds)} per CPU s)`);
 }
 
 const cards = corpus(CONTACT_FIXTURES.map((fixture) => fixture.text), count);

@@ -5,6 +5,8 @@
  * maps the same series again to recognise echoes: the "first sight" line maps series never seen
  * before (no warm-up), the others are warm.
  *
+ * Each line gives the wall-clock rate and the CPU time (user + system) of the process while it ran.
+ *
  *   npx tsx bench/mappers-events.ts [events]
  */
 import type { CalendarItem } from "@ewsdav/ews-client";
@@ -76,9 +78,12 @@ function seriesItem(i: number): { item: CalendarItem; exceptions: CalendarItem[]
 function measure(label: string, runs: number, body: (i: number) => void, warmUp = true): void {
   if (warmUp) for (let i = 0; i < Math.min(200, runs); i++) body(i);
   const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   for (let i = 0; i < runs; i++) body(i);
+  const used = process.cpuUsage(cpu);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  console.log(`${label.padEnd(44)} ${String(Math.round(runs / seconds)).padStart(8)} events/s  (${runs} in ${seconds.toFixed(2)} s)`);
+  const cpuSeconds = (used.user + used.system) / 1e6;
+  console.log(`${label.padEnd(44)} ${String(Math.round(runs / seconds)).padStart(8)} events/s  (${runs} in ${seconds.toFixed(2)} s, CPU ${cpuSeconds.toFixed(2)} s = ${Math.round(runs / cpuSeconds)} per CPU s)`);
 }
 
 const singles = Array.from({ length: count }, (_, i) => singleItem(i));

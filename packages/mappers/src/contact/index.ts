@@ -5,7 +5,7 @@
 import type { Contact } from "@ewsdav/ews-client";
 import { guardItem, uidHint, type MapperLimits } from "../limits.js";
 import { MapperError, type DroppedProperty } from "../result.js";
-import { readVObjects, vcardDesignOf, writeComponent, type JComponent, type RawLines } from "../vobject/codec.js";
+import { readVObjectsWith, vcardDesignOf, writeComponent, type JComponent, type RawLines } from "../vobject/codec.js";
 import { readContactCard } from "./read.js";
 import { writeContactCard, type VCardVersion } from "./write.js";
 
@@ -51,8 +51,9 @@ export interface ContactToVCardResult {
   dropped: DroppedProperty[];
 }
 
-function firstCard(text: string, what: string): { card: JComponent; extra: DroppedProperty[]; rawLines: RawLines } {
-  const { components, problems, rawLines } = readVObjects(text, "vcard");
+/** Reads the first card of a text; its raw lines only for a base (`what` = "base"), which is merged onto. */
+function firstCard(text: string, what: "text" | "base"): { card: JComponent; extra: DroppedProperty[]; rawLines: RawLines } {
+  const { components, problems, rawLines } = readVObjectsWith(text, "vcard", what === "base");
   const cards = components.filter((component) => component[0] === "vcard");
   const card = cards[0];
   if (!card) {

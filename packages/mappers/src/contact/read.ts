@@ -8,7 +8,7 @@ import { withEwsdavUid } from "../identity.js";
 import { MapperError, type DroppedProperty } from "../result.js";
 import type { JComponent, JProperty } from "../vobject/codec.js";
 import { mediaTypeOf } from "../vobject/normalize.js";
-import { byPreference, componentOf, groupLabel, groupOf, indexesOf, paramList, prefRank, textOf, typesOf, valueText } from "../vobject/properties.js";
+import { componentOf, groupLabel, groupOf, paramList, prefRank, textOf, typesOf, valueText } from "../vobject/properties.js";
 import { contactDateToEws, parseContactDate, type ContactDate } from "./dates.js";
 import { ADDRESS_SLOTS, EMAIL_SLOTS, IM_SLOTS, IM_TEXT_PROPERTY, IM_X_PROPERTIES, isFallbackPhone, OUTLOOK_PHONE_PROPERTY, PHONE_SLOTS, phoneSlotCandidates } from "./slots.js";
 
@@ -40,6 +40,9 @@ const RELATION_PROPERTIES: Record<"spouse" | "manager" | "assistant" | "child", 
   child: ["x-ms-child", "x-child"],
 };
 
+/** Every property name {@link relationRole} gives a role to. */
+const RELATION_NAMES = new Set(["related", "x-abrelatednames", ...Object.values(RELATION_PROPERTIES).flat()]);
+
 /** Properties that carry an anniversary. */
 export const ANNIVERSARY_PROPERTIES = ["anniversary", "x-anniversary", "x-ms-anniversary", "x-evolution-anniversary"];
 
@@ -56,10 +59,9 @@ export function relationName(property: JProperty): string | null {
 }
 
 /** The role of a relation property (spouse, manager, assistant, child), or null. */
-export function relationRole(card: JComponent, property: JProperty): keyof typeof RELATION_PROPERTIES | null {
+export function relationRole(card: JComponent, property: JProperty, types: readonly string[] = property[0] === "related" ? typesOf(property) : []): keyof typeof RELATION_PROPERTIES | null {
   const name = property[0];
   if (name === "related") {
-    const types = typesOf(property);
     if (types.includes("spouse")) return "spouse";
     if (types.includes("child")) return "child";
     if (types.includes("x-manager") || types.includes("manager")) return "manager";
@@ -143,6 +145,29 @@ export function addressOf(property: JProperty): PhysicalAddress {
  */
 export function readContactCard(card: JComponent): ContactReading {
   const props = card[1];
+  // Read once per card (issue 16): the indexes of each property name, and each property's PREF
+  // rank, TYPE values and relation role, which the slots below ask for again and again.
+  const byName = new Map<string, number[]>();
+  props.forEach((property, index) => {
+    const list = byName.get(property[0]);
+    if (list) list.push(index);
+    else byName.set(property[0], [index]);
+  });
+  const ranks: number[] = [];
+  const typeLists: string[][] = [];
+  const rankOf = (index: number): number => (ranks[index] ??= prefRank(props[index]!));
+  const typesAt = (index: number): string[] => (typeLists[index] ??= typesOf(props[index]!));
+  /** {@link indexesOf}: the indexes of the properties with one of the names, in card order. */
+  const named = (...names: string[]): number[] => {
+    if (names.length === 1) return [...(byName.get(names[0]!) ?? [])];
+    const out: number[] = [];
+    for (const name of new Set(names)) out.push(...(byName.get(name) ?? []));
+    return out.sort((a, b) => a - b);
+  };
+  /** {@link byPreference}: stable by PREF rank, then card order. */
+  const preferred = (indexes: number[]): number[] => [...indexes].sort((a, b) => rankOf(a) - rankOf(b) || a - b);
+  let roles: Array<keyof typeof RELATION_PROPERTIES | null> | null = null;
+  const roleAt = (index: number) => (roles ??= props.map((property, at) => (RELATION_NAMES.has(property[0]) ? relationRole(card, property, typesAt(at)) : null)))[index]!;
   const item: Contact = {};
   const dropped: DroppedProperty[] = [];
   const bindings = new Map<string, number[]>();
@@ -169,7 +194,7 @@ export function readContactCard(card: JComponent): ContactReading {
   };
   /** The first (by preference) of the named properties; the others are dropped as duplicates. */
   const single = (names: string[], field: string, accept?: (property: JProperty) => boolean): number | null => {
-    const candidates = byPreference(card, indexesOf(card, ...names)).filter((index) => !explained.has(index) && (!accept || accept(props[index]!)));
+    const candidates = preferred(named(...names)).filter((index) => !explained.has(index) && (!accept || accept(props[index]!)));
     const [first, ...rest] = candidates;
     for (const index of rest) drop(index, `EWS holds one ${field}`);
     return first ?? null;
@@ -272,11 +297,14 @@ export function readContactCard(card: JComponent): ContactReading {
     bind("profession", role);
   }
 
-  const relationCandidates = (wanted: string) =>
-    props.map((property, index) => ({ property, index })).filter(({ property, index }) => !explained.has(index) && relationRole(card, property) === wanted);
+  const relationCandidates = (wanted: string) => {
+    const out: Array<{ index: number }> = [];
+    for (let index = 0; index < props.length; index++) if (!explained.has(index) && roleAt(index) === wanted) out.push({ index });
+    return out;
+  };
   for (const [role, field] of [["spouse", "spouseName"], ["manager", "manager"], ["assistant", "assistantName"]] as const) {
     const candidates = relationCandidates(role);
-    const ordered = byPreference(card, candidates.map((candidate) => candidate.index));
+    const ordered = preferred(candidates.map((candidate) => candidate.index));
     let taken = false;
     for (const index of ordered) {
       const name = relationName(props[index]!);
@@ -301,7 +329,7 @@ export function readContactCard(card: JComponent): ContactReading {
   if (children.length > 0) item.children = children;
 
   const categories: string[] = [];
-  for (const index of indexesOf(card, "categories")) {
+  for (const index of named("categories")) {
     for (const value of props[index]!.slice(3)) {
       const text = String(value).trim();
       if (text !== "" && !categories.includes(text)) categories.push(text);
@@ -326,10 +354,10 @@ export function readContactCard(card: JComponent): ContactReading {
   }
 
   // E-mail: typed work/home/other go to their slot first, then untyped and extra ones fill free slots.
-  const emailIndexes = byPreference(card, indexesOf(card, "email")).filter((index) => textOf(props[index]!).trim() !== "");
+  const emailIndexes = preferred(named("email")).filter((index) => textOf(props[index]!).trim() !== "");
   const emailSlots = new Map<string, number>();
   const emailTypeOf = (index: number) => {
-    const types = new Set(typesOf(props[index]!));
+    const types = new Set(typesAt(index));
     const label = groupLabel(card, props[index]!);
     if (types.has("work") || label === "work") return "work";
     if (types.has("home") || label === "home") return "home";
@@ -352,7 +380,7 @@ export function readContactCard(card: JComponent): ContactReading {
     const index = emailSlots.get(slot.key);
     if (index === undefined) continue;
     const entry: ContactEmailAddress = { address: textOf(props[index]!).trim() };
-    item.emailAddresses = { ...item.emailAddresses, [slot.key]: entry };
+    (item.emailAddresses ??= {})[slot.key] = entry;
     bind(`email:${slot.key}`, index);
   }
 
@@ -361,8 +389,8 @@ export function readContactCard(card: JComponent): ContactReading {
   // TELs whose TYPE names a slot go first; those that only fall back to OtherTelephone come after.
   // Outlook and Exchange write the assistant, callback, company, radio and TTY numbers as X-MS-TEL
   // ([MS-OXVCARD] 2.1.3.9.5); one with a type no slot knows stays unexplained (reported).
-  const isFallback = (index: number) => isFallbackPhone(new Set(typesOf(props[index]!)), groupLabel(card, props[index]!));
-  const telIndexes = byPreference(card, indexesOf(card, "tel", OUTLOOK_PHONE_PROPERTY)).filter((index) => props[index]![0] === "tel" || !isFallback(index));
+  const isFallback = (index: number) => isFallbackPhone(new Set(typesAt(index)), groupLabel(card, props[index]!));
+  const telIndexes = preferred(named("tel", OUTLOOK_PHONE_PROPERTY)).filter((index) => props[index]![0] === "tel" || !isFallback(index));
   for (const index of [...telIndexes.filter((index) => !isFallback(index)), ...telIndexes.filter(isFallback)]) {
     const property = props[index]!;
     const number = phoneNumberOf(property);
@@ -370,7 +398,7 @@ export function readContactCard(card: JComponent): ContactReading {
       explained.add(index);
       continue;
     }
-    const candidates = phoneSlotCandidates(new Set(typesOf(property)), groupLabel(card, property));
+    const candidates = phoneSlotCandidates(new Set(typesAt(index)), groupLabel(card, property));
     const free = candidates.find((key) => !phoneSlots.has(key));
     if (free) phoneSlots.set(free, index);
     else drop(index, `no free EWS phone slot for this type (${candidates.join(", ")} taken)`);
@@ -378,13 +406,13 @@ export function readContactCard(card: JComponent): ContactReading {
   for (const slot of PHONE_SLOTS) {
     const index = phoneSlots.get(slot.key);
     if (index === undefined) continue;
-    item.phoneNumbers = { ...item.phoneNumbers, [slot.key]: phoneNumberOf(props[index]!) };
+    (item.phoneNumbers ??= {})[slot.key] = phoneNumberOf(props[index]!);
     bind(`phone:${slot.key}`, index);
   }
 
   // Postal addresses: one work (Business), one home (Home), one other (Other), by PREF then order.
   const addressSlots = new Map<PhysicalAddressKey, number>();
-  for (const index of byPreference(card, indexesOf(card, "adr"))) {
+  for (const index of preferred(named("adr"))) {
     const property = props[index]!;
     const address = addressOf(property);
     const lost = [componentOf(property, 0), componentOf(property, 1)].filter((part) => part !== "");
@@ -392,7 +420,7 @@ export function readContactCard(card: JComponent): ContactReading {
       explained.add(index);
       continue;
     }
-    const types = new Set(typesOf(property));
+    const types = new Set(typesAt(index));
     const label = groupLabel(card, property);
     const type = types.has("work") || label === "work" ? "work" : types.has("home") || label === "home" ? "home" : "other";
     const slot = ADDRESS_SLOTS.find((candidate) => candidate.type === type)!;
@@ -407,17 +435,18 @@ export function readContactCard(card: JComponent): ContactReading {
   for (const slot of ADDRESS_SLOTS) {
     const index = addressSlots.get(slot.key);
     if (index === undefined) continue;
-    item.physicalAddresses = { ...item.physicalAddresses, [slot.key]: addressOf(props[index]!) };
+    (item.physicalAddresses ??= {})[slot.key] = addressOf(props[index]!);
     bind(`address:${slot.key}`, index);
-    if (prefRank(props[index]!) <= 100 && (mailing === null || prefRank(props[index]!) < prefRank(props[addressSlots.get(mailing)!]!))) mailing = slot.key;
+    if (rankOf(index) <= 100 && (mailing === null || rankOf(index) < rankOf(addressSlots.get(mailing)!))) mailing = slot.key;
   }
   if (mailing !== null) item.postalAddressIndex = mailing;
 
   // Instant messaging: IMPP, X-MS-IMADDRESS and the per-service X- properties fill ImAddress1–3.
-  const imIndexes = byPreference(
-    card,
-    props.map((property, index) => ({ property, index })).filter(({ property }) => property[0] === "impp" || property[0] === IM_TEXT_PROPERTY || property[0] in IM_X_PROPERTIES).map(({ index }) => index),
-  );
+  const imCandidates: number[] = [];
+  props.forEach((property, index) => {
+    if (property[0] === "impp" || property[0] === IM_TEXT_PROPERTY || property[0] in IM_X_PROPERTIES) imCandidates.push(index);
+  });
+  const imIndexes = preferred(imCandidates);
   const seenIm = new Set<string>();
   let imSlot = 0;
   for (const index of imIndexes) {
@@ -437,7 +466,7 @@ export function readContactCard(card: JComponent): ContactReading {
       continue;
     }
     seenIm.add(value.toLowerCase());
-    item.imAddresses = { ...item.imAddresses, [key]: value };
+    (item.imAddresses ??= {})[key] = value;
     bind(`im:${key}`, index);
     imSlot++;
   }
@@ -447,7 +476,8 @@ export function readContactCard(card: JComponent): ContactReading {
     drop(index, property[0].startsWith("x-") ? "an extension property with no EWS field (kept on the DAV side)" : "no EWS field (kept on the DAV side)");
   });
   // Parameters of the mapped properties that EWS cannot hold (the property itself is carried).
-  const mapped = new Set([...bindings].filter(([key]) => key !== "im-duplicate").flatMap(([, indexes]) => indexes));
+  const mapped = new Set<number>();
+  for (const [key, indexes] of bindings) if (key !== "im-duplicate") for (const index of indexes) mapped.add(index);
   for (const index of [...mapped].sort((a, b) => a - b)) {
     for (const [parameter, value] of uncarriedParameters(props[index]!)) {
       const entry: DroppedProperty = { property: `${upperName(props[index]!)};${parameter}`, reason: `parameter ${parameter} has no EWS field; kept on the DAV side` };

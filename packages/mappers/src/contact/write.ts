@@ -51,10 +51,11 @@ const EWS_ONLY_FIELDS: Array<keyof Contact> = ["initials", "officeLocation", "mi
 
 /**
  * Writes an EWS contact into a vCard component. With `base`, merges onto it (see the module
- * notes); without, builds a new card of `version`.
+ * notes); without, builds a new card of `version`. The base is taken over, not copied: the card
+ * returned is `base` changed in place (the caller parsed it for this call alone).
  */
 export function writeContactCard(item: Contact, base: JComponent | null, version: VCardVersion, options: WriteContactOptions = {}): { card: JComponent; dropped: DroppedProperty[] } {
-  const card: JComponent = base ? (structuredClone(base) as JComponent) : ["vcard", [["version", {}, "text", version]], []];
+  const card: JComponent = base ?? ["vcard", [["version", {}, "text", version]], []];
   const versionProperty = card[1].find((property) => property[0] === "version");
   const v4 = (base ? String(versionProperty?.[3] ?? "3.0").trim() : version) === "4.0";
   // vCard 2.1 (and anything else) is read best-effort and written back as 3.0.
@@ -62,7 +63,8 @@ export function writeContactCard(item: Contact, base: JComponent | null, version
     versionProperty.length = 3;
     versionProperty.push("3.0");
   }
-  const was: ContactReading = readContactCard(card);
+  // A new card holds VERSION alone, which reads as nothing: it is not read (issue 16).
+  const was: ContactReading = base ? readContactCard(card) : { item: {}, dropped: [], bindings: new Map(), uid: null, dates: { birthday: null, anniversary: null } };
   const props = card[1];
   const removed = new Set<number>();
   const appended: JProperty[] = [];

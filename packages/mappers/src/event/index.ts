@@ -13,7 +13,7 @@ import type { Attachment, CalendarItem, FileAttachment, OccurrenceInfo, Response
 import { checkBudget, checkCount, currentLimits, guardItem, rethrowLimit, uidHint } from "../limits.js";
 import { MapperError, type DroppedProperty } from "../result.js";
 import { sameFiles } from "../vobject/attach.js";
-import { readVObjects, writeComponent, type RawLines } from "../vobject/codec.js";
+import { readVObjectsWith, writeComponent, type RawLines } from "../vobject/codec.js";
 import { hashNormalized, normalizeICalendarComponents } from "../vobject/normalize.js";
 import type { EventTimeZone } from "../timezone/resolve.js";
 import { parseVTimezoneText, vtimezoneForIana } from "../timezone/vtimezone.js";
@@ -36,8 +36,9 @@ interface ParsedCalendar {
   rawLines: RawLines;
 }
 
-function parseCalendar(text: string, what: string): ParsedCalendar {
-  const { components, problems, rawLines } = readVObjects(text, "icalendar");
+/** Parses an event's text; its raw lines only for a base (`what` = "base"), which is merged onto. */
+function parseCalendar(text: string, what: "text" | "base"): ParsedCalendar {
+  const { components, problems, rawLines } = readVObjectsWith(text, "icalendar", what === "base");
   let calendar = components.find((component) => component[0] === "vcalendar");
   if (!calendar) {
     const events = components.filter((component) => component[0] === "vevent");

@@ -71,12 +71,67 @@ export function jcalDate(ms: number): string {
   return formatIsoDate(ms);
 }
 
-/** A deep copy of a jCal property. */
-export function cloneProperty(property: JProperty): JProperty {
-  return JSON.parse(JSON.stringify(property)) as JProperty;
+/** Marks a value {@link jsonCopy} leaves to `JSON.parse(JSON.stringify(…))` itself. */
+const UNUSUAL = Symbol("unusual");
+
+/**
+ * What `JSON.parse(JSON.stringify(value))` gives, without the text in between (issue 16): arrays
+ * (holes and unwritable entries as null), plain copies of objects (own enumerable keys in order,
+ * unwritable values left out), finite numbers (-0 as 0, others as null). A value with `toJSON`, a
+ * `__proto__` key, a bigint or an object that is neither plain nor an array (a boxed value, a class
+ * instance) is handed back as {@link UNUSUAL}, for the round trip itself.
+ */
+function jsonCopy(value: unknown, inArray: boolean): unknown {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value;
+    case "number":
+      return Number.isFinite(value) ? (Object.is(value, -0) ? 0 : value) : null;
+    case "undefined":
+    case "function":
+    case "symbol":
+      return inArray ? null : undefined;
+    case "bigint":
+      return UNUSUAL;
+    default:
+      break;
+  }
+  if (value === null) return null;
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function") return UNUSUAL;
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array(value.length);
+    for (let index = 0; index < value.length; index++) {
+      const entry = jsonCopy(value[index], true);
+      if (entry === UNUSUAL) return UNUSUAL;
+      out[index] = entry;
+    }
+    return out;
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return UNUSUAL; // boxed values, class instances
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value as object)) {
+    if (key === "__proto__") return UNUSUAL;
+    const entry = jsonCopy((value as Record<string, unknown>)[key], false);
+    if (entry === UNUSUAL) return UNUSUAL;
+    if (entry !== undefined) out[key] = entry;
+  }
+  return out;
 }
 
-/** A deep copy of a jCal component. */
+/** A deep copy of jCal as its JSON reads back (see {@link jsonCopy}). */
+function jsonClone<T>(value: T): T {
+  const copy = jsonCopy(value, false);
+  return (copy === UNUSUAL ? JSON.parse(JSON.stringify(value)) : copy) as T;
+}
+
+/** A deep copy of a jCal property (as its JSON reads back). */
+export function cloneProperty(property: JProperty): JProperty {
+  return jsonClone(property);
+}
+
+/** A deep copy of a jCal component (as its JSON reads back). */
 export function cloneComponent(component: JComponent): JComponent {
-  return JSON.parse(JSON.stringify(component)) as JComponent;
+  return jsonClone(component);
 }

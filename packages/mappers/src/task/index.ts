@@ -5,7 +5,7 @@
 import type { Task } from "@ewsdav/ews-client";
 import { guardItem, uidHint, type MapperLimits } from "../limits.js";
 import { MapperError, type DroppedProperty } from "../result.js";
-import { readVObjects, writeComponent, type JComponent, type RawLines } from "../vobject/codec.js";
+import { readVObjectsWith, writeComponent, type JComponent, type RawLines } from "../vobject/codec.js";
 import { readTodo } from "./read.js";
 import { writeTodoCalendar } from "./write.js";
 
@@ -51,8 +51,9 @@ export interface TaskToVTodoResult {
   dropped: DroppedProperty[];
 }
 
-function findTodo(text: string, what: string): { calendar: JComponent; todoIndex: number; extra: DroppedProperty[]; rawLines: RawLines } {
-  const { components, problems, rawLines } = readVObjects(text, "icalendar");
+/** Finds the VTODO of a text; its raw lines only for a base (`what` = "base"), which is merged onto. */
+function findTodo(text: string, what: "text" | "base"): { calendar: JComponent; todoIndex: number; extra: DroppedProperty[]; rawLines: RawLines } {
+  const { components, problems, rawLines } = readVObjectsWith(text, "icalendar", what === "base");
   const extra: DroppedProperty[] = problems.map((problem) => ({ property: problem.property ?? "(line)", reason: problem.reason, error: problem }));
   for (const root of components) {
     if (root[0] === "vtodo") return { calendar: ["vcalendar", [["version", {}, "text", "2.0"]], [root]], todoIndex: 0, extra, rawLines };

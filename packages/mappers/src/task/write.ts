@@ -37,10 +37,14 @@ function sameList(a: readonly string[] | undefined, b: readonly string[] | undef
 
 const instant = (value: string | undefined): number | null => (value === undefined ? null : parseEwsDateTime(value));
 
-/** Writes an EWS task into a VCALENDAR with one VTODO, merging onto `base` (a parsed VCALENDAR) when given. */
+/**
+ * Writes an EWS task into a VCALENDAR with one VTODO, merging onto `base` (a parsed VCALENDAR) when
+ * given. The base is taken over, not copied: the calendar returned is `base.calendar` changed in
+ * place (the caller parsed it for this call alone).
+ */
 export function writeTodoCalendar(item: Task, base: { calendar: JComponent; todoIndex: number } | null, options: WriteTodoOptions = {}): { calendar: JComponent; dropped: DroppedProperty[] } {
   const calendar: JComponent = base
-    ? (structuredClone(base.calendar) as JComponent)
+    ? base.calendar
     : ["vcalendar", [["version", {}, "text", "2.0"], ["prodid", {}, "text", EWSDAV_PRODID]], [["vtodo", [], []]]];
   const todoIndex = base ? base.todoIndex : 0;
   const todo = calendar[2][todoIndex]!;

@@ -80,6 +80,15 @@ function describe(error: unknown): string {
  * at the end of the text. Throws {@link MapperError} `MALFORMED_TEXT` only when the input is not text.
  */
 export function readVObjects(text: string, family: "vcard" | "icalendar"): ReadResult {
+  return readVObjectsWith(text, family, true);
+}
+
+/**
+ * {@link readVObjects}, with the raw lines only when `withRawLines` (a text read to be mapped, not
+ * merged onto, needs none: the canonical JSON of every property is not computed for it).
+ * @internal
+ */
+export function readVObjectsWith(text: string, family: "vcard" | "icalendar", withRawLines: boolean): ReadResult {
   if (typeof text !== "string") throw new MapperError("MALFORMED_TEXT", null, "input is not a string");
   if (text.length > MAX_TEXT_LENGTH) {
     throw new MapperError("MALFORMED_TEXT", null, `text longer than ${MAX_TEXT_LENGTH} characters`);
@@ -133,12 +142,13 @@ export function readVObjects(text: string, family: "vcard" | "icalendar"): ReadR
     }
     if (current[1].length >= limits.maxProperties) checkCount(current[0].toUpperCase(), current[1].length + 1, limits.maxProperties, "properties in one component");
     try {
-      const property = parsePropertyLine(line, design);
+      const parsed = parseLineCached(line, design);
+      const property = parsed.property;
       if (!Array.isArray(property) || typeof property[0] !== "string" || property[0] === "") {
         throw new Error("no property name");
       }
       current[1].push(property);
-      rawLines.set(JSON.stringify(property), line);
+      if (withRawLines) rawLines.set(parsed.json(), line);
     } catch (error) {
       problems.push(new MapperError("INVALID_VALUE", propertyNameOf(line), `cannot parse the line: ${describe(error)}`));
     }
@@ -179,6 +189,18 @@ function upgradeVCard21(lines: string[]): string[] {
   const out: string[] = [];
   for (let index = 0; index < lines.length; index++) {
     let line = lines[index]!;
+    // A line without parameters (no `;` before the first colon, no quote before it) stays as it is.
+    const colon = line.indexOf(":");
+    if (colon < 0) {
+      out.push(line);
+      continue;
+    }
+    const semicolon = line.indexOf(";");
+    const quote = line.indexOf('"');
+    if ((semicolon < 0 || semicolon > colon) && (quote < 0 || quote > colon)) {
+      out.push(line);
+      continue;
+    }
     const start = valueStart(line);
     if (start <= 0) {
       out.push(line);
@@ -227,6 +249,50 @@ function restoreBackslashes(value: unknown, standIn: string, replacement: string
   return value;
 }
 
+// Lines recur from object to object (VERSION, PRODID, the VTIMEZONE of a zone, STATUS, TRANSP …):
+// each design keeps the properties of the short lines it parsed last, and a line met again is
+// answered with a copy (the callers change the properties they are given). Parsing a line depends
+// on the line and the design only, so a copy is what parsing it again would give.
+const LINE_CACHE_ENTRIES = 4096;
+const LINE_CACHE_LENGTH = 240;
+interface CachedLine {
+  property: JProperty;
+  json: string | null;
+}
+const lineCaches = new WeakMap<DesignSet, Map<string, CachedLine>>();
+
+/** A deep copy of a parsed value: arrays, and objects with the same prototype and own keys. */
+function copyParsed<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(copyParsed) as T;
+  if (value !== null && typeof value === "object") {
+    const copy = Object.create(Object.getPrototypeOf(value) as object | null) as Record<string, unknown>;
+    for (const key of Object.keys(value)) copy[key] = copyParsed((value as Record<string, unknown>)[key]);
+    return copy as T;
+  }
+  return value;
+}
+
+/** {@link parsePropertyLine} through the line cache, with the property's canonical JSON (computed once per line). */
+function parseLineCached(line: string, design: DesignSet): { property: JProperty; json: () => string } {
+  if (line.length > LINE_CACHE_LENGTH || line.includes("__proto__")) {
+    const property = parsePropertyLine(line, design);
+    return { property, json: () => JSON.stringify(property) };
+  }
+  let cache = lineCaches.get(design);
+  if (!cache) lineCaches.set(design, (cache = new Map()));
+  let entry = cache.get(line);
+  if (!entry) {
+    const parsed = parsePropertyLine(line, design);
+    if (cache.size >= LINE_CACHE_ENTRIES) cache.clear();
+    entry = { property: copyParsed(parsed), json: null };
+    cache.set(line, entry);
+    const kept = entry;
+    return { property: parsed, json: () => (kept.json ??= JSON.stringify(kept.property)) };
+  }
+  const kept = entry;
+  return { property: copyParsed(kept.property), json: () => (kept.json ??= JSON.stringify(kept.property)) };
+}
+
 function parsePropertyLine(line: string, design: DesignSet): JProperty {
   const start = valueStart(line);
   const standIn = start > 0 && line.includes("\\\\", start) ? standInFor(line) : null;
@@ -264,13 +330,15 @@ function vcardVersionAhead(lines: string[], begin: number): string | null {
 }
 
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
+/** A value {@link writable} changes: one with CR or another control character (CR is U+000D). */
+const NEEDS_CLEANING = /[\u0000-\u0008\u000b-\u001f\u007f]/;
 
 /**
  * Makes a value writable: a content line cannot hold CR or other control characters (RFC 5545
  * §3.1, RFC 6350 §3.3), so CR LF and lone CR become LF (written as `\n`) and the rest are removed.
  */
 function writable(value: unknown): unknown {
-  if (typeof value === "string") return value.replace(/\r\n?/g, "\n").replace(CONTROL, "");
+  if (typeof value === "string") return NEEDS_CLEANING.test(value) ? value.replace(/\r\n?/g, "\n").replace(CONTROL, "") : value;
   if (Array.isArray(value)) return value.map(writable);
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, entry]) => [key, writable(entry)]));
@@ -280,8 +348,10 @@ function writable(value: unknown): unknown {
 
 /** Serialises one property to a folded content line (no line ending). */
 export function writeProperty(property: JProperty, design: DesignName): string {
-  const params = Object.fromEntries(Object.entries(property[1]).map(([key, value]) => [key, writable(value)]));
-  const clean = [property[0], params, property[2], ...property.slice(3).map(writable)];
+  const params: Record<string, unknown> = {};
+  for (const key of Object.keys(property[1])) params[key] = writable(property[1][key]);
+  const clean: unknown[] = [property[0], params, property[2]];
+  for (let index = 3; index < property.length; index++) clean.push(writable(property[index]));
   // Values ical.js does not escape (URIs, X- properties) must not break the line either.
   const line = ICAL.stringify.property(clean as never, designFor(design), true).replace(/\n/g, "\\n");
   return fold(line);

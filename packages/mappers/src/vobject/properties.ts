@@ -9,7 +9,14 @@ import type { JComponent, JProperty } from "./types.js";
 export function paramList(property: JProperty, name: string): string[] {
   const value = property[1][name];
   if (value === undefined) return [];
-  return (Array.isArray(value) ? value : [value]).flatMap((entry) => String(entry).split(",")).map((entry) => entry.trim().toLowerCase()).filter((entry) => entry !== "");
+  const out: string[] = [];
+  for (const entry of Array.isArray(value) ? value : [value]) {
+    for (const part of String(entry).split(",")) {
+      const lower = part.trim().toLowerCase();
+      if (lower !== "") out.push(lower);
+    }
+  }
+  return out;
 }
 
 /** The TYPE values of a property, lower-cased. */
