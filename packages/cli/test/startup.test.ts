@@ -60,7 +60,7 @@ describe("ewsdav start-up", () => {
       const cache = join(tmp, "node-compile-cache");
       return existsSync(cache) && readdirSync(cache).length > 0;
     };
-    expect(run({})).toBe(typeof nodeModule.enableCompileCache === "function");
+    expect(run({})).toBe(typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === "function");
     expect(run({ EWSDAV_COMPILE_CACHE: "0" })).toBe(false);
   });
 });
