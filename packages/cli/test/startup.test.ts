@@ -63,4 +63,22 @@ describe("ewsdav start-up", () => {
     expect(run({})).toBe(typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === "function");
     expect(run({ EWSDAV_COMPILE_CACHE: "0" })).toBe(false);
   });
+
+  it("a sync of DAV and vdir accounts loads no EWS client (nor its NTLM or OAuth code)", () => {
+    const work = mkdtempSync(join(tmpdir(), "ewsdav-startup-dav-"));
+    const config = join(work, "ewsdav.json");
+    writeFileSync(
+      config,
+      JSON.stringify({
+        state: join(work, "state.db"),
+        accounts: { dav: { type: "dav", url: "http://127.0.0.1:9/dav/", username: "u", password: "p", allowInsecureHttp: true }, files: { type: "vdir", path: join(work, "vdir") } },
+        pairs: [{ kind: "contacts", remote: { account: "dav", folder: "/dav/book/" }, local: { account: "files", collection: "book", create: true } }],
+      }),
+      { mode: 0o600 },
+    );
+    const { code, modules } = loaded(["sync", "--config", config]);
+    expect(code).not.toBe(0); // nothing listens on port 9: the modules a DAV sync needs are loaded all the same
+    expect(modules.some((m) => /\/packages\/dav-client\//.test(m))).toBe(true);
+    expect(modules.filter((m) => /\/packages\/ews-client\/|ntlm|msal/.test(m))).toEqual([]);
+  });
 });
