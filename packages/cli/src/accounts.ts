@@ -27,7 +27,8 @@ import {
   type NtlmAuthenticator,
   type TokenProvider,
 } from "@ewsdav/ews-client";
-import { DavClient, isLoopbackHost } from "@ewsdav/dav-client";
+import { isLoopbackHost } from "@ewsdav/dav-client";
+import type { OpenAccountOptions } from "./accounts-dav.js";
 import { resolveEwsUrl } from "./auth/autodiscover-cache.js";
 import { networkOf, type AccountNetwork } from "./auth/network.js";
 import { appOnlyProvider, delegatedProvider } from "./auth/providers.js";
@@ -39,24 +40,7 @@ export { secretOf } from "./auth/secrets.js";
 
 /** An EWS account as configured. */
 export type EwsAccountConfig = Extract<SyncConfig["accounts"][string], { type: "ews" }>;
-/** A DAV account as configured. */
-export type DavAccountConfig = Extract<SyncConfig["accounts"][string], { type: "dav" }>;
-
-/** Options of {@link davClientFor} and {@link ewsAccountFor}. */
-export interface OpenAccountOptions {
-  /** Receives warnings (e.g. credentials over plain http, allowed by `allowInsecureHttp`). */
-  warn: (message: string) => void;
-}
-
-/** The DAV client of a DAV account (its password inline, from the environment, or from a private file). */
-export function davClientFor(name: string, account: DavAccountConfig, options: OpenAccountOptions): DavClient {
-  return new DavClient({
-    baseUrl: account.url,
-    auth: { type: "basic", username: account.username, password: secretOf(account, `accounts.${name}`) },
-    allowInsecureHttp: account.allowInsecureHttp,
-    onWarning: options.warn,
-  });
-}
+export { davClientFor, type DavAccountConfig, type OpenAccountOptions } from "./accounts-dav.js";
 
 /** The message of a delegated account without a sign-in. */
 function notSignedIn(name: string, tokenCache: string): OAuthError {

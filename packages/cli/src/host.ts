@@ -71,7 +71,7 @@ async function openHost(
       if (account.type === "vdir") sides.push(new VdirSide({ root: account.path, name }));
       else if (account.type === "dav") {
         // The DAV and EWS clients are loaded only for a config that has such an account (start-up time).
-        const [{ DavSide }, { davClientFor }] = await Promise.all([import("@ewsdav/core/dav"), import("./accounts.js")]);
+        const [{ DavSide }, { davClientFor }] = await Promise.all([import("@ewsdav/core/dav"), import("./accounts-dav.js")]);
         const client = davClientFor(name, account, { warn: (message) => warn(`${name}: warning: ${message}`) });
         closers.push(() => client.close());
         sides.push(new DavSide({ client, name }));

@@ -5,7 +5,8 @@
  * loads is recorded by a module hook (node:module `register`) that the test puts in front.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import nodeModule from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -47,5 +48,37 @@ describe("ewsdav start-up", () => {
     expect(code).toBe(0);
     expect(modules.some((m) => /\/packages\/cli\/dist\/run-/.test(m))).toBe(true);
     expect(modules.filter((m) => HEAVY.test(m))).toEqual([]);
+  });
+
+  it("keeps Node's compile cache in the temporary folder where the runtime has one (Node 22.1+), and not with EWSDAV_COMPILE_CACHE=0", () => {
+    const run = (env: Record<string, string>) => {
+      const tmp = mkdtempSync(join(tmpdir(), "ewsdav-compile-cache-"));
+      const base = { ...process.env };
+      delete base.NODE_COMPILE_CACHE; // Node's own switch, which would turn the cache on by itself
+      const result = spawnSync(process.execPath, [EWSDAV_BIN, "--version"], { encoding: "utf8", env: { ...base, ...env, TMPDIR: tmp } });
+      expect(result.status).toBe(0);
+      const cache = join(tmp, "node-compile-cache");
+      return existsSync(cache) && readdirSync(cache).length > 0;
+    };
+    expect(run({})).toBe(typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === "function");
+    expect(run({ EWSDAV_COMPILE_CACHE: "0" })).toBe(false);
+  });
+
+  it("a sync of DAV and vdir accounts loads no EWS client (nor its NTLM or OAuth code)", () => {
+    const work = mkdtempSync(join(tmpdir(), "ewsdav-startup-dav-"));
+    const config = join(work, "ewsdav.json");
+    writeFileSync(
+      config,
+      JSON.stringify({
+        state: join(work, "state.db"),
+        accounts: { dav: { type: "dav", url: "http://127.0.0.1:9/dav/", username: "u", password: "p", allowInsecureHttp: true }, files: { type: "vdir", path: join(work, "vdir") } },
+        pairs: [{ kind: "contacts", remote: { account: "dav", folder: "/dav/book/" }, local: { account: "files", collection: "book", create: true } }],
+      }),
+      { mode: 0o600 },
+    );
+    const { code, modules } = loaded(["sync", "--config", config]);
+    expect(code).not.toBe(0); // nothing listens on port 9: the modules a DAV sync needs are loaded all the same
+    expect(modules.some((m) => /\/packages\/dav-client\//.test(m))).toBe(true);
+    expect(modules.filter((m) => /\/packages\/ews-client\/|ntlm|msal/.test(m))).toEqual([]);
   });
 });

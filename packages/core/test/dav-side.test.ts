@@ -203,6 +203,31 @@ describe.each(DAV_SERVER_KINDS)("DavSide on %s", (kind) => {
     expect(memory.calls.itemWrites).toBe(0);
     multigets.mockRestore();
   });
+
+  it("answers a quiet cycle of a new process with one request: the cursor carries the collection's kind", async () => {
+    const url = await server.seedCollection({ name: "restart", kind: "addressbook", items: [{ name: "r1.vcf", text: vcard("r1", { FN: "Restarted" }) }] });
+    const id = new URL(url).pathname;
+    const first = await new DavSide({ client, name: "dav" }).changes(id, null);
+    expect(first.changed).toHaveLength(1);
+    expect(first.cursor).toMatch(/^dav-side\/1 kind=addressbook /);
+
+    // A new side (a new process) with the stored cursor: no PROPFIND before the change feed.
+    const before = client.stats.requests;
+    const quiet = await new DavSide({ client, name: "dav" }).changes(id, first.cursor);
+    expect(quiet).toMatchObject({ changed: [], deleted: [], complete: false });
+    expect(client.stats.requests - before).toBe(1); // the REPORT (or, without sync-collection, the ctag PROPFIND)
+    expect(quiet.cursor).toBe(first.cursor);
+
+    // A change after it is carried as before; a cursor of the client alone (written before) is still read.
+    await client.createItem(url, { text: vcard("r2", { FN: "Second" }), name: "r2.vcf" });
+    const next = await new DavSide({ client, name: "dav" }).changes(id, quiet.cursor);
+    expect(next.changed.map((c) => c.id)).toEqual([`${id}r2.vcf`]);
+    const clientOnly = quiet.cursor!.slice(quiet.cursor!.indexOf("\n") + 1);
+    const old = await new DavSide({ client, name: "dav" }).changes(id, clientOnly);
+    expect(old.changed.map((c) => c.id)).toEqual([`${id}r2.vcf`]);
+    expect(old.cursor).toBe(next.cursor);
+    await expect(new DavSide({ client, name: "dav" }).changes(id, "dav-side/1 kind=teapot\n{}")).rejects.toMatchObject({ code: "INVALID_CURSOR" });
+  });
 });
 
 /**

@@ -5,7 +5,7 @@
  * found by listing ETags, which is slower on large collections.
  */
 import type { DavClient, DavCollection } from "@ewsdav/dav-client";
-import { davClientFor, type DavAccountConfig } from "../accounts.js";
+import { davClientFor, type DavAccountConfig } from "../accounts-dav.js";
 import type { SyncConfig } from "../config.js";
 import { categoryOf, failed, ok, warning, type CheckOutcome, type Step } from "./check.js";
 

@@ -11,6 +11,10 @@
  *   engine reads nothing more. Entries listed without content (Xandikos answers the property
  *   with 404; an ETag listing) are read by the engine through `fetch` (multiget), only those whose
  *   version it does not hold. The UID of an entry is left to the engine (read from its text).
+ * - The side's cursor records, besides the client's, the collection's kind, components and
+ *   whether it answers sync-collection: a new process (the `ewsdav sync` command) with a stored
+ *   cursor sends its REPORT at once, so a quiet cycle costs one request. Cursors written before
+ *   (the client's alone) are still read, at the cost of one PROPFIND.
  * - Reads go through multiget; every write carries a precondition (`If-None-Match: *` on create,
  *   `If-Match` on update and delete). An href the server no longer has is `not-found` (the engine
  *   files a deletion), also where the server answers the whole multiget with 404 for it
@@ -101,6 +105,45 @@ function toSideError(error: unknown, id: string | null, creating = false): SideE
   return new SideError("transient", error instanceof Error ? error.message : String(error), id);
 }
 
+/** What a cursor of {@link DavSide} records about its collection besides the client's cursor. */
+interface CollectionFacts {
+  kind: DavCollection["kind"];
+  components: readonly string[] | undefined;
+  supportsSyncCollection: boolean;
+}
+
+const SIDE_CURSOR_PREFIX = "dav-side/1 ";
+const SIDE_CURSOR_HEAD = /^dav-side\/1 kind=(calendar|addressbook) components=(\*|[A-Za-z0-9-]+(?:,[A-Za-z0-9-]+)*) sync=([01])$/;
+
+/**
+ * The side's cursor: one line with the collection's kind, accepted components and whether it
+ * answers sync-collection, then the client's cursor (`DavClient.changes`). A process that starts
+ * with it needs no PROPFIND before its REPORT: a quiet cycle is one request. The kind of a
+ * collection does not change under its href; where the collection was replaced (the server then
+ * rejects the token), {@link DavSide.changes} reads it again.
+ */
+function encodeSideCursor(facts: CollectionFacts, feed: string): string {
+  const components = facts.components === undefined ? "*" : facts.components.filter((c) => /^[A-Za-z0-9-]+$/.test(c)).join(",") || "*";
+  return `${SIDE_CURSOR_PREFIX}kind=${facts.kind} components=${components} sync=${facts.supportsSyncCollection ? 1 : 0}\n${feed}`;
+}
+
+/** A stored cursor: the side's (with the collection's facts) or, as written before them, the client's alone. */
+function decodeSideCursor(cursor: string): { facts?: CollectionFacts; feed: string } {
+  if (!cursor.startsWith(SIDE_CURSOR_PREFIX)) return { feed: cursor };
+  const newline = cursor.indexOf("\n");
+  const head = SIDE_CURSOR_HEAD.exec(newline < 0 ? cursor : cursor.slice(0, newline));
+  if (!head || newline < 0) throw new DavError("INVALID_CURSOR", "the change cursor is not one this side wrote");
+  return {
+    facts: { kind: head[1] as DavCollection["kind"], components: head[2] === "*" ? undefined : head[2]!.split(","), supportsSyncCollection: head[3] === "1" },
+    feed: cursor.slice(newline + 1),
+  };
+}
+
+function sameComponents(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && [...a].sort().join(",") === [...b].sort().join(",");
+}
+
 /** A CalDAV / CardDAV account as a sync side. */
 export class DavSide implements SyncSide {
   readonly name: string;
@@ -155,12 +198,50 @@ export class DavSide implements SyncSide {
     return known;
   }
 
+  /**
+   * The collection as a cursor of this side describes it (see {@link encodeSideCursor}), so a
+   * process that starts with a stored cursor asks nothing before its REPORT; what the process
+   * already read itself (a listing, a PROPFIND) comes first.
+   */
+  #refFromCursor(collection: string, facts: CollectionFacts): DavCollection {
+    const known = this.#collections.get(collection);
+    if (known) return known;
+    const ref: DavCollection = {
+      url: this.#client.url(collection),
+      href: collection,
+      kind: facts.kind,
+      displayName: undefined,
+      description: undefined,
+      color: undefined,
+      components: facts.components,
+      ctag: undefined,
+      syncToken: undefined,
+      privileges: undefined,
+      readOnly: false,
+      supportsSyncCollection: facts.supportsSyncCollection,
+    };
+    this.#collections.set(collection, ref);
+    return ref;
+  }
+
   async changes(collection: string, cursor: string | null, signal?: AbortSignal): Promise<ChangeFeed> {
     // Members listed without content (Xandikos gives none in sync-collection; an ETag listing) are
     // left to the engine, which reads by `fetch` only the versions it does not hold: after a cycle
     // wrote thousands of items here, the next listing names them all, and reading them in the
     // change feed would read back what was just written.
-    const feed = await this.#client.changes(await this.#ref(collection, signal), cursor, { withData: true, readMissing: false, ...(signal ? { signal } : {}) });
+    const stored = cursor === null ? null : decodeSideCursor(cursor);
+    const fromCursor = stored?.facts !== undefined && !this.#collections.has(collection);
+    let ref = stored?.facts ? this.#refFromCursor(collection, stored.facts) : await this.#ref(collection, signal);
+    const options = { withData: true, readMissing: false, ...(signal ? { signal } : {}) };
+    let feed = await this.#client.changes(ref, stored?.feed ?? null, options);
+    if (fromCursor && feed.complete) {
+      // The server did not take the token: the collection may have been replaced since, so its kind
+      // is read again (one PROPFIND, only here), and a collection of another kind is listed anew.
+      this.#collections.delete(collection);
+      const read = await this.#ref(collection, signal);
+      if (read.kind !== ref.kind || !sameComponents(read.components, ref.components)) feed = await this.#client.changes(read, null, options);
+      ref = read;
+    }
     const dropped = new Map(feed.anomalies.map((a) => [a.href, a]));
     if (feed.complete && feed.changed.length === 0 && dropped.size > 0) {
       throw new DavError(
@@ -171,7 +252,7 @@ export class DavSide implements SyncSide {
     if (dropped.size > 0) this.#dropped.set(collection, dropped);
     else this.#dropped.delete(collection);
     return {
-      cursor: feed.cursor,
+      cursor: encodeSideCursor({ kind: ref.kind, components: ref.components, supportsSyncCollection: ref.supportsSyncCollection }, feed.cursor),
       changed: [
         ...feed.changed.map((m): Versioned | SideItem => (m.data === undefined ? { id: m.href, version: m.etag || null } : { id: m.href, version: m.etag || null, uid: null, text: m.data })),
         ...[...dropped.keys()].map((id) => ({ id, version: null })),

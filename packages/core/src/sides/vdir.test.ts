@@ -246,4 +246,22 @@ describe("VdirSide", () => {
     expect(report.errors.map((e) => [e.id, e.code])).toEqual([["huge.vcf", "rejected"]]);
     expect(report.errors[0]!.message).toMatch(/larger than the item size limit/);
   });
+
+  it("lists a large folder in slices: the event loop runs meanwhile (the other side's request goes out), and the listing is whole", async () => {
+    const root = tempRoot();
+    mkdirSync(join(root, "many"));
+    writeFileSync(join(root, "many", ".ewsdav-kind"), "contacts\n");
+    for (let i = 0; i < 1000; i++) writeFileSync(join(root, "many", `m${i}.vcf`), vcard(`m${i}`, { FN: `M ${i}` }));
+    const side = new VdirSide({ root });
+    const order: string[] = [];
+    const listing = side.changes("many", null).then((feed) => (order.push("listing"), feed));
+    setImmediate(() => order.push("immediate"));
+    const feed = await listing;
+    expect(order).toEqual(["immediate", "listing"]); // the event loop turned while the folder was listed
+    expect(feed.complete).toBe(true);
+    expect(feed.changed).toHaveLength(1000);
+    expect(new Set(feed.changed.map((c) => c.id)).size).toBe(1000);
+    const quiet = await side.changes("many", feed.cursor);
+    expect(quiet).toMatchObject({ changed: [], complete: false, cursor: feed.cursor });
+  });
 });

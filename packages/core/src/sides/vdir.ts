@@ -10,10 +10,13 @@
  *   instead (robust against tools that rewrite in place within the clock's resolution, but reads
  *   every file to list).
  * - **Change feed**: the folder is listed (one `readdir` and an `lstat` per file, synchronous: the
- *   cheapest way to list a local folder); the cursor is a hash of that listing, so an unchanged
- *   folder answers "nothing changed", otherwise the full listing — which the engine compares with
- *   the versions its state holds (the per-file versions live there, not in the cursor), so a
- *   listing that matches the state is still the engine's quiet exit.
+ *   cheapest way to list a local folder, in slices of 256 files between which the event loop runs,
+ *   so the other side's request of the cycle is in flight meanwhile); the cursor is a hash of
+ *   that listing, so an unchanged folder answers "nothing changed", otherwise the full listing —
+ *   which the engine compares with the versions its state holds (the per-file versions live there,
+ *   not in the cursor), so a listing that matches the state is still the engine's quiet exit. The
+ *   folder's own mtime is not a shortcut: a file edited in place changes its own mtime, not its
+ *   folder's, so every file is looked at.
  * - **Writes** are atomic (temporary file, fsync, rename); a create never replaces an existing file
  *   (hard link, which fails if the name is taken); update and delete check the version first.
  *   Durability is batched: every temporary file of a batch is written, then all are fsynced, then
@@ -75,6 +78,10 @@ export const VDIR_KIND_FILE = ".ewsdav-kind";
 export const VDIR_DISPLAYNAME_FILE = "displayname";
 
 const EXTENSIONS = [".ics", ".vcf"];
+/** Files listed (`lstat`) between two turns of the event loop. */
+const LIST_SLICE = 256;
+/** Lets the event loop run (timers, sockets) before the listing goes on. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,120}$/;
 
 function isItemFile(name: string): boolean {
@@ -207,7 +214,7 @@ export class VdirSide implements SyncSide {
   }
 
   /** The item files of a collection, and the entries with item names that are not regular files (skipped). */
-  #list(collection: string): { items: Versioned[]; skipped: Map<string, string> } {
+  async #list(collection: string): Promise<{ items: Versioned[]; skipped: Map<string, string> }> {
     const dir = this.#dir(collection);
     let entries: Dirent[];
     try {
@@ -219,7 +226,9 @@ export class VdirSide implements SyncSide {
     }
     const items: Versioned[] = [];
     const skipped = new Map<string, string>();
-    for (const entry of entries) {
+    for (const [n, entry] of entries.entries()) {
+      // The other side's request goes out and its answer is read while this folder is listed.
+      if (n % LIST_SLICE === 0) await yieldToEventLoop();
       if (!entry.isFile()) {
         skipped.set(entry.name, entry.isSymbolicLink() ? "is a symbolic link, which is not followed" : "is not a regular file");
         continue;
@@ -236,7 +245,7 @@ export class VdirSide implements SyncSide {
   }
 
   async changes(collection: string, cursor: string | null): Promise<ChangeFeed> {
-    const { items, skipped } = this.#list(collection);
+    const { items, skipped } = await this.#list(collection);
     const digest = createHash("sha256");
     for (const item of items) digest.update(`${item.id}\u0000${item.version}\n`);
     for (const id of skipped.keys()) digest.update(`${id}\u0000skipped\n`);

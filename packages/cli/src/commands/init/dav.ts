@@ -6,7 +6,7 @@
  * asked again.
  */
 import { DavSide } from "@ewsdav/core/dav";
-import { davClientFor } from "../../accounts.js";
+import { davClientFor } from "../../accounts-dav.js";
 import type { CliContext } from "../../cli/context.js";
 import { exitCodeOf, messageOf } from "../../cli/failure.js";
 import { CliError, EXIT } from "../../exit-codes.js";
