@@ -139,6 +139,26 @@ describe("SyncEngine passive mode", () => {
     expect(local.calls.itemWrites + remote.calls.itemWrites).toBe(0);
   });
 
+  it("tags through a side's own tag call when it has one (no update), storing the tag's text and the new version", async () => {
+    const { local, remote, engine, store } = await setup({ local: { tags: true }, remote: { tags: true } });
+    const lid = local.put("book", vcard(null, { FN: "Local No Uid" }));
+    remote.put("contacts", vcard(null, { FN: "Remote No Uid" }));
+    const report = await engine.runOnce();
+    expect(report.ok).toBe(true);
+    expect(report.pairs[0]!.local.tagged).toHaveLength(1);
+    expect(report.pairs[0]!.remote.tagged).toHaveLength(1);
+    expect(local.calls.tag + remote.calls.tag).toBe(2);
+    expect(local.calls.update + remote.calls.update).toBe(0);
+    const tagged = local.items("book").find((i) => i.id === lid)!;
+    expect(tagged.uid).not.toBeNull();
+    const record = (await store.listItems("p")).find((r) => r.uid === tagged.uid)!;
+    expect(record.local).toMatchObject({ id: lid, version: tagged.version, text: tagged.text });
+    local.resetCalls();
+    remote.resetCalls();
+    await engine.runOnce();
+    expect(local.calls.itemWrites + remote.calls.itemWrites + local.calls.fetch + remote.calls.fetch).toBe(0);
+  });
+
   it("with tag writes off, leaves UID-less items untouched and keeps identity in the state", async () => {
     const { local, remote, engine } = await setup({ engine: { tagWrites: false } });
     const lid = local.put("book", vcard(null, { FN: "No Uid" }));

@@ -78,6 +78,15 @@ async function callSide(ctx: ExecuteContext, slot: Slot, op: Write["op"], writes
       answers = await side.create(collection, writes.map((w) => ({ uid: (w as { uid: string }).uid, text: (w as { text: string }).text })), ctx.signal);
     } else if (op === "delete") {
       answers = await side.remove(collection, writes.map((w) => ({ id: (w as { id: string }).id, version: (w as { version: string | null }).version })), ctx.signal);
+    } else if (op === "tag" && side.tag) {
+      answers = await side.tag(
+        collection,
+        writes.map((w) => {
+          const t = w as Extract<Write, { op: "tag" }>;
+          return { id: t.id, version: t.version, uid: t.uid, text: t.text };
+        }),
+        ctx.signal,
+      );
     } else {
       answers = await side.update(
         collection,
