@@ -147,4 +147,25 @@ describe("the EWS side's requests", () => {
     expect(tagged!.uid).toBe("tag-fresh");
     expect(tagged!.version).toBe(ok.version);
   });
+
+  it("carries the content of the first listing (rendered as a read without basis would), and ids only after", async () => {
+    const ews = new EwsSide({ client, name: "ews" });
+    for (const kind of ["contacts", "events", "tasks"] as const) {
+      const folder = await topFolder(ews, kind);
+      byOperation.clear();
+      const first = await ews.changes(folder.id, null);
+      expect(first.complete).toBe(true);
+      // The listing and its GetItem batches (and the series' exceptions): no other request.
+      expect(Object.keys(Object.fromEntries(byOperation)).sort()).toEqual(["GetItem", "SyncFolderItems"]);
+      const carried = first.changed as SideItem[];
+      expect(carried.every((c) => typeof c.text === "string")).toBe(true);
+      const read = (await ews.fetch(folder.id, carried.map((c) => c.id))) as SideItem[];
+      expect(carried.map((c) => ({ id: c.id, version: c.version, uid: c.uid, text: c.text, modified: c.modified }))).toEqual(
+        read.map((r) => ({ id: r.id, version: r.version, uid: r.uid, text: r.text, modified: r.modified })),
+      );
+      const next = await ews.changes(folder.id, first.cursor);
+      expect(next.complete).toBe(false);
+      expect(next.changed.every((c) => !("text" in c))).toBe(true);
+    }
+  });
 });

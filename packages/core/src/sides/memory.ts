@@ -80,6 +80,13 @@ export interface MemorySideOptions {
    * `calls.tag`, their hooks see `op: "tag"`) and store the tag's text. Set it at construction.
    */
   tags?: boolean;
+  /**
+   * The side says it renders onto a basis ({@link SideCapabilities.rendersOnBasis}), as the EWS side
+   * does; it holds texts as given, so the basis changes nothing, but the engine treats it as such.
+   */
+  rendersOnBasis?: boolean;
+  /** Called on every fetch with the ids asked and the basis given (tests check what was read, onto what). */
+  onFetch?: (ids: readonly string[], basis: ReadonlyMap<string, string> | undefined) => void;
 }
 
 interface Watcher {
@@ -143,6 +150,7 @@ export class MemorySide implements SyncSide {
       readOnly: options.readOnly ?? false,
       maxBatch: options.maxBatch ?? 50,
       maxConcurrency: options.maxConcurrency ?? 4,
+      ...(options.rendersOnBasis ? { rendersOnBasis: true } : {}),
     };
     if (options.push) this.watch = (collections, signal) => this.#watch(collections, signal);
     if (options.tags) this.tag = async (collection, items) => this.#write(collection, items, "tag");
@@ -257,9 +265,10 @@ export class MemorySide implements SyncSide {
     return { cursor: newCursor, complete: false, changed, deleted };
   }
 
-  async fetch(collection: string, ids: readonly string[]): Promise<Array<SideItem | SideError>> {
+  async fetch(collection: string, ids: readonly string[], _signal?: AbortSignal, basis?: ReadonlyMap<string, string>): Promise<Array<SideItem | SideError>> {
     this.options.gate?.();
     this.calls.fetch++;
+    this.options.onFetch?.(ids, basis);
     const c = this.#collection(collection);
     return ids.map((id) => {
       const item = c.items.get(id);
