@@ -15,7 +15,7 @@ import { InvalidSyncStateError, type EwsError, type ParsedItem, type TypedItem }
 import { createHash } from "node:crypto";
 import { SideError, type ChangeFeed, type SideItem, type Versioned } from "../../engine/side.js";
 import { ITEM_TYPE, kindOf } from "./collections.js";
-import type { EwsContext } from "./context.js";
+import { detach, type EwsContext } from "./context.js";
 import { syncRefused } from "./errors.js";
 import { renderItems, shapeFor } from "./read.js";
 
@@ -53,7 +53,7 @@ export async function changes(ctx: EwsContext, collection: string, cursor: strin
         }
       }
     }
-    return { cursor: state, changed: [...changed].map(([id, version]) => ({ id, version })), deleted: [...deleted] };
+    return { cursor: state, changed: [...changed].map(([id, version]) => ({ id: detach(id), version: detach(version) })), deleted: [...deleted].map(detach) };
   };
   // A full listing, with each item's content read and rendered page by page.
   const readAll = async (): Promise<ChangeFeed> => {
@@ -83,7 +83,7 @@ export async function changes(ctx: EwsContext, collection: string, cursor: strin
         const id = ids[i]!;
         changed.delete(id); // a later change of an id lists it after the others, as the feed does
         // What could not be read or rendered is listed without content: the engine reads it by id (and reports it).
-        changed.set(id, r instanceof SideError ? { id, version: listedVersions[i]! } : r);
+        changed.set(id, r instanceof SideError ? { id: detach(id), version: detach(listedVersions[i]!) } : r);
       });
     }
     return { cursor: state, changed: [...changed.values()], deleted: [], complete: true };
@@ -124,7 +124,7 @@ async function listingFeed(ctx: EwsContext, collection: string, wanted: TypedIte
     if (item.type !== wanted) continue; // a message or a distribution list in the folder: not ours to sync
     const id = item.item.itemId?.id;
     if (!id) throw new SideError("transient", `FindItem in ${collection} listed a ${item.type} without ItemId`);
-    changed.push({ id, version: item.item.itemId?.changeKey ?? null });
+    changed.push({ id: detach(id), version: detach(item.item.itemId?.changeKey ?? null) });
   }
   changed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const digest = createHash("sha256");

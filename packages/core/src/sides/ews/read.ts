@@ -22,7 +22,7 @@ import { createHash } from "node:crypto";
 import { SideError, type CollectionKind, type DroppedProperty, type SideItem } from "../../engine/side.js";
 import { prefetchAttachments, readAttachments } from "./attachments.js";
 import { kindOf } from "./collections.js";
-import type { EwsContext } from "./context.js";
+import { detach, type EwsContext } from "./context.js";
 import { toSideError } from "./errors.js";
 
 /** The GetItem shape of a collection kind (also that of the items a complete listing carries, `feeds.ts`): every property, the body as stored, LastModifiedTime and ewsdav's extended properties. */
@@ -161,7 +161,7 @@ export async function renderItems(
       const { text, uid, dropped } = await toText(ctx, kind, r, signal, basis?.get(id), exceptions);
       const version = r.type === "Unsupported" ? (r.itemId?.changeKey ?? null) : (r.item.itemId?.changeKey ?? null);
       const modified = modifiedTime(r);
-      out.push({ id, version, uid, text, ...(dropped.length ? { dropped } : {}), ...(modified ? { modified } : {}) });
+      out.push({ id: detach(id), version: detach(version), uid: detach(uid), text, ...(dropped.length ? { dropped } : {}), ...(modified ? { modified } : {}) });
     } catch (error) {
       out.push(toSideError(error, id));
     }

@@ -13,7 +13,7 @@ import { contactFromVCard, eventFromVEvent, ewsdavUidProperty, overlayManagedFie
 import { SideError, type CollectionKind, type ItemTag, type ItemUpdate, type VObject, type WriteResult } from "../../engine/side.js";
 import { prepareWrite, settleServer, syncAttachments } from "./attachments.js";
 import { kindOf } from "./collections.js";
-import type { EwsContext, Mapped } from "./context.js";
+import { detach, type EwsContext, type Mapped } from "./context.js";
 import { toSideError } from "./errors.js";
 import { applyOccurrences } from "./occurrences.js";
 import { readExceptions, readItems, toText, type ReadExceptions } from "./read.js";
@@ -76,7 +76,7 @@ async function readBack(ctx: EwsContext, kind: CollectionKind, out: Array<WriteR
     if (result.version !== null && item.item.itemId?.changeKey !== result.version) continue;
     try {
       const { text } = await toText(ctx, kind, item, signal, texts[index], exceptions);
-      out[index] = { ...result, version: item.item.itemId?.changeKey ?? result.version, text };
+      out[index] = { ...result, version: detach(item.item.itemId?.changeKey ?? result.version), text };
     } catch {
       // keep the write's result: the engine then bases on what it sent
     }
@@ -113,7 +113,7 @@ export async function createItems(ctx: EwsContext, collection: string, items: re
       try {
         const written = await syncAttachments(ctx, kind, r, m, null, signal); // attachments (issue 13)
         const changeKey = m.operations.length ? await applyOccurrences(ctx, written, m.operations, signal) : written.changeKey;
-        out[index] = { id: r.id, version: changeKey ?? null, ...(m.dropped.length ? { dropped: m.dropped } : {}) };
+        out[index] = { id: detach(r.id), version: detach(changeKey ?? null), ...(m.dropped.length ? { dropped: m.dropped } : {}) };
       } catch (error) {
         out[index] = toSideError(error, r.id);
       }
@@ -165,7 +165,7 @@ export async function updateItems(ctx: EwsContext, collection: string, items: re
         const before = pending[i]!.before.item.attachments ?? []; // attachments (issue 13)
         const written = await syncAttachments(ctx, kind, r.itemId, m, before, signal);
         const changeKey = m.operations.length ? await applyOccurrences(ctx, written, m.operations, signal) : written.changeKey;
-        out[index] = { id: r.itemId.id, version: changeKey ?? null, ...(m.dropped.length ? { dropped: m.dropped } : {}) };
+        out[index] = { id: detach(r.itemId.id), version: detach(changeKey ?? null), ...(m.dropped.length ? { dropped: m.dropped } : {}) };
       } catch (error) {
         out[index] = toSideError(error, items[index]!.id);
       }
@@ -207,7 +207,7 @@ export async function tagItems(ctx: EwsContext, collection: string, items: reado
   tagged.forEach(({ item, index }, n) => {
     const r = results[n];
     if (!r || isEwsError(r)) return void (out[index] = toSideError(r, item.id));
-    out[index] = { id: r.itemId.id || item.id, version: r.itemId.changeKey ?? null };
+    out[index] = { id: detach(r.itemId.id || item.id), version: detach(r.itemId.changeKey ?? null) };
   });
   return out;
 }
