@@ -7,8 +7,14 @@
  * the simulator's CPU is printed beside them.
  *
  *   npx tsx bench/engine-ews-vdir.ts [contacts=10000] [events=2000] [tasks=1000]   (the `large` seed)
+ *
+ * Memory: the peaks of V8's heap (used and total), external memory and array buffers are printed
+ * beside the RSS. EWSDAV_BENCH_HEAP_SNAPSHOT=MB writes a heap snapshot (into the working folder)
+ * the first time the heap in use passes MB, to see what holds it; =writing writes one when the
+ * largest pair is half way through its writes.
  */
 import { fork } from "node:child_process";
+import { writeHeapSnapshot } from "node:v8";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -52,7 +58,19 @@ const simCpu = async () => {
 };
 const sim = { url: (await ask<{ url: string }>("ready")).url };
 let peakRss = 0;
-const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+const peak = { heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
+const snapshotAt = Number(process.env.EWSDAV_BENCH_HEAP_SNAPSHOT ?? Number.NaN) * 1024 * 1024;
+const snapshotWriting = process.env.EWSDAV_BENCH_HEAP_SNAPSHOT === "writing";
+let snapshotTaken = false;
+const sampler = setInterval(() => {
+  const m = process.memoryUsage();
+  peakRss = Math.max(peakRss, m.rss);
+  for (const key of Object.keys(peak) as Array<keyof typeof peak>) peak[key] = Math.max(peak[key], m[key]);
+  if (!snapshotTaken && m.heapUsed > snapshotAt) {
+    snapshotTaken = true;
+    console.log(`heap snapshot at ${(m.heapUsed / 1048576).toFixed(0)} MiB in use: ${writeHeapSnapshot()}`);
+  }
+}, 50);
 const dir = mkdtempSync(join(tmpdir(), "ewsdav-bench-ews-"));
 const byOperation = new Map<string, number>();
 const client = new EwsClient({
@@ -67,6 +85,13 @@ try {
   const ews = new EwsSide({ client, name: "ews" });
   const vdir = new VdirSide({ root: join(dir, "vdir"), fsync: false });
   const engine = new SyncEngine({ store, sides: [ews, vdir] });
+  if (snapshotWriting) {
+    engine.events.on("progress", ({ phase, done, total }) => {
+      if (snapshotTaken || phase !== "writing" || total < Math.max(contacts, events, tasks) || done < total / 2) return;
+      snapshotTaken = true;
+      console.log(`heap snapshot half way through the writes (${(process.memoryUsage().heapUsed / 1048576).toFixed(0)} MiB in use): ${writeHeapSnapshot()}`);
+    });
+  }
   for (const folder of (await ews.listCollections()).filter((f) => ["Contacts", "Calendar", "Tasks"].includes(f.displayName))) {
     await engine.link({ kind: folder.kind, remote: { side: "ews", collection: folder.id }, local: { side: "vdir", create: { displayName: folder.displayName } } });
   }
@@ -98,7 +123,9 @@ try {
   const writes = quiet.pairs.reduce((n, p) => n + p.local.created.length + p.local.updated.length + p.remote.updated.length + p.remote.tagged.length, 0);
   console.log(`no-op cycle over ${quiet.pairs.length} pairs: EWS requests ${client.requestCount - r1} (${operations()}), wall ${noop.toFixed(2)} s, CPU ${((cpu2.user + cpu2.system) / 1e6).toFixed(3)} s (simulator ${(simNoop / 1000).toFixed(3)} s), writes ${writes}`);
   clearInterval(sampler);
+  const mib = (bytes: number) => `${(bytes / 1048576).toFixed(0)} MiB`;
   console.log(`peak RSS ${(Math.max(peakRss, process.resourceUsage().maxRSS * 1024) / 1024 / 1024).toFixed(0)} MiB (getrusage; the simulator's process not included)`);
+  console.log(`  peaks (sampled every 50 ms): V8 heap used ${mib(peak.heapUsed)}, heap total ${mib(peak.heapTotal)}, external ${mib(peak.external)} (array buffers ${mib(peak.arrayBuffers)})`);
 } finally {
   clearInterval(sampler);
   await store.close();

@@ -424,7 +424,9 @@ class Cycle {
         );
       }
       const listed = new Set<string>();
-      const contentRead = !this.deps.sides[slot].capabilities.rendersOnBasis;
+      // A side that renders onto a basis renders a feed's texts onto none: they are taken only for
+      // ids the state holds no text of (see `read`).
+      const rendersOnBasis = this.deps.sides[slot].capabilities.rendersOnBasis === true;
       let carriesText = false;
       for (const item of feed.changed) {
         listed.add(item.id);
@@ -433,7 +435,7 @@ class Cycle {
         carriesText ||= text;
         if (item.version === null || version === undefined || version !== item.version) {
           into[slot].add(item.id);
-          if (text && contentRead) this.fromFeed[slot].set(item.id, item as SideItem);
+          if (text && (!rendersOnBasis || (version === undefined && !this.writer.basisText[slot].has(item.id)))) this.fromFeed[slot].set(item.id, item as SideItem);
         }
       }
       // The feed keeps ids and versions only: the texts needed are in `fromFeed`, the others are dropped.
@@ -581,10 +583,13 @@ class Cycle {
       }
     };
     // Content the feed carried is taken once, for a plain read (a read onto a basis, or a second
-    // read of an item changed under a write, asks the side).
+    // read of an item changed under a write, asks the side). A side that renders onto a basis
+    // rendered it onto none: it is taken only while the state holds no text of the id (a new item),
+    // where a read would have had no basis to render onto either.
     const toFetch: string[] = [];
+    const noBasis = (id: string) => !side.capabilities.rendersOnBasis || !this.writer.basisText[slot].has(id);
     for (const id of ids) {
-      const carried = basis || again ? undefined : this.fromFeed[slot].get(id);
+      const carried = basis || again || !noBasis(id) ? undefined : this.fromFeed[slot].get(id);
       if (carried) {
         this.fromFeed[slot].delete(id);
         take(id, carried);

@@ -80,9 +80,9 @@ let clock = 0;
 const now = () => clock;
 let makeStore: StoreFactory = () => new MemoryStateStore({ now });
 
-async function world(initialOnly: boolean) {
-  const local = new MemorySide({ name: "local", maxBatch: 4 });
-  const remote = new MemorySide({ name: "remote", maxBatch: 3 });
+async function world(initialOnly: boolean, tags = false) {
+  const local = new MemorySide({ name: "local", maxBatch: 4, tags });
+  const remote = new MemorySide({ name: "remote", maxBatch: 3, tags });
   local.addCollection(C, "contacts");
   remote.addCollection(C, "contacts");
   const inner = makeStore();
@@ -125,27 +125,30 @@ function contents(side: MemorySide): Record<string, string> {
   return out;
 }
 
-async function uninterrupted(initialOnly: boolean) {
-  const { local, remote, inner } = await world(initialOnly);
+async function uninterrupted(initialOnly: boolean, tags: boolean) {
+  const { local, remote, inner } = await world(initialOnly, tags);
   let effects = 0;
   local.options.afterEffect = remote.options.afterEffect = () => void effects++;
   await new SyncEngine({ store: inner, sides: [local, remote] }).runOnce();
-  return { effects, local: contents(local), remote: contents(remote) };
+  return { effects, local: contents(local), remote: contents(remote), tagCalls: local.calls.tag + remote.calls.tag };
 }
 
 describe.each([
-  ["the first sync", true, "memory"],
-  ["a cycle with edits, merges, deletions and creations on both sides", false, "memory"],
-  ["a cycle with edits, merges, deletions and creations on both sides", false, "sqlite"],
-] as const)("crash safety during %s (%s store)", (_name, initialOnly, storeKind) => {
+  ["the first sync", true, "memory", false],
+  ["the first sync", true, "memory", true],
+  ["a cycle with edits, merges, deletions and creations on both sides", false, "memory", false],
+  ["a cycle with edits, merges, deletions and creations on both sides", false, "sqlite", false],
+  ["a cycle with edits, merges, deletions and creations on both sides", false, "sqlite", true],
+] as const)("crash safety during %s (first sync only: %s; %s store; sides with SyncSide.tag: %s)", (_name, initialOnly, storeKind, tags) => {
   it("for every k, dying before or after the k-th side effect, then running again converges with no duplicate and no loss", async () => {
     makeStore = storeKind === "sqlite" ? () => new SqliteStateStore({ path: ":memory:", now }) : () => new MemoryStateStore({ now });
-    const reference = await uninterrupted(initialOnly);
+    const reference = await uninterrupted(initialOnly, tags);
+    if (tags) expect(reference.tagCalls).toBeGreaterThan(0);
     expect(reference.local).toEqual(reference.remote);
     expect(reference.effects).toBeGreaterThan(20);
     for (const when of ["before", "after"] as const) {
       for (let k = 1; k <= reference.effects; k++) {
-        const { local, remote, inner } = await world(initialOnly);
+        const { local, remote, inner } = await world(initialOnly, tags);
         const store = new MortalStore(inner);
         let n = 0;
         const die = (_w: MemoryWrite) => {
@@ -288,10 +291,10 @@ describe("crash safety: every action × slot × kill point × later user action"
   }
 
   /** A synced pair with two bystanders and, when the scenario says so, the item; then the scenario's change. */
-  async function scenarioWorld(s: Scenario, lossy: boolean, omit: boolean) {
+  async function scenarioWorld(s: Scenario, lossy: boolean, omit: boolean, tags = false) {
     clock += 60_001;
-    const local = new MemorySide({ name: "local", omitCreatedThenDeleted: omit });
-    const remote = new MemorySide({ name: "remote", omitCreatedThenDeleted: omit, ...(lossy ? { dropsProperties: ["X-LOCAL"], reportStoredText: true } : {}) });
+    const local = new MemorySide({ name: "local", omitCreatedThenDeleted: omit, tags });
+    const remote = new MemorySide({ name: "remote", omitCreatedThenDeleted: omit, tags, ...(lossy ? { dropsProperties: ["X-LOCAL"], reportStoredText: true } : {}) });
     local.addCollection(C, "contacts");
     remote.addCollection(C, "contacts");
     for (const b of ["b1", "b2"]) local.put(C, vcard(b, { FN: b, TITLE: "t", NOTE: "n" }));
@@ -325,16 +328,18 @@ describe("crash safety: every action × slot × kill point × later user action"
 
   const actions: UserAction[] = ["none", "edit-local", "edit-remote", "delete-local", "delete-remote"];
   describe.each(
-    scenarios.flatMap((s) => [
-      [s.name, s, false, false, false] as const,
-      [`${s.name}, lossy remote`, s, true, false, false] as const,
-      [`${s.name}, feeds leaving out items created and deleted since the cursor`, s, false, true, false] as const,
-      [`${s.name}, such feeds, and the resuming run killed too`, s, false, true, true] as const,
+    scenarios.flatMap((s): Array<readonly [string, Scenario, boolean, boolean, boolean, boolean]> => [
+      [s.name, s, false, false, false, false],
+      [`${s.name}, lossy remote`, s, true, false, false, false],
+      [`${s.name}, feeds leaving out items created and deleted since the cursor`, s, false, true, false, false],
+      [`${s.name}, such feeds, and the resuming run killed too`, s, false, true, true, false],
+      // A tag through SyncSide.tag (as on EWS), killed at every point too.
+      ...(/ and tag /.test(s.name) ? [[`${s.name}, sides with SyncSide.tag`, s, false, false, false, true] as const] : []),
     ]),
-  )("%s", (_name, scenario, lossy, omit, killResumeToo) => {
+  )("%s", (_name, scenario, lossy, omit, killResumeToo, tags) => {
     it("resumes exactly at every kill point, whatever the user does next on either end", async () => {
       // The clean run: how many side effects the cycle makes.
-      const clean = await scenarioWorld(scenario, lossy, omit);
+      const clean = await scenarioWorld(scenario, lossy, omit, tags);
       let effects = 0;
       clean.local.options.afterEffect = clean.remote.options.afterEffect = () => void effects++;
       await new SyncEngine({ store: clean.inner, sides: [clean.local, clean.remote] }).runOnce();
@@ -344,7 +349,7 @@ describe("crash safety: every action × slot × kill point × later user action"
       let tried = 0;
       for (const [pointName, when, k] of points) {
         for (const action of actions) {
-          const w = await scenarioWorld(scenario, lossy, omit);
+          const w = await scenarioWorld(scenario, lossy, omit, tags);
           const store = new MortalStore(w.inner);
           let n = 0;
           const die = () => {

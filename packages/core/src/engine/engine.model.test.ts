@@ -324,13 +324,16 @@ describe("engine model", () => {
         fc.boolean(),
         fc.boolean(),
         fc.boolean(),
-        async (cmds, policy, localWithoutVersions, remoteOmitsCreatedThenDeleted, remoteFeedCarriesContent) => {
+        fc.boolean(),
+        async (cmds, policy, localWithoutVersions, remoteOmitsCreatedThenDeleted, remoteFeedCarriesContent, remoteRendersOnBasis) => {
           const local = new MemorySide({ name: "local", missingVersions: localWithoutVersions, maxBatch: 3 });
           const remote = new MemorySide({
             name: "remote",
             maxBatch: 4,
             omitCreatedThenDeleted: remoteOmitsCreatedThenDeleted,
             feedCarriesContent: remoteFeedCarriesContent,
+            // As the EWS side: its feed's texts are taken only for items the state holds no text of.
+            rendersOnBasis: remoteRendersOnBasis,
           });
           local.addCollection(COLLECTION, "contacts");
           remote.addCollection(COLLECTION, "contacts");

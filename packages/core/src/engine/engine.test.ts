@@ -139,6 +139,47 @@ describe("SyncEngine passive mode", () => {
     expect(local.calls.itemWrites + remote.calls.itemWrites).toBe(0);
   });
 
+  it("tags through a side's own tag call when it has one (no update), storing the tag's text and the new version", async () => {
+    const { local, remote, engine, store } = await setup({ local: { tags: true }, remote: { tags: true } });
+    const lid = local.put("book", vcard(null, { FN: "Local No Uid" }));
+    remote.put("contacts", vcard(null, { FN: "Remote No Uid" }));
+    const report = await engine.runOnce();
+    expect(report.ok).toBe(true);
+    expect(report.pairs[0]!.local.tagged).toHaveLength(1);
+    expect(report.pairs[0]!.remote.tagged).toHaveLength(1);
+    expect(local.calls.tag + remote.calls.tag).toBe(2);
+    expect(local.calls.update + remote.calls.update).toBe(0);
+    const tagged = local.items("book").find((i) => i.id === lid)!;
+    expect(tagged.uid).not.toBeNull();
+    const record = (await store.listItems("p")).find((r) => r.uid === tagged.uid)!;
+    expect(record.local).toMatchObject({ id: lid, version: tagged.version, text: tagged.text });
+    local.resetCalls();
+    remote.resetCalls();
+    await engine.runOnce();
+    expect(local.calls.itemWrites + remote.calls.itemWrites + local.calls.fetch + remote.calls.fetch).toBe(0);
+  });
+
+  it("takes a feed's texts from a side that renders onto a basis only for ids it holds no text of; the others are read onto their basis", async () => {
+    const fetched: Array<{ ids: string[]; basis: string[] }> = [];
+    const onFetch = (ids: readonly string[], basis: ReadonlyMap<string, string> | undefined) => void fetched.push({ ids: [...ids], basis: [...(basis?.keys() ?? [])] });
+    const { local, remote, engine } = await setup({ remote: { rendersOnBasis: true, feedCarriesContent: true, onFetch } });
+    const a = remote.put("contacts", vcard("a", { FN: "A" }));
+    remote.put("contacts", vcard("b", { FN: "B" }));
+    expect((await engine.runOnce()).ok).toBe(true);
+    expect(fetched).toEqual([]); // new items: the feed's texts, no read
+    expect([...byUid(local, "book").keys()].sort()).toEqual(["a", "b"]);
+    // A full listing (the side forgot the cursor) with an edited item and a new one: the new one is
+    // taken from the feed, the edited one, which the state holds a text of, is read onto that text.
+    remote.edit("contacts", a, vcard("a", { FN: "A", NOTE: "edited" }));
+    const c = remote.put("contacts", vcard("c", { FN: "C" }));
+    remote.forgetCursors("contacts");
+    expect((await engine.runOnce()).ok).toBe(true);
+    expect(fetched).toEqual([{ ids: [a], basis: [a] }]);
+    expect(fetched.flatMap((f) => f.ids)).not.toContain(c);
+    expect(prop(byUid(local, "book").get("a")!.text, "NOTE")).toBe("edited");
+    expect(byUid(local, "book").has("c")).toBe(true);
+  });
+
   it("with tag writes off, leaves UID-less items untouched and keeps identity in the state", async () => {
     const { local, remote, engine } = await setup({ engine: { tagWrites: false } });
     const lid = local.put("book", vcard(null, { FN: "No Uid" }));

@@ -78,6 +78,15 @@ async function callSide(ctx: ExecuteContext, slot: Slot, op: Write["op"], writes
       answers = await side.create(collection, writes.map((w) => ({ uid: (w as { uid: string }).uid, text: (w as { text: string }).text })), ctx.signal);
     } else if (op === "delete") {
       answers = await side.remove(collection, writes.map((w) => ({ id: (w as { id: string }).id, version: (w as { version: string | null }).version })), ctx.signal);
+    } else if (op === "tag" && side.tag) {
+      answers = await side.tag(
+        collection,
+        writes.map((w) => {
+          const t = w as Extract<Write, { op: "tag" }>;
+          return { id: t.id, version: t.version, uid: t.uid, text: t.text };
+        }),
+        ctx.signal,
+      );
     } else {
       answers = await side.update(
         collection,
@@ -209,16 +218,28 @@ function journalDetail(ctx: ExecuteContext, action: Action, write: Write): Journ
   };
 }
 
+/** The hash of each write's text, computed once for its journal entry and its record. */
+const writtenHashes = new WeakMap<Write, string>();
+
+function writtenHash(ctx: ExecuteContext, write: Exclude<Write, { op: "delete" }>): string {
+  let hash = writtenHashes.get(write);
+  if (hash === undefined) writtenHashes.set(write, (hash = ctx.hash(write.text)));
+  return hash;
+}
+
 function journaledWrite(ctx: ExecuteContext, write: Write): Pick<JournaledWrite, "written" | "expectedVersion" | "changed"> {
   let changed: ChangedProperty[] | undefined;
   try {
     // A create changes every property of its text: resume computes that from `written` when it needs it.
-    if (write.op !== "create" && write.op !== "delete" && write.replaces !== undefined) changed = changedProperties(write.replaces, write.text);
+    // A tag (the plan's `withUid` of the text it replaces) changes the UID alone, which no property key
+    // holds (UID is volatile and component paths do not name it): it changes no property.
+    if (write.op === "tag" && write.replaces !== undefined) changed = [];
+    else if (write.op !== "create" && write.op !== "delete" && write.replaces !== undefined) changed = changedProperties(write.replaces, write.text);
   } catch {
     changed = undefined; // unreadable text: the side will say so; resume compares with the record
   }
   return {
-    written: write.op === "delete" ? null : { text: write.text, hash: ctx.hash(write.text) },
+    written: write.op === "delete" ? null : { text: write.text, hash: writtenHash(ctx, write) },
     expectedVersion: write.op === "create" ? null : write.version,
     ...(changed ? { changed } : {}),
   };
@@ -231,10 +252,11 @@ function fillRecord(ctx: ExecuteContext, action: Action, results: ActionOutcome[
   for (const { write, result } of results) {
     if (write.op === "delete" || !result) continue;
     const text = result.text ?? write.text;
+    const hash = text === write.text ? writtenHash(ctx, write) : ctx.hash(text);
     // A created item, or one still waiting for its slot's feed, is confirmed by that feed later.
     const unconfirmed = unconfirmedAfterWrite(write, action.next);
     const seenAt = action.next?.[write.slot]?.seenAt;
-    record[write.slot] = { id: result.id, version: result.version, hash: ctx.hash(text), text, ...(seenAt !== undefined ? { seenAt } : {}), ...(unconfirmed ? { unconfirmed: true } : {}) };
+    record[write.slot] = { id: result.id, version: result.version, hash, text, ...(seenAt !== undefined ? { seenAt } : {}), ...(unconfirmed ? { unconfirmed: true } : {}) };
   }
   return record.local || record.remote ? record : null;
 }

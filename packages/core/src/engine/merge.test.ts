@@ -245,3 +245,17 @@ describe("per-value merge of every multi-valued card property", () => {
     });
   }
 });
+
+describe("a UID tag changes no property (the journal of a tag keeps `changed: []` without parsing)", () => {
+  it("holds for a card with or without a UID, a task and a series with an override", async () => {
+    const { withUid } = await import("@ewsdav/vobject");
+    const texts = [
+      "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada\r\nN:L;A;;;\r\nEMAIL:a@x\r\nEMAIL:b@x\r\nEND:VCARD\r\n",
+      "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:taken\r\nFN:Ada\r\nEND:VCARD\r\n",
+      "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VTODO\r\nDTSTAMP:20200101T000000Z\r\nSUMMARY:t\r\nEND:VTODO\r\nEND:VCALENDAR\r\n",
+      "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20200101T000000Z\r\nDTSTART:20200101T100000Z\r\nRRULE:FREQ=DAILY\r\nSUMMARY:t\r\nEND:VEVENT\r\n" +
+        "BEGIN:VEVENT\r\nUID:a\r\nRECURRENCE-ID:20200102T100000Z\r\nDTSTAMP:20200101T000000Z\r\nDTSTART:20200102T110000Z\r\nSUMMARY:t2\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+    ];
+    for (const text of texts) expect(changedProperties(text, withUid(text, "ewsdav-tagged"))).toEqual([]);
+  });
+});

@@ -11,6 +11,7 @@ import {
   type ChangeFeed,
   type CollectionInfo,
   type CollectionKind,
+  type ItemTag,
   type ItemUpdate,
   type NoticeItem,
   type SideCapabilities,
@@ -25,7 +26,7 @@ import { uidOfText } from "@ewsdav/vobject";
 
 /** A write the side is about to apply, as passed to the hooks. */
 export interface MemoryWrite {
-  op: "create" | "update" | "delete";
+  op: "create" | "update" | "tag" | "delete";
   collection: string;
   /** The item's id (for a create: the id it will get). */
   id: string;
@@ -74,6 +75,18 @@ export interface MemorySideOptions {
    * that asks for the data does (see {@link ChangeFeed.changed}).
    */
   feedCarriesContent?: boolean;
+  /**
+   * The side has {@link SyncSide.tag}, as the EWS side does: UID tags come through it (counted in
+   * `calls.tag`, their hooks see `op: "tag"`) and store the tag's text. Set it at construction.
+   */
+  tags?: boolean;
+  /**
+   * The side says it renders onto a basis ({@link SideCapabilities.rendersOnBasis}), as the EWS side
+   * does; it holds texts as given, so the basis changes nothing, but the engine treats it as such.
+   */
+  rendersOnBasis?: boolean;
+  /** Called on every fetch with the ids asked and the basis given (tests check what was read, onto what). */
+  onFetch?: (ids: readonly string[], basis: ReadonlyMap<string, string> | undefined) => void;
 }
 
 interface Watcher {
@@ -107,6 +120,8 @@ export interface MemorySideCalls {
   fetch: number;
   create: number;
   update: number;
+  /** Calls of {@link SyncSide.tag} (with {@link MemorySideOptions.tags}). */
+  tag: number;
   remove: number;
   /** Items written (created, updated, removed) through the SyncSide interface. */
   itemWrites: number;
@@ -116,7 +131,7 @@ export interface MemorySideCalls {
 export class MemorySide implements SyncSide {
   readonly name: string;
   readonly capabilities: SideCapabilities;
-  readonly calls: MemorySideCalls = { listCollections: 0, changes: 0, fetch: 0, create: 0, update: 0, remove: 0, itemWrites: 0 };
+  readonly calls: MemorySideCalls = { listCollections: 0, changes: 0, fetch: 0, create: 0, update: 0, tag: 0, remove: 0, itemWrites: 0 };
   /** Switches; tests may change them between cycles. */
   options: MemorySideOptions;
   readonly #collections = new Map<string, MemoryCollection>();
@@ -125,6 +140,8 @@ export class MemorySide implements SyncSide {
   #nextId = 0;
   /** Push, when `options.push` is set (see {@link SyncSide.watch}). */
   readonly watch?: (collections: readonly string[], signal: AbortSignal) => AsyncIterable<SideNotice>;
+  /** UID tags, when `options.tags` is set (see {@link SyncSide.tag}). */
+  readonly tag?: (collection: string, items: readonly ItemTag[]) => Promise<Array<WriteResult | SideError>>;
 
   constructor(options: MemorySideOptions = {}) {
     this.options = options;
@@ -133,8 +150,10 @@ export class MemorySide implements SyncSide {
       readOnly: options.readOnly ?? false,
       maxBatch: options.maxBatch ?? 50,
       maxConcurrency: options.maxConcurrency ?? 4,
+      ...(options.rendersOnBasis ? { rendersOnBasis: true } : {}),
     };
     if (options.push) this.watch = (collections, signal) => this.#watch(collections, signal);
+    if (options.tags) this.tag = async (collection, items) => this.#write(collection, items, "tag");
   }
 
   // ---- test-side API: what a user or another client does (not counted as engine calls) ----
@@ -246,9 +265,10 @@ export class MemorySide implements SyncSide {
     return { cursor: newCursor, complete: false, changed, deleted };
   }
 
-  async fetch(collection: string, ids: readonly string[]): Promise<Array<SideItem | SideError>> {
+  async fetch(collection: string, ids: readonly string[], _signal?: AbortSignal, basis?: ReadonlyMap<string, string>): Promise<Array<SideItem | SideError>> {
     this.options.gate?.();
     this.calls.fetch++;
+    this.options.onFetch?.(ids, basis);
     const c = this.#collection(collection);
     return ids.map((id) => {
       const item = c.items.get(id);
@@ -280,11 +300,15 @@ export class MemorySide implements SyncSide {
   }
 
   async update(collection: string, items: readonly ItemUpdate[]): Promise<Array<WriteResult | SideError>> {
+    return this.#write(collection, items, "update");
+  }
+
+  #write(collection: string, items: readonly ItemUpdate[], op: "update" | "tag"): Array<WriteResult | SideError> {
     this.options.gate?.();
-    this.calls.update++;
+    this.calls[op]++;
     const c = this.#collection(collection);
     return items.map((item) => {
-      const write: MemoryWrite = { op: "update", collection, id: item.id, uid: item.uid };
+      const write: MemoryWrite = { op, collection, id: item.id, uid: item.uid };
       this.options.beforeWrite?.(write);
       const refused = this.#refuse(write);
       if (refused) return refused;

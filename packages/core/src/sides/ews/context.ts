@@ -28,6 +28,16 @@ export interface EwsContext {
   learntMailbox: string | undefined;
 }
 
+/**
+ * A copy of a string cut from an EWS response (an ItemId, a ChangeKey, a UID) that does not keep
+ * the response alive: V8 keeps a substring as a slice of its parent, so one ChangeKey the engine
+ * holds would hold its whole GetItem or SyncFolderItems answer (measured: 24 MiB of response XML
+ * alive half way through a 13,000-item first sync). `null` and `undefined` pass through.
+ */
+export function detach<T extends string | null | undefined>(value: T): T {
+  return (typeof value === "string" && value.length > 12 ? Buffer.from(value, "utf8").toString("utf8") : value) as T;
+}
+
 /** The item and what its mapping dropped, ready for CreateItem / UpdateItem. */
 export interface Mapped {
   /** The item to write. */

@@ -1,18 +1,23 @@
 /**
  * The EWS side's change feeds. A folder's feed is SyncFolderItems (IdOnly, all pages) and its
- * cursor the SyncState; a rejected state restarts as a full listing. Where Exchange refuses
+ * cursor the SyncState; a rejected state restarts as a full listing of ids. The first listing (no
+ * cursor) carries each item's content: GetItem batches pipelined behind the SyncFolderItems
+ * pages (`syncFolderItemsWithItems`), each page rendered as it comes (without a basis: the engine
+ * takes such a text only for an item it holds no basis of) and its XML let go, so memory holds the
+ * texts and a page or two in flight, not the folder's XML. Where Exchange refuses
  * SyncFolderItems (public folders), the feed is a FindItem listing of ids and ChangeKeys (complete,
  * compared with the state by the engine); its cursor is a digest of that listing, so an unchanged
  * folder reads no item.
  *
  * @module
  */
-import { InvalidSyncStateError, type TypedItem } from "@ewsdav/ews-client";
+import { InvalidSyncStateError, type EwsError, type ParsedItem, type TypedItem } from "@ewsdav/ews-client";
 import { createHash } from "node:crypto";
-import { SideError, type ChangeFeed, type Versioned } from "../../engine/side.js";
+import { SideError, type ChangeFeed, type SideItem, type Versioned } from "../../engine/side.js";
 import { ITEM_TYPE, kindOf } from "./collections.js";
-import type { EwsContext } from "./context.js";
+import { detach, type EwsContext } from "./context.js";
 import { syncRefused } from "./errors.js";
+import { renderItems, shapeFor } from "./read.js";
 
 /** How a listing feed's cursor (a digest of ids and ChangeKeys) begins; a SyncState never does. */
 const LISTING_CURSOR = "ewsdav-listing:v1:";
@@ -48,17 +53,53 @@ export async function changes(ctx: EwsContext, collection: string, cursor: strin
         }
       }
     }
-    return { cursor: state, changed: [...changed].map(([id, version]) => ({ id, version })), deleted: [...deleted] };
+    return { cursor: state, changed: [...changed].map(([id, version]) => ({ id: detach(id), version: detach(version) })), deleted: [...deleted].map(detach) };
+  };
+  // A full listing, with each item's content read and rendered page by page.
+  const readAll = async (): Promise<ChangeFeed> => {
+    const changed = new Map<string, Versioned | SideItem>();
+    let state = "";
+    for await (const page of ctx.client.syncFolderItemsWithItems({ folder: { id: collection } }, { shape: shapeFor(kind), ...(signal ? { signal } : {}) })) {
+      state = page.syncState;
+      const ids: string[] = [];
+      const listedVersions: Array<string | null> = [];
+      const results: Array<ParsedItem | EwsError> = [];
+      let slot = 0; // page.items has one slot per Create and Update, in order
+      for (const change of page.changes) {
+        if (change.type === "Delete") {
+          changed.delete(change.itemId.id);
+          continue;
+        }
+        if (change.type === "ReadFlagChange") continue;
+        const item = page.items[slot++];
+        if (change.elementName !== wanted) continue;
+        if (item === undefined) throw new SideError("transient", `SyncFolderItems in ${collection}: no GetItem answer for ${change.itemId.id}`);
+        ids.push(change.itemId.id);
+        listedVersions.push(change.itemId.changeKey ?? null);
+        results.push(item);
+      }
+      const rendered = await renderItems(ctx, kind, ids, results, signal);
+      rendered.forEach((r, i) => {
+        const id = ids[i]!;
+        changed.delete(id); // a later change of an id lists it after the others, as the feed does
+        // What could not be read or rendered is listed without content: the engine reads it by id (and reports it).
+        changed.set(id, r instanceof SideError ? { id: detach(id), version: detach(listedVersions[i]!) } : r);
+      });
+    }
+    return { cursor: state, changed: [...changed.values()], deleted: [], complete: true };
   };
   try {
+    if (cursor === null) return await readAll();
     const feed = await read(cursor);
-    return { ...feed, deleted: cursor === null ? [] : feed.deleted, complete: cursor === null };
+    return { ...feed, complete: false };
   } catch (error) {
     if (syncRefused(error)) {
       ctx.listed.add(collection);
       return listingFeed(ctx, collection, wanted, null, signal);
     }
     if (!(error instanceof InvalidSyncStateError)) throw error;
+    // A rejected state: the engine holds most of the folder, whose texts it would not take from the
+    // feed (they are rendered onto its own); ids and ChangeKeys, and it reads what changed.
     const feed = await read(null);
     return { ...feed, deleted: [], complete: true };
   }
@@ -83,7 +124,7 @@ async function listingFeed(ctx: EwsContext, collection: string, wanted: TypedIte
     if (item.type !== wanted) continue; // a message or a distribution list in the folder: not ours to sync
     const id = item.item.itemId?.id;
     if (!id) throw new SideError("transient", `FindItem in ${collection} listed a ${item.type} without ItemId`);
-    changed.push({ id, version: item.item.itemId?.changeKey ?? null });
+    changed.push({ id: detach(id), version: detach(item.item.itemId?.changeKey ?? null) });
   }
   changed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const digest = createHash("sha256");

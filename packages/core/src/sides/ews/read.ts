@@ -22,11 +22,11 @@ import { createHash } from "node:crypto";
 import { SideError, type CollectionKind, type DroppedProperty, type SideItem } from "../../engine/side.js";
 import { prefetchAttachments, readAttachments } from "./attachments.js";
 import { kindOf } from "./collections.js";
-import type { EwsContext } from "./context.js";
+import { detach, type EwsContext } from "./context.js";
 import { toSideError } from "./errors.js";
 
-/** The GetItem shape of a collection kind: every property, the body as stored, LastModifiedTime and ewsdav's extended properties. */
-function shapeFor(kind: CollectionKind): ItemShape {
+/** The GetItem shape of a collection kind (also that of the items a complete listing carries, `feeds.ts`): every property, the body as stored, LastModifiedTime and ewsdav's extended properties. */
+export function shapeFor(kind: CollectionKind): ItemShape {
   const extended = kind === "contacts" ? EWSDAV_EXTENDED_PROPERTIES.contact : kind === "tasks" ? EWSDAV_EXTENDED_PROPERTIES.task : [EWSDAV_UID_PROPERTY];
   // The body as stored (Best): an HTML body reaches the mappers, which keep it (X-ALT-DESC) or reduce it and say so.
   // LastModifiedTime is in AllProperties; named, so that a server that trims the shape still sends it (SideItem.modified).
@@ -126,6 +126,22 @@ export async function toText(
 export async function fetchItems(ctx: EwsContext, collection: string, ids: readonly string[], signal?: AbortSignal, basis?: ReadonlyMap<string, string>): Promise<Array<SideItem | SideError>> {
   const kind = await kindOf(ctx, collection);
   const results = await readItems(ctx, kind, ids.map((id) => ({ id })), signal);
+  return renderItems(ctx, kind, ids, results, signal, basis);
+}
+
+/**
+ * Renders items GetItem read (`results`, one per id of `ids`): their attachments' content and the
+ * series' modified occurrences are read in batches first; each item is rendered onto its `basis`
+ * text when one is given. One answer per id, in order.
+ */
+export async function renderItems(
+  ctx: EwsContext,
+  kind: CollectionKind,
+  ids: readonly string[],
+  results: ReadonlyArray<ParsedItem | EwsError>,
+  signal?: AbortSignal,
+  basis?: ReadonlyMap<string, string>,
+): Promise<Array<SideItem | SideError>> {
   const unread = await prefetchAttachments(ctx, kind, results, signal); // attachment content, batched (issue 13)
   // The series' modified occurrences, batched; if that read fails, each series reads its own (and fails alone).
   const exceptions = await readExceptions(ctx, kind, results, signal).catch(() => undefined);
@@ -145,7 +161,7 @@ export async function fetchItems(ctx: EwsContext, collection: string, ids: reado
       const { text, uid, dropped } = await toText(ctx, kind, r, signal, basis?.get(id), exceptions);
       const version = r.type === "Unsupported" ? (r.itemId?.changeKey ?? null) : (r.item.itemId?.changeKey ?? null);
       const modified = modifiedTime(r);
-      out.push({ id, version, uid, text, ...(dropped.length ? { dropped } : {}), ...(modified ? { modified } : {}) });
+      out.push({ id: detach(id), version: detach(version), uid: detach(uid), text, ...(dropped.length ? { dropped } : {}), ...(modified ? { modified } : {}) });
     } catch (error) {
       out.push(toSideError(error, id));
     }

@@ -13,6 +13,7 @@ import {
   type ChangeFeed,
   type CollectionInfo,
   type CollectionKind,
+  type ItemTag,
   type ItemUpdate,
   type SideCapabilities,
   type SideItem,
@@ -29,7 +30,7 @@ import { changes } from "./feeds.js";
 import type { EwsSideOptions } from "./options.js";
 import { watchNotices } from "./push.js";
 import { fetchItems } from "./read.js";
-import { createItems, updateItems } from "./write.js";
+import { createItems, tagItems, updateItems } from "./write.js";
 
 /** An Exchange mailbox as a sync side. */
 export class EwsSide implements SyncSide {
@@ -74,6 +75,12 @@ export class EwsSide implements SyncSide {
   async update(collection: string, items: readonly ItemUpdate[], signal?: AbortSignal): Promise<Array<WriteResult | SideError>> {
     if (this.capabilities.readOnly) return items.map((i) => new SideError("read-only", `${this.name} is read-only`, i.id));
     return updateItems(this.#context, collection, items, signal);
+  }
+
+  /** Writes UIDs onto items: one UpdateItem of ewsdav's UID property per batch, nothing read (see `tagItems` in `write.ts`). */
+  async tag(collection: string, items: readonly ItemTag[], signal?: AbortSignal): Promise<Array<WriteResult | SideError>> {
+    if (this.capabilities.readOnly) return items.map((i) => new SideError("read-only", `${this.name} is read-only`, i.id));
+    return tagItems(this.#context, collection, items, signal);
   }
 
   /**

@@ -9,11 +9,11 @@
  * @module
  */
 import { isEwsError, type CalendarItem, type EwsError, type ParsedItem, type TypedItem } from "@ewsdav/ews-client";
-import { contactFromVCard, eventFromVEvent, overlayManagedFields, taskFromVTodo } from "@ewsdav/mappers";
-import { SideError, type CollectionKind, type ItemUpdate, type VObject, type WriteResult } from "../../engine/side.js";
+import { contactFromVCard, eventFromVEvent, ewsdavUidProperty, overlayManagedFields, taskFromVTodo } from "@ewsdav/mappers";
+import { SideError, type CollectionKind, type ItemTag, type ItemUpdate, type VObject, type WriteResult } from "../../engine/side.js";
 import { prepareWrite, settleServer, syncAttachments } from "./attachments.js";
 import { kindOf } from "./collections.js";
-import type { EwsContext, Mapped } from "./context.js";
+import { detach, type EwsContext, type Mapped } from "./context.js";
 import { toSideError } from "./errors.js";
 import { applyOccurrences } from "./occurrences.js";
 import { readExceptions, readItems, toText, type ReadExceptions } from "./read.js";
@@ -76,7 +76,7 @@ async function readBack(ctx: EwsContext, kind: CollectionKind, out: Array<WriteR
     if (result.version !== null && item.item.itemId?.changeKey !== result.version) continue;
     try {
       const { text } = await toText(ctx, kind, item, signal, texts[index], exceptions);
-      out[index] = { ...result, version: item.item.itemId?.changeKey ?? result.version, text };
+      out[index] = { ...result, version: detach(item.item.itemId?.changeKey ?? result.version), text };
     } catch {
       // keep the write's result: the engine then bases on what it sent
     }
@@ -113,7 +113,7 @@ export async function createItems(ctx: EwsContext, collection: string, items: re
       try {
         const written = await syncAttachments(ctx, kind, r, m, null, signal); // attachments (issue 13)
         const changeKey = m.operations.length ? await applyOccurrences(ctx, written, m.operations, signal) : written.changeKey;
-        out[index] = { id: r.id, version: changeKey ?? null, ...(m.dropped.length ? { dropped: m.dropped } : {}) };
+        out[index] = { id: detach(r.id), version: detach(changeKey ?? null), ...(m.dropped.length ? { dropped: m.dropped } : {}) };
       } catch (error) {
         out[index] = toSideError(error, r.id);
       }
@@ -165,12 +165,49 @@ export async function updateItems(ctx: EwsContext, collection: string, items: re
         const before = pending[i]!.before.item.attachments ?? []; // attachments (issue 13)
         const written = await syncAttachments(ctx, kind, r.itemId, m, before, signal);
         const changeKey = m.operations.length ? await applyOccurrences(ctx, written, m.operations, signal) : written.changeKey;
-        out[index] = { id: r.itemId.id, version: changeKey ?? null, ...(m.dropped.length ? { dropped: m.dropped } : {}) };
+        out[index] = { id: detach(r.itemId.id), version: detach(changeKey ?? null), ...(m.dropped.length ? { dropped: m.dropped } : {}) };
       } catch (error) {
         out[index] = toSideError(error, items[index]!.id);
       }
     }
   }
   await readBack(ctx, kind, out, items.map((i) => i.text), signal);
+  return out;
+}
+
+/**
+ * Writes UIDs onto contacts and tasks (see `SyncSide.tag`): one UpdateItem per batch that sets
+ * ewsdav's UID property and nothing else, under `NeverOverwrite` with the ChangeKey the engine
+ * read (a stale one fails as `precondition-failed`); the new ChangeKey comes from UpdateItem's
+ * answer, and the text the slot now holds is the tag's own (the item as read, with the UID), so
+ * nothing is read before or after. Calendar items carry their UID in the item itself, and an item
+ * without a known ChangeKey cannot be written under `NeverOverwrite` without reading it: both
+ * go through {@link updateItems}.
+ */
+export async function tagItems(ctx: EwsContext, collection: string, items: readonly ItemTag[], signal?: AbortSignal): Promise<Array<WriteResult | SideError>> {
+  const kind = await kindOf(ctx, collection);
+  if (kind === "events") return updateItems(ctx, collection, items, signal);
+  const out: Array<WriteResult | SideError> = new Array(items.length);
+  const unversioned = items.map((item, index) => ({ item, index })).filter((x) => x.item.version === null);
+  if (unversioned.length) {
+    const written = await updateItems(ctx, collection, unversioned.map((x) => x.item), signal);
+    unversioned.forEach((x, n) => (out[x.index] = written[n]!));
+  }
+  const tagged = items.map((item, index) => ({ item, index })).filter((x) => x.item.version !== null);
+  if (tagged.length === 0) return out;
+  const type = kind === "contacts" ? "Contact" : "Task";
+  const results = await ctx.client.updateItem(
+    tagged.map(({ item }) => ({
+      target: { id: item.id, changeKey: item.version! },
+      before: { type, item: {} } as TypedItem,
+      after: { type, item: { extendedProperties: [ewsdavUidProperty(item.uid)] } } as TypedItem,
+    })),
+    { conflictResolution: "NeverOverwrite", ...(signal ? { signal } : {}) },
+  );
+  tagged.forEach(({ item, index }, n) => {
+    const r = results[n];
+    if (!r || isEwsError(r)) return void (out[index] = toSideError(r, item.id));
+    out[index] = { id: detach(r.itemId.id || item.id), version: detach(r.itemId.changeKey ?? null) };
+  });
   return out;
 }
