@@ -11,7 +11,7 @@
 import { execFileSync } from "node:child_process";
 
 /** Every Debian package some test drives (kept in step with `.ci/run`). */
-export const DEBIAN_TEST_PACKAGES = ["radicale", "xandikos", "php-cli", "php-sqlite3", "php-sabre-dav", "python3-exchangelib", "davmail-server", "zsh"] as const;
+export const DEBIAN_TEST_PACKAGES = ["radicale", "xandikos", "php-cli", "php-sqlite3", "php-sabre-dav", "python3-exchangelib", "davmail-server", "zsh", "postgresql"] as const;
 
 /** The lock file that serialises the harness's apt-get runs across test processes. */
 const APT_LOCK = "/tmp/ewsdav-test-apt.lock";
