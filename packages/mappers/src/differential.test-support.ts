@@ -27,6 +27,9 @@ export const PINNED_RUNS = 300;
 /** Generated inputs of each kind the suite checks. */
 export const SUITE_RUNS = 60;
 
+/** Generated items' zones whose VTIMEZONE and local times (from the runtime's Intl data) differ between the runtimes CI runs. */
+const RUNTIME_DEPENDENT_ZONES = new Set(["Asia/Tehran", "America/Sao_Paulo"]);
+
 /** Canonical JSON: object keys sorted, errors as their code and message. */
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, entry: unknown) => {
@@ -196,6 +199,10 @@ export function differentialDigests(runs: number): Record<string, string> {
     put(`${key}.hash`, () => [veventHash(text), normalizeVEvent(text)]);
   }
   sample(itemArbitrary, runs, 8).forEach(({ item, zone }, index) => {
+    // The pinned digests must not depend on the runtime's time-zone data: an item in a zone whose
+    // rules differ between the tz releases of the runtimes CI runs (tzdata 2025c on Node 20, 2026e
+    // on Node 22/24) is not run (its digests are pinned as not run).
+    if (RUNTIME_DEPENDENT_ZONES.has(zone)) return;
     const key = `event.generated.${index}`;
     put(`${key}.new`, () => eventToVEvent(item, { timeZone: zone, now: NOW }));
     let written: string | null = null;
