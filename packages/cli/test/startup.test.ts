@@ -50,14 +50,14 @@ describe("ewsdav start-up", () => {
     expect(modules.filter((m) => HEAVY.test(m))).toEqual([]);
   });
 
-  it("keeps Node's compile cache in the temporary folder where the runtime has one (Node 22.1+), and not with EWSDAV_COMPILE_CACHE=0", () => {
+  it("keeps Node's compile cache in the user's cache folder where the runtime has one (Node 22.1+), and not with EWSDAV_COMPILE_CACHE=0", () => {
     const run = (env: Record<string, string>) => {
       const tmp = mkdtempSync(join(tmpdir(), "ewsdav-compile-cache-"));
       const base = { ...process.env };
       delete base.NODE_COMPILE_CACHE; // Node's own switch, which would turn the cache on by itself
-      const result = spawnSync(process.execPath, [EWSDAV_BIN, "--version"], { encoding: "utf8", env: { ...base, ...env, TMPDIR: tmp } });
+      const result = spawnSync(process.execPath, [EWSDAV_BIN, "--version"], { encoding: "utf8", env: { ...base, ...env, XDG_CACHE_HOME: tmp } });
       expect(result.status).toBe(0);
-      const cache = join(tmp, "node-compile-cache");
+      const cache = join(tmp, "ewsdav", "compile-cache");
       return existsSync(cache) && readdirSync(cache).length > 0;
     };
     expect(run({})).toBe(typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === "function");

@@ -168,4 +168,21 @@ describe("the EWS side's requests", () => {
       expect(next.changed.every((c) => !("text" in c))).toBe(true);
     }
   });
+
+  it("lists ids and ChangeKeys when a GetItem batch of the first listing fails as a whole, so the folder's first sync goes on", async () => {
+    const ews = new EwsSide({ client, name: "ews" });
+    const folder = await topFolder(ews, "contacts");
+    const whole = await ews.changes(folder.id, null);
+    // Every GetItem answer cut short (a malformed answer, never a complete one).
+    sim.faults.inject({ kind: "cutBody", after: "</t:Contact>", framing: "close", operation: "GetItem", times: 1_000 });
+    try {
+      const feed = await ews.changes(folder.id, null);
+      expect(feed.complete).toBe(true);
+      expect(feed.changed.every((c) => !("text" in c))).toBe(true);
+      expect(feed.changed.map((c) => c.id).sort()).toEqual(whole.changed.map((c) => c.id).sort());
+      expect(feed.cursor).toBeTruthy();
+    } finally {
+      sim.faults.clear();
+    }
+  });
 });

@@ -81,6 +81,23 @@ describe("PostgresStateStore", () => {
     await expect(PostgresStateStore.open({ pool, schema: "Bad-Name" })).rejects.toThrow(/schema name/);
   });
 
+  it("survives the server ending its idle connections (a store from a connection string): the next call takes a new one", async () => {
+    const idleErrors: Error[] = [];
+    const named = `${url}${url.includes("?") ? "&" : "?"}application_name=ewsdav-idle-test`;
+    const store = await PostgresStateStore.open({ connectionString: named, schema: fresh(), onIdleError: (error) => idleErrors.push(error) });
+    try {
+      await store.write([{ op: "put-pair", pair }]);
+      const ended = await pool.query<{ ended: boolean }>(
+        "SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle' AND application_name = 'ewsdav-idle-test'",
+      );
+      expect(ended.rows.length).toBeGreaterThan(0);
+      await until("the pool's idle error", () => idleErrors.length > 0);
+      expect((await store.listPairs()).map((p) => p.id)).toEqual([pair.id]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("answers a cycle's questions from its indexes (unconfirmed marks, id/version listing, a pair's items and runs)", async () => {
     const schema = fresh();
     const store = await PostgresStateStore.open({ pool, schema });

@@ -4,10 +4,11 @@
  * (registered there, absent elsewhere). PostgreSQL runs the same suite in
  * packages/core/test/postgres.test.ts.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { afterAll } from "vitest";
 import { MemoryStateStore } from "./memory.js";
 import { loadNodeSqlite } from "./node-sqlite.js";
 import { SqliteStateStore } from "./sqlite.js";
@@ -21,9 +22,17 @@ describeStateStoreContract("memory", {
   },
 });
 
+/** The folders of the SQLite files, removed when the file's tests are done. */
+const folders: string[] = [];
+afterAll(() => {
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+});
+
 const sqlite = (driver: "node:sqlite" | typeof Database) => ({
   async fresh() {
-    const path = join(mkdtempSync(join(tmpdir(), "ewsdav-contract-")), "state.db");
+    const folder = mkdtempSync(join(tmpdir(), "ewsdav-contract-"));
+    folders.push(folder);
+    const path = join(folder, "state.db");
     return { open: async (options: { now: () => number; runsKept?: number }) => new SqliteStateStore({ path, driver, ...options }) };
   },
 });

@@ -113,12 +113,22 @@ const MIGRATION_LOCK_CLASS = 0x65777364; // "ewsd"
 
 /** Options of {@link PostgresStateStore.open}: a pool or a connection string, and where the tables live. */
 export interface PostgresStateStoreOptions {
-  /** A pool of the host's (a fleet shares one): the store takes clients from it and never ends it. */
+  /**
+   * A pool of the host's (a fleet shares one): the store takes clients from it and never ends it.
+   * The host listens for the pool's `error` events (an idle connection ended by the server): a pool
+   * without a listener ends the process on the first one.
+   */
   pool?: Pool;
   /** Or a connection string (`postgres://user@host:port/db`): the store makes a pool of its own and ends it on `close()`. */
   connectionString?: string;
   /** The `pg` module, when the store makes its pool (default: the one `@ewsdav/core` resolves). */
   pg?: { Pool: new (config: { connectionString: string; max?: number }) => Pool };
+  /**
+   * Called when the server ends an idle connection of the pool the store made (from a connection
+   * string); the pool replaces it on the next query. Default: nothing (the error carries no secret,
+   * but the store has no logger).
+   */
+  onIdleError?: (error: Error) => void;
   /** The schema that holds the tables (default `ewsdav`): lower-case letters, digits and `_`, created when missing. */
   schema?: string;
   /** How many runs per pair are kept (default {@link RUNS_KEPT_PER_PAIR}). */
@@ -238,6 +248,10 @@ export class PostgresStateStore implements StateStore {
       if (!options.connectionString) throw new TypeError("PostgresStateStore.open needs a pool or a connection string");
       const driver = options.pg ?? (await loadPg());
       pool = new driver.Pool({ connectionString: options.connectionString, max: 4 });
+      // An idle connection the server ends (a restart, a failover, an idle timeout, an administrator)
+      // is an 'error' event on the pool; unheard, it would end the process. The pool drops that
+      // connection and the next query takes a new one, so the store has nothing else to do.
+      pool.on("error", (error) => options.onIdleError?.(error));
     }
     const store = new PostgresStateStore(pool, ownsPool, schema, options);
     try {

@@ -74,8 +74,9 @@ export async function changes(ctx: EwsContext, collection: string, cursor: strin
         const item = page.items[slot++];
         if (change.elementName !== wanted) continue;
         if (item === undefined) throw new SideError("transient", `SyncFolderItems in ${collection}: no GetItem answer for ${change.itemId.id}`);
-        ids.push(change.itemId.id);
-        listedVersions.push(change.itemId.changeKey ?? null);
+        // Copies: a string cut from the response would keep each page's XML alive until the feed returns.
+        ids.push(detach(change.itemId.id));
+        listedVersions.push(detach(change.itemId.changeKey ?? null));
         results.push(item);
       }
       const rendered = await renderItems(ctx, kind, ids, results, signal);
@@ -89,7 +90,19 @@ export async function changes(ctx: EwsContext, collection: string, cursor: strin
     return { cursor: state, changed: [...changed.values()], deleted: [], complete: true };
   };
   try {
-    if (cursor === null) return await readAll();
+    if (cursor === null) {
+      try {
+        return await readAll();
+      } catch (error) {
+        // A GetItem batch that fails as a whole (an answer over the size limit, a server error on one
+        // corrupt item) must not stop the folder's first sync every cycle: list ids and ChangeKeys
+        // instead, and the engine reads by id in its own batches, where a failure costs only that
+        // batch's items. A refusal of SyncFolderItems, an abort and a failed listing stay as they are.
+        if (signal?.aborted || syncRefused(error) || error instanceof InvalidSyncStateError) throw error;
+        const feed = await read(null);
+        return { ...feed, deleted: [], complete: true };
+      }
+    }
     const feed = await read(cursor);
     return { ...feed, complete: false };
   } catch (error) {
