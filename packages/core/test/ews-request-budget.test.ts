@@ -126,6 +126,23 @@ describe("the EWS side's requests", () => {
     }
   });
 
+  it("fails a tag with a superseded ChangeKey (the item changed since it was read) as a precondition, and keeps the change", async () => {
+    const ews = new EwsSide({ client, name: "ews" });
+    const tasks = await topFolder(ews, "tasks");
+    const feed = await ews.changes(tasks.id, null);
+    const a = feed.changed[0]!;
+    const [read] = (await ews.fetch(tasks.id, [a.id])) as SideItem[];
+    // A change made after the read (here a tag of our own): the ChangeKey read is now superseded.
+    const [first] = await ews.tag!(tasks.id, [{ id: a.id, version: read!.version, uid: "tag-first", text: read!.text }]);
+    expect((first as WriteResult).version).not.toBe(read!.version);
+    const [late] = await ews.tag!(tasks.id, [{ id: a.id, version: read!.version, uid: "tag-late", text: read!.text }]);
+    expect(late).toBeInstanceOf(SideError);
+    expect((late as SideError).code).toBe("precondition-failed");
+    const [now] = (await ews.fetch(tasks.id, [a.id])) as SideItem[];
+    expect(now!.uid).toBe("tag-first");
+    expect(now!.version).toBe((first as WriteResult).version);
+  });
+
   it("fails a tag whose ChangeKey is stale as a precondition, and leaves the item as it was", async () => {
     const ews = new EwsSide({ client, name: "ews" });
     const contacts = await topFolder(ews, "contacts");
