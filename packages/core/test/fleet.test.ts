@@ -230,6 +230,46 @@ describe("Fleet", () => {
     }
   }, 240_000);
 
+  it("a worker stopping gracefully aborts the cycle still running after its grace, releases the lease, and the pair is due again at once", async () => {
+    const url = await cluster.createDatabase();
+    const fleet = await open(url, K1, { lease: { ttlMs: 3_000, waitMs: 5_000 } });
+    const box = sim.mailbox(USERS[2]!.smtpAddress);
+    for (let i = box.items("contacts").length; i < 150; i++) box.createItem("contacts", `<Contact><DisplayName>Graceful ${i}</DisplayName><Surname>G${i}</Surname></Contact>`);
+    const total = box.items("contacts").length;
+    await fleet.addAccount("ews2", ews(2), USERS[2]!.password);
+    await fleet.addAccount("files", { type: "vdir", path: join(dir, "graceful") });
+    const id = await fleet.linkPair({ id: "g", kind: "contacts", remote: { account: "ews2", folder: "Contacts" }, local: { account: "files", collection: "book", create: true } });
+    const outcomes: string[] = [];
+    let stopping: Promise<void> | undefined;
+    const worker = await fleet.startWorker({
+      pollingIntervalSeconds: 0.5,
+      onJob: (_, o) => outcomes.push(o),
+      observe: (_, events) => {
+        // At the cycle's first progress (it holds the lease and has started reading), the worker is told to stop, with no grace.
+        events.on("progress", () => {
+          stopping ??= worker.stop({ graceMs: 0 });
+        });
+      },
+    });
+    expect(await fleet.triggerSync(id)).toBeTruthy();
+    await until("the worker stopped", () => stopping !== undefined, 30_000, 20);
+    await stopping;
+    expect(outcomes).toEqual(["aborted"]);
+    const stopped = await fleet.status(id);
+    expect(stopped.lease).toBeNull();
+    expect(stopped.schedule).toMatchObject({ lastOutcome: "aborted", failures: 0 });
+    expect(Date.parse(stopped.schedule.nextDue)).toBeLessThanOrEqual(Date.now());
+    expect(stopped.runs[0]!.outcome).toBe("stopped");
+    // Another worker takes the pair at once and completes it: every item once on each side.
+    const next = await fleet.startWorker({ pollingIntervalSeconds: 0.5, onJob: (_, o) => outcomes.push(o) });
+    expect(await fleet.enqueueDue()).toEqual([id]);
+    await until("the pair completed", () => outcomes.includes("ok"), 30_000, 20);
+    await next.stop();
+    const files = readdirSync(join(dir, "graceful", "book")).filter((f) => f.endsWith(".vcf"));
+    expect(files.length).toBe(total);
+    expect(box.items("contacts").length).toBe(total);
+  }, 60_000);
+
   it("parks a pair that keeps failing, with its error visible (no secret in it), and releases it", async () => {
     const url = await cluster.createDatabase();
     const fleet = await open(url, K1, { retry: { baseMs: 50, maxMs: 200, parkAfter: 3 }, lease: { ttlMs: 3_000, waitMs: 1_000 } });

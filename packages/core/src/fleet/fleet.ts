@@ -29,6 +29,7 @@ import type PgBossType from "pg-boss";
 import { defaultLeaseOwner } from "../engine/lease.js";
 import type { SyncPolicy } from "../engine/engine.js";
 import type { EngineEvents, TypedEmitter } from "../engine/events.js";
+import { silentLogger, type Logger } from "../engine/log.js";
 import type { PairLease, RunRecord } from "../engine/state.js";
 import { PostgresStateStore } from "../stores/postgres.js";
 import { checkAccount, checkId, checkPair, FleetError, type FleetAccountConfig, type FleetPairConfig } from "./accounts.js";
@@ -70,6 +71,11 @@ export interface FleetOptions {
   maintenanceIntervalSeconds?: number;
   policy?: SyncPolicy;
   tagWrites?: boolean;
+  /**
+   * Receives the fleet's log lines (a scheduler tick that failed, pg-boss maintenance errors) and
+   * the engine's; ids, codes and messages only, never a secret. Default: silent.
+   */
+  logger?: Logger;
 }
 
 /** Options of {@link Fleet.startWorker}. */
@@ -183,14 +189,19 @@ export class Fleet {
         maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 60,
         schedule: false,
       });
-      boss.on("error", () => undefined); // maintenance errors are retried by pg-boss; never fatal to the host
+      const logger = options.logger ?? silentLogger;
+      // Maintenance errors are retried by pg-boss: logged, never fatal to the host.
+      boss.on("error", (error) => logger.warn("job queue error", { message: error.message }));
       await boss.start();
       const fleet = new Fleet(pool, !options.pool, schema, store, boss, options);
       await boss.createQueue(fleet.#queue, {
         name: fleet.#queue,
         policy: "stately",
+        // A job's handler never throws for the pair's own failures (the schedule backs off): a retry
+        // is a job whose worker died (expired) or lost the database while recording.
         retryLimit: 1_000_000,
         retryDelay: 1,
+        retryBackoff: true,
         expireInSeconds: options.jobExpireSeconds ?? 900,
       });
       return fleet;
@@ -278,12 +289,15 @@ export class Fleet {
    */
   async unlinkPair(pairId: string): Promise<void> {
     this.#check();
+    // The schedule first (no new job), then the state under the lease; called again after a
+    // `pair-busy`, it finishes the second step.
     const { rowCount } = await this.#pool.query(`DELETE FROM ${this.#s}.pairs WHERE id = $1`, [pairId]);
-    if (rowCount === 0) throw new FleetError("unknown-pair", `no pair ${pairId}`);
-    if (await this.store.getPair(pairId)) {
+    const linked = await this.store.getPair(pairId);
+    if (rowCount === 0 && !linked) throw new FleetError("unknown-pair", `no pair ${pairId}`);
+    if (linked) {
       const { SyncEngine } = await import("../engine/engine.js");
       const lease = this.#options.lease ?? {};
-      await new SyncEngine({ store: this.store, sides: [], lease: { ttlMs: lease.ttlMs ?? 60_000, waitMs: lease.waitMs ?? 30_000 } }).unlink(pairId);
+      await new SyncEngine({ store: this.store, sides: [], lease: { ttlMs: lease.ttlMs ?? 60_000, waitMs: lease.waitMs ?? 30_000 }, ...(this.#options.logger ? { logger: this.#options.logger } : {}) }).unlink(pairId);
     }
   }
 
@@ -394,7 +408,8 @@ export class Fleet {
     const tick = () => {
       running = this.enqueueDue(options.batch ?? 500).then(
         () => undefined,
-        () => undefined, // the database is away: the next tick tries again
+        // The database is away: logged, and the next tick tries again.
+        (error: unknown) => (this.#options.logger ?? silentLogger).warn("scheduler tick failed", { message: error instanceof Error ? error.message : String(error) }),
       ).finally(() => {
         if (!stopped) timer = setTimeout(tick, options.tickMs ?? 5_000);
       });
@@ -428,6 +443,7 @@ export class Fleet {
       ...(this.#options.policy ? { policy: this.#options.policy } : {}),
       ...(this.#options.tagWrites !== undefined ? { tagWrites: this.#options.tagWrites } : {}),
       ...(options.observe ? { observe: options.observe } : {}),
+      ...(this.#options.logger ? { logger: this.#options.logger } : {}),
     };
     const running = new Set<{ abort: AbortController; done: Promise<unknown> }>();
     const ids: string[] = [];

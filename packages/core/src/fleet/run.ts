@@ -12,6 +12,7 @@ import { EngineError } from "../engine/errors.js";
 import type { EngineEvents } from "../engine/events.js";
 import type { PairReport } from "../engine/report.js";
 import type { TypedEmitter } from "../engine/events.js";
+import type { Logger } from "../engine/log.js";
 import type { StateStore } from "../engine/state.js";
 import { openSide, type FleetAccountConfig, type OpenedSide } from "./accounts.js";
 import { KeyRing } from "./keys.js";
@@ -38,6 +39,7 @@ export interface RunContext {
   retry: Required<FleetRetryOptions>;
   policy?: SyncPolicy;
   tagWrites?: boolean;
+  logger?: Logger;
   /** Sees each cycle's engine events before it runs (metrics, tests). */
   observe?: (pairId: string, events: TypedEmitter<EngineEvents>) => void;
 }
@@ -95,6 +97,7 @@ export async function runPairJob(ctx: RunContext, pairId: string, signal: AbortS
       ...(ctx.policy ? { policy: ctx.policy } : {}),
       ...(ctx.tagWrites !== undefined ? { tagWrites: ctx.tagWrites } : {}),
       lease: { owner: ctx.worker, ttlMs: ctx.lease.ttlMs, waitMs: ctx.lease.waitMs },
+      ...(ctx.logger ? { logger: ctx.logger } : {}),
     });
     ctx.observe?.(pairId, engine.events);
     if (!(await ctx.store.getPair(pairId))) await link(engine, pair, signal);
@@ -108,7 +111,9 @@ export async function runPairJob(ctx: RunContext, pairId: string, signal: AbortS
     for (const o of opened.reverse()) await o.close().catch(() => undefined);
   }
   const code = report?.error?.code;
-  const outcome: JobOutcome = signal.aborted ? "aborted" : failure === undefined ? "ok" : code === "pair-busy" ? "busy" : "failed";
+  if (failure !== undefined) ctx.logger?.warn("fleet cycle failed", { pair: pairId, worker: ctx.worker, error: failure });
+  // A cycle that completed counts as done even when the abort came after it; one stopped by the abort is due again, no failure counted.
+  const outcome: JobOutcome = failure === undefined ? "ok" : signal.aborted ? "aborted" : code === "pair-busy" ? "busy" : "failed";
   return record(ctx, pair, outcome, failure);
 }
 
