@@ -23,7 +23,6 @@
  *   and their pairs are due again at once.
  * @module
  */
-import pgModule from "pg";
 import type { Pool } from "pg";
 import type PgBossType from "pg-boss";
 import { defaultLeaseOwner } from "../engine/lease.js";
@@ -149,6 +148,16 @@ async function loadPgBoss(): Promise<PgBossCtor> {
   }
 }
 
+/** `pg`, loaded when the fleet makes its own pool (an optional peer: the entry point loads without it). */
+async function loadPg(): Promise<{ Pool: new (config: { connectionString: string; max?: number }) => Pool }> {
+  try {
+    const mod = (await import("pg")) as unknown as { default?: { Pool: new (config: { connectionString: string; max?: number }) => Pool }; Pool?: new (config: { connectionString: string; max?: number }) => Pool };
+    return mod.default ?? (mod as { Pool: new (config: { connectionString: string; max?: number }) => Pool });
+  } catch {
+    throw new Error("@ewsdav/core/fleet needs pg: npm install pg");
+  }
+}
+
 /** The fleet: accounts, pairs and schedules in PostgreSQL, cycles as pg-boss jobs. Open with {@link Fleet.open}. */
 export class Fleet {
   readonly #pool: Pool;
@@ -178,7 +187,7 @@ export class Fleet {
     const schema = options.schema ?? "ewsdav_fleet";
     checkSchema(schema);
     if (!options.pool && !options.connectionString) throw new TypeError("Fleet.open: give a pool or a connectionString");
-    const pool = options.pool ?? new pgModule.Pool({ connectionString: options.connectionString!, max: options.poolSize ?? 10 });
+    const pool = options.pool ?? new (await loadPg()).Pool({ connectionString: options.connectionString!, max: options.poolSize ?? 10 });
     try {
       await migrateFleet(pool, schema);
       const store = await PostgresStateStore.open({ pool, schema: options.storeSchema ?? "ewsdav" });

@@ -77,6 +77,12 @@ export async function transaction<T>(pool: Pool, body: (client: PoolClient) => P
 /** Creates the schema when missing and applies the migrations it lacks; returns the version. */
 export async function migrateFleet(pool: Pool, schema: string): Promise<number> {
   const s = quoteIdent(schema);
+  // At the latest version: no lock, no DDL (a worker role without CREATE rights opens it).
+  const { rows: known } = await pool.query<{ t: string | null }>("SELECT to_regclass($1) AS t", [`${s}.schema_migrations`]);
+  if (known[0]!.t !== null) {
+    const { rows } = await pool.query<{ v: number }>(`SELECT coalesce(max(version), 0)::int AS v FROM ${s}.schema_migrations`);
+    if (rows[0]!.v === FLEET_MIGRATIONS.length) return rows[0]!.v;
+  }
   return transaction(pool, async (client) => {
     await client.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [MIGRATION_LOCK_CLASS, schema]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
