@@ -298,5 +298,15 @@ describe("Fleet", () => {
     expect(status.runs[0]!.outcome).toBe("ok");
     await scheduler.stop();
     await worker.stop();
+    // Unlinked: its schedule and its state are gone, no file is touched, and its accounts can go.
+    const files = readdirSync(join(dir, "parked", "book")).length;
+    await fleet.unlinkPair(id);
+    await expect(fleet.status(id)).rejects.toMatchObject({ code: "unknown-pair" });
+    expect(await fleet.store.getPair(id)).toBeNull();
+    expect(await fleet.store.listRuns(id)).toEqual([]);
+    expect(readdirSync(join(dir, "parked", "book")).length).toBe(files);
+    await fleet.removeAccount("ews0");
+    expect((await fleet.listAccounts()).map((a) => a.id)).toEqual(["files"]);
+    await expect(fleet.unlinkPair(id)).rejects.toMatchObject({ code: "unknown-pair" });
   }, 60_000);
 });
