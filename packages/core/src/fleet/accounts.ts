@@ -88,7 +88,7 @@ function checkUrl(where: string, text: unknown, allowInsecure: boolean | undefin
   if (url.protocol === "http:" && !loopback && !allowInsecure) throw new FleetError("invalid", `${where}.url: plain http to a host that is not loopback needs allowInsecureHttp`);
 }
 
-/** Validates an account's settings and whether it needs a secret; returns whether it does. */
+/** Validates an account's settings, and that it has a secret exactly when its kind needs one. @throws FleetError `invalid`. */
 export function checkAccount(id: string, account: FleetAccountConfig, secret: string | undefined): void {
   const where = `account ${id}`;
   switch (account?.type) {
