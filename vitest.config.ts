@@ -13,6 +13,7 @@ const alias = [
   { find: /^@ewsdav\/mappers$/, replacement: src("mappers/src/index.ts") },
   { find: /^@ewsdav\/core\/(ews|dav|vdir)$/, replacement: src("core/src/sides/$1.ts") },
   { find: /^@ewsdav\/core\/(sqlite|postgres)$/, replacement: src("core/src/stores/$1.ts") },
+  { find: /^@ewsdav\/core\/fleet$/, replacement: src("core/src/fleet.ts") },
   { find: /^@ewsdav\/core$/, replacement: src("core/src/index.ts") },
 ];
 

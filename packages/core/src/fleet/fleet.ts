@@ -1,0 +1,504 @@
+/**
+ * The {@link Fleet}: many pairs synced by many worker processes on any number of machines, on
+ * PostgreSQL and pg-boss (a maintained job queue on PostgreSQL) instead of a scheduler of our own.
+ *
+ * - **Tables** ({@link FLEET_MIGRATIONS}, schema `ewsdav_fleet` by default): accounts (settings
+ *   and the secret encrypted with AES-256-GCM under `EWSDAV_FLEET_KEYS`), pairs (as the config
+ *   file's `pairs` entries), schedules (interval, next due, failures, parked and the last error).
+ *   The sync state is the PostgreSQL store's (`@ewsdav/core/postgres`, schema `ewsdav`), pg-boss's
+ *   queue lives in its own schema (`ewsdav_boss`).
+ * - **Scheduler** ({@link Fleet.startScheduler}): every tick claims the due pairs
+ *   (`UPDATE … FOR UPDATE SKIP LOCKED`, moving their next due by their interval) and sends one job
+ *   per pair, with the pair id as pg-boss singleton key on a `stately` queue: at most one job of a
+ *   pair waits and one runs. Several schedulers at once claim each pair once.
+ * - **Worker** ({@link Fleet.startWorker}): takes jobs (they carry the pair id only), opens the
+ *   pair's two sides and runs one engine cycle under the pair's lease on the PostgreSQL store,
+ *   then records the outcome: next due after the interval, or after a backoff that doubles per
+ *   failure in a row; a pair failing `parkAfter` times in a row is parked with its last error
+ *   ({@link Fleet.status}) until {@link Fleet.releasePair}.
+ * - **Workers that die**: a killed worker's job expires in pg-boss (`jobExpireSeconds`) and is
+ *   retried on another worker, whose cycle waits for the dead worker's pair lease to expire
+ *   (`lease.ttlMs`) and then completes what was journaled. A graceful {@link Fleet.stop} takes no
+ *   new job, lets running cycles finish for `graceMs`, then aborts them: their leases are released
+ *   and their pairs are due again at once.
+ * @module
+ */
+import type { Pool } from "pg";
+import type PgBossType from "pg-boss";
+import { defaultLeaseOwner } from "../engine/lease.js";
+import type { SyncPolicy } from "../engine/engine.js";
+import type { EngineEvents, TypedEmitter } from "../engine/events.js";
+import { silentLogger, type Logger } from "../engine/log.js";
+import type { PairLease, RunRecord } from "../engine/state.js";
+import { PostgresStateStore } from "../stores/postgres.js";
+import { checkAccount, checkId, checkPair, FleetError, type FleetAccountConfig, type FleetPairConfig } from "./accounts.js";
+import { KeyRing } from "./keys.js";
+import { runPairJob, type FleetRetryOptions, type JobOutcome, type RunContext } from "./run.js";
+import { checkSchema, migrateFleet, quoteIdent, transaction } from "./schema.js";
+
+/** Options of {@link Fleet.open}. */
+export interface FleetOptions {
+  /** A pool of the host's (never ended by the fleet), or … */
+  pool?: Pool;
+  /** … a connection string: the fleet makes a pool and ends it on {@link Fleet.stop}. */
+  connectionString?: string;
+  /** Connections of the fleet's own pool (default 10). */
+  poolSize?: number;
+  /** The schema of the fleet's tables (default `ewsdav_fleet`). */
+  schema?: string;
+  /** The schema of the sync state (default `ewsdav`, the PostgreSQL store's). */
+  storeSchema?: string;
+  /** The schema of pg-boss's tables (default `ewsdav_boss`). */
+  bossSchema?: string;
+  /** The pg-boss queue (default `ewsdav-sync`). */
+  queue?: string;
+  /** The key ring for secrets (default: `EWSDAV_FLEET_KEYS`, read when a secret is first needed). */
+  keys?: KeyRing;
+  /** A pair's interval when {@link Fleet.linkPair} gives none (default 15 min). */
+  defaultIntervalMs?: number;
+  /** The pair lease of a cycle: time to live (default 60 s) and how long a cycle waits for a pair held elsewhere (default 30 s). */
+  lease?: { ttlMs?: number; waitMs?: number };
+  /** Backoff and parking of failing pairs. */
+  retry?: FleetRetryOptions;
+  /**
+   * When a running job counts as dead in pg-boss and is retried on another worker (default
+   * 900 s); longer than a cycle takes. Its cycle then waits for the lease, so a slow live cycle is
+   * never run twice at once.
+   */
+  jobExpireSeconds?: number;
+  /** How often pg-boss's maintenance (expiry of dead jobs) runs (default 60 s). */
+  maintenanceIntervalSeconds?: number;
+  policy?: SyncPolicy;
+  tagWrites?: boolean;
+  /**
+   * Receives the fleet's log lines (a scheduler tick that failed, pg-boss maintenance errors) and
+   * the engine's; ids, codes and messages only, never a secret. Default: silent.
+   */
+  logger?: Logger;
+}
+
+/** Options of {@link Fleet.startWorker}. */
+export interface WorkerOptions {
+  /** Cycles at once in this worker (default 1). */
+  concurrency?: number;
+  /** How often an idle worker asks for a job (default 2 s; at least 0.5 s). */
+  pollingIntervalSeconds?: number;
+  /** The worker's id in lease rows and schedules (default host/pid/random). */
+  id?: string;
+  /** Sees each cycle's engine events (metrics, logs); called before the cycle runs. */
+  observe?: (pairId: string, events: TypedEmitter<EngineEvents>) => void;
+  /** Told each job's outcome. */
+  onJob?: (pairId: string, outcome: JobOutcome) => void;
+}
+
+/** Options of {@link Fleet.startScheduler}. */
+export interface SchedulerOptions {
+  /** How often due pairs are looked for (default 5 s). */
+  tickMs?: number;
+  /** The most pairs claimed per tick (default 500). */
+  batch?: number;
+}
+
+/** An account as listed (no secret). */
+export interface FleetAccount {
+  id: string;
+  config: FleetAccountConfig;
+  /** The key id its secret is encrypted under (`null`: no secret). */
+  keyId: string | null;
+}
+
+/** A pair's schedule. */
+export interface PairSchedule {
+  intervalMs: number;
+  nextDue: string;
+  /** Failures in a row. */
+  failures: number;
+  /** When it was parked (`null`: not parked). */
+  parkedAt: string | null;
+  lastError: string | null;
+  lastRunAt: string | null;
+  lastOutcome: string | null;
+  lastWorker: string | null;
+}
+
+/** What {@link Fleet.status} tells of a pair. */
+export interface PairStatus {
+  pair: Required<Pick<FleetPairConfig, "id">> & FleetPairConfig;
+  schedule: PairSchedule;
+  /** The pair's lease in the store (its holder is the worker running it), `null` when never taken. */
+  lease: PairLease | null;
+  /** The last runs, newest first (the store's `listRuns`). */
+  runs: RunRecord[];
+}
+
+/** A running scheduler or worker. */
+export interface FleetHandle {
+  /** Stops it: a worker takes no new job, lets running cycles finish for `graceMs` (default 30 s), then aborts them. */
+  stop(options?: { graceMs?: number }): Promise<void>;
+}
+
+type PgBossCtor = new (options: PgBossType.ConstructorOptions) => PgBossType;
+
+async function loadPgBoss(): Promise<PgBossCtor> {
+  try {
+    const mod = (await import("pg-boss")) as unknown as { default?: PgBossCtor };
+    return (mod.default ?? mod) as PgBossCtor;
+  } catch {
+    throw new Error("@ewsdav/core/fleet needs pg-boss: npm install pg-boss");
+  }
+}
+
+/** `pg`, loaded when the fleet makes its own pool (an optional peer: the entry point loads without it). */
+async function loadPg(): Promise<{ Pool: new (config: { connectionString: string; max?: number }) => Pool }> {
+  try {
+    const mod = (await import("pg")) as unknown as { default?: { Pool: new (config: { connectionString: string; max?: number }) => Pool }; Pool?: new (config: { connectionString: string; max?: number }) => Pool };
+    return mod.default ?? (mod as { Pool: new (config: { connectionString: string; max?: number }) => Pool });
+  } catch {
+    throw new Error("@ewsdav/core/fleet needs pg: npm install pg");
+  }
+}
+
+/** The fleet: accounts, pairs and schedules in PostgreSQL, cycles as pg-boss jobs. Open with {@link Fleet.open}. */
+export class Fleet {
+  readonly #pool: Pool;
+  readonly #ownsPool: boolean;
+  readonly #s: string;
+  readonly #options: FleetOptions;
+  readonly #queue: string;
+  #keys: KeyRing | undefined;
+  readonly store: PostgresStateStore;
+  readonly #boss: PgBossType;
+  readonly #handles = new Set<FleetHandle>();
+  #stopped = false;
+
+  private constructor(pool: Pool, ownsPool: boolean, schema: string, store: PostgresStateStore, boss: PgBossType, options: FleetOptions) {
+    this.#pool = pool;
+    this.#ownsPool = ownsPool;
+    this.#s = quoteIdent(schema);
+    this.store = store;
+    this.#boss = boss;
+    this.#options = options;
+    this.#queue = options.queue ?? "ewsdav-sync";
+    this.#keys = options.keys;
+  }
+
+  /** Connects, migrates the fleet's tables, the store's and pg-boss's, and creates the queue. */
+  static async open(options: FleetOptions): Promise<Fleet> {
+    const schema = options.schema ?? "ewsdav_fleet";
+    checkSchema(schema);
+    if (!options.pool && !options.connectionString) throw new TypeError("Fleet.open: give a pool or a connectionString");
+    const pool = options.pool ?? new (await loadPg()).Pool({ connectionString: options.connectionString!, max: options.poolSize ?? 10 });
+    try {
+      await migrateFleet(pool, schema);
+      const store = await PostgresStateStore.open({ pool, schema: options.storeSchema ?? "ewsdav" });
+      const PgBoss = await loadPgBoss();
+      const boss = new PgBoss({
+        db: { executeSql: (text: string, values: unknown[]) => pool.query(text, values) },
+        schema: options.bossSchema ?? "ewsdav_boss",
+        maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 60,
+        schedule: false,
+      });
+      const logger = options.logger ?? silentLogger;
+      // Maintenance errors are retried by pg-boss: logged, never fatal to the host.
+      boss.on("error", (error) => logger.warn("job queue error", { message: error.message }));
+      await boss.start();
+      const fleet = new Fleet(pool, !options.pool, schema, store, boss, options);
+      await boss.createQueue(fleet.#queue, {
+        name: fleet.#queue,
+        policy: "stately",
+        // A job's handler never throws for the pair's own failures (the schedule backs off): a retry
+        // is a job whose worker died (expired) or lost the database while recording.
+        retryLimit: 1_000_000,
+        retryDelay: 1,
+        retryBackoff: true,
+        expireInSeconds: options.jobExpireSeconds ?? 900,
+      });
+      return fleet;
+    } catch (error) {
+      if (!options.pool) await pool.end().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  #keyRing(): KeyRing {
+    return (this.#keys ??= KeyRing.fromEnv());
+  }
+
+  #check(): void {
+    if (this.#stopped) throw new FleetError("stopped", "the fleet is stopped");
+  }
+
+  /**
+   * Adds an account; its secret (password or token; none for vdir) is encrypted under the current
+   * key before it is stored. @throws FleetError `invalid`, or `in-use` when the id is taken.
+   */
+  async addAccount(id: string, config: FleetAccountConfig, secret?: string): Promise<void> {
+    this.#check();
+    checkId("account", id);
+    checkAccount(id, config, secret);
+    const sealed = secret === undefined ? null : this.#keyRing().encrypt(secret, `account ${id}`);
+    const { rowCount } = await this.#pool.query(
+      `INSERT INTO ${this.#s}.accounts (id, type, config, secret, key_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
+      [id, config.type, JSON.stringify(config), sealed, sealed === null ? null : this.#keyRing().currentId],
+    );
+    if (rowCount === 0) throw new FleetError("in-use", `account ${id} exists`);
+  }
+
+  /** Replaces an account's secret (a changed password or token), encrypted under the current key. @throws FleetError `unknown-account`. */
+  async setSecret(id: string, secret: string): Promise<void> {
+    this.#check();
+    if (typeof secret !== "string" || secret === "") throw new FleetError("invalid", `account ${id}: an empty secret`);
+    const sealed = this.#keyRing().encrypt(secret, `account ${id}`);
+    const { rowCount } = await this.#pool.query(`UPDATE ${this.#s}.accounts SET secret = $2, key_id = $3 WHERE id = $1 AND type <> 'vdir'`, [id, sealed, this.#keyRing().currentId]);
+    if (rowCount === 0) throw new FleetError("unknown-account", `no account ${id} with a secret`);
+  }
+
+  /** Removes an account that no pair uses. @throws FleetError `in-use` naming the pairs, `unknown-account`. */
+  async removeAccount(id: string): Promise<void> {
+    this.#check();
+    const { rows } = await this.#pool.query<{ id: string }>(`SELECT id FROM ${this.#s}.pairs WHERE remote_account = $1 OR local_account = $1 ORDER BY id`, [id]);
+    if (rows.length > 0) throw new FleetError("in-use", `account ${id} is used by pair ${rows.map((r) => r.id).join(", ")}: unlink them first`);
+    const { rowCount } = await this.#pool.query(`DELETE FROM ${this.#s}.accounts WHERE id = $1`, [id]);
+    if (rowCount === 0) throw new FleetError("unknown-account", `no account ${id}`);
+  }
+
+  /** The accounts, without secrets. */
+  async listAccounts(): Promise<FleetAccount[]> {
+    const { rows } = await this.#pool.query<{ id: string; config: FleetAccountConfig; key_id: string | null }>(`SELECT id, config, key_id FROM ${this.#s}.accounts ORDER BY id`);
+    return rows.map((r) => ({ id: r.id, config: r.config, keyId: r.key_id }));
+  }
+
+  /**
+   * Links a pair (as a config file's `pairs` entry) and schedules it, due at once. Its folder and
+   * collection are found, and the pair linked in the state, on its first run.
+   * @returns the pair's id. @throws FleetError `invalid`, `unknown-account`, `in-use` (id taken).
+   */
+  async linkPair(pair: FleetPairConfig, options: { intervalMs?: number } = {}): Promise<string> {
+    this.#check();
+    checkPair(pair);
+    const id = pair.id ?? `${pair.remote.account}.${pair.kind}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+    const intervalMs = options.intervalMs ?? this.#options.defaultIntervalMs ?? 15 * 60_000;
+    if (!(intervalMs > 0)) throw new FleetError("invalid", "intervalMs: a positive number");
+    return transaction(this.#pool, async (client) => {
+      const { rows } = await client.query<{ id: string }>(`SELECT id FROM ${this.#s}.accounts WHERE id = ANY($1) FOR SHARE`, [[pair.remote.account, pair.local.account]]);
+      for (const name of [pair.remote.account, pair.local.account]) if (!rows.some((r) => r.id === name)) throw new FleetError("unknown-account", `no account ${name}`);
+      const { rowCount } = await client.query(
+        `INSERT INTO ${this.#s}.pairs (id, kind, remote_account, remote_folder, local_account, local_collection, local_create) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
+        [id, pair.kind, pair.remote.account, pair.remote.folder, pair.local.account, pair.local.collection, pair.local.create ?? false],
+      );
+      if (rowCount === 0) throw new FleetError("in-use", `pair ${id} exists`);
+      await client.query(`INSERT INTO ${this.#s}.schedules (pair_id, interval_ms) VALUES ($1, $2)`, [id, Math.round(intervalMs)]);
+      return id;
+    });
+  }
+
+  /**
+   * Unlinks a pair: its schedule and its state (under the pair's lease: a running cycle is waited
+   * for); no item is touched on either side.
+   */
+  async unlinkPair(pairId: string): Promise<void> {
+    this.#check();
+    // The schedule first (no new job), then the state under the lease; called again after a
+    // `pair-busy`, it finishes the second step.
+    const { rowCount } = await this.#pool.query(`DELETE FROM ${this.#s}.pairs WHERE id = $1`, [pairId]);
+    const linked = await this.store.getPair(pairId);
+    if (rowCount === 0 && !linked) throw new FleetError("unknown-pair", `no pair ${pairId}`);
+    if (linked) {
+      const { SyncEngine } = await import("../engine/engine.js");
+      const lease = this.#options.lease ?? {};
+      await new SyncEngine({ store: this.store, sides: [], lease: { ttlMs: lease.ttlMs ?? 60_000, waitMs: lease.waitMs ?? 30_000 }, ...(this.#options.logger ? { logger: this.#options.logger } : {}) }).unlink(pairId);
+    }
+  }
+
+  /**
+   * Enqueues a cycle of the pair now. @returns the job id, or `null` when a job of the pair is
+   * already waiting (it will run). @throws FleetError `parked` (release it first), `unknown-pair`.
+   */
+  async triggerSync(pairId: string): Promise<string | null> {
+    this.#check();
+    const schedule = await this.#schedule(pairId);
+    if (schedule.parkedAt) throw new FleetError("parked", `pair ${pairId} is parked (${schedule.lastError ?? "no error recorded"}): release it first`);
+    return this.#boss.send(this.#queue, { pairId }, { singletonKey: pairId });
+  }
+
+  async #schedule(pairId: string): Promise<PairSchedule> {
+    const { rows } = await this.#pool.query(`SELECT * FROM ${this.#s}.schedules WHERE pair_id = $1`, [pairId]);
+    const r = rows[0];
+    if (!r) throw new FleetError("unknown-pair", `no pair ${pairId}`);
+    const iso = (d: Date | null) => (d ? d.toISOString() : null);
+    return {
+      intervalMs: Number(r.interval_ms),
+      nextDue: r.next_due.toISOString(),
+      failures: r.failures,
+      parkedAt: iso(r.parked_at),
+      lastError: r.last_error,
+      lastRunAt: iso(r.last_run_at),
+      lastOutcome: r.last_outcome,
+      lastWorker: r.last_worker,
+    };
+  }
+
+  /** A pair's settings, schedule, lease holder and last runs (newest first, `runs` of them, default 10). */
+  async status(pairId: string, options: { runs?: number } = {}): Promise<PairStatus> {
+    const schedule = await this.#schedule(pairId);
+    const { rows } = await this.#pool.query(`SELECT * FROM ${this.#s}.pairs WHERE id = $1`, [pairId]);
+    const p = rows[0];
+    if (!p) throw new FleetError("unknown-pair", `no pair ${pairId}`);
+    return {
+      pair: { id: p.id, kind: p.kind, remote: { account: p.remote_account, folder: p.remote_folder }, local: { account: p.local_account, collection: p.local_collection, create: p.local_create } },
+      schedule,
+      lease: await this.store.getLease(pairId),
+      runs: await this.store.listRuns(pairId, options.runs ?? 10),
+    };
+  }
+
+  /** Every pair's id, in order. */
+  async listPairs(): Promise<string[]> {
+    const { rows } = await this.#pool.query<{ id: string }>(`SELECT id FROM ${this.#s}.pairs ORDER BY id`);
+    return rows.map((r) => r.id);
+  }
+
+  /** Parks a pair: not scheduled until {@link releasePair}; a cycle in flight finishes. */
+  async park(pairId: string, reason = "parked by request"): Promise<void> {
+    const { rowCount } = await this.#pool.query(`UPDATE ${this.#s}.schedules SET parked_at = coalesce(parked_at, now()), last_error = coalesce(last_error, $2) WHERE pair_id = $1`, [pairId, reason]);
+    if (rowCount === 0) throw new FleetError("unknown-pair", `no pair ${pairId}`);
+  }
+
+  /** Un-parks a pair: failures reset, due at once (the last error stays visible until a run succeeds). */
+  async releasePair(pairId: string): Promise<void> {
+    const { rowCount } = await this.#pool.query(`UPDATE ${this.#s}.schedules SET parked_at = NULL, failures = 0, next_due = now() WHERE pair_id = $1`, [pairId]);
+    if (rowCount === 0) throw new FleetError("unknown-pair", `no pair ${pairId}`);
+  }
+
+  /**
+   * Re-encrypts every secret not under the current key, `batchSize` rows per transaction (rows
+   * another rotation holds are skipped and taken on the next pass). Workers decrypt old and new
+   * ciphertexts alike meanwhile. @returns how many secrets were re-encrypted.
+   */
+  async rotateKeys(options: { batchSize?: number } = {}): Promise<number> {
+    const keys = this.#keyRing();
+    const batch = options.batchSize ?? 100;
+    let total = 0;
+    for (;;) {
+      const done = await transaction(this.#pool, async (client) => {
+        const { rows } = await client.query<{ id: string; secret: string }>(
+          `SELECT id, secret FROM ${this.#s}.accounts WHERE secret IS NOT NULL AND key_id IS DISTINCT FROM $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+          [keys.currentId, batch],
+        );
+        if (rows.length === 0) return 0;
+        const sealed = rows.map((r) => keys.encrypt(keys.decrypt(r.secret, `account ${r.id}`), `account ${r.id}`));
+        await client.query(`UPDATE ${this.#s}.accounts a SET secret = u.secret, key_id = $3 FROM unnest($1::text[], $2::text[]) AS u(id, secret) WHERE a.id = u.id`, [rows.map((r) => r.id), sealed, keys.currentId]);
+        return rows.length;
+      });
+      if (done === 0) return total;
+      total += done;
+    }
+  }
+
+  /** Claims the due pairs (at most `batch`) and sends a job for each; returns the pair ids sent. */
+  async enqueueDue(batch = 500): Promise<string[]> {
+    const { rows } = await this.#pool.query<{ pair_id: string }>(
+      `UPDATE ${this.#s}.schedules s SET next_due = now() + s.interval_ms * interval '1 millisecond'
+       WHERE s.pair_id IN (SELECT pair_id FROM ${this.#s}.schedules WHERE next_due <= now() AND parked_at IS NULL ORDER BY next_due LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING s.pair_id`,
+      [batch],
+    );
+    const ids = rows.map((r) => r.pair_id).sort();
+    if (ids.length > 0) await this.#boss.insert(ids.map((pairId) => ({ name: this.#queue, data: { pairId }, singletonKey: pairId })));
+    return ids;
+  }
+
+  /** Starts a scheduler in this process (any number may run, on any hosts). */
+  startScheduler(options: SchedulerOptions = {}): FleetHandle {
+    this.#check();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let running: Promise<void> = Promise.resolve();
+    let stopped = false;
+    const tick = () => {
+      running = this.enqueueDue(options.batch ?? 500).then(
+        () => undefined,
+        // The database is away: logged, and the next tick tries again.
+        (error: unknown) => (this.#options.logger ?? silentLogger).warn("scheduler tick failed", { message: error instanceof Error ? error.message : String(error) }),
+      ).finally(() => {
+        if (!stopped) timer = setTimeout(tick, options.tickMs ?? 5_000);
+      });
+    };
+    tick();
+    const handle: FleetHandle = {
+      stop: async () => {
+        stopped = true;
+        clearTimeout(timer);
+        await running;
+        this.#handles.delete(handle);
+      },
+    };
+    this.#handles.add(handle);
+    return handle;
+  }
+
+  /** Starts a worker in this process: it takes jobs of the queue and runs their cycles. */
+  async startWorker(options: WorkerOptions = {}): Promise<FleetHandle> {
+    this.#check();
+    const lease = this.#options.lease ?? {};
+    const retry = this.#options.retry ?? {};
+    const ctx: RunContext = {
+      pool: this.#pool,
+      s: this.#s,
+      store: this.store,
+      keys: () => this.#keyRing(),
+      worker: options.id ?? defaultLeaseOwner(),
+      lease: { ttlMs: lease.ttlMs ?? 60_000, waitMs: lease.waitMs ?? 30_000 },
+      retry: { baseMs: retry.baseMs ?? 30_000, maxMs: retry.maxMs ?? 3_600_000, parkAfter: retry.parkAfter ?? 5 },
+      ...(this.#options.policy ? { policy: this.#options.policy } : {}),
+      ...(this.#options.tagWrites !== undefined ? { tagWrites: this.#options.tagWrites } : {}),
+      ...(options.observe ? { observe: options.observe } : {}),
+      ...(this.#options.logger ? { logger: this.#options.logger } : {}),
+    };
+    const running = new Set<{ abort: AbortController; done: Promise<unknown> }>();
+    const ids: string[] = [];
+    for (let i = 0; i < (options.concurrency ?? 1); i++) {
+      ids.push(
+        await this.#boss.work<{ pairId: string }>(this.#queue, { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 }, async (jobs) => {
+          for (const job of jobs) {
+            const abort = new AbortController();
+            const done = runPairJob(ctx, job.data.pairId, abort.signal);
+            const entry = { abort, done };
+            running.add(entry);
+            try {
+              options.onJob?.(job.data.pairId, await done);
+            } finally {
+              running.delete(entry);
+            }
+          }
+        }),
+      );
+    }
+    const handle: FleetHandle = {
+      stop: async ({ graceMs = 30_000 } = {}) => {
+        // No new job: stop polling, then let what runs finish, and abort what is still running after graceMs.
+        for (const id of ids) await this.#boss.offWork({ id });
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const all = Promise.allSettled([...running].map((r) => r.done));
+        await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+        clearTimeout(timer);
+        for (const r of running) r.abort.abort();
+        await all;
+        // The jobs' handlers complete them once the aborted cycles have recorded themselves.
+        while (running.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+        this.#handles.delete(handle);
+      },
+    };
+    this.#handles.add(handle);
+    return handle;
+  }
+
+  /** Stops the schedulers and workers of this process (gracefully, see {@link FleetHandle.stop}), pg-boss, the store and an own pool. */
+  async stop(options: { graceMs?: number } = {}): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    await Promise.all([...this.#handles].map((h) => h.stop(options)));
+    await this.#boss.stop({ graceful: true, wait: true, close: false, timeout: 1_000 }).catch(() => undefined);
+    await this.store.close();
+    if (this.#ownsPool) await this.#pool.end();
+  }
+}

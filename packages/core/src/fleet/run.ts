@@ -1,0 +1,168 @@
+/**
+ * One job of the fleet: a pair's cycle on a worker. Opens the pair's two sides (secrets decrypted
+ * in memory only), links the pair in the state store on its first run (resolving folder and
+ * collection names as `ewsdav sync` does), runs one engine cycle under the pair's lease on the
+ * PostgreSQL store, and records the outcome in the pair's schedule: next due after its interval,
+ * or after a backoff when it failed — parked after `parkAfter` failures in a row.
+ * @module
+ */
+import type { Pool } from "pg";
+import { SyncEngine, type SyncPolicy } from "../engine/engine.js";
+import { EngineError } from "../engine/errors.js";
+import type { EngineEvents } from "../engine/events.js";
+import type { PairReport } from "../engine/report.js";
+import type { TypedEmitter } from "../engine/events.js";
+import type { Logger } from "../engine/log.js";
+import type { StateStore } from "../engine/state.js";
+import { openSide, type FleetAccountConfig, type OpenedSide } from "./accounts.js";
+import { KeyRing } from "./keys.js";
+
+/** How failures are retried and when a pair is parked. */
+export interface FleetRetryOptions {
+  /** The first retry's delay (default 30 s); doubled per failure in a row. */
+  baseMs?: number;
+  /** The longest delay (default 1 h). */
+  maxMs?: number;
+  /** Failures in a row after which a pair is parked (default 5). */
+  parkAfter?: number;
+}
+
+/** What a cycle needs from its fleet. */
+export interface RunContext {
+  pool: Pool;
+  /** The quoted fleet schema. */
+  s: string;
+  store: StateStore;
+  keys: () => KeyRing;
+  worker: string;
+  lease: { ttlMs: number; waitMs: number };
+  retry: Required<FleetRetryOptions>;
+  policy?: SyncPolicy;
+  tagWrites?: boolean;
+  logger?: Logger;
+  /** Sees each cycle's engine events before it runs (metrics, tests). */
+  observe?: (pairId: string, events: TypedEmitter<EngineEvents>) => void;
+}
+
+/** The outcome of one job, as recorded in the schedule. */
+export type JobOutcome = "ok" | "failed" | "parked" | "busy" | "aborted" | "gone";
+
+interface PairJoin {
+  id: string;
+  kind: "contacts" | "events" | "tasks";
+  remote_account: string;
+  remote_folder: string;
+  local_account: string;
+  local_collection: string;
+  local_create: boolean;
+  parked_at: Date | null;
+  failures: number;
+  interval_ms: string;
+}
+
+interface AccountRow {
+  id: string;
+  config: FleetAccountConfig;
+  secret: string | null;
+}
+
+/** Backoff after `failures` failures in a row. */
+export function backoffMs(failures: number, retry: Required<FleetRetryOptions>): number {
+  return Math.min(retry.maxMs, retry.baseMs * 2 ** Math.max(0, Math.min(30, failures - 1)));
+}
+
+/** Runs one cycle of `pairId` and records it; never throws for the pair's own failures. */
+export async function runPairJob(ctx: RunContext, pairId: string, signal: AbortSignal): Promise<JobOutcome> {
+  const { rows } = await ctx.pool.query<PairJoin>(
+    `SELECT p.*, s.parked_at, s.failures, s.interval_ms FROM ${ctx.s}.pairs p JOIN ${ctx.s}.schedules s ON s.pair_id = p.id WHERE p.id = $1`,
+    [pairId],
+  );
+  const pair = rows[0];
+  if (!pair) return "gone";
+  if (pair.parked_at) return "parked";
+  const opened: OpenedSide[] = [];
+  let report: PairReport | undefined;
+  let failure: string | undefined;
+  try {
+    const { rows: accounts } = await ctx.pool.query<AccountRow>(`SELECT id, config, secret FROM ${ctx.s}.accounts WHERE id = ANY($1)`, [[pair.remote_account, pair.local_account]]);
+    for (const name of [pair.remote_account, pair.local_account]) {
+      const account = accounts.find((a) => a.id === name);
+      if (!account) throw new Error(`account ${name} is gone`);
+      const secret = account.secret === null ? undefined : ctx.keys().decrypt(account.secret, `account ${account.id}`);
+      opened.push(await openSide(account.id, account.config, secret));
+    }
+    const engine = new SyncEngine({
+      store: ctx.store,
+      sides: opened.map((o) => o.side),
+      ...(ctx.policy ? { policy: ctx.policy } : {}),
+      ...(ctx.tagWrites !== undefined ? { tagWrites: ctx.tagWrites } : {}),
+      lease: { owner: ctx.worker, ttlMs: ctx.lease.ttlMs, waitMs: ctx.lease.waitMs },
+      ...(ctx.logger ? { logger: ctx.logger } : {}),
+    });
+    ctx.observe?.(pairId, engine.events);
+    if (!(await ctx.store.getPair(pairId))) await link(engine, pair, signal);
+    const result = await engine.runOnce({ pairIds: [pairId], signal });
+    report = result.pairs[0];
+    if (!report) failure = "the cycle gave no report";
+    else if (report.error) failure = `${report.error.code}: ${report.error.message}`;
+  } catch (error) {
+    failure = error instanceof Error ? `${error instanceof EngineError ? `${error.code}: ` : ""}${error.message}` : String(error);
+  } finally {
+    for (const o of opened.reverse()) await o.close().catch(() => undefined);
+  }
+  const code = report?.error?.code;
+  if (failure !== undefined) ctx.logger?.warn("fleet cycle failed", { pair: pairId, worker: ctx.worker, error: failure });
+  // A cycle that completed counts as done even when the abort came after it; one stopped by the abort is due again, no failure counted.
+  const outcome: JobOutcome = failure === undefined ? "ok" : signal.aborted ? "aborted" : code === "pair-busy" ? "busy" : "failed";
+  return record(ctx, pair, outcome, failure);
+}
+
+/** Links the pair in the state store on its first run, finding its folder and collection as `ewsdav sync` does. */
+async function link(engine: SyncEngine, pair: PairJoin, signal: AbortSignal): Promise<void> {
+  const remote = (await engine.listCollections(pair.remote_account, signal)).find((c) => c.kind === pair.kind && (c.id === pair.remote_folder || c.displayName === pair.remote_folder));
+  if (!remote) throw new Error(`${pair.remote_account} has no ${pair.kind} folder "${pair.remote_folder}"`);
+  const local = (await engine.listCollections(pair.local_account, signal)).find((c) => c.id === pair.local_collection || c.displayName === pair.local_collection);
+  if (!local && !pair.local_create) throw new Error(`${pair.local_account} has no collection "${pair.local_collection}" (link it with create)`);
+  try {
+    await engine.link({
+      id: pair.id,
+      kind: pair.kind,
+      remote: { side: pair.remote_account, collection: remote.id },
+      local: local ? { side: pair.local_account, collection: local.id } : { side: pair.local_account, create: { displayName: pair.local_collection } },
+    });
+  } catch (error) {
+    // Linked a moment ago by another worker (a job retried after an expiry): go on with it.
+    if (!(error instanceof EngineError && error.code === "already-linked" && (await engine.listPairs()).some((p) => p.id === pair.id))) throw error;
+  }
+}
+
+/** Records a job's outcome in the pair's schedule. */
+async function record(ctx: RunContext, pair: PairJoin, outcome: JobOutcome, failure: string | undefined): Promise<JobOutcome> {
+  const interval = Number(pair.interval_ms);
+  if (outcome === "ok") {
+    await ctx.pool.query(
+      `UPDATE ${ctx.s}.schedules SET failures = 0, last_error = NULL, last_run_at = now(), last_outcome = 'ok', last_worker = $2,
+         next_due = now() + $3 * interval '1 millisecond' WHERE pair_id = $1`,
+      [pair.id, ctx.worker, interval],
+    );
+    return "ok";
+  }
+  if (outcome === "busy" || outcome === "aborted") {
+    // Another worker holds the pair (a dead one's lease not yet expired), or this worker is stopping: due again soon, no failure counted.
+    await ctx.pool.query(
+      `UPDATE ${ctx.s}.schedules SET last_run_at = now(), last_outcome = $2, last_worker = $3, next_due = least(next_due, now() + $4 * interval '1 millisecond') WHERE pair_id = $1`,
+      [pair.id, outcome, ctx.worker, outcome === "aborted" ? 0 : ctx.lease.ttlMs],
+    );
+    return outcome;
+  }
+  const { rows } = await ctx.pool.query<{ failures: number; parked: boolean }>(
+    `UPDATE ${ctx.s}.schedules SET failures = failures + 1, last_error = $2, last_run_at = now(), last_outcome = 'failed', last_worker = $3,
+       parked_at = CASE WHEN failures + 1 >= $4 THEN now() ELSE parked_at END
+     WHERE pair_id = $1 RETURNING failures, parked_at IS NOT NULL AS parked`,
+    [pair.id, (failure ?? "failed").slice(0, 2000), ctx.worker, ctx.retry.parkAfter],
+  );
+  const row = rows[0];
+  if (!row) return "gone";
+  await ctx.pool.query(`UPDATE ${ctx.s}.schedules SET next_due = now() + $2 * interval '1 millisecond' WHERE pair_id = $1`, [pair.id, backoffMs(row.failures, ctx.retry)]);
+  return row.parked ? "parked" : "failed";
+}
