@@ -24,6 +24,11 @@ export interface EwsContext {
   readonly kinds: Map<string, CollectionKind>;
   /** Folders whose change feed is a FindItem listing: they refused SyncFolderItems (public folders). */
   readonly listed: Set<string>;
+  /**
+   * Folders whose first listing with content failed (a GetItem batch refused as a whole, say): their
+   * next complete listings are ids and ChangeKeys only, read by id in the engine's batches.
+   */
+  readonly idsOnly: Set<string>;
   /** The mailbox's address as learnt from the first meeting created, when no option or client names it. */
   learntMailbox: string | undefined;
 }

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { InvalidSyncStateError, type EwsError, type ParsedItem, type TypedItem } from "@ewsdav/ews-client";
+import { HttpError, InvalidSyncStateError, SoapFaultError, type EwsError, type ParsedItem, type TypedItem } from "@ewsdav/ews-client";
 import { createHash } from "node:crypto";
 import { SideError, type ChangeFeed, type SideItem, type Versioned } from "../../engine/side.js";
 import { ITEM_TYPE, kindOf } from "./collections.js";
@@ -90,19 +90,20 @@ export async function changes(ctx: EwsContext, collection: string, cursor: strin
     return { cursor: state, changed: [...changed.values()], deleted: [], complete: true };
   };
   try {
-    if (cursor === null) {
+    if (cursor === null && !ctx.idsOnly.has(collection)) {
       try {
         return await readAll();
       } catch (error) {
         // A GetItem batch that fails as a whole (an answer over the size limit, a server error on one
-        // corrupt item) must not stop the folder's first sync every cycle: list ids and ChangeKeys
-        // instead, and the engine reads by id in its own batches, where a failure costs only that
-        // batch's items. A refusal of SyncFolderItems, an abort and a failed listing stay as they are.
-        if (signal?.aborted || syncRefused(error) || error instanceof InvalidSyncStateError) throw error;
-        const feed = await read(null);
-        return { ...feed, deleted: [], complete: true };
+        // corrupt item) must not stop the folder's first sync every cycle: this cycle's feed fails as
+        // it did (no more requests now: a throttled server is not asked again at once), and the
+        // folder's next complete listings are ids and ChangeKeys, which the engine reads in its own
+        // batches, where a failure costs only that batch's items.
+        if (!signal?.aborted && !syncRefused(error) && !throttled(error) && !(error instanceof InvalidSyncStateError)) ctx.idsOnly.add(collection);
+        throw error;
       }
     }
+    if (cursor === null) return { ...(await read(null)), deleted: [], complete: true };
     const feed = await read(cursor);
     return { ...feed, complete: false };
   } catch (error) {
@@ -116,6 +117,11 @@ export async function changes(ctx: EwsContext, collection: string, cursor: strin
     const feed = await read(null);
     return { ...feed, deleted: [], complete: true };
   }
+}
+
+/** Whether Exchange said to slow down (ErrorServerBusy, 429, 503): asked again later, the same listing may pass. */
+function throttled(error: unknown): boolean {
+  return (error instanceof SoapFaultError && error.responseCode === "ErrorServerBusy") || (error instanceof HttpError && (error.status === 429 || error.status === 503));
 }
 
 /**

@@ -43,7 +43,7 @@ export class EwsSide implements SyncSide {
 
   constructor(options: EwsSideOptions) {
     this.name = options.name ?? "ews";
-    this.#context = { client: options.client, options, name: this.name, kinds: new Map(), listed: new Set(), learntMailbox: undefined };
+    this.#context = { client: options.client, options, name: this.name, kinds: new Map(), listed: new Set(), idsOnly: new Set(), learntMailbox: undefined };
     this.capabilities = { readOnly: options.readOnly ?? false, maxBatch: options.maxBatch ?? 50, maxConcurrency: options.maxConcurrency ?? 2, rendersOnBasis: true };
     const connection: NotificationConnection | undefined = options.notifications;
     if (connection) this.watch = (collections, signal) => watchNotices(this.#context, connection, collections, signal);
