@@ -282,6 +282,8 @@ describe("Fleet", () => {
     const scheduler = fleet.startScheduler({ tickMs: 100 });
     await until("the pair parked", async () => (await fleet.status(id)).schedule.parkedAt !== null, 30_000, 50);
     const parked = await fleet.status(id);
+    // The schedule is written before the job's outcome is told: wait for the third.
+    await until("the third outcome", () => outcomes.length >= 3, 30_000, 50);
     expect(outcomes).toEqual(["failed", "failed", "parked"]);
     expect(parked.schedule.failures).toBe(3);
     expect(parked.schedule.lastError).toBeTruthy();

@@ -9,8 +9,8 @@
  *   queue lives in its own schema (`ewsdav_boss`).
  * - **Scheduler** ({@link Fleet.startScheduler}): every tick claims the due pairs
  *   (`UPDATE … FOR UPDATE SKIP LOCKED`, moving their next due by their interval) and sends one job
- *   per pair, with the pair id as pg-boss singleton key on a `stately` queue: at most one job of a
- *   pair waits and one runs. Several schedulers at once claim each pair once.
+ *   per pair, with the pair id as pg-boss singleton key on a `short` queue: at most one job of a
+ *   pair waits (the pair lease keeps a waiting job that starts beside a running one out). Several schedulers at once claim each pair once.
  * - **Worker** ({@link Fleet.startWorker}): takes jobs (they carry the pair id only), opens the
  *   pair's two sides and runs one engine cycle under the pair's lease on the PostgreSQL store,
  *   then records the outcome: next due after the interval, or after a backoff that doubles per
@@ -186,33 +186,58 @@ export class Fleet {
   static async open(options: FleetOptions): Promise<Fleet> {
     const schema = options.schema ?? "ewsdav_fleet";
     checkSchema(schema);
+    // Each keeps its own schema_migrations: two of them in one schema would take each other's versions.
+    const storeSchema = options.storeSchema ?? "ewsdav";
+    const bossSchema = options.bossSchema ?? "ewsdav_boss";
+    if (new Set([schema, storeSchema, bossSchema]).size !== 3) throw new TypeError(`Fleet.open: the fleet's, the store's and pg-boss's schemas must differ (${schema}, ${storeSchema}, ${bossSchema})`);
     if (!options.pool && !options.connectionString) throw new TypeError("Fleet.open: give a pool or a connectionString");
     const pool = options.pool ?? new (await loadPg()).Pool({ connectionString: options.connectionString!, max: options.poolSize ?? 10 });
     try {
       await migrateFleet(pool, schema);
-      const store = await PostgresStateStore.open({ pool, schema: options.storeSchema ?? "ewsdav" });
+      const store = await PostgresStateStore.open({ pool, schema: storeSchema });
       const PgBoss = await loadPgBoss();
-      const boss = new PgBoss({
-        db: { executeSql: (text: string, values: unknown[]) => pool.query(text, values) },
-        schema: options.bossSchema ?? "ewsdav_boss",
-        maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 60,
-        schedule: false,
-      });
       const logger = options.logger ?? silentLogger;
-      // Maintenance errors are retried by pg-boss: logged, never fatal to the host.
-      boss.on("error", (error) => logger.warn("job queue error", { message: error.message }));
-      await boss.start();
+      const makeBoss = () => {
+        const made = new PgBoss({
+          db: { executeSql: (text: string, values: unknown[]) => pool.query(text, values) },
+          schema: bossSchema,
+          maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 60,
+          schedule: false,
+        });
+        // Maintenance errors are retried by pg-boss: logged, never fatal to the host.
+        made.on("error", (error) => logger.warn("job queue error", { message: error.message }));
+        return made;
+      };
+      // Workers that start together on a new database race to create pg-boss's schema; the losers
+      // get a unique violation (23505) and start again with a new instance, finding it made.
+      let boss = makeBoss();
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await boss.start();
+          break;
+        } catch (error) {
+          if ((error as { code?: string }).code !== "23505" || attempt >= 5) throw error;
+          boss = makeBoss();
+        }
+      }
       const fleet = new Fleet(pool, !options.pool, schema, store, boss, options);
-      await boss.createQueue(fleet.#queue, {
+      const queueOptions = {
         name: fleet.#queue,
-        policy: "stately",
+        // At most one job of a pair waits (singleton key = pair id); one may wait while another runs,
+        // and the pair lease keeps them apart. ("stately", one waiting and one running, would let a
+        // pair's waiting job block the fetch of every other job while its running one lasts.)
+        policy: "short" as const,
         // A job's handler never throws for the pair's own failures (the schedule backs off): a retry
         // is a job whose worker died (expired) or lost the database while recording.
         retryLimit: 1_000_000,
         retryDelay: 1,
         retryBackoff: true,
         expireInSeconds: options.jobExpireSeconds ?? 900,
-      });
+      };
+      await boss.createQueue(fleet.#queue, queueOptions);
+      // createQueue keeps an existing queue as it is: these options are this host's. (pg-boss's
+      // updateQueue takes a missing policy as its default, `standard`: the policy is passed again.)
+      await boss.updateQueue(fleet.#queue, queueOptions);
       return fleet;
     } catch (error) {
       if (!options.pool) await pool.end().catch(() => undefined);
@@ -372,12 +397,16 @@ export class Fleet {
 
   /**
    * Re-encrypts every secret not under the current key, `batchSize` rows per transaction (rows
-   * another rotation holds are skipped and taken on the next pass). Workers decrypt old and new
-   * ciphertexts alike meanwhile. @returns how many secrets were re-encrypted.
+   * another transaction holds are skipped and taken on a later pass). Workers decrypt old and new
+   * ciphertexts alike meanwhile. It returns only when no secret is left under another key — so the
+   * old key can then be dropped — waiting up to `waitMs` (default 30 s) for rows held elsewhere.
+   * @returns how many secrets this call re-encrypted.
+   * @throws FleetError `in-use` when rows stayed held past `waitMs` (run it again).
    */
-  async rotateKeys(options: { batchSize?: number } = {}): Promise<number> {
+  async rotateKeys(options: { batchSize?: number; waitMs?: number } = {}): Promise<number> {
     const keys = this.#keyRing();
     const batch = options.batchSize ?? 100;
+    const deadline = Date.now() + (options.waitMs ?? 30_000);
     let total = 0;
     for (;;) {
       const done = await transaction(this.#pool, async (client) => {
@@ -390,8 +419,14 @@ export class Fleet {
         await client.query(`UPDATE ${this.#s}.accounts a SET secret = u.secret, key_id = $3 FROM unnest($1::text[], $2::text[]) AS u(id, secret) WHERE a.id = u.id`, [rows.map((r) => r.id), sealed, keys.currentId]);
         return rows.length;
       });
-      if (done === 0) return total;
       total += done;
+      if (done > 0) continue;
+      // Nothing left that this pass could take: done, unless rows are held by another transaction.
+      const { rows } = await this.#pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.#s}.accounts WHERE secret IS NOT NULL AND key_id IS DISTINCT FROM $1`, [keys.currentId]);
+      const left = rows[0]!.n;
+      if (left === 0) return total;
+      if (Date.now() > deadline) throw new FleetError("in-use", `rotateKeys: ${left} secret(s) still under an older key, held by another transaction; run it again`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
 

@@ -105,10 +105,15 @@ export class KeyRing {
     const [, id, iv, tag, body] = parts as [string, string, string, string, string];
     const key = this.#keys.get(id);
     if (!key) throw new FleetKeyError(`${context}: the secret is encrypted under key ${id}, which ${FLEET_KEYS_ENV} does not hold`);
+    const ivBytes = Buffer.from(iv, "base64url");
+    const tagBytes = Buffer.from(tag, "base64url");
+    // Only the shapes encrypt() makes: a 12-byte IV and a whole 16-byte tag (a shortened tag would
+    // be accepted by GCM and make a forgery cheap).
+    if (ivBytes.length !== 12 || tagBytes.length !== 16) throw new FleetKeyError(`${context}: the stored secret is not a fleet ciphertext (IV or tag length)`);
     try {
-      const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
+      const decipher = createDecipheriv("aes-256-gcm", key, ivBytes, { authTagLength: 16 });
       decipher.setAAD(Buffer.from(context, "utf8"));
-      decipher.setAuthTag(Buffer.from(tag, "base64url"));
+      decipher.setAuthTag(tagBytes);
       return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");
     } catch {
       throw new FleetKeyError(`${context}: the secret does not decrypt under key ${id} (altered, or not this row's)`);
