@@ -45,7 +45,9 @@ await fleet.startWorker({
           return; // another worker stalled already
         }
         print({ ev: "stall", worker: id, pair: pairId });
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // forever: killed here
+        // Blocked until killed here; at most 120 s, so a test run that dies first leaves no process behind.
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 120_000);
+        process.exit(3);
       }
     });
     events.on("pair-end", ({ report }) => {
