@@ -14,7 +14,7 @@ import { MemorySide, SyncEngine, type PairRecord } from "@ewsdav/core";
 import { PostgresStateStore, POSTGRES_MIGRATIONS } from "@ewsdav/core/postgres";
 import { startPostgres, type PostgresCluster } from "../../../test/harness/postgres.js";
 import { until } from "../../../test/harness/wait.js";
-import { describeStateStoreContract } from "../src/stores/contract.test-support.js";
+import { contractPair, describeStateStoreContract } from "../src/stores/contract.test-support.js";
 import { vcard } from "../src/fixtures.test-support.js";
 
 let cluster: PostgresCluster;
@@ -40,14 +40,7 @@ describeStateStoreContract("PostgreSQL", {
   },
 });
 
-const pair: PairRecord = {
-  id: "p",
-  kind: "contacts",
-  local: { side: "vdir", collection: "book" },
-  remote: { side: "ews", collection: "AAMk=" },
-  cursors: { local: null, remote: null },
-  pending: { local: [], remote: [] },
-};
+const pair: PairRecord = contractPair;
 
 describe("PostgresStateStore", () => {
   it("migrates a new schema once when several stores open it at the same moment, and refuses a newer one", async () => {

@@ -28,6 +28,7 @@ export interface StoreOpenOptions {
   runsKept?: number;
 }
 
+/** The pair every contract case (and the stores' own tests) writes: contacts between a vdir book and an EWS folder. */
 export const contractPair: PairRecord = {
   id: "p",
   kind: "contacts",

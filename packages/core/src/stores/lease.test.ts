@@ -10,15 +10,9 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { SqliteStateStore, SQLITE_MIGRATIONS } from "@ewsdav/core/sqlite";
 import type { PairRecord, StateStore } from "@ewsdav/core";
+import { contractPair } from "./contract.test-support.js";
 
-const pair: PairRecord = {
-  id: "p",
-  kind: "contacts",
-  local: { side: "vdir", collection: "book" },
-  remote: { side: "ews", collection: "AAMk=" },
-  cursors: { local: null, remote: null },
-  pending: { local: [], remote: [] },
-};
+const pair: PairRecord = contractPair;
 const T0 = Date.parse("2026-12-05T12:00:00.000Z");
 
 const open: StateStore[] = [];

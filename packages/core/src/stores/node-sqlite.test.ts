@@ -17,6 +17,7 @@ import { MemorySide, SyncEngine, type PairRecord } from "@ewsdav/core";
 import { VdirSide } from "@ewsdav/core/vdir";
 import { vcard } from "../fixtures.test-support.js";
 import { loadNodeSqlite, NodeSqliteDatabase, openSqliteDatabase } from "./node-sqlite.js";
+import { contractPair } from "./contract.test-support.js";
 
 /**
  * A block for one kind of runtime only, registered there and absent elsewhere (not "skipped": every
@@ -35,14 +36,7 @@ const store = (path: string, driver: "node:sqlite" | typeof Database = "node:sql
   return s;
 };
 
-const pair: PairRecord = {
-  id: "p",
-  kind: "contacts",
-  local: { side: "vdir", collection: "book" },
-  remote: { side: "ews", collection: "AAMk=" },
-  cursors: { local: null, remote: null },
-  pending: { local: [], remote: [] },
-};
+const pair: PairRecord = contractPair;
 const slot = (id: string) => ({ id, version: "v", hash: "h", text: "BEGIN:VCARD\r\nEND:VCARD\r\n" });
 
 describeWhen(loadNodeSqlite() !== null)("NodeSqliteDatabase (node:sqlite with better-sqlite3's API)", () => {

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { SqliteStateStore, SQLITE_MIGRATIONS } from "@ewsdav/core/sqlite";
 import { MemorySide, StateError, SyncEngine, type PairRecord } from "@ewsdav/core";
 import { vcard } from "../fixtures.test-support.js";
+import { contractPair } from "./contract.test-support.js";
 
 const open: SqliteStateStore[] = [];
 const tempFile = () => join(mkdtempSync(join(tmpdir(), "ewsdav-sqlite-")), "state.db");
@@ -18,14 +19,7 @@ afterEach(async () => {
   for (const s of open.splice(0)) await s.close();
 });
 
-const pair: PairRecord = {
-  id: "p",
-  kind: "contacts",
-  local: { side: "vdir", collection: "book" },
-  remote: { side: "ews", collection: "AAMk=" },
-  cursors: { local: null, remote: null },
-  pending: { local: [], remote: [] },
-};
+const pair: PairRecord = contractPair;
 const slot = (id: string) => ({ id, version: "v", hash: "h", text: "BEGIN:VCARD\r\nEND:VCARD\r\n" });
 
 describe("SqliteStateStore", () => {
