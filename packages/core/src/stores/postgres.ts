@@ -44,12 +44,11 @@ import {
   type PairRecord,
   type RunRecord,
   type Slot,
-  type SlotState,
   type StateOp,
   type StateStore,
   type StateWriteOptions,
 } from "../engine/state.js";
-import type { CollectionKind } from "../engine/side.js";
+import { slotOf, toPair, type ItemRow as SqlItemRow, type PairRow } from "./sql-rows.js";
 
 /**
  * The schema, one migration per step, written against the schema `S` (replaced by the quoted
@@ -140,19 +139,7 @@ export interface PostgresStateStoreOptions {
   now?: () => number;
 }
 
-interface PairRow {
-  id: string;
-  kind: string;
-  local_side: string;
-  local_collection: string;
-  remote_side: string;
-  remote_collection: string;
-  local_cursor: string | null;
-  remote_cursor: string | null;
-  pending: string;
-}
-
-type ItemRow = { uid: string } & Record<`${Slot}_${"id" | "version" | "hash" | "text" | "seen_at"}`, string | null> & Record<`${Slot}_unconfirmed`, boolean>;
+type ItemRow = SqlItemRow<boolean>;
 
 interface JournalRow {
   pair_id: string;
@@ -168,27 +155,6 @@ interface LeaseRow {
   owner: string | null;
   token: string | number;
   expires_at: Date;
-}
-
-function toPair(row: PairRow): PairRecord {
-  return {
-    id: row.id,
-    kind: row.kind as CollectionKind,
-    local: { side: row.local_side, collection: row.local_collection },
-    remote: { side: row.remote_side, collection: row.remote_collection },
-    cursors: { local: row.local_cursor, remote: row.remote_cursor },
-    pending: JSON.parse(row.pending) as PairRecord["pending"],
-  };
-}
-
-function slotOf(row: ItemRow, slot: Slot): SlotState | null {
-  const id = row[`${slot}_id`];
-  if (id === null) return null;
-  const state: SlotState = { id, version: row[`${slot}_version`], hash: row[`${slot}_hash`] ?? "", text: row[`${slot}_text`] ?? "" };
-  const seenAt = row[`${slot}_seen_at`];
-  if (seenAt) state.seenAt = seenAt;
-  if (row[`${slot}_unconfirmed`]) state.unconfirmed = true;
-  return state;
 }
 
 function toLease(pairId: string, row: LeaseRow): PairLease {

@@ -23,6 +23,7 @@
 import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import type Database from "better-sqlite3";
 import { openSqliteDatabase, type SqliteDriver } from "./node-sqlite.js";
+import { slotOf, toPair, type ItemRow as SqlItemRow, type PairRow } from "./sql-rows.js";
 export type { SqliteDriver } from "./node-sqlite.js";
 import {
   checkLeaseRequest,
@@ -38,11 +39,9 @@ import {
   type PairRecord,
   type RunRecord,
   type Slot,
-  type SlotState,
   type StateOp,
   type StateStore,
 } from "../engine/state.js";
-import type { CollectionKind } from "../engine/side.js";
 
 /** The schema, one migration per step; a database at `user_version` n has run the first n. */
 export const SQLITE_MIGRATIONS: readonly string[] = [
@@ -117,19 +116,7 @@ function toLease(pairId: string, row: LeaseRow): PairLease {
   return { pairId, owner: row.owner ?? "", token: row.token, expiresAt: new Date(row.expires_at).toISOString() };
 }
 
-interface PairRow {
-  id: string;
-  kind: string;
-  local_side: string;
-  local_collection: string;
-  remote_side: string;
-  remote_collection: string;
-  local_cursor: string | null;
-  remote_cursor: string | null;
-  pending: string;
-}
-
-type ItemRow = { uid: string } & Record<`${Slot}_${"id" | "version" | "hash" | "text" | "seen_at"}`, string | null> & Record<`${Slot}_unconfirmed`, number>;
+type ItemRow = SqlItemRow<number>;
 
 interface JournalRow {
   pair_id: string;
@@ -179,27 +166,6 @@ export interface SqliteStateStoreOptions {
   now?: () => number;
   /** How many runs per pair are kept (default {@link RUNS_KEPT_PER_PAIR}). */
   runsKept?: number;
-}
-
-function toPair(row: PairRow): PairRecord {
-  return {
-    id: row.id,
-    kind: row.kind as CollectionKind,
-    local: { side: row.local_side, collection: row.local_collection },
-    remote: { side: row.remote_side, collection: row.remote_collection },
-    cursors: { local: row.local_cursor, remote: row.remote_cursor },
-    pending: JSON.parse(row.pending) as PairRecord["pending"],
-  };
-}
-
-function slotOf(row: ItemRow, slot: Slot): SlotState | null {
-  const id = row[`${slot}_id`];
-  if (id === null) return null;
-  const state: SlotState = { id, version: row[`${slot}_version`], hash: row[`${slot}_hash`] ?? "", text: row[`${slot}_text`] ?? "" };
-  const seenAt = row[`${slot}_seen_at`];
-  if (seenAt) state.seenAt = seenAt;
-  if (row[`${slot}_unconfirmed`]) state.unconfirmed = true;
-  return state;
 }
 
 /** The SQLite state store. Synchronous underneath; each `write` is one transaction. */

@@ -1,0 +1,48 @@
+/**
+ * The rows the SQL stores (SQLite and PostgreSQL) keep pairs and items in, and how a row becomes a
+ * record: one table layout, read the same way by both.
+ *
+ * @module
+ */
+import type { CollectionKind } from "../engine/side.js";
+import type { PairRecord, Slot, SlotState } from "../engine/state.js";
+
+/** A row of the `pairs` table. */
+export interface PairRow {
+  id: string;
+  kind: string;
+  local_side: string;
+  local_collection: string;
+  remote_side: string;
+  remote_collection: string;
+  local_cursor: string | null;
+  remote_cursor: string | null;
+  pending: string;
+}
+
+/** A row of the `items` table; `unconfirmed` is 0/1 in SQLite and a boolean in PostgreSQL. */
+export type ItemRow<Flag extends number | boolean> = { uid: string } & Record<`${Slot}_${"id" | "version" | "hash" | "text" | "seen_at"}`, string | null> &
+  Record<`${Slot}_unconfirmed`, Flag>;
+
+/** The pair a `pairs` row holds. */
+export function toPair(row: PairRow): PairRecord {
+  return {
+    id: row.id,
+    kind: row.kind as CollectionKind,
+    local: { side: row.local_side, collection: row.local_collection },
+    remote: { side: row.remote_side, collection: row.remote_collection },
+    cursors: { local: row.local_cursor, remote: row.remote_cursor },
+    pending: JSON.parse(row.pending) as PairRecord["pending"],
+  };
+}
+
+/** One slot of an `items` row, or `null` when the item is not on that side. */
+export function slotOf(row: ItemRow<number | boolean>, slot: Slot): SlotState | null {
+  const id = row[`${slot}_id`];
+  if (id === null) return null;
+  const state: SlotState = { id, version: row[`${slot}_version`], hash: row[`${slot}_hash`] ?? "", text: row[`${slot}_text`] ?? "" };
+  const seenAt = row[`${slot}_seen_at`];
+  if (seenAt) state.seenAt = seenAt;
+  if (row[`${slot}_unconfirmed`]) state.unconfirmed = true;
+  return state;
+}
