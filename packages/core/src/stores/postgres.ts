@@ -36,7 +36,6 @@ import {
   RUNS_KEPT_PER_PAIR,
   StateError,
   type ItemRecord,
-  type JournalDetail,
   type JournalEntry,
   type LeaseAttempt,
   type LeaseRequest,
@@ -48,7 +47,7 @@ import {
   type StateStore,
   type StateWriteOptions,
 } from "../engine/state.js";
-import { slotOf, toPair, type ItemRow as SqlItemRow, type PairRow } from "./sql-rows.js";
+import { detailJson, parseDetail, slotOf, toPair, type ItemRow as SqlItemRow, type PairRow } from "./sql-rows.js";
 
 /**
  * The schema, one migration per step, written against the schema `S` (replaced by the quoted
@@ -159,24 +158,6 @@ interface LeaseRow {
 
 function toLease(pairId: string, row: LeaseRow): PairLease {
   return { pairId, owner: row.owner ?? "", token: Number(row.token), expiresAt: row.expires_at.toISOString() };
-}
-
-/** As in SQLite: a journaled copy's text is stored once when the other slot's record holds the same text. */
-function detailJson(detail: JournalDetail): string {
-  if (detail.other && detail.written && detail.other.text === detail.written.text) {
-    const { text: _, ...other } = detail.other;
-    return JSON.stringify({ ...detail, other, otherTextWritten: true });
-  }
-  return JSON.stringify(detail);
-}
-
-function parseDetail(json: string): JournalDetail {
-  const parsed = JSON.parse(json) as JournalDetail & { otherTextWritten?: boolean };
-  if (parsed.otherTextWritten) {
-    delete parsed.otherTextWritten;
-    if (parsed.other && parsed.written) parsed.other.text = parsed.written.text;
-  }
-  return parsed;
 }
 
 const ITEM_COLUMNS = ["id", "version", "hash", "text", "unconfirmed", "seen_at"] as const;

@@ -5,7 +5,7 @@
  * @module
  */
 import type { CollectionKind } from "../engine/side.js";
-import type { PairRecord, Slot, SlotState } from "../engine/state.js";
+import type { JournalDetail, PairRecord, Slot, SlotState } from "../engine/state.js";
 
 /** A row of the `pairs` table. */
 export interface PairRow {
@@ -45,4 +45,27 @@ export function slotOf(row: ItemRow<number | boolean>, slot: Slot): SlotState | 
   if (seenAt) state.seenAt = seenAt;
   if (row[`${slot}_unconfirmed`]) state.unconfirmed = true;
   return state;
+}
+
+/**
+ * A journal entry's detail as stored: when the unwritten slot's record holds the very text the write
+ * writes (a copy from one side to the other, the common case), that text is stored once
+ * (`otherTextWritten`). Details stored without the flag read as they are.
+ */
+export function detailJson(detail: JournalDetail): string {
+  if (detail.other && detail.written && detail.other.text === detail.written.text) {
+    const { text: _, ...other } = detail.other;
+    return JSON.stringify({ ...detail, other, otherTextWritten: true });
+  }
+  return JSON.stringify(detail);
+}
+
+/** A stored journal detail read back whole (see {@link detailJson}). */
+export function parseDetail(json: string): JournalDetail {
+  const parsed = JSON.parse(json) as JournalDetail & { otherTextWritten?: boolean };
+  if (parsed.otherTextWritten) {
+    delete parsed.otherTextWritten;
+    if (parsed.other && parsed.written) parsed.other.text = parsed.written.text;
+  }
+  return parsed;
 }

@@ -23,7 +23,7 @@
 import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import type Database from "better-sqlite3";
 import { openSqliteDatabase, type SqliteDriver } from "./node-sqlite.js";
-import { slotOf, toPair, type ItemRow as SqlItemRow, type PairRow } from "./sql-rows.js";
+import { detailJson, parseDetail, slotOf, toPair, type ItemRow as SqlItemRow, type PairRow } from "./sql-rows.js";
 export type { SqliteDriver } from "./node-sqlite.js";
 import {
   checkLeaseRequest,
@@ -34,7 +34,6 @@ import {
   type LeaseRequest,
   type PairLease,
   type StateWriteOptions,
-  type JournalDetail,
   type JournalEntry,
   type PairRecord,
   type RunRecord,
@@ -126,28 +125,6 @@ interface JournalRow {
   item_id: string | null;
   started_at: string;
   detail: string | null;
-}
-
-/**
- * A journal entry's detail as stored: when the unwritten slot's record holds the very text the write
- * writes (a copy from one side to the other, the common case), that text is stored once
- * (`otherTextWritten`). Details stored without the flag read as they are.
- */
-function detailJson(detail: JournalDetail): string {
-  if (detail.other && detail.written && detail.other.text === detail.written.text) {
-    const { text: _, ...other } = detail.other;
-    return JSON.stringify({ ...detail, other, otherTextWritten: true });
-  }
-  return JSON.stringify(detail);
-}
-
-function parseDetail(json: string): JournalDetail {
-  const parsed = JSON.parse(json) as JournalDetail & { otherTextWritten?: boolean };
-  if (parsed.otherTextWritten) {
-    delete parsed.otherTextWritten;
-    if (parsed.other && parsed.written) parsed.other.text = parsed.written.text;
-  }
-  return parsed;
 }
 
 /** Options of {@link SqliteStateStore}. */
