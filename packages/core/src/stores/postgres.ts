@@ -47,7 +47,7 @@ import {
   type StateStore,
   type StateWriteOptions,
 } from "../engine/state.js";
-import { detailJson, parseDetail, slotOf, toPair, type ItemRow as SqlItemRow, type PairRow } from "./sql-rows.js";
+import { detailJson, slotOf, toJournalEntry, toPair, type ItemRow as SqlItemRow, type JournalRow, type PairRow } from "./sql-rows.js";
 
 /**
  * The schema, one migration per step, written against the schema `S` (replaced by the quoted
@@ -139,16 +139,6 @@ export interface PostgresStateStoreOptions {
 }
 
 type ItemRow = SqlItemRow<boolean>;
-
-interface JournalRow {
-  pair_id: string;
-  uid: string;
-  slot: Slot;
-  op: JournalEntry["op"];
-  item_id: string | null;
-  started_at: string;
-  detail: string | null;
-}
 
 interface LeaseRow {
   owner: string | null;
@@ -307,17 +297,7 @@ export class PostgresStateStore implements StateStore {
 
   async listJournal(pairId: string): Promise<JournalEntry[]> {
     const rows = await this.#rows<JournalRow>(this.#q.listJournal, [pairId]);
-    return rows.map((r) => {
-      const entry: JournalEntry = { pairId: r.pair_id, uid: r.uid, slot: r.slot, op: r.op, itemId: r.item_id, startedAt: r.started_at };
-      if (r.detail !== null) {
-        try {
-          entry.detail = parseDetail(r.detail);
-        } catch {
-          throw new StateError("corrupt", `state schema ${this.#schema}: journal entry of item ${r.uid} (${r.slot}) has an unreadable detail`);
-        }
-      }
-      return entry;
-    });
+    return rows.map((r) => toJournalEntry(r, `state schema ${this.#schema}`));
   }
 
   async write(ops: readonly StateOp[], options: StateWriteOptions = {}): Promise<void> {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { CollectionKind } from "../engine/side.js";
-import type { JournalDetail, PairRecord, Slot, SlotState } from "../engine/state.js";
+import { StateError, type JournalDetail, type JournalEntry, type PairRecord, type Slot, type SlotState } from "../engine/state.js";
 
 /** A row of the `pairs` table. */
 export interface PairRow {
@@ -23,6 +23,33 @@ export interface PairRow {
 /** A row of the `items` table; `unconfirmed` is 0/1 in SQLite and a boolean in PostgreSQL. */
 export type ItemRow<Flag extends number | boolean> = { uid: string } & Record<`${Slot}_${"id" | "version" | "hash" | "text" | "seen_at"}`, string | null> &
   Record<`${Slot}_unconfirmed`, Flag>;
+
+/** A row of the `journal` table. */
+export interface JournalRow {
+  pair_id: string;
+  uid: string;
+  slot: Slot;
+  op: JournalEntry["op"];
+  item_id: string | null;
+  started_at: string;
+  detail: string | null;
+}
+
+/**
+ * The entry a `journal` row holds; `where` names the database in the error of a detail that does
+ * not read (`state database FILE`, `state schema NAME`).
+ */
+export function toJournalEntry(r: JournalRow, where: string): JournalEntry {
+  const entry: JournalEntry = { pairId: r.pair_id, uid: r.uid, slot: r.slot, op: r.op, itemId: r.item_id, startedAt: r.started_at };
+  if (r.detail !== null) {
+    try {
+      entry.detail = parseDetail(r.detail);
+    } catch {
+      throw new StateError("corrupt", `${where}: journal entry of item ${r.uid} (${r.slot}) has an unreadable detail`);
+    }
+  }
+  return entry;
+}
 
 /** The pair a `pairs` row holds. */
 export function toPair(row: PairRow): PairRecord {

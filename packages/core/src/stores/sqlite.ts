@@ -23,7 +23,7 @@
 import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import type Database from "better-sqlite3";
 import { openSqliteDatabase, type SqliteDriver } from "./node-sqlite.js";
-import { detailJson, parseDetail, slotOf, toPair, type ItemRow as SqlItemRow, type PairRow } from "./sql-rows.js";
+import { detailJson, slotOf, toJournalEntry, toPair, type ItemRow as SqlItemRow, type JournalRow, type PairRow } from "./sql-rows.js";
 export type { SqliteDriver } from "./node-sqlite.js";
 import {
   checkLeaseRequest,
@@ -116,16 +116,6 @@ function toLease(pairId: string, row: LeaseRow): PairLease {
 }
 
 type ItemRow = SqlItemRow<number>;
-
-interface JournalRow {
-  pair_id: string;
-  uid: string;
-  slot: Slot;
-  op: JournalEntry["op"];
-  item_id: string | null;
-  started_at: string;
-  detail: string | null;
-}
 
 /** Options of {@link SqliteStateStore}. */
 export interface SqliteStateStoreOptions {
@@ -222,17 +212,7 @@ export class SqliteStateStore implements StateStore {
 
   async listJournal(pairId: string): Promise<JournalEntry[]> {
     const rows = this.#sql("SELECT * FROM journal WHERE pair_id = ? ORDER BY started_at, uid").all(pairId) as JournalRow[];
-    return rows.map((r) => {
-      const entry: JournalEntry = { pairId: r.pair_id, uid: r.uid, slot: r.slot, op: r.op, itemId: r.item_id, startedAt: r.started_at };
-      if (r.detail !== null) {
-        try {
-          entry.detail = parseDetail(r.detail);
-        } catch {
-          throw new StateError("corrupt", `state database ${this.#path}: journal entry of item ${r.uid} (${r.slot}) has an unreadable detail`);
-        }
-      }
-      return entry;
-    });
+    return rows.map((r) => toJournalEntry(r, `state database ${this.#path}`));
   }
 
   async write(ops: readonly StateOp[], options: StateWriteOptions = {}): Promise<void> {
