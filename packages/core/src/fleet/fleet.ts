@@ -31,9 +31,10 @@ import type { EngineEvents, TypedEmitter } from "../engine/events.js";
 import { silentLogger, type Logger } from "../engine/log.js";
 import type { PairLease, RunRecord } from "../engine/state.js";
 import { PostgresStateStore } from "../stores/postgres.js";
-import { checkAccount, checkId, checkPair, FleetError, type FleetAccountConfig, type FleetPairConfig } from "./accounts.js";
+import type { CollectionInfo } from "../engine/side.js";
+import { checkAccount, checkId, checkPair, FleetError, openSide, type FleetAccountConfig, type FleetPairConfig } from "./accounts.js";
 import { KeyRing } from "./keys.js";
-import { runPairJob, type FleetRetryOptions, type JobOutcome, type RunContext } from "./run.js";
+import { runPairJob, type FleetRetryOptions, type JobDetails, type JobOutcome, type RunContext } from "./run.js";
 import { checkSchema, migrateFleet, quoteIdent, transaction } from "./schema.js";
 
 /** Options of {@link Fleet.open}. */
@@ -87,8 +88,8 @@ export interface WorkerOptions {
   id?: string;
   /** Sees each cycle's engine events (metrics, logs); called before the cycle runs. */
   observe?: (pairId: string, events: TypedEmitter<EngineEvents>) => void;
-  /** Told each job's outcome. */
-  onJob?: (pairId: string, outcome: JobOutcome) => void;
+  /** Told each job's outcome, its duration, the cycle's report and a lease taken over. */
+  onJob?: (pairId: string, outcome: JobOutcome, details: JobDetails) => void;
 }
 
 /** Options of {@link Fleet.startScheduler}. */
@@ -163,6 +164,7 @@ export class Fleet {
   readonly #pool: Pool;
   readonly #ownsPool: boolean;
   readonly #s: string;
+  readonly #storeS: string;
   readonly #options: FleetOptions;
   readonly #queue: string;
   #keys: KeyRing | undefined;
@@ -175,6 +177,7 @@ export class Fleet {
     this.#pool = pool;
     this.#ownsPool = ownsPool;
     this.#s = quoteIdent(schema);
+    this.#storeS = quoteIdent(options.storeSchema ?? "ewsdav");
     this.store = store;
     this.#boss = boss;
     this.#options = options;
@@ -267,6 +270,42 @@ export class Fleet {
       [id, config.type, JSON.stringify(config), sealed, sealed === null ? null : this.#keyRing().currentId],
     );
     if (rowCount === 0) throw new FleetError("in-use", `account ${id} exists`);
+  }
+
+  /**
+   * Connects to an account as a worker would (its secret given, nothing stored) and lists its
+   * folders or collections: a host checks an account with it before {@link addAccount}.
+   * @throws the side's error when it cannot connect or sign in (never carrying the secret), FleetError `invalid`.
+   */
+  async probeAccount(id: string, config: FleetAccountConfig, secret?: string, signal?: AbortSignal): Promise<CollectionInfo[]> {
+    this.#check();
+    checkId("account", id);
+    checkAccount(id, config, secret);
+    const opened = await openSide(id, config, secret);
+    try {
+      return await opened.side.listCollections(signal);
+    } finally {
+      await opened.close().catch(() => undefined);
+    }
+  }
+
+  /** An added account's folders or collections, listed by connecting with its stored secret. @throws FleetError `unknown-account`. */
+  async listCollections(accountId: string, signal?: AbortSignal): Promise<CollectionInfo[]> {
+    this.#check();
+    const { rows } = await this.#pool.query<{ id: string; config: FleetAccountConfig; secret: string | null }>(`SELECT id, config, secret FROM ${this.#s}.accounts WHERE id = $1`, [accountId]);
+    const row = rows[0];
+    if (!row) throw new FleetError("unknown-account", `no account ${accountId}`);
+    const opened = await openSide(row.id, row.config, row.secret === null ? undefined : this.#keyRing().decrypt(row.secret, `account ${row.id}`));
+    try {
+      return await opened.side.listCollections(signal);
+    } finally {
+      await opened.close().catch(() => undefined);
+    }
+  }
+
+  /** Jobs waiting in the queue (not those running): the queue depth of a host's metrics. */
+  async queueDepth(): Promise<number> {
+    return this.#boss.getQueueSize(this.#queue);
   }
 
   /** Replaces an account's secret (a changed password or token), encrypted under the current key. @throws FleetError `unknown-account`. */
@@ -479,6 +518,7 @@ export class Fleet {
     const ctx: RunContext = {
       pool: this.#pool,
       s: this.#s,
+      storeSchema: this.#storeS,
       store: this.store,
       keys: () => this.#keyRing(),
       worker: options.id ?? defaultLeaseOwner(),
@@ -500,7 +540,8 @@ export class Fleet {
             const entry = { abort, done };
             running.add(entry);
             try {
-              options.onJob?.(job.data.pairId, await done);
+              const { outcome, ...details } = await done;
+              options.onJob?.(job.data.pairId, outcome, details);
             } finally {
               running.delete(entry);
             }

@@ -13,7 +13,7 @@ import type { EngineEvents } from "../engine/events.js";
 import type { PairReport } from "../engine/report.js";
 import type { TypedEmitter } from "../engine/events.js";
 import type { Logger } from "../engine/log.js";
-import type { StateStore } from "../engine/state.js";
+import type { LeaseRequest, StateStore } from "../engine/state.js";
 import { openSide, type FleetAccountConfig, type OpenedSide } from "./accounts.js";
 import { KeyRing } from "./keys.js";
 
@@ -32,6 +32,8 @@ export interface RunContext {
   pool: Pool;
   /** The quoted fleet schema. */
   s: string;
+  /** The quoted schema of the PostgreSQL store (its lease rows). */
+  storeSchema: string;
   store: StateStore;
   keys: () => KeyRing;
   worker: string;
@@ -46,6 +48,21 @@ export interface RunContext {
 
 /** The outcome of one job, as recorded in the schedule. */
 export type JobOutcome = "ok" | "failed" | "parked" | "busy" | "aborted" | "gone";
+
+/** What a worker tells of one job besides its outcome (metrics, logs). */
+export interface JobDetails {
+  /** From the job's start to its outcome recorded, in milliseconds. */
+  durationMs: number;
+  /** The cycle's report, when a cycle ran. */
+  report?: PairReport;
+  /** The worker whose expired lease on the pair this cycle took over (it died or hung mid-cycle). */
+  tookOverFrom?: string;
+}
+
+/** A job's outcome and details. */
+export interface JobResult extends JobDetails {
+  outcome: JobOutcome;
+}
 
 interface PairJoin {
   id: string;
@@ -72,17 +89,19 @@ export function backoffMs(failures: number, retry: Required<FleetRetryOptions>):
 }
 
 /** Runs one cycle of `pairId` and records it; never throws for the pair's own failures. */
-export async function runPairJob(ctx: RunContext, pairId: string, signal: AbortSignal): Promise<JobOutcome> {
+export async function runPairJob(ctx: RunContext, pairId: string, signal: AbortSignal): Promise<JobResult> {
+  const started = Date.now();
   const { rows } = await ctx.pool.query<PairJoin>(
     `SELECT p.*, s.parked_at, s.failures, s.interval_ms FROM ${ctx.s}.pairs p JOIN ${ctx.s}.schedules s ON s.pair_id = p.id WHERE p.id = $1`,
     [pairId],
   );
   const pair = rows[0];
-  if (!pair) return "gone";
-  if (pair.parked_at) return "parked";
+  if (!pair) return { outcome: "gone", durationMs: Date.now() - started };
+  if (pair.parked_at) return { outcome: "parked", durationMs: Date.now() - started };
   const opened: OpenedSide[] = [];
   let report: PairReport | undefined;
   let failure: string | undefined;
+  let tookOverFrom: string | undefined;
   try {
     const { rows: accounts } = await ctx.pool.query<AccountRow>(`SELECT id, config, secret FROM ${ctx.s}.accounts WHERE id = ANY($1)`, [[pair.remote_account, pair.local_account]]);
     for (const name of [pair.remote_account, pair.local_account]) {
@@ -91,8 +110,27 @@ export async function runPairJob(ctx: RunContext, pairId: string, signal: AbortS
       const secret = account.secret === null ? undefined : ctx.keys().decrypt(account.secret, `account ${account.id}`);
       opened.push(await openSide(account.id, account.config, secret));
     }
+    // The engine's lease requests go through a look at the lease row: taking a lease another worker
+    // left to expire (it died or hung mid-cycle) is a takeover, told to the host's metrics.
+    const store = new Proxy(ctx.store, {
+      get(target, key) {
+        if (key === "acquireLease") {
+          return async (request: LeaseRequest) => {
+            const { rows: held } = await ctx.pool.query<{ owner: string }>(
+              `SELECT owner FROM ${ctx.storeSchema}.leases WHERE pair_id = $1 AND owner IS NOT NULL AND owner <> $2 AND expires_at <= now()`,
+              [request.pairId, request.owner],
+            );
+            const attempt = await target.acquireLease(request);
+            if (attempt.acquired && held[0]) tookOverFrom = held[0].owner;
+            return attempt;
+          };
+        }
+        const value: unknown = Reflect.get(target, key, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
     const engine = new SyncEngine({
-      store: ctx.store,
+      store,
       sides: opened.map((o) => o.side),
       ...(ctx.policy ? { policy: ctx.policy } : {}),
       ...(ctx.tagWrites !== undefined ? { tagWrites: ctx.tagWrites } : {}),
@@ -114,7 +152,8 @@ export async function runPairJob(ctx: RunContext, pairId: string, signal: AbortS
   if (failure !== undefined) ctx.logger?.warn("fleet cycle failed", { pair: pairId, worker: ctx.worker, error: failure });
   // A cycle that completed counts as done even when the abort came after it; one stopped by the abort is due again, no failure counted.
   const outcome: JobOutcome = failure === undefined ? "ok" : signal.aborted ? "aborted" : code === "pair-busy" ? "busy" : "failed";
-  return record(ctx, pair, outcome, failure);
+  const recorded = await record(ctx, pair, outcome, failure);
+  return { outcome: recorded, durationMs: Date.now() - started, ...(report ? { report } : {}), ...(tookOverFrom !== undefined ? { tookOverFrom } : {}) };
 }
 
 /** Links the pair in the state store on its first run, finding its folder and collection as `ewsdav sync` does. */
