@@ -10,6 +10,8 @@ const alias = [
   { find: /^@ewsdav\/ews-simulator$/, replacement: src("ews-simulator/src/index.ts") },
   { find: /^@ewsdav\/ews-client$/, replacement: src("ews-client/src/index.ts") },
   { find: /^@ewsdav\/dav-client$/, replacement: src("dav-client/src/index.ts") },
+  { find: /^@ewsdav\/graph-client$/, replacement: src("graph-client/src/index.ts") },
+  { find: /^@ewsdav\/graph-simulator$/, replacement: src("graph-simulator/src/index.ts") },
   { find: /^@ewsdav\/mappers$/, replacement: src("mappers/src/index.ts") },
   { find: /^@ewsdav\/core\/(ews|dav|vdir)$/, replacement: src("core/src/sides/$1.ts") },
   { find: /^@ewsdav\/core\/(sqlite|postgres)$/, replacement: src("core/src/stores/$1.ts") },
@@ -44,6 +46,8 @@ export default defineConfig({
       unit("ews-client"),
       unit("ews-simulator"),
       unit("dav-client"),
+      unit("graph-client"),
+      unit("graph-simulator"),
       unit("mappers"),
       unit("cli"),
       {

@@ -41,3 +41,8 @@ export {
 } from "./bearer.js";
 export { startFakeIdentityProvider, type FakeIdentityProvider, type FakeIdpOptions, type FakeIdpUser, type IssuedToken } from "./bearer-idp.js";
 export { startSubscriptionFront, type SubscriptionFront, type SubscriptionFrontOptions, type SubscriptionFrontRequest } from "./subscriptions.js";
+// The record model, for simulators of other protocols over the same mailboxes (the Graph simulator, issue 18).
+export { el, child, childText, NS_T } from "./xml.js";
+export { extendedPropertyKey } from "./updates.js";
+export { decodeId, encodeId, type DecodedId, type SimIdKind } from "./ids.js";
+export type { FolderRecord, ItemRecord, MailboxEvent, Tombstone } from "./records.js";

@@ -1,0 +1,15 @@
+/**
+ * `@ewsdav/graph-simulator`: a Microsoft Graph v1.0 simulator over HTTP for tests, over the same
+ * mailbox records as the EWS simulator, so one mailbox answers both protocols.
+ *
+ * ```ts
+ * const ews = await startEwsSimulator();
+ * const graph = await startGraphSimulator({ mailbox: (a) => ews.mailbox(a), tokens: { t1: "alice@example.com" } });
+ * // GET graph.url + "/me/contacts" with Authorization: Bearer t1
+ * ```
+ * @packageDocumentation
+ */
+export {
+  startGraphSimulator, type GraphRequestRecord, type GraphSimulator, type GraphSimulatorOptions, type GraphThrottleRule,
+} from "./server.js";
+export { GraphSimError } from "./errors.js";
