@@ -157,3 +157,42 @@ export function loadGraphSchema(path = graphSchemaPath()): GraphSchema {
   };
   return cached;
 }
+
+/** A request and its answer as the Graph simulator logs them (its `GraphRequestRecord`). */
+export interface LoggedExchange {
+  method: string;
+  url: string;
+  status: number;
+  body: unknown;
+  response: unknown;
+}
+
+/** The entity type a request path's answers and bodies hold (undefined: none to check). */
+function typeOfPath(path: string): string | undefined {
+  if (/\/translateExchangeIds$/.test(path)) return "convertIdResult";
+  if (/\/contactFolders(\/[^/]+)?(\/childFolders)?$/.test(path)) return "contactFolder";
+  if (/\/contacts(\/[^/]+)?$/.test(path)) return "contact";
+  return undefined;
+}
+
+/**
+ * Every entity in the logged requests and answers checked against the CSDL: request bodies (what
+ * a client sent) and successful answers (single entities and each member of `value`), `$batch`
+ * members included. Returns the violations, each prefixed with the request.
+ */
+export function checkExchanges(exchanges: readonly LoggedExchange[], schema = loadGraphSchema()): string[] {
+  const out: string[] = [];
+  for (const x of exchanges) {
+    const path = x.url.split("?")[0]!;
+    const where = `${x.method} ${path}`;
+    if (path === "/$batch") continue; // its members are logged on their own
+    const type = typeOfPath(path);
+    if (!type) continue;
+    if (x.body !== undefined && x.method !== "GET" && type !== "convertIdResult") out.push(...schema.check(type, x.body).map((v) => `${where} request: ${v}`));
+    if (x.status >= 400 || x.response === undefined) continue;
+    const answer = x.response as Record<string, unknown>;
+    const members = Array.isArray(answer.value) ? (answer.value as unknown[]) : [answer];
+    for (const m of members) out.push(...schema.check(type, m).map((v) => `${where} answer: ${v}`));
+  }
+  return out;
+}

@@ -199,7 +199,7 @@ function withPreference(req: RouteRequest, response: RouteResponse): RouteRespon
   return { ...response, headers: { ...response.headers, "preference-applied": 'IdType="ImmutableId"' } };
 }
 
-function contactsRoute(req: RouteRequest, folder: FolderRecord, rest: string[]): RouteResponse {
+function contactsRoute(req: RouteRequest, folder: FolderRecord, rest: string[], anyFolder = false): RouteResponse {
   const { box } = req;
   if (rest.length === 0) {
     if (req.method === "GET") {
@@ -227,7 +227,8 @@ function contactsRoute(req: RouteRequest, folder: FolderRecord, rest: string[]):
     return delta(req, folder);
   }
   if (rest.length !== 1) throw noRoute();
-  const item = contactOf(req, rest[0]!, folder);
+  // `/contacts/{id}` names a contact of any folder; `/contactFolders/{f}/contacts/{id}` one of that folder.
+  const item = contactOf(req, rest[0]!, anyFolder ? undefined : folder);
   if (req.method === "GET") {
     checkOptions(req.query);
     return { status: 200, body: { "@odata.context": `${req.root}/$metadata#contacts/$entity`, ...renderContact(req, item, parseSelect(req.query, CONTACT_PROPERTIES, "contact"), parseExpand(req.query)) } };
@@ -297,8 +298,10 @@ function foldersRoute(req: RouteRequest, parent: FolderRecord, under: string): R
 
 function translateIds(req: RouteRequest): RouteResponse {
   if (req.method !== "POST") throw methodNotAllowed();
-  const body = bodyObject(req);
-  const { inputIds, sourceIdType, targetIdType } = body as { inputIds?: unknown; sourceIdType?: unknown; targetIdType?: unknown };
+  // The CSDL names the parameters InputIds, SourceIdType and TargetIdType; the documentation's requests spell them
+  // inputIds, sourceIdType and targetIdType. Both are accepted.
+  const body = Object.fromEntries(Object.entries(bodyObject(req)).map(([k, v]) => [k.toLowerCase(), v]));
+  const { inputids: inputIds, sourceidtype: sourceIdType, targetidtype: targetIdType } = body as { inputids?: unknown; sourceidtype?: unknown; targetidtype?: unknown };
   const types = ["ewsId", "restId", "restImmutableEntryId", "entryId", "immutableEntryId"];
   if (!Array.isArray(inputIds) || inputIds.some((i) => typeof i !== "string") || !types.includes(String(sourceIdType)) || !types.includes(String(targetIdType))) {
     throw new GraphSimError(400, "ErrorInvalidArgument", "translateExchangeIds needs inputIds, sourceIdType and targetIdType.");
@@ -341,7 +344,7 @@ function noRoute(): GraphSimError {
 export function route(req: RouteRequest): RouteResponse {
   const [first, second, third, ...rest] = req.segments;
   if (first === "translateExchangeIds" && second === undefined) return translateIds(req);
-  if (first === "contacts") return withPreference(req, contactsRoute(req, contactsFolder(req.box), req.segments.slice(1)));
+  if (first === "contacts") return withPreference(req, contactsRoute(req, contactsFolder(req.box), req.segments.slice(1), true));
   if (first === "contactFolders") {
     if (second === undefined) return withPreference(req, foldersRoute(req, contactsFolder(req.box), "contactFolders"));
     const folder = folderOf(req, second);

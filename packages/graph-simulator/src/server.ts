@@ -65,6 +65,8 @@ export interface GraphRequestRecord {
   inBatch: boolean;
   /** The request body sent, parsed (undefined without one). */
   body: unknown;
+  /** The response body (undefined without one). */
+  response: unknown;
 }
 
 /** A running Graph simulator. */
@@ -79,8 +81,6 @@ export interface GraphSimulator {
   expireDeltaTokens(): void;
   /** Every request received, oldest first (top-level and inside batches). */
   readonly requests: readonly GraphRequestRecord[];
-  /** Every entity body the simulator answered with, for conformance checks: `[type, body]`. */
-  readonly responses: readonly unknown[];
   /** Forgets the request log and the peak. */
   clear(): void;
   /** Highest number of requests one mailbox had in flight at once. */
@@ -119,7 +119,6 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
   const maxBytes = options.maxRequestBytes ?? 4 * 1024 * 1024;
   let rules: Array<Required<Omit<GraphThrottleRule, "match">> & { match?: RegExp }> = [];
   let requests: GraphRequestRecord[] = [];
-  let responses: unknown[] = [];
   const inFlight = new Map<string, number>();
   let peak = 0;
   let root = "";
@@ -173,7 +172,6 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     const segments = path.split("/").filter(Boolean);
     const { box, userPath, rest } = resolveUser(grant, segments);
     const response = route({ method, segments: rest, query: parsed.searchParams, headers, body, box, userPath, immutable: immutableOf(box), root, tokens });
-    if (response.body !== undefined) responses.push(response.body);
     return { ...response, mailbox: box.smtpAddress };
   };
 
@@ -217,7 +215,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
         }
       }
       statusOf.set(r.id.toLowerCase(), answer.status);
-      requests.push({ method: r.method.toUpperCase(), url: r.url, status: answer.status, mailbox, inBatch: true, body: r.body });
+      requests.push({ method: r.method.toUpperCase(), url: r.url, status: answer.status, mailbox, inBatch: true, body: r.body, response: answer.body });
       return { id: r.id, status: answer.status, headers: { ...(answer.headers ?? {}), ...(answer.body !== undefined ? { "content-type": JSON_TYPE } : {}) }, ...(answer.body !== undefined ? { body: answer.body } : {}) };
     });
     return { status: 200, body: { responses: responsesOut } };
@@ -281,7 +279,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     } finally {
       if (counted !== undefined) inFlight.set(counted, (inFlight.get(counted) ?? 1) - 1);
     }
-    requests.push({ method, url: url.slice("/v1.0".length), status: answer.status, mailbox, inBatch: false, body });
+    requests.push({ method, url: url.slice("/v1.0".length), status: answer.status, mailbox, inBatch: false, body, response: answer.body });
     const out: Record<string, string> = { "request-id": requestId, "client-request-id": clientRequestId ?? requestId, ...(answer.headers ?? {}) };
     if (answer.body === undefined) {
       res.writeHead(answer.status, out).end();
@@ -321,10 +319,8 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     },
     expireDeltaTokens: () => tokens.expireAll(),
     get requests() { return requests; },
-    get responses() { return responses; },
     clear() {
       requests = [];
-      responses = [];
       rules = [];
       peak = 0;
     },
