@@ -12,6 +12,9 @@
  *   run time, and none of the sides or stores built on them.
  * - `@ewsdav/ews-simulator` imports the library only in its tests (or as types), and the library
  *   (every other package) never imports the simulator outside tests, nor depends on it.
+ * - `@ewsdav/graph-client` imports, of the ewsdav packages, only `@ewsdav/http`; the Graph simulator,
+ *   `@ewsdav/graph-simulator`, only `@ewsdav/ews-simulator` (the mailbox records it shares), and the
+ *   library never imports it outside tests, nor depends on it.
  * - `@ewsdav/cli` (the `ewsdav` command, an application) may use every library package; it imports
  *   the simulator only for `ewsdav demo` (an optional peer), and nothing imports the CLI.
  * - No package reaches into another's files by a relative path.
@@ -75,7 +78,7 @@ export function violationKey(violation: LayeringViolation): string {
 }
 
 /** The library: every package but the simulator. */
-const LIBRARY = new Set(["http", "vobject", "ews-client", "dav-client", "mappers", "core"]);
+const LIBRARY = new Set(["http", "vobject", "ews-client", "dav-client", "graph-client", "mappers", "core"]);
 const EWSDAV = /^@ewsdav\/([^/]+)/;
 const PROTOCOL_OR_DRIVER = [/^@ewsdav\/(ews-client|dav-client|http)(\/|$)/, /^undici(\/|$)/, /^better-sqlite3$/, /^pg(\/|$)/, /^postgres$/];
 const IO_MODULES = /^(node:)?(fs|fs\/promises|net|http|https|http2|tls|dgram|dns|child_process|worker_threads)$|^undici(\/|$)/;
@@ -160,6 +163,13 @@ function importRules(edge: ImportEdge): string[] {
   if (pkg === null) return rules;
 
   if (other === "ews-simulator" && LIBRARY.has(pkg)) rules.push("the library never imports @ewsdav/ews-simulator outside tests");
+  if (other === "graph-simulator" && pkg !== "graph-simulator") rules.push("nothing imports @ewsdav/graph-simulator outside tests");
+  if (pkg === "graph-client" && other !== null && other !== "graph-client" && other !== "http") {
+    rules.push("@ewsdav/graph-client imports, of the ewsdav packages, only @ewsdav/http");
+  }
+  if (pkg === "graph-simulator" && other !== null && other !== "graph-simulator" && other !== "ews-simulator") {
+    rules.push("@ewsdav/graph-simulator imports, of the ewsdav packages, only @ewsdav/ews-simulator (the mailbox model)");
+  }
   if (pkg === "cli" && other === "ews-simulator" && !edge.from.startsWith("packages/cli/src/commands/demo/")) {
     rules.push("@ewsdav/cli imports @ewsdav/ews-simulator only for `ewsdav demo`");
   }
@@ -211,6 +221,9 @@ function manifestRules(pkg: string, manifest: Manifest): LayeringViolation[] {
     const fail = (rule: string) => out.push({ file, specifier: dep, rule });
     if ((pkg === "http" || pkg === "vobject") && other !== pkg) fail(`@ewsdav/${pkg} depends on no other ewsdav package`);
     if (other === "ews-simulator" && LIBRARY.has(pkg)) fail("the library never depends on @ewsdav/ews-simulator (a devDependency at most)");
+    if (other === "graph-simulator" && pkg !== "graph-simulator") fail("nothing depends on @ewsdav/graph-simulator at run time (a devDependency at most)");
+    if (pkg === "graph-client" && other !== "http" && other !== "graph-client") fail("@ewsdav/graph-client depends, of the ewsdav packages, only on @ewsdav/http");
+    if (pkg === "graph-simulator" && other !== "ews-simulator" && other !== "graph-simulator") fail("@ewsdav/graph-simulator depends, of the ewsdav packages, only on @ewsdav/ews-simulator");
     if (pkg === "cli" && other === "ews-simulator" && manifest.dependencies?.[dep] !== undefined) {
       fail("@ewsdav/cli takes @ewsdav/ews-simulator as an optional peer (for `ewsdav demo`), not a dependency");
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadGraphSchema } from "./csdl.test-support.js";
+import { loadGraphSchema } from "./csdl.js";
 
 describe("the CSDL conformance harness", () => {
   const schema = loadGraphSchema();

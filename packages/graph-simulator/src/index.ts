@@ -13,3 +13,5 @@ export {
   startGraphSimulator, type GraphRequestRecord, type GraphSimulator, type GraphSimulatorOptions, type GraphThrottleRule,
 } from "./server.js";
 export { GraphSimError } from "./errors.js";
+// Conformance to the Graph v1.0 CSDL, for tests of the simulator and of clients.
+export { checkExchanges, graphSchemaPath, loadGraphSchema, type GraphSchema, type LoggedExchange } from "./csdl.js";

@@ -1,6 +1,6 @@
 import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { checkExchanges } from "./csdl.test-support.js";
+import { checkExchanges } from "./csdl.js";
 import { startGraphSimulator, type GraphSimulator } from "./index.js";
 
 const UID = "String {6c1f1b53-7d2e-4a8e-9a43-2f1d5e8b0c71} Name ewsdav-uid";

@@ -1,5 +1,5 @@
 /**
- * Conformance of JSON entities to the official Graph v1.0 CSDL (`../shared/graph-schema/
+ * Conformance of JSON entities (for tests) to the official Graph v1.0 CSDL (`../shared/graph-schema/
  * graph-v1.0-csdl.xml` beside the checkout, see its SOURCE.md, or the file or folder named by
  * EWSDAV_GRAPH_SCHEMA): every property of an entity must be declared on its entity type or a base
  * type (structural or navigation), with a value of the declared type — Edm primitives, complex
@@ -9,7 +9,6 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseXml, type XmlElement } from "@ewsdav/ews-simulator";
 
 interface PropertyDef {
@@ -35,11 +34,15 @@ export interface GraphSchema {
   has(typeName: string): boolean;
 }
 
-/** Where the CSDL file is. */
+/**
+ * Where the CSDL file is: EWSDAV_GRAPH_SCHEMA (the file, or the folder holding
+ * `graph-v1.0-csdl.xml`), else `../shared/graph-schema/graph-v1.0-csdl.xml` from the working
+ * directory (the checkout's root, where the tests run).
+ */
 export function graphSchemaPath(): string {
   const env = process.env.EWSDAV_GRAPH_SCHEMA;
   if (env) return env.endsWith(".xml") ? env : join(env, "graph-v1.0-csdl.xml");
-  return fileURLToPath(new URL("../../../../shared/graph-schema/graph-v1.0-csdl.xml", import.meta.url));
+  return join(process.cwd(), "..", "shared", "graph-schema", "graph-v1.0-csdl.xml");
 }
 
 let cached: GraphSchema | undefined;

@@ -1,0 +1,27 @@
+/**
+ * `@ewsdav/graph-client`: a hand-written Microsoft Graph v1.0 client on `@ewsdav/http` — contact
+ * folders and contacts (CRUD with If-Match), delta with the delta link as the cursor, JSON
+ * batching, throttling (429/503/504 with Retry-After, 4 requests in flight per mailbox), typed
+ * errors with Graph's error code, immutable ids.
+ *
+ * ```ts
+ * const graph = new GraphClient({ getToken: provider.getToken, user: "alice@contoso.com" });
+ * const round = await graph.contactsDelta(folderId, cursor);
+ * ```
+ * @packageDocumentation
+ */
+export {
+  GraphClient, GRAPH_MAX_BATCH, type GraphBatchRequest, type GraphBatchResponse, type GraphClientOptions, type GraphDeltaResult, type GraphReadOptions,
+  type GraphWriteOptions,
+} from "./client.js";
+export {
+  GraphClientError, GraphError, GraphInputError, GraphPreconditionFailedError, GraphSyncStateNotFoundError, GraphTransportError,
+} from "./errors.js";
+export type {
+  GraphContact, GraphContactFolder, GraphContactInput, GraphConvertIdResult, GraphEmailAddress, GraphExchangeIdFormat, GraphPhysicalAddress,
+  GraphSingleValueExtendedProperty,
+} from "./model.js";
+export {
+  ConcurrencyLimiter, MAILBOX_CONCURRENCY, GraphTransport, type GraphHttpRequest, type GraphHttpResponse, type GraphTokenProvider, type GraphTokenRequest,
+  type GraphTransportOptions, type GraphTransportStats,
+} from "./transport.js";
