@@ -182,8 +182,9 @@ function bodyObject(req: RouteRequest): Record<string, unknown> {
   return req.body as Record<string, unknown>;
 }
 
-function list(req: RouteRequest, path: string, all: unknown[], size: number, skip: number): RouteResponse {
-  const page = all.slice(skip, skip + size);
+/** One page of a collection: only the members on it are rendered. */
+function list<T>(req: RouteRequest, path: string, all: T[], render: (member: T) => unknown, size: number, skip: number): RouteResponse {
+  const page = all.slice(skip, skip + size).map(render);
   const body: Record<string, unknown> = { "@odata.context": `${req.root}/$metadata#${path}`, value: page };
   if (skip + size < all.length) {
     const q = new URLSearchParams(req.query);
@@ -207,7 +208,7 @@ function contactsRoute(req: RouteRequest, folder: FolderRecord, rest: string[], 
       const select = parseSelect(req.query, CONTACT_PROPERTIES, "contact");
       const expand = parseExpand(req.query);
       const items = [...folder.items.values()].filter((i) => i.kind === "Contact");
-      return list(req, "contacts", items.map((i) => renderContact(req, i, select, expand)), pageSize(req.query), skipOf(req.query));
+      return list(req, "contacts", items, (i) => renderContact(req, i, select, expand), pageSize(req.query), skipOf(req.query));
     }
     if (req.method === "POST") {
       const props = new Map<string, ReturnType<typeof el>>();
@@ -276,7 +277,7 @@ function foldersRoute(req: RouteRequest, parent: FolderRecord, under: string): R
     checkOptions(req.query);
     const select = parseSelect(req.query, FOLDER_PROPERTIES, "contactFolder");
     const folders = req.box.childFolders(parent).filter((f) => (f.folderClass ?? "").startsWith("IPF.Contact"));
-    return list(req, under, folders.map((f) => renderFolder(req, f, select)), pageSize(req.query), skipOf(req.query));
+    return list(req, under, folders, (f) => renderFolder(req, f, select), pageSize(req.query), skipOf(req.query));
   }
   if (req.method === "POST") {
     const body = bodyObject(req);
