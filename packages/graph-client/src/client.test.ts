@@ -6,7 +6,8 @@
 import { checkExchanges, startGraphSimulator, type GraphSimulator } from "@ewsdav/graph-simulator";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
-  ConcurrencyLimiter, GraphClient, GraphError, GraphInputError, GraphPreconditionFailedError, GraphSyncStateNotFoundError, type GraphClientOptions,
+  ConcurrencyLimiter, GraphClient, GraphError, GraphInputError, GraphPreconditionFailedError, GraphSyncStateNotFoundError, GraphTransportError,
+  type GraphClientOptions,
 } from "./index.js";
 
 const UID = "String {6c1f1b53-7d2e-4a8e-9a43-2f1d5e8b0c71} Name ewsdav-uid";
@@ -156,5 +157,21 @@ describe("GraphClient against the Graph simulator", () => {
     expect((await immutable.getContact(asRest!.targetId!)).id).toBe(made.id);
     const [bad] = await immutable.translateExchangeIds(["nope"], "ewsId", "restId");
     expect(bad!.errorDetails?.code).toBe("ErrorItemNotFound");
+  });
+
+  it("a cut or malformed answer is an error, never a complete listing", async () => {
+    const graph = client();
+    const folder = await graph.createContactFolder("Cut");
+    for (let i = 0; i < 3; i++) await graph.createContact({ givenName: `C${i}` }, folder.id);
+    // A delta page that lost its links (cut after the value collection).
+    sim.rewrite({ match: /contacts\/delta/, rewrite: (body) => ({ ...(body as object), "@odata.nextLink": undefined, "@odata.deltaLink": undefined }) });
+    await expect(graph.contactsDelta(folder.id, undefined)).rejects.toMatchObject({ kind: "MALFORMED_RESPONSE" });
+    // A body cut in the middle of the JSON.
+    sim.rewrite({ match: /contacts/, rewrite: (body) => JSON.stringify(body).slice(0, 40) });
+    await expect(graph.listContacts(folder.id)).rejects.toBeInstanceOf(GraphTransportError);
+    // A listing whose second page is cut: no partial list comes back.
+    sim.rewrite({ match: /\$skip=2/, rewrite: () => ({ "@odata.context": "x" }) });
+    await expect(graph.listContacts(folder.id, { pageSize: 2 })).rejects.toMatchObject({ kind: "MALFORMED_RESPONSE" });
+    expect((await graph.listContacts(folder.id, { pageSize: 2 })).length).toBe(3);
   });
 });

@@ -10,7 +10,7 @@
  * @packageDocumentation
  */
 export {
-  startGraphSimulator, type GraphRequestRecord, type GraphSimulator, type GraphSimulatorOptions, type GraphThrottleRule,
+  startGraphSimulator, type GraphRequestRecord, type GraphSimulator, type GraphSimulatorOptions, type GraphThrottleRule, type GraphRewriteRule,
 } from "./server.js";
 export { GraphSimError } from "./errors.js";
 // Conformance to the Graph v1.0 CSDL, for tests of the simulator and of clients.

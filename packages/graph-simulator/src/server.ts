@@ -53,6 +53,17 @@ export interface GraphThrottleRule {
   inBatch?: boolean;
 }
 
+/**
+ * A changed answer (see {@link GraphSimulator.rewrite}): for the next `count` top-level requests
+ * matching `match`, `rewrite` gets the answer's JSON body and returns the body to send instead (a
+ * string is sent as it is: a cut or malformed body).
+ */
+export interface GraphRewriteRule {
+  match: RegExp;
+  count?: number;
+  rewrite: (body: unknown) => unknown;
+}
+
 /** One logged request. */
 export interface GraphRequestRecord {
   method: string;
@@ -77,6 +88,8 @@ export interface GraphSimulator {
   stop(): Promise<void>;
   /** Queues throttling answers for the next matching requests. */
   throttle(rule: GraphThrottleRule): void;
+  /** Changes the next matching answers (a cut body, a page without its links …), to test how a client takes them. */
+  rewrite(rule: GraphRewriteRule): void;
   /** Rejects every delta token issued so far (the next use answers 410 syncStateNotFound). */
   expireDeltaTokens(): void;
   /** Every request received, oldest first (top-level and inside batches). */
@@ -119,6 +132,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
   const maxBytes = options.maxRequestBytes ?? 4 * 1024 * 1024;
   let rules: Array<Required<Omit<GraphThrottleRule, "match">> & { match?: RegExp }> = [];
   let requests: GraphRequestRecord[] = [];
+  let rewrites: Array<{ match: RegExp; count: number; rewrite: (body: unknown) => unknown }> = [];
   const inFlight = new Map<string, number>();
   let peak = 0;
   let root = "";
@@ -285,7 +299,14 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
       res.writeHead(answer.status, out).end();
       return;
     }
-    const payload = Buffer.from(JSON.stringify(answer.body));
+    const at = rewrites.findIndex((r) => r.match.test(`${method} ${url.slice("/v1.0".length)}`));
+    let sent: unknown = answer.body;
+    if (at !== -1) {
+      const rule = rewrites[at]!;
+      if (--rule.count <= 0) rewrites.splice(at, 1);
+      sent = rule.rewrite(answer.body);
+    }
+    const payload = Buffer.from(typeof sent === "string" ? sent : JSON.stringify(sent));
     res.writeHead(answer.status, { ...out, "content-type": JSON_TYPE, "content-length": String(payload.length), "odata-version": "4.0" }).end(payload);
   };
 
@@ -317,11 +338,15 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     throttle(rule) {
       rules.push({ status: rule.status ?? 429, retryAfterSeconds: rule.retryAfterSeconds === undefined ? 1 : rule.retryAfterSeconds, count: rule.count ?? 1, inBatch: rule.inBatch ?? false, ...(rule.match ? { match: rule.match } : {}) });
     },
+    rewrite(rule) {
+      rewrites.push({ match: rule.match, count: rule.count ?? 1, rewrite: rule.rewrite });
+    },
     expireDeltaTokens: () => tokens.expireAll(),
     get requests() { return requests; },
     clear() {
       requests = [];
       rules = [];
+      rewrites = [];
       peak = 0;
     },
     peakConcurrency: () => peak,
