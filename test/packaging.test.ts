@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const PACKAGES = ["http", "vobject", "ews-client", "ews-simulator", "dav-client", "mappers", "core"] as const;
+const PACKAGES = ["http", "vobject", "ews-client", "ews-simulator", "dav-client", "mappers", "core", "graph-client", "graph-simulator"] as const;
 
 interface Manifest {
   name: string;
