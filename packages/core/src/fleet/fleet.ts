@@ -25,6 +25,7 @@
  */
 import type { Pool } from "pg";
 import type PgBossType from "pg-boss";
+import { EngineError } from "../engine/errors.js";
 import { defaultLeaseOwner } from "../engine/lease.js";
 import type { SyncPolicy } from "../engine/engine.js";
 import type { EngineEvents, TypedEmitter } from "../engine/events.js";
@@ -377,7 +378,11 @@ export class Fleet {
     if (linked) {
       const { SyncEngine } = await import("../engine/engine.js");
       const lease = this.#options.lease ?? {};
-      await new SyncEngine({ store: this.store, sides: [], lease: { ttlMs: lease.ttlMs ?? 60_000, waitMs: lease.waitMs ?? 30_000 }, ...(this.#options.logger ? { logger: this.#options.logger } : {}) }).unlink(pairId);
+      const engine = new SyncEngine({ store: this.store, sides: [], lease: { ttlMs: lease.ttlMs ?? 60_000, waitMs: lease.waitMs ?? 30_000 }, ...(this.#options.logger ? { logger: this.#options.logger } : {}) });
+      await engine.unlink(pairId).catch((error: unknown) => {
+        // Unlinked meanwhile by the pair's first job, which found its row gone after linking.
+        if (!(error instanceof EngineError && error.code === "unknown-pair")) throw error;
+      });
     }
   }
 
@@ -573,8 +578,13 @@ export class Fleet {
         });
         if (jobs.length === 0) {
           await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, pollMs);
-            noMoreJobs.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+            const wake = () => {
+              clearTimeout(timer);
+              noMoreJobs.signal.removeEventListener("abort", wake);
+              resolve();
+            };
+            const timer = setTimeout(wake, pollMs);
+            noMoreJobs.signal.addEventListener("abort", wake, { once: true });
           });
           continue;
         }
