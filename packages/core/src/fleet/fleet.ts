@@ -575,6 +575,8 @@ export class Fleet {
     const noMoreJobs = new AbortController();
     const pollMs = Math.max(500, (options.pollingIntervalSeconds ?? 2) * 1000);
     const logger = this.#options.logger ?? silentLogger;
+    // Slots waiting for their next poll; a notice's jobs enqueued here wake them (no poll's delay).
+    const sleeping = new Set<() => void>();
     const slot = async () => {
       while (!noMoreJobs.signal.aborted) {
         const jobs = await this.#boss.fetch<JobData>(this.#queue, { batchSize: 1 }).catch((error: unknown) => {
@@ -586,10 +588,12 @@ export class Fleet {
             const wake = () => {
               clearTimeout(timer);
               noMoreJobs.signal.removeEventListener("abort", wake);
+              sleeping.delete(wake);
               resolve();
             };
             const timer = setTimeout(wake, pollMs);
             noMoreJobs.signal.addEventListener("abort", wake, { once: true });
+            sleeping.add(wake);
           });
           continue;
         }
@@ -620,6 +624,7 @@ export class Fleet {
           enqueue: async (pairIds) => {
             const data = (pairId: string): JobData => ({ pairId, trigger: "notice" });
             await this.#boss.insert(pairIds.map((pairId) => ({ name: queue, data: data(pairId), singletonKey: pairId })));
+            for (const wake of [...sleeping]) wake();
           },
         },
         options.active === true ? {} : options.active,
