@@ -32,10 +32,11 @@ import { silentLogger, type Logger } from "../engine/log.js";
 import type { PairLease, RunRecord } from "../engine/state.js";
 import { PostgresStateStore } from "../stores/postgres.js";
 import type { CollectionInfo } from "../engine/side.js";
-import { checkAccount, checkId, checkPair, FleetError, openSide, type FleetAccountConfig, type FleetPairConfig } from "./accounts.js";
+import { checkAccount, checkAppOnlySecret, checkId, checkPair, FleetError, openSide, type FleetAccountConfig, type FleetOAuthDelegated, type FleetPairConfig } from "./accounts.js";
 import { KeyRing } from "./keys.js";
 import { runPairJob, type FleetRetryOptions, type JobDetails, type JobOutcome, type RunContext } from "./run.js";
 import { checkSchema, migrateFleet, quoteIdent, transaction } from "./schema.js";
+import { rotateTokenCaches, signInWithDeviceCode, storeTokenCache, tokenCacheInfo, tokenCacheProblem, type DeviceCodePrompt, type TokenCacheInfo, type TokenContext } from "./tokens.js";
 
 /** Options of {@link Fleet.open}. */
 export interface FleetOptions {
@@ -281,7 +282,10 @@ export class Fleet {
     this.#check();
     checkId("account", id);
     checkAccount(id, config, secret);
-    const opened = await openSide(id, config, secret);
+    if (config.type === "ews" && config.auth.type === "oauth" && config.auth.flow === "delegated") {
+      throw new FleetError("invalid", `account ${id}: a delegated OAuth account is checked once added and signed in (importTokenCache or signInWithDeviceCode, then listCollections)`);
+    }
+    const opened = await openSide(id, config, secret, this.#tokenContext());
     try {
       return await opened.side.listCollections(signal);
     } finally {
@@ -295,7 +299,7 @@ export class Fleet {
     const { rows } = await this.#pool.query<{ id: string; config: FleetAccountConfig; secret: string | null }>(`SELECT id, config, secret FROM ${this.#s}.accounts WHERE id = $1`, [accountId]);
     const row = rows[0];
     if (!row) throw new FleetError("unknown-account", `no account ${accountId}`);
-    const opened = await openSide(row.id, row.config, row.secret === null ? undefined : this.#keyRing().decrypt(row.secret, `account ${row.id}`));
+    const opened = await openSide(row.id, row.config, row.secret === null ? undefined : this.#keyRing().decrypt(row.secret, `account ${row.id}`), this.#tokenContext());
     try {
       return await opened.side.listCollections(signal);
     } finally {
@@ -312,9 +316,59 @@ export class Fleet {
   async setSecret(id: string, secret: string): Promise<void> {
     this.#check();
     if (typeof secret !== "string" || secret === "") throw new FleetError("invalid", `account ${id}: an empty secret`);
+    const { rows } = await this.#pool.query<{ config: FleetAccountConfig }>(`SELECT config FROM ${this.#s}.accounts WHERE id = $1`, [id]);
+    const auth = rows[0]?.config.type === "ews" ? rows[0].config.auth : undefined;
+    if (auth?.type === "oauth" && auth.flow === "delegated") throw new FleetError("invalid", `account ${id}: a delegated OAuth account has no secret; sign it in again with importTokenCache or signInWithDeviceCode`);
+    if (auth?.type === "oauth") checkAppOnlySecret(`account ${id}`, auth, secret);
     const sealed = this.#keyRing().encrypt(secret, `account ${id}`);
     const { rowCount } = await this.#pool.query(`UPDATE ${this.#s}.accounts SET secret = $2, key_id = $3 WHERE id = $1 AND type <> 'vdir'`, [id, sealed, this.#keyRing().currentId]);
     if (rowCount === 0) throw new FleetError("unknown-account", `no account ${id} with a secret`);
+  }
+
+  // OAuth: the delegated accounts' token caches (./tokens.ts).
+
+  /** What the token providers and caches of this fleet's own calls (probe, listCollections, sign-in) use. */
+  #tokenContext(): TokenContext {
+    return { pool: this.#pool, s: this.#s, keys: () => this.#keyRing(), ...(this.#options.logger ? { logger: this.#options.logger } : {}) };
+  }
+
+  /** The settings of a delegated OAuth account. @throws FleetError `unknown-account`, `invalid` (not delegated OAuth). */
+  async #delegated(accountId: string): Promise<FleetOAuthDelegated> {
+    const { rows } = await this.#pool.query<{ config: FleetAccountConfig }>(`SELECT config FROM ${this.#s}.accounts WHERE id = $1`, [accountId]);
+    const config = rows[0]?.config;
+    if (!config) throw new FleetError("unknown-account", `no account ${accountId}`);
+    if (config.type !== "ews" || config.auth.type !== "oauth" || config.auth.flow !== "delegated") throw new FleetError("invalid", `account ${accountId} is not a delegated OAuth account`);
+    return config.auth;
+  }
+
+  /**
+   * Puts a signed-in MSAL token cache into a delegated OAuth account (e.g. the file `ewsdav login`
+   * wrote): it replaces the one stored, encrypted under the current key and bound to the account,
+   * its access tokens left out. Workers use it from their next cycle.
+   * @returns the cache's version. @throws FleetError `invalid` (not MSAL's cache with one account and a refresh token; the cache is never quoted), `unknown-account`.
+   */
+  async importTokenCache(accountId: string, serialized: string): Promise<number> {
+    this.#check();
+    await this.#delegated(accountId);
+    const problem = tokenCacheProblem(serialized);
+    if (problem !== undefined) throw new FleetError("invalid", `account ${accountId}: ${problem}`);
+    return storeTokenCache(this.#tokenContext(), accountId, serialized);
+  }
+
+  /**
+   * Signs a delegated OAuth account in with the device code flow, for a host with a user at hand:
+   * `show` is told the code and where to type it; once the user signed in, the cache is stored as
+   * {@link importTokenCache} does.
+   * @returns the signed-in user's name and the cache's version. @throws OAuthError when the identity provider refuses or the code expires; FleetError `invalid`, `unknown-account`.
+   */
+  async signInWithDeviceCode(accountId: string, show: (prompt: DeviceCodePrompt) => void, signal?: AbortSignal): Promise<{ username: string; version: number }> {
+    this.#check();
+    return signInWithDeviceCode(this.#tokenContext(), accountId, await this.#delegated(accountId), show, signal);
+  }
+
+  /** A delegated account's stored cache: its key id, version and last write (never its content), `null` when it is not signed in. */
+  async tokenCacheInfo(accountId: string): Promise<TokenCacheInfo | null> {
+    return tokenCacheInfo(this.#tokenContext(), accountId);
   }
 
   /** Removes an account that no pair uses. @throws FleetError `in-use` naming the pairs, `unknown-account`. */
@@ -437,9 +491,10 @@ export class Fleet {
   /**
    * Re-encrypts every secret not under the current key, `batchSize` rows per transaction (rows
    * another transaction holds are skipped and taken on a later pass). Workers decrypt old and new
-   * ciphertexts alike meanwhile. It returns only when no secret is left under another key — so the
+   * ciphertexts alike meanwhile; the delegated accounts' token caches likewise (their version
+   * unchanged). It returns only when no secret or cache is left under another key — so the
    * old key can then be dropped — waiting up to `waitMs` (default 30 s) for rows held elsewhere.
-   * @returns how many secrets this call re-encrypted.
+   * @returns how many secrets and token caches this call re-encrypted.
    * @throws FleetError `in-use` when rows stayed held past `waitMs` (run it again).
    */
   async rotateKeys(options: { batchSize?: number; waitMs?: number } = {}): Promise<number> {
@@ -463,7 +518,12 @@ export class Fleet {
       // Nothing left that this pass could take: done, unless rows are held by another transaction.
       const { rows } = await this.#pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.#s}.accounts WHERE secret IS NOT NULL AND key_id IS DISTINCT FROM $1`, [keys.currentId]);
       const left = rows[0]!.n;
-      if (left === 0) return total;
+      if (left === 0) {
+        // The token caches likewise, with the same rule.
+        const caches = await rotateTokenCaches(this.#tokenContext(), batch, deadline);
+        if (caches.left > 0) throw new FleetError("in-use", `rotateKeys: ${caches.left} token cache(s) still under an older key, held by another transaction; run it again`);
+        return total + caches.done;
+      }
       if (Date.now() > deadline) throw new FleetError("in-use", `rotateKeys: ${left} secret(s) still under an older key, held by another transaction; run it again`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

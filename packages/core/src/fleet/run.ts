@@ -108,7 +108,7 @@ export async function runPairJob(ctx: RunContext, pairId: string, signal: AbortS
       const account = accounts.find((a) => a.id === name);
       if (!account) throw new Error(`account ${name} is gone`);
       const secret = account.secret === null ? undefined : ctx.keys().decrypt(account.secret, `account ${account.id}`);
-      opened.push(await openSide(account.id, account.config, secret));
+      opened.push(await openSide(account.id, account.config, secret, ctx));
     }
     // The engine's lease requests go through a look at the lease row: taking a lease another worker
     // left to expire (it died or hung mid-cycle) is a takeover, told to the host's metrics.

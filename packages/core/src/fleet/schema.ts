@@ -43,6 +43,18 @@ export const FLEET_MIGRATIONS: readonly string[] = [
      last_worker text
    );
    CREATE INDEX schedules_due ON S.schedules (next_due) WHERE parked_at IS NULL;`,
+  // 2 (the token caches; numbered 3 when the active mode's migration goes before it): a delegated
+  // OAuth account's MSAL token cache, encrypted and bound to its row as secrets are, with its key id
+  // (rotation) and an optimistic version (a refreshed cache is written back only over the version
+  // it was read at). Access tokens are never in it.
+  `CREATE TABLE S.token_caches (
+     account_id text COLLATE "C" PRIMARY KEY REFERENCES S.accounts(id) ON DELETE CASCADE,
+     cache text NOT NULL,
+     key_id text NOT NULL,
+     version bigint NOT NULL DEFAULT 1,
+     updated_at timestamptz NOT NULL DEFAULT now()
+   );
+   CREATE INDEX token_caches_key ON S.token_caches (key_id);`,
 ];
 
 const MIGRATION_LOCK_CLASS = 0x65777366; // "ewsf"
