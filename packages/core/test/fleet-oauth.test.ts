@@ -324,6 +324,11 @@ describe("Fleet OAuth accounts", () => {
     expect(await rotating.tokenCacheInfo("d")).toMatchObject({ keyId: "k2", version: before.version });
     const onlyNew = await open(url, K2);
     expect((await onlyNew.listCollections("d")).length).toBeGreaterThan(0);
+    // A worker whose ring lacks the cache's key says which key, never a token.
+    const onlyOld = await open(url, K1);
+    const error = (await onlyOld.listCollections("d").catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/token cache d: .*key k2/);
+    for (const secret of refreshTokensOf(rotated.plain)) expect(error.message).not.toContain(secret);
   }, 90_000);
 
   it("a refused cache gives a clear error in the pair's status and parks it after parkAfter, without the token", async () => {

@@ -171,6 +171,8 @@ export async function tokenCacheInfo(ctx: TokenContext, accountId: string): Prom
 export interface FleetTokenCache extends TokenCachePersistence {
   /** Saves dropped because another worker had stored a newer cache since this one's load. */
   readonly conflicts: number;
+  /** The last failure of a load or save (the database, a key the ring lacks), once: MSAL reports it only by its name. */
+  takeFailure(): unknown;
 }
 
 /**
@@ -182,11 +184,27 @@ export function fleetTokenCache(ctx: TokenContext, accountId: string): FleetToke
   // What the last load found: its version and plaintext; null: no cache stored.
   let basis: { version: number; plain: string } | null | undefined;
   let conflicts = 0;
+  let failure: unknown;
+  const noting =
+    <A extends unknown[], R>(body: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await body(...args);
+      } catch (error) {
+        failure = error;
+        throw error;
+      }
+    };
   return {
     get conflicts() {
       return conflicts;
     },
-    async load() {
+    takeFailure() {
+      const taken = failure;
+      failure = undefined;
+      return taken;
+    },
+    load: noting(async () => {
       const { rows } = await ctx.pool.query<{ cache: string; version: string }>(`SELECT cache, version FROM ${ctx.s}.token_caches WHERE account_id = $1`, [accountId]);
       const row = rows[0];
       if (!row) {
@@ -196,8 +214,8 @@ export function fleetTokenCache(ctx: TokenContext, accountId: string): FleetToke
       const plain = ctx.keys().decrypt(row.cache, aad(accountId));
       basis = { version: Number(row.version), plain };
       return plain;
-    },
-    async save(serialized) {
+    }),
+    save: noting(async (serialized: string) => {
       // MSAL saves only after a load; with no cache stored (removed meanwhile) nothing is written.
       if (!basis) return;
       const stored = stripAccessTokens(serialized);
@@ -214,7 +232,7 @@ export function fleetTokenCache(ctx: TokenContext, accountId: string): FleetToke
       conflicts++;
       basis = undefined;
       ctx.logger?.info("token cache not written back: another worker stored a newer one", { account: accountId });
-    },
+    }),
   };
 }
 
@@ -340,16 +358,18 @@ export async function oauthTokenProvider(
   }
   const ews = await loadEws();
   const options = commonOptions(auth);
-  const provider =
-    auth.flow === "app-only"
-      ? new ews.ExchangeOnlineAppOnlyTokenProvider({ ...options, ...credential })
-      : new ews.ExchangeOnlineDelegatedTokenProvider({ ...options, cache: fleetTokenCache(ctx, accountId) });
+  const cache = auth.flow === "delegated" ? fleetTokenCache(ctx, accountId) : undefined;
+  const provider = cache ? new ews.ExchangeOnlineDelegatedTokenProvider({ ...options, cache }) : new ews.ExchangeOnlineAppOnlyTokenProvider({ ...options, ...credential });
   let chain: Promise<unknown> = Promise.resolve();
   const getToken: TokenProvider = (request) => {
-    const run = chain.then(() => provider.getToken(request));
+    const run = chain.then(() => {
+      cache?.takeFailure();
+      return provider.getToken(request);
+    });
     chain = run.catch(() => undefined);
     return run.catch((error: unknown) => {
-      throw fleetOAuthError(ews, accountId, error);
+      // The stored cache's own failure (its key not in the ring, the database away) rather than MSAL's name for it.
+      throw cache?.takeFailure() ?? fleetOAuthError(ews, accountId, error);
     });
   };
   kept.set(accountId, { fingerprint, getToken });
