@@ -28,6 +28,7 @@ import type { Pool } from "pg";
 import type { Logger } from "../engine/log.js";
 import type { SideNotice } from "../engine/side.js";
 import type { FleetAccountConfig } from "./accounts.js";
+import type { TokenContext } from "./tokens.js";
 import { hasPush, openPush, type OpenedPush, type PushTuning } from "./active-side.js";
 import type { KeyRing } from "./keys.js";
 
@@ -79,6 +80,8 @@ export interface ActiveContext {
   storeSchema: string;
   worker: string;
   keys: () => KeyRing;
+  /** The fleet's token providers and caches (OAuth accounts' sign-in, as their cycles use). */
+  tokens: () => TokenContext;
   /** Enqueues a notice's job of each pair (remote change feed). */
   enqueue: (pairIds: string[]) => Promise<void>;
   logger: Logger;
@@ -281,7 +284,7 @@ export class ActiveOwner {
     if (!row) throw new Error(`account ${accountId} is gone`);
     if (!hasPush(row.config)) throw new Error(`account ${accountId} has no push (EWS with a mailbox)`);
     const secret = row.secret === null ? undefined : this.ctx.keys().decrypt(row.secret, `account ${row.id}`);
-    return openPush(row.id, row.config, secret, this.options.streaming);
+    return openPush(row.id, row.config, secret, this.ctx.tokens(), this.options.streaming);
   }
 
   #tell(event: SubscriptionEvent): void {

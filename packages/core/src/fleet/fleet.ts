@@ -38,118 +38,13 @@ import { silentLogger, type Logger } from "../engine/log.js";
 import type { PairLease, RunRecord } from "../engine/state.js";
 import { PostgresStateStore } from "../stores/postgres.js";
 import type { CollectionInfo } from "../engine/side.js";
-import { checkAccount, checkId, checkPair, FleetError, openSide, type FleetAccountConfig, type FleetPairConfig } from "./accounts.js";
+import { checkAccount, checkAppOnlySecret, checkId, checkPair, FleetError, openSide, type FleetAccountConfig, type FleetOAuthDelegated, type FleetPairConfig } from "./accounts.js";
 import { KeyRing } from "./keys.js";
 import { ActiveOwner, type ActiveOptions } from "./active.js";
 import { runPairJob, type FleetRetryOptions, type JobData, type JobDetails, type JobOutcome, type RunContext } from "./run.js";
 import { checkSchema, migrateFleet, quoteIdent, transaction } from "./schema.js";
-
-/** Options of {@link Fleet.open}. */
-export interface FleetOptions {
-  /** A pool of the host's (never ended by the fleet), or … */
-  pool?: Pool;
-  /** … a connection string: the fleet makes a pool and ends it on {@link Fleet.stop}. */
-  connectionString?: string;
-  /** Connections of the fleet's own pool (default 10). */
-  poolSize?: number;
-  /** The schema of the fleet's tables (default `ewsdav_fleet`). */
-  schema?: string;
-  /** The schema of the sync state (default `ewsdav`, the PostgreSQL store's). */
-  storeSchema?: string;
-  /** The schema of pg-boss's tables (default `ewsdav_boss`). */
-  bossSchema?: string;
-  /** The pg-boss queue (default `ewsdav-sync`). */
-  queue?: string;
-  /** The key ring for secrets (default: `EWSDAV_FLEET_KEYS`, read when a secret is first needed). */
-  keys?: KeyRing;
-  /** A pair's interval when {@link Fleet.linkPair} gives none (default 15 min). */
-  defaultIntervalMs?: number;
-  /** The pair lease of a cycle: time to live (default 60 s) and how long a cycle waits for a pair held elsewhere (default 30 s). */
-  lease?: { ttlMs?: number; waitMs?: number };
-  /** Backoff and parking of failing pairs. */
-  retry?: FleetRetryOptions;
-  /**
-   * When a running job counts as dead in pg-boss and is retried on another worker (default
-   * 900 s); longer than a cycle takes. Its cycle then waits for the lease, so a slow live cycle is
-   * never run twice at once.
-   */
-  jobExpireSeconds?: number;
-  /** How often pg-boss's maintenance (expiry of dead jobs) runs (default 60 s). */
-  maintenanceIntervalSeconds?: number;
-  policy?: SyncPolicy;
-  tagWrites?: boolean;
-  /**
-   * Receives the fleet's log lines (a scheduler tick that failed, pg-boss maintenance errors) and
-   * the engine's; ids, codes and messages only, never a secret. Default: silent.
-   */
-  logger?: Logger;
-}
-
-/** Options of {@link Fleet.startWorker}. */
-export interface WorkerOptions {
-  /** Cycles at once in this worker (default 1). */
-  concurrency?: number;
-  /** How often an idle worker asks for a job (default 2 s; at least 0.5 s). */
-  pollingIntervalSeconds?: number;
-  /** The worker's id in lease rows and schedules (default host/pid/random). */
-  id?: string;
-  /** Sees each cycle's engine events (metrics, logs); called before the cycle runs. */
-  observe?: (pairId: string, events: TypedEmitter<EngineEvents>) => void;
-  /** Told each job's outcome, its trigger, its duration, the cycle's report and a lease taken over. */
-  onJob?: (pairId: string, outcome: JobOutcome, details: JobDetails) => void;
-  /**
-   * Active mode: besides jobs, the worker owns a share of the fleet's push subscriptions (EWS
-   * mailboxes with linked pairs), one owner per mailbox, handed over when it stops or dies; each
-   * notice enqueues a cycle of the remote change feed of the pairs it concerns. See `active.ts`.
-   */
-  active?: boolean | ActiveOptions;
-}
-
-/** Options of {@link Fleet.startScheduler}. */
-export interface SchedulerOptions {
-  /** How often due pairs are looked for (default 5 s). */
-  tickMs?: number;
-  /** The most pairs claimed per tick (default 500). */
-  batch?: number;
-}
-
-/** An account as listed (no secret). */
-export interface FleetAccount {
-  id: string;
-  config: FleetAccountConfig;
-  /** The key id its secret is encrypted under (`null`: no secret). */
-  keyId: string | null;
-}
-
-/** A pair's schedule. */
-export interface PairSchedule {
-  intervalMs: number;
-  nextDue: string;
-  /** Failures in a row. */
-  failures: number;
-  /** When it was parked (`null`: not parked). */
-  parkedAt: string | null;
-  lastError: string | null;
-  lastRunAt: string | null;
-  lastOutcome: string | null;
-  lastWorker: string | null;
-}
-
-/** What {@link Fleet.status} tells of a pair. */
-export interface PairStatus {
-  pair: Required<Pick<FleetPairConfig, "id">> & FleetPairConfig;
-  schedule: PairSchedule;
-  /** The pair's lease in the store (its holder is the worker running it), `null` when never taken. */
-  lease: PairLease | null;
-  /** The last runs, newest first (the store's `listRuns`). */
-  runs: RunRecord[];
-}
-
-/** A running scheduler or worker. */
-export interface FleetHandle {
-  /** Stops it: a worker takes no new job, lets running cycles finish for `graceMs` (default 30 s), then aborts them. */
-  stop(options?: { graceMs?: number }): Promise<void>;
-}
+import type { FleetAccount, FleetHandle, FleetOptions, PairSchedule, PairStatus, SchedulerOptions, WorkerOptions } from "./types.js";
+import { rotateTokenCaches, signInWithDeviceCode, storeTokenCache, tokenCacheInfo, tokenCacheProblem, type DeviceCodePrompt, type TokenCacheInfo, type TokenContext } from "./tokens.js";
 
 type PgBossCtor = new (options: PgBossType.ConstructorOptions) => PgBossType;
 
@@ -294,7 +189,10 @@ export class Fleet {
     this.#check();
     checkId("account", id);
     checkAccount(id, config, secret);
-    const opened = await openSide(id, config, secret);
+    if (config.type === "ews" && config.auth.type === "oauth" && config.auth.flow === "delegated") {
+      throw new FleetError("invalid", `account ${id}: a delegated OAuth account is checked once added and signed in (importTokenCache or signInWithDeviceCode, then listCollections)`);
+    }
+    const opened = await openSide(id, config, secret, this.#tokenContext());
     try {
       return await opened.side.listCollections(signal);
     } finally {
@@ -308,7 +206,7 @@ export class Fleet {
     const { rows } = await this.#pool.query<{ id: string; config: FleetAccountConfig; secret: string | null }>(`SELECT id, config, secret FROM ${this.#s}.accounts WHERE id = $1`, [accountId]);
     const row = rows[0];
     if (!row) throw new FleetError("unknown-account", `no account ${accountId}`);
-    const opened = await openSide(row.id, row.config, row.secret === null ? undefined : this.#keyRing().decrypt(row.secret, `account ${row.id}`));
+    const opened = await openSide(row.id, row.config, row.secret === null ? undefined : this.#keyRing().decrypt(row.secret, `account ${row.id}`), this.#tokenContext());
     try {
       return await opened.side.listCollections(signal);
     } finally {
@@ -325,9 +223,59 @@ export class Fleet {
   async setSecret(id: string, secret: string): Promise<void> {
     this.#check();
     if (typeof secret !== "string" || secret === "") throw new FleetError("invalid", `account ${id}: an empty secret`);
+    const { rows } = await this.#pool.query<{ config: FleetAccountConfig }>(`SELECT config FROM ${this.#s}.accounts WHERE id = $1`, [id]);
+    const auth = rows[0]?.config.type === "ews" ? rows[0].config.auth : undefined;
+    if (auth?.type === "oauth" && auth.flow === "delegated") throw new FleetError("invalid", `account ${id}: a delegated OAuth account has no secret; sign it in again with importTokenCache or signInWithDeviceCode`);
+    if (auth?.type === "oauth") checkAppOnlySecret(`account ${id}`, auth, secret);
     const sealed = this.#keyRing().encrypt(secret, `account ${id}`);
     const { rowCount } = await this.#pool.query(`UPDATE ${this.#s}.accounts SET secret = $2, key_id = $3 WHERE id = $1 AND type <> 'vdir'`, [id, sealed, this.#keyRing().currentId]);
     if (rowCount === 0) throw new FleetError("unknown-account", `no account ${id} with a secret`);
+  }
+
+  // OAuth: the delegated accounts' token caches (./tokens.ts).
+
+  /** What the token providers and caches of this fleet's own calls (probe, listCollections, sign-in) use. */
+  #tokenContext(): TokenContext {
+    return { pool: this.#pool, s: this.#s, keys: () => this.#keyRing(), ...(this.#options.logger ? { logger: this.#options.logger } : {}) };
+  }
+
+  /** The settings of a delegated OAuth account. @throws FleetError `unknown-account`, `invalid` (not delegated OAuth). */
+  async #delegated(accountId: string): Promise<FleetOAuthDelegated> {
+    const { rows } = await this.#pool.query<{ config: FleetAccountConfig }>(`SELECT config FROM ${this.#s}.accounts WHERE id = $1`, [accountId]);
+    const config = rows[0]?.config;
+    if (!config) throw new FleetError("unknown-account", `no account ${accountId}`);
+    if (config.type !== "ews" || config.auth.type !== "oauth" || config.auth.flow !== "delegated") throw new FleetError("invalid", `account ${accountId} is not a delegated OAuth account`);
+    return config.auth;
+  }
+
+  /**
+   * Puts a signed-in MSAL token cache into a delegated OAuth account (e.g. the file `ewsdav login`
+   * wrote): it replaces the one stored, encrypted under the current key and bound to the account,
+   * its access tokens left out. Workers use it from their next cycle.
+   * @returns the cache's version. @throws FleetError `invalid` (not MSAL's cache with one account and a refresh token; the cache is never quoted), `unknown-account`.
+   */
+  async importTokenCache(accountId: string, serialized: string): Promise<number> {
+    this.#check();
+    await this.#delegated(accountId);
+    const problem = tokenCacheProblem(serialized);
+    if (problem !== undefined) throw new FleetError("invalid", `account ${accountId}: ${problem}`);
+    return storeTokenCache(this.#tokenContext(), accountId, serialized);
+  }
+
+  /**
+   * Signs a delegated OAuth account in with the device code flow, for a host with a user at hand:
+   * `show` is told the code and where to type it; once the user signed in, the cache is stored as
+   * {@link importTokenCache} does.
+   * @returns the signed-in user's name and the cache's version. @throws OAuthError when the identity provider refuses or the code expires; FleetError `invalid`, `unknown-account`.
+   */
+  async signInWithDeviceCode(accountId: string, show: (prompt: DeviceCodePrompt) => void, signal?: AbortSignal): Promise<{ username: string; version: number }> {
+    this.#check();
+    return signInWithDeviceCode(this.#tokenContext(), accountId, await this.#delegated(accountId), show, signal);
+  }
+
+  /** A delegated account's stored cache: its key id, version and last write (never its content), `null` when it is not signed in. */
+  async tokenCacheInfo(accountId: string): Promise<TokenCacheInfo | null> {
+    return tokenCacheInfo(this.#tokenContext(), accountId);
   }
 
   /** Removes an account that no pair uses. @throws FleetError `in-use` naming the pairs, `unknown-account`. */
@@ -463,9 +411,10 @@ export class Fleet {
   /**
    * Re-encrypts every secret not under the current key, `batchSize` rows per transaction (rows
    * another transaction holds are skipped and taken on a later pass). Workers decrypt old and new
-   * ciphertexts alike meanwhile. It returns only when no secret is left under another key — so the
+   * ciphertexts alike meanwhile; the delegated accounts' token caches likewise (their version
+   * unchanged). It returns only when no secret or cache is left under another key — so the
    * old key can then be dropped — waiting up to `waitMs` (default 30 s) for rows held elsewhere.
-   * @returns how many secrets this call re-encrypted.
+   * @returns how many secrets and token caches this call re-encrypted.
    * @throws FleetError `in-use` when rows stayed held past `waitMs` (run it again).
    */
   async rotateKeys(options: { batchSize?: number; waitMs?: number } = {}): Promise<number> {
@@ -489,7 +438,12 @@ export class Fleet {
       // Nothing left that this pass could take: done, unless rows are held by another transaction.
       const { rows } = await this.#pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.#s}.accounts WHERE secret IS NOT NULL AND key_id IS DISTINCT FROM $1`, [keys.currentId]);
       const left = rows[0]!.n;
-      if (left === 0) return total;
+      if (left === 0) {
+        // The token caches likewise, with the same rule.
+        const caches = await rotateTokenCaches(this.#tokenContext(), batch, deadline);
+        if (caches.left > 0) throw new FleetError("in-use", `rotateKeys: ${caches.left} token cache(s) still under an older key, held by another transaction; run it again`);
+        return total + caches.done;
+      }
       if (Date.now() > deadline) throw new FleetError("in-use", `rotateKeys: ${left} secret(s) still under an older key, held by another transaction; run it again`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -620,6 +574,7 @@ export class Fleet {
           storeSchema: this.#storeS,
           worker: ctx.worker,
           keys: () => this.#keyRing(),
+          tokens: () => this.#tokenContext(),
           logger: this.#options.logger ?? silentLogger,
           enqueue: async (pairIds) => {
             const data = (pairId: string): JobData => ({ pairId, trigger: "notice" });

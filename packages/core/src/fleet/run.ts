@@ -106,6 +106,18 @@ interface AccountRow {
 /** The cycle of a notice: the remote change feed only (the local side is polled by its schedule). */
 const REMOTE_FEED: CycleScope = { remote: { feed: true }, local: { items: [] } };
 
+let jobSerial = 0;
+
+/** The lease owner of one job of `worker`: the worker's id, `#`, a number unique in this process. */
+export function jobLeaseOwner(worker: string): string {
+  return `${worker}#${++jobSerial}`;
+}
+
+/** The worker a job's lease owner names (see {@link jobLeaseOwner}). */
+export function workerOfLeaseOwner(owner: string): string {
+  return owner.replace(/#\d+$/, "");
+}
+
 /** Backoff after `failures` failures in a row. */
 export function backoffMs(failures: number, retry: Required<FleetRetryOptions>): number {
   return Math.min(retry.maxMs, retry.baseMs * 2 ** Math.max(0, Math.min(30, failures - 1)));
@@ -173,7 +185,7 @@ export async function runPairJob(ctx: RunContext, job: JobData, signal: AbortSig
       const account = accounts.find((a) => a.id === name);
       if (!account) throw new Error(`account ${name} is gone`);
       const secret = account.secret === null ? undefined : ctx.keys().decrypt(account.secret, `account ${account.id}`);
-      opened.push(await openSide(account.id, account.config, secret));
+      opened.push(await openSide(account.id, account.config, secret, ctx));
     }
     // The engine's lease requests go through a look at the lease row: taking a lease another worker
     // left to expire (it died or hung mid-cycle) is a takeover, told to the host's metrics.
@@ -191,7 +203,7 @@ export async function runPairJob(ctx: RunContext, job: JobData, signal: AbortSig
             const before = held[0];
             if (attempt.acquired && before) {
               const { rows } = await ctx.pool.query<{ expired: boolean }>("SELECT $1::timestamptz <= now() AS expired", [before.expires_at]);
-              if (rows[0]?.expired) tookOverFrom = before.owner;
+              if (rows[0]?.expired) tookOverFrom = workerOfLeaseOwner(before.owner);
             }
             return attempt;
           };
@@ -205,7 +217,10 @@ export async function runPairJob(ctx: RunContext, job: JobData, signal: AbortSig
       sides: opened.map((o) => o.side),
       ...(ctx.policy ? { policy: ctx.policy } : {}),
       ...(ctx.tagWrites !== undefined ? { tagWrites: ctx.tagWrites } : {}),
-      lease: { owner: ctx.worker, ttlMs: ctx.lease.ttlMs, waitMs: ctx.lease.waitMs },
+      // One lease owner per job, not per worker: a store lets an owner take its own lease again (a
+      // restarted process), and pg-boss may hand this worker a retry of a job it still runs (the
+      // job's expiry counts from its fetch): that retry must wait for the lease like any other.
+      lease: { owner: jobLeaseOwner(ctx.worker), ttlMs: ctx.lease.ttlMs, waitMs: ctx.lease.waitMs },
       ...(ctx.logger ? { logger: ctx.logger } : {}),
     });
     ctx.observe?.(pairId, engine.events);

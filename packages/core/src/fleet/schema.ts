@@ -59,6 +59,18 @@ export const FLEET_MIGRATIONS: readonly string[] = [
      expires_at timestamptz NOT NULL
    );
    ALTER TABLE S.schedules ADD COLUMN full_pending boolean NOT NULL DEFAULT false;`,
+  // 3: a delegated
+  // OAuth account's MSAL token cache, encrypted and bound to its row as secrets are, with its key id
+  // (rotation) and an optimistic version (a refreshed cache is written back only over the version
+  // it was read at). Access tokens are never in it.
+  `CREATE TABLE S.token_caches (
+     account_id text COLLATE "C" PRIMARY KEY REFERENCES S.accounts(id) ON DELETE CASCADE,
+     cache text NOT NULL,
+     key_id text NOT NULL,
+     version bigint NOT NULL DEFAULT 1,
+     updated_at timestamptz NOT NULL DEFAULT now()
+   );
+   CREATE INDEX token_caches_key ON S.token_caches (key_id);`,
 ];
 
 const MIGRATION_LOCK_CLASS = 0x65777366; // "ewsf"
