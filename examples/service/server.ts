@@ -9,7 +9,8 @@
  * - Errors are JSON `{ error, message, … }`: 400 `invalid-request` naming the field, the fleet's
  *   `FleetError` codes as 400 (`invalid`), 404 (`unknown-account`, `unknown-pair`), 409 (`in-use`,
  *   `parked`), 503 (`stopped`); 422 `account-unreachable` when an account being added (or its
- *   new secret) cannot connect, 502 when a stored account cannot be listed. No answer and no log
+ *   new secret) cannot connect, 502 when a stored account cannot be listed, 503
+ *   `database-unavailable` when the database does not answer. No answer and no log
  *   line holds a secret: the request's secret is also scrubbed from the side's error message.
  * @module
  */
@@ -59,6 +60,9 @@ interface ErrorBody {
   issues?: Array<{ field: string; message: string }>;
   code?: string;
 }
+
+/** Codes of a database that is away: connection refused or lost, shutting down, gone (SQLSTATE class 08, 57P0x, 3D000). */
+const DATABASE_AWAY = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|08[0-9A-Z]{3}|57P0[1-4]|3D000)$/;
 
 const FLEET_STATUS: Record<FleetError["code"], number> = { invalid: 400, "unknown-account": 404, "unknown-pair": 404, "in-use": 409, parked: 409, stopped: 503 };
 
@@ -146,7 +150,9 @@ export function buildService(fleet: Fleet, options: ServiceOptions): FastifyInst
       // fastify's own: a body that is not JSON, too large, a media type it does not parse.
       return reply.code(status).send({ error: "bad-request", message: (error as Error).message, ...(typeof (error as { code?: unknown }).code === "string" ? { code: (error as { code: string }).code } : {}) } satisfies ErrorBody);
     }
-    request.log.error({ err: { message: error instanceof Error ? error.message : String(error), code: causeCode(error) } }, "request failed");
+    const code = causeCode(error);
+    request.log.error({ err: { message: error instanceof Error ? error.message : String(error), code } }, "request failed");
+    if (code !== undefined && DATABASE_AWAY.test(code)) return reply.code(503).send({ error: "database-unavailable", message: "the database does not answer; try again later", code } satisfies ErrorBody);
     return reply.code(500).send({ error: "internal", message: "internal error (see the service's log)" } satisfies ErrorBody);
   });
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: "not-found", message: `no route ${request.method} ${request.url.split("?")[0]}` } satisfies ErrorBody));

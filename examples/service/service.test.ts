@@ -305,6 +305,10 @@ describe("the service API, over HTTP", () => {
     expect(gone.json()).toMatchObject({ ready: false, checks: { database: "unreachable" } });
     // The probe stays unauthenticated and says no more than that.
     expect(gone.body).not.toContain(url);
+    // The API answers 503 meanwhile, not a bare 500.
+    const listed = await app2.inject({ method: "GET", url: "/v1/accounts", headers: auth });
+    expect(listed.statusCode, listed.body).toBe(503);
+    expect(listed.json()).toMatchObject({ error: "database-unavailable" });
   });
 });
 
