@@ -116,7 +116,7 @@ describe("the service API, over HTTP", () => {
     const ready = await call("GET", "/readyz", undefined, {});
     expect(ready.status).toBe(200);
     expect(ready.json).toEqual({ ready: true, checks: { database: "ok", fleet: "open", workers: "1/1", scheduler: "off" } });
-    for (const headers of [{}, { Authorization: "Bearer wrong-token-0123456789abcdef" }, { Authorization: `Bearer ${TOKEN}x` }, { Authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString("base64")}` }, { Authorization: TOKEN }]) {
+    for (const headers of [{} as Record<string, string>, { Authorization: "Bearer wrong-token-0123456789abcdef" }, { Authorization: `Bearer ${TOKEN}x` }, { Authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString("base64")}` }, { Authorization: TOKEN }]) {
       for (const [method, path] of [["GET", "/v1/accounts"], ["GET", "/v1/pairs"], ["GET", "/metrics"], ["POST", "/v1/pairs/p/sync"], ["GET", "/nowhere"]] as const) {
         const res = await call(method, path, undefined, headers);
         expect(res.status, `${method} ${path} with ${JSON.stringify(headers)}`).toBe(401);
