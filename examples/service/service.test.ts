@@ -248,13 +248,24 @@ describe("the service API, over HTTP", () => {
     expect(vcards(join(dir, "files")).length).toBe(contactsOf(0).length);
   });
 
-  it("serves the metrics: cycles, items written, queue depth, durations, process metrics", async () => {
+  it("shows a pair whose folder does not exist as failed, with its error", async () => {
+    expect((await call("POST", "/v1/pairs", { id: "p2", kind: "contacts", remote: { account: "ews2", folder: "No Such Folder" }, local: { account: "files", collection: "Other", create: true } })).status).toBe(201);
+    expect((await call("POST", "/v1/pairs/p2/sync")).status).toBe(202);
+    await until("the failing cycle done", async () => (await call("GET", "/v1/pairs/p2")).json.schedule.lastOutcome !== null, 60_000, 100);
+    const { json } = await call("GET", "/v1/pairs/p2");
+    expect(json.schedule).toMatchObject({ lastOutcome: "failed", failures: 1, parkedAt: null, lastError: expect.stringContaining("No Such Folder") });
+    expect((await call("DELETE", "/v1/pairs/p2")).status).toBe(204);
+  });
+
+  it("serves the metrics: cycles, items written, errors, queue depth, durations, process metrics", async () => {
     const res = await fetch(`${base}/metrics`, { headers: auth });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
     const text = await res.text();
     const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, "\\$&")} (\\S+)$`, "m").exec(text)?.[1]);
     expect(value('ewsdav_cycles_total{outcome="ok"}')).toBe(2);
+    expect(value('ewsdav_cycles_total{outcome="failed"}')).toBe(1);
+    expect(value('ewsdav_errors_total{code="job-failed"}')).toBe(1);
     expect(value('ewsdav_items_written_total{side="local",action="created"}')).toBe(contactsOf(0).length);
     expect(value("ewsdav_queue_depth")).toBe(0);
     expect(value("ewsdav_lease_takeovers_total")).toBe(0);
