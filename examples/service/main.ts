@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { Fleet, KeyRing, FLEET_KEYS_ENV, type FleetHandle } from "@ewsdav/core/fleet";
+import { Fleet, KeyRing, FLEET_KEYS_ENV } from "@ewsdav/core/fleet";
 import { ServiceMetrics } from "./metrics.js";
 import { buildService, type ServiceState } from "./server.js";
 
@@ -122,13 +122,13 @@ async function main(): Promise<void> {
   const where = typeof address === "object" && address ? `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}` : String(address);
   console.log(`ewsdav service listening at ${where}`);
 
-  const handles: FleetHandle[] = [];
+  // The fleet keeps their handles: its stop() stops them.
   if (state.schedulerWanted) {
-    handles.push(fleet.startScheduler({ tickMs }));
+    fleet.startScheduler({ tickMs });
     state.schedulerRunning = true;
   }
   for (let i = 0; i < workers; i++) {
-    handles.push(await fleet.startWorker({ concurrency, id: `${hostname()}/${process.pid}/w${i + 1}`, onJob: metrics.onJob }));
+    await fleet.startWorker({ concurrency, id: `${hostname()}/${process.pid}/w${i + 1}`, onJob: metrics.onJob });
     state.workersRunning++;
   }
   console.log(`running ${state.schedulerWanted ? "a scheduler" : "no scheduler"} and ${workers} worker(s) × ${concurrency}`);
