@@ -95,7 +95,7 @@ describe("Fleet", () => {
     }
   });
 
-  it("has one job per pair at a time, however often and by however many schedulers it is enqueued; jobs carry the pair id only", async () => {
+  it("has one job per pair at a time, however often and by however many schedulers it is enqueued; jobs carry the pair id and their trigger only", async () => {
     const url = await cluster.createDatabase();
     const a = await open(url, K1);
     const b = await open(url, K1);
@@ -118,7 +118,7 @@ describe("Fleet", () => {
         "SELECT singleton_key, count(*)::int AS n, min(data::text) AS data FROM ewsdav_boss.job WHERE name = 'ewsdav-sync' GROUP BY singleton_key ORDER BY singleton_key",
       );
       expect(rows.map((r) => [r.singleton_key, r.n])).toEqual(ids.map((id) => [id, 1]));
-      for (const r of rows) expect(JSON.parse(r.data as string)).toEqual({ pairId: r.singleton_key });
+      for (const r of rows) expect(JSON.parse(r.data as string)).toEqual({ pairId: r.singleton_key, trigger: "schedule" });
     } finally {
       await db.end();
     }
