@@ -24,6 +24,8 @@ const USAGE = `Usage: npm run service -- [options]
   --concurrency N         cycles at once per worker (default 1)
   --no-worker             run no worker (an API-only host)
   --no-scheduler          run no scheduler (another host schedules)
+  --active                active mode: the workers own the EWS accounts' push subscriptions
+                          (one worker per mailbox across hosts); a change syncs within seconds
   --tick-ms N             how often the scheduler looks for due pairs (default 5000)
   --grace-ms N            on SIGTERM, how long running cycles may finish (default 30000)
   --pool-size N           PostgreSQL connections of this process (default 10)
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
       concurrency: { type: "string", default: "1" },
       "no-worker": { type: "boolean", default: false },
       "no-scheduler": { type: "boolean", default: false },
+      active: { type: "boolean", default: false },
       "tick-ms": { type: "string", default: "5000" },
       "grace-ms": { type: "string", default: "30000" },
       "pool-size": { type: "string", default: "10" },
@@ -128,10 +131,15 @@ async function main(): Promise<void> {
     state.schedulerRunning = true;
   }
   for (let i = 0; i < workers; i++) {
-    await fleet.startWorker({ concurrency, id: `${hostname()}/${process.pid}/w${i + 1}`, onJob: metrics.onJob });
+    await fleet.startWorker({
+      concurrency,
+      id: `${hostname()}/${process.pid}/w${i + 1}`,
+      onJob: metrics.onJob,
+      ...(values.active ? { active: { onSubscription: metrics.onSubscription } } : {}),
+    });
     state.workersRunning++;
   }
-  console.log(`running ${state.schedulerWanted ? "a scheduler" : "no scheduler"} and ${workers} worker(s) × ${concurrency}`);
+  console.log(`running ${state.schedulerWanted ? "a scheduler" : "no scheduler"} and ${workers} worker(s) × ${concurrency}${values.active && workers > 0 ? ", active mode" : ""}`);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -1,13 +1,14 @@
 /**
  * The service's Prometheus metrics (prom-client, a registry of its own, every name prefixed
- * `ewsdav_`), fed by the workers' {@link WorkerOptions.onJob}: cycles by outcome, items written by
- * side and action, errors by code, lease takeovers, the cycle duration; the queue depth is read
- * from the fleet on each scrape. Labels are bounded (outcomes, sides, actions, error codes): never
+ * `ewsdav_`), fed by the workers' {@link WorkerOptions.onJob}: cycles by outcome and trigger, items
+ * written by side and action, errors by code, lease takeovers, the cycle duration; in active mode
+ * the push subscriptions this process watches ({@link ActiveOptions.onSubscription}); the queue
+ * depth is read from the fleet on each scrape. Labels are bounded (outcomes, sides, actions, error codes): never
  * a pair id or an account.
  * @module
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { JobDetails, JobOutcome, WorkerOptions } from "@ewsdav/core/fleet";
+import type { ActiveOptions, JobDetails, JobOutcome, SubscriptionEvent, WorkerOptions } from "@ewsdav/core/fleet";
 
 /** Options of {@link ServiceMetrics}. */
 export interface ServiceMetricsOptions {
@@ -25,16 +26,19 @@ const ACTIONS = ["created", "updated", "deleted", "tagged"] as const;
 export class ServiceMetrics {
   /** The registry `/metrics` serves. */
   readonly registry = new Registry();
-  readonly cycles: Counter<"outcome">;
+  readonly cycles: Counter<"outcome" | "trigger">;
   readonly items: Counter<"side" | "action">;
   readonly errors: Counter<"code">;
   readonly takeovers: Counter;
   readonly duration: Histogram<"outcome">;
   readonly queueDepth: Gauge;
+  readonly subscriptions: Gauge;
+  readonly subscriptionEvents: Counter<"type">;
+  readonly #watched = new Set<string>();
 
   constructor(options: ServiceMetricsOptions = {}) {
     const registers = [this.registry];
-    this.cycles = new Counter({ name: "ewsdav_cycles_total", help: "Jobs run by this process's workers, by outcome (ok, failed, parked, busy, aborted, gone).", labelNames: ["outcome"], registers });
+    this.cycles = new Counter({ name: "ewsdav_cycles_total", help: "Jobs run by this process's workers, by outcome (ok, failed, parked, busy, aborted, gone) and trigger (schedule, notice, trigger).", labelNames: ["outcome", "trigger"], registers });
     this.items = new Counter({ name: "ewsdav_items_written_total", help: "Items written by the cycles, by side (local, remote) and action (created, updated, deleted, tagged).", labelNames: ["side", "action"], registers });
     this.errors = new Counter({ name: "ewsdav_errors_total", help: "Errors of the cycles by code: a pair's stop (feed-failed, mass-delete, …), an item's failure, or job-failed when no cycle ran.", labelNames: ["code"], registers });
     this.takeovers = new Counter({ name: "ewsdav_lease_takeovers_total", help: "Cycles that took over a pair lease left to expire by another worker (it died or hung mid-cycle).", registers });
@@ -64,8 +68,15 @@ export class ServiceMetrics {
         }
       },
     });
+    this.subscriptions = new Gauge({ name: "ewsdav_subscriptions", help: "Accounts whose push subscription this process's workers own and watch (active mode).", registers });
+    this.subscriptionEvents = new Counter({
+      name: "ewsdav_subscription_events_total",
+      help: "Push subscriptions claimed, released (graceful stop, rebalancing) and lost (lease not renewed) by this process's workers (active mode).",
+      labelNames: ["type"],
+      registers,
+    });
     for (const outcome of ["ok", "failed"]) {
-      this.cycles.inc({ outcome }, 0);
+      this.cycles.inc({ outcome, trigger: "schedule" }, 0);
       this.duration.zero({ outcome });
     }
     for (const side of ["local", "remote"]) for (const action of ACTIONS) this.items.inc({ side, action }, 0);
@@ -74,7 +85,7 @@ export class ServiceMetrics {
 
   /** A worker's {@link WorkerOptions.onJob}: counts one job. */
   readonly onJob: NonNullable<WorkerOptions["onJob"]> = (_pairId: string, outcome: JobOutcome, details: JobDetails) => {
-    this.cycles.inc({ outcome });
+    this.cycles.inc({ outcome, trigger: details.trigger ?? "schedule" });
     this.duration.observe({ outcome }, details.durationMs / 1000);
     if (details.tookOverFrom !== undefined) this.takeovers.inc();
     const report = details.report;
@@ -92,6 +103,14 @@ export class ServiceMetrics {
       // parks its pair without a report is not told apart from one that found it parked: not counted.)
       this.errors.inc({ code: "job-failed" });
     }
+  };
+
+  /** A worker's {@link ActiveOptions.onSubscription}: counts claims, releases and losses, and the subscriptions watched. */
+  readonly onSubscription: NonNullable<ActiveOptions["onSubscription"]> = (event: SubscriptionEvent) => {
+    this.subscriptionEvents.inc({ type: event.type });
+    if (event.type === "claimed") this.#watched.add(event.accountId);
+    else this.#watched.delete(event.accountId);
+    this.subscriptions.set(this.#watched.size);
   };
 
   /** The text exposition `/metrics` serves, and its content type. */

@@ -2,7 +2,8 @@
  * The service host end to end over real HTTP: a real, throwaway PostgreSQL (test/harness), the EWS
  * simulator with several mailboxes over HTTP, vdir folders in a temporary directory, the fleet with
  * a worker in this process and the API listening on a free loopback port, driven with fetch.
- * Then `npm run service -- --embedded-test-db --port 0` as a child process: the README's try-out.
+ * Then `npm run service -- --embedded-test-db --port 0 --active` as a child process: the README's
+ * try-out, in active mode (a change in the mailbox reaches the folder by its notice).
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -91,6 +92,18 @@ afterAll(async () => {
   await cluster?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** The sum of a metric's series whose labels include `labels`, in a Prometheus text exposition (NaN when none). */
+function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = Number.NaN;
+  for (const line of text.split("\n")) {
+    const m = /^([a-z_:][a-z0-9_:]*)(?:\{(.*)\})? (\S+)$/i.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = Object.fromEntries([...(m[2] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!]));
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) sum = (Number.isNaN(sum) ? 0 : sum) + Number(m[3]);
+  }
+  return sum;
+}
 
 /** The UIDs of the `.vcf` files in the collection folders under `root`. */
 function vcards(root: string): string[] {
@@ -262,14 +275,15 @@ describe("the service API, over HTTP", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
     const text = await res.text();
-    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, "\\$&")} (\\S+)$`, "m").exec(text)?.[1]);
-    expect(value('ewsdav_cycles_total{outcome="ok"}')).toBe(2);
-    expect(value('ewsdav_cycles_total{outcome="failed"}')).toBe(1);
-    expect(value('ewsdav_errors_total{code="job-failed"}')).toBe(1);
-    expect(value('ewsdav_items_written_total{side="local",action="created"}')).toBe(contactsOf(0).length);
+    const value = (name: string, labels: Record<string, string> = {}) => metricValue(text, name, labels);
+    expect(value("ewsdav_cycles_total", { outcome: "ok", trigger: "trigger" })).toBe(2);
+    expect(value("ewsdav_cycles_total", { outcome: "failed" })).toBe(1);
+    expect(value("ewsdav_errors_total", { code: "job-failed" })).toBe(1);
+    expect(value("ewsdav_items_written_total", { side: "local", action: "created" })).toBe(contactsOf(0).length);
+    expect(value("ewsdav_items_written_total", { side: "remote", action: "created" })).toBe(0);
     expect(value("ewsdav_queue_depth")).toBe(0);
     expect(value("ewsdav_lease_takeovers_total")).toBe(0);
-    expect(value('ewsdav_cycle_duration_seconds_count{outcome="ok"}')).toBe(2);
+    expect(value("ewsdav_cycle_duration_seconds_count", { outcome: "ok" })).toBe(2);
     expect(text).toMatch(/^ewsdav_process_cpu_user_seconds_total \d/m);
     expect(text).toMatch(/^ewsdav_nodejs_heap_size_used_bytes \d/m);
   });
@@ -323,13 +337,14 @@ describe("the service API, over HTTP", () => {
   });
 });
 
-describe("npm run service -- --embedded-test-db --port 0", () => {
-  it("starts a throwaway PostgreSQL, prints a token, serves the API, and on SIGTERM stops and removes the database", async () => {
+describe("npm run service -- --embedded-test-db --port 0 --active", () => {
+  it("starts a throwaway PostgreSQL, prints a token, syncs a mailbox's change on its notice, and on SIGTERM stops and removes the database", async () => {
     const env = { ...process.env };
     delete env.EWSDAV_SERVICE_TOKEN;
     delete env.EWSDAV_FLEET_KEYS;
     delete env.DATABASE_URL;
-    const child = spawn("npm", ["run", "--silent", "service", "--", "--embedded-test-db", "--port", "0", "--log-level", "warn"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const args = ["run", "--silent", "service", "--", "--embedded-test-db", "--port", "0", "--active", "--tick-ms", "500", "--log-level", "warn"];
+    const child = spawn("npm", args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr.on("data", (d: Buffer) => (output += d.toString()));
@@ -337,16 +352,37 @@ describe("npm run service -- --embedded-test-db --port 0", () => {
     const closed = new Promise<void>((resolve) => child.on("close", () => resolve()));
     try {
       await until("the service listening", () => /listening at (\S+)/.test(output) && output.includes("worker(s)"), 90_000, 50);
-      const url = /listening at (\S+)/.exec(output)![1]!;
+      expect(output).toContain("active mode");
+      base = /listening at (\S+)/.exec(output)![1]!;
       const token = /bearer token for this session: (\S+)/.exec(output)![1]!;
       const database = /embedded test database: (\S+)/.exec(output)![1]!;
-      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      expect((await fetch(`${url}/v1/accounts`)).status).toBe(401);
-      const accounts = await fetch(`${url}/v1/accounts`, { headers: { Authorization: `Bearer ${token}` } });
-      expect(accounts.status).toBe(200);
-      expect(await accounts.json()).toEqual({ accounts: [] });
-      const ready = await fetch(`${url}/readyz`);
-      expect(await ready.json()).toEqual({ ready: true, checks: { database: "ok", fleet: "open", workers: "1/1", scheduler: "running" } });
+      const bearer = { Authorization: `Bearer ${token}` };
+      expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect((await call("GET", "/v1/accounts", undefined, {})).status).toBe(401);
+      expect((await call("GET", "/v1/accounts", undefined, bearer)).json).toEqual({ accounts: [] });
+      expect((await call("GET", "/readyz", undefined, {})).json).toEqual({ ready: true, checks: { database: "ok", fleet: "open", workers: "1/1", scheduler: "running" } });
+
+      // A mailbox and a folder, linked with an interval of an hour: the scheduler runs the first
+      // cycle at once, and after it only the mailbox's notices can bring a change.
+      const files = join(dir, "active");
+      expect((await call("POST", "/v1/accounts", { id: "box", config: ews(2), secret: USERS[2]!.password }, bearer)).status).toBe(201);
+      expect((await call("POST", "/v1/accounts", { id: "files", config: { type: "vdir", path: files } }, bearer)).status).toBe(201);
+      expect((await call("POST", "/v1/pairs", { id: "live", kind: "contacts", remote: { account: "box", folder: "Contacts" }, local: { account: "files", collection: "Live", create: true }, intervalMs: 3_600_000 }, bearer)).status).toBe(201);
+      await until("the first cycle", async () => (await call("GET", "/v1/pairs/live", undefined, bearer)).json.schedule.lastOutcome === "ok", 60_000, 100);
+      expect(vcards(files).length).toBe(contactsOf(2).length);
+      const metrics = async () => (await call("GET", "/metrics", undefined, bearer)).text;
+      await until("the mailbox's subscription watched", async () => metricValue(await metrics(), "ewsdav_subscriptions") === 1, 60_000, 200);
+
+      sim.mailbox(USERS[2]!.smtpAddress).createItem("contacts", "<Contact><DisplayName>Pushed Person</DisplayName><GivenName>Pushed</GivenName><Surname>Person</Surname></Contact>");
+      await until("the new contact in the folder", () => cards(files).some((c) => c.fn === "Pushed Person"), 60_000, 100);
+      expect(vcards(files).length).toBe(contactsOf(2).length);
+      // The file is written during the cycle; the job is counted once its outcome is recorded.
+      await until("the notice's cycle counted", async () => metricValue(await metrics(), "ewsdav_cycles_total", { outcome: "ok", trigger: "notice" }) >= 1, 30_000, 100);
+      const text = await metrics();
+      expect(metricValue(text, "ewsdav_cycles_total", { outcome: "failed" })).toBe(0);
+      expect(metricValue(text, "ewsdav_subscription_events_total", { type: "claimed" })).toBeGreaterThanOrEqual(1);
+      expect(metricValue(text, "ewsdav_subscriptions")).toBe(1);
+
       // SIGTERM to the whole group (npm, tsx, node), as a terminal's Ctrl-C or a supervisor would.
       // (npm itself then ends by the same signal: the service's own exit is told by its last line.)
       process.kill(-child.pid!, "SIGTERM");
@@ -359,5 +395,5 @@ describe("npm run service -- --embedded-test-db --port 0", () => {
     } finally {
       if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, "SIGKILL");
     }
-  }, 120_000);
+  }, 180_000);
 });
