@@ -5,8 +5,8 @@
  * between them), `job` (outcome). With STALL_PAIR and STALL_MARK set, the first worker to write
  * STALL_AFTER items of that pair (the one that creates the STALL_MARK file) stops dead in the
  * middle of the cycle — its event loop blocked, as good as hung — for the test to kill -9.
- * With CRASH_PAIR set, the worker kills itself (-9) at the first item written of that pair's
- * cycle (a cycle that ends its worker every time). With ACTIVE_TTL_MS set, the worker is in active
+ * With CRASH_PAIR set, the worker kills itself (-9) at the first progress of that pair's cycle
+ * (under its lease) (a cycle that ends its worker every time). With ACTIVE_TTL_MS set, the worker is in active
  * mode with that subscription lease TTL and prints `sub` lines (claimed, released, lost, with the
  * time) as it starts and stops watching accounts.
  */
@@ -40,14 +40,16 @@ await fleet.startWorker({
       first ??= now;
       last = now;
     };
-    events.on("progress", seen);
-    events.on("item", () => {
+    events.on("progress", () => {
       seen();
-      written++;
       if (pairId === crashPair) {
         print({ ev: "crash", worker: id, pair: pairId });
         process.kill(process.pid, "SIGKILL");
       }
+    });
+    events.on("item", () => {
+      seen();
+      written++;
       if (pairId === stallPair && written === stallAfter) {
         try {
           openSync(process.env.STALL_MARK!, "wx");

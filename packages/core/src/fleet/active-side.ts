@@ -27,6 +27,8 @@ export function hasPush(account: { type: string; mailbox?: string }): account is
 export async function openPush(id: string, account: FleetEwsAccount & { mailbox: string }, secret: string | undefined, streaming?: PushTuning): Promise<OpenedPush> {
   const [{ EwsSide }, ews] = await Promise.all([import("../sides/ews.js"), import("@ewsdav/ews-client")]);
   const auth = account.auth;
+  const type: string = auth.type;
+  if (type !== "basic" && type !== "ntlm" && type !== "bearer") throw new Error(`account ${id}: no push for sign-in ${type} (its pairs are polled by their schedule)`);
   const ntlm =
     auth.type === "ntlm" ? ews.ntlmAuth({ username: auth.domain !== undefined && !/[\\@]/.test(auth.username) ? `${auth.domain}\\${auth.username}` : auth.username, password: secret ?? "" }) : undefined;
   const provider = ntlm ? undefined : auth.type === "basic" ? ews.basicAuth({ username: auth.username, password: secret ?? "" }) : ews.bearerAuth(async () => secret ?? "");

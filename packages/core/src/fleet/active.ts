@@ -61,7 +61,10 @@ export interface SubscriptionEvent {
   accountId: string;
   /** The lease's fencing token (moves on with each claim). */
   token: number;
-  /** On `claimed`: the worker whose lease was taken over (it died, hung or released it), `null` when the row was new. */
+  /**
+   * On `claimed`: the worker whose expired lease was taken over (it died or hung), `null` when the
+   * lease was free (new, or released by a worker that stopped or rebalanced).
+   */
   from?: string | null;
   /** The pairs watched (on `claimed`). */
   pairs?: string[];

@@ -9,18 +9,23 @@
  *   queue lives in its own schema (`ewsdav_boss`).
  * - **Scheduler** ({@link Fleet.startScheduler}): every tick claims the due pairs
  *   (`UPDATE … FOR UPDATE SKIP LOCKED`, moving their next due by their interval) and sends one job
- *   per pair, with the pair id as pg-boss singleton key on a `short` queue: at most one job of a
- *   pair waits (the pair lease keeps a waiting job that starts beside a running one out). Several schedulers at once claim each pair once.
+ *   per pair in the same transaction, with the pair id as pg-boss singleton key on a `short` queue:
+ *   at most one job of a pair waits (the pair lease keeps a waiting job that starts beside a
+ *   running one out). Several schedulers at once claim each pair once.
  * - **Worker** ({@link Fleet.startWorker}): takes jobs (they carry the pair id only), opens the
  *   pair's two sides and runs one engine cycle under the pair's lease on the PostgreSQL store,
  *   then records the outcome: next due after the interval, or after a backoff that doubles per
- *   failure in a row; a pair failing `parkAfter` times in a row is parked with its last error
+ *   failure in a row; a pair failing `parkAfter` times in a row (an attempt counts as it starts,
+ *   so a cycle that kills its worker counts too) is parked with its last error
  *   ({@link Fleet.status}) until {@link Fleet.releasePair}.
+ * - **Active mode** (`startWorker({ active })`, see `active.ts`): workers own the EWS push
+ *   subscriptions, one owner per mailbox under a lease row, handed over when the owner stops or
+ *   dies; a notice enqueues a cycle of the remote change feed of its pairs.
  * - **Workers that die**: a killed worker's job expires in pg-boss (`jobExpireSeconds`) and is
  *   retried on another worker, whose cycle waits for the dead worker's pair lease to expire
- *   (`lease.ttlMs`) and then completes what was journaled. A graceful {@link Fleet.stop} takes no
- *   new job, lets running cycles finish for `graceMs`, then aborts them: their leases are released
- *   and their pairs are due again at once.
+ *   (`lease.ttlMs`) and then completes what was journaled. A graceful {@link Fleet.stop} frees its
+ *   subscriptions, takes no new job, lets running cycles (also one fetched as it stopped) finish
+ *   for `graceMs`, then aborts them: their leases are released and their pairs due again at once.
  * @module
  */
 import type { Pool } from "pg";

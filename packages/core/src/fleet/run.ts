@@ -2,8 +2,10 @@
  * One job of the fleet: a pair's cycle on a worker. Opens the pair's two sides (secrets decrypted
  * in memory only), links the pair in the state store on its first run (resolving folder and
  * collection names as `ewsdav sync` does), runs one engine cycle under the pair's lease on the
- * PostgreSQL store, and records the outcome in the pair's schedule: next due after its interval,
- * or after a backoff when it failed — parked after `parkAfter` failures in a row.
+ * PostgreSQL store — both change feeds, or the remote one only for a push notice's job — and
+ * records the outcome in the pair's schedule: next due after its interval, or after a backoff when
+ * it failed — parked after `parkAfter` failures in a row. The attempt is counted before the cycle
+ * (undone by its outcome), so a cycle that kills its worker every time is parked too.
  * @module
  */
 import type { Pool } from "pg";
@@ -179,12 +181,18 @@ export async function runPairJob(ctx: RunContext, job: JobData, signal: AbortSig
       get(target, key) {
         if (key === "acquireLease") {
           return async (request: LeaseRequest) => {
-            const { rows: held } = await ctx.pool.query<{ owner: string }>(
-              `SELECT owner FROM ${ctx.storeSchema}.leases WHERE pair_id = $1 AND owner IS NOT NULL AND owner <> $2 AND expires_at <= now()`,
+            // Another owner's lease just before: taken over if it had expired by the time it was
+            // acquired (by the database's clock; one released meanwhile ran on past that moment).
+            const { rows: held } = await ctx.pool.query<{ owner: string; expires_at: Date }>(
+              `SELECT owner, expires_at FROM ${ctx.storeSchema}.leases WHERE pair_id = $1 AND owner IS NOT NULL AND owner <> $2`,
               [request.pairId, request.owner],
             );
             const attempt = await target.acquireLease(request);
-            if (attempt.acquired && held[0]) tookOverFrom = held[0].owner;
+            const before = held[0];
+            if (attempt.acquired && before) {
+              const { rows } = await ctx.pool.query<{ expired: boolean }>("SELECT $1::timestamptz <= now() AS expired", [before.expires_at]);
+              if (rows[0]?.expired) tookOverFrom = before.owner;
+            }
             return attempt;
           };
         }
