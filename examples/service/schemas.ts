@@ -13,11 +13,27 @@ export const Id = z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, "1–128 letters, 
 
 const Text = z.string().min(1, "required");
 
-/** EWS sign-in: the secret is the password (basic, ntlm) or the token (bearer). */
+const OAuthCommon = {
+  type: z.literal("oauth"),
+  clientId: Text,
+  tenantId: Text.optional(),
+  authority: Text.optional(),
+  network: z.strictObject({ ca: Text.optional(), resolve: z.record(z.string(), z.string()).optional() }).optional(),
+};
+
+/**
+ * EWS sign-in: the secret is the password (basic, ntlm), the token (bearer), the client secret or
+ * the certificate's private key (OAuth app-only); a delegated OAuth account has none — its sign-in
+ * is a token cache (`PUT /v1/accounts/:id/token-cache`).
+ */
 export const EwsAuth = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("basic"), username: Text }),
   z.strictObject({ type: z.literal("ntlm"), username: Text, domain: Text.optional() }),
   z.strictObject({ type: z.literal("bearer") }),
+  z.discriminatedUnion("flow", [
+    z.strictObject({ ...OAuthCommon, flow: z.literal("delegated") }),
+    z.strictObject({ ...OAuthCommon, flow: z.literal("app-only"), certificate: z.strictObject({ thumbprint: Text.optional(), certificate: Text.optional() }).optional() }),
+  ]),
 ]);
 
 /** An account's settings (the fleet's `FleetAccountConfig`), without its secret. */
@@ -42,6 +58,9 @@ export const AddAccountBody = z.strictObject({
   /** The password or token (none for vdir); encrypted before it is stored, never returned. */
   secret: Text.optional(),
 });
+
+/** `PUT /v1/accounts/:id/token-cache`: MSAL's serialized token cache of a delegated OAuth account (what `ewsdav login` wrote). */
+export const TokenCacheBody = z.strictObject({ cache: Text });
 
 /** `PUT /v1/accounts/:id/secret`. */
 export const SetSecretBody = z.strictObject({ secret: Text });

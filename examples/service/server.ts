@@ -18,7 +18,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { FleetError, type Fleet } from "@ewsdav/core/fleet";
 import { ServiceMetrics } from "./metrics.js";
-import { AddAccountBody, IdParams, InvalidRequest, LimitQuery, LinkPairBody, ParkBody, parse, RunsQuery, SetSecretBody } from "./schemas.js";
+import { AddAccountBody, IdParams, InvalidRequest, LimitQuery, LinkPairBody, ParkBody, parse, RunsQuery, SetSecretBody, TokenCacheBody } from "./schemas.js";
 
 /** What runs beside the API in this process, for `/readyz`; the host updates it. */
 export interface ServiceState {
@@ -187,6 +187,11 @@ export function buildService(fleet: Fleet, options: ServiceOptions): FastifyInst
   app.get("/v1/accounts", async () => ({ accounts: await fleet.listAccounts() }));
   app.post("/v1/accounts", async (request, reply) => {
     const body = parse(AddAccountBody, request.body, "body");
+    // A delegated OAuth account has no sign-in yet (its token cache comes next): stored unchecked.
+    if (body.config.type === "ews" && body.config.auth.type === "oauth" && body.config.auth.flow === "delegated") {
+      await fleet.addAccount(body.id, body.config, body.secret);
+      return reply.code(201).send({ id: body.id, collections: null, next: `PUT /v1/accounts/${body.id}/token-cache` });
+    }
     // Connect first, as a worker would: an account that cannot sign in is refused, nothing stored.
     const collections = await connecting(422, probeMs, body.secret, (signal) => fleet.probeAccount(body.id, body.config, body.secret, signal));
     await fleet.addAccount(body.id, body.config, body.secret);
@@ -213,6 +218,13 @@ export function buildService(fleet: Fleet, options: ServiceOptions): FastifyInst
     await connecting(422, probeMs, secret, (signal) => fleet.probeAccount(id, account.config, secret, signal));
     await fleet.setSecret(id, secret);
     return reply.code(204).send();
+  });
+  app.put("/v1/accounts/:id/token-cache", async (request, reply) => {
+    const { id } = parse(IdParams, request.params, "params");
+    const { cache } = parse(TokenCacheBody, request.body, "body");
+    // Stored encrypted (access tokens stripped); the answer tells its version, never its content.
+    const version = await fleet.importTokenCache(id, cache);
+    return reply.code(200).send({ id, version });
   });
   app.get("/v1/accounts/:id/collections", async (request) => {
     const { id } = parse(IdParams, request.params, "params");

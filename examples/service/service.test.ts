@@ -207,6 +207,22 @@ describe("the service API, over HTTP", () => {
     expect((await call("PUT", "/v1/accounts/nobody/secret", { secret: "anything-at-all" })).status).toBe(404);
   });
 
+  it("adds a delegated OAuth account unchecked (its sign-in comes as a token cache), refusing a cache that is not one without echoing it", async () => {
+    const config = { type: "ews", url: sim.url, mailbox: USERS[2]!.smtpAddress, auth: { type: "oauth", flow: "delegated", clientId: "11111111-2222-3333-4444-555555555555", tenantId: "contoso.example" } };
+    const badFlow = await call("POST", "/v1/accounts", { id: "carol", config: { ...config, auth: { ...config.auth, flow: "implicit" } } });
+    expect(badFlow.status).toBe(400);
+    expect(badFlow.json.field).toMatch(/^config\.auth/);
+    const added = await call("POST", "/v1/accounts", { id: "carol", config });
+    expect(added.status, added.text).toBe(201);
+    expect(added.json).toEqual({ id: "carol", collections: null, next: "PUT /v1/accounts/carol/token-cache" });
+    const junk = "not-a-token-cache-refresh-secret-xyz";
+    const refused = await call("PUT", "/v1/accounts/carol/token-cache", { cache: junk });
+    expect(refused.status).toBe(400);
+    expect(refused.text).not.toContain(junk);
+    expect((await call("PUT", "/v1/accounts/nobody/token-cache", { cache: "{}" })).status).toBe(404);
+    expect((await call("DELETE", "/v1/accounts/carol")).status).toBe(204);
+  });
+
   it("links a pair, syncs it when triggered (the vdir folder then holds the mailbox's contacts), and lists its runs", async () => {
     const linked = await call("POST", "/v1/pairs", { id: "p1", kind: "contacts", remote: { account: "ews1", folder: "Contacts" }, local: { account: "files", collection: "Address book", create: true }, intervalMs: 3_600_000 });
     expect(linked.status, linked.text).toBe(201);
