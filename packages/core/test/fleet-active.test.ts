@@ -115,7 +115,7 @@ describe("Fleet active mode", () => {
     let sampling: ReturnType<typeof setInterval> | undefined;
     try {
       for (const id of ["w1", "w2", "w3"]) fleetWorkers.start(id);
-      await until("three workers ready", () => events.filter((e) => e.ev === "ready").length === 3, 60_000);
+      await until("three workers ready", () => events.filter((e) => e.ev === "ready").length === 3, 150_000);
       // The first cycle of each pair (scheduled, due at once) links it; an hour passes before the next.
       const scheduler = fleet.startScheduler({ tickMs: 200 });
       await until("every pair linked by its first cycle", async () => (await Promise.all(pairs.map((p) => fleet.status(p)))).every((s) => s.schedule.lastOutcome === "ok"), 60_000, 100);
@@ -214,7 +214,7 @@ describe("Fleet active mode", () => {
       fleetWorkers.killAll();
       await db.end();
     }
-  }, 240_000);
+  }, 420_000);
 
   it("parks a pair whose cycle ends its worker every time; the other pair is unaffected", async () => {
     const url = await cluster.createDatabase();
@@ -262,7 +262,7 @@ describe("Fleet active mode", () => {
       clearInterval(keeper);
       fleetWorkers.killAll();
     }
-  }, 240_000);
+  }, 420_000);
 
   it("a pair unlinked during its first run leaves no state; a pair parked during a cycle stays parked with its reason", async () => {
     const url = await cluster.createDatabase();

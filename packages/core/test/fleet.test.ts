@@ -176,9 +176,9 @@ describe("Fleet", () => {
       });
     }
     try {
-      await until("three workers ready", () => events.filter((e) => e.ev === "ready").length === 3, 60_000);
+      await until("three workers ready", () => events.filter((e) => e.ev === "ready").length === 3, 150_000);
       const scheduler = fleet.startScheduler({ tickMs: 200 });
-      await until("a worker stalled mid-cycle on pair0", () => events.some((e) => e.ev === "stall"), 60_000);
+      await until("a worker stalled mid-cycle on pair0", () => events.some((e) => e.ev === "stall"), 150_000);
       const stalled = events.find((e) => e.ev === "stall")!.worker as string;
       workers.get(stalled)!.kill("SIGKILL");
       const killedAt = Date.now();
@@ -239,7 +239,7 @@ describe("Fleet", () => {
     } finally {
       for (const child of workers.values()) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     }
-  }, 240_000);
+  }, 420_000);
 
   it("a worker stopping gracefully aborts the cycle still running after its grace, releases the lease, and the pair is due again at once", async () => {
     const url = await cluster.createDatabase();
