@@ -10,7 +10,7 @@
  * - `{type: "stats", …}` when asked (`{type: "stats"}`): CPU time, statements sent, peak RSS;
  * - after `{type: "stop"}`, a graceful stop, then it exits.
  *
- * With `ACTIVE=1` the worker runs in active mode (`startWorker({active: {}})`, F's work).
+ * - `{type: "subscription", event, account}` in active mode (`ACTIVE=1`: `startWorker({active})`).
  */
 import { readFileSync } from "node:fs";
 import pg from "pg";
@@ -41,7 +41,7 @@ pool.on("connect", (client) => {
 });
 
 const fleet = await Fleet.open({ pool, maintenanceIntervalSeconds: 30 });
-const options: WorkerOptions & { active?: Record<string, unknown> } = {
+const options: WorkerOptions = {
   id: process.env.WORKER_ID!,
   concurrency: Number(process.env.CONCURRENCY ?? 1),
   pollingIntervalSeconds: Number(process.env.POLL_SECONDS ?? 0.5),
@@ -62,7 +62,12 @@ const options: WorkerOptions & { active?: Record<string, unknown> } = {
     });
   },
 };
-if (process.env.ACTIVE === "1") options.active = {};
+// Active mode (a checkout with F's `WorkerOptions.active`): each claim or loss of a mailbox's subscription told to the parent.
+if (process.env.ACTIVE === "1") {
+  Object.assign(options, {
+    active: { onSubscription: (event: { type: string; accountId: string }) => send({ type: "subscription", event: event.type, account: event.accountId }) },
+  });
+}
 const cpu0 = process.cpuUsage();
 await fleet.startWorker(options);
 send({ type: "ready" });

@@ -274,6 +274,10 @@ async function runFor(workerCount: number, postmasterPid: number | null): Promis
   const listen = (ws: Child[]) => {
     for (const w of ws) {
       w.onMessage = (m) => {
+        if (m.type === "subscription") {
+          if (m.event === "claimed") claimed.add(String(m.account));
+          else claimed.delete(String(m.account));
+        }
         if (m.type !== "job") return;
         jobs.push(m);
         onJob?.();
@@ -281,6 +285,8 @@ async function runFor(workerCount: number, postmasterPid: number | null): Promis
     }
   };
   listen(workers);
+  /** Accounts whose subscription a worker holds (active mode). */
+  const claimed = new Set<string>();
   const stats = async () => {
     const ws = (await Promise.all(workers.map((w) => w.ask("stats")))) as unknown as WorkerStats[];
     const s = await sim.ask("stats");
@@ -347,9 +353,11 @@ async function runFor(workerCount: number, postmasterPid: number | null): Promis
 
     if (fleetHasActiveMode()) {
       await Promise.all(workers.map((w) => w.stop()));
+      jobs = [];
+      claimed.clear();
       workers = await startWorkers(true);
       listen(workers);
-      latencies.push({ workers: workerCount, measured: true, note: "", ms: await measureActive(simUrl, () => jobs, (fn) => (onJob = fn)) });
+      latencies.push({ workers: workerCount, measured: true, note: "", ms: await measureActive(simUrl, () => jobs, () => claimed.size, (fn) => (onJob = fn)) });
     } else {
       latencies.push({ workers: workerCount, measured: false, note: "not measured: this checkout's fleet has no active mode (startWorker({active}))", ms: [] });
     }
@@ -363,12 +371,74 @@ async function runFor(workerCount: number, postmasterPid: number | null): Promis
 }
 
 /**
- * Active mode: K changes through EWS, one mailbox after another (spread over the mailboxes, one
- * at a time), each timed from the write's answer to the end of the first job of its pair that
- * wrote an item after it. Filled in once the fleet has active mode.
+ * Active mode: K changes through EWS (`@ewsdav/ews-client`, Basic as the mailbox's user), one at a
+ * time, spread over the mailboxes (mailbox k × 7 mod M, so neighbours differ) and the kinds
+ * (contact, task, event in turn). Each is timed from the CreateItem's answer to the end of the
+ * first job of its pair, finished after that answer, that wrote an item to the vdir side (the
+ * worker's `onJob` report, sent over IPC with its end time; the clocks are this machine's).
+ * First waits until every mailbox's subscription is claimed and the catch-up cycles of the claims
+ * are done (no job for 3 s).
  */
-async function measureActive(_simUrl: string, _jobs: () => Message[], _onJob: (fn: (() => void) | undefined) => void): Promise<number[]> {
-  return [];
+async function measureActive(simUrl: string, jobs: () => Message[], subscriptions: () => number, wait: (fn: (() => void) | undefined) => void): Promise<number[]> {
+  const { EwsClient, basicAuth } = await import("@ewsdav/ews-client");
+  const settle = async (timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    let seen = -1;
+    let quietSince = Date.now();
+    while (Date.now() < deadline) {
+      const n = jobs().length;
+      if (n !== seen) {
+        seen = n;
+        quietSince = Date.now();
+      }
+      if (subscriptions() >= mailboxes && Date.now() - quietSince > 3_000) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`active mode: ${subscriptions()} of ${mailboxes} subscriptions claimed, jobs still running after ${timeoutMs / 1000} s`);
+  };
+  await settle(600_000);
+  const clients = new Map<number, InstanceType<typeof EwsClient>>();
+  const latencies: number[] = [];
+  try {
+    for (let k = 0; k < changes; k++) {
+      const i = (k * 7) % mailboxes;
+      const u = user(i);
+      let client = clients.get(i);
+      if (!client) clients.set(i, (client = new EwsClient({ url: simUrl, auth: basicAuth({ username: u.smtpAddress, password: u.password }), mailbox: u.smtpAddress })));
+      const kind = (["contacts", "tasks", "events"] as const)[k % 3]!;
+      const day = new Date(Date.UTC(2027, 0, 1 + k, 9)).toISOString();
+      const item =
+        kind === "contacts"
+          ? { type: "Contact" as const, item: { givenName: `Active${k}`, surname: "Bench" } }
+          : kind === "tasks"
+            ? { type: "Task" as const, item: { subject: `Active task ${k}` } }
+            : { type: "CalendarItem" as const, item: { subject: `Active event ${k}`, start: day, end: new Date(Date.parse(day) + 3_600_000).toISOString() } };
+      const folder = { contacts: "contacts", tasks: "tasks", events: "calendar" }[kind];
+      const [created] = await client.createItem([item], { savedItemFolder: { distinguishedId: folder as "contacts" } });
+      const answeredAt = Date.now();
+      if (!created || "error" in created) throw new Error(`active mode: CreateItem ${kind} in mailbox ${i} failed: ${JSON.stringify(created)}`);
+      const pair = `u${i}.${kind}`;
+      const carried = () => jobs().find((j) => j.pair === pair && Number(j.at) >= answeredAt && Number(j.written) > 0);
+      const done = await new Promise<Message>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`active mode: change ${k} (${pair}) not synced within 120 s`)), 120_000);
+        const check = () => {
+          const job = carried();
+          if (job) {
+            clearTimeout(timer);
+            wait(undefined);
+            resolve(job);
+          }
+        };
+        wait(check);
+        check();
+      });
+      latencies.push(Number(done.at) - answeredAt);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    for (const c of clients.values()) await c.close?.();
+  }
+  return latencies;
 }
 
 // ---------------------------------------------------------------- main
