@@ -2,7 +2,7 @@
  * Benchmark: the fleet (issue 17) — M mailboxes × 3 pairs (contacts, events, tasks) between the
  * EWS simulator and vdir folders, synced by 1, 2 and 4 worker processes on one PostgreSQL.
  *
- *   npx tsx bench/fleet.ts [--mailboxes 200] [--workers 1,2,4] [--concurrency 4] [--poll 0.5] [--changes 60] [--quick]
+ *   npx tsx bench/fleet.ts [--mailboxes 200] [--workers 1,2,4] [--concurrency 4] [--poll 0.5] [--changes 60] [--quick] [--cpu-prof DIR]
  *
  * `--quick`: 20 mailboxes, workers 1 and 2, 12 changes (a smoke run of a minute or two).
  *
@@ -131,10 +131,12 @@ class Child {
   }
 }
 
+/** `--cpu-prof DIR`: each worker process writes a CPU profile into DIR (`node --cpu-prof`). */
+const cpuProfDir = argv.includes("--cpu-prof") ? flag("cpu-prof", "") : "";
 const execArgv = ["--import", "tsx"];
 const children = new Set<Child>();
 function start(script: string, args: string[], env: Record<string, string>, name: string): Child {
-  const child = new Child(fork(script, args, { execArgv, env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit", "ipc"] }), name);
+  const child = new Child(fork(script, args, { execArgv: cpuProfDir && name.startsWith("worker") ? [...execArgv, "--cpu-prof", "--cpu-prof-dir", cpuProfDir] : execArgv, env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit", "ipc"] }), name);
   children.add(child);
   child.proc.once("exit", () => children.delete(child));
   return child;
