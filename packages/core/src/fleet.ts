@@ -7,4 +7,5 @@ export { Fleet, type FleetOptions, type WorkerOptions, type SchedulerOptions, ty
 export { FleetError, type FleetAccountConfig, type FleetEwsAccount, type FleetDavAccount, type FleetVdirAccount, type FleetEwsAuth, type FleetPairConfig } from "./fleet/accounts.js";
 export { KeyRing, FleetKeyError, FLEET_KEYS_ENV } from "./fleet/keys.js";
 export { FLEET_MIGRATIONS } from "./fleet/schema.js";
-export { backoffMs, type FleetRetryOptions, type JobDetails, type JobOutcome } from "./fleet/run.js";
+export { backoffMs, type FleetRetryOptions, type JobDetails, type JobOutcome, type JobTrigger } from "./fleet/run.js";
+export type { ActiveOptions, SubscriptionEvent } from "./fleet/active.js";

@@ -95,7 +95,7 @@ describe("Fleet", () => {
     }
   });
 
-  it("has one job per pair at a time, however often and by however many schedulers it is enqueued; jobs carry the pair id only", async () => {
+  it("has one job per pair at a time, however often and by however many schedulers it is enqueued; jobs carry the pair id and their trigger only", async () => {
     const url = await cluster.createDatabase();
     const a = await open(url, K1);
     const b = await open(url, K1);
@@ -118,7 +118,15 @@ describe("Fleet", () => {
         "SELECT singleton_key, count(*)::int AS n, min(data::text) AS data FROM ewsdav_boss.job WHERE name = 'ewsdav-sync' GROUP BY singleton_key ORDER BY singleton_key",
       );
       expect(rows.map((r) => [r.singleton_key, r.n])).toEqual(ids.map((id) => [id, 1]));
-      for (const r of rows) expect(JSON.parse(r.data as string)).toEqual({ pairId: r.singleton_key });
+      for (const r of rows) expect(JSON.parse(r.data as string)).toEqual({ pairId: r.singleton_key, trigger: "schedule" });
+      // The claim and the jobs are one transaction: a send that fails leaves the pair due.
+      await a.linkPair({ id: "p9", kind: "contacts", remote: { account: "ews0", folder: "Contacts" }, local: { account: "files", collection: "c9", create: true } });
+      await db.query("CREATE FUNCTION public.no_jobs() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no jobs today'; END $$");
+      await db.query("CREATE TRIGGER no_jobs BEFORE INSERT ON ewsdav_boss.job FOR EACH ROW EXECUTE FUNCTION public.no_jobs()");
+      await expect(a.enqueueDue()).rejects.toThrow(/no jobs today/);
+      expect(Date.parse((await a.status("p9")).schedule.nextDue)).toBeLessThanOrEqual(Date.now());
+      await db.query("DROP TRIGGER no_jobs ON ewsdav_boss.job");
+      expect(await a.enqueueDue()).toEqual(["p9"]);
     } finally {
       await db.end();
     }
@@ -199,6 +207,9 @@ describe("Fleet", () => {
       const taken = events.filter((e) => e.ev === "job" && e.pair === "pair0" && e.outcome === "ok");
       expect(taken.length).toBeGreaterThan(0);
       expect(taken.every((e) => e.worker !== stalled)).toBe(true);
+      // The cycle that took the dead worker's expired lease over says from whom.
+      expect(events.some((e) => e.ev === "job" && e.pair === "pair0" && e.tookOverFrom === stalled), JSON.stringify(events.filter((e) => e.pair === "pair0"))).toBe(true);
+      expect(events.filter((e) => e.ev === "job" && e.pair !== "pair0").every((e) => e.tookOverFrom === undefined)).toBe(true);
       // No loss, no duplicate: both sides hold each item once.
       for (const n of [0, 1, 2]) expect(counts(n)).toEqual({ files: total, uids: total, ews: total });
       // A second round moves nothing: the state agrees with both sides.

@@ -9,22 +9,28 @@
  *   queue lives in its own schema (`ewsdav_boss`).
  * - **Scheduler** ({@link Fleet.startScheduler}): every tick claims the due pairs
  *   (`UPDATE … FOR UPDATE SKIP LOCKED`, moving their next due by their interval) and sends one job
- *   per pair, with the pair id as pg-boss singleton key on a `short` queue: at most one job of a
- *   pair waits (the pair lease keeps a waiting job that starts beside a running one out). Several schedulers at once claim each pair once.
+ *   per pair in the same transaction, with the pair id as pg-boss singleton key on a `short` queue:
+ *   at most one job of a pair waits (the pair lease keeps a waiting job that starts beside a
+ *   running one out). Several schedulers at once claim each pair once.
  * - **Worker** ({@link Fleet.startWorker}): takes jobs (they carry the pair id only), opens the
  *   pair's two sides and runs one engine cycle under the pair's lease on the PostgreSQL store,
  *   then records the outcome: next due after the interval, or after a backoff that doubles per
- *   failure in a row; a pair failing `parkAfter` times in a row is parked with its last error
+ *   failure in a row; a pair failing `parkAfter` times in a row (an attempt counts as it starts,
+ *   so a cycle that kills its worker counts too) is parked with its last error
  *   ({@link Fleet.status}) until {@link Fleet.releasePair}.
+ * - **Active mode** (`startWorker({ active })`, see `active.ts`): workers own the EWS push
+ *   subscriptions, one owner per mailbox under a lease row, handed over when the owner stops or
+ *   dies; a notice enqueues a cycle of the remote change feed of its pairs.
  * - **Workers that die**: a killed worker's job expires in pg-boss (`jobExpireSeconds`) and is
  *   retried on another worker, whose cycle waits for the dead worker's pair lease to expire
- *   (`lease.ttlMs`) and then completes what was journaled. A graceful {@link Fleet.stop} takes no
- *   new job, lets running cycles finish for `graceMs`, then aborts them: their leases are released
- *   and their pairs are due again at once.
+ *   (`lease.ttlMs`) and then completes what was journaled. A graceful {@link Fleet.stop} frees its
+ *   subscriptions, takes no new job, lets running cycles (also one fetched as it stopped) finish
+ *   for `graceMs`, then aborts them: their leases are released and their pairs due again at once.
  * @module
  */
 import type { Pool } from "pg";
 import type PgBossType from "pg-boss";
+import { EngineError } from "../engine/errors.js";
 import { defaultLeaseOwner } from "../engine/lease.js";
 import type { SyncPolicy } from "../engine/engine.js";
 import type { EngineEvents, TypedEmitter } from "../engine/events.js";
@@ -34,7 +40,8 @@ import { PostgresStateStore } from "../stores/postgres.js";
 import type { CollectionInfo } from "../engine/side.js";
 import { checkAccount, checkId, checkPair, FleetError, openSide, type FleetAccountConfig, type FleetPairConfig } from "./accounts.js";
 import { KeyRing } from "./keys.js";
-import { runPairJob, type FleetRetryOptions, type JobDetails, type JobOutcome, type RunContext } from "./run.js";
+import { ActiveOwner, type ActiveOptions } from "./active.js";
+import { runPairJob, type FleetRetryOptions, type JobData, type JobDetails, type JobOutcome, type RunContext } from "./run.js";
 import { checkSchema, migrateFleet, quoteIdent, transaction } from "./schema.js";
 
 /** Options of {@link Fleet.open}. */
@@ -88,8 +95,14 @@ export interface WorkerOptions {
   id?: string;
   /** Sees each cycle's engine events (metrics, logs); called before the cycle runs. */
   observe?: (pairId: string, events: TypedEmitter<EngineEvents>) => void;
-  /** Told each job's outcome, its duration, the cycle's report and a lease taken over. */
+  /** Told each job's outcome, its trigger, its duration, the cycle's report and a lease taken over. */
   onJob?: (pairId: string, outcome: JobOutcome, details: JobDetails) => void;
+  /**
+   * Active mode: besides jobs, the worker owns a share of the fleet's push subscriptions (EWS
+   * mailboxes with linked pairs), one owner per mailbox, handed over when it stops or dies; each
+   * notice enqueues a cycle of the remote change feed of the pairs it concerns. See `active.ts`.
+   */
+  active?: boolean | ActiveOptions;
 }
 
 /** Options of {@link Fleet.startScheduler}. */
@@ -370,7 +383,11 @@ export class Fleet {
     if (linked) {
       const { SyncEngine } = await import("../engine/engine.js");
       const lease = this.#options.lease ?? {};
-      await new SyncEngine({ store: this.store, sides: [], lease: { ttlMs: lease.ttlMs ?? 60_000, waitMs: lease.waitMs ?? 30_000 }, ...(this.#options.logger ? { logger: this.#options.logger } : {}) }).unlink(pairId);
+      const engine = new SyncEngine({ store: this.store, sides: [], lease: { ttlMs: lease.ttlMs ?? 60_000, waitMs: lease.waitMs ?? 30_000 }, ...(this.#options.logger ? { logger: this.#options.logger } : {}) });
+      await engine.unlink(pairId).catch((error: unknown) => {
+        // Unlinked meanwhile by the pair's first job, which found its row gone after linking.
+        if (!(error instanceof EngineError && error.code === "unknown-pair")) throw error;
+      });
     }
   }
 
@@ -382,7 +399,10 @@ export class Fleet {
     this.#check();
     const schedule = await this.#schedule(pairId);
     if (schedule.parkedAt) throw new FleetError("parked", `pair ${pairId} is parked (${schedule.lastError ?? "no error recorded"}): release it first`);
-    return this.#boss.send(this.#queue, { pairId }, { singletonKey: pairId });
+    // A full cycle is owed: a notice's job already waiting runs it.
+    await this.#pool.query(`UPDATE ${this.#s}.schedules SET full_pending = true WHERE pair_id = $1`, [pairId]);
+    const data: JobData = { pairId, trigger: "trigger" };
+    return this.#boss.send(this.#queue, data, { singletonKey: pairId });
   }
 
   async #schedule(pairId: string): Promise<PairSchedule> {
@@ -422,9 +442,15 @@ export class Fleet {
     return rows.map((r) => r.id);
   }
 
-  /** Parks a pair: not scheduled until {@link releasePair}; a cycle in flight finishes. */
+  /**
+   * Parks a pair: not scheduled until {@link releasePair}; a cycle in flight finishes, and the pair
+   * stays parked with `reason` as its last error (a parked pair keeps its reason).
+   */
   async park(pairId: string, reason = "parked by request"): Promise<void> {
-    const { rowCount } = await this.#pool.query(`UPDATE ${this.#s}.schedules SET parked_at = coalesce(parked_at, now()), last_error = coalesce(last_error, $2) WHERE pair_id = $1`, [pairId, reason]);
+    const { rowCount } = await this.#pool.query(
+      `UPDATE ${this.#s}.schedules SET last_error = CASE WHEN parked_at IS NULL THEN $2 ELSE last_error END, parked_at = coalesce(parked_at, now()) WHERE pair_id = $1`,
+      [pairId, reason],
+    );
     if (rowCount === 0) throw new FleetError("unknown-pair", `no pair ${pairId}`);
   }
 
@@ -469,17 +495,29 @@ export class Fleet {
     }
   }
 
-  /** Claims the due pairs (at most `batch`) and sends a job for each; returns the pair ids sent. */
+  /**
+   * Claims the due pairs (at most `batch`) and sends a job for each, in one transaction (a crash
+   * between the claim and the send loses no run); returns the pair ids sent. A pair whose job is
+   * already waiting (a notice's) gets none: its full cycle is owed, and that job runs it.
+   */
   async enqueueDue(batch = 500): Promise<string[]> {
-    const { rows } = await this.#pool.query<{ pair_id: string }>(
-      `UPDATE ${this.#s}.schedules s SET next_due = now() + s.interval_ms * interval '1 millisecond'
-       WHERE s.pair_id IN (SELECT pair_id FROM ${this.#s}.schedules WHERE next_due <= now() AND parked_at IS NULL ORDER BY next_due LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING s.pair_id`,
-      [batch],
-    );
-    const ids = rows.map((r) => r.pair_id).sort();
-    if (ids.length > 0) await this.#boss.insert(ids.map((pairId) => ({ name: this.#queue, data: { pairId }, singletonKey: pairId })));
-    return ids;
+    return transaction(this.#pool, async (client) => {
+      const { rows } = await client.query<{ pair_id: string }>(
+        `UPDATE ${this.#s}.schedules s SET next_due = now() + s.interval_ms * interval '1 millisecond', full_pending = true
+         WHERE s.pair_id IN (SELECT pair_id FROM ${this.#s}.schedules WHERE next_due <= now() AND parked_at IS NULL ORDER BY next_due LIMIT $1 FOR UPDATE SKIP LOCKED)
+         RETURNING s.pair_id`,
+        [batch],
+      );
+      const ids = rows.map((r) => r.pair_id).sort();
+      if (ids.length > 0) {
+        const data = (pairId: string): JobData => ({ pairId, trigger: "schedule" });
+        await this.#boss.insert(
+          ids.map((pairId) => ({ name: this.#queue, data: data(pairId), singletonKey: pairId })),
+          { db: { executeSql: (text: string, values: unknown[]) => client.query(text, values) } } as PgBossType.InsertOptions,
+        );
+      }
+      return ids;
+    });
   }
 
   /** Starts a scheduler in this process (any number may run, on any hosts). */
@@ -529,40 +567,88 @@ export class Fleet {
       ...(options.observe ? { observe: options.observe } : {}),
       ...(this.#options.logger ? { logger: this.#options.logger } : {}),
     };
-    const running = new Set<{ abort: AbortController; done: Promise<unknown> }>();
-    const ids: string[] = [];
-    for (let i = 0; i < (options.concurrency ?? 1); i++) {
-      ids.push(
-        await this.#boss.work<{ pairId: string }>(this.#queue, { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 }, async (jobs) => {
-          for (const job of jobs) {
-            const abort = new AbortController();
-            const done = runPairJob(ctx, job.data.pairId, abort.signal);
-            const entry = { abort, done };
-            running.add(entry);
-            try {
-              const { outcome, ...details } = await done;
-              options.onJob?.(job.data.pairId, outcome, details);
-            } finally {
-              running.delete(entry);
-            }
+    // Aborted when a stop's grace is over: every cycle of this worker, also one whose job was
+    // fetched while it was stopping (bounded by the same grace; its pair is due again at once).
+    const hardStop = new AbortController();
+    // Each slot fetches one job at a time (pg-boss `fetch`), runs it and completes it; a job whose
+    // recording failed (the database away) is failed, and pg-boss retries it.
+    const noMoreJobs = new AbortController();
+    const pollMs = Math.max(500, (options.pollingIntervalSeconds ?? 2) * 1000);
+    const logger = this.#options.logger ?? silentLogger;
+    const slot = async () => {
+      while (!noMoreJobs.signal.aborted) {
+        const jobs = await this.#boss.fetch<JobData>(this.#queue, { batchSize: 1 }).catch((error: unknown) => {
+          logger.warn("job fetch failed", { worker: ctx.worker, message: error instanceof Error ? error.message : String(error) });
+          return [];
+        });
+        if (jobs.length === 0) {
+          await new Promise<void>((resolve) => {
+            const wake = () => {
+              clearTimeout(timer);
+              noMoreJobs.signal.removeEventListener("abort", wake);
+              resolve();
+            };
+            const timer = setTimeout(wake, pollMs);
+            noMoreJobs.signal.addEventListener("abort", wake, { once: true });
+          });
+          continue;
+        }
+        for (const job of jobs) {
+          try {
+            const { outcome, ...details } = await runPairJob(ctx, job.data, hardStop.signal);
+            options.onJob?.(job.data.pairId, outcome, details);
+            await this.#boss.complete(this.#queue, job.id);
+          } catch (error) {
+            logger.warn("job not recorded, to be retried", { pair: job.data.pairId, worker: ctx.worker, message: error instanceof Error ? error.message : String(error) });
+            await this.#boss.fail(this.#queue, job.id, { message: error instanceof Error ? error.message : String(error) }).catch(() => undefined);
           }
-        }),
+        }
+      }
+    };
+    const slots = Array.from({ length: options.concurrency ?? 1 }, () => slot());
+    let active: ActiveOwner | undefined;
+    if (options.active) {
+      const queue = this.#queue;
+      active = new ActiveOwner(
+        {
+          pool: this.#pool,
+          s: this.#s,
+          storeSchema: this.#storeS,
+          worker: ctx.worker,
+          keys: () => this.#keyRing(),
+          logger: this.#options.logger ?? silentLogger,
+          enqueue: async (pairIds) => {
+            const data = (pairId: string): JobData => ({ pairId, trigger: "notice" });
+            await this.#boss.insert(pairIds.map((pairId) => ({ name: queue, data: data(pairId), singletonKey: pairId })));
+          },
+        },
+        options.active === true ? {} : options.active,
       );
+      try {
+        await active.start();
+      } catch (error) {
+        noMoreJobs.abort();
+        hardStop.abort();
+        await Promise.allSettled(slots);
+        await active.stop().catch(() => undefined);
+        throw error;
+      }
     }
+    let stopping: Promise<void> | undefined;
     const handle: FleetHandle = {
-      stop: async ({ graceMs = 30_000 } = {}) => {
-        // No new job: stop polling, then let what runs finish, and abort what is still running after graceMs.
-        for (const id of ids) await this.#boss.offWork({ id });
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const all = Promise.allSettled([...running].map((r) => r.done));
-        await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
-        clearTimeout(timer);
-        for (const r of running) r.abort.abort();
-        await all;
-        // The jobs' handlers complete them once the aborted cycles have recorded themselves.
-        while (running.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
-        this.#handles.delete(handle);
-      },
+      stop: ({ graceMs = 30_000 } = {}) =>
+        (stopping ??= (async () => {
+          // The subscriptions first (freed for another worker at once), then no new job; what runs
+          // may finish within graceMs, then it is aborted (also a job fetched meanwhile).
+          const timer = setTimeout(() => hardStop.abort(), graceMs);
+          noMoreJobs.abort();
+          await active?.stop();
+          // A fetch in flight may still bring a job: it runs under the same grace.
+          await Promise.allSettled(slots);
+          clearTimeout(timer);
+          hardStop.abort();
+          this.#handles.delete(handle);
+        })()),
     };
     this.#handles.add(handle);
     return handle;

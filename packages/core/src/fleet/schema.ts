@@ -43,6 +43,22 @@ export const FLEET_MIGRATIONS: readonly string[] = [
      last_worker text
    );
    CREATE INDEX schedules_due ON S.schedules (next_due) WHERE parked_at IS NULL;`,
+  // 2: active mode. A push subscription's lease per remote account (owner, fencing token, expiry),
+  // the workers in active mode (a heartbeat, for sharing the subscriptions out), and a schedule's
+  // flag that a full cycle is owed (a scheduled job merged into a waiting notice job runs full).
+  `CREATE TABLE S.subscriptions (
+     account_id text COLLATE "C" PRIMARY KEY REFERENCES S.accounts(id) ON DELETE CASCADE,
+     owner text,
+     token bigint NOT NULL DEFAULT 0,
+     expires_at timestamptz,
+     claimed_at timestamptz
+   );
+   CREATE INDEX subscriptions_owner ON S.subscriptions (owner) WHERE owner IS NOT NULL;
+   CREATE TABLE S.active_workers (
+     id text COLLATE "C" PRIMARY KEY,
+     expires_at timestamptz NOT NULL
+   );
+   ALTER TABLE S.schedules ADD COLUMN full_pending boolean NOT NULL DEFAULT false;`,
 ];
 
 const MIGRATION_LOCK_CLASS = 0x65777366; // "ewsf"
