@@ -270,25 +270,29 @@ async function runFor(workerCount: number, postmasterPid: number | null): Promis
   };
   let workers = await startWorkers(false);
 
+  /** Accounts whose subscription a worker holds (active mode). */
+  const claimed = new Map<string, string>();
   /** Jobs as they come from every worker. */
   let jobs: Message[] = [];
   let onJob: (() => void) | undefined;
   const listen = (ws: Child[]) => {
     for (const w of ws) {
+      // Messages that came before (a subscription claimed while the worker was starting) first.
+      const early = w.messages.splice(0);
       w.onMessage = (m) => {
         if (m.type === "subscription") {
-          if (m.event === "claimed") claimed.add(String(m.account));
-          else claimed.delete(String(m.account));
+          // Messages of two workers may cross (one's claim before the other's release): an account is let go only by its owner.
+          if (m.event === "claimed") claimed.set(String(m.account), w.name);
+          else if (claimed.get(String(m.account)) === w.name) claimed.delete(String(m.account));
         }
         if (m.type !== "job") return;
         jobs.push(m);
         onJob?.();
       };
+      for (const m of early) w.onMessage(m);
     }
   };
   listen(workers);
-  /** Accounts whose subscription a worker holds (active mode). */
-  const claimed = new Set<string>();
   const stats = async () => {
     const ws = (await Promise.all(workers.map((w) => w.ask("stats")))) as unknown as WorkerStats[];
     const s = await sim.ask("stats");
@@ -398,7 +402,7 @@ async function measureActive(simUrl: string, jobs: () => Message[], subscription
     }
     throw new Error(`active mode: ${subscriptions()} of ${mailboxes} subscriptions claimed, jobs still running after ${timeoutMs / 1000} s`);
   };
-  await settle(600_000);
+  await settle(180_000);
   const clients = new Map<number, InstanceType<typeof EwsClient>>();
   const latencies: number[] = [];
   try {
