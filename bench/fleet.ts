@@ -493,7 +493,6 @@ try {
     console.log(`\nSQL statements per cycle, ${name} round with ${r.workers} worker(s) (all workers' pools; pg-boss's name its schema):`);
     for (const [key, n] of Object.entries(r.statements).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1])) console.log(`  ${(n / r.jobs).toFixed(2).padStart(6)}  ${key}`);
   }
-  console.log(`\nthe queue's ceiling: a pg-boss 10 worker slot waits out its polling interval after each job shorter than it, so ${concurrency} slots per worker polling every ${pollSeconds} s run at most ${f1(concurrency / pollSeconds)} jobs/s per worker`);
   console.log(`load average at end ${load1.map((l) => l.toFixed(1)).join(" ")}`);
   console.log("items: written to either side (created, updated, deleted); the echo round writes none: its UID tags were written by the first round (counted there as tags, not items).");
   for (const n of workerCounts) {

@@ -260,17 +260,19 @@ async function plans([pairCount = 100_000, perPair = 3, big = 10_000]: number[])
     const distinct = new Map<string, unknown[]>();
     for (const r of recorded) if (!/^(BEGIN|COMMIT|ROLLBACK)\b/.test(r.text) && !distinct.has(r.text)) distinct.set(r.text, r.values);
 
-    // The fleet's statements of a job (runPairJob) and of a scheduler tick (enqueueDue), as fleet/run.ts and fleet.ts send them.
+    // The fleet's statements of a job (runPairJob: its start, the lease look, the record) and of a scheduler tick (enqueueDue),
+    // as fleet/run.ts and fleet.ts send them (copied: keep them in step).
     const f = "ewsdav_fleet";
     const fleetStatements: Array<[string, unknown[]]> = [
-      [`SELECT p.*, s.parked_at, s.failures, s.interval_ms FROM ${f}.pairs p JOIN ${f}.schedules s ON s.pair_id = p.id WHERE p.id = $1`, ["big"]],
+      [`SELECT p.*, s.parked_at, s.failures, s.interval_ms, s.full_pending FROM ${f}.pairs p JOIN ${f}.schedules s ON s.pair_id = p.id WHERE p.id = $1 FOR UPDATE OF s`, ["big"]],
+      [`UPDATE ${f}.schedules SET failures = $2, full_pending = false, next_due = greatest(next_due, now() + $3 * interval '1 millisecond') WHERE pair_id = $1`, ["big", 1, 30000]],
       [`SELECT id, config, secret FROM ${f}.accounts WHERE id = ANY($1)`, [["server", "local"]]],
       [`SELECT owner FROM ewsdav.leases WHERE pair_id = $1 AND owner IS NOT NULL AND owner <> $2 AND expires_at <= now()`, ["big", "w1"]],
       [`UPDATE ${f}.schedules SET failures = 0, last_error = NULL, last_run_at = now(), last_outcome = 'ok', last_worker = $2, next_due = now() + $3 * interval '1 millisecond' WHERE pair_id = $1`, ["big", "w1", 900000]],
-      [`UPDATE ${f}.schedules s SET next_due = now() + s.interval_ms * interval '1 millisecond' WHERE s.pair_id IN (SELECT pair_id FROM ${f}.schedules WHERE next_due <= now() AND parked_at IS NULL ORDER BY next_due LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING s.pair_id`, [500]],
+      [`UPDATE ${f}.schedules s SET next_due = now() + s.interval_ms * interval '1 millisecond', full_pending = true WHERE s.pair_id IN (SELECT pair_id FROM ${f}.schedules WHERE next_due <= now() AND parked_at IS NULL ORDER BY next_due LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING s.pair_id`, [500]],
       [`SELECT id FROM ${f}.pairs WHERE remote_account = $1 OR local_account = $1 ORDER BY id`, ["ews100"]],
       // The scheduler's claim written with = ANY(ARRAY(…)): the claimed ids looked up by the primary key rather than a semi join over every schedule.
-      [`UPDATE ${f}.schedules s SET next_due = now() + s.interval_ms * interval '1 millisecond' WHERE s.pair_id = ANY(ARRAY(SELECT pair_id FROM ${f}.schedules WHERE next_due <= now() AND parked_at IS NULL ORDER BY next_due LIMIT $1 FOR UPDATE SKIP LOCKED)) RETURNING s.pair_id`, [500]],
+      [`UPDATE ${f}.schedules s SET next_due = now() + s.interval_ms * interval '1 millisecond', full_pending = true WHERE s.pair_id = ANY(ARRAY(SELECT pair_id FROM ${f}.schedules WHERE next_due <= now() AND parked_at IS NULL ORDER BY next_due LIMIT $1 FOR UPDATE SKIP LOCKED)) RETURNING s.pair_id`, [500]],
     ];
     const small = `p${String(Math.floor(pairCount / 2)).padStart(7, "0")}`;
     const summary: Array<{ statement: string; pair: string; ms: number; seq: boolean; top: string }> = [];
