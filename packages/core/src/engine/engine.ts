@@ -278,7 +278,10 @@ export class SyncEngine {
    */
   async runOnce(options: RunOptions = {}): Promise<SyncReport> {
     const startedAt = new Date().toISOString();
-    const pairs = (await this.#store.listPairs()).filter((p) => !options.pairIds || options.pairIds.includes(p.id));
+    // Named pairs are read one by one: a fleet's job names one pair of 100,000 (listPairs would read them all).
+    const pairs = options.pairIds
+      ? (await Promise.all([...new Set(options.pairIds)].sort().map((id) => this.#store.getPair(id)))).filter((p): p is PairRecord => p !== null)
+      : await this.#store.listPairs();
     const reports = await runPool(
       pairs.map((pair) => async () => {
         this.events.emit("pair-start", { pairId: pair.id });

@@ -458,7 +458,7 @@ export class Fleet {
     return transaction(this.#pool, async (client) => {
       const { rows } = await client.query<{ pair_id: string }>(
         `UPDATE ${this.#s}.schedules s SET next_due = now() + s.interval_ms * interval '1 millisecond', full_pending = true
-         WHERE s.pair_id IN (SELECT pair_id FROM ${this.#s}.schedules WHERE next_due <= now() AND parked_at IS NULL ORDER BY next_due LIMIT $1 FOR UPDATE SKIP LOCKED)
+         WHERE s.pair_id = ANY(ARRAY(SELECT pair_id FROM ${this.#s}.schedules WHERE next_due <= now() AND parked_at IS NULL ORDER BY next_due LIMIT $1 FOR UPDATE SKIP LOCKED))
          RETURNING s.pair_id`,
         [batch],
       );
