@@ -2,8 +2,8 @@
  * The Graph v1.0 resources the client reads and writes, as JSON: `contact`, `contactFolder`,
  * `singleValueLegacyExtendedProperty` and their complex types, written from Microsoft's resource
  * documentation and the v1.0 CSDL. Type-level conformance to `@microsoft/microsoft-graph-types`
- * (the types generated from the same metadata) is checked in model.typecheck.ts once that package
- * is a dev dependency; until then the tests check every body against the CSDL.
+ * (the types generated from the same metadata) is checked in model.typecheck.ts; the tests check
+ * every body against the CSDL.
  * @module
  */
 

@@ -1,0 +1,28 @@
+/**
+ * Type-level conformance of the client's Graph model (model.ts) to `@microsoft/microsoft-graph-types`,
+ * the types Microsoft generates from the same v1.0 metadata: every property the client reads or
+ * writes exists on the Graph type under the same name, and its type fits (our types are narrower:
+ * required where Graph's are optional). Checked by `tsc` (`npm run typecheck`); nothing runs and
+ * nothing is built from this file. The tests check the bodies themselves against the CSDL.
+ * @module
+ */
+import type { Contact, ContactFolder, ConvertIdResult, EmailAddress, ExchangeIdFormat, PhysicalAddress, SingleValueLegacyExtendedProperty } from "@microsoft/microsoft-graph-types";
+import type { GraphContact, GraphContactFolder, GraphContactInput, GraphConvertIdResult, GraphEmailAddress, GraphExchangeIdFormat, GraphPhysicalAddress, GraphSingleValueExtendedProperty } from "./model.js";
+
+/** The keys of `Ours` that `Theirs` lacks (OData annotations aside): must be `never`. */
+type Unknown<Ours, Theirs> = Exclude<keyof Ours, keyof Theirs | `@odata.${string}`>;
+/** The keys of `Ours` whose type does not fit `Theirs`'s: must be `never`. */
+type Misfit<Ours, Theirs> = { [K in keyof Ours & keyof Theirs]-?: [Exclude<Ours[K], undefined>] extends [Exclude<Theirs[K], undefined>] ? never : K }[keyof Ours & keyof Theirs];
+/** `true` when `Ours` conforms to `Theirs`; otherwise the offending keys, which fail the assignment below. */
+type Conforms<Ours, Theirs> = [Unknown<Ours, Theirs> | Misfit<Ours, Theirs>] extends [never] ? true : { unknown: Unknown<Ours, Theirs>; misfit: Misfit<Ours, Theirs> };
+
+export const modelConformance: [
+  Conforms<GraphEmailAddress, EmailAddress>,
+  Conforms<GraphPhysicalAddress, PhysicalAddress>,
+  Conforms<GraphSingleValueExtendedProperty, SingleValueLegacyExtendedProperty>,
+  Conforms<GraphContactInput, Contact>,
+  Conforms<GraphContact, Contact>,
+  Conforms<GraphContactFolder, ContactFolder>,
+  Conforms<GraphConvertIdResult, ConvertIdResult>,
+  [GraphExchangeIdFormat] extends [ExchangeIdFormat] ? true : false,
+] = [true, true, true, true, true, true, true, true];
