@@ -129,6 +129,11 @@ export function buildService(fleet: Fleet, options: ServiceOptions): FastifyInst
     if (!m) return false;
     return timingSafeEqual(createHash("sha256").update(m[1]!).digest(), expected);
   };
+  // Many clients send `Content-Type: application/json` with every POST, also without a body
+  // (`/sync`, `/park`, `/release`): an empty body is no body, not a JSON error.
+  app.addHook("onRequest", async (request) => {
+    if (request.headers["content-length"] === "0") delete request.headers["content-type"];
+  });
   const open = new Set(["/healthz", "/readyz", ...(options.openMetrics ? ["/metrics"] : [])]);
   app.addHook("onRequest", async (request, reply) => {
     if (open.has(request.routeOptions.url ?? "") || authorized(request.headers.authorization)) return;

@@ -263,7 +263,8 @@ describe("the service API, over HTTP", () => {
     const refused = await call("POST", "/v1/pairs/p1/sync");
     expect(refused.status).toBe(409);
     expect(refused.json).toMatchObject({ error: "parked", message: expect.stringContaining("maintenance window") });
-    expect((await call("POST", "/v1/pairs/p1/release")).status).toBe(204);
+    // A client that sends the JSON content type without a body (curl -H 'Content-Type: application/json' -X POST).
+    expect((await fetch(`${base}/v1/pairs/p1/release`, { method: "POST", headers: { ...auth, "content-type": "application/json", "content-length": "0" } })).status).toBe(204);
     expect((await call("GET", "/v1/pairs/p1")).json.schedule.parkedAt).toBeNull();
     expect((await call("POST", "/v1/pairs/nobody/park")).status).toBe(404);
 
@@ -367,7 +368,7 @@ describe("npm run service -- --embedded-test-db --port 0 --active", () => {
     // "close": every holder of the pipes is gone, the service's node process included.
     const closed = new Promise<void>((resolve) => child.on("close", () => resolve()));
     try {
-      await until("the service listening", () => /listening at (\S+)/.test(output) && output.includes("worker(s)"), 90_000, 50);
+      await until("the service listening", () => /listening at (\S+)/.test(output) && output.includes("worker(s)"), 180_000, 50);
       expect(output).toContain("active mode");
       base = /listening at (\S+)/.exec(output)![1]!;
       const token = /bearer token for this session: (\S+)/.exec(output)![1]!;

@@ -7,5 +7,7 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: "node20",
+  // import.meta.url in the CommonJS build too (csdl.ts finds the CSDL from its own place).
+  shims: true,
   tsconfig: "tsconfig.build.json",
 });

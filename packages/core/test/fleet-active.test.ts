@@ -69,7 +69,8 @@ function workers(url: string, env: Record<string, string>) {
     const child = spawn(process.execPath, ["--import", "tsx", script], {
       cwd: fileURLToPath(new URL("../../..", import.meta.url)),
       env: { ...process.env, DATABASE_URL: url, EWSDAV_FLEET_KEYS: K1, WORKER_ID: id, LEASE_TTL_MS: "3000", LEASE_WAIT_MS: "10000", JOB_EXPIRE_SECONDS: "5", ...env },
-      stdio: ["ignore", "pipe", "inherit"],
+      // stdin a pipe: the worker exits when it closes (this test process gone), never left polling.
+      stdio: ["pipe", "pipe", "inherit"],
     });
     children.set(id, child);
     createInterface({ input: child.stdout! }).on("line", (line) => {
@@ -135,12 +136,13 @@ describe("Fleet active mode", () => {
           .finally(() => (busySampling = false));
       }, 100);
       // Shared out: no worker holds more than ⌈3 ÷ 3⌉ once the share settled.
-      await until("one subscription per worker", async () => new Set((await owners()).map((r) => r.owner)).size === 3, 60_000, 100);
+      await until("one subscription per worker", async () => new Set((await owners()).filter((r) => r.owner !== null && r.live).map((r) => r.owner)).size === 3, 60_000, 100);
 
       // A change made through EWS reaches the vdir folder, by a notice's cycle (the schedule is an hour away).
       await createContact(0, "Notice", "One");
       await until("the EWS change arrives in the vdir folder", () => vdirNames(join(root, "u0")).includes("Notice One"), 60_000, 50);
-      expect(events.some((e) => e.ev === "job" && e.pair === "pair0" && e.trigger === "notice" && e.outcome === "ok")).toBe(true);
+      // The file is written mid-cycle; the job's line comes once its outcome is recorded.
+      await until("the notice's job recorded", () => events.some((e) => e.ev === "job" && e.pair === "pair0" && e.trigger === "notice" && e.outcome === "ok"), 60_000, 50);
 
       // kill -9 of ews0's owner: another worker claims it once its lease expired; changes made
       // between the kill and the claim, and after the claim, arrive.
@@ -246,7 +248,7 @@ describe("Fleet active mode", () => {
     const keeper = setInterval(restart, 100);
     try {
       const scheduler = fleet.startScheduler({ tickMs: 200 });
-      await until("the crashing pair parked", async () => (await fleet.status("crasher")).schedule.parkedAt !== null, 120_000, 200);
+      await until("the crashing pair parked", async () => (await fleet.status("crasher")).schedule.parkedAt !== null, 300_000, 200);
       await until("the other pair synced", async () => (await fleet.status("fine")).schedule.lastOutcome === "ok", 60_000, 100);
       await scheduler.stop();
       const crashed = await fleet.status("crasher");
@@ -263,6 +265,37 @@ describe("Fleet active mode", () => {
       fleetWorkers.killAll();
     }
   }, 420_000);
+
+  it("a mailbox's notices never push its pair's scheduled (full) cycle back: the other side is still read on schedule", async () => {
+    const url = await cluster.createDatabase();
+    const root = join(dir, "busy");
+    const fleet = await Fleet.open({ connectionString: url, keys: KeyRing.parse(K1), poolSize: 4, maintenanceIntervalSeconds: 1, lease: { ttlMs: 3_000, waitMs: 5_000 } });
+    fleets.push(fleet);
+    await fleet.addAccount("ews2", ews(2), USERS[2]!.password);
+    await fleet.addAccount("files", { type: "vdir", path: root });
+    await fleet.linkPair({ id: "busy", kind: "contacts", remote: { account: "ews2", folder: "Contacts" }, local: { account: "files", collection: "book", create: true } }, { intervalMs: 3_000 });
+    const jobs: Array<{ trigger: string | undefined; outcome: string; at: number }> = [];
+    const worker = await fleet.startWorker({ pollingIntervalSeconds: 0.5, active: { ttlMs: 3_000 }, onJob: (_pairId, outcome, details) => jobs.push({ trigger: details.trigger, outcome, at: Date.now() }) });
+    const scheduler = fleet.startScheduler({ tickMs: 200 });
+    try {
+      await until("the first cycle", () => jobs.some((j) => j.outcome === "ok"), 60_000, 50);
+      await until("ews2 watched", async () => (await fleet.status("busy")).schedule.lastOutcome === "ok" && jobs.length > 0, 30_000, 50);
+      // A change every 0.4 s for 9 s: notices keep coming, and the schedule (every 3 s) still runs full cycles.
+      const from = Date.now();
+      let n = 0;
+      while (Date.now() - from < 9_000) {
+        await createContact(2, "Busy", `N${n++}`);
+        await new Promise((resolve) => setTimeout(resolve, 400));
+      }
+      await until("notices' cycles ran", () => jobs.some((j) => j.at > from && j.trigger === "notice" && j.outcome === "ok"), 30_000, 50);
+      await until("a scheduled cycle ran among the notices", () => jobs.some((j) => j.at > from && j.trigger === "schedule" && j.outcome === "ok"), 30_000, 50);
+      const firstNotice = jobs.find((j) => j.at > from && j.trigger === "notice")!.at;
+      expect(jobs.some((j) => j.trigger === "schedule" && j.at > firstNotice && j.at < from + 9_000 + 5_000)).toBe(true);
+    } finally {
+      await scheduler.stop();
+      await worker.stop({ graceMs: 5_000 });
+    }
+  }, 120_000);
 
   it("a pair unlinked during its first run leaves no state; a pair parked during a cycle stays parked with its reason", async () => {
     const url = await cluster.createDatabase();

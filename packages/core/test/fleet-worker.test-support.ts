@@ -86,3 +86,7 @@ process.on("SIGTERM", () => {
     process.exit(0);
   });
 });
+// The test process holds our stdin: when it is gone (a run killed or crashed), so are we.
+process.stdin.on("end", () => process.exit(0));
+process.stdin.on("error", () => process.exit(0));
+process.stdin.resume();

@@ -168,7 +168,8 @@ describe("Fleet", () => {
           STALL_AFTER: "40",
           STALL_MARK: join(root, "stalled"),
         },
-        stdio: ["ignore", "pipe", "inherit"],
+        // stdin a pipe: the worker exits when it closes (this test process gone), never left polling.
+        stdio: ["pipe", "pipe", "inherit"],
       });
       workers.set(id, child);
       createInterface({ input: child.stdout! }).on("line", (line) => {

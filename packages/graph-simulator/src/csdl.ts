@@ -9,6 +9,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseXml, type XmlElement } from "@ewsdav/ews-simulator";
 
 interface PropertyDef {
@@ -36,13 +37,18 @@ export interface GraphSchema {
 
 /**
  * Where the CSDL file is: EWSDAV_GRAPH_SCHEMA (the file, or the folder holding
- * `graph-v1.0-csdl.xml`), else `../shared/graph-schema/graph-v1.0-csdl.xml` from the working
- * directory (the checkout's root, where the tests run).
+ * `graph-v1.0-csdl.xml`), else `shared/graph-schema/graph-v1.0-csdl.xml` beside the checkout —
+ * found from this module's own place (src/ or dist/ of packages/graph-simulator), whatever the
+ * working directory, then from the working directory (the checkout's root) as a last resort.
  */
 export function graphSchemaPath(): string {
   const env = process.env.EWSDAV_GRAPH_SCHEMA;
   if (env) return env.endsWith(".xml") ? env : join(env, "graph-v1.0-csdl.xml");
-  return join(process.cwd(), "..", "shared", "graph-schema", "graph-v1.0-csdl.xml");
+  const candidates: string[] = [];
+  const here = (import.meta as { url?: string }).url;
+  if (here) candidates.push(fileURLToPath(new URL("../../../../shared/graph-schema/graph-v1.0-csdl.xml", here)));
+  candidates.push(join(process.cwd(), "..", "shared", "graph-schema", "graph-v1.0-csdl.xml"));
+  return candidates.find((path) => existsSync(path)) ?? candidates[0]!;
 }
 
 let cached: GraphSchema | undefined;

@@ -235,8 +235,11 @@ export class Fleet {
   // OAuth: the delegated accounts' token caches (./tokens.ts).
 
   /** What the token providers and caches of this fleet's own calls (probe, listCollections, sign-in) use. */
+  #tokens: TokenContext | undefined;
+
+  /** The fleet's own token context: one object, as token providers are kept per context. */
   #tokenContext(): TokenContext {
-    return { pool: this.#pool, s: this.#s, keys: () => this.#keyRing(), ...(this.#options.logger ? { logger: this.#options.logger } : {}) };
+    return (this.#tokens ??= { pool: this.#pool, s: this.#s, keys: () => this.#keyRing(), ...(this.#options.logger ? { logger: this.#options.logger } : {}) });
   }
 
   /** The settings of a delegated OAuth account. @throws FleetError `unknown-account`, `invalid` (not delegated OAuth). */
@@ -574,7 +577,8 @@ export class Fleet {
           storeSchema: this.#storeS,
           worker: ctx.worker,
           keys: () => this.#keyRing(),
-          tokens: () => this.#tokenContext(),
+          // The worker's own context: its cycles and its push share one token provider per account.
+          tokens: () => ctx,
           logger: this.#options.logger ?? silentLogger,
           enqueue: async (pairIds) => {
             const data = (pairId: string): JobData => ({ pairId, trigger: "notice" });

@@ -8,6 +8,7 @@
  * (undone by its outcome), so a cycle that kills its worker every time is parked too.
  * @module
  */
+import { randomBytes } from "node:crypto";
 import type { Pool } from "pg";
 import { SyncEngine, type SyncPolicy } from "../engine/engine.js";
 import { EngineError } from "../engine/errors.js";
@@ -107,15 +108,17 @@ interface AccountRow {
 const REMOTE_FEED: CycleScope = { remote: { feed: true }, local: { items: [] } };
 
 let jobSerial = 0;
+/** Tells this process's job owners from those of an earlier process that had the same worker id. */
+const processTag = randomBytes(4).toString("hex");
 
-/** The lease owner of one job of `worker`: the worker's id, `#`, a number unique in this process. */
+/** The lease owner of one job of `worker`: the worker's id, `#`, a tag of this process and a number unique in it. */
 export function jobLeaseOwner(worker: string): string {
-  return `${worker}#${++jobSerial}`;
+  return `${worker}#${processTag}.${++jobSerial}`;
 }
 
 /** The worker a job's lease owner names (see {@link jobLeaseOwner}). */
 export function workerOfLeaseOwner(owner: string): string {
-  return owner.replace(/#\d+$/, "");
+  return owner.replace(/#[0-9a-f]+\.\d+$/, "");
 }
 
 /** Backoff after `failures` failures in a row. */
@@ -150,12 +153,16 @@ async function startAttempt(ctx: RunContext, pairId: string, trigger: JobTrigger
       return { state: "parked" };
     }
     const failures = row.failures + 1;
-    await client.query(
-      `UPDATE ${ctx.s}.schedules SET failures = $2, full_pending = false, next_due = greatest(next_due, now() + $3 * interval '1 millisecond') WHERE pair_id = $1`,
-      [pairId, failures, backoffMs(failures, ctx.retry)],
-    );
     const { parked_at: _p, failures: _f, full_pending, ...pair } = row;
-    return { state: "run", pair, full: trigger !== "notice" || full_pending };
+    const full = trigger !== "notice" || full_pending;
+    // A full cycle's attempt moves the pair's next due past its backoff (a worker dying in it does
+    // not have it run again at once); a notice's leaves the scheduled cycle where it is — else a
+    // busy mailbox's notices would keep pushing it back and its other side would never be read.
+    await client.query(
+      `UPDATE ${ctx.s}.schedules SET failures = $2, full_pending = false, next_due = CASE WHEN $4 THEN greatest(next_due, now() + $3 * interval '1 millisecond') ELSE next_due END WHERE pair_id = $1`,
+      [pairId, failures, backoffMs(failures, ctx.retry), full],
+    );
+    return { state: "run", pair, full };
   });
 }
 

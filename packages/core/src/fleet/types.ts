@@ -59,7 +59,10 @@ export interface WorkerOptions {
   concurrency?: number;
   /** How often an idle worker asks for a job (default 2 s; at least 0.5 s). */
   pollingIntervalSeconds?: number;
-  /** The worker's id in lease rows and schedules (default host/pid/random). */
+  /**
+   * The worker's id in lease rows, subscriptions and schedules (default host/pid/random). Unique
+   * among live workers: two live workers with one id would share their subscriptions' leases.
+   */
   id?: string;
   /** Sees each cycle's engine events (metrics, logs); called before the cycle runs. */
   observe?: (pairId: string, events: TypedEmitter<EngineEvents>) => void;
