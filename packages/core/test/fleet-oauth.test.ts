@@ -267,13 +267,14 @@ describe("Fleet OAuth accounts", () => {
 
   it("two fleets refreshing one account at once keep a valid cache; a save from an older version never replaces a newer one; rotateKeys covers caches", async () => {
     const url = await cluster.createDatabase();
-    const a = await open(url);
-    const b = await open(url);
-    await a.addAccount("d", delegated(2));
-    await a.importTokenCache("d", await signedInCache(USERS[2]!.smtpAddress));
-    // Each fleet's providers are its own: every round both refresh at the same moment and write back.
+    const owner = await open(url);
+    await owner.addAccount("d", delegated(2));
+    await owner.importTokenCache("d", await signedInCache(USERS[2]!.smtpAddress));
+    // A fleet keeps its token providers (one refresh, then its access token in memory): each round
+    // two new fleets — two fresh workers — refresh at the same moment and write back.
     const refreshes = idp.tokenRequests.refresh_token ?? 0;
     for (let round = 0; round < 4; round++) {
+      const [a, b] = await Promise.all([open(url), open(url)]);
       const [x, y] = await Promise.all([a.listCollections("d"), b.listCollections("d")]);
       expect(x.length).toBeGreaterThan(0);
       expect(y.length).toBeGreaterThan(0);
@@ -308,13 +309,13 @@ describe("Fleet OAuth accounts", () => {
       expect(refreshTokensOf(now.plain)).toEqual(["rt.first"]);
       expect([first.conflicts, second.conflicts]).toEqual([0, 1]);
       // Put a valid one back for the rotation below.
-      await a.importTokenCache("d", await signedInCache(USERS[2]!.smtpAddress));
+      await owner.importTokenCache("d", await signedInCache(USERS[2]!.smtpAddress));
     } finally {
       await pool.end();
     }
 
     // Key rotation re-encrypts the caches too, their version unchanged; the new key alone opens them.
-    await a.addAccount("app", appOnly(0), CLIENT_SECRET);
+    await owner.addAccount("app", appOnly(0), CLIENT_SECRET);
     const before = await storedCache(url, "d");
     const rotating = await open(url, `${K2},${K1}`);
     expect(await rotating.rotateKeys({ batchSize: 1 })).toBe(2);

@@ -29,6 +29,7 @@ import type { Pool } from "pg";
 import type { OAuthCommonOptions, TokenCachePersistence, TokenProvider } from "@ewsdav/ews-client";
 import type { Logger } from "../engine/log.js";
 import type { KeyRing } from "./keys.js";
+import { transaction } from "./schema.js";
 
 /** Settings shared by both OAuth flows (the config file's `auth` of `"type": "oauth"`). */
 export interface FleetOAuthCommon {
@@ -246,11 +247,7 @@ export async function rotateTokenCaches(ctx: TokenContext, batch: number, deadli
   const keys = ctx.keys();
   let done = 0;
   for (;;) {
-    const client = await ctx.pool.connect();
-    let moved = 0;
-    let broken = false;
-    try {
-      await client.query("BEGIN");
+    const moved = await transaction(ctx.pool, async (client) => {
       const { rows } = await client.query<{ account_id: string; cache: string }>(
         `SELECT account_id, cache FROM ${ctx.s}.token_caches WHERE key_id IS DISTINCT FROM $1 ORDER BY account_id LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [keys.currentId, batch],
@@ -263,16 +260,8 @@ export async function rotateTokenCaches(ctx: TokenContext, batch: number, deadli
           keys.currentId,
         ]);
       }
-      await client.query("COMMIT");
-      moved = rows.length;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => {
-        broken = true;
-      });
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+      return rows.length;
+    });
     done += moved;
     if (moved > 0) continue;
     const { rows } = await ctx.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${ctx.s}.token_caches WHERE key_id IS DISTINCT FROM $1`, [keys.currentId]);
