@@ -5,11 +5,13 @@
  * for the shape it must have: an answer without its `value`, or a delta page with neither a next
  * nor a delta link, is an error, never a complete listing.
  */
-import { redactUrl } from "@ewsdav/http";
+import { parseRetryAfter } from "@ewsdav/http";
 import { GraphInputError, GraphTransportError, graphErrorOf } from "./errors.js";
 import type { GraphContact, GraphContactFolder, GraphContactInput, GraphConvertIdResult, GraphExchangeIdFormat } from "./model.js";
-import { GraphTransport, type ConcurrencyLimiter, type GraphHttpResponse, type GraphTokenProvider, type GraphTransportOptions } from "./transport.js";
-import { parseRetryAfter } from "@ewsdav/http";
+import { asObject, GraphRequester, type GraphDeltaRound, type GraphReadOptions } from "./requester.js";
+import type { ConcurrencyLimiter, GraphTokenProvider, GraphTransport, GraphTransportOptions } from "./transport.js";
+
+export type { GraphDeltaRound, GraphReadOptions } from "./requester.js";
 
 /** Options of {@link GraphClient}. */
 export interface GraphClientOptions extends Omit<GraphTransportOptions, "getToken" | "limiter"> {
@@ -27,17 +29,6 @@ export interface GraphClientOptions extends Omit<GraphTransportOptions, "getToke
   readonly limiter?: ConcurrencyLimiter;
 }
 
-/** Options of a read. */
-export interface GraphReadOptions {
-  /** `$select`: the properties to return (id always comes). */
-  readonly select?: readonly string[];
-  /** Extended properties to expand (`$expand=singleValueExtendedProperties($filter=id eq …)`), by Graph id. */
-  readonly extendedProperties?: readonly string[];
-  /** Page size (`$top` for lists, `odata.maxpagesize` for delta). */
-  readonly pageSize?: number;
-  readonly signal?: AbortSignal;
-}
-
 /** Options of a write. */
 export interface GraphWriteOptions {
   /** `If-Match`: the `@odata.etag` read with the item; a changed item answers 412. */
@@ -45,15 +36,8 @@ export interface GraphWriteOptions {
   readonly signal?: AbortSignal;
 }
 
-/** One page of changes of a delta round, or the whole round with {@link GraphClient.contactsDelta}. */
-export interface GraphDeltaResult {
-  /** Created or changed contacts. */
-  readonly changed: GraphContact[];
-  /** Ids of contacts deleted or moved out. */
-  readonly removed: string[];
-  /** The `@odata.deltaLink`: the cursor of the next round. */
-  readonly cursor: string;
-}
+/** A delta round of contacts ({@link GraphClient.contactsDelta}). */
+export type GraphDeltaResult = GraphDeltaRound<GraphContact>;
 
 /** One request of a batch. */
 export interface GraphBatchRequest {
@@ -81,148 +65,85 @@ export interface GraphBatchResponse {
 /** The most requests a batch may hold. */
 export const GRAPH_MAX_BATCH = 20;
 
-function asObject(text: string, what: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new GraphTransportError("MALFORMED_RESPONSE", `${what}: the answer is not JSON (cut or malformed)`, { cause: error });
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new GraphTransportError("MALFORMED_RESPONSE", `${what}: the answer is not a JSON object`);
-  return parsed as Record<string, unknown>;
-}
-
-function odataQuote(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
-}
-
 /** The Graph client of one mailbox; see the module comment. */
 export class GraphClient {
-  /** The transport (its `stats` count requests and retries). */
-  readonly transport: GraphTransport;
-  private readonly root: URL;
-  private readonly userPath: string;
-  private readonly mailbox: string;
+  /** The request layer the areas share (internal: not part of the package's exports). */
+  private readonly r: GraphRequester;
 
-  constructor(private readonly options: GraphClientOptions) {
-    this.root = new URL((options.baseUrl ?? "https://graph.microsoft.com/v1.0").replace(/\/+$/, ""));
-    this.userPath = options.user === undefined ? "/me" : `/users/${encodeURIComponent(options.user)}`;
-    this.mailbox = options.user ?? options.mailboxKey ?? "me";
-    this.transport = new GraphTransport({ ...options, ...(options.limiter ? { limiter: options.limiter } : {}) });
+  constructor(options: GraphClientOptions) {
+    this.r = new GraphRequester(options);
+  }
+
+  /** The transport (its `stats` count requests and retries). */
+  get transport(): GraphTransport {
+    return this.r.transport;
   }
 
   /** Closes the connection pool. */
   close(): Promise<void> {
-    return this.transport.close();
+    return this.r.transport.close();
   }
 
   /** A path under the mailbox, relative to the service root (for batch requests): `path("contacts", id)` → `/me/contacts/{id}`. */
   path(...segments: string[]): string {
-    return `${this.userPath}/${segments.map(encodeURIComponent).join("/")}`;
-  }
-
-  private url(path: string, query?: Record<string, string | undefined>): URL {
-    const url = new URL(`${this.root.pathname}${path}`, this.root);
-    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
-    return url;
-  }
-
-  private prefer(extra?: string): Record<string, string> {
-    const parts = [this.options.immutableIds === false ? undefined : 'IdType="ImmutableId"', extra].filter((p): p is string => !!p);
-    return parts.length ? { prefer: parts.join(", ") } : {};
-  }
-
-  /** Sends one request; an error status becomes a typed error. */
-  private async call(method: "GET" | "POST" | "PATCH" | "DELETE", url: URL, init: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal | undefined } = {}): Promise<GraphHttpResponse> {
-    if (url.origin !== this.root.origin) throw new GraphTransportError("MALFORMED_RESPONSE", `a link leads to another origin (${redactUrl(url)}); not followed`);
-    const response = await this.transport.request({
-      method, url, mailbox: this.mailbox, headers: { ...this.prefer(), ...init.headers },
-      ...(init.body !== undefined ? { body: init.body } : {}), ...(init.signal ? { signal: init.signal } : {}),
-    });
-    if (response.status >= 400) {
-      throw graphErrorOf(response.status, response.body, response.headers["request-id"], parseRetryAfter(response.headers["retry-after"]), `${method} ${redactUrl(url)}`);
-    }
-    return response;
-  }
-
-  private readQuery(options: GraphReadOptions = {}, list = false): Record<string, string | undefined> {
-    const ext = options.extendedProperties ?? [];
-    return {
-      $select: options.select?.length ? options.select.join(",") : undefined,
-      $expand: ext.length ? `singleValueExtendedProperties($filter=${ext.map((id) => `id eq ${odataQuote(id)}`).join(" or ")})` : undefined,
-      $top: list && options.pageSize !== undefined ? String(options.pageSize) : undefined,
-    };
-  }
-
-  /** Every page of a collection, following `@odata.nextLink`. */
-  private async listAll<T>(first: URL, signal: AbortSignal | undefined): Promise<T[]> {
-    const out: T[] = [];
-    for (let url: URL | undefined = first; url; ) {
-      const what = `GET ${redactUrl(url)}`;
-      const page = asObject((await this.call("GET", url, { signal })).body, what);
-      if (!Array.isArray(page.value)) throw new GraphTransportError("MALFORMED_RESPONSE", `${what}: the answer has no value collection`);
-      out.push(...(page.value as T[]));
-      const next = page["@odata.nextLink"];
-      url = typeof next === "string" ? new URL(next) : undefined;
-    }
-    return out;
+    return this.r.path(...segments);
   }
 
   // ------------------------------------------------------------ contact folders
 
   /** The contact folders under `parentId` (default: under the default Contacts folder). */
   listContactFolders(parentId?: string, options: { signal?: AbortSignal } = {}): Promise<GraphContactFolder[]> {
-    const path = parentId === undefined ? this.path("contactFolders") : this.path("contactFolders", parentId, "childFolders");
-    return this.listAll(this.url(path), options.signal);
+    const path = parentId === undefined ? this.r.path("contactFolders") : this.r.path("contactFolders", parentId, "childFolders");
+    return this.r.listAll(this.r.url(path), options.signal);
   }
 
   /** One contact folder. */
   async getContactFolder(id: string, options: { signal?: AbortSignal } = {}): Promise<GraphContactFolder> {
-    return asObject((await this.call("GET", this.url(this.path("contactFolders", id)), options)).body, "GET contactFolder") as unknown as GraphContactFolder;
+    return asObject((await this.r.call("GET", this.r.url(this.r.path("contactFolders", id)), options)).body, "GET contactFolder") as unknown as GraphContactFolder;
   }
 
   /** Creates a contact folder (under the default Contacts folder, or `parentId`). */
   async createContactFolder(displayName: string, parentId?: string, options: { signal?: AbortSignal } = {}): Promise<GraphContactFolder> {
-    const path = parentId === undefined ? this.path("contactFolders") : this.path("contactFolders", parentId, "childFolders");
-    return asObject((await this.call("POST", this.url(path), { body: { displayName }, signal: options.signal })).body, "POST contactFolder") as unknown as GraphContactFolder;
+    const path = parentId === undefined ? this.r.path("contactFolders") : this.r.path("contactFolders", parentId, "childFolders");
+    return asObject((await this.r.call("POST", this.r.url(path), { body: { displayName }, signal: options.signal })).body, "POST contactFolder") as unknown as GraphContactFolder;
   }
 
   /** Deletes a contact folder and its contents. */
   async deleteContactFolder(id: string, options: { signal?: AbortSignal } = {}): Promise<void> {
-    await this.call("DELETE", this.url(this.path("contactFolders", id)), options);
+    await this.r.call("DELETE", this.r.url(this.r.path("contactFolders", id)), options);
   }
 
   // ------------------------------------------------------------ contacts
 
   private contactsPath(folderId: string | undefined, ...rest: string[]): string {
-    return folderId === undefined ? this.path("contacts", ...rest) : this.path("contactFolders", folderId, "contacts", ...rest);
+    return folderId === undefined ? this.r.path("contacts", ...rest) : this.r.path("contactFolders", folderId, "contacts", ...rest);
   }
 
   /** Every contact of a folder (default: the default Contacts folder), all pages. */
   listContacts(folderId?: string, options: GraphReadOptions = {}): Promise<GraphContact[]> {
-    return this.listAll(this.url(this.contactsPath(folderId), this.readQuery(options, true)), options.signal);
+    return this.r.listAll(this.r.url(this.contactsPath(folderId), this.r.readQuery(options, true)), options.signal);
   }
 
   /** One contact. */
   async getContact(id: string, options: GraphReadOptions = {}): Promise<GraphContact> {
-    return asObject((await this.call("GET", this.url(this.path("contacts", id), this.readQuery(options)), options)).body, "GET contact") as unknown as GraphContact;
+    return asObject((await this.r.call("GET", this.r.url(this.r.path("contacts", id), this.r.readQuery(options)), options)).body, "GET contact") as unknown as GraphContact;
   }
 
   /** Creates a contact in a folder (default: the default Contacts folder); returns it with its id and `@odata.etag`. */
   async createContact(contact: GraphContactInput, folderId?: string, options: { signal?: AbortSignal } = {}): Promise<GraphContact> {
-    return asObject((await this.call("POST", this.url(this.contactsPath(folderId)), { body: contact, signal: options.signal })).body, "POST contact") as unknown as GraphContact;
+    return asObject((await this.r.call("POST", this.r.url(this.contactsPath(folderId)), { body: contact, signal: options.signal })).body, "POST contact") as unknown as GraphContact;
   }
 
   /** Changes a contact (PATCH: the properties given replace the stored ones); `ifMatch` makes a changed item answer 412. */
   async updateContact(id: string, patch: GraphContactInput, options: GraphWriteOptions = {}): Promise<GraphContact> {
     const headers = options.ifMatch !== undefined ? { "if-match": options.ifMatch } : undefined;
-    return asObject((await this.call("PATCH", this.url(this.path("contacts", id)), { body: patch, ...(headers ? { headers } : {}), signal: options.signal })).body, "PATCH contact") as unknown as GraphContact;
+    return asObject((await this.r.call("PATCH", this.r.url(this.r.path("contacts", id)), { body: patch, ...(headers ? { headers } : {}), signal: options.signal })).body, "PATCH contact") as unknown as GraphContact;
   }
 
   /** Deletes a contact; `ifMatch` makes a changed item answer 412. */
   async deleteContact(id: string, options: GraphWriteOptions = {}): Promise<void> {
     const headers = options.ifMatch !== undefined ? { "if-match": options.ifMatch } : undefined;
-    await this.call("DELETE", this.url(this.path("contacts", id)), { ...(headers ? { headers } : {}), signal: options.signal });
+    await this.r.call("DELETE", this.r.url(this.r.path("contacts", id)), { ...(headers ? { headers } : {}), signal: options.signal });
   }
 
   /**
@@ -232,31 +153,9 @@ export class GraphClient {
    * {@link GraphSyncStateNotFoundError}: the caller then lists the folder in full (no cursor).
    */
   async contactsDelta(folderId: string | undefined, cursor: string | undefined, options: GraphReadOptions = {}): Promise<GraphDeltaResult> {
-    let url: URL | undefined = cursor !== undefined ? new URL(cursor) : this.url(this.contactsPath(folderId, "delta"), { $select: options.select?.length ? options.select.join(",") : undefined });
-    const changed = new Map<string, GraphContact>();
-    const removed = new Set<string>();
-    const headers = options.pageSize !== undefined ? this.prefer(`odata.maxpagesize=${options.pageSize}`) : {};
-    while (url) {
-      const what = `GET ${redactUrl(url)}`;
-      const page = asObject((await this.call("GET", url, { headers, signal: options.signal })).body, what);
-      if (!Array.isArray(page.value)) throw new GraphTransportError("MALFORMED_RESPONSE", `${what}: the answer has no value collection`);
-      for (const row of page.value as Array<GraphContact & { "@removed"?: unknown }>) {
-        if (typeof row?.id !== "string") throw new GraphTransportError("MALFORMED_RESPONSE", `${what}: a row without an id`);
-        if (row["@removed"] !== undefined) {
-          changed.delete(row.id);
-          removed.add(row.id);
-        } else {
-          removed.delete(row.id);
-          changed.set(row.id, row);
-        }
-      }
-      const next = page["@odata.nextLink"];
-      const delta = page["@odata.deltaLink"];
-      if (typeof next === "string") url = new URL(next);
-      else if (typeof delta === "string") return { changed: [...changed.values()], removed: [...removed], cursor: delta };
-      else throw new GraphTransportError("MALFORMED_RESPONSE", `${what}: a delta page with neither @odata.nextLink nor @odata.deltaLink (cut answer)`);
-    }
-    throw new GraphTransportError("MALFORMED_RESPONSE", "delta round without pages");
+    const first = cursor !== undefined ? new URL(cursor) : this.r.url(this.contactsPath(folderId, "delta"), { $select: options.select?.length ? options.select.join(",") : undefined });
+    const headers = options.pageSize !== undefined ? this.r.prefer(`odata.maxpagesize=${options.pageSize}`) : undefined;
+    return this.r.deltaRound<GraphContact>(first, { signal: options.signal, ...(headers ? { headers } : {}) });
   }
 
   // ------------------------------------------------------------ batching and ids
@@ -275,7 +174,7 @@ export class GraphClient {
       for (const d of r.dependsOn ?? []) if (!seen.has(d.toLowerCase())) throw new GraphInputError(`batch request '${r.id}' depends on '${d}', which does not come before it`);
       seen.add(r.id.toLowerCase());
     }
-    const prefer = this.prefer();
+    const prefer = this.r.prefer();
     const body = {
       requests: requests.map((r) => ({
         id: r.id, method: r.method, url: r.url,
@@ -285,8 +184,8 @@ export class GraphClient {
       })),
     };
     const idempotent = requests.every((r) => r.method !== "POST");
-    const url = this.url("/$batch");
-    const response = await this.transport.request({ method: "POST", url, mailbox: this.mailbox, body, idempotent, ...(options.signal ? { signal: options.signal } : {}) });
+    const url = this.r.url("/$batch");
+    const response = await this.r.transport.request({ method: "POST", url, mailbox: this.r.mailbox, body, idempotent, ...(options.signal ? { signal: options.signal } : {}) });
     if (response.status >= 400) throw graphErrorOf(response.status, response.body, response.headers["request-id"], parseRetryAfter(response.headers["retry-after"]), "POST $batch");
     const parsed = asObject(response.body, "POST $batch");
     if (!Array.isArray(parsed.responses)) throw new GraphTransportError("MALFORMED_RESPONSE", "POST $batch: the answer has no responses collection");
@@ -309,7 +208,7 @@ export class GraphClient {
   /** Translates ids between Exchange formats (`translateExchangeIds`, at most 1000 at once). */
   async translateExchangeIds(inputIds: readonly string[], sourceIdType: GraphExchangeIdFormat, targetIdType: GraphExchangeIdFormat, options: { signal?: AbortSignal } = {}): Promise<GraphConvertIdResult[]> {
     if (inputIds.length > 1000) throw new GraphInputError("translateExchangeIds takes at most 1000 ids");
-    const body = asObject((await this.call("POST", this.url(this.path("translateExchangeIds")), { body: { inputIds, sourceIdType, targetIdType }, signal: options.signal })).body, "POST translateExchangeIds");
+    const body = asObject((await this.r.call("POST", this.r.url(this.r.path("translateExchangeIds")), { body: { inputIds, sourceIdType, targetIdType }, signal: options.signal })).body, "POST translateExchangeIds");
     if (!Array.isArray(body.value) || body.value.length !== inputIds.length) throw new GraphTransportError("MALFORMED_RESPONSE", "translateExchangeIds: the answer does not hold one result per id");
     return body.value as GraphConvertIdResult[];
   }

@@ -11,7 +11,7 @@
  * @packageDocumentation
  */
 export {
-  GraphClient, GRAPH_MAX_BATCH, type GraphBatchRequest, type GraphBatchResponse, type GraphClientOptions, type GraphDeltaResult, type GraphReadOptions,
+  GraphClient, GRAPH_MAX_BATCH, type GraphBatchRequest, type GraphBatchResponse, type GraphClientOptions, type GraphDeltaResult, type GraphDeltaRound, type GraphReadOptions,
   type GraphWriteOptions,
 } from "./client.js";
 export {

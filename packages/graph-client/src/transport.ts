@@ -93,12 +93,12 @@ export interface GraphTransportOptions {
 
 /** One request. */
 export interface GraphHttpRequest {
-  readonly method: "GET" | "POST" | "PATCH" | "DELETE";
+  readonly method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
   readonly url: URL;
   /** The mailbox the request addresses (the limiter's key, with the origin). */
   readonly mailbox: string;
   readonly headers?: Readonly<Record<string, string>>;
-  /** A JSON body. */
+  /** The body: bytes are sent as they are (with the request's own `content-type`, default `application/octet-stream`); anything else as JSON. */
   readonly body?: unknown;
   readonly signal?: AbortSignal;
   /** Whether repeating after a 504 or a network failure is safe (default: every method but POST). */
@@ -110,6 +110,8 @@ export interface GraphHttpResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
+  /** The body's bytes (for binary answers such as a photo's `$value`). */
+  readonly bytes: Buffer;
 }
 
 /** Counters (for benchmarks and logs). */
@@ -195,8 +197,11 @@ export class GraphTransport {
       authorization: `Bearer ${token}`,
       ...req.headers,
     };
-    let body: string | undefined;
-    if (req.body !== undefined) {
+    let body: string | Uint8Array | undefined;
+    if (req.body instanceof Uint8Array) {
+      body = req.body;
+      headers["content-type"] ??= "application/octet-stream";
+    } else if (req.body !== undefined) {
       body = JSON.stringify(req.body);
       headers["content-type"] = "application/json";
     }
@@ -210,7 +215,7 @@ export class GraphTransport {
         maxBytes: this.options.maxResponseBytes ?? 32 * 1024 * 1024, decode: ["gzip", "deflate", "br"], unknownEncoding: "error",
       });
       this.stats.bytesReceived += read.receivedBytes;
-      return { status: response.statusCode, headers: responseHeaders, body: read.bytes.toString("utf8") };
+      return { status: response.statusCode, headers: responseHeaders, body: read.bytes.toString("utf8"), bytes: read.bytes };
     } catch (error) {
       const where = `${req.method} ${redactUrl(req.url)}`;
       if (error instanceof HttpResponseTooLargeError) throw new GraphTransportError("RESPONSE_TOO_LARGE", `${where}: ${error.message}`);
