@@ -25,3 +25,7 @@ export {
   ConcurrencyLimiter, MAILBOX_CONCURRENCY, GraphTransport, type GraphHttpRequest, type GraphHttpResponse, type GraphTokenProvider, type GraphTokenRequest,
   type GraphTransportOptions, type GraphTransportStats,
 } from "./transport.js";
+export type {
+  GraphBodyType, GraphDateTimeTimeZone, GraphDayOfWeek, GraphImportance, GraphItemBody, GraphPatternedRecurrence, GraphRecurrencePattern,
+  GraphRecurrencePatternType, GraphRecurrenceRange, GraphRecurrenceRangeType, GraphWeekIndex,
+} from "./model-common.js";

@@ -6,8 +6,12 @@
  * nothing is built from this file. The tests check the bodies themselves against the CSDL.
  * @module
  */
-import type { Contact, ContactFolder, ConvertIdResult, EmailAddress, ExchangeIdFormat, PhysicalAddress, SingleValueLegacyExtendedProperty } from "@microsoft/microsoft-graph-types";
+import type {
+  Contact, ContactFolder, ConvertIdResult, DateTimeTimeZone, EmailAddress, ExchangeIdFormat, ItemBody, PatternedRecurrence, PhysicalAddress, RecurrencePattern,
+  RecurrenceRange, SingleValueLegacyExtendedProperty,
+} from "@microsoft/microsoft-graph-types";
 import type { GraphContact, GraphContactFolder, GraphContactInput, GraphConvertIdResult, GraphEmailAddress, GraphExchangeIdFormat, GraphPhysicalAddress, GraphSingleValueExtendedProperty } from "./model.js";
+import type { GraphDateTimeTimeZone, GraphItemBody, GraphPatternedRecurrence, GraphRecurrencePattern, GraphRecurrenceRange } from "./model-common.js";
 
 /** The keys of `Ours` that `Theirs` lacks (OData annotations aside): must be `never`. */
 type Unknown<Ours, Theirs> = Exclude<keyof Ours, keyof Theirs | `@odata.${string}`>;
@@ -25,4 +29,9 @@ export const modelConformance: [
   Conforms<GraphContactFolder, ContactFolder>,
   Conforms<GraphConvertIdResult, ConvertIdResult>,
   [GraphExchangeIdFormat] extends [ExchangeIdFormat] ? true : false,
-] = [true, true, true, true, true, true, true, true];
+  Conforms<GraphDateTimeTimeZone, DateTimeTimeZone>,
+  Conforms<GraphItemBody, ItemBody>,
+  Conforms<GraphRecurrencePattern, RecurrencePattern>,
+  Conforms<GraphRecurrenceRange, RecurrenceRange>,
+  Conforms<GraphPatternedRecurrence, PatternedRecurrence>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true];
