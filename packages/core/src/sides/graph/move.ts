@@ -34,8 +34,9 @@ export interface MovePairOptions {
   /** The EWS side's name the end must name now (default: any other side than `sideName`). */
   fromSide?: string;
   /**
-   * The id form the Graph side's client uses: `restImmutableEntryId` (default; the client asks for
-   * immutable ids unless told not to) or `restId`.
+   * The id form the Graph side's client uses for contacts and events: `restImmutableEntryId`
+   * (default; the client asks for immutable ids unless told not to) or `restId`. To Do tasks and
+   * lists are always translated to `restId`: the To Do endpoints have no immutable ids.
    */
   idType?: Extract<GraphExchangeIdFormat, "restImmutableEntryId" | "restId">;
   /** Move even when some item ids cannot be translated (see the module comment). The collection's id must translate. */
@@ -120,7 +121,7 @@ async function translate(graph: GraphClient, ids: readonly string[], idType: Gra
  */
 export async function movePairToGraph(store: StateStore, pairId: string, slot: Slot, graph: GraphClient, options: MovePairOptions = {}): Promise<MoveReport> {
   const sideName = options.sideName ?? "graph";
-  const idType = options.idType ?? "restImmutableEntryId";
+  const requested = options.idType ?? "restImmutableEntryId";
   const owner = options.owner ?? `ewsdav-move:${process.pid}:${Date.now().toString(36)}`;
   const attempt = await store.acquireLease({ pairId, owner, ttlMs: options.leaseTtlMs ?? 600_000 });
   if (!attempt.acquired) throw new MoveError("pair-busy", `pair ${pairId} is busy: ${attempt.holder.owner} holds its lease until ${attempt.holder.expiresAt}`);
@@ -139,6 +140,7 @@ export async function movePairToGraph(store: StateStore, pairId: string, slot: S
     if (journal.length) {
       throw new MoveError("interrupted-cycle", `pair ${pairId} holds ${journal.length} side effect(s) of an interrupted cycle; run a cycle over EWS first, then move it`);
     }
+    const idType = pair.kind === "tasks" ? "restId" : requested;
     const items = await store.listItems(pairId);
     const ids = new Set<string>([end.collection, ...pair.pending[slot]]);
     for (const item of items) if (item[slot]) ids.add(item[slot]!.id);
