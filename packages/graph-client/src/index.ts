@@ -29,3 +29,8 @@ export type {
   GraphBodyType, GraphDateTimeTimeZone, GraphDayOfWeek, GraphImportance, GraphItemBody, GraphPatternedRecurrence, GraphRecurrencePattern,
   GraphRecurrencePatternType, GraphRecurrenceRange, GraphRecurrenceRangeType, GraphWeekIndex,
 } from "./model-common.js";
+export type {
+  GraphAttendee, GraphAttendeeType, GraphCalendar, GraphCalendarColor, GraphCalendarInput, GraphEvent, GraphEventAttachment, GraphEventInput, GraphEventType,
+  GraphFreeBusyStatus, GraphLocation, GraphLocationType, GraphLocationUniqueIdType, GraphOnlineMeetingInfo, GraphOnlineMeetingProviderType, GraphOutlookGeoCoordinates,
+  GraphPhone, GraphRecipient, GraphRemovedRow, GraphResponseStatus, GraphResponseType, GraphSensitivity, GraphTimeSlot,
+} from "./model-calendar.js";

@@ -10,7 +10,16 @@ import type {
   Contact, ContactFolder, ConvertIdResult, DateTimeTimeZone, EmailAddress, ExchangeIdFormat, ItemBody, PatternedRecurrence, PhysicalAddress, RecurrencePattern,
   RecurrenceRange, SingleValueLegacyExtendedProperty,
 } from "@microsoft/microsoft-graph-types";
+import type {
+  Attachment, Attendee, AttendeeType, Calendar, CalendarColor, Event, EventType, FreeBusyStatus, Location, LocationType, LocationUniqueIdType, OnlineMeetingInfo,
+  OnlineMeetingProviderType, OutlookGeoCoordinates, Phone, Recipient, ResponseStatus, ResponseType, Sensitivity, TimeSlot,
+} from "@microsoft/microsoft-graph-types";
 import type { GraphContact, GraphContactFolder, GraphContactInput, GraphConvertIdResult, GraphEmailAddress, GraphExchangeIdFormat, GraphPhysicalAddress, GraphSingleValueExtendedProperty } from "./model.js";
+import type {
+  GraphAttendee, GraphAttendeeType, GraphCalendar, GraphCalendarColor, GraphCalendarInput, GraphEvent, GraphEventAttachment, GraphEventInput, GraphEventType,
+  GraphFreeBusyStatus, GraphLocation, GraphLocationType, GraphLocationUniqueIdType, GraphOnlineMeetingInfo, GraphOnlineMeetingProviderType, GraphOutlookGeoCoordinates,
+  GraphPhone, GraphRecipient, GraphResponseStatus, GraphResponseType, GraphSensitivity, GraphTimeSlot,
+} from "./model-calendar.js";
 import type { GraphDateTimeTimeZone, GraphItemBody, GraphPatternedRecurrence, GraphRecurrencePattern, GraphRecurrenceRange } from "./model-common.js";
 
 /** The keys of `Ours` that `Theirs` lacks (OData annotations aside): must be `never`. */
@@ -35,3 +44,30 @@ export const modelConformance: [
   Conforms<GraphRecurrenceRange, RecurrenceRange>,
   Conforms<GraphPatternedRecurrence, PatternedRecurrence>,
 ] = [true, true, true, true, true, true, true, true, true, true, true, true, true];
+
+/** The calendar model (model-calendar.ts): types and enumerations, both ways for the enumerations. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const calendarModelConformance: [
+  Same<GraphEventType, EventType>,
+  Same<GraphFreeBusyStatus, FreeBusyStatus>,
+  Same<GraphSensitivity, Sensitivity>,
+  Same<GraphResponseType, ResponseType>,
+  Same<GraphAttendeeType, AttendeeType>,
+  Same<GraphLocationType, LocationType>,
+  Same<GraphLocationUniqueIdType, LocationUniqueIdType>,
+  Same<GraphOnlineMeetingProviderType, OnlineMeetingProviderType>,
+  Same<GraphCalendarColor, CalendarColor>,
+  Conforms<GraphRecipient, Recipient>,
+  Conforms<GraphResponseStatus, ResponseStatus>,
+  Conforms<GraphTimeSlot, TimeSlot>,
+  Conforms<GraphAttendee, Attendee>,
+  Conforms<GraphOutlookGeoCoordinates, OutlookGeoCoordinates>,
+  Conforms<GraphLocation, Location>,
+  Conforms<GraphPhone, Phone>,
+  Conforms<GraphOnlineMeetingInfo, OnlineMeetingInfo>,
+  Conforms<GraphEventAttachment, Attachment>,
+  Conforms<GraphCalendarInput, Calendar>,
+  Conforms<GraphCalendar, Calendar>,
+  Conforms<GraphEventInput, Event>,
+  Conforms<GraphEvent, Event>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
