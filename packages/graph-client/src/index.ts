@@ -34,3 +34,8 @@ export type {
   GraphFreeBusyStatus, GraphLocation, GraphLocationType, GraphLocationUniqueIdType, GraphOnlineMeetingInfo, GraphOnlineMeetingProviderType, GraphOutlookGeoCoordinates,
   GraphPhone, GraphRecipient, GraphRemovedRow, GraphResponseStatus, GraphResponseType, GraphSensitivity, GraphTimeSlot,
 } from "./model-calendar.js";
+export {
+  GRAPH_TODO_UID_EXTENSION, GRAPH_TODO_UID_EXTENSION_ID, todoTaskUid, todoUidExtension, type GraphChecklistItem, type GraphChecklistItemInput, type GraphLinkedResource,
+  type GraphLinkedResourceInput, type GraphOpenTypeExtension, type GraphProfilePhoto, type GraphTaskStatus, type GraphTodoTask, type GraphTodoTaskInput, type GraphTodoTaskList,
+  type GraphTodoTaskListInput, type GraphTodoUidExtension, type GraphWellknownListName,
+} from "./model-todo.js";

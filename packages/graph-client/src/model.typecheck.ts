@@ -14,6 +14,7 @@ import type {
   Attachment, Attendee, AttendeeType, Calendar, CalendarColor, Event, EventType, FreeBusyStatus, Location, LocationType, LocationUniqueIdType, OnlineMeetingInfo,
   OnlineMeetingProviderType, OutlookGeoCoordinates, Phone, Recipient, ResponseStatus, ResponseType, Sensitivity, TimeSlot,
 } from "@microsoft/microsoft-graph-types";
+import type { ChecklistItem, LinkedResource, OpenTypeExtension, ProfilePhoto, TaskStatus, TodoTask, TodoTaskList, WellknownListName } from "@microsoft/microsoft-graph-types";
 import type { GraphContact, GraphContactFolder, GraphContactInput, GraphConvertIdResult, GraphEmailAddress, GraphExchangeIdFormat, GraphPhysicalAddress, GraphSingleValueExtendedProperty } from "./model.js";
 import type {
   GraphAttendee, GraphAttendeeType, GraphCalendar, GraphCalendarColor, GraphCalendarInput, GraphEvent, GraphEventAttachment, GraphEventInput, GraphEventType,
@@ -21,6 +22,10 @@ import type {
   GraphPhone, GraphRecipient, GraphResponseStatus, GraphResponseType, GraphSensitivity, GraphTimeSlot,
 } from "./model-calendar.js";
 import type { GraphDateTimeTimeZone, GraphItemBody, GraphPatternedRecurrence, GraphRecurrencePattern, GraphRecurrenceRange } from "./model-common.js";
+import type {
+  GraphChecklistItem, GraphChecklistItemInput, GraphLinkedResource, GraphLinkedResourceInput, GraphProfilePhoto, GraphTaskStatus, GraphTodoTask, GraphTodoTaskInput,
+  GraphTodoTaskList, GraphTodoTaskListInput, GraphTodoUidExtension, GraphWellknownListName,
+} from "./model-todo.js";
 
 /** The keys of `Ours` that `Theirs` lacks (OData annotations aside): must be `never`. */
 type Unknown<Ours, Theirs> = Exclude<keyof Ours, keyof Theirs | `@odata.${string}`>;
@@ -71,3 +76,18 @@ export const calendarModelConformance: [
   Conforms<GraphEventInput, Event>,
   Conforms<GraphEvent, Event>,
 ] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+/** To Do and contact photos (model-todo.ts). The UID extension's `uid` is a custom property of the open type `openTypeExtension`. */
+export const todoModelConformance: [
+  [GraphTaskStatus] extends [TaskStatus] ? true : false,
+  [GraphWellknownListName] extends [WellknownListName] ? true : false,
+  Conforms<GraphChecklistItemInput, ChecklistItem>,
+  Conforms<GraphChecklistItem, ChecklistItem>,
+  Conforms<GraphLinkedResourceInput, LinkedResource>,
+  Conforms<GraphLinkedResource, LinkedResource>,
+  Conforms<Omit<GraphTodoUidExtension, "uid">, OpenTypeExtension>,
+  Conforms<GraphTodoTaskInput, TodoTask>,
+  Conforms<GraphTodoTask, TodoTask>,
+  Conforms<GraphTodoTaskListInput, TodoTaskList>,
+  Conforms<GraphTodoTaskList, TodoTaskList>,
+  Conforms<GraphProfilePhoto, ProfilePhoto>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true];
