@@ -5,8 +5,9 @@
  */
 import { SideError, type CollectionKind } from "../../engine/side.js";
 import type { ItemCodec } from "./codec.js";
+import { CONTACTS } from "./contacts.js";
 
-const CODECS = new Map<CollectionKind, ItemCodec>();
+const CODECS = new Map<CollectionKind, ItemCodec>([["contacts", CONTACTS]]);
 
 /** The codec of a kind; `rejected` for a kind the side does not carry yet. */
 export function codecFor(kind: CollectionKind): ItemCodec {
