@@ -13,3 +13,12 @@ export {
   type GraphContactToVCardOptions,
   type GraphContactToVCardResult,
 } from "./contact.js";
+export {
+  graphEventFromICalendar,
+  graphEventToICalendar,
+  type GraphFileContent,
+  type GraphEventFromICalendarOptions,
+  type GraphEventFromICalendarResult,
+  type GraphEventToICalendarOptions,
+  type GraphEventToICalendarResult,
+} from "./event.js";
