@@ -29,3 +29,9 @@ export type {
   GraphBodyType, GraphDateTimeTimeZone, GraphDayOfWeek, GraphImportance, GraphItemBody, GraphPatternedRecurrence, GraphRecurrencePattern,
   GraphRecurrencePatternType, GraphRecurrenceRange, GraphRecurrenceRangeType, GraphWeekIndex,
 } from "./model-common.js";
+// ---- change notifications and file attachments (C)
+export type {
+  GraphChangeNotification, GraphChangeNotificationCollection, GraphChangeType, GraphLifecycleEventType, GraphLifecycleNotification, GraphResourceData,
+  GraphSubscription, GraphSubscriptionInput,
+} from "./model-notifications.js";
+export type { GraphAttachmentItem, GraphFileAttachment, GraphFileAttachmentInput, GraphTaskFileAttachment, GraphUploadSession } from "./model-attachments.js";

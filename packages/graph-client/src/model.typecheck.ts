@@ -10,6 +10,13 @@ import type {
   Contact, ContactFolder, ConvertIdResult, DateTimeTimeZone, EmailAddress, ExchangeIdFormat, ItemBody, PatternedRecurrence, PhysicalAddress, RecurrencePattern,
   RecurrenceRange, SingleValueLegacyExtendedProperty,
 } from "@microsoft/microsoft-graph-types";
+import type {
+  AttachmentItem, ChangeNotification, ChangeNotificationCollection, FileAttachment, LifecycleEventType, Subscription, TaskFileAttachment, UploadSession,
+} from "@microsoft/microsoft-graph-types";
+import type { GraphAttachmentItem, GraphFileAttachment, GraphFileAttachmentInput, GraphTaskFileAttachment, GraphUploadSession } from "./model-attachments.js";
+import type {
+  GraphChangeNotification, GraphChangeNotificationCollection, GraphLifecycleEventType, GraphLifecycleNotification, GraphSubscription, GraphSubscriptionInput,
+} from "./model-notifications.js";
 import type { GraphContact, GraphContactFolder, GraphContactInput, GraphConvertIdResult, GraphEmailAddress, GraphExchangeIdFormat, GraphPhysicalAddress, GraphSingleValueExtendedProperty } from "./model.js";
 import type { GraphDateTimeTimeZone, GraphItemBody, GraphPatternedRecurrence, GraphRecurrencePattern, GraphRecurrenceRange } from "./model-common.js";
 
@@ -35,3 +42,18 @@ export const modelConformance: [
   Conforms<GraphRecurrenceRange, RecurrenceRange>,
   Conforms<GraphPatternedRecurrence, PatternedRecurrence>,
 ] = [true, true, true, true, true, true, true, true, true, true, true, true, true];
+
+/** Change notifications and file attachments (model-notifications.ts, model-attachments.ts). */
+export const notificationsConformance: [
+  Conforms<GraphSubscriptionInput, Subscription>,
+  Conforms<GraphSubscription, Subscription>,
+  Conforms<GraphChangeNotification, ChangeNotification>,
+  Conforms<GraphLifecycleNotification, ChangeNotification>,
+  Conforms<GraphChangeNotificationCollection, ChangeNotificationCollection>,
+  [GraphLifecycleEventType] extends [LifecycleEventType] ? true : false,
+  Conforms<GraphFileAttachment, FileAttachment>,
+  Conforms<GraphFileAttachmentInput, FileAttachment>,
+  Conforms<GraphTaskFileAttachment, TaskFileAttachment>,
+  Conforms<GraphAttachmentItem, AttachmentItem>,
+  Conforms<GraphUploadSession, UploadSession>,
+] = [true, true, true, true, true, true, true, true, true, true, true];
