@@ -65,6 +65,8 @@ interface UploadSession {
 const sessions = new Map<string, UploadSession>();
 
 const GA = Buffer.from("GA");
+/** Path segments that are names, not ids (matched without regard to case). */
+const KEYWORDS = new Set(["events", "calendar", "calendars", "todo", "lists", "tasks"]);
 
 function graphAttachmentId(box: SimulatedMailbox, item: ItemRecord, attachment: AttachmentRecord): string {
   return Buffer.concat([GA, Buffer.from(box.attachmentId(item, attachment), "base64")]).toString("base64url");
@@ -87,7 +89,7 @@ function parentOf(req: AttachmentRouteRequest): { item: ItemRecord; kind: Parent
   const s = req.segments;
   const at = s.findIndex((x) => x === "attachments");
   if (at === -1) return undefined;
-  const head = s.slice(0, at).map((x, i) => (i % 2 === 0 ? x.toLowerCase() : x));
+  const head = s.slice(0, at).map((x) => (KEYWORDS.has(x.toLowerCase()) ? x.toLowerCase() : x));
   const itemById = (id: string, kind: "CalendarItem" | "Task", folder?: FolderRecord): ItemRecord => {
     const target = resolveGraphId(req.box, req.immutable, id);
     const item = target?.kind === "item" ? req.box.itemIndex.get(target.number) : undefined;
