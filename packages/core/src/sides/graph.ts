@@ -5,8 +5,9 @@
  *
  * - Collections are the mailbox's contact folders (the default one is `contacts`), calendars and
  *   To Do task lists; a collection's id is Graph's id of it. A collection can be created.
- * - The change feed is a delta query (contacts: `contacts/delta` per folder); the cursor is the
- *   `@odata.deltaLink`. A rejected one (410 `syncStateNotFound`) restarts as a full round, which
+ * - The change feed is a delta query — `contacts/delta` per folder, `tasks/delta` per list,
+ *   calendarView delta over the calendar window (occurrences standing for their series); the
+ *   cursor is the `@odata.deltaLink`. A rejected one (410 `syncStateNotFound`) restarts as a full round, which
  *   the engine compares with its state. A cut or malformed page fails the feed: never a partial
  *   round taken as complete.
  * - Reads are `$batch`es of at most 20 GETs with `$select` and ewsdav's UID extended property,
@@ -22,10 +23,14 @@
  *   re-sync: ids translated with `translateExchangeIds`, versions kept (a ChangeKey is the etag's
  *   content), that end's cursor restarted; the next cycle pairs every item by id and UID.
  *
+ * - Push (`push` in the options): change notifications through a webhook receiver the host
+ *   mounts, or the subscription keeper's polling (`push.ts`).
+ *
  * The code is in `./graph/`, one concern a file: `side.ts` (the class), `collections.ts`,
  * `feeds.ts`, `read.ts`, `write.ts`, `batch.ts` (`$batch` and throttled answers), `codec.ts` with
- * the kinds' codecs (`contacts.ts`), `errors.ts`, `move.ts`, with `context.ts` (the state its
- * modules share) and `options.ts`.
+ * the kinds' codecs (`contacts.ts`, `events.ts`, `tasks.ts`, chosen in `codecs.ts`), `apis.ts`
+ * (the client's calendar and To Do calls), `errors.ts`, `push.ts`, `move.ts`, with `context.ts`
+ * (the state its modules share) and `options.ts`.
  *
  * @module
  */
