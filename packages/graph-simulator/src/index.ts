@@ -15,3 +15,5 @@ export {
 export { GraphSimError } from "./errors.js";
 // Conformance to the Graph v1.0 CSDL, for tests of the simulator and of clients.
 export { checkExchanges, graphSchemaPath, loadGraphSchema, type GraphSchema, type LoggedExchange } from "./csdl.js";
+// Calendars and events (issue 18, A): CSDL conformance of their exchanges, for tests of the simulator and of clients.
+export { calendarTypeOfPath, checkCalendarExchanges } from "./calendar-csdl.js";

@@ -5,6 +5,7 @@
  * and a JSON body, so the HTTP front and `$batch` run the same code.
  */
 import { el, encodeId, decodeId, type FolderRecord, type ItemRecord, type SimulatedMailbox } from "@ewsdav/ews-simulator";
+import { CALENDAR_SEGMENTS, calendarRouteOf } from "./events.js";
 import { applyGraphContact, computedDisplayName, contactToGraph } from "./contact-map.js";
 import { deltaPage, type DeltaTokens } from "./delta.js";
 import { GraphSimError, notFound } from "./errors.js";
@@ -345,6 +346,7 @@ function noRoute(): GraphSimError {
 export function route(req: RouteRequest): RouteResponse {
   const [first, second, third, ...rest] = req.segments;
   if (first === "translateExchangeIds" && second === undefined) return translateIds(req);
+  if (first !== undefined && CALENDAR_SEGMENTS.has(first)) return calendarRouteOf(req);
   if (first === "contacts") return withPreference(req, contactsRoute(req, contactsFolder(req.box), req.segments.slice(1), true));
   if (first === "contactFolders") {
     if (second === undefined) return withPreference(req, foldersRoute(req, contactsFolder(req.box), "contactFolders"));
