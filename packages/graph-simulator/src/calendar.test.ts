@@ -23,12 +23,12 @@ describe("Graph simulator: calendars and events", () => {
   const rowsOf = async (first: string, headers: Record<string, string> = {}) => {
     const rows: Array<Record<string, any>> = [];
     let pages = 0;
-    for (let url: string | undefined = first; ;) {
+    for (let url: string = first; ;) {
       const page = await call("GET", url, undefined, headers);
       expect(page.status).toBe(200);
       rows.push(...page.json!.value);
       pages++;
-      if (page.json!["@odata.nextLink"]) url = page.json!["@odata.nextLink"];
+      if (page.json!["@odata.nextLink"]) url = page.json!["@odata.nextLink"] as string;
       else return { rows, pages, deltaLink: page.json!["@odata.deltaLink"] as string };
     }
   };
