@@ -34,3 +34,6 @@ export type {
   GraphFreeBusyStatus, GraphLocation, GraphLocationType, GraphLocationUniqueIdType, GraphOnlineMeetingInfo, GraphOnlineMeetingProviderType, GraphOutlookGeoCoordinates,
   GraphPhone, GraphRecipient, GraphRemovedRow, GraphResponseStatus, GraphResponseType, GraphSensitivity, GraphTimeSlot,
 } from "./model-calendar.js";
+export {
+  GRAPH_EVENT_SYNC_PROPERTIES, type GraphBatchRunner, type GraphCalendarViewRound, type GraphEventReadOptions, type GraphEventWriteOptions, type GraphTimeWindow,
+} from "./calendar.js";
