@@ -214,7 +214,7 @@ async function readEvents(r: GraphRequester, batch: GraphBatchRunner, ids: strin
   const out = new Map<string, GraphEvent | undefined>();
   const ext = options.extendedProperties ?? [];
   const query = new URLSearchParams({
-    $select: GRAPH_EVENT_SYNC_PROPERTIES.filter((p) => p !== "exceptionOccurrences").join(","),
+    $select: GRAPH_EVENT_SYNC_PROPERTIES.join(","),
     $expand: ["exceptionOccurrences", ...(ext.length ? [`singleValueExtendedProperties($filter=${ext.map((id) => `id eq ${odataQuote(id)}`).join(" or ")})`] : [])].join(","),
   });
   const headers = preferOf(r, options);
