@@ -11,7 +11,8 @@ import { loadGraphSchema, type LoggedExchange } from "./csdl.js";
 export function calendarTypeOfPath(path: string): "calendar" | "event" | undefined {
   const p = path.replace(/^\/(me|users\/[^/]+)/, "");
   if (/^\/calendars(\/[^/]+)?$/.test(p) || p === "/calendar") return "calendar";
-  if (/\/(cancel|microsoft\.graph\.cancel)$/.test(p)) return undefined;
+  // An action's parameters, and an event's attachments (the attachments module checks those), are not events.
+  if (/\/(cancel|microsoft\.graph\.cancel)$/.test(p) || /\/attachments(\/|$)/.test(p)) return undefined;
   if (/^\/(calendar\/|calendars\/[^/]+\/)?(events|calendarView)(\/|$)/.test(p)) return "event";
   return undefined;
 }

@@ -1,6 +1,6 @@
 import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkCalendarExchanges } from "./calendar-csdl.js";
+import { calendarTypeOfPath, checkCalendarExchanges } from "./calendar-csdl.js";
 import { startGraphSimulator, type GraphSimulator } from "./index.js";
 
 const UID = "String {6c1f1b53-7d2e-4a8e-9a43-2f1d5e8b0c71} Name ewsdav-uid";
@@ -232,5 +232,13 @@ describe("Graph simulator: calendars and events", () => {
     expect(read).toMatchObject({ isAllDay: true, start: { dateTime: "2027-03-02T00:00:00.0000000" }, end: { dateTime: "2027-03-03T00:00:00.0000000" } });
     const bad = await call("POST", "/me/events", { subject: "x", isAllDay: true, start: { dateTime: "2027-03-02T10:00:00", timeZone: "UTC" }, end: { dateTime: "2027-03-03T00:00:00", timeZone: "UTC" } });
     expect(bad.status).toBe(400);
+  });
+
+  it("leaves an event's attachments to the attachments module: neither routed nor CSDL-checked as events", async () => {
+    const made = (await call("POST", "/me/events", { subject: "With files", start: { dateTime: "2027-03-05T10:00:00", timeZone: "UTC" }, end: { dateTime: "2027-03-05T11:00:00", timeZone: "UTC" } })).json!;
+    const answer = await call("GET", `/me/events/${made.id}/attachments`);
+    expect([answer.status, answer.json!.error.message]).toEqual([400, "Resource not found for the segment."]);
+    expect([calendarTypeOfPath("/me/events/x/attachments"), calendarTypeOfPath("/me/events/x/attachments/createUploadSession")]).toEqual([undefined, undefined]);
+    expect([calendarTypeOfPath("/me/events/x/instances"), calendarTypeOfPath("/users/u/calendars/c"), calendarTypeOfPath("/me/events/x/cancel")]).toEqual(["event", "calendar", undefined]);
   });
 });

@@ -346,7 +346,8 @@ function noRoute(): GraphSimError {
 export function route(req: RouteRequest): RouteResponse {
   const [first, second, third, ...rest] = req.segments;
   if (first === "translateExchangeIds" && second === undefined) return translateIds(req);
-  if (first !== undefined && CALENDAR_SEGMENTS.has(first)) return calendarRouteOf(req);
+  // Calendars and events (events.ts); an event's attachments are the attachments module's.
+  if (first !== undefined && CALENDAR_SEGMENTS.has(first) && !req.segments.includes("attachments")) return calendarRouteOf(req);
   if (first === "contacts") return withPreference(req, contactsRoute(req, contactsFolder(req.box), req.segments.slice(1), true));
   if (first === "contactFolders") {
     if (second === undefined) return withPreference(req, foldersRoute(req, contactsFolder(req.box), "contactFolders"));
