@@ -48,3 +48,8 @@ export { decodeId, encodeId, type DecodedId, type SimIdKind } from "./ids.js";
 export type { FolderRecord, ItemRecord, MailboxEvent, Tombstone } from "./records.js";
 // File attachments' records, for the Graph simulator's attachments (issue 18, C).
 export type { AttachmentRecord } from "./records.js";
+// Calendar items for the Graph simulator's events (issue 18): recurrence, occurrences and time zones over the same records.
+export type { ItemTarget, ItemUpdate } from "./records.js";
+export { isoUtc, parseDateTime } from "./recurrence.js";
+export { OCCURRENCE_PROPERTIES } from "./occurrences.js";
+export { ianaZoneFor, localToUtc, utcToLocal, zoneOfItem } from "./time-zones.js";

@@ -7,6 +7,9 @@
  */
 import { parseRetryAfter } from "@ewsdav/http";
 import { GraphInputError, GraphTransportError, graphErrorOf } from "./errors.js";
+import * as calendar from "./calendar.js";
+import type { GraphCalendarViewRound, GraphEventReadOptions, GraphEventWriteOptions, GraphTimeWindow } from "./calendar.js";
+import type { GraphCalendar, GraphCalendarInput, GraphEvent, GraphEventInput } from "./model-calendar.js";
 import type { GraphContact, GraphContactFolder, GraphContactInput, GraphConvertIdResult, GraphExchangeIdFormat } from "./model.js";
 import { asObject, GraphRequester, type GraphDeltaRound, type GraphReadOptions } from "./requester.js";
 import type { ConcurrencyLimiter, GraphTokenProvider, GraphTransport, GraphTransportOptions } from "./transport.js";
@@ -212,6 +215,40 @@ export class GraphClient {
   /** Deletes an attachment. */
   deleteAttachment(parent: GraphAttachmentParent, id: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     return attachments.deleteAttachment(this.r, parent, id, options);
+  // ---- calendars and events (A)
+
+  /** Every calendar of the mailbox (see calendar.ts). */
+  listCalendars(options: { signal?: AbortSignal } = {}): Promise<GraphCalendar[]> { return calendar.listCalendars(this.r, options); }
+  /** One calendar; without an id, the default calendar. */
+  getCalendar(id?: string, options: { signal?: AbortSignal } = {}): Promise<GraphCalendar> { return calendar.getCalendar(this.r, id, options); }
+  /** Creates a calendar. */
+  createCalendar(input: GraphCalendarInput, options: { signal?: AbortSignal } = {}): Promise<GraphCalendar> { return calendar.createCalendar(this.r, input, options); }
+  /** Deletes a calendar and its events. */
+  deleteCalendar(id: string, options: { signal?: AbortSignal } = {}): Promise<void> { return calendar.deleteCalendar(this.r, id, options); }
+  /** Every event (single events and series masters) of a calendar (default: the default calendar). */
+  listEvents(calendarId?: string, options: GraphEventReadOptions = {}): Promise<GraphEvent[]> { return calendar.listEvents(this.r, calendarId, options); }
+  /** One event, series master, occurrence or exception. */
+  getEvent(id: string, options: GraphEventReadOptions = {}): Promise<GraphEvent> { return calendar.getEvent(this.r, id, options); }
+  /** Creates an event (a series master with a `recurrence`) in a calendar (default: the default calendar). */
+  createEvent(event: GraphEventInput, calendarId?: string, options: Omit<GraphEventWriteOptions, "ifMatch"> = {}): Promise<GraphEvent> { return calendar.createEvent(this.r, event, calendarId, options); }
+  /** Changes an event; on an occurrence's id, that occurrence (it becomes an exception). `ifMatch` makes a changed event answer 412. */
+  updateEvent(id: string, patch: GraphEventInput, options: GraphEventWriteOptions = {}): Promise<GraphEvent> { return calendar.updateEvent(this.r, id, patch, options); }
+  /** Deletes an event, a series, or one occurrence (a cancelled occurrence of its series). */
+  deleteEvent(id: string, options: GraphEventWriteOptions = {}): Promise<void> { return calendar.deleteEvent(this.r, id, options); }
+  /** Cancels a meeting the mailbox organises, or one occurrence of it. */
+  cancelEvent(id: string, comment?: string, options: { signal?: AbortSignal } = {}): Promise<void> { return calendar.cancelEvent(this.r, id, comment, options); }
+  /** The occurrences and exceptions of a series in a window. */
+  listInstances(id: string, window: GraphTimeWindow, options: GraphEventReadOptions = {}): Promise<GraphEvent[]> { return calendar.listInstances(this.r, id, window, options); }
+  /** The instances of a calendar's view of a window. */
+  listCalendarView(calendarId: string | undefined, window: GraphTimeWindow, options: GraphEventReadOptions = {}): Promise<GraphEvent[]> { return calendar.listCalendarView(this.r, calendarId, window, options); }
+  /**
+   * One calendarView delta round of a calendar (default: the default calendar) over `window` (or
+   * the window of `cursor`): the instances changed, the ids removed, the next cursor, and the series
+   * masters of the occurrences seen (read in `$batch`es). A dropped sync state throws
+   * {@link GraphSyncStateNotFoundError}: start again without a cursor.
+   */
+  calendarViewDelta(calendarId: string | undefined, window: GraphTimeWindow, cursor: string | undefined, options: GraphEventReadOptions = {}): Promise<GraphCalendarViewRound> {
+    return calendar.calendarViewDelta(this.r, (requests, o) => this.batch(requests, o), calendarId, window, cursor, options);
   }
 
   // ------------------------------------------------------------ batching and ids

@@ -53,3 +53,5 @@ export {
   GRAPH_INLINE_ATTACHMENT_LIMIT, GRAPH_UPLOAD_CHUNK_UNIT, type GraphAnyFileAttachment, type GraphAttachmentFile, type GraphAttachmentParent,
   type GraphAttachmentUploadOptions,
 } from "./attachments.js";
+  GRAPH_EVENT_SYNC_PROPERTIES, type GraphBatchRunner, type GraphCalendarViewRound, type GraphEventReadOptions, type GraphEventWriteOptions, type GraphTimeWindow,
+} from "./calendar.js";

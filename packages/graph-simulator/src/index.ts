@@ -19,3 +19,5 @@ export { checkExchanges, graphSchemaPath, loadGraphSchema, type GraphSchema, typ
 export type { GraphNotificationHooks, SimLifecycleEvent } from "./subscriptions.js";
 export type { GraphDeliveryRecord, GraphNotificationOptions } from "./notify.js";
 export { INLINE_ATTACHMENT_LIMIT } from "./attachments.js";
+// Calendars and events (issue 18, A): CSDL conformance of their exchanges, for tests of the simulator and of clients.
+export { calendarTypeOfPath, checkCalendarExchanges } from "./calendar-csdl.js";

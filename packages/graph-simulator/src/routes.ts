@@ -5,6 +5,7 @@
  * and a JSON body, so the HTTP front and `$batch` run the same code.
  */
 import { el, encodeId, decodeId, type FolderRecord, type ItemRecord, type SimulatedMailbox } from "@ewsdav/ews-simulator";
+import { CALENDAR_SEGMENTS, calendarRouteOf } from "./events.js";
 import { applyGraphContact, computedDisplayName, contactToGraph } from "./contact-map.js";
 import { deltaPage, type DeltaTokens } from "./delta.js";
 import { GraphSimError, notFound } from "./errors.js";
@@ -348,6 +349,8 @@ export function route(req: RouteRequest): RouteResponse {
   if (first === "translateExchangeIds" && second === undefined) return translateIds(req);
   const attached = attachmentsRoute(req); // …/{event or task}/attachments… (attachments.ts)
   if (attached) return attached;
+  // Calendars and events (events.ts); an event's attachments are the attachments module's.
+  if (first !== undefined && CALENDAR_SEGMENTS.has(first) && !req.segments.includes("attachments")) return calendarRouteOf(req);
   if (first === "contacts") return withPreference(req, contactsRoute(req, contactsFolder(req.box), req.segments.slice(1), true));
   if (first === "contactFolders") {
     if (second === undefined) return withPreference(req, foldersRoute(req, contactsFolder(req.box), "contactFolders"));
