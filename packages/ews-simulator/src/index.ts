@@ -46,3 +46,5 @@ export { el, child, childText, NS_T } from "./xml.js";
 export { extendedPropertyKey } from "./updates.js";
 export { decodeId, encodeId, type DecodedId, type SimIdKind } from "./ids.js";
 export type { FolderRecord, ItemRecord, MailboxEvent, Tombstone } from "./records.js";
+// Time zones of the record model, for the Graph simulator's dateTimeTimeZone values (issue 18, To Do).
+export { ianaZoneFor, localToUtc, utcToLocal } from "./time-zones.js";

@@ -15,3 +15,6 @@ export {
 export { GraphSimError } from "./errors.js";
 // Conformance to the Graph v1.0 CSDL, for tests of the simulator and of clients.
 export { checkExchanges, graphSchemaPath, loadGraphSchema, type GraphSchema, type LoggedExchange } from "./csdl.js";
+// To Do and contact photos (issue 18, B): CSDL conformance of their exchanges, open extensions taken as open.
+export { checkTodoEntity, checkTodoExchanges, todoTypeOfPath } from "./todo-csdl.js";
+export { MAX_PHOTO_BYTES } from "./photos.js";
