@@ -34,3 +34,5 @@ export {
   type GraphLinkedResourceInput, type GraphOpenTypeExtension, type GraphProfilePhoto, type GraphTaskStatus, type GraphTodoTask, type GraphTodoTaskInput, type GraphTodoTaskList,
   type GraphTodoTaskListInput, type GraphTodoUidExtension, type GraphWellknownListName,
 } from "./model-todo.js";
+export { type GraphTodoDeltaRound, type GraphTodoExpand, type GraphTodoReadOptions, type GraphTodoWriteOptions } from "./todo.js";
+export { GRAPH_MAX_PHOTO_BYTES, type GraphContactPhoto } from "./photos.js";
