@@ -111,7 +111,7 @@ export function getTodoTask(r: GraphRequester, listId: string, taskId: string, o
  * Creates a task in a list; with `uid`, ewsdav's UID extension is created with it (in the same
  * request). Returns the task with its id and `@odata.etag`.
  */
-export function createTodoTask(r: GraphRequester, listId: string, task: GraphTodoTaskInput, options: { uid?: string; signal?: AbortSignal } = {}): Promise<GraphTodoTask> {
+export async function createTodoTask(r: GraphRequester, listId: string, task: GraphTodoTaskInput, options: { uid?: string; signal?: AbortSignal } = {}): Promise<GraphTodoTask> {
   if (options.uid !== undefined && task.extensions?.some((x) => x.extensionName === GRAPH_TODO_UID_EXTENSION)) {
     throw new GraphInputError("createTodoTask: the UID is given twice (uid and an extension)");
   }
@@ -124,7 +124,7 @@ export function createTodoTask(r: GraphRequester, listId: string, task: GraphTod
  * `ifMatch` makes a changed task answer 412. Checklist items, linked resources and extensions of
  * an existing task change through their own functions.
  */
-export function updateTodoTask(r: GraphRequester, listId: string, taskId: string, patch: GraphTodoTaskInput, options: GraphTodoWriteOptions = {}): Promise<GraphTodoTask> {
+export async function updateTodoTask(r: GraphRequester, listId: string, taskId: string, patch: GraphTodoTaskInput, options: GraphTodoWriteOptions = {}): Promise<GraphTodoTask> {
   if (patch.checklistItems !== undefined || patch.linkedResources !== undefined || patch.extensions !== undefined) {
     throw new GraphInputError("updateTodoTask: checklistItems, linkedResources and extensions of an existing task change through their own collections");
   }
