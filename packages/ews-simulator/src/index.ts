@@ -46,5 +46,8 @@ export { el, child, childText, NS_T } from "./xml.js";
 export { extendedPropertyKey } from "./updates.js";
 export { decodeId, encodeId, type DecodedId, type SimIdKind } from "./ids.js";
 export type { FolderRecord, ItemRecord, MailboxEvent, Tombstone } from "./records.js";
-// Time zones of the record model, for the Graph simulator's dateTimeTimeZone values (issue 18, To Do).
-export { ianaZoneFor, localToUtc, utcToLocal } from "./time-zones.js";
+// Calendar items for the Graph simulator's events (issue 18): recurrence, occurrences and time zones over the same records.
+export type { ItemTarget, ItemUpdate } from "./records.js";
+export { isoUtc, parseDateTime } from "./recurrence.js";
+export { OCCURRENCE_PROPERTIES } from "./occurrences.js";
+export { ianaZoneFor, localToUtc, utcToLocal, zoneOfItem } from "./time-zones.js";
