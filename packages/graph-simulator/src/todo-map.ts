@@ -397,7 +397,7 @@ export function applyGraphTask(body: Record<string, unknown>, props: Map<string,
         props.set("PercentComplete", el("PercentComplete", {}, 100));
         if (!props.has("CompleteDate") && body.completedDateTime === undefined) props.set("CompleteDate", el("CompleteDate", {}, offsetText(now)));
       } else {
-        props.delete("CompleteDate");
+        if (body.completedDateTime === undefined) props.delete("CompleteDate");
         props.set("PercentComplete", el("PercentComplete", {}, v === "NotStarted" ? 0 : Number(props.get("PercentComplete")?.text ?? 0) % 100));
       }
     } else if (name === "isReminderOn") {
