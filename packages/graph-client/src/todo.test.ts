@@ -8,6 +8,7 @@
 import { basicAuth, EwsClient, isEwsError, type ExtendedFieldUri, type ItemId, type Task } from "@ewsdav/ews-client";
 import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { checkExchanges, checkTodoExchanges, startGraphSimulator, type GraphSimulator } from "@ewsdav/graph-simulator";
+import { Agent, type Dispatcher } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   ConcurrencyLimiter, GRAPH_TODO_UID_EXTENSION, GraphClient, GraphInputError, GraphPreconditionFailedError, GraphSyncStateNotFoundError, GraphTransportError,
@@ -101,6 +102,36 @@ describe("GraphClient: To Do", () => {
     expect((await graph.listLinkedResources(defaultList, task.id)).map((l) => l.externalId)).toEqual(["42"]);
     await graph.deleteLinkedResource(defaultList, task.id, link.id);
     expect(await graph.listLinkedResources(defaultList, task.id)).toEqual([]);
+  });
+
+  it("never asks for immutable ids on To Do requests: the ids are REST ids, the ones translateExchangeIds(ewsId → restId) gives", async () => {
+    const prefers: string[] = [];
+    class Recording extends Agent {
+      override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+        const h = options.headers;
+        const entries: Array<[string, unknown]> = Array.isArray(h) ? h.reduce<Array<[string, unknown]>>((out, v, i, all) => (i % 2 ? out : [...out, [String(v), all[i + 1]]]), []) : Object.entries(h ?? {});
+        for (const [k, v] of entries) if (k.toLowerCase() === "prefer") prefers.push(String(v));
+        return super.dispatch(options, handler);
+      }
+    }
+    const dispatcher = new Recording();
+    const client = new GraphClient({ baseUrl: sim.url, getToken: async () => "t", limiter: new ConcurrencyLimiter(4), dispatcher }); // immutableIds: default true
+    try {
+      const made = await client.createTodoTask(defaultList, { title: "ids" }, { uid: "uid-ids" });
+      await client.getTodoTask(defaultList, made.id, { timeZone: "Tokyo Standard Time" });
+      await client.todoTasksDelta(defaultList, undefined, { pageSize: 50 });
+      await client.deleteTodoTask(defaultList, made.id, { ifMatch: made["@odata.etag"]! });
+      expect(prefers.length).toBe(4);
+      expect(prefers.every((p) => !/IdType/i.test(p))).toBe(true);
+      expect(prefers).toContain('outlook.timezone="Tokyo Standard Time"');
+      expect(prefers).toContain('outlook.timezone="UTC", odata.maxpagesize=50');
+      // Contacts still ask for immutable ids.
+      await client.listContacts();
+      expect(prefers[prefers.length - 1]).toBe('IdType="ImmutableId"');
+    } finally {
+      await client.close();
+      await dispatcher.close();
+    }
   });
 
   it("delta: rounds with the delta link as the cursor, removals, a rejected token → a complete listing, a cut page is an error", async () => {

@@ -5,7 +5,9 @@
  * over the shared {@link GraphRequester}; `GraphClient` delegates to them.
  *
  * Ids: a task's id is the Exchange item's REST id and changes when the task moves to another list
- * (To Do has no immutable ids); `translateExchangeIds(ids, "ewsId", "restId")` gives the To Do id
+ * (Microsoft offers immutable ids for Outlook items, not for todoTask, so these requests never ask
+ * for them: the ids are REST ids whatever the client's `immutableIds` option and whatever the
+ * service does with the header); `translateExchangeIds(ids, "ewsId", "restId")` gives the To Do id
  * of a task known by its EWS id.
  * @module
  */
@@ -57,54 +59,62 @@ function readQuery(options: GraphTodoReadOptions, list: boolean): Record<string,
   };
 }
 
-function readHeaders(r: GraphRequester, options: GraphTodoReadOptions, maxPageSize?: number): Record<string, string> | undefined {
-  const extra = [options.timeZone !== undefined ? `outlook.timezone="${options.timeZone.replace(/"/g, "")}"` : undefined, maxPageSize !== undefined ? `odata.maxpagesize=${maxPageSize}` : undefined];
-  return extra.some((e) => e !== undefined) ? r.prefer(...extra) : undefined;
+/**
+ * The `Prefer` header of every To Do request: never `IdType="ImmutableId"` (To Do ids are REST ids,
+ * whatever the client's option, so an id read here is the one `translateExchangeIds(…, "ewsId",
+ * "restId")` gives), `outlook.timezone` (default UTC, the service's default) and, for delta pages,
+ * `odata.maxpagesize`.
+ */
+function todoPrefer(timeZone: string | undefined, maxPageSize?: number): Record<string, string> {
+  const parts = [`outlook.timezone="${(timeZone ?? "UTC").replace(/"/g, "")}"`, maxPageSize !== undefined ? `odata.maxpagesize=${maxPageSize}` : undefined];
+  return { prefer: parts.filter((p): p is string => p !== undefined).join(", ") };
 }
 
-function writeHeaders(r: GraphRequester, options: GraphTodoWriteOptions): { headers?: Record<string, string> } {
-  const h = r.ifMatch(options.ifMatch);
-  return h ? { headers: h } : {};
+/** Headers of a To Do write: the To Do `Prefer` and `If-Match` when an etag is given. */
+function writeHeaders(r: GraphRequester, options: GraphTodoWriteOptions): Record<string, string> {
+  return { ...todoPrefer(undefined), ...r.ifMatch(options.ifMatch) };
 }
+
+/** Init of a To Do request without options of its own. */
+const plain = (signal: AbortSignal | undefined) => ({ signal, headers: todoPrefer(undefined) });
 
 // ------------------------------------------------------------ lists
 
 /** Every To Do list of the mailbox (the default one has `wellknownListName` `defaultList`). */
 export function listTodoLists(r: GraphRequester, options: { signal?: AbortSignal } = {}): Promise<GraphTodoTaskList[]> {
-  return r.listAll(lists(r), options.signal);
+  return r.listAll(lists(r), options.signal, todoPrefer(undefined));
 }
 
 /** One list. */
 export function getTodoList(r: GraphRequester, listId: string, options: { signal?: AbortSignal } = {}): Promise<GraphTodoTaskList> {
-  return r.json("GET", lists(r, listId), options);
+  return r.json("GET", lists(r, listId), plain(options.signal));
 }
 
 /** Creates a list. */
 export function createTodoList(r: GraphRequester, list: GraphTodoTaskListInput, options: { signal?: AbortSignal } = {}): Promise<GraphTodoTaskList> {
-  return r.json("POST", lists(r), { body: list, signal: options.signal });
+  return r.json("POST", lists(r), { body: list, ...plain(options.signal) });
 }
 
 /** Renames a list. */
 export function updateTodoList(r: GraphRequester, listId: string, patch: GraphTodoTaskListInput, options: { signal?: AbortSignal } = {}): Promise<GraphTodoTaskList> {
-  return r.json("PATCH", lists(r, listId), { body: patch, signal: options.signal });
+  return r.json("PATCH", lists(r, listId), { body: patch, ...plain(options.signal) });
 }
 
 /** Deletes a list and its tasks (the default list cannot be deleted). */
 export async function deleteTodoList(r: GraphRequester, listId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
-  await r.call("DELETE", lists(r, listId), options);
+  await r.call("DELETE", lists(r, listId), plain(options.signal));
 }
 
 // ------------------------------------------------------------ tasks
 
 /** Every task of a list, all pages (with their UID extension unless `expand` says otherwise). */
 export function listTodoTasks(r: GraphRequester, listId: string, options: GraphTodoReadOptions = {}): Promise<GraphTodoTask[]> {
-  return r.listAll(r.url(r.path("todo", "lists", listId, "tasks"), readQuery(options, true)), options.signal, readHeaders(r, options));
+  return r.listAll(r.url(r.path("todo", "lists", listId, "tasks"), readQuery(options, true)), options.signal, todoPrefer(options.timeZone));
 }
 
 /** One task. */
 export function getTodoTask(r: GraphRequester, listId: string, taskId: string, options: GraphTodoReadOptions = {}): Promise<GraphTodoTask> {
-  const headers = readHeaders(r, options);
-  return r.json("GET", r.url(r.path("todo", "lists", listId, "tasks", taskId), readQuery(options, false)), { signal: options.signal, ...(headers ? { headers } : {}) });
+  return r.json("GET", r.url(r.path("todo", "lists", listId, "tasks", taskId), readQuery(options, false)), { signal: options.signal, headers: todoPrefer(options.timeZone) });
 }
 
 /**
@@ -116,7 +126,7 @@ export async function createTodoTask(r: GraphRequester, listId: string, task: Gr
     throw new GraphInputError("createTodoTask: the UID is given twice (uid and an extension)");
   }
   const body: GraphTodoTaskInput = options.uid !== undefined ? { ...task, extensions: [...(task.extensions ?? []), todoUidExtension(options.uid)] } : task;
-  return r.json("POST", r.url(r.path("todo", "lists", listId, "tasks")), { body, signal: options.signal });
+  return r.json("POST", r.url(r.path("todo", "lists", listId, "tasks")), { body, ...plain(options.signal) });
 }
 
 /**
@@ -128,12 +138,12 @@ export async function updateTodoTask(r: GraphRequester, listId: string, taskId: 
   if (patch.checklistItems !== undefined || patch.linkedResources !== undefined || patch.extensions !== undefined) {
     throw new GraphInputError("updateTodoTask: checklistItems, linkedResources and extensions of an existing task change through their own collections");
   }
-  return r.json("PATCH", r.url(r.path("todo", "lists", listId, "tasks", taskId)), { body: patch, signal: options.signal, ...writeHeaders(r, options) });
+  return r.json("PATCH", r.url(r.path("todo", "lists", listId, "tasks", taskId)), { body: patch, signal: options.signal, headers: writeHeaders(r, options) });
 }
 
 /** Deletes a task; `ifMatch` makes a changed task answer 412. */
 export async function deleteTodoTask(r: GraphRequester, listId: string, taskId: string, options: GraphTodoWriteOptions = {}): Promise<void> {
-  await r.call("DELETE", r.url(r.path("todo", "lists", listId, "tasks", taskId)), { signal: options.signal, ...writeHeaders(r, options) });
+  await r.call("DELETE", r.url(r.path("todo", "lists", listId, "tasks", taskId)), { signal: options.signal, headers: writeHeaders(r, options) });
 }
 
 /**
@@ -145,8 +155,7 @@ export async function deleteTodoTask(r: GraphRequester, listId: string, taskId: 
  */
 export function todoTasksDelta(r: GraphRequester, listId: string, cursor: string | undefined, options: GraphTodoReadOptions = {}): Promise<GraphTodoDeltaRound> {
   const first = cursor !== undefined ? new URL(cursor) : r.url(r.path("todo", "lists", listId, "tasks", "delta"), { ...readQuery(options, false) });
-  const headers = readHeaders(r, options, options.pageSize);
-  return r.deltaRound<GraphTodoTask>(first, { signal: options.signal, ...(headers ? { headers } : {}) });
+  return r.deltaRound<GraphTodoTask>(first, { signal: options.signal, headers: todoPrefer(options.timeZone, options.pageSize) });
 }
 
 /**
@@ -156,10 +165,10 @@ export function todoTasksDelta(r: GraphRequester, listId: string, cursor: string
 export async function setTodoTaskUid(r: GraphRequester, listId: string, taskId: string, uid: string, options: { signal?: AbortSignal } = {}): Promise<void> {
   const base = r.path("todo", "lists", listId, "tasks", taskId, "extensions");
   try {
-    await r.call("POST", r.url(base), { body: todoUidExtension(uid), signal: options.signal });
+    await r.call("POST", r.url(base), { body: todoUidExtension(uid), ...plain(options.signal) });
   } catch (error) {
     if (!(error instanceof GraphError) || error.status !== 409) throw error;
-    await r.call("PATCH", r.url(`${base}/${encodeURIComponent(GRAPH_TODO_UID_EXTENSION)}`), { body: { uid }, signal: options.signal });
+    await r.call("PATCH", r.url(`${base}/${encodeURIComponent(GRAPH_TODO_UID_EXTENSION)}`), { body: { uid }, ...plain(options.signal) });
   }
 }
 
@@ -171,35 +180,35 @@ function sub(r: GraphRequester, listId: string, taskId: string, collection: stri
 
 /** A task's checklist items (steps). */
 export function listChecklistItems(r: GraphRequester, listId: string, taskId: string, options: { signal?: AbortSignal } = {}): Promise<GraphChecklistItem[]> {
-  return r.listAll(sub(r, listId, taskId, "checklistItems"), options.signal);
+  return r.listAll(sub(r, listId, taskId, "checklistItems"), options.signal, todoPrefer(undefined));
 }
 
 /** Adds a checklist item. */
 export function createChecklistItem(r: GraphRequester, listId: string, taskId: string, item: GraphChecklistItemInput, options: { signal?: AbortSignal } = {}): Promise<GraphChecklistItem> {
-  return r.json("POST", sub(r, listId, taskId, "checklistItems"), { body: item, signal: options.signal });
+  return r.json("POST", sub(r, listId, taskId, "checklistItems"), { body: item, ...plain(options.signal) });
 }
 
 /** Changes a checklist item. */
 export function updateChecklistItem(r: GraphRequester, listId: string, taskId: string, itemId: string, patch: GraphChecklistItemInput, options: { signal?: AbortSignal } = {}): Promise<GraphChecklistItem> {
-  return r.json("PATCH", sub(r, listId, taskId, "checklistItems", itemId), { body: patch, signal: options.signal });
+  return r.json("PATCH", sub(r, listId, taskId, "checklistItems", itemId), { body: patch, ...plain(options.signal) });
 }
 
 /** Deletes a checklist item. */
 export async function deleteChecklistItem(r: GraphRequester, listId: string, taskId: string, itemId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
-  await r.call("DELETE", sub(r, listId, taskId, "checklistItems", itemId), options);
+  await r.call("DELETE", sub(r, listId, taskId, "checklistItems", itemId), plain(options.signal));
 }
 
 /** A task's linked resources. */
 export function listLinkedResources(r: GraphRequester, listId: string, taskId: string, options: { signal?: AbortSignal } = {}): Promise<GraphLinkedResource[]> {
-  return r.listAll(sub(r, listId, taskId, "linkedResources"), options.signal);
+  return r.listAll(sub(r, listId, taskId, "linkedResources"), options.signal, todoPrefer(undefined));
 }
 
 /** Adds a linked resource. */
 export function createLinkedResource(r: GraphRequester, listId: string, taskId: string, resource: GraphLinkedResourceInput, options: { signal?: AbortSignal } = {}): Promise<GraphLinkedResource> {
-  return r.json("POST", sub(r, listId, taskId, "linkedResources"), { body: resource, signal: options.signal });
+  return r.json("POST", sub(r, listId, taskId, "linkedResources"), { body: resource, ...plain(options.signal) });
 }
 
 /** Deletes a linked resource. */
 export async function deleteLinkedResource(r: GraphRequester, listId: string, taskId: string, resourceId: string, options: { signal?: AbortSignal } = {}): Promise<void> {
-  await r.call("DELETE", sub(r, listId, taskId, "linkedResources", resourceId), options);
+  await r.call("DELETE", sub(r, listId, taskId, "linkedResources", resourceId), plain(options.signal));
 }
