@@ -17,6 +17,14 @@ import * as attachments from "./attachments.js";
 import type { GraphAnyFileAttachment, GraphAttachmentFile, GraphAttachmentParent, GraphAttachmentUploadOptions } from "./attachments.js";
 import type { GraphSubscription, GraphSubscriptionInput } from "./model-notifications.js";
 import * as notifications from "./notifications.js";
+import type {
+  GraphChecklistItem, GraphChecklistItemInput, GraphLinkedResource, GraphLinkedResourceInput, GraphProfilePhoto, GraphTodoTask, GraphTodoTaskInput, GraphTodoTaskList,
+  GraphTodoTaskListInput,
+} from "./model-todo.js";
+import * as photos from "./photos.js";
+import type { GraphContactPhoto } from "./photos.js";
+import * as todo from "./todo.js";
+import type { GraphTodoDeltaRound, GraphTodoReadOptions, GraphTodoWriteOptions } from "./todo.js";
 
 export type { GraphDeltaRound, GraphReadOptions } from "./requester.js";
 
@@ -250,6 +258,52 @@ export class GraphClient {
   calendarViewDelta(calendarId: string | undefined, window: GraphTimeWindow, cursor: string | undefined, options: GraphEventReadOptions = {}): Promise<GraphCalendarViewRound> {
     return calendar.calendarViewDelta(this.r, (requests, o) => this.batch(requests, o), calendarId, window, cursor, options);
   }
+  // ---- To Do and contact photos (B)
+
+  /** Every To Do list of the mailbox ({@link todo.listTodoLists}). */
+  listTodoLists(options: { signal?: AbortSignal } = {}): Promise<GraphTodoTaskList[]> { return todo.listTodoLists(this.r, options); }
+  /** One To Do list. */
+  getTodoList(listId: string, options: { signal?: AbortSignal } = {}): Promise<GraphTodoTaskList> { return todo.getTodoList(this.r, listId, options); }
+  /** Creates a To Do list. */
+  createTodoList(list: GraphTodoTaskListInput, options: { signal?: AbortSignal } = {}): Promise<GraphTodoTaskList> { return todo.createTodoList(this.r, list, options); }
+  /** Renames a To Do list. */
+  updateTodoList(listId: string, patch: GraphTodoTaskListInput, options: { signal?: AbortSignal } = {}): Promise<GraphTodoTaskList> { return todo.updateTodoList(this.r, listId, patch, options); }
+  /** Deletes a To Do list and its tasks. */
+  deleteTodoList(listId: string, options: { signal?: AbortSignal } = {}): Promise<void> { return todo.deleteTodoList(this.r, listId, options); }
+  /** Every task of a list, all pages, with the UID extension expanded by default ({@link todo.listTodoTasks}). */
+  listTodoTasks(listId: string, options: GraphTodoReadOptions = {}): Promise<GraphTodoTask[]> { return todo.listTodoTasks(this.r, listId, options); }
+  /** One task ({@link todo.getTodoTask}). */
+  getTodoTask(listId: string, taskId: string, options: GraphTodoReadOptions = {}): Promise<GraphTodoTask> { return todo.getTodoTask(this.r, listId, taskId, options); }
+  /** Creates a task, with ewsdav's UID extension when `uid` is given ({@link todo.createTodoTask}). */
+  createTodoTask(listId: string, task: GraphTodoTaskInput, options: { uid?: string; signal?: AbortSignal } = {}): Promise<GraphTodoTask> { return todo.createTodoTask(this.r, listId, task, options); }
+  /** Changes a task; `ifMatch` makes a changed task answer 412 ({@link todo.updateTodoTask}). */
+  updateTodoTask(listId: string, taskId: string, patch: GraphTodoTaskInput, options: GraphTodoWriteOptions = {}): Promise<GraphTodoTask> { return todo.updateTodoTask(this.r, listId, taskId, patch, options); }
+  /** Deletes a task; `ifMatch` makes a changed task answer 412. */
+  deleteTodoTask(listId: string, taskId: string, options: GraphTodoWriteOptions = {}): Promise<void> { return todo.deleteTodoTask(this.r, listId, taskId, options); }
+  /** One delta round of a list's tasks, the delta link as the cursor ({@link todo.todoTasksDelta}). */
+  todoTasksDelta(listId: string, cursor: string | undefined, options: GraphTodoReadOptions = {}): Promise<GraphTodoDeltaRound> { return todo.todoTasksDelta(this.r, listId, cursor, options); }
+  /** Sets ewsdav's UID extension on an existing task ({@link todo.setTodoTaskUid}). */
+  setTodoTaskUid(listId: string, taskId: string, uid: string, options: { signal?: AbortSignal } = {}): Promise<void> { return todo.setTodoTaskUid(this.r, listId, taskId, uid, options); }
+  /** A task's checklist items. */
+  listChecklistItems(listId: string, taskId: string, options: { signal?: AbortSignal } = {}): Promise<GraphChecklistItem[]> { return todo.listChecklistItems(this.r, listId, taskId, options); }
+  /** Adds a checklist item to a task. */
+  createChecklistItem(listId: string, taskId: string, item: GraphChecklistItemInput, options: { signal?: AbortSignal } = {}): Promise<GraphChecklistItem> { return todo.createChecklistItem(this.r, listId, taskId, item, options); }
+  /** Changes a checklist item. */
+  updateChecklistItem(listId: string, taskId: string, itemId: string, patch: GraphChecklistItemInput, options: { signal?: AbortSignal } = {}): Promise<GraphChecklistItem> { return todo.updateChecklistItem(this.r, listId, taskId, itemId, patch, options); }
+  /** Deletes a checklist item. */
+  deleteChecklistItem(listId: string, taskId: string, itemId: string, options: { signal?: AbortSignal } = {}): Promise<void> { return todo.deleteChecklistItem(this.r, listId, taskId, itemId, options); }
+  /** A task's linked resources. */
+  listLinkedResources(listId: string, taskId: string, options: { signal?: AbortSignal } = {}): Promise<GraphLinkedResource[]> { return todo.listLinkedResources(this.r, listId, taskId, options); }
+  /** Adds a linked resource to a task. */
+  createLinkedResource(listId: string, taskId: string, resource: GraphLinkedResourceInput, options: { signal?: AbortSignal } = {}): Promise<GraphLinkedResource> { return todo.createLinkedResource(this.r, listId, taskId, resource, options); }
+  /** Deletes a linked resource. */
+  deleteLinkedResource(listId: string, taskId: string, resourceId: string, options: { signal?: AbortSignal } = {}): Promise<void> { return todo.deleteLinkedResource(this.r, listId, taskId, resourceId, options); }
+  /** A contact's photo (bytes and content type), or undefined when it has none ({@link photos.getContactPhoto}). */
+  getContactPhoto(contactId: string, options: { signal?: AbortSignal } = {}): Promise<GraphContactPhoto | undefined> { return photos.getContactPhoto(this.r, contactId, options); }
+  /** A contact's photo metadata, or undefined when it has none. */
+  getContactPhotoInfo(contactId: string, options: { signal?: AbortSignal } = {}): Promise<GraphProfilePhoto | undefined> { return photos.getContactPhotoInfo(this.r, contactId, options); }
+  /** Sets (replaces) a contact's photo; Graph cannot delete one ({@link photos.setContactPhoto}). */
+  setContactPhoto(contactId: string, bytes: Uint8Array, contentType: string, options: { signal?: AbortSignal } = {}): Promise<void> { return photos.setContactPhoto(this.r, contactId, bytes, contentType, options); }
 
   // ------------------------------------------------------------ batching and ids
 

@@ -55,3 +55,5 @@ export {
 } from "./attachments.js";
   GRAPH_EVENT_SYNC_PROPERTIES, type GraphBatchRunner, type GraphCalendarViewRound, type GraphEventReadOptions, type GraphEventWriteOptions, type GraphTimeWindow,
 } from "./calendar.js";
+export { type GraphTodoDeltaRound, type GraphTodoExpand, type GraphTodoReadOptions, type GraphTodoWriteOptions } from "./todo.js";
+export { GRAPH_MAX_PHOTO_BYTES, type GraphContactPhoto } from "./photos.js";

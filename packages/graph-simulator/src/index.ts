@@ -21,3 +21,6 @@ export type { GraphDeliveryRecord, GraphNotificationOptions } from "./notify.js"
 export { INLINE_ATTACHMENT_LIMIT } from "./attachments.js";
 // Calendars and events (issue 18, A): CSDL conformance of their exchanges, for tests of the simulator and of clients.
 export { calendarTypeOfPath, checkCalendarExchanges } from "./calendar-csdl.js";
+// To Do and contact photos (issue 18, B): CSDL conformance of their exchanges, open extensions taken as open.
+export { checkTodoEntity, checkTodoExchanges, todoTypeOfPath } from "./todo-csdl.js";
+export { MAX_PHOTO_BYTES } from "./photos.js";

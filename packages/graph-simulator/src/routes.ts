@@ -12,6 +12,8 @@ import { GraphSimError, notFound } from "./errors.js";
 import { extendedIdOf, formatExtendedId, parseExtendedId, parseExtendedProperties, sameExtendedId, type ExtendedId } from "./extended-properties.js";
 import { ewsIdOfRest, restId, resolveGraphId, type ImmutableIds } from "./ids.js";
 import { attachmentsRoute } from "./attachments.js";
+import { photoRoute } from "./photos.js";
+import { todoRoute } from "./todo.js";
 
 /** A request as a route sees it. */
 export interface RouteRequest {
@@ -351,6 +353,9 @@ export function route(req: RouteRequest): RouteResponse {
   if (attached) return attached;
   // Calendars and events (events.ts); an event's attachments are the attachments module's.
   if (first !== undefined && CALENDAR_SEGMENTS.has(first) && !req.segments.includes("attachments")) return calendarRouteOf(req);
+  if (first === "todo") return todoRoute(req);
+  const photo = third === "photo" || rest[1] === "photo" ? photoRoute(req) : undefined;
+  if (photo) return photo;
   if (first === "contacts") return withPreference(req, contactsRoute(req, contactsFolder(req.box), req.segments.slice(1), true));
   if (first === "contactFolders") {
     if (second === undefined) return withPreference(req, foldersRoute(req, contactsFolder(req.box), "contactFolders"));
