@@ -8,9 +8,10 @@
  * `retryBaseMs` (default 1 s), doubling up to `retryMaxMs` (default 10 min), for `retryWindowMs`
  * (default 4 h); then it drops the notifications and sends a `missed` lifecycle notification to
  * the subscription's lifecycle URL, when it has one (the lifecycle docs' way of saying
- * "notifications were dropped: run a delta round").
+ * "notifications were dropped: run a delta round"). One POST per URL is in flight at a time; the
+ * notifications of changes made meanwhile go together in the next one (Graph, too, sends several
+ * notifications in one POST).
  */
-
 import { randomUUID } from "node:crypto";
 
 /** Options of notification delivery (see the module comment for the defaults). */
@@ -40,22 +41,38 @@ export interface GraphDeliveryRecord {
   payload: unknown;
 }
 
-/** What is queued for one URL. */
-interface Pending {
-  url: string;
-  kind: "change" | "lifecycle";
-  value: unknown[];
-  firstTry: number;
-  attempt: number;
-  /** Called when the notifications are dropped. */
+/** One queued notification. */
+interface Queued {
+  value: unknown;
+  /** When it was first queued (the retry window counts from here). */
+  since: number;
+  /** Called when it is given up on (once per function, for a dropped batch). */
   onDrop: () => void;
 }
 
-/** Posts notifications with the retries of the module comment; {@link settled} waits for every queued delivery. */
+/** What is queued for one URL: one POST at a time, the rest batched behind it. */
+interface Channel {
+  url: string;
+  kind: "change" | "lifecycle";
+  queue: Queued[];
+  busy: boolean;
+  /** Failed POSTs in a row (the backoff's exponent). */
+  failures: number;
+}
+
+/** The most notifications one POST carries. */
+const MAX_BATCH = 100;
+
+/**
+ * Posts notifications with the retries of the module comment. Each URL has one POST in flight;
+ * what changes meanwhile waits and goes in the next POST (up to {@link MAX_BATCH} notifications),
+ * as Graph batches notifications. {@link settled} waits for every queued delivery.
+ */
 export class NotificationSender {
   readonly log: GraphDeliveryRecord[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly running = new Set<Promise<void>>();
+  private readonly channels = new Map<string, Channel>();
   private closed = false;
 
   constructor(private readonly options: GraphNotificationOptions = {}) {}
@@ -87,19 +104,48 @@ export class NotificationSender {
   /** Queues notifications for `url`; `onDrop` runs when they are given up on. */
   send(url: string, kind: "change" | "lifecycle", value: unknown[], onDrop: () => void = () => {}): void {
     if (this.closed || value.length === 0) return;
-    this.attempt({ url, kind, value, firstTry: Date.now(), attempt: 0, onDrop });
+    const key = `${kind} ${url}`;
+    let channel = this.channels.get(key);
+    if (!channel) this.channels.set(key, (channel = { url, kind, queue: [], busy: false, failures: 0 }));
+    const since = Date.now();
+    for (const v of value) channel.queue.push({ value: v, since, onDrop });
+    if (!channel.busy) {
+      // Wait for the rest of the current change's events: they go in the same POST.
+      channel.busy = true;
+      this.later(0, channel);
+    }
   }
 
-  private attempt(p: Pending): void {
-    const task = this.post(p).finally(() => this.running.delete(task));
-    this.running.add(task);
+  private later(ms: number, channel: Channel): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.closed) return;
+      const task = this.flush(channel).finally(() => this.running.delete(task));
+      this.running.add(task);
+    }, ms);
+    timer.unref();
+    this.timers.add(timer);
   }
 
-  private async post(p: Pending): Promise<void> {
+  /** Posts the channel's next batch; then the next, or a retry after the backoff. Runs while `busy`. */
+  private async flush(channel: Channel): Promise<void> {
+    const window = this.options.retryWindowMs ?? 4 * 3_600_000;
+    const now = Date.now();
+    const expired = channel.queue.filter((q) => now - q.since > window);
+    if (expired.length > 0) {
+      channel.queue = channel.queue.filter((q) => now - q.since <= window);
+      for (const drop of new Set(expired.map((q) => q.onDrop))) drop();
+    }
+    const batch = channel.queue.slice(0, MAX_BATCH);
+    if (batch.length === 0) {
+      channel.busy = false;
+      return;
+    }
+    const value = batch.map((q) => q.value);
     let status = 0;
     try {
-      const response = await fetch(p.url, {
-        method: "POST", headers: { "content-type": "application/json; charset=utf-8" }, body: JSON.stringify({ value: p.value }),
+      const response = await fetch(channel.url, {
+        method: "POST", headers: { "content-type": "application/json; charset=utf-8" }, body: JSON.stringify({ value }),
         signal: AbortSignal.timeout(this.options.deliveryTimeoutMs ?? 3_000),
       });
       status = response.status;
@@ -107,21 +153,17 @@ export class NotificationSender {
     } catch {
       status = 0;
     }
-    this.log.push({ url: p.url, kind: p.kind, status, payload: { value: p.value } });
-    if (status >= 200 && status < 300) return;
+    this.log.push({ url: channel.url, kind: channel.kind, status, payload: { value } });
     if (this.closed) return;
-    const base = this.options.retryBaseMs ?? 1_000;
-    const delay = Math.min(base * 2 ** p.attempt, this.options.retryMaxMs ?? 600_000);
-    if (Date.now() + delay - p.firstTry > (this.options.retryWindowMs ?? 4 * 3_600_000)) {
-      p.onDrop();
+    if (status >= 200 && status < 300) {
+      channel.queue.splice(0, batch.length);
+      channel.failures = 0;
+      this.later(0, channel);
       return;
     }
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      if (!this.closed) this.attempt({ ...p, attempt: p.attempt + 1 });
-    }, delay);
-    timer.unref();
-    this.timers.add(timer);
+    const delay = Math.min((this.options.retryBaseMs ?? 1_000) * 2 ** channel.failures, this.options.retryMaxMs ?? 600_000);
+    channel.failures++;
+    this.later(delay, channel);
   }
 
   /** Resolves when no delivery is in flight or waiting for a retry. */
