@@ -223,6 +223,8 @@ export class GraphClient {
   /** Deletes an attachment. */
   deleteAttachment(parent: GraphAttachmentParent, id: string, options: { signal?: AbortSignal } = {}): Promise<void> {
     return attachments.deleteAttachment(this.r, parent, id, options);
+  }
+
   // ---- calendars and events (A)
 
   /** Every calendar of the mailbox (see calendar.ts). */

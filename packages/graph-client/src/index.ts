@@ -53,6 +53,7 @@ export {
   GRAPH_INLINE_ATTACHMENT_LIMIT, GRAPH_UPLOAD_CHUNK_UNIT, type GraphAnyFileAttachment, type GraphAttachmentFile, type GraphAttachmentParent,
   type GraphAttachmentUploadOptions,
 } from "./attachments.js";
+export {
   GRAPH_EVENT_SYNC_PROPERTIES, type GraphBatchRunner, type GraphCalendarViewRound, type GraphEventReadOptions, type GraphEventWriteOptions, type GraphTimeWindow,
 } from "./calendar.js";
 export { type GraphTodoDeltaRound, type GraphTodoExpand, type GraphTodoReadOptions, type GraphTodoWriteOptions } from "./todo.js";
