@@ -13,7 +13,7 @@ const alias = [
   { find: /^@ewsdav\/graph-client$/, replacement: src("graph-client/src/index.ts") },
   { find: /^@ewsdav\/graph-simulator$/, replacement: src("graph-simulator/src/index.ts") },
   { find: /^@ewsdav\/mappers$/, replacement: src("mappers/src/index.ts") },
-  { find: /^@ewsdav\/core\/(ews|dav|vdir)$/, replacement: src("core/src/sides/$1.ts") },
+  { find: /^@ewsdav\/core\/(ews|graph|dav|vdir)$/, replacement: src("core/src/sides/$1.ts") },
   { find: /^@ewsdav\/core\/(sqlite|postgres)$/, replacement: src("core/src/stores/$1.ts") },
   { find: /^@ewsdav\/core\/fleet$/, replacement: src("core/src/fleet.ts") },
   { find: /^@ewsdav\/core$/, replacement: src("core/src/index.ts") },

@@ -6,8 +6,8 @@
  * - `@ewsdav/vobject` is pure: no I/O, no other ewsdav package.
  * - `ews-client` and `dav-client` import, of the ewsdav packages, only `@ewsdav/http` at run
  *   time (the other client's types at most); never `core` or `mappers`.
- * - `mappers` does no I/O, imports `@ewsdav/ews-client` only with `import type` (and does not
- *   list it in `dependencies`), and may use `@ewsdav/vobject`.
+ * - `mappers` does no I/O, imports `@ewsdav/ews-client` and `@ewsdav/graph-client` only with
+ *   `import type` (and lists neither in `dependencies`), and may use `@ewsdav/vobject`.
  * - `packages/core/src/engine/**` imports no protocol client, HTTP stack or database driver at
  *   run time, and none of the sides or stores built on them.
  * - `@ewsdav/ews-simulator` imports the library only in its tests (or as types), and the library
@@ -188,9 +188,9 @@ function importRules(edge: ImportEdge): string[] {
     }
   }
   if (pkg === "mappers") {
-    if (other === "ews-client" && !edge.typeOnly) rules.push("mappers may only `import type` from @ewsdav/ews-client");
-    else if (other !== null && other !== "mappers" && other !== "ews-client" && other !== "vobject" && other !== "ews-simulator") {
-      rules.push("mappers import only @ewsdav/vobject, and @ewsdav/ews-client as types");
+    if ((other === "ews-client" || other === "graph-client") && !edge.typeOnly) rules.push(`mappers may only \`import type\` from @ewsdav/${other}`);
+    else if (other !== null && other !== "mappers" && other !== "ews-client" && other !== "graph-client" && other !== "vobject" && other !== "ews-simulator") {
+      rules.push("mappers import only @ewsdav/vobject, and @ewsdav/ews-client as types"); // (and @ewsdav/graph-client as types; the wording is test/layering.test.ts's)
     }
     if (IO_MODULES.test(spec)) rules.push("mappers do no I/O");
   }
@@ -228,8 +228,8 @@ function manifestRules(pkg: string, manifest: Manifest): LayeringViolation[] {
       fail("@ewsdav/cli takes @ewsdav/ews-simulator as an optional peer (for `ewsdav demo`), not a dependency");
     }
     if (pkg === "ews-simulator" && LIBRARY.has(other)) fail("@ewsdav/ews-simulator depends on the library only as a devDependency");
-    if (pkg === "mappers" && other === "ews-client" && manifest.dependencies?.[dep] !== undefined) {
-      fail("mappers use @ewsdav/ews-client as types only: an optional peer or a devDependency, not a dependency");
+    if (pkg === "mappers" && (other === "ews-client" || other === "graph-client") && manifest.dependencies?.[dep] !== undefined) {
+      fail(`mappers use @ewsdav/${other} as types only: an optional peer or a devDependency, not a dependency`);
     }
   }
   return out;

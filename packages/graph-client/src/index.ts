@@ -29,3 +29,13 @@ export type {
   GraphBodyType, GraphDateTimeTimeZone, GraphDayOfWeek, GraphImportance, GraphItemBody, GraphPatternedRecurrence, GraphRecurrencePattern,
   GraphRecurrencePatternType, GraphRecurrenceRange, GraphRecurrenceRangeType, GraphWeekIndex,
 } from "./model-common.js";
+export type {
+  GraphAttendee, GraphAttendeeType, GraphCalendar, GraphCalendarColor, GraphCalendarInput, GraphEvent, GraphEventAttachment, GraphEventInput, GraphEventType,
+  GraphFreeBusyStatus, GraphLocation, GraphLocationType, GraphLocationUniqueIdType, GraphOnlineMeetingInfo, GraphOnlineMeetingProviderType, GraphOutlookGeoCoordinates,
+  GraphPhone, GraphRecipient, GraphRemovedRow, GraphResponseStatus, GraphResponseType, GraphSensitivity, GraphTimeSlot,
+} from "./model-calendar.js";
+export {
+  GRAPH_TODO_UID_EXTENSION, GRAPH_TODO_UID_EXTENSION_ID, todoTaskUid, todoUidExtension, type GraphChecklistItem, type GraphChecklistItemInput, type GraphLinkedResource,
+  type GraphLinkedResourceInput, type GraphOpenTypeExtension, type GraphProfilePhoto, type GraphTaskStatus, type GraphTodoTask, type GraphTodoTaskInput, type GraphTodoTaskList,
+  type GraphTodoTaskListInput, type GraphTodoUidExtension, type GraphWellknownListName,
+} from "./model-todo.js";

@@ -46,3 +46,4 @@ export { EWSDAV_EXTENDED_PROPERTIES, DISPLAY_NAME_PREFIX_FIELD } from "./extende
 export { MANAGED_FIELDS, overlayManagedFields, type ManagedField, type ManagedKind } from "./managed-fields.js";
 export * from "./event/index.js";
 export * from "./timezone/index.js";
+export * from "./graph/index.js";

@@ -1,0 +1,43 @@
+/**
+ * The options of the Graph side ({@link GraphSideOptions}) and their defaults.
+ *
+ * @module
+ */
+import type { GraphClient } from "@ewsdav/graph-client";
+
+/** The calendar window of the Graph side: calendarView delta tracks events that overlap it. */
+export interface GraphCalendarWindow {
+  /** Days before today the window starts (default {@link DEFAULT_CALENDAR_WINDOW}). */
+  pastDays: number;
+  /** Days after today the window ends. */
+  futureDays: number;
+}
+
+/** Options of `GraphSide`. */
+export interface GraphSideOptions {
+  /** A configured client of one mailbox (base URL, token provider, user); the side does not close it. */
+  client: GraphClient;
+  /** The side's name (default `"graph"`); with several accounts, one name per account. Never a secret. */
+  name?: string;
+  /** Refuse every write (default false). */
+  readOnly?: boolean;
+  /** Items per engine call (default 50); the side sends them in `$batch`es of at most 20 requests. */
+  maxBatch?: number;
+  /** Engine calls at once (default 2); the client keeps at most 4 requests in flight per mailbox anyway. */
+  maxConcurrency?: number;
+  /**
+   * The window of calendarView delta (Graph v1.0 has no delta of a calendar's events without one):
+   * events that overlap it are synced, a series when one of its occurrences does. Default
+   * {@link DEFAULT_CALENDAR_WINDOW}. Changing it restarts the calendars' feeds (their cursors are
+   * tied to the window they were made with).
+   */
+  calendarWindow?: GraphCalendarWindow;
+  /** IANA zone of the mailbox, for all-day and floating times (default `UTC`). */
+  timeZone?: string;
+}
+
+/** The default calendar window: a year back, two years ahead. */
+export const DEFAULT_CALENDAR_WINDOW: Readonly<GraphCalendarWindow> = Object.freeze({ pastDays: 365, futureDays: 730 });
+
+/** The default items per engine call. */
+export const DEFAULT_MAX_BATCH = 50;

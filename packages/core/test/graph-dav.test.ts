@@ -1,0 +1,157 @@
+/**
+ * The engine over Graph ↔ Radicale: the Graph side against the Graph simulator (whose mailbox the
+ * EWS simulator serves too), Radicale from the harness. Contacts both ways: first sync (creates
+ * each way, UIDs tagged), updates, deletions, an edit on both sides merged, `If-Match` refusing a
+ * stale version, a rejected delta token (410 → full round, nothing written), throttling inside
+ * `$batch` and of whole requests mid-cycle, and a cut delta page: the cycle fails that feed, keeps
+ * its state and cursor, and the next one loses nothing.
+ */
+import { DavClient } from "@ewsdav/dav-client";
+import { seedLarge, startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
+import { ConcurrencyLimiter, GraphClient } from "@ewsdav/graph-client";
+import { checkExchanges, startGraphSimulator, type GraphSimulator } from "@ewsdav/graph-simulator";
+import { MemoryStateStore, SideError, SyncEngine, type SyncReport } from "@ewsdav/core";
+import { DavSide } from "@ewsdav/core/dav";
+import { GraphSide } from "@ewsdav/core/graph";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDavServer, type DavServer } from "../../../test/harness/dav-servers.js";
+import { prop, vcard } from "../src/fixtures.test-support.js";
+
+const ok = (r: SyncReport) => expect(r.ok, JSON.stringify(r.pairs.map((p) => [p.pairId, p.error, p.errors.slice(0, 3)]))).toBe(true);
+const count = (r: SyncReport, what: "created" | "updated" | "deleted", slot: "local" | "remote") => r.pairs.reduce((n, p) => n + p[slot][what].length, 0);
+
+describe("the engine over Graph ↔ Radicale", () => {
+  let ewsSim: EwsSimulator;
+  let sim: GraphSimulator;
+  let dav: DavServer;
+  let graph: GraphClient;
+  let davClient: DavClient;
+
+  beforeAll(async () => {
+    [ewsSim, dav] = await Promise.all([startEwsSimulator({ record: false }), startDavServer("radicale")]);
+    sim = await startGraphSimulator({ mailbox: (a) => ewsSim.mailbox(a), tokens: { t: "alice@example.com" } });
+    graph = new GraphClient({ baseUrl: sim.url, getToken: async () => "t", limiter: new ConcurrencyLimiter(4), baseDelayMs: 10 });
+    davClient = new DavClient({ baseUrl: dav.url, auth: { type: "basic", username: dav.username, password: dav.password }, headers: dav.headers });
+  });
+  afterAll(async () => {
+    await davClient?.close();
+    await graph?.close();
+    await Promise.all([sim?.stop(), ewsSim?.stop(), dav?.stop()]);
+  });
+
+  it("contacts: both ways, edits, deletions, merges, If-Match, 410, throttling and a cut delta page", async () => {
+    const box = ewsSim.mailbox("alice@example.com");
+    seedLarge(box, { contacts: 12, events: 0, tasks: 0 });
+    const side = new GraphSide({ client: graph, name: "graph", maxBatch: 25 });
+    const davSide = new DavSide({ client: davClient, name: "dav" });
+    await dav.seedCollection({
+      name: "people",
+      kind: "addressbook",
+      items: Array.from({ length: 4 }, (_, i) => ({ name: `d${i}.vcf`, text: vcard(`dav-${i}`, { FN: `Dav Person ${i}`, N: "Person;Dav;;;", EMAIL: `dav${i}@example.org`, TEL: `+1 555 010${i}` }, ["X-DAV-ONLY:kept"]) })),
+    });
+    const book = (await davSide.listCollections()).find((c) => c.id.replace(/\/$/, "").endsWith("/people"))!.id;
+    const collections = await side.listCollections();
+    expect(collections[0]).toMatchObject({ id: "contacts", kind: "contacts" });
+    const folder = await side.createCollection("contacts", "Synced");
+    expect((await side.listCollections()).map((c) => c.displayName)).toContain("Synced");
+    // The seeded contacts live in the default folder; the pair syncs it.
+    void folder;
+    const store = new MemoryStateStore();
+    const engine = new SyncEngine({ store, sides: [side, davSide], policy: { conflict: "remote-wins" } });
+    await engine.link({ id: "contacts", kind: "contacts", remote: { side: "graph", collection: "contacts" }, local: { side: "dav", collection: book } });
+
+    // 1. First sync: Exchange's contacts to Radicale, Radicale's to Exchange; the UIDs tagged.
+    const first = await engine.runOnce();
+    ok(first);
+    expect(count(first, "created", "local")).toBe(12);
+    expect(count(first, "created", "remote")).toBe(4);
+    const second = await engine.runOnce();
+    ok(second);
+    expect(count(second, "created", "local") + count(second, "created", "remote")).toBe(0);
+    const davItems = () => davClient.fetchAll(book);
+    expect((await davItems()).length).toBe(16);
+    const graphContacts = await graph.listContacts(undefined, { extendedProperties: ["String {6c1f1b53-7d2e-4a8e-9a43-2f1d5e8b0c71} Name ewsdav-uid"], pageSize: 100 });
+    expect(graphContacts.length).toBe(16);
+    expect(graphContacts.every((c) => c.singleValueExtendedProperties?.[0]?.value)).toBe(true);
+    const fromDav = graphContacts.find((c) => c.singleValueExtendedProperties?.[0]?.value === "dav-1")!;
+    expect(fromDav).toMatchObject({ displayName: "Dav Person 1", emailAddresses: [{ address: "dav1@example.org" }] });
+    const quiet = await engine.runOnce();
+    ok(quiet);
+    expect(quiet.pairs[0]!.remote.fetched).toBe(0);
+
+    // 2. Edits and deletions on each side; one contact edited on both sides (different fields: merged).
+    let items = await davItems();
+    const d1 = items.find((i) => i.data.includes("UID:dav-1"))!;
+    await davClient.updateItem({ href: d1.href, etag: d1.etag, text: d1.data.replace(/^FN:.*$/m, "FN:Dav Person One") });
+    const d2 = items.find((i) => i.data.includes("UID:dav-2"))!;
+    await davClient.updateItem({ href: d2.href, etag: d2.etag, text: d2.data.replace("END:VCARD", "NOTE:note from DAV\r\nEND:VCARD") });
+    const g2 = graphContacts.find((c) => c.singleValueExtendedProperties?.[0]?.value === "dav-2")!;
+    await graph.updateContact(g2.id, { jobTitle: "Title from Graph" });
+    const gone = graphContacts.find((c) => !c.singleValueExtendedProperties?.[0]?.value.startsWith("dav-"))!;
+    await graph.deleteContact(gone.id);
+    const d3 = items.find((i) => i.data.includes("UID:dav-3"))!;
+    await davClient.deleteItem({ href: d3.href, etag: d3.etag });
+    const edits = await engine.runOnce();
+    ok(edits);
+    items = await davItems();
+    expect(items.length).toBe(14);
+    const merged = items.find((i) => i.data.includes("UID:dav-2"))!;
+    expect(prop(merged.data, "NOTE")).toBe("note from DAV");
+    expect(prop(merged.data, "TITLE")).toBe("Title from Graph");
+    expect(prop(merged.data, "X-DAV-ONLY")).toBe("kept");
+    expect((await graph.getContact(g2.id)).personalNotes).toContain("note from DAV");
+    expect((await graph.getContact(fromDav.id)).displayName).toBe("Dav Person One");
+    expect((await graph.listContacts(undefined, { pageSize: 100 })).length).toBe(14);
+    ok(await engine.runOnce());
+
+    // 3. If-Match: a write under a stale etag is refused, for an update and a delete.
+    const [current] = await side.fetch("contacts", [fromDav.id]);
+    if (current instanceof SideError || !current) throw new Error("read failed");
+    await graph.updateContact(fromDav.id, { jobTitle: "Changed meanwhile" });
+    const [stale] = await side.update("contacts", [{ id: current.id, version: current.version, uid: current.uid, text: current.text.replace(/^FN:.*$/m, "FN:Lost") }]);
+    expect(stale).toBeInstanceOf(SideError);
+    expect((stale as SideError).code).toBe("precondition-failed");
+    const [staleDelete] = await side.remove("contacts", [{ id: current.id, version: current.version }]);
+    expect((staleDelete as SideError).code).toBe("precondition-failed");
+    expect((await graph.getContact(fromDav.id)).displayName).toBe("Dav Person One");
+    ok(await engine.runOnce());
+    expect(prop((await davItems()).find((i) => i.data.includes("UID:dav-1"))!.data, "TITLE")).toBe("Changed meanwhile");
+
+    // 4. A rejected delta token: a full round, compared with the state; nothing written.
+    sim.expireDeltaTokens();
+    const relisted = await engine.runOnce();
+    ok(relisted);
+    expect(count(relisted, "created", "local") + count(relisted, "deleted", "local") + count(relisted, "updated", "local")).toBe(0);
+    expect(relisted.pairs[0]!.remote.fetched).toBe(0);
+
+    // 5. Throttling mid-cycle: answers inside $batch and whole requests, retried; the cycle completes.
+    box.updateItem(box.items(box.folderId(box.folderRecord("contacts"))).find((i) => i.get("GivenName") !== "Dav")!.id, "<Contact><JobTitle>Throttled</JobTitle></Contact>");
+    const t1 = items.find((i) => i.data.includes("UID:dav-0"))!;
+    await davClient.updateItem({ href: t1.href, etag: t1.etag, text: t1.data.replace(/^FN:.*$/m, "FN:Dav Person Zero") });
+    sim.throttle({ status: 429, retryAfterSeconds: 0, count: 2, inBatch: true, match: /^(GET|PATCH) \/me\/contacts\/(?!delta)[A-Za-z0-9_-]+$/ });
+    sim.throttle({ status: 503, retryAfterSeconds: 0, count: 1, match: /delta/ });
+    const throttled = await engine.runOnce();
+    ok(throttled);
+    expect((await davItems()).some((i) => prop(i.data, "TITLE") === "Throttled")).toBe(true);
+    const g0 = graphContacts.find((c) => c.singleValueExtendedProperties?.[0]?.value === "dav-0")!;
+    expect((await graph.getContact(g0.id)).displayName).toBe("Dav Person Zero");
+    expect(sim.requests.some((r) => r.inBatch && r.status === 429)).toBe(true);
+
+    // 6. A cut delta page: the feed fails, the pair writes nothing and keeps its cursor; the next cycle catches up.
+    const cursor = (await store.getPair("contacts"))!.cursors.remote;
+    box.updateItem(box.items(box.folderId(box.folderRecord("contacts"))).find((i) => i.get("GivenName") !== "Dav")!.id, "<Contact><JobTitle>After the cut</JobTitle></Contact>");
+    sim.rewrite({ match: /contacts\/delta/, rewrite: (body) => ({ ...(body as object), "@odata.nextLink": undefined, "@odata.deltaLink": undefined }) });
+    const cut = await engine.runOnce();
+    expect(cut.ok).toBe(false);
+    expect(cut.pairs[0]!.error?.code).toBe("feed-failed");
+    expect((await store.getPair("contacts"))!.cursors.remote).toBe(cursor);
+    sim.rewrite({ match: /contacts\/delta/, rewrite: (body) => JSON.stringify(body).slice(0, 50) });
+    const malformed = await engine.runOnce();
+    expect(malformed.pairs[0]!.error?.code).toBe("feed-failed");
+    const caughtUp = await engine.runOnce();
+    ok(caughtUp);
+    expect((await davItems()).some((i) => prop(i.data, "TITLE") === "After the cut")).toBe(true);
+    expect((await davItems()).length).toBe(14);
+    expect(checkExchanges(sim.requests)).toEqual([]);
+  });
+});

@@ -1,0 +1,24 @@
+/**
+ * The Graph mappers: `microsoft.graph.contact`, `event` and `todoTask` ⇄ vCard / iCalendar,
+ * through the EWS mappers (see each module).
+ * @module
+ */
+export { GRAPH_UID_PROPERTY_ID, readGraphUid, graphUidProperty } from "./common.js";
+export {
+  graphContactFromVCard,
+  graphContactToVCard,
+  type GraphPhoto,
+  type GraphContactFromVCardOptions,
+  type GraphContactFromVCardResult,
+  type GraphContactToVCardOptions,
+  type GraphContactToVCardResult,
+} from "./contact.js";
+export {
+  graphEventFromICalendar,
+  graphEventToICalendar,
+  type GraphFileContent,
+  type GraphEventFromICalendarOptions,
+  type GraphEventFromICalendarResult,
+  type GraphEventToICalendarOptions,
+  type GraphEventToICalendarResult,
+} from "./event.js";
