@@ -16,8 +16,7 @@ import { GraphSide } from "@ewsdav/core/graph";
 import { SqliteStateStore } from "@ewsdav/core/sqlite";
 import { VdirSide } from "@ewsdav/core/vdir";
 import { droppedLines } from "../../output/lines.js";
-import type { DemoOptions, DemoResult } from "./demo.js";
-import { firstValue, LOSSY_CARD, watchLive } from "./demo-story.js";
+import { firstValue, LOSSY_CARD, watchLive, type DemoOptions, type DemoResult } from "./demo-story.js";
 // The CLI's own better-sqlite3, so the state store loads wherever npm put @ewsdav/core.
 import Database from "better-sqlite3";
 

@@ -3,9 +3,38 @@
  * and active mode with an edit "in Outlook" every few seconds ({@link watchLive}).
  */
 import type { SimulatedMailbox } from "@ewsdav/ews-simulator";
-import type { SyncEngine } from "@ewsdav/core";
+import type { SyncEngine, SyncReport } from "@ewsdav/core";
 import { droppedLines } from "../../output/lines.js";
-import type { DemoOptions, DemoResult } from "./demo.js";
+
+/** What the demo found, for its test. */
+export interface DemoResult {
+  first: SyncReport;
+  second: SyncReport;
+  /** The vdir edit arrived in Exchange. */
+  localEditArrived: boolean;
+  /** The Exchange edit arrived in the vdir folder. */
+  remoteEditArrived: boolean;
+  /** With `watch`: changes carried while watching, by direction. */
+  live?: { toFiles: number; toExchange: number; cycles: number };
+}
+
+/** Options of {@link runDemo}. */
+export interface DemoOptions {
+  /** Keep the folder and state file afterwards. */
+  keep?: boolean;
+  /** Reach the mailbox through Microsoft Graph (the Graph simulator over the same mailbox) instead of EWS. */
+  graph?: boolean;
+  /** After the two cycles, stay in active mode until this signal aborts. */
+  watch?: {
+    signal: AbortSignal;
+    /** How often the demo edits a contact in Exchange (default 10 s; 0: never). */
+    exchangeEditEveryMs?: number;
+    /** How often the folder is polled (default 1 s). */
+    pollIntervalMs?: number;
+    /** Called once the watch runs, with the folder of the linked contacts. */
+    onWatching?: (contactsFolder: string) => void;
+  };
+}
 
 /** A card with more than an Exchange contact holds: a fourth e-mail address and an X- property. */
 export const LOSSY_CARD = [

@@ -17,39 +17,11 @@ import { EwsSide } from "@ewsdav/core/ews";
 import { SqliteStateStore } from "@ewsdav/core/sqlite";
 import { VdirSide } from "@ewsdav/core/vdir";
 import { droppedLines } from "../../output/lines.js";
-import { firstValue, LOSSY_CARD, watchLive } from "./demo-story.js";
+import { firstValue, LOSSY_CARD, watchLive, type DemoOptions, type DemoResult } from "./demo-story.js";
+
+export type { DemoOptions, DemoResult } from "./demo-story.js";
 // The CLI's own better-sqlite3, so the state store loads wherever npm put @ewsdav/core.
 import Database from "better-sqlite3";
-
-/** What the demo found, for its test. */
-export interface DemoResult {
-  first: SyncReport;
-  second: SyncReport;
-  /** The vdir edit arrived in Exchange. */
-  localEditArrived: boolean;
-  /** The Exchange edit arrived in the vdir folder. */
-  remoteEditArrived: boolean;
-  /** With `watch`: changes carried while watching, by direction. */
-  live?: { toFiles: number; toExchange: number; cycles: number };
-}
-
-/** Options of {@link runDemo}. */
-export interface DemoOptions {
-  /** Keep the folder and state file afterwards. */
-  keep?: boolean;
-  /** Reach the mailbox through Microsoft Graph (the Graph simulator over the same mailbox) instead of EWS. */
-  graph?: boolean;
-  /** After the two cycles, stay in active mode until this signal aborts. */
-  watch?: {
-    signal: AbortSignal;
-    /** How often the demo edits a contact in Exchange (default 10 s; 0: never). */
-    exchangeEditEveryMs?: number;
-    /** How often the folder is polled (default 1 s). */
-    pollIntervalMs?: number;
-    /** Called once the watch runs, with the folder of the linked contacts. */
-    onWatching?: (contactsFolder: string) => void;
-  };
-}
 
 /** Runs the demo, printing with `print`. */
 export async function runDemo(print: (line: string) => void = console.log, options: DemoOptions = {}): Promise<DemoResult> {
