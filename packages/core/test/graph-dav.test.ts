@@ -15,8 +15,13 @@ import { DavSide } from "@ewsdav/core/dav";
 import { GraphSide } from "@ewsdav/core/graph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDavServer, type DavServer } from "../../../test/harness/dav-servers.js";
-import { prop, vcard } from "../src/fixtures.test-support.js";
+import { prop, vcard, vevent } from "../src/fixtures.test-support.js";
 
+/** A VTODO in a VCALENDAR. */
+const vtodo = (uid: string, summary: string) =>
+  `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//ewsdav//test//EN\r\nBEGIN:VTODO\r\nUID:${uid}\r\nDTSTAMP:20240101T000000Z\r\nSUMMARY:${summary}\r\nSTATUS:NEEDS-ACTION\r\nEND:VTODO\r\nEND:VCALENDAR\r\n`;
+
+const calendarApiPresent = ["calendarViewDelta", "listCalendars", "todoTasksDelta", "listTodoLists"].every((m) => typeof (GraphClient.prototype as unknown as Record<string, unknown>)[m] === "function");
 const ok = (r: SyncReport) => expect(r.ok, JSON.stringify(r.pairs.map((p) => [p.pairId, p.error, p.errors.slice(0, 3)]))).toBe(true);
 const count = (r: SyncReport, what: "created" | "updated" | "deleted", slot: "local" | "remote") => r.pairs.reduce((n, p) => n + p[slot][what].length, 0);
 
@@ -153,5 +158,80 @@ describe("the engine over Graph ↔ Radicale", () => {
     expect((await davItems()).some((i) => prop(i.data, "TITLE") === "After the cut")).toBe(true);
     expect((await davItems()).length).toBe(14);
     expect(checkExchanges(sim.requests)).toEqual([]);
+  });
+  // Calendars and To Do come with the client's calendar and To Do areas (issue 18, A and B); on a branch without them this test does not run.
+  it.runIf(calendarApiPresent)("events and tasks: both ways, a series with an exception and a cancelled occurrence, edits and deletions", async () => {
+    const box = ewsSim.mailbox("alice@example.com");
+    seedLarge(box, { contacts: 0, events: 3, tasks: 3 }); // event 0: a weekly series with one moved and one deleted occurrence
+    const side = new GraphSide({ client: graph, name: "graph" });
+    const davSide = new DavSide({ client: davClient, name: "dav" });
+    const series = vevent("dav-series", { SUMMARY: "DAV standup", DTSTART: "20260302T090000Z", DTEND: "20260302T093000Z", RRULE: "FREQ=WEEKLY;COUNT=6", EXDATE: "20260316T090000Z" }).replace(
+      "END:VCALENDAR",
+      "BEGIN:VEVENT\r\nUID:dav-series\r\nDTSTAMP:20240101T000000Z\r\nRECURRENCE-ID:20260309T090000Z\r\nSUMMARY:DAV standup (late)\r\nDTSTART:20260309T110000Z\r\nDTEND:20260309T113000Z\r\nEND:VEVENT\r\nEND:VCALENDAR",
+    );
+    await dav.seedCollection({
+      name: "cal",
+      kind: "calendar",
+      items: [
+        { name: "series.ics", text: series },
+        { name: "single.ics", text: vevent("dav-single", { SUMMARY: "DAV lunch", DTSTART: "20260410T120000Z", DTEND: "20260410T130000Z" }) },
+      ],
+    });
+    const davCollections = await davSide.listCollections();
+    const cal = davCollections.find((c) => c.id.replace(/\/$/, "").endsWith("/cal"))!.id;
+    const todo = await davSide.createCollection("tasks", "Todo");
+    await davSide.create(todo.id, [{ uid: "dav-task", text: vtodo("dav-task", "Task from DAV") }]);
+    const graphCollections = await side.listCollections();
+    const calendar = graphCollections.find((c) => c.kind === "events" && c.displayName === "Calendar")!.id;
+    const list = graphCollections.find((c) => c.kind === "tasks" && c.displayName === "Tasks")!.id;
+    const store = new MemoryStateStore();
+    const engine = new SyncEngine({ store, sides: [side, davSide] });
+    await engine.link({ id: "events", kind: "events", remote: { side: "graph", collection: calendar }, local: { side: "dav", collection: cal } });
+    await engine.link({ id: "tasks", kind: "tasks", remote: { side: "graph", collection: list }, local: { side: "dav", collection: todo.id } });
+
+    const first = await engine.runOnce();
+    ok(first);
+    const davEvents = () => davClient.fetchAll(cal);
+    const events = await davEvents();
+    expect(events.length).toBe(5);
+    const ewsSeries = events.find((i) => i.data.includes("SUMMARY:Series 0"))!;
+    expect(ewsSeries.data).toMatch(/RRULE:FREQ=WEEKLY/);
+    expect(ewsSeries.data).toMatch(/RECURRENCE-ID/);
+    expect(ewsSeries.data).toMatch(/EXDATE/);
+    expect(ewsSeries.data).toContain("SUMMARY:Series 0 (moved)");
+    expect((await davClient.fetchAll(todo.id)).length).toBe(4);
+    // The DAV series in Exchange: the pattern, the exception and the cancelled occurrence (seen over EWS's records).
+    const calendarItems = box.items(box.folderId(box.folderRecord("calendar")));
+    expect(calendarItems.length).toBe(5);
+    const [graphSeries] = (await side.fetch(calendar, [(await side.changes(calendar, null)).changed.map((c) => c.id)].flat())).filter((r) => !(r instanceof SideError) && r.uid === "dav-series") as Array<{ text: string }>;
+    expect(graphSeries).toBeDefined();
+    expect(graphSeries!.text).toMatch(/RRULE:FREQ=WEEKLY/);
+    expect(graphSeries!.text).toContain("SUMMARY:DAV standup (late)");
+    expect(graphSeries!.text).toMatch(/EXDATE[^:]*:20260316/);
+    const second = await engine.runOnce();
+    ok(second);
+    expect(count(second, "created", "local") + count(second, "created", "remote") + count(second, "deleted", "local") + count(second, "deleted", "remote")).toBe(0);
+
+    // Edits and deletions both ways.
+    let davNow = await davEvents();
+    const lunch = davNow.find((i) => i.data.includes("UID:dav-single"))!;
+    await davClient.updateItem({ href: lunch.href, etag: lunch.etag, text: lunch.data.replace("SUMMARY:DAV lunch", "SUMMARY:DAV lunch moved") });
+    const exchangeSingle = calendarItems.find((i) => i.get("Subject") === "Event 1")!;
+    box.updateItem(exchangeSingle.id, "<CalendarItem><Subject>Event 1 renamed in Exchange</Subject></CalendarItem>");
+    const exchangeTask = box.items(box.folderId(box.folderRecord("tasks"))).find((i) => i.get("Subject") === "Task 1")!;
+    box.updateItem(exchangeTask.id, "<Task><Subject>Task 1 renamed in Exchange</Subject></Task>");
+    const gone = davNow.find((i) => i.data.includes("SUMMARY:Event 2"))!;
+    await davClient.deleteItem({ href: gone.href, etag: gone.etag });
+    const edits = await engine.runOnce();
+    ok(edits);
+    davNow = await davEvents();
+    expect(davNow.length).toBe(4);
+    expect(davNow.some((i) => prop(i.data, "SUMMARY") === "Event 1 renamed in Exchange")).toBe(true);
+    expect(box.items(box.folderId(box.folderRecord("calendar"))).some((i) => i.get("Subject") === "DAV lunch moved")).toBe(true);
+    expect(box.items(box.folderId(box.folderRecord("calendar"))).length).toBe(4);
+    expect((await davClient.fetchAll(todo.id)).some((i) => prop(i.data, "SUMMARY") === "Task 1 renamed in Exchange")).toBe(true);
+    const quiet = await engine.runOnce();
+    ok(quiet);
+    expect(count(quiet, "created", "local") + count(quiet, "created", "remote") + count(quiet, "updated", "local") + count(quiet, "updated", "remote")).toBe(0);
   });
 });

@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDavServer, type DavServer } from "../../../test/harness/dav-servers.js";
 import { prop, vcard } from "../src/fixtures.test-support.js";
 
+const calendarApiPresent = ["calendarViewDelta", "listCalendars", "todoTasksDelta", "listTodoLists"].every((m) => typeof (GraphClient.prototype as unknown as Record<string, unknown>)[m] === "function");
 const ok = (r: SyncReport) => expect(r.ok, JSON.stringify(r.pairs.map((p) => [p.pairId, p.error, p.errors.slice(0, 3)]))).toBe(true);
 const writes = (r: SyncReport) =>
   r.pairs.map((p) => ({ pair: p.pairId, created: p.local.created.length + p.remote.created.length, deleted: p.local.deleted.length + p.remote.deleted.length }));
@@ -142,5 +143,57 @@ describe("moving a pair from EWS to Graph (one mailbox over both protocols ↔ R
     const davNow = await davClient.fetchAll(book);
     expect(davNow.some((i) => prop(i.data, "TITLE") === "Title from Exchange")).toBe(true);
     expect(prop(davNow.find((i) => i.data.includes("UID:dav-contact-1"))!.data, "X-DAV-ONLY")).toBe("kept");
+  });
+  // Calendars and To Do come with the client's calendar and To Do areas (issue 18, A and B); on a branch without them this test does not run.
+  it.runIf(calendarApiPresent)("moves the events and tasks pairs (a series with an exception and a cancelled occurrence): zero creates, zero deletes, texts unchanged; then changes sync", async () => {
+    const box = ewsSim.mailbox("alice@example.com");
+    seedLarge(box, { contacts: 0, events: 3, tasks: 3 }); // event 0: a weekly series with one moved and one deleted occurrence
+    const ews = new EwsSide({ client: ewsClient, name: "ews" });
+    const davSide = new DavSide({ client: davClient, name: "dav" });
+    const cal = await davSide.createCollection("events", "Moved calendar");
+    const todo = await davSide.createCollection("tasks", "Moved tasks");
+    const ewsFolders = await ews.listCollections();
+    const ewsCalendar = ewsFolders.find((f) => f.kind === "events" && f.displayName === "Calendar")!.id;
+    const ewsTasks = ewsFolders.find((f) => f.kind === "tasks" && f.displayName === "Tasks")!.id;
+    const store = new MemoryStateStore();
+    const overEws = new SyncEngine({ store, sides: [ews, davSide] });
+    await overEws.link({ id: "events", kind: "events", remote: { side: "ews", collection: ewsCalendar }, local: { side: "dav", collection: cal.id } });
+    await overEws.link({ id: "tasks", kind: "tasks", remote: { side: "ews", collection: ewsTasks }, local: { side: "dav", collection: todo.id } });
+    ok(await overEws.runOnce());
+    ok(await overEws.runOnce());
+    const davTexts = async (collection: string) => new Map((await davClient.fetchAll(collection)).map((i) => [i.href, i.data]));
+    const eventsBefore = await davTexts(cal.id);
+    const tasksBefore = await davTexts(todo.id);
+    expect(eventsBefore.size).toBe(3);
+    expect([...eventsBefore.values()].some((t) => /RRULE/.test(t) && /RECURRENCE-ID/.test(t) && /EXDATE/.test(t))).toBe(true);
+    expect(tasksBefore.size).toBe(3);
+
+    for (const pairId of ["events", "tasks"]) {
+      const report = await movePairToGraph(store, pairId, "remote", graph, { sideName: "graph" });
+      expect(report).toMatchObject({ moved: true, alreadyMoved: false, failed: [] });
+    }
+    const graphSide = new GraphSide({ client: graph, name: "graph" });
+    const overGraph = new SyncEngine({ store, sides: [graphSide, davSide] });
+    const first = await overGraph.runOnce();
+    ok(first);
+    expect(writes(first)).toEqual([{ pair: "events", created: 0, deleted: 0 }, { pair: "tasks", created: 0, deleted: 0 }]);
+    expect(await davTexts(cal.id)).toEqual(eventsBefore);
+    expect(await davTexts(todo.id)).toEqual(tasksBefore);
+    const again = await overGraph.runOnce();
+    ok(again);
+    expect(writes(again)).toEqual([{ pair: "events", created: 0, deleted: 0 }, { pair: "tasks", created: 0, deleted: 0 }]);
+
+    // A change on each side syncs.
+    const single = [...(await davClient.fetchAll(cal.id))].find((i) => i.data.includes("SUMMARY:Event 1"))!;
+    await davClient.updateItem({ href: single.href, etag: single.etag, text: single.data.replace("SUMMARY:Event 1", "SUMMARY:Event 1 from DAV") });
+    const task = box.items(ewsTasks).find((i) => i.get("Subject") === "Task 2")!;
+    box.updateItem(task.id, "<Task><Subject>Task 2 from Exchange</Subject></Task>");
+    const changed = await overGraph.runOnce();
+    ok(changed);
+    expect(writes(changed)).toEqual([{ pair: "events", created: 0, deleted: 0 }, { pair: "tasks", created: 0, deleted: 0 }]);
+    expect(box.items(ewsCalendar).some((i) => i.get("Subject") === "Event 1 from DAV")).toBe(true);
+    expect((await davClient.fetchAll(todo.id)).some((i) => prop(i.data, "SUMMARY") === "Task 2 from Exchange")).toBe(true);
+    expect(box.items(ewsCalendar).length).toBe(3);
+    expect(box.items(ewsTasks).length).toBe(3);
   });
 });

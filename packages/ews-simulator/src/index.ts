@@ -46,3 +46,5 @@ export { el, child, childText, NS_T } from "./xml.js";
 export { extendedPropertyKey } from "./updates.js";
 export { decodeId, encodeId, type DecodedId, type SimIdKind } from "./ids.js";
 export type { FolderRecord, ItemRecord, MailboxEvent, Tombstone } from "./records.js";
+// File attachments' records, for the Graph simulator's attachments (issue 18, C).
+export type { AttachmentRecord } from "./records.js";

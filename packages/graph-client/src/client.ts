@@ -10,6 +10,10 @@ import { GraphInputError, GraphTransportError, graphErrorOf } from "./errors.js"
 import type { GraphContact, GraphContactFolder, GraphContactInput, GraphConvertIdResult, GraphExchangeIdFormat } from "./model.js";
 import { asObject, GraphRequester, type GraphDeltaRound, type GraphReadOptions } from "./requester.js";
 import type { ConcurrencyLimiter, GraphTokenProvider, GraphTransport, GraphTransportOptions } from "./transport.js";
+import * as attachments from "./attachments.js";
+import type { GraphAnyFileAttachment, GraphAttachmentFile, GraphAttachmentParent, GraphAttachmentUploadOptions } from "./attachments.js";
+import type { GraphSubscription, GraphSubscriptionInput } from "./model-notifications.js";
+import * as notifications from "./notifications.js";
 
 export type { GraphDeltaRound, GraphReadOptions } from "./requester.js";
 
@@ -156,6 +160,58 @@ export class GraphClient {
     const first = cursor !== undefined ? new URL(cursor) : this.r.url(this.contactsPath(folderId, "delta"), { $select: options.select?.length ? options.select.join(",") : undefined });
     const headers = options.pageSize !== undefined ? this.r.prefer(`odata.maxpagesize=${options.pageSize}`) : undefined;
     return this.r.deltaRound<GraphContact>(first, { signal: options.signal, ...(headers ? { headers } : {}) });
+  }
+
+  // ---- change notifications and file attachments (C)
+
+  /** Creates a subscription (Graph validates its notification URL first; see {@link SubscriptionKeeper} to keep one alive). */
+  createSubscription(input: GraphSubscriptionInput, options: { signal?: AbortSignal } = {}): Promise<GraphSubscription> {
+    return notifications.createSubscription(this.r, input, options);
+  }
+
+  /** One subscription. */
+  getSubscription(id: string, options: { signal?: AbortSignal } = {}): Promise<GraphSubscription> {
+    return notifications.getSubscription(this.r, id, options);
+  }
+
+  /** The caller's subscriptions. */
+  listSubscriptions(options: { signal?: AbortSignal } = {}): Promise<GraphSubscription[]> {
+    return notifications.listSubscriptions(this.r, options);
+  }
+
+  /** Renews a subscription until `expirationDateTime`. */
+  renewSubscription(id: string, expirationDateTime: string, options: { signal?: AbortSignal } = {}): Promise<GraphSubscription> {
+    return notifications.renewSubscription(this.r, id, expirationDateTime, options);
+  }
+
+  /** Deletes a subscription. */
+  deleteSubscription(id: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    return notifications.deleteSubscription(this.r, id, options);
+  }
+
+  /** The file attachments of an event or a To Do task. */
+  listAttachments(parent: GraphAttachmentParent, options: { select?: readonly string[]; signal?: AbortSignal } = {}): Promise<GraphAnyFileAttachment[]> {
+    return attachments.listAttachments(this.r, parent, options);
+  }
+
+  /** One attachment, with `contentBytes` unless `select` leaves it out. */
+  getAttachment(parent: GraphAttachmentParent, id: string, options: { select?: readonly string[]; signal?: AbortSignal } = {}): Promise<GraphAnyFileAttachment> {
+    return attachments.getAttachment(this.r, parent, id, options);
+  }
+
+  /** An attachment's raw bytes. */
+  getAttachmentContent(parent: GraphAttachmentParent, id: string, options: { signal?: AbortSignal } = {}): Promise<Buffer> {
+    return attachments.getAttachmentContent(this.r, parent, id, options);
+  }
+
+  /** Attaches a file: inline under 3 MB, else through an upload session (ranges sent without the bearer token). */
+  addAttachment(parent: GraphAttachmentParent, file: GraphAttachmentFile, options: GraphAttachmentUploadOptions = {}): Promise<GraphAnyFileAttachment> {
+    return attachments.addAttachment(this.r, parent, file, options);
+  }
+
+  /** Deletes an attachment. */
+  deleteAttachment(parent: GraphAttachmentParent, id: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    return attachments.deleteAttachment(this.r, parent, id, options);
   }
 
   // ------------------------------------------------------------ batching and ids

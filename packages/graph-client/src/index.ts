@@ -39,3 +39,17 @@ export {
   type GraphLinkedResourceInput, type GraphOpenTypeExtension, type GraphProfilePhoto, type GraphTaskStatus, type GraphTodoTask, type GraphTodoTaskInput, type GraphTodoTaskList,
   type GraphTodoTaskListInput, type GraphTodoUidExtension, type GraphWellknownListName,
 } from "./model-todo.js";
+// ---- change notifications and file attachments (C)
+export type {
+  GraphChangeNotification, GraphChangeNotificationCollection, GraphChangeType, GraphLifecycleEventType, GraphLifecycleNotification, GraphResourceData,
+  GraphSubscription, GraphSubscriptionInput,
+} from "./model-notifications.js";
+export type { GraphAttachmentItem, GraphFileAttachment, GraphFileAttachmentInput, GraphTaskFileAttachment, GraphUploadSession } from "./model-attachments.js";
+export {
+  maxSubscriptionLifetimeMs, SubscriptionKeeper, type GraphSubscriptionApi, type SubscriptionKeeperEvents, type SubscriptionKeeperOptions,
+} from "./notifications.js";
+export { GraphWebhookReceiver, type GraphNotificationSink, type GraphWebhookReceiverOptions, type GraphWebhookStats } from "./webhook.js";
+export {
+  GRAPH_INLINE_ATTACHMENT_LIMIT, GRAPH_UPLOAD_CHUNK_UNIT, type GraphAnyFileAttachment, type GraphAttachmentFile, type GraphAttachmentParent,
+  type GraphAttachmentUploadOptions,
+} from "./attachments.js";

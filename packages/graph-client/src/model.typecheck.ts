@@ -15,6 +15,13 @@ import type {
   OnlineMeetingProviderType, OutlookGeoCoordinates, Phone, Recipient, ResponseStatus, ResponseType, Sensitivity, TimeSlot,
 } from "@microsoft/microsoft-graph-types";
 import type { ChecklistItem, LinkedResource, OpenTypeExtension, ProfilePhoto, TaskStatus, TodoTask, TodoTaskList, WellknownListName } from "@microsoft/microsoft-graph-types";
+import type {
+  AttachmentItem, ChangeNotification, ChangeNotificationCollection, FileAttachment, LifecycleEventType, Subscription, TaskFileAttachment, UploadSession,
+} from "@microsoft/microsoft-graph-types";
+import type { GraphAttachmentItem, GraphFileAttachment, GraphFileAttachmentInput, GraphTaskFileAttachment, GraphUploadSession } from "./model-attachments.js";
+import type {
+  GraphChangeNotification, GraphChangeNotificationCollection, GraphLifecycleEventType, GraphLifecycleNotification, GraphSubscription, GraphSubscriptionInput,
+} from "./model-notifications.js";
 import type { GraphContact, GraphContactFolder, GraphContactInput, GraphConvertIdResult, GraphEmailAddress, GraphExchangeIdFormat, GraphPhysicalAddress, GraphSingleValueExtendedProperty } from "./model.js";
 import type {
   GraphAttendee, GraphAttendeeType, GraphCalendar, GraphCalendarColor, GraphCalendarInput, GraphEvent, GraphEventAttachment, GraphEventInput, GraphEventType,
@@ -91,3 +98,17 @@ export const todoModelConformance: [
   Conforms<GraphTodoTaskList, TodoTaskList>,
   Conforms<GraphProfilePhoto, ProfilePhoto>,
 ] = [true, true, true, true, true, true, true, true, true, true, true, true];
+/** Change notifications and file attachments (model-notifications.ts, model-attachments.ts). */
+export const notificationsConformance: [
+  Conforms<GraphSubscriptionInput, Subscription>,
+  Conforms<GraphSubscription, Subscription>,
+  Conforms<GraphChangeNotification, ChangeNotification>,
+  Conforms<GraphLifecycleNotification, ChangeNotification>,
+  Conforms<GraphChangeNotificationCollection, ChangeNotificationCollection>,
+  [GraphLifecycleEventType] extends [LifecycleEventType] ? true : false,
+  Conforms<GraphFileAttachment, FileAttachment>,
+  Conforms<GraphFileAttachmentInput, FileAttachment>,
+  Conforms<GraphTaskFileAttachment, TaskFileAttachment>,
+  Conforms<GraphAttachmentItem, AttachmentItem>,
+  Conforms<GraphUploadSession, UploadSession>,
+] = [true, true, true, true, true, true, true, true, true, true, true];

@@ -98,6 +98,11 @@ export interface GraphHttpRequest {
   readonly signal?: AbortSignal;
   /** Whether repeating after a 504 or a network failure is safe (default: every method but POST). */
   readonly idempotent?: boolean;
+  /**
+   * Send no bearer token (and ask the provider for none): for pre-authenticated URLs such as an
+   * upload session's `uploadUrl`, which refuse an `Authorization` header.
+   */
+  readonly withoutToken?: boolean;
 }
 
 /** One response with its body read. */
@@ -162,7 +167,7 @@ export class GraphTransport {
         await sleep(backoffDelay(attempt + 1, backoff), req.signal, aborted);
         continue;
       }
-      if (response.status === 401 && !refreshed) {
+      if (response.status === 401 && !refreshed && !req.withoutToken) {
         refresh = refreshed = true;
         attempt--;
         continue;
@@ -179,19 +184,22 @@ export class GraphTransport {
 
   private async send(req: GraphHttpRequest, forceRefresh: boolean): Promise<GraphHttpResponse> {
     if (req.signal?.aborted) throw aborted();
-    let token: string;
-    try {
-      token = await this.options.getToken({ forceRefresh, ...(req.signal ? { signal: req.signal } : {}) });
-    } catch (error) {
-      throw new GraphTransportError("AUTH_PROVIDER", `the token provider failed for ${req.method} ${redactUrl(req.url)}`, { cause: error });
+    let token: string | undefined;
+    if (!req.withoutToken) {
+      try {
+        token = await this.options.getToken({ forceRefresh, ...(req.signal ? { signal: req.signal } : {}) });
+      } catch (error) {
+        throw new GraphTransportError("AUTH_PROVIDER", `the token provider failed for ${req.method} ${redactUrl(req.url)}`, { cause: error });
+      }
     }
     const headers: Record<string, string> = {
       accept: "application/json",
       "accept-encoding": "gzip, deflate, br",
       "user-agent": "ewsdav-graph-client",
-      authorization: `Bearer ${token}`,
+      ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}),
       ...req.headers,
     };
+    if (req.withoutToken) delete headers.authorization;
     let body: string | Uint8Array | undefined;
     if (req.body instanceof Uint8Array) {
       body = req.body;

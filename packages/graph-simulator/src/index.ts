@@ -15,3 +15,7 @@ export {
 export { GraphSimError } from "./errors.js";
 // Conformance to the Graph v1.0 CSDL, for tests of the simulator and of clients.
 export { checkExchanges, graphSchemaPath, loadGraphSchema, type GraphSchema, type LoggedExchange } from "./csdl.js";
+// Change notifications and file attachments (C).
+export type { GraphNotificationHooks, SimLifecycleEvent } from "./subscriptions.js";
+export type { GraphDeliveryRecord, GraphNotificationOptions } from "./notify.js";
+export { INLINE_ATTACHMENT_LIMIT } from "./attachments.js";

@@ -10,6 +10,7 @@ import { deltaPage, type DeltaTokens } from "./delta.js";
 import { GraphSimError, notFound } from "./errors.js";
 import { extendedIdOf, formatExtendedId, parseExtendedId, parseExtendedProperties, sameExtendedId, type ExtendedId } from "./extended-properties.js";
 import { ewsIdOfRest, restId, resolveGraphId, type ImmutableIds } from "./ids.js";
+import { attachmentsRoute } from "./attachments.js";
 
 /** A request as a route sees it. */
 export interface RouteRequest {
@@ -345,6 +346,8 @@ function noRoute(): GraphSimError {
 export function route(req: RouteRequest): RouteResponse {
   const [first, second, third, ...rest] = req.segments;
   if (first === "translateExchangeIds" && second === undefined) return translateIds(req);
+  const attached = attachmentsRoute(req); // …/{event or task}/attachments… (attachments.ts)
+  if (attached) return attached;
   if (first === "contacts") return withPreference(req, contactsRoute(req, contactsFolder(req.box), req.segments.slice(1), true));
   if (first === "contactFolders") {
     if (second === undefined) return withPreference(req, foldersRoute(req, contactsFolder(req.box), "contactFolders"));

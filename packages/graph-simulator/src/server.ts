@@ -14,6 +14,9 @@ import { DeltaTokens } from "./delta.js";
 import { errorBody, GraphSimError } from "./errors.js";
 import { ImmutableIds, userObjectId } from "./ids.js";
 import { route, type RouteResponse } from "./routes.js";
+import { handleUpload, UPLOAD_PREFIX } from "./attachments.js";
+import type { GraphNotificationOptions } from "./notify.js";
+import { GraphSubscriptions, type GraphNotificationHooks } from "./subscriptions.js";
 
 /** Options of {@link startGraphSimulator}. */
 export interface GraphSimulatorOptions {
@@ -43,6 +46,8 @@ export interface GraphSimulatorOptions {
   concurrencyRetryAfterSeconds?: number;
   /** Largest request body in bytes (default 4 MiB, Graph's limit); larger → 413. */
   maxRequestBytes?: number;
+  /** Change notifications: validation and delivery timeouts, retries, the tenant id (see notify.ts). */
+  notifications?: GraphNotificationOptions;
 }
 
 /** One injected throttling answer (see {@link GraphSimulator.throttle}). */
@@ -108,6 +113,8 @@ export interface GraphSimulator {
   mailbox(smtpAddress: string): SimulatedMailbox;
   /** The Graph user id (object id) of a mailbox. */
   userId(smtpAddress: string): string;
+  /** Subscriptions' test hooks: lifecycle notifications, expiry, the delivery log. */
+  readonly notifications: GraphNotificationHooks;
 }
 
 const JSON_TYPE = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
@@ -134,6 +141,8 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     return ids;
   };
   const tokens = new DeltaTokens();
+  // Declared as a function so the subscriptions can use resolveUser, defined below.
+  const subscriptions = new GraphSubscriptions({ resolveUser: (grant, segments) => resolveUser(grant, segments), immutableOf, root: () => root }, options.notifications);
   const maxConcurrent = options.maxConcurrentPerMailbox ?? 4;
   const maxBytes = options.maxRequestBytes ?? 4 * 1024 * 1024;
   let rules: Array<Required<Omit<GraphThrottleRule, "match">> & { match?: RegExp }> = [];
@@ -263,6 +272,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     let mailbox: string | null = null;
     let body: unknown;
     let counted: string | undefined;
+    if (url.startsWith(UPLOAD_PREFIX)) return handleUpload(req, res, maxBytes);
     try {
       const raw = await readBody(req);
       if (raw === null) throw new GraphSimError(413, "RequestEntityTooLarge", "The request body is too large.");
@@ -284,7 +294,9 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
         throw new GraphSimError(429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.", { "retry-after": String(options.concurrencyRetryAfterSeconds ?? 1) });
       }
       const inner = url.slice("/v1.0".length);
-      if (inner.split("?")[0] === "/$batch") {
+      if (/^\/subscriptions(\/|\?|$)/.test(inner)) {
+        answer = await subscriptions.route(grant, method, inner, headers, body);
+      } else if (inner.split("?")[0] === "/$batch") {
         if (method !== "POST") throw new GraphSimError(405, "BadRequest", "$batch takes POST.");
         const throttled = takeThrottle(method, "/$batch", false);
         if (throttled) throw throttled;
@@ -303,6 +315,11 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     const out: Record<string, string> = { "request-id": requestId, "client-request-id": clientRequestId ?? requestId, ...(answer.headers ?? {}) };
     if (answer.body === undefined) {
       res.writeHead(answer.status, out).end();
+      return;
+    }
+    if (Buffer.isBuffer(answer.body)) {
+      // A raw answer (an attachment's $value): its own content type.
+      res.writeHead(answer.status, { "content-type": "application/octet-stream", ...out, "content-length": String(answer.body.length) }).end(answer.body);
       return;
     }
     const at = rewrites.findIndex((r) => r.match.test(`${method} ${url.slice("/v1.0".length)}`));
@@ -338,6 +355,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
   return {
     url: root,
     stop: () => new Promise<void>((resolve) => {
+      subscriptions.close();
       for (const s of sockets) s.destroy();
       server.close(() => resolve());
     }),
@@ -358,5 +376,6 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     peakConcurrency: () => peak,
     mailbox: requireBox,
     userId: (address) => userObjectId(requireBox(address)),
+    notifications: subscriptions.hooks(),
   };
 }

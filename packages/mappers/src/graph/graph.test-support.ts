@@ -52,3 +52,14 @@ export function storedSeries(written: GraphEventFromICalendarResult, id = "AAMkM
   }));
   return { master, exceptions };
 }
+
+import type { GraphTodoTask } from "@ewsdav/graph-client";
+import type { GraphTaskFromVTodoResult } from "./task.js";
+
+/** A To Do task as Graph returns it after a POST of `written` (with its UID extension), read with `$expand=extensions`. */
+export function storedTask(written: GraphTaskFromVTodoResult, id = "AAMkTASK="): GraphTodoTask {
+  const { checklistItems: _c, linkedResources: _l, extensions: _e, ...fields } = written.task;
+  const task: GraphTodoTask = { ...fields, id, lastModifiedDateTime: "2026-01-02T03:04:05Z" };
+  if (written.extension) task.extensions = [{ ...written.extension, id: `microsoft.graph.openTypeExtension.${written.extension.extensionName}` }];
+  return task;
+}

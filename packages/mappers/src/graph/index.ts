@@ -22,3 +22,12 @@ export {
   type GraphEventToICalendarOptions,
   type GraphEventToICalendarResult,
 } from "./event.js";
+export {
+  graphTaskFromVTodo,
+  graphTaskToVTodo,
+  GRAPH_TODO_UID_EXTENSION_NAME,
+  type GraphTaskFromVTodoOptions,
+  type GraphTaskFromVTodoResult,
+  type GraphTaskToVTodoOptions,
+  type GraphTaskToVTodoResult,
+} from "./task.js";

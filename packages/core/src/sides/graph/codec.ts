@@ -52,15 +52,17 @@ export interface ItemCodec {
    * more (a series' exceptions) reads it in batches.
    */
   render(ctx: GraphContext, collection: string, entities: readonly GraphEntity[], bases: ReadonlyArray<string | undefined>, signal?: AbortSignal): Promise<Array<Rendered | Error>>;
-  /** Maps text to what a write sends; `current` is the entity an update replaces, when read. */
-  map(ctx: GraphContext, text: string): MappedWrite;
+  /** Maps text to what a write sends (`create`: the body of a POST, else of a PATCH). */
+  map(ctx: GraphContext, text: string, create: boolean): MappedWrite;
   /**
    * Writes what follows the item (an event series' exceptions) once it is written; returns the
    * item's etag afterwards (or the entity, re-read). Absent: nothing follows.
    */
   afterWrite?(ctx: GraphContext, collection: string, written: GraphEntity, mapped: MappedWrite, signal?: AbortSignal): Promise<GraphEntity>;
-  /** The PATCH body that sets only the UID, when the kind keeps it apart from its text (an extended property); absent: a tag is a full update. */
+  /** The PATCH body that sets only the UID, when the kind keeps it in an extended property. */
   tagBody?(uid: string): Record<string, unknown>;
+  /** Writes UIDs its own way (To Do: an open extension, not a PATCH of the item). Absent, and without `tagBody`: a tag is a full update. */
+  tag?(ctx: GraphContext, collection: string, items: ReadonlyArray<{ id: string; version: string | null; uid: string }>, signal?: AbortSignal): Promise<Array<{ id: string; version: string | null } | Error>>;
 }
 
 /** A read query: `$select` of `select` and `$expand` of `expand`, with `$` kept literal. */

@@ -9,6 +9,7 @@
  */
 import { GraphError, type GraphContactFolder } from "@ewsdav/graph-client";
 import { SideError, type CollectionInfo, type CollectionKind } from "../../engine/side.js";
+import { calendarApi, needCalendars, needTodo, todoApi } from "./apis.js";
 import { DEFAULT_CONTACTS, type GraphContext } from "./context.js";
 import { toSideError } from "./errors.js";
 
@@ -27,6 +28,11 @@ async function contactFolders(ctx: GraphContext, signal?: AbortSignal, parent?: 
 export async function listCollections(ctx: GraphContext, signal?: AbortSignal): Promise<CollectionInfo[]> {
   const out: CollectionInfo[] = [{ id: DEFAULT_CONTACTS, kind: "contacts", displayName: "Contacts" }];
   for (const f of await contactFolders(ctx, signal)) out.push({ id: f.id, kind: "contacts", displayName: f.displayName ?? f.id });
+  const call = signal ? { signal } : {};
+  const calendars = calendarApi(ctx.client);
+  if (calendars) for (const c of await calendars.listCalendars(call)) out.push({ id: c.id, kind: "events", displayName: c.name ?? c.id });
+  const todo = todoApi(ctx.client);
+  if (todo) for (const l of await todo.listTodoLists(call)) out.push({ id: l.id, kind: "tasks", displayName: l.displayName ?? l.id });
   for (const c of out) ctx.kinds.set(c.id, c.kind);
   return out;
 }
@@ -40,10 +46,17 @@ export async function createCollection(ctx: GraphContext, kind: CollectionKind, 
       ctx.kinds.set(folder.id, kind);
       return { id: folder.id, kind, displayName: folder.displayName ?? displayName };
     }
+    if (kind === "events") {
+      const calendar = await needCalendars(ctx.client).createCalendar({ name: displayName }, call);
+      ctx.kinds.set(calendar.id, kind);
+      return { id: calendar.id, kind, displayName: calendar.name ?? displayName };
+    }
+    const list = await needTodo(ctx.client).createTodoList({ displayName }, call);
+    ctx.kinds.set(list.id, kind);
+    return { id: list.id, kind, displayName: list.displayName ?? displayName };
   } catch (error) {
     throw toSideError(error, null);
   }
-  throw new SideError("rejected", `${ctx.name} cannot create a ${kind} collection`);
 }
 
 /** Whether an error says the id names nothing of that kind (so another kind may be tried). */
@@ -56,10 +69,14 @@ function absent(error: unknown): boolean {
  * calendar and a To Do list; `not-found` when it is none of them.
  */
 export async function kindOf(ctx: GraphContext, collection: string, signal?: AbortSignal): Promise<CollectionKind> {
-  const known = ctx.kinds.get(collection);
+  const known = ctx.kinds.get(collection) ?? (collection === DEFAULT_CONTACTS ? "contacts" : undefined);
   if (known) return known;
   const call = signal ? { signal } : {};
   const probes: Array<[CollectionKind, () => Promise<unknown>]> = [["contacts", () => ctx.client.getContactFolder(collection, call)]];
+  const calendars = calendarApi(ctx.client);
+  if (calendars) probes.push(["events", () => calendars.getCalendar(collection, call)]);
+  const todo = todoApi(ctx.client);
+  if (todo) probes.push(["tasks", () => todo.getTodoList(collection, call)]);
   for (const [kind, probe] of probes) {
     try {
       await probe();

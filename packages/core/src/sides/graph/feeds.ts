@@ -1,10 +1,23 @@
 /**
  * The Graph side's change feeds: a delta query per collection, its `@odata.deltaLink` the cursor.
- * Contacts: `contacts/delta` of the folder. No cursor, or one Graph rejects (410
- * `syncStateNotFound`, or a cursor that is not one of this side's delta links), restarts as a full
- * delta round: every item with its version, `complete` (the engine compares it with its state, as it
- * does with the EWS side's rejected SyncState). Feeds carry ids and versions (`@odata.etag`) only:
- * the engine reads what it does not hold at that version, in `$batch`es.
+ *
+ * - Contacts: `contacts/delta` of the folder.
+ * - To Do tasks: `tasks/delta` of the list.
+ * - Events: calendarView delta of the calendar over the side's window (Graph v1.0 has no delta of
+ *   a calendar's events without one). It returns instances; the side's items are single events and
+ *   series masters, so an occurrence or exception stands for its series (at the master's etag,
+ *   read by the client with the round). A round that reports instances removed (an event deleted, an
+ *   occurrence cancelled, a series gone or moved out of the window) is answered with a full round
+ *   instead: a removed instance does not say which series it belonged to, and the engine's
+ *   comparison of a full listing with its state finds both the deleted items and the changed
+ *   series. The cursor holds the window it was made over (`graph-window:v1:{start}|{end}|{link}`);
+ *   once the window has moved on by more than {@link WINDOW_SLACK_DAYS} days, the feed restarts.
+ *
+ * No cursor, or one Graph rejects (410 `syncStateNotFound`, or a cursor that is not one of this
+ * side's delta links), restarts as a full delta round: every item with its version, `complete`
+ * (the engine compares it with its state, as it does with the EWS side's rejected SyncState).
+ * Feeds carry ids and versions (`@odata.etag`) only: the engine reads what it does not hold at that
+ * version, in `$batch`es.
  *
  * A delta page that is cut or malformed (neither a next nor a delta link, no `value`) fails the
  * feed (the client throws): a partial round is never taken as complete, and the cursor is not
@@ -12,13 +25,30 @@
  *
  * @module
  */
-import { GraphSyncStateNotFoundError, type GraphContact, type GraphDeltaRound } from "@ewsdav/graph-client";
+import { GraphSyncStateNotFoundError, type GraphEvent } from "@ewsdav/graph-client";
 import type { ChangeFeed, Versioned } from "../../engine/side.js";
+import { needCalendars, needTodo } from "./apis.js";
 import { contactFolderOf, kindOf } from "./collections.js";
-import { versionOf, type GraphContext } from "./context.js";
+import { UID_PROPERTY_ID, versionOf, type GraphContext } from "./context.js";
+import { DEFAULT_CALENDAR_WINDOW } from "./options.js";
 
 /** The properties a contacts delta round asks for: the id comes anyway, the change key makes the version when no etag does. */
 const CONTACT_DELTA_SELECT = ["changeKey"];
+
+/** How an events cursor begins. */
+const WINDOW_CURSOR = "graph-window:v1:";
+
+/** Days the calendar window may move on before an events feed restarts over the new one. */
+export const WINDOW_SLACK_DAYS = 7;
+
+const DAY = 86_400_000;
+
+/** One round: ids and versions, removed ids, the next link. */
+interface Round {
+  changed: Versioned[];
+  removed: string[];
+  cursor: string;
+}
 
 /** Whether `cursor` can be one of this side's delta links (an absolute http(s) URL); anything else restarts the feed. */
 function usable(cursor: string | null): cursor is string {
@@ -31,25 +61,68 @@ function usable(cursor: string | null): cursor is string {
   }
 }
 
-/** A delta round as a feed. */
-function feedOf(round: GraphDeltaRound<{ id: string; "@odata.etag"?: string; changeKey?: string | null }>, complete: boolean): ChangeFeed {
-  const changed: Versioned[] = round.changed.map((e) => ({ id: e.id, version: versionOf(e) }));
-  return { cursor: round.cursor, changed, deleted: complete ? [] : round.removed, complete };
+/** The calendar window now: whole UTC days, so it stays the same through a day. */
+function windowNow(ctx: GraphContext): { start: string; end: string } {
+  const w = ctx.options.calendarWindow ?? DEFAULT_CALENDAR_WINDOW;
+  const today = Math.floor(Date.now() / DAY) * DAY;
+  return { start: new Date(today - w.pastDays * DAY).toISOString(), end: new Date(today + w.futureDays * DAY).toISOString() };
+}
+
+/** A delta round of a collection of `kind` (`from`: a delta link, or undefined for a full round). */
+async function roundOf(ctx: GraphContext, kind: string, collection: string, from: string | undefined, window: { start: string; end: string }, signal?: AbortSignal): Promise<Round> {
+  const call = signal ? { signal } : {};
+  if (kind === "contacts") {
+    const r = await ctx.client.contactsDelta(contactFolderOf(collection), from, { select: CONTACT_DELTA_SELECT, ...call });
+    return { changed: r.changed.map((e) => ({ id: e.id, version: versionOf(e) })), removed: r.removed, cursor: r.cursor };
+  }
+  if (kind === "tasks") {
+    const r = await needTodo(ctx.client).todoTasksDelta(collection, from, call);
+    return { changed: r.changed.map((e) => ({ id: e.id, version: versionOf(e) })), removed: r.removed, cursor: r.cursor };
+  }
+  const r = await needCalendars(ctx.client).calendarViewDelta(collection, window, from, { extendedProperties: [UID_PROPERTY_ID], ...call });
+  const masters = new Map<string, GraphEvent>(r.masters.map((m) => [m.id, m]));
+  const changed = new Map<string, Versioned>();
+  for (const e of r.changed) {
+    const series = (e.type === "occurrence" || e.type === "exception") && typeof e.seriesMasterId === "string" ? masters.get(e.seriesMasterId) : undefined;
+    const item = series ?? e;
+    if ((e.type === "occurrence" || e.type === "exception") && !series) continue; // its series is gone: the client reports it removed
+    changed.set(item.id, { id: item.id, version: versionOf(item) });
+  }
+  return { changed: [...changed.values()], removed: r.removed, cursor: r.cursor };
 }
 
 /** The changes of a collection since `cursor` (`null`: every item, as a complete listing). */
 export async function changes(ctx: GraphContext, collection: string, cursor: string | null, signal?: AbortSignal): Promise<ChangeFeed> {
   const kind = await kindOf(ctx, collection, signal);
-  const round = (from: string | undefined): Promise<GraphDeltaRound<GraphContact>> => {
-    if (kind === "contacts") return ctx.client.contactsDelta(contactFolderOf(collection), from, { select: CONTACT_DELTA_SELECT, ...(signal ? { signal } : {}) });
-    throw new Error(`${ctx.name}: ${kind} feeds are not available`);
+  if (kind !== "events") {
+    const full = async (): Promise<ChangeFeed> => {
+      const r = await roundOf(ctx, kind, collection, undefined, windowNow(ctx), signal);
+      return { cursor: r.cursor, changed: r.changed, deleted: [], complete: true };
+    };
+    if (!usable(cursor)) return full();
+    try {
+      const r = await roundOf(ctx, kind, collection, cursor, windowNow(ctx), signal);
+      return { cursor: r.cursor, changed: r.changed, deleted: r.removed, complete: false };
+    } catch (error) {
+      if (!(error instanceof GraphSyncStateNotFoundError)) throw error;
+      return full(); // the sync state is gone: a full round, compared with the state by the engine
+    }
+  }
+  // Events: the cursor carries its window.
+  const now = windowNow(ctx);
+  const full = async (): Promise<ChangeFeed> => {
+    const r = await roundOf(ctx, kind, collection, undefined, now, signal);
+    return { cursor: `${WINDOW_CURSOR}${now.start}|${now.end}|${r.cursor}`, changed: r.changed, deleted: [], complete: true };
   };
-  if (!usable(cursor)) return feedOf(await round(undefined), true);
+  const m = cursor?.startsWith(WINDOW_CURSOR) ? /^([^|]+)\|([^|]+)\|(.+)$/s.exec(cursor.slice(WINDOW_CURSOR.length)) : null;
+  if (!m || !usable(m[3]!) || Math.abs(Date.parse(m[1]!) - Date.parse(now.start)) > WINDOW_SLACK_DAYS * DAY) return full();
+  const window = { start: m[1]!, end: m[2]! };
   try {
-    return feedOf(await round(cursor), false);
+    const r = await roundOf(ctx, kind, collection, m[3]!, window, signal);
+    if (r.removed.length) return full(); // which series lost an instance, the removal does not say
+    return { cursor: `${WINDOW_CURSOR}${window.start}|${window.end}|${r.cursor}`, changed: r.changed, deleted: [], complete: false };
   } catch (error) {
     if (!(error instanceof GraphSyncStateNotFoundError)) throw error;
-    // The sync state is gone: a full round, compared with the state by the engine.
-    return feedOf(await round(undefined), true);
+    return full();
   }
 }

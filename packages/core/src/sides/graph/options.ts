@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { GraphClient } from "@ewsdav/graph-client";
+import type { GraphClient, GraphWebhookReceiver, SubscriptionKeeperOptions } from "@ewsdav/graph-client";
 
 /** The calendar window of the Graph side: calendarView delta tracks events that overlap it. */
 export interface GraphCalendarWindow {
@@ -34,6 +34,26 @@ export interface GraphSideOptions {
   calendarWindow?: GraphCalendarWindow;
   /** IANA zone of the mailbox, for all-day and floating times (default `UTC`). */
   timeZone?: string;
+  /**
+   * Push for active mode (`SyncEngine.watch`): change notifications through a webhook receiver the
+   * host mounts on its own public https endpoint (`receiver` at `notificationUrl`), subscriptions
+   * kept and renewed by the side; without a receiver (or when Graph cannot validate it), the
+   * collections' feeds are polled (`keeper.pollIntervalMs`). Without `push` the side has no
+   * `watch` and the engine polls it.
+   */
+  push?: GraphPushOptions;
+}
+
+/** The push options of the Graph side ({@link GraphSideOptions.push}). */
+export interface GraphPushOptions {
+  /** The receiver the host mounted at {@link notificationUrl}. */
+  receiver?: GraphWebhookReceiver;
+  /** The receiver's public https URL. */
+  notificationUrl?: string;
+  /** Where lifecycle notifications go (default `notificationUrl`). */
+  lifecycleNotificationUrl?: string;
+  /** The subscription keeper's timings (lifetime, renewal margin, poll interval …). */
+  keeper?: Pick<SubscriptionKeeperOptions, "lifetimeMs" | "renewMarginMs" | "pollIntervalMs" | "retryPushMs" | "renewRetryMs">;
 }
 
 /** The default calendar window: a year back, two years ahead. */

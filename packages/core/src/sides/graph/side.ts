@@ -13,15 +13,17 @@ import {
   type ItemUpdate,
   type SideCapabilities,
   type SideItem,
+  type SideNotice,
   type SyncSide,
   type Versioned,
   type VObject,
   type WriteResult,
 } from "../../engine/side.js";
-import { createCollection, listCollections } from "./collections.js";
+import { contactFolderOf, createCollection, kindOf, listCollections } from "./collections.js";
 import type { GraphContext } from "./context.js";
 import { changes } from "./feeds.js";
 import { DEFAULT_MAX_BATCH, type GraphSideOptions } from "./options.js";
+import { watchGraphNotices } from "./push.js";
 import { fetchItems } from "./read.js";
 import { createItems, removeItems, tagItems, updateItems } from "./write.js";
 
@@ -31,11 +33,45 @@ export class GraphSide implements SyncSide {
   readonly capabilities: SideCapabilities;
   /** The state of this side's mailbox, shared by its modules. */
   readonly #context: GraphContext;
+  /** Push through change notifications (or the keeper's polling), when the options ask for it. */
+  readonly watch?: (collections: readonly string[], signal: AbortSignal) => AsyncIterable<SideNotice>;
 
   constructor(options: GraphSideOptions) {
     this.name = options.name ?? "graph";
     this.#context = { client: options.client, options, name: this.name, kinds: new Map() };
     this.capabilities = { readOnly: options.readOnly ?? false, maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH, maxConcurrency: options.maxConcurrency ?? 2, rendersOnBasis: true };
+    if (options.push) this.watch = (collections, signal) => this.#watch(collections, signal);
+  }
+
+  /**
+   * The notices of `collections`: each collection's resource subscribed (`…/contacts`, `…/events`,
+   * `…/tasks`); an event notice asks for the calendar's feed (a notification may name an occurrence,
+   * which the side reads through its series).
+   */
+  async *#watch(collections: readonly string[], signal: AbortSignal): AsyncGenerator<SideNotice> {
+    const ctx = this.#context;
+    const resources = new Map<string, string>();
+    const events = new Set<string>();
+    for (const collection of collections) {
+      const kind = await kindOf(ctx, collection, signal);
+      const folder = contactFolderOf(collection);
+      const path = kind === "contacts"
+        ? (folder === undefined ? ctx.client.path("contacts") : ctx.client.path("contactFolders", folder, "contacts"))
+        : kind === "events" ? ctx.client.path("calendars", collection, "events") : ctx.client.path("todo", "lists", collection, "tasks");
+      resources.set(collection, path.replace(/^\//, ""));
+      if (kind === "events") events.add(collection);
+    }
+    const push = ctx.options.push!;
+    for await (const notice of watchGraphNotices({
+      client: ctx.client, resources, signal,
+      ...(push.receiver ? { receiver: push.receiver } : {}),
+      ...(push.notificationUrl ? { notificationUrl: push.notificationUrl } : {}),
+      ...(push.lifecycleNotificationUrl ? { lifecycleNotificationUrl: push.lifecycleNotificationUrl } : {}),
+      ...(push.keeper ? { keeper: push.keeper } : {}),
+    })) {
+      if (notice.type === "items" && events.has(notice.collection)) yield { type: "collection", collection: notice.collection, reason: "change notification" };
+      else yield notice;
+    }
   }
 
   async listCollections(signal?: AbortSignal): Promise<CollectionInfo[]> {

@@ -93,7 +93,7 @@ export async function createItems(ctx: GraphContext, collection: string, items: 
   const codec = codecFor(await kindOf(ctx, collection, signal));
   const requests = items.map((item) => {
     try {
-      const mapped = codec.map(ctx, item.text);
+      const mapped = codec.map(ctx, item.text, true);
       return { request: { method: "POST" as const, url: codec.createPath(ctx, collection), headers: JSON_HEADERS, body: mapped.body }, mapped, id: null };
     } catch (error) {
       return toSideError(error, null);
@@ -108,7 +108,7 @@ export async function updateItems(ctx: GraphContext, collection: string, items: 
   const codec = codecFor(await kindOf(ctx, collection, signal));
   const requests = items.map((item) => {
     try {
-      const mapped = codec.map(ctx, item.text);
+      const mapped = codec.map(ctx, item.text, false);
       const request: SideRequest = { method: "PATCH", url: codec.itemPath(ctx, collection, item.id), headers: { ...JSON_HEADERS, ...ifMatch(item.version) }, body: mapped.body };
       return { request, mapped, id: item.id };
     } catch (error) {
@@ -126,6 +126,7 @@ export async function updateItems(ctx: GraphContext, collection: string, items: 
  */
 export async function tagItems(ctx: GraphContext, collection: string, items: readonly ItemTag[], signal?: AbortSignal): Promise<Array<WriteResult | SideError>> {
   const codec = codecFor(await kindOf(ctx, collection, signal));
+  if (codec.tag) return (await codec.tag(ctx, collection, items, signal)).map((r, i) => (r instanceof Error ? toSideError(r, items[i]!.id) : r));
   if (!codec.tagBody) return updateItems(ctx, collection, items, signal);
   const answers = await sendAll(ctx, items.map((item) => ({ method: "PATCH" as const, url: codec.itemPath(ctx, collection, item.id), headers: { ...JSON_HEADERS, ...ifMatch(item.version) }, body: codec.tagBody!(item.uid) })), signal);
   return answers.map((answer, i) => {
