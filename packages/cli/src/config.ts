@@ -74,11 +74,13 @@ export function loadConfig(path: string, options: LoadConfigOptions = {}): SyncC
   }
   const inline: string[] = [];
   for (const [name, account] of Object.entries(config.accounts)) {
-    if (account.type === "vdir" || account.url === undefined) continue;
-    const url = new URL(account.url);
+    if (account.type === "vdir") continue;
+    const [field, target] = account.type === "graph" ? ["baseUrl", account.baseUrl] : ["url", account.url];
+    if (target === undefined) continue;
+    const url = new URL(target);
     if (url.protocol === "http:" && !isLoopbackHost(url.hostname) && !account.allowInsecureHttp) {
       throw new ConfigError(
-        `${path}:\n  accounts.${name}.url: plain http to ${url.host}, which is not loopback, would send the credentials unencrypted; use https, or set "allowInsecureHttp": true`,
+        `${path}:\n  accounts.${name}.${field}: plain http to ${url.host}, which is not loopback, would send the credentials unencrypted; use https, or set "allowInsecureHttp": true`,
       );
     }
   }
@@ -132,7 +134,7 @@ export function resolvePaths(config: SyncConfig, base: string): void {
       continue;
     }
     if (account.caFile !== undefined) account.caFile = resolve(base, account.caFile);
-    if (account.autodiscover) account.autodiscoverCache = resolve(base, account.autodiscoverCache ?? `${config.state}.autodiscover.json`);
+    if (account.type === "ews" && account.autodiscover) account.autodiscoverCache = resolve(base, account.autodiscoverCache ?? `${config.state}.autodiscover.json`);
     const auth = account.auth;
     if ((auth.type === "basic" || auth.type === "ntlm") && auth.passwordFile !== undefined) auth.passwordFile = resolve(base, auth.passwordFile);
     if (auth.type === "oauth" && auth.flow === "delegated") auth.tokenCache = auth.tokenCache !== undefined ? resolve(base, auth.tokenCache) : defaultTokenCachePath(base, name);

@@ -1,5 +1,5 @@
 /**
- * The example sync host: builds one side per account and the engine from a {@link SyncConfig},
+ * The example sync host: builds one side per account (vdir, DAV, EWS, Microsoft Graph) and the engine from a {@link SyncConfig},
  * links the configured pairs (once; the state file remembers them) and runs one cycle
  * ({@link runSync}), or keeps them in sync until stopped ({@link startWatch}). What a run shows is
  * up to its caller: an observer subscribes to the engine's events (the `ewsdav` command's output
@@ -75,6 +75,19 @@ async function openHost(
         const client = davClientFor(name, account, { warn: (message) => warn(`${name}: warning: ${message}`) });
         closers.push(() => client.close());
         sides.push(new DavSide({ client, name }));
+      } else if (account.type === "graph") {
+        // The Graph client and side are loaded only for a config that has a Graph account.
+        const [{ GraphSide }, { graphAccountFor }] = await Promise.all([import("@ewsdav/core/graph"), import("./accounts-graph.js")]);
+        const opened = await graphAccountFor(name, account, { warn: (message) => warn(`${name}: warning: ${message}`) });
+        closers.push(opened.close);
+        sides.push(
+          new GraphSide({
+            client: opened.client,
+            name,
+            ...(account.timeZone ? { timeZone: account.timeZone } : {}),
+            ...(account.calendarWindow ? { calendarWindow: account.calendarWindow } : {}),
+          }),
+        );
       } else {
         const [{ EwsSide }, { ewsAccountFor }] = await Promise.all([import("@ewsdav/core/ews"), import("./accounts.js")]);
         const opened = await ewsAccountFor(name, account, { warn: (message) => warn(`${name}: warning: ${message}`), notifications: options.notifications });

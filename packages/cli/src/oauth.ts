@@ -1,5 +1,5 @@
 /**
- * OAuth sign-in for a delegated account (`ewsdav login`, and `ewsdav init` when the user chooses
+ * OAuth sign-in for a delegated account, EWS or Microsoft Graph (`ewsdav login`, and `ewsdav init` when the user chooses
  * OAuth, before the config is written): device code, or authorization code with PKCE on a
  * localhost redirect, through @azure/msal-node (ews-client's delegated token provider); the
  * token cache in a 0600 file that `ewsdav sync` then reads.
@@ -50,6 +50,8 @@ export interface DelegatedSignInRequest {
   authority?: string;
   /** Device code, or authorization code with a localhost redirect. */
   flow: SignInFlow;
+  /** The scopes to consent to (default EWS's; a Graph account's are `graphScopes(cloud, "delegated")`). */
+  scopes?: readonly string[];
   /** The token cache file (absolute; written 0600). */
   tokenCachePath: string;
   /** The account's network settings (host mapping and extra CA file, as in the config). */
@@ -128,7 +130,7 @@ export async function signIn(context: CliContext, request: DelegatedSignInReques
   const pending = `${request.tokenCachePath}.signin-${process.pid}.tmp`;
   rmSync(pending, { force: true });
   const provider = delegatedProvider(
-    { clientId: request.clientId, tenantId: request.tenantId, authority: request.authority, tokenCachePath: pending },
+    { clientId: request.clientId, tenantId: request.tenantId, authority: request.authority, tokenCachePath: pending, scopes: request.scopes },
     network,
     where,
   );

@@ -45,7 +45,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
   });
 
   it("offers the commands, a two-word command's second word, options, choices and file names", () => {
-    expect(complete("ewsdav", "")).toEqual(["completion", "config", "demo", "discover", "doctor", "init", "login", "map", "reset-pair", "status", "sync", "unlink", "watch"]);
+    expect(complete("ewsdav", "")).toEqual(["completion", "config", "demo", "discover", "doctor", "init", "login", "map", "move-to-graph", "reset-pair", "status", "sync", "unlink", "watch"]);
     expect(complete("ewsdav", "s")).toEqual(["status", "sync"]);
     expect(complete("ewsdav", "config", "")).toEqual(["schema"]);
     expect(complete("ewsdav", "sync", "--d")).toEqual(["--dry-run"]);

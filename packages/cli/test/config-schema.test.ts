@@ -87,6 +87,9 @@ const GOOD: Array<Record<string, unknown>> = [
   config(ews({ type: "bearer", tokenEnv: "T" })),
   config({ work: { type: "ews", autodiscover: true, mailbox: "alice@example.com", auth: { type: "basic", username: "a", passwordEnv: "P" } } }),
   config({ cloud: { type: "dav", url: "https://cloud.example.com/dav/", username: "alice", passwordFile: "secrets/cloud", allowInsecureHttp: false } }),
+  config({ o365: { type: "graph", auth: { type: "oauth", flow: "delegated", clientId: "c", tenantId: "contoso.onmicrosoft.com" } } }),
+  config({ o365: { type: "graph", user: "alice@contoso.com", cloud: "usgov", auth: { type: "oauth", flow: "app-only", clientId: "c", tenantId: "t", certificate: { privateKeyFile: "k.pem", certificateFile: "c.pem" } } } }),
+  config({ o365: { type: "graph", user: "alice@example.com", baseUrl: "http://127.0.0.1:8080/v1.0", auth: { type: "bearer", tokenEnv: "T" }, calendarWindow: { pastDays: 30, futureDays: 365 } } }),
 ];
 
 /** Wrong configs, each with what is wrong. */
@@ -97,6 +100,9 @@ const BAD: Array<[string, unknown]> = [
   ["a misspelt key in auth", config(ews({ type: "basic", username: "a", passwordEnv: "P", passwrod: "x" }))],
   ["app-only with two secrets", config(ews({ type: "oauth", flow: "app-only", clientId: "c", tenantId: "t", clientSecretEnv: "S", clientSecretFile: "f" }))],
   ["url and autodiscover", config(ews({ type: "bearer", tokenEnv: "T" }, { autodiscover: true }))],
+  ["a Graph account in an unknown cloud", config({ o365: { type: "graph", cloud: "mars", auth: { type: "oauth", flow: "delegated", clientId: "c" } } })],
+  ["a Graph account with an EWS url", config({ o365: { type: "graph", url: "https://outlook.office365.com/EWS/Exchange.asmx", auth: { type: "oauth", flow: "delegated", clientId: "c" } } })],
+  ["a Graph account with Basic auth", config({ o365: { type: "graph", auth: { type: "basic", username: "a", passwordEnv: "P" } } })],
   ["autodiscover without a mailbox", config({ work: { type: "ews", autodiscover: true, auth: { type: "bearer", tokenEnv: "T" } } })],
   ["a bad account name", config({ "my account": { type: "vdir", path: "v" } })],
   ["no state", { accounts: {}, pairs: [] }],

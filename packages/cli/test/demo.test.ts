@@ -21,6 +21,23 @@ describe("npm run demo", () => {
     expect(dropped[0]).toContain("X-DEMO-FAVOURITE-ENGINE — ");
   });
 
+  it("--graph tells the same story over the Graph simulator, sharing the mailbox with the EWS simulator", async () => {
+    const lines: string[] = [];
+    const result = await runDemo((l) => lines.push(l), { graph: true });
+    expect(result.first.ok, lines.join("\n")).toBe(true);
+    expect(result.second.ok, lines.join("\n")).toBe(true);
+    expect(result.localEditArrived, lines.join("\n")).toBe(true);
+    expect(result.remoteEditArrived, lines.join("\n")).toBe(true);
+    expect(lines.some((l) => l.startsWith("linked Graph contact folder \"Contacts\""))).toBe(true);
+    // The summary ends the story: both edits arrived, and the card Exchange cannot hold whole is reported.
+    expect(lines.some((l) => /files → Graph: contact \S+ has the new note in the mailbox: yes$/.test(l)), lines.join("\n")).toBe(true);
+    expect(lines.some((l) => /Graph → files: .* in the files: yes$/.test(l))).toBe(true);
+    const dropped = lines.filter((l) => l.includes("dropped:") && l.includes("demo-ada-lovelace"));
+    expect(dropped, lines.join("\n")).toHaveLength(1);
+    expect(dropped[0]).toContain("graph could not store part of demo-ada-lovelace");
+    expect(dropped[0]).toContain("X-DEMO-FAVOURITE-ENGINE");
+  });
+
   it("--watch carries live edits both ways until stopped", async () => {
     const lines: string[] = [];
     const stop = new AbortController();

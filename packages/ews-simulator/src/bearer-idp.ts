@@ -5,6 +5,14 @@
  * authorization code with PKCE S256 verification, refresh token, device code) and `devicecode`.
  * Served over HTTPS (test CA) so MSAL can be pointed at it as its authority. ID tokens are unsigned
  * (MSAL does not check signatures); access tokens are opaque random strings.
+ *
+ * Each access token is for one resource, as Entra issues them: Exchange Online's EWS
+ * (`https://outlook.office365.com/EWS.AccessAsUser.All`, `https://outlook.office365.com/.default`) or
+ * Microsoft Graph (`Contacts.ReadWrite Calendars.ReadWrite Tasks.ReadWrite` and other bare names, or
+ * `https://graph.microsoft.com/...`, `00000003-0000-0000-c000-000000000000/...`, `.default` app-only).
+ * A request naming two resources is refused (AADSTS28000). {@link FakeIdentityProvider.resolve}
+ * takes the audience the service expects: an Outlook token is refused by Graph and a Graph token by
+ * EWS, as the services do.
  * @module
  */
 import { constants as cryptoConstants, createHash, createPublicKey, randomBytes, verify as verifySignature, X509Certificate, type KeyObject } from "node:crypto";
@@ -42,12 +50,67 @@ export interface FakeIdpOptions {
   accessTokenSeconds?: number;
 }
 
+/** The resource (audience) of an access token: Exchange Online (EWS) or Microsoft Graph. */
+export type FakeIdpResource = "https://outlook.office365.com" | "https://graph.microsoft.com";
+
+/**
+ * An audience a service checks a token against: the resource's URI, or its application id
+ * (`00000002-0000-0ff1-ce00-000000000000` Exchange Online, `00000003-0000-0000-c000-000000000000` Graph).
+ */
+export type FakeIdpAudience = FakeIdpResource | "00000002-0000-0ff1-ce00-000000000000" | "00000003-0000-0000-c000-000000000000";
+
+const RESOURCE_OF_AUDIENCE: Record<FakeIdpAudience, FakeIdpResource> = {
+  "https://outlook.office365.com": "https://outlook.office365.com",
+  "00000002-0000-0ff1-ce00-000000000000": "https://outlook.office365.com",
+  "https://graph.microsoft.com": "https://graph.microsoft.com",
+  "00000003-0000-0000-c000-000000000000": "https://graph.microsoft.com",
+};
+
+/** Scopes of OpenID Connect and refresh tokens, which name no resource. */
+const OIDC_SCOPES = new Set(["openid", "profile", "email", "offline_access"]);
+
+/**
+ * The resource a scope names: an `https://` or application-id prefix, or none (a bare name such as
+ * `Contacts.ReadWrite`, which Entra takes as a Microsoft Graph permission); undefined for OpenID scopes
+ * and for a resource this provider does not issue tokens for (its name, to say so).
+ */
+function resourceOfScope(scope: string): FakeIdpResource | { unknown: string } | undefined {
+  if (OIDC_SCOPES.has(scope.toLowerCase())) return undefined;
+  const slash = scope.lastIndexOf("/");
+  if (slash === -1) return "https://graph.microsoft.com";
+  const prefix = scope.slice(0, slash).toLowerCase();
+  const known = RESOURCE_OF_AUDIENCE[prefix as FakeIdpAudience] as FakeIdpResource | undefined;
+  return known ?? { unknown: prefix };
+}
+
+/**
+ * The one resource a token request's scopes name, and the scopes granted for it (Graph's without
+ * their prefix, as Entra answers them), or the refusal's description.
+ */
+function resourceOfScopes(scope: string): { resource: FakeIdpResource; granted: string } | { refusal: string } {
+  const resources = new Set<FakeIdpResource>();
+  const granted: string[] = [];
+  for (const s of scope.split(/\s+/).filter(Boolean)) {
+    const resource = resourceOfScope(s);
+    if (resource === undefined) continue;
+    if (typeof resource === "object") return { refusal: `AADSTS500011: The resource principal named ${resource.unknown} was not found in the tenant.` };
+    resources.add(resource);
+    granted.push(resource === "https://graph.microsoft.com" ? s.slice(s.lastIndexOf("/") + 1) : s);
+  }
+  if (resources.size > 1) return { refusal: "AADSTS28000: Provided value for the input parameter scope is not valid because it contains more than one resource." };
+  const [resource] = resources;
+  if (!resource) return { refusal: "AADSTS70011: The provided request must include a 'scope' input parameter naming a resource." };
+  return { resource, granted: granted.join(" ") };
+}
+
 /** One issued access token. */
 export interface IssuedToken {
   accessToken: string;
   grant: BearerGrant;
   grantType: string;
   scope: string;
+  /** The resource the token is for (its audience). */
+  resource: FakeIdpResource;
   expiresAt: number;
   revoked: boolean;
 }
@@ -68,8 +131,12 @@ export interface FakeIdentityProvider {
    * `undefined` when accepted or the refusal's description.
    */
   readonly clientAssertions: Array<{ alg: string; thumbprintHeader: "x5t#S256" | "x5t" | undefined; refusal: string | undefined }>;
-  /** Resolves an access token for a bearer verifier (unknown, expired or revoked → undefined). */
-  resolve(token: string): BearerGrant | undefined;
+  /**
+   * Resolves an access token for a service that expects `audience` (default Exchange Online, as the
+   * EWS bearer front asks): unknown, expired or revoked tokens, and tokens for another resource,
+   * resolve to undefined (the service answers 401).
+   */
+  resolve(token: string, audience?: FakeIdpAudience): BearerGrant | undefined;
   /** Revokes an access token (the next request with it gets 401). */
   revoke(token: string): void;
   /** Approves a pending device code for a user. */
@@ -183,8 +250,9 @@ export async function startFakeIdentityProvider(options: FakeIdpOptions): Promis
   const clientAssertions: AssertionVerdict[] = [];
   const certificateKeys = registeredKeys(options.clientCertificates ?? []);
   const codes = new Map<string, { challenge: string; method: string; redirectUri: string; user: FakeIdpUser; scope: string }>();
-  const refreshTokens = new Map<string, FakeIdpUser>();
-  const devices = new Map<string, { userCode: string; approvedFor: string | undefined; expiresAt: number }>();
+  // A refresh token is good for any resource (Entra's multi-resource refresh tokens); it remembers the scopes of its sign-in.
+  const refreshTokens = new Map<string, { user: FakeIdpUser; scope: string }>();
+  const devices = new Map<string, { userCode: string; approvedFor: string | undefined; expiresAt: number; scope: string }>();
   const deviceCodes: Array<{ userCode: string; approvedFor: string | undefined }> = [];
   const lifetime = options.accessTokenSeconds ?? 3600;
   const oidOf = (user: FakeIdpUser) => user.oid ?? createHash("sha256").update(user.username).digest("hex").slice(0, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
@@ -202,17 +270,19 @@ export async function startFakeIdentityProvider(options: FakeIdpOptions): Promis
   const oauthError = (response: ServerResponse, error: string, description: string) =>
     json(response, 400, { error, error_description: description, error_codes: [Number(/^AADSTS(\d+)/.exec(description)?.[1] ?? 0)], timestamp: new Date().toISOString() });
 
-  const accessToken = (grant: BearerGrant, grantType: string, scope: string): IssuedToken => {
-    const token: IssuedToken = { accessToken: `at.${b64url(randomBytes(24))}`, grant, grantType, scope, expiresAt: Date.now() + lifetime * 1000, revoked: false };
+  const accessToken = (grant: BearerGrant, grantType: string, scope: string, resource: FakeIdpResource): IssuedToken => {
+    const token: IssuedToken = { accessToken: `at.${b64url(randomBytes(24))}`, grant, grantType, scope, resource, expiresAt: Date.now() + lifetime * 1000, revoked: false };
     issued.push(token);
     return token;
   };
 
+  /** The tokens of a signed-in user for the one resource `scope` names, or an OAuth refusal. */
   const userTokens = (user: FakeIdpUser, grantType: string, scope: string) => {
-    const requested = scope.split(" ").filter((s) => s.startsWith("https://"));
-    const token = accessToken({ kind: "delegated", smtpAddress: user.username }, grantType, requested.join(" "));
+    const asked = resourceOfScopes(scope);
+    if ("refusal" in asked) return asked;
+    const token = accessToken({ kind: "delegated", smtpAddress: user.username }, grantType, asked.granted, asked.resource);
     const refresh = `rt.${b64url(randomBytes(24))}`;
-    refreshTokens.set(refresh, user);
+    refreshTokens.set(refresh, { user, scope });
     const now = Math.floor(Date.now() / 1000);
     const oid = oidOf(user);
     const idToken = [
@@ -227,7 +297,7 @@ export async function startFakeIdentityProvider(options: FakeIdpOptions): Promis
     ].join(".");
     return {
       token_type: "Bearer",
-      scope: requested.join(" "),
+      scope: asked.granted,
       expires_in: lifetime,
       ext_expires_in: lifetime,
       access_token: token.accessToken,
@@ -235,6 +305,12 @@ export async function startFakeIdentityProvider(options: FakeIdpOptions): Promis
       id_token: idToken,
       client_info: b64url(JSON.stringify({ uid: oid, utid: options.tenantId })),
     };
+  };
+
+  /** Sends a user's tokens, or the refusal of their scopes. */
+  const userAnswer = (response: ServerResponse, answer: ReturnType<typeof userTokens>) => {
+    if ("refusal" in answer) return oauthError(response, "invalid_scope", answer.refusal);
+    json(response, 200, answer);
   };
 
   const handler = async (request: IncomingMessage, response: ServerResponse) => {
@@ -279,7 +355,7 @@ export async function startFakeIdentityProvider(options: FakeIdpOptions): Promis
       if (form.get("client_id") !== options.clientId) return oauthError(response, "unauthorized_client", "Unknown client");
       const deviceCode = `dc.${b64url(randomBytes(18))}`;
       const userCode = randomBytes(4).toString("hex").toUpperCase();
-      const entry = { userCode, approvedFor: undefined as string | undefined, expiresAt: Date.now() + 900_000 };
+      const entry = { userCode, approvedFor: undefined as string | undefined, expiresAt: Date.now() + 900_000, scope: form.get("scope") ?? "" };
       devices.set(deviceCode, entry);
       deviceCodes.push(entry);
       json(response, 200, {
@@ -306,8 +382,12 @@ export async function startFakeIdentityProvider(options: FakeIdpOptions): Promis
           clientAssertions.push(verdict);
           if (verdict.refusal !== undefined) return oauthError(response, "invalid_client", verdict.refusal);
         } else if (!options.clientSecret || form.get("client_secret") !== options.clientSecret) return oauthError(response, "invalid_client", "Invalid client secret");
-        if (scope !== "https://outlook.office365.com/.default") return oauthError(response, "invalid_scope", "Only .default scopes for client credentials");
-        const token = accessToken({ kind: "app" }, grantType, scope);
+        const asked = resourceOfScopes(scope);
+        if ("refusal" in asked) return oauthError(response, "invalid_scope", asked.refusal);
+        if (!/\/\.default$/.test(scope.trim()) || scope.trim().includes(" ")) {
+          return oauthError(response, "invalid_scope", "AADSTS1002012: The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).");
+        }
+        const token = accessToken({ kind: "app" }, grantType, scope.trim(), asked.resource);
         json(response, 200, { token_type: "Bearer", expires_in: lifetime, ext_expires_in: lifetime, access_token: token.accessToken });
         return;
       }
@@ -319,14 +399,12 @@ export async function startFakeIdentityProvider(options: FakeIdpOptions): Promis
         const computed = entry.method === "S256" ? createHash("sha256").update(verifier).digest("base64url") : verifier;
         if (computed !== entry.challenge) return oauthError(response, "invalid_grant", "PKCE verification failed");
         if (form.get("redirect_uri") !== entry.redirectUri) return oauthError(response, "invalid_grant", "redirect_uri mismatch");
-        json(response, 200, userTokens(entry.user, grantType, scope || entry.scope));
-        return;
+        return userAnswer(response, userTokens(entry.user, grantType, scope || entry.scope));
       }
       if (grantType === "refresh_token") {
-        const user = refreshTokens.get(form.get("refresh_token") ?? "");
-        if (!user) return oauthError(response, "invalid_grant", "Unknown refresh token");
-        json(response, 200, userTokens(user, grantType, scope));
-        return;
+        const held = refreshTokens.get(form.get("refresh_token") ?? "");
+        if (!held) return oauthError(response, "invalid_grant", "Unknown refresh token");
+        return userAnswer(response, userTokens(held.user, grantType, scope || held.scope));
       }
       if (grantType === "urn:ietf:params:oauth:grant-type:device_code" || grantType === "device_code") {
         const entry = devices.get(form.get("device_code") ?? "");
@@ -334,8 +412,7 @@ export async function startFakeIdentityProvider(options: FakeIdpOptions): Promis
         if (!entry.approvedFor) return oauthError(response, "authorization_pending", "The user has not yet signed in");
         devices.delete(form.get("device_code") ?? "");
         const user = options.users.find((u) => u.username === entry.approvedFor)!;
-        json(response, 200, userTokens(user, grantType, scope));
-        return;
+        return userAnswer(response, userTokens(user, grantType, scope || entry.scope));
       }
       return oauthError(response, "unsupported_grant_type", grantType);
     }
@@ -357,9 +434,10 @@ export async function startFakeIdentityProvider(options: FakeIdpOptions): Promis
     authorizeRequests,
     clientAssertions,
     deviceCodes,
-    resolve(token) {
+    resolve(token, audience = "https://outlook.office365.com") {
       const entry = issued.find((t) => t.accessToken === token);
       if (!entry || entry.revoked || entry.expiresAt <= Date.now()) return undefined;
+      if (entry.resource !== RESOURCE_OF_AUDIENCE[audience]) return undefined;
       return entry.grant;
     },
     revoke(token) {

@@ -10,25 +10,20 @@
  */
 import {
   agentOptions, backoffDelay, headerRecord, HttpDecodeError, HttpResponseTooLargeError, mayCarryCredentials, parseRetryAfter, readBody,
-  redactUrl, sleep, withDeadline,
+  redactUrl, sleep, withDeadline, type TokenProvider, type TokenRequest,
 } from "@ewsdav/http";
 import { Agent, request as undiciRequest, type Dispatcher } from "undici";
 import { GraphTransportError } from "./errors.js";
 
-/** What the token provider is told (the same shape as `@ewsdav/ews-client`'s `TokenRequest`). */
-export interface GraphTokenRequest {
-  /** True after Graph refused the last token (401): do not return a cached one. */
-  forceRefresh: boolean;
-  /** Aborts the token fetch. */
-  signal?: AbortSignal;
-}
+/** What the token provider is told: `@ewsdav/http`'s {@link TokenRequest} (this name is kept for existing imports). */
+export type GraphTokenRequest = TokenRequest;
 
 /**
  * Returns an access token for Graph (scope `https://graph.microsoft.com/.default` or the delegated
- * Contacts.ReadWrite …); called before every request (cache inside). The same shape as
- * `@ewsdav/ews-client`'s `TokenProvider`, so one MSAL-backed provider class serves both.
+ * Contacts.ReadWrite …): `@ewsdav/http`'s {@link TokenProvider}, the one bearer-provider type the
+ * EWS client takes too (this name is kept for existing imports).
  */
-export type GraphTokenProvider = (request: GraphTokenRequest) => Promise<string>;
+export type GraphTokenProvider = TokenProvider;
 
 /** Limits requests in flight per key (a mailbox at a service). */
 export class ConcurrencyLimiter {

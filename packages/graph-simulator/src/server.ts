@@ -30,7 +30,13 @@ export interface GraphSimulatorOptions {
   mailbox?: (smtpAddress: string) => SimulatedMailbox | undefined;
   /** Mailbox addresses `/users/{object id}` can name (and the own mailboxes without {@link mailbox}). Default alice@example.com. */
   users?: string[];
-  /** Resolves a bearer token (a fake identity provider's `resolve`). */
+  /**
+   * The identity provider whose tokens are accepted (the EWS simulator's fake one,
+   * `startFakeIdentityProvider`): a token resolves only when it was issued for Microsoft Graph
+   * (audience `https://graph.microsoft.com`); an Outlook (EWS) token is refused with 401, as Graph does.
+   */
+  identityProvider?: { resolve(token: string, audience: "https://graph.microsoft.com"): BearerGrant | undefined };
+  /** Resolves a bearer token (any other source of tokens; the audience is the resolver's to check). */
   resolveToken?: (token: string) => BearerGrant | undefined;
   /** Fixed tokens: token → mailbox address (delegated) or `"app"` (app-only). */
   tokens?: Record<string, string>;
@@ -151,7 +157,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     if (!m) return undefined;
     const fixed = options.tokens?.[m[1]!];
     if (fixed !== undefined) return fixed === "app" ? { kind: "app" } : { kind: "delegated", smtpAddress: fixed };
-    return options.resolveToken?.(m[1]!);
+    return options.identityProvider?.resolve(m[1]!, "https://graph.microsoft.com") ?? options.resolveToken?.(m[1]!);
   };
 
   /** The mailbox a path's user segment names, and the rest of the path. */

@@ -14,3 +14,4 @@ export { decodeBody, headerRecord, readBody, type BodyStream, type ContentCoding
 export { errorCode, HttpDecodeError, HttpFoundationError, HttpResponseTooLargeError, type TooLargeStage } from "./errors.js";
 export { backoffDelay, exponentialDelay, parseRetryAfter, sleep, withDeadline, type BackoffOptions, type DeadlineSignal } from "./retry.js";
 export { isCredentialHeader, isLoopbackHost, mayCarryCredentials, redactCredentials, redactHeaders, redactUrl } from "./security.js";
+export type { TokenProvider, TokenRequest } from "./token.js";

@@ -1,13 +1,14 @@
 /**
  * The OAuth token providers of a configured account: delegated (a signed-in user, its tokens in a
- * 0600 cache file) and app-only (a client secret or certificate). Shared by the accounts (runs)
- * and `ewsdav login` (sign-in).
+ * 0600 cache file) and app-only (a client secret or certificate), for EWS (the default scopes) or
+ * Microsoft Graph ({@link graphScopes}). Shared by the accounts (runs) and `ewsdav login` (sign-in).
  * @module
  */
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { ExchangeOnlineAppOnlyTokenProvider, ExchangeOnlineDelegatedTokenProvider, type AppOnlyOptions, type OAuthCommonOptions } from "@ewsdav/ews-client";
 import { ConfigError, type SyncConfig } from "../config.js";
+import { GRAPH_CLOUDS } from "../config/schema.js";
 import type { AccountNetwork } from "./network.js";
 import { clientSecretOf, readPrivateSecretFile } from "./secrets.js";
 import { fileTokenCache } from "./token-cache.js";
@@ -18,6 +19,30 @@ export type DelegatedAuthConfig = Extract<EwsAuthConfig, { type: "oauth"; flow: 
 /** An app-only OAuth account's `auth`. */
 export type AppOnlyAuthConfig = Extract<EwsAuthConfig, { type: "oauth"; flow: "app-only" }>;
 
+/** A Microsoft cloud of the config (`cloud` of a Graph account). */
+export type GraphCloud = keyof typeof GRAPH_CLOUDS;
+
+/** The delegated Microsoft Graph permissions ewsdav asks for: contacts, calendars and To Do tasks. */
+export const GRAPH_DELEGATED_PERMISSIONS = ["Contacts.ReadWrite", "Calendars.ReadWrite", "Tasks.ReadWrite"] as const;
+
+/**
+ * The scopes of Microsoft Graph in a cloud: delegated, the permissions of
+ * {@link GRAPH_DELEGATED_PERMISSIONS} and `offline_access` (a refresh token); app-only, the
+ * resource's `/.default` (the application permissions an administrator granted). In the global
+ * cloud the delegated permissions go bare (Entra reads them as Graph's); elsewhere with the
+ * cloud's Graph host in front.
+ */
+export function graphScopes(cloud: GraphCloud, flow: "delegated" | "app-only"): string[] {
+  const resource = GRAPH_CLOUDS[cloud].graph;
+  if (flow === "app-only") return [`${resource}/.default`];
+  return [...GRAPH_DELEGATED_PERMISSIONS.map((p) => (cloud === "global" ? p : `${resource}/${p}`)), "offline_access"];
+}
+
+/** The authority of a cloud's identity provider for a tenant (`https://login.microsoftonline.us/{tenant}` …). */
+export function cloudAuthority(cloud: GraphCloud, tenantId: string): string | undefined {
+  return cloud === "global" ? undefined : `${GRAPH_CLOUDS[cloud].login}/${tenantId}`;
+}
+
 /** What the delegated provider needs (the config's fields, or `ewsdav init`'s answers). */
 export interface DelegatedProviderSettings {
   clientId: string;
@@ -25,6 +50,8 @@ export interface DelegatedProviderSettings {
   authority?: string | undefined;
   /** The token cache file (absolute). */
   tokenCachePath: string;
+  /** The scopes (default EWS's; {@link graphScopes} for Microsoft Graph). */
+  scopes?: readonly string[] | undefined;
 }
 
 /** The options both providers share: client, authority (a non-Microsoft one is trusted as known), network. */
@@ -33,14 +60,18 @@ function commonOptions(settings: { clientId: string; tenantId: string; authority
   if (settings.authority !== undefined) {
     options.authority = settings.authority.replace(/\/+$/, "");
     const host = new URL(settings.authority).host;
-    if (!/(^|\.)login\.microsoftonline\.(com|us)$|(^|\.)login\.partner\.microsoftonline\.cn$/i.test(host)) options.knownAuthorities = [host];
+    if (!/(^|\.)login\.microsoftonline\.(com|us)$|(^|\.)login\.partner\.microsoftonline\.cn$|(^|\.)login\.chinacloudapi\.cn$/i.test(host)) options.knownAuthorities = [host];
   }
   return options;
 }
 
 /** The delegated token provider over the token cache file. */
 export function delegatedProvider(settings: DelegatedProviderSettings, network: AccountNetwork, where: string): ExchangeOnlineDelegatedTokenProvider {
-  return new ExchangeOnlineDelegatedTokenProvider({ ...commonOptions(settings, network), cache: fileTokenCache(settings.tokenCachePath, `${where}.tokenCache`) });
+  return new ExchangeOnlineDelegatedTokenProvider({
+    ...commonOptions(settings, network),
+    cache: fileTokenCache(settings.tokenCachePath, `${where}.tokenCache`),
+    ...(settings.scopes ? { scopes: settings.scopes } : {}),
+  });
 }
 
 /** The SHA-256 thumbprint (hex, upper case) of a PEM certificate. */
@@ -55,9 +86,11 @@ function thumbprintOf(pem: string, where: string): string {
 /**
  * The app-only token provider: a client secret from the environment or a private file, or a
  * certificate (its private key from a private file, its thumbprint given or computed).
+ * @param scopes - the scopes (default EWS's `https://outlook.office365.com/.default`; {@link graphScopes} for Graph).
  */
-export function appOnlyProvider(auth: AppOnlyAuthConfig, network: AccountNetwork, where: string): ExchangeOnlineAppOnlyTokenProvider {
+export function appOnlyProvider(auth: AppOnlyAuthConfig, network: AccountNetwork, where: string, scopes?: readonly string[]): ExchangeOnlineAppOnlyTokenProvider {
   const options: AppOnlyOptions = commonOptions(auth, network);
+  if (scopes) options.scopes = scopes;
   const secret = clientSecretOf(auth, where);
   if (secret !== undefined) options.clientSecret = secret;
   else if (auth.certificate) {

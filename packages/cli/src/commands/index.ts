@@ -11,6 +11,7 @@ import { spec as doctor } from "./doctor/spec.js";
 import { spec as init } from "./init/spec.js";
 import { spec as login } from "./login/spec.js";
 import { spec as map } from "./map/spec.js";
+import { spec as moveToGraph } from "./move-to-graph/spec.js";
 import { spec as resetPair } from "./reset-pair/spec.js";
 import { spec as status } from "./status/spec.js";
 import { spec as sync } from "./sync/spec.js";
@@ -18,4 +19,4 @@ import { spec as unlink } from "./unlink/spec.js";
 import { spec as watch } from "./watch/spec.js";
 
 /** The commands, in help order. */
-export const COMMANDS: readonly CommandSpec[] = [init, login, discover, sync, watch, status, doctor, map, unlink, resetPair, configSchema, completion, demo];
+export const COMMANDS: readonly CommandSpec[] = [init, login, discover, sync, watch, status, doctor, map, unlink, resetPair, moveToGraph, configSchema, completion, demo];

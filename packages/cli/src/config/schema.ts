@@ -1,6 +1,7 @@
 /**
  * The zod schema of the config file: accounts (EWS with Basic, NTLM, OAuth delegated or app-only,
- * or a bearer token from the environment; DAV; vdir), pairs, policy, watch, lease and state file.
+ * or a bearer token from the environment; Microsoft Graph with OAuth delegated or app-only, or a
+ * bearer token; DAV; vdir), pairs, policy, watch, lease and state file.
  * Every field carries a description, so the JSON Schema generated from it (`ewsdav config schema`)
  * gives editors completion and help. Rules a JSON Schema cannot say (exactly one secret source,
  * `url` or `autodiscover`) are zod refinements: the editor shows them in the descriptions, and
@@ -83,7 +84,7 @@ const authority = serverUrl(/^https$/)
 
 const delegatedOAuth = z
   .strictObject({
-    type: z.literal("oauth").describe("OAuth 2 through the Microsoft identity platform (Exchange Online)"),
+    type: z.literal("oauth").describe("OAuth 2 through the Microsoft identity platform (Exchange Online: EWS or Microsoft Graph)"),
     flow: z.literal("delegated").describe("A signed-in user (run `ewsdav login ACCOUNT` once)"),
     clientId: z.string().min(1).describe("The application (client) id of the app registration (a public client)"),
     tenantId: tenantId.default("organizations"),
@@ -117,7 +118,9 @@ const certificate = z
 const appOnlyOAuth = z
   .strictObject({
     type: z.literal("oauth"),
-    flow: z.literal("app-only").describe("The application itself (client credentials; needs full_access_as_app and the account's mailbox, which it impersonates)"),
+    flow: z
+      .literal("app-only")
+      .describe("The application itself (client credentials). EWS: needs full_access_as_app and the account's mailbox, which it impersonates. Graph: needs the application permissions Contacts.ReadWrite, Calendars.ReadWrite (and Tasks.ReadWrite.All for To Do), scoped to the mailboxes by an application access policy or RBAC for Applications, and the account's user"),
     clientId: z.string().min(1).describe("The application (client) id of the app registration"),
     tenantId,
     authority,
@@ -145,6 +148,20 @@ const bearerAuth = z
   .describe("A bearer token from the environment");
 
 const ewsAuth = z.discriminatedUnion("type", [basicAuth, ntlmAuth, z.discriminatedUnion("flow", [delegatedOAuth, appOnlyOAuth]), bearerAuth]).describe("How to sign in to Exchange");
+
+/**
+ * The national clouds of Microsoft Graph: each has its own Graph host and identity provider
+ * (https://learn.microsoft.com/graph/deployments).
+ */
+export const GRAPH_CLOUDS = {
+  global: { graph: "https://graph.microsoft.com", login: "https://login.microsoftonline.com" },
+  usgov: { graph: "https://graph.microsoft.us", login: "https://login.microsoftonline.us" },
+  "usgov-dod": { graph: "https://dod-graph.microsoft.us", login: "https://login.microsoftonline.us" },
+  china: { graph: "https://microsoftgraph.chinacloudapi.cn", login: "https://login.chinacloudapi.cn" },
+} as const;
+
+/** A Graph account's sign-in: OAuth delegated or app-only, or a bearer token from the environment. */
+const graphAuth = z.discriminatedUnion("type", [z.discriminatedUnion("flow", [delegatedOAuth, appOnlyOAuth]), bearerAuth]).describe("How to sign in to Microsoft Graph");
 
 const resolve = z
   .record(
@@ -196,6 +213,45 @@ const ewsAccount = z
   .describe("An Exchange mailbox")
   .meta({ oneOf: [{ required: ["url"], not: { required: ["autodiscover"], properties: { autodiscover: { const: true } } } }, { required: ["autodiscover", "mailbox"], properties: { autodiscover: { const: true } }, not: { required: ["url"] } }] });
 
+const graphAccount = z
+  .strictObject({
+    type: z.literal("graph").describe("Exchange Online through Microsoft Graph (contacts, calendars, To Do)"),
+    user: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("The mailbox: its user principal name (alice@contoso.com) or object id. App-only access needs it; a delegated account defaults to the signed-in user (/me)"),
+    auth: graphAuth,
+    cloud: z
+      .enum(["global", "usgov", "usgov-dod", "china"])
+      .default("global")
+      .describe("The Microsoft cloud: global (graph.microsoft.com), usgov (GCC High, graph.microsoft.us), usgov-dod (dod-graph.microsoft.us) or china (21Vianet); picks the Graph host, the sign-in authority and the scopes"),
+    baseUrl: serverUrl(/^https?$/)
+      .optional()
+      .describe("The Graph service root instead of the cloud's https://…/v1.0 (a test server such as the Graph simulator: http://127.0.0.1:PORT/v1.0)"),
+    timeZone: z.string().optional().describe("The IANA time zone of the mailbox, for all-day and floating times (default UTC)"),
+    calendarWindow: z
+      .strictObject({
+        pastDays: z.number().int().min(0).describe("Days before today"),
+        futureDays: z.number().int().min(1).describe("Days after today"),
+      })
+      .optional()
+      .describe("The window of events synced (Graph v1.0 follows a calendar's changes through calendarView delta, over a window): default a year back, two years ahead"),
+    allowInsecureHttp: insecure,
+    resolve,
+    caFile,
+  })
+  .superRefine((account, context) => {
+    if (account.auth.type === "oauth" && account.auth.flow === "app-only" && account.user === undefined) {
+      context.addIssue({ code: "custom", path: ["user"], message: "app-only access needs the user (mailbox) it acts on" });
+    }
+    if (account.auth.type === "bearer" && account.user === undefined) {
+      // Without it /me would do, but a bearer token's kind (delegated or app-only) is unknown here.
+      context.addIssue({ code: "custom", path: ["user"], message: "a bearer token needs the user (mailbox) it acts on" });
+    }
+  })
+  .describe("An Exchange Online mailbox through Microsoft Graph");
+
 const davAccount = z
   .object({
     type: z.literal("dav").describe("A CalDAV/CardDAV server"),
@@ -243,7 +299,7 @@ export const syncConfigSchema = z
       .default({ ttlSeconds: 60, waitSeconds: 30 })
       .describe("One writer per pair: a lease in the state file; a run that finds it held waits, then reports pair-busy"),
     accounts: z
-      .record(z.string().regex(/^[A-Za-z0-9_-]+$/, "account names are letters, digits, - and _"), z.discriminatedUnion("type", [ewsAccount, davAccount, vdirAccount]))
+      .record(z.string().regex(/^[A-Za-z0-9_-]+$/, "account names are letters, digits, - and _"), z.discriminatedUnion("type", [ewsAccount, graphAccount, davAccount, vdirAccount]))
       .describe("The accounts, by name"),
     pairs: z
       .array(

@@ -23,6 +23,7 @@ export type CheckId =
   | "folders"
   | "notifications"
   | "collections"
+  | "collection-reads"
   | "sync-collection"
   | "local-folder"
   | "state-file"

@@ -1,7 +1,8 @@
 /**
  * Runs the checks of `ewsdav doctor`: per account of the config (or those asked for) its steps in
- * order — DNS, TLS, clock, then the account kind's own (EWS: sign-in, version, folders, push; DAV:
- * sign-in, collections, sync-collection; vdir: the folder) — each bounded by a timeout and skipped
+ * order — DNS, TLS, clock, then the account kind's own (EWS: sign-in, version, folders, push; Graph:
+ * sign-in, collections, a read of each, change detection; DAV: sign-in, collections,
+ * sync-collection; vdir: the folder) — each bounded by a timeout and skipped
  * when a check it needs failed; the state file's checks beside them. Accounts run concurrently, a
  * few at a time. Each result is passed on as it completes.
  */
@@ -12,6 +13,8 @@ import type { SyncConfig } from "../config.js";
 import { categoryOf, exitCodeOfChecks, failed, formatSeconds, ok, runStep, skipped, StepTimeoutError, type CheckOutcome, type CheckResult, type Step, type StepPlan } from "./check.js";
 import { davSteps } from "./dav.js";
 import { configuredUrl, ewsSteps } from "./ews.js";
+import { graphSteps } from "./graph.js";
+import { graphBaseUrl } from "../accounts-graph.js";
 import { checkClock, checkConnection, checkDns, endpointOf, type Endpoint } from "./network.js";
 import { stateSteps } from "./state-file.js";
 import type { ExitCode } from "../exit-codes.js";
@@ -20,7 +23,7 @@ import type { ExitCode } from "../exit-codes.js";
 export interface CheckGroup {
   /** The account's name, or `null` for the state file. */
   account: string | null;
-  /** `ews`, `dav`, `vdir`, or `state`. */
+  /** `ews`, `graph`, `dav`, `vdir`, or `state`. */
   type: string;
   /** The URL (credentials removed) or path checked. */
   target: string;
@@ -153,6 +156,11 @@ function accountPlan(config: SyncConfig, name: string, group: CheckGroup): StepP
   const account = config.accounts[name]!;
   const warn = (message: string) => void group.notes.push(redactCredentials(message));
   if (account.type === "vdir") return { steps: [localFolderStep(account.path)], close: async () => undefined };
+  if (account.type === "graph") {
+    const url = graphBaseUrl(account);
+    const own = graphSteps({ name, account, config, warn });
+    return { steps: [...networkSteps(url, async () => url, `accounts.${name}.baseUrl`, account.allowInsecureHttp), ...own.steps], close: own.close };
+  }
   const where = `accounts.${name}.url`;
   const url = configuredUrl(account);
   const own = account.type === "ews" ? ewsSteps({ name, account, config, warn }) : { ...davSteps({ name, account, config, warn }), endpointUrl: async () => account.url };
@@ -164,7 +172,7 @@ export async function runDoctor(config: SyncConfig, options: DoctorOptions): Pro
   const names = options.accounts?.length ? [...options.accounts] : Object.keys(config.accounts);
   const groups: CheckGroup[] = names.map((name) => {
     const account = config.accounts[name]!;
-    const url = account.type === "vdir" ? undefined : configuredUrl(account);
+    const url = account.type === "vdir" ? undefined : account.type === "graph" ? graphBaseUrl(account) : configuredUrl(account);
     const target = account.type === "vdir" ? account.path : url ? redactUrl(url) : "autodiscover";
     return { account: name, type: account.type, target, checks: [], notes: [] };
   });

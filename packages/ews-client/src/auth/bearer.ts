@@ -2,18 +2,10 @@
  * OAuth 2 bearer tokens from a caller-supplied provider (e.g. MSAL for Exchange Online).
  * @module
  */
+import type { TokenProvider } from "@ewsdav/http";
 import type { EwsAuthProvider } from "./types.js";
 
-/** What the token provider is told. */
-export interface TokenRequest {
-  /** True after the server refused the last token (401): the provider must not return a cached one. */
-  forceRefresh: boolean;
-  /** Aborts the token fetch. */
-  signal?: AbortSignal;
-}
-
-/** Returns an access token; called before every request (cache inside), and with `forceRefresh` after a 401. */
-export type TokenProvider = (request: TokenRequest) => Promise<string>;
+export type { TokenProvider, TokenRequest } from "@ewsdav/http";
 
 /**
  * Bearer authentication. The provider is called before each request, and once more with

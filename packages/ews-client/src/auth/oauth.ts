@@ -90,6 +90,14 @@ export interface OAuthCommonOptions {
    * deadline of each request, from sending to the last byte of the answer (default 30 000 ms).
    */
   network?: { ca?: string | Buffer | Array<string | Buffer>; resolveEndpoint?: EndpointResolver; maxResponseBytes?: number; requestTimeoutMs?: number };
+  /**
+   * The scopes asked for (default: EWS's, {@link EWS_DELEGATED_SCOPE} with `offline_access` for a
+   * signed-in user, {@link EWS_APP_ONLY_SCOPE} for the application). One resource per provider: for
+   * Microsoft Graph, `Contacts.ReadWrite Calendars.ReadWrite Tasks.ReadWrite offline_access`
+   * delegated, or `https://graph.microsoft.com/.default` app-only. A token is good for the resource
+   * its scopes name only (Graph refuses an Outlook token and EWS a Graph token).
+   */
+  scopes?: readonly string[];
   /** Clock (tests). */
   now?: () => number;
   /**
@@ -364,7 +372,7 @@ export class ExchangeOnlineAppOnlyTokenProvider extends TokenProviderBase {
   protected async acquire(forceRefresh: boolean): Promise<AuthenticationResult | null> {
     const app = await this.#application();
     try {
-      return await app.acquireTokenByClientCredential({ scopes: [EWS_APP_ONLY_SCOPE], skipCache: forceRefresh });
+      return await app.acquireTokenByClientCredential({ scopes: [...(this.options.scopes ?? [EWS_APP_ONLY_SCOPE])], skipCache: forceRefresh });
     } catch (error) {
       const { providerCode, text } = describeMsalError(error, this.failures);
       throw new OAuthError("OAUTH_TOKEN_FAILED", `App-only token request failed: ${text}`, providerCode);
@@ -426,8 +434,13 @@ export class ExchangeOnlineDelegatedTokenProvider extends TokenProviderBase {
     msalConfiguration(options, {});
   }
 
-  /** The scopes requested. */
+  /** The scopes requested by default (EWS). */
   static readonly scopes = [EWS_DELEGATED_SCOPE, "offline_access"];
+
+  /** The scopes this provider asks for (its options' `scopes`, else {@link ExchangeOnlineDelegatedTokenProvider.scopes}). */
+  get #scopes(): string[] {
+    return [...(this.options.scopes ?? ExchangeOnlineDelegatedTokenProvider.scopes)];
+  }
 
   #application(): Promise<PublicClientApplication | ConfidentialClientApplication> {
     this.#app ??= loadMsal().then((msal) => {
@@ -445,7 +458,7 @@ export class ExchangeOnlineDelegatedTokenProvider extends TokenProviderBase {
     const challenge = createHash("sha256").update(verifier).digest("base64url");
     const state = randomBytes(16).toString("base64url");
     const url = await app.getAuthCodeUrl({
-      scopes: ExchangeOnlineDelegatedTokenProvider.scopes,
+      scopes: this.#scopes,
       redirectUri: input.redirectUri,
       codeChallenge: challenge,
       codeChallengeMethod: "S256",
@@ -482,7 +495,7 @@ export class ExchangeOnlineDelegatedTokenProvider extends TokenProviderBase {
         code,
         codeVerifier: pending.verifier,
         redirectUri: pending.redirectUri,
-        scopes: ExchangeOnlineDelegatedTokenProvider.scopes,
+        scopes: this.#scopes,
         state,
       });
       this.remember(result);
@@ -501,7 +514,7 @@ export class ExchangeOnlineDelegatedTokenProvider extends TokenProviderBase {
     const app = await this.#application();
     if (!("acquireTokenByDeviceCode" in app)) throw new EwsInputError("signInWithDeviceCode", "clientSecret", "the device code flow needs a public client (no client secret)");
     const request = {
-      scopes: ExchangeOnlineDelegatedTokenProvider.scopes,
+      scopes: this.#scopes,
       deviceCodeCallback: (response: { message: string; userCode: string; verificationUri: string; expiresIn: number }) =>
         show({ message: response.message, userCode: response.userCode, verificationUri: response.verificationUri, expiresIn: response.expiresIn }),
       cancel: false,
@@ -540,7 +553,7 @@ export class ExchangeOnlineDelegatedTokenProvider extends TokenProviderBase {
     if (!account) throw new OAuthError("OAUTH_NOT_SIGNED_IN", "No signed-in account: sign in with the authorization code or device code flow first");
     const app = await this.#application();
     try {
-      return await app.acquireTokenSilent({ account, scopes: ExchangeOnlineDelegatedTokenProvider.scopes, forceRefresh });
+      return await app.acquireTokenSilent({ account, scopes: this.#scopes, forceRefresh });
     } catch (error) {
       const { providerCode, text } = describeMsalError(error, this.failures);
       throw new OAuthError("OAUTH_TOKEN_FAILED", `Renewing the access token failed: ${text}`, providerCode);

@@ -4,7 +4,8 @@
  * directory, with the SQLite state store. Each cycle's summary names, per item, what a side could
  * not carry and why (a card with a fourth e-mail address shows it). With `watch`, it then stays in active mode: Exchange's
  * streaming notifications and polling of the folder carry every edit across within moments, and
- * the demo edits a contact "in Outlook" every few seconds to show it.
+ * the demo edits a contact "in Outlook" every few seconds to show it. With `graph`, the same story
+ * runs over Microsoft Graph (`demo-graph.ts`).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,60 +17,16 @@ import { EwsSide } from "@ewsdav/core/ews";
 import { SqliteStateStore } from "@ewsdav/core/sqlite";
 import { VdirSide } from "@ewsdav/core/vdir";
 import { droppedLines } from "../../output/lines.js";
+import { firstValue, LOSSY_CARD, watchLive, type DemoOptions, type DemoResult } from "./demo-story.js";
+
+export type { DemoOptions, DemoResult } from "./demo-story.js";
 // The CLI's own better-sqlite3, so the state store loads wherever npm put @ewsdav/core.
 import Database from "better-sqlite3";
 
-/** What the demo found, for its test. */
-export interface DemoResult {
-  first: SyncReport;
-  second: SyncReport;
-  /** The vdir edit arrived in Exchange. */
-  localEditArrived: boolean;
-  /** The Exchange edit arrived in the vdir folder. */
-  remoteEditArrived: boolean;
-  /** With `watch`: changes carried while watching, by direction. */
-  live?: { toFiles: number; toExchange: number; cycles: number };
-}
-
-/** Options of {@link runDemo}. */
-export interface DemoOptions {
-  /** Keep the folder and state file afterwards. */
-  keep?: boolean;
-  /** After the two cycles, stay in active mode until this signal aborts. */
-  watch?: {
-    signal: AbortSignal;
-    /** How often the demo edits a contact in Exchange (default 10 s; 0: never). */
-    exchangeEditEveryMs?: number;
-    /** How often the folder is polled (default 1 s). */
-    pollIntervalMs?: number;
-    /** Called once the watch runs, with the folder of the linked contacts. */
-    onWatching?: (contactsFolder: string) => void;
-  };
-}
-
-/** A card with more than an Exchange contact holds: a fourth e-mail address and an X- property. */
-const LOSSY_CARD = [
-  "BEGIN:VCARD",
-  "VERSION:4.0",
-  "UID:demo-ada-lovelace",
-  "FN:Ada Lovelace",
-  "N:Lovelace;Ada;;;",
-  "EMAIL;TYPE=work:ada@engines.example",
-  "EMAIL;TYPE=home:ada@home.example",
-  "EMAIL;TYPE=other:countess@lovelace.example",
-  "EMAIL:ada@fourth.example",
-  "X-DEMO-FAVOURITE-ENGINE:Analytical",
-  "END:VCARD",
-  "",
-].join("\r\n");
-
-function firstValue(text: string, name: string): string | null {
-  const m = new RegExp(`^${name}(?:;[^:\\r\\n]*)?:(.*)$`, "m").exec(text.replace(/\r?\n[ \t]/g, ""));
-  return m ? m[1]!.replace(/\r$/, "") : null;
-}
-
 /** Runs the demo, printing with `print`. */
 export async function runDemo(print: (line: string) => void = console.log, options: DemoOptions = {}): Promise<DemoResult> {
+  // The Graph demo is its own module: the Graph simulator and side load only for it.
+  if (options.graph) return (await import("./demo-graph.js")).runGraphDemo(print, options);
   const keep = options.keep ?? false;
   const dir = mkdtempSync(join(tmpdir(), "ewsdav-demo-"));
   const sim = await startEwsSimulator({ seed: "small" });
@@ -142,7 +99,7 @@ export async function runDemo(print: (line: string) => void = console.log, optio
     print(`\nfiles → Exchange: contact ${uid} has the new note in Exchange: ${contactNow ? "yes" : "NO"}`);
     print(`Exchange → files: the task's SUMMARY in the files is the new subject: ${taskNow ? "yes" : "NO"}`);
     const result: DemoResult = { first, second, localEditArrived: contactNow, remoteEditArrived: taskNow };
-    if (options.watch) result.live = await watchLive(engine, box, contacts, contactsDir, names, print, options.watch);
+    if (options.watch) result.live = await watchLive(engine, box, contacts.remote.collection, contactsDir, names, print, options.watch, { sideName: "exchange" });
     if (keep) print(`\nkept ${dir}`);
     return result;
   } finally {
@@ -153,55 +110,4 @@ export async function runDemo(print: (line: string) => void = console.log, optio
     await sim.stop();
     if (!keep) rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** Active mode until the signal aborts, with an Exchange-side edit every few seconds. */
-async function watchLive(
-  engine: SyncEngine,
-  box: ReturnType<Awaited<ReturnType<typeof startEwsSimulator>>["mailbox"]>,
-  contacts: PairRecord,
-  contactsDir: string,
-  names: Map<string, string>,
-  print: (line: string) => void,
-  options: NonNullable<DemoOptions["watch"]>,
-): Promise<NonNullable<DemoResult["live"]>> {
-  const live = { toFiles: 0, toExchange: 0, cycles: 0 };
-  const clock = () => new Date().toISOString().slice(11, 23);
-  engine.events.on("watch-status", (s) => print(`${clock()} ${s.side}: ${s.state}${s.detail ? ` (${s.detail})` : ""}`));
-  engine.events.on("watch-cycle", ({ pairId, triggers, report }) => {
-    live.cycles++;
-    const name = names.get(pairId) ?? pairId;
-    for (const ref of [...report.local.created, ...report.local.updated, ...report.local.deleted]) {
-      live.toFiles++;
-      print(`${clock()} Exchange → files   ${name}: ${ref.uid} (${triggers.join("+")})`);
-    }
-    for (const ref of [...report.remote.created, ...report.remote.updated, ...report.remote.deleted]) {
-      live.toExchange++;
-      print(`${clock()} files → Exchange   ${name}: ${ref.uid} (${triggers.join("+")})`);
-    }
-    for (const line of droppedLines(report, { local: "files", remote: "exchange" }, { maxLines: 5 })) print(`${clock()} ${name}: ${line}`);
-    for (const e of report.errors) print(`${clock()} ${name}: error ${e.code}: ${e.message}`);
-  });
-  const watch = await engine.watch({ pollIntervalMs: options.pollIntervalMs ?? 1_000 });
-  print(`\n== watching (Ctrl-C to stop): edit, add or delete a file in ${contactsDir} and see it reach Exchange;`);
-  print(`   every few seconds the demo edits a contact in Exchange, as Outlook would, and it reaches the files`);
-  options.onWatching?.(contactsDir);
-  const every = options.exchangeEditEveryMs ?? 10_000;
-  let n = 0;
-  const timer =
-    every > 0
-      ? setInterval(() => {
-          const items = box.items(contacts.remote.collection).filter((i) => i.kind === "Contact");
-          if (items.length === 0) return;
-          const item = items[n++ % items.length]!;
-          box.updateItem(item.id, `<Contact><JobTitle>Edited in Exchange at ${clock()}</JobTitle></Contact>`);
-          print(`${clock()} (demo) edited "${item.get("DisplayName") ?? item.id}" in Exchange`);
-        }, every)
-      : undefined;
-  if (options.signal.aborted) await watch.stop();
-  else options.signal.addEventListener("abort", () => void watch.stop(), { once: true });
-  await watch.done;
-  clearInterval(timer);
-  print(`\nstopped watching: ${live.toFiles} changes to the files, ${live.toExchange} to Exchange, in ${live.cycles} cycles`);
-  return live;
 }

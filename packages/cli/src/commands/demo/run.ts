@@ -1,4 +1,8 @@
-/** `ewsdav demo`: the EWS simulator synced with a vdir folder (needs @ewsdav/ews-simulator, an optional peer). */
+/**
+ * `ewsdav demo`: the EWS simulator synced with a vdir folder (needs @ewsdav/ews-simulator, an
+ * optional peer); with `--graph` the same mailbox through the Graph simulator (needs
+ * @ewsdav/graph-simulator too).
+ */
 import type { CliContext } from "../../cli/context.js";
 import { CliError, EXIT } from "../../exit-codes.js";
 
@@ -22,6 +26,16 @@ export async function run(context: CliContext): Promise<number> {
     );
   }
   const watching = context.args.values.watch === true;
-  const result = await demo.runDemo(context.say, { keep: context.args.values.keep === true, ...(watching ? { watch: { signal: context.signal } } : {}) });
+  const graph = context.args.values.graph === true;
+  let result: Awaited<ReturnType<typeof demo.runDemo>>;
+  try {
+    result = await demo.runDemo(context.say, { keep: context.args.values.keep === true, ...(graph ? { graph: true } : {}), ...(watching ? { watch: { signal: context.signal } } : {}) });
+  } catch (error) {
+    if (!missingPackage(error, "@ewsdav/graph-simulator")) throw error;
+    throw new CliError(
+      "ewsdav demo --graph runs the Graph simulator, which is not installed: install it beside ewsdav with `npm install -g @ewsdav/graph-simulator` (or, in the repository, `npm ci`)",
+      EXIT.usage,
+    );
+  }
   return result.localEditArrived && result.remoteEditArrived && result.second.ok ? EXIT.ok : EXIT.itemsFailed;
 }

@@ -43,7 +43,14 @@ function resultJson(result: AutodiscoverResult): Record<string, unknown> {
 
 /** Runs `ewsdav discover`. */
 export async function run(context: CliContext): Promise<number> {
-  const address = context.args.positionals[0]!;
+  const account = context.args.values.account;
+  if (typeof account === "string") {
+    if (context.args.positionals.length > 0) throw new CliError("give an ADDRESS (autodiscover) or --account NAME (a Graph account's collections), not both", EXIT.usage);
+    // Loaded only here: the Graph client and side are not needed for autodiscover.
+    return (await import("./graph.js")).discoverGraph(context, account);
+  }
+  const address = context.args.positionals[0];
+  if (address === undefined) throw new CliError("give the e-mail ADDRESS to autodiscover, or --account NAME to list a Graph account's collections", EXIT.usage);
   const network = autodiscoverOptionsFromArgs(context.args.values);
   const credentials = credentialsOf(context);
   const approved = new Set(

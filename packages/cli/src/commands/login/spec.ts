@@ -5,7 +5,7 @@ export const spec: CommandSpec = {
   name: "login",
   summary: "Sign in to an OAuth account and keep its tokens",
   description: [
-    "Signs in to a delegated OAuth account of the config (Exchange Online) and keeps the tokens in the account's token cache, a file only you can read (0600; default tokens/ACCOUNT.json beside the config). Later runs of `ewsdav sync` and `ewsdav watch` use it and renew the access token on their own; sign in again when the refresh token expires or is revoked (sync then fails with exit code 3 and says so).",
+    "Signs in to a delegated OAuth account of the config (Exchange Online, through EWS or Microsoft Graph: a Graph account asks for Contacts.ReadWrite, Calendars.ReadWrite and Tasks.ReadWrite) and keeps the tokens in the account's token cache, a file only you can read (0600; default tokens/ACCOUNT.json beside the config). Later runs of `ewsdav sync` and `ewsdav watch` use it and renew the access token on their own; sign in again when the refresh token expires or is revoked (sync then fails with exit code 3 and says so).",
     'Two ways to sign in, chosen by the account\'s "signIn" (or --flow): "device-code" prints a code to type at the identity provider\'s device login page, in a browser on any machine; "localhost" prints the address to open (and opens a browser on a desktop), and waits on a loopback port for the browser to come back.',
     "ACCOUNT may be left out when the config has exactly one delegated OAuth account. App-only accounts need no sign-in.",
   ].join("\n\n"),
