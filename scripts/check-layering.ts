@@ -16,7 +16,7 @@
  *   `@ewsdav/graph-simulator`, only `@ewsdav/ews-simulator` (the mailbox records it shares), and the
  *   library never imports it outside tests, nor depends on it.
  * - `@ewsdav/cli` (the `ewsdav` command, an application) may use every library package; it imports
- *   the simulator only for `ewsdav demo` (an optional peer), and nothing imports the CLI.
+ *   the simulators only for `ewsdav demo` (optional peers), and nothing imports the CLI.
  * - No package reaches into another's files by a relative path.
  * - No import cycle between files or between packages, type-only imports included.
  * - No non-test source file over {@link MAX_SOURCE_LINES} lines.
@@ -163,7 +163,9 @@ function importRules(edge: ImportEdge): string[] {
   if (pkg === null) return rules;
 
   if (other === "ews-simulator" && LIBRARY.has(pkg)) rules.push("the library never imports @ewsdav/ews-simulator outside tests");
-  if (other === "graph-simulator" && pkg !== "graph-simulator") rules.push("nothing imports @ewsdav/graph-simulator outside tests");
+  if (other === "graph-simulator" && pkg !== "graph-simulator" && !(pkg === "cli" && edge.from.startsWith("packages/cli/src/commands/demo/"))) {
+    rules.push("nothing imports @ewsdav/graph-simulator outside tests (the CLI: only for `ewsdav demo`)");
+  }
   if (pkg === "graph-client" && other !== null && other !== "graph-client" && other !== "http") {
     rules.push("@ewsdav/graph-client imports, of the ewsdav packages, only @ewsdav/http");
   }
@@ -221,7 +223,9 @@ function manifestRules(pkg: string, manifest: Manifest): LayeringViolation[] {
     const fail = (rule: string) => out.push({ file, specifier: dep, rule });
     if ((pkg === "http" || pkg === "vobject") && other !== pkg) fail(`@ewsdav/${pkg} depends on no other ewsdav package`);
     if (other === "ews-simulator" && LIBRARY.has(pkg)) fail("the library never depends on @ewsdav/ews-simulator (a devDependency at most)");
-    if (other === "graph-simulator" && pkg !== "graph-simulator") fail("nothing depends on @ewsdav/graph-simulator at run time (a devDependency at most)");
+    if (other === "graph-simulator" && pkg !== "graph-simulator" && !(pkg === "cli" && manifest.dependencies?.[dep] === undefined)) {
+      fail("nothing depends on @ewsdav/graph-simulator at run time (a devDependency at most; the CLI: an optional peer, for `ewsdav demo`)");
+    }
     if (pkg === "graph-client" && other !== "http" && other !== "graph-client") fail("@ewsdav/graph-client depends, of the ewsdav packages, only on @ewsdav/http");
     if (pkg === "graph-simulator" && other !== "ews-simulator" && other !== "graph-simulator") fail("@ewsdav/graph-simulator depends, of the ewsdav packages, only on @ewsdav/ews-simulator");
     if (pkg === "cli" && other === "ews-simulator" && manifest.dependencies?.[dep] !== undefined) {

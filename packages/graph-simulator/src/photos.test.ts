@@ -68,19 +68,12 @@ describe("contact photos (routes over the mailbox records)", () => {
 describe("contact photos over HTTP", () => {
   let ews: EwsSimulator;
   let sim: GraphSimulator;
-  let carriesBytes = false;
   const call = (method: string, path: string, body?: Uint8Array, contentType?: string) =>
     fetch(`${sim.url}${path}`, { method, headers: { authorization: "Bearer t", ...(contentType ? { "content-type": contentType } : {}) }, ...(body ? { body } : {}) });
 
   beforeAll(async () => {
     ews = await startEwsSimulator();
     sim = await startGraphSimulator({ mailbox: (a) => ews.mailbox(a), tokens: { t: "alice@example.com" } });
-    // Whether the HTTP front hands non-JSON bodies to the routes as bytes (its hook for photos and upload sessions).
-    const box = ews.mailbox("alice@example.com");
-    box.createItem("contacts", "<Contact><GivenName>Probe</GivenName></Contact>");
-    const probeId = restId(box, "item", [...box.itemIndex.keys()].pop()!);
-    const answer = await call("PUT", `/me/contacts/${probeId}/photo/$value`, PNG, "image/png");
-    carriesBytes = answer.status === 200;
   });
   afterAll(async () => {
     await sim.stop();
@@ -98,8 +91,7 @@ describe("contact photos over HTTP", () => {
     expect(await meta.json()).toMatchObject({ "@odata.mediaContentType": "image/jpeg", width: 32, height: 16 });
   });
 
-  it("carries the bytes both ways (when the HTTP front passes bytes)", async (ctx) => {
-    if (!carriesBytes) ctx.skip();
+  it("carries the bytes both ways", async () => {
     const box = ews.mailbox("alice@example.com");
     const made = box.createItem("contacts", "<Contact><GivenName>Cy</GivenName></Contact>");
     const id = restId(box, "item", [...box.itemIndex.keys()].pop()!);

@@ -276,7 +276,9 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     try {
       const raw = await readBody(req);
       if (raw === null) throw new GraphSimError(413, "RequestEntityTooLarge", "The request body is too large.");
-      if (raw.length > 0) {
+      const contentType = (headers["content-type"] ?? "").toLowerCase();
+      if (raw.length > 0 && contentType !== "" && !/^application\/([\w.+-]*\+)?json\b/.test(contentType)) body = raw;
+      else if (raw.length > 0) {
         try {
           body = JSON.parse(raw.toString("utf8"));
         } catch {
