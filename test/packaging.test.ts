@@ -71,7 +71,7 @@ describe("packaging", () => {
 });
 
 /** The packages the command needs at run time (its @ewsdav dependencies and theirs); the simulator is an optional peer, left out. */
-const CLI_PACKAGES = ["http", "vobject", "ews-client", "dav-client", "mappers", "core", "cli"] as const;
+const CLI_PACKAGES = ["http", "vobject", "ews-client", "dav-client", "graph-client", "mappers", "core", "cli"] as const;
 
 interface CliManifest extends Manifest {
   version: string;
