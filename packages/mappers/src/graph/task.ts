@@ -8,7 +8,8 @@
  *   is reported on the write, and on the read onto the basis keeps its time of day and form (a
  *   TZID, UTC, floating) — moved to the day To Do says.
  * - No PERCENT-COMPLETE between 0 and 100, no CLASS, no place for the forms of DTSTART / DUE (the
- *   EWS side's extended property): reported, and kept from the basis on the read.
+ *   EWS side's extended property), and To Do attachments are not mapped (ATTACH): reported, and kept
+ *   from the basis on the read.
  * - `checklistItems` (steps) and `linkedResources` have no VTODO property: reported on the read,
  *   never written (a PATCH leaves them).
  * - The UID is the open extension `ewsdav.uid` (B's decision, `GRAPH_TODO_UID_EXTENSION`): read
@@ -185,6 +186,7 @@ export function graphTaskToVTodo(task: GraphTodoTask, options: GraphTaskToVTodoO
     const forms = readTimeForms(basis);
     const merged: Task = { ...item };
     merged.sensitivity = basis.sensitivity ?? "Normal";
+    if (basis.attachments) merged.attachments = basis.attachments; // To Do attachments are not mapped: the basis's ATTACH stay
     if (basis.status === item.status && basis.percentComplete !== undefined) merged.percentComplete = basis.percentComplete;
     const start = onBasisDay(item.startDate, basis.startDate, forms.start);
     if (start) merged.startDate = start;
@@ -242,6 +244,7 @@ export function graphTaskFromVTodo(text: string, options: GraphTaskFromVTodoOpti
   if (item.percentComplete !== undefined && item.percentComplete !== 0 && item.percentComplete !== 100) {
     dropped.push({ property: "PERCENT-COMPLETE", reason: "To Do has no percentage (only the status)", value: String(item.percentComplete) });
   }
+  for (const attachment of item.attachments ?? []) dropped.push({ property: "ATTACH", reason: "To Do attachments are not mapped (the ATTACH stays on the DAV side)", value: attachment.name });
   if (item.sensitivity && item.sensitivity !== "Normal") dropped.push({ property: "CLASS", reason: "a To Do task has no sensitivity", value: item.sensitivity });
   const extension: GraphTodoUidExtension | null = read.uid === null ? null : { "@odata.type": "microsoft.graph.openTypeExtension", extensionName: GRAPH_TODO_UID_EXTENSION_NAME, uid: read.uid };
   return { task, extension, uid: read.uid, dropped };
