@@ -117,8 +117,8 @@ function toEws(event: GraphEvent, dropped: DroppedProperty[], role: "master" | "
   const item: CalendarItem = {};
   const uid = readGraphUid(event.singleValueExtendedProperties) ?? str(event.iCalUId);
   if (uid && role === "master") item.uid = uid;
-  const subject = str(event.subject);
-  if (subject !== undefined) item.subject = subject;
+  // An empty subject is kept as "" (as EWS gives it), so a basis's empty SUMMARY stays.
+  if (typeof event.subject === "string") item.subject = event.subject;
   const content = str(event.body?.content);
   if (content !== undefined) item.body = { bodyType: event.body?.contentType === "html" ? "HTML" : "Text", value: content };
   for (const which of ["start", "end"] as const) {
@@ -231,6 +231,11 @@ export function graphEventToICalendar(master: GraphEvent, exceptions: readonly G
   const dropped: DroppedProperty[] = [];
   const all = exceptions.length ? exceptions : (master.exceptionOccurrences ?? []);
   const series = seriesToEws(master, all, dropped);
+  // Graph says "" both for an empty and for no subject / location: the basis tells which (none without one).
+  const basisItem = options.basis ? eventFromVEvent(options.basis, { ...(options.timeZone ? { timeZone: options.timeZone } : {}) }).item : undefined;
+  for (const field of ["subject", "location"] as const) {
+    if (series.item[field] === "" && basisItem?.[field] !== "") delete series.item[field];
+  }
   if (options.attachments) {
     series.item.attachments = options.attachments.map((file): FileAttachment => {
       const attachment: FileAttachment = { kind: "file", name: file.name, content: toBase64(file.bytes) };
@@ -238,10 +243,9 @@ export function graphEventToICalendar(master: GraphEvent, exceptions: readonly G
       if (file.isInline) attachment.isInline = true;
       return attachment;
     });
-  } else if (options.basis) {
+  } else if (basisItem?.attachments) {
     // Not read: the basis's attachments stay as they are (the EWS mapper compares them with the base's).
-    const basisItem = eventFromVEvent(options.basis, { ...(options.timeZone ? { timeZone: options.timeZone } : {}) }).item;
-    if (basisItem.attachments) series.item.attachments = basisItem.attachments;
+    series.item.attachments = basisItem.attachments;
   }
   const written = eventToVEvent(series.item, {
     exceptions: series.exceptions,

@@ -186,6 +186,7 @@ export function graphTaskToVTodo(task: GraphTodoTask, options: GraphTaskToVTodoO
     const forms = readTimeForms(basis);
     const merged: Task = { ...item };
     merged.sensitivity = basis.sensitivity ?? "Normal";
+    if (basis.status === item.status && basis.completeDate !== undefined && merged.completeDate === undefined) merged.completeDate = basis.completeDate; // COMPLETED of a task not completed
     if (basis.attachments) merged.attachments = basis.attachments; // To Do attachments are not mapped: the basis's ATTACH stay
     if (basis.status === item.status && basis.percentComplete !== undefined) merged.percentComplete = basis.percentComplete;
     const start = onBasisDay(item.startDate, basis.startDate, forms.start);
@@ -244,6 +245,7 @@ export function graphTaskFromVTodo(text: string, options: GraphTaskFromVTodoOpti
   if (item.percentComplete !== undefined && item.percentComplete !== 0 && item.percentComplete !== 100) {
     dropped.push({ property: "PERCENT-COMPLETE", reason: "To Do has no percentage (only the status)", value: String(item.percentComplete) });
   }
+  if (item.completeDate && status !== "Completed") dropped.push({ property: "COMPLETED", reason: "To Do keeps a completion time only for a completed task", value: item.completeDate });
   for (const attachment of item.attachments ?? []) dropped.push({ property: "ATTACH", reason: "To Do attachments are not mapped (the ATTACH stays on the DAV side)", value: attachment.name });
   if (item.sensitivity && item.sensitivity !== "Normal") dropped.push({ property: "CLASS", reason: "a To Do task has no sensitivity", value: item.sensitivity });
   const extension: GraphTodoUidExtension | null = read.uid === null ? null : { "@odata.type": "microsoft.graph.openTypeExtension", extensionName: GRAPH_TODO_UID_EXTENSION_NAME, uid: read.uid };
