@@ -232,9 +232,11 @@ export function graphEventToICalendar(master: GraphEvent, exceptions: readonly G
   const all = exceptions.length ? exceptions : (master.exceptionOccurrences ?? []);
   const series = seriesToEws(master, all, dropped);
   // Graph says "" both for an empty and for no subject / location: the basis tells which (none without one).
-  const basisItem = options.basis ? eventFromVEvent(options.basis, { ...(options.timeZone ? { timeZone: options.timeZone } : {}) }).item : undefined;
+  // Read only when needed (an empty subject or location, attachments not read): it costs a second parse of the basis.
+  let basisRead: CalendarItem | undefined | null = null;
+  const basisItem = () => (basisRead ??= options.basis ? eventFromVEvent(options.basis, { ...(options.timeZone ? { timeZone: options.timeZone } : {}) }).item : undefined);
   for (const field of ["subject", "location"] as const) {
-    if (series.item[field] === "" && basisItem?.[field] !== "") delete series.item[field];
+    if (series.item[field] === "" && basisItem()?.[field] !== "") delete series.item[field];
   }
   if (options.attachments) {
     series.item.attachments = options.attachments.map((file): FileAttachment => {
@@ -243,9 +245,9 @@ export function graphEventToICalendar(master: GraphEvent, exceptions: readonly G
       if (file.isInline) attachment.isInline = true;
       return attachment;
     });
-  } else if (basisItem?.attachments) {
+  } else if (options.basis && basisItem()?.attachments) {
     // Not read: the basis's attachments stay as they are (the EWS mapper compares them with the base's).
-    series.item.attachments = basisItem.attachments;
+    series.item.attachments = basisItem()!.attachments!;
   }
   const written = eventToVEvent(series.item, {
     exceptions: series.exceptions,
