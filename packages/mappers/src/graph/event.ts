@@ -25,7 +25,7 @@ import type { GraphAttendee, GraphEvent, GraphEventInput, GraphFreeBusyStatus, G
 import { eventFromVEvent, eventToVEvent } from "../event/index.js";
 import { parseEwsDateTime } from "../event/read.js";
 import type { MapperLimits } from "../limits.js";
-import { MapperError, type DroppedProperty } from "../result.js";
+import { guardMapper, MapperError, type DroppedProperty } from "../result.js";
 import { UTC_ZONE, zoneFromDefinition } from "../timezone/resolve.js";
 import { fromBase64, graphUidProperty, readGraphUid, str, toBase64 } from "./common.js";
 import { ewsRecurrence, graphRecurrence } from "./recurrence.js";
@@ -228,6 +228,10 @@ const GRAPH_NAMES: Record<string, string> = { isOnlineMeeting: "isOnlineMeeting"
  * Throws `MapperError` `INVALID_VALUE` when the master's start cannot be read or no UID is known.
  */
 export function graphEventToICalendar(master: GraphEvent, exceptions: readonly GraphEvent[] = [], options: GraphEventToICalendarOptions = {}): GraphEventToICalendarResult {
+  return guardMapper(null, () => mapGraphEventToICalendar(master, exceptions, options));
+}
+
+function mapGraphEventToICalendar(master: GraphEvent, exceptions: readonly GraphEvent[], options: GraphEventToICalendarOptions): GraphEventToICalendarResult {
   const dropped: DroppedProperty[] = [];
   const all = exceptions.length ? exceptions : (master.exceptionOccurrences ?? []);
   const series = seriesToEws(master, all, dropped);
@@ -326,6 +330,10 @@ function currentAsEws(current: GraphEventFromICalendarOptions["current"]): Calen
  * event has no readable start; everything else that cannot be carried is in `dropped`.
  */
 export function graphEventFromICalendar(text: string, options: GraphEventFromICalendarOptions = {}): GraphEventFromICalendarResult {
+  return guardMapper(null, () => mapGraphEventFromICalendar(text, options));
+}
+
+function mapGraphEventFromICalendar(text: string, options: GraphEventFromICalendarOptions): GraphEventFromICalendarResult {
   const current = currentAsEws(options.current);
   const read = eventFromVEvent(text, {
     ...(options.timeZone ? { timeZone: options.timeZone } : {}),

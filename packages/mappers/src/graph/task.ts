@@ -20,7 +20,7 @@ import type { Task, TaskRecurrence, TaskStatus } from "@ewsdav/ews-client";
 import type { GraphDateTimeTimeZone, GraphTaskStatus, GraphTodoTask, GraphTodoTaskInput, GraphTodoUidExtension } from "@ewsdav/graph-client";
 import { ewsdavUidProperty, readEwsdavUid, withEwsdavUid } from "../identity.js";
 import type { MapperLimits } from "../limits.js";
-import type { DroppedProperty } from "../result.js";
+import { guardMapper, type DroppedProperty } from "../result.js";
 import { taskFromVTodo, taskToVTodo } from "../task/index.js";
 import { nearestMidnight, parseEwsDateTime, readTimeForms, type TimeForm } from "../task/times.js";
 import { UTC_ZONE, type EventTimeZone } from "../timezone/resolve.js";
@@ -178,6 +178,10 @@ function onBasisDay(graph: string | undefined, basis: string | undefined, form: 
  * percentage, CLASS, other alarms, X- properties) stays as the basis has it.
  */
 export function graphTaskToVTodo(task: GraphTodoTask, options: GraphTaskToVTodoOptions = {}): GraphTaskToVTodoResult {
+  return guardMapper(null, () => mapGraphTaskToVTodo(task, options));
+}
+
+function mapGraphTaskToVTodo(task: GraphTodoTask, options: GraphTaskToVTodoOptions): GraphTaskToVTodoResult {
   const dropped: DroppedProperty[] = [];
   let item = toEws(task, dropped);
   const uid = readEwsdavUid(item);
@@ -224,6 +228,10 @@ export function graphTaskToVTodo(task: GraphTodoTask, options: GraphTaskToVTodoO
  * `dropped`.
  */
 export function graphTaskFromVTodo(text: string, options: GraphTaskFromVTodoOptions = {}): GraphTaskFromVTodoResult {
+  return guardMapper(null, () => mapGraphTaskFromVTodo(text, options));
+}
+
+function mapGraphTaskFromVTodo(text: string, options: GraphTaskFromVTodoOptions): GraphTaskFromVTodoResult {
   const read = taskFromVTodo(text, options.limits ? { limits: options.limits } : {});
   const item = read.item;
   const dropped: DroppedProperty[] = [...read.dropped];
