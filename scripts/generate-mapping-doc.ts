@@ -1,13 +1,16 @@
 /**
  * Generates `docs/mapping.md` from the mapping rows in `@ewsdav/mappers` (contacts, tasks and
- * events), so the documentation cannot drift from the code.
+ * events, with the Graph column from the Graph rows), so the documentation cannot drift from the code.
  *
  *   npx tsx scripts/generate-mapping-doc.ts          # writes docs/mapping.md
  *   npx tsx scripts/generate-mapping-doc.ts --check  # exits 1 when docs/mapping.md is stale
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { CONTACT_MAPPING_ROWS, EVENT_MAPPING_ROWS, EWSDAV_EXTENDED_PROPERTIES, TASK_MAPPING_ROWS, type MappingRow } from "../packages/mappers/src/index.js";
+import {
+  CONTACT_MAPPING_ROWS, EVENT_MAPPING_ROWS, EWSDAV_EXTENDED_PROPERTIES, GRAPH_CONTACT_MAPPING_ROWS, GRAPH_EVENT_MAPPING_ROWS, GRAPH_TASK_MAPPING_ROWS, GRAPH_UID_PROPERTY_ID,
+  TASK_MAPPING_ROWS, type GraphMappingRow, type MappingRow,
+} from "../packages/mappers/src/index.js";
 
 /** Where the generated document lives. */
 export const MAPPING_DOC_PATH = fileURLToPath(new URL("../docs/mapping.md", import.meta.url));
@@ -46,11 +49,25 @@ function example(row: MappingRow): string {
   return parts.join("; ");
 }
 
-function table(rows: readonly MappingRow[], propertyHeading: string): string {
-  const lines = [`| ${propertyHeading} | EWS field(s) | Support | Limit | Notes | Example (checked) |`, "| --- | --- | --- | --- | --- | --- |"];
+/** The Graph column of a row: the Graph field(s), Graph's support, what differs. */
+function graphCell(row: GraphMappingRow | undefined): string {
+  if (!row) return "—";
+  const fields = row.graphFields.map((field) => `\`${cell(field)}\``).join(", ");
+  return `${fields ? `${fields} — ` : ""}${SUPPORT[row.support]}${row.notes ? `. ${cell(row.notes)}` : ""}`;
+}
+
+function table(rows: readonly MappingRow[], propertyHeading: string, graph: readonly GraphMappingRow[]): string {
+  const lines = [`| ${propertyHeading} | EWS field(s) | Support | Limit | Notes | Example (checked) | Graph |`, "| --- | --- | --- | --- | --- | --- | --- |"];
+  const key = (row: { property: string; ewsFields: readonly string[] }) => `${row.property}|${row.ewsFields.join(",")}`;
+  const byKey = new Map(graph.filter((row) => !row.graphOnly).map((row) => [key(row), row]));
   for (const row of rows) {
     const fields = row.ewsFields.length > 0 ? row.ewsFields.map((field) => `\`${cell(field)}\``).join(", ") : "—";
-    lines.push(`| ${cell(row.property)} | ${fields} | ${SUPPORT[row.support]} | ${cell(row.limit) || "—"} | ${cell(row.notes)} | ${example(row)} |`);
+    lines.push(`| ${cell(row.property)} | ${fields} | ${SUPPORT[row.support]} | ${cell(row.limit) || "—"} | ${cell(row.notes)} | ${example(row)} | ${graphCell(byKey.get(key(row)))} |`);
+  }
+  const only = graph.filter((row) => row.graphOnly);
+  if (only.length) {
+    lines.push("", "Graph properties no row above names:", "", "| Graph property | Support | Notes |", "| --- | --- | --- |");
+    for (const row of only) lines.push(`| ${row.graphFields.map((field) => `\`${cell(field)}\``).join(", ")} | ${SUPPORT[row.support]} | ${cell(row.notes)} |`);
   }
   return lines.join("\n");
 }
@@ -90,20 +107,29 @@ export async function renderMappingDoc(): Promise<string> {
     `- contacts: ${EWSDAV_EXTENDED_PROPERTIES.contact.map(fieldUri).join(", ")}`,
     `- tasks: ${EWSDAV_EXTENDED_PROPERTIES.task.map(fieldUri).join(", ")}`,
     "",
+    "The **Graph** column says what each property becomes over Microsoft Graph (`graphContactToVCard` /",
+    "`graphContactFromVCard`, `graphEventToICalendar` / `graphEventFromICalendar`, `graphTaskToVTodo` /",
+    "`graphTaskFromVTodo`). The Graph mappers read a Graph resource into the EWS model and use the EWS",
+    "mappers, so every row the Graph column calls \"as over EWS\" behaves exactly as the EWS columns say;",
+    "what Graph cannot hold that EWS could is reported on the write and, on the read, kept from the DAV",
+    "side's text (the basis) so a round trip through Graph never wipes it. The UID of contacts and events is",
+    `the same named property as over EWS (\`${GRAPH_UID_PROPERTY_ID}\`); a To Do task's is the open`,
+    "extension `ewsdav.uid`.",
+    "",
     "## Contacts (vCard 3.0 / 4.0 ⇄ `Contact`)",
     "",
     counts(CONTACT_MAPPING_ROWS),
     "",
-    table(CONTACT_MAPPING_ROWS, "vCard property"),
+    table(CONTACT_MAPPING_ROWS, "vCard property", GRAPH_CONTACT_MAPPING_ROWS),
     "",
     "## Tasks (VTODO ⇄ `Task`)",
     "",
     counts(TASK_MAPPING_ROWS),
     "",
-    table(TASK_MAPPING_ROWS, "iCalendar property"),
+    table(TASK_MAPPING_ROWS, "iCalendar property", GRAPH_TASK_MAPPING_ROWS),
     "",
   ];
-  sections.push("## Events (VEVENT ⇄ `CalendarItem`)", "", counts(EVENT_MAPPING_ROWS), "", table(EVENT_MAPPING_ROWS, "iCalendar property"), "");
+  sections.push("## Events (VEVENT ⇄ `CalendarItem`)", "", counts(EVENT_MAPPING_ROWS), "", table(EVENT_MAPPING_ROWS, "iCalendar property", GRAPH_EVENT_MAPPING_ROWS), "");
   return sections.join("\n");
 }
 

@@ -21,7 +21,7 @@ import type { GraphContact, GraphContactInput, GraphEmailAddress, GraphPhysicalA
 import { contactFromVCard, contactToVCard, CONTACT_PHOTO_NAME, type VCardVersion } from "../contact/index.js";
 import { readEwsdavUid } from "../identity.js";
 import type { MapperLimits } from "../limits.js";
-import type { DroppedProperty } from "../result.js";
+import { guardMapper, type DroppedProperty } from "../result.js";
 import { ewsExtendedOf, fromBase64, graphUidProperty, overlayGraphFields, put, slotted, str, toBase64 } from "./common.js";
 
 /** A contact photo as Graph serves it (`/contacts/{id}/photo/$value`): the bytes and their media type. */
@@ -193,6 +193,10 @@ function graphAddress(address: PhysicalAddress | undefined): GraphPhysicalAddres
  * Throws `MapperError` only when `basis` holds no vCard.
  */
 export function graphContactToVCard(contact: GraphContact, options: GraphContactToVCardOptions = {}): GraphContactToVCardResult {
+  return guardMapper(null, () => mapGraphContactToVCard(contact, options));
+}
+
+function mapGraphContactToVCard(contact: GraphContact, options: GraphContactToVCardOptions): GraphContactToVCardResult {
   const dropped: DroppedProperty[] = [];
   const basisItem = options.basis ? contactFromVCard(options.basis, options.limits ? { limits: options.limits } : {}).item : undefined;
   let item = toEws(contact, basisItem, dropped);
@@ -222,6 +226,10 @@ const NO_GRAPH_PHONE = "a Graph contact holds only 2 business, 2 home and 1 mobi
  * GENDER) is reported too. Throws `MapperError` `MISSING_COMPONENT` when the text holds no vCard.
  */
 export function graphContactFromVCard(text: string, options: GraphContactFromVCardOptions = {}): GraphContactFromVCardResult {
+  return guardMapper(null, () => mapGraphContactFromVCard(text, options));
+}
+
+function mapGraphContactFromVCard(text: string, options: GraphContactFromVCardOptions): GraphContactFromVCardResult {
   const read = contactFromVCard(text, options.limits ? { limits: options.limits } : {});
   const item = read.item;
   const dropped: DroppedProperty[] = [...read.dropped];

@@ -255,3 +255,14 @@ describe("Graph events: what Graph holds differently", () => {
     expect(unfoldLines(graphEventToICalendar(master, [], { basis: text, attachments: [] }).text).some((l) => l.startsWith("ATTACH"))).toBe(false);
   });
 });
+
+describe("Graph mappers: errors", () => {
+  it("throw nothing but MapperError: no VEVENT, an unreadable start, an unknown zone", async () => {
+    const { MapperError } = await import("../result.js");
+    expect(() => graphEventFromICalendar("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")).toThrow(MapperError);
+    expect(() => graphEventToICalendar({ id: "x", iCalUId: "u", start: { dateTime: "yesterday", timeZone: "UTC" } })).toThrow(MapperError);
+    expect(() => graphEventToICalendar({ id: "x", iCalUId: "u", start: { dateTime: "2026-03-10T09:00:00", timeZone: "Mars/Olympus" } })).toThrow(MapperError);
+    const odd = { id: "x", iCalUId: "u", start: { dateTime: "2026-03-10T09:00:00", timeZone: "UTC" }, attendees: [null] } as unknown as GraphEvent;
+    expect(() => graphEventToICalendar(odd)).toThrow(MapperError);
+  });
+});

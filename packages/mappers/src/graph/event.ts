@@ -25,7 +25,7 @@ import type { GraphAttendee, GraphEvent, GraphEventInput, GraphFreeBusyStatus, G
 import { eventFromVEvent, eventToVEvent } from "../event/index.js";
 import { parseEwsDateTime } from "../event/read.js";
 import type { MapperLimits } from "../limits.js";
-import { MapperError, type DroppedProperty } from "../result.js";
+import { guardMapper, MapperError, type DroppedProperty } from "../result.js";
 import { UTC_ZONE, zoneFromDefinition } from "../timezone/resolve.js";
 import { fromBase64, graphUidProperty, readGraphUid, str, toBase64 } from "./common.js";
 import { ewsRecurrence, graphRecurrence } from "./recurrence.js";
@@ -117,8 +117,8 @@ function toEws(event: GraphEvent, dropped: DroppedProperty[], role: "master" | "
   const item: CalendarItem = {};
   const uid = readGraphUid(event.singleValueExtendedProperties) ?? str(event.iCalUId);
   if (uid && role === "master") item.uid = uid;
-  const subject = str(event.subject);
-  if (subject !== undefined) item.subject = subject;
+  // An empty subject is kept as "" (as EWS gives it), so a basis's empty SUMMARY stays.
+  if (typeof event.subject === "string") item.subject = event.subject;
   const content = str(event.body?.content);
   if (content !== undefined) item.body = { bodyType: event.body?.contentType === "html" ? "HTML" : "Text", value: content };
   for (const which of ["start", "end"] as const) {
@@ -228,9 +228,20 @@ const GRAPH_NAMES: Record<string, string> = { isOnlineMeeting: "isOnlineMeeting"
  * Throws `MapperError` `INVALID_VALUE` when the master's start cannot be read or no UID is known.
  */
 export function graphEventToICalendar(master: GraphEvent, exceptions: readonly GraphEvent[] = [], options: GraphEventToICalendarOptions = {}): GraphEventToICalendarResult {
+  return guardMapper(null, () => mapGraphEventToICalendar(master, exceptions, options));
+}
+
+function mapGraphEventToICalendar(master: GraphEvent, exceptions: readonly GraphEvent[], options: GraphEventToICalendarOptions): GraphEventToICalendarResult {
   const dropped: DroppedProperty[] = [];
   const all = exceptions.length ? exceptions : (master.exceptionOccurrences ?? []);
   const series = seriesToEws(master, all, dropped);
+  // Graph says "" both for an empty and for no subject / location: the basis tells which (none without one).
+  // Read only when needed (an empty subject or location, attachments not read): it costs a second parse of the basis.
+  let basisRead: CalendarItem | undefined | null = null;
+  const basisItem = () => (basisRead ??= options.basis ? eventFromVEvent(options.basis, { ...(options.timeZone ? { timeZone: options.timeZone } : {}) }).item : undefined);
+  for (const field of ["subject", "location"] as const) {
+    if (series.item[field] === "" && basisItem()?.[field] !== "") delete series.item[field];
+  }
   if (options.attachments) {
     series.item.attachments = options.attachments.map((file): FileAttachment => {
       const attachment: FileAttachment = { kind: "file", name: file.name, content: toBase64(file.bytes) };
@@ -238,10 +249,9 @@ export function graphEventToICalendar(master: GraphEvent, exceptions: readonly G
       if (file.isInline) attachment.isInline = true;
       return attachment;
     });
-  } else if (options.basis) {
+  } else if (options.basis && basisItem()?.attachments) {
     // Not read: the basis's attachments stay as they are (the EWS mapper compares them with the base's).
-    const basisItem = eventFromVEvent(options.basis, { ...(options.timeZone ? { timeZone: options.timeZone } : {}) }).item;
-    if (basisItem.attachments) series.item.attachments = basisItem.attachments;
+    series.item.attachments = basisItem()!.attachments!;
   }
   const written = eventToVEvent(series.item, {
     exceptions: series.exceptions,
@@ -320,6 +330,10 @@ function currentAsEws(current: GraphEventFromICalendarOptions["current"]): Calen
  * event has no readable start; everything else that cannot be carried is in `dropped`.
  */
 export function graphEventFromICalendar(text: string, options: GraphEventFromICalendarOptions = {}): GraphEventFromICalendarResult {
+  return guardMapper(null, () => mapGraphEventFromICalendar(text, options));
+}
+
+function mapGraphEventFromICalendar(text: string, options: GraphEventFromICalendarOptions): GraphEventFromICalendarResult {
   const current = currentAsEws(options.current);
   const read = eventFromVEvent(text, {
     ...(options.timeZone ? { timeZone: options.timeZone } : {}),

@@ -31,3 +31,4 @@ export {
   type GraphTaskToVTodoOptions,
   type GraphTaskToVTodoResult,
 } from "./task.js";
+export { GRAPH_CONTACT_MAPPING_ROWS, GRAPH_EVENT_MAPPING_ROWS, GRAPH_TASK_MAPPING_ROWS, type GraphMappingRow } from "./metadata.js";

@@ -6,7 +6,7 @@ import { graphTaskFromVTodo, graphTaskToVTodo } from "./index.js";
 import { csdlProblems, storedTask } from "./graph.test-support.js";
 
 /** What only Graph drops beyond the EWS mapper's own reports. */
-const GRAPH_DROPS = new Set(["DTSTART", "DUE", "PERCENT-COMPLETE", "CLASS", "RRULE", "X-EWS-REGENERATION"]);
+const GRAPH_DROPS = new Set(["DTSTART", "DUE", "COMPLETED", "PERCENT-COMPLETE", "CLASS", "RRULE", "X-EWS-REGENERATION", "ATTACH"]);
 const NOW = new Date("2026-01-01T00:00:00Z");
 const todo = (...lines: string[]) => ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//ewsdav tests//EN", "BEGIN:VTODO", "UID:todo@ewsdav.test", "DTSTAMP:20260101T000000Z", "SUMMARY:Pay rent", ...lines, "END:VTODO", "END:VCALENDAR", ""].join("\r\n");
 

@@ -8,7 +8,8 @@
  *   is reported on the write, and on the read onto the basis keeps its time of day and form (a
  *   TZID, UTC, floating) — moved to the day To Do says.
  * - No PERCENT-COMPLETE between 0 and 100, no CLASS, no place for the forms of DTSTART / DUE (the
- *   EWS side's extended property): reported, and kept from the basis on the read.
+ *   EWS side's extended property), and To Do attachments are not mapped (ATTACH): reported, and kept
+ *   from the basis on the read.
  * - `checklistItems` (steps) and `linkedResources` have no VTODO property: reported on the read,
  *   never written (a PATCH leaves them).
  * - The UID is the open extension `ewsdav.uid` (B's decision, `GRAPH_TODO_UID_EXTENSION`): read
@@ -19,7 +20,7 @@ import type { Task, TaskRecurrence, TaskStatus } from "@ewsdav/ews-client";
 import type { GraphDateTimeTimeZone, GraphTaskStatus, GraphTodoTask, GraphTodoTaskInput, GraphTodoUidExtension } from "@ewsdav/graph-client";
 import { ewsdavUidProperty, readEwsdavUid, withEwsdavUid } from "../identity.js";
 import type { MapperLimits } from "../limits.js";
-import type { DroppedProperty } from "../result.js";
+import { guardMapper, type DroppedProperty } from "../result.js";
 import { taskFromVTodo, taskToVTodo } from "../task/index.js";
 import { nearestMidnight, parseEwsDateTime, readTimeForms, type TimeForm } from "../task/times.js";
 import { UTC_ZONE, type EventTimeZone } from "../timezone/resolve.js";
@@ -177,6 +178,10 @@ function onBasisDay(graph: string | undefined, basis: string | undefined, form: 
  * percentage, CLASS, other alarms, X- properties) stays as the basis has it.
  */
 export function graphTaskToVTodo(task: GraphTodoTask, options: GraphTaskToVTodoOptions = {}): GraphTaskToVTodoResult {
+  return guardMapper(null, () => mapGraphTaskToVTodo(task, options));
+}
+
+function mapGraphTaskToVTodo(task: GraphTodoTask, options: GraphTaskToVTodoOptions): GraphTaskToVTodoResult {
   const dropped: DroppedProperty[] = [];
   let item = toEws(task, dropped);
   const uid = readEwsdavUid(item);
@@ -185,6 +190,8 @@ export function graphTaskToVTodo(task: GraphTodoTask, options: GraphTaskToVTodoO
     const forms = readTimeForms(basis);
     const merged: Task = { ...item };
     merged.sensitivity = basis.sensitivity ?? "Normal";
+    if (basis.status === item.status && basis.completeDate !== undefined && merged.completeDate === undefined) merged.completeDate = basis.completeDate; // COMPLETED of a task not completed
+    if (basis.attachments) merged.attachments = basis.attachments; // To Do attachments are not mapped: the basis's ATTACH stay
     if (basis.status === item.status && basis.percentComplete !== undefined) merged.percentComplete = basis.percentComplete;
     const start = onBasisDay(item.startDate, basis.startDate, forms.start);
     if (start) merged.startDate = start;
@@ -221,6 +228,10 @@ export function graphTaskToVTodo(task: GraphTodoTask, options: GraphTaskToVTodoO
  * `dropped`.
  */
 export function graphTaskFromVTodo(text: string, options: GraphTaskFromVTodoOptions = {}): GraphTaskFromVTodoResult {
+  return guardMapper(null, () => mapGraphTaskFromVTodo(text, options));
+}
+
+function mapGraphTaskFromVTodo(text: string, options: GraphTaskFromVTodoOptions): GraphTaskFromVTodoResult {
   const read = taskFromVTodo(text, options.limits ? { limits: options.limits } : {});
   const item = read.item;
   const dropped: DroppedProperty[] = [...read.dropped];
@@ -242,6 +253,8 @@ export function graphTaskFromVTodo(text: string, options: GraphTaskFromVTodoOpti
   if (item.percentComplete !== undefined && item.percentComplete !== 0 && item.percentComplete !== 100) {
     dropped.push({ property: "PERCENT-COMPLETE", reason: "To Do has no percentage (only the status)", value: String(item.percentComplete) });
   }
+  if (item.completeDate && status !== "Completed") dropped.push({ property: "COMPLETED", reason: "To Do keeps a completion time only for a completed task", value: item.completeDate });
+  for (const attachment of item.attachments ?? []) dropped.push({ property: "ATTACH", reason: "To Do attachments are not mapped (the ATTACH stays on the DAV side)", value: attachment.name });
   if (item.sensitivity && item.sensitivity !== "Normal") dropped.push({ property: "CLASS", reason: "a To Do task has no sensitivity", value: item.sensitivity });
   const extension: GraphTodoUidExtension | null = read.uid === null ? null : { "@odata.type": "microsoft.graph.openTypeExtension", extensionName: GRAPH_TODO_UID_EXTENSION_NAME, uid: read.uid };
   return { task, extension, uid: read.uid, dropped };
