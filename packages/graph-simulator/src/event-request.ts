@@ -5,35 +5,14 @@
  * rendering of events, instances, calendar views and calendars.
  */
 import { decodeId, type FolderRecord, type ItemRecord, type ItemTarget, type SimulatedMailbox } from "@ewsdav/ews-simulator";
-import type { DeltaTokens } from "./delta.js";
 import { GraphSimError, notFound } from "./errors.js";
 import { cancelledOccurrences, eventToGraph, ianaOf, type EventRenderContext } from "./event-map.js";
 import { extendedIdOf, formatExtendedId, parseExtendedId, sameExtendedId, type ExtendedId } from "./extended-properties.js";
-import { ewsIdOfRest, resolveGraphId, restId, type ImmutableIds } from "./ids.js";
+import { ewsIdOfRest, resolveGraphId, restId } from "./ids.js";
 
-/** A request as this module sees it (the shape of routes.ts' `RouteRequest`, which it is given). */
-export interface RouteRequest {
-  method: string;
-  /** Path segments after the user (`["calendars", id, "events"]`). */
-  segments: string[];
-  query: URLSearchParams;
-  headers: Record<string, string>;
-  body: unknown;
-  box: SimulatedMailbox;
-  /** `/me` or `/users/{id}`. */
-  userPath: string;
-  immutable: ImmutableIds;
-  /** The service root, e.g. `http://127.0.0.1:PORT/v1.0`. */
-  root: string;
-  tokens: DeltaTokens;
-}
+import type { RouteRequest, RouteResponse } from "./route-types.js";
 
-/** An answer (the shape of routes.ts' `RouteResponse`). */
-export interface RouteResponse {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
+export type { RouteRequest, RouteResponse };
 
 /** The first path segments this module answers. */
 export const CALENDAR_SEGMENTS: ReadonlySet<string> = new Set(["calendars", "calendar", "events", "calendarView"]);

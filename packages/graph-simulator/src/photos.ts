@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import type { FolderRecord, ItemRecord } from "@ewsdav/ews-simulator";
 import { GraphSimError, notFound } from "./errors.js";
 import { resolveGraphId } from "./ids.js";
-import type { SimRouteRequest as RouteRequest, SimRouteResponse as RouteResponse } from "./todo-route-types.js";
+import type { RouteRequest, RouteResponse } from "./route-types.js";
 
 /** Graph's limit on a request, so on a photo: under 4 MB. */
 export const MAX_PHOTO_BYTES = 4 * 1024 * 1024;

@@ -7,37 +7,17 @@
 import { el, encodeId, decodeId, type FolderRecord, type ItemRecord, type SimulatedMailbox } from "@ewsdav/ews-simulator";
 import { CALENDAR_SEGMENTS, calendarRouteOf } from "./events.js";
 import { applyGraphContact, computedDisplayName, contactToGraph } from "./contact-map.js";
-import { deltaPage, type DeltaTokens } from "./delta.js";
+import { deltaPage } from "./delta.js";
 import { GraphSimError, notFound } from "./errors.js";
 import { extendedIdOf, formatExtendedId, parseExtendedId, parseExtendedProperties, sameExtendedId, type ExtendedId } from "./extended-properties.js";
-import { ewsIdOfRest, restId, resolveGraphId, type ImmutableIds } from "./ids.js";
+import { ewsIdOfRest, restId, resolveGraphId } from "./ids.js";
 import { attachmentsRoute } from "./attachments.js";
 import { photoRoute } from "./photos.js";
 import { todoRoute } from "./todo.js";
 
-/** A request as a route sees it. */
-export interface RouteRequest {
-  method: string;
-  /** Path segments after the user (`["contactFolders", id, "contacts"]`). */
-  segments: string[];
-  query: URLSearchParams;
-  headers: Record<string, string>;
-  body: unknown;
-  /** The mailbox and how it is addressed in links (`/me` or `/users/{id}`). */
-  box: SimulatedMailbox;
-  userPath: string;
-  immutable: ImmutableIds;
-  /** The service root, e.g. `http://127.0.0.1:PORT/v1.0`. */
-  root: string;
-  tokens: DeltaTokens;
-}
+import type { RouteRequest, RouteResponse } from "./route-types.js";
 
-/** A route's answer. */
-export interface RouteResponse {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
+export type { RouteRequest, RouteResponse };
 
 const CONTACT_PROPERTIES = new Set([
   "id", "createdDateTime", "lastModifiedDateTime", "changeKey", "categories", "parentFolderId", "birthday", "assistantName", "businessHomePage",

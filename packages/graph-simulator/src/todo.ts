@@ -18,7 +18,7 @@ import { el } from "@ewsdav/ews-simulator";
 import type { DeltaState } from "./delta.js";
 import { GraphSimError, notFound } from "./errors.js";
 import { resolveGraphId, restId } from "./ids.js";
-import type { SimRouteRequest as RouteRequest, SimRouteResponse as RouteResponse } from "./todo-route-types.js";
+import type { RouteRequest, RouteResponse } from "./route-types.js";
 import {
   applyChecklistItem, applyExtension, applyGraphTask, applyLinkedResource, checklistItemToGraph, checklistOf, extensionsOf, extensionToGraph, linkedResourcesOf,
   linkedResourceToGraph, preferredZone, setChecklist, setExtensions, setLinkedResources, taskToGraph, TODO_TASK_PROPERTIES, type StoredChecklistItem,

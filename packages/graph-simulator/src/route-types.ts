@@ -1,14 +1,14 @@
 /**
- * The request and answer of a route, as the To Do and photo routes see them: the same shape as
- * routes.ts' `RouteRequest` and `RouteResponse` (which hand them in), declared here so these
- * modules do not import routes.ts back (no import cycle, not even through types).
+ * The request and answer of a route: one home for the shapes every route module uses (routes.ts,
+ * the calendar, To Do and photo routes), so none imports routes.ts back (no import cycle, not
+ * even through types).
  */
 import type { SimulatedMailbox } from "@ewsdav/ews-simulator";
 import type { DeltaTokens } from "./delta.js";
 import type { ImmutableIds } from "./ids.js";
 
 /** A request as a route sees it. */
-export interface SimRouteRequest {
+export interface RouteRequest {
   method: string;
   /** Path segments after the user. */
   segments: string[];
@@ -26,7 +26,7 @@ export interface SimRouteRequest {
 }
 
 /** A route's answer: a JSON body, or bytes (with their content type in `headers`). */
-export interface SimRouteResponse {
+export interface RouteResponse {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
