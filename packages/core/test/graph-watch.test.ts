@@ -86,6 +86,12 @@ describe("GraphSide.watch: change notifications through a loopback receiver", ()
       await until("subscribed", () => watch.sides().some((s) => s.side === "graph" && s.state === "connected"));
       const made = box().createItem("contacts", "<Contact><GivenName>Pushed</GivenName><Surname>Through Graph</Surname></Contact>");
       await until("the EWS create arrives in the folder", () => texts().some((t) => t.includes("FN:Pushed Through Graph")));
+      // Deleted once the engine has tagged it (a delete racing the tag is the engine's case, not this test's).
+      await until("tagged over Graph", async () => {
+        const [rest] = await graph.translateExchangeIds([made.id], "ewsId", "restImmutableEntryId");
+        const [fetched] = await side.fetch("contacts", [rest!.targetId!]);
+        return fetched !== undefined && !(fetched instanceof Error) && fetched.uid !== null;
+      });
       await until("quiet", () => watch.pairs().every((p) => !p.running && !p.waiting));
       box().deleteItem(made.id, "HardDelete");
       await until("the EWS delete arrives", () => !texts().some((t) => t.includes("FN:Pushed Through Graph")));
