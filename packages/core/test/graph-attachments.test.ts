@@ -131,6 +131,12 @@ describe("Graph side: contact photos and event attachments (Graph simulator on t
     const fay = await contactOf("fay");
     expect(fay.emailAddresses?.[0]?.address).toBe("fay@example.org");
     expect(await graph.getContactPhoto(fay.id)).toBeUndefined();
+    // A change over Graph is read back without taking the card's (over the cap) PHOTO away.
+    await graph.updateContact(fay.id, { jobTitle: "Editor" });
+    await settle();
+    const fayCard = fileWith("contacts", "FN:fay")!;
+    expect(fayCard).toContain("TITLE:Editor");
+    expect(lines(fayCard, "PHOTO")).toHaveLength(1);
     expect(checkExchanges(sim.requests)).toEqual([]);
   });
 

@@ -76,6 +76,17 @@ async function writePhoto(ctx: GraphContext, written: GraphEntity, mapped: Mappe
   return withFiles(await reread(ctx, written.id, signal), keep);
 }
 
+/** Whether a card's PHOTO is over the cap (so never sent, and never taken away by a read). */
+function oversizePhoto(ctx: GraphContext, text: string): boolean {
+  if (!/^PHOTO[;:]/im.test(text)) return false;
+  try {
+    const photo = graphContactFromVCard(text).photo;
+    return photo != null && photo.bytes.length > photoCap(ctx);
+  } catch {
+    return false;
+  }
+}
+
 export const CONTACTS: ItemCodec = {
   kind: "contacts",
   itemPath: (ctx, _collection, id) => ctx.client.path("contacts", id),
@@ -99,7 +110,9 @@ export const CONTACTS: ItemCodec = {
       const contact = entity as unknown as GraphContact;
       const f = files[i]!;
       if (f instanceof Error) return f;
-      const photo = f.photo === "keep" ? {} : { photo: f.photo ?? null };
+      // The mailbox has no photo, but the card's is one the side never sends (over the cap): it stays.
+      const keptOversize = f.photo === null && basis !== undefined && oversizePhoto(ctx, basis);
+      const photo = f.photo === "keep" || keptOversize ? {} : { photo: f.photo ?? null };
       const withDropped = (r: Rendered): Rendered => (f.dropped.length ? { ...r, dropped: [...r.dropped, ...f.dropped] } : r);
       try {
         return withDropped(graphContactToVCard(contact, basis === undefined ? photo : { basis, ...photo }));

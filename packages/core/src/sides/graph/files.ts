@@ -87,14 +87,14 @@ export async function eachLimited<T, R>(items: readonly T[], limit: number, fn: 
 }
 
 /**
- * Reads a contact's photo: the bytes, `null` when it has none, or the photo left out (over the
- * cap: `"keep"` is not used, the card is rendered without it and the drop reported).
+ * Reads a contact's photo: the bytes, `null` when it has none, or `"keep"` when it is over the cap
+ * (not read, reported; the basis's PHOTO stays as it is).
  */
 export async function readPhoto(ctx: GraphContext, id: string, signal?: AbortSignal): Promise<EntityFiles> {
   const photo = await ctx.client.getContactPhoto(id, signal ? { signal } : {});
   if (photo === undefined) return { photo: null, dropped: [] };
   const cap = photoCap(ctx);
-  if (photo.bytes.length > cap) return { photo: null, dropped: [droppedOf("PHOTO", `${photo.bytes.length} bytes is over the ${cap}-byte cap (maxPhotoBytes); not read`, "photo")] };
+  if (photo.bytes.length > cap) return { photo: "keep", dropped: [droppedOf("PHOTO", `${photo.bytes.length} bytes is over the ${cap}-byte cap (maxPhotoBytes); not read`, "photo")] };
   return { photo: { bytes: photo.bytes, contentType: photo.contentType }, dropped: [] };
 }
 
