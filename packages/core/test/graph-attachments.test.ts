@@ -186,5 +186,11 @@ describe("Graph side: contact photos and event attachments (Graph simulator on t
     const huge = await eventOf("huge");
     expect(huge.location?.displayName).toBe("Room 1");
     expect(await graph.listAttachments({ event: huge.id }, { select: ["id"] })).toEqual([]);
+    // A change over Graph is read back without taking the event's (over the cap) ATTACH away.
+    await graph.updateEvent(huge.id, { subject: "huge", location: { displayName: "Room 2" } });
+    await settle();
+    const hugeText = fileWith("events", "SUMMARY:huge")!;
+    expect(hugeText).toContain("LOCATION:Room 2");
+    expect(lines(hugeText, "ATTACH")).toHaveLength(1);
   });
 });

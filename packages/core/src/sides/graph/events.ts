@@ -138,6 +138,17 @@ async function applySeries(ctx: GraphContext, master: GraphEntity, followUp: Ser
   return fresh.body as GraphEntity;
 }
 
+/** The basis's binary ATTACH over the cap: never sent, so never in the mailbox, and kept on a read. */
+function oversizeAttachments(ctx: GraphContext, basis: string | undefined): FileBytes[] {
+  if (basis === undefined || !/^ATTACH[;:]/im.test(basis)) return [];
+  try {
+    const cap = attachmentCap(ctx);
+    return graphEventFromICalendar(basis, ctx.options.timeZone ? { timeZone: ctx.options.timeZone } : {}).attachments.filter((a) => a.bytes.length > cap);
+  } catch {
+    return [];
+  }
+}
+
 export const EVENTS: ItemCodec = {
   kind: "events",
   itemPath: (ctx, _collection, id) => ctx.client.path("events", id),
@@ -163,7 +174,8 @@ export const EVENTS: ItemCodec = {
       if (event.type === "occurrence" || event.type === "exception") return new SideError("rejected", "an occurrence is read through its series", entity.id);
       const f = files[i]!;
       if (f instanceof Error) return f;
-      const options = { ...zone, ...(f.attachments === "keep" || f.attachments === undefined ? {} : { attachments: f.attachments }) };
+      const read = f.attachments === "keep" || f.attachments === undefined ? undefined : [...f.attachments, ...oversizeAttachments(ctx, basis)];
+      const options = { ...zone, ...(read ? { attachments: read } : {}) };
       const withDropped = (r: Rendered): Rendered => (f.dropped.length ? { ...r, dropped: [...r.dropped, ...f.dropped] } : r);
       const exceptions = event.exceptionOccurrences ?? [];
       try {
