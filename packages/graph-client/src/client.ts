@@ -94,6 +94,11 @@ export class GraphClient {
     return this.r.transport;
   }
 
+  /** The service root the client addresses, e.g. `https://graph.microsoft.com/v1.0`. */
+  get serviceRoot(): string {
+    return this.r.root.href;
+  }
+
   /** Closes the connection pool. */
   close(): Promise<void> {
     return this.r.transport.close();

@@ -414,7 +414,7 @@ class Cycle {
       const emptied =
         feed.changed.length === 0 &&
         stateCount > 0 &&
-        (feed.complete || (stateCount >= this.deps.safety.emptiedMinimum && feed.deleted.length >= stateCount && everyIn(this.stateIds[slot], new Set(feed.deleted))));
+        ((feed.complete && !feed.windowed) || (stateCount >= this.deps.safety.emptiedMinimum && feed.deleted.length >= stateCount && everyIn(this.stateIds[slot], new Set(feed.deleted))));
       if (emptied && !this.options.allowEmptySide) {
         throw new EngineError(
           "empty-side",
@@ -441,7 +441,10 @@ class Cycle {
       // The feed keeps ids and versions only: the texts needed are in `fromFeed`, the others are dropped.
       if (carriesText) feed.changed = feed.changed.map((item) => ({ id: item.id, version: item.version }));
       const deleted = new Set(feed.deleted);
-      if (feed.complete) for (const id of this.known[slot].keys()) if (!listed.has(id)) deleted.add(id);
+      if (feed.complete) {
+        // A windowed listing's absences are read by id (`readItems` deletes those found gone).
+        for (const id of this.known[slot].keys()) if (!listed.has(id) && !deleted.has(id)) (feed.windowed ? into[slot] : deleted).add(id);
+      }
       // Items the state learned of after the cursor: listed, or read by id to be sure.
       this.unconfirmed.noteFeed(slot, feed, this.records, listed, deleted, into[slot]);
       for (const id of deleted) if (!into[slot].has(id)) this.changes[slot].deleted.push(id);
@@ -453,6 +456,17 @@ class Cycle {
     await Promise.all(
       SLOTS.map(async (slot) => {
         const { items, missing } = await this.read(slot, [...ids[slot]]);
+        const feed = this.feeds[slot];
+        const stateCount = this.stateIds[slot].size;
+        // A windowed listing that named nothing, and every item the state knows read gone: emptied.
+        if (feed?.complete && feed.windowed && feed.changed.length === 0 && stateCount > 0 && items.length === 0 && everyIn(this.stateIds[slot], new Set(missing)) && !this.options.allowEmptySide) {
+          throw new EngineError(
+            "empty-side",
+            `the ${slot} side (${this.deps.sides[slot].name}) lists no items and every one of the ${stateCount} the state knows is gone; nothing was written. ` +
+              "If the collection was really emptied, run again with allowEmptySide: true",
+            this.pair.id,
+          );
+        }
         this.changes[slot].changed.push(...items);
         for (const id of missing) if (this.known[slot].has(id)) this.changes[slot].deleted.push(id);
       }),

@@ -62,10 +62,17 @@ export interface ChangeFeed {
    * {@link SideCapabilities.rendersOnBasis renders onto a basis}. Entries without `text` are fetched.
    */
   changed: Array<Versioned | SideItem>;
-  /** Ids of items deleted since the cursor (empty when `complete`: absence says it). */
+  /** Ids of items deleted since the cursor (empty when `complete`: absence says it; a `windowed` listing may name the deletions it knows). */
   deleted: string[];
   /** True when `changed` is the full listing of the collection. */
   complete: boolean;
+  /**
+   * With `complete`: the listing covers a window of the collection only (a calendar view over a
+   * date range), so an item it does not list may still exist outside the window. The engine then
+   * reads each item its state knows that the listing does not name, by id, and deletes only those
+   * found gone; an emptied side is judged after those reads.
+   */
+  windowed?: boolean;
 }
 
 /** What a side can do, so the engine batches and parallelises within its limits. */

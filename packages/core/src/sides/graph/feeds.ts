@@ -10,7 +10,9 @@
  *   occurrence cancelled, a series gone or moved out of the window) is answered with a full round
  *   instead: a removed instance does not say which series it belonged to, and the engine's
  *   comparison of a full listing with its state finds both the deleted items and the changed
- *   series. The cursor holds the window it was made over (`graph-window:v1:{start}|{end}|{link}`);
+ *   series. A full round lists the window only, so it is marked `windowed`: the engine reads every
+ *   known item it does not list by id and deletes only those found gone (an event years back is
+ *   kept, not taken for deleted). The cursor holds the window it was made over (`graph-window:v1:{start}|{end}|{link}`);
  *   once the window has moved on by more than {@link WINDOW_SLACK_DAYS} days, the feed restarts.
  *
  * No cursor, or one Graph rejects (410 `syncStateNotFound`, or a cursor that is not one of this
@@ -50,12 +52,15 @@ interface Round {
   cursor: string;
 }
 
-/** Whether `cursor` can be one of this side's delta links (an absolute http(s) URL); anything else restarts the feed. */
-function usable(cursor: string | null): cursor is string {
+/**
+ * Whether `cursor` can be one of this side's delta links: an absolute http(s) URL on the client's
+ * own origin. Anything else (a cursor from another cloud or base URL) restarts the feed.
+ */
+function usable(ctx: GraphContext, cursor: string | null): cursor is string {
   if (cursor === null) return false;
   try {
     const url = new URL(cursor);
-    return url.protocol === "https:" || url.protocol === "http:";
+    return (url.protocol === "https:" || url.protocol === "http:") && url.origin === new URL(ctx.client.serviceRoot).origin;
   } catch {
     return false;
   }
@@ -99,7 +104,7 @@ export async function changes(ctx: GraphContext, collection: string, cursor: str
       const r = await roundOf(ctx, kind, collection, undefined, windowNow(ctx), signal);
       return { cursor: r.cursor, changed: r.changed, deleted: [], complete: true };
     };
-    if (!usable(cursor)) return full();
+    if (!usable(ctx, cursor)) return full();
     try {
       const r = await roundOf(ctx, kind, collection, cursor, windowNow(ctx), signal);
       return { cursor: r.cursor, changed: r.changed, deleted: r.removed, complete: false };
@@ -110,16 +115,18 @@ export async function changes(ctx: GraphContext, collection: string, cursor: str
   }
   // Events: the cursor carries its window.
   const now = windowNow(ctx);
-  const full = async (): Promise<ChangeFeed> => {
+  const full = async (removed: readonly string[] = []): Promise<ChangeFeed> => {
     const r = await roundOf(ctx, kind, collection, undefined, now, signal);
-    return { cursor: `${WINDOW_CURSOR}${now.start}|${now.end}|${r.cursor}`, changed: r.changed, deleted: [], complete: true };
+    // The ids the incremental round reported removed are deletions (a single event's instance id is its own id).
+    // Windowed: an event outside the window is not listed, and is not gone for that (the engine reads it by id).
+    return { cursor: `${WINDOW_CURSOR}${now.start}|${now.end}|${r.cursor}`, changed: r.changed, deleted: removed.filter((id) => !r.changed.some((c) => c.id === id)), complete: true, windowed: true };
   };
   const m = cursor?.startsWith(WINDOW_CURSOR) ? /^([^|]+)\|([^|]+)\|(.+)$/s.exec(cursor.slice(WINDOW_CURSOR.length)) : null;
-  if (!m || !usable(m[3]!) || Math.abs(Date.parse(m[1]!) - Date.parse(now.start)) > WINDOW_SLACK_DAYS * DAY) return full();
+  if (!m || !usable(ctx, m[3]!) || Math.abs(Date.parse(m[1]!) - Date.parse(now.start)) > WINDOW_SLACK_DAYS * DAY) return full();
   const window = { start: m[1]!, end: m[2]! };
   try {
     const r = await roundOf(ctx, kind, collection, m[3]!, window, signal);
-    if (r.removed.length) return full(); // which series lost an instance, the removal does not say
+    if (r.removed.length) return full(r.removed); // which series lost an instance, the removal does not say
     return { cursor: `${WINDOW_CURSOR}${window.start}|${window.end}|${r.cursor}`, changed: r.changed, deleted: [], complete: false };
   } catch (error) {
     if (!(error instanceof GraphSyncStateNotFoundError)) throw error;

@@ -23,7 +23,7 @@
  *
  * @module
  */
-import type { GraphClient, GraphExchangeIdFormat } from "@ewsdav/graph-client";
+import { GraphError, type GraphClient, type GraphExchangeIdFormat } from "@ewsdav/graph-client";
 import type { ItemRecord, PairRecord, Slot, SlotState, StateOp, StateStore } from "../../engine/state.js";
 import { etagOfChangeKey } from "./context.js";
 
@@ -103,13 +103,44 @@ async function translate(graph: GraphClient, ids: readonly string[], idType: Gra
   for (let start = 0; start < ids.length; start += TRANSLATE_BATCH) {
     const chunk = ids.slice(start, start + TRANSLATE_BATCH);
     const results = await graph.translateExchangeIds(chunk, "ewsId", idType, signal ? { signal } : {});
-    chunk.forEach((id, i) => {
-      const r = results[i];
+    // Matched by `sourceId`, never by position (Graph does not promise the order of its answers).
+    const bySource = new Map<string, (typeof results)[number]>();
+    for (const r of results) if (typeof r?.sourceId === "string" && !bySource.has(r.sourceId)) bySource.set(r.sourceId, r);
+    for (const id of chunk) {
+      const r = bySource.get(id);
       if (r?.targetId) out.set(id, { to: r.targetId });
-      else out.set(id, { code: r?.errorDetails?.code ?? null, message: r?.errorDetails?.message ?? "no id returned" });
-    });
+      else out.set(id, { code: r?.errorDetails?.code ?? null, message: r ? (r.errorDetails?.message ?? "no id returned") : "no answer names this id" });
+    }
   }
   return out;
+}
+
+/**
+ * To Do's ids are the Tasks folder's and the tasks' Exchange ids in REST form (what Microsoft's
+ * examples show; To Do has no immutable ids). That is checked before anything is written: the list
+ * and up to 20 of the translated tasks are read over `/todo`, and a list or task not found there
+ * refuses the move (`untranslatable`), so a tenant where the ids differ never sees its tasks
+ * deleted and made anew.
+ */
+async function checkTodoIds(graph: GraphClient, pairId: string, list: string, tasks: readonly string[], signal?: AbortSignal): Promise<void> {
+  const call = signal ? { signal } : {};
+  const missing: MoveFailure[] = [];
+  const probe = async (what: MoveFailure["what"], id: string, read: () => Promise<unknown>) => {
+    try {
+      await read();
+    } catch (error) {
+      if (!(error instanceof GraphError && error.status === 404)) throw error;
+      missing.push({ what, uid: null, id, code: error.code || "ErrorItemNotFound", message: "translated, but not found over /todo" });
+    }
+  };
+  await probe("collection", list, () => graph.getTodoList(list, call));
+  if (missing.length === 0) {
+    const sample = tasks.slice(0, 20);
+    await Promise.all(sample.map((id) => probe("item", id, () => graph.getTodoTask(list, id, call))));
+  }
+  if (missing.length) {
+    throw new MoveError("untranslatable", `pair ${pairId}: To Do does not know ${missing.length} of the translated ids (${missing.slice(0, 3).map((f) => `${f.what} ${f.id}`).join("; ")}); nothing was moved`, missing);
+  }
 }
 
 /**
@@ -161,6 +192,7 @@ export async function movePairToGraph(store: StateStore, pairId: string, slot: S
     if (collection === undefined || (failed.length && !options.force)) {
       throw new MoveError("untranslatable", `pair ${pairId}: Graph cannot translate ${failed.length} id(s) (${failed.slice(0, 3).map((f) => `${f.what} ${f.uid ?? f.id}: ${f.code ?? f.message}`).join("; ")}); nothing was moved`, failed);
     }
+    if (pair.kind === "tasks") await checkTodoIds(graph, pairId, collection, items.map((i) => i[slot] && to(i[slot]!.id)).filter((id): id is string => id !== undefined), options.signal);
     const ops: StateOp[] = [];
     let moved = 0;
     for (const item of items) {
