@@ -6,8 +6,11 @@
  * contact mapper's tables, with what Graph holds differently reported). The UID is the extended
  * property the EWS side writes; a tag PATCHes only it.
  *
- * The contact's photo (a resource of its own over Graph) is not carried yet: a read leaves the
- * basis's PHOTO as it is, and a write reports a PHOTO it does not send.
+ * The contact's photo is a resource of its own over Graph (`/contacts/{id}/photo/$value`), read
+ * with each contact (Graph's contact says nothing of whether it has one: a contact without answers
+ * 404 `ImageNotFound`) and written after the contact when the card's PHOTO differs from the
+ * mailbox's, within `maxPhotoBytes` (see `files.ts`). Graph cannot delete a contact's photo: a
+ * PHOTO removed on the DAV side is reported in `dropped` and stays in the mailbox.
  *
  * @module
  */
@@ -17,6 +20,10 @@ import type { GraphEntity, ItemCodec, MappedWrite, Rendered } from "./codec.js";
 import { queryOf } from "./codec.js";
 import { contactFolderOf } from "./collections.js";
 import { UID_PROPERTY_ID, type GraphContext } from "./context.js";
+import { sendAll } from "./batch.js";
+import { answerError } from "./errors.js";
+import { droppedOf, eachLimited, filesOf, hashOf, photoCap, readPhoto, withFiles, type EntityFiles } from "./files.js";
+import { SideError } from "../../engine/side.js";
 
 /** The contact properties a read asks for: what the mapping reads, and what versions and `modified` need. */
 const CONTACT_SELECT = [
@@ -29,9 +36,55 @@ const CONTACT_SELECT = [
 /** `$expand` of ewsdav's UID property. */
 export const UID_EXPAND = `singleValueExtendedProperties($filter=id eq '${UID_PROPERTY_ID}')`;
 
-/** Whether a vCard text carries a PHOTO (the side does not write photos yet: reported). */
-function hasPhoto(text: string): boolean {
-  return /^PHOTO[;:]/im.test(text);
+/** What follows a contact's write: its photo (`null`: the card has none; undefined: not sent, over the cap). */
+interface PhotoFollowUp {
+  create: boolean;
+  photo: { bytes: Uint8Array; contentType: string } | null | undefined;
+}
+
+/** Reads a contact again after its photo was written (the photo changes its etag). */
+async function reread(ctx: GraphContext, id: string, signal?: AbortSignal): Promise<GraphEntity> {
+  const [fresh] = await sendAll(ctx, [{ method: "GET", url: `${ctx.client.path("contacts", id)}?${CONTACTS.readQuery}` }], signal);
+  if (!fresh || fresh.status >= 400) throw fresh ? answerError(fresh, id, "GET contact") : new SideError("transient", "GET contact: no answer", id);
+  return fresh.body as GraphEntity;
+}
+
+/**
+ * After a contact's write: sets its photo when the card's differs from the mailbox's (an update
+ * reads the mailbox's first; a create sends it when the card has one). A PHOTO the card no longer
+ * has is reported (Graph cannot delete a contact's photo). The result keeps the text written's
+ * PHOTO (`"keep"`), so what was sent is the engine's base.
+ */
+async function writePhoto(ctx: GraphContext, written: GraphEntity, mapped: MappedWrite, signal?: AbortSignal): Promise<GraphEntity> {
+  const followUp = mapped.followUp as PhotoFollowUp;
+  const keep: EntityFiles = { photo: "keep", dropped: [] };
+  const call = signal ? { signal } : {};
+  if (followUp.photo === undefined) return withFiles(written, keep);
+  const current = followUp.create ? undefined : await ctx.client.getContactPhoto(written.id, call);
+  if (followUp.photo === null) {
+    if (current !== undefined) mapped.dropped.push({ property: "PHOTO", reason: "removed on the DAV side, but Graph cannot delete a contact's photo: the mailbox keeps it" });
+    return withFiles(written, keep);
+  }
+  if (current !== undefined && current.contentType === followUp.photo.contentType && hashOf(current.bytes) === hashOf(followUp.photo.bytes)) return withFiles(written, keep);
+  try {
+    await ctx.client.setContactPhoto(written.id, followUp.photo.bytes, followUp.photo.contentType, call);
+  } catch (error) {
+    if (!followUp.create) throw error; // an update is tried again
+    mapped.dropped.push(droppedOf("PHOTO", `Graph refused the photo: ${(error as Error).message}`, "photo"));
+    return withFiles(written, keep);
+  }
+  return withFiles(await reread(ctx, written.id, signal), keep);
+}
+
+/** Whether a card's PHOTO is over the cap (so never sent, and never taken away by a read). */
+function oversizePhoto(ctx: GraphContext, text: string): boolean {
+  if (!/^PHOTO[;:]/im.test(text)) return false;
+  try {
+    const photo = graphContactFromVCard(text).photo;
+    return photo != null && photo.bytes.length > photoCap(ctx);
+  } catch {
+    return false;
+  }
 }
 
 export const CONTACTS: ItemCodec = {
@@ -42,27 +95,50 @@ export const CONTACTS: ItemCodec = {
     return folder === undefined ? ctx.client.path("contacts") : ctx.client.path("contactFolders", folder, "contacts");
   },
   readQuery: queryOf(CONTACT_SELECT, UID_EXPAND),
-  async render(_ctx: GraphContext, _collection: string, entities: readonly GraphEntity[], bases: ReadonlyArray<string | undefined>): Promise<Array<Rendered | Error>> {
+  async render(ctx: GraphContext, _collection: string, entities: readonly GraphEntity[], bases: ReadonlyArray<string | undefined>, signal?: AbortSignal): Promise<Array<Rendered | Error>> {
+    const files = await eachLimited(entities, 4, async (entity) => {
+      const known = filesOf(entity);
+      if (known) return known;
+      try {
+        return await readPhoto(ctx, entity.id, signal);
+      } catch (error) {
+        return error as Error;
+      }
+    });
     return entities.map((entity, i) => {
       const basis = bases[i];
       const contact = entity as unknown as GraphContact;
+      const f = files[i]!;
+      if (f instanceof Error) return f;
+      // The mailbox has no photo, but the card's is one the side never sends (over the cap): it stays.
+      const keptOversize = f.photo === null && basis !== undefined && oversizePhoto(ctx, basis);
+      const photo = f.photo === "keep" || keptOversize ? {} : { photo: f.photo ?? null };
+      const withDropped = (r: Rendered): Rendered => (f.dropped.length ? { ...r, dropped: [...r.dropped, ...f.dropped] } : r);
       try {
-        return graphContactToVCard(contact, basis === undefined ? {} : { basis });
+        return withDropped(graphContactToVCard(contact, basis === undefined ? photo : { basis, ...photo }));
       } catch (error) {
         if (basis === undefined) return error as Error;
         try {
-          return graphContactToVCard(contact); // a basis the mapper cannot read as a card: rendered alone
+          return withDropped(graphContactToVCard(contact, photo)); // a basis the mapper cannot read as a card: rendered alone
         } catch (again) {
           return again as Error;
         }
       }
     });
   },
-  map(_ctx: GraphContext, text: string): MappedWrite {
-    const r = graphContactFromVCard(text, { skipPhoto: true });
+  map(ctx: GraphContext, text: string, create: boolean): MappedWrite {
+    const r = graphContactFromVCard(text);
     const dropped = [...r.dropped];
-    if (hasPhoto(text)) dropped.push({ property: "PHOTO", reason: "the Graph side does not write contact photos yet" });
-    return { body: r.contact as Record<string, unknown>, uid: r.uid, dropped };
+    const photo = r.photo ?? null;
+    const cap = photoCap(ctx);
+    if (photo && photo.bytes.length > cap) {
+      dropped.push(droppedOf("PHOTO", `${photo.bytes.length} bytes is over the ${cap}-byte cap (maxPhotoBytes); not sent`, "photo"));
+      const followUp: PhotoFollowUp = { create, photo: undefined };
+      return { body: r.contact as Record<string, unknown>, uid: r.uid, dropped, followUp };
+    }
+    const followUp: PhotoFollowUp = { create, photo };
+    return { body: r.contact as Record<string, unknown>, uid: r.uid, dropped, followUp };
   },
+  afterWrite: (ctx, _collection, written, mapped, signal) => writePhoto(ctx, written, mapped, signal),
   tagBody: (uid) => ({ singleValueExtendedProperties: [{ id: UID_PROPERTY_ID, value: uid }] }),
 };

@@ -10,6 +10,9 @@
  * it) and PATCHed (an exception) or DELETEd (a cancelled occurrence), all in batches; the master is
  * then read again, so its etag and text are what Graph holds after the last of them.
  *
+ * File attachments (non-inline, within `maxAttachmentBytes`) are read when `hasAttachments` says
+ * so and written after the event (added, removed, unchanged ones left alone; see `files.ts`).
+ *
  * Events made over EWS or in Outlook carry their own UID (Graph's `iCalUId`); ewsdav's UID property
  * wins where it is set.
  *
@@ -23,6 +26,7 @@ import { queryOf, type GraphEntity, type ItemCodec, type MappedWrite, type Rende
 import { UID_EXPAND } from "./contacts.js";
 import { UID_PROPERTY_ID, type GraphContext } from "./context.js";
 import { answerError } from "./errors.js";
+import { attachmentCap, droppedOf, eachLimited, filesOf, readAttachments, syncAttachments, withFiles, type FileBytes } from "./files.js";
 
 /** What a read of an event selects: what the mapping reads, what versions and `modified` need. */
 export const EVENT_SELECT = [
@@ -38,6 +42,46 @@ const JSON_HEADERS = { "content-type": "application/json" } as const;
 interface SeriesFollowUp {
   exceptions: Array<{ originalStart: string; event: GraphEventInput }>;
   cancelled: string[];
+}
+
+/** What follows an event's write: its series' occurrences, then its attachments. */
+interface EventFollowUp {
+  create: boolean;
+  series?: SeriesFollowUp;
+  /** The files the event should carry (within the cap). */
+  wanted: FileBytes[];
+  /** Files of the text left out (over the cap): never deleted from the mailbox. */
+  oversize: Set<string>;
+}
+
+/** Reads an event again (after its occurrences or attachments changed its etag). */
+async function reread(ctx: GraphContext, id: string, signal?: AbortSignal): Promise<GraphEntity> {
+  const [fresh] = await sendAll(ctx, [{ method: "GET", url: `${ctx.client.path("events", id)}?${READ_QUERY}` }], signal);
+  if (!fresh || fresh.status >= 400) throw fresh ? answerError(fresh, id, "GET event") : new SideError("transient", "GET event: no answer", id);
+  return fresh.body as GraphEntity;
+}
+
+/**
+ * After an event's write: its series' occurrences, then its attachments made what the text says
+ * (see `files.ts`); the event read again when either changed it. The result keeps the text
+ * written's ATTACH (`"keep"`).
+ */
+async function afterEventWrite(ctx: GraphContext, written: GraphEntity, mapped: MappedWrite, signal?: AbortSignal): Promise<GraphEntity> {
+  const followUp = mapped.followUp as EventFollowUp;
+  let entity = followUp.series ? await applySeries(ctx, written, followUp.series, signal) : written;
+  const listCurrent = !followUp.create && (written as { hasAttachments?: boolean }).hasAttachments !== false;
+  if (followUp.wanted.length > 0 || listCurrent) {
+    try {
+      const changed = await syncAttachments(ctx, written.id, followUp.wanted, followUp.oversize, listCurrent, signal);
+      if (changed) entity = await reread(ctx, written.id, signal);
+    } catch (error) {
+      if (!followUp.create) throw error; // an update is tried again
+      // The event exists: what was refused is reported, never the item created twice.
+      mapped.dropped.push({ property: "ATTACH", reason: `Graph refused an attachment: ${(error as Error).message}` });
+      entity = await reread(ctx, written.id, signal).catch(() => entity);
+    }
+  }
+  return withFiles(entity, { attachments: "keep", dropped: [] });
 }
 
 /** The `$select`/`$expand` of a read: the sync properties, the exceptions and ewsdav's UID property. */
@@ -94,37 +138,75 @@ async function applySeries(ctx: GraphContext, master: GraphEntity, followUp: Ser
   return fresh.body as GraphEntity;
 }
 
+/** The basis's binary ATTACH over the cap: never sent, so never in the mailbox, and kept on a read. */
+function oversizeAttachments(ctx: GraphContext, basis: string | undefined): FileBytes[] {
+  if (basis === undefined || !/^ATTACH[;:]/im.test(basis)) return [];
+  try {
+    const cap = attachmentCap(ctx);
+    return graphEventFromICalendar(basis, ctx.options.timeZone ? { timeZone: ctx.options.timeZone } : {}).attachments.filter((a) => a.bytes.length > cap);
+  } catch {
+    return [];
+  }
+}
+
 export const EVENTS: ItemCodec = {
   kind: "events",
   itemPath: (ctx, _collection, id) => ctx.client.path("events", id),
   createPath: (ctx, collection) => ctx.client.path("calendars", collection, "events"),
   readQuery: READ_QUERY,
-  async render(ctx: GraphContext, _collection: string, entities: readonly GraphEntity[], bases: ReadonlyArray<string | undefined>): Promise<Array<Rendered | Error>> {
+  async render(ctx: GraphContext, _collection: string, entities: readonly GraphEntity[], bases: ReadonlyArray<string | undefined>, signal?: AbortSignal): Promise<Array<Rendered | Error>> {
     const zone = ctx.options.timeZone ? { timeZone: ctx.options.timeZone } : {};
+    const files = await eachLimited(entities, 4, async (entity) => {
+      const known = filesOf(entity);
+      if (known) return known;
+      const event = entity as unknown as GraphEvent;
+      if (event.type === "occurrence" || event.type === "exception") return { attachments: "keep" as const, dropped: [] };
+      if (event.hasAttachments !== true) return { attachments: [], dropped: [] };
+      try {
+        return await readAttachments(ctx, entity.id, signal);
+      } catch (error) {
+        return error as Error;
+      }
+    });
     return entities.map((entity, i) => {
       const basis = bases[i];
       const event = entity as unknown as GraphEvent;
       if (event.type === "occurrence" || event.type === "exception") return new SideError("rejected", "an occurrence is read through its series", entity.id);
+      const f = files[i]!;
+      if (f instanceof Error) return f;
+      const read = f.attachments === "keep" || f.attachments === undefined ? undefined : [...f.attachments, ...oversizeAttachments(ctx, basis)];
+      const options = { ...zone, ...(read ? { attachments: read } : {}) };
+      const withDropped = (r: Rendered): Rendered => (f.dropped.length ? { ...r, dropped: [...r.dropped, ...f.dropped] } : r);
       const exceptions = event.exceptionOccurrences ?? [];
       try {
-        return graphEventToICalendar(event, exceptions, { ...zone, ...(basis === undefined ? {} : { basis }) });
+        return withDropped(graphEventToICalendar(event, exceptions, { ...options, ...(basis === undefined ? {} : { basis }) }));
       } catch (error) {
         if (basis === undefined) return error as Error;
         try {
-          return graphEventToICalendar(event, exceptions, zone);
+          return withDropped(graphEventToICalendar(event, exceptions, options));
         } catch (again) {
           return again as Error;
         }
       }
     });
   },
-  map(ctx: GraphContext, text: string): MappedWrite {
+  map(ctx: GraphContext, text: string, create: boolean): MappedWrite {
     const r = graphEventFromICalendar(text, ctx.options.timeZone ? { timeZone: ctx.options.timeZone } : {});
     const dropped = [...r.dropped];
-    if (r.attachments.length) dropped.push({ property: "ATTACH", reason: "the Graph side does not write event attachments yet" });
-    const followUp: SeriesFollowUp | undefined = r.exceptions.length || r.cancelled.length ? { exceptions: r.exceptions, cancelled: r.cancelled } : undefined;
-    return { body: r.master as Record<string, unknown>, uid: r.uid, dropped, ...(followUp ? { followUp } : {}) };
+    const cap = attachmentCap(ctx);
+    const wanted: FileBytes[] = [];
+    const oversize = new Set<string>();
+    for (const file of r.attachments) {
+      if (file.bytes.length > cap) {
+        dropped.push(droppedOf("ATTACH", `${file.bytes.length} bytes is over the ${cap}-byte cap (maxAttachmentBytes); not sent`, file.name));
+        oversize.add(file.name);
+      } else if (file.isInline) dropped.push(droppedOf("ATTACH", "an inline attachment belongs to the HTML body; not sent", file.name));
+      else wanted.push(file);
+    }
+    const series: SeriesFollowUp | undefined = r.exceptions.length || r.cancelled.length ? { exceptions: r.exceptions, cancelled: r.cancelled } : undefined;
+    const followUp: EventFollowUp = { create, wanted, oversize, ...(series ? { series } : {}) };
+    return { body: r.master as Record<string, unknown>, uid: r.uid, dropped, followUp };
   },
-  afterWrite: (ctx, _collection, written, mapped, signal) => applySeries(ctx, written, mapped.followUp as SeriesFollowUp, signal),
+  afterWrite: (ctx, _collection, written, mapped, signal) => afterEventWrite(ctx, written, mapped, signal),
   tagBody: (uid) => ({ singleValueExtendedProperties: [{ id: UID_PROPERTY_ID, value: uid }] }),
 };

@@ -42,6 +42,18 @@ export interface GraphSideOptions {
    * `watch` and the engine polls it.
    */
   push?: GraphPushOptions;
+  /**
+   * Largest contact photo carried either way, in bytes (default {@link DEFAULT_MAX_PHOTO_BYTES}, as
+   * on the EWS side). A larger one is reported in `dropped`, neither read nor sent; the rest of the
+   * contact goes on.
+   */
+  maxPhotoBytes?: number;
+  /**
+   * Largest event attachment carried either way, in bytes (default
+   * {@link DEFAULT_MAX_ATTACHMENT_BYTES}, as on the EWS side). A larger one is reported in
+   * `dropped`, neither read nor sent (nor deleted); the rest of the event goes on.
+   */
+  maxAttachmentBytes?: number;
 }
 
 /** The push options of the Graph side ({@link GraphSideOptions.push}). */
@@ -58,6 +70,12 @@ export interface GraphPushOptions {
 
 /** The default calendar window: a year back, two years ahead. */
 export const DEFAULT_CALENDAR_WINDOW: Readonly<GraphCalendarWindow> = Object.freeze({ pastDays: 365, futureDays: 730 });
+
+/** The default cap on a contact photo (100 KiB, the EWS side's default). */
+export const DEFAULT_MAX_PHOTO_BYTES = 100 * 1024;
+
+/** The default cap on one event attachment (10 MiB, the EWS side's default). */
+export const DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024;
 
 /** The default items per engine call. */
 export const DEFAULT_MAX_BATCH = 50;
