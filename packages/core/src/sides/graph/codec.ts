@@ -47,6 +47,12 @@ export interface ItemCodec {
   /** The query of a read (`$select`, `$expand`), without the `?`. */
   readonly readQuery: string;
   /**
+   * Which of `entities` (read by id) are not in `collection` (one boolean per entity, in order):
+   * with immutable ids, an item moved to another folder (Deleted Items) is still found by its id,
+   * and must read as gone from the pair's collection. Absent: every entity read is taken as in it.
+   */
+  outside?(ctx: GraphContext, collection: string, entities: readonly GraphEntity[], signal?: AbortSignal): Promise<boolean[]>;
+  /**
    * Renders entities read from `collection` (one result per entity, in order; a failure of one is
    * its own), each onto its basis when one is given. Given all at once, so a kind that must read
    * more (a series' exceptions) reads it in batches.

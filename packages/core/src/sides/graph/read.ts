@@ -5,6 +5,8 @@
  * cannot hold comes back unchanged. `modified` is the entity's `lastModifiedDateTime`. An item
  * Graph does not find answers `not-found`; a throttled answer is asked again (see `batch.ts`), then
  * `transient`; an answer without an entity (cut, malformed) fails its item, never passes as one.
+ * An entity the codec finds outside the collection (`ItemCodec.outside`: moved to Deleted Items)
+ * answers `not-found`, as Graph's delta of the folder does.
  *
  * @module
  */
@@ -31,12 +33,18 @@ export function isEntity(body: unknown): body is GraphEntity {
 export async function readEntities(ctx: GraphContext, codec: ItemCodec, collection: string, ids: readonly string[], signal?: AbortSignal): Promise<Array<GraphEntity | SideError>> {
   const query = codec.readQuery ? `?${codec.readQuery}` : "";
   const answers = await sendAll(ctx, ids.map((id) => ({ method: "GET", url: `${codec.itemPath(ctx, collection, id)}${query}` })), signal);
-  return answers.map((answer, i) => {
+  const entities = answers.map((answer, i): GraphEntity | SideError => {
     const id = ids[i]!;
     if (answer.status >= 400) return answerError(answer, id, `GET ${codec.kind} item`);
     if (answer.status !== 200 || !isEntity(answer.body)) return new SideError("transient", `GET ${codec.kind} item: HTTP ${answer.status} without the item (cut or malformed answer)`, id);
     return answer.body;
   });
+  if (!codec.outside) return entities;
+  const found = entities.filter((e): e is GraphEntity => !(e instanceof SideError));
+  if (found.length === 0) return entities;
+  const outside = await codec.outside(ctx, collection, found, signal);
+  const away = new Set(found.filter((_, i) => outside[i]).map((e) => e.id));
+  return entities.map((e) => (e instanceof SideError || !away.has(e.id) ? e : new SideError("not-found", `${codec.kind} item is no longer in the collection (moved to another folder)`, e.id)));
 }
 
 /** Renders entities of `collection` as side items (each onto its basis, when given). */
