@@ -547,14 +547,19 @@ class Cycle {
   }
 
   /**
-   * Re-reads the items of actions whose write met a changed item, and plans them again — with
-   * what the action's other writes already created (an item created on one side while the tag of
-   * the other failed is paired, not created twice).
+   * Re-reads the items of actions whose write met a changed item, and plans them again — from the
+   * record stored when only UID tags failed (the tag rule, `recordWithoutFailedTags`: the copy made
+   * on one side and the item it copies as listed, so a deletion of the original since deletes the
+   * copy, an edit is merged onto it and the item tagged again), else from the previous record.
    */
   async replan(stale: ActionOutcome[]): Promise<Action[]> {
-    const records = stale.map((o) => o.action.previous).filter((r): r is ItemRecord => r !== null);
+    const records = stale.map((o) => o.record ?? o.action.previous).filter((r): r is ItemRecord => r !== null);
     const ids = perSlot(() => new Set<string>());
-    for (const o of stale) for (const slot of SLOTS) for (const id of actionIds(o.action, o)[slot]) ids[slot].add(id);
+    const retag = perSlot(() => new Set<string>());
+    for (const o of stale) {
+      for (const slot of SLOTS) for (const id of actionIds(o.action, o)[slot]) ids[slot].add(id);
+      if (o.record) for (const w of o.action.writes) if (w.op === "tag" && o.errors.some((e) => e.slot === w.slot && e.error.code === "precondition-failed")) retag[w.slot].add(w.id);
+    }
     const changes = perSlot((): SlotChanges => ({ changed: [], deleted: [] }));
     for (const slot of SLOTS) {
       const { items, missing } = await this.read(slot, [...ids[slot]]);
@@ -562,7 +567,7 @@ class Cycle {
       changes[slot].deleted = missing;
     }
     this.deps.logger.info("re-planning items changed during the cycle", { pair: this.pair.id, items: stale.length });
-    return plan({ records, changes, policy: this.deps.policy, now: this.startedAt });
+    return plan({ records, changes, policy: this.deps.policy, now: this.startedAt, retag });
   }
 
   /**

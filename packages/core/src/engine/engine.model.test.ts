@@ -9,6 +9,7 @@ import { MemorySide } from "../sides/memory.js";
 import { MemoryStateStore } from "../stores/memory.js";
 import { prop, vcard } from "../fixtures.test-support.js";
 import { SyncEngine } from "./engine.js";
+import { assignedUid } from "./plan.js";
 import type { Slot } from "./state.js";
 
 const PROPS = ["FN", "NOTE", "TITLE"] as const;
@@ -275,6 +276,62 @@ class ScopedSync implements Cmd {
   toString = () => `scoped-sync(feed ${this.feedSlot ?? "none"}, every ${this.pickEvery}th item by id)`;
 }
 
+/**
+ * A user makes an item without a UID on one side (as Outlook does), then deletes or edits it while
+ * the cycle that copies it to the other side writes the UID onto it (between the listing and the
+ * tag). A deletion wins over the copy just made, in the same cycle: neither the copy nor the deleted
+ * original comes back. An edit arrives on both sides, once, the item tagged with the copy's UID.
+ */
+class RaceTheTag implements Cmd {
+  constructor(
+    readonly slot: Slot,
+    readonly race: "delete" | "edit",
+    readonly props: Props,
+    readonly value: string,
+  ) {}
+  check = () => true;
+  async run(model: Model, real: Real) {
+    const side = real[this.slot];
+    const other = real[this.slot === "local" ? "remote" : "local"];
+    const id = side.put(COLLECTION, vcard(null, this.props));
+    const edited = { ...this.props, TITLE: `${this.value}!` };
+    let raced = false;
+    side.options.beforeWrite = (w) => {
+      if (raced || w.id !== id || (w.op !== "tag" && w.op !== "update")) return;
+      raced = true;
+      if (this.race === "delete") side.delete(COLLECTION, id);
+      else side.edit(COLLECTION, id, vcard(null, edited));
+    };
+    let report;
+    try {
+      report = await real.engine.runOnce({ allowEmptySide: true, allowMassDelete: true });
+    } finally {
+      delete side.options.beforeWrite;
+    }
+    expect(report.ok, JSON.stringify(report.pairs[0]?.errors ?? report.pairs[0]?.error)).toBe(true);
+    const copyUid = assignedUid(this.slot, id);
+    if (raced && this.race === "delete") {
+      // Neither the copy nor the original is there: not after this cycle, not after the next ones.
+      expect(side.items(COLLECTION).some((i) => i.id === id || i.uid === copyUid)).toBe(false);
+      expect(other.items(COLLECTION).some((i) => i.uid === copyUid)).toBe(false);
+    } else if (raced && !side.options.missingVersions) {
+      // The edit arrived on the other side, and the item carries the UID of its counterpart there.
+      const item = side.items(COLLECTION).find((i) => i.id === id)!;
+      expect(item.uid).not.toBeNull();
+      const twin = other.items(COLLECTION).filter((i) => i.uid === item.uid);
+      expect(twin.map((i) => prop(i.text, "TITLE"))).toEqual([edited.TITLE]);
+    }
+    // An item the engine paired with the raced one by content goes with its deletion.
+    const deleted = new Set(model.deleted);
+    for (const [uid, item] of model.items) if (Object.values(item).some((p) => p && same(p, this.props))) deleted.add(uid);
+    adopt(model, real);
+    for (const uid of deleted) model.deleted.add(uid);
+    for (const item of model.items.values()) item.synced = null;
+    model.strict = false;
+  }
+  toString = () => `race-the-tag(${this.slot}, ${this.race}, ${JSON.stringify(this.props)})`;
+}
+
 /** The state is lost; the next cycle must rebuild it by pairing, not by copying. */
 class LoseState implements Cmd {
   check = () => true;
@@ -310,6 +367,7 @@ const commands = [
   fc.constant(new LoseState()),
   fc.tuple(fc.constantFrom<Slot | null>("local", "remote", null), fc.integer({ min: 1, max: 3 })).map(([f, k]) => new ScopedSync(f, k)),
   fc.tuple(fc.constantFrom<Slot | null>("local", "remote", null), fc.integer({ min: 1, max: 3 })).map(([f, k]) => new ScopedSync(f, k)),
+  fc.tuple(slotArb, fc.constantFrom<"delete" | "edit">("delete", "edit"), propsArb, fc.constantFrom(...VALUES)).map(([s, r, p, v]) => new RaceTheTag(s, r, p, v)),
 ];
 
 /** Histories per run; `ENGINE_FC_RUNS=2000` for a longer hunt. */
@@ -325,11 +383,14 @@ describe("engine model", () => {
         fc.boolean(),
         fc.boolean(),
         fc.boolean(),
-        async (cmds, policy, localWithoutVersions, remoteOmitsCreatedThenDeleted, remoteFeedCarriesContent, remoteRendersOnBasis) => {
+        fc.boolean(),
+        async (cmds, policy, localWithoutVersions, remoteOmitsCreatedThenDeleted, remoteFeedCarriesContent, remoteRendersOnBasis, remoteTags) => {
           const local = new MemorySide({ name: "local", missingVersions: localWithoutVersions, maxBatch: 3 });
           const remote = new MemorySide({
             name: "remote",
             maxBatch: 4,
+            // As the EWS and Graph sides: UIDs written through SyncSide.tag.
+            tags: remoteTags,
             omitCreatedThenDeleted: remoteOmitsCreatedThenDeleted,
             feedCarriesContent: remoteFeedCarriesContent,
             // As the EWS side: its feed's texts are taken only for items the state holds no text of.
@@ -347,4 +408,59 @@ describe("engine model", () => {
       { numRuns: RUNS },
     );
   }, 30_000 + RUNS * 400);
+});
+
+/**
+ * An item made without ewsdav's UID (in Outlook) is copied to the other side and tagged where it
+ * is; a user who deletes or edits it between the listing and the tag makes the tag answer
+ * `not-found` or `precondition-failed`. The deletion must win against the copy just made (never a
+ * re-creation of the original, never a second copy); the edit must arrive, once.
+ */
+describe("a deletion or an edit between the listing and the UID tag", () => {
+  const cases = (["local", "remote"] as const).flatMap((source) =>
+    ([true, false] as const).flatMap((tags) => (["delete", "edit"] as const).map((race) => [source, tags, race] as const)),
+  );
+  it.each(cases)("new on %s without a UID (SyncSide.tag: %s), %s during the tag", async (source, tags, race) => {
+    const target: Slot = source === "local" ? "remote" : "local";
+    const sides = {
+      local: new MemorySide({ name: "local", tags }),
+      remote: new MemorySide({ name: "remote", tags }),
+    };
+    for (const side of Object.values(sides)) side.addCollection(COLLECTION, "contacts");
+    const store = new MemoryStateStore();
+    const engine = newEngine({ local: sides.local, remote: sides.remote, store }, "local-wins");
+    await link(engine);
+    sides[source].put(COLLECTION, vcard("bystander", { FN: "B", NOTE: "n", TITLE: "t" }));
+    expect((await engine.runOnce()).ok).toBe(true);
+    const id = sides[source].put(COLLECTION, vcard(null, { FN: "Outlook", NOTE: "n0", TITLE: "t0" }));
+    let raced = false;
+    sides[source].options.beforeWrite = (w) => {
+      if (raced || w.id !== id || (w.op !== "tag" && w.op !== "update")) return;
+      raced = true;
+      if (race === "delete") sides[source].delete(COLLECTION, id);
+      else sides[source].edit(COLLECTION, id, vcard(null, { FN: "Outlook", NOTE: "edited", TITLE: "t0" }));
+    };
+    const first = await engine.runOnce();
+    delete sides[source].options.beforeWrite;
+    expect(raced).toBe(true);
+    expect(first.ok, JSON.stringify(first.pairs[0]?.errors)).toBe(true);
+    // Then cycles with no user action: the outcome settles and stays.
+    for (let i = 0; i < 3; i++) expect((await engine.runOnce()).ok).toBe(true);
+    const names = (slot: Slot) => sides[slot].items(COLLECTION).map((i) => `${prop(i.text, "FN")}|${prop(i.text, "NOTE")}`).sort();
+    if (race === "delete") {
+      expect(names(source)).toEqual(["B|n"]);
+      expect(names(target)).toEqual(["B|n"]);
+    } else {
+      expect(names(source)).toEqual(["B|n", "Outlook|edited"]);
+      expect(names(target)).toEqual(["B|n", "Outlook|edited"]);
+      // Tagged in the end, with the copy's UID.
+      const copy = sides[target].items(COLLECTION).find((i) => prop(i.text, "FN") === "Outlook")!;
+      expect(sides[source].items(COLLECTION).find((i) => i.id === id)!.uid).toBe(copy.uid);
+    }
+    // Quiet from now on.
+    sides.local.resetCalls();
+    sides.remote.resetCalls();
+    await engine.runOnce();
+    expect(sides.local.calls.itemWrites + sides.remote.calls.itemWrites).toBe(0);
+  });
 });

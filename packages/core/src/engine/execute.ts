@@ -29,7 +29,10 @@ export interface ActionOutcome {
   status: "done" | "failed" | "precondition";
   errors: Array<{ slot: Slot; id: string | null; error: SideError }>;
   results: Array<{ write: Write; result: WriteResult | null }>;
-  /** The record stored (status `done`). */
+  /**
+   * The record stored: status `done`; or status `precondition` when the action's only failures were
+   * UID tags whose item changed or went ({@link recordWithoutFailedTags}), the re-plan's base then.
+   */
   record: ItemRecord | null;
 }
 
@@ -148,6 +151,9 @@ export async function execute(ctx: ExecuteContext, actions: readonly Action[]): 
       if (outcome.status === "done") {
         outcome.record = fillRecord(ctx, action, outcome.results);
         ops.push(recordOp(ctx.pair.id, action, outcome.record));
+      } else if (outcome.status === "precondition") {
+        outcome.record = recordWithoutFailedTags(ctx, action, outcome);
+        if (outcome.record) ops.push(recordOp(ctx.pair.id, action, outcome.record));
       }
       for (const w of action.writes) ops.push({ op: "journal-end", pairId: ctx.pair.id, uid: action.uid, slot: w.slot });
       finished.push(outcome);
@@ -259,6 +265,40 @@ function fillRecord(ctx: ExecuteContext, action: Action, results: ActionOutcome[
     record[write.slot] = { id: result.id, version: result.version, hash, text, ...(seenAt !== undefined ? { seenAt } : {}), ...(unconfirmed ? { unconfirmed: true } : {}) };
   }
   return record.local || record.remote ? record : null;
+}
+
+/**
+ * The tag rule: a UID tag is no part of what an action carries, so a tag that meets its item
+ * changed or gone (`precondition-failed`, `not-found`) does not undo the action's other writes. When
+ * those all succeeded, the action is recorded with each failed tag's slot at the revision listed
+ * (its id, version and untagged text): the re-plan, or the next cycle, then sees the deletion or
+ * the edit made meanwhile against that base — a deletion against the unchanged copy just made
+ * deletes the copy, an edit is carried to it — instead of taking the copy for a new item (which
+ * re-created the deleted original) or pairing it without a base (which could lose the edit).
+ * `null` (nothing to record) when another write failed or a failed tag says no listed text.
+ */
+export function recordWithoutFailedTags(ctx: ExecuteContext, action: Action, outcome: ActionOutcome): ItemRecord | null {
+  const failedTags: Array<Extract<Write, { op: "tag" }>> = [];
+  for (const { slot, error } of outcome.errors) {
+    const tag = action.writes.find((w): w is Extract<Write, { op: "tag" }> => w.op === "tag" && w.slot === slot);
+    if (!tag || tag.replaces === undefined || (error.code !== "precondition-failed" && error.code !== "not-found")) return null;
+    failedTags.push(tag);
+  }
+  if (failedTags.length === 0) return null;
+  const record = fillRecord(ctx, action, outcome.results);
+  if (!record) return null;
+  for (const tag of failedTags) {
+    const planned = action.next?.[tag.slot];
+    record[tag.slot] = {
+      id: tag.id,
+      version: tag.version,
+      hash: ctx.hash(tag.replaces!),
+      text: tag.replaces!,
+      ...(planned?.seenAt !== undefined ? { seenAt: planned.seenAt } : {}),
+      ...(planned?.unconfirmed ? { unconfirmed: true } : {}),
+    };
+  }
+  return record;
 }
 
 function recordOp(pairId: string, action: Action, record: ItemRecord | null): StateOp {

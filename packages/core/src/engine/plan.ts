@@ -95,6 +95,11 @@ export interface PlanInput {
    * modification time `newest-wins` uses for a side that states none. Default: none kept.
    */
   now?: string;
+  /**
+   * Ids per slot whose UID tag failed because the item changed meanwhile (the re-plan of that
+   * action): read again still without its record's UID, such an item is tagged again.
+   */
+  retag?: Record<Slot, ReadonlySet<string>>;
 }
 
 type Observation = { seen: Snapshot } | { gone: true } | null;
@@ -159,7 +164,9 @@ function correlate(input: PlanInput): Entry[] {
     for (const snap of input.changes[slot].changed) {
       const known = byId[slot].get(snap.id);
       if (known !== undefined) {
-        entry(known, records.get(known)!).observed[slot] = { seen: snap };
+        const e = entry(known, records.get(known)!);
+        e.observed[slot] = { seen: snap };
+        if (snap.uid !== known && input.retag?.[slot].has(snap.id)) e.needsTag[slot] = true;
         continue;
       }
       if (snap.uid !== null) {
