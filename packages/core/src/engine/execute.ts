@@ -12,6 +12,10 @@
  * it had finished, and plans the others again (the resume rules on `JournalEntry`, in `resume.ts`):
  * no duplicate, no loss, and a later edit or deletion of the item is carried like any other.
  *
+ * A UID tag is no part of what an action carries: one that meets its item deleted or edited since
+ * the listing leaves the action's other writes recorded, with that item at the revision listed
+ * ({@link recordWithoutFailedTags}), so the deletion or the edit is planned against the copy.
+ *
  * @module
  */
 import { changedProperties, type ChangedProperty } from "./merge.js";
