@@ -8,7 +8,7 @@
  *
  * The contact's photo is a resource of its own over Graph (`/contacts/{id}/photo/$value`), read
  * with each contact (Graph's contact says nothing of whether it has one: a contact without answers
- * 404 `ImageNotFound`) and written after the contact when the card's PHOTO differs from the
+ * 404 `ImageNotFound`), in `$batch`es of 20 (see `readPhotos`) and written after the contact when the card's PHOTO differs from the
  * mailbox's, within `maxPhotoBytes` (see `files.ts`). Graph cannot delete a contact's photo: a
  * PHOTO removed on the DAV side is reported in `dropped` and stays in the mailbox.
  *
@@ -22,7 +22,7 @@ import { contactFolderOf } from "./collections.js";
 import { UID_PROPERTY_ID, type GraphContext } from "./context.js";
 import { sendAll } from "./batch.js";
 import { answerError } from "./errors.js";
-import { droppedOf, eachLimited, filesOf, hashOf, photoCap, readPhoto, withFiles, type EntityFiles } from "./files.js";
+import { droppedOf, filesOf, hashOf, photoCap, readPhotos, withFiles, type EntityFiles } from "./files.js";
 import { SideError } from "../../engine/side.js";
 
 /** The contact properties a read asks for: what the mapping reads, and what versions and `modified` need. */
@@ -60,6 +60,9 @@ async function writePhoto(ctx: GraphContext, written: GraphEntity, mapped: Mappe
   const keep: EntityFiles = { photo: "keep", dropped: [] };
   const call = signal ? { signal } : {};
   if (followUp.photo === undefined) return withFiles(written, keep);
+  // One GET per updated contact: `afterWrite` runs per item (write.ts hands over one written entity
+  // at a time, after its PATCH), so the mailbox's photos cannot be batched from here without a hook
+  // over all the written items; updates are few next to a first sync's reads, which are batched.
   const current = followUp.create ? undefined : await ctx.client.getContactPhoto(written.id, call);
   if (followUp.photo === null) {
     if (current !== undefined) mapped.dropped.push({ property: "PHOTO", reason: "removed on the DAV side, but Graph cannot delete a contact's photo: the mailbox keeps it" });
@@ -96,15 +99,17 @@ export const CONTACTS: ItemCodec = {
   },
   readQuery: queryOf(CONTACT_SELECT, UID_EXPAND),
   async render(ctx: GraphContext, _collection: string, entities: readonly GraphEntity[], bases: ReadonlyArray<string | undefined>, signal?: AbortSignal): Promise<Array<Rendered | Error>> {
-    const files = await eachLimited(entities, 4, async (entity) => {
-      const known = filesOf(entity);
-      if (known) return known;
+    // The photos not yet known (a write's result carries its own), read in $batches of 20.
+    const files: Array<EntityFiles | Error | undefined> = entities.map((entity) => filesOf(entity));
+    const unknown = entities.map((_, i) => i).filter((i) => files[i] === undefined);
+    if (unknown.length > 0) {
       try {
-        return await readPhoto(ctx, entity.id, signal);
+        const read = await readPhotos(ctx, unknown.map((i) => entities[i]!.id), signal);
+        unknown.forEach((i, n) => (files[i] = read[n]!));
       } catch (error) {
-        return error as Error;
+        for (const i of unknown) files[i] = error as Error; // the batch failed as a whole: every contact of it is read again later
       }
-    });
+    }
     return entities.map((entity, i) => {
       const basis = bases[i];
       const contact = entity as unknown as GraphContact;
