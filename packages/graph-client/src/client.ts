@@ -101,7 +101,7 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  * answer is not JSON (an image, a file's content) with its body base64-encoded and the member's
  * own `Content-Type` in its headers (Microsoft Graph docs, "Combine multiple HTTP requests using
  * JSON batching", learn.microsoft.com/graph/json-batching: the response format, and its example
- * of an image read in a batch; confirmed as by design in Microsoft Q&A 1352007): those bytes are
+ * of an image read in a batch; Microsoft Q&A 1352007 calls a base64 member body by design): those bytes are
  * decoded here, and only there — a JSON member's string body stays a string.
  */
 function memberBody(headers: Readonly<Record<string, string>>, body: unknown): Pick<GraphBatchResponse, "body" | "bytes" | "malformed"> {
@@ -353,7 +353,8 @@ export class GraphClient {
   /**
    * Sends up to {@link GRAPH_MAX_BATCH} requests in one `$batch`. Each answer keeps its own status:
    * a failed request (or one skipped with 424 because a request it depends on failed) does not
-   * fail the others, and the caller decides per answer. Answers come back in request order.
+   * fail the others, and the caller decides per answer. Answers come back in request order; a
+   * member that is not JSON (an image) carries its decoded `bytes` (see {@link GraphBatchResponse}).
    */
   async batch(requests: readonly GraphBatchRequest[], options: { signal?: AbortSignal } = {}): Promise<GraphBatchResponse[]> {
     if (requests.length === 0) return [];

@@ -1,7 +1,8 @@
 /**
  * Contact photos and event attachments over Graph, mirroring the EWS side's rules
  * (`../ews/attachments.ts`): a read fills in the files the vobject carries (a contact's photo; an
- * event's non-inline file attachments) within the caps (`maxPhotoBytes`, `maxAttachmentBytes`),
+ * event's non-inline file attachments) within the caps (`maxPhotoBytes`, `maxAttachmentBytes`;
+ * contact photos are read in `$batch`es of 20),
  * a file over its cap or inline is reported in `dropped` and not read; a write sends the item
  * first, then only the files that changed (matched by name, size and a hash of the content):
  * attachments no longer wanted are deleted, new ones added (Graph's upload session from 3 MB,
