@@ -9,7 +9,11 @@
  *   20 GETs with ewsdav's UID extended property expanded, `--batches` (default 2) in flight — the
  *   Graph side's way (a feed of ids, then reads of what changed);
  * - `ews`: the EWS client's `syncFolderItemsWithItems` (SyncFolderItems pages pipelined with GetItem
- *   of 50 ids, 4 in flight), as `ews-fetch-contacts.ts`.
+ *   of 50 ids, 4 in flight), as `ews-fetch-contacts.ts`;
+ * - `side`: the Graph side of `@ewsdav/core/graph` on a first sync: its feed of the default Contacts
+ *   folder, then `fetch` of every id in chunks of the side's `maxBatch` (each contact read, its
+ *   photo read, rendered as a vCard), as the engine does. `--photos K` gives every K-th contact a
+ *   photo (default 10; 0: none).
  * It prints per client items/s, requests (top-level, and inside batches) and requests per item, the
  * client's CPU (user+sys) and peak RSS (getrusage maxrss), and the simulators' CPU over the run.
  *
@@ -32,11 +36,12 @@ const { values, positionals } = parseArgs({
     batches: { type: "string", default: "2" },
     repeat: { type: "string", default: "1" },
     prof: { type: "string" },
+    photos: { type: "string", default: "10" },
   },
 });
 
-type Mode = "delta" | "batch" | "ews";
-const MODES: readonly Mode[] = ["delta", "batch", "ews"];
+type Mode = "delta" | "batch" | "ews" | "side";
+const MODES: readonly Mode[] = ["delta", "batch", "ews", "side"];
 const USER = "alice@example.com";
 const TOKEN = "bench-token";
 
@@ -66,7 +71,21 @@ else await orchestrate();
 async function runSimulators(contacts: number): Promise<void> {
   const { seedLarge, startEwsSimulator } = await import("@ewsdav/ews-simulator");
   const { startGraphSimulator } = await import("@ewsdav/graph-simulator");
-  const ews = await startEwsSimulator({ seed: (box) => seedLarge(box, { contacts, events: 0, tasks: 0 }), record: false });
+  const every = Number(values.photos);
+  // A small JPEG header (the simulator reads its signature and size) as every K-th contact's photo.
+  const jpeg = Buffer.from("ffd8ffe000104a46494600010100000100010000ffc0001108001000200301220002110103110100ffd9", "hex");
+  const ews = await startEwsSimulator({
+    seed: (box) => {
+      seedLarge(box, { contacts, events: 0, tasks: 0 });
+      if (every > 0) {
+        const folder = box.distinguishedFolder("contacts")!;
+        [...folder.items.values()].forEach((item, i) => {
+          if (i % every === 0) box.addAttachmentRecord(item, { name: "ContactPicture.jpg", contentType: "image/jpeg", content: jpeg, isContactPhoto: true });
+        });
+      }
+    },
+    record: false,
+  });
   const graph = await startGraphSimulator({ mailbox: (address) => ews.mailbox(address), users: [USER], tokens: { [TOKEN]: USER } });
   let cpu0 = process.cpuUsage();
   process.on("message", (message: { type: string }) => {
@@ -106,6 +125,29 @@ async function runClient(mode: Mode): Promise<void> {
     }
     requests = ews.requestCount;
     await ews.close();
+  } else if (mode === "side") {
+    const { GraphSide } = await import("@ewsdav/core/graph");
+    const graph = new GraphClient({ baseUrl: values.graph!, user: USER, getToken: async () => TOKEN });
+    const side = new GraphSide({ client: graph });
+    const feed = await side.changes("contacts", null);
+    const ids = feed.changed.map((c) => c.id);
+    const chunk = side.capabilities.maxBatch;
+    let next = 0;
+    const worker = async () => {
+      while (next < ids.length) {
+        const part = ids.slice(next, (next += chunk));
+        for (const item of await side.fetch("contacts", part)) {
+          if (item instanceof Error) failed++;
+          else {
+            fetched++;
+            if (/^PHOTO[;:]/m.test(item.text)) withUid++; // counted as "with a photo" in this mode
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: side.capabilities.maxConcurrency }, worker));
+    requests = graph.transport.stats.requests;
+    await graph.close();
   } else {
     const uidProperty = `String {${EWSDAV_UID_PROPERTY.propertySetId!.toLowerCase()}} Name ${EWSDAV_UID_PROPERTY.propertyName!}`;
     const graph = new GraphClient({ baseUrl: values.graph!, user: USER, getToken: async () => TOKEN });
@@ -160,7 +202,7 @@ async function orchestrate(): Promise<void> {
   const repeat = Math.max(1, Number(values.repeat));
   const prof = values.prof ? ["--cpu-prof", "--cpu-prof-dir", values.prof] : [];
   console.log(`${contacts} contacts in one mailbox, served over Graph and EWS by simulators in their own process; each client a process of its own`);
-  const sim = fork(self, ["--sim", String(contacts)], { execArgv: ["--import", "tsx"], stdio: "inherit" });
+  const sim = fork(self, ["--sim", String(contacts), "--photos", values.photos!], { execArgv: ["--import", "tsx"], stdio: "inherit" });
   try {
     const urls = await once<{ graph: string; ews: string }>(sim, "ready");
     for (const mode of modes) {
@@ -168,13 +210,13 @@ async function orchestrate(): Promise<void> {
         sim.send({ type: "clear" });
         await once(sim, "cleared");
         const ewsBefore = mode === "ews" ? await statsOf(sim) : undefined;
-        const client = fork(self, ["--client", mode, "--graph", urls.graph, "--ews", urls.ews, "--page", values.page!, "--batches", values.batches!], { execArgv: ["--import", "tsx", ...prof], stdio: "inherit" });
+        const client = fork(self, ["--client", mode, "--graph", urls.graph, "--ews", urls.ews, "--page", values.page!, "--batches", values.batches!, "--photos", values.photos!], { execArgv: ["--import", "tsx", ...prof], stdio: "inherit" });
         const { result: r } = await once<{ result: ClientResult }>(client, "result");
         const stats = await statsOf(sim);
         await new Promise((resolve) => client.once("exit", resolve));
-        const label = mode === "delta" ? `Graph delta round alone (pages of ${values.page}, every property)` : mode === "batch" ? `Graph delta ids ($select=id, pages of ${values.page}) + $batch reads (20 per batch, ${values.batches} in flight)` : "EWS SyncFolderItems + GetItem (50 ids, 4 in flight)";
+        const label = mode === "side" ? `Graph side (@ewsdav/core/graph): feed + fetch of every contact, photos of every ${values.photos}-th` : mode === "delta" ? `Graph delta round alone (pages of ${values.page}, every property)` : mode === "batch" ? `Graph delta ids ($select=id, pages of ${values.page}) + $batch reads (20 per batch, ${values.batches} in flight)` : "EWS SyncFolderItems + GetItem (50 ids, 4 in flight)";
         console.log(`\n${label}${repeat > 1 ? ` — run ${run}/${repeat}` : ""}`);
-        console.log(`  fetched ${r.fetched}, failed ${r.failed}${mode === "batch" ? `, with the UID property expanded ${r.withUid}` : ""}`);
+        console.log(`  fetched ${r.fetched}, failed ${r.failed}${mode === "batch" ? `, with the UID property expanded ${r.withUid}` : mode === "side" ? `, with a PHOTO ${r.withUid}` : ""}`);
         console.log(`  ${(r.fetched / r.seconds).toFixed(0)} items/s (${r.seconds.toFixed(2)} s wall)`);
         if (mode === "ews") {
           const counts = Object.entries(stats.ews).map(([op, n]) => [op, n - (ewsBefore!.ews[op] ?? 0)] as const).filter(([, n]) => n > 0);

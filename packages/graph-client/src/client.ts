@@ -67,14 +67,50 @@ export interface GraphBatchRequest {
   readonly dependsOn?: readonly string[];
 }
 
-/** One answer of a batch. */
+/**
+ * One answer of a batch. A member whose content type is JSON (or that names none) carries its
+ * parsed JSON in `body`; any other member (a photo's or an attachment's `$value`) carries its bytes
+ * in `bytes`, decoded from the base64 string Graph sends for it, and no `body`. A member whose
+ * bytes cannot be read (a body that is not a base64 string) carries neither, and says why in
+ * `malformed`: a failed answer for that member, never an empty one.
+ */
 export interface GraphBatchResponse {
   readonly id: string;
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
+  /** The member's JSON body (undefined for a member that carries `bytes`, or none). */
   readonly body: unknown;
+  /** The member's bytes, for a member whose content type is not JSON. */
+  readonly bytes?: Buffer;
+  /** Why the member's body could not be read (then neither `body` nor `bytes` is set). */
+  readonly malformed?: string;
   /** Graph's error code when the status is an error. */
   readonly errorCode?: string;
+}
+
+/** Whether a content type is JSON (`application/json`, `application/…+json`, with or without parameters). */
+function isJsonType(contentType: string): boolean {
+  return /^application\/([\w.-]+\+)?json\s*(;|$)/i.test(contentType.trim());
+}
+
+/** Standard base64 (RFC 4648 §4), padded, as Graph encodes a batch member's binary body. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * A batch member's body as the caller sees it. Graph's JSON batching answers a member whose
+ * answer is not JSON (an image, a file's content) with its body base64-encoded and the member's
+ * own `Content-Type` in its headers (Microsoft Graph docs, "Combine multiple HTTP requests using
+ * JSON batching", learn.microsoft.com/graph/json-batching: the response format, and its example
+ * of an image read in a batch; Microsoft Q&A 1352007 calls a base64 member body by design): those bytes are
+ * decoded here, and only there — a JSON member's string body stays a string.
+ */
+function memberBody(headers: Readonly<Record<string, string>>, body: unknown): Pick<GraphBatchResponse, "body" | "bytes" | "malformed"> {
+  const contentType = Object.entries(headers).find(([k]) => k.toLowerCase() === "content-type")?.[1];
+  if (body === undefined || contentType === undefined || isJsonType(contentType)) return { body };
+  if (typeof body !== "string") return { body: undefined, malformed: `a ${contentType} body that is not a base64 string` };
+  const compact = body.replace(/\s+/g, "");
+  if (!BASE64.test(compact)) return { body: undefined, malformed: `a ${contentType} body that is not valid base64` };
+  return { body: undefined, bytes: Buffer.from(compact, "base64") };
 }
 
 /** The most requests a batch may hold. */
@@ -317,7 +353,8 @@ export class GraphClient {
   /**
    * Sends up to {@link GRAPH_MAX_BATCH} requests in one `$batch`. Each answer keeps its own status:
    * a failed request (or one skipped with 424 because a request it depends on failed) does not
-   * fail the others, and the caller decides per answer. Answers come back in request order.
+   * fail the others, and the caller decides per answer. Answers come back in request order; a
+   * member that is not JSON (an image) carries its decoded `bytes` (see {@link GraphBatchResponse}).
    */
   async batch(requests: readonly GraphBatchRequest[], options: { signal?: AbortSignal } = {}): Promise<GraphBatchResponse[]> {
     if (requests.length === 0) return [];
@@ -346,9 +383,13 @@ export class GraphClient {
     const byId = new Map<string, GraphBatchResponse>();
     for (const r of parsed.responses as Array<Record<string, unknown>>) {
       if (typeof r?.id !== "string" || typeof r.status !== "number") throw new GraphTransportError("MALFORMED_RESPONSE", "POST $batch: an answer without id or status");
-      const errorCode = (r.body as { error?: { code?: unknown } } | undefined)?.error?.code;
+      const headers = (r.headers ?? {}) as Record<string, string>;
+      const content = memberBody(headers, r.body);
+      const errorCode = (content.body as { error?: { code?: unknown } } | undefined)?.error?.code;
       byId.set(r.id.toLowerCase(), {
-        id: r.id, status: r.status, headers: (r.headers ?? {}) as Record<string, string>, body: r.body,
+        id: r.id, status: r.status, headers, body: content.body,
+        ...(content.bytes !== undefined ? { bytes: content.bytes } : {}),
+        ...(content.malformed !== undefined ? { malformed: content.malformed } : {}),
         ...(typeof errorCode === "string" ? { errorCode } : {}),
       });
     }

@@ -91,4 +91,37 @@ describe("GraphClient: contact photos", () => {
     expect(Buffer.compare(Buffer.from(second!.content!, "base64"), JPEG)).toBe(0);
     expect((await graph.getContactPhoto(graphId))?.contentType).toBe("image/jpeg");
   });
+
+  it("in a $batch: a photo's bytes come back base64 with its content type and are decoded; no photo is ImageNotFound; a JSON member stays JSON", async () => {
+    const { ewsId, graphId } = await ewsContact("Batched");
+    await ewsClient.setContactPhoto(ewsId, JPEG.toString("base64"));
+    const { graphId: without } = await ewsContact("Batchless");
+    const before = sim.requests.length;
+    const answers = await graph.batch([
+      { id: "1", method: "GET", url: `${graph.path("contacts", graphId, "photo")}/$value` },
+      { id: "2", method: "GET", url: `${graph.path("contacts", without, "photo")}/$value` },
+      { id: "3", method: "GET", url: graph.path("contacts", graphId) },
+    ]);
+    expect(sim.requests.slice(before).filter((r) => !r.inBatch)).toHaveLength(1);
+    expect(answers[0]).toMatchObject({ status: 200, body: undefined });
+    expect(answers[0]!.headers["content-type"]).toBe("image/jpeg");
+    expect(Buffer.compare(answers[0]!.bytes!, JPEG)).toBe(0);
+    expect(answers[1]).toMatchObject({ status: 404, errorCode: "ImageNotFound" });
+    expect(answers[1]!.bytes).toBeUndefined();
+    expect(answers[2]).toMatchObject({ status: 200, body: { id: graphId, givenName: "Batched" } });
+    expect(answers[2]!.bytes).toBeUndefined();
+  });
+
+  it("in a $batch: a binary member whose body is not base64 is malformed (no bytes), never an empty photo", async () => {
+    const { ewsId, graphId } = await ewsContact("Garbled");
+    await ewsClient.setContactPhoto(ewsId, JPEG.toString("base64"));
+    const url = `${graph.path("contacts", graphId, "photo")}/$value`;
+    for (const garbled of ["%%not base64%%", 42, "abc"]) {
+      sim.rewrite({ match: /^POST \/\$batch/, rewrite: (body) => ({ responses: (body as { responses: Array<Record<string, unknown>> }).responses.map((r) => ({ ...r, body: garbled })) }) });
+      const [answer] = await graph.batch([{ id: "1", method: "GET", url }]);
+      expect(answer).toMatchObject({ status: 200, body: undefined });
+      expect(answer!.bytes).toBeUndefined();
+      expect(answer!.malformed).toMatch(/image\/jpeg body that is not/);
+    }
+  });
 });

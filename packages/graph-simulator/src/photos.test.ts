@@ -101,4 +101,21 @@ describe("contact photos over HTTP", () => {
     expect(got.headers.get("content-type")).toBe("image/jpeg");
     expect(Buffer.compare(Buffer.from(await got.arrayBuffer()), JPEG)).toBe(0);
   });
+
+  it("in a $batch, answers the bytes as Graph does: base64 in the member's body, with the image's content type; JSON members stay JSON", async () => {
+    const box = ews.mailbox("alice@example.com");
+    const made = box.createItem("contacts", "<Contact><GivenName>Di</GivenName></Contact>");
+    const id = restId(box, "item", [...box.itemIndex.keys()].pop()!);
+    box.addAttachment(made.id, { name: "ContactPicture.jpg", contentType: "image/jpeg", content: JPEG, isContactPhoto: true });
+    const answer = await fetch(`${sim.url}/$batch`, {
+      method: "POST",
+      headers: { authorization: "Bearer t", "content-type": "application/json" },
+      body: JSON.stringify({ requests: [{ id: "1", method: "GET", url: `/me/contacts/${id}/photo/$value` }, { id: "2", method: "GET", url: `/me/contacts/${id}` }] }),
+    });
+    const { responses } = (await answer.json()) as { responses: Array<{ id: string; status: number; headers: Record<string, string>; body: unknown }> };
+    const [photo, contact] = ["1", "2"].map((n) => responses.find((r) => r.id === n)!);
+    expect(photo).toMatchObject({ status: 200, headers: { "content-type": "image/jpeg" }, body: JPEG.toString("base64") });
+    expect(contact!.headers["content-type"]).toMatch(/^application\/json/);
+    expect(contact!.body).toMatchObject({ id, givenName: "Di" });
+  });
 });

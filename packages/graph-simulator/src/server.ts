@@ -210,6 +210,22 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     return { status: e.status, headers: e.headers, body: errorBody(e, requestId, clientRequestId) };
   };
 
+  /**
+   * A member's headers and body as Graph's JSON batching gives them: a JSON body as JSON; bytes (a
+   * photo's or an attachment's `$value`) base64-encoded in `body`, with the member's own
+   * `content-type` in its headers (learn.microsoft.com/graph/json-batching, the response format
+   * and its example of an image read in a batch).
+   */
+  const batchBody = (answer: RouteResponse): { headers: Record<string, string>; body?: unknown } => {
+    if (answer.body === undefined) return { headers: { ...(answer.headers ?? {}) } };
+    if (Buffer.isBuffer(answer.body)) {
+      const headers = { ...(answer.headers ?? {}) };
+      if (!Object.keys(headers).some((k) => k.toLowerCase() === "content-type")) headers["content-type"] = "application/octet-stream";
+      return { headers, body: answer.body.toString("base64") };
+    }
+    return { headers: { ...(answer.headers ?? {}), "content-type": JSON_TYPE }, body: answer.body };
+  };
+
   const runBatch = (grant: BearerGrant, body: unknown): RouteResponse => {
     const list = (body as { requests?: unknown })?.requests;
     if (!Array.isArray(list) || list.length === 0) throw new GraphSimError(400, "BadRequest", "Invalid batch payload format.");
@@ -245,7 +261,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
       }
       statusOf.set(r.id.toLowerCase(), answer.status);
       requests.push({ method: r.method.toUpperCase(), url: r.url, status: answer.status, mailbox, inBatch: true, body: r.body, response: answer.body });
-      return { id: r.id, status: answer.status, headers: { ...(answer.headers ?? {}), ...(answer.body !== undefined ? { "content-type": JSON_TYPE } : {}) }, ...(answer.body !== undefined ? { body: answer.body } : {}) };
+      return { id: r.id, status: answer.status, ...batchBody(answer) };
     });
     return { status: 200, body: { responses: responsesOut } };
   };

@@ -19,6 +19,12 @@ export interface GraphContext {
   readonly name: string;
   /** The kind of every collection listed or probed so far, by id. */
   readonly kinds: Map<string, CollectionKind>;
+  /**
+   * The id Graph gives a contact's `parentFolderId` for each contact collection, learnt when
+   * needed (see `contacts.ts`, `outside`): for {@link DEFAULT_CONTACTS}, the default folder's id.
+   * Made on first use.
+   */
+  contactFolderIds?: Map<string, string>;
 }
 
 /**

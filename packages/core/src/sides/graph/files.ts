@@ -1,7 +1,8 @@
 /**
  * Contact photos and event attachments over Graph, mirroring the EWS side's rules
  * (`../ews/attachments.ts`): a read fills in the files the vobject carries (a contact's photo; an
- * event's non-inline file attachments) within the caps (`maxPhotoBytes`, `maxAttachmentBytes`),
+ * event's non-inline file attachments) within the caps (`maxPhotoBytes`, `maxAttachmentBytes`;
+ * contact photos are read in `$batch`es of 20),
  * a file over its cap or inline is reported in `dropped` and not read; a write sends the item
  * first, then only the files that changed (matched by name, size and a hash of the content):
  * attachments no longer wanted are deleted, new ones added (Graph's upload session from 3 MB,
@@ -13,7 +14,9 @@
  */
 import type { GraphFileAttachment } from "@ewsdav/graph-client";
 import { createHash } from "node:crypto";
-import type { DroppedProperty } from "../../engine/side.js";
+import { SideError, type DroppedProperty } from "../../engine/side.js";
+import { sendAll } from "./batch.js";
+import { answerError } from "./errors.js";
 import type { GraphEntity } from "./codec.js";
 import type { GraphContext } from "./context.js";
 import { DEFAULT_MAX_ATTACHMENT_BYTES, DEFAULT_MAX_PHOTO_BYTES } from "./options.js";
@@ -86,16 +89,36 @@ export async function eachLimited<T, R>(items: readonly T[], limit: number, fn: 
   return out;
 }
 
-/**
- * Reads a contact's photo: the bytes, `null` when it has none, or `"keep"` when it is over the cap
- * (not read, reported; the basis's PHOTO stays as it is).
- */
-export async function readPhoto(ctx: GraphContext, id: string, signal?: AbortSignal): Promise<EntityFiles> {
-  const photo = await ctx.client.getContactPhoto(id, signal ? { signal } : {});
+/** A photo read as the files of its contact: over the cap it is reported and kept (the basis's PHOTO stays as it is). */
+function photoFiles(ctx: GraphContext, photo: { bytes: Uint8Array; contentType: string } | undefined): EntityFiles {
   if (photo === undefined) return { photo: null, dropped: [] };
   const cap = photoCap(ctx);
   if (photo.bytes.length > cap) return { photo: "keep", dropped: [droppedOf("PHOTO", `${photo.bytes.length} bytes is over the ${cap}-byte cap (maxPhotoBytes); not read`, "photo")] };
   return { photo: { bytes: photo.bytes, contentType: photo.contentType }, dropped: [] };
+}
+
+/**
+ * Reads the photos of contacts `ids` in `$batch`es of 20 (`sendAll`: a throttled member is asked
+ * again), one result per id, in order: the bytes, `null` when it has none, `"keep"` when it is over the
+ * cap (read, but reported and not carried: the basis's PHOTO stays as it is), or the error of that
+ * contact alone.
+ * Graph's contact says nothing of whether it has a photo, so each is asked: 404 `ImageNotFound`
+ * is "none"; any other failure, and an answer without bytes (a member whose base64 body was
+ * malformed, or a JSON body where an image was due), fails that contact, never reads as "none".
+ */
+export async function readPhotos(ctx: GraphContext, ids: readonly string[], signal?: AbortSignal): Promise<Array<EntityFiles | SideError>> {
+  const answers = await sendAll(ctx, ids.map((id) => ({ method: "GET" as const, url: `${ctx.client.path("contacts", id, "photo")}/$value`, headers: { accept: "image/*" } })), signal);
+  return answers.map((answer, i) => {
+    const id = ids[i]!;
+    if (answer.status === 404 && answer.errorCode === "ImageNotFound") return photoFiles(ctx, undefined);
+    if (answer.status >= 400) return answerError(answer, id, "GET contact photo");
+    if (answer.status !== 200 || answer.bytes === undefined || answer.bytes.length === 0) {
+      const why = answer.malformed ?? (answer.status !== 200 ? `HTTP ${answer.status}` : "no image bytes");
+      return new SideError("transient", `GET contact photo: ${why} (cut or malformed answer)`, id);
+    }
+    const contentType = Object.entries(answer.headers).find(([k]) => k.toLowerCase() === "content-type")?.[1] ?? "application/octet-stream";
+    return photoFiles(ctx, { bytes: answer.bytes, contentType: contentType.split(";")[0]!.trim() });
+  });
 }
 
 /** The metadata a listing of an event's attachments asks for (content read apart, within the cap). */

@@ -11,6 +11,17 @@
  * A task tagged over EWS (ewsdav's extended property) shows no UID over Graph: after a move from
  * EWS it is known by its translated id until the engine tags it here.
  *
+ * No `outside` check (unlike contacts, which `/contacts/{id}` finds in any folder): a task is only
+ * ever read through its list, `/todo/lists/{list}/tasks/{id}` — `tasks` is a contained navigation
+ * of `todoTaskList` in the v1.0 CSDL, and To Do has no list-free path to a task — and a todoTask
+ * carries nothing that names its list (no `parentFolderId` or `parentListId` in v1.0), so there is
+ * nothing to compare a read task with. A task deleted in Outlook or To Do leaves every list of the
+ * To Do API (Deleted Items is no To Do list), so its read answers 404 and the engine sees the
+ * deletion. What remains open: whether Graph answers a task moved to another list through its old
+ * list's path (Microsoft documents no move of a todoTask in v1.0, and says nothing of it); if it
+ * did, the list's delta still reports it removed, but a read by id would find it. The simulator
+ * answers 404 there.
+ *
  * @module
  */
 import { GRAPH_TODO_UID_EXTENSION, todoUidExtension, type GraphTodoTask } from "@ewsdav/graph-client";
