@@ -84,8 +84,74 @@ async function afterEventWrite(ctx: GraphContext, written: GraphEntity, mapped: 
   return withFiles(entity, { attachments: "keep", dropped: [] });
 }
 
-/** The `$select`/`$expand` of a read: the sync properties, the exceptions and ewsdav's UID property. */
-const READ_QUERY = queryOf(EVENT_SELECT, `exceptionOccurrences,${UID_EXPAND}`);
+/**
+ * PidTagParentEntryId (MS-OXPROPS: tag 0x0E09, PtypBinary, computed by the store for every item):
+ * the entry id of the folder that holds the event. Graph v1.0's event has no `parentFolderId`, and
+ * with immutable ids `GET /events/{id}` finds an event wherever it is (Deleted Items, another
+ * calendar); this property says where.
+ */
+const PARENT_ENTRY_ID = "Binary 0x0E09";
+/** PidTagEntryId (MS-OXPROPS: tag 0x0FFF, PtypBinary): a calendar folder's own entry id, what its events' PidTagParentEntryId holds. */
+const ENTRY_ID = "Binary 0x0FFF";
+
+/** The `$select`/`$expand` of a read: the sync properties, the exceptions, ewsdav's UID property and the parent folder's entry id. */
+const READ_QUERY = queryOf(EVENT_SELECT, `exceptionOccurrences,singleValueExtendedProperties($filter=id eq '${UID_PROPERTY_ID}' or id eq '${PARENT_ENTRY_ID}')`);
+
+/** Whether a Graph extended property id names the MAPI tag `tag` (`Binary 0xe09`, `Binary 0x0E09` …). */
+function isTag(id: string, type: string, tag: number): boolean {
+  const m = /^(\w+)\s+0x([0-9a-f]{1,4})$/i.exec(id.trim());
+  return !!m && m[1]!.toLowerCase() === type.toLowerCase() && parseInt(m[2]!, 16) === tag;
+}
+
+/** The value of the Binary property `tag` among an entity's `singleValueExtendedProperties`, as bytes (base64 in Graph's answer). */
+function binaryOf(entity: object, tag: number): Buffer | undefined {
+  const all = (entity as { singleValueExtendedProperties?: unknown }).singleValueExtendedProperties;
+  const props = Array.isArray(all) ? (all as Array<{ id?: unknown; value?: unknown }>) : [];
+  const found = props.find((p) => typeof p.id === "string" && isTag(p.id, "Binary", tag));
+  return typeof found?.value === "string" && found.value !== "" ? Buffer.from(found.value, "base64") : undefined;
+}
+
+/** The entity without PidTagParentEntryId among its extended properties (where the event is, not what it says: never mapped). */
+function withoutParentEntryId(entity: GraphEntity): GraphEntity {
+  const all = entity.singleValueExtendedProperties;
+  if (!Array.isArray(all)) return entity;
+  const kept = (all as Array<{ id?: unknown }>).filter((p) => !(typeof p.id === "string" && isTag(p.id, "Binary", 0x0e09)));
+  return kept.length === all.length ? entity : { ...entity, singleValueExtendedProperties: kept };
+}
+
+/** The entry id of each calendar, by the side's context (read once per calendar: it never changes). */
+const calendarEntryIds = new WeakMap<GraphContext, Map<string, Buffer | null>>();
+
+/**
+ * A calendar's PidTagEntryId, read once (`GET /calendars/{id}` with the property expanded; Graph's
+ * calendar carries singleValueExtendedProperties) and kept; null when Graph does not give it.
+ */
+async function calendarEntryId(ctx: GraphContext, calendar: string, signal?: AbortSignal): Promise<Buffer | null> {
+  let known = calendarEntryIds.get(ctx);
+  if (!known) calendarEntryIds.set(ctx, (known = new Map()));
+  const cached = known.get(calendar);
+  if (cached !== undefined) return cached;
+  const url = `${ctx.client.path("calendars", calendar)}?${queryOf(["id"], `singleValueExtendedProperties($filter=id eq '${ENTRY_ID}')`)}`;
+  const [answer] = await sendAll(ctx, [{ method: "GET", url }], signal);
+  if (!answer || answer.status >= 400) throw answer ? answerError(answer, null, "GET calendar") : new SideError("transient", "GET calendar: no answer");
+  if (typeof answer.body !== "object" || answer.body === null) throw new SideError("transient", "GET calendar: an answer without the calendar (cut or malformed)");
+  const entryId = binaryOf(answer.body, 0x0fff) ?? null;
+  known.set(calendar, entryId);
+  return entryId;
+}
+
+/**
+ * Which events read by id are outside `calendar` (see {@link ItemCodec.outside}): their
+ * PidTagParentEntryId is not the calendar's PidTagEntryId. An event or a calendar without the
+ * property (a server that does not give computed properties) is taken as in the calendar, as
+ * before: the check can only turn a found event into a gone one on evidence.
+ */
+async function eventsOutside(ctx: GraphContext, calendar: string, entities: readonly GraphEntity[], signal?: AbortSignal): Promise<boolean[]> {
+  const parents = entities.map((e) => binaryOf(e, 0x0e09));
+  if (parents.every((p) => p === undefined)) return entities.map(() => false);
+  const own = await calendarEntryId(ctx, calendar, signal);
+  return parents.map((p) => own !== null && p !== undefined && !p.equals(own));
+}
 
 /** A day's window around an instant, for `/instances`. */
 function dayAround(instant: string): { start: string; end: string } {
@@ -154,6 +220,7 @@ export const EVENTS: ItemCodec = {
   itemPath: (ctx, _collection, id) => ctx.client.path("events", id),
   createPath: (ctx, collection) => ctx.client.path("calendars", collection, "events"),
   readQuery: READ_QUERY,
+  outside: eventsOutside,
   async render(ctx: GraphContext, _collection: string, entities: readonly GraphEntity[], bases: ReadonlyArray<string | undefined>, signal?: AbortSignal): Promise<Array<Rendered | Error>> {
     const zone = ctx.options.timeZone ? { timeZone: ctx.options.timeZone } : {};
     const files = await eachLimited(entities, 4, async (entity) => {
@@ -170,7 +237,7 @@ export const EVENTS: ItemCodec = {
     });
     return entities.map((entity, i) => {
       const basis = bases[i];
-      const event = entity as unknown as GraphEvent;
+      const event = withoutParentEntryId(entity) as unknown as GraphEvent;
       if (event.type === "occurrence" || event.type === "exception") return new SideError("rejected", "an occurrence is read through its series", entity.id);
       const f = files[i]!;
       if (f instanceof Error) return f;
