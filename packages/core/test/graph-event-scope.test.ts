@@ -3,15 +3,15 @@
  * `GET /events/{id}` finds an event wherever it is: one deleted in Outlook (over EWS here: DeleteItem
  * with MoveToDeletedItems) sits in Deleted Items under the same id. The side compares the event's
  * PidTagParentEntryId with the calendar's PidTagEntryId (`ItemCodec.outside`), so such an event
- * reads as gone: a windowed full round's by-id reads (events outside the calendar window, which the
- * calendar view never lists) take it for deleted and delete it on DAV, and a DAV-side edit of it
- * never lands in Deleted Items. The Graph and EWS simulators share one mailbox; DAV is Radicale.
+ * reads as gone: a read by id (what a feed or a notice names, a write's re-read) answers not-found,
+ * the deletion reaches DAV, and a DAV-side edit of it never lands in Deleted Items (the PATCH's
+ * If-Match fails on the move's new change key, and the read that follows finds it gone). The Graph and EWS simulators share one mailbox; DAV is Radicale.
  */
 import { DavClient } from "@ewsdav/dav-client";
 import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { ConcurrencyLimiter, GraphClient } from "@ewsdav/graph-client";
 import { startGraphSimulator, type GraphSimulator } from "@ewsdav/graph-simulator";
-import { MemoryStateStore, SyncEngine, type SyncReport } from "@ewsdav/core";
+import { MemoryStateStore, SideError, SyncEngine, type SyncReport } from "@ewsdav/core";
 import { DavSide } from "@ewsdav/core/dav";
 import { GraphSide } from "@ewsdav/core/graph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -57,22 +57,30 @@ describe("Graph event reads scoped to the pair's calendar", () => {
     expect(exchange()).toHaveLength(items.length);
     const mine = new Set(items.map((i) => /SUMMARY:(.*)/.exec(i.text)![1]!.trim()));
     const deleted = () => box.items(box.folderId(box.distinguishedFolder("deleteditems")!)).filter((i) => [...mine].some((s) => (i.get("Subject") ?? "").startsWith(s)));
-    return { box, engine, cal, exchange, deleted };
+    return { box, engine, cal, exchange, deleted, side, calendar };
   }
 
-  it("an event and a series moved to Deleted Items in Outlook reach DAV as deletions through the by-id reads of a windowed round", async () => {
+  it("an event and a series moved to Deleted Items in Outlook read as gone by id and reach DAV as deletions", async () => {
     const soon = Date.now() + 3 * DAY;
-    const { box, engine, cal, exchange, deleted } = await paired("gone", [
+    const { box, engine, cal, exchange, deleted, side, calendar } = await paired("gone", [
       { name: "old.ics", text: vevent("old-single", { SUMMARY: "Old single", DTSTART: "20180105T100000Z", DTEND: "20180105T110000Z" }) },
       { name: "series.ics", text: vevent("old-series", { SUMMARY: "Old series", DTSTART: "20180301T090000Z", DTEND: "20180301T093000Z", RRULE: "FREQ=WEEKLY;COUNT=4" }) },
       { name: "near.ics", text: vevent("near", { SUMMARY: "Near", DTSTART: basic(soon), DTEND: basic(soon + 3_600_000) }) },
       { name: "kept.ics", text: vevent("kept", { SUMMARY: "Kept", DTSTART: "20180601T100000Z", DTEND: "20180601T110000Z" }) },
     ]);
+    const before = (await side.changes(calendar, null)).changed.map((c) => c.id);
+    const uidOf = new Map((await side.fetch(calendar, before)).map((r, i) => [before[i]!, r instanceof SideError ? null : r.uid]));
     // Outlook's delete: each goes to Deleted Items, with the same immutable id over Graph.
     for (const subject of ["Old single", "Old series", "Near"]) box.deleteItem(exchange().find((i) => i.get("Subject") === subject)!.id, "MoveToDeletedItems");
     expect(deleted().map((i) => i.get("Subject")).sort()).toEqual(["Near", "Old series", "Old single"]);
-    // The calendar view reports "Near" removed; the full round that answers it lists the window,
-    // and the engine reads the 2018 events by id: found in Deleted Items, they read as gone.
+    // Read by id (as the engine reads what a feed or a notice names, and after a refused write):
+    // Graph finds the three in Deleted Items by their ids, and the side answers them not-found.
+    const read = await side.fetch(calendar, before);
+    const gone = read.flatMap((r, i) => (r instanceof SideError && r.code === "not-found" ? [uidOf.get(before[i]!)] : [])).sort();
+    expect(gone).toEqual(["near", "old-series", "old-single"]);
+    expect(read.flatMap((r) => (r instanceof SideError ? [] : [r.uid]))).toEqual(["kept"]);
+    for (const id of before) expect((await graph.getEvent(id)).id).toBe(id); // still found by Graph, in Deleted Items
+    // The calendar view reports "Near" removed; the calendar's listing that answers it lacks all three.
     const round = await engine.runOnce();
     ok(round);
     expect(round.pairs[0]!.local.deleted).toHaveLength(3);

@@ -119,8 +119,8 @@ function withoutParentEntryId(entity: GraphEntity): GraphEntity {
   return kept.length === all.length ? entity : { ...entity, singleValueExtendedProperties: kept };
 }
 
-/** The entry id of each calendar, by the side's context (read once per calendar: it never changes). */
-const calendarEntryIds = new WeakMap<GraphContext, Map<string, Buffer | null>>();
+/** The entry id of each calendar, by the side's context (read once per calendar: it never changes; a failed read is asked again next time). */
+const calendarEntryIds = new WeakMap<GraphContext, Map<string, Promise<Buffer | null>>>();
 
 /**
  * A calendar's PidTagEntryId, read once (`GET /calendars/{id}` with the property expanded; Graph's
@@ -131,13 +131,18 @@ async function calendarEntryId(ctx: GraphContext, calendar: string, signal?: Abo
   if (!known) calendarEntryIds.set(ctx, (known = new Map()));
   const cached = known.get(calendar);
   if (cached !== undefined) return cached;
+  const read = readCalendarEntryId(ctx, calendar, signal);
+  known.set(calendar, read);
+  read.catch(() => known.delete(calendar));
+  return read;
+}
+
+async function readCalendarEntryId(ctx: GraphContext, calendar: string, signal?: AbortSignal): Promise<Buffer | null> {
   const url = `${ctx.client.path("calendars", calendar)}?${queryOf(["id"], `singleValueExtendedProperties($filter=id eq '${ENTRY_ID}')`)}`;
   const [answer] = await sendAll(ctx, [{ method: "GET", url }], signal);
   if (!answer || answer.status >= 400) throw answer ? answerError(answer, null, "GET calendar") : new SideError("transient", "GET calendar: no answer");
   if (typeof answer.body !== "object" || answer.body === null) throw new SideError("transient", "GET calendar: an answer without the calendar (cut or malformed)");
-  const entryId = binaryOf(answer.body, 0x0fff) ?? null;
-  known.set(calendar, entryId);
-  return entryId;
+  return binaryOf(answer.body, 0x0fff) ?? null;
 }
 
 /**
