@@ -25,7 +25,7 @@ import { sendAll } from "./batch.js";
 import { queryOf, type GraphEntity, type ItemCodec, type MappedWrite, type Rendered } from "./codec.js";
 import { UID_EXPAND } from "./contacts.js";
 import { UID_PROPERTY_ID, type GraphContext } from "./context.js";
-import { answerError } from "./errors.js";
+import { answerError, toSideError } from "./errors.js";
 import { attachmentCap, droppedOf, eachLimited, filesOf, readAttachments, syncAttachments, withFiles, type FileBytes } from "./files.js";
 
 /** What a read of an event selects: what the mapping reads, what versions and `modified` need. */
@@ -68,7 +68,18 @@ async function reread(ctx: GraphContext, id: string, signal?: AbortSignal): Prom
  */
 async function afterEventWrite(ctx: GraphContext, written: GraphEntity, mapped: MappedWrite, signal?: AbortSignal): Promise<GraphEntity> {
   const followUp = mapped.followUp as EventFollowUp;
-  let entity = followUp.series ? await applySeries(ctx, written, followUp.series, signal) : written;
+  let entity = written;
+  if (followUp.series) {
+    try {
+      entity = await applySeries(ctx, written, followUp.series, mapped.dropped, signal);
+    } catch (error) {
+      if (!followUp.create) throw error; // an update is tried again
+      // The series exists: the engine must learn its id (never create it twice). What was not
+      // written of its occurrences is reported; the text read back says what Graph holds.
+      mapped.dropped.push({ property: "RECURRENCE-ID", reason: `the series was created, but Graph refused its exceptions or cancelled occurrences: ${(error as Error).message}` });
+      entity = await reread(ctx, written.id, signal).catch(() => written);
+    }
+  }
   const listCurrent = !followUp.create && (written as { hasAttachments?: boolean }).hasAttachments !== false;
   if (followUp.wanted.length > 0 || listCurrent) {
     try {
@@ -158,55 +169,82 @@ async function eventsOutside(ctx: GraphContext, calendar: string, entities: read
   return parents.map((p) => own !== null && p !== undefined && !p.equals(own));
 }
 
-/** A day's window around an instant, for `/instances`. */
-function dayAround(instant: string): { start: string; end: string } {
-  const ms = Date.parse(instant);
-  return { start: new Date(ms - 86_400_000).toISOString(), end: new Date(ms + 86_400_000).toISOString() };
-}
-
 /** Whether an occurrence's `originalStart` is the instant `instant` (both as Graph or the mapper write them). */
 function sameInstant(a: string | null | undefined, b: string): boolean {
-  if (!a) return false;
-  const x = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(a) ? a : `${a}Z`);
-  const y = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(b) ? b : `${b}Z`);
-  return Number.isFinite(x) && x === y;
+  const x = instantOf(a);
+  return x !== undefined && x === instantOf(b);
+}
+
+/** An `originalStart` (with or without an offset: UTC) in ms, or undefined. */
+function instantOf(a: string | null | undefined): number | undefined {
+  if (!a) return undefined;
+  const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(a) ? a : `${a}Z`);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** Instants as a comparable set (ms). */
+function instantSet(values: ReadonlyArray<string | null | undefined>): Set<number> {
+  return new Set(values.map(instantOf).filter((ms): ms is number => ms !== undefined));
 }
 
 /**
- * Applies a series' exceptions and cancellations once its master is written: finds each
- * occurrence by its original start, PATCHes the exceptions and DELETEs the cancelled ones (an
- * occurrence already gone is fine), then reads the master again.
+ * Applies a series' exceptions and cancellations once its master is written: reads the series'
+ * instances once, over the range of the original starts concerned (a day either side; bounded by
+ * them, not the whole series), finds each occurrence by its original start, PATCHes the exceptions
+ * and DELETEs the cancelled ones (an occurrence already gone is fine), then reads the master again.
+ *
+ * What Graph cannot undo is reported in `dropped`, never tried again: an exception the text no
+ * longer has (Graph has no call that turns an exception back into a plain occurrence) and a
+ * cancelled occurrence the text no longer cancels (Graph cannot bring one back). The text then
+ * read back holds them, as Graph does.
  */
-async function applySeries(ctx: GraphContext, master: GraphEntity, followUp: SeriesFollowUp, signal?: AbortSignal): Promise<GraphEntity> {
+async function applySeries(ctx: GraphContext, master: GraphEntity, followUp: SeriesFollowUp, dropped: MappedWrite["dropped"], signal?: AbortSignal): Promise<GraphEntity> {
   const starts = [...followUp.exceptions.map((e) => e.originalStart), ...followUp.cancelled];
-  const lookups = await sendAll(ctx, starts.map((start) => {
-    const w = dayAround(start);
-    return { method: "GET" as const, url: `${ctx.client.path("events", master.id, "instances")}?startDateTime=${encodeURIComponent(w.start)}&endDateTime=${encodeURIComponent(w.end)}` };
-  }), signal);
-  const occurrenceOf = (n: number): string | undefined => {
-    const answer = lookups[n]!;
-    if (answer.status >= 400) throw answerError(answer, master.id, "GET instances");
-    const value = (answer.body as { value?: unknown } | undefined)?.value;
-    if (!Array.isArray(value)) throw new SideError("transient", "GET instances: an answer without its value (cut or malformed)", master.id);
-    return (value as GraphEvent[]).find((o) => sameInstant(o.originalStart, starts[n]!))?.id;
-  };
   const writes: Array<{ method: "PATCH" | "DELETE"; url: string; headers?: Record<string, string>; body?: unknown }> = [];
-  followUp.exceptions.forEach((e, n) => {
-    const id = occurrenceOf(n);
-    if (id === undefined) throw new SideError("rejected", `the series has no occurrence at ${e.originalStart} to change`, master.id);
-    writes.push({ method: "PATCH", url: ctx.client.path("events", id), headers: JSON_HEADERS, body: e.event });
-  });
-  followUp.cancelled.forEach((_, k) => {
-    const id = occurrenceOf(followUp.exceptions.length + k);
-    if (id !== undefined) writes.push({ method: "DELETE", url: ctx.client.path("events", id) }); // else cancelled already
-  });
+  if (starts.length > 0) {
+    const ms = [...instantSet(starts)];
+    const window = { start: new Date(Math.min(...ms) - 86_400_000).toISOString(), end: new Date(Math.max(...ms) + 86_400_000).toISOString() };
+    let instances: GraphEvent[];
+    try {
+      instances = await ctx.client.listInstances(master.id, window, { select: ["originalStart", "type"], pageSize: 1000, ...(signal ? { signal } : {}) });
+    } catch (error) {
+      throw toSideError(error, master.id);
+    }
+    const occurrenceAt = (start: string) => instances.find((o) => sameInstant(o.originalStart, start))?.id;
+    for (const e of followUp.exceptions) {
+      const id = occurrenceAt(e.originalStart);
+      if (id === undefined) throw new SideError("rejected", `the series has no occurrence at ${e.originalStart} to change`, master.id);
+      writes.push({ method: "PATCH", url: ctx.client.path("events", id), headers: JSON_HEADERS, body: e.event });
+    }
+    for (const start of followUp.cancelled) {
+      const id = occurrenceAt(start);
+      if (id !== undefined) writes.push({ method: "DELETE", url: ctx.client.path("events", id) }); // else cancelled already
+    }
+  }
   const answers = await sendAll(ctx, writes, signal);
   answers.forEach((answer) => {
     if (answer.status >= 400 && !(answer.status === 404)) throw answerError(answer, master.id, "write an occurrence of the series");
   });
-  const [fresh] = await sendAll(ctx, [{ method: "GET", url: `${ctx.client.path("events", master.id)}?${READ_QUERY}` }], signal);
-  if (!fresh || fresh.status >= 400) throw fresh ? answerError(fresh, master.id, "GET event") : new SideError("transient", "GET event: no answer", master.id);
-  return fresh.body as GraphEntity;
+  const fresh = await reread(ctx, master.id, signal);
+  const event = fresh as unknown as GraphEvent;
+  const wantedExceptions = instantSet(followUp.exceptions.map((e) => e.originalStart));
+  const wantedCancelled = instantSet(followUp.cancelled);
+  for (const e of event.exceptionOccurrences ?? []) {
+    const at = instantOf(e.originalStart);
+    if (at !== undefined && !wantedExceptions.has(at) && !wantedCancelled.has(at)) {
+      dropped.push(droppedOf("RECURRENCE-ID", "Graph cannot turn an exception back into a plain occurrence of its series; the exception is kept", new Date(at).toISOString()));
+    }
+  }
+  for (const c of event.cancelledOccurrences ?? []) {
+    // Graph gives a cancelled occurrence as `OID.{master id}.{date}`: its date is what is compared.
+    const day = /(\d{4}-\d{2}-\d{2})$/.exec(String(c))?.[1];
+    // The date is local to the series' zone (UTC−12 … UTC+14): an instant the text cancels matches it within that span.
+    const midnight = day === undefined ? Number.NaN : Date.parse(`${day}T00:00:00Z`);
+    if (day !== undefined && ![...wantedCancelled].some((ms) => ms >= midnight - 14 * 3_600_000 && ms < midnight + 36 * 3_600_000)) {
+      dropped.push(droppedOf("EXDATE", "Graph cannot bring back a cancelled occurrence; it stays cancelled", day));
+    }
+  }
+  return fresh;
 }
 
 /** The basis's binary ATTACH over the cap: never sent, so never in the mailbox, and kept on a read. */
@@ -275,7 +313,8 @@ export const EVENTS: ItemCodec = {
       } else if (file.isInline) dropped.push(droppedOf("ATTACH", "an inline attachment belongs to the HTML body; not sent", file.name));
       else wanted.push(file);
     }
-    const series: SeriesFollowUp | undefined = r.exceptions.length || r.cancelled.length ? { exceptions: r.exceptions, cancelled: r.cancelled } : undefined;
+    const recurring = (r.master as { recurrence?: unknown }).recurrence != null;
+    const series: SeriesFollowUp | undefined = r.exceptions.length || r.cancelled.length || (recurring && !create) ? { exceptions: r.exceptions, cancelled: r.cancelled } : undefined;
     const followUp: EventFollowUp = { create, wanted, oversize, ...(series ? { series } : {}) };
     return { body: r.master as Record<string, unknown>, uid: r.uid, dropped, followUp };
   },
