@@ -6,9 +6,15 @@
  * `graphEventToICalendar` of `@ewsdav/mappers` writes the master, its exceptions (RECURRENCE-ID
  * overrides) and its cancelled occurrences (EXDATE) as one iCalendar object, rendered onto the
  * basis. A write sends the master (POST, or PATCH with `If-Match`), then the series' exceptions:
- * each occurrence is found by its original start (`/events/{master}/instances` over the day around
- * it) and PATCHed (an exception) or DELETEd (a cancelled occurrence), all in batches; the master is
- * then read again, so its etag and text are what Graph holds after the last of them.
+ * the series' instances are read once (`/events/{master}/instances` over the range of the original
+ * starts concerned), each occurrence found by its original start and PATCHed (an exception) or
+ * DELETEd (a cancelled occurrence), in batches; the master is then read again, so its etag and text
+ * are what Graph holds after the last of them. What Graph cannot undo (an exception or a cancelled
+ * occurrence the text no longer has, still on the master) is reported in `dropped`; a create whose
+ * occurrence writes fail keeps its series (the engine learns its id) and reports the failure.
+ *
+ * A read by id is scoped to the pair's calendar (`outside`): the event's PidTagParentEntryId
+ * against the calendar's PidTagEntryId, so an event moved to Deleted Items reads as gone.
  *
  * File attachments (non-inline, within `maxAttachmentBytes`) are read when `hasAttachments` says
  * so and written after the event (added, removed, unchanged ones left alone; see `files.ts`).
