@@ -25,6 +25,13 @@ export interface GraphEventReadOptions extends GraphReadOptions {
   readonly bodyType?: "text" | "html";
   /** `$expand=exceptionOccurrences`: a series master's exceptions with it. */
   readonly expandExceptions?: boolean;
+  /**
+   * {@link calendarViewDelta} only: how the masters of the series seen are read — `"whole"`
+   * (default: every sync property, exceptions expanded, the extended properties asked for),
+   * `"versions"` (`$select=changeKey`: the id and etag, what a feed of versions needs) or `"none"`
+   * (not read: `masters` is empty and an occurrence whose series is gone is not told apart).
+   */
+  readonly masters?: "whole" | "versions" | "none";
 }
 
 /** Options of an event write. */
@@ -173,7 +180,8 @@ export function listCalendarView(r: GraphRequester, calendarId: string | undefin
  * Follows every next link (a page with neither link is a cut answer: an error), then reads the
  * series masters of the occurrences and exceptions seen, in `$batch`es of at most 20, with their
  * exceptions expanded and `cancelledOccurrences`; with `extendedProperties`, the single events are
- * read again the same way (calendarView delta expands nothing). An event gone before it is read
+ * read again the same way (calendarView delta expands nothing). `masters: "versions"` reads the
+ * masters' ids and etags only, `masters: "none"` nothing (see {@link GraphEventReadOptions.masters}). An event gone before it is read
  * is reported removed (with the instances of a series gone). A dropped sync state throws
  * `GraphSyncStateNotFoundError`: the caller then starts again without a cursor.
  */
@@ -186,8 +194,11 @@ export async function calendarViewDelta(
   if (round.changed.some((e) => (e.type === "occurrence" || e.type === "exception") && typeof e.seriesMasterId !== "string")) {
     throw new GraphTransportError("MALFORMED_RESPONSE", "calendarView delta: an occurrence without its seriesMasterId");
   }
-  const singles = options.extendedProperties?.length ? round.changed.filter((e) => e.type === "singleInstance" || e.type == null).map((e) => e.id) : [];
-  const read = await readEvents(r, batch, [...masterIds, ...singles], options);
+  if (options.masters === "none") return { changed: round.changed, removed: round.removed, cursor: round.cursor, masters: [] };
+  const whole = options.masters !== "versions";
+  // Single events are read again only for the extended properties asked for (calendarView delta expands nothing).
+  const singles = new Set(whole && options.extendedProperties?.length ? round.changed.filter((e) => e.type === "singleInstance" || e.type == null).map((e) => e.id) : []);
+  const read = await readEvents(r, batch, [...masterIds, ...singles], whole ? options : { ...options, versionsOnly: true });
   const masters = masterIds.flatMap((id) => (read.get(id) ? [read.get(id)!] : []));
   const removed = new Set(round.removed);
   const changed: GraphEvent[] = [];
@@ -196,7 +207,7 @@ export async function calendarViewDelta(
     if (master !== undefined && (e.type === "occurrence" || e.type === "exception")) {
       if (read.get(master) === undefined) removed.add(e.id);
       else changed.push(e);
-    } else if (singles.includes(e.id)) {
+    } else if (singles.has(e.id)) {
       const full = read.get(e.id);
       if (full === undefined) removed.add(e.id);
       else changed.push(full);
@@ -210,10 +221,10 @@ export async function calendarViewDelta(
  * in batches; an id that is gone (404) maps to undefined. A member that failed otherwise (throttled
  * inside the batch …) is read again on its own, through the transport's retries.
  */
-async function readEvents(r: GraphRequester, batch: GraphBatchRunner, ids: string[], options: GraphEventReadOptions): Promise<Map<string, GraphEvent | undefined>> {
+async function readEvents(r: GraphRequester, batch: GraphBatchRunner, ids: string[], options: GraphEventReadOptions & { versionsOnly?: boolean }): Promise<Map<string, GraphEvent | undefined>> {
   const out = new Map<string, GraphEvent | undefined>();
   const ext = options.extendedProperties ?? [];
-  const query = new URLSearchParams({
+  const query = new URLSearchParams(options.versionsOnly ? { $select: "changeKey" } : {
     $select: GRAPH_EVENT_SYNC_PROPERTIES.join(","),
     $expand: ["exceptionOccurrences", ...(ext.length ? [`singleValueExtendedProperties($filter=${ext.map((id) => `id eq ${odataQuote(id)}`).join(" or ")})`] : [])].join(","),
   });

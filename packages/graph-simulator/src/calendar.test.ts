@@ -241,4 +241,26 @@ describe("Graph simulator: calendars and events", () => {
     expect([calendarTypeOfPath("/me/events/x/attachments"), calendarTypeOfPath("/me/events/x/attachments/createUploadSession")]).toEqual([undefined, undefined]);
     expect([calendarTypeOfPath("/me/events/x/instances"), calendarTypeOfPath("/users/u/calendars/c"), calendarTypeOfPath("/me/events/x/cancel")]).toEqual(["event", "calendar", undefined]);
   });
+
+  it("gives an event's PidTagParentEntryId and a calendar's PidTagEntryId; an event moved to Deleted Items over EWS keeps its immutable id, with a new parent and change key", async () => {
+    const immutable = { prefer: 'IdType="ImmutableId"' };
+    const cal = await call("POST", "/me/calendars", { name: "Scope" }, immutable);
+    const made = await call("POST", `/me/calendars/${cal.json!.id}/events`, { subject: "Scoped", start: { dateTime: "2027-02-01T10:00:00", timeZone: "UTC" }, end: { dateTime: "2027-02-01T11:00:00", timeZone: "UTC" } }, immutable);
+    const expand = (tag: string) => `$expand=${encodeURIComponent(`singleValueExtendedProperties($filter=id eq 'Binary ${tag}')`)}`;
+    const own = await call("GET", `/me/calendars/${cal.json!.id}?$select=id&${expand("0x0FFF")}`, undefined, immutable);
+    const entryId = own.json!.singleValueExtendedProperties[0];
+    expect(entryId.id).toBe("Binary 0xfff");
+    expect(Buffer.from(entryId.value, "base64")).toHaveLength(46);
+    const read = async () => call("GET", `/me/events/${made.json!.id}?$select=subject,changeKey&${expand("0x0E09")}`, undefined, immutable);
+    const before = await read();
+    expect(before.json!.singleValueExtendedProperties).toEqual([{ id: "Binary 0xe09", value: entryId.value }]);
+    const box = ews.mailbox("alice@example.com");
+    const item = box.items(box.folderId(box.childFolders(box.distinguishedFolder("calendar")!).find((f) => f.displayName === "Scope")!)).find((i) => i.get("Subject") === "Scoped")!;
+    box.deleteItem(item.id, "MoveToDeletedItems");
+    const after = await read();
+    expect(after.status).toBe(200);
+    expect(after.json!.id).toBe(made.json!.id);
+    expect(after.json!.changeKey).not.toBe(before.json!.changeKey);
+    expect(after.json!.singleValueExtendedProperties[0].value).not.toBe(entryId.value);
+  });
 });

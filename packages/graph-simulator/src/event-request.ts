@@ -7,7 +7,7 @@
 import { decodeId, type FolderRecord, type ItemRecord, type ItemTarget, type SimulatedMailbox } from "@ewsdav/ews-simulator";
 import { GraphSimError, notFound } from "./errors.js";
 import { cancelledOccurrences, eventToGraph, ianaOf, type EventRenderContext } from "./event-map.js";
-import { extendedIdOf, formatExtendedId, parseExtendedId, sameExtendedId, type ExtendedId } from "./extended-properties.js";
+import { ENTRY_ID, extendedIdOf, folderEntryId, formatExtendedId, PARENT_ENTRY_ID, parseExtendedId, sameExtendedId, type ExtendedId } from "./extended-properties.js";
 import { ewsIdOfRest, resolveGraphId, restId } from "./ids.js";
 
 import type { RouteRequest, RouteResponse } from "./route-types.js";
@@ -299,6 +299,12 @@ export function renderEvent(req: RouteRequest, prefs: Preferences, target: ItemT
       if (expand.extended !== "all" && !expand.extended.some((e) => sameExtendedId(e, id))) continue;
       props.push({ id: formatExtendedId(id), value: element.children.find((c) => c.name === "Value")?.text ?? "" });
     }
+    // PidTagParentEntryId is computed by the store for every item (MS-OXPROPS 0x0E09): the entry id
+    // of the folder holding it, which changes when the item moves (to Deleted Items …) while its
+    // immutable id stays. Given when asked for by its tag, as Exchange gives computed properties.
+    if (expand.extended !== "all" && expand.extended.some((e) => sameExtendedId(e, PARENT_ENTRY_ID))) {
+      props.push({ id: formatExtendedId(PARENT_ENTRY_ID), value: folderEntryId(req.box, target.item.folder.number) });
+    }
     if (props.length > 0) out.singleValueExtendedProperties = props;
   }
   if (expand.exceptions) {
@@ -364,6 +370,20 @@ export function list<T>(req: RouteRequest, context: string, all: T[], render: (m
     body["@odata.nextLink"] = `${req.root}${req.userPath}/${req.segments.join("/")}?${q.toString().replace(/%24/g, "$")}`;
   }
   return { status: 200, body };
+}
+
+/**
+ * A calendar's `$expand=singleValueExtendedProperties($filter=…)`: the calendar folder's computed
+ * PidTagEntryId (MS-OXPROPS 0x0FFF) when asked for, the value an item's PidTagParentEntryId holds
+ * while the item is in that calendar. Anything else in `$expand` is refused, as on a calendar.
+ */
+export function calendarExtended(req: RouteRequest, folder: FolderRecord): Array<{ id: string; value: string }> | undefined {
+  if (req.query.get("$expand") === null) return undefined;
+  const expand = parseExpand(req.query);
+  if (expand.exceptions) throw new GraphSimError(400, "BadRequest", "Parsing OData Select and Expand failed: Could not find a property named 'exceptionOccurrences' on type 'microsoft.graph.calendar'.");
+  if (expand.extended === undefined || expand.extended === "all") return undefined;
+  const props = expand.extended.some((e) => sameExtendedId(e, ENTRY_ID)) ? [{ id: formatExtendedId(ENTRY_ID), value: folderEntryId(req.box, folder.number) }] : [];
+  return props.length ? props : undefined;
 }
 
 export function renderCalendar(req: RouteRequest, prefs: Preferences, folder: FolderRecord, select?: string[]): Record<string, unknown> {

@@ -20,7 +20,7 @@ import { GraphSimError } from "./errors.js";
 import { eventChanges, transactionIds, updatesOf } from "./event-map.js";
 import { calendarViewDelta } from "./event-delta.js";
 import {
-  bodyObject, CALENDAR_COLORS, CALENDAR_PROPERTIES, calendarOf, calendarViewOf, checkIfMatch, checkOptions, colors, defaultCalendar, EVENT_PROPERTIES, eventOf,
+  bodyObject, calendarExtended, CALENDAR_COLORS, CALENDAR_PROPERTIES, calendarOf, calendarViewOf, checkIfMatch, checkOptions, colors, defaultCalendar, EVENT_PROPERTIES, eventOf,
   instancesOf, isCalendarFolder, itemIdOf, list, methodNotAllowed, noRoute, parseExpand, parseSelect, preferences, renderCalendar, renderEvent, windowOf,
   withPreferences, type RouteRequest, type RouteResponse,
 } from "./event-request.js";
@@ -154,6 +154,8 @@ function calendarRoute(req: RouteRequest, folder: FolderRecord): RouteResponse {
   if (req.method === "GET") {
     checkOptions(req.query);
     const body = renderCalendar(req, prefs, folder, parseSelect(req.query, CALENDAR_PROPERTIES, "calendar"));
+    const extended = calendarExtended(req, folder);
+    if (extended) body.singleValueExtendedProperties = extended;
     return withPreferences(prefs, { status: 200, body: { "@odata.context": `${req.root}/$metadata#calendars/$entity`, ...body } });
   }
   if (req.method === "PATCH") {

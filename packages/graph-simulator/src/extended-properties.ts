@@ -103,3 +103,24 @@ export function parseExtendedProperties(value: unknown): Array<{ key: string; id
     return { ...extendedElement(parsed, v), id: parsed };
   });
 }
+
+// ---------------------------------------------------------------- computed MAPI ids
+
+/** PidTagParentEntryId (MS-OXPROPS: tag 0x0E09, PtypBinary): the entry id of the folder that holds an item. */
+export const PARENT_ENTRY_ID: ExtendedId = { type: "Binary", id: 0x0e09 };
+/** PidTagEntryId (MS-OXPROPS: tag 0x0FFF, PtypBinary): an object's own entry id. */
+export const ENTRY_ID: ExtendedId = { type: "Binary", id: 0x0fff };
+
+/**
+ * A folder's entry id as MS-OXCDATA 2.2.4.1 lays out a Folder EntryID (46 bytes: Flags, the store's
+ * ProviderUID, FolderType eofPrivateFolder 0x0001, DatabaseGuid, the 6-byte GlobalCounter, Pad): the
+ * bytes the EWS simulator's ConvertId gives as `EntryId`, so both protocols name a folder alike.
+ * Graph answers a Binary extended property's value base64-encoded.
+ */
+export function folderEntryId(box: { guid: Buffer }, folderNumber: number): string {
+  const type = Buffer.alloc(2);
+  type.writeUInt16LE(0x0001);
+  const counter = Buffer.alloc(6);
+  counter.writeUIntBE(folderNumber, 0, 6);
+  return Buffer.concat([Buffer.alloc(4), box.guid, type, box.guid, counter, Buffer.alloc(2)]).toString("base64");
+}

@@ -18,8 +18,9 @@ export interface CalendarApi {
     calendarId: string | undefined,
     window: { start: string | Date; end: string | Date },
     cursor: string | undefined,
-    options?: { extendedProperties?: readonly string[]; signal?: AbortSignal },
+    options?: { extendedProperties?: readonly string[]; masters?: "whole" | "versions" | "none"; signal?: AbortSignal },
   ): Promise<GraphDeltaRound<GraphEvent> & { masters: GraphEvent[] }>;
+  listEvents(calendarId: string | undefined, options?: { select?: readonly string[]; pageSize?: number; signal?: AbortSignal }): Promise<GraphEvent[]>;
 }
 
 /** The To Do calls the side makes. */

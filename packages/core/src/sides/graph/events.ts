@@ -6,9 +6,15 @@
  * `graphEventToICalendar` of `@ewsdav/mappers` writes the master, its exceptions (RECURRENCE-ID
  * overrides) and its cancelled occurrences (EXDATE) as one iCalendar object, rendered onto the
  * basis. A write sends the master (POST, or PATCH with `If-Match`), then the series' exceptions:
- * each occurrence is found by its original start (`/events/{master}/instances` over the day around
- * it) and PATCHed (an exception) or DELETEd (a cancelled occurrence), all in batches; the master is
- * then read again, so its etag and text are what Graph holds after the last of them.
+ * the series' instances are read once (`/events/{master}/instances` over the range of the original
+ * starts concerned), each occurrence found by its original start and PATCHed (an exception) or
+ * DELETEd (a cancelled occurrence), in batches; the master is then read again, so its etag and text
+ * are what Graph holds after the last of them. What Graph cannot undo (an exception or a cancelled
+ * occurrence the text no longer has, still on the master) is reported in `dropped`; a create whose
+ * occurrence writes fail keeps its series (the engine learns its id) and reports the failure.
+ *
+ * A read by id is scoped to the pair's calendar (`outside`): the event's PidTagParentEntryId
+ * against the calendar's PidTagEntryId, so an event moved to Deleted Items reads as gone.
  *
  * File attachments (non-inline, within `maxAttachmentBytes`) are read when `hasAttachments` says
  * so and written after the event (added, removed, unchanged ones left alone; see `files.ts`).
@@ -25,7 +31,7 @@ import { sendAll } from "./batch.js";
 import { queryOf, type GraphEntity, type ItemCodec, type MappedWrite, type Rendered } from "./codec.js";
 import { UID_EXPAND } from "./contacts.js";
 import { UID_PROPERTY_ID, type GraphContext } from "./context.js";
-import { answerError } from "./errors.js";
+import { answerError, toSideError } from "./errors.js";
 import { attachmentCap, droppedOf, eachLimited, filesOf, readAttachments, syncAttachments, withFiles, type FileBytes } from "./files.js";
 
 /** What a read of an event selects: what the mapping reads, what versions and `modified` need. */
@@ -68,7 +74,18 @@ async function reread(ctx: GraphContext, id: string, signal?: AbortSignal): Prom
  */
 async function afterEventWrite(ctx: GraphContext, written: GraphEntity, mapped: MappedWrite, signal?: AbortSignal): Promise<GraphEntity> {
   const followUp = mapped.followUp as EventFollowUp;
-  let entity = followUp.series ? await applySeries(ctx, written, followUp.series, signal) : written;
+  let entity = written;
+  if (followUp.series) {
+    try {
+      entity = await applySeries(ctx, written, followUp.series, mapped.dropped, signal);
+    } catch (error) {
+      if (!followUp.create) throw error; // an update is tried again
+      // The series exists: the engine must learn its id (never create it twice). What was not
+      // written of its occurrences is reported; the text read back says what Graph holds.
+      mapped.dropped.push({ property: "RECURRENCE-ID", reason: `the series was created, but Graph refused its exceptions or cancelled occurrences: ${(error as Error).message}` });
+      entity = await reread(ctx, written.id, signal).catch(() => written);
+    }
+  }
   const listCurrent = !followUp.create && (written as { hasAttachments?: boolean }).hasAttachments !== false;
   if (followUp.wanted.length > 0 || listCurrent) {
     try {
@@ -84,58 +101,156 @@ async function afterEventWrite(ctx: GraphContext, written: GraphEntity, mapped: 
   return withFiles(entity, { attachments: "keep", dropped: [] });
 }
 
-/** The `$select`/`$expand` of a read: the sync properties, the exceptions and ewsdav's UID property. */
-const READ_QUERY = queryOf(EVENT_SELECT, `exceptionOccurrences,${UID_EXPAND}`);
+/**
+ * PidTagParentEntryId (MS-OXPROPS: tag 0x0E09, PtypBinary, computed by the store for every item):
+ * the entry id of the folder that holds the event. Graph v1.0's event has no `parentFolderId`, and
+ * with immutable ids `GET /events/{id}` finds an event wherever it is (Deleted Items, another
+ * calendar); this property says where.
+ */
+const PARENT_ENTRY_ID = "Binary 0x0E09";
+/** PidTagEntryId (MS-OXPROPS: tag 0x0FFF, PtypBinary): a calendar folder's own entry id, what its events' PidTagParentEntryId holds. */
+const ENTRY_ID = "Binary 0x0FFF";
 
-/** A day's window around an instant, for `/instances`. */
-function dayAround(instant: string): { start: string; end: string } {
-  const ms = Date.parse(instant);
-  return { start: new Date(ms - 86_400_000).toISOString(), end: new Date(ms + 86_400_000).toISOString() };
+/** The `$select`/`$expand` of a read: the sync properties, the exceptions, ewsdav's UID property and the parent folder's entry id. */
+const READ_QUERY = queryOf(EVENT_SELECT, `exceptionOccurrences,singleValueExtendedProperties($filter=id eq '${UID_PROPERTY_ID}' or id eq '${PARENT_ENTRY_ID}')`);
+
+/** Whether a Graph extended property id names the MAPI tag `tag` (`Binary 0xe09`, `Binary 0x0E09` …). */
+function isTag(id: string, type: string, tag: number): boolean {
+  const m = /^(\w+)\s+0x([0-9a-f]{1,4})$/i.exec(id.trim());
+  return !!m && m[1]!.toLowerCase() === type.toLowerCase() && parseInt(m[2]!, 16) === tag;
+}
+
+/** The value of the Binary property `tag` among an entity's `singleValueExtendedProperties`, as bytes (base64 in Graph's answer). */
+function binaryOf(entity: object, tag: number): Buffer | undefined {
+  const all = (entity as { singleValueExtendedProperties?: unknown }).singleValueExtendedProperties;
+  const props = Array.isArray(all) ? (all as Array<{ id?: unknown; value?: unknown }>) : [];
+  const found = props.find((p) => typeof p.id === "string" && isTag(p.id, "Binary", tag));
+  return typeof found?.value === "string" && found.value !== "" ? Buffer.from(found.value, "base64") : undefined;
+}
+
+/** The entity without PidTagParentEntryId among its extended properties (where the event is, not what it says: never mapped). */
+function withoutParentEntryId(entity: GraphEntity): GraphEntity {
+  const all = entity.singleValueExtendedProperties;
+  if (!Array.isArray(all)) return entity;
+  const kept = (all as Array<{ id?: unknown }>).filter((p) => !(typeof p.id === "string" && isTag(p.id, "Binary", 0x0e09)));
+  return kept.length === all.length ? entity : { ...entity, singleValueExtendedProperties: kept };
+}
+
+/** The entry id of each calendar, by the side's context (read once per calendar: it never changes; a failed read is asked again next time). */
+const calendarEntryIds = new WeakMap<GraphContext, Map<string, Promise<Buffer | null>>>();
+
+/**
+ * A calendar's PidTagEntryId, read once (`GET /calendars/{id}` with the property expanded; Graph's
+ * calendar carries singleValueExtendedProperties) and kept; null when Graph does not give it.
+ */
+async function calendarEntryId(ctx: GraphContext, calendar: string, signal?: AbortSignal): Promise<Buffer | null> {
+  let known = calendarEntryIds.get(ctx);
+  if (!known) calendarEntryIds.set(ctx, (known = new Map()));
+  const cached = known.get(calendar);
+  if (cached !== undefined) return cached;
+  const read = readCalendarEntryId(ctx, calendar, signal);
+  known.set(calendar, read);
+  read.catch(() => known.delete(calendar));
+  return read;
+}
+
+async function readCalendarEntryId(ctx: GraphContext, calendar: string, signal?: AbortSignal): Promise<Buffer | null> {
+  const url = `${ctx.client.path("calendars", calendar)}?${queryOf(["id"], `singleValueExtendedProperties($filter=id eq '${ENTRY_ID}')`)}`;
+  const [answer] = await sendAll(ctx, [{ method: "GET", url }], signal);
+  if (!answer || answer.status >= 400) throw answer ? answerError(answer, null, "GET calendar") : new SideError("transient", "GET calendar: no answer");
+  if (typeof answer.body !== "object" || answer.body === null) throw new SideError("transient", "GET calendar: an answer without the calendar (cut or malformed)");
+  return binaryOf(answer.body, 0x0fff) ?? null;
+}
+
+/**
+ * Which events read by id are outside `calendar` (see {@link ItemCodec.outside}): their
+ * PidTagParentEntryId is not the calendar's PidTagEntryId. An event or a calendar without the
+ * property (a server that does not give computed properties) is taken as in the calendar, as
+ * before: the check can only turn a found event into a gone one on evidence.
+ */
+async function eventsOutside(ctx: GraphContext, calendar: string, entities: readonly GraphEntity[], signal?: AbortSignal): Promise<boolean[]> {
+  const parents = entities.map((e) => binaryOf(e, 0x0e09));
+  if (parents.every((p) => p === undefined)) return entities.map(() => false);
+  const own = await calendarEntryId(ctx, calendar, signal);
+  return parents.map((p) => own !== null && p !== undefined && !p.equals(own));
 }
 
 /** Whether an occurrence's `originalStart` is the instant `instant` (both as Graph or the mapper write them). */
 function sameInstant(a: string | null | undefined, b: string): boolean {
-  if (!a) return false;
-  const x = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(a) ? a : `${a}Z`);
-  const y = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(b) ? b : `${b}Z`);
-  return Number.isFinite(x) && x === y;
+  const x = instantOf(a);
+  return x !== undefined && x === instantOf(b);
+}
+
+/** An `originalStart` (with or without an offset: UTC) in ms, or undefined. */
+function instantOf(a: string | null | undefined): number | undefined {
+  if (!a) return undefined;
+  const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(a) ? a : `${a}Z`);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** Instants as a comparable set (ms). */
+function instantSet(values: ReadonlyArray<string | null | undefined>): Set<number> {
+  return new Set(values.map(instantOf).filter((ms): ms is number => ms !== undefined));
 }
 
 /**
- * Applies a series' exceptions and cancellations once its master is written: finds each
- * occurrence by its original start, PATCHes the exceptions and DELETEs the cancelled ones (an
- * occurrence already gone is fine), then reads the master again.
+ * Applies a series' exceptions and cancellations once its master is written: reads the series'
+ * instances once, over the range of the original starts concerned (a day either side; bounded by
+ * them, not the whole series), finds each occurrence by its original start, PATCHes the exceptions
+ * and DELETEs the cancelled ones (an occurrence already gone is fine), then reads the master again.
+ *
+ * What Graph cannot undo is reported in `dropped`, never tried again: an exception the text no
+ * longer has (Graph has no call that turns an exception back into a plain occurrence) and a
+ * cancelled occurrence the text no longer cancels (Graph cannot bring one back). The text then
+ * read back holds them, as Graph does.
  */
-async function applySeries(ctx: GraphContext, master: GraphEntity, followUp: SeriesFollowUp, signal?: AbortSignal): Promise<GraphEntity> {
+async function applySeries(ctx: GraphContext, master: GraphEntity, followUp: SeriesFollowUp, dropped: MappedWrite["dropped"], signal?: AbortSignal): Promise<GraphEntity> {
   const starts = [...followUp.exceptions.map((e) => e.originalStart), ...followUp.cancelled];
-  const lookups = await sendAll(ctx, starts.map((start) => {
-    const w = dayAround(start);
-    return { method: "GET" as const, url: `${ctx.client.path("events", master.id, "instances")}?startDateTime=${encodeURIComponent(w.start)}&endDateTime=${encodeURIComponent(w.end)}` };
-  }), signal);
-  const occurrenceOf = (n: number): string | undefined => {
-    const answer = lookups[n]!;
-    if (answer.status >= 400) throw answerError(answer, master.id, "GET instances");
-    const value = (answer.body as { value?: unknown } | undefined)?.value;
-    if (!Array.isArray(value)) throw new SideError("transient", "GET instances: an answer without its value (cut or malformed)", master.id);
-    return (value as GraphEvent[]).find((o) => sameInstant(o.originalStart, starts[n]!))?.id;
-  };
   const writes: Array<{ method: "PATCH" | "DELETE"; url: string; headers?: Record<string, string>; body?: unknown }> = [];
-  followUp.exceptions.forEach((e, n) => {
-    const id = occurrenceOf(n);
-    if (id === undefined) throw new SideError("rejected", `the series has no occurrence at ${e.originalStart} to change`, master.id);
-    writes.push({ method: "PATCH", url: ctx.client.path("events", id), headers: JSON_HEADERS, body: e.event });
-  });
-  followUp.cancelled.forEach((_, k) => {
-    const id = occurrenceOf(followUp.exceptions.length + k);
-    if (id !== undefined) writes.push({ method: "DELETE", url: ctx.client.path("events", id) }); // else cancelled already
-  });
+  if (starts.length > 0) {
+    const ms = [...instantSet(starts)];
+    const window = { start: new Date(Math.min(...ms) - 86_400_000).toISOString(), end: new Date(Math.max(...ms) + 86_400_000).toISOString() };
+    let instances: GraphEvent[];
+    try {
+      instances = await ctx.client.listInstances(master.id, window, { select: ["originalStart", "type"], pageSize: 1000, ...(signal ? { signal } : {}) });
+    } catch (error) {
+      throw toSideError(error, master.id);
+    }
+    const occurrenceAt = (start: string) => instances.find((o) => sameInstant(o.originalStart, start))?.id;
+    for (const e of followUp.exceptions) {
+      const id = occurrenceAt(e.originalStart);
+      if (id === undefined) throw new SideError("rejected", `the series has no occurrence at ${e.originalStart} to change`, master.id);
+      writes.push({ method: "PATCH", url: ctx.client.path("events", id), headers: JSON_HEADERS, body: e.event });
+    }
+    for (const start of followUp.cancelled) {
+      const id = occurrenceAt(start);
+      if (id !== undefined) writes.push({ method: "DELETE", url: ctx.client.path("events", id) }); // else cancelled already
+    }
+  }
   const answers = await sendAll(ctx, writes, signal);
   answers.forEach((answer) => {
     if (answer.status >= 400 && !(answer.status === 404)) throw answerError(answer, master.id, "write an occurrence of the series");
   });
-  const [fresh] = await sendAll(ctx, [{ method: "GET", url: `${ctx.client.path("events", master.id)}?${READ_QUERY}` }], signal);
-  if (!fresh || fresh.status >= 400) throw fresh ? answerError(fresh, master.id, "GET event") : new SideError("transient", "GET event: no answer", master.id);
-  return fresh.body as GraphEntity;
+  const fresh = await reread(ctx, master.id, signal);
+  const event = fresh as unknown as GraphEvent;
+  const wantedExceptions = instantSet(followUp.exceptions.map((e) => e.originalStart));
+  const wantedCancelled = instantSet(followUp.cancelled);
+  for (const e of event.exceptionOccurrences ?? []) {
+    const at = instantOf(e.originalStart);
+    if (at !== undefined && !wantedExceptions.has(at) && !wantedCancelled.has(at)) {
+      dropped.push(droppedOf("RECURRENCE-ID", "Graph cannot turn an exception back into a plain occurrence of its series; the exception is kept", new Date(at).toISOString()));
+    }
+  }
+  for (const c of event.cancelledOccurrences ?? []) {
+    // Graph gives a cancelled occurrence as `OID.{master id}.{date}`: its date is what is compared.
+    const day = /(\d{4}-\d{2}-\d{2})$/.exec(String(c))?.[1];
+    // The date is local to the series' zone (UTC−12 … UTC+14): an instant the text cancels matches it within that span.
+    const midnight = day === undefined ? Number.NaN : Date.parse(`${day}T00:00:00Z`);
+    if (day !== undefined && ![...wantedCancelled].some((ms) => ms >= midnight - 14 * 3_600_000 && ms < midnight + 36 * 3_600_000)) {
+      dropped.push(droppedOf("EXDATE", "Graph cannot bring back a cancelled occurrence; it stays cancelled", day));
+    }
+  }
+  return fresh;
 }
 
 /** The basis's binary ATTACH over the cap: never sent, so never in the mailbox, and kept on a read. */
@@ -154,6 +269,7 @@ export const EVENTS: ItemCodec = {
   itemPath: (ctx, _collection, id) => ctx.client.path("events", id),
   createPath: (ctx, collection) => ctx.client.path("calendars", collection, "events"),
   readQuery: READ_QUERY,
+  outside: eventsOutside,
   async render(ctx: GraphContext, _collection: string, entities: readonly GraphEntity[], bases: ReadonlyArray<string | undefined>, signal?: AbortSignal): Promise<Array<Rendered | Error>> {
     const zone = ctx.options.timeZone ? { timeZone: ctx.options.timeZone } : {};
     const files = await eachLimited(entities, 4, async (entity) => {
@@ -170,7 +286,7 @@ export const EVENTS: ItemCodec = {
     });
     return entities.map((entity, i) => {
       const basis = bases[i];
-      const event = entity as unknown as GraphEvent;
+      const event = withoutParentEntryId(entity) as unknown as GraphEvent;
       if (event.type === "occurrence" || event.type === "exception") return new SideError("rejected", "an occurrence is read through its series", entity.id);
       const f = files[i]!;
       if (f instanceof Error) return f;
@@ -203,7 +319,8 @@ export const EVENTS: ItemCodec = {
       } else if (file.isInline) dropped.push(droppedOf("ATTACH", "an inline attachment belongs to the HTML body; not sent", file.name));
       else wanted.push(file);
     }
-    const series: SeriesFollowUp | undefined = r.exceptions.length || r.cancelled.length ? { exceptions: r.exceptions, cancelled: r.cancelled } : undefined;
+    const recurring = (r.master as { recurrence?: unknown }).recurrence != null;
+    const series: SeriesFollowUp | undefined = r.exceptions.length || r.cancelled.length || (recurring && !create) ? { exceptions: r.exceptions, cancelled: r.cancelled } : undefined;
     const followUp: EventFollowUp = { create, wanted, oversize, ...(series ? { series } : {}) };
     return { body: r.master as Record<string, unknown>, uid: r.uid, dropped, followUp };
   },

@@ -6,14 +6,16 @@
  * - Events: calendarView delta of the calendar over the side's window (Graph v1.0 has no delta of
  *   a calendar's events without one). It returns instances; the side's items are single events and
  *   series masters, so an occurrence or exception stands for its series (at the master's etag,
- *   read by the client with the round). A round that reports instances removed (an event deleted, an
- *   occurrence cancelled, a series gone or moved out of the window) is answered with a full round
- *   instead: a removed instance does not say which series it belonged to, and the engine's
- *   comparison of a full listing with its state finds both the deleted items and the changed
- *   series. A full round lists the window only, so it is marked `windowed`: the engine reads every
- *   known item it does not list by id and deletes only those found gone (an event years back is
- *   kept, not taken for deleted). The cursor holds the window it was made over (`graph-window:v1:{start}|{end}|{link}`);
- *   once the window has moved on by more than {@link WINDOW_SLACK_DAYS} days, the feed restarts.
+ *   read by the client with the round: `$select=changeKey` only). A round that reports instances
+ *   removed (an event deleted, an occurrence cancelled, a series gone or moved out of the window) is
+ *   answered with the calendar's listing (`/calendars/{id}/events?$select=changeKey`, every single
+ *   event and series master whatever its dates, 1000 a page), `complete`, and the round's cursor is
+ *   kept: a removed instance does not say which series it belonged to, and the engine's comparison
+ *   of a complete listing with its state finds both the deleted items and the changed series. A
+ *   full round (no cursor) is a delta round over the window for the cursor alone (its instances
+ *   not read further) and the listing for the items. The cursor holds the window it was made over
+ *   (`graph-window:v1:{start}|{end}|{link}`); once the window has moved on by more than
+ *   {@link WINDOW_SLACK_DAYS} days, the feed restarts.
  *
  * No cursor, or one Graph rejects (410 `syncStateNotFound`, or a cursor that is not one of this
  * side's delta links), restarts as a full delta round: every item with its version, `complete`
@@ -31,7 +33,7 @@ import { GraphSyncStateNotFoundError, type GraphEvent } from "@ewsdav/graph-clie
 import type { ChangeFeed, Versioned } from "../../engine/side.js";
 import { needCalendars, needTodo } from "./apis.js";
 import { contactFolderOf, kindOf } from "./collections.js";
-import { UID_PROPERTY_ID, versionOf, type GraphContext } from "./context.js";
+import { versionOf, type GraphContext } from "./context.js";
 import { DEFAULT_CALENDAR_WINDOW } from "./options.js";
 
 /** The properties a contacts delta round asks for: the id comes anyway, the change key makes the version when no etag does. */
@@ -84,7 +86,8 @@ async function roundOf(ctx: GraphContext, kind: string, collection: string, from
     const r = await needTodo(ctx.client).todoTasksDelta(collection, from, call);
     return { changed: r.changed.map((e) => ({ id: e.id, version: versionOf(e) })), removed: r.removed, cursor: r.cursor };
   }
-  const r = await needCalendars(ctx.client).calendarViewDelta(collection, window, from, { extendedProperties: [UID_PROPERTY_ID], ...call });
+  // The feed carries versions only: the masters' etags, nothing of the single events beyond the round's own.
+  const r = await needCalendars(ctx.client).calendarViewDelta(collection, window, from, { masters: "versions", ...call });
   const masters = new Map<string, GraphEvent>(r.masters.map((m) => [m.id, m]));
   const changed = new Map<string, Versioned>();
   for (const e of r.changed) {
@@ -94,6 +97,20 @@ async function roundOf(ctx: GraphContext, kind: string, collection: string, from
     changed.set(item.id, { id: item.id, version: versionOf(item) });
   }
   return { changed: [...changed.values()], removed: r.removed, cursor: r.cursor };
+}
+
+/** The most events of one page of the calendar's listing (`$top`; Outlook's collections give at most 1000). */
+const LISTING_PAGE = 1000;
+
+/**
+ * Every event of a calendar (single events and series masters, whatever their dates) with its
+ * version: `GET /calendars/{id}/events?$select=changeKey`, all pages. A complete listing of the
+ * side's items, so the engine finds the deleted ones (absent) and the changed ones (another
+ * version) by comparing it with its state, without a read by id.
+ */
+async function eventListing(ctx: GraphContext, calendar: string, signal?: AbortSignal): Promise<Versioned[]> {
+  const events = await needCalendars(ctx.client).listEvents(calendar, { select: ["changeKey"], pageSize: LISTING_PAGE, ...(signal ? { signal } : {}) });
+  return events.map((e) => ({ id: e.id, version: versionOf(e) }));
 }
 
 /** The changes of a collection since `cursor` (`null`: every item, as a complete listing). */
@@ -115,19 +132,24 @@ export async function changes(ctx: GraphContext, collection: string, cursor: str
   }
   // Events: the cursor carries its window.
   const now = windowNow(ctx);
-  const full = async (removed: readonly string[] = []): Promise<ChangeFeed> => {
-    const r = await roundOf(ctx, kind, collection, undefined, now, signal);
-    // The ids the incremental round reported removed are deletions (a single event's instance id is its own id).
-    // Windowed: an event outside the window is not listed, and is not gone for that (the engine reads it by id).
-    return { cursor: `${WINDOW_CURSOR}${now.start}|${now.end}|${r.cursor}`, changed: r.changed, deleted: removed.filter((id) => !r.changed.some((c) => c.id === id)), complete: true, windowed: true };
+  // A full round: a calendarView delta round over the window for the cursor (its instances are not
+  // needed: nothing of it is read further), then the calendar's listing for the items. The delta round
+  // comes first, so a change made between the two is in the listing and reported again by the next
+  // round, never missed.
+  const full = async (): Promise<ChangeFeed> => {
+    const r = await needCalendars(ctx.client).calendarViewDelta(collection, now, undefined, { masters: "none", ...(signal ? { signal } : {}) });
+    return { cursor: `${WINDOW_CURSOR}${now.start}|${now.end}|${r.cursor}`, changed: await eventListing(ctx, collection, signal), deleted: [], complete: true };
   };
   const m = cursor?.startsWith(WINDOW_CURSOR) ? /^([^|]+)\|([^|]+)\|(.+)$/s.exec(cursor.slice(WINDOW_CURSOR.length)) : null;
   if (!m || !usable(ctx, m[3]!) || Math.abs(Date.parse(m[1]!) - Date.parse(now.start)) > WINDOW_SLACK_DAYS * DAY) return full();
   const window = { start: m[1]!, end: m[2]! };
   try {
     const r = await roundOf(ctx, kind, collection, m[3]!, window, signal);
-    if (r.removed.length) return full(r.removed); // which series lost an instance, the removal does not say
-    return { cursor: `${WINDOW_CURSOR}${window.start}|${window.end}|${r.cursor}`, changed: r.changed, deleted: [], complete: false };
+    const next = `${WINDOW_CURSOR}${window.start}|${window.end}|${r.cursor}`;
+    // Which series lost an instance, a removal does not say: the calendar's listing (after the round,
+    // so nothing between is missed) answers it, and the round's cursor is kept.
+    if (r.removed.length) return { cursor: next, changed: await eventListing(ctx, collection, signal), deleted: [], complete: true };
+    return { cursor: next, changed: r.changed, deleted: [], complete: false };
   } catch (error) {
     if (!(error instanceof GraphSyncStateNotFoundError)) throw error;
     return full();

@@ -1,0 +1,117 @@
+/**
+ * The Graph side's reads of events are scoped to the pair's calendar. With immutable ids, Graph's
+ * `GET /events/{id}` finds an event wherever it is: one deleted in Outlook (over EWS here: DeleteItem
+ * with MoveToDeletedItems) sits in Deleted Items under the same id. The side compares the event's
+ * PidTagParentEntryId with the calendar's PidTagEntryId (`ItemCodec.outside`), so such an event
+ * reads as gone: a read by id (what a feed or a notice names, a write's re-read) answers not-found,
+ * the deletion reaches DAV, and a DAV-side edit of it never lands in Deleted Items (the PATCH's
+ * If-Match fails on the move's new change key, and the read that follows finds it gone). The Graph and EWS simulators share one mailbox; DAV is Radicale.
+ */
+import { DavClient } from "@ewsdav/dav-client";
+import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
+import { ConcurrencyLimiter, GraphClient } from "@ewsdav/graph-client";
+import { startGraphSimulator, type GraphSimulator } from "@ewsdav/graph-simulator";
+import { MemoryStateStore, SideError, SyncEngine, type SyncReport } from "@ewsdav/core";
+import { DavSide } from "@ewsdav/core/dav";
+import { GraphSide } from "@ewsdav/core/graph";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDavServer, type DavServer } from "../../../test/harness/dav-servers.js";
+import { vevent } from "../src/fixtures.test-support.js";
+
+const DAY = 86_400_000;
+const basic = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "");
+const ok = (r: SyncReport) => expect(r.ok, JSON.stringify(r.pairs.map((p) => [p.pairId, p.error, p.errors.slice(0, 3)]))).toBe(true);
+
+describe("Graph event reads scoped to the pair's calendar", () => {
+  let ewsSim: EwsSimulator;
+  let sim: GraphSimulator;
+  let dav: DavServer;
+  let graph: GraphClient;
+  let davClient: DavClient;
+
+  beforeAll(async () => {
+    [ewsSim, dav] = await Promise.all([startEwsSimulator({ record: false }), startDavServer("radicale")]);
+    sim = await startGraphSimulator({ mailbox: (a) => ewsSim.mailbox(a), tokens: { t: "alice@example.com" } });
+    graph = new GraphClient({ baseUrl: sim.url, getToken: async () => "t", limiter: new ConcurrencyLimiter(4), baseDelayMs: 10 });
+    davClient = new DavClient({ baseUrl: dav.url, auth: { type: "basic", username: dav.username, password: dav.password }, headers: dav.headers });
+  });
+  afterAll(async () => {
+    await davClient?.close();
+    await graph?.close();
+    await Promise.all([sim?.stop(), ewsSim?.stop(), dav?.stop()]);
+  });
+
+  /** A Graph calendar and a Radicale calendar paired and synced once, with DAV's events in both. */
+  async function paired(name: string, items: Array<{ name: string; text: string }>) {
+    const box = ewsSim.mailbox("alice@example.com");
+    const side = new GraphSide({ client: graph, name: "graph" });
+    const davSide = new DavSide({ client: davClient, name: "dav" });
+    await dav.seedCollection({ name, kind: "calendar", items });
+    const cal = (await davSide.listCollections()).find((c) => c.id.replace(/\/$/, "").endsWith(`/${name}`))!.id;
+    const calendar = (await side.createCollection("events", `Scoped ${name}`)).id;
+    const engine = new SyncEngine({ store: new MemoryStateStore(), sides: [side, davSide] });
+    await engine.link({ id: name, kind: "events", remote: { side: "graph", collection: calendar }, local: { side: "dav", collection: cal } });
+    ok(await engine.runOnce());
+    const folder = box.childFolders(box.distinguishedFolder("calendar")!).find((f) => f.displayName === `Scoped ${name}`)!;
+    const exchange = () => box.items(box.folderId(folder));
+    expect(exchange()).toHaveLength(items.length);
+    const mine = new Set(items.map((i) => /SUMMARY:(.*)/.exec(i.text)![1]!.trim()));
+    const deleted = () => box.items(box.folderId(box.distinguishedFolder("deleteditems")!)).filter((i) => [...mine].some((s) => (i.get("Subject") ?? "").startsWith(s)));
+    return { box, engine, cal, exchange, deleted, side, calendar };
+  }
+
+  it("an event and a series moved to Deleted Items in Outlook read as gone by id and reach DAV as deletions", async () => {
+    const soon = Date.now() + 3 * DAY;
+    const { box, engine, cal, exchange, deleted, side, calendar } = await paired("gone", [
+      { name: "old.ics", text: vevent("old-single", { SUMMARY: "Old single", DTSTART: "20180105T100000Z", DTEND: "20180105T110000Z" }) },
+      { name: "series.ics", text: vevent("old-series", { SUMMARY: "Old series", DTSTART: "20180301T090000Z", DTEND: "20180301T093000Z", RRULE: "FREQ=WEEKLY;COUNT=4" }) },
+      { name: "near.ics", text: vevent("near", { SUMMARY: "Near", DTSTART: basic(soon), DTEND: basic(soon + 3_600_000) }) },
+      { name: "kept.ics", text: vevent("kept", { SUMMARY: "Kept", DTSTART: "20180601T100000Z", DTEND: "20180601T110000Z" }) },
+    ]);
+    const before = (await side.changes(calendar, null)).changed.map((c) => c.id);
+    const uidOf = new Map((await side.fetch(calendar, before)).map((r, i) => [before[i]!, r instanceof SideError ? null : r.uid]));
+    // Outlook's delete: each goes to Deleted Items, with the same immutable id over Graph.
+    for (const subject of ["Old single", "Old series", "Near"]) box.deleteItem(exchange().find((i) => i.get("Subject") === subject)!.id, "MoveToDeletedItems");
+    expect(deleted().map((i) => i.get("Subject")).sort()).toEqual(["Near", "Old series", "Old single"]);
+    // Read by id (as the engine reads what a feed or a notice names, and after a refused write):
+    // Graph finds the three in Deleted Items by their ids, and the side answers them not-found.
+    const read = await side.fetch(calendar, before);
+    const gone = read.flatMap((r, i) => (r instanceof SideError && r.code === "not-found" ? [uidOf.get(before[i]!)] : [])).sort();
+    expect(gone).toEqual(["near", "old-series", "old-single"]);
+    expect(read.flatMap((r) => (r instanceof SideError ? [] : [r.uid]))).toEqual(["kept"]);
+    for (const id of before) expect((await graph.getEvent(id)).id).toBe(id); // still found by Graph, in Deleted Items
+    // The calendar view reports "Near" removed; the calendar's listing that answers it lacks all three.
+    const round = await engine.runOnce();
+    ok(round);
+    expect(round.pairs[0]!.local.deleted).toHaveLength(3);
+    const left = await davClient.fetchAll(cal);
+    expect(left.map((i) => /SUMMARY:(.*)/.exec(i.data)![1]!.trim())).toEqual(["Kept"]);
+    // Deleted Items is left alone, and the next cycle has nothing to do.
+    expect(deleted().map((i) => i.get("Subject")).sort()).toEqual(["Near", "Old series", "Old single"]);
+    const quiet = await engine.runOnce();
+    ok(quiet);
+    expect(quiet.pairs[0]!.local.deleted.length + quiet.pairs[0]!.remote.updated.length + quiet.pairs[0]!.remote.deleted.length).toBe(0);
+  });
+
+  it("a DAV-side edit of an event moved to Deleted Items does not edit it there", async () => {
+    const { box, engine, cal, exchange, deleted } = await paired("edit", [
+      { name: "old.ics", text: vevent("old-edit", { SUMMARY: "Old to edit", DTSTART: "20180105T100000Z", DTEND: "20180105T110000Z" }) },
+      { name: "series.ics", text: vevent("series-edit", { SUMMARY: "Series to edit", DTSTART: "20180301T090000Z", DTEND: "20180301T093000Z", RRULE: "FREQ=WEEKLY;COUNT=4" }) },
+    ]);
+    for (const subject of ["Old to edit", "Series to edit"]) box.deleteItem(exchange().find((i) => i.get("Subject") === subject)!.id, "MoveToDeletedItems");
+    // Outside the window, the calendar view reports nothing; DAV edits both.
+    for (const item of await davClient.fetchAll(cal)) {
+      await davClient.updateItem({ href: item.href, etag: item.etag, text: item.data.replace(/^SUMMARY:(.*)$/m, "SUMMARY:$1 (edited on DAV)") });
+    }
+    const round = await engine.runOnce();
+    expect(round.pairs[0]!.error).toBeNull();
+    // What is in Deleted Items is as it was deleted: never edited there.
+    expect(deleted().map((i) => i.get("Subject")).sort()).toEqual(["Old to edit", "Series to edit"]);
+    // Nothing is left half-done: a later cycle settles and the next one is quiet.
+    await engine.runOnce();
+    const quiet = await engine.runOnce();
+    ok(quiet);
+    expect(quiet.pairs[0]!.remote.updated.length + quiet.pairs[0]!.local.updated.length + quiet.pairs[0]!.remote.created.length + quiet.pairs[0]!.local.created.length).toBe(0);
+    expect(deleted().map((i) => i.get("Subject")).sort()).toEqual(["Old to edit", "Series to edit"]);
+  });
+});
