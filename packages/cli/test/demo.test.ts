@@ -17,7 +17,7 @@ describe("npm run demo", () => {
     const dropped = lines.filter((l) => l.includes("dropped:") && l.includes("demo-ada-lovelace"));
     expect(dropped, lines.join("\n")).toHaveLength(1);
     expect(dropped[0]).toContain("exchange could not store part of demo-ada-lovelace");
-    expect(dropped[0]).toMatch(/EMAIL — EWS holds 3 e-mail addresses/);
+    expect(dropped[0]).toMatch(/EMAIL — an Exchange contact holds 3 e-mail addresses/);
     expect(dropped[0]).toContain("X-DEMO-FAVOURITE-ENGINE — ");
   });
 

@@ -86,7 +86,7 @@ describe("ewsdav sync and watch", () => {
     const dropped = lines.filter((l) => l.trimStart().startsWith("dropped:"));
     expect(dropped, lines.join("\n")).toHaveLength(1);
     expect(dropped[0]).toContain("work could not store part of four-mails");
-    expect(dropped[0]).toMatch(/EMAIL — EWS holds 3 e-mail addresses/);
+    expect(dropped[0]).toMatch(/EMAIL — an Exchange contact holds 3 e-mail addresses/);
     expect(dropped[0]).toContain("X-EXAMPLE-FLAG — ");
   });
 

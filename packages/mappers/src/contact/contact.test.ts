@@ -167,7 +167,7 @@ describe("parameters EWS cannot hold", () => {
   it("reports an unknown parameter of a mapped property, naming the property and the parameter, and still maps the value", () => {
     const { item, dropped } = contactFromVCard(card("4.0", "EMAIL;TYPE=work;X-DAV-PARAM=1:ada@work.example"));
     expect(emails(item)).toEqual({ EmailAddress1: "ada@work.example" });
-    expect(dropped).toEqual([{ property: "EMAIL;X-DAV-PARAM", reason: "parameter X-DAV-PARAM has no EWS field; kept on the DAV side", value: "1" }]);
+    expect(dropped).toEqual([{ property: "EMAIL;X-DAV-PARAM", reason: "parameter X-DAV-PARAM has no Exchange field; kept on the DAV side", value: "1" }]);
   });
 
   it("keeps the parameter on the DAV side when Exchange changes the value (the merge onto the base)", () => {
@@ -222,7 +222,7 @@ describe("parameters EWS cannot hold", () => {
     const { dropped } = contactFromVCard(
       card("3.0", "TEL;TYPE=WORK;TYPE=pref;CHARSET=utf-8:+1 555 0100", "BDAY;X-APPLE-OMIT-YEAR=1604:1604-03-15", "PHOTO;ENCODING=b;TYPE=JPEG:/9j/4AAQ", "NOTE;X-EXAMPLE=a,b:Hello"),
     );
-    expect(dropped).toEqual([{ property: "NOTE;X-EXAMPLE", reason: "parameter X-EXAMPLE has no EWS field; kept on the DAV side", value: "a,b" }]);
+    expect(dropped).toEqual([{ property: "NOTE;X-EXAMPLE", reason: "parameter X-EXAMPLE has no Exchange field; kept on the DAV side", value: "a,b" }]);
   });
 
   it("reports a property EWS cannot hold once, as the property (not its parameters as well)", () => {

@@ -196,7 +196,7 @@ export function readContactCard(card: JComponent): ContactReading {
   const single = (names: string[], field: string, accept?: (property: JProperty) => boolean): number | null => {
     const candidates = preferred(named(...names)).filter((index) => !explained.has(index) && (!accept || accept(props[index]!)));
     const [first, ...rest] = candidates;
-    for (const index of rest) drop(index, `EWS holds one ${field}`);
+    for (const index of rest) drop(index, `an Exchange contact holds one ${field}`);
     return first ?? null;
   };
 
@@ -232,7 +232,7 @@ export function readContactCard(card: JComponent): ContactReading {
   if (nickname !== null) {
     const values = props[nickname]!.slice(3).map(String).filter((value) => value !== "");
     if (values[0] !== undefined) item.nickname = values[0];
-    if (values.length > 1) dropped.push({ property: "NICKNAME", reason: "EWS holds one nickname", value: values.slice(1).join(",") });
+    if (values.length > 1) dropped.push({ property: "NICKNAME", reason: "an Exchange contact holds one nickname", value: values.slice(1).join(",") });
     bind("nickname", nickname);
   }
 
@@ -280,7 +280,7 @@ export function readContactCard(card: JComponent): ContactReading {
     if (company) item.companyName = company;
     if (department) item.department = department;
     const units = Array.isArray(property[3]) ? (property[3] as unknown[]).slice(2).map(String).filter((unit) => unit !== "") : [];
-    if (units.length > 0) dropped.push({ property: "ORG", reason: "EWS holds company and department only", value: units.join(";") });
+    if (units.length > 0) dropped.push({ property: "ORG", reason: "an Exchange contact holds company and department only", value: units.join(";") });
     bind("org", org);
   }
 
@@ -308,8 +308,8 @@ export function readContactCard(card: JComponent): ContactReading {
     let taken = false;
     for (const index of ordered) {
       const name = relationName(props[index]!);
-      if (name === null) drop(index, "a reference to another contact, not a name; EWS holds names only");
-      else if (taken) drop(index, `EWS holds one ${role} name`);
+      if (name === null) drop(index, "a reference to another contact, not a name; an Exchange contact holds names only");
+      else if (taken) drop(index, `an Exchange contact holds one ${role} name`);
       else {
         if (name !== "") item[field] = name;
         bind(role, index);
@@ -320,7 +320,7 @@ export function readContactCard(card: JComponent): ContactReading {
   const children: string[] = [];
   for (const { index } of relationCandidates("child")) {
     const name = relationName(props[index]!);
-    if (name === null) drop(index, "a reference to another contact, not a name; EWS holds names only");
+    if (name === null) drop(index, "a reference to another contact, not a name; an Exchange contact holds names only");
     else if (name !== "") {
       children.push(name);
       bind("children", index);
@@ -374,7 +374,7 @@ export function readContactCard(card: JComponent): ContactReading {
   for (const index of waiting) {
     const free = EMAIL_SLOTS.find((slot) => !emailSlots.has(slot.key));
     if (free) emailSlots.set(free.key, index);
-    else drop(index, "EWS holds 3 e-mail addresses (EmailAddress1–3); all are taken");
+    else drop(index, "an Exchange contact holds 3 e-mail addresses; all are taken");
   }
   for (const slot of EMAIL_SLOTS) {
     const index = emailSlots.get(slot.key);
@@ -401,7 +401,7 @@ export function readContactCard(card: JComponent): ContactReading {
     const candidates = phoneSlotCandidates(new Set(typesAt(index)), groupLabel(card, property));
     const free = candidates.find((key) => !phoneSlots.has(key));
     if (free) phoneSlots.set(free, index);
-    else drop(index, `no free EWS phone slot for this type (${candidates.join(", ")} taken)`);
+    else drop(index, `no free Exchange phone field for this type (${candidates.join(", ")} taken)`);
   }
   for (const slot of PHONE_SLOTS) {
     const index = phoneSlots.get(slot.key);
@@ -425,11 +425,11 @@ export function readContactCard(card: JComponent): ContactReading {
     const type = types.has("work") || label === "work" ? "work" : types.has("home") || label === "home" ? "home" : "other";
     const slot = ADDRESS_SLOTS.find((candidate) => candidate.type === type)!;
     if (addressSlots.has(slot.key)) {
-      drop(index, `EWS holds one ${type} address (${slot.key}); it is taken`);
+      drop(index, `an Exchange contact holds one ${type} address; it is taken`);
       continue;
     }
     addressSlots.set(slot.key, index);
-    if (lost.length > 0) dropped.push({ property: "ADR", reason: "EWS has no post office box or extended address field", value: lost.join(";") });
+    if (lost.length > 0) dropped.push({ property: "ADR", reason: "an Exchange address has no post office box or extended address field", value: lost.join(";") });
   }
   let mailing: PhysicalAddressKey | null = null;
   for (const slot of ADDRESS_SLOTS) {
@@ -462,7 +462,7 @@ export function readContactCard(card: JComponent): ContactReading {
     }
     const key = IM_SLOTS[imSlot];
     if (!key) {
-      drop(index, "EWS holds 3 IM addresses (ImAddress1–3); all are taken");
+      drop(index, "an Exchange contact holds 3 IM addresses; all are taken");
       continue;
     }
     seenIm.add(value.toLowerCase());
@@ -473,14 +473,14 @@ export function readContactCard(card: JComponent): ContactReading {
 
   props.forEach((property, index) => {
     if (explained.has(index) || META_PROPERTIES.has(property[0])) return;
-    drop(index, property[0].startsWith("x-") ? "an extension property with no EWS field (kept on the DAV side)" : "no EWS field (kept on the DAV side)");
+    drop(index, property[0].startsWith("x-") ? "an extension property with no Exchange field (kept on the DAV side)" : "no Exchange field (kept on the DAV side)");
   });
   // Parameters of the mapped properties that EWS cannot hold (the property itself is carried).
   const mapped = new Set<number>();
   for (const [key, indexes] of bindings) if (key !== "im-duplicate") for (const index of indexes) mapped.add(index);
   for (const index of [...mapped].sort((a, b) => a - b)) {
     for (const [parameter, value] of uncarriedParameters(props[index]!)) {
-      const entry: DroppedProperty = { property: `${upperName(props[index]!)};${parameter}`, reason: `parameter ${parameter} has no EWS field; kept on the DAV side` };
+      const entry: DroppedProperty = { property: `${upperName(props[index]!)};${parameter}`, reason: `parameter ${parameter} has no Exchange field; kept on the DAV side` };
       if (value !== "" && value.length <= 200) entry.value = value;
       dropped.push(entry);
     }

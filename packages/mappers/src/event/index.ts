@@ -134,12 +134,12 @@ function mapEventFromVEvent(text: string, options: EventFromVEventOptions): Even
     // RFC 5545 starts the first occurrence one gap length later and keeps the others at DTSTART's
     // time; EWS takes the pattern's time of day from the start it is given, so it repeats the
     // series at the shifted time (the EWS → iCalendar direction reads it back from OriginalStarts).
-    dropped.push({ property: "DTSTART", reason: `the series starts at a wall-clock time that does not exist that day (a DST gap in ${start.zone.tzid}); EWS repeats it at the time it starts that day, ${ewsDateTime(start.utc)}`, value: ewsDateTime(start.utc) });
+    dropped.push({ property: "DTSTART", reason: `the series starts at a wall-clock time that does not exist that day (a DST gap in ${start.zone.tzid}); Exchange repeats it at the time it starts that day, ${ewsDateTime(start.utc)}`, value: ewsDateTime(start.utc) });
   }
   if (group.master) {
     if (master.item.recurrence && master.start && master.rrule) operations.push(...occurrenceOperations(group, master, zones, readOptions, options.current, dropped));
     else if (group.overrides.length > 0 || all(masterComponent, "exdate").length > 0) {
-      dropped.push({ property: "RECURRENCE-ID", reason: "overrides and EXDATEs of a series EWS cannot hold stay on the DAV side" });
+      dropped.push({ property: "RECURRENCE-ID", reason: "overrides and EXDATEs of a series Exchange cannot hold stay on the DAV side" });
     }
   }
   return { item: master.item, uid: master.uid, occurrenceOperations: operations, sendMeetingInvitations: "SendToNone", dropped };
@@ -175,7 +175,7 @@ function occurrenceOperations(
     checkBudget("EXDATE");
     const instanceIndex = index(originalUtc, "EXDATE");
     // An EXDATE that names no occurrence of the pattern deletes nothing on EWS; it stays on the DAV side.
-    if (instanceIndex === null) dropped.push({ property: "EXDATE", reason: "names no occurrence of the pattern, so there is nothing to delete on EWS; it stays on the DAV side", value: ewsDateTime(originalUtc) });
+    if (instanceIndex === null) dropped.push({ property: "EXDATE", reason: "names no occurrence of the pattern, so there is nothing to delete in Exchange; it stays on the DAV side", value: ewsDateTime(originalUtc) });
     else operations.push({ kind: "deleteOccurrence", originalStart: ewsDateTime(originalUtc), instanceIndex });
   }
   const modified = new Set<number>();
@@ -201,11 +201,11 @@ function occurrenceOperations(
     // Exchange refuses to move an occurrence onto or past the day of its neighbours
     // (ErrorOccurrenceCrossingBoundary): such an override stays on the DAV side only.
     if (index(originalUtc) === null) {
-      dropped.push({ property: "RECURRENCE-ID", reason: "the override's RECURRENCE-ID is not an occurrence of the pattern; EWS cannot hold it, it stays on the DAV side", value: ewsDateTime(originalUtc) });
+      dropped.push({ property: "RECURRENCE-ID", reason: "the override's RECURRENCE-ID is not an occurrence of the pattern; Exchange cannot hold it, it stays on the DAV side", value: ewsDateTime(originalUtc) });
       continue;
     }
     if (crossesNeighbours(master, originalUtc, parseEwsDateTime(reading.item.start!, "Start"), occurrences)) {
-      dropped.push({ property: "RECURRENCE-ID", reason: "EWS cannot move an occurrence onto or past the day of another occurrence; the override stays on the DAV side", value: ewsDateTime(originalUtc) });
+      dropped.push({ property: "RECURRENCE-ID", reason: "Exchange cannot move an occurrence onto or past the day of another occurrence; the override stays on the DAV side", value: ewsDateTime(originalUtc) });
       continue;
     }
     // Attachments live on the series master only: an override's own ATTACH is not sent.

@@ -246,7 +246,7 @@ export function readVEvent(event: JComponent, context: ZoneContext, options: Rea
     if (exact && ["Normal", "Personal", "Private", "Confidential"].includes(exact)) sensitivity = exact as Sensitivity;
     else if (value === "PRIVATE") sensitivity = "Private";
     else if (value === "CONFIDENTIAL") sensitivity = "Confidential";
-    else if (value !== "PUBLIC") dropped.push({ property: "CLASS", reason: `"${value}" has no EWS sensitivity; read as Normal` });
+    else if (value !== "PUBLIC") dropped.push({ property: "CLASS", reason: `"${value}" has no Exchange sensitivity; read as Normal` });
     item.sensitivity = sensitivity;
   }
   const categories = all(event, "categories").flatMap((property) => property.slice(3).map(String)).filter((value) => value !== "");
@@ -281,7 +281,7 @@ export function readVEvent(event: JComponent, context: ZoneContext, options: Rea
     const partstat = (param(property, "partstat") ?? "NEEDS-ACTION").toUpperCase();
     let response = PARTSTAT[partstat];
     if (!response) {
-      dropped.push({ property: "ATTENDEE", reason: `PARTSTAT=${partstat} has no EWS response`, value: email });
+      dropped.push({ property: "ATTENDEE", reason: `PARTSTAT=${partstat} has no Exchange response`, value: email });
       response = "Unknown";
     }
     const known = options.knownResponses?.get(email.toLowerCase());
@@ -292,10 +292,10 @@ export function readVEvent(event: JComponent, context: ZoneContext, options: Rea
     const role = (param(property, "role") ?? "REQ-PARTICIPANT").toUpperCase();
     if (cutype === "RESOURCE" || cutype === "ROOM") (item.resources ??= []).push(attendee);
     else if (role === "OPT-PARTICIPANT" || role === "NON-PARTICIPANT") {
-      if (role === "NON-PARTICIPANT") dropped.push({ property: "ATTENDEE", reason: "ROLE=NON-PARTICIPANT is an optional attendee on EWS", value: email });
+      if (role === "NON-PARTICIPANT") dropped.push({ property: "ATTENDEE", reason: "ROLE=NON-PARTICIPANT is an optional attendee in Exchange", value: email });
       (item.optionalAttendees ??= []).push(attendee);
     } else {
-      if (role !== "REQ-PARTICIPANT" && role !== "CHAIR") dropped.push({ property: "ATTENDEE", reason: `ROLE=${role} is a required attendee on EWS`, value: email });
+      if (role !== "REQ-PARTICIPANT" && role !== "CHAIR") dropped.push({ property: "ATTENDEE", reason: `ROLE=${role} is a required attendee in Exchange`, value: email });
       (item.requiredAttendees ??= []).push(attendee);
     }
   }
@@ -305,12 +305,12 @@ export function readVEvent(event: JComponent, context: ZoneContext, options: Rea
   item.reminderIsSet = false;
   alarms.forEach((alarm, index) => {
     if (index > 0) {
-      dropped.push({ property: "VALARM", reason: "EWS holds one reminder; further alarms stay on the DAV side" });
+      dropped.push({ property: "VALARM", reason: "Exchange holds one reminder; further alarms stay on the DAV side" });
       return;
     }
     const minutes = alarmMinutesBeforeStart(alarm, start.utc, end!.utc);
     if (minutes === null) {
-      dropped.push({ property: "VALARM", reason: "the alarm does not fire before the start; EWS reminders do" });
+      dropped.push({ property: "VALARM", reason: "the alarm does not fire before the start; Exchange reminders do" });
       return;
     }
     item.reminderIsSet = true;
@@ -321,7 +321,7 @@ export function readVEvent(event: JComponent, context: ZoneContext, options: Rea
   const rrules = all(event, "rrule");
   if (rrules.length > 0) {
     rrule = rrules[0]![3] as JCalRecur;
-    if (rrules.length > 1) dropped.push({ property: "RRULE", reason: "EWS holds one rule; the others stay on the DAV side" });
+    if (rrules.length > 1) dropped.push({ property: "RRULE", reason: "Exchange holds one rule; the others stay on the DAV side" });
     const zone = startTime.kind === "floating" || startTime.kind === "date" ? context.defaultZone : start.zone;
     const reading = rruleToRecurrence(rrule, { startLocal: start.local, allDay, zone: startTime.kind === "floating" ? null : zone });
     dropped.push(...reading.dropped);
@@ -331,8 +331,8 @@ export function readVEvent(event: JComponent, context: ZoneContext, options: Rea
   for (const property of event[1]) {
     const name = property[0];
     if (MAPPED_VEVENT_PROPERTIES.has(name) || IGNORED_VEVENT_PROPERTIES.has(name)) continue;
-    if (name === "rdate" || name === "exrule") dropped.push({ property: name.toUpperCase(), reason: "EWS series follow one pattern; stays on the DAV side" });
-    else dropped.push({ property: name.toUpperCase(), reason: "no EWS field; stays on the DAV side" });
+    if (name === "rdate" || name === "exrule") dropped.push({ property: name.toUpperCase(), reason: "an Exchange series follows one pattern; stays on the DAV side" });
+    else dropped.push({ property: name.toUpperCase(), reason: "no Exchange field; stays on the DAV side" });
   }
   return { item, uid, start, allDay, rrule, dropped };
 }

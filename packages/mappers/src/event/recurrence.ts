@@ -94,11 +94,11 @@ function dayOfMonthOf(monthDays: number[], setPos: number[]): { day: number; exa
  */
 export function rruleToRecurrence(rule: JCalRecur, context: SeriesContext): RecurrenceReading {
   const dropped: DroppedProperty[] = [];
-  const refuse = (reason: string): RecurrenceReading => ({ recurrence: null, dropped: [{ property: "RRULE", reason: `EWS cannot say this rule: ${reason}` }] });
+  const refuse = (reason: string): RecurrenceReading => ({ recurrence: null, dropped: [{ property: "RRULE", reason: `Exchange cannot hold this rule: ${reason}` }] });
   const freq = String(rule.freq ?? "").toUpperCase();
   const interval = Number(rule.interval ?? 1);
-  if (!Number.isInteger(interval) || interval < 1 || interval > 999) return refuse(`INTERVAL=${String(rule.interval)} (EWS allows 1–999)`);
-  for (const part of UNSUPPORTED_PARTS) if (rule[part] !== undefined) return refuse(`${part.toUpperCase()} has no EWS equivalent`);
+  if (!Number.isInteger(interval) || interval < 1 || interval > 999) return refuse(`INTERVAL=${String(rule.interval)} (Exchange allows 1–999)`);
+  for (const part of UNSUPPORTED_PARTS) if (rule[part] !== undefined) return refuse(`${part.toUpperCase()} has no Exchange equivalent`);
   const start = fieldsOf(context.startLocal);
   const startDay = ICAL_WEEKDAYS[weekdayOf(context.startLocal)]!;
   const byDay = list(rule.byday).map((entry) => {
@@ -149,21 +149,21 @@ export function rruleToRecurrence(rule: JCalRecur, context: SeriesContext): Recu
     case "MONTHLY":
     case "YEARLY": {
       const yearly = freq === "YEARLY";
-      if (months.length > 1 || (!yearly && months.length > 0)) return refuse(`BYMONTH=${months.join(",")} (EWS repeats in one month only)`);
+      if (months.length > 1 || (!yearly && months.length > 0)) return refuse(`BYMONTH=${months.join(",")} (Exchange repeats in one month only)`);
       const month = months[0] ?? start.month;
       const monthName = EWS_MONTHS[month - 1] as MonthName;
       const monthInterval = yearly ? interval * 12 : interval;
       if (monthInterval > 999) return refuse(`INTERVAL=${interval}`);
       if (days.length > 0) {
         const rel = relative();
-        if (!rel) return refuse(`BYDAY=${list(rule.byday).join(",")}${setPos.length ? `;BYSETPOS=${setPos.join(",")}` : ""} (EWS takes one weekday, or Day/Weekday/WeekendDay, in one week)`);
+        if (!rel) return refuse(`BYDAY=${list(rule.byday).join(",")}${setPos.length ? `;BYSETPOS=${setPos.join(",")}` : ""} (Exchange takes one weekday, or day/weekday/weekend day, in one week)`);
         pattern = yearly && interval === 1
           ? { kind: "RelativeYearlyRecurrence", daysOfWeek: rel.dayOfWeek, dayOfWeekIndex: rel.index, month: monthName }
           : { kind: "RelativeMonthlyRecurrence", interval: monthInterval, daysOfWeek: rel.dayOfWeek, dayOfWeekIndex: rel.index };
       } else {
         const reading = dayOfMonthOf(monthDays.length ? monthDays : [start.day], setPos);
-        if (!reading) return refuse(`BYMONTHDAY=${monthDays.join(",")}${setPos.length ? `;BYSETPOS=${setPos.join(",")}` : ""} (EWS takes one day of the month)`);
-        if (!reading.exact) dropped.push({ property: "RRULE", reason: `EWS puts day ${reading.day} on the last day of shorter months, where the RRULE skips them` });
+        if (!reading) return refuse(`BYMONTHDAY=${monthDays.join(",")}${setPos.length ? `;BYSETPOS=${setPos.join(",")}` : ""} (Exchange takes one day of the month)`);
+        if (!reading.exact) dropped.push({ property: "RRULE", reason: `Exchange puts day ${reading.day} on the last day of shorter months, where the RRULE skips them` });
         pattern = yearly && interval === 1
           ? { kind: "AbsoluteYearlyRecurrence", dayOfMonth: reading.day, month: monthName }
           : { kind: "AbsoluteMonthlyRecurrence", interval: monthInterval, dayOfMonth: reading.day };
@@ -171,14 +171,14 @@ export function rruleToRecurrence(rule: JCalRecur, context: SeriesContext): Recu
       break;
     }
     default:
-      return refuse(`FREQ=${freq || "(none)"} (EWS repeats daily, weekly, monthly or yearly)`);
+      return refuse(`FREQ=${freq || "(none)"} (Exchange repeats daily, weekly, monthly or yearly)`);
   }
 
   const startDate = formatIsoDate(context.startLocal);
   let range: RecurrenceRange;
   if (rule.count !== undefined) {
     const count = Number(rule.count);
-    if (!Number.isInteger(count) || count < 1 || count > 999) return refuse(`COUNT=${String(rule.count)} (EWS allows 1–999 occurrences)`);
+    if (!Number.isInteger(count) || count < 1 || count > 999) return refuse(`COUNT=${String(rule.count)} (Exchange allows 1–999 occurrences)`);
     range = { kind: "NumberedRecurrence", startDate, numberOfOccurrences: count };
   } else if (rule.until !== undefined) {
     const text = String(rule.until);

@@ -142,7 +142,7 @@ function toEws(contact: GraphContact, basis: Contact | undefined, dropped: Dropp
     const list = (contact[graph as keyof typeof PHONES] ?? []).filter((n) => str(n) !== undefined);
     const { slots, over } = slotted<string>(list, keys, basis?.phoneNumbers as Record<string, string> | undefined, sameText);
     Object.assign(phoneNumbers, slots);
-    for (const extra of over) dropped.push({ property: graph, reason: `EWS and vCard mapping hold ${keys.length} ${graph === "homePhones" ? "home" : "business"} numbers`, value: extra });
+    for (const extra of over) dropped.push({ property: graph, reason: `an Exchange contact holds ${keys.length} ${graph === "homePhones" ? "home" : "business"} numbers`, value: extra });
   }
   put(phoneNumbers, "MobilePhone", str(contact.mobilePhone));
   if (Object.keys(phoneNumbers).length) item.phoneNumbers = phoneNumbers;
@@ -249,7 +249,7 @@ function mapGraphContactFromVCard(text: string, options: GraphContactFromVCardOp
   for (const [graph, keys] of Object.entries(PHONES)) contact[graph as keyof typeof PHONES] = keys.flatMap((key) => (item.phoneNumbers?.[key] ? [item.phoneNumbers[key]] : []));
   contact.mobilePhone = item.phoneNumbers?.MobilePhone ?? null;
   for (const [key, number] of Object.entries(item.phoneNumbers ?? {})) {
-    if (!GRAPH_PHONE_KEYS.includes(key) && number) dropped.push({ property: "TEL", reason: `${NO_GRAPH_PHONE}; EWS slot ${key}`, value: number });
+    if (!GRAPH_PHONE_KEYS.includes(key) && number) dropped.push({ property: "TEL", reason: `${NO_GRAPH_PHONE}; Exchange field ${key}`, value: number });
   }
   contact.imAddresses = IM_KEYS.flatMap((key) => (item.imAddresses?.[key] ? [item.imAddresses[key]] : []));
   for (const [graph, key] of Object.entries(ADDRESSES)) contact[graph as keyof typeof ADDRESSES] = graphAddress(item.physicalAddresses?.[key]);

@@ -69,7 +69,7 @@ export function graphRecurrence(recurrence: Recurrence | TaskRecurrence, zoneNam
       pattern = { type: "relativeYearly", interval: 1, daysOfWeek: graphDays([p.daysOfWeek]), index: p.dayOfWeekIndex.toLowerCase() as GraphWeekIndex, month: MONTHS.indexOf(p.month) + 1 };
       break;
     default:
-      dropped.push({ property, reason: `Graph has no regenerating pattern (EWS ${p.kind}: the next occurrence ${p.interval} unit(s) after completion)` });
+      dropped.push({ property, reason: `Graph has no regenerating pattern (Exchange's ${p.kind}: the next occurrence ${p.interval} unit(s) after completion)` });
       return null;
   }
   const r = recurrence.range;

@@ -150,7 +150,7 @@ export function readTodo(todo: JComponent, calendar: JComponent | null, zones: Z
   const duration = first("duration");
   if (duration !== null) {
     if (times.due) drop(duration, "DUE and DURATION together; DUE wins");
-    else if (!times.start) drop(duration, "DURATION without DTSTART has no EWS equivalent");
+    else if (!times.start) drop(duration, "DURATION without DTSTART has no Exchange equivalent");
     else {
       try {
         const seconds = ICAL.Duration.fromString(String(props[duration]![3])).toSeconds();
@@ -201,7 +201,7 @@ export function readTodo(todo: JComponent, calendar: JComponent | null, zones: Z
         break;
       case "CANCELLED":
         item.status = "Deferred";
-        dropped.push({ property: "STATUS", reason: "EWS has no cancelled status; the task is Deferred in Exchange", value: "CANCELLED" });
+        dropped.push({ property: "STATUS", reason: "Exchange has no cancelled status; the task is Deferred there", value: "CANCELLED" });
         break;
       case "NEEDS-ACTION":
         item.status = "NotStarted";
@@ -267,19 +267,19 @@ export function readTodo(todo: JComponent, calendar: JComponent | null, zones: Z
         bind("recurrence", regeneration);
       }
     }
-    for (const { index } of rrules) if (!explained.has(index)) drop(index, "the task regenerates (X-EWS-REGENERATION); EWS holds one recurrence");
+    for (const { index } of rrules) if (!explained.has(index)) drop(index, "the task regenerates (X-EWS-REGENERATION); Exchange holds one recurrence");
   } else if (rrules.length > 0) {
     const [firstRule, ...rest] = rrules;
     if (!anchorDate) drop(firstRule!.index, "RRULE without DTSTART or DUE");
     else {
       const read = taskRecurrenceFromRRule(firstRule!.property[3] as RecurValue, anchorDate, seriesAnchor(anchor!.utcMs, anchor!.form, zones));
-      if (typeof read === "string") drop(firstRule!.index, `RRULE not expressible in EWS: ${read}`);
+      if (typeof read === "string") drop(firstRule!.index, `RRULE not expressible in Exchange: ${read}`);
       else {
         item.recurrence = read;
         bind("recurrence", firstRule!.index);
       }
     }
-    for (const { index } of rest) drop(index, "EWS holds one recurrence rule");
+    for (const { index } of rest) drop(index, "Exchange holds one recurrence rule");
   }
   if (item.recurrence && isRegeneration(item.recurrence.pattern) && regeneration === null) delete item.recurrence;
 
@@ -288,11 +288,11 @@ export function readTodo(todo: JComponent, calendar: JComponent | null, zones: Z
   let alarmIndex = -1;
   todo[2].forEach((child, index) => {
     if (child[0] !== "valarm") {
-      dropped.push({ property: child[0].toUpperCase(), reason: "a subcomponent with no EWS equivalent (kept on the DAV side)" });
+      dropped.push({ property: child[0].toUpperCase(), reason: "a subcomponent with no Exchange equivalent (kept on the DAV side)" });
       return;
     }
     if (reminder !== null) {
-      dropped.push({ property: "VALARM", reason: "EWS holds one reminder (kept on the DAV side)" });
+      dropped.push({ property: "VALARM", reason: "Exchange holds one reminder (kept on the DAV side)" });
       return;
     }
     const read = readAlarm(child, times, zones);
@@ -321,7 +321,7 @@ export function readTodo(todo: JComponent, calendar: JComponent | null, zones: Z
 
   props.forEach((property, index) => {
     if (explained.has(index) || META.has(property[0])) return;
-    drop(index, property[0].startsWith("x-") ? "an extension property with no EWS field (kept on the DAV side)" : "no EWS field (kept on the DAV side)");
+    drop(index, property[0].startsWith("x-") ? "an extension property with no Exchange field (kept on the DAV side)" : "no Exchange field (kept on the DAV side)");
   });
 
   const extended = uid ? withEwsdavUid(undefined, uid) : [];

@@ -78,18 +78,18 @@ function indexName(n: number): DayOfWeekIndex | null {
  */
 export function taskRecurrenceFromRRule(recur: RecurValue, startDate: string, anchor: TaskSeriesAnchor | null = null): TaskRecurrence | string {
   if (recur === null || typeof recur !== "object" || Array.isArray(recur)) return "RRULE value is not a recurrence rule";
-  for (const key of Object.keys(recur)) if (!KNOWN_KEYS.has(key)) return `${key.toUpperCase()} has no EWS equivalent`;
+  for (const key of Object.keys(recur)) if (!KNOWN_KEYS.has(key)) return `${key.toUpperCase()} has no Exchange equivalent`;
   const freq = String(recur.freq ?? "").toUpperCase();
   const interval = recur.interval === undefined ? 1 : Number(recur.interval);
   if (!Number.isInteger(interval) || interval < 1 || interval > 999) return `INTERVAL ${String(recur.interval)} is out of range`;
   const byday = list(recur.byday).map((day) => day.toUpperCase());
   const plainDays = byday.filter((day) => /^[A-Z]{2}$/.test(day));
   const ordinalDays = byday.map((day) => /^([+-]?\d{1,2})([A-Z]{2})$/.exec(day)).filter((match): match is RegExpExecArray => match !== null);
-  if (plainDays.length + ordinalDays.length !== byday.length || plainDays.some((day) => !ICAL_DAYS.includes(day as never))) return "BYDAY has values EWS cannot read";
+  if (plainDays.length + ordinalDays.length !== byday.length || plainDays.some((day) => !ICAL_DAYS.includes(day as never))) return "BYDAY has values Exchange cannot hold";
   const bymonthday = numbers(recur.bymonthday);
   const bymonth = numbers(recur.bymonth);
   const bysetpos = numbers(recur.bysetpos);
-  if (bymonthday.length > 1 || bymonth.length > 1 || bysetpos.length > 1) return "several BYMONTHDAY / BYMONTH / BYSETPOS values have no EWS equivalent";
+  if (bymonthday.length > 1 || bymonth.length > 1 || bysetpos.length > 1) return "several BYMONTHDAY / BYMONTH / BYSETPOS values have no Exchange equivalent";
   const [, month, day] = startDate.split("-").map(Number) as [number, number, number];
 
   let pattern: RecurrencePattern;
@@ -107,18 +107,18 @@ export function taskRecurrenceFromRRule(recur: RecurValue, startDate: string, an
       return { daysOfWeek: group, dayOfWeekIndex: index };
     }
     if (bymonthday[0] === -1 && byday.length === 0) return { daysOfWeek: "Day", dayOfWeekIndex: "Last" };
-    return "this BYDAY / BYSETPOS combination has no EWS equivalent";
+    return "this BYDAY / BYSETPOS combination has no Exchange equivalent";
   };
   switch (freq) {
     case "DAILY":
-      if (bymonthday.length || bymonth.length || bysetpos.length || ordinalDays.length) return "DAILY with BYMONTHDAY / BYMONTH / BYSETPOS has no EWS equivalent";
+      if (bymonthday.length || bymonth.length || bysetpos.length || ordinalDays.length) return "DAILY with BYMONTHDAY / BYMONTH / BYSETPOS has no Exchange equivalent";
       if (plainDays.length > 0) {
-        if (interval !== 1) return "DAILY with BYDAY and INTERVAL > 1 has no EWS equivalent";
+        if (interval !== 1) return "DAILY with BYDAY and INTERVAL > 1 has no Exchange equivalent";
         pattern = { kind: "WeeklyRecurrence", interval: 1, daysOfWeek: plainDays.map((entry) => EWS_DAYS[ICAL_DAYS.indexOf(entry as never)]!) };
       } else pattern = { kind: "DailyRecurrence", interval };
       break;
     case "WEEKLY": {
-      if (bymonthday.length || bymonth.length || bysetpos.length || ordinalDays.length) return "WEEKLY with BYMONTHDAY / BYMONTH / BYSETPOS has no EWS equivalent";
+      if (bymonthday.length || bymonth.length || bysetpos.length || ordinalDays.length) return "WEEKLY with BYMONTHDAY / BYMONTH / BYSETPOS has no Exchange equivalent";
       const days = plainDays.length > 0 ? plainDays.map((entry) => EWS_DAYS[ICAL_DAYS.indexOf(entry as never)]!) : [dayOfWeekFromDate(startDate)];
       const weekly: RecurrencePattern = { kind: "WeeklyRecurrence", interval, daysOfWeek: days };
       if (recur.wkst !== undefined) {
@@ -129,7 +129,7 @@ export function taskRecurrenceFromRRule(recur: RecurValue, startDate: string, an
       break;
     }
     case "MONTHLY":
-      if (bymonth.length) return "MONTHLY with BYMONTH has no EWS equivalent";
+      if (bymonth.length) return "MONTHLY with BYMONTH has no Exchange equivalent";
       if (byday.length === 0 && bysetpos.length === 0 && (bymonthday.length === 0 || (bymonthday[0]! >= 1 && bymonthday[0]! <= 31))) {
         pattern = { kind: "AbsoluteMonthlyRecurrence", interval, dayOfMonth: bymonthday[0] ?? day };
       } else {
@@ -139,15 +139,15 @@ export function taskRecurrenceFromRRule(recur: RecurValue, startDate: string, an
       }
       break;
     case "YEARLY": {
-      if (interval !== 1) return "EWS yearly patterns have no interval (every year only)";
+      if (interval !== 1) return "Exchange yearly patterns have no interval (every year only)";
       const monthIndex = bymonth[0] ?? month;
       if (!(monthIndex >= 1 && monthIndex <= 12)) return "BYMONTH out of range";
       if (byday.length === 0 && bysetpos.length === 0) {
         const dayOfMonth = bymonthday[0] ?? day;
-        if (!(dayOfMonth >= 1 && dayOfMonth <= 31)) return "BYMONTHDAY out of range for EWS";
+        if (!(dayOfMonth >= 1 && dayOfMonth <= 31)) return "BYMONTHDAY out of range for Exchange";
         pattern = { kind: "AbsoluteYearlyRecurrence", dayOfMonth, month: MONTHS[monthIndex - 1]! };
       } else {
-        if (bymonthday.length) return "YEARLY with BYDAY and BYMONTHDAY has no EWS equivalent";
+        if (bymonthday.length) return "YEARLY with BYDAY and BYMONTHDAY has no Exchange equivalent";
         const read = relative();
         if (typeof read === "string") return read;
         pattern = { kind: "RelativeYearlyRecurrence", ...read, month: MONTHS[monthIndex - 1]! };
@@ -155,7 +155,7 @@ export function taskRecurrenceFromRRule(recur: RecurValue, startDate: string, an
       break;
     }
     default:
-      return `FREQ=${freq || "(none)"} has no EWS equivalent`;
+      return `FREQ=${freq || "(none)"} has no Exchange equivalent`;
   }
   const range = rangeFrom(recur, startDate, anchor);
   if (typeof range === "string") return range;
@@ -170,7 +170,7 @@ export function taskRecurrenceFromRRule(recur: RecurValue, startDate: string, an
 function rangeFrom(recur: RecurValue, startDate: string, anchor: TaskSeriesAnchor | null): RecurrenceRange | string {
   if (recur.count !== undefined) {
     const count = Number(recur.count);
-    if (!Number.isInteger(count) || count < 1 || count > 999) return `COUNT ${String(recur.count)} is out of range for EWS (1–999)`;
+    if (!Number.isInteger(count) || count < 1 || count > 999) return `COUNT ${String(recur.count)} is out of range for Exchange (1–999)`;
     return { kind: "NumberedRecurrence", startDate, numberOfOccurrences: count };
   }
   if (recur.until !== undefined) {

@@ -22,7 +22,7 @@ describe("task ATTACH", () => {
       { kind: "file", name: "a.txt", contentType: "text/plain", content: "aGVsbG8=" },
       { kind: "file", name: "b.bin", contentType: "application/octet-stream", content: "AAEC" },
     ]);
-    expect(r.dropped.filter((d) => d.property === "ATTACH")).toMatchObject([{ value: "https://example.org/c.pdf", reason: expect.stringMatching(/ReferenceAttachment/) }]);
+    expect(r.dropped.filter((d) => d.property === "ATTACH")).toMatchObject([{ value: "https://example.org/c.pdf", reason: expect.stringMatching(/reference attachments/) }]);
   });
 
   it("writes Exchange's files as binary ATTACH, keeps URI and unchanged ATTACH of the base as spelled, removes files Exchange no longer has", () => {

@@ -34,7 +34,7 @@ export function attachFileName(property: JProperty): string | undefined {
 
 /** The reason a URI ATTACH is reported. */
 export const URI_ATTACH_REASON =
-  "EWS holds links only as ReferenceAttachment (OneDrive/SharePoint providers of Exchange Online), not an arbitrary URI; the ATTACH stays on the DAV side";
+  "Exchange holds links only as reference attachments (ReferenceAttachment: OneDrive/SharePoint files), not an arbitrary URI; the ATTACH stays on the DAV side";
 
 /**
  * Reads ATTACH properties: binary ones become file attachments, URI ones are reported in

@@ -3,7 +3,7 @@ import type { CommandSpec } from "../../cli/spec.js";
 /** `ewsdav demo`. */
 export const spec: CommandSpec = {
   name: "demo",
-  summary: "Run the demo: an EWS simulator synced with a folder of files",
+  summary: "Run the demo: an EWS (or Graph) simulator synced with a folder of files",
   description:
     "Starts the EWS simulator (the package @ewsdav/ews-simulator) with a seeded mailbox, links its folders to a vdir folder under a temporary directory, syncs, changes one item on each side, syncs again and shows both changes arrived. With --watch it then stays in active mode until Ctrl-C.\n\n" +
     "With --graph the mailbox is reached through Microsoft Graph instead: the Graph simulator (@ewsdav/graph-simulator) serves the same mailbox, and the story is the same (the folders the Graph side lists; in active mode its delta feeds are polled).",

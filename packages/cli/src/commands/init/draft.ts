@@ -19,11 +19,13 @@ export interface DraftAccount {
   raw: RawAccount;
   /** The password it needs, when it has one (kept in memory; written to a 0600 file or named by an environment variable). */
   secret?: string;
-  /** Where the secret sits in `raw`: the account itself (DAV) or its `auth` (EWS). */
+  /** Where the secret sits in `raw`: the account itself (DAV) or its `auth` (EWS, a Graph app-only account's client secret). */
   secretAt: "account" | "auth" | "none";
+  /** The fields that name the secret's file or variable, and what it is called (default `passwordFile`, `passwordEnv`, "password"). */
+  secretFields?: { file: string; env: string; label: string };
   /** Its collections, as listed when the credentials were checked. */
   collections: CollectionInfo[];
-  /** For an EWS account: the ids of the mailbox's default contacts, calendar and tasks folders. */
+  /** For an EWS or Graph account: the ids of the mailbox's default contacts, calendar and tasks folders (To Do list). */
   defaults?: Partial<Record<CollectionKind, string>>;
 }
 

@@ -1,11 +1,14 @@
 /**
- * `ewsdav init`, the Exchange account: the e-mail address, how to sign in (Basic, NTLM, or OAuth
- * with a device code or a browser on this machine), the EWS URL (autodiscover with the safe
+ * `ewsdav init`, the Exchange account: the e-mail address, how to reach the mailbox (Microsoft
+ * Graph — graph.ts takes over from there — or EWS with Basic, NTLM, or OAuth with a device code or
+ * a browser on this machine; Graph is offered first for an address whose mail goes to Exchange
+ * Online, where EWS is blocked by default since 1 October 2026), the EWS URL (autodiscover with the safe
  * policy, showing every host tried or refused and asking before credentials go outside the
  * address's domain; or typed in), then a check of the credentials that lists the mailbox's
  * contact, calendar and task folders. Credentials come before autodiscover because most Exchange
  * servers answer autodiscover only to a signed-in user.
  */
+import { Resolver } from "node:dns/promises";
 import { join } from "node:path";
 import type { CollectionKind } from "@ewsdav/core";
 import { EwsSide } from "@ewsdav/core/ews";
@@ -27,6 +30,7 @@ import { CliError, EXIT } from "../../exit-codes.js";
 import { signIn, type DelegatedSignInRequest, type SignInFlow } from "../../oauth.js";
 import type { Prompter } from "../../prompt.js";
 import { parseAccount, urlProblem, withSecret, type DraftAccount, type RawAccount } from "./draft.js";
+import { graphAccount } from "./graph.js";
 
 /** Exchange Online's EWS URL (the default for OAuth accounts). */
 export const EXCHANGE_ONLINE_EWS_URL = "https://outlook.office365.com/EWS/Exchange.asmx";
@@ -34,7 +38,32 @@ export const EXCHANGE_ONLINE_EWS_URL = "https://outlook.office365.com/EWS/Exchan
 /** How many times a refused password or an unreachable URL is asked again before init gives up. */
 const RETRIES = 3;
 
-type AuthChoice = "basic" | "ntlm" | "oauth";
+type AuthChoice = "basic" | "ntlm" | "oauth" | "graph";
+
+/** What init says of EWS in Exchange Online. */
+export const EWS_ONLINE_BLOCKED = "EWS in Exchange Online is blocked by default since 1 October 2026 (only tenants that enabled it and allow-listed the app get through) and switched off on 1 April 2027";
+
+/**
+ * Whether the address's mail goes to Exchange Online: a `*.onmicrosoft.com` address, or a domain
+ * whose MX record names Exchange Online Protection (`*.mail.protection.outlook.com`; the other
+ * clouds' `.outlook.de`, `.partner.outlook.cn`, `.office365.us`). A DNS failure or a slow answer
+ * (more than two seconds) says no: this only picks the default answer.
+ */
+async function exchangeOnlineAddress(email: string, signal: AbortSignal): Promise<boolean> {
+  const domain = email.slice(email.lastIndexOf("@") + 1).toLowerCase();
+  if (domain.endsWith(".onmicrosoft.com")) return true;
+  const resolver = new Resolver({ timeout: 2000, tries: 1 });
+  const onAbort = () => resolver.cancel();
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    const mx = await resolver.resolveMx(domain);
+    return mx.some((r) => /\.mail\.protection\.(outlook\.com|outlook\.de|partner\.outlook\.cn|office365\.us)\.?$/i.test(r.exchange));
+  } catch {
+    return false;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
 
 /** What was asked about signing in, before the URL is known. */
 interface SignInAnswers {
@@ -52,15 +81,20 @@ function flag(context: CliContext, name: string): string | undefined {
 }
 
 async function askSignIn(context: CliContext, prompter: Prompter, email: string): Promise<SignInAnswers> {
+  // Graph is the default where the address is Exchange Online's, or a Graph URL was given.
+  const online = flag(context, "graph-url") !== undefined || (flag(context, "ews-url") === undefined && (await exchangeOnlineAddress(email, context.signal)));
+  if (online && flag(context, "graph-url") === undefined) prompter.note(`${email} is an Exchange Online (Microsoft 365) address. ${EWS_ONLINE_BLOCKED}: choose graph.`);
   const auth = await prompter.choose<AuthChoice>(
-    "How do you sign in to Exchange?",
+    "How do you reach your mailbox?",
     [
-      { value: "basic", label: "basic  — user name and password (Basic authentication)" },
-      { value: "ntlm", label: "ntlm   — Windows user name and password (NTLM, on-premises Exchange)" },
-      { value: "oauth", label: "oauth  — Microsoft 365 sign-in (OAuth: a code to enter, or a browser on this machine)" },
+      { value: "basic", label: "basic  — EWS with a user name and password (Basic authentication; Exchange Server)" },
+      { value: "ntlm", label: "ntlm   — EWS with a Windows user name and password (NTLM; Exchange Server on premises)" },
+      { value: "oauth", label: "oauth  — EWS with a Microsoft 365 sign-in (OAuth; Exchange Online only where the tenant still allows EWS)" },
+      { value: "graph", label: "graph  — Microsoft Graph (Exchange Online / Microsoft 365: EWS there is blocked by default since 1 October 2026)" },
     ],
-    { default: "basic" },
+    { default: online ? "graph" : "basic" },
   );
+  if (auth === "graph") return { auth };
   if (auth === "oauth") {
     const clientId = await prompter.ask("Application (client) id of your app registration:", { validate: (a) => (/^[\w.-]+$/.test(a) ? undefined : "a GUID like 00000000-0000-0000-0000-000000000000") });
     const tenantId = await prompter.ask("Tenant (id or domain):", { default: "organizations" });
@@ -83,7 +117,7 @@ async function askSignIn(context: CliContext, prompter: Prompter, email: string)
 /** Autodiscover for `email`, printing what was tried; asks before credentials leave the address's domain. */
 async function autodiscover(context: CliContext, prompter: Prompter, email: string, answers: SignInAnswers): Promise<AutodiscoverResult | undefined> {
   const credentials: AutodiscoverCredentials | undefined =
-    answers.auth !== "oauth" && answers.username && answers.password ? { scheme: answers.auth, username: answers.username, password: answers.password } : undefined;
+    (answers.auth === "basic" || answers.auth === "ntlm") && answers.username && answers.password ? { scheme: answers.auth, username: answers.username, password: answers.password } : undefined;
   prompter.note(`Looking for the Exchange server of ${email} (autodiscover)…`);
   try {
     const result = await runAutodiscover(email, autodiscoverOptionsFromArgs(context.args.values), {
@@ -141,7 +175,7 @@ function rawAccount(name: string, url: string, email: string, answers: SignInAns
 }
 
 /** Opens the account as `ewsdav sync` will and lists its folders (and which are the defaults). */
-async function check(context: CliContext, draft: DraftAccount, configDir: string): Promise<void> {
+async function check(context: CliContext, draft: DraftAccount, configDir: string): Promise<boolean> {
   // A copy: the token cache path below is for opening the account now, not for the config.
   const inline = structuredClone(withSecret(draft));
   if (draft.raw.auth && (draft.raw.auth as { type?: string }).type === "oauth") {
@@ -166,17 +200,20 @@ async function check(context: CliContext, draft: DraftAccount, configDir: string
     }
     const v = opened.client.serverVersion;
     context.detail(`${draft.name}: Exchange ${v ? `${v.majorVersion}.${v.minorVersion}.${v.majorBuildNumber}` : "(version not given)"} at ${opened.url}`);
+    // Exchange Online reports 15.20 and later (Exchange Server 2019 stays at 15.2).
+    return v !== undefined && v.majorVersion === 15 && v.minorVersion >= 20;
   } finally {
     await opened.close();
   }
 }
 
 /** Asks for the Exchange account and checks it; returns it with its folders. */
-export async function exchangeAccount(context: CliContext, prompter: Prompter, name: string, configDir: string): Promise<DraftAccount & { email: string }> {
+export async function exchangeAccount(context: CliContext, prompter: Prompter, name: string, configDir: string, graphName = "graph"): Promise<DraftAccount & { email: string }> {
   const given = flag(context, "email");
   if (given !== undefined && !EMAIL.test(given)) throw new CliError(`--email ${given}: not an e-mail address`, EXIT.usage);
   const email = given ?? (await prompter.ask("Your e-mail address (the Exchange mailbox):", { validate: (a) => (EMAIL.test(a) ? undefined : "an address like alice@example.com") }));
   const answers = await askSignIn(context, prompter, email);
+  if (answers.auth === "graph") return graphAccount(context, prompter, graphName, configDir, email);
   let url = await askUrl(context, prompter, email, answers);
   const resolve = resolveMapOf(endpointMappingsFromArgs(context.args.values));
   if (answers.auth === "oauth") {
@@ -203,8 +240,9 @@ export async function exchangeAccount(context: CliContext, prompter: Prompter, n
       ...(answers.password !== undefined ? { secret: answers.password } : {}),
     };
     prompter.note(`Checking the credentials at ${url}…`);
+    let online: boolean;
     try {
-      await check(context, draft, configDir);
+      online = await check(context, draft, configDir);
     } catch (error) {
       const code = exitCodeOf(error);
       if (error instanceof CliError || (code !== EXIT.auth && code !== EXIT.connection) || attempt >= RETRIES) {
@@ -222,6 +260,9 @@ export async function exchangeAccount(context: CliContext, prompter: Prompter, n
     }
     const count = (k: CollectionKind) => draft.collections.filter((c) => c.kind === k).length;
     prompter.note(`Exchange accepted the credentials: ${count("contacts")} contact, ${count("events")} calendar and ${count("tasks")} task folders.`);
+    if (online || new URL(url).hostname.toLowerCase() === new URL(EXCHANGE_ONLINE_EWS_URL).hostname) {
+      prompter.note(`This is Exchange Online. ${EWS_ONLINE_BLOCKED}. For a lasting setup run ewsdav init again and choose graph, or later move the pairs with ewsdav move-to-graph (docs/exchange-online.md).`);
+    }
     return { ...draft, email };
   }
 }

@@ -33,6 +33,9 @@ function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "pair";
 }
 
+/** What Graph calls the folders of each kind. */
+const GRAPH_FOLDER_WORD: Record<CollectionKind, string> = { contacts: "contact folders", events: "calendars", tasks: "To Do lists" };
+
 /** Asks which folders pair with which collections. */
 export async function askPairs(prompter: Prompter, exchange: DraftAccount, dav: DraftAccount): Promise<PairSummary[]> {
   const pairs: PairSummary[] = [];
@@ -41,14 +44,16 @@ export async function askPairs(prompter: Prompter, exchange: DraftAccount, dav: 
   const names = new Set(dav.collections.flatMap((c) => [c.displayName.toLowerCase(), c.id.toLowerCase()]));
   for (const kind of ["contacts", "events", "tasks"] as const) {
     const label = KIND_LABEL[kind].plural;
+    // Graph's names of the folders: contact folders, calendars and To Do lists.
+    const folderWord = exchange.raw.type === "graph" ? GRAPH_FOLDER_WORD[kind] : `${label} folders`;
     const defaultId = exchange.defaults?.[kind];
     const folders = exchange.collections.filter((c) => c.kind === kind).sort((a, b) => Number(b.id === defaultId) - Number(a.id === defaultId));
     if (folders.length === 0) {
-      prompter.note(`Exchange has no ${label} folder.`);
+      prompter.note(`Exchange has no ${exchange.raw.type === "graph" ? folderWord.replace(/s$/, "") : `${label} folder`}.`);
       continue;
     }
     const chosen = await prompter.chooseMany(
-      `Which Exchange ${label} folders should be synced?`,
+      `Which Exchange ${folderWord} should be synced?`,
       folders.map((f) => ({ value: f.id, label: `${f.displayName}${f.id === defaultId ? " (default)" : ""}` })),
       { default: [folders[0]!.id] },
     );

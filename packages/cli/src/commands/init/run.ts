@@ -1,6 +1,7 @@
 /**
- * `ewsdav init`: interactive setup. Asks for the Exchange account (exchange.ts), the DAV account
- * (dav.ts) and the pairs (pairs.ts), then where the passwords go — a 0600 file per account beside
+ * `ewsdav init`: interactive setup. Asks for the Exchange account (exchange.ts: EWS, or Microsoft
+ * Graph through graph.ts), the DAV account (dav.ts) and the pairs (pairs.ts), then where the
+ * passwords (and a Graph app-only account's client secret) go — a 0600 file per account beside
  * the config (`passwordFile`) or an environment variable (`passwordEnv`) — and the state file;
  * checks the whole config against the schema, writes the secrets files and the config (which never
  * holds a password; its folder made 0700 when new), and says what to run next. An existing config
@@ -18,11 +19,14 @@ import { createPrompter, type Prompter } from "../../prompt.js";
 import { davAccount } from "./dav.js";
 import type { DraftAccount } from "./draft.js";
 import { exchangeAccount } from "./exchange.js";
+import { graphUrlOf } from "./graph.js";
 import { askPairs, type PairSummary } from "./pairs.js";
 
-/** Where one account's password went. */
+/** Where one account's password (or client secret) went. */
 export interface SecretPlacement {
   account: string;
+  /** What the secret is: "password", or "client secret" (a Graph app-only account). */
+  secret: string;
   /** The 0600 file (relative to the config's folder), or the environment variable. */
   passwordFile?: string;
   passwordEnv?: string;
@@ -32,8 +36,9 @@ export interface SecretPlacement {
 async function placeSecrets(prompter: Prompter, accounts: DraftAccount[]): Promise<SecretPlacement[]> {
   const needing = accounts.filter((a) => a.secret !== undefined && a.secretAt !== "none");
   if (needing.length === 0) return [];
+  const labels = [...new Set(needing.map((a) => a.secretFields?.label ?? "password"))].map((l) => `${l}s`);
   const where = await prompter.choose(
-    "Where should ewsdav keep the passwords?",
+    `Where should ewsdav keep the ${labels.join(" and ")}?`,
     [
       { value: "file", label: "file — a file per account beside the config (secrets/ACCOUNT, readable by you only)" },
       { value: "env", label: "env  — environment variables you set before running ewsdav" },
@@ -43,17 +48,18 @@ async function placeSecrets(prompter: Prompter, accounts: DraftAccount[]): Promi
   const placements: SecretPlacement[] = [];
   for (const account of needing) {
     const holder = account.secretAt === "account" ? account.raw : (account.raw.auth as Record<string, unknown>);
+    const fields = account.secretFields ?? { file: "passwordFile", env: "passwordEnv", label: "password" };
     if (where === "file") {
       const file = join("secrets", account.name);
-      holder.passwordFile = file;
-      placements.push({ account: account.name, passwordFile: file });
+      holder[fields.file] = file;
+      placements.push({ account: account.name, secret: fields.label, passwordFile: file });
     } else {
-      const variable = await prompter.ask(`Environment variable for the ${account.name} password:`, {
-        default: `EWSDAV_${account.name.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_PASSWORD`,
+      const variable = await prompter.ask(`Environment variable for the ${account.name} ${fields.label}:`, {
+        default: `EWSDAV_${account.name.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_${fields.label.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}`,
         validate: (a) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(a) ? undefined : "letters, digits and _, not starting with a digit"),
       });
-      holder.passwordEnv = variable;
-      placements.push({ account: account.name, passwordEnv: variable });
+      holder[fields.env] = variable;
+      placements.push({ account: account.name, secret: fields.label, passwordEnv: variable });
     }
   }
   return placements;
@@ -110,26 +116,29 @@ function report(
 ): void {
   const configArg = r.configPath === defaultConfigPath(context.env) ? "" : ` --config ${shellWord(relativeOrAbsolute(context.cwd, r.configPath))}`;
   const next = [`ewsdav sync --dry-run${configArg}`, `ewsdav sync${configArg}`];
+  const graph = r.exchange.raw.type === "graph";
   const envs = r.secrets.filter((s) => s.passwordEnv).map((s) => s.passwordEnv!);
   const document = {
     config: r.configPath,
     state: resolve(dirname(r.configPath), r.state),
     accounts: {
-      [r.exchange.name]: { type: "ews", url: r.exchange.raw.url, mailbox: r.exchange.email, auth: (r.exchange.raw.auth as { type: string }).type },
+      [r.exchange.name]: graph
+        ? { type: "graph", url: graphUrlOf(r.exchange.raw), mailbox: r.exchange.email, auth: (r.exchange.raw.auth as { flow: string }).flow }
+        : { type: "ews", url: r.exchange.raw.url, mailbox: r.exchange.email, auth: (r.exchange.raw.auth as { type: string }).type },
       [r.dav.name]: { type: "dav", url: r.dav.raw.url, username: r.dav.raw.username },
     },
     pairs: r.pairs.map((p) => ({ ...p.pair, folderName: p.folderName, collectionName: p.collectionName, newCollection: p.created })),
-    secrets: r.secrets.map((s) => (s.passwordFile ? { account: s.account, passwordFile: resolve(dirname(r.configPath), s.passwordFile) } : s)),
+    secrets: r.secrets.map((s) => (s.passwordFile ? { account: s.account, secret: s.secret, passwordFile: resolve(dirname(r.configPath), s.passwordFile) } : s)),
     next,
   };
   context.result(document);
   context.event({ type: "written", ...document });
   context.say(`Wrote ${r.configPath}`);
-  context.say(`  ${r.exchange.name}: Exchange ${String(r.exchange.raw.url)} as ${r.exchange.email}`);
+  context.say(graph ? `  ${r.exchange.name}: Microsoft Graph ${graphUrlOf(r.exchange.raw)} for ${r.exchange.email}` : `  ${r.exchange.name}: Exchange ${String(r.exchange.raw.url)} as ${r.exchange.email}`);
   context.say(`  ${r.dav.name}: DAV ${String(r.dav.raw.url)} as ${String(r.dav.raw.username)}`);
   for (const p of r.pairs) context.say(`  pair ${p.pair.id}: Exchange "${p.folderName}" ↔ ${p.created ? `new collection "${p.collectionName}"` : `"${p.collectionName}"`}`);
   for (const s of r.secrets) {
-    context.say(s.passwordFile ? `  ${s.account} password: ${resolve(dirname(r.configPath), s.passwordFile)} (readable by you only)` : `  ${s.account} password: from the environment variable ${s.passwordEnv}`);
+    context.say(s.passwordFile ? `  ${s.account} ${s.secret}: ${resolve(dirname(r.configPath), s.passwordFile)} (readable by you only)` : `  ${s.account} ${s.secret}: from the environment variable ${s.passwordEnv}`);
   }
   if (envs.length) context.say(`Set ${envs.join(" and ")} before running ewsdav (e.g. in your shell profile or the service's environment).`);
   context.say(`Next: ${next[0]}   (shows what the first sync would do), then ${next[1]}`);
