@@ -52,6 +52,23 @@ describe("VdirSide", () => {
     expect((missing as SideError).code).toBe("not-found");
   });
 
+  it("answers a write with the version the listing and a read then give, by stat and by hash, with and without fsync", async () => {
+    for (const options of [{ version: "stat" as const, fsync: true }, { version: "hash" as const, fsync: true }, { version: "stat" as const, fsync: false }]) {
+      const side = new VdirSide({ root: tempRoot(), ...options });
+      const { id: c } = await side.createCollection("contacts", "book");
+      const created = (await side.create(c, [
+        { uid: "a", text: vcard("a", { FN: "A ä" }) },
+        { uid: "b", text: vcard("b", { FN: "B" }) },
+      ])) as Array<{ id: string; version: string }>;
+      const [updated] = (await side.update(c, [{ ...created[1]!, uid: "b", text: vcard("b", { FN: "B2" }) }])) as Array<{ id: string; version: string }>;
+      const written = new Map([created[0]!, updated!].map((w) => [w.id, w.version]));
+      const listed = (await side.changes(c, null)).changed;
+      expect(new Map(listed.map((i) => [i.id, i.version])), JSON.stringify(options)).toEqual(written);
+      const read = (await side.fetch(c, [...written.keys()])) as Array<{ id: string; version: string }>;
+      expect(new Map(read.map((i) => [i.id, i.version])), JSON.stringify(options)).toEqual(written);
+    }
+  });
+
   it("checks versions on update and delete, including an edit made in place by another tool", async () => {
     const root = tempRoot();
     const side = new VdirSide({ root, fsync: false });

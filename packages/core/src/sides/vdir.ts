@@ -300,7 +300,7 @@ export class VdirSide implements SyncSide {
    * Writes the texts to temporary files next to their targets (not yet durable): one per text, a
    * path or the error that stopped it. {@link #makeDurable} fsyncs them.
    */
-  #stage(dir: string, texts: readonly string[]): Array<{ temp: string; fd: number } | Error> {
+  #stage(dir: string, texts: readonly string[]): Array<{ temp: string; fd: number; text: string } | Error> {
     return texts.map((text) => {
       const temp = join(dir, `.ewsdav-tmp-${TEMP_PREFIX}-${(tempCounter++).toString(36)}`);
       let fd: number | undefined;
@@ -308,7 +308,7 @@ export class VdirSide implements SyncSide {
         fd = openSync(temp, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | fsConstants.O_NOFOLLOW, 0o600);
         const bytes = Buffer.from(text, "utf8");
         for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
-        return { temp, fd };
+        return { temp, fd, text };
       } catch (error) {
         if (fd !== undefined) {
           closeSync(fd);
@@ -321,22 +321,28 @@ export class VdirSide implements SyncSide {
 
   /**
    * Writes the texts to durable temporary files, {@link DURABLE_CHUNK} at a time (so a batch holds
-   * that many file descriptors open at most, whatever `maxBatch` and `maxConcurrency` are).
+   * that many file descriptors open at most, whatever `maxBatch` and `maxConcurrency` are): each
+   * file's path and the version of what was written (see {@link #makeDurable}).
    */
-  async #writeDurably(dir: string, texts: readonly string[]): Promise<Array<string | Error>> {
-    const out: Array<string | Error> = [];
+  async #writeDurably(dir: string, texts: readonly string[]): Promise<Array<Staged | Error>> {
+    const out: Array<Staged | Error> = [];
     for (let at = 0; at < texts.length; at += DURABLE_CHUNK) out.push(...(await this.#makeDurable(this.#stage(dir, texts.slice(at, at + DURABLE_CHUNK)))));
     return out;
   }
 
-  /** Fsyncs (when on) and closes staged files, all at once; a file that fails is removed and answers its error. */
-  async #makeDurable(staged: Array<{ temp: string; fd: number } | Error>): Promise<Array<string | Error>> {
+  /**
+   * Fsyncs (when on) and closes staged files, all at once; a file that fails is removed and answers
+   * its error. Each file's version is taken from its descriptor once written: linking or renaming
+   * it into place keeps its inode, mtime and size, so that is the version of the item placed —
+   * of what this side wrote, not of whatever the path holds by the time it is looked at again.
+   */
+  async #makeDurable(staged: Array<{ temp: string; fd: number; text: string } | Error>): Promise<Array<Staged | Error>> {
     return Promise.all(
       staged.map(async (s) => {
         if (s instanceof Error) return s;
         try {
           if (this.#fsync) await fsyncFd(s.fd);
-          return s.temp;
+          return { temp: s.temp, version: this.#versionOf(fstatBig(s.fd), s.text) };
         } catch (error) {
           unlinkQuietly(s.temp);
           return error as Error;
@@ -368,7 +374,7 @@ export class VdirSide implements SyncSide {
    * After the entries of a batch are in place: fsyncs the folder once, then answers each placed
    * item's version. A folder that cannot be fsynced fails every item placed.
    */
-  async #settle(dir: string, placed: Array<{ index: number; id: string }>, out: Array<WriteResult | SideError | undefined>): Promise<void> {
+  async #settle(dir: string, placed: Array<{ index: number; id: string; version: string }>, out: Array<WriteResult | SideError | undefined>): Promise<void> {
     if (placed.length === 0) return;
     try {
       await this.#syncDir(dir);
@@ -376,13 +382,7 @@ export class VdirSide implements SyncSide {
       for (const { index, id } of placed) out[index] = transient(error, id);
       return;
     }
-    for (const { index, id } of placed) {
-      try {
-        out[index] = { id, version: this.#version(join(dir, id)) };
-      } catch (error) {
-        out[index] = notRegular(error, id) ?? (codeOf(error) === "ENOENT" ? new SideError("not-found", `no file ${id}`, id) : transient(error, id));
-      }
-    }
+    for (const { index, id, version } of placed) out[index] = { id, version };
   }
 
   async create(collection: string, items: readonly VObject[]): Promise<Array<WriteResult | SideError>> {
@@ -392,7 +392,7 @@ export class VdirSide implements SyncSide {
     const out: Array<WriteResult | SideError | undefined> = new Array(items.length);
     const ids = items.map((item) => this.#fileNameFor(item.uid, item.text));
     const temps = await this.#writeDurably(dir, items.map((item) => item.text));
-    const placed: Array<{ index: number; id: string }> = [];
+    const placed: Array<{ index: number; id: string; version: string }> = [];
     temps.forEach((temp, index) => {
       const id = ids[index]!;
       if (temp instanceof Error) {
@@ -400,12 +400,12 @@ export class VdirSide implements SyncSide {
         return;
       }
       try {
-        linkSync(temp, join(dir, id)); // fails with EEXIST rather than replacing
-        placed.push({ index, id });
+        linkSync(temp.temp, join(dir, id)); // fails with EEXIST rather than replacing
+        placed.push({ index, id, version: temp.version });
       } catch (error) {
         out[index] = codeOf(error) === "EEXIST" ? new SideError("already-exists", `file ${id} exists`, id) : transient(error, null);
       } finally {
-        unlinkQuietly(temp);
+        unlinkQuietly(temp.temp);
       }
     });
     await this.#settle(dir, placed, out);
@@ -433,7 +433,7 @@ export class VdirSide implements SyncSide {
     if (toWrite.length === 0) return out as Array<WriteResult | SideError>;
     const dir = this.#dir(collection);
     const temps = await this.#writeDurably(dir, toWrite.map((w) => w.text));
-    const placed: Array<{ index: number; id: string }> = [];
+    const placed: Array<{ index: number; id: string; version: string }> = [];
     temps.forEach((temp, i) => {
       const { index, id, path, item } = toWrite[i]!;
       if (temp instanceof Error) {
@@ -444,14 +444,14 @@ export class VdirSide implements SyncSide {
         // Checked again right before the rename: the file may have been edited while the batch was made durable.
         const check = this.#precondition(path, item);
         if (check) {
-          unlinkQuietly(temp);
+          unlinkQuietly(temp.temp);
           out[index] = check;
           return;
         }
-        renameSync(temp, path);
-        placed.push({ index, id });
+        renameSync(temp.temp, path);
+        placed.push({ index, id, version: temp.version });
       } catch (error) {
-        unlinkQuietly(temp);
+        unlinkQuietly(temp.temp);
         out[index] = transient(error, id);
       }
     });
@@ -507,6 +507,12 @@ export class VdirSide implements SyncSide {
     }
     return null;
   }
+}
+
+/** A durable temporary file and the version of what it holds. */
+interface Staged {
+  temp: string;
+  version: string;
 }
 
 /** Removes a file, ignoring any error (a temporary file already gone). */
