@@ -6,42 +6,30 @@
  * `$batch` and of whole requests mid-cycle, and a cut delta page: the cycle fails that feed, keeps
  * its state and cursor, and the next one loses nothing.
  */
-import { DavClient } from "@ewsdav/dav-client";
-import { seedLarge, startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
-import { ConcurrencyLimiter, GraphClient } from "@ewsdav/graph-client";
-import { checkExchanges, startGraphSimulator, type GraphSimulator } from "@ewsdav/graph-simulator";
+import type { DavClient } from "@ewsdav/dav-client";
+import { seedLarge, type EwsSimulator } from "@ewsdav/ews-simulator";
+import type { GraphClient } from "@ewsdav/graph-client";
+import { checkExchanges, type GraphSimulator } from "@ewsdav/graph-simulator";
 import { MemoryStateStore, SideError, SyncEngine, type SyncReport } from "@ewsdav/core";
 import { DavSide } from "@ewsdav/core/dav";
 import { GraphSide } from "@ewsdav/core/graph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDavServer, type DavServer } from "../../../test/harness/dav-servers.js";
+import type { DavServer } from "../../../test/harness/dav-servers.js";
+import { expectOk, startGraphDavRig, type GraphDavRig } from "./graph-rig.test-support.js";
 import { prop, vcard, vevent } from "../src/fixtures.test-support.js";
 
 /** A VTODO in a VCALENDAR. */
 const vtodo = (uid: string, summary: string) =>
   `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//ewsdav//test//EN\r\nBEGIN:VTODO\r\nUID:${uid}\r\nDTSTAMP:20240101T000000Z\r\nSUMMARY:${summary}\r\nSTATUS:NEEDS-ACTION\r\nEND:VTODO\r\nEND:VCALENDAR\r\n`;
 
-const ok = (r: SyncReport) => expect(r.ok, JSON.stringify(r.pairs.map((p) => [p.pairId, p.error, p.errors.slice(0, 3)]))).toBe(true);
+const ok = expectOk;
 const count = (r: SyncReport, what: "created" | "updated" | "deleted", slot: "local" | "remote") => r.pairs.reduce((n, p) => n + p[slot][what].length, 0);
 
 describe("the engine over Graph ↔ Radicale", () => {
-  let ewsSim: EwsSimulator;
-  let sim: GraphSimulator;
-  let dav: DavServer;
-  let graph: GraphClient;
-  let davClient: DavClient;
-
-  beforeAll(async () => {
-    [ewsSim, dav] = await Promise.all([startEwsSimulator({ record: false }), startDavServer("radicale")]);
-    sim = await startGraphSimulator({ mailbox: (a) => ewsSim.mailbox(a), tokens: { t: "alice@example.com" } });
-    graph = new GraphClient({ baseUrl: sim.url, getToken: async () => "t", limiter: new ConcurrencyLimiter(4), baseDelayMs: 10 });
-    davClient = new DavClient({ baseUrl: dav.url, auth: { type: "basic", username: dav.username, password: dav.password }, headers: dav.headers });
-  });
-  afterAll(async () => {
-    await davClient?.close();
-    await graph?.close();
-    await Promise.all([sim?.stop(), ewsSim?.stop(), dav?.stop()]);
-  });
+  let rig: GraphDavRig | undefined;
+  let ewsSim: EwsSimulator, sim: GraphSimulator, dav: DavServer, graph: GraphClient, davClient: DavClient;
+  beforeAll(async () => void ({ ewsSim, sim, dav, graph, davClient } = rig = await startGraphDavRig()));
+  afterAll(() => rig?.stop());
 
   it("contacts: both ways, edits, deletions, merges, If-Match, 410, throttling and a cut delta page", async () => {
     const box = ewsSim.mailbox("alice@example.com");

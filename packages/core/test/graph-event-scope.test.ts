@@ -7,39 +7,27 @@
  * the deletion reaches DAV, and a DAV-side edit of it never lands in Deleted Items (the PATCH's
  * If-Match fails on the move's new change key, and the read that follows finds it gone). The Graph and EWS simulators share one mailbox; DAV is Radicale.
  */
-import { DavClient } from "@ewsdav/dav-client";
-import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
-import { ConcurrencyLimiter, GraphClient } from "@ewsdav/graph-client";
-import { startGraphSimulator, type GraphSimulator } from "@ewsdav/graph-simulator";
+import type { DavClient } from "@ewsdav/dav-client";
+import type { EwsSimulator } from "@ewsdav/ews-simulator";
+import type { GraphClient } from "@ewsdav/graph-client";
+import type { GraphSimulator } from "@ewsdav/graph-simulator";
 import { MemoryStateStore, SideError, SyncEngine, type SyncReport } from "@ewsdav/core";
 import { DavSide } from "@ewsdav/core/dav";
 import { GraphSide } from "@ewsdav/core/graph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDavServer, type DavServer } from "../../../test/harness/dav-servers.js";
+import type { DavServer } from "../../../test/harness/dav-servers.js";
+import { expectOk, startGraphDavRig, type GraphDavRig } from "./graph-rig.test-support.js";
 import { vevent } from "../src/fixtures.test-support.js";
 
 const DAY = 86_400_000;
 const basic = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d+/, "");
-const ok = (r: SyncReport) => expect(r.ok, JSON.stringify(r.pairs.map((p) => [p.pairId, p.error, p.errors.slice(0, 3)]))).toBe(true);
+const ok = expectOk;
 
 describe("Graph event reads scoped to the pair's calendar", () => {
-  let ewsSim: EwsSimulator;
-  let sim: GraphSimulator;
-  let dav: DavServer;
-  let graph: GraphClient;
-  let davClient: DavClient;
-
-  beforeAll(async () => {
-    [ewsSim, dav] = await Promise.all([startEwsSimulator({ record: false }), startDavServer("radicale")]);
-    sim = await startGraphSimulator({ mailbox: (a) => ewsSim.mailbox(a), tokens: { t: "alice@example.com" } });
-    graph = new GraphClient({ baseUrl: sim.url, getToken: async () => "t", limiter: new ConcurrencyLimiter(4), baseDelayMs: 10 });
-    davClient = new DavClient({ baseUrl: dav.url, auth: { type: "basic", username: dav.username, password: dav.password }, headers: dav.headers });
-  });
-  afterAll(async () => {
-    await davClient?.close();
-    await graph?.close();
-    await Promise.all([sim?.stop(), ewsSim?.stop(), dav?.stop()]);
-  });
+  let rig: GraphDavRig | undefined;
+  let ewsSim: EwsSimulator, sim: GraphSimulator, dav: DavServer, graph: GraphClient, davClient: DavClient;
+  beforeAll(async () => void ({ ewsSim, sim, dav, graph, davClient } = rig = await startGraphDavRig()));
+  afterAll(() => rig?.stop());
 
   /** A Graph calendar and a Radicale calendar paired and synced once, with DAV's events in both. */
   async function paired(name: string, items: Array<{ name: string; text: string }>) {
