@@ -3,7 +3,8 @@
  * they run; each step is a method defined below it, in the same order:
  *
  * 1. **Read feeds** — the journal is listed first; then each slot's change feed from its stored
- *    cursor (or, for a slot scoped to named items, nothing yet).
+ *    cursor (or, for a slot scoped to named items, nothing yet) — in full (cursor `null`) on a slot
+ *    the journal holds a create for (see {@link Cycle.readFeeds}).
  * 2. **Quiet exit** — nothing named, pending, journaled or unconfirmed, and the feeds report no
  *    change (or list exactly the ids and versions the state holds, which confirms that slot's
  *    items): only the cursors move, without reading the state's items (the cheap poll).
@@ -109,6 +110,8 @@ class Cycle {
   scope: CycleScope = FULL_SCOPE;
   /** Slots whose change feed this cycle reads (their cursors move at the end). */
   readonly fed = new Set<Slot>();
+  /** Fed slots read with a complete listing (cursor `null`) instead of from their stored cursor: those with a journaled create. */
+  readonly listedInFull = new Set<Slot>();
   readonly feeds: Partial<Record<Slot, ChangeFeed>> = {};
   /** The state's records (the adopted ones replace theirs once the journal is settled). */
   records: ItemRecord[] = [];
@@ -173,13 +176,24 @@ class Cycle {
     return this.report;
   }
 
-  /** 1. The journal, then the change feeds of the slots scoped to them (all of them when the journal holds entries). */
+  /**
+   * 1. The journal, then the change feeds of the slots scoped to them (all of them when the journal
+   * holds entries).
+   *
+   * A slot the journal holds a create for is read with a complete listing (cursor `null`), not from
+   * its stored cursor: the create is found by its UID among the items the slot holds that the state
+   * does not know, and an incremental feed need not name every new item (a Graph calendar view's
+   * delta never names an event outside its window; the create would be made a second time). Only a
+   * cycle resuming a dead process's create pays for it; the listing's cursor is stored as usual.
+   */
   async readFeeds(requested: CycleScope): Promise<void> {
     this.journal = await this.deps.store.listJournal(this.pair.id);
     // Interrupted side effects are resolved against both change feeds (a create is found by its UID
-    // among the items new since the old cursor), so a cycle that finds any reads both.
+    // among the items new on its slot), so a cycle that finds any reads both.
     this.scope = this.journal.length ? FULL_SCOPE : requested;
     for (const slot of SLOTS) if ("feed" in this.scope[slot]) this.fed.add(slot);
+    for (const entry of this.journal) if (entry.op === "create" && this.fed.has(entry.slot)) this.listedInFull.add(entry.slot);
+    if (this.listedInFull.size) this.deps.logger.info("listing in full the slots of interrupted creates", { pair: this.pair.id, slots: [...this.listedInFull].join(",") });
     this.recorder.progress("reading", 0, 2);
     await this.fetchFeeds([...this.fed]);
   }
@@ -397,14 +411,15 @@ class Cycle {
 
   // ── What the steps use ───────────────────────────────────────────────────────────────────────
 
-  /** Reads the change feeds of `slots` from their stored cursors; a feed that fails stops the pair (`feed-failed`). */
+  /** Reads the change feeds of `slots` from their stored cursors (in full: {@link listedInFull}); a feed that fails stops the pair (`feed-failed`). */
   async fetchFeeds(slots: readonly Slot[]): Promise<void> {
     const { sides } = this.deps;
     await Promise.all(
       slots.map(async (slot) => {
         try {
           this.report[slot].feedRequests++;
-          this.feeds[slot] = await sides[slot].changes(this.pair[slot].collection, this.pair.cursors[slot], this.options.signal);
+          const cursor = this.listedInFull.has(slot) ? null : this.pair.cursors[slot];
+          this.feeds[slot] = await sides[slot].changes(this.pair[slot].collection, cursor, this.options.signal);
         } catch (error) {
           this.stopCause ??= causeCodeOf(error);
           throw new EngineError("feed-failed", `${slot} side ${sides[slot].name}: ${(error as Error).message}`, this.pair.id);

@@ -10,6 +10,7 @@ import { MemoryStateStore } from "../stores/memory.js";
 import { SqliteStateStore } from "../stores/sqlite.js";
 import { prop, vcard } from "../fixtures.test-support.js";
 import { SyncEngine } from "./engine.js";
+import type { ChangeFeed } from "./side.js";
 import type { ItemRecord, JournalEntry, LeaseAttempt, LeaseRequest, PairLease, PairRecord, RunRecord, Slot, StateOp, StateStore, StateWriteOptions } from "./state.js";
 
 class Killed extends Error {
@@ -436,5 +437,83 @@ describe("crash safety: every action × slot × kill point × later user action"
     const ka = Object.keys(a).sort();
     const kb = Object.keys(b).sort();
     return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);
+  }
+});
+
+/**
+ * A side whose incremental feed does not name every new item (as a Graph calendar view's delta
+ * never names an event outside its window): its incremental feeds leave out the items whose UID
+ * starts with `far-`; its full listings (cursor `null`) name them. It records the cursors asked.
+ */
+class HidingSide extends MemorySide {
+  readonly cursorsAsked: Array<string | null> = [];
+  override async changes(collection: string, cursor: string | null): Promise<ChangeFeed> {
+    this.cursorsAsked.push(cursor);
+    const feed = await super.changes(collection, cursor);
+    if (feed.complete) return feed;
+    const far = new Set(this.items(collection).filter((i) => i.uid?.startsWith("far-")).map((i) => i.id));
+    return { ...feed, changed: feed.changed.filter((c) => !far.has(c.id)) };
+  }
+}
+
+describe("crash safety of a create on a side whose incremental feed does not name every new item", () => {
+  for (const target of ["remote", "local"] as const) {
+    for (const when of ["before", "after"] as const) {
+      it(`dying ${when} the create on the ${target} side, the resuming cycle lists that side in full: one copy, adopted or made once`, async () => {
+        makeStore = () => new MemoryStateStore({ now });
+        const hiding = new HidingSide({ name: target });
+        const plain = new MemorySide({ name: target === "remote" ? "local" : "remote" });
+        const [local, remote] = target === "remote" ? [plain, hiding] : [hiding, plain];
+        local.addCollection(C, "contacts");
+        remote.addCollection(C, "contacts");
+        const inner = makeStore();
+        const engine = new SyncEngine({ store: inner, sides: [local, remote] });
+        await engine.link({ id: "p", kind: "contacts", local: { side: "local", collection: C }, remote: { side: "remote", collection: C } });
+        plain.put(C, vcard("near", { FN: "Near" }));
+        expect((await engine.runOnce()).ok).toBe(true);
+        expect(hiding.items(C)).toHaveLength(1);
+
+        plain.put(C, vcard("far-1", { FN: "Far" }));
+        const store = new MortalStore(inner);
+        hiding.options = {
+          ...hiding.options,
+          gate: () => {
+            if (store.dead) throw new Killed("dead");
+          },
+          [`${when}Effect`]: (w: MemoryWrite) => {
+            if (w.op !== "create") return;
+            store.dead = true;
+            throw new Killed(`killed ${when} the create`);
+          },
+        };
+        await new SyncEngine({ store, sides: [local, remote] }).runOnce().catch(() => undefined);
+        expect(store.dead).toBe(true);
+        expect(await inner.listJournal("p")).toHaveLength(1);
+        expect(hiding.items(C).filter((i) => i.uid === "far-1")).toHaveLength(when === "after" ? 1 : 0);
+
+        clock += 60_001;
+        hiding.options = { name: target };
+        hiding.cursorsAsked.length = 0;
+        const again = new SyncEngine({ store: inner, sides: [local, remote] });
+        const resumed = await again.runOnce();
+        expect(resumed.ok, JSON.stringify(resumed.pairs[0]?.errors)).toBe(true);
+        // The resuming cycle read the side of the journaled create in full.
+        expect(hiding.cursorsAsked).toEqual([null]);
+        expect(resumed.pairs[0]![target].created).toHaveLength(when === "after" ? 0 : 1);
+        expect(await inner.listJournal("p")).toEqual([]);
+        // Later cycles read from the cursor again, and find nothing to do.
+        for (let i = 0; i < 2; i++) {
+          const report = await again.runOnce();
+          expect(report.ok).toBe(true);
+          expect(report.pairs[0]![target].created).toEqual([]);
+        }
+        expect(hiding.cursorsAsked.slice(1).every((c) => c !== null)).toBe(true);
+        expect(contents(local)).toEqual(contents(remote));
+        expect(Object.keys(contents(hiding)).sort()).toEqual(["far-1", "near"]);
+        const record = (await inner.listItems("p")).find((r) => r.uid === "far-1");
+        expect(record?.[target]?.id).toBe(hiding.items(C).find((i) => i.uid === "far-1")!.id);
+        expect(record?.[target]?.unconfirmed).toBeUndefined();
+      });
+    }
   }
 });

@@ -13,7 +13,10 @@ import { otherSlot, SLOTS, type ItemRecord, type JournaledWrite, type JournalEnt
 export interface ResumeInput {
   journal: readonly JournalEntry[];
   records: readonly ItemRecord[];
-  /** What this cycle read on each slot: both change feeds from the old cursors, and the journaled items by id. */
+  /**
+   * What this cycle read on each slot: both change feeds from the old cursors (in full on a slot
+   * with a journaled create: a create not found there was not made), and the journaled items by id.
+   */
   changes: Record<Slot, SlotChanges>;
   /** Hashes a text with the pair's normaliser. */
   hash(text: string): string;

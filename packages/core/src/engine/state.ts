@@ -124,7 +124,8 @@ export interface JournalDetail {
  *
  * An entry left by a process that died (or a cycle that was cut) is resolved by the next cycle of
  * the pair (`resume.ts`, called from `cycle.ts`), which then reads both change feeds from the old
- * cursors and re-reads the journaled items by id. Per item, each write of the interrupted action —
+ * cursors — in full (cursor `null`) on a slot with a journaled create, whose incremental feed may
+ * not name the created item — and re-reads the journaled items by id. Per item, each write of the interrupted action —
  * those journaled, and a two-slot action's other write ({@link JournalDetail.otherWrite}) whose
  * entry was never written — is classified from what its slot holds now:
  *
