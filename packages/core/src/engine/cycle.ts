@@ -178,13 +178,10 @@ class Cycle {
 
   /**
    * 1. The journal, then the change feeds of the slots scoped to them (all of them when the journal
-   * holds entries).
-   *
-   * A slot the journal holds a create for is read with a complete listing (cursor `null`), not from
-   * its stored cursor: the create is found by its UID among the items the slot holds that the state
-   * does not know, and an incremental feed need not name every new item (a Graph calendar view's
-   * delta never names an event outside its window; the create would be made a second time). Only a
-   * cycle resuming a dead process's create pays for it; the listing's cursor is stored as usual.
+   * holds entries). A slot the journal holds a create for is listed in full (cursor `null`): the
+   * create is found by its UID among the items the slot holds that the state does not know, and an
+   * incremental feed need not name every new item (a Graph calendar view's delta never names an
+   * event outside its window: the create would be made twice). Only a resuming cycle pays for it.
    */
   async readFeeds(requested: CycleScope): Promise<void> {
     this.journal = await this.deps.store.listJournal(this.pair.id);
@@ -193,7 +190,6 @@ class Cycle {
     this.scope = this.journal.length ? FULL_SCOPE : requested;
     for (const slot of SLOTS) if ("feed" in this.scope[slot]) this.fed.add(slot);
     for (const entry of this.journal) if (entry.op === "create" && this.fed.has(entry.slot)) this.listedInFull.add(entry.slot);
-    if (this.listedInFull.size) this.deps.logger.info("listing in full the slots of interrupted creates", { pair: this.pair.id, slots: [...this.listedInFull].join(",") });
     this.recorder.progress("reading", 0, 2);
     await this.fetchFeeds([...this.fed]);
   }
