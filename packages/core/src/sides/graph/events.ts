@@ -10,7 +10,8 @@
  * starts concerned), each occurrence found by its original start and PATCHed (an exception) or
  * DELETEd (a cancelled occurrence), in batches; the master is then read again, so its etag and text
  * are what Graph holds after the last of them. What Graph cannot undo (an exception or a cancelled
- * occurrence the text no longer has, still on the master) is reported in `dropped`; a create whose
+ * occurrence the text no longer has, still on the master) is reported in `dropped`, and so is an EXDATE
+ * that matches no occurrence of the series (not cancelled already either); a create whose
  * occurrence writes fail keeps its series (the engine learns its id) and reports the failure.
  *
  * A read by id is scoped to the pair's calendar (`outside`): the event's PidTagParentEntryId
@@ -198,6 +199,7 @@ function instantSet(values: ReadonlyArray<string | null | undefined>): Set<numbe
  * instances once, over the range of the original starts concerned (a day either side; bounded by
  * them, not the whole series), finds each occurrence by its original start, PATCHes the exceptions
  * and DELETEs the cancelled ones (an occurrence already gone is fine), then reads the master again.
+ * An EXDATE at no occurrence (nor a cancelled one) is reported in `dropped`.
  *
  * What Graph cannot undo is reported in `dropped`, never tried again: an exception the text no
  * longer has (Graph has no call that turns an exception back into a plain occurrence) and a
@@ -207,6 +209,7 @@ function instantSet(values: ReadonlyArray<string | null | undefined>): Set<numbe
 async function applySeries(ctx: GraphContext, master: GraphEntity, followUp: SeriesFollowUp, dropped: MappedWrite["dropped"], signal?: AbortSignal): Promise<GraphEntity> {
   const starts = [...followUp.exceptions.map((e) => e.originalStart), ...followUp.cancelled];
   const writes: Array<{ method: "PATCH" | "DELETE"; url: string; headers?: Record<string, string>; body?: unknown }> = [];
+  const unmatched: string[] = [];
   if (starts.length > 0) {
     const ms = [...instantSet(starts)];
     const window = { start: new Date(Math.min(...ms) - 86_400_000).toISOString(), end: new Date(Math.max(...ms) + 86_400_000).toISOString() };
@@ -224,7 +227,8 @@ async function applySeries(ctx: GraphContext, master: GraphEntity, followUp: Ser
     }
     for (const start of followUp.cancelled) {
       const id = occurrenceAt(start);
-      if (id !== undefined) writes.push({ method: "DELETE", url: ctx.client.path("events", id) }); // else cancelled already
+      if (id !== undefined) writes.push({ method: "DELETE", url: ctx.client.path("events", id) });
+      else unmatched.push(start); // cancelled already, or no occurrence there: told apart once the master is read again
     }
   }
   const answers = await sendAll(ctx, writes, signal);
@@ -241,13 +245,25 @@ async function applySeries(ctx: GraphContext, master: GraphEntity, followUp: Ser
       dropped.push(droppedOf("RECURRENCE-ID", "Graph cannot turn an exception back into a plain occurrence of its series; the exception is kept", new Date(at).toISOString()));
     }
   }
-  for (const c of event.cancelledOccurrences ?? []) {
-    // Graph gives a cancelled occurrence as `OID.{master id}.{date}`: its date is what is compared.
-    const day = /(\d{4}-\d{2}-\d{2})$/.exec(String(c))?.[1];
-    // The date is local to the series' zone (UTC−12 … UTC+14): an instant the text cancels matches it within that span.
-    const midnight = day === undefined ? Number.NaN : Date.parse(`${day}T00:00:00Z`);
-    if (day !== undefined && ![...wantedCancelled].some((ms) => ms >= midnight - 14 * 3_600_000 && ms < midnight + 36 * 3_600_000)) {
+  // Graph gives a cancelled occurrence as `OID.{master id}.{date}`: its date is what is compared.
+  // The date is local to the series' zone (UTC−12 … UTC+14): an instant matches it within that span.
+  const cancelledDays = (event.cancelledOccurrences ?? []).map((c) => /(\d{4}-\d{2}-\d{2})$/.exec(String(c))?.[1]).filter((d): d is string => d !== undefined);
+  const onDay = (ms: number, day: string) => {
+    const midnight = Date.parse(`${day}T00:00:00Z`);
+    return ms >= midnight - 14 * 3_600_000 && ms < midnight + 36 * 3_600_000;
+  };
+  for (const day of cancelledDays) {
+    if (![...wantedCancelled].some((ms) => onDay(ms, day))) {
       dropped.push(droppedOf("EXDATE", "Graph cannot bring back a cancelled occurrence; it stays cancelled", day));
+    }
+  }
+  // An EXDATE that matched no occurrence and is not among the series' cancelled ones: the series has
+  // no occurrence at that original start (a date off the pattern, or beyond its end). Nothing to
+  // cancel, so reported, never tried again.
+  for (const start of unmatched) {
+    const ms = instantOf(start);
+    if (ms === undefined || !cancelledDays.some((day) => onDay(ms, day))) {
+      dropped.push(droppedOf("EXDATE", "the series has no occurrence at this original start; nothing was cancelled", ms === undefined ? start : new Date(ms).toISOString()));
     }
   }
   return fresh;
