@@ -15,7 +15,8 @@
  * occurrence writes fail keeps its series (the engine learns its id) and reports the failure.
  *
  * A read by id is scoped to the pair's calendar (`outside`): the event's PidTagParentEntryId
- * against the calendar's PidTagEntryId, so an event moved to Deleted Items reads as gone.
+ * against the calendar's PidTagEntryId, or, where they differ, against the PidTagParentEntryId of
+ * an event the calendar lists; so an event moved to Deleted Items reads as gone.
  *
  * File attachments (non-inline, within `maxAttachmentBytes`) are read when `hasAttachments` says
  * so and written after the event (added, removed, unchanged ones left alone; see `files.ts`).
@@ -163,17 +164,54 @@ async function readCalendarEntryId(ctx: GraphContext, calendar: string, signal?:
   return binaryOf(answer.body, 0x0fff) ?? null;
 }
 
+/** Per side and calendar: the PidTagParentEntryId an event the calendar itself lists carries (null: the calendar was empty). */
+const listedParentIds = new WeakMap<GraphContext, Map<string, Buffer | null>>();
+
+/**
+ * The PidTagParentEntryId of an event the calendar lists (`/calendars/{id}/events?$top=1`, the
+ * property expanded), or null when the calendar has no event, or undefined when Graph does not give
+ * the property. Not cached here: the caller keeps a value it found.
+ */
+async function listedParentId(ctx: GraphContext, calendar: string, signal?: AbortSignal): Promise<Buffer | null | undefined> {
+  const url = `${ctx.client.path("calendars", calendar, "events")}?$top=1&${queryOf(["id"], `singleValueExtendedProperties($filter=id eq '${PARENT_ENTRY_ID}')`)}`;
+  const [answer] = await sendAll(ctx, [{ method: "GET", url }], signal);
+  if (!answer || answer.status >= 400) throw answer ? answerError(answer, null, "GET the calendar's events") : new SideError("transient", "GET the calendar's events: no answer");
+  const body = answer.body as { value?: unknown } | null;
+  if (typeof body !== "object" || body === null || !Array.isArray(body.value)) throw new SideError("transient", "GET the calendar's events: an answer without its value (cut or malformed)");
+  const first = body.value[0] as GraphEntity | undefined;
+  if (first === undefined) return null;
+  return binaryOf(first, 0x0e09);
+}
+
 /**
  * Which events read by id are outside `calendar` (see {@link ItemCodec.outside}): their
- * PidTagParentEntryId is not the calendar's PidTagEntryId. An event or a calendar without the
- * property (a server that does not give computed properties) is taken as in the calendar, as
- * before: the check can only turn a found event into a gone one on evidence.
+ * PidTagParentEntryId (0x0E09) is not the calendar's. The calendar's own PidTagEntryId (0x0FFF) is
+ * tried first (one request per calendar, kept); it is the same bytes in the simulator, but a server
+ * may encode the two differently (flags, provider bytes), so on the first event that does not match
+ * it the reference becomes the 0x0E09 of an event the calendar itself lists (one request, kept
+ * while it keeps matching). With that reference an event is outside on evidence only: an empty
+ * calendar holds none of the events read; an event or a calendar without the property (a server
+ * that does not give computed properties) is taken as in the calendar: never a deletion on a doubt.
  */
 async function eventsOutside(ctx: GraphContext, calendar: string, entities: readonly GraphEntity[], signal?: AbortSignal): Promise<boolean[]> {
   const parents = entities.map((e) => binaryOf(e, 0x0e09));
   if (parents.every((p) => p === undefined)) return entities.map(() => false);
+  let listed = listedParentIds.get(ctx);
+  if (!listed) listedParentIds.set(ctx, (listed = new Map()));
   const own = await calendarEntryId(ctx, calendar, signal);
-  return parents.map((p) => own !== null && p !== undefined && !p.equals(own));
+  const learnt = listed.get(calendar);
+  const matches = (p: Buffer) => (own !== null && p.equals(own)) || (learnt != null && p.equals(learnt));
+  if (parents.every((p) => p === undefined || matches(p))) return entities.map(() => false);
+  // A mismatch: compare with what an event the calendar lists carries, asked now (a cached
+  // reference that no longer matches may be a calendar emptied since, so asked again too).
+  const reference = await listedParentId(ctx, calendar, signal);
+  if (reference === undefined) return entities.map(() => false);
+  if (reference === null) {
+    listed.delete(calendar);
+    return parents.map((p) => p !== undefined && !(own !== null && p.equals(own)));
+  }
+  listed.set(calendar, reference);
+  return parents.map((p) => p !== undefined && !(own !== null && p.equals(own)) && !p.equals(reference));
 }
 
 /** Whether an occurrence's `originalStart` is the instant `instant` (both as Graph or the mapper write them). */
