@@ -102,4 +102,43 @@ describe("Graph event reads scoped to the pair's calendar", () => {
     expect(quiet.pairs[0]!.remote.updated.length + quiet.pairs[0]!.local.updated.length + quiet.pairs[0]!.remote.created.length + quiet.pairs[0]!.local.created.length).toBe(0);
     expect(deleted().map((i) => i.get("Subject")).sort()).toEqual(["Old to edit", "Series to edit"]);
   });
+  it("with a calendar PidTagEntryId that differs from its events' PidTagParentEntryId (flag bytes), events inside still read as inside, and a moved one as gone", async () => {
+    const { box, exchange, calendar } = await paired("flags", [
+      { name: "a.ics", text: vevent("flags-a", { SUMMARY: "Flags A", DTSTART: "20260105T100000Z", DTEND: "20260105T110000Z" }) },
+      { name: "b.ics", text: vevent("flags-b", { SUMMARY: "Flags B", DTSTART: "20260106T100000Z", DTEND: "20260106T110000Z" }) },
+    ]);
+    // Graph may encode a folder's PidTagEntryId otherwise than its items' PidTagParentEntryId: the
+    // calendar's 0x0FFF answered with other flag bytes (the first four of an entry id).
+    const flagged = (body: unknown): unknown => {
+      const walk = (v: unknown): void => {
+        if (Array.isArray(v)) return v.forEach(walk);
+        if (typeof v !== "object" || v === null) return;
+        const o = v as Record<string, unknown>;
+        if (o.id === "Binary 0x0FFF" && typeof o.value === "string") {
+          const bytes = Buffer.from(o.value, "base64");
+          bytes[0] = bytes[0]! ^ 0x01;
+          o.value = bytes.toString("base64");
+        }
+        Object.values(o).forEach(walk);
+      };
+      walk(body);
+      return body;
+    };
+    sim.rewrite({ match: /./, count: 1000, rewrite: flagged });
+    try {
+      const side = new GraphSide({ client: graph, name: "graph" });
+      const ids = (await side.changes(calendar, null)).changed.map((c) => c.id);
+      expect(ids).toHaveLength(2);
+      const read = await side.fetch(calendar, ids);
+      expect(read.filter((r) => r instanceof SideError)).toEqual([]);
+      // The calendar's own id did not match: the reference was learnt from the calendar's listing.
+      expect(sim.requests.some((r) => /\/events\?\$top=1&/.test(r.url))).toBe(true);
+      box.deleteItem(exchange().find((i) => i.get("Subject") === "Flags A")!.id, "MoveToDeletedItems");
+      const again = await side.fetch(calendar, ids);
+      const outcome = again.map((r) => (r instanceof SideError ? r.code : (/SUMMARY:(.*)/.exec(r.text)![1]!.trim())));
+      expect(outcome.sort()).toEqual(["Flags B", "not-found"]);
+    } finally {
+      sim.clear();
+    }
+  });
 });

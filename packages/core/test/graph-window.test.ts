@@ -88,4 +88,29 @@ describe("Graph events outside the calendar window", () => {
     expect([first.error, first.local.deleted, first.remote.deleted, first.local.created, first.remote.created]).toEqual([null, [], [], [], []]);
     expect((await mem.changes("cal", null)).changed).toHaveLength(2);
   });
+  it("an edit of an event outside the window reaches the other side at the next listing, which comes once calendarListingHours is up", async () => {
+    const run = async (hours: number) => {
+      const side = new GraphSide({ client: graph, name: "graph", calendarListingHours: hours });
+      const calendar = (await side.createCollection("events", `Listing ${hours}`)).id;
+      const mem = new MemorySide({ name: "mem" });
+      mem.addCollection("cal", "events");
+      mem.put("cal", vevent(`old-${hours}`, "20180105T100000Z", "Old"));
+      const engine = new SyncEngine({ store: new MemoryStateStore(), sides: [side, mem] });
+      await engine.link({ id: "p", kind: "events", remote: { side: "graph", collection: calendar }, local: { side: "mem", collection: "cal" } });
+      expect((await engine.runOnce()).pairs[0]!.remote.created).toHaveLength(1);
+      expect((await engine.runOnce()).pairs[0]!.error).toBeNull(); // the cursor settles
+      // Edited in the mailbox (as Outlook would): a 2018 event, outside the window's delta.
+      const [event] = await graph.listEvents(calendar, { select: ["subject"] });
+      await graph.updateEvent(event!.id, { subject: "Old, edited" });
+      const round = await engine.runOnce();
+      expect(round.pairs[0]!.error).toBeNull();
+      const items = mem.items("cal");
+      expect(items).toHaveLength(1);
+      return /SUMMARY:Old\\?, edited/.test(items[0]!.text); // the comma escaped in iCalendar
+    };
+    // Listing due at every round: the edit arrives at once.
+    expect(await run(0)).toBe(true);
+    // Listing not due for a day: the window's delta does not see it (yet).
+    expect(await run(24)).toBe(false);
+  });
 });

@@ -271,7 +271,7 @@ const graphWorld = (soft: boolean): Setup => async () => {
 };
 
 suite("Graph", graphWorld(false));
-// A contact deleted over Graph (moved to Deleted Items, its id still readable): without a kill only.
-// Killed, the resuming cycle reads the journaled id and finds the contact in Deleted Items — the read
-// must call an entity outside the pair's folder not-found (`ItemCodec.outside`, not implemented yet).
-suite("Graph (deleted over Graph)", graphWorld(true), ["none"]);
+// A contact deleted over Graph (moved to Deleted Items, its id still readable): killed, the resuming
+// cycle reads the journaled id and finds the contact in Deleted Items, which the read calls not-found
+// (`ItemCodec.outside`: the contact's parentFolderId is not the pair's folder).
+suite("Graph (deleted over Graph)", graphWorld(true));

@@ -34,6 +34,6 @@
  *
  * @module
  */
-export { DEFAULT_CALENDAR_WINDOW, type GraphCalendarWindow, type GraphPushOptions, type GraphSideOptions } from "./graph/options.js";
+export { DEFAULT_CALENDAR_LISTING_HOURS, DEFAULT_CALENDAR_WINDOW, type GraphCalendarWindow, type GraphPushOptions, type GraphSideOptions } from "./graph/options.js";
 export { GraphSide } from "./graph/side.js";
 export { movePairToGraph, MoveError, type MoveErrorCode, type MoveFailure, type MovePairOptions, type MoveReport } from "./graph/move.js";

@@ -10,11 +10,13 @@
  * starts concerned), each occurrence found by its original start and PATCHed (an exception) or
  * DELETEd (a cancelled occurrence), in batches; the master is then read again, so its etag and text
  * are what Graph holds after the last of them. What Graph cannot undo (an exception or a cancelled
- * occurrence the text no longer has, still on the master) is reported in `dropped`; a create whose
+ * occurrence the text no longer has, still on the master) is reported in `dropped`, and so is an EXDATE
+ * that matches no occurrence of the series (not cancelled already either); a create whose
  * occurrence writes fail keeps its series (the engine learns its id) and reports the failure.
  *
  * A read by id is scoped to the pair's calendar (`outside`): the event's PidTagParentEntryId
- * against the calendar's PidTagEntryId, so an event moved to Deleted Items reads as gone.
+ * against the calendar's PidTagEntryId, or, where they differ, against the PidTagParentEntryId of
+ * an event the calendar lists; so an event moved to Deleted Items reads as gone.
  *
  * File attachments (non-inline, within `maxAttachmentBytes`) are read when `hasAttachments` says
  * so and written after the event (added, removed, unchanged ones left alone; see `files.ts`).
@@ -162,17 +164,54 @@ async function readCalendarEntryId(ctx: GraphContext, calendar: string, signal?:
   return binaryOf(answer.body, 0x0fff) ?? null;
 }
 
+/** Per side and calendar: the PidTagParentEntryId an event the calendar itself lists carries (null: the calendar was empty). */
+const listedParentIds = new WeakMap<GraphContext, Map<string, Buffer | null>>();
+
+/**
+ * The PidTagParentEntryId of an event the calendar lists (`/calendars/{id}/events?$top=1`, the
+ * property expanded), or null when the calendar has no event, or undefined when Graph does not give
+ * the property. Not cached here: the caller keeps a value it found.
+ */
+async function listedParentId(ctx: GraphContext, calendar: string, signal?: AbortSignal): Promise<Buffer | null | undefined> {
+  const url = `${ctx.client.path("calendars", calendar, "events")}?$top=1&${queryOf(["id"], `singleValueExtendedProperties($filter=id eq '${PARENT_ENTRY_ID}')`)}`;
+  const [answer] = await sendAll(ctx, [{ method: "GET", url }], signal);
+  if (!answer || answer.status >= 400) throw answer ? answerError(answer, null, "GET the calendar's events") : new SideError("transient", "GET the calendar's events: no answer");
+  const body = answer.body as { value?: unknown } | null;
+  if (typeof body !== "object" || body === null || !Array.isArray(body.value)) throw new SideError("transient", "GET the calendar's events: an answer without its value (cut or malformed)");
+  const first = body.value[0] as GraphEntity | undefined;
+  if (first === undefined) return null;
+  return binaryOf(first, 0x0e09);
+}
+
 /**
  * Which events read by id are outside `calendar` (see {@link ItemCodec.outside}): their
- * PidTagParentEntryId is not the calendar's PidTagEntryId. An event or a calendar without the
- * property (a server that does not give computed properties) is taken as in the calendar, as
- * before: the check can only turn a found event into a gone one on evidence.
+ * PidTagParentEntryId (0x0E09) is not the calendar's. The calendar's own PidTagEntryId (0x0FFF) is
+ * tried first (one request per calendar, kept); it is the same bytes in the simulator, but a server
+ * may encode the two differently (flags, provider bytes), so on the first event that does not match
+ * it the reference becomes the 0x0E09 of an event the calendar itself lists (one request, kept
+ * while it keeps matching). With that reference an event is outside on evidence only: an empty
+ * calendar holds none of the events read; an event or a calendar without the property (a server
+ * that does not give computed properties) is taken as in the calendar: never a deletion on a doubt.
  */
 async function eventsOutside(ctx: GraphContext, calendar: string, entities: readonly GraphEntity[], signal?: AbortSignal): Promise<boolean[]> {
   const parents = entities.map((e) => binaryOf(e, 0x0e09));
   if (parents.every((p) => p === undefined)) return entities.map(() => false);
+  let listed = listedParentIds.get(ctx);
+  if (!listed) listedParentIds.set(ctx, (listed = new Map()));
   const own = await calendarEntryId(ctx, calendar, signal);
-  return parents.map((p) => own !== null && p !== undefined && !p.equals(own));
+  const learnt = listed.get(calendar);
+  const matches = (p: Buffer) => (own !== null && p.equals(own)) || (learnt != null && p.equals(learnt));
+  if (parents.every((p) => p === undefined || matches(p))) return entities.map(() => false);
+  // A mismatch: compare with what an event the calendar lists carries, asked now (a cached
+  // reference that no longer matches may be a calendar emptied since, so asked again too).
+  const reference = await listedParentId(ctx, calendar, signal);
+  if (reference === undefined) return entities.map(() => false);
+  if (reference === null) {
+    listed.delete(calendar);
+    return parents.map((p) => p !== undefined && !(own !== null && p.equals(own)));
+  }
+  listed.set(calendar, reference);
+  return parents.map((p) => p !== undefined && !(own !== null && p.equals(own)) && !p.equals(reference));
 }
 
 /** Whether an occurrence's `originalStart` is the instant `instant` (both as Graph or the mapper write them). */
@@ -198,6 +237,7 @@ function instantSet(values: ReadonlyArray<string | null | undefined>): Set<numbe
  * instances once, over the range of the original starts concerned (a day either side; bounded by
  * them, not the whole series), finds each occurrence by its original start, PATCHes the exceptions
  * and DELETEs the cancelled ones (an occurrence already gone is fine), then reads the master again.
+ * An EXDATE at no occurrence (nor a cancelled one) is reported in `dropped`.
  *
  * What Graph cannot undo is reported in `dropped`, never tried again: an exception the text no
  * longer has (Graph has no call that turns an exception back into a plain occurrence) and a
@@ -207,6 +247,7 @@ function instantSet(values: ReadonlyArray<string | null | undefined>): Set<numbe
 async function applySeries(ctx: GraphContext, master: GraphEntity, followUp: SeriesFollowUp, dropped: MappedWrite["dropped"], signal?: AbortSignal): Promise<GraphEntity> {
   const starts = [...followUp.exceptions.map((e) => e.originalStart), ...followUp.cancelled];
   const writes: Array<{ method: "PATCH" | "DELETE"; url: string; headers?: Record<string, string>; body?: unknown }> = [];
+  const unmatched: string[] = [];
   if (starts.length > 0) {
     const ms = [...instantSet(starts)];
     const window = { start: new Date(Math.min(...ms) - 86_400_000).toISOString(), end: new Date(Math.max(...ms) + 86_400_000).toISOString() };
@@ -224,7 +265,8 @@ async function applySeries(ctx: GraphContext, master: GraphEntity, followUp: Ser
     }
     for (const start of followUp.cancelled) {
       const id = occurrenceAt(start);
-      if (id !== undefined) writes.push({ method: "DELETE", url: ctx.client.path("events", id) }); // else cancelled already
+      if (id !== undefined) writes.push({ method: "DELETE", url: ctx.client.path("events", id) });
+      else unmatched.push(start); // cancelled already, or no occurrence there: told apart once the master is read again
     }
   }
   const answers = await sendAll(ctx, writes, signal);
@@ -241,13 +283,25 @@ async function applySeries(ctx: GraphContext, master: GraphEntity, followUp: Ser
       dropped.push(droppedOf("RECURRENCE-ID", "Graph cannot turn an exception back into a plain occurrence of its series; the exception is kept", new Date(at).toISOString()));
     }
   }
-  for (const c of event.cancelledOccurrences ?? []) {
-    // Graph gives a cancelled occurrence as `OID.{master id}.{date}`: its date is what is compared.
-    const day = /(\d{4}-\d{2}-\d{2})$/.exec(String(c))?.[1];
-    // The date is local to the series' zone (UTC−12 … UTC+14): an instant the text cancels matches it within that span.
-    const midnight = day === undefined ? Number.NaN : Date.parse(`${day}T00:00:00Z`);
-    if (day !== undefined && ![...wantedCancelled].some((ms) => ms >= midnight - 14 * 3_600_000 && ms < midnight + 36 * 3_600_000)) {
+  // Graph gives a cancelled occurrence as `OID.{master id}.{date}`: its date is what is compared.
+  // The date is local to the series' zone (UTC−12 … UTC+14): an instant matches it within that span.
+  const cancelledDays = (event.cancelledOccurrences ?? []).map((c) => /(\d{4}-\d{2}-\d{2})$/.exec(String(c))?.[1]).filter((d): d is string => d !== undefined);
+  const onDay = (ms: number, day: string) => {
+    const midnight = Date.parse(`${day}T00:00:00Z`);
+    return ms >= midnight - 14 * 3_600_000 && ms < midnight + 36 * 3_600_000;
+  };
+  for (const day of cancelledDays) {
+    if (![...wantedCancelled].some((ms) => onDay(ms, day))) {
       dropped.push(droppedOf("EXDATE", "Graph cannot bring back a cancelled occurrence; it stays cancelled", day));
+    }
+  }
+  // An EXDATE that matched no occurrence and is not among the series' cancelled ones: the series has
+  // no occurrence at that original start (a date off the pattern, or beyond its end). Nothing to
+  // cancel, so reported, never tried again.
+  for (const start of unmatched) {
+    const ms = instantOf(start);
+    if (ms === undefined || !cancelledDays.some((day) => onDay(ms, day))) {
+      dropped.push(droppedOf("EXDATE", "the series has no occurrence at this original start; nothing was cancelled", ms === undefined ? start : new Date(ms).toISOString()));
     }
   }
   return fresh;

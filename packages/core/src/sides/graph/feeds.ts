@@ -13,8 +13,12 @@
  *   kept: a removed instance does not say which series it belonged to, and the engine's comparison
  *   of a complete listing with its state finds both the deleted items and the changed series. A
  *   full round (no cursor) is a delta round over the window for the cursor alone (its instances
- *   not read further) and the listing for the items. The cursor holds the window it was made over
- *   (`graph-window:v1:{start}|{end}|{link}`); once the window has moved on by more than
+ *   not read further) and the listing for the items. So a first sync takes the whole calendar, as
+ *   the EWS side's SyncFolderItems does; the window bounds only what the delta rounds watch. An
+ *   edit of an event outside the window (in Outlook) is seen at the next listing: one is made at
+ *   least every `calendarListingHours` (default 24). The cursor holds the window it was made over
+ *   and the time of the last listing (`graph-window:v2:{start}|{end}|{listedAt ms}|{link}`; a v1
+ *   cursor reads as never listed); once the window has moved on by more than
  *   {@link WINDOW_SLACK_DAYS} days, the feed restarts.
  *
  * No cursor, or one Graph rejects (410 `syncStateNotFound`, or a cursor that is not one of this
@@ -34,13 +38,14 @@ import type { ChangeFeed, Versioned } from "../../engine/side.js";
 import { needCalendars, needTodo } from "./apis.js";
 import { contactFolderOf, kindOf } from "./collections.js";
 import { versionOf, type GraphContext } from "./context.js";
-import { DEFAULT_CALENDAR_WINDOW } from "./options.js";
+import { DEFAULT_CALENDAR_LISTING_HOURS, DEFAULT_CALENDAR_WINDOW } from "./options.js";
 
 /** The properties a contacts delta round asks for: the id comes anyway, the change key makes the version when no etag does. */
 const CONTACT_DELTA_SELECT = ["changeKey"];
 
-/** How an events cursor begins. */
-const WINDOW_CURSOR = "graph-window:v1:";
+/** How an events cursor begins (v2 holds the time of the last listing; a v1 cursor reads as never listed). */
+const WINDOW_CURSOR = "graph-window:v2:";
+const WINDOW_CURSOR_V1 = "graph-window:v1:";
 
 /** Days the calendar window may move on before an events feed restarts over the new one. */
 export const WINDOW_SLACK_DAYS = 7;
@@ -113,6 +118,19 @@ async function eventListing(ctx: GraphContext, calendar: string, signal?: AbortS
   return events.map((e) => ({ id: e.id, version: versionOf(e) }));
 }
 
+/** An events cursor's parts (a v1 cursor: never listed, so a listing is due), or null. */
+function parseWindowCursor(cursor: string | null): { start: string; end: string; listedAt: number; link: string } | null {
+  if (cursor?.startsWith(WINDOW_CURSOR)) {
+    const m = /^([^|]+)\|([^|]+)\|(\d+)\|(.+)$/s.exec(cursor.slice(WINDOW_CURSOR.length));
+    return m ? { start: m[1]!, end: m[2]!, listedAt: Number(m[3]), link: m[4]! } : null;
+  }
+  if (cursor?.startsWith(WINDOW_CURSOR_V1)) {
+    const m = /^([^|]+)\|([^|]+)\|(.+)$/s.exec(cursor.slice(WINDOW_CURSOR_V1.length));
+    return m ? { start: m[1]!, end: m[2]!, listedAt: 0, link: m[3]! } : null;
+  }
+  return null;
+}
+
 /** The changes of a collection since `cursor` (`null`: every item, as a complete listing). */
 export async function changes(ctx: GraphContext, collection: string, cursor: string | null, signal?: AbortSignal): Promise<ChangeFeed> {
   const kind = await kindOf(ctx, collection, signal);
@@ -138,18 +156,24 @@ export async function changes(ctx: GraphContext, collection: string, cursor: str
   // round, never missed.
   const full = async (): Promise<ChangeFeed> => {
     const r = await needCalendars(ctx.client).calendarViewDelta(collection, now, undefined, { masters: "none", ...(signal ? { signal } : {}) });
-    return { cursor: `${WINDOW_CURSOR}${now.start}|${now.end}|${r.cursor}`, changed: await eventListing(ctx, collection, signal), deleted: [], complete: true };
+    const listedAt = Date.now();
+    return { cursor: `${WINDOW_CURSOR}${now.start}|${now.end}|${listedAt}|${r.cursor}`, changed: await eventListing(ctx, collection, signal), deleted: [], complete: true };
   };
-  const m = cursor?.startsWith(WINDOW_CURSOR) ? /^([^|]+)\|([^|]+)\|(.+)$/s.exec(cursor.slice(WINDOW_CURSOR.length)) : null;
-  if (!m || !usable(ctx, m[3]!) || Math.abs(Date.parse(m[1]!) - Date.parse(now.start)) > WINDOW_SLACK_DAYS * DAY) return full();
-  const window = { start: m[1]!, end: m[2]! };
+  const parsed = parseWindowCursor(cursor);
+  if (!parsed || !usable(ctx, parsed.link) || Math.abs(Date.parse(parsed.start) - Date.parse(now.start)) > WINDOW_SLACK_DAYS * DAY) return full();
+  const window = { start: parsed.start, end: parsed.end };
+  const everyMs = (ctx.options.calendarListingHours ?? DEFAULT_CALENDAR_LISTING_HOURS) * 3_600_000;
   try {
-    const r = await roundOf(ctx, kind, collection, m[3]!, window, signal);
-    const next = `${WINDOW_CURSOR}${window.start}|${window.end}|${r.cursor}`;
+    const r = await roundOf(ctx, kind, collection, parsed.link, window, signal);
     // Which series lost an instance, a removal does not say: the calendar's listing (after the round,
-    // so nothing between is missed) answers it, and the round's cursor is kept.
-    if (r.removed.length) return { cursor: next, changed: await eventListing(ctx, collection, signal), deleted: [], complete: true };
-    return { cursor: next, changed: r.changed, deleted: [], complete: false };
+    // so nothing between is missed) answers it, and the round's cursor is kept. The listing also
+    // comes when the last one is `calendarListingHours` old: it is what sees an edit of an event
+    // outside the window, which the window's delta never reports.
+    if (r.removed.length || !(Date.now() - parsed.listedAt < everyMs)) {
+      const listedAt = Date.now();
+      return { cursor: `${WINDOW_CURSOR}${window.start}|${window.end}|${listedAt}|${r.cursor}`, changed: await eventListing(ctx, collection, signal), deleted: [], complete: true };
+    }
+    return { cursor: `${WINDOW_CURSOR}${window.start}|${window.end}|${parsed.listedAt}|${r.cursor}`, changed: r.changed, deleted: [], complete: false };
   } catch (error) {
     if (!(error instanceof GraphSyncStateNotFoundError)) throw error;
     return full();

@@ -27,11 +27,20 @@ export interface GraphSideOptions {
   maxConcurrency?: number;
   /**
    * The window of calendarView delta (Graph v1.0 has no delta of a calendar's events without one):
-   * events that overlap it are synced, a series when one of its occurrences does. Default
-   * {@link DEFAULT_CALENDAR_WINDOW}. Changing it restarts the calendars' feeds (their cursors are
-   * tied to the window they were made with).
+   * changes to events that overlap it (a series when one of its occurrences does) are seen at the
+   * next round. It does not limit what is synced: a first sync, and every listing of the calendar,
+   * take every event whatever its dates; an edit of an event outside the window is seen at the next
+   * listing (a removal in the calendar, the window moving on by more than a week, or
+   * {@link calendarListingHours}). Default {@link DEFAULT_CALENDAR_WINDOW}. Changing it restarts the
+   * calendars' feeds (their cursors are tied to the window they were made with).
    */
   calendarWindow?: GraphCalendarWindow;
+  /**
+   * Hours after which a calendar's feed lists the whole calendar again (default
+   * {@link DEFAULT_CALENDAR_LISTING_HOURS}): the bound on how late an edit of an event outside
+   * {@link calendarWindow} is seen. 0 lists at every round.
+   */
+  calendarListingHours?: number;
   /** IANA zone of the mailbox, for all-day and floating times (default `UTC`). */
   timeZone?: string;
   /**
@@ -70,6 +79,9 @@ export interface GraphPushOptions {
 
 /** The default calendar window: a year back, two years ahead. */
 export const DEFAULT_CALENDAR_WINDOW: Readonly<GraphCalendarWindow> = Object.freeze({ pastDays: 365, futureDays: 730 });
+
+/** The default hours between two listings of a calendar ({@link GraphSideOptions.calendarListingHours}). */
+export const DEFAULT_CALENDAR_LISTING_HOURS = 24;
 
 /** The default cap on a contact photo (100 KiB, the EWS side's default). */
 export const DEFAULT_MAX_PHOTO_BYTES = 100 * 1024;
