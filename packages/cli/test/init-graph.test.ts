@@ -74,7 +74,7 @@ describe("ewsdav init with a Microsoft Graph account", () => {
           "", // how to reach the mailbox: graph (the default with --graph-url)
           CLIENT_ID,
           "", // sign in: device-code (default)
-          TENANT,
+          "", // tenant: the address's domain (default; a single-tenant registration is refused at /organizations)
           dav.url,
           dav.username,
           dav.password,
@@ -97,6 +97,7 @@ describe("ewsdav init with a Microsoft Graph account", () => {
       child.kill("SIGKILL");
     }
     expect(out).toContain("Microsoft Graph (Exchange Online / Microsoft 365: EWS there is blocked by default since 1 October 2026)");
+    expect(out).toContain("Tenant (id or domain; organizations or common for a multitenant app): [example.com]");
     expect(out).toContain(`Signed in as ${USER}.`);
     expect(out).toMatch(/Microsoft Graph accepted the sign-in: \d+ contact folders?, \d+ calendars? and \d+ To Do lists?/);
     expect(out).toContain(`graph: Microsoft Graph ${graph.url} for ${USER}`);
@@ -106,7 +107,7 @@ describe("ewsdav init with a Microsoft Graph account", () => {
       type: "graph",
       baseUrl: graph.url,
       resolve: { [`${HOST}:443`]: `127.0.0.1:${idp.port}` },
-      auth: { type: "oauth", flow: "delegated", clientId: CLIENT_ID, tenantId: TENANT, authority: idp.authority, signIn: "device-code", tokenCache: "tokens/graph.json" },
+      auth: { type: "oauth", flow: "delegated", clientId: CLIENT_ID, tenantId: "example.com", authority: idp.authority, signIn: "device-code", tokenCache: "tokens/graph.json" },
     });
     expect(config.pairs.map((p: { id: string; kind: string; remote: { account: string } }) => [p.id, p.kind, p.remote.account])).toEqual([
       ["contacts", "contacts", "graph"],
@@ -150,6 +151,20 @@ describe("ewsdav init with a Microsoft Graph account", () => {
     expect(pair).toMatchObject({ errors: [] });
     expect(pair!.local.created).toBeGreaterThan(0);
     expect(sync.stdout + sync.stderr).not.toContain(CLIENT_SECRET);
+  });
+});
+
+describe("ewsdav init with a Microsoft Graph account that cannot sign in", () => {
+  it("asks again for a client id that is not a GUID, and says why the token request failed (the host not found), never the secret", async () => {
+    const configPath = join(mkdtempSync(join(dir, "no-idp-")), "config.json");
+    const input = lines(USER, "graph", "my-app", CLIENT_ID, "app-only", "", "secret", CLIENT_SECRET);
+    const run = await runCli(["init", "--config", configPath, "--graph-url", graph.url, "--authority", "https://login.ewsdav-test.invalid/contoso"], { input });
+    expect(run.code).not.toBe(0);
+    const out = run.stdout + run.stderr;
+    expect(out).toContain("a GUID like 00000000-0000-0000-0000-000000000000");
+    expect(out).toContain("Tenant (id or domain; organizations or common for a multitenant app): [example.com]");
+    expect(run.stderr).toMatch(/Microsoft Graph at .*token provider failed.*(ENOTFOUND|EAI_AGAIN|getaddrinfo)/);
+    expect(run.stdout + run.stderr).not.toContain(CLIENT_SECRET);
   });
 });
 

@@ -226,7 +226,11 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     return { headers: { ...(answer.headers ?? {}), "content-type": JSON_TYPE }, body: answer.body };
   };
 
-  const runBatch = (grant: BearerGrant, body: unknown): RouteResponse => {
+  /**
+   * Runs a `$batch`. `room`: the mailbox's free concurrency slots when it arrived; of the first
+   * members Graph sends at once (up to 4 without dependsOn), those past `room` are throttled.
+   */
+  const runBatch = (grant: BearerGrant, body: unknown, room: number): RouteResponse => {
     const list = (body as { requests?: unknown })?.requests;
     if (!Array.isArray(list) || list.length === 0) throw new GraphSimError(400, "BadRequest", "Invalid batch payload format.");
     if (list.length > MAX_BATCH) throw new GraphSimError(400, "BadRequest", `Limit exceeded: a batch holds at most ${MAX_BATCH} requests.`);
@@ -243,12 +247,16 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
       ids.add(r.id.toLowerCase());
     }
     const statusOf = new Map<string, number>();
+    let wave = 0;
     const responsesOut = (list as Array<{ id: string; method: string; url: string; headers?: Record<string, string>; body?: unknown; dependsOn?: string[] }>).map((r) => {
       const requestId = randomUUID();
       const headers = Object.fromEntries(Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
       let answer: RouteResponse;
       let mailbox: string | null = null;
-      if ((r.dependsOn ?? []).some((d) => (statusOf.get(d.toLowerCase()) ?? 0) >= 400)) {
+      const first = r.dependsOn === undefined || r.dependsOn.length === 0 ? wave++ : maxConcurrent;
+      if (first >= room && first < maxConcurrent) {
+        answer = answerError(new GraphSimError(429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.", { "retry-after": String(options.concurrencyRetryAfterSeconds ?? 1) }), requestId, headers["client-request-id"]);
+      } else if ((r.dependsOn ?? []).some((d) => (statusOf.get(d.toLowerCase()) ?? 0) >= 400)) {
         answer = { status: 424, body: errorBody(new GraphSimError(424, "FailedDependency", "The request depends on a request that failed."), requestId, undefined) };
       } else {
         try {
@@ -288,6 +296,8 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     let mailbox: string | null = null;
     let body: unknown;
     let counted: string | undefined;
+    let slots = 1;
+    let batchRoom = maxConcurrent;
     if (url.startsWith(UPLOAD_PREFIX)) return handleUpload(req, res, maxBytes);
     try {
       const raw = await readBody(req);
@@ -305,10 +315,19 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
       const grant = grantOf(headers.authorization);
       if (!grant) throw new GraphSimError(401, "InvalidAuthenticationToken", headers.authorization ? "Access token validation failure. Invalid audience." : "Access token is empty.", { "www-authenticate": 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"' });
       counted = grant.kind === "delegated" ? grant.smtpAddress.toLowerCase() : (/^\/v1\.0\/users\/([^/?]+)/.exec(url)?.[1] ?? "app").toLowerCase();
-      const running = (inFlight.get(counted) ?? 0) + 1;
+      const inner0 = url.slice("/v1.0".length).split("?")[0];
+      const members = inner0 === "/$batch" && Array.isArray((body as { requests?: unknown })?.requests) ? ((body as { requests: unknown[] }).requests.length) : 0;
+      // Graph sends the Outlook service up to four members of a batch at a time, and they count
+      // against the mailbox's limit of 4 concurrent requests (Microsoft Graph throttling limits,
+      // "Outlook service limits"; Microsoft Q&A 1660054): a batch holds min(members, 4) slots, and the
+      // members over the limit are answered 429 MailboxConcurrency inside the batch.
+      slots = members > 0 ? Math.min(members, maxConcurrent) : 1;
+      const before = inFlight.get(counted) ?? 0;
+      const running = before + slots;
       inFlight.set(counted, running);
       peak = Math.max(peak, running);
-      if (running > maxConcurrent) {
+      batchRoom = Math.max(0, maxConcurrent - before);
+      if (members === 0 && running > maxConcurrent) {
         throw new GraphSimError(429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.", { "retry-after": String(options.concurrencyRetryAfterSeconds ?? 1) });
       }
       const inner = url.slice("/v1.0".length);
@@ -318,7 +337,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
         if (method !== "POST") throw new GraphSimError(405, "BadRequest", "$batch takes POST.");
         const throttled = takeThrottle(method, "/$batch", false);
         if (throttled) throw throttled;
-        answer = runBatch(grant, body);
+        answer = runBatch(grant, body, batchRoom);
       } else {
         const result = execute(grant, method, inner, headers, body, false);
         mailbox = result.mailbox;
@@ -327,7 +346,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions = {}): 
     } catch (error) {
       answer = answerError(error, requestId, clientRequestId);
     } finally {
-      if (counted !== undefined) inFlight.set(counted, (inFlight.get(counted) ?? 1) - 1);
+      if (counted !== undefined) inFlight.set(counted, (inFlight.get(counted) ?? slots) - slots);
     }
     requests.push({ method, url: url.slice("/v1.0".length), status: answer.status, mailbox, inBatch: false, body, response: answer.body });
     const out: Record<string, string> = { "request-id": requestId, "client-request-id": clientRequestId ?? requestId, ...(answer.headers ?? {}) };

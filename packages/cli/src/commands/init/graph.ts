@@ -27,7 +27,8 @@ import { parseAccount, urlProblem, type DraftAccount, type RawAccount } from "./
 type GraphCloud = keyof typeof GRAPH_CLOUDS;
 type GraphSignIn = SignInFlow | "app-only";
 
-const GUID = /^[\w.-]+$/;
+/** An application (client) id: a GUID, as the app registration's overview shows it. */
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function flag(context: CliContext, name: string): string | undefined {
   const v = context.args.values[name];
@@ -46,6 +47,19 @@ function configPathOf(context: CliContext, configDir: string, typed: string): { 
   const absolute = resolvePath(context.cwd, typed);
   const rel = relative(configDir, absolute);
   return { absolute, inConfig: rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : absolute };
+}
+
+/**
+ * An error's message followed by its causes' (a few, each once): "the token provider failed for GET …"
+ * alone hides why (a host not found, a refused certificate). Messages carry no secrets.
+ */
+function withCauses(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const text = depth === 0 ? messageOf(e) : e instanceof Error ? e.message : typeof e === "string" ? e : "";
+    if (text && !parts.some((p) => p.includes(text))) parts.push(text);
+  }
+  return parts.join(": ");
 }
 
 /** Opens the account as `ewsdav sync` will, lists its collections and the defaults. */
@@ -108,7 +122,9 @@ export async function graphAccount(context: CliContext, prompter: Prompter, name
     { default: "device-code" },
   );
   const domain = email.slice(email.lastIndexOf("@") + 1);
-  const tenantId = await prompter.ask("Tenant (id or domain):", how === "app-only" ? { default: domain } : { default: "organizations" });
+  // The address's domain names its tenant: a single-tenant registration (the one docs/exchange-online.md
+  // recommends) is refused at `/organizations` (AADSTS50194). `organizations` or `common` can still be typed.
+  const tenantId = await prompter.ask("Tenant (id or domain; organizations or common for a multitenant app):", { default: domain });
   const resolve = resolveMapOf(endpointMappingsFromArgs(context.args.values));
   const common: RawAccount = {
     type: "graph",
@@ -172,7 +188,7 @@ export async function graphAccount(context: CliContext, prompter: Prompter, name
   } catch (error) {
     if (error instanceof CliError) throw error;
     const code = exitCodeOf(error);
-    throw new CliError(`Microsoft Graph at ${where}: ${messageOf(error)}`, code === EXIT.itemsFailed ? EXIT.connection : code);
+    throw new CliError(`Microsoft Graph at ${where}: ${withCauses(error)}`, code === EXIT.itemsFailed ? EXIT.connection : code);
   }
   const count = (k: CollectionKind) => draft.collections.filter((c) => c.kind === k).length;
   prompter.note(`Microsoft Graph accepted the sign-in: ${count("contacts")} contact folder${count("contacts") === 1 ? "" : "s"}, ${count("events")} calendar${count("events") === 1 ? "" : "s"} and ${count("tasks")} To Do list${count("tasks") === 1 ? "" : "s"}.`);

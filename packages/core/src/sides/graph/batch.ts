@@ -1,5 +1,5 @@
 /**
- * How the Graph side sends many requests: `$batch`es of at most 20 (Graph's limit), a few at once,
+ * How the Graph side sends many requests: `$batch`es of at most 20 (Graph's limit), one at a time,
  * each answer kept per request. An answer Graph throttled inside a batch (429, 503, 504: the batch
  * itself succeeded) is sent again, alone with the other throttled ones, after the longest
  * `Retry-After` they gave (capped), a few times; after that it stays a failed answer, which the
@@ -18,8 +18,12 @@ export type SideRequest = Omit<GraphBatchRequest, "id" | "dependsOn">;
 const THROTTLE_RETRIES = 3;
 /** Longest pause before sending throttled answers again, in ms. */
 const MAX_PAUSE_MS = 30_000;
-/** Batches in flight at once (the transport keeps 4 requests per mailbox in flight anyway). */
-const BATCHES_AT_ONCE = 2;
+/**
+ * Batches in flight at once. Graph runs up to 4 members of a batch at once and they count against
+ * the mailbox's limit of 4 concurrent requests, while the transport's limiter counts a batch as
+ * one request: two batches would be 8 members at once, answered 429 MailboxConcurrency past 4.
+ */
+const BATCHES_AT_ONCE = 1;
 
 /** The pause a throttled answer asks for (its Retry-After in seconds), in ms. */
 function pauseOf(answer: GraphBatchResponse): number {
