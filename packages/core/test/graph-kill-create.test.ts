@@ -8,36 +8,14 @@
  */
 import type { DavClient } from "@ewsdav/dav-client";
 import type { GraphClient } from "@ewsdav/graph-client";
-import { MemoryStateStore, SyncEngine, type StateStore, type SyncSide } from "@ewsdav/core";
+import { MemoryStateStore, SyncEngine, type SyncSide } from "@ewsdav/core";
 import { DavSide } from "@ewsdav/core/dav";
 import { GraphSide } from "@ewsdav/core/graph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DavServer } from "../../../test/harness/dav-servers.js";
 import { vevent } from "../src/fixtures.test-support.js";
+import { Killed, mortal } from "./mortal-store.test-support.js";
 import { expectOk, startGraphDavRig, type GraphDavRig } from "./graph-rig.test-support.js";
-
-class Killed extends Error {}
-
-/** Methods a dead process no longer gets to call (what it committed stays; its lease expires). */
-const REFUSED = new Set<PropertyKey>(["write", "acquireLease", "renewLease", "releaseLease", "recordRun"]);
-
-/** A store that refuses every write once `dead` is set. */
-function mortal(inner: StateStore): StateStore & { dead: boolean } {
-  const state = { dead: false };
-  return new Proxy(inner as StateStore & { dead: boolean }, {
-    get(target, key) {
-      if (key === "dead") return state.dead;
-      const value = Reflect.get(target, key, target) as unknown;
-      if (typeof value !== "function") return value;
-      return (...args: unknown[]) => (state.dead && REFUSED.has(key) ? Promise.reject(new Killed("dead")) : (value as (...a: unknown[]) => unknown).apply(target, args));
-    },
-    set(_target, key, value) {
-      if (key !== "dead") return false;
-      state.dead = value as boolean;
-      return true;
-    },
-  });
-}
 
 /** `side`, whose creates kill the process once they succeeded, while `armed()`. */
 function dyingAfterCreate(side: SyncSide, store: { dead: boolean }, armed: () => boolean): SyncSide {

@@ -17,15 +17,15 @@ import { basicAuth, EwsClient } from "@ewsdav/ews-client";
 import { startEwsSimulator, type EwsSimulator } from "@ewsdav/ews-simulator";
 import { ConcurrencyLimiter, GraphClient } from "@ewsdav/graph-client";
 import { startGraphSimulator, type GraphSimulator } from "@ewsdav/graph-simulator";
-import { MemoryStateStore, SyncEngine, type ItemTag, type ItemUpdate, type StateStore, type SyncReport, type SyncSide } from "@ewsdav/core";
+import { MemoryStateStore, SyncEngine, type ItemTag, type ItemUpdate, type SyncReport, type SyncSide } from "@ewsdav/core";
 import { EwsSide } from "@ewsdav/core/ews";
 import { GraphSide } from "@ewsdav/core/graph";
 import { VdirSide } from "@ewsdav/core/vdir";
 import { prop } from "../src/fixtures.test-support.js";
+import { Killed, mortal } from "./mortal-store.test-support.js";
 
 const ok = (r: SyncReport) => expect(r.ok, JSON.stringify(r.pairs.map((p) => [p.pairId, p.error, p.errors.slice(0, 3)]))).toBe(true);
 
-class Killed extends Error {}
 
 /** What a test does around the sides' writes: before the original's tag goes out, after it answered, after the copy was made. */
 interface Hooks {
@@ -69,24 +69,6 @@ function hooked(side: SyncSide, hooks: Hooks): SyncSide {
   });
 }
 
-/** A store that, once dead, refuses every write (what was committed stays), as a process killed with SIGKILL leaves it. */
-function mortal(inner: StateStore): StateStore & { dead: boolean } {
-  const refused = new Set<PropertyKey>(["write", "acquireLease", "renewLease", "releaseLease", "recordRun"]);
-  const state = { dead: false };
-  return new Proxy(inner as StateStore & { dead: boolean }, {
-    get(target, key) {
-      if (key === "dead") return state.dead;
-      const value = Reflect.get(target, key, target) as unknown;
-      if (typeof value !== "function") return value;
-      return (...args: unknown[]) => (state.dead && refused.has(key) ? Promise.reject(new Killed("dead")) : (value as (...a: unknown[]) => unknown).apply(target, args));
-    },
-    set(_target, key, value) {
-      if (key !== "dead") return false;
-      state.dead = value as boolean;
-      return true;
-    },
-  });
-}
 
 type Race = "delete" | "edit";
 type Kill = "none" | "after the copy" | "after the tag";
