@@ -7,6 +7,7 @@
  */
 import type { CollectionInfo, CollectionKind } from "@ewsdav/core";
 import { ConfigError, syncConfigSchema, type SyncConfig } from "../../config.js";
+import type { Prompter } from "../../prompt.js";
 
 /** An account as it will be written (JSON), before the secret's place is chosen. */
 export type RawAccount = Record<string, unknown>;
@@ -75,3 +76,20 @@ export const KIND_LABEL: Record<CollectionKind, { plural: string; pairId: string
   events: { plural: "calendar", pairId: "calendar" },
   tasks: { plural: "tasks", pairId: "tasks" },
 };
+
+/** An application (client) id: a GUID, as the app registration's overview shows it. */
+const CLIENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Asks for the application (client) id of the user's app registration (EWS OAuth or Graph). */
+export function askClientId(prompter: Prompter): Promise<string> {
+  return prompter.ask("Application (client) id of your app registration:", { validate: (a) => (CLIENT_ID.test(a) ? undefined : "a GUID like 00000000-0000-0000-0000-000000000000") });
+}
+
+/**
+ * Asks for the tenant of `email`'s sign-in, the address's domain by default: a single-tenant
+ * registration (the one docs/exchange-online.md recommends) is refused at `/organizations`
+ * (AADSTS50194); `organizations` or `common` can still be typed for a multitenant app.
+ */
+export function askTenant(prompter: Prompter, email: string): Promise<string> {
+  return prompter.ask("Tenant (id or domain; organizations or common for a multitenant app):", { default: email.slice(email.lastIndexOf("@") + 1) });
+}

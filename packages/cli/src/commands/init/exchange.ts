@@ -29,7 +29,7 @@ import { exitCodeOf, messageOf } from "../../cli/failure.js";
 import { CliError, EXIT } from "../../exit-codes.js";
 import { signIn, type DelegatedSignInRequest, type SignInFlow } from "../../oauth.js";
 import type { Prompter } from "../../prompt.js";
-import { parseAccount, urlProblem, withSecret, type DraftAccount, type RawAccount } from "./draft.js";
+import { askClientId, askTenant, parseAccount, urlProblem, withSecret, type DraftAccount, type RawAccount } from "./draft.js";
 import { graphAccount } from "./graph.js";
 
 /** Exchange Online's EWS URL (the default for OAuth accounts). */
@@ -96,8 +96,8 @@ async function askSignIn(context: CliContext, prompter: Prompter, email: string)
   );
   if (auth === "graph") return { auth };
   if (auth === "oauth") {
-    const clientId = await prompter.ask("Application (client) id of your app registration:", { validate: (a) => (/^[\w.-]+$/.test(a) ? undefined : "a GUID like 00000000-0000-0000-0000-000000000000") });
-    const tenantId = await prompter.ask("Tenant (id or domain):", { default: "organizations" });
+    const clientId = await askClientId(prompter);
+    const tenantId = await askTenant(prompter, email);
     const flow = await prompter.choose<SignInFlow>(
       "How do you want to sign in?",
       [

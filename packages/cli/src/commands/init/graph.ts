@@ -22,13 +22,11 @@ import { GRAPH_CLOUDS } from "../../config/schema.js";
 import { CliError, EXIT } from "../../exit-codes.js";
 import { signIn, type SignInFlow } from "../../oauth.js";
 import type { Prompter } from "../../prompt.js";
-import { parseAccount, urlProblem, type DraftAccount, type RawAccount } from "./draft.js";
+import { askClientId, askTenant, parseAccount, urlProblem, type DraftAccount, type RawAccount } from "./draft.js";
 
 type GraphCloud = keyof typeof GRAPH_CLOUDS;
 type GraphSignIn = SignInFlow | "app-only";
 
-/** An application (client) id: a GUID, as the app registration's overview shows it. */
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function flag(context: CliContext, name: string): string | undefined {
   const v = context.args.values[name];
@@ -111,7 +109,7 @@ export async function graphAccount(context: CliContext, prompter: Prompter, name
   if (baseUrl !== undefined && urlProblem(baseUrl)) throw new CliError(`--graph-url ${baseUrl}: ${urlProblem(baseUrl)}`, EXIT.usage);
   const authority = flag(context, "authority");
   prompter.note("Microsoft Graph needs an app registration in your tenant (Microsoft Entra admin center → App registrations); docs/exchange-online.md says which permissions.");
-  const clientId = await prompter.ask("Application (client) id of your app registration:", { validate: (a) => (GUID.test(a) ? undefined : "a GUID like 00000000-0000-0000-0000-000000000000") });
+  const clientId = await askClientId(prompter);
   const how = await prompter.choose<GraphSignIn>(
     "How does ewsdav sign in to Microsoft Graph?",
     [
@@ -121,10 +119,7 @@ export async function graphAccount(context: CliContext, prompter: Prompter, name
     ],
     { default: "device-code" },
   );
-  const domain = email.slice(email.lastIndexOf("@") + 1);
-  // The address's domain names its tenant: a single-tenant registration (the one docs/exchange-online.md
-  // recommends) is refused at `/organizations` (AADSTS50194). `organizations` or `common` can still be typed.
-  const tenantId = await prompter.ask("Tenant (id or domain; organizations or common for a multitenant app):", { default: domain });
+  const tenantId = await askTenant(prompter, email);
   const resolve = resolveMapOf(endpointMappingsFromArgs(context.args.values));
   const common: RawAccount = {
     type: "graph",
