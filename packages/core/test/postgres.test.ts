@@ -61,6 +61,42 @@ describe("PostgresStateStore", () => {
     }
   });
 
+  it("migration 2 reads records and journal details of schema 1 (texts in full) as they are, and stores a copy's text once from then on", async () => {
+    const schema = fresh();
+    const tag = { op: "tag" as const, itemId: "r2", written: { text: "U", hash: "h" }, expectedVersion: "v", changed: [] };
+    const detail = { written: { text: "U", hash: "h" }, expectedVersion: null, writesOther: true, otherWrite: tag, other: null };
+    const client = await pool.connect();
+    try {
+      await client.query(`CREATE SCHEMA ${schema}`);
+      await client.query(`CREATE TABLE ${schema}.schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+      await client.query(POSTGRES_MIGRATIONS[0]!.replace(/\bS\./g, `${schema}.`));
+      await client.query(`INSERT INTO ${schema}.schema_migrations (version) VALUES (1)`);
+      await client.query(`INSERT INTO ${schema}.pairs (id, kind, local_side, local_collection, remote_side, remote_collection) VALUES ('p', 'contacts', 'a', 'b', 'c', 'd')`);
+      await client.query(`INSERT INTO ${schema}.items (pair_id, uid, local_id, local_version, local_hash, local_text, remote_id, remote_version, remote_hash, remote_text)
+        VALUES ('p', 'old', 'l1', 'v1', 'h', 'T', 'r1', 'v2', 'h', 'T')`);
+      await client.query(`INSERT INTO ${schema}.journal (pair_id, uid, slot, op, item_id, started_at, detail) VALUES ('p', 'old', 'local', 'create', NULL, 't0', $1)`, [
+        JSON.stringify(detail),
+      ]);
+    } finally {
+      client.release();
+    }
+    const store = await PostgresStateStore.open({ pool, schema });
+    expect(await store.schemaVersion()).toBe(POSTGRES_MIGRATIONS.length);
+    expect(await store.listItems("p")).toEqual([{ uid: "old", local: { id: "l1", version: "v1", hash: "h", text: "T" }, remote: { id: "r1", version: "v2", hash: "h", text: "T" } }]);
+    expect(await store.listJournal("p")).toEqual([{ pairId: "p", uid: "old", slot: "local", op: "create", itemId: null, startedAt: "t0", detail }]);
+    await store.write([
+      { op: "put-item", pairId: "p", item: { uid: "new", local: { id: "l2", version: "v", hash: "h", text: "T2" }, remote: { id: "r2", version: "v", hash: "h", text: "T2" } } },
+      { op: "journal-begin", entry: { pairId: "p", uid: "new", slot: "local", op: "create", itemId: null, startedAt: "t1", detail } },
+    ]);
+    const { rows } = await pool.query(`SELECT remote_hash, remote_text FROM ${schema}.items WHERE uid = 'new'`);
+    expect(rows).toEqual([{ remote_hash: null, remote_text: null }]);
+    const stored = (await pool.query(`SELECT detail FROM ${schema}.journal WHERE uid = 'new'`)).rows[0].detail as string;
+    expect(stored.split('"U"')).toHaveLength(2);
+    expect((await store.listItems("p")).find((i) => i.uid === "new")!.remote).toEqual({ id: "r2", version: "v", hash: "h", text: "T2" });
+    expect((await store.listJournal("p")).find((e) => e.uid === "new")!.detail).toEqual(detail);
+    await store.close();
+  });
+
   it("keeps pairs of stores in different schemas of one database apart; a store from a connection string owns and ends its pool", async () => {
     const one = await PostgresStateStore.open({ pool, schema: fresh() });
     const two = await PostgresStateStore.open({ connectionString: url, schema: fresh() });

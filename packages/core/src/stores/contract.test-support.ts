@@ -236,6 +236,33 @@ export function describeStateStoreContract(name: string, backend: StoreBackend):
         expect(await store.listItems("p")).toHaveLength(1_000);
       });
 
+      it("reads back records whose two slots share their text, their hash, both or neither, and replaces one form by another", async () => {
+        const { store, connect } = await make();
+        const text = "BEGIN:VCARD\r\nUID:s\r\nFN:\u00e9\r\nEND:VCARD\r\n";
+        const other = text.replace("FN:", "FN:x");
+        const records: ItemRecord[] = [
+          { uid: "same", local: { id: "l1", version: "v1", hash: "h", text, unconfirmed: true }, remote: { id: "r1", version: null, hash: "h", text, seenAt: "2026-12-05T10:00:00.000Z" } },
+          { uid: "text only", local: { id: "l2", version: "v", hash: "h1", text }, remote: { id: "r2", version: "v", hash: "h2", text } },
+          { uid: "hash only", local: { id: "l3", version: "v", hash: "h", text }, remote: { id: "r3", version: "v", hash: "h", text: other } },
+          { uid: "neither", local: { id: "l4", version: "v", hash: "h", text }, remote: { id: "r4", version: "v", hash: "h9", text: other } },
+          { uid: "empty", local: { id: "l5", version: "v", hash: "", text: "" }, remote: { id: "r5", version: "v", hash: "", text: "" } },
+          { uid: "remote only", local: null, remote: { id: "r6", version: "v", hash: "h", text } },
+        ];
+        await store.write([{ op: "put-pair", pair }, ...records.map((item) => ({ op: "put-item" as const, pairId: "p", item }))]);
+        const sorted = (list: ItemRecord[]) => [...list].sort((a, b) => (a.uid < b.uid ? -1 : 1));
+        expect(sorted(await (await connect()).listItems("p"))).toEqual(sorted(records));
+        // Each record rewritten in another form (a slot edited, then copied again) reads as written.
+        const rewritten: ItemRecord[] = [
+          { ...records[0]!, remote: { ...records[0]!.remote!, hash: "h2", text: other } },
+          { ...records[3]!, remote: { ...records[3]!.remote!, hash: "h", text } },
+          { ...records[5]!, local: { id: "l6", version: "v", hash: "h", text } },
+        ];
+        await store.write(rewritten.map((item) => ({ op: "put-item" as const, pairId: "p", item })));
+        const expected = records.map((r) => rewritten.find((w) => w.uid === r.uid) ?? r);
+        expect(sorted(await (await connect()).listItems("p"))).toEqual(sorted(expected));
+        expect(await store.listVersions!("p", "remote")).toEqual(new Map(expected.map((r) => [r.remote!.id, r.remote!.version])));
+      });
+
       it("rejects writes and lease steps once closed", async () => {
         const { store } = await make();
         await store.write([{ op: "put-pair", pair }]);
@@ -352,6 +379,46 @@ export function describeStateStoreContract(name: string, backend: StoreBackend):
         };
         await store.write([{ op: "journal-begin", entry }, { op: "journal-begin", entry: edited }, { op: "journal-begin", entry: deleted }]);
         expect(await (await connect()).listJournal("p")).toEqual([entry, edited, deleted]);
+      });
+
+      it("reads back a journaled copy with a UID tag (both writes write one text), and a merge whose writes differ", async () => {
+        const { store, connect } = await make();
+        await store.write([{ op: "put-pair", pair }]);
+        const text = "BEGIN:VCARD\r\nUID:u\r\nFN:A\r\nEND:VCARD\r\n";
+        const tag = { op: "tag" as const, itemId: "r1", written: { text, hash: "h" }, expectedVersion: "v1", changed: [] };
+        const create: JournalEntry = {
+          pairId: "p",
+          uid: "u",
+          slot: "local",
+          op: "create",
+          itemId: null,
+          startedAt: "2026-12-05T10:00:00.000Z",
+          detail: { written: { text, hash: "h" }, expectedVersion: null, writesOther: true, otherWrite: tag, other: null },
+        };
+        const tagged: JournalEntry = {
+          ...create,
+          slot: "remote",
+          op: "tag",
+          itemId: "r1",
+          detail: { written: { text, hash: "h" }, expectedVersion: "v1", changed: [], writesOther: true, otherWrite: { op: "create", itemId: null, written: { text, hash: "h" }, expectedVersion: null }, other: null },
+        };
+        const merged: JournalEntry = {
+          ...create,
+          uid: "m",
+          op: "update",
+          itemId: "l2",
+          detail: {
+            written: { text, hash: "h" },
+            expectedVersion: "e",
+            changed: [{ key: "FN", added: false }],
+            writesOther: true,
+            otherWrite: { op: "update", itemId: "r2", written: { text: text.replace("FN:A", "FN:B"), hash: "h2" }, expectedVersion: "f", changed: [{ key: "FN", added: true }] },
+            other: null,
+          },
+        };
+        await store.write([{ op: "journal-begin", entry: create }, { op: "journal-begin", entry: tagged }, { op: "journal-begin", entry: merged }]);
+        const back = await (await connect()).listJournal("p");
+        expect(back.sort((a, b) => (a.uid + a.slot < b.uid + b.slot ? -1 : 1))).toEqual([merged, create, tagged]);
       });
     });
 

@@ -47,7 +47,7 @@ import {
   type StateStore,
   type StateWriteOptions,
 } from "../engine/state.js";
-import { detailJson, slotOf, toJournalEntry, toPair, type ItemRow as SqlItemRow, type JournalRow, type PairRow } from "./sql-rows.js";
+import { detailJson, itemColumns, slotOf, toJournalEntry, toPair, type ItemRow as SqlItemRow, type JournalRow, type PairRow } from "./sql-rows.js";
 
 /**
  * The schema, one migration per step, written against the schema `S` (replaced by the quoted
@@ -104,6 +104,11 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
      record jsonb NOT NULL
    );
    CREATE INDEX runs_pair ON S.runs (pair_id, seq);`,
+  // 2: a text stored once where a row or an entry held it twice (sql-rows.ts). No table changes: the
+  // step marks the new forms, so that an older ewsdav, which would read them wrongly, refuses the
+  // schema as newer than itself.
+  `COMMENT ON COLUMN S.items.remote_text IS 'NULL with remote_id set: the text of local_text (likewise remote_hash)';
+   COMMENT ON COLUMN S.journal.detail IS 'JournalDetail as JSON; otherTextWritten / otherWriteTextWritten: that text is written.text';`,
 ];
 
 /** A class id for the advisory lock that serialises migrations (the object id is a hash of the schema name). */
@@ -409,15 +414,8 @@ export class PostgresStateStore implements StateStore {
           const { item } = ops[k] as Extract<StateOp, { op: "put-item" }>;
           columns[0]!.push(item.uid);
           let c = 1;
-          for (const slot of ["local", "remote"] as const) {
-            const s = item[slot];
-            columns[c++]!.push(s?.id ?? null);
-            columns[c++]!.push(s?.version ?? null);
-            columns[c++]!.push(s?.hash ?? null);
-            columns[c++]!.push(s?.text ?? null);
-            columns[c++]!.push(s?.unconfirmed === true);
-            columns[c++]!.push(s?.seenAt ?? null);
-          }
+          const stored = itemColumns(item);
+          for (const slot of ["local", "remote"] as const) for (const value of stored[slot]) columns[c++]!.push(value);
         }
         await client.query(q.putItems, [op.pairId, ...columns]);
         return end;
@@ -549,8 +547,8 @@ async function loadPg(): Promise<NonNullable<PostgresStateStoreOptions["pg"]>> {
 /** Every statement of the store, with the tables of schema `s` (quoted) named. */
 function statements(s: string) {
   const now = (n: number) => `coalesce($${n}::timestamptz, clock_timestamp())`;
-  const itemColumns = (slot: Slot) => ITEM_COLUMNS.map((c) => `${slot}_${c}`);
-  const allItemColumns = [...itemColumns("local"), ...itemColumns("remote")];
+  const slotColumns = (slot: Slot) => ITEM_COLUMNS.map((c) => `${slot}_${c}`);
+  const allItemColumns = [...slotColumns("local"), ...slotColumns("remote")];
   const arrayTypes = ["text[]", "text[]", "text[]", "text[]", "boolean[]", "text[]"];
   return {
     listPairs: `SELECT * FROM ${s}.pairs ORDER BY id`,

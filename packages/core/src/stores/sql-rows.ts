@@ -5,7 +5,7 @@
  * @module
  */
 import type { CollectionKind } from "../engine/side.js";
-import { StateError, type JournalDetail, type JournalEntry, type PairRecord, type Slot, type SlotState } from "../engine/state.js";
+import { StateError, type ItemRecord, type JournalDetail, type JournalEntry, type PairRecord, type Slot, type SlotState } from "../engine/state.js";
 
 /** A row of the `pairs` table. */
 export interface PairRow {
@@ -63,11 +63,21 @@ export function toPair(row: PairRow): PairRecord {
   };
 }
 
-/** One slot of an `items` row, or `null` when the item is not on that side. */
+/**
+ * One slot of an `items` row, or `null` when the item is not on that side. A remote slot whose
+ * `remote_text` (or `remote_hash`) is NULL while its id is set holds the local slot's text (hash):
+ * see {@link itemColumns}.
+ */
 export function slotOf(row: ItemRow<number | boolean>, slot: Slot): SlotState | null {
   const id = row[`${slot}_id`];
   if (id === null) return null;
-  const state: SlotState = { id, version: row[`${slot}_version`], hash: row[`${slot}_hash`] ?? "", text: row[`${slot}_text`] ?? "" };
+  let hash = row[`${slot}_hash`];
+  let text = row[`${slot}_text`];
+  if (slot === "remote") {
+    hash ??= row.local_hash;
+    text ??= row.local_text;
+  }
+  const state: SlotState = { id, version: row[`${slot}_version`], hash: hash ?? "", text: text ?? "" };
   const seenAt = row[`${slot}_seen_at`];
   if (seenAt) state.seenAt = seenAt;
   if (row[`${slot}_unconfirmed`]) state.unconfirmed = true;
@@ -75,24 +85,58 @@ export function slotOf(row: ItemRow<number | boolean>, slot: Slot): SlotState | 
 }
 
 /**
- * A journal entry's detail as stored: when the unwritten slot's record holds the very text the write
- * writes (a copy from one side to the other, the common case), that text is stored once
- * (`otherTextWritten`). Details stored without the flag read as they are.
+ * The columns an item record is stored in, slot by slot (`id`, `version`, `hash`, `text`,
+ * unconfirmed, `seen_at`). When the remote slot holds the local slot's very text (a copy, the
+ * common case), its text is stored once: `remote_text` is NULL, and likewise `remote_hash` when
+ * the hashes are equal (schema 9 in SQLite, 2 in PostgreSQL; {@link slotOf} reads both forms).
+ */
+export function itemColumns(item: ItemRecord): Record<Slot, [string | null, string | null, string | null, string | null, boolean, string | null]> {
+  const { local, remote } = item;
+  const sameText = local !== null && remote !== null && remote.text === local.text;
+  const sameHash = local !== null && remote !== null && remote.hash === local.hash;
+  return {
+    local: local ? [local.id, local.version, local.hash, local.text, local.unconfirmed === true, local.seenAt ?? null] : [null, null, null, null, false, null],
+    remote: remote
+      ? [remote.id, remote.version, sameHash ? null : remote.hash, sameText ? null : remote.text, remote.unconfirmed === true, remote.seenAt ?? null]
+      : [null, null, null, null, false, null],
+  };
+}
+
+/**
+ * A journal entry's detail as stored: a text the entry carries twice is stored once. When the
+ * unwritten slot's record holds the very text the write writes (a copy from one side to the other,
+ * the common case), `other.text` is left out (`otherTextWritten`); when the action's other write
+ * writes that text too (a copy of an item without a UID: the copy and the UID tag of the original
+ * both write the text with the UID added), `otherWrite.written.text` is left out
+ * (`otherWriteTextWritten`, schema 9 in SQLite, 2 in PostgreSQL). Details stored without the flags
+ * (written before them, in full) read as they are.
  */
 export function detailJson(detail: JournalDetail): string {
-  if (detail.other && detail.written && detail.other.text === detail.written.text) {
+  const written = detail.written;
+  if (written === null) return JSON.stringify(detail);
+  let stored: Record<string, unknown> | null = null;
+  if (detail.other && detail.other.text === written.text) {
     const { text: _, ...other } = detail.other;
-    return JSON.stringify({ ...detail, other, otherTextWritten: true });
+    stored = { ...detail, other, otherTextWritten: true };
   }
-  return JSON.stringify(detail);
+  const ow = detail.otherWrite;
+  if (ow?.written && ow.written.text === written.text) {
+    const { text: _, ...owWritten } = ow.written;
+    stored = { ...(stored ?? detail), otherWrite: { ...ow, written: owWritten }, otherWriteTextWritten: true };
+  }
+  return JSON.stringify(stored ?? detail);
 }
 
 /** A stored journal detail read back whole (see {@link detailJson}). */
 export function parseDetail(json: string): JournalDetail {
-  const parsed = JSON.parse(json) as JournalDetail & { otherTextWritten?: boolean };
+  const parsed = JSON.parse(json) as JournalDetail & { otherTextWritten?: boolean; otherWriteTextWritten?: boolean };
   if (parsed.otherTextWritten) {
     delete parsed.otherTextWritten;
     if (parsed.other && parsed.written) parsed.other.text = parsed.written.text;
+  }
+  if (parsed.otherWriteTextWritten) {
+    delete parsed.otherWriteTextWritten;
+    if (parsed.otherWrite?.written && parsed.written) parsed.otherWrite.written.text = parsed.written.text;
   }
   return parsed;
 }

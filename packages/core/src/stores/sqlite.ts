@@ -16,14 +16,15 @@
  * runs of each pair ({@link RunRecord}) are rows of `runs` (migration 7): the record as JSON beside
  * the pair id, times and outcome, pruned to the newest `runsKept` of the pair in the transaction
  * that inserts one, and deleted with the pair (`ON DELETE CASCADE`). The items unconfirmed on each
- * slot have a partial index (migration 8).
+ * slot have a partial index (migration 8). A text a row or a journal entry would hold twice is
+ * stored once (migration 9; see `itemColumns` and `detailJson`).
  *
  * @module
  */
 import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import type Database from "better-sqlite3";
 import { openSqliteDatabase, type SqliteDriver } from "./node-sqlite.js";
-import { detailJson, slotOf, toJournalEntry, toPair, type ItemRow as SqlItemRow, type JournalRow, type PairRow } from "./sql-rows.js";
+import { detailJson, itemColumns, slotOf, toJournalEntry, toPair, type ItemRow as SqlItemRow, type JournalRow, type PairRow } from "./sql-rows.js";
 export type { SqliteDriver } from "./node-sqlite.js";
 import {
   checkLeaseRequest,
@@ -103,6 +104,12 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   // the quiet cycle's question "is any item unconfirmed?" reads no item row.
   `CREATE INDEX items_local_unconfirmed ON items (pair_id) WHERE local_unconfirmed = 1;
    CREATE INDEX items_remote_unconfirmed ON items (pair_id) WHERE remote_unconfirmed = 1;`,
+  // 9: a text stored once where a row or an entry held it twice (sql-rows.ts): a remote slot whose
+  // remote_text (remote_hash) is NULL while remote_id is set holds the local slot's text (hash); a
+  // journal detail may leave out its other write's text (otherWriteTextWritten). No table changes:
+  // the step marks the new forms, so that an older ewsdav, which would read them wrongly, refuses
+  // the database as newer than itself.
+  `-- 9: remote_text / remote_hash NULL with remote_id set: the local slot's; journal detail otherWriteTextWritten`,
 ];
 
 interface LeaseRow {
@@ -373,11 +380,7 @@ export class SqliteStateStore implements StateStore {
         return;
       }
       case "put-item": {
-        const { item } = op;
-        const values = (slot: Slot) => {
-          const s = item[slot];
-          return [s?.id ?? null, s?.version ?? null, s?.hash ?? null, s?.text ?? null, s?.unconfirmed ? 1 : 0, s?.seenAt ?? null];
-        };
+        const { local, remote } = itemColumns(op.item);
         db.prepare(
           `INSERT INTO items (pair_id, uid, local_id, local_version, local_hash, local_text, local_unconfirmed, local_seen_at,
              remote_id, remote_version, remote_hash, remote_text, remote_unconfirmed, remote_seen_at)
@@ -387,7 +390,7 @@ export class SqliteStateStore implements StateStore {
              local_seen_at = excluded.local_seen_at,
              remote_id = excluded.remote_id, remote_version = excluded.remote_version, remote_hash = excluded.remote_hash,
              remote_text = excluded.remote_text, remote_unconfirmed = excluded.remote_unconfirmed, remote_seen_at = excluded.remote_seen_at`,
-        ).run(op.pairId, item.uid, ...values("local"), ...values("remote"));
+        ).run(op.pairId, op.item.uid, local[0], local[1], local[2], local[3], local[4] ? 1 : 0, local[5], remote[0], remote[1], remote[2], remote[3], remote[4] ? 1 : 0, remote[5]);
         return;
       }
       case "delete-item":
