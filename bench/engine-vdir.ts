@@ -1,15 +1,17 @@
 /**
  * Benchmark: an initial sync of many items from an in-memory side (standing in for the server)
  * into a vdir folder, with the SQLite state store on disk; then a no-op cycle.
- * Prints wall time, items/s, peak memory, and the side calls of the no-op cycle.
+ * Prints wall time, items/s, peak memory, and the side calls of the no-op cycle; after the first
+ * sync, the state file's size per item (pages in use) and its WAL.
  *
  *   npx tsx bench/engine-vdir.ts [contacts=10000] [events=10000] [tasks=2000] [--fsync]
  *
  * The EWS-simulator benchmark of issue 8 comes with the EWS side.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { MemorySide, SyncEngine, type SyncSide } from "@ewsdav/core";
 import { SqliteStateStore } from "@ewsdav/core/sqlite";
 import { VdirSide } from "@ewsdav/core/vdir";
@@ -77,7 +79,8 @@ try {
   for (let i = 0; i < tasks; i++) memory.put("tasks", calendarItem(i, "VTODO"));
   const remote = counted(memory);
   const local = counted(new VdirSide({ root: join(dir, "vdir"), fsync }));
-  const store = new SqliteStateStore(join(dir, "state.db"));
+  const file = join(dir, "state.db");
+  const store = new SqliteStateStore(file);
   const engine = new SyncEngine({ store, sides: [local.side, remote.side] });
   for (const [collection, kind] of [["contacts", "contacts"], ["calendar", "events"], ["tasks", "tasks"]] as const) {
     await engine.link({ kind, remote: { side: "server", collection }, local: { side: "vdir", create: { displayName: collection } } });
@@ -93,6 +96,12 @@ try {
   console.log(`  wall ${seconds.toFixed(2)} s, ${(total / seconds).toFixed(0)} items/s, CPU ${((cpu1.user + cpu1.system) / 1e6).toFixed(2)} s, created ${created}, ok ${report.ok}`);
   console.log(`  server calls: ${JSON.stringify(remote.calls)}  vdir calls: ${JSON.stringify(local.calls)}`);
   console.log(`  calls per item: server ${(Object.values(remote.calls).reduce((a, b) => a + b, 0) / total).toFixed(3)}`);
+  {
+    const check = new Database(file, { readonly: true });
+    const inUse = ((check.pragma("page_count", { simple: true }) as number) - (check.pragma("freelist_count", { simple: true }) as number)) * (check.pragma("page_size", { simple: true }) as number);
+    check.close();
+    console.log(`  state: ${(inUse / 1024).toFixed(0)} KiB in use (${(inUse / total).toFixed(0)} B/item), file ${(statSync(file).size / 1024).toFixed(0)} KiB, WAL ${(statSync(`${file}-wal`).size / 1024).toFixed(0)} KiB`);
+  }
 
   for (const k of Object.keys(remote.calls)) delete remote.calls[k];
   for (const k of Object.keys(local.calls)) delete local.calls[k];

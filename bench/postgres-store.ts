@@ -5,7 +5,11 @@
  * round trips of the PostgreSQL store (every query sent, BEGIN/COMMIT included), wall time, this
  * process's CPU time (user+sys) and — when the server runs on this machine — the CPU time of the
  * pool's server backends (read from /proc; idle connections are kept so none is lost), and the
- * peak RSS of this process.
+ * peak RSS of this process. Then the state's cost per item: for SQLite, the file and WAL sizes
+ * after the first sync, the bytes this process wrote during it (`wchar` of /proc/self/io: the memory
+ * sides write nothing), the SQL statements each cycle ran (one per operation, plus BEGIN, the lease
+ * check and COMMIT per transaction) and the stored size of the journal details; for PostgreSQL, the
+ * size of the items table (with its TOAST) and of the journal details.
  *
  *   npx tsx bench/postgres-store.ts [items=10000]
  *   npx tsx bench/postgres-store.ts --plans [pairs=100000] [items-per-pair=3] [big=10000]
@@ -22,11 +26,12 @@
  * PostgreSQL: `DATABASE_URL` when set (a schema `ewsdav_bench_<pid>` is created in it and dropped
  * afterwards), otherwise a throwaway cluster started like the tests' (test/harness/postgres.ts).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import pg from "pg";
-import { MemorySide, SyncEngine, type StateStore } from "@ewsdav/core";
+import { MemorySide, SyncEngine, type StateOp, type StateStore } from "@ewsdav/core";
 import { PostgresStateStore } from "@ewsdav/core/postgres";
 import { SqliteStateStore } from "@ewsdav/core/sqlite";
 import { startPostgres, type PostgresCluster } from "../test/harness/postgres.js";
@@ -38,21 +43,40 @@ if (process.argv.includes("--plans")) {
 }
 const items = Number(process.argv[2] ?? 10_000);
 
-/** Counts a store's calls by method. */
-function counted(store: StateStore): { store: StateStore; calls: Record<string, number> } {
+/** Counts a store's calls by method, and the operations of its writes (`ops`); `afterWrite` sees each write's operations once applied. */
+function counted(store: StateStore, afterWrite?: (ops: readonly StateOp[]) => Promise<void>): { store: StateStore; calls: Record<string, number>; ops: { n: number } } {
   const calls: Record<string, number> = {};
+  const ops = { n: 0 };
   const wrapped = new Proxy(store, {
     get(target, key, receiver) {
       const value = Reflect.get(target, key, receiver) as unknown;
       if (typeof value !== "function") return value;
       return (...a: unknown[]) => {
         calls[String(key)] = (calls[String(key)] ?? 0) + 1;
-        return (value as (...x: unknown[]) => unknown).apply(target, a);
+        if (key === "write") ops.n += (a[0] as StateOp[]).length;
+        const result = (value as (...x: unknown[]) => unknown).apply(target, a);
+        return key === "write" && afterWrite ? (result as Promise<void>).then(() => afterWrite(a[0] as StateOp[])) : result;
       };
     },
   });
-  return { store: wrapped, calls };
+  return { store: wrapped, calls, ops };
 }
+
+/** Bytes this process has written (`wchar`; Linux), or `null`. */
+function bytesWritten(): number | null {
+  if (!existsSync("/proc/self/io")) return null;
+  return Number(/wchar: (\d+)/.exec(readFileSync("/proc/self/io", "utf8"))?.[1] ?? NaN);
+}
+
+/** The state's cost per item of one store's first sync (see the header). */
+interface Footprint {
+  store: string;
+  lines: string[];
+}
+const footprints: Footprint[] = [];
+/** The stored bytes of the journal details of each begun entry, read right after its write. */
+let detailBytes = 0;
+let detailEntries = 0;
 
 interface Row {
   store: string;
@@ -65,23 +89,46 @@ interface Row {
   queries: number | null;
 }
 
+let lastFootprint: { written: number | null; statements: Record<string, number>; detail: { bytes: number; entries: number } } | undefined;
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
 
-async function measure(name: string, store: StateStore, queries: () => number | null, serverCpu: () => Promise<number | null> = async () => null): Promise<Row[]> {
+async function measure(
+  name: string,
+  store: StateStore,
+  queries: () => number | null,
+  serverCpu: () => Promise<number | null> = async () => null,
+  /** The stored size of the journal details of `uids` (bytes), read right after their journal-begin write. */
+  detailSize?: (uids: string[]) => Promise<number>,
+): Promise<Row[]> {
   const server = new MemorySide({ name: "server", maxBatch: 100 });
   const local = new MemorySide({ name: "local", maxBatch: 100 });
   server.addCollection("c", "contacts");
   local.addCollection("c", "contacts");
   for (let i = 0; i < items; i++) server.put("c", benchCard(i, "4.0"));
-  const c = counted(store);
+  detailBytes = 0;
+  detailEntries = 0;
+  const c = counted(
+    store,
+    detailSize &&
+      (async (ops) => {
+        const uids = ops.flatMap((op) => (op.op === "journal-begin" ? [op.entry.uid] : []));
+        if (uids.length === 0) return;
+        detailBytes += await detailSize(uids);
+        detailEntries += uids.length;
+      }),
+  );
   const engine = new SyncEngine({ store: c.store, sides: [local, server] });
   await engine.link({ id: "p", kind: "contacts", local: { side: "local", collection: "c" }, remote: { side: "server", collection: "c" } });
   const rows: Row[] = [];
+  const footprint: { written: number | null; statements: Record<string, number>; detail: { bytes: number; entries: number } } = { written: null, statements: {}, detail: { bytes: 0, entries: 0 } };
+  lastFootprint = footprint;
   for (const cycle of ["first", "no-op"]) {
     for (const key of Object.keys(c.calls)) delete c.calls[key];
+    c.ops.n = 0;
     const q0 = queries();
     const server0 = await serverCpu();
+    const w0 = bytesWritten();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const report = await engine.runOnce();
@@ -92,8 +139,14 @@ async function measure(name: string, store: StateStore, queries: () => number | 
     const writes = (c.calls.write ?? 0) + (c.calls.recordRun ?? 0) + (c.calls.acquireLease ?? 0) + (c.calls.renewLease ?? 0) + (c.calls.releaseLease ?? 0);
     const reads = Object.values(c.calls).reduce((a, b) => a + b, 0) - writes;
     if (process.env.BENCH_CALLS) console.log(name, cycle, JSON.stringify(c.calls));
+    const w1 = bytesWritten();
     const q1 = queries();
     const server1 = await serverCpu();
+    if (cycle === "first") footprint.written = w0 === null || w1 === null ? null : w1 - w0;
+    const transactions = (c.calls.write ?? 0) + (c.calls.recordRun ?? 0) + (c.calls.acquireLease ?? 0) + (c.calls.renewLease ?? 0) + (c.calls.releaseLease ?? 0);
+    // SQLite: one statement per operation; a write is BEGIN, the lease check, its operations, COMMIT; a run or lease step 4 statements.
+    footprint.statements[cycle] = c.ops.n + 3 * (c.calls.write ?? 0) + 4 * (transactions - (c.calls.write ?? 0));
+    if (cycle === "first") footprint.detail = { bytes: detailBytes, entries: detailEntries };
     rows.push({
       store: name,
       cycle,
@@ -113,7 +166,36 @@ const rows: Row[] = [];
 const dir = mkdtempSync(join(tmpdir(), "ewsdav-bench-pg-"));
 let cluster: PostgresCluster | undefined;
 try {
-  rows.push(...(await measure("sqlite (file)", new SqliteStateStore(join(dir, "state.db")), () => null)));
+  const file = join(dir, "state.db");
+  const sqlite = new SqliteStateStore(file);
+  const reader = () => new Database(file, { readonly: true });
+  let peek: Database.Database | undefined;
+  rows.push(
+    ...(await measure("sqlite (file)", sqlite, () => null, undefined, async (uids) => {
+      peek ??= reader();
+      return (peek.prepare("SELECT coalesce(sum(length(CAST(detail AS BLOB))), 0) AS n FROM journal WHERE uid IN (SELECT value FROM json_each(?))").get(JSON.stringify(uids)) as { n: number }).n;
+    })),
+  );
+  peek?.close();
+  {
+    const size = (f: string) => (existsSync(f) ? statSync(f).size : 0);
+    const f = lastFootprint!;
+    const check = reader();
+    const pages = check.pragma("page_count", { simple: true }) as number;
+    const free = check.pragma("freelist_count", { simple: true }) as number;
+    const pageSize = check.pragma("page_size", { simple: true }) as number;
+    check.close();
+    const perItem = (n: number) => `${(n / items).toFixed(0)} B/item`;
+    footprints.push({
+      store: "sqlite (file)",
+      lines: [
+        `state file ${(size(file) / 1024).toFixed(0)} KiB (${pages} pages of ${pageSize} B, ${free} free; ${perItem((pages - free) * pageSize)} in use), WAL ${(size(`${file}-wal`) / 1024).toFixed(0)} KiB`,
+        `written by this process during the first sync: ${f.written === null ? "-" : `${(f.written / 1024).toFixed(0)} KiB, ${perItem(f.written)}`}`,
+        `journal details stored: ${f.detail.entries} entries, ${(f.detail.bytes / Math.max(1, f.detail.entries)).toFixed(0)} B/entry`,
+        `SQL statements: first ${f.statements.first}, no-op ${f.statements["no-op"]}`,
+      ],
+    });
+  }
 
   const url = process.env.DATABASE_URL ?? (cluster = await startPostgres()).url();
   const schema = `ewsdav_bench_${process.pid}`;
@@ -142,7 +224,23 @@ try {
     };
   });
   try {
-    rows.push(...(await measure("postgresql", await PostgresStateStore.open({ pool, schema }), () => sent, serverCpu)));
+    rows.push(
+      ...(await measure("postgresql", await PostgresStateStore.open({ pool, schema }), () => sent, serverCpu, async (uids) => {
+        const { rows: r } = await observer.query<{ n: string }>(`SELECT coalesce(sum(octet_length(detail)), 0) AS n FROM ${schema}.journal WHERE uid = ANY($1::text[])`, [uids]);
+        return Number(r[0]!.n);
+      })),
+    );
+    const { rows: sizes } = await observer.query<{ items: string; journal: string }>(
+      `SELECT pg_total_relation_size('${schema}.items') AS items, pg_total_relation_size('${schema}.journal') AS journal`,
+    );
+    const f = lastFootprint!;
+    footprints.push({
+      store: "postgresql",
+      lines: [
+        `items table with its indexes and TOAST ${(Number(sizes[0]!.items) / 1024).toFixed(0)} KiB (${(Number(sizes[0]!.items) / items).toFixed(0)} B/item), journal ${(Number(sizes[0]!.journal) / 1024).toFixed(0)} KiB (before vacuum)`,
+        `journal details stored: ${f.detail.entries} entries, ${(f.detail.bytes / Math.max(1, f.detail.entries)).toFixed(0)} B/entry`,
+      ],
+    });
   } finally {
     await observer.end();
     await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -162,6 +260,7 @@ for (const r of rows) {
   );
 }
 console.log(`peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MiB (both runs, this process)`);
+for (const f of footprints) for (const line of f.lines) console.log(`${f.store.padEnd(14)} ${line}`);
 
 /** `--plans`: see the header. */
 async function plans([pairCount = 100_000, perPair = 3, big = 10_000]: number[]): Promise<void> {
