@@ -416,9 +416,16 @@ export function describeStateStoreContract(name: string, backend: StoreBackend):
             other: null,
           },
         };
-        await store.write([{ op: "journal-begin", entry: create }, { op: "journal-begin", entry: tagged }, { op: "journal-begin", entry: merged }]);
+        // The same texts under other hashes (a normaliser that changed between two reads): each hash is kept.
+        const rehashed: JournalEntry = { ...create, uid: "v", detail: { ...create.detail!, otherWrite: { ...tag, written: { text, hash: "h-other" } } } };
+        const copied: JournalEntry = {
+          ...create,
+          uid: "w",
+          detail: { written: { text, hash: "h" }, expectedVersion: null, writesOther: false, other: { id: "r3", version: "v", hash: "h-other", text, unconfirmed: true } },
+        };
+        await store.write([create, tagged, merged, rehashed, copied].map((entry) => ({ op: "journal-begin" as const, entry })));
         const back = await (await connect()).listJournal("p");
-        expect(back.sort((a, b) => (a.uid + a.slot < b.uid + b.slot ? -1 : 1))).toEqual([merged, create, tagged]);
+        expect(back.sort((a, b) => (a.uid + a.slot < b.uid + b.slot ? -1 : 1))).toEqual([merged, create, tagged, rehashed, copied]);
       });
     });
 

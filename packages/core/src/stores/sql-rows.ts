@@ -108,7 +108,8 @@ export function itemColumns(item: ItemRecord): Record<Slot, [string | null, stri
  * the common case), `other.text` is left out (`otherTextWritten`); when the action's other write
  * writes that text too (a copy of an item without a UID: the copy and the UID tag of the original
  * both write the text with the UID added), `otherWrite.written.text` is left out
- * (`otherWriteTextWritten`, schema 9 in SQLite, 2 in PostgreSQL). Details stored without the flags
+ * (`otherWriteTextWritten`). Either way, the hash beside the text left out is left out too when it
+ * is `written.hash` (schema 9 in SQLite, 2 in PostgreSQL). Details stored without the flags
  * (written before them, in full) read as they are.
  */
 export function detailJson(detail: JournalDetail): string {
@@ -116,13 +117,12 @@ export function detailJson(detail: JournalDetail): string {
   if (written === null) return JSON.stringify(detail);
   let stored: Record<string, unknown> | null = null;
   if (detail.other && detail.other.text === written.text) {
-    const { text: _, ...other } = detail.other;
-    stored = { ...detail, other, otherTextWritten: true };
+    const { text: _, hash, ...other } = detail.other;
+    stored = { ...detail, other: hash === written.hash ? other : { ...other, hash }, otherTextWritten: true };
   }
   const ow = detail.otherWrite;
   if (ow?.written && ow.written.text === written.text) {
-    const { text: _, ...owWritten } = ow.written;
-    stored = { ...(stored ?? detail), otherWrite: { ...ow, written: owWritten }, otherWriteTextWritten: true };
+    stored = { ...(stored ?? detail), otherWrite: { ...ow, written: ow.written.hash === written.hash ? {} : { hash: ow.written.hash } }, otherWriteTextWritten: true };
   }
   return JSON.stringify(stored ?? detail);
 }
@@ -130,13 +130,20 @@ export function detailJson(detail: JournalDetail): string {
 /** A stored journal detail read back whole (see {@link detailJson}). */
 export function parseDetail(json: string): JournalDetail {
   const parsed = JSON.parse(json) as JournalDetail & { otherTextWritten?: boolean; otherWriteTextWritten?: boolean };
+  const written = parsed.written;
   if (parsed.otherTextWritten) {
     delete parsed.otherTextWritten;
-    if (parsed.other && parsed.written) parsed.other.text = parsed.written.text;
+    if (parsed.other && written) {
+      parsed.other.text = written.text;
+      parsed.other.hash ??= written.hash;
+    }
   }
   if (parsed.otherWriteTextWritten) {
     delete parsed.otherWriteTextWritten;
-    if (parsed.otherWrite?.written && parsed.written) parsed.otherWrite.written.text = parsed.written.text;
+    if (parsed.otherWrite?.written && written) {
+      parsed.otherWrite.written.text = written.text;
+      parsed.otherWrite.written.hash ??= written.hash;
+    }
   }
   return parsed;
 }
