@@ -42,12 +42,13 @@ function convert(node: OrderedNode): XmlElement | string | undefined {
     if (k === "xmlns" || k.startsWith("xmlns:")) continue;
     attributes[k] = decodeXmlText(String(v));
   }
-  const element: XmlElement = { name, attributes, children: [], text: "" };
+  const children: XmlElement[] = [];
+  const element: XmlElement = { name, attributes, children, text: "" };
   for (const c of (node[name] as OrderedNode[] | undefined) ?? []) {
     const converted = convert(c);
     if (converted === undefined) continue;
     if (typeof converted === "string") element.text += converted;
-    else element.children.push(converted);
+    else children.push(converted);
   }
   return element;
 }

@@ -13,10 +13,10 @@ import { DEFAULT_MAX_RESPONSE_BYTES } from "../limits.js";
 export interface XmlElement {
   /** Local name, without prefix. */
   name: string;
-  /** Attributes by local name, decoded. */
-  attributes: Record<string, string>;
-  /** Child elements in document order. */
-  children: XmlElement[];
+  /** Attributes by local name, decoded (read-only: elements without attributes share one empty record). */
+  attributes: Readonly<Record<string, string>>;
+  /** Child elements in document order (read-only: elements without children share one empty list). */
+  children: readonly XmlElement[];
   /** Concatenated decoded text content directly inside this element. */
   text: string;
 }
@@ -213,6 +213,18 @@ function localName(qname: string): string {
   return colon < 0 || qname.indexOf(":", colon + 1) >= 0 ? qname : qname.slice(colon + 1);
 }
 
+/** The children of every element that has none. */
+const NO_CHILDREN: readonly XmlElement[] = Object.freeze([]);
+
+/** The attributes of every element that has none. */
+const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>);
+
+/** The text between `from` and `to`, with XML's end-of-line handling when the document has CRs. */
+function textOf(text: string, from: number, to: number, lineEnds: boolean): string {
+  const raw = text.slice(from, to);
+  return lineEnds ? raw.replace(/\r\n?/g, "\n") : raw;
+}
+
 /** Refusal of a tag that the document ends inside, naming the elements still open. */
 function endsInTag(qnames: readonly string[]): XmlSecurityError {
   return new XmlSecurityError("truncated", `The XML document ends inside a tag${qnames.length > 0 ? `, with ${openNamesText(qnames)} open` : ""}`);
@@ -248,10 +260,6 @@ export function parseXml(text: string, limits: XmlLimits = {}): XmlElement {
   if (text.length > maxLength) throw new XmlSecurityError("size", `XML document of ${text.length} characters exceeds the limit of ${maxLength}`);
   const n = text.length;
   const lineEnds = text.includes("\r");
-  const textOf = (from: number, to: number) => {
-    const raw = text.slice(from, to);
-    return lineEnds ? raw.replace(/\r\n?/g, "\n") : raw;
-  };
   // The open elements and their qualified names as written (for the closing tags and refusals).
   const stack: XmlElement[] = [];
   const qnames: string[] = [];
@@ -271,7 +279,7 @@ export function parseXml(text: string, limits: XmlLimits = {}): XmlElement {
     } else if (lt < 0) {
       break; // elements still open: refused below as cut short, whatever the text left holds
     } else if (stop > i) {
-      top.text += decodeXmlText(textOf(i, stop));
+      top.text += decodeXmlText(textOf(text, i, stop, lineEnds));
     }
     if (lt < 0) break;
     const c1 = text.charCodeAt(lt + 1);
@@ -286,7 +294,7 @@ export function parseXml(text: string, limits: XmlLimits = {}): XmlElement {
         if (top === undefined) throw new XmlSecurityError("malformed", "A CDATA section outside the root element");
         const end = text.indexOf("]]>", lt + 9);
         if (end < 0) throw new XmlSecurityError("truncated", "The XML document ends inside a CDATA section");
-        top.text += textOf(lt + 9, end);
+        top.text += textOf(text, lt + 9, end, lineEnds);
         i = end + 3;
         continue;
       }
@@ -336,8 +344,11 @@ export function parseXml(text: string, limits: XmlLimits = {}): XmlElement {
       if (!XML_NAME.test(qname)) throw new XmlSecurityError("malformed", `A malformed element name <${qname.slice(0, 60)}>`);
       locals.set(qname, (name = localName(qname)));
     }
-    // No prototype: an attribute named `__proto__` or `constructor` is an attribute like any other.
-    const element: XmlElement = { name, attributes: Object.create(null) as Record<string, string>, children: [], text: "" };
+    // Most elements have no attribute and leaves no child: they share one frozen empty record and list (an object per element was
+    // a fifth of what parsing allocated). No prototype: an attribute named `__proto__` or `constructor`
+    // is an attribute like any other.
+    const element: XmlElement = { name, attributes: NO_ATTRIBUTES, children: NO_CHILDREN, text: "" };
+    let attributes: Record<string, string> | undefined;
     let j = nameStop;
     for (;;) {
       while (j < end && isXmlSpace(text.charCodeAt(j))) j++;
@@ -359,12 +370,16 @@ export function parseXml(text: string, limits: XmlLimits = {}): XmlElement {
       if (q !== 34 && q !== 39) throw new XmlSecurityError("malformed", `An unquoted attribute value in the tag <${text.slice(nameStart, Math.min(nameStop, nameStart + 60))}>`);
       // The closing quote is inside the tag: the tag's end was found outside quotes.
       const valueEnd = text.indexOf(q === 34 ? '"' : "'", j + 1);
-      const value = textOf(j + 1, valueEnd);
+      const value = textOf(text, j + 1, valueEnd, lineEnds);
       j = valueEnd + 1;
       if (attribute === "xmlns" || attribute.startsWith("xmlns:")) continue;
-      element.attributes[local] = decodeXmlText(value);
+      if (attributes === undefined) element.attributes = attributes = Object.create(null) as Record<string, string>;
+      attributes[local] = decodeXmlText(value);
     }
-    if (top !== undefined) top.children.push(element);
+    if (top !== undefined) {
+      if (top.children === NO_CHILDREN) top.children = [element];
+      else (top.children as XmlElement[]).push(element);
+    }
     else root = element;
     if (!selfClosing) {
       stack.push(element);
