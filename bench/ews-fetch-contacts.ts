@@ -13,8 +13,13 @@
  * It prints items/s, requests and requests per item, the client's CPU (user+sys) and peak RSS
  * (getrusage maxrss), and the simulator's CPU over the same run.
  *
+ * `--floor`: then the simulator's own floor: the same requests (recorded from the client's run)
+ * sent again, as many at once as the client sends, each answer read whole as bytes and neither
+ * decompressed nor parsed; it prints items/s of that replay and the simulator's CPU for it alone.
+ * The client cannot be faster than that.
+ *
  *   npx tsx bench/ews-fetch-contacts.ts [sizes=1000,10000] [--mode stream|legacy] [--batch N]
- *       [--concurrency N] [--prof DIR]   (--prof: --cpu-prof of client and simulator into DIR)
+ *       [--concurrency N] [--floor] [--prof DIR]   (--prof: --cpu-prof of client and simulator into DIR)
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -30,6 +35,7 @@ const { values, positionals } = parseArgs({
     batch: { type: "string" },
     concurrency: { type: "string" },
     prof: { type: "string" },
+    floor: { type: "boolean", default: false },
   },
 });
 
@@ -45,12 +51,25 @@ interface ClientResult {
   cpuMs: number;
   maxRssKiB: number;
 }
+/** The requests of the client's run, replayed by {@link replayFloor}. */
+interface Recorded {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+interface FloorResult {
+  requests: number;
+  bytes: number;
+  seconds: number;
+}
 interface SimStats {
   counts: Record<string, number>;
   cpuMs: number;
 }
 
 const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+/** The client's requests as sent, when --floor. */
+const recorded: Recorded[] = [];
 
 if (values.sim !== undefined) await runSimulator(Number(values.sim));
 else if (values.client !== undefined) await runClient(values.client);
@@ -70,16 +89,47 @@ async function runSimulator(contacts: number): Promise<void> {
   process.send!({ type: "ready", url: sim.url });
 }
 
+/** Sends `requests` again, `concurrency` at a time on as many connections, reading each answer whole as bytes. */
+async function replayFloor(requests: Recorded[], concurrency: number): Promise<FloorResult> {
+  const { Pool } = await import("undici");
+  const origin = new URL(requests[0]!.url).origin;
+  const pool = new Pool(origin, { connections: concurrency });
+  let next = 0;
+  let bytes = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < requests.length) {
+      const r = requests[next++]!;
+      const response = await pool.request({ path: new URL(r.url).pathname, method: "POST", headers: r.headers, body: r.body });
+      for await (const chunk of response.body) bytes += (chunk as Buffer).length;
+      if (response.statusCode !== 200) throw new Error(`floor: HTTP ${response.statusCode}`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  await pool.close();
+  return { requests: requests.length, bytes, seconds };
+}
+
 async function runClient(url: string): Promise<void> {
-  const { basicAuth, EwsClient, isEwsError } = await import("@ewsdav/ews-client");
+  const { basicAuth, createUndiciTransport, EwsClient, isEwsError } = await import("@ewsdav/ews-client");
   const batch = values.batch === undefined ? undefined : Number(values.batch);
   const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+  // --floor: the same transport the client builds by default, recording each request as sent (with its auth header).
+  const transport = values.floor ? createUndiciTransport({ connections: concurrency ?? 10 }) : undefined;
+  const recording = transport && {
+    send: (request: Parameters<typeof transport.send>[0]) => {
+      recorded.push({ url: request.url, headers: { ...request.headers }, body: request.body });
+      return transport.send(request);
+    },
+  };
   const ews = new EwsClient({
     url,
     auth: basicAuth({ username: "alice@example.com", password: "secret" }),
     mailbox: "alice@example.com",
     ...(batch !== undefined ? { getItemBatchSize: batch } : {}),
     ...(concurrency !== undefined ? { concurrency, transport: { connections: concurrency } } : {}),
+    ...(recording ? { send: recording.send } : {}),
   });
   const folder = { distinguishedId: "contacts" as const };
   const cpu0 = process.cpuUsage();
@@ -114,6 +164,7 @@ async function runClient(url: string): Promise<void> {
   const noop = await ews.syncFolderItems({ folder, syncState: state! });
   const noopMs = performance.now() - noopStarted;
   await ews.close();
+  await transport?.close();
   const result: ClientResult = {
     listed,
     fetched,
@@ -127,9 +178,15 @@ async function runClient(url: string): Promise<void> {
     maxRssKiB: process.resourceUsage().maxRSS,
   };
   process.send!({ type: "result", result });
+  if (values.floor) {
+    // The no-op's request is not part of the fetch.
+    const fetch = recorded.slice(0, requests);
+    await once<unknown>(process, "go");
+    process.send!({ type: "floor", floor: await replayFloor(fetch, concurrency ?? 4) });
+  }
 }
 
-function once<T>(child: ChildProcess, type: string): Promise<T> {
+function once<T>(child: ChildProcess | NodeJS.Process, type: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const onMessage = (message: { type: string } & Record<string, unknown>) => {
       if (message.type !== type) return;
@@ -146,7 +203,7 @@ function once<T>(child: ChildProcess, type: string): Promise<T> {
 async function orchestrate(): Promise<void> {
   const sizes = (positionals[0] ?? "1000,10000").split(",").map(Number);
   const prof = values.prof ? ["--cpu-prof", "--cpu-prof-dir", values.prof] : [];
-  const passOn = ["--mode", values.mode!, ...(values.batch ? ["--batch", values.batch] : []), ...(values.concurrency ? ["--concurrency", values.concurrency] : [])];
+  const passOn = ["--mode", values.mode!, ...(values.floor ? ["--floor"] : []), ...(values.batch ? ["--batch", values.batch] : []), ...(values.concurrency ? ["--concurrency", values.concurrency] : [])];
   console.log(`EWS client fetching contacts; simulator in its own process; mode ${values.mode}`);
   for (const contacts of sizes) {
     const sim = fork(self, ["--sim", String(contacts)], { execArgv: ["--import", "tsx", ...prof], stdio: "inherit" });
@@ -156,6 +213,14 @@ async function orchestrate(): Promise<void> {
       const { result: r } = await once<{ result: ClientResult }>(client, "result");
       sim.send({ type: "stats" });
       const { stats } = await once<{ stats: SimStats }>(sim, "stats");
+      let floor: { floor: FloorResult; simCpuMs: number } | undefined;
+      if (values.floor) {
+        client.send({ type: "go" });
+        const { floor: f } = await once<{ floor: FloorResult }>(client, "floor");
+        sim.send({ type: "stats" });
+        const { stats: after } = await once<{ stats: SimStats }>(sim, "stats");
+        floor = { floor: f, simCpuMs: after.cpuMs - stats.cpuMs };
+      }
       await new Promise((resolve) => client.once("exit", resolve));
       const gi = stats.counts.GetItem ?? 0;
       const sfi = stats.counts.SyncFolderItems ?? 0;
@@ -164,6 +229,13 @@ async function orchestrate(): Promise<void> {
       console.log(`  requests ${r.requests} (SyncFolderItems ${sfi - r.noopRequests}, GetItem ${gi}), ${(r.requests / Math.max(1, r.fetched)).toFixed(4)} per item`);
       console.log(`  client CPU ${(r.cpuMs / 1000).toFixed(2)} s, client peak RSS ${(r.maxRssKiB / 1024).toFixed(0)} MiB; simulator CPU ${(stats.cpuMs / 1000).toFixed(2)} s (seeding included)`);
       console.log(`  no-op: ${r.noopRequests} request, ${r.noopChanges} changes, ${r.noopMs.toFixed(0)} ms`);
+      if (floor) {
+        const f = floor.floor;
+        console.log(
+          `  simulator floor (the same ${f.requests} requests replayed, answers read as bytes): ${(r.fetched / f.seconds).toFixed(0)} items/s (${f.seconds.toFixed(2)} s wall), ` +
+            `${(f.bytes / 1048576).toFixed(1)} MiB received, simulator CPU ${(floor.simCpuMs / 1000).toFixed(2)} s`,
+        );
+      }
     } finally {
       sim.send({ type: "stop" });
       await new Promise((resolve) => sim.once("exit", resolve));

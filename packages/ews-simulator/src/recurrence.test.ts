@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { expandRecurrence, isoUtc, SimRecurrenceError } from "./recurrence.js";
 import { parseXml } from "./xml.js";
@@ -45,5 +46,19 @@ describe("expandRecurrence", () => {
   it("refuses patterns it cannot expand with a typed error", () => {
     expect(() => expandRecurrence(rec(`<WeeklyRecurrence><Interval>0</Interval><DaysOfWeek>Monday</DaysOfWeek></WeeklyRecurrence><NoEndRecurrence><StartDate>2026-01-01</StartDate></NoEndRecurrence>`), 0)).toThrow(SimRecurrenceError);
     expect(() => expandRecurrence(rec(`<NoEndRecurrence><StartDate>2026-01-01</StartDate></NoEndRecurrence>`), 0)).toThrow(/no supported pattern/);
+  });
+});
+
+describe("isoUtc", () => {
+  it("writes whole seconds in UTC as before it remembered its last value, for any time Date can hold, repeated or not", () => {
+    const reference = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+    const times = fc.integer({ min: -8.64e15, max: 8.64e15 });
+    fc.assert(
+      fc.property(fc.array(times, { minLength: 1, maxLength: 6 }), (list) => {
+        for (const ms of [...list, ...list.slice().reverse(), list[0]!]) expect(isoUtc(ms)).toBe(reference(ms));
+      }),
+      { numRuns: 300 },
+    );
+    for (const ms of [0, -1, 253402300799999, 253402300800000, -62167219200001, Date.parse("2026-12-06T14:33:25.999Z")]) expect(isoUtc(ms)).toBe(reference(ms));
   });
 });

@@ -185,9 +185,21 @@ export function expandRecurrence(recurrence: XmlElement, masterStart: number, op
   return out;
 }
 
-/** Formats ms since epoch as the xs:dateTime form Exchange uses (UTC, whole seconds). */
+let lastMs = Number.NaN;
+let lastIso = "";
+
+/**
+ * Formats ms since epoch as the xs:dateTime form Exchange uses (UTC, whole seconds). The last value
+ * is remembered: an item's dates, and a batch of items made together, repeat it.
+ */
 export function isoUtc(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+  if (ms === lastMs) return lastIso;
+  const iso = new Date(ms).toISOString();
+  // `YYYY-MM-DDTHH:mm:ss.sssZ`; years outside 0–9999 take the longer form the expression handles.
+  const text = iso.length === 24 ? `${iso.slice(0, 19)}Z` : iso.replace(/\.\d{3}Z$/, "Z");
+  lastMs = ms;
+  lastIso = text;
+  return text;
 }
 
 /** Reads an xs:dateTime (with Z, offset or none = UTC) as ms since epoch, or NaN. */

@@ -12,7 +12,7 @@ import { extendedPropertyKey, propertyForFieldUri } from "./updates.js";
 import { isoUtc, parseDateTime } from "./recurrence.js";
 import { timeZoneDefinition } from "./time-zones.js";
 import {
-  DEFAULT_SHAPE_OF, FIELD_PREFIX_OF, folderElementFor, INDEXED_DICTIONARIES, ITEM_CLASS_OF, NOT_IN_FIND_ITEM, SEQUENCE_OF,
+  DEFAULT_SHAPE_OF, FIELD_PREFIX_OF, folderElementFor, INDEXED_DICTIONARIES, ITEM_CLASS_OF, NOT_IN_FIND_ITEM, SEQUENCE_OF, type SimItemKind,
 } from "./schema-order.js";
 import { child, childText, cloneElement, el, type XmlElement } from "./xml.js";
 
@@ -224,9 +224,20 @@ function seriesInfo(box: SimulatedMailbox, item: ItemRecord, name: string): XmlE
   return deleted.length ? el(name, {}, deleted.map((s) => el("DeletedOccurrence", {}, [dateEl("Start", s)]))) : undefined;
 }
 
-/** Renders an item (or occurrence) for a shape. Throws SimError for invalid property requests. */
-export function renderItem(box: SimulatedMailbox, target: ItemTarget, shape: Shape, context: RenderContext): XmlElement {
-  const kind = target.item.kind;
+/** What a shape asks of one kind of item: the properties, and the dictionaries asked for by entry. */
+interface ShapeForKind {
+  wanted: ReadonlySet<string>;
+  partialDicts: ReadonlyMap<string, ReadonlyArray<{ index: string; subField: string | undefined }>>;
+}
+
+/** {@link shapeForKind} per shape (a request's shape serves all its items) and kind. */
+const SHAPES_FOR_KIND = new WeakMap<Shape, Map<SimItemKind, ShapeForKind>>();
+
+/** What `shape` asks of items of `kind`, worked out once per shape and kind. Throws SimError for invalid property requests. */
+function shapeForKind(shape: Shape, kind: SimItemKind): ShapeForKind {
+  let byKind = SHAPES_FOR_KIND.get(shape);
+  const known = byKind?.get(kind);
+  if (known) return known;
   const sequence = SEQUENCE_OF[kind];
   const wanted = new Set<string>(["ItemId"]);
   if (shape.base === "Default") for (const n of DEFAULT_SHAPE_OF[kind]) wanted.add(n);
@@ -252,6 +263,17 @@ export function renderItem(box: SimulatedMailbox, target: ItemTarget, shape: Sha
     list.push({ index, subField: dict.subField });
     partialDicts.set(dict.property, list);
   }
+  const result: ShapeForKind = { wanted, partialDicts };
+  if (!byKind) SHAPES_FOR_KIND.set(shape, (byKind = new Map()));
+  byKind.set(kind, result);
+  return result;
+}
+
+/** Renders an item (or occurrence) for a shape. Throws SimError for invalid property requests. */
+export function renderItem(box: SimulatedMailbox, target: ItemTarget, shape: Shape, context: RenderContext): XmlElement {
+  const kind = target.item.kind;
+  const sequence = SEQUENCE_OF[kind];
+  const { wanted, partialDicts } = shapeForKind(shape, kind);
   const children: XmlElement[] = [];
   for (const name of sequence) {
     if (name === "ExtendedProperty") {

@@ -7,7 +7,7 @@
 import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { gzipSync } from "node:zlib";
+import { constants, gzipSync } from "node:zlib";
 import { bodyEnvelope, escape, faultEnvelope } from "./envelopes.js";
 import { SimFault } from "./errors.js";
 import { EwsFaultInjector } from "./faults.js";
@@ -457,7 +457,8 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
       return;
     }
     if (useGzip && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? "")) && bytes.length > 1024) {
-      bytes = gzipSync(bytes);
+      // The fastest level: the same answer once decoded, at less than half the simulator's CPU of the default level.
+      bytes = gzipSync(bytes, { level: constants.Z_BEST_SPEED });
       headers["Content-Encoding"] = "gzip";
     }
     headers["Content-Length"] = String(bytes.length);

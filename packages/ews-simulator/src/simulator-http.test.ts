@@ -151,6 +151,22 @@ describe("EWS simulator: HTTP, authentication, SOAP envelope, hostile input", ()
     expect(status).toBe(200);
     expect(encoding).toBe("gzip");
     expect(gunzipSync(raw).toString("utf8")).toContain("FindFolderResponseMessage");
+    // The same answer, byte for byte, as without compression (how it is compressed is the simulator's business).
+    const { raw: plain, encoding: none } = await new Promise<{ encoding: string | undefined; raw: Buffer }>((resolve, reject) => {
+      const url = new URL(sim.url);
+      const req = request({
+        host: url.hostname, port: url.port, path: url.pathname, method: "POST",
+        headers: { "Content-Type": "text/xml; charset=utf-8", Authorization: `Basic ${Buffer.from("alice@example.com:secret").toString("base64")}` },
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ encoding: res.headers["content-encoding"], raw: Buffer.concat(chunks) }));
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+    expect(none).toBeUndefined();
+    expect(gunzipSync(raw).equals(plain)).toBe(true);
   });
 
   it("acts on another mailbox under ExchangeImpersonation and refuses unknown ones", async () => {

@@ -248,10 +248,15 @@ export function contactForWrite(contact: Contact): Contact {
   return extendedProperties.length > 0 ? { ...rest, extendedProperties } : { ...rest, extendedProperties: [] };
 }
 
+/** The key of {@link DISPLAY_NAME_PREFIX_PROPERTY}, computed at its first use. */
+let displayNamePrefixKey: string | undefined;
+
 /** After parsing: a 0x3A45 extended property, when requested, also fills `title`. */
 export function contactAfterRead(contact: Contact): Contact {
-  const key = extendedFieldKey(DISPLAY_NAME_PREFIX_PROPERTY);
-  const prefix = contact.extendedProperties?.find((p) => extendedFieldKey(p.fieldUri) === key)?.value;
+  const properties = contact.extendedProperties;
+  if (properties === undefined || properties.length === 0) return contact;
+  const key = (displayNamePrefixKey ??= extendedFieldKey(DISPLAY_NAME_PREFIX_PROPERTY));
+  const prefix = properties.find((p) => extendedFieldKey(p.fieldUri) === key)?.value;
   if (prefix !== undefined && prefix !== "") contact.title = prefix;
   return contact;
 }

@@ -63,12 +63,10 @@ export function writableFor<T>(def: FieldDef<T>, version: ExchangeVersion): bool
   return true;
 }
 
-type Setter<T> = (item: T, value: unknown) => void;
-const set =
-  <T>(key: keyof T & string): Setter<T> =>
-  (item, value) => {
-    (item as Record<string, unknown>)[key] = value;
-  };
+/** Sets a model property (a plain assignment: readers run once per field of every item read). */
+function set<T>(item: T, key: keyof T & string, value: unknown): void {
+  (item as Record<string, unknown>)[key] = value;
+}
 
 /** A plain string field. */
 export function stringField<T>(key: keyof T & string, element: string, uri: string | undefined, extra: Partial<FieldDef<T>> = {}): FieldDef<T> {
@@ -77,7 +75,7 @@ export function stringField<T>(key: keyof T & string, element: string, uri: stri
     element,
     ...(uri !== undefined ? { uri } : {}),
     ...(uri !== undefined ? { write: ((v: string) => (v === "" ? "" : xmlText(`t:${element}`, v))) as FieldDef<T>["write"] } : {}),
-    read: (e, item) => set<T>(key)(item, e.text),
+    read: (e, item) => set<T>(item, key, e.text),
     ...extra,
   };
 }
@@ -89,7 +87,7 @@ export function enumField<T>(key: keyof T & string, element: string, uri: string
     element,
     ...(uri !== undefined ? { uri } : {}),
     ...(uri !== undefined ? { write: ((v: string, ctx: ItemWriteContext) => xmlText(`t:${element}`, enumText(v, allowed, ctx, key))) as FieldDef<T>["write"] } : {}),
-    read: (e, item) => set<T>(key)(item, e.text),
+    read: (e, item) => set<T>(item, key, e.text),
     ...extra,
   };
 }
@@ -101,7 +99,7 @@ export function dateTimeField<T>(key: keyof T & string, element: string, uri: st
     element,
     ...(uri !== undefined ? { uri } : {}),
     ...(uri !== undefined ? { write: ((v: string, ctx: ItemWriteContext) => xmlText(`t:${element}`, dateTimeText(v, ctx, key))) as FieldDef<T>["write"] } : {}),
-    read: (e, item) => set<T>(key)(item, e.text),
+    read: (e, item) => set<T>(item, key, e.text),
     ...extra,
   };
 }
@@ -113,7 +111,7 @@ export function booleanField<T>(key: keyof T & string, element: string, uri: str
     element,
     ...(uri !== undefined ? { uri } : {}),
     ...(uri !== undefined ? { write: ((v: boolean) => xmlText(`t:${element}`, v ? "true" : "false")) as FieldDef<T>["write"] } : {}),
-    read: (e, item) => set<T>(key)(item, parseBoolean(e.text)),
+    read: (e, item) => set<T>(item, key, parseBoolean(e.text)),
     ...extra,
   };
 }
@@ -127,7 +125,7 @@ export function intField<T>(key: keyof T & string, element: string, uri: string 
     ...(uri !== undefined ? { write: ((v: number, ctx: ItemWriteContext) => xmlText(`t:${element}`, intText(v, ctx, key, range[0], range[1]))) as FieldDef<T>["write"] } : {}),
     read: (e, item) => {
       const n = parseNumber(e.text);
-      if (n !== undefined) set<T>(key)(item, n);
+      if (n !== undefined) set<T>(item, key, n);
     },
     ...extra,
   };
@@ -142,7 +140,7 @@ export function doubleField<T>(key: keyof T & string, element: string, uri: stri
     ...(uri !== undefined ? { write: ((v: number, ctx: ItemWriteContext) => xmlText(`t:${element}`, doubleText(v, ctx, key, range[0], range[1]))) as FieldDef<T>["write"] } : {}),
     read: (e, item) => {
       const n = parseNumber(e.text);
-      if (n !== undefined) set<T>(key)(item, n);
+      if (n !== undefined) set<T>(item, key, n);
     },
     ...extra,
   };

@@ -10,6 +10,9 @@ import fc from "fast-check";
 import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { XmlSecurityError } from "../errors.js";
+import { itemXml } from "../items/item-xml.js";
+import { fullCalendarItem, fullContact, fullTask } from "../testdata/items.test-support.js";
+import * as responses from "../testdata/responses.test-support.js";
 import { escapeXml } from "./escape.js";
 import { decodeXmlText, parseXml, type XmlElement } from "./parse.js";
 
@@ -39,12 +42,13 @@ function convert(node: OrderedNode): XmlElement | string | undefined {
     if (k === "xmlns" || k.startsWith("xmlns:")) continue;
     attributes[k] = decodeXmlText(String(v));
   }
-  const element: XmlElement = { name, attributes, children: [], text: "" };
+  const children: XmlElement[] = [];
+  const element: XmlElement = { name, attributes, children, text: "" };
   for (const c of (node[name] as OrderedNode[] | undefined) ?? []) {
     const converted = convert(c);
     if (converted === undefined) continue;
     if (typeof converted === "string") element.text += converted;
-    else element.children.push(converted);
+    else children.push(converted);
   }
   return element;
 }
@@ -106,6 +110,30 @@ describe("the client's XML tree, against fast-xml-parser's", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("builds the same tree from the test responses and the full items, with LF or CR LF line ends", () => {
+    const items = [
+      itemXml({ type: "Contact", item: fullContact() }, { item: "test", version: "Exchange2016" }),
+      itemXml({ type: "Task", item: fullTask() }, { item: "test", version: "Exchange2016" }),
+      itemXml({ type: "CalendarItem", item: fullCalendarItem() }, { item: "test", version: "Exchange2016" }),
+    ];
+    const documents = [
+      ...Object.values(responses).filter((v): v is string => typeof v === "string"),
+      responses.serverBusyFault(250),
+      responses.findFolderPage(0),
+      responses.findFolderPage(1),
+      responses.exchangeEnvelope(
+        responses.operationResponse(
+          "GetItem",
+          items.map((x) => `<m:GetItemResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode><m:Items>${x}</m:Items></m:GetItemResponseMessage>`).join(""),
+        ),
+      ),
+    ];
+    expect(documents.length).toBeGreaterThan(6);
+    for (const doc of documents) {
+      for (const text of [doc, doc.replace(/></g, ">\r\n<"), doc.replace(/></g, ">\n <")]) expect(parseXml(text)).toEqual(referenceParse(text));
+    }
   });
 
   it("takes a CDATA section as it is, beside decoded text", () => {

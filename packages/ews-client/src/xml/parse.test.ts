@@ -83,6 +83,13 @@ describe("safe XML parsing", () => {
     }
   });
 
+  it("refuses a body cut inside text or an attribute as truncated, even where the cut leaves half a reference", () => {
+    // The client retries a read whose body was cut (rule `truncated`); half a reference must not turn that into `malformed`.
+    for (const cut of ["<a>x &am", "<a>x &#x1", "<a><b>caf\u00e9 &lt", `<a><b c="&am`, `<a><b c="x"`, "<a><b/", "<a>x\r"]) {
+      expect(refusal(() => parseXml(cut)).rule, cut).toBe("truncated");
+    }
+  });
+
   it("refuses mismatched, stray and extra elements and text outside the root as malformed", () => {
     expect(refusal(() => parseXml("<a><b></a></b>")).rule).toBe("malformed");
     expect(refusal(() => parseXml("<a></a></a>")).rule).toBe("malformed");
