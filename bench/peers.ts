@@ -447,6 +447,9 @@ async function ewsPart(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // sync: `ewsdav sync` EWS simulator → vdir
 
+/** No-op runs of the sync part per attempt (the best is kept). */
+const NOOP_RUNS = 3;
+
 async function syncPart(): Promise<void> {
   const [contacts, events, tasks] = SYNC_SIZES;
   console.log(`\n--- sync: ewsdav sync EWS simulator (own process; ${contacts} contacts, ${events} events, ${tasks} tasks) → vdir ---`);
@@ -481,7 +484,12 @@ async function syncPart(): Promise<void> {
     };
     const a = await step("ewsdav sync EWS → vdir (first)");
     const b = await step("ewsdav sync EWS → vdir (second: echoes of its tags)");
-    const c = await step("ewsdav sync EWS → vdir (no-op)");
+    // The no-op is short and cheap to repeat: the best of NOOP_RUNS in every attempt.
+    let c = await step("ewsdav sync EWS → vdir (no-op)");
+    for (let i = 1; i < NOOP_RUNS; i++) {
+      const again = await step("ewsdav sync EWS → vdir (no-op)");
+      if (again.wall < c.wall) c = again;
+    }
     total = a.items;
     if (!first || a.wall < first.wall) first = { ...a, inner: undefined };
     if (!second || b.wall < second.wall) second = b;
