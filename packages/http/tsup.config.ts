@@ -7,5 +7,7 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: "node20",
+  // import.meta.url in the CommonJS build (undici.ts requires undici's parts relative to itself).
+  shims: true,
   tsconfig: "tsconfig.build.json",
 });

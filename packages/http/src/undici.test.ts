@@ -4,7 +4,8 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as undici from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Agent, buildConnector, Client, request } from "./undici.js";
+import { createRequire } from "node:module";
+import { Agent, buildConnector, Client, loadUndiciParts, request } from "./undici.js";
 
 let server: Server;
 let base = "";
@@ -24,6 +25,25 @@ describe("@ewsdav/http/undici", () => {
     expect(Agent).toBe(undici.Agent);
     expect(Client).toBe(undici.Client);
     expect(buildConnector).toBe(undici.buildConnector);
+  });
+
+  it("a newer undici whose files moved is loaded from its entry point, with the same values", () => {
+    const real = createRequire(import.meta.url);
+    const asked: string[] = [];
+    const moved = (id: string): unknown => {
+      asked.push(id);
+      if (id.startsWith("undici/lib/dispatcher/agent")) throw Object.assign(new Error(`Cannot find module '${id}'`), { code: "MODULE_NOT_FOUND" });
+      return real(id);
+    };
+    const parts = loadUndiciParts(moved);
+    expect(asked).toContain("undici");
+    expect(parts.Agent).toBe(undici.Agent);
+    expect(parts.Client).toBe(undici.Client);
+    expect(parts.buildConnector).toBe(undici.buildConnector);
+    expect(parts.getGlobalDispatcher).toBe(undici.getGlobalDispatcher);
+    // A file that holds something else than the value: the entry point too.
+    const renamed = loadUndiciParts((id) => (id === "undici/lib/core/connect.js" ? {} : real(id)));
+    expect(renamed.buildConnector).toBe(undici.buildConnector);
   });
 
   it("request: GET by default, PUT with a body, the path and query kept, through the given dispatcher", async () => {
