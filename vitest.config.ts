@@ -6,6 +6,7 @@ const src = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import
 // Tests run from source: each package name resolves to its src/ entry, so no build is needed first.
 const alias = [
   { find: /^@ewsdav\/http$/, replacement: src("http/src/index.ts") },
+  { find: /^@ewsdav\/http\/undici$/, replacement: src("http/src/undici.ts") },
   { find: /^@ewsdav\/vobject$/, replacement: src("vobject/src/index.ts") },
   { find: /^@ewsdav\/ews-simulator$/, replacement: src("ews-simulator/src/index.ts") },
   { find: /^@ewsdav\/ews-client$/, replacement: src("ews-client/src/index.ts") },

@@ -27,7 +27,7 @@ import {
   type NtlmAuthenticator,
   type TokenProvider,
 } from "@ewsdav/ews-client";
-import { isLoopbackHost } from "@ewsdav/dav-client";
+import { isLoopbackHost } from "@ewsdav/http";
 import type { OpenAccountOptions } from "./accounts-dav.js";
 import { resolveEwsUrl } from "./auth/autodiscover-cache.js";
 import { networkOf, type AccountNetwork } from "./auth/network.js";
@@ -40,7 +40,6 @@ export { secretOf } from "./auth/secrets.js";
 
 /** An EWS account as configured. */
 export type EwsAccountConfig = Extract<SyncConfig["accounts"][string], { type: "ews" }>;
-export { davClientFor, type DavAccountConfig, type OpenAccountOptions } from "./accounts-dav.js";
 
 /** The message of a delegated account without a sign-in. */
 function notSignedIn(name: string, tokenCache: string): OAuthError {

@@ -6,8 +6,13 @@
  * summary lines. When a pair ends its bar is drawn at its final count and then cleared; the
  * caller prints the summary in its place ({@link ProgressBars.finish}).
  */
-import cliProgress from "cli-progress";
+import { createRequire } from "node:module";
+import type cliProgress from "cli-progress";
 import type { ProgressEvent } from "@ewsdav/core";
+
+let library: typeof cliProgress | undefined;
+/** cli-progress, loaded when the first bar is drawn: a run without bars (not a terminal, --json, a short run) never loads it. */
+const progressLibrary = (): typeof cliProgress => (library ??= createRequire(import.meta.url)("cli-progress") as typeof cliProgress);
 
 /** Options of {@link ProgressBars}. */
 export interface ProgressBarOptions {
@@ -111,20 +116,23 @@ export class ProgressBars {
 
   #show(state: PairBar): void {
     if (state.bar || this.#pairs.get(state.id) !== state) return;
-    if (!this.#multi) process.once("exit", this.#restoreCursor);
-    this.#multi ??= new cliProgress.MultiBar(
-      {
-        stream: this.#stream,
-        format: "{pair} [{bar}] {phase} {value}/{total} | {rate}/s | ETA {eta_formatted}",
-        barsize: 30,
-        hideCursor: true,
-        clearOnComplete: true,
-        fps: 10,
-        // The engine's stop on Ctrl-C ends the run, and stop() restores the cursor.
-        gracefulExit: false,
-      },
-      cliProgress.Presets.shades_classic,
-    );
+    if (!this.#multi) {
+      process.once("exit", this.#restoreCursor);
+      const { MultiBar, Presets } = progressLibrary();
+      this.#multi = new MultiBar(
+        {
+          stream: this.#stream,
+          format: "{pair} [{bar}] {phase} {value}/{total} | {rate}/s | ETA {eta_formatted}",
+          barsize: 30,
+          hideCursor: true,
+          clearOnComplete: true,
+          fps: 10,
+          // The engine's stop on Ctrl-C ends the run, and stop() restores the cursor.
+          gracefulExit: false,
+        },
+        Presets.shades_classic,
+      );
+    }
     state.bar = this.#multi.create(Math.max(state.total, 1), state.done, this.#payload(state));
   }
 

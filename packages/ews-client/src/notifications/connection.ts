@@ -10,7 +10,7 @@
  * @module
  */
 import { agentOptions, headerRecord, HttpResponseTooLargeError, readBody, type BodyStream } from "@ewsdav/http";
-import { Agent, type Dispatcher } from "undici";
+import { Agent, type Dispatcher } from "@ewsdav/http/undici";
 import type { NtlmAuthenticator, NtlmStreamResponse } from "../auth/ntlm.js";
 import { checkCredentialTransport } from "../auth/plain-http.js";
 import type { EwsAuthProvider } from "../auth/types.js";
