@@ -193,12 +193,24 @@ class PagedPull {
     return actions;
   }
 
-  /** Starts executing a page's actions; the hashes of its texts are dropped once it is written. */
+  /**
+   * Starts executing a page's actions. Once it is written, what the cycle keeps of its texts is
+   * dropped — their hashes, and the writer's records and basis texts (nothing later reads them: the
+   * cursors' confirmation covers every record of the pair, and deferred items read theirs from the
+   * state) — so the cycle holds the texts of the pages in flight only.
+   */
   start(actions: Action[], snapshots: readonly Snapshot[]): void {
     if (actions.length === 0) return;
-    const run = this.cycle.executeWithReplan(actions, (round) => this.observer(round)).then(() => {
-      for (const snap of snapshots) this.cycle.hashes.delete(snap.text);
-      for (const action of actions) for (const write of action.writes) if ("text" in write) this.cycle.hashes.delete(write.text);
+    const { cycle } = this;
+    const run = cycle.executeWithReplan(actions, (round) => this.observer(round)).then(() => {
+      for (const snap of snapshots) cycle.hashes.delete(snap.text);
+      const { stored, basisText } = cycle.writer;
+      for (const action of actions) {
+        for (const write of action.writes) if ("text" in write) cycle.hashes.delete(write.text);
+        const record = stored.get(action.uid);
+        for (const slot of SLOTS) if (record?.[slot]) basisText[slot].delete(record[slot]!.id);
+        stored.delete(action.uid);
+      }
     });
     run.catch(() => undefined); // awaited in order; a failure must not go unhandled meanwhile
     this.inflight.push(run);
@@ -222,12 +234,8 @@ class PagedPull {
 
   /** Items whose UID an earlier page took: planned against the records stored for those UIDs (as one plan would pair or re-UID them). */
   async planDeferred(): Promise<void> {
-    const stored = this.cycle.writer.stored;
-    const records: ItemRecord[] = [];
-    for (const uid of new Set(this.deferred.map((snap) => snap.uid ?? assignedUid(this.slot, snap.id)))) {
-      const record = stored.get(uid);
-      if (record) records.push(record);
-    }
+    const uids = new Set(this.deferred.map((snap) => snap.uid ?? assignedUid(this.slot, snap.id)));
+    const records = (await this.cycle.deps.store.listItems(this.cycle.pair.id)).filter((r) => uids.has(r.uid));
     this.start(this.plan(this.deferred.splice(0), records), []);
     await this.drain();
   }
