@@ -61,7 +61,7 @@ export interface PagedCycle {
   commitCursors(total: number): Promise<void>;
 }
 
-/** Pages being written at once: one written while the next is read and planned. */
+/** Pages held at once: one being written while the next is read and planned (or both being written). */
 export const PAGES_IN_FLIGHT = 2;
 
 /**
@@ -133,6 +133,8 @@ class PagedPull {
     let cursor: string | null | undefined;
     try {
       for (;;) {
+        // The next page is read while at most one other is being written.
+        while (this.inflight.length >= PAGES_IN_FLIGHT) await this.inflight.shift();
         let step: IteratorResult<ListingPage>;
         try {
           step = await pages.next();
@@ -158,7 +160,7 @@ class PagedPull {
     await cycle.commitCursors(this.planned);
   }
 
-  /** One page: read (taken as listed, or fetched), planned, and its execution started once fewer than {@link PAGES_IN_FLIGHT} are in flight. */
+  /** One page: read (taken as listed, or fetched), planned, and its execution started. */
   async page(entries: ReadonlyArray<{ id: string; version: string | null } | SideItem>): Promise<void> {
     const { cycle, slot } = this;
     const ids: string[] = [];
@@ -179,7 +181,6 @@ class PagedPull {
     }
     const actions = this.plan(now, []);
     for (const action of actions) this.taken.add(action.uid);
-    while (this.inflight.length >= PAGES_IN_FLIGHT) await this.inflight.shift();
     this.start(actions, now);
   }
 
