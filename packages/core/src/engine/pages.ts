@@ -103,7 +103,6 @@ async function pagedSlot(cycle: PagedCycle, requested: CycleScope): Promise<Slot
 
 /** One first pull in pages. */
 class PagedPull {
-  readonly other: Slot;
   /** Ids listed so far (each must be listed once). */
   readonly listed = new Set<string>();
   /** UIDs planned so far: an item listed later with one of them waits for the end ({@link deferred}). */
@@ -118,9 +117,7 @@ class PagedPull {
   constructor(
     readonly cycle: PagedCycle,
     readonly slot: Slot,
-  ) {
-    this.other = otherSlot(slot);
-  }
+  ) {}
 
   async run(): Promise<void> {
     const { cycle, slot } = this;
@@ -186,8 +183,9 @@ class PagedPull {
 
   /** Plans snapshots of the paged slot against `records` (the empty state, or what was stored for deferred UIDs). */
   plan(snapshots: Snapshot[], records: ItemRecord[]): Action[] {
-    const { cycle, slot, other } = this;
-    const changes = { [slot]: { changed: snapshots, deleted: [] }, [other]: { changed: [], deleted: [] } } as unknown as Record<Slot, SlotChanges>;
+    const { cycle, slot } = this;
+    const changes: Record<Slot, SlotChanges> = { local: { changed: [], deleted: [] }, remote: { changed: [], deleted: [] } };
+    changes[slot].changed = snapshots;
     // A plan over an empty state deletes nothing: the mass-deletion guard has nothing to stop.
     const actions = cycle.unconfirmed.markActions(plan({ records, changes, policy: cycle.deps.policy, now: cycle.startedAt }));
     this.planned += actions.length;
