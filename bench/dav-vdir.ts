@@ -17,6 +17,10 @@
  *
  *   npx tsx bench/dav-vdir.ts [items=10000] [runs=3]
  *
+ * `EWSDAV_BINS=a.js,b.js` runs those `ewsdav` entry points instead of this tree's, side by side in
+ * each run (each line and best figure names its bin): two builds, or a build and a wrapper script
+ * that sets an environment variable first, measured against the same warm Radicale.
+ *
  * Wall figures are noisy on a shared machine: take the best of the runs, and CPU and requests as
  * the primary figures.
  */
@@ -120,10 +124,11 @@ try {
   }
   console.log(`floor (curl, best of ${runs}): sync-collection with address-data ${Math.round(floor.full)} ms; no-op REPORT with a token ${Math.round(floor.noop)} ms`);
 
-  const bin = new URL("../packages/cli/bin/ewsdav.js", import.meta.url).pathname;
+  const bins = process.env.EWSDAV_BINS ? process.env.EWSDAV_BINS.split(",") : [new URL("../packages/cli/bin/ewsdav.js", import.meta.url).pathname];
   const best: Record<string, { wall: number; cpu: number; rss: number; requests: number }> = {};
-  for (let run = 1; run <= runs; run++) {
-    const dir = join(work, `run-${run}`);
+  for (let run = 1; run <= runs; run++) for (const [b, bin] of bins.entries()) {
+    const tag = bins.length > 1 ? ` [bin ${b + 1}]` : "";
+    const dir = join(work, `run-${run}-${b}`);
     mkdirSync(dir, { recursive: true });
     const config = join(dir, "ewsdav.json");
     writeFileSync(
@@ -140,7 +145,7 @@ try {
     chmodSync(config, 0o600);
     for (const label of ["first", "no-op"] as const) {
       proxy.reset();
-      const cpuProf = process.env.CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.CPU_PROF}`, `--cpu-prof-name=dav-vdir-${label}-${run}.cpuprofile`] : [];
+      const cpuProf = process.env.CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.CPU_PROF}`, `--cpu-prof-name=dav-vdir-${label}-${run}${bins.length > 1 ? `-bin${b + 1}` : ""}.cpuprofile`] : [];
       const r = await runAsync("/usr/bin/time", ["-f", "TIME %e %U %S %M", process.execPath, ...cpuProf, bin, "sync", "--config", config, "--json"]);
       const time = /TIME (\S+) (\S+) (\S+) (\d+)/.exec(r.stderr);
       if (r.status !== 0 || !time) {
@@ -156,18 +161,20 @@ try {
       const floorMs = label === "first" ? floor.full : floor.noop;
       const perItem = label === "first" ? ` ${(requests / items).toFixed(4)} req/item  ${Math.round((items / wall) * 1000)} items/s` : "";
       console.log(
-        `${label.padEnd(6)} run ${run}: wall ${Math.round(wall)} ms  cpu ${Math.round(cpu)} ms (user ${time[2]} s, sys ${time[3]} s)  peak RSS ${rss.toFixed(0)} MB  ` +
+        `${label.padEnd(6)} run ${run}${tag}: wall ${Math.round(wall)} ms  cpu ${Math.round(cpu)} ms (user ${time[2]} s, sys ${time[3]} s)  peak RSS ${rss.toFixed(0)} MB  ` +
           `requests ${requests} (${Object.entries(byMethod).map(([m, n]) => `${m} ${n}`).join(", ")}; ${connections} connections)${perItem}  wall/floor ${(wall / floorMs).toFixed(1)}`,
       );
-      const prior = best[label];
-      best[label] = { wall: Math.min(prior?.wall ?? Infinity, wall), cpu: Math.min(prior?.cpu ?? Infinity, cpu), rss: Math.max(prior?.rss ?? 0, rss), requests };
+      const key = `${label}${tag}`;
+      const prior = best[key];
+      best[key] = { wall: Math.min(prior?.wall ?? Infinity, wall), cpu: Math.min(prior?.cpu ?? Infinity, cpu), rss: Math.max(prior?.rss ?? 0, rss), requests };
     }
   }
+  if (bins.length > 1) bins.forEach((bin, b) => console.log(`bin ${b + 1}: ${bin}`));
   for (const [label, b] of Object.entries(best)) {
-    const floorMs = label === "first" ? floor.full : floor.noop;
+    const floorMs = label.startsWith("first") ? floor.full : floor.noop;
     console.log(
       `best ${label.padEnd(6)}: wall ${Math.round(b.wall)} ms (floor ${Math.round(floorMs)} ms, ratio ${(b.wall / floorMs).toFixed(1)})  cpu ${Math.round(b.cpu)} ms  peak RSS ${b.rss.toFixed(0)} MB (max)  requests ${b.requests}` +
-        (label === "first" ? `  ${(b.requests / items).toFixed(4)} req/item  ${Math.round((items / b.wall) * 1000)} items/s` : ""),
+        (label.startsWith("first") ? `  ${(b.requests / items).toFixed(4)} req/item  ${Math.round((items / b.wall) * 1000)} items/s` : ""),
     );
   }
 } finally {

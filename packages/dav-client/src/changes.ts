@@ -25,8 +25,8 @@ import type { DavAnomaly, DavAnomalyOperation } from "./anomaly.js";
 import { DavError, DavHttpError, InvalidSyncTokenError, redactUrl } from "./errors.js";
 import { memberProblem } from "./href.js";
 import { decodeCursor, encodeCursor, type DavChangeCursor } from "./cursor.js";
-import { findProp, hasCondition, propText, type DavResponse, type Multistatus } from "./multistatus.js";
-import type { DavHttpResponse } from "./transport.js";
+import { findProp, hasCondition, propText, readMultistatus, type DavResponse, type Multistatus } from "./multistatus.js";
+import { expectStatus, type DavHttpResponse } from "./transport.js";
 import { DAV_NAMESPACES } from "./namespaces.js";
 import { expectMultistatus, hrefOf, propfind, reportAnomaly, sendXml, xmlDocument, type DavContext } from "./requests.js";
 import { escapeXml } from "./xml.js";
@@ -137,21 +137,39 @@ function classifyEntries(
 ): Array<{ entry: DavResponse; role: "self" | "sub-collection" | "member" }> {
   const own = collectionSpellings(collection);
   const out: Array<{ entry: DavResponse; role: "self" | "sub-collection" | "member" }> = [];
+  for (const entry of multistatus.foreign) entryRole(context, entry, true, collection, own, operation, anomalies);
+  for (const entry of multistatus.responses) {
+    const role = entryRole(context, entry, false, collection, own, operation, anomalies);
+    if (role !== undefined) out.push({ entry, role });
+  }
+  return out;
+}
+
+/** What one entry of a listing of `collection` is (see {@link classifyEntries}); undefined: not a member, recorded in `anomalies`. */
+function entryRole(
+  context: DavContext,
+  entry: DavResponse,
+  foreign: boolean,
+  collection: string,
+  own: ReadonlySet<string>,
+  operation: DavAnomalyOperation,
+  anomalies: Map<string, DavAnomaly>,
+): "self" | "sub-collection" | "member" | undefined {
   const drop = (href: string, reason: DavAnomaly["reason"]) => {
     if (!anomalies.has(href)) anomalies.set(href, reportAnomaly(context, { kind: "href-dropped", operation, collection, href, reason }));
   };
-  for (const entry of multistatus.foreign) drop(entry.href, "foreign-origin");
-  for (const entry of multistatus.responses) {
-    if (own.has(entry.href)) {
-      out.push({ entry, role: "self" });
-      continue;
-    }
-    const problem = memberProblem(entry.href, collection);
-    if (entry.href.endsWith("/") && (problem === undefined || problem === "nested")) out.push({ entry, role: "sub-collection" });
-    else if (problem !== undefined) drop(entry.href, problem);
-    else out.push({ entry, role: "member" });
+  if (foreign) {
+    drop(entry.href, "foreign-origin");
+    return undefined;
   }
-  return out;
+  if (own.has(entry.href)) return "self";
+  const problem = memberProblem(entry.href, collection);
+  if (entry.href.endsWith("/") && (problem === undefined || problem === "nested")) return "sub-collection";
+  if (problem !== undefined) {
+    drop(entry.href, problem);
+    return undefined;
+  }
+  return "member";
 }
 
 /** Whether a response says a sync-collection answer was truncated (RFC 6578 §3.6). */
@@ -436,4 +454,106 @@ export async function collectionChanges(context: DavContext, collectionUrl: stri
   }
   if (options.withData) await readMissingData(context, collectionUrl, listing, options.withData, signal);
   return feedFromSync(listing, true);
+}
+
+/** One step of a paged first listing ({@link collectionListingPages}). */
+export type DavListingStep =
+  /** Members of the collection, in the order listed, each once; `data` as in {@link DavChangedMember}. */
+  | { readonly type: "members"; readonly members: readonly DavChangedMember[] }
+  /** The listing is whole: the cursor to store, how it was made, and the hrefs dropped as non-members. */
+  | { readonly type: "end"; readonly cursor: string; readonly method: "sync-collection" | "etag-listing"; readonly anomalies: readonly DavAnomaly[] };
+
+/** Options of {@link collectionListingPages}. */
+export interface ListingPagesOptions extends CollectionChangesOptions {
+  /** Members per page. */
+  readonly pageSize: number;
+}
+
+/**
+ * The complete listing of a collection (what {@link collectionChanges} answers without a cursor),
+ * handed over in pages as the answer is read, then its cursor: a first sync can act on the first
+ * members while the rest of the answer is parsed, and holds the parsed content of a page at a
+ * time instead of the collection's.
+ *
+ * - Where sync-collection is used and the content is asked for (`withData`), one REPORT; its
+ *   body is read whole by the transport (within `maxResponseBytes`, as every answer), then parsed
+ *   lazily, a page at a time, as the caller takes pages. Members the server answers without their
+ *   content come without `data` (`readMissing` is not applied here: the caller reads them).
+ * - Anything else — no sync-collection, no content asked for or refused before, an answer over the
+ *   size limit, a status other than 207, an answer that is truncated (RFC 6578 §3.6, continued
+ *   with its token) — is listed by {@link collectionChanges} (its rules, its requests) and handed
+ *   over in pages once whole.
+ *
+ * The `end` step comes only after the whole answer was read and found well-formed with a
+ * sync-token: a body cut off or malformed, or a member listed twice, throws after the pages read
+ * before it, never ends the listing.
+ * @throws DavError as {@link collectionChanges}; `INVALID_XML` for a malformed or cut answer, or a
+ *   member listed twice.
+ */
+export async function* collectionListingPages(context: DavContext, collectionUrl: string, options: ListingPagesOptions): AsyncGenerator<DavListingStep, void, void> {
+  const { withData, pageSize } = options;
+  const useSync = options.detection === "sync-collection" || (options.detection === "auto" && options.supportsSyncCollection !== false);
+  if (useSync && withData !== undefined && !withData.refused) {
+    const url = new URL(collectionUrl, context.baseUrl);
+    let response: DavHttpResponse | undefined;
+    try {
+      response = await sendXml(context, "REPORT", url, syncCollectionBody("", undefined, withData.kind), { depth: "0", signal: options.signal });
+    } catch (error) {
+      if (!(error instanceof DavError && error.code === "RESPONSE_TOO_LARGE")) throw error;
+    }
+    // A truncated answer is continued with its token, which may list members again or delete them:
+    // left to the whole listing. (A 507 status line escaped so as to dodge this test is still
+    // refused while reading, as an error.)
+    if (response?.status === 207 && !/HTTP\/\d(?:\.\d)?\s+507\b|number-of-matches-within-limits/.test(response.body)) {
+      yield* streamedListing(context, response, withData.kind, pageSize);
+      return;
+    }
+  }
+  const feed = await collectionChanges(context, collectionUrl, null, { ...options, ...(withData ? { withData: { ...withData, readMissing: false } } : {}) });
+  for (let i = 0; i < feed.changed.length; i += pageSize) yield { type: "members", members: feed.changed.slice(i, i + pageSize) };
+  yield { type: "end", cursor: feed.cursor, method: feed.method, anomalies: feed.anomalies };
+}
+
+/** The members of one whole sync-collection answer (207) in pages, read lazily, then its cursor. */
+async function* streamedListing(context: DavContext, response: DavHttpResponse, kind: DavCollectionKind, pageSize: number): AsyncGenerator<DavListingStep, void, void> {
+  expectStatus(response, "REPORT", (s) => s === 207);
+  const data = dataProperty(kind);
+  const collection = hrefOf(context, response.url.href);
+  const own = collectionSpellings(collection);
+  const anomalies = new Map<string, DavAnomaly>();
+  const listed = new Set<string>();
+  const where = redactUrl(response.url);
+  const reading = readMultistatus(response.body, response.url);
+  let page: DavChangedMember[] = [];
+  let syncToken: string | undefined;
+  for (;;) {
+    let step: ReturnType<typeof reading.next>;
+    try {
+      step = reading.next();
+    } catch (error) {
+      if (error instanceof DavError) throw new DavError(error.code, `REPORT ${where}: ${error.message}`, { cause: error });
+      throw error;
+    }
+    if (step.done) {
+      syncToken = step.value.syncToken;
+      break;
+    }
+    const { response: entry, foreign } = step.value;
+    if (isTruncation(entry)) throw new DavError("HTTP_STATUS", `sync-collection on ${where} was truncated; its pages are not read as a whole listing`);
+    if (entryRole(context, entry, foreign, collection, own, "sync-collection", anomalies) !== "member") continue;
+    // A first listing has no deletions: a member answered 404 (or another status) is not listed.
+    if (entry.status !== undefined && entry.status >= 300) continue;
+    if (listed.has(entry.href)) throw new DavError("INVALID_XML", `REPORT ${where}: the answer lists ${entry.href} twice`);
+    listed.add(entry.href);
+    const etag = propText(entry, D, "getetag") ?? "";
+    const text = findProp(entry, data.ns, data.name)?.text;
+    page.push(text === undefined || text.trim() === "" ? { href: entry.href, etag } : { href: entry.href, etag, data: withCrlf(text) });
+    if (page.length >= pageSize) {
+      yield { type: "members", members: page };
+      page = [];
+    }
+  }
+  if (!syncToken) throw new DavError("INVALID_XML", `sync-collection on ${where} answered without a DAV:sync-token`);
+  if (page.length > 0) yield { type: "members", members: page };
+  yield { type: "end", cursor: encodeCursor({ kind: "sync-token", syncToken }), method: "sync-collection", anomalies: [...anomalies.values()] };
 }

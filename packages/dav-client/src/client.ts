@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { mapConcurrent } from "./concurrency.js";
-import { collectionChanges, type ChangeDetection, type DavChangeFeed, type WithDataOptions } from "./changes.js";
+import { collectionChanges, collectionListingPages, type ChangeDetection, type DavChangeFeed, type DavListingStep, type WithDataOptions } from "./changes.js";
 import {
   createAddressBook,
   createCalendar,
@@ -322,6 +322,35 @@ export class DavClient {
       supportsSyncCollection: known?.supportsSyncCollection,
       signal: options.signal,
       withData,
+    });
+  }
+
+  /**
+   * The complete listing of a collection with the members' content — what {@link DavClient.changes}
+   * answers without a cursor and with `withData` and `readMissing: false` — in pages of `pageSize`
+   * members (default 500) handed over as the answer is read, then an `end` step with the cursor to
+   * store. Members the server lists without their content come without `data`: read them by href.
+   * A cut or malformed answer throws, after the pages read before it, and never reaches `end`
+   * (see `collectionListingPages` in changes.ts).
+   */
+  async *listPages(collection: DavCollectionRef, options: { signal?: AbortSignal; detection?: ChangeDetection; pageSize?: number } = {}): AsyncGenerator<DavListingStep, void, void> {
+    const url = typeof collection === "string" ? collection : collection.url;
+    const known = typeof collection === "string" ? this.kinds.get(this.href(url)) : collection;
+    const href = this.href(url);
+    const kind = typeof collection === "string" ? await this.kindOf(url, options.signal) : collection.kind;
+    yield* collectionListingPages(this.context, url, {
+      detection: options.detection ?? this.options.changeDetection ?? "auto",
+      supportsSyncCollection: known?.supportsSyncCollection,
+      signal: options.signal,
+      pageSize: options.pageSize ?? 500,
+      withData: {
+        kind,
+        batchSize: this.options.multigetBatchSize ?? 100,
+        concurrency: this.options.readConcurrency ?? 2,
+        readMissing: false,
+        refused: this.dataRefused.has(href),
+        onRefused: () => this.dataRefused.add(href),
+      },
     });
   }
 

@@ -8,7 +8,7 @@ export { DavClient } from "./client.js";
 export type { DavClientOptions, DavCollectionRef, NewDavItem, DavItemUpdate, DavItemRemoval } from "./client.js";
 export type { DavDiscovery } from "./discovery.js";
 export type { DavCollection, DavCollectionKind, NewCalendar, NewAddressBook, CollectionPropertiesUpdate } from "./collections.js";
-export type { ChangeDetection, DavChangeFeed, DavChangedMember } from "./changes.js";
+export type { ChangeDetection, DavChangeFeed, DavChangedMember, DavListingStep } from "./changes.js";
 export { encodeCursor, decodeCursor } from "./cursor.js";
 export type { DavChangeCursor } from "./cursor.js";
 export type { DavItem, DavMissingItem, DavWriteResult } from "./items.js";

@@ -6,7 +6,7 @@
 import { DavError, redactUrl } from "./errors.js";
 import { canonicalHref, ForeignHrefError } from "./href.js";
 import { DAV_NAMESPACES } from "./namespaces.js";
-import { child, childrenNamed, parseXml, type XmlElement } from "./xml.js";
+import { child, childrenNamed, parseXml, xmlRootChildren, type XmlElement } from "./xml.js";
 
 const D = DAV_NAMESPACES.d;
 
@@ -73,6 +73,46 @@ export function parseMultistatus(xml: string, requestUrl: string | URL): Multist
     throw new DavError("INVALID_XML", `expected a DAV:multistatus response, got {${root.ns}}${root.name}`);
   }
   return { responses, foreign, syncToken: syncToken === "" ? undefined : syncToken };
+}
+
+/** One DAV:response of a multistatus read lazily ({@link readMultistatus}): on the request's origin, or `foreign`. */
+export interface MultistatusEntry {
+  readonly response: DavResponse;
+  /** The href is on another origin (see {@link Multistatus.foreign}). */
+  readonly foreign: boolean;
+}
+
+/**
+ * Reads a multistatus body lazily: each DAV:response is yielded as soon as it is read (the
+ * document is read only as far as the caller has taken responses), and the generator returns the
+ * DAV:sync-token once the whole body was read and found to be a well-formed DAV:multistatus. A
+ * body cut off or malformed throws when reading reaches the fault, so a caller must take nothing
+ * as whole before the generator returns.
+ * @throws DavError `INVALID_XML` when the body is not a DAV:multistatus.
+ */
+export function* readMultistatus(xml: string, requestUrl: string | URL): Generator<MultistatusEntry, { syncToken: string | undefined }, void> {
+  let syncToken: string | undefined;
+  const children = xmlRootChildren(xml);
+  for (;;) {
+    const step = children.next();
+    if (step.done) {
+      const root = step.value;
+      if (root.ns !== D || root.name !== "multistatus") {
+        throw new DavError("INVALID_XML", `expected a DAV:multistatus response, got {${root.ns}}${root.name}`);
+      }
+      return { syncToken: syncToken === "" ? undefined : syncToken };
+    }
+    const element = step.value;
+    if (element.ns !== D) continue;
+    if (element.name === "sync-token") syncToken ??= element.text.trim();
+    else if (element.name === "response") {
+      const responses: DavResponse[] = [];
+      const foreign: DavResponse[] = [];
+      readResponse(element, requestUrl, responses, foreign);
+      for (const response of responses) yield { response, foreign: false };
+      for (const response of foreign) yield { response, foreign: true };
+    }
+  }
 }
 
 /** Reads one DAV:response into `responses`, or into `foreign` for hrefs on another origin. */

@@ -1,7 +1,7 @@
 import { appendFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseXml } from "./xml.js";
+import { parseXml, xmlRootChildren } from "./xml.js";
 
 const INVALID = expect.objectContaining({ code: "INVALID_XML" });
 
@@ -114,4 +114,27 @@ describe("parseXml on any input", () => {
     },
     fuzz ? (fuzzSeconds + 60) * 1000 : undefined,
   );
+});
+
+describe("xmlRootChildren reads lazily", () => {
+  const whole = `<d:multistatus xmlns:d="DAV:"><d:response><d:href>/c/a</d:href></d:response><d:response/><d:response><d:href>/c/b</d:href></d:response></d:multistatus>`;
+
+  it("hands over each child of the root as it closes (self-closing ones too), then returns the root without them", () => {
+    const steps = xmlRootChildren(whole);
+    const names: string[] = [];
+    let step = steps.next();
+    while (!step.done) {
+      names.push(`${step.value.name}:${step.value.children.length}`);
+      step = steps.next();
+    }
+    expect(names).toEqual(["response:1", "response:0", "response:1"]);
+    expect(step.value).toMatchObject({ ns: "DAV:", name: "multistatus", children: [] });
+  });
+
+  it("a body cut after the first child hands that one over, then throws INVALID_XML (never returns a root)", () => {
+    const cut = whole.slice(0, whole.indexOf("<d:response/>") + 4);
+    const steps = xmlRootChildren(cut);
+    expect(steps.next()).toMatchObject({ done: false, value: { name: "response" } });
+    expect(() => steps.next()).toThrow(INVALID);
+  });
 });

@@ -159,7 +159,31 @@ function shown(name: string): string {
  * prefix, nesting deeper than `maxDepth`, or no root element.
  */
 export function parseXml(xml: string, options: ParseXmlOptions = {}): XmlElement {
-  const maxDepth = options.maxDepth ?? 100;
+  const { onRootChild } = options;
+  const steps = readXml(xml, options.maxDepth ?? 100, onRootChild !== undefined);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    onRootChild!(step.value);
+  }
+}
+
+/**
+ * Parses an XML document as {@link parseXml} does, handing over each child of the root as soon as
+ * it is complete (not kept in the tree), lazily: the document is read only as far as the caller
+ * has taken children, so a caller may act on the first children (and wait) before the rest is
+ * read. The generator returns the root. A fault anywhere throws when reading reaches it: children
+ * handed over before it came from a document that is then not well-formed.
+ * @throws DavError `INVALID_XML`, as {@link parseXml}.
+ */
+export function xmlRootChildren(xml: string, options: Pick<ParseXmlOptions, "maxDepth"> = {}): Generator<XmlElement, XmlElement, void> {
+  return readXml(xml, options.maxDepth ?? 100, true);
+}
+
+/** The parser: yields the root's children when `streamRootChildren`, returns the root. */
+function* readXml(xml: string, maxDepth: number, streamRootChildren: boolean): Generator<XmlElement, XmlElement, void> {
+  /** A child of the root completed by the last `close`, to hand over. */
+  let completed: XmlElement | undefined;
   const fail = (what: string, at: number): never => {
     throw new DavError("INVALID_XML", `XML response is not well-formed: ${what} (${lineAndColumn(xml, at)})`);
   };
@@ -178,7 +202,7 @@ export function parseXml(xml: string, options: ParseXmlOptions = {}): XmlElement
     };
     const parent = stack[stack.length - 1];
     if (!parent) root = element;
-    else if (stack.length === 1 && options.onRootChild) options.onRootChild(element);
+    else if (stack.length === 1 && streamRootChildren) completed = element;
     else parent.children.push(element);
   };
 
@@ -228,6 +252,11 @@ export function parseXml(xml: string, options: ParseXmlOptions = {}): XmlElement
       if (open!.qname !== qname) fail(`the end tag </${shown(qname)}> closes <${shown(open!.qname)}>`, lt);
       close(open!);
       i = gt + 1;
+      if (completed) {
+        const element = completed;
+        completed = undefined;
+        yield element;
+      }
     } else {
       // A start tag: name, attributes, then `>` or `/>`.
       let j = lt + 1;
@@ -294,9 +323,16 @@ export function parseXml(xml: string, options: ParseXmlOptions = {}): XmlElement
       const ns = scope.get(prefix);
       if (ns === undefined && prefix !== "") throw new DavError("INVALID_XML", `XML response uses the undeclared namespace prefix '${shown(prefix)}'`);
       const open: OpenElement = { qname, ns: ns ?? "", name: colon === -1 ? qname : qname.slice(colon + 1), attributes, children: [], text: "", scope };
-      if (selfClosing) close(open);
-      else stack.push(open);
       i = j;
+      if (!selfClosing) stack.push(open);
+      else {
+        close(open);
+        if (completed) {
+          const element = completed;
+          completed = undefined;
+          yield element;
+        }
+      }
     }
   }
   if (stack.length > 0) fail(`the document ends inside <${shown(stack[stack.length - 1]!.qname)}> (cut off?)`, n);

@@ -47,6 +47,7 @@ import { otherSlot, SLOTS, type ItemRecord, type JournalEntry, type PairRecord, 
 import { anyUnconfirmed, UnconfirmedItems } from "./unconfirmed.js";
 import { modifiedOfText } from "./vobject.js";
 import { StateWriter } from "./writer.js";
+import { pagedFirstPull } from "./pages.js";
 
 /** Everything a cycle needs besides the pair (built by the engine, with the defaults of `defaults.ts`). */
 export interface CycleDeps {
@@ -131,12 +132,12 @@ class Cycle {
   actions: Action[] = [];
   /** The code of the side error that stopped the cycle (an unreadable feed), for the report. */
   stopCause: string | undefined;
-  /** The hashes this cycle computed, by text: a text read, then written and recorded, is hashed once. */
-  readonly #hashes = new Map<string, string>();
+  /** The hashes this cycle computed, by text: a text read, then written and recorded, is hashed once (a first pull in pages drops a page's once written). */
+  readonly hashes = new Map<string, string>();
   /** The pair's content hash, computed once per text in this cycle. */
   readonly hash = (text: string): string => {
-    let hash = this.#hashes.get(text);
-    if (hash === undefined) this.#hashes.set(text, (hash = this.deps.hash(text)));
+    let hash = this.hashes.get(text);
+    if (hash === undefined) this.hashes.set(text, (hash = this.deps.hash(text)));
     return hash;
   };
 
@@ -159,6 +160,7 @@ class Cycle {
   /** The cycle, step by step. */
   async run(requested: CycleScope): Promise<PairReport> {
     this.report.dryRun = this.dryRun;
+    if (await pagedFirstPull(this, requested)) return this.report; // a first pull in pages (pages.ts)
     await this.readFeeds(requested);
     if (await this.quietExit()) return this.report;
     await this.loadState();
@@ -191,7 +193,7 @@ class Cycle {
     for (const slot of SLOTS) if ("feed" in this.scope[slot]) this.fed.add(slot);
     for (const entry of this.journal) if (entry.op === "create" && this.fed.has(entry.slot)) this.listedInFull.add(entry.slot);
     this.recorder.progress("reading", 0, 2);
-    await this.fetchFeeds([...this.fed]);
+    await this.fetchFeeds([...this.fed].filter((slot) => !this.feeds[slot] || this.listedInFull.has(slot))); // not one pages.ts read
   }
 
   /** 2. Nothing named, pending, interrupted or unconfirmed, and the feeds report no change: only the cursors move. */
@@ -346,14 +348,13 @@ class Cycle {
     }
   }
 
-  /** 8. Commits what the journal settled, then executes; items that changed under a write are re-read and re-planned. */
-  async executeWithReplan(): Promise<void> {
+  /** 8. Commits what the journal settled, then executes `actions` (each round observed by `observer`); items that changed under a write are re-read and re-planned. */
+  async executeWithReplan(actions = this.actions, observer = (round: number, base: number, total: number): ExecuteObserver => this.recorder.round(round < REPLAN_ROUNDS, base, total)): Promise<void> {
     if (this.resumeOps.length) await this.writer.write(this.resumeOps);
-    let actions = this.actions;
     const total = actions.length;
     let base = 0;
     for (let round = 0; actions.length > 0; round++) {
-      const outcomes = await this.execute(actions, this.recorder.round(round < REPLAN_ROUNDS, base, total));
+      const outcomes = await this.execute(actions, observer(round, base, total));
       base += outcomes.filter((o) => o.status !== "precondition").length;
       const stale = outcomes.filter((o) => o.status === "precondition");
       if (stale.length === 0) break;
@@ -365,8 +366,8 @@ class Cycle {
     }
   }
 
-  /** 9. Only now move the cursors: everything they cover was applied, or is pending by id. */
-  async commitCursors(): Promise<void> {
+  /** 9. Only now move the cursors: everything they cover was applied, or is pending by id. `total`: the actions the cycle ran, for the last progress event. */
+  async commitCursors(total = this.actions.length): Promise<void> {
     const { fed, pair } = this;
     const cursors = { ...pair.cursors };
     for (const slot of fed) cursors[slot] = this.feeds[slot]!.cursor;
@@ -376,7 +377,6 @@ class Cycle {
       { op: "set-cursors", pairId: pair.id, cursors, pending: { local: pending("local"), remote: pending("remote") } },
       { op: "journal-clear", pairId: pair.id },
     ]);
-    const total = this.actions.length;
     this.recorder.progress("done", total, total);
   }
 

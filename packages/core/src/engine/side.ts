@@ -75,6 +75,20 @@ export interface ChangeFeed {
   windowed?: boolean;
 }
 
+/**
+ * One step of a collection's complete listing in pages ({@link SyncSide.listPages}): items of the
+ * collection, or, last, the cursor.
+ */
+export type ListingPage =
+  /**
+   * Items of the collection, each listed once in the whole listing. An entry without `text` (a
+   * member the side listed without its content, or one it will refuse to read) is read by the
+   * engine through {@link SyncSide.fetch}.
+   */
+  | { type: "items"; items: Array<Versioned | SideItem> }
+  /** The listing is whole: the cursor to store, as a complete {@link ChangeFeed} would give it. */
+  | { type: "end"; cursor: string | null };
+
 /** What a side can do, so the engine batches and parallelises within its limits. */
 export interface SideCapabilities {
   /** The engine never writes to a read-only side. */
@@ -206,6 +220,15 @@ export interface SyncSide {
   createCollection?(kind: CollectionKind, displayName: string, signal?: AbortSignal): Promise<CollectionInfo>;
   /** What changed since `cursor`; `null` asks for the full listing. */
   changes(collection: string, cursor: string | null, signal?: AbortSignal): Promise<ChangeFeed>;
+  /**
+   * The complete listing of a collection, as {@link SyncSide.changes} gives it for a `null` cursor,
+   * in pages handed over as the side reads them, then the cursor: the engine takes it for a first
+   * pull into an empty pair, writing each page while the next is read, and never holds the whole
+   * collection's texts. The `end` step comes only once the listing is whole; a listing cut short or
+   * malformed throws (after the pages before it), never ends early. Pages should be of a few
+   * hundred items. Optional: the engine uses {@link SyncSide.changes} without it.
+   */
+  listPages?(collection: string, signal?: AbortSignal): AsyncIterable<ListingPage>;
   /**
    * Reads items by id; a missing item answers `SideError("not-found")`. `basis` gives, per id, the
    * text the engine last stored for that item on this slot (or, at a first pairing, the other

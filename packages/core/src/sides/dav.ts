@@ -50,6 +50,7 @@ import {
   type CollectionInfo,
   type CollectionKind,
   type ItemUpdate,
+  type ListingPage,
   type SideCapabilities,
   type SideItem,
   type SyncSide,
@@ -260,6 +261,37 @@ export class DavSide implements SyncSide {
       deleted: [...feed.deleted],
       complete: feed.complete,
     };
+  }
+
+  /**
+   * The complete listing in pages of 500 (the client's `listPages`): with sync-collection and the
+   * data, one REPORT parsed a page at a time; otherwise today's listing in pages. Members listed
+   * without content are left to the engine's `fetch`, as in {@link DavSide.changes}; hrefs that
+   * are not members come last, listed once without content (reading them answers `rejected`), and
+   * a listing of only such hrefs fails, as there.
+   */
+  async *listPages(collection: string, signal?: AbortSignal): AsyncGenerator<ListingPage, void, void> {
+    const ref = await this.#ref(collection, signal);
+    let members = 0;
+    for await (const step of this.#client.listPages(ref, { ...(signal ? { signal } : {}), pageSize: 500 })) {
+      if (step.type === "members") {
+        members += step.members.length;
+        yield { type: "items", items: step.members.map((m): Versioned | SideItem => (m.data === undefined ? { id: m.href, version: m.etag || null } : { id: m.href, version: m.etag || null, uid: null, text: m.data })) };
+        continue;
+      }
+      const dropped = new Map(step.anomalies.map((a) => [a.href, a]));
+      if (members === 0 && dropped.size > 0) {
+        throw new DavError(
+          "OUTSIDE_COLLECTION",
+          `${this.name}: the listing of ${collection} names no member, only hrefs that are not members: ${[...dropped.values()].map(describeAnomaly).join("; ")}`,
+        );
+      }
+      if (dropped.size > 0) {
+        this.#dropped.set(collection, dropped);
+        yield { type: "items", items: [...dropped.keys()].map((id) => ({ id, version: null })) };
+      } else this.#dropped.delete(collection);
+      yield { type: "end", cursor: encodeSideCursor({ kind: ref.kind, components: ref.components, supportsSyncCollection: ref.supportsSyncCollection }, step.cursor) };
+    }
   }
 
   /** Why `id` is not a member of `collection` (undefined when it is one). */

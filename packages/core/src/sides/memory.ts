@@ -13,6 +13,7 @@ import {
   type CollectionKind,
   type ItemTag,
   type ItemUpdate,
+  type ListingPage,
   type NoticeItem,
   type SideCapabilities,
   type SideNotice,
@@ -85,6 +86,13 @@ export interface MemorySideOptions {
    * does; it holds texts as given, so the basis changes nothing, but the engine treats it as such.
    */
   rendersOnBasis?: boolean;
+  /**
+   * The side has {@link SyncSide.listPages}, in pages of this many items (with their content, as a
+   * DAV sync-collection listing with the data), counted in `calls.changes`. Set it at construction.
+   */
+  pageSize?: number;
+  /** Called before page `n` (0-based) of a paged listing is handed over; throw to cut the listing there. */
+  beforePage?: (n: number) => void;
   /** Called on every fetch with the ids asked and the basis given (tests check what was read, onto what). */
   onFetch?: (ids: readonly string[], basis: ReadonlyMap<string, string> | undefined) => void;
 }
@@ -142,6 +150,8 @@ export class MemorySide implements SyncSide {
   readonly watch?: (collections: readonly string[], signal: AbortSignal) => AsyncIterable<SideNotice>;
   /** UID tags, when `options.tags` is set (see {@link SyncSide.tag}). */
   readonly tag?: (collection: string, items: readonly ItemTag[]) => Promise<Array<WriteResult | SideError>>;
+  /** The complete listing in pages, when `options.pageSize` is set (see {@link SyncSide.listPages}). */
+  readonly listPages?: (collection: string) => AsyncIterable<ListingPage>;
 
   constructor(options: MemorySideOptions = {}) {
     this.options = options;
@@ -154,6 +164,7 @@ export class MemorySide implements SyncSide {
     };
     if (options.push) this.watch = (collections, signal) => this.#watch(collections, signal);
     if (options.tags) this.tag = async (collection, items) => this.#write(collection, items, "tag");
+    if (options.pageSize !== undefined) this.listPages = (collection) => this.#listPages(collection, options.pageSize!);
   }
 
   // ---- test-side API: what a user or another client does (not counted as engine calls) ----
@@ -263,6 +274,20 @@ export class MemorySide implements SyncSide {
       else if (!(this.options.omitCreatedThenDeleted && (c.createdAt.get(id) ?? 0) > since)) deleted.push(id);
     }
     return { cursor: newCursor, complete: false, changed, deleted };
+  }
+
+  /** The listing as of the call (a snapshot, as one REPORT answer is), handed over in pages; the cursor last. */
+  async *#listPages(collection: string, pageSize: number): AsyncGenerator<ListingPage, void, void> {
+    this.options.gate?.();
+    this.calls.changes++;
+    const c = this.#collection(collection);
+    const cursor = String(this.#seq);
+    const items = [...c.items].map(([id, item]): SideItem => ({ id, version: this.#version(item), uid: item.uid, text: item.text }));
+    for (let n = 0; n * pageSize < items.length; n++) {
+      this.options.beforePage?.(n);
+      yield { type: "items", items: items.slice(n * pageSize, (n + 1) * pageSize) };
+    }
+    yield { type: "end", cursor };
   }
 
   async fetch(collection: string, ids: readonly string[], _signal?: AbortSignal, basis?: ReadonlyMap<string, string>): Promise<Array<SideItem | SideError>> {
