@@ -88,8 +88,9 @@ export async function runPairCycleReporting(
   } catch (error) {
     if (!(error instanceof EngineError)) throw error;
     cycle.report.error = { code: error.code, message: error.message, ...(cycle.stopCause ? { cause: cycle.stopCause } : {}) };
-    // A lost lease stops a cycle part-way: what it wrote before is in the report.
-    cycle.report.dryRun = error.code === "lease-lost" ? (options.dryRun ?? false) : true;
+    // A lost lease, or a listing cut during a first pull in pages, stops a cycle part-way: what it
+    // wrote before is in the report.
+    cycle.report.dryRun = error.code === "lease-lost" || cycle.wrote ? (options.dryRun ?? false) : true;
     deps.logger.error("pair stopped", { pair: pair.id, code: error.code });
     return cycle.report;
   }
@@ -132,6 +133,8 @@ class Cycle {
   actions: Action[] = [];
   /** The code of the side error that stopped the cycle (an unreadable feed), for the report. */
   stopCause: string | undefined;
+  /** Whether the cycle began writing to the sides (a stop after that is no dry run: a first pull in pages can stop with pages written). */
+  wrote = false;
   /** The hashes this cycle computed, by text: a text read, then written and recorded, is hashed once (a first pull in pages drops a page's once written). */
   readonly hashes = new Map<string, string>();
   /** The pair's content hash, computed once per text in this cycle. */
@@ -350,6 +353,7 @@ class Cycle {
 
   /** 8. Commits what the journal settled, then executes `actions` (each round observed by `observer`); items that changed under a write are re-read and re-planned. */
   async executeWithReplan(actions = this.actions, observer = (round: number, base: number, total: number): ExecuteObserver => this.recorder.round(round < REPLAN_ROUNDS, base, total)): Promise<void> {
+    this.wrote = true;
     if (this.resumeOps.length) await this.writer.write(this.resumeOps);
     const total = actions.length;
     let base = 0;

@@ -116,6 +116,9 @@ describe("a first pull in pages", () => {
       const report = await engine.runOnce();
       expect(report.ok).toBe(false);
       expect(report.pairs[0]!.error?.code).toBe("feed-failed");
+      // Pages written before the cut are no dry run: the report says what was written.
+      expect(report.pairs[0]!.dryRun).toBe(k === 0);
+      if (k > 0) expect(report.pairs[0]!.local.created.length).toBeGreaterThan(0);
       expect((await store.getPair("p"))!.cursors).toEqual({ local: null, remote: null });
       expect(await store.listJournal("p")).toEqual([]);
       delete remote.options.beforePage;
@@ -178,6 +181,27 @@ describe("a first pull in pages", () => {
       }
     }, 120_000);
   }
+
+  it("calls each side no more often at once than its maxConcurrency, as the usual path does", async () => {
+    const { local, remote, engine } = await world({ pageSize: 8, count: 40 });
+    let now = 0;
+    let peak = 0;
+    const create = local.create.bind(local);
+    local.create = async (...args: Parameters<typeof create>) => {
+      peak = Math.max(peak, ++now);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        return await create(...args);
+      } finally {
+        now--;
+      }
+    };
+    const report = await engine.runOnce();
+    expect(report.ok).toBe(true);
+    expect(local.items(C).length).toBe(remote.items(C).length);
+    expect(peak).toBeGreaterThan(1);
+    expect(peak).toBeLessThanOrEqual(local.capabilities.maxConcurrency);
+  });
 
   it("an item listed twice fails the cycle; the next one (usual path) is whole", async () => {
     const { local, remote, engine } = await world({ count: 6 });

@@ -11,8 +11,9 @@
  * Per page: the items are taken as read (those without content are read through `fetch`, as
  * `Cycle.read` does), planned against the empty state (`plan.ts`, so policy, tags and read-only
  * sides apply as usual), marked by the unconfirmed-item rule, and executed (`execute.ts`, with the
- * cycle's re-plan) — at most {@link PAGES_IN_FLIGHT} pages at once, so writing one page overlaps
- * reading the next. An item whose UID an earlier page's item took waits for the end and is planned
+ * cycle's re-plan) — one page at a time, while the next is read and planned ({@link PAGES_IN_FLIGHT}
+ * pages held at most), so writing one page overlaps reading the next and each side sees no more
+ * calls at once than its `maxConcurrency`. An item whose UID an earlier page's item took waits for the end and is planned
  * against the records stored for that UID (it is then given a UID of its own, as in one plan).
  * The cursors (both slots) are committed once the listing ended and every page was written,
  * exactly as the cycle's last step does. A listing cut or malformed midway stops the cycle
@@ -61,7 +62,7 @@ export interface PagedCycle {
   commitCursors(total: number): Promise<void>;
 }
 
-/** Pages held at once: one being written while the next is read and planned (or both being written). */
+/** Pages held at once: one being written while the next is read and planned (pages execute one at a time). */
 export const PAGES_IN_FLIGHT = 2;
 
 /**
@@ -169,6 +170,9 @@ class PagedPull {
       // First seen in this cycle's feed: confirmed with its cursor (the unconfirmed-item rule).
       cycle.unconfirmed.stillNew[slot].add(entry.id);
     }
+    // Entries without content are fetched from the listed side, which may be taking UID tags from
+    // the page being written: the reads wait for it, so that side too sees at most its `maxConcurrency` calls.
+    if (ids.some((id) => !cycle.fromFeed[slot].has(id))) await this.drain();
     const { items } = await cycle.read(slot, ids);
     const now: Snapshot[] = [];
     for (const snap of items) {
@@ -201,7 +205,10 @@ class PagedPull {
   start(actions: Action[], snapshots: readonly Snapshot[]): void {
     if (actions.length === 0) return;
     const { cycle } = this;
-    const run = cycle.executeWithReplan(actions, (round) => this.observer(round)).then(() => {
+    // One page executes at a time, after the one before it (never after one that failed): each side
+    // then sees at most its `maxConcurrency` calls, as on the usual path.
+    const previous = this.inflight[this.inflight.length - 1] ?? Promise.resolve();
+    const run = previous.then(() => cycle.executeWithReplan(actions, (round) => this.observer(round))).then(() => {
       for (const snap of snapshots) cycle.hashes.delete(snap.text);
       const { stored, basisText } = cycle.writer;
       for (const action of actions) {
