@@ -505,9 +505,12 @@ export async function* collectionListingPages(context: DavContext, collectionUrl
     // left to the whole listing. (A 507 status line escaped so as to dodge this test is still
     // refused while reading, as an error.)
     if (response?.status === 207 && !/HTTP\/\d(?:\.\d)?\s+507\b|number-of-matches-within-limits/.test(response.body)) {
-      yield* streamedListing(context, response, withData.kind, pageSize);
+      yield* streamedListing(context, url, response, withData.kind, pageSize);
       return;
     }
+    // Busy or failing (429, a 5xx other than 501): an error, as the whole listing would answer it —
+    // not a second REPORT straight away. Only a refusal of the data (another 4xx, 501) is listed anew.
+    if (response && (response.status === 429 || (response.status >= 500 && response.status !== 501))) expectStatus(response, "REPORT", (s) => s === 207);
   }
   const feed = await collectionChanges(context, collectionUrl, null, { ...options, ...(withData ? { withData: { ...withData, readMissing: false } } : {}) });
   for (let i = 0; i < feed.changed.length; i += pageSize) yield { type: "members", members: feed.changed.slice(i, i + pageSize) };
@@ -515,10 +518,11 @@ export async function* collectionListingPages(context: DavContext, collectionUrl
 }
 
 /** The members of one whole sync-collection answer (207) in pages, read lazily, then its cursor. */
-async function* streamedListing(context: DavContext, response: DavHttpResponse, kind: DavCollectionKind, pageSize: number): AsyncGenerator<DavListingStep, void, void> {
+async function* streamedListing(context: DavContext, url: URL, response: DavHttpResponse, kind: DavCollectionKind, pageSize: number): AsyncGenerator<DavListingStep, void, void> {
   expectStatus(response, "REPORT", (s) => s === 207);
   const data = dataProperty(kind);
-  const collection = hrefOf(context, response.url.href);
+  // Members are those of the collection asked for, not of where a redirect led (as `syncCollection`).
+  const collection = hrefOf(context, url.href);
   const own = collectionSpellings(collection);
   const anomalies = new Map<string, DavAnomaly>();
   const listed = new Set<string>();

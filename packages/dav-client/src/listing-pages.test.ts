@@ -117,6 +117,28 @@ describe("the complete listing in pages", () => {
     expect(got.end!.anomalies.map((a) => a.href)).toEqual(["/other/x.vcf"]);
   });
 
+  it("after a redirect, members are those of the collection asked for: the other collection's are not members", async () => {
+    const { client, book } = await setup((req, res) => {
+      if (req.url?.startsWith("/book/")) {
+        res.writeHead(301, { location: "/other/" });
+        res.end();
+        return;
+      }
+      send(res, `${head}${members(2).replaceAll("/book/", "/other/")}<d:sync-token>t1</d:sync-token></d:multistatus>`);
+    });
+    const got = await collect(client.listPages(book));
+    expect(got.hrefs).toEqual([]);
+    if (!got.error) expect(got.end!.anomalies.map((a) => a.href)).toEqual(["/other/m0.vcf", "/other/m1.vcf"]);
+  });
+
+  it("a busy or failing server (503) is an error, not a second REPORT", async () => {
+    const { server, client, book } = await setup((_req, res) => send(res, "busy", 503));
+    const got = await collect(client.listPages(book));
+    expect(got.error).toBeDefined();
+    expect(got.end).toBeUndefined();
+    expect(server.requests).toHaveLength(1);
+  });
+
   it("a truncated answer (507) is listed as changes lists it, following its token, then handed over in pages", async () => {
     const truncated = `<d:response><d:href>/book/</d:href><d:status>HTTP/1.1 507 Insufficient Storage</d:status></d:response>`;
     const { server, client, book } = await setup((req, res) => {

@@ -27,7 +27,8 @@ import {
   withDeadline,
   type HttpAuth,
 } from "@ewsdav/http";
-import { Agent, request as undiciRequest, type Dispatcher } from "@ewsdav/http/undici";
+import { Agent, request as undiciRequest } from "@ewsdav/http/undici";
+import type { Dispatcher } from "undici";
 import { DavError, DavHttpError, redactUrl } from "./errors.js";
 
 export { authorizationHeader, isLoopbackHost, mayCarryCredentials, parseRetryAfter } from "@ewsdav/http";
