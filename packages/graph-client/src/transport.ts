@@ -12,7 +12,8 @@ import {
   agentOptions, backoffDelay, headerRecord, HttpDecodeError, HttpResponseTooLargeError, mayCarryCredentials, parseRetryAfter, readBody,
   redactUrl, sleep, withDeadline, type TokenProvider, type TokenRequest,
 } from "@ewsdav/http";
-import { Agent, request as undiciRequest, type Dispatcher } from "@ewsdav/http/undici";
+import { Agent, request as undiciRequest } from "@ewsdav/http/undici";
+import type { Dispatcher } from "undici";
 import { GraphTransportError } from "./errors.js";
 
 /** What the token provider is told: `@ewsdav/http`'s {@link TokenRequest} (this name is kept for existing imports). */

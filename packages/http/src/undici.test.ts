@@ -5,7 +5,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import * as undici from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRequire } from "node:module";
-import { Agent, buildConnector, Client, loadUndiciParts, request } from "./undici.js";
+import { loadUndiciParts } from "./undici-parts.js";
+import { Agent, buildConnector, Client, request } from "./undici.js";
 
 let server: Server;
 let base = "";

@@ -19,7 +19,8 @@
 import { markCredentialScheme } from "./plain-http.js";
 import { clientOptions } from "@ewsdav/http";
 import ntlm from "@ewsjs/ntlm-client";
-import { Client, type Dispatcher } from "@ewsdav/http/undici";
+import { Client } from "@ewsdav/http/undici";
+import type { Dispatcher } from "undici";
 import { AbortedError, EwsInputError, EwsProtocolError, TransportError } from "../errors.js";
 import { createUndiciTransport } from "../transport/undici-transport.js";
 import type { EwsHttpRequest, EwsHttpResponse, EwsLayer, EwsSend } from "../transport/types.js";

@@ -7,7 +7,8 @@
  */
 import { promises as dnsPromises } from "node:dns";
 import { agentOptions } from "@ewsdav/http";
-import { Agent, buildConnector, type Dispatcher } from "@ewsdav/http/undici";
+import { Agent, buildConnector } from "@ewsdav/http/undici";
+import type { Dispatcher } from "undici";
 
 /** Maps the host and port of a URL to the address to connect to (default: the host itself, via system DNS). */
 export type EndpointResolver = (hostname: string, port: number) => Promise<{ host: string; port: number }> | { host: string; port: number };

@@ -10,7 +10,8 @@
  * @module
  */
 import { agentOptions, headerRecord, HttpResponseTooLargeError, readBody, type BodyStream } from "@ewsdav/http";
-import { Agent, type Dispatcher } from "@ewsdav/http/undici";
+import { Agent } from "@ewsdav/http/undici";
+import type { Dispatcher } from "undici";
 import type { NtlmAuthenticator, NtlmStreamResponse } from "../auth/ntlm.js";
 import { checkCredentialTransport } from "../auth/plain-http.js";
 import type { EwsAuthProvider } from "../auth/types.js";

@@ -4,7 +4,8 @@
  * @module
  */
 import { agentOptions, errorCode, headerRecord, HttpDecodeError, HttpResponseTooLargeError, readBody, type ReadBody } from "@ewsdav/http";
-import { Agent, type Dispatcher } from "@ewsdav/http/undici";
+import { Agent } from "@ewsdav/http/undici";
+import type { Dispatcher } from "undici";
 import { AbortedError, ResponseTooLargeError, TransportError } from "../errors.js";
 import { DEFAULT_MAX_RESPONSE_BYTES } from "../limits.js";
 import type { EwsHttpRequest, EwsHttpResponse, EwsSend } from "./types.js";
