@@ -69,3 +69,25 @@ describe("DavClient batching", () => {
     expect(results[11]).toMatchObject({ code: "PRECONDITION_FAILED", href: "/book/taken.vcf" });
   });
 });
+
+describe("DavClient.listCollections", () => {
+  it("asks the change markers by default, and leaves them out with changeMarkers: false", async () => {
+    const bodies: string[] = [];
+    server = await serve((req, res) => {
+      bodies.push(req.body);
+      const markers = req.body.includes("sync-token") ? `<d:sync-token>t1</d:sync-token><cs:getctag xmlns:cs="http://calendarserver.org/ns/">c1</cs:getctag>` : "";
+      multistatus(
+        res,
+        `<d:response><d:href>/home/book/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/><card:addressbook xmlns:card="urn:ietf:params:xml:ns:carddav"/></d:resourcetype>${markers}</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>`,
+      );
+    });
+    client = new DavClient({ baseUrl: server.url });
+    const [withMarkers] = await client.listCollections({ homeUrls: [`${server.url}home/`] });
+    expect(bodies[0]).toContain("getctag");
+    expect(withMarkers).toMatchObject({ href: "/home/book/", kind: "addressbook", ctag: "c1", syncToken: "t1" });
+    const [without] = await client.listCollections({ homeUrls: [`${server.url}home/`], changeMarkers: false });
+    expect(bodies[1]).not.toContain("getctag");
+    expect(bodies[1]).not.toContain("sync-token");
+    expect(without).toMatchObject({ href: "/home/book/", kind: "addressbook", ctag: undefined, syncToken: undefined, supportsSyncCollection: true });
+  });
+});

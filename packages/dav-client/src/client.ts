@@ -234,14 +234,19 @@ export class DavClient {
     return this.discovered;
   }
 
-  /** Lists calendars and address books in the given homes, or in the discovered ones. */
-  async listCollections(options: { homeUrls?: readonly string[]; signal?: AbortSignal } = {}): Promise<DavCollection[]> {
+  /**
+   * Lists calendars and address books in the given homes, or in the discovered ones.
+   * `changeMarkers: false` leaves out `getctag` and `sync-token` (`ctag` and `syncToken` are then
+   * undefined): a server may compute them with a pass over every member of every collection
+   * (Radicale does), which a caller choosing a collection does not need.
+   */
+  async listCollections(options: { homeUrls?: readonly string[]; signal?: AbortSignal; changeMarkers?: boolean } = {}): Promise<DavCollection[]> {
     let homes = options.homeUrls;
     if (!homes) {
       const found = await this.discover(options.signal);
       homes = [...found.calendarHomeUrls, ...found.addressBookHomeUrls];
     }
-    const collections = await listCollections(this.context, homes, options.signal);
+    const collections = await listCollections(this.context, homes, options.signal, options.changeMarkers ?? true);
     for (const c of collections) this.remember(c);
     return collections;
   }

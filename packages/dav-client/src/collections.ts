@@ -121,13 +121,13 @@ export function collectionFromResponse(response: DavResponse, origin: string, ma
 }
 
 /** Lists the calendars and address books directly below the given home URLs (duplicates removed). */
-export async function listCollections(context: DavContext, homeUrls: readonly string[], signal?: AbortSignal): Promise<DavCollection[]> {
+export async function listCollections(context: DavContext, homeUrls: readonly string[], signal?: AbortSignal, changeMarkers = true): Promise<DavCollection[]> {
   const seen = new Set<string>();
   const collections: DavCollection[] = [];
   for (const home of new Set(homeUrls)) {
     const url = new URL(home, context.baseUrl);
     const homeHref = collectionPrefix(hrefOf(context, url.href));
-    const multistatus = await propfind(context, url, "1", COLLECTION_PROPS, signal);
+    const multistatus = await propfind(context, url, "1", changeMarkers ? COLLECTION_PROPS : COLLECTION_PROPS_WITHOUT_MARKERS, signal);
     const drop = (href: string, reason: Parameters<typeof reportAnomaly>[1]["reason"]) =>
       reportAnomaly(context, { kind: "href-dropped", operation: "list-collections", collection: homeHref, href, reason });
     for (const response of multistatus.foreign) drop(response.href, "foreign-origin");
@@ -139,7 +139,7 @@ export async function listCollections(context: DavContext, homeUrls: readonly st
         drop(response.href, problem);
         continue;
       }
-      const collection = collectionFromResponse(response, url.origin);
+      const collection = collectionFromResponse(response, url.origin, changeMarkers);
       if (collection && !seen.has(collection.href)) {
         seen.add(collection.href);
         collections.push(collection);

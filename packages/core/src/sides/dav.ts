@@ -163,7 +163,9 @@ export class DavSide implements SyncSide {
   }
 
   async listCollections(signal?: AbortSignal): Promise<CollectionInfo[]> {
-    const listed = await this.#client.listCollections({ ...(this.#options.homeUrls ? { homeUrls: this.#options.homeUrls } : {}), ...(signal ? { signal } : {}) });
+    // Without the change markers: the side reads none of them, and a server may compute them with a
+    // pass over every member (Radicale: about as long as a listing of the collection).
+    const listed = await this.#client.listCollections({ ...(this.#options.homeUrls ? { homeUrls: this.#options.homeUrls } : {}), ...(signal ? { signal } : {}), changeMarkers: false });
     for (const c of listed) this.#collections.set(c.href, c);
     return listed.map((c) => ({
       id: c.href,
