@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { basicAuth } from "../auth/basic.js";
 import { EwsClient } from "../client.js";
 import type { EwsClientOptions } from "../client-core.js";
-import { EwsResponseError, XmlSecurityError } from "../errors.js";
+import { AbortedError, EwsResponseError, XmlSecurityError } from "../errors.js";
 import type { RetryEvent } from "../transport/retry-layer.js";
 import type { EwsLayer } from "../transport/types.js";
 import { isEwsError } from "./results.js";
@@ -164,5 +164,25 @@ describe("syncFolderItemsWithItems", () => {
     expect(pages).toBe(1);
     // The client still works afterwards.
     expect((await collect(ews.syncFolderItemsWithItems({ folder: { distinguishedId: "contacts" } }))).flatMap((p) => p.items)).toHaveLength(CONTACTS);
+  });
+
+  it("ends with AbortedError when the caller's signal aborts between pages, never as a complete listing", async () => {
+    const ews = client({ getItemBatchSize: 3 });
+    const abort = new AbortController();
+    let pages = 0;
+    let failure: unknown;
+    try {
+      for await (const page of ews.syncFolderItemsWithItems({ folder: { distinguishedId: "contacts" }, maxChangesReturned: 10 }, { signal: abort.signal })) {
+        pages++;
+        if (page.includesLastItemInRange) break;
+        // Let the listing run ahead and wait for room (the next page read), then abort between pages.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        abort.abort();
+      }
+    } catch (error) {
+      failure = error;
+    }
+    expect(pages).toBeGreaterThan(0);
+    expect(failure).toBeInstanceOf(AbortedError);
   });
 });

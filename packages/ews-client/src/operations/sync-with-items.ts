@@ -4,7 +4,7 @@
  * @module
  */
 import { chunk, type EwsClientCore } from "../client-core.js";
-import { EwsProtocolError } from "../errors.js";
+import { AbortedError, EwsProtocolError } from "../errors.js";
 import type { ParsedItem } from "../items/item-xml.js";
 import type { ItemReference } from "../model/ids.js";
 import { getItemBatch, syncFolderItemsPage, type GetItemOptions, type SyncFolderItemsInput, type SyncFolderItemsPage } from "./items.js";
@@ -95,7 +95,9 @@ export async function* syncFolderItemsWithItems(
     try {
       for (;;) {
         while (queue.length > ahead) await new Promise<void>((resolve) => (roomFor = resolve));
-        if (signal.aborted) return;
+        // Aborted by the caller's signal: an error, never a shorter listing taken for a complete one
+        // (when the consumer stopped early, nobody reads it).
+        if (signal.aborted) throw new AbortedError(undefined, { cause: signal.reason });
         const read = await slots.run(
           () => syncFolderItemsPage(client, { ...input, maxChangesReturned: max, ...(state !== undefined ? { syncState: state } : {}) }, callOptions),
           true,
