@@ -43,24 +43,6 @@ export function detach<T extends string | null | undefined>(value: T): T {
   return (typeof value === "string" && value.length > 12 ? Buffer.from(value, "utf8").toString("utf8") : value) as T;
 }
 
-/**
- * The modules that map items (`read.ts`, `write.ts`, and with them `@ewsdav/mappers`, ical.js and
- * windows-iana: 40-65 ms of start-up), loaded by the first read or write that needs them and kept
- * for the process; a quiet cycle (SyncFolderItems with a cursor, nothing read) loads none.
- */
-let readModule: Promise<typeof import("./read.js")> | undefined;
-let writeModule: Promise<typeof import("./write.js")> | undefined;
-
-/** `read.ts`, loaded once (see above). */
-export function loadRead(): Promise<typeof import("./read.js")> {
-  return (readModule ??= import("./read.js"));
-}
-
-/** `write.ts`, loaded once (see above). */
-export function loadWrite(): Promise<typeof import("./write.js")> {
-  return (writeModule ??= import("./write.js"));
-}
-
 /** The item and what its mapping dropped, ready for CreateItem / UpdateItem. */
 export interface Mapped {
   /** The item to write. */

@@ -15,7 +15,8 @@ import { EwsResponseError, HttpError, InvalidSyncStateError, SoapFaultError, typ
 import { createHash } from "node:crypto";
 import { SideError, type ChangeFeed, type CollectionKind, type SideItem, type Versioned } from "../../engine/side.js";
 import { ITEM_TYPE, kindOf } from "./collections.js";
-import { detach, loadRead, type EwsContext } from "./context.js";
+import { detach, type EwsContext } from "./context.js";
+import { loadRead } from "./lazy.js";
 import { syncRefused } from "./errors.js";
 
 /** How a listing feed's cursor (a digest of ids and ChangeKeys) begins; a SyncState never does. */

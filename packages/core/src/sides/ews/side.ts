@@ -24,7 +24,8 @@ import {
   type WriteResult,
 } from "../../engine/side.js";
 import { createCollection, listCollections } from "./collections.js";
-import { loadRead, loadWrite, type EwsContext } from "./context.js";
+import type { EwsContext } from "./context.js";
+import { loadRead, loadWrite } from "./lazy.js";
 import { removeItems } from "./delete.js";
 import { changes } from "./feeds.js";
 import type { EwsSideOptions } from "./options.js";
