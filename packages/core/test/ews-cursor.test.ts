@@ -101,6 +101,13 @@ describe("the EWS side's cursor", () => {
     expect(read!.text).toMatch(/^BEGIN:VCARD/);
   });
 
+  it("never answers a listing its signal stopped as complete (the pipelined walk ends quietly when aborted)", async () => {
+    const folder = await topFolder("contacts");
+    const stop = new AbortController();
+    stop.abort();
+    await expect(new EwsSide({ client, name: "ews" }).changes(folder.id, null, stop.signal)).rejects.toThrow();
+  });
+
   it("answers not-found for a folder deleted since the cursor, as when FindFolder does not list it", async () => {
     const box = sim.mailbox("alice@example.com");
     const folder = box.createFolder("contacts", "Going", "IPF.Contact");

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { EwsResponseError, HttpError, InvalidSyncStateError, SoapFaultError, type EwsError, type ParsedItem, type TypedItem } from "@ewsdav/ews-client";
+import { AbortedError, EwsResponseError, HttpError, InvalidSyncStateError, SoapFaultError, type EwsError, type ParsedItem, type TypedItem } from "@ewsdav/ews-client";
 import { createHash } from "node:crypto";
 import { SideError, type ChangeFeed, type CollectionKind, type SideItem, type Versioned } from "../../engine/side.js";
 import { ITEM_TYPE, kindOf } from "./collections.js";
@@ -101,6 +101,7 @@ async function folderChanges(
         }
       }
     }
+    notStopped(signal);
     return { cursor: state, changed: [...changed].map(([id, version]) => ({ id: detach(id), version: detach(version) })), deleted: [...deleted].map(detach) };
   };
   // A full listing, with each item's content read and rendered page by page.
@@ -136,6 +137,7 @@ async function folderChanges(
         changed.set(id, r instanceof SideError ? { id: detach(id), version: detach(listedVersions[i]!) } : r);
       });
     }
+    notStopped(signal);
     return { cursor: state, changed: [...changed.values()], deleted: [], complete: true };
   };
   try {
@@ -180,6 +182,15 @@ async function folderChanges(
     const feed = await read(null);
     return { ...feed, deleted: [], complete: true, kind };
   }
+}
+
+/**
+ * Throws when `signal` stopped the walk: the client's pipelined walk (`syncFolderItemsWithItems`)
+ * ends without an error when its signal is aborted between pages, and what it listed is then
+ * part of the folder, never a complete listing (nor a SyncState to store).
+ */
+function notStopped(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortedError(undefined, { cause: signal.reason });
 }
 
 /** Whether Exchange said to slow down (ErrorServerBusy, 429, 503): asked again later, the same listing may pass. */
