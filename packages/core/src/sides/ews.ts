@@ -5,8 +5,10 @@
  *
  * - Collections are the mailbox's contact, calendar and task folders (`IPF.Contact*`,
  *   `IPF.Appointment*`, `IPF.Task*`), optionally public folders; a collection's id is its FolderId.
- * - The change feed is SyncFolderItems (IdOnly, all pages); the cursor is the SyncState. A rejected
- *   state restarts as a full listing. Where Exchange refuses SyncFolderItems (public folders), the
+ * - The change feed is SyncFolderItems (IdOnly, all pages); the cursor is the SyncState behind a
+ *   line with the folder's kind, so a run that starts with stored cursors sends no FindFolder (a
+ *   quiet cycle is one SyncFolderItems per folder). A rejected state restarts as a full listing
+ *   (and reads the folder's kind again). Where Exchange refuses SyncFolderItems (public folders), the
  *   feed is a FindItem listing of ids and ChangeKeys (complete, compared with the state by the
  *   engine); its cursor is a digest of that listing, so an unchanged folder reads no item.
  * - Reads are batched GetItem with ewsdav's extended properties (the UID of contacts and tasks);
@@ -31,7 +33,7 @@
  *
  * The code is in `./ews/`, one concern a file: `side.ts` (the class), `collections.ts`, `feeds.ts`,
  * `read.ts`, `write.ts`, `attachments.ts`, `occurrences.ts`, `delete.ts`, `push.ts`, `errors.ts`,
- * with `context.ts` (the state its modules share) and `options.ts`.
+ * with `context.ts` (the state its modules share), `lazy.ts` (loads the mapping modules on first use) and `options.ts`.
  *
  * @module
  */

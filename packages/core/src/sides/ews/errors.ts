@@ -17,7 +17,7 @@ import {
   XmlSecurityError,
   type EwsError,
 } from "@ewsdav/ews-client";
-import { MapperError } from "@ewsdav/mappers";
+import type { MapperError } from "@ewsdav/mappers";
 import { SideError } from "../../engine/side.js";
 
 /** Codes with which a server says it does not do streaming notifications (Exchange 2010 RTM and older, some proxies). */
@@ -65,12 +65,20 @@ function isTransientEwsError(error: EwsError, code: string): boolean {
 }
 
 /**
+ * Whether `error` is the mappers' {@link MapperError}, told by its name (always `MapperError`): the
+ * class is not imported, so that a side that maps nothing (a quiet cycle) does not load the mappers.
+ */
+function isMapperError(error: unknown): error is MapperError {
+  return error instanceof Error && error.name === "MapperError";
+}
+
+/**
  * Maps an EWS or mapper failure of one item to a {@link SideError} (`id`: the item's, `null` for a
  * create). A {@link SideError} passes as it is; an unknown failure is `transient`.
  */
 export function toSideError(error: unknown, id: string | null): SideError {
   if (error instanceof SideError) return error;
-  if (error instanceof MapperError) return new SideError("rejected", `mapping: ${error.message}`, id);
+  if (isMapperError(error)) return new SideError("rejected", `mapping: ${error.message}`, id);
   if (isEwsError(error)) {
     const code = (error as EwsError & { responseCode?: string }).responseCode ?? error.code;
     if (code === "ErrorItemNotFound" || code === "ErrorItemNotFoundInStore") return new SideError("not-found", error.message, id);

@@ -11,16 +11,46 @@
  *
  * @module
  */
-import { HttpError, InvalidSyncStateError, SoapFaultError, type EwsError, type ParsedItem, type TypedItem } from "@ewsdav/ews-client";
+import { AbortedError, EwsResponseError, HttpError, InvalidSyncStateError, SoapFaultError, type EwsError, type ParsedItem, type TypedItem } from "@ewsdav/ews-client";
 import { createHash } from "node:crypto";
-import { SideError, type ChangeFeed, type SideItem, type Versioned } from "../../engine/side.js";
+import { SideError, type ChangeFeed, type CollectionKind, type SideItem, type Versioned } from "../../engine/side.js";
 import { ITEM_TYPE, kindOf } from "./collections.js";
 import { detach, type EwsContext } from "./context.js";
+import { loadRead } from "./lazy.js";
 import { syncRefused } from "./errors.js";
-import { renderItems, shapeFor } from "./read.js";
 
 /** How a listing feed's cursor (a digest of ids and ChangeKeys) begins; a SyncState never does. */
 const LISTING_CURSOR = "ewsdav-listing:v1:";
+
+/** How the side's cursor begins: a head line with the folder's kind, then the feed's cursor (a SyncState or a listing's). */
+const SIDE_CURSOR_PREFIX = "ews-side/";
+const SIDE_CURSOR_HEAD = /^ews-side\/1 kind=(contacts|events|tasks)$/;
+
+/**
+ * The side's cursor: one line with the folder's kind, then the feed's cursor. A process that starts
+ * with it needs no FindFolder before its SyncFolderItems: a quiet cycle is one request per folder.
+ * A folder's kind does not change under its FolderId (a folder deleted and made again has a new
+ * one); where Exchange rejects the SyncState, {@link changes} reads the kind again. An ewsdav that
+ * predates this form sends the whole text as a SyncState, which Exchange refuses
+ * (ErrorInvalidSyncStateData): that ewsdav lists the folder's ids and ChangeKeys in full, as after
+ * any rejected state (a public folder refuses SyncFolderItems first and is listed in full too).
+ */
+function encodeSideCursor(kind: CollectionKind, feed: string): string {
+  return `${SIDE_CURSOR_PREFIX}1 kind=${kind}\n${feed}`;
+}
+
+/**
+ * A stored cursor: the side's (the folder's kind and the feed's cursor), or, as written before it,
+ * the feed's alone (the kind then costs one FindFolder). A head this side cannot read (a later
+ * form) is `invalid`: the feed restarts as after a rejected SyncState.
+ */
+function decodeSideCursor(cursor: string): { kind?: CollectionKind; feed: string | null; invalid?: true } {
+  if (!cursor.startsWith(SIDE_CURSOR_PREFIX)) return { feed: cursor };
+  const newline = cursor.indexOf("\n");
+  const head = newline < 0 ? null : SIDE_CURSOR_HEAD.exec(cursor.slice(0, newline));
+  if (!head) return { feed: null, invalid: true };
+  return { kind: head[1] as CollectionKind, feed: cursor.slice(newline + 1) };
+}
 
 /** Items per FindItem page of a listing feed (IdOnly: about 300 bytes an item). */
 const LISTING_PAGE_SIZE = 500;
@@ -30,10 +60,28 @@ const LISTING_PAGE_SIZE = 500;
  * or the folder's listing feed once it has refused SyncFolderItems (or the cursor is a listing's).
  */
 export async function changes(ctx: EwsContext, collection: string, cursor: string | null, signal?: AbortSignal): Promise<ChangeFeed> {
+  const stored = cursor === null ? null : decodeSideCursor(cursor);
+  // The kind as this process learnt it, else as the cursor records it (no FindFolder), else listed.
+  const fromCursor = stored?.kind !== undefined && !ctx.kinds.has(collection);
+  if (fromCursor) ctx.kinds.set(collection, stored!.kind!);
   const kind = await kindOf(ctx, collection);
+  const { kind: readAs, ...feed } = await folderChanges(ctx, collection, kind, stored, fromCursor, signal);
+  return { ...feed, cursor: feed.cursor === null ? null : encodeSideCursor(readAs, feed.cursor) };
+}
+
+/** {@link changes} with the folder's kind known; the feed's cursor is the bare SyncState or listing cursor, with the kind it was read as. */
+async function folderChanges(
+  ctx: EwsContext,
+  collection: string,
+  kind: CollectionKind,
+  stored: { kind?: CollectionKind; feed: string | null; invalid?: true } | null,
+  fromCursor: boolean,
+  signal?: AbortSignal,
+): Promise<ChangeFeed & { kind: CollectionKind }> {
   const wanted = ITEM_TYPE[kind];
+  const cursor = stored?.feed ?? null;
   // A folder whose feed is a listing (a public folder): known from its refusal, or from the cursor.
-  if (ctx.listed.has(collection) || cursor?.startsWith(LISTING_CURSOR)) return listingFeed(ctx, collection, wanted, cursor, signal);
+  if (ctx.listed.has(collection) || cursor?.startsWith(LISTING_CURSOR)) return { ...(await listingFeed(ctx, collection, wanted, cursor, signal)), kind };
   const read = async (syncState: string | null) => {
     const changed = new Map<string, string | null>();
     const deleted = new Set<string>();
@@ -53,12 +101,14 @@ export async function changes(ctx: EwsContext, collection: string, cursor: strin
         }
       }
     }
+    notStopped(signal);
     return { cursor: state, changed: [...changed].map(([id, version]) => ({ id: detach(id), version: detach(version) })), deleted: [...deleted].map(detach) };
   };
   // A full listing, with each item's content read and rendered page by page.
   const readAll = async (): Promise<ChangeFeed> => {
     const changed = new Map<string, Versioned | SideItem>();
     let state = "";
+    const { renderItems, shapeFor } = await loadRead();
     for await (const page of ctx.client.syncFolderItemsWithItems({ folder: { id: collection } }, { shape: shapeFor(kind), ...(signal ? { signal } : {}) })) {
       state = page.syncState;
       const ids: string[] = [];
@@ -87,12 +137,15 @@ export async function changes(ctx: EwsContext, collection: string, cursor: strin
         changed.set(id, r instanceof SideError ? { id: detach(id), version: detach(listedVersions[i]!) } : r);
       });
     }
+    notStopped(signal);
     return { cursor: state, changed: [...changed.values()], deleted: [], complete: true };
   };
   try {
+    // A cursor of a later form: read as a SyncState Exchange rejected.
+    if (stored?.invalid) return { ...(await read(null)), deleted: [], complete: true, kind };
     if (cursor === null && !ctx.idsOnly.has(collection)) {
       try {
-        return await readAll();
+        return { ...(await readAll()), kind };
       } catch (error) {
         // A GetItem batch that fails as a whole (an answer over the size limit, a server error on one
         // corrupt item) must not stop the folder's first sync every cycle: this cycle's feed fails as
@@ -103,20 +156,41 @@ export async function changes(ctx: EwsContext, collection: string, cursor: strin
         throw error;
       }
     }
-    if (cursor === null) return { ...(await read(null)), deleted: [], complete: true };
+    if (cursor === null) return { ...(await read(null)), deleted: [], complete: true, kind };
     const feed = await read(cursor);
-    return { ...feed, complete: false };
+    return { ...feed, complete: false, kind };
   } catch (error) {
     if (syncRefused(error)) {
       ctx.listed.add(collection);
-      return listingFeed(ctx, collection, wanted, null, signal);
+      return { ...(await listingFeed(ctx, collection, wanted, null, signal)), kind };
+    }
+    if (fromCursor && error instanceof EwsResponseError && error.responseCode === "ErrorFolderNotFound") {
+      // The kind came from the cursor and the folder is gone: as when a FindFolder does not list it.
+      ctx.kinds.delete(collection);
+      await kindOf(ctx, collection); // throws not-found
     }
     if (!(error instanceof InvalidSyncStateError)) throw error;
+    if (fromCursor) {
+      // The kind came from the cursor, and the folder may have been replaced since: it is read again
+      // (one FindFolder, only here), and the folder is listed as what it now holds.
+      ctx.kinds.delete(collection);
+      const now = await kindOf(ctx, collection);
+      if (now !== kind) return folderChanges(ctx, collection, now, { feed: null, invalid: true }, false, signal);
+    }
     // A rejected state: the engine holds most of the folder, whose texts it would not take from the
     // feed (they are rendered onto its own); ids and ChangeKeys, and it reads what changed.
     const feed = await read(null);
-    return { ...feed, deleted: [], complete: true };
+    return { ...feed, deleted: [], complete: true, kind };
   }
+}
+
+/**
+ * Throws when `signal` stopped the walk: the client's pipelined walk (`syncFolderItemsWithItems`)
+ * ends without an error when its signal is aborted between pages, and what it listed is then
+ * part of the folder, never a complete listing (nor a SyncState to store).
+ */
+function notStopped(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortedError(undefined, { cause: signal.reason });
 }
 
 /** Whether Exchange said to slow down (ErrorServerBusy, 429, 503): asked again later, the same listing may pass. */

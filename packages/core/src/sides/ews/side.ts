@@ -25,12 +25,11 @@ import {
 } from "../../engine/side.js";
 import { createCollection, listCollections } from "./collections.js";
 import type { EwsContext } from "./context.js";
+import { loadRead, loadWrite } from "./lazy.js";
 import { removeItems } from "./delete.js";
 import { changes } from "./feeds.js";
 import type { EwsSideOptions } from "./options.js";
 import { watchNotices } from "./push.js";
-import { fetchItems } from "./read.js";
-import { createItems, tagItems, updateItems } from "./write.js";
 
 /** An Exchange mailbox as a sync side. */
 export class EwsSide implements SyncSide {
@@ -64,23 +63,23 @@ export class EwsSide implements SyncSide {
 
   /** Reads items; each is rendered onto its `basis` text when one is given (see {@link SyncSide.fetch}). */
   async fetch(collection: string, ids: readonly string[], signal?: AbortSignal, basis?: ReadonlyMap<string, string>): Promise<Array<SideItem | SideError>> {
-    return fetchItems(this.#context, collection, ids, signal, basis);
+    return (await loadRead()).fetchItems(this.#context, collection, ids, signal, basis);
   }
 
   async create(collection: string, items: readonly VObject[], signal?: AbortSignal): Promise<Array<WriteResult | SideError>> {
     if (this.capabilities.readOnly) return items.map(() => new SideError("read-only", `${this.name} is read-only`));
-    return createItems(this.#context, collection, items, signal);
+    return (await loadWrite()).createItems(this.#context, collection, items, signal);
   }
 
   async update(collection: string, items: readonly ItemUpdate[], signal?: AbortSignal): Promise<Array<WriteResult | SideError>> {
     if (this.capabilities.readOnly) return items.map((i) => new SideError("read-only", `${this.name} is read-only`, i.id));
-    return updateItems(this.#context, collection, items, signal);
+    return (await loadWrite()).updateItems(this.#context, collection, items, signal);
   }
 
   /** Writes UIDs onto items: one UpdateItem of ewsdav's UID property per batch, nothing read (see `tagItems` in `write.ts`). */
   async tag(collection: string, items: readonly ItemTag[], signal?: AbortSignal): Promise<Array<WriteResult | SideError>> {
     if (this.capabilities.readOnly) return items.map((i) => new SideError("read-only", `${this.name} is read-only`, i.id));
-    return tagItems(this.#context, collection, items, signal);
+    return (await loadWrite()).tagItems(this.#context, collection, items, signal);
   }
 
   /**
