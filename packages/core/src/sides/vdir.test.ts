@@ -89,6 +89,36 @@ describe("VdirSide", () => {
     expect(((await side.remove(c, [fresh!]))[0] as SideError).code).toBe("not-found");
   });
 
+  it("writes a batch larger than one durable chunk: answers in the batch's order, the first of a repeated name placed, no temporary file left", async () => {
+    const root = tempRoot();
+    const side = new VdirSide({ root, maxBatch: 200 });
+    const { id: c } = await side.createCollection("contacts", "book");
+    mkdirSync(join(root, c, "taken.vcf")); // a name that cannot be linked to (EEXIST)
+    const uids = Array.from({ length: 150 }, (_, n) => `u${n}`);
+    uids[70] = "u3"; // the same file name as an earlier item of the batch
+    uids[140] = "taken";
+    const created = await side.create(c, uids.map((uid, n) => ({ uid, text: vcard(uid, { FN: `N${n}` }) })));
+    expect(created).toHaveLength(150);
+    created.forEach((result, n) => {
+      if (n === 70 || n === 140) expect((result as SideError).code, String(n)).toBe("already-exists");
+      else expect((result as { id: string }).id, String(n)).toBe(`${uids[n]}.vcf`);
+    });
+    expect(prop(((await side.fetch(c, ["u3.vcf"]))[0] as { text: string }).text, "FN")).toBe("N3");
+    const ok = created.filter((r): r is { id: string; version: string } => !(r instanceof SideError));
+    // Every other one changed on disk since: those fail their check, the rest are replaced, in order.
+    const stale = new Set(ok.filter((_, n) => n % 2 === 1).map((r) => r.id));
+    for (const id of stale) writeFileSync(join(root, c, id), vcard(id.replace(/\.vcf$/, ""), { FN: "edited elsewhere" }));
+    const updated = await side.update(c, ok.map((r) => ({ ...r, uid: r.id.replace(/\.vcf$/, ""), text: vcard(r.id.replace(/\.vcf$/, ""), { FN: "new" }) })));
+    updated.forEach((result, n) => {
+      const id = ok[n]!.id;
+      if (stale.has(id)) expect((result as SideError).code, id).toBe("precondition-failed");
+      else expect(result, id).toMatchObject({ id });
+    });
+    const listed = new Map((await side.changes(c, null)).changed.map((i) => [i.id, i.version]));
+    for (const [n, result] of updated.entries()) if (!(result instanceof SideError)) expect(listed.get(ok[n]!.id)).toBe(result.version);
+    expect(readdirSync(join(root, c)).filter((f) => f.startsWith(".ewsdav-tmp"))).toEqual([]);
+  });
+
   it("answers 'nothing changed' for an unchanged folder and the full listing otherwise", async () => {
     const root = tempRoot();
     const side = new VdirSide({ root, fsync: false });
