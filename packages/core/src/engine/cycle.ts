@@ -88,9 +88,7 @@ export async function runPairCycleReporting(
   } catch (error) {
     if (!(error instanceof EngineError)) throw error;
     cycle.report.error = { code: error.code, message: error.message, ...(cycle.stopCause ? { cause: cycle.stopCause } : {}) };
-    // A lost lease, or a listing cut during a first pull in pages, stops a cycle part-way: what it
-    // wrote before is in the report.
-    cycle.report.dryRun = error.code === "lease-lost" || cycle.wrote ? (options.dryRun ?? false) : true;
+    cycle.report.dryRun = error.code === "lease-lost" || cycle.wrote ? (options.dryRun ?? false) : true; // stopped part-way: what it wrote is in the report
     deps.logger.error("pair stopped", { pair: pair.id, code: error.code });
     return cycle.report;
   }
@@ -133,8 +131,7 @@ class Cycle {
   actions: Action[] = [];
   /** The code of the side error that stopped the cycle (an unreadable feed), for the report. */
   stopCause: string | undefined;
-  /** Whether the cycle began writing to the sides (a stop after that is no dry run: a first pull in pages can stop with pages written). */
-  wrote = false;
+  wrote = false; // whether the cycle began writing: a stop after that is no dry run (a pull in pages can stop with pages written)
   /** The hashes this cycle computed, by text: a text read, then written and recorded, is hashed once (a first pull in pages drops a page's once written). */
   readonly hashes = new Map<string, string>();
   /** The pair's content hash, computed once per text in this cycle. */
